@@ -1,0 +1,40 @@
+import { Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { AppModule } from './app.module';
+import { ErrorFilter } from './common/error.filter';
+import { ApiConfig } from './config/api.config';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the application; main.ts listens, tests use the same function so they test what runs. */
+export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const adapter = new FastifyAdapter({
+    // Honour a caller's request id when it is sane, so one id follows a request across systems.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new Logger('api'),
+    bufferLogs: false,
+  });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new ErrorFilter());
+  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  app.enableShutdownHooks();
+  return app;
+}

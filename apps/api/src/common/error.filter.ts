@@ -1,0 +1,61 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ERROR_STATUS, ErrorBody, ErrorCode } from './domain-error';
+
+/** Fastify's own error codes that are the client's fault, mapped to ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.INVALID_JSON,
+  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.INVALID_JSON,
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.VALIDATION_FAILED,
+};
+
+const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: ErrorCode.VALIDATION_FAILED,
+  [HttpStatus.NOT_FOUND]: ErrorCode.ROUTE_NOT_FOUND,
+  [HttpStatus.METHOD_NOT_ALLOWED]: ErrorCode.METHOD_NOT_ALLOWED,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: ErrorCode.PAYLOAD_TOO_LARGE,
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+};
+
+/** The one place errors become HTTP: `{error: {code, message, details?}, request_id}`. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body } = this.toBody(exception, String(request.id));
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown, requestId: string): { status: number; body: ErrorBody } {
+    const make = (code: ErrorCode, message: string, details?: Record<string, unknown>) => ({
+      status: ERROR_STATUS[code],
+      body: { error: { code, message, ...(details ? { details } : {}) }, request_id: requestId },
+    });
+    if (exception instanceof DomainError) return make(exception.code, exception.message, exception.details);
+    const fastifyCode = (exception as { code?: string } | null)?.code;
+    if (fastifyCode && FASTIFY_CODES[fastifyCode]) {
+      return make(FASTIFY_CODES[fastifyCode], (exception as Error).message);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = HTTP_CODES[status];
+      if (code) {
+        const response = exception.getResponse() as { message?: string | string[] } | string;
+        const messages = typeof response === 'string' ? [response] : [response.message ?? exception.message].flat();
+        return code === ErrorCode.VALIDATION_FAILED
+          ? make(code, messages.join('; '), { problems: messages })
+          : make(code, messages.join('; '));
+      }
+    }
+    const errorId = randomUUID();
+    this.logger.error(`unhandled error ${errorId} (request ${requestId}): ${(exception as Error)?.stack ?? String(exception)}`);
+    return make(ErrorCode.INTERNAL_ERROR, `internal error; quote error id ${errorId} to the operator`, { error_id: errorId });
+  }
+}

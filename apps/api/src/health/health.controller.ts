@@ -1,0 +1,26 @@
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { HealthService, Readiness } from './health.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The process is up.' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOkResponse({ description: 'Database, migrations and Redis are all ready.' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready; each failing check names its reason.' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
+    const readiness = await this.health.readiness();
+    reply.status(readiness.ready ? 200 : 503);
+    return readiness;
+  }
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { ConfigError, Env } from '../../../libs/config/src';
+import { DatabaseError } from '../../../libs/db/src';
+import { CliError, CliIo, processIo } from './cli-io';
+import { runDbCommand } from './commands/db.command';
+
+const USAGE = `usage: tftsr <area> <command> [options]
+
+  db     migrate | status | check | encrypt | rekey
+  help   this text
+
+Run \`tftsr <area>\` for the commands of one area.`;
+
+export { processIo };
+
+/** Runs one command and returns the exit code; never throws, so tests can call it in-process. */
+export async function runCli(argv: string[], env: Env, io: CliIo): Promise<number> {
+  const [area, ...rest] = argv;
+  try {
+    switch (area) {
+      case 'db':
+        return await runDbCommand(rest, env, io);
+      case undefined:
+      case 'help':
+      case '--help':
+        io.out(USAGE);
+        return 0;
+      default:
+        io.err(`unknown area '${area}'\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseError) {
+      io.err(`tftsr: ${err.message}`);
+      return err instanceof CliError ? err.exitCode : 1;
+    }
+    io.err(`tftsr: ${(err as Error)?.message ?? String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2), process.env, processIo).then((code) => process.exit(code));
+}

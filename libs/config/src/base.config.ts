@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+
+export const SEED_FALLBACK_KEY = 'dev-key-change-in-prod';
+export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+/** Variables both processes (and the command-line tool) share. Each app's config extends this. */
+export class BaseConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString()
+  TFTSR_DATA_DIR = './data';
+
+  @IsOptional()
+  @IsString()
+  TFTSR_DB_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  TFTSR_DB_KEY_FILE?: string;
+
+  /** FULL keeps the promise that a 2xx survives a power loss; see docs/ARCHITECTURE.md. */
+  @IsIn(SYNCHRONOUS_MODES)
+  TFTSR_DB_SYNCHRONOUS: SynchronousMode = 'FULL';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5000)
+  @Max(600000)
+  TFTSR_DB_BUSY_TIMEOUT_MS = 10000;
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Namespaces every BullMQ key, so that test runs and deployments sharing a Redis do not collide. */
+  @IsString()
+  TFTSR_QUEUE_PREFIX = 'tftsr';
+
+  get dataDir(): string {
+    return resolve(this.TFTSR_DATA_DIR);
+  }
+
+  get databasePath(): string {
+    return join(this.dataDir, 'tftsr.db');
+  }
+
+  /** The key, from the variable or the Docker-secrets file; null means a plain development database. */
+  get databaseKey(): string | null {
+    if (this.TFTSR_DB_KEY) return this.TFTSR_DB_KEY;
+    if (this.TFTSR_DB_KEY_FILE) return readFileSync(this.TFTSR_DB_KEY_FILE, 'utf8').trim();
+    return null;
+  }
+
+  crossCheck(): string[] {
+    const problems: string[] = [];
+    if (this.TFTSR_DB_KEY && this.TFTSR_DB_KEY_FILE) {
+      problems.push('TFTSR_DB_KEY and TFTSR_DB_KEY_FILE are both set: choose one');
+    }
+    let key: string | null = null;
+    try {
+      key = this.databaseKey;
+    } catch (err) {
+      problems.push(`TFTSR_DB_KEY_FILE: cannot read ${this.TFTSR_DB_KEY_FILE} (${(err as NodeJS.ErrnoException).code})`);
+    }
+    if (key !== null && key.length < 8) problems.push('TFTSR_DB_KEY: the key must be at least 8 characters');
+    if (this.NODE_ENV === 'production' && key === null && problems.length === 0) {
+      problems.push('TFTSR_DB_KEY: a database key is required when NODE_ENV=production (or set TFTSR_DB_KEY_FILE)');
+    }
+    if (this.NODE_ENV === 'production' && key === SEED_FALLBACK_KEY) {
+      problems.push(`TFTSR_DB_KEY: the well-known fallback '${SEED_FALLBACK_KEY}' is refused in production`);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,55 @@
+import { createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+/** SQLCipher 4 defaults, which `applyCipher` selects: see shared/seed/Database.md, "Encryption". */
+const PAGE_SIZE = 4096;
+const SALT_SIZE = 16;
+const IV_SIZE = 16;
+const HMAC_SIZE = 64;
+const RESERVE = IV_SIZE + HMAC_SIZE;
+const KDF_ITERATIONS = 256_000;
+const HMAC_SALT_MASK = 0x3a;
+const FAST_KDF_ITERATIONS = 2;
+
+export interface CipherCheckResult {
+  pages: number;
+  badPages: number[];
+}
+
+/**
+ * Our `cipher_integrity_check`: SQLite3MC does not implement SQLCipher's pragma, so this recomputes the
+ * HMAC-SHA512 of every page in the main file, as SQLCipher 4 defines it. Pages still in the WAL are not
+ * covered; checkpoint first to include them.
+ */
+export function cipherIntegrityCheck(path: string, passphrase: string): CipherCheckResult {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const pages = Math.floor(size / PAGE_SIZE);
+    const badPages: number[] = [];
+    if (size % PAGE_SIZE !== 0) badPages.push(pages + 1);
+    if (pages === 0) return { pages, badPages: badPages.length ? badPages : [1] };
+    const page = Buffer.alloc(PAGE_SIZE);
+    readSync(fd, page, 0, PAGE_SIZE, 0);
+    const salt = Buffer.from(page.subarray(0, SALT_SIZE));
+    const key = pbkdf2Sync(Buffer.from(passphrase, 'utf8'), salt, KDF_ITERATIONS, 32, 'sha512');
+    const hmacSalt = Buffer.from(salt.map((b) => b ^ HMAC_SALT_MASK));
+    const hmacKey = pbkdf2Sync(key, hmacSalt, FAST_KDF_ITERATIONS, 32, 'sha512');
+    const pgno = Buffer.alloc(4);
+    for (let n = 1; n <= pages; n += 1) {
+      if (n > 1) readSync(fd, page, 0, PAGE_SIZE, (n - 1) * PAGE_SIZE);
+      const start = n === 1 ? SALT_SIZE : 0;
+      pgno.writeUInt32LE(n);
+      const expected = createHmac('sha512', hmacKey)
+        .update(page.subarray(start, PAGE_SIZE - HMAC_SIZE))
+        .update(pgno)
+        .digest();
+      if (!timingSafeEqual(expected, page.subarray(PAGE_SIZE - HMAC_SIZE))) badPages.push(n);
+    }
+    return { pages, badPages };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const SQLCIPHER_PAGE_RESERVE = RESERVE;

@@ -1,0 +1,130 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseError, WRONG_KEY_MESSAGE } from './errors';
+
+export type Db = Database.Database;
+export type Synchronous = 'FULL' | 'EXTRA' | 'NORMAL';
+
+export interface OpenDatabaseOptions {
+  path: string;
+  /** The passphrase; null opens (or creates) a plain SQLite file, for development only. */
+  key: string | null;
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+  /** Receives the loud warning about a plain database. */
+  warn?: (message: string) => void;
+}
+
+const SQLITE_PLAIN_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * The SQLCipher 4 format the seed specifies: AES-256-CBC, 4096-byte pages, PBKDF2-HMAC-SHA512 with
+ * 256,000 iterations and HMAC-SHA512. SQLite3MC's default cipher is ChaCha20, so this must be explicit,
+ * and it must come before the key.
+ */
+export function applyCipher(db: Db, key: string): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.key(Buffer.from(key, 'utf8'));
+}
+
+/** Opens the database, proves the key with a first read, and sets the pragmas every connection needs. */
+export function openDatabase(options: OpenDatabaseOptions): Db {
+  if (!options.readonly && !existsSync(options.path)) createDatabaseFile(options.path, options.key);
+  const db = new Database(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  try {
+    if (options.key !== null) applyCipher(db, options.key);
+    proveReadable(db, options.key !== null);
+    if (!options.readonly) {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`could not switch the database to WAL mode (got ${String(mode)})`);
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.max(5000, options.busyTimeoutMs ?? 10000)}`);
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  if (options.key === null) {
+    options.warn?.(
+      `DATABASE IS NOT ENCRYPTED: ${options.path} is plain SQLite because no TFTSR_DB_KEY is set. ` +
+        'Development only; set TFTSR_DB_KEY (or TFTSR_DB_KEY_FILE) and run `tftsr db encrypt`.',
+    );
+  }
+  return db;
+}
+
+/**
+ * Creates the file complete, then links it into place. Two processes that each created an encrypted file
+ * at once would each key it with their own random salt, and one of them would then fail to read it.
+ */
+function createDatabaseFile(path: string, key: string | null): void {
+  const temp = `${path}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const db = new Database(temp);
+  try {
+    if (key !== null) applyCipher(db, key);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  try {
+    linkSync(temp, path);
+    fsyncDirectory(dirname(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function proveReadable(db: Db, encrypted: boolean): void {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') {
+      throw encrypted
+        ? new DatabaseError('DATABASE_KEY_INVALID', WRONG_KEY_MESSAGE, { cause: err })
+        : new DatabaseError(
+            'DATABASE_KEY_MISSING',
+            'the database is encrypted (or not a database) and no TFTSR_DB_KEY is set',
+            { cause: err },
+          );
+    }
+    if (code === 'SQLITE_CORRUPT') throw new DatabaseError('DATABASE_CORRUPT', 'the database file is corrupt', { cause: err });
+    throw err;
+  }
+}
+
+export function isPlainSqliteFile(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    return readSync(fd, head, 0, 16, 0) === 16 && head.equals(SQLITE_PLAIN_HEADER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Runs `fn` in a `BEGIN IMMEDIATE` transaction. The API and the worker write the same file; a deferred
+ * transaction that reads and then writes gets SQLITE_BUSY at once, whatever the busy timeout.
+ */
+export function transaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

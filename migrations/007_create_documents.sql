@@ -1,0 +1,10 @@
+-- documents uses INTEGER milliseconds; issues and log_files use TEXT timestamps.
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+    doc_type TEXT NOT NULL, -- 'rca', 'postmortem'
+    title TEXT NOT NULL,
+    content_md TEXT NOT NULL,
+    created_at INTEGER NOT NULL, -- milliseconds since epoch
+    updated_at INTEGER NOT NULL
+);

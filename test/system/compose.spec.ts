@@ -1,0 +1,237 @@
+/**
+ * docker-compose.yml, the Dockerfile and .dockerignore, checked without a Docker engine (none runs here).
+ * Real: the Compose v2 CLI when installed (.ci/run installs it), whose `config` validates the file
+ * against the Compose schema and prints it as JSON. Without it, the same facts are checked in the
+ * text and the skipped validation is logged. No YAML parser is a dependency, hence the text checks.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
+
+/** A key value in the file: TFTSR_DB_KEY set to anything, as opposed to TFTSR_DB_KEY_FILE. */
+const LITERAL_KEY = /\bTFTSR_DB_KEY\s*[:=]/;
+
+interface ComposeRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function findComposeCli(): string[] | undefined {
+  for (const cli of [['docker-compose'], ['docker', 'compose']]) {
+    const result = spawnSync(cli[0], [...cli.slice(1), 'version'], { encoding: 'utf8' });
+    if (result.status === 0 && /v?2\.\d+/.test(result.stdout)) return cli;
+  }
+  return undefined;
+}
+
+const cli = findComposeCli();
+
+/** Hermetic: an empty env file and a bare environment, so a developer's .env cannot change the result. */
+function composeConfig(file: string, ...args: string[]): ComposeRun {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'tftsr-compose-'));
+  try {
+    const envFile = path.join(scratch, 'empty.env');
+    writeFileSync(envFile, '');
+    const [command, ...prefix] = cli as string[];
+    const result = spawnSync(command, [...prefix, '--env-file', envFile, '-f', file, 'config', ...args], {
+      encoding: 'utf8',
+      cwd: path.dirname(file),
+      env: { PATH: process.env.PATH, HOME: scratch },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Top-level YAML blocks by key, each with the lines under it. Enough for this file's layout. */
+function topLevelBlocks(yaml: string): Map<string, string[]> {
+  const blocks = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of yaml.split('\n')) {
+    const key = /^([A-Za-z][\w.-]*):/.exec(line);
+    if (key) blocks.set(key[1], (current = []));
+    else current?.push(line);
+  }
+  return blocks;
+}
+
+function childKeys(lines: string[] | undefined): string[] {
+  return (lines ?? []).map((line) => /^ {2}([\w.-]+):/.exec(line)?.[1]).filter((key): key is string => key !== undefined);
+}
+
+/** What the text of docker-compose.yml must show; returns the facts that do not hold. */
+function textProblems(yaml: string): string[] {
+  const problems: string[] = [];
+  const blocks = topLevelBlocks(yaml);
+  const services = childKeys(blocks.get('services'));
+  for (const name of ['redis', 'api', 'worker']) {
+    if (!services.includes(name)) problems.push(`no service ${name}`);
+  }
+  const volumes = childKeys(blocks.get('volumes'));
+  if (!volumes.includes('data')) problems.push('no named volume "data"');
+  if (!/^\s*- data:\/data\s*$/m.test(yaml)) problems.push('the data volume is not mounted at /data');
+  if (!/TFTSR_DATA_DIR:\s*\/data\b/.test(yaml)) problems.push('TFTSR_DATA_DIR is not /data');
+  if (!/image:\s*redis:7\b/.test(yaml)) problems.push('redis does not run redis:7');
+  if (!/--appendonly["',\s]+yes\b/.test(yaml)) problems.push('redis has no --appendonly yes');
+  if (!/--maxmemory-policy["',\s]+noeviction\b/.test(yaml)) problems.push('redis has no --maxmemory-policy noeviction');
+  if (!/TFTSR_DB_KEY_FILE:\s*\/run\/secrets\/tftsr_db_key\b/.test(yaml)) problems.push('no TFTSR_DB_KEY_FILE from the secret');
+  if (!childKeys(blocks.get('secrets')).includes('tftsr_db_key')) problems.push('no tftsr_db_key secret');
+  if (LITERAL_KEY.test(yaml)) problems.push('a literal TFTSR_DB_KEY');
+  return problems;
+}
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string };
+  command?: string[];
+  environment?: Record<string, string | null>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  restart?: string;
+  stop_grace_period?: string;
+  secrets?: { source: string; target: string }[];
+  volumes?: { type: string; source: string; target: string }[];
+}
+
+interface ComposeModel {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string; environment?: string }>;
+}
+
+function hasPair(list: string[] | undefined, flag: string, value: string): boolean {
+  const at = (list ?? []).indexOf(flag);
+  return at >= 0 && list?.[at + 1] === value;
+}
+
+/** What the resolved model (`config --format json`) must show; returns the facts that do not hold. */
+function modelProblems(model: ComposeModel): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(model.services).sort();
+  if (names.join() !== 'api,redis,worker') problems.push(`services are ${names.join(', ')}`);
+  const { redis, api, worker } = model.services;
+
+  if (redis?.image !== 'redis:7') problems.push('redis does not run redis:7');
+  if (!hasPair(redis?.command, '--appendonly', 'yes')) problems.push('redis has no --appendonly yes');
+  if (!hasPair(redis?.command, '--maxmemory-policy', 'noeviction')) problems.push('redis has no --maxmemory-policy noeviction');
+  if (!redis?.healthcheck?.test.join(' ').includes('redis-cli ping')) problems.push('redis has no redis-cli ping healthcheck');
+  if (!redis?.volumes?.some((v) => v.type === 'volume' && v.target === '/data' && v.source !== 'data')) {
+    problems.push('redis has no named volume of its own');
+  }
+
+  for (const [name, service, entry] of [['api', api, 'dist/apps/api/src/main.js'], ['worker', worker, 'dist/apps/worker/src/main.js']] as const) {
+    if (!service) continue;
+    if (service.build === undefined || service.image !== api?.image) problems.push(`${name} is not built as the one shared image`);
+    if (service.command?.join(' ') !== `node ${entry}`) problems.push(`${name} does not run node ${entry}`);
+    if (!service.volumes?.some((v) => v.type === 'volume' && v.source === 'data' && v.target === '/data')) {
+      problems.push(`${name} does not mount the data volume at /data`);
+    }
+    const env = service.environment ?? {};
+    const expected = { NODE_ENV: 'production', TFTSR_DATA_DIR: '/data', REDIS_URL: 'redis://redis:6379', TFTSR_DB_KEY_FILE: '/run/secrets/tftsr_db_key' };
+    for (const [key, value] of Object.entries(expected)) {
+      if (env[key] !== value) problems.push(`${name} has ${key}=${env[key]}, not ${value}`);
+    }
+    if ('TFTSR_DB_KEY' in env) problems.push(`${name} sets TFTSR_DB_KEY`);
+    if (!service.secrets?.some((s) => s.source === 'tftsr_db_key' && s.target === '/run/secrets/tftsr_db_key')) {
+      problems.push(`${name} does not get the tftsr_db_key secret`);
+    }
+    if (service.depends_on?.redis?.condition !== 'service_healthy') problems.push(`${name} does not wait for a healthy redis`);
+    if (service.stop_grace_period !== '30s') problems.push(`${name} stop_grace_period is ${service.stop_grace_period}`);
+    if (service.restart !== 'unless-stopped') problems.push(`${name} restart is ${service.restart}`);
+  }
+  if (!api?.healthcheck?.test.join(' ').includes('/health/ready')) problems.push('api has no /health/ready healthcheck');
+
+  if (!model.volumes || !('data' in model.volumes)) problems.push('no named volume "data"');
+  if (!model.secrets?.tftsr_db_key?.file) problems.push('the tftsr_db_key secret does not come from a file');
+  return problems;
+}
+
+describe('docker-compose.yml', () => {
+  const file = path.join(root, 'docker-compose.yml');
+  const yaml = read('docker-compose.yml');
+
+  it('shows redis, api, worker, the data volume, AOF, noeviction and the key secret in its text', () => {
+    expect(textProblems(yaml)).toEqual([]);
+  });
+
+  it('text checks catch an evicting Redis without AOF and a key written into the file', () => {
+    const broken = yaml
+      .replace(/noeviction/g, 'allkeys-lru')
+      .replace(/"--appendonly", "yes"/g, '"--appendonly", "no"')
+      .replace('TFTSR_DATA_DIR: /data', 'TFTSR_DATA_DIR: /data\n  TFTSR_DB_KEY: hunter2');
+    expect(textProblems(broken)).toEqual([
+      'redis has no --appendonly yes',
+      'redis has no --maxmemory-policy noeviction',
+      'a literal TFTSR_DB_KEY',
+    ]);
+  });
+
+  it('is valid Compose, with the services, volumes, healthchecks and secret it needs', () => {
+    if (!cli) {
+      console.warn('compose.spec: neither docker-compose nor `docker compose` (v2) is installed; full validation skipped, text checks only (.ci/run installs it)');
+      return;
+    }
+    const validated = composeConfig(file, '--quiet');
+    expect(validated.stderr).toBe('');
+    expect(validated.status).toBe(0);
+
+    const resolved = composeConfig(file, '--format', 'json');
+    expect(resolved.status).toBe(0);
+    expect(modelProblems(JSON.parse(resolved.stdout) as ComposeModel)).toEqual([]);
+  });
+
+  it('the CLI rejects a file that breaks the Compose schema', () => {
+    if (!cli) {
+      console.warn('compose.spec: no Compose v2 CLI; schema rejection not checked');
+      return;
+    }
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'tftsr-compose-broken-'));
+    try {
+      const broken = path.join(scratch, 'docker-compose.yml');
+      writeFileSync(broken, yaml.replace('stop_grace_period: 30s', 'stop_grace_period: soon'));
+      const result = composeConfig(broken, '--quiet');
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('stop_grace_period');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Dockerfile and .dockerignore', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+
+  it('builds on node:22-bookworm-slim in two stages with the native toolchain in the first only', () => {
+    expect(stages.map((stage) => stage.split('\n')[0].trim())).toEqual(['node:22-bookworm-slim AS build', 'node:22-bookworm-slim']);
+    expect(stages[0]).toMatch(/python3 make g\+\+/);
+    expect(stages[0]).toMatch(/npm ci/);
+    expect(stages[0]).toMatch(/npm run build && npm prune --omit=dev/);
+    expect(stages[1]).not.toMatch(/g\+\+/);
+  });
+
+  it('runs as node, with what the apps need and a /data it owns', () => {
+    const runtime = stages[1];
+    for (const copied of ['node_modules', 'dist', 'migrations', 'bin', 'package.json']) {
+      expect(runtime).toMatch(new RegExp(`^COPY --from=build /app/${copied} `, 'm'));
+    }
+    expect(runtime).toMatch(/chown node:node \/data/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^EXPOSE 3000$/m);
+  });
+
+  it('keeps secrets, local data and build output out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['.env', 'secrets/', 'data/', 'node_modules/', 'dist/', '.git/']));
+  });
+
+  it('.env.example sets no key value', () => {
+    expect(read('.env.example')).not.toMatch(/^\s*TFTSR_DB_KEY\s*=/m);
+  });
+});
