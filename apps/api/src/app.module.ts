@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { Db } from '../../../libs/db/src';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { ApiConfig } from './config/api.config';
 import { HealthModule } from './health/health.module';
@@ -7,18 +8,12 @@ import { SystemModule } from './system/system.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ApiConfig): DynamicModule {
+  static forRoot(config: ApiConfig, connection: Db): DynamicModule {
     return {
       module: AppModule,
       imports: [
         { module: ConfigHolder, global: true, providers: [{ provide: ApiConfig, useValue: config }], exports: [ApiConfig] },
-        DatabaseModule.forRoot({
-          path: config.databasePath,
-          key: config.databaseKey,
-          synchronous: config.TFTSR_DB_SYNCHRONOUS,
-          busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS,
-          migrate: true,
-        }),
+        DatabaseModule.forRoot({ connection, key: config.databaseKey }),
         QueueModule,
         HealthModule,
         SystemModule,

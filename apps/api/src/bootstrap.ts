@@ -4,8 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { databaseOptions } from '../../../libs/config/src';
+import { openAndMigrate } from '../../../libs/db/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
+import { installJsonBodyParser } from './common/json-body';
 import { ApiConfig } from './config/api.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -13,6 +16,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Builds the application; main.ts listens, tests use the same function so they test what runs. */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
   mkdirSync(config.dataDir, { recursive: true });
+  const logger = new Logger('api');
+  const db = openAndMigrate(databaseOptions(config), logger);
   const adapter = new FastifyAdapter({
     // Honour a caller's request id when it is sane, so one id follows a request across systems.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -21,13 +26,18 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     },
     bodyLimit: 1024 * 1024,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new Logger('api'),
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
+    logger,
     bufferLogs: false,
+    abortOnError: false,
+    // Our own JSON parser (common/json-body.ts) replaces Nest's, so malformed JSON keeps its error code.
+    bodyParser: false,
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ErrorFilter());
-  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
+  const fastify = app.getHttpAdapter().getInstance();
+  installJsonBodyParser(fastify);
+  fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   const document = SwaggerModule.createDocument(
@@ -35,6 +45,5 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
-  app.enableShutdownHooks();
   return app;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
+import { onShutdownSignal } from '../../../libs/config/src';
 import { createApiApp } from './bootstrap';
 import { ApiConfig } from './config/api.config';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const app = await createApiApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   logger.log(`listening on ${await app.getUrl()}`);
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS, () => app.close());
 }
 
 main().catch((err: unknown) => {

@@ -2,17 +2,20 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mkdirSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../../../libs/config/src';
-import { DatabaseError } from '../../../libs/db/src';
+import { ConfigError, databaseOptions, loadConfig, onShutdownSignal } from '../../../libs/config/src';
+import { DatabaseError, openAndMigrate } from '../../../libs/db/src';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
   mkdirSync(config.dataDir, { recursive: true });
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new Logger('worker') });
-  app.enableShutdownHooks();
-  new Logger('worker').log(`worker ${process.pid} started`);
+  const logger = new Logger('worker');
+  const db = openAndMigrate(databaseOptions(config), logger);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger, abortOnError: false });
+  logger.log(`worker ${process.pid} started`);
+  // The runner has its own grace for jobs; this outer limit only guards against a hung close.
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + 5000, () => app.close());
 }
 
 main().catch((err: unknown) => {

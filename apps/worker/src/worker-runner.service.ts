@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection, JOB_QUEUE, JobName, QUEUE_NAMES, readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../libs/jobs/src';
+import { createRedisConnection, JOB_QUEUE, logConnectionChanges, JobName, QUEUE_NAMES, readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../libs/jobs/src';
 import { WorkerConfig } from './config/worker.config';
 import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
 
@@ -23,12 +23,16 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     for (const processor of this.processors) {
       const connection = createRedisConnection(this.config.REDIS_URL, 'worker');
       this.connections.push(connection);
+      logConnectionChanges(connection, this.logger, `worker ${processor.queue}`);
       const worker = new Worker(processor.queue, (job) => this.run(processor, job), {
         connection,
         prefix: this.config.TFTSR_QUEUE_PREFIX,
         concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
       });
-      worker.on('error', (err) => this.logger.warn(`worker ${processor.queue}: ${err.message}`));
+      // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
+      worker.on('error', (err) => {
+        if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
+      });
       worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
       this.workers.push(worker);
     }

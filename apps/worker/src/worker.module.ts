@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { Db } from '../../../libs/db/src';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
@@ -7,17 +8,11 @@ import { WorkerRunner } from './worker-runner.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: WorkerConfig): DynamicModule {
+  static forRoot(config: WorkerConfig, connection: Db): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
-        DatabaseModule.forRoot({
-          path: config.databasePath,
-          key: config.databaseKey,
-          synchronous: config.TFTSR_DB_SYNCHRONOUS,
-          busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS,
-          migrate: true,
-        }),
+        DatabaseModule.forRoot({ connection, key: config.databaseKey }),
       ],
       providers: [
         { provide: WorkerConfig, useValue: config },

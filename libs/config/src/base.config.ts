@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
@@ -75,4 +76,14 @@ export class BaseConfig {
     }
     return problems;
   }
+}
+
+/** The database options every process derives from the shared variables. */
+export function databaseOptions(config: BaseConfig): { path: string; key: string | null; synchronous: SynchronousMode; busyTimeoutMs: number } {
+  return {
+    path: config.databasePath,
+    key: config.databaseKey,
+    synchronous: config.TFTSR_DB_SYNCHRONOUS,
+    busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS,
+  };
 }

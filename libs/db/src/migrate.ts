@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Db, transaction } from './database';
+import { Db, openDatabase, OpenDatabaseOptions, transaction } from './database';
 import { DatabaseError } from './errors';
 import { toDbTimestamp } from './ids';
 
@@ -109,4 +109,20 @@ export function migrate(db: Db, files: MigrationFile[] = loadMigrations()): stri
     }
   }
   return done;
+}
+
+/**
+ * Opens the shared file and brings its schema up to date: what both apps do at boot (upgrades run their
+ * migrations at start). The second process to arrive finds nothing to do.
+ */
+export function openAndMigrate(options: OpenDatabaseOptions, logger: { log(m: string): void; warn(m: string): void }): Db {
+  const db = openDatabase({ ...options, warn: (m) => logger.warn(m) });
+  try {
+    const applied = migrate(db, loadMigrations());
+    if (applied.length > 0) logger.log(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
 }

@@ -27,3 +27,17 @@ export async function readEvictionPolicy(redis: Redis): Promise<string | null> {
 }
 
 export const REQUIRED_EVICTION_POLICY = 'noeviction';
+
+/** One line when the connection is lost and one when it is back, instead of one per reconnect attempt. */
+export function logConnectionChanges(redis: Redis, logger: { log(m: string): void; warn(m: string): void }, role: string): void {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`redis (${role}) unavailable: ${err.message}; retrying`);
+  });
+  redis.on('ready', () => {
+    if (down) logger.log(`redis (${role}) connection restored`);
+    down = false;
+  });
+}

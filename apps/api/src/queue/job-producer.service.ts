@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_POLICY, JOB_QUEUE, jobIdFor, JobName, JobPayloads, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
+import { JOB_POLICY, JOB_QUEUE, jobIdFor, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
+
+const CALL_TIMEOUT_MS = 3000;
 
 /** The API's only way into BullMQ. It enqueues and reads; it never processes. */
 @Injectable()
@@ -16,31 +18,42 @@ export class JobProducer implements OnApplicationShutdown {
   ) {
     this.queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
     for (const queue of this.queues.values()) {
-      // Without a listener an unreachable Redis becomes an unhandled 'error' event.
-      queue.on('error', (err) => this.logger.warn(`queue ${queue.name}: ${err.message}`));
+      // Without a listener an unreachable Redis becomes an unhandled 'error' event; the connection logs it.
+      queue.on('error', () => undefined);
     }
+    logConnectionChanges(connection, this.logger, 'producer');
   }
 
   /** Enqueues with the deterministic id; a duplicate add returns the existing job, it does not throw. */
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<string> {
     const jobId = jobIdFor(name, payload);
-    try {
-      await this.queue(name).add(name, payload, { ...JOB_POLICY[name], jobId });
-    } catch (err) {
-      throw new DomainError(ErrorCode.QUEUE_UNAVAILABLE, 'the job queue (Redis) is unavailable; try again shortly', {
-        reason: (err as Error).message,
-      });
-    }
+    await this.failFast(() => this.queue(name).add(name, payload, { ...JOB_POLICY[name], jobId }));
     return jobId;
   }
 
-  async getJob(name: JobName, jobId: string): Promise<Job | undefined> {
+  getJob(name: JobName, jobId: string): Promise<Job | undefined> {
+    return this.failFast(() => this.queue(name).getJob(jobId));
+  }
+
+  /**
+   * BullMQ waits for a connection before it sends anything, however the client is configured, so a
+   * request would hang while Redis is down. Refuse at once when the connection is not ready, and bound
+   * the wait when it drops mid-call.
+   */
+  private async failFast<T>(call: () => Promise<T>): Promise<T> {
+    const unavailable = (reason: string) =>
+      new DomainError(ErrorCode.QUEUE_UNAVAILABLE, 'the job queue (Redis) is unavailable; try again shortly', { reason });
+    if (this.connection.status !== 'ready') throw unavailable(`redis connection is ${this.connection.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`no answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+    });
     try {
-      return await this.queue(name).getJob(jobId);
+      return await Promise.race([call(), timeout]);
     } catch (err) {
-      throw new DomainError(ErrorCode.QUEUE_UNAVAILABLE, 'the job queue (Redis) is unavailable; try again shortly', {
-        reason: (err as Error).message,
-      });
+      throw err instanceof DomainError ? err : unavailable((err as Error).message);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

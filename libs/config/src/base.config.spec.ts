@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from '../../../test/support/temp-dir';
+import { BaseConfig, SEED_FALLBACK_KEY } from './base.config';
+import { ConfigError, loadConfig } from './load-config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(BaseConfig, env);
+    return [];
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+}
+
+describe('BaseConfig', () => {
+  it('has working defaults for development', () => {
+    const sut = loadConfig(BaseConfig, {});
+    expect(sut.databasePath).toMatch(/data\/tftsr\.db$/);
+    expect(sut.databaseKey).toBeNull();
+    expect(sut.TFTSR_DB_SYNCHRONOUS).toBe('FULL');
+    expect(sut.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('lists every bad variable at once', () => {
+    const found = problems({ REDIS_URL: 'http://example', TFTSR_DB_SYNCHRONOUS: 'OFF', TFTSR_DB_BUSY_TIMEOUT_MS: '10' });
+    expect(found).toEqual([
+      expect.stringMatching(/^TFTSR_DB_SYNCHRONOUS/),
+      expect.stringMatching(/^TFTSR_DB_BUSY_TIMEOUT_MS/),
+      expect.stringMatching(/^REDIS_URL/),
+    ]);
+  });
+
+  it('requires a key in production and refuses the seed’s well-known fallback', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/key is required when NODE_ENV=production/)]);
+    expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: SEED_FALLBACK_KEY })).toEqual([expect.stringMatching(/refused in production/)]);
+  });
+
+  it('reads the key from TFTSR_DB_KEY_FILE, the Docker-secrets convention, trimming the newline', () => {
+    const temp = makeTempDir();
+    const file = join(temp.dir, 'key');
+    writeFileSync(file, 'from-a-secret-file\n');
+    expect(loadConfig(BaseConfig, { TFTSR_DB_KEY_FILE: file, NODE_ENV: 'production' }).databaseKey).toBe('from-a-secret-file');
+    writeFileSync(file, SEED_FALLBACK_KEY);
+    expect(problems({ TFTSR_DB_KEY_FILE: file, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/refused in production/)]);
+    temp.remove();
+  });
+
+  it('says when the key file cannot be read, or both sources are set', () => {
+    expect(problems({ TFTSR_DB_KEY_FILE: '/nonexistent/key' })).toEqual([expect.stringMatching(/cannot read \/nonexistent\/key \(ENOENT\)/)]);
+    expect(problems({ TFTSR_DB_KEY: 'abcdefgh1', TFTSR_DB_KEY_FILE: '/nonexistent/key' })[0]).toMatch(/both set/);
+  });
+});

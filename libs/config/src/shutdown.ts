@@ -1,0 +1,27 @@
+/**
+ * SIGTERM and SIGINT close the application once and exit 0. If closing takes longer than the grace
+ * period, the process exits 1 anyway: what was in flight is retried, never lost (jobs stall and rerun;
+ * an unanswered request was never acknowledged).
+ */
+export function onShutdownSignal(logger: { log(m: string): void; warn(m: string): void }, graceMs: number, close: () => Promise<unknown>): void {
+  let closing = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received; shutting down (grace ${graceMs} ms)`);
+    const timer = setTimeout(() => {
+      logger.warn(`still shutting down after ${graceMs} ms; exiting`);
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.warn(`shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handle);
+  process.once('SIGINT', handle);
+}

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { loadMigrations, openDatabase } from '../../libs/db/src';
+import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('the API and the worker, as real processes', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let api: RunningApp;
+  let worker: RunningApp;
+  let base: string;
+
+  beforeAll(async () => {
+    temp = makeTempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('ping') };
+    // Started together on an empty data directory: they race to create and migrate the same file.
+    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    worker = startApp('worker', env);
+    await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 20_000, () => api.output() + worker.output());
+  });
+
+  afterAll(async () => {
+    await Promise.all([api.stop(), worker.stop()]);
+    temp.remove();
+  });
+
+  it('answers liveness', async () => {
+    expect(await getJson(`${base}/health/live`)).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('reports every readiness check as ok', async () => {
+    const { body } = await getJson(`${base}/health/ready`);
+    expect(body).toEqual({
+      ready: true,
+      checks: { database: { ok: true }, migrations: { ok: true }, redis: { ok: true }, redis_eviction_policy: { ok: true } },
+    });
+  });
+
+  it('runs a ping through Redis and the worker, and the API sees the result', async () => {
+    const accepted = await getJson(`${base}/v1/system/ping`, { method: 'POST' });
+    expect(accepted.status).toBe(202);
+    const result = await waitFor(
+      async () => {
+        const { body } = await getJson(`${base}/v1/system/ping/${accepted.body.ping_id}`);
+        return body.state === 'completed' ? body.result : undefined;
+      },
+      10_000,
+      () => worker.output(),
+    );
+    expect(result).toEqual({ pong: true, ping_id: accepted.body.ping_id, worker_pid: worker.child.pid, migrations_applied: loadMigrations().length });
+  });
+
+  it('answers an unknown ping with 404 JOB_NOT_FOUND', async () => {
+    const { status, body } = await getJson(`${base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`);
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('JOB_NOT_FOUND');
+    expect(typeof body.request_id).toBe('string');
+  });
+
+  it('answers a malformed id with 400 VALIDATION_FAILED', async () => {
+    const { status, body } = await getJson(`${base}/v1/system/ping/not-a-uuid`);
+    expect([status, body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('answers broken JSON with 400 INVALID_JSON, and an unknown route with 404 ROUTE_NOT_FOUND', async () => {
+    const broken = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    expect([broken.status, broken.body.error.code]).toEqual([400, 'INVALID_JSON']);
+    const unknown = await getJson(`${base}/v1/nothing-here`);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+  });
+
+  it('echoes a sane x-request-id and uses it as the error’s request_id', async () => {
+    const response = await fetch(`${base}/v1/nothing-here`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    expect(response.headers.get('x-request-id')).toBe('trace-abc.123');
+    expect(((await response.json()) as { request_id: string }).request_id).toBe('trace-abc.123');
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = await getJson(`${base}/openapi.json`);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/v1/system/ping', '/v1/system/ping/{ping_id}']));
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+  });
+
+  it('stops both processes cleanly on SIGTERM, with exit code 0', async () => {
+    const codes = await Promise.all([worker.stop('SIGTERM'), api.stop('SIGTERM')]);
+    expect(codes).toEqual([0, 0]);
+    expect(worker.output()).not.toMatch(/ERROR/);
+  });
+
+  it('left one migrated database although both processes created it at once', () => {
+    const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    expect(db.prepare('SELECT count(*) AS n FROM _migrations').get()).toEqual({ n: loadMigrations().length });
+    db.close();
+  });
+});

@@ -1,0 +1,68 @@
+import IORedis from 'ioredis';
+import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
+import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+
+describe('when Redis is missing or misconfigured', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  const running: RunningApp[] = [];
+
+  beforeEach(() => (temp = makeTempDir()));
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+    temp.remove();
+  });
+
+  async function startApi(redisUrl: string): Promise<string> {
+    const port = await freePort();
+    const api = startApp('api', {
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: redisUrl,
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('faults'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    });
+    running.push(api);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health/live`)).ok, 20_000, () => api.output());
+    return base;
+  }
+
+  it('the API starts without Redis, reports not ready with the reason, and fails enqueues fast with 503', async () => {
+    const base = await startApi(`redis://127.0.0.1:${await freePort()}`);
+    const ready = await getJson(`${base}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.redis).toEqual({ ok: false, reason: expect.stringMatching(/redis is unreachable/) });
+    expect(ready.body.checks.database).toEqual({ ok: true });
+    // The producer must answer, not hang: the test's own timeout is the bound.
+    const ping = await getJson(`${base}/v1/system/ping`, { method: 'POST' });
+    expect([ping.status, ping.body.error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+  });
+
+  describe('with a Redis that may evict keys', () => {
+    let redis: PrivateRedis;
+
+    beforeEach(async () => {
+      redis = await startPrivateRedis({ dataDir: temp.dir });
+      const client = new IORedis(redis.url);
+      await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      client.disconnect();
+    });
+    afterEach(() => redis.stop());
+
+    it('readiness reports the eviction policy as the reason', async () => {
+      const base = await startApi(redis.url);
+      const ready = await getJson(`${base}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.redis).toEqual({ ok: true });
+      expect(ready.body.checks.redis_eviction_policy).toEqual({ ok: false, reason: expect.stringMatching(/allkeys-lru.*noeviction/) });
+    });
+
+    it('the worker logs the warning', async () => {
+      const worker = startApp('worker', { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: redis.url, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('evict') });
+      running.push(worker);
+      await waitFor(async () => /maxmemory-policy is allkeys-lru/.test(worker.output()), 20_000, () => worker.output());
+    });
+  });
+});
