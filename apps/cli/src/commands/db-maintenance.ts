@@ -8,6 +8,7 @@ import {
   openDatabase,
   transaction,
 } from '../../../../libs/db/src';
+import { BlobStore } from '../../../../libs/storage/src';
 import { CliError } from '../cli-io';
 
 /**
@@ -42,6 +43,7 @@ export function copyAside(db: Db, path: string, label: string): string {
 
 export interface KeyChange {
   path: string;
+  dataDir: string;
   oldKey: string | null;
   newKey: string;
   action: 'db_encrypt' | 'db_rekey';
@@ -51,13 +53,15 @@ export interface KeyChange {
 export interface KeyChangeResult {
   backup: string;
   auditEntries: number;
+  blobsRewrapped: number;
 }
 
 /**
- * Moves the database, and everything whose key derives from the database key, to a new key:
- * the audit chain is re-signed (after it verifies under the old key), then the pages are re-encrypted.
+ * Moves the database, and everything whose key derives from the database key, to a new key: the audit
+ * chain is re-signed (after it verifies under the old key), the pages are re-encrypted, and every blob's
+ * file key is rewrapped. A failure midway leaves the backup to restore; a rerun of the blob step is safe.
  */
-export function changeKey(change: KeyChange): KeyChangeResult {
+export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
   const db = openDatabase({ path: change.path, key: change.oldKey });
   let backup: string;
   let auditEntries: number;
@@ -78,7 +82,9 @@ export function changeKey(change: KeyChange): KeyChangeResult {
     db.close();
   }
   verifyReopens(change.path, change.newKey);
-  return { backup, auditEntries };
+  const blobs = new BlobStore(change.dataDir, deriveKey(change.oldKey, 'blob-encryption'));
+  const blobsRewrapped = await blobs.rewrapAll(deriveKey(change.newKey, 'blob-encryption'));
+  return { backup, auditEntries, blobsRewrapped };
 }
 
 /** Proves the result: it opens with the new key, every page authenticates, and the chain verifies. */

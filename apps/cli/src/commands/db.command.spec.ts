@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '../../../../libs/db/src';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { BlobStore } from '../../../../libs/storage/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { runCli } from '../main';
 
@@ -93,6 +96,7 @@ describe('tftsr db', () => {
 
   it('rekey moves a WAL database to a new key, re-signs the audit chain, and the old key no longer opens it', async () => {
     seed(TEST_KEY);
+    const blob = await new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption')).write(Readable.from([Buffer.from('a stored log line')]));
     const keyFile = join(temp.dir, 'new.key');
     writeFileSync(keyFile, `${NEW_KEY}\n`);
     const c = capture();
@@ -106,6 +110,9 @@ describe('tftsr db', () => {
     const backup = c.out.find((l) => l.startsWith('backup, still under the OLD key: '))!.split(': ')[1];
     expect(existsSync(backup)).toBe(true);
     expect(cipherIntegrityCheck(backup, TEST_KEY).badPages).toEqual([]);
+    const rewrapped = new BlobStore(temp.dir, deriveKey(NEW_KEY, 'blob-encryption')).openRead(blob.path);
+    expect((await buffer(rewrapped)).toString()).toBe('a stored log line');
+    expect(c.out.join('\n')).toContain('1 blob keys rewrapped');
   });
 
   it('rekey refuses while another connection holds the database open, and changes nothing', async () => {

@@ -86,9 +86,9 @@ async function encrypt(config: BaseConfig, env: Env, io: CliIo): Promise<number>
     return 0;
   });
   const result = await timed(io, 'encrypted', () =>
-    changeKey({ path: config.databasePath, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup' }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup' }),
   );
-  io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed)`);
+  io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`);
   io.out(`backup of the plain database: ${result.backup}`);
   io.err('the backup is NOT encrypted: delete it securely once you have checked the encrypted database');
   return 0;
@@ -103,9 +103,9 @@ async function rekey(config: BaseConfig, args: string[], env: Env, io: CliIo): P
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
   if (newKey === oldKey) throw new CliError('the new key is the same as the current one');
   const result = await timed(io, 'rekeyed', () =>
-    changeKey({ path: config.databasePath, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup' }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup' }),
   );
-  io.out(`rekeyed ${config.databasePath}; ${result.auditEntries} audit entries re-signed under the new key`);
+  io.out(`rekeyed ${config.databasePath}; ${result.auditEntries} audit entries re-signed and ${result.blobsRewrapped} blob keys rewrapped under the new key`);
   io.out(`backup, still under the OLD key: ${result.backup}`);
   io.err('now set TFTSR_DB_KEY to the new key everywhere (API, worker, tools) before starting them');
   return 0;

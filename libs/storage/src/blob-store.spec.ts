@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import fc from 'fast-check';
+import { makeTempDir } from '../../../test/support/temp-dir';
+import { BlobIntegrityError, CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from './blob-format';
+import { BlobStore } from './blob-store';
+
+const KEY = randomBytes(32);
+
+describe('BlobStore', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let sut: BlobStore;
+
+  beforeEach(() => {
+    temp = makeTempDir();
+    sut = new BlobStore(temp.dir, KEY);
+  });
+  afterEach(() => temp.remove());
+
+  const roundTrip = async (plain: Buffer, pieces = 1) => {
+    const step = Math.max(1, Math.ceil(plain.length / pieces));
+    const parts = Array.from({ length: Math.ceil(plain.length / step) }, (_, i) => plain.subarray(i * step, (i + 1) * step));
+    const stored = await sut.write(Readable.from(parts));
+    return { stored, back: await buffer(sut.openRead(stored.path)) };
+  };
+
+  it('reads back exactly what was written, for any size and any way the input is cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 * CHUNK_SIZE + 10 }), fc.integer({ min: 1, max: 9 }), async (size, pieces) => {
+        const plain = randomBytes(size);
+        const { stored, back } = await roundTrip(plain, pieces);
+        expect(stored.size).toBe(size);
+        expect(back.equals(plain)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('keeps no plaintext on disk', async () => {
+    const plain = Buffer.from('password=hunter2 '.repeat(10_000));
+    const { stored } = await roundTrip(plain);
+    const raw = readFileSync(join(temp.dir, stored.path));
+    expect(raw.includes(Buffer.from('hunter2'))).toBe(false);
+  });
+
+  it('names files itself, under blobs/, whatever the upload was called', async () => {
+    const { stored } = await roundTrip(Buffer.from('x'));
+    expect(stored.path).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/);
+  });
+
+  it.each([
+    ['a flipped byte in a chunk', (raw: Buffer) => (raw[HEADER_SIZE + 10] ^= 1)],
+    ['a flipped byte in the header', (raw: Buffer) => (raw[HEADER_SIZE - 3] ^= 1)],
+  ])('detects %s when it is read', async (_, damage) => {
+    const { stored } = await roundTrip(randomBytes(2 * CHUNK_SIZE + 5));
+    const path = join(temp.dir, stored.path);
+    const raw = readFileSync(path);
+    damage(raw);
+    writeFileSync(path, raw);
+    await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+  });
+
+  it('detects a file truncated at a chunk boundary, and chunks swapped', async () => {
+    const { stored } = await roundTrip(randomBytes(3 * CHUNK_SIZE));
+    const path = join(temp.dir, stored.path);
+    const raw = readFileSync(path);
+    const sealed = CHUNK_SIZE + TAG_SIZE;
+    writeFileSync(path, raw.subarray(0, HEADER_SIZE + 2 * sealed));
+    await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+    const swapped = Buffer.concat([raw.subarray(0, HEADER_SIZE), raw.subarray(HEADER_SIZE + sealed, HEADER_SIZE + 2 * sealed), raw.subarray(HEADER_SIZE, HEADER_SIZE + sealed), raw.subarray(HEADER_SIZE + 2 * sealed)]);
+    writeFileSync(path, swapped);
+    await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+  });
+
+  it('cannot be read with another key, and reads again after rewrapping under a new one', async () => {
+    const plain = randomBytes(CHUNK_SIZE + 1);
+    const { stored } = await roundTrip(plain);
+    const newKey = randomBytes(32);
+    await expect(buffer(new BlobStore(temp.dir, newKey).openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+    expect(await sut.rewrapAll(newKey)).toBe(1);
+    expect((await buffer(new BlobStore(temp.dir, newKey).openRead(stored.path))).equals(plain)).toBe(true);
+  });
+
+  it('leaves nothing behind when the source fails midway', async () => {
+    const failing = new Transform({
+      transform(chunk, _e, done) {
+        done(new Error('client went away'));
+      },
+    });
+    await expect(sut.write(Readable.from([Buffer.alloc(10)]), [failing])).rejects.toThrow('client went away');
+    expect(await sut.sweepTemp()).toBe(0);
+  });
+
+  it('refuses a path outside the blob store', () => {
+    expect(() => sut.openRead('../../etc/passwd')).toThrow(/outside the blob store/);
+  });
+
+  it('hashes the same when read back as the plaintext did', async () => {
+    const plain = randomBytes(200_000);
+    const { back } = await roundTrip(plain, 7);
+    expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(plain).digest('hex'));
+  });
+});

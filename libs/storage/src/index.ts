@@ -1,0 +1,3 @@
+export * from './blob-format';
+export * from './blob-streams';
+export * from './blob-store';
