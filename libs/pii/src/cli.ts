@@ -1,0 +1,150 @@
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type CliArgs, USAGE, UsageError, parseCliArgs } from './cli-args';
+import { maskValue } from './mask';
+import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan, type PiiType } from './pii-types';
+import { type RedactionSpan, redactStream } from './redactor';
+import { scanStream } from './scanner';
+
+export interface CliWritable {
+  write(chunk: string): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
+export interface CliIo {
+  stdout: CliWritable;
+  stderr: CliWritable;
+  /** Whether stderr is a terminal; progress is only drawn there. */
+  isTTY?: boolean;
+}
+
+const READ_CHUNK = 1 << 20;
+const PROGRESS_MIN_BYTES = 64 << 20;
+const PROGRESS_EVERY_MS = 200;
+
+class CliFailure extends Error {}
+
+/** `tftsr pii scan|redact …`; resolves to the exit code. Writes only to the given streams. */
+export async function runPiiCli(argv: string[], io?: CliIo): Promise<number> {
+  const out: CliIo = io ?? { stdout: process.stdout, stderr: process.stderr, isTTY: process.stderr.isTTY === true };
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    out.stderr.write(`pii: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.command === 'help') {
+    out.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config: PiiConfig = { enabledTypes: args.types, allowList: args.allow };
+  try {
+    const size = await fileSize(args.file);
+    const counts = args.command === 'scan' ? await scan(args, config, size, out) : await redact(args, config, size, out);
+    out.stderr.write(summary(args.file, counts));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CliFailure)) throw e;
+    out.stderr.write(`pii: ${e.message}\n`);
+    return 1;
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    const stat = await fsp.stat(file);
+    if (!stat.isFile()) throw new CliFailure(`${file}: not a regular file`);
+    return stat.size;
+  } catch (e) {
+    if (e instanceof CliFailure) throw e;
+    throw new CliFailure(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** Streams spans of `file`, counting them by type and drawing progress on a terminal for large files. */
+async function* spansOf(args: CliArgs, config: PiiConfig, size: number, io: CliIo, counts: Map<PiiType, number>) {
+  const progress = io.isTTY === true && size >= PROGRESS_MIN_BYTES ? progressDrawer(args.file, size, io) : undefined;
+  try {
+    for await (const span of scanStream(createReadStream(args.file, { highWaterMark: READ_CHUNK }), config, { onProgress: progress })) {
+      counts.set(span.pii_type, (counts.get(span.pii_type) ?? 0) + 1);
+      yield span;
+    }
+  } catch (e) {
+    throw new CliFailure(`${args.file}: ${(e as Error).message}`);
+  } finally {
+    if (progress !== undefined) io.stderr.write('\r\x1b[K');
+  }
+}
+
+async function scan(args: CliArgs, config: PiiConfig, size: number, io: CliIo): Promise<Map<PiiType, number>> {
+  const counts = new Map<PiiType, number>();
+  let batch = args.json ? '' : `${'TYPE'.padEnd(13)} ${'START'.padStart(12)} ${'END'.padStart(12)}  ${'REPLACEMENT'.padEnd(15)} VALUE\n`;
+  for await (const span of spansOf(args, config, size, io, counts)) {
+    batch += args.json ? jsonLine(span, args.reveal) : tableRow(span, args.reveal);
+    if (batch.length >= 1 << 16) {
+      await write(io.stdout, batch);
+      batch = '';
+    }
+  }
+  if (batch.length > 0) await write(io.stdout, batch);
+  return counts;
+}
+
+function jsonLine(span: PiiSpan, reveal: boolean): string {
+  const { pii_type, start, end, replacement } = span;
+  const line = reveal ? { pii_type, start, end, replacement, original: span.original.toString('utf8') } : { pii_type, start, end, replacement };
+  return `${JSON.stringify(line)}\n`;
+}
+
+function tableRow(span: PiiSpan, reveal: boolean): string {
+  const value = reveal ? JSON.stringify(span.original.toString('utf8')) : maskValue(span.pii_type, span.original);
+  return `${span.pii_type.padEnd(13)} ${String(span.start).padStart(12)} ${String(span.end).padStart(12)}  ${span.replacement.padEnd(15)} ${value}\n`;
+}
+
+/** Two reads of FILE: spans first, then the copy; written beside OUT and renamed so OUT is never half-written. */
+async function redact(args: CliArgs, config: PiiConfig, size: number, io: CliIo): Promise<Map<PiiType, number>> {
+  const output = args.output as string;
+  if (resolve(output) === resolve(args.file)) throw new CliFailure('refusing to overwrite FILE with its redacted copy');
+  const counts = new Map<PiiType, number>();
+  const spans: RedactionSpan[] = [];
+  for await (const s of spansOf(args, config, size, io, counts)) spans.push({ start: s.start, end: s.end, replacement: s.replacement });
+  const tmp = `${output}.tmp-${process.pid}`;
+  try {
+    const source = createReadStream(args.file, { highWaterMark: READ_CHUNK });
+    await pipeline(Readable.from(redactStream(source, spans)), createWriteStream(tmp));
+    await fsp.rename(tmp, output);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw new CliFailure(`${output}: ${(e as Error).message}`);
+  }
+  io.stderr.write(`pii: wrote ${output}\n`);
+  return counts;
+}
+
+function summary(file: string, counts: Map<PiiType, number>): string {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return `pii: no PII found in ${file}\n`;
+  const rows = PII_TYPE_ORDER.filter((t) => counts.has(t)).map((t) => `  ${t.padEnd(13)} ${counts.get(t)}\n`);
+  return `pii: ${total} span${total === 1 ? '' : 's'} in ${file}\n${rows.join('')}`;
+}
+
+function progressDrawer(file: string, size: number, io: CliIo): (bytes: number) => void {
+  let last = 0;
+  return (bytes) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    const pct = Math.floor((bytes / size) * 100);
+    io.stderr.write(`\rpii: scanning ${file} ${pct}% (${(bytes / 2 ** 20).toFixed(0)}/${(size / 2 ** 20).toFixed(0)} MiB)`);
+  };
+}
+
+async function write(stream: CliWritable, text: string): Promise<void> {
+  if (stream.write(text) === false && stream.once !== undefined) {
+    await new Promise<void>((done) => stream.once?.('drain', done));
+  }
+}

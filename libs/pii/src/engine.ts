@@ -1,0 +1,99 @@
+import { type Detector, type Hit, TYPE_INDEX } from './detectors/detector';
+import { addressDetector } from './detectors/address-detector';
+import { keyValueDetector } from './detectors/key-value-detector';
+import { emailDetector } from './detectors/email-detector';
+import { digitDetector, ibanDetector, phoneDetector } from './detectors/number-detectors';
+import {
+  awsAccessKeyDetector,
+  gitHubTokenDetector,
+  jwtDetector,
+  privateKeyDetector,
+  slackTokenDetector,
+  slackWebhookDetector,
+  vendorApiKeyDetector,
+} from './detectors/secret-detectors';
+import { urlCredentialsDetector } from './detectors/url-detector';
+import { PII_TYPE_ORDER, type PiiConfig, type PiiType, isPiiType } from './pii-types';
+
+/** Every pass the engine runs. Order here does not matter: merging orders by position and type. */
+export const DETECTORS: readonly Detector[] = [
+  privateKeyDetector,
+  urlCredentialsDetector,
+  keyValueDetector,
+  jwtDetector,
+  awsAccessKeyDetector,
+  gitHubTokenDetector,
+  slackTokenDetector,
+  slackWebhookDetector,
+  vendorApiKeyDetector,
+  digitDetector,
+  ibanDetector,
+  emailDetector,
+  addressDetector,
+  phoneDetector,
+];
+
+/** Bytes kept before the resume point, for back-scans and look-behind. */
+export const CONTEXT_BYTES = Math.max(...DETECTORS.map((d) => d.maxBack)) + 64;
+/** Bytes re-read after each window so a candidate near its end is seen whole (PEM blocks dominate: 16 KiB). */
+export const OVERLAP_BYTES = Math.max(...DETECTORS.map((d) => d.maxSpan)) + 64;
+/** A hit found later never starts before (resume point − this). */
+export const MAX_BACK_BYTES = Math.max(...DETECTORS.map((d) => d.maxBack));
+
+export class PiiConfigError extends Error {}
+
+/** Config compiled once per scan: the passes to run, the types to keep, and the allow-list in latin1 form. */
+export class PiiEngine {
+  readonly detectors: readonly Detector[];
+  private readonly enabled: boolean[];
+  private readonly allow: Set<string> | null;
+
+  constructor(config: PiiConfig = {}) {
+    const types = config.enabledTypes ?? [...PII_TYPE_ORDER];
+    const unknown = types.filter((t) => !isPiiType(t));
+    if (unknown.length > 0) {
+      throw new PiiConfigError(`unknown PII type(s): ${unknown.join(', ')}; known: ${PII_TYPE_ORDER.join(', ')}`);
+    }
+    this.enabled = PII_TYPE_ORDER.map((t) => types.includes(t));
+    this.detectors = DETECTORS.filter((d) => d.types.some((t) => this.enabled[TYPE_INDEX[t]]));
+    const allow = (config.allowList ?? []).map((v) => asciiLower(Buffer.from(v, 'utf8').toString('latin1')));
+    this.allow = allow.length > 0 ? new Set(allow) : null;
+  }
+
+  isEnabled(type: PiiType): boolean {
+    return this.enabled[TYPE_INDEX[type]];
+  }
+
+  /**
+   * Runs every pass over `text`, pass i from `from[i]` up to `limit`, and writes where each stopped back into
+   * `from`. Appends kept hits to `out` with positions shifted by `base`.
+   */
+  scanWindow(text: string, from: number[], limit: number, base: number, out: Hit[]): void {
+    const found: Hit[] = [];
+    for (let i = 0; i < this.detectors.length; i++) {
+      if (from[i] >= limit) continue;
+      from[i] = Math.max(this.detectors[i].scan(text, from[i], limit, found), limit);
+    }
+    for (const h of found) {
+      if (!this.enabled[h.type] || this.allowed(text, h)) continue;
+      h.start += base;
+      h.end += base;
+      h.valueStart += base;
+      h.valueEnd += base;
+      out.push(h);
+    }
+  }
+
+  private allowed(text: string, h: Hit): boolean {
+    if (this.allow === null) return false;
+    return (
+      this.allow.has(asciiLower(text.slice(h.valueStart, h.valueEnd))) ||
+      this.allow.has(asciiLower(text.slice(h.start, h.end)))
+    );
+  }
+}
+
+// Only ASCII letters fold: the strings hold raw bytes, and folding Latin-1 letters would alias UTF-8 sequences.
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}

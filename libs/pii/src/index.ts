@@ -1,0 +1,12 @@
+export { PII_TYPES, PII_TYPE_ORDER, replacementFor, isPiiType } from './pii-types';
+export type { PiiConfig, PiiSpan, PiiType, PiiTypeInfo } from './pii-types';
+export { PiiConfigError } from './engine';
+export { scanBuffer, scanStream, StreamScanner } from './scanner';
+export type { ByteSource, ScanOptions } from './scanner';
+export { redactBuffer, redactStream } from './redactor';
+export type { RedactionSpan, SpanSource } from './redactor';
+export { maskValue } from './mask';
+export { runPiiCli } from './cli';
+export type { CliIo, CliWritable } from './cli';
+export { scanFileParallel } from './parallel';
+export type { ParallelScanOptions } from './parallel';

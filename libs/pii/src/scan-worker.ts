@@ -1,0 +1,72 @@
+import { open } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CONTEXT_BYTES, OVERLAP_BYTES } from './engine';
+import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan } from './pii-types';
+import { StreamScanner } from './scanner';
+
+export interface SegmentTask {
+  path: string;
+  from: number;
+  until: number;
+  config: PiiConfig;
+}
+
+/** Spans packed into transferable arrays: structured-cloning 100k span objects costs more than the scan. */
+export interface PackedSpans {
+  types: Uint8Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  originals: Uint8Array;
+}
+
+export function packSpans(spans: readonly PiiSpan[]): PackedSpans {
+  const types = new Uint8Array(spans.length);
+  const starts = new Float64Array(spans.length);
+  const ends = new Float64Array(spans.length);
+  spans.forEach((s, i) => {
+    types[i] = PII_TYPE_ORDER.indexOf(s.pii_type);
+    starts[i] = s.start;
+    ends[i] = s.end;
+  });
+  // A fresh array, not Buffer.concat: a small concat result lives in the shared pool, which must not be transferred.
+  const originals = new Uint8Array(spans.reduce((n, s) => n + s.original.length, 0));
+  let at = 0;
+  for (const s of spans) {
+    originals.set(s.original, at);
+    at += s.original.length;
+  }
+  return { types, starts, ends, originals };
+}
+
+/** Scans bytes [from, until) of a file, reading the context and overlap around them. */
+export async function scanSegment(task: SegmentTask): Promise<PiiSpan[]> {
+  const base = Math.max(0, task.from - CONTEXT_BYTES);
+  const end = task.until + OVERLAP_BYTES;
+  const scanner = new StreamScanner(task.config, undefined, { base, from: task.from, until: task.until });
+  const spans: PiiSpan[] = [];
+  // One read buffer for the whole segment: threads of one process contend on allocating large buffers.
+  const chunk = Buffer.allocUnsafe(1 << 18);
+  const file = await open(task.path, 'r');
+  try {
+    for (let pos = base; pos < end; ) {
+      const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
+      if (bytesRead === 0) break;
+      spans.push(...scanner.push(chunk.subarray(0, bytesRead)));
+      pos += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+  spans.push(...scanner.end());
+  return spans;
+}
+
+if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'path' in workerData) {
+  const port = parentPort;
+  // A rejection is left unhandled on purpose: it ends the worker and reaches the parent as an 'error' event.
+  void scanSegment(workerData as SegmentTask).then((spans) => {
+    const packed = packSpans(spans);
+    const transfer = [packed.types.buffer, packed.starts.buffer, packed.ends.buffer, packed.originals.buffer] as ArrayBuffer[];
+    port.postMessage(packed, transfer);
+  });
+}
