@@ -4,6 +4,8 @@ import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN_KEY = `tftsr_e2e-ping-${'k'.repeat(32)}`;
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 describe('the API and the worker, as real processes', () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -16,8 +18,9 @@ describe('the API and the worker, as real processes', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('ping') };
+    // The ping is an admin route; the first key comes from the variable containers use.
     // Started together on an empty data directory: they race to create and migrate the same file.
-    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY });
     worker = startApp('worker', env);
     await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 20_000, () => api.output() + worker.output());
   });
@@ -40,11 +43,11 @@ describe('the API and the worker, as real processes', () => {
   });
 
   it('runs a ping through Redis and the worker, and the API sees the result', async () => {
-    const accepted = await getJson(`${base}/v1/system/ping`, { method: 'POST' });
+    const accepted = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: auth });
     expect(accepted.status).toBe(202);
     const result = await waitFor(
       async () => {
-        const { body } = await getJson(`${base}/v1/system/ping/${accepted.body.ping_id}`);
+        const { body } = await getJson(`${base}/v1/system/ping/${accepted.body.ping_id}`, { headers: auth });
         return body.state === 'completed' ? body.result : undefined;
       },
       10_000,
@@ -54,19 +57,24 @@ describe('the API and the worker, as real processes', () => {
   });
 
   it('answers an unknown ping with 404 JOB_NOT_FOUND', async () => {
-    const { status, body } = await getJson(`${base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`);
+    const { status, body } = await getJson(`${base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`, { headers: auth });
     expect(status).toBe(404);
     expect(body.error.code).toBe('JOB_NOT_FOUND');
     expect(typeof body.request_id).toBe('string');
   });
 
+  it('refuses the ping without an admin key', async () => {
+    const { status, body } = await getJson(`${base}/v1/system/ping`, { method: 'POST' });
+    expect([status, body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
   it('answers a malformed id with 400 VALIDATION_FAILED', async () => {
-    const { status, body } = await getJson(`${base}/v1/system/ping/not-a-uuid`);
+    const { status, body } = await getJson(`${base}/v1/system/ping/not-a-uuid`, { headers: auth });
     expect([status, body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   it('answers broken JSON with 400 INVALID_JSON, and an unknown route with 404 ROUTE_NOT_FOUND', async () => {
-    const broken = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const broken = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{oops' });
     expect([broken.status, broken.body.error.code]).toEqual([400, 'INVALID_JSON']);
     const unknown = await getJson(`${base}/v1/nothing-here`);
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);

@@ -3,6 +3,8 @@ import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
+const ADMIN_KEY = `tftsr_e2e-faults-${'k'.repeat(32)}`;
+
 describe('when Redis is missing or misconfigured', () => {
   let temp: ReturnType<typeof makeTempDir>;
   const running: RunningApp[] = [];
@@ -22,6 +24,7 @@ describe('when Redis is missing or misconfigured', () => {
       TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('faults'),
       PORT: String(port),
       HOST: '127.0.0.1',
+      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
     });
     running.push(api);
     const base = `http://127.0.0.1:${port}`;
@@ -36,7 +39,7 @@ describe('when Redis is missing or misconfigured', () => {
     expect(ready.body.checks.redis).toEqual({ ok: false, reason: expect.stringMatching(/redis is unreachable/) });
     expect(ready.body.checks.database).toEqual({ ok: true });
     // The producer must answer, not hang: the test's own timeout is the bound.
-    const ping = await getJson(`${base}/v1/system/ping`, { method: 'POST' });
+    const ping = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect([ping.status, ping.body.error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
   });
 

@@ -1,9 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db } from '../../../libs/db/src';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
+import { ConversationsModule } from './conversations/conversations.module';
 import { HealthModule } from './health/health.module';
+import { IssuesModule } from './issues/issues.module';
 import { QueueModule } from './queue/queue.module';
+import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
+import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
 
 @Module({})
@@ -17,6 +23,12 @@ export class AppModule {
         QueueModule,
         HealthModule,
         SystemModule,
+        AuthModule,
+        SettingsModule,
+        IssuesModule,
+        ResolutionStepsModule,
+        ConversationsModule,
+        AuditModule,
       ],
     };
   }

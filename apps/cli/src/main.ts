@@ -3,10 +3,12 @@ import { ConfigError, Env } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { CliError, CliIo, processIo } from './cli-io';
 import { runDbCommand } from './commands/db.command';
+import { runKeysCommand } from './commands/keys.command';
 
 const USAGE = `usage: tftsr <area> <command> [options]
 
   db     migrate | status | check | encrypt | rekey
+  keys   create | list | revoke
   help   this text
 
 Run \`tftsr <area>\` for the commands of one area.`;
@@ -20,6 +22,8 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
     switch (area) {
       case 'db':
         return await runDbCommand(rest, env, io);
+      case 'keys':
+        return await runKeysCommand(rest, env, io);
       case undefined:
       case 'help':
       case '--help':

@@ -11,6 +11,20 @@ export enum ErrorCode {
   JOB_NOT_FOUND = 'JOB_NOT_FOUND',
   QUEUE_UNAVAILABLE = 'QUEUE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  RATE_LIMITED = 'RATE_LIMITED',
+  INVALID_CURSOR = 'INVALID_CURSOR',
+  INVALID_SEARCH_QUERY = 'INVALID_SEARCH_QUERY',
+  ISSUE_NOT_FOUND = 'ISSUE_NOT_FOUND',
+  RESOLUTION_STEP_NOT_FOUND = 'RESOLUTION_STEP_NOT_FOUND',
+  STEP_ORDER_TAKEN = 'STEP_ORDER_TAKEN',
+  INVALID_STEP_ORDER = 'INVALID_STEP_ORDER',
+  CONVERSATION_NOT_FOUND = 'CONVERSATION_NOT_FOUND',
+  CONVERSATION_EMPTY = 'CONVERSATION_EMPTY',
+  AI_PROVIDER_ERROR = 'AI_PROVIDER_ERROR',
+  SETTING_NOT_FOUND = 'SETTING_NOT_FOUND',
+  INVALID_SETTING_VALUE = 'INVALID_SETTING_VALUE',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -24,6 +38,20 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.JOB_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL_ERROR]: HttpStatus.INTERNAL_SERVER_ERROR,
+  [ErrorCode.UNAUTHENTICATED]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
+  [ErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.INVALID_CURSOR]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.INVALID_SEARCH_QUERY]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.ISSUE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.RESOLUTION_STEP_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.STEP_ORDER_TAKEN]: HttpStatus.CONFLICT,
+  [ErrorCode.INVALID_STEP_ORDER]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.CONVERSATION_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.CONVERSATION_EMPTY]: HttpStatus.CONFLICT,
+  [ErrorCode.AI_PROVIDER_ERROR]: HttpStatus.BAD_GATEWAY,
+  [ErrorCode.SETTING_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.INVALID_SETTING_VALUE]: HttpStatus.BAD_REQUEST,
 };
 
 export class DomainError extends Error {
@@ -31,6 +59,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Response headers the error needs, e.g. Retry-After on a 429 or WWW-Authenticate on a 401. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'DomainError';

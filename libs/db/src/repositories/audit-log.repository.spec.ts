@@ -98,4 +98,23 @@ describe('AuditLogRepository', () => {
     db.prepare(`UPDATE audit_log SET action = 'tampered' WHERE id = ?`).run(ids[0]);
     expect(() => transaction(db, () => next.rechain(deriveKey('third', 'audit-hmac')))).toThrow(/broken at entry 1/);
   });
+  describe('list', () => {
+    const at = (rowid: number, timestamp: string, user: string) => db.prepare('UPDATE audit_log SET timestamp = ?, user_id = ? WHERE rowid = ?').run(timestamp, user, rowid);
+
+    it('lists newest first, filters exactly, honours the time range and pages by position', () => {
+      append(5);
+      at(1, '2026-01-01 00:00:00', 'ana');
+      at(2, '2026-01-02 00:00:00', 'ben');
+      at(3, '2026-01-03 00:00:00', 'ana');
+      at(4, '2026-01-04 00:00:00', 'ana');
+      at(5, '2026-01-05 00:00:00', 'ben');
+      const positions = (rows: { position: number }[]) => rows.map((r) => r.position);
+      expect(positions(sut.list({ limit: 10 }))).toEqual([5, 4, 3, 2, 1]);
+      expect(positions(sut.list({ limit: 10, user_id: 'ana' }))).toEqual([4, 3, 1]);
+      expect(positions(sut.list({ limit: 10, entity_id: 'issue-1' }))).toEqual([2]);
+      expect(positions(sut.list({ limit: 10, from: '2026-01-02 00:00:00', to: '2026-01-04 00:00:00' }))).toEqual([3, 2]);
+      expect(positions(sut.list({ limit: 2, before: 4 }))).toEqual([3, 2]);
+      expect(positions(sut.list({ limit: 10, action: 'delete_issue' }))).toEqual([]);
+    });
+  });
 });

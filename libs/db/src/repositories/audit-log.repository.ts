@@ -17,6 +17,22 @@ export type ChainVerification =
   | { intact: true; entries: number; head_hash: string }
   | { intact: false; entries: number; first_broken: { id: string | null; position: number; reason: string } };
 
+export interface AuditListQuery {
+  action?: string;
+  entity_type?: string;
+  entity_id?: string;
+  user_id?: string;
+  /** Inclusive lower and exclusive upper bound on `timestamp`, in the seed's TEXT format. */
+  from?: string;
+  to?: string;
+  limit: number;
+  /** Only entries written before this position (the `position` of the last entry of the previous page). */
+  before?: number;
+}
+
+/** An entry and its place in the chain (its rowid), newest first in listings. */
+export type PositionedAuditEntry = AuditEntry & { position: number };
+
 type ChainRow = Pick<AuditEntry, 'id' | 'timestamp' | 'action' | 'entity_type' | 'entity_id' | 'user_id' | 'details' | 'prev_hash' | 'entry_hash'>;
 
 /**
@@ -29,6 +45,7 @@ export class AuditLogRepository {
   private readonly readHeadStmt;
   private readonly writeHeadStmt;
   private readonly setHashesStmt;
+  private readonly listStmts = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(
     private readonly db: Db,
@@ -88,6 +105,29 @@ export class AuditLogRepository {
     const headProblem = this.checkHead(head, position, prev);
     if (headProblem) return { intact: false, entries: position, first_broken: { id: null, position: position + 1, reason: headProblem } };
     return { intact: true, entries: position, head_hash: prev };
+  }
+
+  /** Newest first, filtered; every filter is exact, and the time range is honoured (the desktop app ignored it). */
+  list(query: AuditListQuery): PositionedAuditEntry[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit };
+    for (const column of ['action', 'entity_type', 'entity_id', 'user_id'] as const) {
+      if (query[column] === undefined) continue;
+      where.push(`${column} = @${column}`);
+      params[column] = query[column];
+    }
+    if (query.from !== undefined) (where.push('timestamp >= @from'), (params.from = query.from));
+    if (query.to !== undefined) (where.push('timestamp < @to'), (params.to = query.to));
+    if (query.before !== undefined) (where.push('rowid < @before'), (params.before = query.before));
+    const sql =
+      `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
+       FROM audit_log WHERE ${where.join(' AND ') || '1'} ORDER BY rowid DESC LIMIT @limit`;
+    let stmt = this.listStmts.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listStmts.set(sql, stmt);
+    }
+    return stmt.all(params) as PositionedAuditEntry[];
   }
 
   /**

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../../../libs/config/src';
+import { ApiKeyRepository, AuditLogRepository, Db, deriveKey, loadMigrations, migrate, openDatabase } from '../../../../libs/db/src';
+import { makeTempDir } from '../../../../test/support/temp-dir';
+import { ApiConfig } from '../config/api.config';
+import { ApiKeyService } from './api-key.service';
+
+describe('ApiKeyService', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let db: Db;
+  let keys: ApiKeyRepository;
+  let audit: AuditLogRepository;
+
+  beforeEach(() => {
+    temp = makeTempDir();
+    db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: null });
+    migrate(db, loadMigrations());
+    keys = new ApiKeyRepository(db);
+    audit = new AuditLogRepository(db, deriveKey(null, 'audit-hmac'));
+  });
+  afterEach(() => {
+    db.close();
+    temp.remove();
+  });
+
+  const service = (env: Record<string, string>) => new ApiKeyService(db, keys, audit, loadConfig(ApiConfig, env));
+
+  it('in development, makes an admin key on first start, prints it once, and authenticates with it', () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    sut.ensureFirstKey((text) => printed.push(text));
+    expect(printed).toHaveLength(1);
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    expect(sut.authenticate(key)).toEqual({ id: expect.any(String), name: 'admin', scopes: ['read', 'write', 'admin'] });
+    expect(audit.list({ action: 'create_api_key', limit: 5 })).toHaveLength(1);
+  });
+
+  it('takes the first key from TFTSR_BOOTSTRAP_API_KEY and prints nothing', () => {
+    const printed: string[] = [];
+    const given = 'container-supplied-key-0123456789abcdef';
+    const sut = service({ NODE_ENV: 'production', TFTSR_DB_KEY: 'production passphrase', TFTSR_BOOTSTRAP_API_KEY: given });
+    sut.ensureFirstKey((text) => printed.push(text));
+    expect(printed).toEqual([]);
+    expect(sut.authenticate(given)?.name).toBe('bootstrap');
+  });
+
+  it('makes no key in production without TFTSR_BOOTSTRAP_API_KEY', () => {
+    const sut = service({ NODE_ENV: 'production', TFTSR_DB_KEY: 'production passphrase' });
+    sut.ensureFirstKey(() => undefined);
+    expect(keys.count()).toBe(0);
+  });
+
+  it('refuses unknown, near-miss and revoked keys', () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    expect(sut.authenticate(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+    expect(sut.authenticate('tftsr_')).toBeNull();
+    keys.revoke('admin', '2026-01-01 00:00:00');
+    expect(sut.authenticate(key)).toBeNull();
+  });
+
+  it('records when a key was last used, at most once a minute', () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    sut.authenticate(key, new Date('2026-01-01T00:00:00Z'));
+    sut.authenticate(key, new Date('2026-01-01T00:00:30Z'));
+    expect(keys.findByName('admin')?.last_used_at).toBe('2026-01-01 00:00:00');
+    sut.authenticate(key, new Date('2026-01-01T00:01:00Z'));
+    expect(keys.findByName('admin')?.last_used_at).toBe('2026-01-01 00:01:00');
+  });
+});

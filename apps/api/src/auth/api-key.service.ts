@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  apiKeyLookupPrefix,
+  apiKeyMatches,
+  ApiKeyRepository,
+  ApiKeyScope,
+  AuditLogRepository,
+  Db,
+  DB,
+  generateApiKey,
+  hashApiKey,
+  newId,
+  parseScopes,
+  toDbTimestamp,
+  transaction,
+} from '../../../../libs/db/src';
+import { ApiConfig } from '../config/api.config';
+import { Principal } from './scopes.decorator';
+
+/** last_used_at is bookkeeping: written at most this often per key, so reads do not each cost a commit. */
+const LAST_USED_INTERVAL_MS = 60_000;
+const FIRST_KEY_SCOPES: ApiKeyScope[] = ['read', 'write', 'admin'];
+
+@Injectable()
+export class ApiKeyService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ApiKeys');
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly keys: ApiKeyRepository,
+    private readonly audit: AuditLogRepository,
+    private readonly config: ApiConfig,
+  ) {}
+
+  /** The key's principal, or null when it is unknown or revoked. */
+  authenticate(key: string, now: Date = new Date()): Principal | null {
+    const row = this.keys.listActiveByPrefix(apiKeyLookupPrefix(key)).find((candidate) => apiKeyMatches(key, candidate.key_hash));
+    if (!row) return null;
+    const last = this.lastTouched.get(row.id) ?? 0;
+    if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
+      this.lastTouched.set(row.id, now.getTime());
+      this.keys.touchLastUsed(row.id, toDbTimestamp(now));
+    }
+    return { id: row.id, name: row.name, scopes: parseScopes(row.scopes) };
+  }
+
+  onApplicationBootstrap(): void {
+    this.ensureFirstKey((text) => process.stdout.write(text));
+  }
+
+  /**
+   * With no key at all, the API would be unusable: TFTSR_BOOTSTRAP_API_KEY becomes the first key, or, outside
+   * production, a new admin key is made and printed once, as Jupyter prints its token.
+   */
+  ensureFirstKey(print: (text: string) => void): void {
+    const given = this.config.TFTSR_BOOTSTRAP_API_KEY;
+    if (!given && this.config.NODE_ENV === 'production') {
+      if (this.keys.count() === 0) this.logger.warn('no API keys exist: create one with `tftsr keys create --name NAME --scopes read,write,admin`');
+      return;
+    }
+    const key = given ?? generateApiKey();
+    const created = transaction(this.db, () => {
+      if (this.keys.count() > 0) return false;
+      const id = newId();
+      const name = given ? 'bootstrap' : 'admin';
+      this.keys.insert({
+        id,
+        name,
+        key_prefix: apiKeyLookupPrefix(key),
+        key_hash: hashApiKey(key),
+        scopes: JSON.stringify(FIRST_KEY_SCOPES),
+        created_at: toDbTimestamp(),
+        last_used_at: null,
+        revoked_at: null,
+      });
+      this.audit.append({
+        action: 'create_api_key',
+        entity_type: 'api_key',
+        entity_id: id,
+        details: { name, scopes: FIRST_KEY_SCOPES, source: given ? 'TFTSR_BOOTSTRAP_API_KEY' : 'first_start' },
+      });
+      return true;
+    });
+    if (!created) return;
+    if (given) {
+      this.logger.log('created the first API key, "bootstrap", from TFTSR_BOOTSTRAP_API_KEY');
+      return;
+    }
+    print(
+      [
+        '',
+        '    No API key existed, so one was made with the scopes read, write and admin.',
+        '    It is shown this once; only its hash is kept:',
+        '',
+        `        Authorization: Bearer ${key}`,
+        '',
+        '    Manage keys with `tftsr keys create|list|revoke`.',
+        '',
+      ].join('\n'),
+    );
+  }
+}

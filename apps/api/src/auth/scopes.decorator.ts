@@ -1,0 +1,44 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeyScope } from '../../../../libs/db/src';
+import { ApiErrors } from '../common/api-responses';
+import { ErrorCode } from '../common/domain-error';
+
+export const SCOPES_KEY = 'tftsr:scopes';
+
+/** Who is calling: set by AuthGuard on every request it lets through. */
+export interface Principal {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+/**
+ * The scopes a route needs, and its 401/403/429 documentation. A route without this decorator needs
+ * `admin`: forgetting it fails closed (that is how /v1/system/ping is protected).
+ */
+export function RequireScopes(...scopes: ApiKeyScope[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(SCOPES_KEY, scopes),
+    ApiBearerAuth(),
+    ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.RATE_LIMITED),
+  );
+}
+
+/** The calling key's name, for the audit entry's user_id. */
+export const Actor = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('Actor used on a route that AuthGuard did not authenticate');
+  return principal.name;
+});
+
+/** admin includes write, and write includes read. pii:reveal is never implied: it must be granted by name. */
+export function grants(held: readonly ApiKeyScope[], needed: ApiKeyScope): boolean {
+  if (held.includes(needed)) return true;
+  if (needed === 'read') return held.includes('write') || held.includes('admin');
+  if (needed === 'write') return held.includes('admin');
+  return false;
+}

@@ -1,0 +1,31 @@
+import { applyDecorators, HttpStatus } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ERROR_STATUS, ErrorCode } from './domain-error';
+
+export class ErrorDetail {
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' }) code: ErrorCode;
+  @ApiProperty() message: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) details?: Record<string, unknown>;
+}
+
+/** The one error body (common/error.filter.ts). */
+export class ErrorResponse {
+  @ApiProperty({ type: ErrorDetail }) error: ErrorDetail;
+  @ApiProperty() request_id: string;
+}
+
+const HEADERS: Partial<Record<number, Record<string, { description: string; schema: { type: 'integer' | 'string' } }>>> = {
+  [HttpStatus.TOO_MANY_REQUESTS]: { 'Retry-After': { description: 'Seconds until the key may call again.', schema: { type: 'integer' } } },
+  [HttpStatus.UNAUTHORIZED]: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string' } } },
+};
+
+/** Documents the error responses of a route, grouped by status, each naming its codes. */
+export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return applyDecorators(
+    ...[...byStatus].map(([status, group]) =>
+      ApiResponse({ status, type: ErrorResponse, description: group.join(', '), headers: HEADERS[status] }),
+    ),
+  );
+}

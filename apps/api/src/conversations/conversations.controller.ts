@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, RequireScopes } from '../auth/scopes.decorator';
+import { ApiErrors } from '../common/api-responses';
+import { ErrorCode } from '../common/domain-error';
+import { IdParams } from '../common/validation';
+import {
+  CompletionBody,
+  CompletionResponse,
+  ConversationDetailResponse,
+  ConversationResponse,
+  CreateConversationBody,
+  CreateMessageBody,
+  MessageResponse,
+} from './conversations.dto';
+import { ConversationsService } from './conversations.service';
+
+@ApiTags('conversations')
+@Controller('v1')
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationsService) {}
+
+  @Post('issues/:id/conversations')
+  @RequireScopes('write')
+  @ApiCreatedResponse({ type: ConversationResponse })
+  @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  create(@Param() params: IdParams, @Body() body: CreateConversationBody, @Actor() actor: string): ConversationResponse {
+    return this.conversations.create(params.id, body, actor);
+  }
+
+  @Get('conversations/:id')
+  @RequireScopes('read')
+  @ApiOkResponse({ type: ConversationDetailResponse })
+  @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND)
+  get(@Param() params: IdParams): ConversationDetailResponse {
+    return this.conversations.get(params.id);
+  }
+
+  @Post('conversations/:id/messages')
+  @RequireScopes('write')
+  @ApiCreatedResponse({ type: MessageResponse, description: 'The message as stored: PII replaced by [Type] markers.' })
+  @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  addMessage(@Param() params: IdParams, @Body() body: CreateMessageBody, @Actor() actor: string): MessageResponse {
+    return this.conversations.addMessage(params.id, body, actor);
+  }
+
+  @Post('conversations/:id/completions')
+  @HttpCode(201)
+  @RequireScopes('write')
+  @ApiCreatedResponse({ type: CompletionResponse, description: 'The provider’s reply, stored as an assistant message.' })
+  @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND, ErrorCode.CONVERSATION_EMPTY, ErrorCode.AI_PROVIDER_ERROR, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  complete(@Param() params: IdParams, @Body() body: CompletionBody, @Actor() actor: string): Promise<CompletionResponse> {
+    return this.conversations.complete(params.id, body, actor);
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, RequireScopes } from '../auth/scopes.decorator';
+import { ApiErrors } from '../common/api-responses';
+import { ErrorCode } from '../common/domain-error';
+import { IdParams } from '../common/validation';
+import { CreateIssueBody, IssueDetailResponse, IssueListResponse, IssueResponse, ListIssuesQuery, UpdateIssueBody } from './issues.dto';
+import { IssuesService } from './issues.service';
+
+@ApiTags('issues')
+@Controller('v1/issues')
+export class IssuesController {
+  constructor(private readonly issues: IssuesService) {}
+
+  @Post()
+  @RequireScopes('write')
+  @ApiCreatedResponse({ type: IssueResponse })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  create(@Body() body: CreateIssueBody, @Actor() actor: string): IssueResponse {
+    return this.issues.create(body, actor);
+  }
+
+  @Get()
+  @RequireScopes('read')
+  @ApiOkResponse({ type: IssueListResponse })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_SEARCH_QUERY, ErrorCode.INVALID_CURSOR)
+  list(@Query() query: ListIssuesQuery): IssueListResponse {
+    return this.issues.list(query);
+  }
+
+  @Get(':id')
+  @RequireScopes('read')
+  @ApiOkResponse({ type: IssueDetailResponse })
+  @ApiErrors(ErrorCode.ISSUE_NOT_FOUND)
+  get(@Param() params: IdParams): IssueDetailResponse {
+    return this.issues.get(params.id);
+  }
+
+  @Patch(':id')
+  @RequireScopes('write')
+  @ApiOkResponse({ type: IssueResponse })
+  @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  update(@Param() params: IdParams, @Body() body: UpdateIssueBody, @Actor() actor: string): IssueResponse {
+    return this.issues.update(params.id, body, actor);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('write')
+  @ApiNoContentResponse({ description: 'Deleted with its log files, images, 5-Whys, conversations and documents, and their files.' })
+  @ApiErrors(ErrorCode.ISSUE_NOT_FOUND)
+  delete(@Param() params: IdParams, @Actor() actor: string): void {
+    this.issues.delete(params.id, actor);
+  }
+}

@@ -1,0 +1,33 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsDefined, IsString, MaxLength } from 'class-validator';
+import { SETTING_KEYS } from './settings.registry';
+
+const ANY_JSON = {
+  description: 'The value; its type depends on the key (see the key’s description).',
+  oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }, { type: 'object' }],
+};
+
+export class SettingKeyParams {
+  @ApiProperty({ description: `One of ${SETTING_KEYS.join(', ')}.` })
+  @IsString()
+  @MaxLength(200)
+  key: string;
+}
+
+export class PutSettingBody {
+  @ApiProperty(ANY_JSON)
+  @IsDefined()
+  value: unknown;
+}
+
+export class SettingResponse {
+  @ApiProperty({ enum: SETTING_KEYS }) key: string;
+  @ApiProperty(ANY_JSON) value: unknown;
+  @ApiProperty({ description: 'True when no value was ever set and the default applies.' }) is_default: boolean;
+  @ApiProperty({ type: String, nullable: true, example: '2026-01-31 12:00:00' }) updated_at: string | null;
+  @ApiProperty() description: string;
+}
+
+export class SettingListResponse {
+  @ApiProperty({ type: SettingResponse, isArray: true }) items: SettingResponse[];
+}

@@ -1,0 +1,144 @@
+import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+
+/** A value that does not fit its key; the message says why, and becomes the 400's message. */
+export class InvalidSettingValue extends Error {}
+
+export interface SettingDefinition<T> {
+  description: string;
+  default: T;
+  /** JSON Schema of the value, for the OpenAPI description. */
+  schema: Record<string, unknown>;
+  /** Checks and normalises a value (from a request or from the table). */
+  parse(value: unknown): T;
+}
+
+export interface SettingValues {
+  'pii.enabled_types': PiiType[];
+  'pii.allow_list': string[];
+  'ai.provider': string;
+  'ai.provider_url': string;
+  'ai.model': string;
+  'publishing.default_target': PublishingTarget;
+  'publishing.default_doc_type': DocType;
+  'uploads.max_file_bytes': number;
+  'uploads.max_files_per_issue': number;
+}
+
+export type SettingKey = keyof SettingValues;
+const PUBLISHING_TARGETS = ['none', 'confluence', 'servicenow', 'azuredevops'] as const;
+type PublishingTarget = (typeof PUBLISHING_TARGETS)[number];
+const DOC_TYPES = ['rca', 'postmortem'] as const;
+type DocType = (typeof DOC_TYPES)[number];
+
+function fail(message: string): never {
+  throw new InvalidSettingValue(message);
+}
+
+function stringList(value: unknown, max: number, maxLength: number): string[] {
+  if (!Array.isArray(value)) fail('must be an array of strings');
+  if (value.length > max) fail(`must hold at most ${max} entries`);
+  for (const item of value) {
+    if (typeof item !== 'string' || item.length === 0 || item.length > maxLength) fail(`each entry must be a string of 1 to ${maxLength} characters`);
+  }
+  return [...new Set(value as string[])];
+}
+
+function text(value: unknown, maxLength: number, pattern?: RegExp): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) fail(`must be a string of 1 to ${maxLength} characters`);
+  if (pattern && !pattern.test(value)) fail(`must match ${pattern}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) fail(`must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function integer(value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(`must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function httpUrl(value: unknown): string {
+  const raw = text(value, 2000);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail('must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('must be an http or https URL');
+  // The provider's key comes from TFTSR_AI_API_KEY; a URL with credentials would put a secret in settings.
+  if (url.username || url.password) fail('must not contain credentials; set TFTSR_AI_API_KEY instead');
+  if (url.search || url.hash) fail('must not have a query or fragment');
+  return raw.replace(/\/+$/, '');
+}
+
+/** Every key the service knows, with its validation and default. Keys not listed here do not exist. */
+export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingValues[K]> } = {
+  'pii.enabled_types': {
+    description: 'PII types detected and redacted in stored 5-Whys and AI messages.',
+    default: [...PII_TYPE_ORDER],
+    schema: { type: 'array', items: { type: 'string', enum: [...PII_TYPE_ORDER] }, uniqueItems: true },
+    parse: (value) => {
+      const list = stringList(value, PII_TYPE_ORDER.length, 32);
+      const unknown = list.filter((t) => !(PII_TYPE_ORDER as readonly string[]).includes(t));
+      if (unknown.length) fail(`unknown PII type(s) ${unknown.join(', ')}; known: ${PII_TYPE_ORDER.join(', ')}`);
+      return PII_TYPE_ORDER.filter((t) => list.includes(t));
+    },
+  },
+  'pii.allow_list': {
+    description: 'Values never redacted (compared case-insensitively), e.g. a public support address.',
+    default: [],
+    schema: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 1000 },
+    parse: (value) => stringList(value, 1000, 256),
+  },
+  'ai.provider': {
+    description: 'Default provider label of new AI conversations.',
+    default: 'ollama',
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+    parse: (value) => text(value, 64, /^[a-z0-9][a-z0-9._-]{0,63}$/),
+  },
+  'ai.provider_url': {
+    description: 'Base URL of the OpenAI-compatible API; completions go to {url}/chat/completions. Its key is TFTSR_AI_API_KEY.',
+    default: 'http://localhost:11434/v1',
+    schema: { type: 'string', format: 'uri' },
+    parse: httpUrl,
+  },
+  'ai.model': {
+    description: 'Default model of new AI conversations.',
+    default: 'llama3.2:3b',
+    schema: { type: 'string', minLength: 1, maxLength: 200 },
+    parse: (value) => text(value, 200),
+  },
+  'publishing.default_target': {
+    description: 'Where generated documents are published unless a request says otherwise.',
+    default: 'none',
+    schema: { type: 'string', enum: [...PUBLISHING_TARGETS] },
+    parse: (value) => oneOf(value, PUBLISHING_TARGETS),
+  },
+  'publishing.default_doc_type': {
+    description: 'Document generated unless a request says otherwise.',
+    default: 'rca',
+    schema: { type: 'string', enum: [...DOC_TYPES] },
+    parse: (value) => oneOf(value, DOC_TYPES),
+  },
+  'uploads.max_file_bytes': {
+    description: 'Largest accepted upload, in bytes (the desktop app allowed 50 MiB).',
+    default: 50 * 1024 * 1024,
+    schema: { type: 'integer', minimum: 1, maximum: 1024 * 1024 * 1024 },
+    parse: (value) => integer(value, 1, 1024 * 1024 * 1024),
+  },
+  'uploads.max_files_per_issue': {
+    description: 'Most log files and images one issue may hold.',
+    default: 100,
+    schema: { type: 'integer', minimum: 1, maximum: 10000 },
+    parse: (value) => integer(value, 1, 10000),
+  },
+};
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.prototype.hasOwnProperty.call(SETTINGS, key);
+}

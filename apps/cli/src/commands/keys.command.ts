@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import {
+  API_KEY_SCOPES,
+  apiKeyLookupPrefix,
+  ApiKeyRepository,
+  ApiKeyScope,
+  AuditLogRepository,
+  Db,
+  deriveKey,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyScope,
+  loadMigrations,
+  migrate,
+  newId,
+  openDatabase,
+  parseScopes,
+  toDbTimestamp,
+  transaction,
+} from '../../../../libs/db/src';
+import { CliError, CliIo } from '../cli-io';
+
+export const KEYS_USAGE = `usage: tftsr keys <command>
+
+  create --name NAME --scopes read,write,admin,pii:reveal   make a key and print it once
+  list                                                       names, scopes and dates; never the keys
+  revoke NAME                                                the key stops working at once
+
+admin includes write, and write includes read; pii:reveal must be granted by name.
+The database is {TFTSR_DATA_DIR}/tftsr.db; its key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.`;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export async function runKeysCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig(BaseConfig, env);
+  switch (command) {
+    case 'create':
+      return withDb(config, (db, audit) => create(db, audit, rest, io));
+    case 'list':
+      return withDb(config, (db) => list(db, io));
+    case 'revoke':
+      return withDb(config, (db, audit) => revoke(db, audit, rest, io));
+    default:
+      io.err(KEYS_USAGE);
+      return command === undefined || command === 'help' ? 0 : 2;
+  }
+}
+
+function withDb(config: BaseConfig, fn: (db: Db, audit: AuditLogRepository) => number): number {
+  const db = openDatabase({ path: config.databasePath, key: config.databaseKey });
+  try {
+    migrate(db, loadMigrations());
+    return fn(db, new AuditLogRepository(db, deriveKey(config.databaseKey, 'audit-hmac')));
+  } finally {
+    db.close();
+  }
+}
+
+function create(db: Db, audit: AuditLogRepository, args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, scopes: { type: 'string' } }, strict: true });
+  const name = values.name ?? '';
+  if (!NAME.test(name)) throw new CliError('--name must be 1 to 64 letters, digits, dots, dashes or underscores');
+  const scopes = [...new Set((values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  const unknown = scopes.filter((s) => !isApiKeyScope(s));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new CliError(`--scopes must list some of ${API_KEY_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  }
+  const keys = new ApiKeyRepository(db);
+  const key = generateApiKey();
+  transaction(db, () => {
+    if (keys.findByName(name)) throw new CliError(`a key named ${name} already exists; revoke it or choose another name`);
+    const id = newId();
+    keys.insert({
+      id,
+      name,
+      key_prefix: apiKeyLookupPrefix(key),
+      key_hash: hashApiKey(key),
+      scopes: JSON.stringify(scopes),
+      created_at: toDbTimestamp(),
+      last_used_at: null,
+      revoked_at: null,
+    });
+    audit.append({ action: 'create_api_key', entity_type: 'api_key', entity_id: id, details: { name, scopes } });
+  });
+  io.out(key);
+  io.err(`created key ${name} with scopes ${(scopes as ApiKeyScope[]).join(', ')}; it is shown this once, only its hash is kept`);
+  return 0;
+}
+
+function list(db: Db, io: CliIo): number {
+  const rows = new ApiKeyRepository(db).listAll();
+  for (const row of rows) {
+    const state = row.revoked_at ? `revoked ${row.revoked_at}` : 'active';
+    io.out([row.name, parseScopes(row.scopes).join(','), `created ${row.created_at}`, `last used ${row.last_used_at ?? 'never'}`, state].join('\t'));
+  }
+  io.err(`${rows.length} key(s)`);
+  return 0;
+}
+
+function revoke(db: Db, audit: AuditLogRepository, args: string[], io: CliIo): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const [name] = positionals;
+  if (!name || positionals.length !== 1) throw new CliError('usage: tftsr keys revoke NAME');
+  const keys = new ApiKeyRepository(db);
+  transaction(db, () => {
+    const row = keys.findByName(name);
+    if (!row) throw new CliError(`no key is named ${name}`);
+    if (!keys.revoke(name, toDbTimestamp())) throw new CliError(`key ${name} was already revoked`);
+    audit.append({ action: 'revoke_api_key', entity_type: 'api_key', entity_id: row.id, details: { name } });
+  });
+  io.out(`revoked ${name}`);
+  return 0;
+}

@@ -1,0 +1,112 @@
+import { Db } from '../database';
+import { newId } from '../ids';
+
+export type OutboxState = 'pending' | 'dispatched' | 'done' | 'failed';
+
+export interface OutboxRow {
+  id: string;
+  queue: string;
+  job_name: string;
+  payload: string;
+  state: OutboxState;
+  dispatch_attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  dispatched_at: number | null;
+  finished_at: number | null;
+  last_error: string | null;
+}
+
+export interface OutboxStats {
+  pending: number;
+  dispatched: number;
+  failed: number;
+  oldest_pending_ms: number | null;
+}
+
+/** Jobs waiting to reach Redis, and their fate; see migrations/030_create_outbox.sql. */
+export class OutboxRepository {
+  private readonly insertStmt;
+  private readonly dueStmt;
+  private readonly staleStmt;
+  private readonly dispatchedStmt;
+  private readonly retryStmt;
+  private readonly resetStmt;
+  private readonly finishStmt;
+  private readonly getStmt;
+  private readonly statsStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO outbox (id, queue, job_name, payload, state, next_attempt_at, created_at)
+       VALUES (@id, @queue, @job_name, @payload, 'pending', @now, @now)`,
+    );
+    this.dueStmt = db.prepare(`SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`);
+    this.staleStmt = db.prepare(`SELECT * FROM outbox WHERE state = 'dispatched' AND dispatched_at <= ? ORDER BY dispatched_at LIMIT ?`);
+    this.dispatchedStmt = db.prepare(
+      `UPDATE outbox SET state = 'dispatched', dispatched_at = ?, dispatch_attempts = dispatch_attempts + 1, last_error = NULL
+       WHERE id = ? AND state = 'pending'`,
+    );
+    this.retryStmt = db.prepare(
+      `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+    );
+    this.resetStmt = db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'dispatched'`);
+    this.finishStmt = db.prepare(`UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`);
+    this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+    this.statsStmt = db.prepare(
+      `SELECT
+         count(*) FILTER (WHERE state = 'pending') AS pending,
+         count(*) FILTER (WHERE state = 'dispatched') AS dispatched,
+         count(*) FILTER (WHERE state = 'failed') AS failed,
+         min(created_at) FILTER (WHERE state = 'pending') AS oldest
+       FROM outbox`,
+    );
+  }
+
+  /** Adds a job row; call it inside the transaction of the change that needs the job. */
+  add(queue: string, jobName: string, payload: (outboxId: string) => object, now = Date.now()): OutboxRow {
+    if (!this.db.inTransaction) throw new Error('outbox rows are written in the transaction of the change that needs them');
+    const id = newId();
+    this.insertStmt.run({ id, queue, job_name: jobName, payload: JSON.stringify(payload(id)), now });
+    return this.getStmt.get(id) as OutboxRow;
+  }
+
+  get(id: string): OutboxRow | undefined {
+    return this.getStmt.get(id) as OutboxRow | undefined;
+  }
+
+  listDue(now: number, limit: number): OutboxRow[] {
+    return this.dueStmt.all(now, limit) as OutboxRow[];
+  }
+
+  listDispatchedBefore(before: number, limit: number): OutboxRow[] {
+    return this.staleStmt.all(before, limit) as OutboxRow[];
+  }
+
+  markDispatched(id: string, now = Date.now()): void {
+    this.dispatchedStmt.run(now, id);
+  }
+
+  postpone(id: string, nextAttemptAt: number, reason: string): void {
+    this.retryStmt.run(nextAttemptAt, reason, id);
+  }
+
+  /** Back to pending: its BullMQ job vanished (Redis lost its data, or the job was removed unfinished). */
+  resetToPending(id: string, reason: string, now = Date.now()): void {
+    this.resetStmt.run(now, reason, id);
+  }
+
+  /** Called by the job, in the transaction of its effect: done once, whatever runs it again. */
+  markDone(id: string, now = Date.now()): boolean {
+    return this.finishStmt.run('done', now, null, id).changes === 1;
+  }
+
+  markFailed(id: string, reason: string, now = Date.now()): void {
+    this.finishStmt.run('failed', now, reason, id);
+  }
+
+  stats(now = Date.now()): OutboxStats {
+    const row = this.statsStmt.get() as { pending: number; dispatched: number; failed: number; oldest: number | null };
+    return { pending: row.pending, dispatched: row.dispatched, failed: row.failed, oldest_pending_ms: row.oldest === null ? null : now - row.oldest };
+  }
+}

@@ -1,0 +1,70 @@
+import { ErrorCode } from '../../apps/api/src/common/domain-error';
+import { startTestApi, TestApi } from '../support/api-harness';
+import { openApiProblems } from '../support/openapi-check';
+
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
+
+describe('the OpenAPI document', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi('openapi');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const operations = () =>
+    Object.entries(api.openapi.doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([method, operation]) => ({ path, method, operation })),
+    );
+
+  it('is served without a key and validates as OpenAPI 3.0 (structure, parameters, $refs, schemas)', () => {
+    expect(api.openapi.doc.openapi).toMatch(/^3\.0\./);
+    expect(openApiProblems(api.openapi.doc)).toEqual([]);
+  });
+
+  it('lists every route of the investigation API under /v1', () => {
+    const routes = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /v1/issues',
+        'GET /v1/issues',
+        'GET /v1/issues/{id}',
+        'PATCH /v1/issues/{id}',
+        'DELETE /v1/issues/{id}',
+        'POST /v1/issues/{id}/resolution-steps',
+        'PUT /v1/issues/{id}/resolution-steps/order',
+        'PATCH /v1/resolution-steps/{id}',
+        'DELETE /v1/resolution-steps/{id}',
+        'POST /v1/issues/{id}/conversations',
+        'GET /v1/conversations/{id}',
+        'POST /v1/conversations/{id}/messages',
+        'POST /v1/conversations/{id}/completions',
+        'GET /v1/settings',
+        'GET /v1/settings/{key}',
+        'PUT /v1/settings/{key}',
+        'GET /v1/audit',
+        'GET /v1/audit/verify',
+        'GET /v1/auth/whoami',
+      ]),
+    );
+  });
+
+  it('declares Bearer security, 401, 403 and 429 (with Retry-After) on every keyed route, each error naming its codes', () => {
+    const keyed = operations().filter(({ path }) => path.startsWith('/v1/') && !path.startsWith('/v1/system/'));
+    for (const { method, path, operation } of keyed) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect([where, operation.security]).toEqual([where, [{ bearer: [] }]]);
+      for (const status of ['401', '403', '429']) expect([where, Object.keys(operation.responses)]).toEqual([where, expect.arrayContaining([status])]);
+      expect(operation.responses['429'].headers).toHaveProperty('Retry-After');
+      for (const [status, response] of Object.entries(operation.responses).filter(([s]) => Number(s) >= 400)) {
+        const codes = String(response.description).split(', ');
+        expect([where, status, codes.every((c) => Object.values(ErrorCode).includes(c as ErrorCode))]).toEqual([where, status, true]);
+        expect(response.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
+      }
+    }
+  });
+});

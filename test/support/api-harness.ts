@@ -1,0 +1,116 @@
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Env, loadConfig } from '../../libs/config/src';
+import { ApiKeyRepository, ApiKeyScope, apiKeyLookupPrefix, Db, DB, generateApiKey, hashApiKey, newId, toDbTimestamp } from '../../libs/db/src';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { ApiConfig } from '../../apps/api/src/config/api.config';
+import { OpenApiChecker, OpenApiDocument } from './openapi-check';
+import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
+
+// @fastify/static (which serves /docs) requires content-disposition 3, an ES module: Node 20.19 loads it,
+// jest's CommonJS runtime cannot. Only reply.download() uses it, and no route of ours does.
+jest.mock('content-disposition', () => ({ create: (name: string) => `attachment; filename="${encodeURIComponent(name)}"` }));
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface CallOptions {
+  /** The API key; defaults to the admin key, null sends none. */
+  key?: string | null;
+  body?: unknown;
+  /** Sent as is, for malformed bodies. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+export interface TestApi {
+  base: string;
+  config: ApiConfig;
+  app: NestFastifyApplication;
+  db: Db;
+  dataDir: string;
+  adminKey: string;
+  openapi: OpenApiChecker;
+  /** Calls the API over HTTP; every answer must be one the OpenAPI document declares, or the call throws. */
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /** A new key with these scopes, written straight into the database. */
+  createKey(name: string, scopes: ApiKeyScope[]): string;
+  close(): Promise<void>;
+}
+
+/** The real app (createApiApp) on a temporary encrypted database and the real Redis, listening on a free port. */
+export async function startTestApi(label: string, env: Env = {}): Promise<TestApi> {
+  Logger.overrideLogger(['error', 'warn']);
+  const temp = makeTempDir(`tftsr-${label}-`);
+  const adminKey = generateApiKey();
+  const config = loadConfig(ApiConfig, {
+    NODE_ENV: 'test',
+    TFTSR_DATA_DIR: temp.dir,
+    TFTSR_DB_KEY: TEST_KEY,
+    REDIS_URL,
+    TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label),
+    TFTSR_BOOTSTRAP_API_KEY: adminKey,
+    TFTSR_RATE_LIMIT_BURST: '100000',
+    ...env,
+  });
+  const app = await createApiApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const db = app.get<Db>(DB);
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as OpenApiDocument;
+  const openapi = new OpenApiChecker(doc);
+  const keys = new ApiKeyRepository(db);
+
+  return {
+    base,
+    config,
+    app,
+    db,
+    dataDir: temp.dir,
+    adminKey,
+    openapi,
+    async call(method, path, options = {}) {
+      const key = options.key === undefined ? adminKey : options.key;
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      let body: string | undefined = options.rawBody;
+      if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      const response = await fetch(`${base}${path}`, { method, headers, body });
+      const text = await response.text();
+      const parsed = text ? JSON.parse(text) : null;
+      const problems = openapi.check(method, path, response.status, parsed, response.headers);
+      if (problems.length > 0) throw new Error(`${problems.join('\n')}\nbody: ${text.slice(0, 500)}`);
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    createKey(name, scopes) {
+      const key = generateApiKey();
+      keys.insert({
+        id: newId(),
+        name,
+        key_prefix: apiKeyLookupPrefix(key),
+        key_hash: hashApiKey(key),
+        scopes: JSON.stringify(scopes),
+        created_at: toDbTimestamp(),
+        last_used_at: null,
+        revoked_at: null,
+      });
+      return key;
+    },
+    async close() {
+      await app.close();
+      temp.remove();
+    },
+  };
+}
+
+/** The error code and status of an answer, for one-line assertions. */
+export function failure(result: CallResult): [number, string | undefined] {
+  return [result.status, result.body?.error?.code];
+}
