@@ -21,7 +21,7 @@ describe('settings API', () => {
       expect(status).toBe(200);
       const keys = body.items.map((s: { key: string }) => s.key);
       expect(keys).toEqual(expect.arrayContaining(['pii.enabled_types', 'pii.allow_list', 'ai.provider_url', 'ai.model', 'publishing.default_target', 'uploads.max_file_bytes']));
-      expect(body.items.find((s: { key: string }) => s.key === 'uploads.max_file_bytes')).toMatchObject({ value: 52428800, is_default: true, updated_at: null });
+      expect(body.items.find((s: { key: string }) => s.key === 'uploads.max_file_bytes')).toMatchObject({ value: 1073741824, is_default: true, updated_at: null });
     });
   });
 

@@ -17,8 +17,8 @@ export interface CallOptions {
   /** The API key; defaults to the admin key, null sends none. */
   key?: string | null;
   body?: unknown;
-  /** Sent as is, for malformed bodies. */
-  rawBody?: string;
+  /** Sent as is: malformed JSON, an upload's bytes, or a multipart FormData. */
+  rawBody?: string | Buffer | FormData;
   headers?: Record<string, string>;
 }
 
@@ -79,9 +79,9 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       const key = options.key === undefined ? adminKey : options.key;
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (key !== null) headers.authorization = `Bearer ${key}`;
-      let body: string | undefined = options.rawBody;
+      let body: string | Buffer | FormData | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
-      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      if (typeof body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
       const response = await fetch(`${base}${path}`, { method, headers, body });
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : null;

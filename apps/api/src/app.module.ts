@@ -7,6 +7,9 @@ import { ApiConfig } from './config/api.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { HealthModule } from './health/health.module';
 import { IssuesModule } from './issues/issues.module';
+import { LogFilesModule } from './log-files/log-files.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { StorageModule } from './storage/storage.module';
 import { QueueModule } from './queue/queue.module';
 import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
 import { SettingsModule } from './settings/settings.module';
@@ -29,6 +32,9 @@ export class AppModule {
         ResolutionStepsModule,
         ConversationsModule,
         AuditModule,
+        StorageModule.forRoot(config),
+        OutboxModule,
+        LogFilesModule,
       ],
     };
   }

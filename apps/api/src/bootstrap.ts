@@ -9,6 +9,7 @@ import { openAndMigrate } from '../../../libs/db/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
+import { installUploadParsers } from './log-files/upload-parsers';
 import { ApiConfig } from './config/api.config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -37,6 +38,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(new ErrorFilter());
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  await installUploadParsers(app);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

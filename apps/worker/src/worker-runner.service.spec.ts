@@ -4,17 +4,22 @@ import { QueueProcessor } from './processor';
 describe('assertEveryJobHasAHandler', () => {
   const ping = async () => ({ pong: true });
 
+  const all: QueueProcessor[] = [
+    { queue: 'system', handlers: { ping } },
+    { queue: 'ingest', handlers: { hash: ping, detect_pii: ping } },
+  ];
+
   it('accepts processors that cover every job and every queue', () => {
-    const processors: QueueProcessor[] = [{ queue: 'system', handlers: { ping } }];
+    const processors = all;
     expect(() => assertEveryJobHasAHandler(processors)).not.toThrow();
   });
 
   it('refuses to boot when a job has no handler', () => {
-    const processors: QueueProcessor[] = [{ queue: 'system', handlers: {} }];
-    expect(() => assertEveryJobHasAHandler(processors)).toThrow(/no handler for job\(s\) ping/);
+    const processors: QueueProcessor[] = [all[0], { queue: 'ingest', handlers: { hash: ping } }];
+    expect(() => assertEveryJobHasAHandler(processors)).toThrow(/no handler for job\(s\) detect_pii;/);
   });
 
   it('refuses to boot when a queue has no processor', () => {
-    expect(() => assertEveryJobHasAHandler([])).toThrow(/no processor for queue\(s\) system/);
+    expect(() => assertEveryJobHasAHandler([all[0]])).toThrow(/no processor for queue\(s\) ingest/);
   });
 });

@@ -1,5 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Db } from '../../../libs/db/src';
+import { Db, deriveKey } from '../../../libs/db/src';
+import { BlobStore } from '../../../libs/storage/src';
+import { HasherService } from './hasher.service';
+import { IngestProcessor } from './ingest.processor';
+import { PiiScanService } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
@@ -16,8 +20,12 @@ export class WorkerModule {
       ],
       providers: [
         { provide: WorkerConfig, useValue: config },
+        { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        HasherService,
+        PiiScanService,
         SystemProcessor,
-        { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor] },
+        IngestProcessor,
+        { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor] },
         WorkerRunner,
       ],
     };

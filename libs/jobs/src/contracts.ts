@@ -4,17 +4,36 @@ import { JobsOptions } from 'bullmq';
  * The job contracts both apps import: queue names, job names, payloads (ids only: never content, never
  * secrets; Redis is not encrypted), the retry and retention policy, and deterministic job ids.
  */
-export const QUEUE_NAMES = ['system'] as const;
+export const QUEUE_NAMES = ['system', 'ingest'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** A job that came through the outbox: its row id is its identity, and the job marks the row done. */
+export interface OutboxJob {
+  outbox_id: string;
+}
 
 export interface JobPayloads {
   /** Proves the wiring: API → Redis → worker → database → result. */
   ping: { ping_id: string };
+  /** Streams the stored file through SHA-256; sets content_hash and the real file_size. */
+  hash: OutboxJob & { log_file_id: string };
+  /** Streams the stored file through the PII engine; replaces the file's spans in one transaction. */
+  detect_pii: OutboxJob & { log_file_id: string };
 }
 export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   ping: 'system',
+  hash: 'ingest',
+  detect_pii: 'ingest',
+};
+
+/** Kept longer than the reconciler's window, so a re-dispatch within it is still deduplicated by job id. */
+const OUTBOX_JOB_POLICY: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 10000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
 };
 
 export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
@@ -25,10 +44,14 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
     removeOnComplete: { age: 3600, count: 1000 },
     removeOnFail: { age: 24 * 3600, count: 1000 },
   },
+  hash: OUTBOX_JOB_POLICY,
+  detect_pii: OUTBOX_JOB_POLICY,
 };
 
 const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } = {
   ping: (p) => `ping-${p.ping_id}`,
+  hash: (p) => `hash-${p.outbox_id}`,
+  detect_pii: (p) => `detect_pii-${p.outbox_id}`,
 };
 
 /** One id per logical job, so a re-enqueue is a no-op while BullMQ still holds it. No ':' (BullMQ's separator). */
@@ -41,4 +64,8 @@ export interface PingResult {
   ping_id: string;
   worker_pid: number;
   migrations_applied: number;
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(JOB_QUEUE, name);
 }

@@ -25,6 +25,12 @@ export enum ErrorCode {
   AI_PROVIDER_ERROR = 'AI_PROVIDER_ERROR',
   SETTING_NOT_FOUND = 'SETTING_NOT_FOUND',
   INVALID_SETTING_VALUE = 'INVALID_SETTING_VALUE',
+  LOG_FILE_NOT_FOUND = 'LOG_FILE_NOT_FOUND',
+  INVALID_UPLOAD = 'INVALID_UPLOAD',
+  UPLOAD_TOO_LARGE = 'UPLOAD_TOO_LARGE',
+  UNSUPPORTED_FILE_TYPE = 'UNSUPPORTED_FILE_TYPE',
+  TOO_MANY_FILES = 'TOO_MANY_FILES',
+  INSUFFICIENT_STORAGE = 'INSUFFICIENT_STORAGE',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -52,6 +58,12 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.AI_PROVIDER_ERROR]: HttpStatus.BAD_GATEWAY,
   [ErrorCode.SETTING_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.INVALID_SETTING_VALUE]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.LOG_FILE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.INVALID_UPLOAD]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.UPLOAD_TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.UNSUPPORTED_FILE_TYPE]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [ErrorCode.TOO_MANY_FILES]: HttpStatus.CONFLICT,
+  [ErrorCode.INSUFFICIENT_STORAGE]: HttpStatus.INSUFFICIENT_STORAGE,
 };
 
 export class DomainError extends Error {

@@ -74,6 +74,8 @@ function httpUrl(value: unknown): string {
   return raw.replace(/\/+$/, '');
 }
 
+const GIB = 1024 * 1024 * 1024;
+
 /** Every key the service knows, with its validation and default. Keys not listed here do not exist. */
 export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingValues[K]> } = {
   'pii.enabled_types': {
@@ -124,10 +126,10 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     parse: (value) => oneOf(value, DOC_TYPES),
   },
   'uploads.max_file_bytes': {
-    description: 'Largest accepted upload, in bytes (the desktop app allowed 50 MiB).',
-    default: 50 * 1024 * 1024,
-    schema: { type: 'integer', minimum: 1, maximum: 1024 * 1024 * 1024 },
-    parse: (value) => integer(value, 1, 1024 * 1024 * 1024),
+    description: 'Largest accepted log file, in bytes, after decompressing a .gz (the desktop app allowed 50 MiB).',
+    default: GIB,
+    schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
+    parse: (value) => integer(value, 1, 64 * GIB),
   },
   'uploads.max_files_per_issue': {
     description: 'Most log files and images one issue may hold.',

@@ -24,7 +24,7 @@ export interface OutboxStats {
   oldest_pending_ms: number | null;
 }
 
-/** Jobs waiting to reach Redis, and their fate; see migrations/030_create_outbox.sql. */
+/** Jobs waiting to reach Redis, and their fate; see migrations/020_create_outbox.sql. */
 export class OutboxRepository {
   private readonly insertStmt;
   private readonly dueStmt;

@@ -1,0 +1,69 @@
+import { extname } from 'node:path';
+
+/** The desktop app's text extensions (shared/reference/desktop-app.md §3.2); its binary ones need extractors we do not ship. */
+const TEXT_EXTENSIONS = new Set(
+  'log txt out err syslog journal yaml yml json toml xml ini cfg conf config env properties md markdown rst csv tsv ndjson jsonl sql sh bash zsh py js ts rb go rs java html htm css diff patch rtf'.split(' '),
+);
+
+const MIME: Record<string, string> = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  jsonl: 'application/x-ndjson',
+  yaml: 'application/yaml',
+  yml: 'application/yaml',
+  xml: 'application/xml',
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  html: 'text/html',
+  htm: 'text/html',
+};
+
+export interface FileKind {
+  /** The name without a trailing .gz, as stored. */
+  storedName: string;
+  extension: string;
+  gzipped: boolean;
+  mimeType: string;
+}
+
+const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+
+/** The client's name reduced to harmless metadata: no directories, control or direction characters, ≤ 255 chars. */
+export function sanitiseFileName(raw: string): string {
+  const base = raw.replace(/\\/g, '/').split('/').pop() ?? '';
+  const clean = base.replace(CONTROL_OR_BIDI, '').trim();
+  return Array.from(clean).slice(-255).join('') || 'unnamed';
+}
+
+/** What the name says the file is; null when the type is not accepted. */
+export function classify(fileName: string): FileKind | null {
+  const lower = fileName.toLowerCase();
+  const gzipped = lower.endsWith('.gz');
+  const storedName = gzipped ? fileName.slice(0, -3) : fileName;
+  const extension = extname(storedName).slice(1).toLowerCase();
+  if (!TEXT_EXTENSIONS.has(extension)) return null;
+  return { storedName, extension, gzipped, mimeType: MIME[extension] ?? 'text/plain' };
+}
+
+export const ACCEPTED_EXTENSIONS = [...TEXT_EXTENSIONS].sort();
+
+const BINARY_MAGIC: [string, Buffer][] = [
+  ['gzip', Buffer.from([0x1f, 0x8b])],
+  ['zip', Buffer.from('PK\u0003\u0004', 'latin1')],
+  ['pdf', Buffer.from('%PDF-', 'latin1')],
+  ['png', Buffer.from([0x89, 0x50, 0x4e, 0x47])],
+  ['jpeg', Buffer.from([0xff, 0xd8, 0xff])],
+  ['elf', Buffer.from([0x7f, 0x45, 0x4c, 0x46])],
+];
+
+/** Why the first bytes of a file are not text, or null when they look like text. */
+export function notTextReason(head: Buffer): string | null {
+  for (const [name, magic] of BINARY_MAGIC) {
+    if (head.length >= magic.length && head.subarray(0, magic.length).equals(magic)) return `the content is ${name}, not text`;
+  }
+  // Text logs have no NUL bytes; UTF-16 text does, and is refused as binary (convert it to UTF-8 first).
+  if (head.includes(0)) return 'the content is binary (it contains NUL bytes)';
+  return null;
+}

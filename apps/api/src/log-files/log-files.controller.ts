@@ -1,0 +1,52 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Sse } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { Actor, RequireScopes } from '../auth/scopes.decorator';
+import { ApiErrors } from '../common/api-responses';
+import { ErrorCode } from '../common/domain-error';
+import { IssueIdParams, LogFileIdParams, LogFileDetailResponse, toLogFileDetailResponse, UploadQuery } from './log-files.dto';
+import { LogFilesService } from './log-files.service';
+import { ProgressEvents } from './progress-events.service';
+import { readUpload } from './read-upload';
+
+@ApiTags('log-files')
+@Controller('v1')
+export class LogFilesController {
+  constructor(
+    private readonly logFiles: LogFilesService,
+    private readonly progress: ProgressEvents,
+  ) {}
+
+  @Post('issues/:id/log-files')
+  @HttpCode(202)
+  @RequireScopes('write')
+  @ApiConsumes('multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
+  @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
+  async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
+    const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
+    return toLogFileDetailResponse(file, processing);
+  }
+
+  @Get('log-files/:id')
+  @RequireScopes('read')
+  @ApiOkResponse({ type: LogFileDetailResponse })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
+  get(@Param() params: LogFileIdParams): LogFileDetailResponse {
+    const { file, processing } = this.logFiles.getWithProcessing(params.id);
+    return toLogFileDetailResponse(file, processing);
+  }
+
+  @Sse('log-files/:id/events')
+  @RequireScopes('read')
+  @ApiOkResponse({
+    description: 'Server-Sent Events: a `progress` event carrying a LogFileDetailResponse on every change, until the file is ready or failed.',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
+  events(@Param() params: LogFileIdParams): Observable<{ type: string; data: LogFileDetailResponse }> {
+    return this.progress.stream(params.id);
+  }
+}

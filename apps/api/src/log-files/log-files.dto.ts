@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
+import { processingStatus } from '../../../../libs/db/src';
+import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
+
+export class IssueIdParams {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id: string;
+}
+
+export class LogFileIdParams {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id: string;
+}
+
+export class UploadQuery {
+  @ApiPropertyOptional({ description: 'The file name, for a raw (non-multipart) body.', maxLength: 1024 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  file_name?: string;
+}
+
+/** The seed's log file fields (as IssueDetail lists them) plus where processing stands. */
+export class LogFileDetailResponse extends LogFileResponse {
+  @ApiProperty({ enum: ['pending', 'hashing', 'scanning', 'ready', 'failed'] }) status: ProcessingStatus;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 100 }) progress: number;
+  @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, description: 'Spans found, by PII type.' })
+  pii_counts: Record<string, number> | null;
+}
+
+export function toLogFileDetailResponse(file: LogFile, processing: LogFileProcessing): LogFileDetailResponse {
+  const status = processingStatus(processing);
+  const hashDone = processing.hash_state === 'done' ? 1 : 0;
+  const scanShare = processing.scan_state === 'done' ? 100 : processing.scan_progress;
+  return {
+    ...toLogFileResponse(file),
+    status,
+    // Hashing is fast next to scanning: it counts for a tenth of the bar.
+    progress: status === 'ready' ? 100 : Math.floor(hashDone * 10 + scanShare * 0.9),
+    failure_reason: processing.failure_reason,
+    pii_counts: processing.pii_counts ? (JSON.parse(processing.pii_counts) as Record<string, number>) : null,
+  };
+}

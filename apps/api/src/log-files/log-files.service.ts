@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogFile,
+  LogFileProcessing,
+  LogFileProcessingRepository,
+  newId,
+  OutboxRepository,
+  toDbTimestamp,
+  transaction,
+} from '../../../../libs/db/src';
+import { jobIdFor } from '../../../../libs/jobs/src';
+import { BlobStore } from '../../../../libs/storage/src';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { OutboxRelay } from '../outbox/outbox-relay.service';
+import { SettingsService } from '../settings/settings.service';
+import { classify, sanitiseFileName, ACCEPTED_EXTENSIONS } from './file-types';
+import { asUploadError, guardedGunzip, sizeLimit, textSniffer } from './upload-limits';
+
+const MAX_GZIP_RATIO = 200;
+
+export interface IncomingFile {
+  fileName: string;
+  stream: Readable;
+}
+
+export interface LogFileWithProcessing {
+  file: LogFile;
+  processing: LogFileProcessing;
+}
+
+/**
+ * Uploads: the bytes are streamed through the limits into an encrypted, fsync'd blob; then one transaction
+ * writes the row, its processing state, its two outbox jobs and its audit entry. Only then does the 202 go.
+ */
+@Injectable()
+export class LogFilesService {
+  private readonly outbox: OutboxRepository;
+  private readonly processing: LogFileProcessingRepository;
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+    private readonly audit: AuditLogRepository,
+    private readonly settings: SettingsService,
+    private readonly relay: OutboxRelay,
+  ) {
+    this.outbox = new OutboxRepository(db);
+    this.processing = new LogFileProcessingRepository(db);
+  }
+
+  async upload(issueId: string, incoming: IncomingFile, actor: string): Promise<LogFileWithProcessing> {
+    this.assertIssueExists(issueId);
+    const fileName = sanitiseFileName(incoming.fileName);
+    const kind = classify(fileName);
+    if (!kind) {
+      incoming.stream.resume();
+      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `files named like ${JSON.stringify(fileName)} are not accepted`, {
+        accepted_extensions: ACCEPTED_EXTENSIONS,
+        gzip: 'any of them may be sent as .gz',
+      });
+    }
+    const max = this.settings.value('uploads.max_file_bytes');
+    const transforms = kind.gzipped ? [...guardedGunzip(max, MAX_GZIP_RATIO), textSniffer()] : [sizeLimit(max), textSniffer()];
+    let stored;
+    try {
+      stored = await this.blobs.write(incoming.stream, transforms);
+    } catch (err) {
+      incoming.stream.resume();
+      throw asUploadError(err);
+    }
+    try {
+      const result = this.record(issueId, kind.storedName, kind.mimeType, stored, actor);
+      this.relay.kick();
+      return result;
+    } catch (err) {
+      await this.blobs.remove(stored.path);
+      throw err;
+    }
+  }
+
+  getWithProcessing(id: string): LogFileWithProcessing {
+    const file = this.db.prepare('SELECT * FROM log_files WHERE id = ?').get(id) as LogFile | undefined;
+    if (!file) throw new DomainError(ErrorCode.LOG_FILE_NOT_FOUND, `log file ${id} does not exist`);
+    return { file, processing: this.processing.get(id) ?? legacyProcessing(file) };
+  }
+
+  private record(issueId: string, name: string, mimeType: string, stored: { path: string; size: number }, actor: string): LogFileWithProcessing {
+    return transaction(this.db, () => {
+      this.assertIssueExists(issueId);
+      const limit = this.settings.value('uploads.max_files_per_issue');
+      const { n } = this.db.prepare('SELECT count(*) AS n FROM log_files WHERE issue_id = ?').get(issueId) as { n: number };
+      if (n >= limit) throw new DomainError(ErrorCode.TOO_MANY_FILES, `issue ${issueId} already holds ${n} log files (the limit is ${limit})`);
+      const file: LogFile = {
+        id: newId(),
+        issue_id: issueId,
+        file_name: name,
+        file_path: stored.path,
+        file_size: stored.size,
+        mime_type: mimeType,
+        content_hash: null,
+        uploaded_at: toDbTimestamp(),
+        redacted: 0,
+      };
+      this.db
+        .prepare(
+          `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted)
+           VALUES (@id, @issue_id, @file_name, @file_path, @file_size, @mime_type, @content_hash, @uploaded_at, @redacted)`,
+        )
+        .run(file);
+      this.processing.create(file.id);
+      const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id })));
+      this.db.prepare('UPDATE issues SET updated_at = ? WHERE id = ?').run(file.uploaded_at, issueId);
+      this.audit.append({
+        action: 'upload_log_file',
+        entity_type: 'log_file',
+        entity_id: file.id,
+        user_id: actor,
+        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', { outbox_id: j.id, log_file_id: file.id })) },
+      });
+      return { file, processing: this.processing.get(file.id) as LogFileProcessing };
+    });
+  }
+
+  private assertIssueExists(issueId: string): void {
+    if (!this.db.prepare('SELECT 1 FROM issues WHERE id = ?').get(issueId)) {
+      throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
+    }
+  }
+}
+
+/** Rows written before processing was tracked (or by the desktop app) have no processing row. */
+function legacyProcessing(file: LogFile): LogFileProcessing {
+  const state = file.content_hash ? 'done' : 'pending';
+  return { log_file_id: file.id, hash_state: state, scan_state: state, scan_progress: state === 'done' ? 100 : 0, failure_reason: null, pii_counts: null, updated_at: file.uploaded_at };
+}
+
+export function requestFileName(request: FastifyRequest): string | undefined {
+  const name = (request.query as Record<string, unknown>)?.file_name;
+  return typeof name === 'string' ? name : undefined;
+}

@@ -1,0 +1,82 @@
+import { Transform, TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { notTextReason } from './file-types';
+
+const SNIFF_BYTES = 8192;
+
+/** Fails the stream with 413 as soon as more than `max` bytes pass, so nothing larger ever reaches disk. */
+export function sizeLimit(max: number, what = 'the file'): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > max) return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `${what} is larger than the limit of ${max} bytes`, { max_bytes: max }));
+      done(null, chunk);
+    },
+  });
+}
+
+/** Checks the first bytes of the (decompressed) content, since a name alone proves nothing. */
+export function textSniffer(): Transform {
+  let head = Buffer.alloc(0);
+  let decided = false;
+  const decide = (self: Transform, done: TransformCallback) => {
+    decided = true;
+    const reason = notTextReason(head);
+    if (reason) return done(new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${reason}`));
+    self.push(head);
+    done();
+  };
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      if (decided) return done(null, chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_BYTES) return done();
+      decide(this, done);
+    },
+    flush(done) {
+      if (decided) return done();
+      decide(this, done);
+    },
+  });
+}
+
+/**
+ * Decompresses a .gz upload while streaming, refusing bombs: more than `maxBytes` out, or an expansion ratio
+ * past `maxRatio` once the output is past 1 MiB (real logs compress about 10-20x; bombs do 1000x).
+ */
+export function guardedGunzip(maxBytes: number, maxRatio: number): Transform[] {
+  let compressed = 0;
+  let inflated = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      compressed += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const gunzip = createGunzip();
+  const guard = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      inflated += chunk.length;
+      if (inflated > maxBytes) {
+        return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the decompressed file is larger than the limit of ${maxBytes} bytes`, { max_bytes: maxBytes }));
+      }
+      if (inflated > 1024 * 1024 && inflated > maxRatio * compressed) {
+        return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the file expands more than ${maxRatio}x when decompressed: refused as a decompression bomb`, { max_ratio: maxRatio }));
+      }
+      done(null, chunk);
+    },
+  });
+  return [count, gunzip, guard];
+}
+
+/** A corrupt .gz is the client's fault: zlib's errors become INVALID_UPLOAD, not a 500. */
+export function asUploadError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new DomainError(ErrorCode.INVALID_UPLOAD, `the .gz file is not valid gzip: ${(err as Error).message}`);
+  }
+  if (code === 'ENOSPC') return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
+  return err;
+}

@@ -1,0 +1,14 @@
+import multipart from '@fastify/multipart';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+/** Content types of a raw upload: the body reaches the route as a stream, never buffered. */
+const RAW_TYPES = ['application/octet-stream', 'text/plain', 'application/gzip', 'application/x-gzip'];
+
+/**
+ * Multipart for browsers and curl -F, raw bodies for scripts (curl --data-binary). Neither is buffered: the
+ * route streams the one file into the blob store through its limits. One file and few parts per request.
+ */
+export async function installUploadParsers(app: NestFastifyApplication): Promise<void> {
+  await app.register(multipart as never, { limits: { files: 1, parts: 4, fields: 2, fieldSize: 1024, headerPairs: 100 } });
+  app.getHttpAdapter().getInstance().addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
+}

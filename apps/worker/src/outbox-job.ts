@@ -1,0 +1,46 @@
+import { Db, OutboxRepository, transaction } from '../../../libs/db/src';
+
+/** Thrown inside a finishing transaction when another run already finished the same outbox row. */
+class AlreadyDone extends Error {}
+
+export interface Skipped {
+  skipped: true;
+  reason: string;
+}
+
+/**
+ * The exactly-once edge of an at-least-once queue: a job's effect commits together with its outbox row
+ * turning `done`, and a run that finds the row already done commits nothing.
+ */
+export class OutboxJobGuard {
+  private readonly outbox: OutboxRepository;
+
+  constructor(private readonly db: Db) {
+    this.outbox = new OutboxRepository(db);
+  }
+
+  isDone(outboxId: string): boolean {
+    const row = this.outbox.get(outboxId);
+    return row === undefined || row.state === 'done' || row.state === 'failed';
+  }
+
+  /** Runs `effect` and marks the row done in one transaction; returns null if another run got there first. */
+  finish<T>(outboxId: string, effect: () => T): T | null {
+    try {
+      return transaction(this.db, () => {
+        if (!this.outbox.markDone(outboxId)) throw new AlreadyDone();
+        return effect();
+      });
+    } catch (err) {
+      if (err instanceof AlreadyDone) return null;
+      throw err;
+    }
+  }
+
+  fail(outboxId: string, reason: string, effect: () => void): void {
+    transaction(this.db, () => {
+      this.outbox.markFailed(outboxId, reason);
+      effect();
+    });
+  }
+}

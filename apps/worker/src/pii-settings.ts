@@ -1,0 +1,23 @@
+import { Db } from '../../../libs/db/src';
+import { PII_TYPE_ORDER, PiiConfig, PiiType } from '../../../libs/pii/src';
+
+/**
+ * The PII settings in force, read fresh for each scan. The API validates what it stores; this reader still
+ * falls back to the safe default (every type, no allow-list) for a value it cannot use, never to less.
+ */
+export function readPiiConfig(db: Db): PiiConfig {
+  const read = (key: string): unknown => {
+    const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    if (!row) return undefined;
+    try {
+      return JSON.parse(row.value);
+    } catch {
+      return undefined;
+    }
+  };
+  const types = read('pii.enabled_types');
+  const allow = read('pii.allow_list');
+  const enabledTypes = Array.isArray(types) ? PII_TYPE_ORDER.filter((t) => types.includes(t)) : [...PII_TYPE_ORDER];
+  const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [];
+  return { enabledTypes: enabledTypes as PiiType[], allowList };
+}
