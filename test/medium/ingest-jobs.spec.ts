@@ -17,6 +17,7 @@ import { BlobStore } from '../../libs/storage/src';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
+import { RedactorService } from '../../apps/worker/src/redactor.service';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**
@@ -46,7 +47,7 @@ describe('ingest jobs', () => {
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
     blobs = new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
     const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
-    sut = new IngestProcessor(db, audit, new HasherService(blobs), new PiiScanService(db, blobs));
+    sut = new IngestProcessor(db, audit, new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
   });
   afterEach(() => {
     db.close();

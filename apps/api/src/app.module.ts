@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { HealthModule } from './health/health.module';
+import { ImagesModule } from './images/images.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -35,6 +36,7 @@ export class AppModule {
         StorageModule.forRoot(config),
         OutboxModule,
         LogFilesModule,
+        ImagesModule,
       ],
     };
   }

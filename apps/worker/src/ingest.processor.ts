@@ -1,44 +1,70 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { AuditLogRepository, Db, DB, LogFile, LogFileProcessingRepository, PiiSpanRepository } from '../../../libs/db/src';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogFile,
+  LogFileProcessingRepository,
+  LogFileRedactionRepository,
+  PiiSpanRepository,
+  RedactableSummary,
+  RedactionRequest,
+  RedactionRequestRepository,
+  toDbTimestamp,
+} from '../../../libs/db/src';
 import { JobPayloads } from '../../../libs/jobs/src';
+import { BlobIntegrityError } from '../../../libs/storage/src';
 import { HasherService } from './hasher.service';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService } from './pii-scan.service';
 import { readPiiConfig } from './pii-settings';
 import { QueueProcessor } from './processor';
+import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
-type IngestJob<N extends 'hash' | 'detect_pii'> = Job<JobPayloads[N], unknown, N>;
+type IngestJobName = 'hash' | 'detect_pii' | 'redact';
+type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
-/** The `ingest` queue: hashing and PII detection of uploaded log files. Both are safe to run twice. */
+export interface RedactResult {
+  redacted_sha256: string;
+  span_count: number;
+}
+
+/** The `ingest` queue: hashing, PII detection and redaction of uploaded log files. All are safe to run twice. */
 @Injectable()
 export class IngestProcessor implements QueueProcessor {
   readonly queue = 'ingest' as const;
   readonly handlers = {
     hash: (job: IngestJob<'hash'>) => this.handleHash(job),
     detect_pii: (job: IngestJob<'detect_pii'>) => this.handleDetectPii(job),
+    redact: (job: IngestJob<'redact'>) => this.handleRedact(job),
   };
   private readonly logger = new Logger('IngestProcessor');
   private readonly guard: OutboxJobGuard;
   private readonly processing: LogFileProcessingRepository;
   private readonly spans: PiiSpanRepository;
+  private readonly requests: RedactionRequestRepository;
+  private readonly redactions: LogFileRedactionRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly hasher: HasherService,
     private readonly scanner: PiiScanService,
+    private readonly redactor: RedactorService,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.processing = new LogFileProcessingRepository(db);
     this.spans = new PiiSpanRepository(db);
+    this.requests = new RedactionRequestRepository(db);
+    this.redactions = new LogFileRedactionRepository(db);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
-    return this.failOnLastAttempt(job, 'hash', async () => {
+    return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'hash', reason), async () => {
       this.processing.setHashState(log_file_id, 'running');
       const { sha256, size } = await this.hasher.hashBlob(file.file_path);
       const done = this.guard.finish(outbox_id, () => {
@@ -54,7 +80,7 @@ export class IngestProcessor implements QueueProcessor {
     const { outbox_id, log_file_id } = job.data;
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
-    return this.failOnLastAttempt(job, 'scan', async () => {
+    return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
       this.processing.setScanState(log_file_id, 'running', 0);
       const config = readPiiConfig(this.db);
       const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, (pct) => job.updateProgress(pct));
@@ -73,6 +99,77 @@ export class IngestProcessor implements QueueProcessor {
     });
   }
 
+  /**
+   * Writes the redacted copy, then in one transaction: the redaction row, redacted = 1, every original value of
+   * the file wiped, the request done, the audit entry and the outbox row done. A run that loses the race to
+   * commit removes its copy, so a job run twice leaves one blob and one effect.
+   */
+  async handleRedact(job: IngestJob<'redact'>): Promise<RedactResult | Skipped> {
+    const { outbox_id, log_file_id, redaction_request_id } = job.data;
+    const file = this.startable(outbox_id, log_file_id);
+    if ('skipped' in file) return file;
+    const request = this.requests.get(redaction_request_id);
+    if (request?.state !== 'pending') {
+      this.guard.finish(outbox_id, () => undefined);
+      return { skipped: true, reason: 'the redaction request is no longer pending' };
+    }
+    const giveUp = (reason: string) => {
+      this.requests.markFailed(request.id, reason);
+      this.audit.append({ action: 'apply_redactions_failed', entity_type: 'log_file', entity_id: log_file_id, user_id: request.requested_by, details: { request_id: request.id, reason } });
+    };
+    return this.failOnLastAttempt(job, giveUp, async () => {
+      const ids = request.span_ids === null ? null : (JSON.parse(request.span_ids) as string[]);
+      const approved = this.spans.summariseRedactable(log_file_id, ids);
+      if (ids !== null && approved.count !== ids.length) throw new UnrecoverableError('some approved spans no longer exist: the file was scanned again since the approval');
+      const spans = this.spans.iterateRedactable(log_file_id, ids);
+      const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: approved.maxEnd }).catch((err: Error) => {
+        throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
+      });
+      let applied: boolean | null = null;
+      try {
+        applied = this.guard.finish(outbox_id, () => this.applyRedaction(request, blob, approved));
+      } finally {
+        if (applied !== true) await this.redactor.discard(blob.path);
+      }
+      return applied ? { redacted_sha256: blob.redactedSha256, span_count: approved.count } : { skipped: true as const, reason: 'another run finished this job' };
+    });
+  }
+
+  /** The effect of a redaction, inside the finishing transaction; false when the request stopped being pending. */
+  private applyRedaction(request: RedactionRequest, blob: RedactedBlob, approved: RedactableSummary): boolean {
+    if (!this.requests.markDone(request.id)) return false;
+    const logFileId = request.log_file_id;
+    this.redactions.insert({
+      log_file_id: logFileId,
+      request_id: request.id,
+      redacted_path: blob.path,
+      redacted_size: blob.size,
+      original_sha256: blob.originalSha256,
+      redacted_sha256: blob.redactedSha256,
+      span_count: approved.count,
+      counts_by_type: JSON.stringify(approved.countsByType),
+      created_at: toDbTimestamp(),
+    });
+    this.db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(logFileId);
+    const wiped = this.spans.wipeOriginals(logFileId);
+    this.audit.append({
+      action: 'apply_redactions',
+      entity_type: 'log_file',
+      entity_id: logFileId,
+      user_id: request.requested_by,
+      details: {
+        request_id: request.id,
+        original_sha256: blob.originalSha256,
+        redacted_sha256: blob.redactedSha256,
+        redacted_size: blob.size,
+        span_count: approved.count,
+        counts_by_type: approved.countsByType,
+        wiped_values: wiped,
+      },
+    });
+    return true;
+  }
+
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */
   private startable(outboxId: string, logFileId: string): LogFile | Skipped {
     if (this.guard.isDone(outboxId)) return { skipped: true, reason: 'already done' };
@@ -84,21 +181,24 @@ export class IngestProcessor implements QueueProcessor {
     return file;
   }
 
-  /** A job that will not be retried records why, so the file shows `failed` with a reason instead of hanging. */
-  private async failOnLastAttempt<T>(job: Job<{ outbox_id: string; log_file_id: string }>, step: 'hash' | 'scan', work: () => Promise<T>): Promise<T> {
+  /** A job that will not be retried records why (`giveUp`, in the transaction that fails its outbox row). */
+  private async failOnLastAttempt<T>(job: Job<{ outbox_id: string; log_file_id: string }>, giveUp: (reason: string) => void, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const reason = (err as Error).message;
       if (last) {
-        this.guard.fail(job.data.outbox_id, reason, () => {
-          this.processing.fail(job.data.log_file_id, step, reason);
-          this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: job.data.log_file_id, details: { reason } });
-        });
-        this.logger.warn(`${step} of log file ${job.data.log_file_id} failed for good: ${reason}`);
+        this.guard.fail(job.data.outbox_id, reason, () => giveUp(reason));
+        this.logger.warn(`${job.name} of log file ${job.data.log_file_id} failed for good: ${reason}`);
       }
       throw err;
     }
+  }
+
+  /** The file shows `failed` with a reason instead of hanging. */
+  private stepFailed(logFileId: string, step: 'hash' | 'scan', reason: string): void {
+    this.processing.fail(logFileId, step, reason);
+    this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: logFileId, details: { reason } });
   }
 }

@@ -6,7 +6,7 @@ describe('assertEveryJobHasAHandler', () => {
 
   const all: QueueProcessor[] = [
     { queue: 'system', handlers: { ping } },
-    { queue: 'ingest', handlers: { hash: ping, detect_pii: ping } },
+    { queue: 'ingest', handlers: { hash: ping, detect_pii: ping, redact: ping } },
   ];
 
   it('accepts processors that cover every job and every queue', () => {
@@ -16,7 +16,7 @@ describe('assertEveryJobHasAHandler', () => {
 
   it('refuses to boot when a job has no handler', () => {
     const processors: QueueProcessor[] = [all[0], { queue: 'ingest', handlers: { hash: ping } }];
-    expect(() => assertEveryJobHasAHandler(processors)).toThrow(/no handler for job\(s\) detect_pii;/);
+    expect(() => assertEveryJobHasAHandler(processors)).toThrow(/no handler for job\(s\) detect_pii, redact;/);
   });
 
   it('refuses to boot when a queue has no processor', () => {

@@ -28,6 +28,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
         connection,
         prefix: this.config.TFTSR_QUEUE_PREFIX,
         concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
+        lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
+        stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
       });
       // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
       worker.on('error', (err) => {

@@ -7,6 +7,7 @@ import { PiiScanService } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
+import { RedactorService } from './redactor.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
 
@@ -23,6 +24,7 @@ export class WorkerModule {
         { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         HasherService,
         PiiScanService,
+        RedactorService,
         SystemProcessor,
         IngestProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor] },

@@ -18,3 +18,5 @@ export * from './repositories/setting.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/log-file-processing.repository';
 export * from './repositories/pii-span.repository';
+export * from './repositories/redaction-request.repository';
+export * from './repositories/log-file-redaction.repository';

@@ -19,6 +19,8 @@ export interface JobPayloads {
   hash: OutboxJob & { log_file_id: string };
   /** Streams the stored file through the PII engine; replaces the file's spans in one transaction. */
   detect_pii: OutboxJob & { log_file_id: string };
+  /** Writes the redacted copy of the file for one approval (a redaction_requests row), sets redacted = 1. */
+  redact: OutboxJob & { log_file_id: string; redaction_request_id: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -26,6 +28,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   ping: 'system',
   hash: 'ingest',
   detect_pii: 'ingest',
+  redact: 'ingest',
 };
 
 /** Kept longer than the reconciler's window, so a re-dispatch within it is still deduplicated by job id. */
@@ -46,12 +49,14 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
   },
   hash: OUTBOX_JOB_POLICY,
   detect_pii: OUTBOX_JOB_POLICY,
+  redact: OUTBOX_JOB_POLICY,
 };
 
 const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } = {
   ping: (p) => `ping-${p.ping_id}`,
   hash: (p) => `hash-${p.outbox_id}`,
   detect_pii: (p) => `detect_pii-${p.outbox_id}`,
+  redact: (p) => `redact-${p.outbox_id}`,
 };
 
 /** One id per logical job, so a re-enqueue is a no-op while BullMQ still holds it. No ':' (BullMQ's separator). */

@@ -31,6 +31,17 @@ export enum ErrorCode {
   UNSUPPORTED_FILE_TYPE = 'UNSUPPORTED_FILE_TYPE',
   TOO_MANY_FILES = 'TOO_MANY_FILES',
   INSUFFICIENT_STORAGE = 'INSUFFICIENT_STORAGE',
+  IMAGE_NOT_FOUND = 'IMAGE_NOT_FOUND',
+  PII_WARNING_NOT_ACKNOWLEDGED = 'PII_WARNING_NOT_ACKNOWLEDGED',
+  STORED_FILE_CORRUPT = 'STORED_FILE_CORRUPT',
+  STORED_FILE_MISSING = 'STORED_FILE_MISSING',
+  LOG_FILE_NOT_READY = 'LOG_FILE_NOT_READY',
+  EMPTY_APPROVAL = 'EMPTY_APPROVAL',
+  UNKNOWN_SPANS = 'UNKNOWN_SPANS',
+  ALREADY_REDACTED = 'ALREADY_REDACTED',
+  REDACTION_PENDING = 'REDACTION_PENDING',
+  REDACTION_REQUEST_NOT_FOUND = 'REDACTION_REQUEST_NOT_FOUND',
+  NOT_REDACTED = 'NOT_REDACTED',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -64,6 +75,19 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.UNSUPPORTED_FILE_TYPE]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [ErrorCode.TOO_MANY_FILES]: HttpStatus.CONFLICT,
   [ErrorCode.INSUFFICIENT_STORAGE]: HttpStatus.INSUFFICIENT_STORAGE,
+  [ErrorCode.IMAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.PII_WARNING_NOT_ACKNOWLEDGED]: HttpStatus.BAD_REQUEST,
+  // The server's own file failed its integrity check: not the client's fault, and never served.
+  [ErrorCode.STORED_FILE_CORRUPT]: HttpStatus.INTERNAL_SERVER_ERROR,
+  // The row exists but its bytes do not (removed, or a desktop-app row that pointed at the user's own disk).
+  [ErrorCode.STORED_FILE_MISSING]: HttpStatus.GONE,
+  [ErrorCode.LOG_FILE_NOT_READY]: HttpStatus.CONFLICT,
+  [ErrorCode.EMPTY_APPROVAL]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.UNKNOWN_SPANS]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.ALREADY_REDACTED]: HttpStatus.CONFLICT,
+  [ErrorCode.REDACTION_PENDING]: HttpStatus.CONFLICT,
+  [ErrorCode.REDACTION_REQUEST_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.NOT_REDACTED]: HttpStatus.CONFLICT,
 };
 
 export class DomainError extends Error {

@@ -83,9 +83,14 @@ export class LogFilesService {
     }
   }
 
-  getWithProcessing(id: string): LogFileWithProcessing {
+  getOrThrow(id: string): LogFile {
     const file = this.db.prepare('SELECT * FROM log_files WHERE id = ?').get(id) as LogFile | undefined;
     if (!file) throw new DomainError(ErrorCode.LOG_FILE_NOT_FOUND, `log file ${id} does not exist`);
+    return file;
+  }
+
+  getWithProcessing(id: string): LogFileWithProcessing {
+    const file = this.getOrThrow(id);
     return { file, processing: this.processing.get(id) ?? legacyProcessing(file) };
   }
 

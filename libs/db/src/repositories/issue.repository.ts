@@ -100,7 +100,8 @@ export class IssueRepository {
     );
     this.storedFilesStmt = db.prepare(
       `SELECT file_path FROM log_files WHERE issue_id = @id AND file_path <> ''
-       UNION SELECT file_path FROM image_attachments WHERE issue_id = @id AND file_path <> ''`,
+       UNION SELECT file_path FROM image_attachments WHERE issue_id = @id AND file_path <> ''
+       UNION SELECT r.redacted_path FROM log_file_redactions r JOIN log_files f ON f.id = r.log_file_id WHERE f.issue_id = @id`,
     );
   }
 
@@ -130,7 +131,7 @@ export class IssueRepository {
     return this.countChildrenStmt.get({ id }) as IssueChildCounts;
   }
 
-  /** The files on disk that the issue's log files and images point at. */
+  /** The files on disk that the issue's log files (original and redacted) and images point at. */
   listStoredFilePaths(id: string): string[] {
     return (this.storedFilesStmt.all({ id }) as { file_path: string }[]).map((r) => r.file_path);
   }

@@ -1,5 +1,6 @@
 import { Db } from '../database';
 import { newId } from '../ids';
+import { PiiSpan } from '../models';
 
 export interface NewPiiSpan {
   pii_type: string;
@@ -7,6 +8,26 @@ export interface NewPiiSpan {
   end_offset: number;
   original_value: string;
   replacement: string;
+}
+
+/** What redaction needs of a span: never its original value. */
+export type RedactableSpan = Pick<PiiSpan, 'id' | 'pii_type' | 'start_offset' | 'end_offset' | 'replacement'>;
+
+export interface RedactableSummary {
+  count: number;
+  countsByType: Record<string, number>;
+  /** The largest end_offset; 0 when there are no spans. */
+  maxEnd: number;
+}
+
+export interface PiiSpanPageQuery {
+  /** Only these types; all types when absent. */
+  types?: string[];
+  /** Only these spans; all spans of the file when absent. */
+  ids?: string[];
+  /** The (start_offset, id) of the last span of the previous page. */
+  after?: [number, string];
+  limit: number;
 }
 
 /**
@@ -19,6 +40,10 @@ export class PiiSpanRepository {
   private readonly deleteStmt;
   private readonly swapStmt;
   private readonly countByTypeStmt;
+  private readonly pageStmt;
+  private readonly redactableStmt;
+  private readonly summaryStmt;
+  private readonly wipeStmt;
 
   constructor(private readonly db: Db) {
     this.stageStmt = db.prepare(
@@ -33,6 +58,15 @@ export class PiiSpanRepository {
        FROM pii_span_staging WHERE run_id = ? AND log_file_id = ? ORDER BY start_offset`,
     );
     this.countByTypeStmt = db.prepare(`SELECT pii_type, count(*) AS n FROM pii_spans WHERE log_file_id = ? GROUP BY pii_type ORDER BY pii_type`);
+    this.pageStmt = db.prepare(pageSql('*'));
+    // Redaction reads no original value: it never needs one.
+    this.redactableStmt = db.prepare(pageSql('id, pii_type, start_offset, end_offset, replacement'));
+    this.summaryStmt = db.prepare(
+      `SELECT pii_type, count(*) AS n, max(end_offset) AS max_end FROM pii_spans
+       WHERE log_file_id = @log_file_id AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+       GROUP BY pii_type ORDER BY pii_type`,
+    );
+    this.wipeStmt = db.prepare(`UPDATE pii_spans SET original_value = '' WHERE log_file_id = ? AND original_value <> ''`);
   }
 
   /** Drops what an interrupted earlier scan of the file staged. */
@@ -57,4 +91,68 @@ export class PiiSpanRepository {
     const rows = this.countByTypeStmt.all(logFileId) as { pii_type: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.pii_type, r.n]));
   }
+
+  /** One page in file order, keyed on (start_offset, id) so that pages never skip or repeat a span. */
+  listPage(logFileId: string, query: PiiSpanPageQuery): PiiSpan[] {
+    return this.pageStmt.all(pageParams(logFileId, query)) as PiiSpan[];
+  }
+
+  /** The same page, without original values. */
+  listRedactable(logFileId: string, query: PiiSpanPageQuery): RedactableSpan[] {
+    return this.redactableStmt.all(pageParams(logFileId, query)) as RedactableSpan[];
+  }
+
+  /**
+   * Every span of the file (ids null) or of `ids`, in file order, read page by page: no statement stays open
+   * while the caller awaits, so other work can use the connection in between.
+   */
+  *iterateRedactable(logFileId: string, ids: string[] | null, pageSize = 5000): Generator<RedactableSpan> {
+    let after: [number, string] | undefined;
+    for (;;) {
+      const page = this.listRedactable(logFileId, { ids: ids ?? undefined, after, limit: pageSize });
+      yield* page;
+      if (page.length < pageSize) return;
+      const last = page[page.length - 1];
+      after = [last.start_offset, last.id];
+    }
+  }
+
+  /** How many of the spans are there, by type, and where the last of them ends. */
+  summariseRedactable(logFileId: string, ids: string[] | null): RedactableSummary {
+    const rows = this.summaryStmt.all({ log_file_id: logFileId, ids: ids === null ? null : JSON.stringify(ids) }) as { pii_type: string; n: number; max_end: number }[];
+    return {
+      count: rows.reduce((sum, r) => sum + r.n, 0),
+      countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),
+      maxEnd: rows.reduce((max, r) => Math.max(max, r.max_end), 0),
+    };
+  }
+
+  /** Forgets every original value of the file (the column is NOT NULL, so '' marks a wiped value). */
+  wipeOriginals(logFileId: string): number {
+    return this.wipeStmt.run(logFileId).changes;
+  }
+}
+
+/**
+ * Lists are bound as JSON arrays, so one prepared statement serves any number of types or ids. The keyset is
+ * one row-value comparison (the first page starts before every span), so each page seeks the index.
+ */
+function pageSql(columns: string): string {
+  return `SELECT ${columns} FROM pii_spans
+    WHERE log_file_id = @log_file_id
+      AND (@types IS NULL OR pii_type IN (SELECT value FROM json_each(@types)))
+      AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+      AND (start_offset, id) > (coalesce(@after_start, -1), coalesce(@after_id, ''))
+    ORDER BY start_offset, id LIMIT @limit`;
+}
+
+function pageParams(logFileId: string, query: PiiSpanPageQuery): Record<string, unknown> {
+  return {
+    log_file_id: logFileId,
+    types: query.types?.length ? JSON.stringify(query.types) : null,
+    ids: query.ids ? JSON.stringify(query.ids) : null,
+    after_start: query.after?.[0] ?? null,
+    after_id: query.after?.[1] ?? null,
+    limit: query.limit,
+  };
 }

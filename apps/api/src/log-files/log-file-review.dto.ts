@@ -1,0 +1,152 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '../../../../libs/db/src';
+import { maskValue, PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import { ToArray, ToBoolean } from '../common/validation';
+
+export const MAX_APPROVED_SPAN_IDS = 10_000;
+const REQUEST_STATES: RedactionRequestState[] = ['pending', 'done', 'failed'];
+export type ContentVariant = 'redacted' | 'original';
+const VARIANTS: ContentVariant[] = ['redacted', 'original'];
+
+export class RedactionRequestParams {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id: string;
+  @ApiProperty({ format: 'uuid' }) @IsUUID() request_id: string;
+}
+
+export class PiiSpanListQuery {
+  @ApiPropertyOptional({ enum: PII_TYPE_ORDER, isArray: true, description: 'Only spans of these types; repeatable.' })
+  @IsOptional()
+  @ToArray()
+  @IsArray()
+  @ArrayMaxSize(PII_TYPE_ORDER.length)
+  @IsIn(PII_TYPE_ORDER, { each: true })
+  pii_type?: PiiType[];
+
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Show original values. Needs the pii:reveal scope; every reveal is audited.' })
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean()
+  reveal?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page, with the same pii_type filter.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export class PiiSpanResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() log_file_id: string;
+  @ApiProperty({ example: 'Email' }) pii_type: string;
+  @ApiProperty({ description: 'UTF-8 byte offset into the original content.' }) start_offset: number;
+  @ApiProperty({ description: 'Exclusive.' }) end_offset: number;
+  @ApiProperty({ example: '[Email]', description: 'What the redacted copy shows instead.' }) replacement: string;
+  @ApiProperty({ type: String, nullable: true, example: 'j***@e***.com', description: 'Enough to recognise the value; null once it is wiped.' })
+  masked_value: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Only with reveal=true; null otherwise, and once wiped.' })
+  original_value: string | null;
+  @ApiProperty({ description: 'The original value is no longer stored: a redaction wiped it (or the desktop app never stored it).' })
+  wiped: boolean;
+}
+
+export class PiiSpanListResponse {
+  @ApiProperty({ type: PiiSpanResponse, isArray: true, description: 'In file order.' }) items: PiiSpanResponse[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor: string | null;
+}
+
+/** Exactly one of the two: checked by RedactionsService, since it is a rule about the pair. */
+export class CreateRedactionBody {
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_APPROVED_SPAN_IDS, description: 'The spans to redact (ids from pii-spans). Not empty.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_APPROVED_SPAN_IDS)
+  @IsString({ each: true })
+  @Length(1, 128, { each: true })
+  span_ids?: string[];
+
+  @ApiPropertyOptional({ enum: [true], description: 'Redact every span of the file.' })
+  @IsOptional()
+  @Equals(true)
+  all?: true;
+}
+
+export class RedactionResultResponse {
+  @ApiProperty({ description: 'Approved spans (before overlapping ones were merged).' }) span_count: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) counts_by_type: Record<string, number>;
+  @ApiProperty() original_sha256: string;
+  @ApiProperty() redacted_sha256: string;
+  @ApiProperty({ description: 'Bytes of the redacted copy.' }) redacted_size: number;
+  @ApiProperty() created_at: string;
+}
+
+export class RedactionRequestResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() log_file_id: string;
+  @ApiProperty() all: boolean;
+  @ApiProperty({ type: [String], nullable: true, description: 'Null when all spans were approved.' }) span_ids: string[] | null;
+  @ApiProperty({ enum: REQUEST_STATES }) state: RedactionRequestState;
+  @ApiProperty({ type: String, nullable: true }) failure_reason: string | null;
+  @ApiProperty() requested_by: string;
+  @ApiProperty() created_at: string;
+  @ApiProperty({ type: String, nullable: true }) finished_at: string | null;
+  @ApiPropertyOptional({ type: RedactionResultResponse, description: 'Only once done.' }) result?: RedactionResultResponse;
+}
+
+export class ContentQuery {
+  @ApiPropertyOptional({ enum: VARIANTS, default: 'redacted', description: 'original needs the pii:reveal scope and is audited.' })
+  @IsOptional()
+  @IsIn(VARIANTS)
+  variant?: ContentVariant;
+}
+
+/** A span as a reviewer sees it: masked, or revealed when asked for (the caller checks the scope and audits). */
+export function toPiiSpanResponse(row: PiiSpan, reveal: boolean): PiiSpanResponse {
+  const wiped = row.original_value === '';
+  return {
+    id: row.id,
+    log_file_id: row.log_file_id,
+    pii_type: row.pii_type,
+    start_offset: row.start_offset,
+    end_offset: row.end_offset,
+    replacement: row.replacement,
+    // Stored types are PiiTypes, or one of the desktop app's twelve (all of which still are); masking is generic otherwise.
+    masked_value: wiped ? null : maskValue(row.pii_type as PiiType, row.original_value),
+    original_value: wiped || !reveal ? null : row.original_value,
+    wiped,
+  };
+}
+
+export function toRedactionRequestResponse(row: RedactionRequest, result: LogFileRedaction | undefined): RedactionRequestResponse {
+  return {
+    id: row.id,
+    log_file_id: row.log_file_id,
+    all: row.span_ids === null,
+    span_ids: row.span_ids === null ? null : (JSON.parse(row.span_ids) as string[]),
+    state: row.state,
+    failure_reason: row.failure_reason,
+    requested_by: row.requested_by,
+    created_at: row.created_at,
+    finished_at: row.finished_at,
+    ...(result && {
+      result: {
+        span_count: result.span_count,
+        counts_by_type: JSON.parse(result.counts_by_type) as Record<string, number>,
+        original_sha256: result.original_sha256,
+        redacted_sha256: result.redacted_sha256,
+        redacted_size: result.redacted_size,
+        created_at: result.created_at,
+      },
+    }),
+  };
+}
