@@ -9,6 +9,7 @@ import { openAndMigrate } from '../../../libs/db/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
+import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { ApiConfig } from './config/api.config';
 
@@ -38,6 +39,8 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(new ErrorFilter());
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
+  installRouteBodyLimits(fastify);
   await installUploadParsers(app);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -6,11 +6,11 @@ import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 import { IdParams } from '../common/validation';
 import { ImageAttachmentResponse, toImageAttachmentResponse } from '../issues/issues.dto';
-import { attachmentDisposition } from './content-disposition';
+import { attachmentDisposition } from '../common/content-disposition';
 import { IMAGE_CONTENT_RESPONSE, IMAGE_JSON_BODY_LIMIT, MULTIPART_IMAGE_SCHEMA, servedContentType, UploadImageJsonBody } from './images.dto';
 import { ImagesService } from './images.service';
 import { readImageUpload } from './read-image-upload';
-import { RouteBodyLimit } from './route-body-limit';
+import { RouteBodyLimit } from '../common/route-body-limit';
 
 @ApiTags('images')
 @Controller('v1')

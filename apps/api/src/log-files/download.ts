@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 // One Content-Disposition for every download; it lives with images, whose downloads came first.
-import { attachmentDisposition } from '../images/content-disposition';
+import { attachmentDisposition } from '../common/content-disposition';
 
 export interface Download {
   fileName: string;
