@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { ErrorCode } from '../../apps/api/src/common/domain-error';
 import { startTestApi, TestApi } from '../support/api-harness';
 import { openApiProblems } from '../support/openapi-check';
@@ -24,6 +25,11 @@ describe('the OpenAPI document', () => {
   it('is served without a key and validates as OpenAPI 3.0 (structure, parameters, $refs, schemas)', () => {
     expect(api.openapi.doc.openapi).toMatch(/^3\.0\./);
     expect(openApiProblems(api.openapi.doc)).toEqual([]);
+  });
+
+  it('passes a full OpenAPI 3 validator (swagger-parser: the official schema plus $ref resolution)', async () => {
+    const served = (await (await fetch(`${api.base}/openapi.json`)).json()) as object;
+    await expect(SwaggerParser.validate(served as never)).resolves.toMatchObject({ openapi: expect.stringMatching(/^3\./) });
   });
 
   it('lists every route of the investigation API under /v1', () => {
