@@ -23,6 +23,13 @@ import { QueueProcessor } from './processor';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
 type IngestJobName = 'hash' | 'detect_pii' | 'redact';
+/**
+ * Below this size a file is hashed and scanned in well under a second: intermediate states and progress would
+ * cost a commit (an fsync) each and nobody would see them, so the file goes from pending to ready.
+ */
+const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
+const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_BYTES;
+
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
 export interface RedactResult {
@@ -65,7 +72,7 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'hash', reason), async () => {
-      this.processing.setHashState(log_file_id, 'running');
+      if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
       const { sha256, size } = await this.hasher.hashBlob(file.file_path);
       const done = this.guard.finish(outbox_id, () => {
         this.db.prepare('UPDATE log_files SET content_hash = ?, file_size = ? WHERE id = ?').run(sha256, size, log_file_id);
@@ -81,10 +88,11 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
-      this.processing.setScanState(log_file_id, 'running', 0);
+      if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
       const config = readPiiConfig(this.db);
-      const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, (pct) => job.updateProgress(pct));
+      const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct));
       const done = this.guard.finish(outbox_id, () => {
+        this.spans.stage(run.runId, log_file_id, run.tail);
         const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
         this.processing.setScanState(log_file_id, 'done', 100, run.counts);
         this.audit.append({

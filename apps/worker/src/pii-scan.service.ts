@@ -10,6 +10,8 @@ export interface ScanRun {
   runId: string;
   spans: number;
   counts: Record<string, number>;
+  /** The last batch, not yet staged: the caller stages it in its finishing transaction, saving a commit. */
+  tail: NewPiiSpan[];
 }
 
 /**
@@ -29,7 +31,7 @@ export class PiiScanService {
     this.processing = new LogFileProcessingRepository(db);
   }
 
-  async scan(logFileId: string, path: string, expectedSize: number, config: PiiConfig, onProgress: (pct: number) => Promise<void>): Promise<ScanRun> {
+  async scan(logFileId: string, path: string, expectedSize: number, config: PiiConfig, reportProgress: boolean, onProgress: (pct: number) => Promise<void>): Promise<ScanRun> {
     const runId = newId();
     const scanner = new StreamScanner(config);
     const counts: Record<string, number> = {};
@@ -52,15 +54,14 @@ export class PiiScanService {
       stage(scanner.push(chunk as Buffer));
       read += (chunk as Buffer).length;
       const pct = expectedSize > 0 ? Math.min(99, Math.floor((read / expectedSize) * 100)) : 0;
-      if (pct >= reported + PROGRESS_STEP) {
+      if (reportProgress && pct >= reported + PROGRESS_STEP) {
         reported = pct;
         this.processing.setScanProgress(logFileId, pct);
         await onProgress(pct);
       }
     }
     stage(scanner.end());
-    this.flush(runId, logFileId, pending);
-    return { runId, spans: total, counts };
+    return { runId, spans: total, counts, tail: pending };
   }
 
   private flush(runId: string, logFileId: string, batch: NewPiiSpan[]): void {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, OutboxRepository, OutboxRow } from '../../../../libs/db/src';
+import { Db, DB, OutboxRepository, OutboxRow, transaction } from '../../../../libs/db/src';
 import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
@@ -21,7 +21,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
 
   constructor(
-    @Inject(DB) db: Db,
+    @Inject(DB) private readonly db: Db,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
   ) {
@@ -58,17 +58,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  /** Dispatches due rows; stops at the first failure, since Redis is then most likely down for all of them. */
+  /**
+   * Dispatches due rows; stops at the first failure, since Redis is then most likely down for all of them.
+   * The rows sent are marked in one transaction at the end: one commit per pass, not one per job. A crash
+   * before it only means they are sent again, which their job ids make harmless.
+   */
   async relay(): Promise<void> {
-    for (const row of this.outbox.listDue(Date.now(), BATCH)) {
-      try {
-        await this.dispatch(row);
-        this.outbox.markDispatched(row.id);
-      } catch (err) {
-        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
-        this.outbox.postpone(row.id, Date.now() + delay, (err as Error).message);
-        return;
+    const sent: string[] = [];
+    try {
+      for (const row of this.outbox.listDue(Date.now(), BATCH)) {
+        try {
+          await this.dispatch(row);
+          sent.push(row.id);
+        } catch (err) {
+          const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
+          this.outbox.postpone(row.id, Date.now() + delay, (err as Error).message);
+          return;
+        }
       }
+    } finally {
+      if (sent.length > 0) transaction(this.db, () => sent.forEach((id) => this.outbox.markDispatched(id)));
     }
   }
 
