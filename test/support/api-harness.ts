@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Env, loadConfig } from '../../libs/config/src';
-import { ApiKeyRepository, ApiKeyScope, apiKeyLookupPrefix, Db, DB, generateApiKey, hashApiKey, newId, toDbTimestamp } from '../../libs/db/src';
+import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ApiConfig } from '../../apps/api/src/config/api.config';
 import { OpenApiChecker, OpenApiDocument } from './openapi-check';
@@ -91,16 +91,7 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
     },
     createKey(name, scopes) {
       const key = generateApiKey();
-      keys.insert({
-        id: newId(),
-        name,
-        key_prefix: apiKeyLookupPrefix(key),
-        key_hash: hashApiKey(key),
-        scopes: JSON.stringify(scopes),
-        created_at: toDbTimestamp(),
-        last_used_at: null,
-        revoked_at: null,
-      });
+      keys.insertKey(name, key, scopes);
       return key;
     },
     async close() {

@@ -8,8 +8,6 @@ import {
   Db,
   DB,
   generateApiKey,
-  hashApiKey,
-  newId,
   parseScopes,
   toDbTimestamp,
   transaction,
@@ -62,18 +60,8 @@ export class ApiKeyService implements OnApplicationBootstrap {
     const key = given ?? generateApiKey();
     const created = transaction(this.db, () => {
       if (this.keys.count() > 0) return false;
-      const id = newId();
       const name = given ? 'bootstrap' : 'admin';
-      this.keys.insert({
-        id,
-        name,
-        key_prefix: apiKeyLookupPrefix(key),
-        key_hash: hashApiKey(key),
-        scopes: JSON.stringify(FIRST_KEY_SCOPES),
-        created_at: toDbTimestamp(),
-        last_used_at: null,
-        revoked_at: null,
-      });
+      const { id } = this.keys.insertKey(name, key, FIRST_KEY_SCOPES);
       this.audit.append({
         action: 'create_api_key',
         entity_type: 'api_key',

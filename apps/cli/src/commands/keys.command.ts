@@ -2,18 +2,15 @@ import { parseArgs } from 'node:util';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import {
   API_KEY_SCOPES,
-  apiKeyLookupPrefix,
   ApiKeyRepository,
   ApiKeyScope,
   AuditLogRepository,
   Db,
   deriveKey,
   generateApiKey,
-  hashApiKey,
   isApiKeyScope,
   loadMigrations,
   migrate,
-  newId,
   openDatabase,
   parseScopes,
   toDbTimestamp,
@@ -71,17 +68,7 @@ function create(db: Db, audit: AuditLogRepository, args: string[], io: CliIo): n
   const key = generateApiKey();
   transaction(db, () => {
     if (keys.findByName(name)) throw new CliError(`a key named ${name} already exists; revoke it or choose another name`);
-    const id = newId();
-    keys.insert({
-      id,
-      name,
-      key_prefix: apiKeyLookupPrefix(key),
-      key_hash: hashApiKey(key),
-      scopes: JSON.stringify(scopes),
-      created_at: toDbTimestamp(),
-      last_used_at: null,
-      revoked_at: null,
-    });
+    const { id } = keys.insertKey(name, key, scopes as ApiKeyScope[]);
     audit.append({ action: 'create_api_key', entity_type: 'api_key', entity_id: id, details: { name, scopes } });
   });
   io.out(key);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database';
+import { newId, toDbTimestamp } from '../ids';
 
 export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -79,6 +80,22 @@ export class ApiKeyRepository {
 
   insert(row: ApiKeyRow): void {
     this.insertStmt.run(row);
+  }
+
+  /** Stores a new key under `name`: only its hash and lookup prefix are kept. Returns the row. */
+  insertKey(name: string, key: string, scopes: readonly ApiKeyScope[]): ApiKeyRow {
+    const row: ApiKeyRow = {
+      id: newId(),
+      name,
+      key_prefix: apiKeyLookupPrefix(key),
+      key_hash: hashApiKey(key),
+      scopes: JSON.stringify(scopes),
+      created_at: toDbTimestamp(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    this.insertStmt.run(row);
+    return row;
   }
 
   listAll(): ApiKeyRow[] {
