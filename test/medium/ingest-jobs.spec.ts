@@ -1,76 +1,32 @@
-import type { Job } from 'bullmq';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import {
-  AuditLogRepository,
-  Db,
-  deriveKey,
-  LogFileProcessingRepository,
-  newId,
-  openAndMigrate,
-  OutboxRepository,
-  toDbTimestamp,
-  transaction,
-} from '../../libs/db/src';
+import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
-import { BlobStore } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
-import { makeTempDir, TEST_KEY } from '../support/temp-dir';
+import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**
  * The ingest handlers against a real encrypted database and blob store. Real: SQLite, SQLCipher, the blob
  * store, the PII engine. Not here: BullMQ (a plain object stands in for the job; test/e2e runs the real queue).
  */
-const quiet = { log: () => undefined, warn: () => undefined };
 const LOG = [
   '2026-11-27T10:00:01Z app[412]: login ok user=jane.doe@example.org from 203.0.113.45',
   '2026-11-27T10:00:02Z app[412]: calling https://admin:s3cretP4ss@api.internal.example.com/v1',
   '2026-11-27T10:00:03Z app[412]: card 4111 1111 1111 1111 declined',
 ].join('\n');
 
-function jobOf<T>(data: T, attemptsMade = 0): Job<T, unknown, never> {
-  const progress: number[] = [];
-  return { data, attemptsMade, opts: { attempts: 5 }, updateProgress: async (p: number) => void progress.push(p), progress } as unknown as Job<T, unknown, never>;
-}
-
 describe('ingest jobs', () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let rig: IngestRig;
   let db: Db;
-  let blobs: BlobStore;
   let sut: IngestProcessor;
 
   beforeEach(() => {
-    temp = makeTempDir();
-    db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-    blobs = new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-    const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
-    sut = new IngestProcessor(db, audit, new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
+    rig = new IngestRig();
+    ({ db, sut } = rig);
   });
-  afterEach(() => {
-    db.close();
-    temp.remove();
-  });
+  afterEach(() => rig.close());
 
-  async function upload(content: string) {
-    const stored = await blobs.write(Readable.from([Buffer.from(content)]));
-    const outbox = new OutboxRepository(db);
-    const now = toDbTimestamp();
-    return transaction(db, () => {
-      const issueId = newId();
-      const fileId = newId();
-      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(issueId, now, now);
-      db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, uploaded_at) VALUES (?, ?, 'app.log', ?, ?, ?)`).run(fileId, issueId, stored.path, stored.size, now);
-      new LogFileProcessingRepository(db).create(fileId);
-      const hash = outbox.add('ingest', 'hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      const scan = outbox.add('ingest', 'detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      return { fileId, hash: { outbox_id: hash.id, log_file_id: fileId }, scan: { outbox_id: scan.id, log_file_id: fileId } };
-    });
-  }
-
-  const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+  const upload = (content: string) => rig.upload(content);
+  const count = (sql: string, ...args: unknown[]) => rig.count(sql, ...args);
 
   it('hash sets the SHA-256 of the original content and the real size, once, however often it runs', async () => {
     const { fileId, hash } = await upload(LOG);
@@ -126,9 +82,9 @@ describe('ingest jobs', () => {
     const { fileId, scan } = await upload(LOG);
     const { file_path } = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string };
     const fs = require('node:fs');
-    const raw: Buffer = fs.readFileSync(join(temp.dir, file_path));
+    const raw: Buffer = fs.readFileSync(join(rig.temp.dir, file_path));
     raw[raw.length - 20] ^= 1;
-    fs.writeFileSync(join(temp.dir, file_path), raw);
+    fs.writeFileSync(join(rig.temp.dir, file_path), raw);
     await expect(sut.handleDetectPii(jobOf(scan, 0))).rejects.toThrow(/fails authentication/);
     expect(new LogFileProcessingRepository(db).get(fileId)?.scan_state).not.toBe('failed');
     await expect(sut.handleDetectPii(jobOf(scan, 4))).rejects.toThrow(/fails authentication/);

@@ -3,16 +3,11 @@ import { UnrecoverableError } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import {
-  AuditLogRepository,
   Db,
-  deriveKey,
-  LogFileProcessingRepository,
   LogFileRedactionRepository,
   newId,
-  openAndMigrate,
   OutboxRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -21,27 +16,21 @@ import {
 } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
 import { BlobStore, HEADER_SIZE } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
-import { makeTempDir, TEST_KEY } from '../support/temp-dir';
+import { IngestRig, jobOf as stub } from '../support/ingest-rig';
+
+const jobOf = <T>(data: T, attemptsMade = 0) => stub(data, attemptsMade, 'redact');
 
 /**
  * The redact handler against a real encrypted database and blob store. Real: SQLite, SQLCipher, the blob
  * store, the PII engine, the hash and detect_pii handlers that come first. Not here: BullMQ (a plain object
  * stands in for the job) and the API (requests are written as the API writes them; test/e2e covers the routes).
  */
-const quiet = { log: () => undefined, warn: () => undefined };
 const LOG = [
   '2026-11-27T10:00:01Z app[412]: login ok user=jane.doe@example.org from 203.0.113.45',
   '2026-11-27T10:00:02Z app[412]: calling https://admin:s3cretP4ss@api.internal.example.com/v1',
   '2026-11-27T10:00:03Z app[412]: card 4111 1111 1111 1111 declined, mail to ops@example.net',
 ].join('\n');
-
-function jobOf<T>(data: T, attemptsMade = 0): Job<T, unknown, never> {
-  return { name: 'redact', data, attemptsMade, opts: { attempts: 5 }, updateProgress: async () => undefined } as unknown as Job<T, unknown, never>;
-}
 
 interface StoredSpan {
   id: string;
@@ -52,41 +41,24 @@ interface StoredSpan {
 }
 
 describe('redact job', () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let rig: IngestRig;
   let db: Db;
   let blobs: BlobStore;
   let sut: IngestProcessor;
+  let temp: IngestRig['temp'];
 
   beforeEach(() => {
-    temp = makeTempDir();
-    db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-    blobs = new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-    const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
-    sut = new IngestProcessor(db, audit, new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
+    rig = new IngestRig();
+    ({ db, blobs, sut, temp } = rig);
   });
-  afterEach(() => {
-    db.close();
-    temp.remove();
-  });
+  afterEach(() => rig.close());
 
   /** An uploaded file, hashed and scanned by the real handlers. */
   async function readyFile(content = LOG) {
-    const stored = await blobs.write(Readable.from([Buffer.from(content)]));
-    const outbox = new OutboxRepository(db);
-    const now = toDbTimestamp();
-    const { fileId, hash, scan } = transaction(db, () => {
-      const issueId = newId();
-      const fileId = newId();
-      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(issueId, now, now);
-      db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, uploaded_at) VALUES (?, ?, 'app.log', ?, ?, ?)`).run(fileId, issueId, stored.path, stored.size, now);
-      new LogFileProcessingRepository(db).create(fileId);
-      const hash = outbox.add('ingest', 'hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      const scan = outbox.add('ingest', 'detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      return { fileId, hash: { outbox_id: hash.id, log_file_id: fileId }, scan: { outbox_id: scan.id, log_file_id: fileId } };
-    });
+    const { fileId, path, hash, scan } = await rig.upload(content);
     await sut.handleHash(jobOf(hash));
     await sut.handleDetectPii(jobOf(scan));
-    return { fileId, path: stored.path, spans: spansOf(fileId) };
+    return { fileId, path, spans: spansOf(fileId) };
   }
 
   /** A request and its outbox row, as RedactionsService writes them. */

@@ -1,0 +1,78 @@
+import type { Job } from 'bullmq';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  AuditLogRepository,
+  Db,
+  deriveKey,
+  LogFileProcessingRepository,
+  newId,
+  openAndMigrate,
+  OutboxRepository,
+  toDbTimestamp,
+  transaction,
+} from '../../libs/db/src';
+import { BlobStore } from '../../libs/storage/src';
+import { HasherService } from '../../apps/worker/src/hasher.service';
+import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
+import { RedactorService } from '../../apps/worker/src/redactor.service';
+import { makeTempDir, TEST_KEY } from './temp-dir';
+
+const quiet = { log: () => undefined, warn: () => undefined };
+
+/** A plain object in place of a BullMQ job: the handlers read only these fields. */
+export function jobOf<T>(data: T, attemptsMade = 0, name = 'test'): Job<T, unknown, never> {
+  return { name, data, attemptsMade, opts: { attempts: 5 }, updateProgress: async () => undefined } as unknown as Job<T, unknown, never>;
+}
+
+export interface UploadedFile {
+  fileId: string;
+  path: string;
+  hash: { outbox_id: string; log_file_id: string };
+  scan: { outbox_id: string; log_file_id: string };
+}
+
+/**
+ * The worker's ingest handlers over a real temporary encrypted database and blob store, with files written as
+ * the upload route writes them (row, processing state, outbox rows). BullMQ is not involved: test/e2e runs it.
+ */
+export class IngestRig {
+  readonly temp = makeTempDir();
+  readonly db: Db = openAndMigrate({ path: join(this.temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
+  readonly blobs = new BlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+  readonly sut = new IngestProcessor(
+    this.db,
+    new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
+    new HasherService(this.blobs),
+    new PiiScanService(this.db, this.blobs),
+    new RedactorService(this.blobs),
+  );
+
+  async upload(content: string): Promise<UploadedFile> {
+    const stored = await this.blobs.write(Readable.from([Buffer.from(content)]));
+    const outbox = new OutboxRepository(this.db);
+    const now = toDbTimestamp();
+    return transaction(this.db, () => {
+      const issueId = newId();
+      const fileId = newId();
+      this.db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(issueId, now, now);
+      this.db
+        .prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, uploaded_at) VALUES (?, ?, 'app.log', ?, ?, ?)`)
+        .run(fileId, issueId, stored.path, stored.size, now);
+      new LogFileProcessingRepository(this.db).create(fileId);
+      const hash = outbox.add('ingest', 'hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
+      const scan = outbox.add('ingest', 'detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
+      return { fileId, path: stored.path, hash: { outbox_id: hash.id, log_file_id: fileId }, scan: { outbox_id: scan.id, log_file_id: fileId } };
+    });
+  }
+
+  count(sql: string, ...args: unknown[]): number {
+    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+    this.temp.remove();
+  }
+}
