@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
