@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { LiveResponse, ReadinessResponse } from './health.dto';
 import { HealthService, Readiness } from './health.service';
 
 @ApiTags('health')
@@ -10,14 +11,14 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'The process is up.' })
+  @ApiOkResponse({ description: 'The process is up.', type: LiveResponse })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'Database, migrations and Redis are all ready.' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; each failing check names its reason.' })
+  @ApiOkResponse({ description: 'Database, migrations and Redis are all ready.', type: ReadinessResponse })
+  @ApiServiceUnavailableResponse({ description: 'Not ready; each failing check names its reason.', type: ReadinessResponse })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
     const readiness = await this.health.readiness();
     reply.status(readiness.ready ? 200 : 503);

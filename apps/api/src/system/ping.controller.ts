@@ -1,9 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-responses';
+import { ErrorCode } from '../common/domain-error';
+import { RequireScopes } from '../auth/scopes.decorator';
 import { PingAcceptedResponse, PingParams, PingStatusResponse } from './ping.dto';
 import { PingService } from './ping.service';
 
 @ApiTags('system')
+@RequireScopes('admin')
 @Controller('v1/system/ping')
 export class PingController {
   constructor(private readonly pings: PingService) {}
@@ -11,14 +15,14 @@ export class PingController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: PingAcceptedResponse })
-  @ApiServiceUnavailableResponse({ description: 'QUEUE_UNAVAILABLE: Redis is down.' })
+  @ApiErrors(ErrorCode.QUEUE_UNAVAILABLE)
   enqueue(): Promise<PingAcceptedResponse> {
     return this.pings.enqueue();
   }
 
   @Get(':ping_id')
   @ApiOkResponse({ type: PingStatusResponse })
-  @ApiNotFoundResponse({ description: 'JOB_NOT_FOUND' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.JOB_NOT_FOUND, ErrorCode.QUEUE_UNAVAILABLE)
   status(@Param() params: PingParams): Promise<PingStatusResponse> {
     return this.pings.status(params.ping_id);
   }
