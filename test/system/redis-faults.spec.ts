@@ -56,7 +56,15 @@ describe('when Redis is missing or misconfigured', () => {
 
     it('readiness reports the eviction policy as the reason', async () => {
       const base = await startApi(redis.url);
-      const ready = await getJson(`${base}/health/ready`);
+      // Until the producer's connection is up, readiness says Redis is unreachable; wait for the real answer.
+      const ready = await waitFor(
+        async () => {
+          const answer = await getJson(`${base}/health/ready`);
+          return answer.body.checks.redis.ok ? answer : undefined;
+        },
+        20_000,
+        () => 'redis never became reachable',
+      );
       expect(ready.status).toBe(503);
       expect(ready.body.checks.redis).toEqual({ ok: true });
       expect(ready.body.checks.redis_eviction_policy).toEqual({ ok: false, reason: expect.stringMatching(/allkeys-lru.*noeviction/) });
