@@ -1,34 +1,31 @@
 import { type Detector, type Hit, TYPE_INDEX } from './detectors/detector';
 import { addressDetector } from './detectors/address-detector';
+import { atSignDetector } from './detectors/at-sign-detector';
 import { keyValueDetector } from './detectors/key-value-detector';
-import { emailDetector } from './detectors/email-detector';
-import { digitDetector, ibanDetector, phoneDetector } from './detectors/number-detectors';
+import { digitDetector, phoneDetector } from './detectors/number-detectors';
 import {
   awsAccessKeyDetector,
-  gitHubTokenDetector,
   jwtDetector,
   privateKeyDetector,
   slackTokenDetector,
   slackWebhookDetector,
+  underscoreTokenDetector,
   vendorApiKeyDetector,
 } from './detectors/secret-detectors';
-import { urlCredentialsDetector } from './detectors/url-detector';
-import { PII_TYPE_ORDER, type PiiConfig, type PiiType, isPiiType } from './pii-types';
+import { PII_TYPE_ORDER, type PiiConfig, isPiiType } from './pii-types';
 
 /** Every pass the engine runs. Order here does not matter: merging orders by position and type. */
 export const DETECTORS: readonly Detector[] = [
   privateKeyDetector,
-  urlCredentialsDetector,
   keyValueDetector,
   jwtDetector,
   awsAccessKeyDetector,
-  gitHubTokenDetector,
+  underscoreTokenDetector,
   slackTokenDetector,
   slackWebhookDetector,
   vendorApiKeyDetector,
   digitDetector,
-  ibanDetector,
-  emailDetector,
+  atSignDetector,
   addressDetector,
   phoneDetector,
 ];
@@ -60,13 +57,9 @@ export class PiiEngine {
     this.allow = allow.length > 0 ? new Set(allow) : null;
   }
 
-  isEnabled(type: PiiType): boolean {
-    return this.enabled[TYPE_INDEX[type]];
-  }
-
   /**
    * Runs every pass over `text`, pass i from `from[i]` up to `limit`, and writes where each stopped back into
-   * `from`. Appends kept hits to `out` with positions shifted by `base`.
+   * `from`. Appends kept hits to `out` with start and end shifted by `base` (the value range is spent by then).
    */
   scanWindow(text: string, from: number[], limit: number, base: number, out: Hit[]): void {
     const found: Hit[] = [];
@@ -74,12 +67,17 @@ export class PiiEngine {
       if (from[i] >= limit) continue;
       from[i] = Math.max(this.detectors[i].scan(text, from[i], limit, found), limit);
     }
+    // An allowed value is left whole: `ops@example.com` on the list must not come out as `ops@[Hostname]`.
+    const allowedRanges: Hit[] = [];
+    const kept: Hit[] = [];
     for (const h of found) {
-      if (!this.enabled[h.type] || this.allowed(text, h)) continue;
+      if (!this.enabled[h.type]) continue;
+      (this.allowed(text, h) ? allowedRanges : kept).push(h);
+    }
+    for (const h of kept) {
+      if (allowedRanges.some((a) => a.start <= h.start && h.end <= a.end)) continue;
       h.start += base;
       h.end += base;
-      h.valueStart += base;
-      h.valueEnd += base;
       out.push(h);
     }
   }

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CONTEXT_BYTES, OVERLAP_BYTES } from './engine';
 import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan } from './pii-types';
-import { StreamScanner } from './scanner';
+import { StreamScanner, appendAll } from './scanner';
 
 export interface SegmentTask {
   path: string;
@@ -51,13 +51,13 @@ export async function scanSegment(task: SegmentTask): Promise<PiiSpan[]> {
     for (let pos = base; pos < end; ) {
       const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
       if (bytesRead === 0) break;
-      spans.push(...scanner.push(chunk.subarray(0, bytesRead)));
+      appendAll(spans, scanner.push(chunk.subarray(0, bytesRead)));
       pos += bytesRead;
     }
   } finally {
     await file.close();
   }
-  spans.push(...scanner.end());
+  appendAll(spans, scanner.end());
   return spans;
 }
 

@@ -67,6 +67,12 @@ describe('scanBuffer', () => {
     expect(sut.map((s) => s.original.toString())).toEqual(['10.0.0.1']);
   });
 
+  it('leaves an allow-listed value whole: no detection inside it is reported', () => {
+    const bytes = Buffer.from('mail ops@example.com and jane@example.com, host api.example.com');
+    const sut = scanBuffer(bytes, { allowList: ['ops@example.com'] });
+    expect(sut.map((s) => s.original.toString())).toEqual(['jane@example.com', 'api.example.com']);
+  });
+
   it('reports a disabled type\'s bytes under no other name', () => {
     const bytes = Buffer.from('dsn=postgres://app:s3cret@db.example.com/prod');
     expect(scanBuffer(bytes, { enabledTypes: ['Hostname'] }).map((s) => s.original.toString())).toEqual(['db.example.com']);
@@ -126,6 +132,22 @@ describe('scanStream', () => {
   it('handles a window of a single byte', async () => {
     const { bytes } = generateCorpus({ seed: 3, targetBytes: 30_000 });
     expect(await streamed(bytes, [4096], 1)).toEqual(scanBuffer(bytes));
+  });
+
+  it('closes the source when the consumer stops early', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        for (;;) yield Buffer.from('mail bob@example.com\n'.repeat(100_000));
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const span of scanStream(source())) {
+      expect(span.pii_type).toBe('Email');
+      break;
+    }
+    expect(closed).toBe(true);
   });
 
   it('yields nothing for empty input', async () => {

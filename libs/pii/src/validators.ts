@@ -45,10 +45,6 @@ const IBAN_LENGTH: Readonly<Record<string, number>> = {
   VA: 22, VG: 24, XK: 20, YE: 30,
 };
 
-export function ibanCountries(): string[] {
-  return Object.keys(IBAN_LENGTH);
-}
-
 export function ibanLength(country: string): number | undefined {
   return IBAN_LENGTH[country];
 }

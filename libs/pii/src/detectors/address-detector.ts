@@ -1,4 +1,4 @@
-import { type Detector, hit, scanAnchors } from './detector';
+import { type Detector, hit, isDigit, scanAnchors } from './detector';
 import { IPV6_SCAN_MAX, ciscoMacAt, colonCandidateAt, dashMacAt, ipv4At } from './address-handlers';
 import { HOST_MAX, TLD_ALTERNATION, hostnameStart } from './hostnames';
 
@@ -14,7 +14,7 @@ const ADDRESS_ANCHOR_RE = new RegExp(
   [
     `::|:${H}{1,4}:${H}{1,4}:`,
     `-${H}${H}-${H}${H}-${H}${H}-${H}${H}-`,
-    `\\.(?:(\\d\\d?\\d?\\.\\d\\d?\\d?\\.\\d)|(${H}${H}${H}${H}\\.${H}${H}${H}${H})|(?:${TLD_ALTERNATION})(?![A-Za-z0-9_-]))`,
+    `\\.(?:\\d\\d?\\d?\\.\\d\\d?\\d?\\.\\d|${H}${H}${H}${H}\\.${H}${H}${H}${H}|(?:${TLD_ALTERNATION})(?![A-Za-z0-9_-]))`,
   ].join('|'),
   'gi',
 );
@@ -29,9 +29,11 @@ export const addressDetector: Detector = {
       const c = m[0].charCodeAt(0);
       if (c === 58) return colonCandidateAt(text, m.index, out);
       if (c === 45) return dashMacAt(text, m.index, out);
-      if (m[1] !== undefined) return ipv4At(text, m.index, out);
-      if (m[2] !== undefined) return ciscoMacAt(text, m.index, out);
-      const end = m.index + m[0].length;
+      // No capture groups (each costs an allocation per match): the shape tells the branches apart.
+      const a = m[0];
+      if (a.length === 10 && a.charCodeAt(5) === 46) return ciscoMacAt(text, m.index, out);
+      if (isDigit(a.charCodeAt(1))) return ipv4At(text, m.index, out);
+      const end = m.index + a.length;
       const start = hostnameStart(text, m.index, end);
       if (start >= 0) out.push(hit('Hostname', start, end));
       return end;

@@ -38,6 +38,17 @@ export function hit(type: PiiType, start: number, end: number, valueStart = star
 }
 
 /**
+ * The text an anchor search needs: anchors start before `limit` and are short, so the 16 KiB of look-ahead after
+ * it (there for the handlers) need not be searched in every pass of every window. An O(1) sliced string.
+ */
+function searchable(text: string, limit: number): string {
+  return text.length > limit + ANCHOR_MAX ? text.slice(0, limit + ANCHOR_MAX) : text;
+}
+
+/** Longer than any anchor match and its look-ahead. */
+const ANCHOR_MAX = 256;
+
+/**
  * Runs a global anchor regex over [from, limit) and hands each match to `onMatch`, which returns where the
  * search continues (the hit's end, or just past the anchor when the candidate was rejected).
  */
@@ -48,10 +59,11 @@ export function scanAnchors(
   limit: number,
   onMatch: (m: RegExpExecArray) => number,
 ): number {
+  const hay = searchable(text, limit);
   let pos = from;
   for (;;) {
     re.lastIndex = pos;
-    const m = re.exec(text);
+    const m = re.exec(hay);
     if (m === null || m.index >= limit) return pos;
     const next = onMatch(m);
     pos = next > m.index ? next : m.index + 1;
@@ -69,12 +81,22 @@ export function scanLiterals(
   limit: number,
   onHit: (at: number, literal: number) => number,
 ): number {
-  const next = literals.map((l) => text.indexOf(l, from));
+  const hay = searchable(text, limit);
   let pos = from;
+  if (literals.length === 1) {
+    const literal = literals[0];
+    for (;;) {
+      const at = hay.indexOf(literal, pos);
+      if (at < 0 || at >= limit) return pos;
+      const after = onHit(at, 0);
+      pos = after > at ? after : at + 1;
+    }
+  }
+  const next = literals.map((l) => hay.indexOf(l, from));
   for (;;) {
     let best = -1;
     for (let k = 0; k < literals.length; k++) {
-      if (next[k] >= 0 && next[k] < pos) next[k] = text.indexOf(literals[k], pos);
+      if (next[k] >= 0 && next[k] < pos) next[k] = hay.indexOf(literals[k], pos);
       if (next[k] >= 0 && (best < 0 || next[k] < next[best])) best = k;
     }
     if (best < 0 || next[best] >= limit) return pos;

@@ -58,6 +58,17 @@ function hostStart(text: string, dot: number): { start: number; labels: number }
   }
 }
 
+/** The "/" at `slash` follows another "/" in the same token, as in /etc/x/ or a/b/, but not a URL's "//". */
+function inPath(text: string, slash: number): boolean {
+  if (text.charCodeAt(slash - 1) === 47) return false;
+  for (let i = slash - 1; i > slash - 64; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 47) return text.charCodeAt(i - 1) !== 47 && text.charCodeAt(i + 1) !== 47;
+    if (!(c > 32) || c === 34 || c === 39) return false;
+  }
+  return false;
+}
+
 /** Start of the host name whose TLD runs from `dot` to `tldEnd`, or -1 when this is not a host name. */
 export function hostnameStart(text: string, dot: number, tldEnd: number): number {
   const after = text.charCodeAt(tldEnd);
@@ -66,10 +77,9 @@ export function hostnameStart(text: string, dot: number, tldEnd: number): number
   if (host === null) return -1;
   const { start, labels } = host;
   const before = text.charCodeAt(start - 1);
-  // A path component (/etc/foo.com, C:\x\foo.com) or an identifier (my_var.com, $x.com) is not a host name.
-  if (isWord(before) || before === 92 || before === 36 || (before === 47 && text.charCodeAt(start - 2) !== 47)) {
-    return -1;
-  }
+  // A path component (/srv/www/foo.com, C:\x\foo.com) or an identifier (my_var.com, $x.com) is not a host name;
+  // a name after "//" (a URL) or after one "kind/" (node/ip-10-0-0-1.ec2.internal) is.
+  if (isWord(before) || before === 92 || before === 36 || (before === 47 && inPath(text, start - 1))) return -1;
   const tld = text.slice(dot + 1, tldEnd);
   const lowerTld = tld.toLowerCase();
   const firstDot = text.indexOf('.', start);

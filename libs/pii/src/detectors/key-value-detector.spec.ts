@@ -20,6 +20,8 @@ describe('Password', () => {
     ['{\\"password\\":\\"hunter2\\"}', '\\"password\\":\\"hunter2\\"'],
     ['the password is hunter2!', 'password is hunter2!'],
     ['dbPassword=abc', 'dbPassword=abc'],
+    ['Authorization: Basic dXNlcjpwYXNzd29yZA==', 'Authorization: Basic dXNlcjpwYXNzd29yZA=='],
+    ['{"Proxy-Authorization": "basic dXNlcjpwYXNzd29yZA=="}', '"Proxy-Authorization": "basic dXNlcjpwYXNzd29yZA=="'],
   ])('finds %s', (text, span) => {
     expect(detect(text)).toEqual([{ type: 'Password', value: span }]);
   });
@@ -41,6 +43,7 @@ describe('Password', () => {
     'PasswordAuthentication no',
     'password: expired',
     'secret: ',
+    'basic auth enabled, token refresh scheduled',
   ])('leaves %s alone', (text) => {
     expect(detect(text)).toEqual([]);
   });

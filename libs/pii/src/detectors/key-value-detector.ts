@@ -1,11 +1,17 @@
 import { isPlaceholder, looksLikeSecret, ssnValid } from '../validators';
-import { type Detector, type Hit, hit, isAlnum, matchAt, scanAnchors } from './detector';
+import { type Detector, type Hit, hit, isAlnum, isDigit, matchAt, scanAnchors } from './detector';
+import { IBAN_ANCHOR, ibanAt } from './number-detectors';
 
 type KeyKind = 'Password' | 'ApiKey' | 'Bearer' | 'SSN' | 'Authorization';
 
-// One pass finds every keyword; the key around it decides what, if anything, follows. Lower, Capitalised and
-// UPPER case are spelled out: 10% faster than the i flag, and nobody writes pAsSwOrD.
-const KEYWORD_RE = /[Pp](?:ass|ASS|wd|WD)|[Ss](?:ecret|ECRET|sn|SN)|[Kk](?:ey|EY)|[Tt](?:oken|OKEN)|[Bb](?:earer|EARER)|[Aa](?:uthorization|UTHORIZATION)/g;
+// One pass finds every keyword; the key around it decides what, if anything, follows. `Authorization:` headers
+// are found from their scheme word (Basic, Token; Bearer has its own branch): an "a" alternative cost 10%. Lower, Capitalised and
+// UPPER case are spelled out: 10% faster than the i flag, and nobody writes pAsSwOrD. The start of an IBAN
+// (two capitals, two check digits) rides along: a separate pass for it cost 0.55 ns/byte, in here 0.3.
+const KEYWORD_RE = new RegExp(
+  `[Pp](?:ass|ASS|wd|WD)|[Ss](?:ecret|ECRET|sn|SN)|[Kk](?:ey|EY)|[Tt](?:oken|OKEN)|[Bb](?:earer|EARER|asic|ASIC)|${IBAN_ANCHOR}`,
+  'g',
+);
 const KEY_MAX = 64;
 const VALUE_MAX = 512;
 const SPACE_MAX = 16;
@@ -143,8 +149,10 @@ function authorizationAt(text: string, keyStart: number, v: number, out: Hit[]):
   if (m === null || isAlnum(text.charCodeAt(v + m[0].length))) return v;
   const scheme = m[2]?.toLowerCase();
   const cred = m[3];
-  const end = v + m[0].length;
-  const credStart = end - m[1].length - cred.length;
+  const credStart = v + m[0].length - m[1].length - cred.length;
+  // Found from the scheme word, the value's opening quote is behind `v`: take the closing one too.
+  const quote = text.charCodeAt(v - 1);
+  const end = v + m[0].length + ((quote === 34 || quote === 39) && text.charCodeAt(v + m[0].length) === quote ? 1 : 0);
   if (scheme === 'bearer') return v; // reported by the Bearer branch with the desktop app's span
   if (scheme === 'basic') {
     out.push(hit('Password', keyStart, end, credStart, credStart + cred.length));
@@ -153,6 +161,23 @@ function authorizationAt(text: string, keyStart: number, v: number, out: Hit[]):
   if (!API_KEY_VALUE_RE.test(cred) || !looksLikeSecret(cred, 16)) return v;
   out.push(hit('ApiKey', keyStart, end, credStart, credStart + cred.length));
   return end;
+}
+
+/** Start of an `Authorization:` key (with its opening quote) just before the scheme word at `p`, or -1. */
+function authorizationKeyBefore(text: string, p: number): number {
+  let i = p;
+  let separator = false;
+  for (; i > p - 16; i--) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 58 || c === 61) separator = true;
+    else if (c !== 32 && c !== 9 && c !== 34 && c !== 39 && c !== 92) break;
+  }
+  if (!separator) return -1;
+  let ks = i;
+  while (ks > i - KEY_MAX && isKeyChar(text.charCodeAt(ks - 1))) ks--;
+  if (ks === i || classifyKey(text.slice(ks, i)) !== 'Authorization') return -1;
+  const quote = text.charCodeAt(ks - 1);
+  return quote === 34 || quote === 39 ? ks - 1 : ks;
 }
 
 function keyValueAt(text: string, p: number, out: Hit[]): number {
@@ -236,12 +261,21 @@ function bearerAt(text: string, p: number, out: Hit[]): number {
 /** Bearer tokens, `Authorization:` headers, and key=value / "key": "value" / <key>value</key> credentials. */
 export const keyValueDetector: Detector = {
   name: 'key-value',
-  types: ['Bearer', 'ApiKey', 'Password', 'SSN'],
+  types: ['Bearer', 'ApiKey', 'Password', 'SSN', 'IBAN'],
   maxSpan: TOKEN_MAX + 256,
   maxBack: KEY_MAX + 2,
   scan(text, from, limit, out) {
-    return scanAnchors(KEYWORD_RE, text, from, limit, (m) =>
-      (m[0].charCodeAt(0) | 32) === 98 ? bearerAt(text, m.index, out) : keyValueAt(text, m.index, out),
-    );
+    return scanAnchors(KEYWORD_RE, text, from, limit, (m) => {
+      const word = m[0];
+      // Keywords end in a letter, an IBAN's start in its check digits.
+      if (isDigit(word.charCodeAt(word.length - 1))) return ibanAt(text, m.index, out);
+      const first = word.charCodeAt(0) | 32;
+      if (first === 98 && word.length === 6) return bearerAt(text, m.index, out);
+      if (first === 98 || first === 116) {
+        const key = authorizationKeyBefore(text, m.index);
+        if (key >= 0) return authorizationAt(text, key, m.index, out);
+      }
+      return keyValueAt(text, m.index, out);
+    });
   },
 };

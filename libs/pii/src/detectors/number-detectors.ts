@@ -1,12 +1,13 @@
-import { cardShapeValid, ibanCountries, ibanLength, ibanValid, luhnValid, ssnValid } from '../validators';
+import { cardShapeValid, ibanLength, ibanValid, luhnValid, ssnValid } from '../validators';
 import { type Detector, type Hit, hit, isAlnum, isDigit, isWord, matchAt, scanAnchors, scanLiterals } from './detector';
 
 /**
  * One pass for the digit-led shapes: an SSN (3-2-4), a North American phone number (3-3-4, one separator
  * throughout) and a card number (13 digits in a row, or 4 digits and a separator). Atoms are written out one by
- * one: irregexp skips ahead on explicit atoms but not on \d{13}, which is 5x slower.
+ * one: irregexp skips ahead on explicit atoms but not on \d{13}, which is 5x slower. The leading \b costs nothing
+ * and spares the handlers the three quarters of candidates that start inside a number.
  */
-const DIGIT_ANCHOR_RE = /\d\d\d(?:-\d\d-\d\d\d\d|([-. ])\d\d\d\1\d\d\d\d|(\d)(?:\d\d\d\d\d\d\d\d\d|[ -]\d\d\d\d))/g;
+const DIGIT_ANCHOR_RE = /\b\d\d\d(?:-\d\d-\d\d\d\d|[-. ]\d\d\d[-. ]\d\d\d\d|\d(?:\d\d\d\d\d\d\d\d\d|[ -]\d\d\d\d))/g;
 
 /** A separator followed by a digit: the number carries on, so what matched is only part of it. */
 function continuesNumber(text: string, i: number): boolean {
@@ -14,19 +15,20 @@ function continuesNumber(text: string, i: number): boolean {
   return (c === 45 || c === 46 || c === 32) && isDigit(text.charCodeAt(i + 1));
 }
 
-function ssnOrNanpAt(text: string, m: RegExpExecArray, out: Hit[]): number {
-  const i = m.index;
-  const end = i + m[0].length;
+/** ddd-dd-dddd (11 characters) or ddd?ddd?dddd (12, one separator throughout). */
+function ssnOrNanpAt(text: string, i: number, end: number, out: Hit[]): number {
   const before = text.charCodeAt(i - 1);
   if (isWord(text.charCodeAt(end)) || continuesNumber(text, end) || isWord(before)) return i + 1;
-  if (m[1] === undefined) {
-    if (before === 45 || before === 46 || !ssnValid(m[0].replace(/-/g, ''))) return i + 1;
+  if (end - i === 11) {
+    if (before === 45 || before === 46 || !ssnValid(text.slice(i, i + 3) + text.slice(i + 4, i + 6) + text.slice(i + 7, end))) return i + 1;
     out.push(hit('SSN', i, end));
     return end;
   }
+  const sep = text.charCodeAt(i + 3);
+  if (text.charCodeAt(i + 7) !== sep) return i + 1;
   let start = i;
   // A trunk prefix "1-" or "+1." belongs to the number; any other number before it makes this a column of figures.
-  if (before === m[1].charCodeAt(0) && text.charCodeAt(i - 2) === 49 && !isWord(text.charCodeAt(i - 3))) {
+  if (before === sep && text.charCodeAt(i - 2) === 49 && !isWord(text.charCodeAt(i - 3))) {
     start = text.charCodeAt(i - 3) === 43 ? i - 3 : i - 2;
   } else if (before === 45 || before === 46 || before === 43 || ((before === 32 || before === 44) && isDigit(text.charCodeAt(i - 2)))) {
     return i + 1;
@@ -41,7 +43,9 @@ export const digitDetector: Detector = {
   maxSpan: 32,
   maxBack: 3,
   scan(text, from, limit, out) {
-    return scanAnchors(DIGIT_ANCHOR_RE, text, from, limit, (m) => (m[2] === undefined ? ssnOrNanpAt(text, m, out) : cardAt(text, m.index, out)));
+    return scanAnchors(DIGIT_ANCHOR_RE, text, from, limit, (m) =>
+      isDigit(text.charCodeAt(m.index + 3)) ? cardAt(text, m.index, out) : ssnOrNanpAt(text, m.index, m.index + m[0].length, out),
+    );
   },
 };
 
@@ -138,15 +142,15 @@ function cardAt(text: string, i: number, out: Hit[]): number {
 }
 
 
-// Registered country codes only: as fast as [A-Z]{2}\d{2} but with 30x fewer candidates to check.
-const IBAN_ANCHOR_RE = new RegExp(`(?:${ibanCountries().join('|')})\\d\\d`, 'g');
+/** Two capitals and two check digits, the start of every IBAN; a regex alternative for the key-value pass. */
+export const IBAN_ANCHOR = '[A-Z][A-Z]\\d\\d';
 
 function isUpperAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 }
 
 /** Compact (DE89370400440532013000) or printed in groups of four (DE89 3704 0044 0532 0130 00). */
-function ibanAt(text: string, i: number, out: Hit[]): number {
+export function ibanAt(text: string, i: number, out: Hit[]): number {
   const length = ibanLength(text.slice(i, i + 2));
   if (length === undefined || isAlnum(text.charCodeAt(i - 1))) return i + 1;
   let compact = text.slice(i, i + 4);
@@ -166,13 +170,3 @@ function ibanAt(text: string, i: number, out: Hit[]): number {
   out.push(hit('IBAN', i, j));
   return j;
 }
-
-export const ibanDetector: Detector = {
-  name: 'iban',
-  types: ['IBAN'],
-  maxSpan: 48,
-  maxBack: 0,
-  scan(text, from, limit, out) {
-    return scanAnchors(IBAN_ANCHOR_RE, text, from, limit, (m) => ibanAt(text, m.index, out));
-  },
-};

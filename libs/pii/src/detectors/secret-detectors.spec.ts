@@ -81,8 +81,8 @@ describe('SlackToken', () => {
     (token) => expect(typeCovering(`SLACK_TOKEN=${token}`, token)).toBe('SlackToken'),
   );
 
-  it('covers an incoming-webhook URL', () => {
-    const hook = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+  it.each(['https://', 'http://', ''])('covers an incoming-webhook URL (%s)', (scheme) => {
+    const hook = `${scheme}hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`;
     expect(detect(`webhook=${hook}`)).toEqual([{ type: 'SlackToken', value: hook }]);
   });
 });

@@ -1,5 +1,5 @@
 import type { PiiType } from '../pii-types';
-import { type Detector, type Hit, hit, isAlnum, isWord, matchAt, scanAnchors, scanLiterals } from './detector';
+import { type Detector, hit, isAlnum, isWord, matchAt, scanLiterals } from './detector';
 
 /** PEM blocks longer than this are not recognised as one span; see README "Streaming". */
 export const MAX_PEM_BYTES = 16 * 1024;
@@ -20,7 +20,6 @@ export const privateKeyDetector: Detector = {
     return scanLiterals(['BEGIN '], text, from, limit, (at) => {
       const m = matchAt(PEM_BEGIN_RE, text, at - 5);
       if (m === null) return at + 1;
-      m.index = at - 5;
       const headerEnd = m.index + m[0].length;
       const endMarker = `-----END ${m[1]}-----`;
       const endAt = text.indexOf(endMarker, headerEnd);
@@ -56,7 +55,6 @@ export const jwtDetector: Detector = {
     return scanLiterals(['yJ'], text, from, limit, (at) => {
       const m = text.charCodeAt(at - 1) === 101 ? matchAt(JWT_RE, text, at - 1) : null;
       if (m === null) return at + 1;
-      m.index = at - 1;
       const end = m.index + m[0].length;
       if (isTokenChar(text.charCodeAt(m.index - 1)) || isTokenChar(text.charCodeAt(end))) return m.index + 3;
       // Header and payload are both JSON objects ("eyJ" is base64 for '{"'); a decodable header is enough too.
@@ -73,62 +71,69 @@ function isTokenChar(c: number): boolean {
 }
 
 /**
- * A detector for a self-identifying token: found from literal prefixes (by String#indexOf when `literals` is
- * given, else by the global `re`), matched whole by the sticky `re`, and valid when it does not run into
- * neighbouring word characters (a longer identifier that merely contains the prefix).
+ * A detector for a self-identifying token, found from literals by String#indexOf (each with a rare first
+ * character, so the pass runs at memchr speed). `startOf` turns a literal's position into the token's start (or
+ * -1); the sticky `re` must match the whole token there, without running into neighbouring word characters.
  */
 function tokenDetector(
   name: string,
   type: PiiType,
+  literals: readonly string[],
+  startOf: (text: string, at: number, literal: number) => number,
   re: RegExp,
   maxSpan: number,
-  literals?: readonly string[],
-  accept: (value: string) => boolean = () => true,
+  maxBack: number,
 ): Detector {
-  const sticky = new RegExp(re.source, 'y');
-  const tokenAt = (text: string, at: number, out: Hit[]): number => {
-    const m = matchAt(sticky, text, at);
-    if (m === null) return at + 1;
-    const end = at + m[0].length;
-    if (isTokenChar(text.charCodeAt(at - 1)) || isAlnum(text.charCodeAt(end)) || !accept(m[0])) return at + 1;
-    out.push(hit(type, at, end));
-    return end;
-  };
   return {
     name,
     types: [type],
     maxSpan,
-    maxBack: 0,
+    maxBack,
     scan(text, from, limit, out) {
-      if (literals !== undefined) return scanLiterals(literals, text, from, limit, (at) => tokenAt(text, at, out));
-      return scanAnchors(re, text, from, limit, (m) => tokenAt(text, m.index, out));
+      return scanLiterals(literals, text, from, limit, (at, literal) => {
+        const start = startOf(text, at, literal);
+        const m = start < 0 ? null : matchAt(re, text, start);
+        if (m === null) return at + 1;
+        const end = start + m[0].length;
+        if (isTokenChar(text.charCodeAt(start - 1)) || isAlnum(text.charCodeAt(end))) return at + 1;
+        out.push(hit(type, start, end));
+        return end;
+      });
     },
   };
 }
 
+const atLiteral = (_text: string, at: number): number => at;
+
 // Long-term (AKIA) and temporary (ASIA) access key ids; other AWS id prefixes name users and roles, not secrets.
-export const awsAccessKeyDetector = tokenDetector('aws-access-key', 'AwsAccessKey', /A[KS]IA[A-Z0-9]{16}/g, 24, ['AKIA', 'ASIA']);
+export const awsAccessKeyDetector = tokenDetector('aws-access-key', 'AwsAccessKey', ['AKIA', 'ASIA'], atLiteral, /A[KS]IA[A-Z0-9]{16}/y, 24, 0);
 
-const GITHUB_TOKEN_RE = /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}/y;
+const UNDERSCORE_TOKEN_RE = /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}/y;
 
-/** ghp_…, gho_…, ghu_…, ghs_…, ghr_… and github_pat_…, found from the underscore (rarer than "g" in logs). */
-export const gitHubTokenDetector: Detector = {
-  name: 'github-token',
-  types: ['GitHubToken'],
+/** Where a token with an underscore near its start begins: gh?_, github_pat_, or Stripe's sk_live_/rk_test_. */
+function underscoreTokenStart(text: string, at: number): number {
+  if (text.charCodeAt(at - 2) === 104 && text.charCodeAt(at - 3) === 103) return at - 3;
+  if (text.charCodeAt(at - 1) === 107 && (text.charCodeAt(at - 2) === 115 || text.charCodeAt(at - 2) === 114)) return at - 2;
+  return text.startsWith('github_pat_', at - 6) ? at - 6 : -1;
+}
+
+/**
+ * GitHub tokens (ghp_…, gho_…, ghu_…, ghs_…, ghr_…, github_pat_…) and Stripe keys (sk_live_…, rk_test_…, reported
+ * as ApiKey), found from the underscore: rarer in logs than their first letters, and one pass serves both.
+ */
+export const underscoreTokenDetector: Detector = {
+  name: 'underscore-token',
+  types: ['GitHubToken', 'ApiKey'],
   maxSpan: 270,
   maxBack: 6,
   scan(text, from, limit, out) {
     return scanLiterals(['_'], text, from, limit, (at) => {
-      let start = at - 3;
-      if (text.charCodeAt(at - 3) !== 103 || text.charCodeAt(at - 2) !== 104) {
-        if (!text.startsWith('github_pat_', at - 6)) return at + 1;
-        start = at - 6;
-      }
-      const m = matchAt(GITHUB_TOKEN_RE, text, start);
+      const start = underscoreTokenStart(text, at);
+      const m = start < 0 ? null : matchAt(UNDERSCORE_TOKEN_RE, text, start);
       if (m === null) return at + 1;
       const end = start + m[0].length;
       if (isTokenChar(text.charCodeAt(start - 1)) || isAlnum(text.charCodeAt(end))) return at + 1;
-      out.push(hit('GitHubToken', start, end));
+      out.push(hit(text.charCodeAt(start) === 103 ? 'GitHubToken' : 'ApiKey', start, end));
       return end;
     });
   },
@@ -137,50 +142,36 @@ export const gitHubTokenDetector: Detector = {
 export const slackTokenDetector = tokenDetector(
   'slack-token',
   'SlackToken',
-  /xox(?:[abposr]|e(?:\.xox[abposr])?)-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250}/g,
-  270,
   ['xox', 'xapp-'],
+  atLiteral,
+  /xox(?:[abposr]|e(?:\.xox[abposr])?)-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250}/y,
+  270,
+  0,
 );
 
-// Incoming-webhook URLs carry their secret in the path.
-const SLACK_HOOK_RE = /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{16,200}/g;
-
-export const slackWebhookDetector: Detector = {
-  name: 'slack-webhook',
-  types: ['SlackToken'],
-  maxSpan: 260,
-  maxBack: 8,
-  scan(text, from, limit, out) {
-    return scanAnchors(SLACK_HOOK_RE, text, from, limit, (m) => {
-      const end = m.index + m[0].length;
-      const start = text.startsWith('https://', m.index - 8) ? m.index - 8 : m.index;
-      out.push(hit('SlackToken', start, end));
-      return end;
-    });
+/** Slack incoming-webhook URLs carry their secret in the path. "hooks." is the cheapest literal to search for. */
+export const slackWebhookDetector = tokenDetector(
+  'slack-webhook',
+  'SlackToken',
+  ['hooks.'],
+  (text, at) => {
+    if (!text.startsWith('hooks.slack.com/', at)) return -1;
+    return text.startsWith('https://', at - 8) ? at - 8 : text.startsWith('http://', at - 7) ? at - 7 : at;
   },
-};
+  /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{16,200}/y,
+  240,
+  8,
+);
 
-// Vendor keys with a fixed prefix fold into ApiKey: Google, Stripe secret/restricted, SendGrid. Each is found
-// from a literal with a rare first character; OpenAI's "sk-" is left to the key=value detector, as a pass for
-// its common first letter would cost more than all the others together.
-const VENDOR_KEY_RE = /AIza[0-9A-Za-z_-]{35}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}|SG\.[\w-]{22}\.[\w-]{43}/y;
-// Stripe's "sk_live_" is found from "_live_", two characters in.
-const VENDOR_LITERALS: readonly [string, number][] = [['AIza', 0], ['_live_', 2], ['_test_', 2], ['SG.', 0]];
-
-export const vendorApiKeyDetector: Detector = {
-  name: 'vendor-api-key',
-  types: ['ApiKey'],
-  maxSpan: 260,
-  maxBack: 2,
-  scan(text, from, limit, out) {
-    return scanLiterals(VENDOR_LITERALS.map(([l]) => l), text, from, limit, (at, literal) => {
-      const start = at - VENDOR_LITERALS[literal][1];
-      const m = matchAt(VENDOR_KEY_RE, text, start);
-      if (m === null) return at + 1;
-      const end = start + m[0].length;
-      if (isTokenChar(text.charCodeAt(start - 1)) || isAlnum(text.charCodeAt(end))) return at + 1;
-      out.push(hit('ApiKey', start, end));
-      return end;
-    });
-  },
-};
+// Vendor keys with a fixed prefix fold into ApiKey: Google and SendGrid here, Stripe in the underscore pass.
+// OpenAI's "sk-" is left to the key=value detector: a pass for its common first letter would cost more than all
+// the others together.
+export const vendorApiKeyDetector = tokenDetector(
+  'vendor-api-key',
+  'ApiKey',
+  ['AIza', 'SG.'],
+  atLiteral,
+  /AIza[0-9A-Za-z_-]{35}|SG\.[\w-]{22}\.[\w-]{43}/y,
+  120,
+  0,
+);

@@ -1,5 +1,5 @@
 import { isPlaceholder } from '../validators';
-import { type Detector, hit, isAlnum } from './detector';
+import { type Hit, hit, isAlnum } from './detector';
 
 const SCHEME_MAX = 32;
 const AUTHORITY_MAX = 512;
@@ -34,39 +34,41 @@ function trimUrlEnd(text: string, start: number, end: number): number {
   }
 }
 
+/** The URL around the "://" at `sep` if it carries a password: its end, or -1. */
+function urlAt(text: string, sep: number, out: Hit[]): number {
+  let start = sep;
+  while (start > sep - SCHEME_MAX && isSchemeChar(text.charCodeAt(start - 1))) start--;
+  while (start < sep && !isLetter(text.charCodeAt(start))) start++;
+  const userInfo = sep + 3;
+  if (start === sep) return -1;
+  let authEnd = userInfo;
+  while (authEnd < userInfo + AUTHORITY_MAX && !isAuthorityStop(text.charCodeAt(authEnd))) authEnd++;
+  let at = authEnd - 1;
+  while (at > userInfo && text.charCodeAt(at) !== 64) at--;
+  if (at <= userInfo || at + 1 >= authEnd) return -1;
+  const colon = text.indexOf(':', userInfo);
+  if (colon < 0 || colon + 1 >= at || isPlaceholder(text.slice(colon + 1, at))) return -1;
+  let end = at + 1;
+  while (end < start + URL_MAX && !isUrlStop(text.charCodeAt(end))) end++;
+  end = trimUrlEnd(text, start, end);
+  if (end <= at + 1) return -1;
+  out.push(hit('URL', start, end, userInfo, at));
+  return end;
+}
+
 /**
- * scheme://user:password@host… The span covers the whole URL, not just the user-info as in the desktop app,
- * because the host and path next to a leaked password are just as identifying.
+ * scheme://user:password@host… found from an "@" (the pass for e-mail addresses): ":" is too common in logs
+ * for a "://" pass to be cheap. Returns the URL's end, or -1 when the "@" is not in a URL's user-info. The span
+ * covers the whole URL, not just the user-info as in the desktop app: the host and path next to a leaked
+ * password are just as identifying.
  */
-export const urlCredentialsDetector: Detector = {
-  name: 'url-credentials',
-  types: ['URL'],
-  maxSpan: URL_MAX + 16,
-  maxBack: SCHEME_MAX,
-  scan(text, from, limit, out) {
-    let pos = from;
-    for (;;) {
-      const sep = text.indexOf('://', pos);
-      if (sep < 0 || sep >= limit) return pos;
-      pos = sep + 3;
-      let start = sep;
-      while (start > sep - SCHEME_MAX && isSchemeChar(text.charCodeAt(start - 1))) start--;
-      while (start < sep && !isLetter(text.charCodeAt(start))) start++;
-      if (start === sep) continue;
-      const userInfo = sep + 3;
-      let authEnd = userInfo;
-      while (authEnd < userInfo + AUTHORITY_MAX && !isAuthorityStop(text.charCodeAt(authEnd))) authEnd++;
-      let at = authEnd - 1;
-      while (at > userInfo && text.charCodeAt(at) !== 64) at--;
-      if (at <= userInfo || at + 1 >= authEnd) continue;
-      const colon = text.indexOf(':', userInfo);
-      if (colon < 0 || colon + 1 >= at || isPlaceholder(text.slice(colon + 1, at))) continue;
-      let end = at + 1;
-      while (end < start + URL_MAX && !isUrlStop(text.charCodeAt(end))) end++;
-      end = trimUrlEnd(text, start, end);
-      if (end <= at + 1) continue;
-      out.push(hit('URL', start, end, userInfo, at));
-      pos = end;
-    }
-  },
-};
+export function urlWithCredentialsAt(text: string, at: number, out: Hit[]): number {
+  let i = at - 1;
+  while (i > at - AUTHORITY_MAX && !isAuthorityStop(text.charCodeAt(i))) i--;
+  if (text.charCodeAt(i) !== 47 || text.charCodeAt(i - 1) !== 47 || text.charCodeAt(i - 2) !== 58) return -1;
+  return urlAt(text, i - 2, out);
+}
+
+/** Longest distance from an "@" back to the start of its URL, and from it to the URL's end. */
+export const URL_MAX_BACK = AUTHORITY_MAX + 3 + SCHEME_MAX;
+export const URL_MAX_SPAN = URL_MAX;
