@@ -4,11 +4,13 @@ import { DatabaseError } from '../../../libs/db/src';
 import { CliError, CliIo, processIo } from './cli-io';
 import { runDbCommand } from './commands/db.command';
 import { runKeysCommand } from './commands/keys.command';
+import { runPiiCli } from '../../../libs/pii/src';
 
 const USAGE = `usage: tftsr <area> <command> [options]
 
   db     migrate | status | check | encrypt | rekey
   keys   create | list | revoke
+  pii    scan FILE [--json] [--reveal] | redact FILE -o OUT   (runs locally; needs no database)
   help   this text
 
 Run \`tftsr <area>\` for the commands of one area.`;
@@ -24,6 +26,9 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
         return await runDbCommand(rest, env, io);
       case 'keys':
         return await runKeysCommand(rest, env, io);
+      case 'pii':
+        // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
+        return await runPiiCli(rest, io === processIo ? undefined : linesOf(io));
       case undefined:
       case 'help':
       case '--help':
@@ -41,6 +46,11 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
     io.err(`tftsr: ${(err as Error)?.message ?? String(err)}`);
     return 1;
   }
+}
+
+function linesOf(io: CliIo) {
+  const writer = (emit: (line: string) => void) => ({ write: (chunk: string) => chunk.replace(/\n$/, '').split('\n').forEach(emit) });
+  return { stdout: writer((l) => io.out(l)), stderr: writer((l) => io.err(l)), isTTY: false };
 }
 
 if (require.main === module) {
