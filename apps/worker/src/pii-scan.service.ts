@@ -1,10 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '../../../libs/db/src';
-import { PiiConfig, PiiSpan, StreamScanner } from '../../../libs/pii/src';
+import { PiiConfig } from '../../../libs/pii/src';
 import { BlobStore } from '../../../libs/storage/src';
+import { scanBlob, ScanSink, ScanTotals } from './scan-blob';
+import type { ScanThreadData, ScanThreadMessage } from './scan-thread';
 
 const STAGE_BATCH = 5000;
 const PROGRESS_STEP = 5;
+/** Below this a scan takes milliseconds, less than starting a thread. */
+const THREAD_FROM_BYTES = 8 * 1024 * 1024;
 
 export interface ScanRun {
   runId: string;
@@ -14,9 +20,18 @@ export interface ScanRun {
   tail: NewPiiSpan[];
 }
 
+/** Where blobs live and their key, for scans on a thread of their own (the thread opens its own BlobStore). */
+export class ScanThreads {
+  constructor(
+    readonly dataDir: string,
+    readonly wrapKey: Buffer,
+  ) {}
+}
+
 /**
- * Streams a stored file through the PII engine. Spans are staged in short transactions as they are found,
- * so a long scan never holds the write lock; the caller swaps them in when the scan is complete.
+ * Streams a stored file through the PII engine. Spans are staged in short transactions as they are found, so a
+ * long scan never holds the write lock; the caller swaps them in when the scan is complete. With ScanThreads
+ * (the worker app), the decrypt-and-scan loop runs on a worker thread and this side only stages.
  */
 @Injectable()
 export class PiiScanService {
@@ -26,6 +41,7 @@ export class PiiScanService {
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Optional() private readonly threads?: ScanThreads,
   ) {
     this.spans = new PiiSpanRepository(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -33,39 +49,67 @@ export class PiiScanService {
 
   async scan(logFileId: string, path: string, expectedSize: number, config: PiiConfig, reportProgress: boolean, onProgress: (pct: number) => Promise<void>): Promise<ScanRun> {
     const runId = newId();
-    const scanner = new StreamScanner(config);
-    const counts: Record<string, number> = {};
-    let pending: NewPiiSpan[] = [];
-    let total = 0;
-    let read = 0;
+    let tail: NewPiiSpan[] = [];
     let reported = 0;
-    const stage = (found: PiiSpan[]) => {
-      for (const s of found) {
-        counts[s.pii_type] = (counts[s.pii_type] ?? 0) + 1;
-        pending.push({ pii_type: s.pii_type, start_offset: s.start, end_offset: s.end, original_value: s.original.toString('utf8'), replacement: s.replacement });
-      }
-      total += found.length;
-      if (pending.length >= STAGE_BATCH) {
-        this.flush(runId, logFileId, pending);
-        pending = [];
-      }
-    };
-    for await (const chunk of this.blobs.openRead(path)) {
-      stage(scanner.push(chunk as Buffer));
-      read += (chunk as Buffer).length;
-      const pct = expectedSize > 0 ? Math.min(99, Math.floor((read / expectedSize) * 100)) : 0;
-      if (reportProgress && pct >= reported + PROGRESS_STEP) {
+    const sink: ScanSink = {
+      spans: (batch) => {
+        // Every batch but the last is staged now; the last one rides in the caller's finishing transaction.
+        if (tail.length > 0) transaction(this.db, () => this.spans.stage(runId, logFileId, tail));
+        tail = batch;
+      },
+      progress: async (read) => {
+        const pct = expectedSize > 0 ? Math.min(99, Math.floor((read / expectedSize) * 100)) : 0;
+        if (!reportProgress || pct < reported + PROGRESS_STEP) return;
         reported = pct;
         this.processing.setScanProgress(logFileId, pct);
         await onProgress(pct);
-      }
-    }
-    stage(scanner.end());
-    return { runId, spans: total, counts, tail: pending };
+      },
+    };
+    const threaded = this.threads !== undefined && runsCompiled() && expectedSize >= THREAD_FROM_BYTES;
+    const totals = threaded ? await this.onThread(path, config, sink) : await scanBlob(this.blobs, path, config, STAGE_BATCH, sink);
+    return { runId, spans: totals.spans, counts: totals.counts, tail };
   }
 
-  private flush(runId: string, logFileId: string, batch: NewPiiSpan[]): void {
-    if (batch.length === 0) return;
-    transaction(this.db, () => this.spans.stage(runId, logFileId, batch));
+  private onThread(path: string, config: PiiConfig, sink: ScanSink): Promise<ScanTotals> {
+    const threads = this.threads as ScanThreads;
+    const workerData: ScanThreadData = { dataDir: threads.dataDir, wrapKey: threads.wrapKey, path, config, batchSize: STAGE_BATCH };
+    // A thread is a second V8 heap in the same process: keep it small, so the worker stays within its memory budget.
+    const thread = new Worker(join(__dirname, 'scan-thread.js'), { workerData, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+    return new Promise<ScanTotals>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        void thread.terminate();
+        fn();
+      };
+      thread.on('message', (message: ScanThreadMessage) => {
+        void (async () => {
+          try {
+            if (message.kind === 'spans') {
+              await sink.spans(message.batch);
+              thread.postMessage('ack');
+            } else if (message.kind === 'progress') {
+              await sink.progress(message.bytesRead);
+            } else if (message.kind === 'done') {
+              finish(() => resolve({ spans: message.spans, counts: message.counts }));
+            } else {
+              const error = new Error(message.message);
+              error.name = message.name;
+              finish(() => reject(error));
+            }
+          } catch (err) {
+            finish(() => reject(err as Error));
+          }
+        })();
+      });
+      thread.on('error', (err) => finish(() => reject(err)));
+      thread.on('exit', (code) => finish(() => reject(new Error(`the scan thread exited with code ${code}`))));
+    });
   }
+}
+
+/** Threads need the compiled JavaScript; under ts-jest the same loop runs on the event loop instead. */
+function runsCompiled(): boolean {
+  return __filename.endsWith('.js');
 }

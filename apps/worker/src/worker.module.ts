@@ -3,7 +3,7 @@ import { Db, deriveKey } from '../../../libs/db/src';
 import { BlobStore } from '../../../libs/storage/src';
 import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
-import { PiiScanService } from './pii-scan.service';
+import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
@@ -23,6 +23,7 @@ export class WorkerModule {
         { provide: WorkerConfig, useValue: config },
         { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         HasherService,
+        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         PiiScanService,
         RedactorService,
         SystemProcessor,
