@@ -11,10 +11,9 @@ RUN apt-get update \
 # install-script policy as CI and developers.
 RUN npm install -g npm@11.19.1
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci
+# The sources come first: `npm ci` runs the `prepare` script, which compiles them.
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm ci && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
