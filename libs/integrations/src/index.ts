@@ -1,0 +1,3 @@
+export * from './guarded-lookup';
+export * from './url-policy';
+export * from './integration-http';
