@@ -20,3 +20,4 @@ export * from './repositories/log-file-processing.repository';
 export * from './repositories/pii-span.repository';
 export * from './repositories/redaction-request.repository';
 export * from './repositories/log-file-redaction.repository';
+export * from './repositories/credential.repository';

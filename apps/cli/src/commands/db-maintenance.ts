@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import {
   AuditLogRepository,
+  CredentialRepository,
   cipherIntegrityCheck,
   Db,
   deriveKey,
@@ -8,6 +9,7 @@ import {
   openDatabase,
   transaction,
 } from '../../../../libs/db/src';
+import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { CliError } from '../cli-io';
 
@@ -69,7 +71,10 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
     if (change.oldKey === null && !isPlainSqliteFile(change.path)) throw new CliError('the database is already encrypted');
     const audit = new AuditLogRepository(db, deriveKey(change.oldKey, 'audit-hmac'));
     backup = copyAside(db, change.path, change.backupLabel);
-    const rechained = transaction(db, () => audit.rechain(deriveKey(change.newKey, 'audit-hmac')));
+    const rechained = transaction(db, () => {
+      reencryptCredentials(db, change.oldKey, change.newKey);
+      return audit.rechain(deriveKey(change.newKey, 'audit-hmac'));
+    });
     db.pragma(`cipher='sqlcipher'`);
     db.pragma('legacy=4');
     db.rekey(Buffer.from(change.newKey, 'utf8'));
@@ -85,6 +90,27 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
   const blobs = new BlobStore(change.dataDir, deriveKey(change.oldKey, 'blob-encryption'));
   const blobsRewrapped = await blobs.rewrapAll(deriveKey(change.newKey, 'blob-encryption'));
   return { backup, auditEntries, blobsRewrapped };
+}
+
+/**
+ * Integration credentials are encrypted under a key derived from the database key, so they move with it.
+ * One that does not decrypt under the old key stops the rotation: it would otherwise be lost for good.
+ */
+function reencryptCredentials(db: Db, oldKey: string | null, newKey: string): number {
+  const credentials = new CredentialRepository(db);
+  const from = deriveKey(oldKey, 'credential-encryption');
+  const to = deriveKey(newKey, 'credential-encryption');
+  const rows = credentials.listAll();
+  for (const row of rows) {
+    let secret: string;
+    try {
+      secret = decryptCredential(row.encrypted_token, row.service, from);
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}; nothing was changed (re-enter that credential, then rekey)`);
+    }
+    credentials.replaceEncryptedToken(row.id, encryptCredential(secret, row.service, to));
+  }
+  return rows.length;
 }
 
 /** Proves the result: it opens with the new key, every page authenticates, and the chain verifies. */

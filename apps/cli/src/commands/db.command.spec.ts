@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '../../../../libs/db/src';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { runCli } from '../main';
@@ -113,6 +114,34 @@ describe('tftsr db', () => {
     const rewrapped = new BlobStore(temp.dir, deriveKey(NEW_KEY, 'blob-encryption')).openRead(blob.path);
     expect((await buffer(rewrapped)).toString()).toBe('a stored log line');
     expect(c.out.join('\n')).toContain('1 blob keys rewrapped');
+  });
+
+  function storeCredential(key: string, tamper = false): void {
+    const db = openDatabase({ path, key });
+    let token = encryptCredential('canary-pat-for-rekey', 'azuredevops', deriveKey(key, 'credential-encryption'));
+    if (tamper) token = Buffer.from(token, 'base64').map((b, i, all) => (i === all.length - 1 ? b ^ 1 : b)).toString('base64');
+    db.prepare(`INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`).run(token);
+    db.close();
+  }
+
+  it('rekey re-encrypts the integration credentials under the new key', async () => {
+    seed(TEST_KEY);
+    storeCredential(TEST_KEY);
+    expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, capture().io)).toBe(0);
+    const db = openDatabase({ path, key: NEW_KEY });
+    const { encrypted_token } = db.prepare(`SELECT encrypted_token FROM credentials WHERE id = 'c1'`).get() as { encrypted_token: string };
+    db.close();
+    expect(decryptCredential(encrypted_token, 'azuredevops', deriveKey(NEW_KEY, 'credential-encryption'))).toBe('canary-pat-for-rekey');
+  });
+
+  it('rekey stops, changing nothing, when a credential does not decrypt', async () => {
+    seed(TEST_KEY);
+    storeCredential(TEST_KEY, true);
+    const c = capture();
+    expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, c.io)).toBe(1);
+    expect(c.err.join('\n')).toMatch(/azuredevops credential does not decrypt.*nothing was changed/);
+    expect(c.err.join('\n')).not.toContain('canary-pat-for-rekey');
+    expect(readBack(TEST_KEY).chain).toMatchObject({ intact: true, entries: 1 });
   });
 
   it('rekey refuses while another connection holds the database open, and changes nothing', async () => {
