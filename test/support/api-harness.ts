@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Agent } from 'undici';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Env, loadConfig } from '../../libs/config/src';
 import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
@@ -12,6 +13,13 @@ import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 jest.mock('content-disposition', () => ({ create: (name: string) => `attachment; filename="${encodeURIComponent(name)}"` }));
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Idle connections close on our side well before the server's keep-alive timeout (Fastify: 72 s). Otherwise a
+ * call after a long test can reuse a socket the server is closing at that moment, and a POST fails with
+ * ECONNRESET (undici does not retry non-idempotent requests).
+ */
+const client = new Agent({ keepAliveTimeout: 4_000 });
 
 export interface CallOptions {
   /** The API key; defaults to the admin key, null sends none. */
@@ -82,7 +90,7 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       let body: string | Buffer | FormData | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
       if (typeof body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
-      const response = await fetch(`${base}${path}`, { method, headers, body });
+      const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client } as RequestInit);
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : null;
       const problems = openapi.check(method, path, response.status, parsed, response.headers);

@@ -119,7 +119,11 @@ describe('tftsr db', () => {
   function storeCredential(key: string, tamper = false): void {
     const db = openDatabase({ path, key });
     let token = encryptCredential('canary-pat-for-rekey', 'azuredevops', deriveKey(key, 'credential-encryption'));
-    if (tamper) token = Buffer.from(token, 'base64').map((b, i, all) => (i === all.length - 1 ? b ^ 1 : b)).toString('base64');
+    if (tamper) {
+      const raw = Buffer.from(token, 'base64');
+      raw[raw.length - 1] ^= 1;
+      token = raw.toString('base64');
+    }
     db.prepare(`INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`).run(token);
     db.close();
   }
