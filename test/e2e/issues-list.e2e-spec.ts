@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { factory } from '../support/factory';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 
 /**
@@ -22,11 +21,7 @@ describe('listing and searching issues', () => {
     await api.close();
   });
 
-  async function createIssue(overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
-    const result = await api.call('POST', '/v1/issues', { body: factory.issue(overrides) });
-    expect(result.status).toBe(201);
-    return result.body;
-  }
+  const createIssue = (overrides: Record<string, unknown> = {}) => api.createIssue(overrides);
 
   describe('GET /v1/issues', () => {
     let ids: Record<string, string>;

@@ -20,11 +20,7 @@ describe('issues API: create, read, update, delete', () => {
     await api.close();
   });
 
-  async function createIssue(overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
-    const result = await api.call('POST', '/v1/issues', { body: factory.issue(overrides) });
-    expect(result.status).toBe(201);
-    return result.body;
-  }
+  const createIssue = (overrides: Record<string, unknown> = {}) => api.createIssue(overrides);
 
   describe('POST /v1/issues', () => {
     it('creates an open issue with defaults, de-duplicated tags and an audit entry named for the key', async () => {

@@ -1,34 +1,24 @@
 import { join } from 'node:path';
 import { loadMigrations, openDatabase } from '../../libs/db/src';
-import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
-import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
+import { TEST_KEY } from '../support/temp-dir';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_KEY = `tftsr_e2e-ping-${'k'.repeat(32)}`;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 describe('the API and the worker, as real processes', () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let stack: RunningStack;
   let api: RunningApp;
   let worker: RunningApp;
   let base: string;
 
   beforeAll(async () => {
-    temp = makeTempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('ping') };
     // The ping is an admin route; the first key comes from the variable containers use.
-    // Started together on an empty data directory: they race to create and migrate the same file.
-    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY });
-    worker = startApp('worker', env);
-    await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 20_000, () => api.output() + worker.output());
+    stack = await startStack('ping', ADMIN_KEY);
+    ({ api, worker, base } = stack);
   });
 
-  afterAll(async () => {
-    await Promise.all([api.stop(), worker.stop()]);
-    temp.remove();
-  });
+  afterAll(() => stack.stop());
 
   it('answers liveness', async () => {
     expect(await getJson(`${base}/health/live`)).toEqual({ status: 200, body: { status: 'ok' } });
@@ -100,7 +90,7 @@ describe('the API and the worker, as real processes', () => {
   });
 
   it('left one migrated database although both processes created it at once', () => {
-    const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    const db = openDatabase({ path: join(stack.dataDir, 'tftsr.db'), key: TEST_KEY });
     expect(db.prepare('SELECT count(*) AS n FROM _migrations').get()).toEqual({ n: loadMigrations().length });
     db.close();
   });

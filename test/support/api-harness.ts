@@ -5,6 +5,7 @@ import { Env, loadConfig } from '../../libs/config/src';
 import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ApiConfig } from '../../apps/api/src/config/api.config';
+import { factory } from './factory';
 import { OpenApiChecker, OpenApiDocument } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
@@ -47,6 +48,8 @@ export interface TestApi {
   openapi: OpenApiChecker;
   /** Calls the API over HTTP; every answer must be one the OpenAPI document declares, or the call throws. */
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /** POST /v1/issues with the factory's defaults; fails the test unless it answers 201. */
+  createIssue(overrides?: Record<string, unknown>): Promise<Record<string, any>>;
   /** A new key with these scopes, written straight into the database. */
   createKey(name: string, scopes: ApiKeyScope[]): string;
   close(): Promise<void>;
@@ -96,6 +99,11 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       const problems = openapi.check(method, path, response.status, parsed, response.headers);
       if (problems.length > 0) throw new Error(`${problems.join('\n')}\nbody: ${text.slice(0, 500)}`);
       return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async createIssue(this: TestApi, overrides = {}) {
+      const result = await this.call('POST', '/v1/issues', { body: factory.issue(overrides) });
+      if (result.status !== 201) throw new Error(`creating an issue answered ${result.status}: ${JSON.stringify(result.body)}`);
+      return result.body;
     },
     createKey(name, scopes) {
       const key = generateApiKey();

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { findFreePort } from '../../scripts/start';
+import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
 const DIST = join(__dirname, '..', '..', 'dist', 'apps');
 
@@ -57,4 +58,36 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
   const response = await fetch(url, init);
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+export interface RunningStack {
+  dataDir: string;
+  base: string;
+  api: RunningApp;
+  worker: RunningApp;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API and the worker as real processes on a fresh encrypted data directory, started together (they race
+ * to create and migrate the same file), with `adminKey` as the first key; resolves once /health/ready is 200.
+ */
+export async function startStack(label: string, adminKey: string, apiEnv: Record<string, string> = {}): Promise<RunningStack> {
+  const temp = makeTempDir();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label) };
+  const api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: adminKey, ...apiEnv });
+  const worker = startApp('worker', env);
+  await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => api.output() + worker.output());
+  return {
+    dataDir: temp.dir,
+    base,
+    api,
+    worker,
+    async stop() {
+      await Promise.all([api.stop(), worker.stop()]);
+      temp.remove();
+    },
+  };
 }

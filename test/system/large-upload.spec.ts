@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { openDatabase } from '../../libs/db/src';
 import { scanStream } from '../../libs/pii/src';
-import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
-import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+import { TEST_KEY } from '../support/temp-dir';
 
 const GIB = 1024 * 1024 * 1024;
 const RSS_LIMIT_MB = 256;
@@ -17,24 +17,16 @@ function peakRssMb(pid: number): number {
 }
 
 describe('a 1 GB log upload', () => {
-  let temp: ReturnType<typeof makeTempDir>;
+  let stack: RunningStack;
   let api: RunningApp;
   let worker: RunningApp;
   let base: string;
 
   beforeAll(async () => {
-    temp = makeTempDir();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('large') };
-    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY, TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = startApp('worker', env);
-    await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => api.output() + worker.output());
+    stack = await startStack('large', ADMIN_KEY, { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
+    ({ api, worker, base } = stack);
   });
-  afterAll(async () => {
-    await Promise.all([api.stop(), worker.stop()]);
-    temp.remove();
-  });
+  afterAll(() => stack.stop());
 
   it('keeps the API and the worker each under 256 MB of RSS, and stores the spans the engine finds in the same bytes', async () => {
     const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
@@ -62,7 +54,7 @@ describe('a 1 GB log upload', () => {
 
     const expected = new SpanDigest();
     for await (const span of scanStream(repeatedLog(GIB, 'sparse'))) expected.add(span);
-    const db = openDatabase({ path: `${temp.dir}/tftsr.db`, key: TEST_KEY, readonly: true });
+    const db = openDatabase({ path: `${stack.dataDir}/tftsr.db`, key: TEST_KEY, readonly: true });
     const stored = new SpanDigest();
     const rows = db.prepare('SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').iterate(id);
     for (const row of rows as IterableIterator<{ pii_type: string; start: number; end: number }>) stored.add(row);

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
@@ -15,7 +16,15 @@ const MAX_TAG_LENGTH = 64;
 const MAX_DESCRIPTION = 50_000;
 
 /** Duplicates are dropped (first one kept) before the count is checked. */
-const DedupeTags = () => Transform(({ value }) => (Array.isArray(value) ? [...new Set(value)] : value));
+/** Tags: a JSON array of strings, de-duplicated, at most MAX_TAGS, each 1 to MAX_TAG_LENGTH characters. */
+const TagList = () =>
+  applyDecorators(
+    Transform(({ value }) => (Array.isArray(value) ? [...new Set(value)] : value)),
+    IsArray(),
+    ArrayMaxSize(MAX_TAGS),
+    IsString({ each: true }),
+    Length(1, MAX_TAG_LENGTH, { each: true }),
+  );
 
 const NOT_BLANK = /\S/;
 
@@ -61,11 +70,7 @@ export class CreateIssueBody {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS, description: `De-duplicated; each 1 to ${MAX_TAG_LENGTH} characters.` })
   @IsOptional()
-  @DedupeTags()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @Length(1, MAX_TAG_LENGTH, { each: true })
+  @TagList()
   tags?: string[];
 }
 
@@ -108,11 +113,7 @@ export class UpdateIssueBody {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS, description: 'Replaces the tags.' })
   @ValidateIf((_, value) => value !== undefined)
-  @DedupeTags()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @Length(1, MAX_TAG_LENGTH, { each: true })
+  @TagList()
   tags?: string[];
 }
 
