@@ -20,6 +20,14 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
+/** The `progress` events of an SSE body; the stream opens with a blank line, so blocks are trimmed first. */
+function sseEvents(body: string): string[] {
+  return body
+    .split('\n\n')
+    .map((block) => block.trim())
+    .filter((block) => block.startsWith('event: progress'));
+}
+
 describe('log file uploads, processed by the real worker', () => {
   let api: TestApi;
   let worker: RunningApp;
@@ -84,12 +92,20 @@ describe('log file uploads, processed by the real worker', () => {
     expect(file_path).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/);
   });
 
+  it('streams one final event at once for a file that is already ready', async () => {
+    const { body } = await uploadForm('ready.log', LOG);
+    await untilDone(body.id);
+    const response = await fetch(`${api.base}/v1/log-files/${body.id}/events`, { headers: { authorization: `Bearer ${api.adminKey}` } });
+    const events = sseEvents(await response.text());
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0].split('\ndata: ')[1])).toMatchObject({ id: body.id, status: 'ready', progress: 100 });
+  });
+
   it('streams progress as Server-Sent Events until the file is ready', async () => {
     const { body } = await uploadForm('events.log', LOG);
     const response = await fetch(`${api.base}/v1/log-files/${body.id}/events`, { headers: { authorization: `Bearer ${api.adminKey}` } });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const text = await response.text();
-    const events = text.split('\n\n').filter((e) => e.startsWith('event: progress'));
+    const events = sseEvents(await response.text());
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(events[events.length - 1].split('\ndata: ')[1])).toMatchObject({ id: body.id, status: 'ready', progress: 100 });
   });
