@@ -72,13 +72,13 @@ export interface RunningStack {
  * The API and the worker as real processes on a fresh encrypted data directory, started together (they race
  * to create and migrate the same file), with `adminKey` as the first key; resolves once /health/ready is 200.
  */
-export async function startStack(label: string, adminKey: string, apiEnv: Record<string, string> = {}): Promise<RunningStack> {
+export async function startStack(label: string, adminKey: string, apiEnv: Record<string, string> = {}, workerEnv: Record<string, string> = {}): Promise<RunningStack> {
   const temp = makeTempDir();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label) };
   const api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: adminKey, ...apiEnv });
-  const worker = startApp('worker', env);
+  const worker = startApp('worker', { ...env, ...workerEnv });
   await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => api.output() + worker.output());
   return {
     dataDir: temp.dir,

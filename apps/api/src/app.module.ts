@@ -5,11 +5,14 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
 import { ConversationsModule } from './conversations/conversations.module';
+import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { PublishingModule } from './publishing/publishing.module';
 import { StorageModule } from './storage/storage.module';
 import { QueueModule } from './queue/queue.module';
 import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
@@ -37,6 +40,9 @@ export class AppModule {
         OutboxModule,
         LogFilesModule,
         ImagesModule,
+        PublishingModule,
+        DocumentsModule,
+        IntegrationsModule,
       ],
     };
   }

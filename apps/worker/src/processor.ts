@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { BackoffStrategy, Job } from 'bullmq';
 import { JobName, JobPayloads, QueueName } from '../../../libs/jobs/src';
 
 export type JobHandler<N extends JobName> = (job: Job<JobPayloads[N], unknown, N>) => Promise<unknown>;
@@ -7,6 +7,8 @@ export type JobHandler<N extends JobName> = (job: Job<JobPayloads[N], unknown, N
 export interface QueueProcessor {
   readonly queue: QueueName;
   readonly handlers: { [N in JobName]?: JobHandler<N> };
+  /** For jobs whose backoff type is custom (e.g. `publish`): the delay before the next attempt. */
+  readonly backoffStrategy?: BackoffStrategy;
 }
 
 export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');

@@ -30,6 +30,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
         concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
         lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
         stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
+        ...(processor.backoffStrategy ? { settings: { backoffStrategy: processor.backoffStrategy } } : {}),
       });
       // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
       worker.on('error', (err) => {

@@ -7,6 +7,7 @@ import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
+import { PublishProcessor } from './publish/publish.processor';
 import { RedactorService } from './redactor.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
@@ -28,7 +29,8 @@ export class WorkerModule {
         RedactorService,
         SystemProcessor,
         IngestProcessor,
-        { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor] },
+        PublishProcessor,
+        { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
       ],
     };

@@ -36,6 +36,14 @@ describe('BaseConfig', () => {
     expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: SEED_FALLBACK_KEY })).toEqual([expect.stringMatching(/refused in production/)]);
   });
 
+  it('honours the fake-integration origins only under NODE_ENV=test, and only loopback ones', () => {
+    const origins = 'http://127.0.0.1:4100,http://127.0.0.1:4101';
+    expect(problems({ NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: origins })).toEqual([]);
+    expect(loadConfig(BaseConfig, { NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: origins }).testIntegrationOrigins).toHaveLength(2);
+    expect(problems({ NODE_ENV: 'development', TFTSR_TEST_INTEGRATION_ORIGINS: origins })).toEqual([expect.stringMatching(/refused unless NODE_ENV=test/)]);
+    expect(problems({ NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: 'https://intranet.example.com' })).toEqual([expect.stringMatching(/not a loopback origin/)]);
+  });
+
   it('reads the key from TFTSR_DB_KEY_FILE, the Docker-secrets convention, trimming the newline', () => {
     const temp = makeTempDir();
     const file = join(temp.dir, 'key');

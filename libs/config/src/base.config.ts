@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { parseTestOrigins } from '../../integrations/src/target-policy';
 
 export const SEED_FALLBACK_KEY = 'dev-key-change-in-prod';
 export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;
@@ -41,6 +42,18 @@ export class BaseConfig {
   @IsString()
   TFTSR_QUEUE_PREFIX = 'tftsr';
 
+  /**
+   * Test only: comma-separated loopback origins (http://127.0.0.1:PORT) of fake Confluence/ServiceNow/Azure
+   * DevOps servers that integration base URLs may point at. Refused unless NODE_ENV=test.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_TEST_INTEGRATION_ORIGINS?: string;
+
+  get testIntegrationOrigins(): string[] {
+    return parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).origins;
+  }
+
   get dataDir(): string {
     return resolve(this.TFTSR_DATA_DIR);
   }
@@ -73,6 +86,10 @@ export class BaseConfig {
     }
     if (this.NODE_ENV === 'production' && key === SEED_FALLBACK_KEY) {
       problems.push(`TFTSR_DB_KEY: the well-known fallback '${SEED_FALLBACK_KEY}' is refused in production`);
+    }
+    if (this.TFTSR_TEST_INTEGRATION_ORIGINS) {
+      if (this.NODE_ENV !== 'test') problems.push('TFTSR_TEST_INTEGRATION_ORIGINS: a test-only setting; refused unless NODE_ENV=test');
+      problems.push(...parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).problems);
     }
     return problems;
   }

@@ -21,3 +21,6 @@ export * from './repositories/pii-span.repository';
 export * from './repositories/redaction-request.repository';
 export * from './repositories/log-file-redaction.repository';
 export * from './repositories/credential.repository';
+export * from './repositories/document.repository';
+export * from './repositories/integration-config.repository';
+export * from './repositories/publication.repository';

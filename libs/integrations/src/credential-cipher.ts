@@ -43,6 +43,11 @@ export function credentialHash(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/** `credentials.expires_at` is the seed's TEXT timestamp (UTC, no zone); NULL never expires. */
+export function credentialExpired(expiresAt: string | null, now = new Date()): boolean {
+  return expiresAt !== null && Date.parse(`${expiresAt.replace(' ', 'T')}Z`) <= now.getTime();
+}
+
 function aad(service: IntegrationService): Buffer {
   return Buffer.from(`tftsr/credential/v1/${service}`, 'utf8');
 }

@@ -4,7 +4,7 @@ import { JobsOptions } from 'bullmq';
  * The job contracts both apps import: queue names, job names, payloads (ids only: never content, never
  * secrets; Redis is not encrypted), the retry and retention policy, and deterministic job ids.
  */
-export const QUEUE_NAMES = ['system', 'ingest'] as const;
+export const QUEUE_NAMES = ['system', 'ingest', 'publish'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** A job that came through the outbox: its row id is its identity, and the job marks the row done. */
@@ -21,6 +21,8 @@ export interface JobPayloads {
   detect_pii: OutboxJob & { log_file_id: string };
   /** Writes the redacted copy of the file for one approval (a redaction_requests row), sets redacted = 1. */
   redact: OutboxJob & { log_file_id: string; redaction_request_id: string };
+  /** Sends one publication (a document, or an issue's incident) to its service: search before create, then create or update. */
+  publish: OutboxJob & { publication_id: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -29,6 +31,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   hash: 'ingest',
   detect_pii: 'ingest',
   redact: 'ingest',
+  publish: 'publish',
 };
 
 /** Kept longer than the reconciler's window, so a re-dispatch within it is still deduplicated by job id. */
@@ -37,6 +40,18 @@ const OUTBOX_JOB_POLICY: JobsOptions = {
   backoff: { type: 'exponential', delay: 2000 },
   removeOnComplete: { age: 24 * 3600, count: 10000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+};
+
+/**
+ * Remote services fail in their own ways: 429/503 name a delay (Retry-After), other 5xx and network errors back
+ * off exponentially with jitter (the worker's `publish` backoff strategy, capped), and 400/401/403/404 fail at
+ * once. Ten attempts span about an hour with the default base delay.
+ */
+export const PUBLISH_BACKOFF_TYPE = 'publish';
+const PUBLISH_JOB_POLICY: JobsOptions = {
+  ...OUTBOX_JOB_POLICY,
+  attempts: 10,
+  backoff: { type: PUBLISH_BACKOFF_TYPE, delay: 2000 },
 };
 
 export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
@@ -50,6 +65,7 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
   hash: OUTBOX_JOB_POLICY,
   detect_pii: OUTBOX_JOB_POLICY,
   redact: OUTBOX_JOB_POLICY,
+  publish: PUBLISH_JOB_POLICY,
 };
 
 const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } = {
@@ -57,6 +73,7 @@ const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } 
   hash: (p) => `hash-${p.outbox_id}`,
   detect_pii: (p) => `detect_pii-${p.outbox_id}`,
   redact: (p) => `redact-${p.outbox_id}`,
+  publish: (p) => `publish-${p.outbox_id}`,
 };
 
 /** One id per logical job, so a re-enqueue is a no-op while BullMQ still holds it. No ':' (BullMQ's separator). */

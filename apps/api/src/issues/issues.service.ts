@@ -24,6 +24,8 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { toDbTime } from '../common/validation';
 import { toConversationResponse } from '../conversations/conversations.dto';
+import { OutboxRelay } from '../outbox/outbox-relay.service';
+import { PublicationRequests } from '../publishing/publication-requests.service';
 import { toResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
 import { snippetToHtml, toFtsQuery } from './fts-query';
 import {
@@ -60,6 +62,8 @@ export class IssuesService {
     private readonly conversations: AiConversationRepository,
     private readonly audit: AuditLogRepository,
     private readonly storedFiles: StoredFiles,
+    private readonly publications: PublicationRequests,
+    private readonly relay: OutboxRelay,
   ) {}
 
   create(body: CreateIssueBody, actor: string): IssueResponse {
@@ -79,7 +83,7 @@ export class IssuesService {
       assigned_to: body.assigned_to ?? null,
       tags: JSON.stringify(body.tags ?? []),
     };
-    transaction(this.db, () => {
+    const incident = transaction(this.db, () => {
       this.issues.insert(issue);
       this.audit.append({
         action: 'create_issue',
@@ -88,7 +92,10 @@ export class IssuesService {
         user_id: actor,
         details: { severity: issue.severity, status: issue.status, tag_count: (body.tags ?? []).length },
       });
+      // With ServiceNow's auto_create_enabled on, a critical issue opens an incident (through the publish job).
+      return issue.severity === 'critical' ? this.publications.autoOpenIncident(issue.id, actor) : null;
     });
+    if (incident?.queued) this.relay.kick();
     return toIssueResponse(issue);
   }
 

@@ -22,12 +22,18 @@ export interface SettingValues {
   'publishing.default_doc_type': DocType;
   'uploads.max_file_bytes': number;
   'uploads.max_files_per_issue': number;
+  'integrations.allowed_hosts': string[];
+  'publishing.pii_gate': PiiGateMode;
 }
 
 export type SettingKey = keyof SettingValues;
 const PUBLISHING_TARGETS = ['none', 'confluence', 'servicenow', 'azuredevops'] as const;
 type PublishingTarget = (typeof PUBLISHING_TARGETS)[number];
 const DOC_TYPES = ['rca', 'postmortem'] as const;
+export const PII_GATE_MODES = ['block', 'redact'] as const;
+export type PiiGateMode = (typeof PII_GATE_MODES)[number];
+// A host name: labels of letters, digits and hyphens. No wildcard, no IP literal (those never pass the URL check).
+const HOST_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.[a-z]{2,63}$/;
 type DocType = (typeof DOC_TYPES)[number];
 
 function fail(message: string): never {
@@ -136,6 +142,25 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: 100,
     schema: { type: 'integer', minimum: 1, maximum: 10000 },
     parse: (value) => integer(value, 1, 10000),
+  },
+  'integrations.allowed_hosts': {
+    description:
+      'On-premise Confluence, ServiceNow or Azure DevOps Server hosts that integration base URLs may use, on top of the cloud defaults (*.atlassian.net, api.atlassian.com, *.service-now.com, dev.azure.com, *.visualstudio.com). Exact host names; their addresses are still checked when connecting.',
+    default: [],
+    schema: { type: 'array', items: { type: 'string', pattern: HOST_NAME.source }, maxItems: 100 },
+    parse: (value) => {
+      const hosts = stringList(value, 100, 253).map((h) => h.toLowerCase());
+      const bad = hosts.filter((h) => !HOST_NAME.test(h));
+      if (bad.length) fail(`not a host name (no wildcards, IP addresses, ports or schemes): ${bad.join(', ')}`);
+      return hosts;
+    },
+  },
+  'publishing.pii_gate': {
+    description:
+      'What a publish does when the PII gate finds PII in the document: `block` fails the publish and lists the findings (masked); `redact` sends the redacted text instead, and the audit says so.',
+    default: 'block',
+    schema: { type: 'string', enum: [...PII_GATE_MODES] },
+    parse: (value) => oneOf(value, PII_GATE_MODES),
   },
 };
 

@@ -25,4 +25,29 @@ export class WorkerConfig extends BaseConfig {
   @IsInt()
   @Min(0)
   TFTSR_SHUTDOWN_GRACE_MS = 25000;
+
+  /** Each call to Confluence, ServiceNow or Azure DevOps, from connect to the end of the answer. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  TFTSR_PUBLISH_TIMEOUT_MS = 30000;
+
+  /** First retry delay of a failed publish (5xx, network); doubled per attempt, with jitter. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  TFTSR_PUBLISH_BACKOFF_MS = 2000;
+
+  /** The most a publish retry waits, whatever the attempt. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  TFTSR_PUBLISH_BACKOFF_MAX_MS = 600000;
+
+  /** A Retry-After longer than this is cut to it (a remote asking for a day would park the job for a day). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  TFTSR_PUBLISH_MAX_RETRY_AFTER_MS = 3600000;
 }

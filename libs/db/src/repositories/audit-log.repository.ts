@@ -107,6 +107,25 @@ export class AuditLogRepository {
     return { intact: true, entries: position, head_hash: prev };
   }
 
+  /**
+   * The trail of one issue, oldest first: entries about the issue itself, about its log files, and those whose
+   * details name it (5-Whys, documents, publications). For the documents' timelines; bounded by `limit`.
+   */
+  listForIssue(issueId: string, limit: number): (PositionedAuditEntry & { file_name: string | null })[] {
+    let stmt = this.listStmts.get('issue-trail');
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT a.rowid AS position, a.*, lf.file_name
+         FROM audit_log a LEFT JOIN log_files lf ON lf.id = a.entity_id
+         WHERE a.entity_id = @issue OR lf.issue_id = @issue
+            OR (json_valid(a.details) AND json_extract(a.details, '$.issue_id') = @issue)
+         ORDER BY a.rowid LIMIT @limit`,
+      );
+      this.listStmts.set('issue-trail', stmt);
+    }
+    return stmt.all({ issue: issueId, limit }) as (PositionedAuditEntry & { file_name: string | null })[];
+  }
+
   /** Newest first, filtered; every filter is exact, and the time range is honoured (the desktop app ignored it). */
   list(query: AuditListQuery): PositionedAuditEntry[] {
     const where: string[] = [];
