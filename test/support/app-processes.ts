@@ -16,7 +16,8 @@ export interface RunningApp {
 /** Runs the compiled API or worker (npm test builds first) as a real process with the given environment. */
 export function startApp(kind: 'api' | 'worker', env: Record<string, string>): RunningApp {
   const child = spawn(process.execPath, [join(DIST, kind, 'src', 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    // Metrics on any free port: several workers run at once in the suite.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
+import { expectIntactAfterFault } from './support/post-checks';
 
 const WRITES_PER_PROCESS = 5000;
 
@@ -45,5 +46,6 @@ describe('two processes writing the same encrypted file', () => {
     expect(new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')).verify()).toMatchObject({ intact: true, entries: 2 * WRITES_PER_PROCESS });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
+    await expectIntactAfterFault({ dataDir: temp.dir, key: TEST_KEY, accepted: [] });
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import { RunningApp, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
+import { expectIntactAfterFault } from './support/post-checks';
 
 /**
  * Faults during ingestion, with real components: a private Redis we can stop and flush, the API in-process,
@@ -17,6 +18,9 @@ describe('ingestion under faults', () => {
   let api: TestApi;
   let worker: RunningApp | undefined;
   let issueId: string;
+  /** Every upload answered 2xx, for the post-checks after each fault. */
+  const accepted: string[] = [];
+  const postChecks = () => expectIntactAfterFault({ dataDir: api.dataDir, key: TEST_KEY, accepted });
 
   const startWorker = () =>
     startApp('worker', {
@@ -46,8 +50,11 @@ describe('ingestion under faults', () => {
     await redis.stop();
   });
 
-  const upload = (name: string, content: Buffer) =>
-    api.call('POST', `/v1/issues/${issueId}/log-files?file_name=${name}`, { rawBody: content, headers: { 'content-type': 'application/octet-stream' } });
+  const upload = async (name: string, content: Buffer) => {
+    const res = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=${name}`, { rawBody: content, headers: { 'content-type': 'application/octet-stream' } });
+    if (res.status === 202) accepted.push(res.body.id);
+    return res;
+  };
   const count = (sql: string, ...args: unknown[]) => (api.db.prepare(sql).get(...args) as { n: number }).n;
   const readyCount = (ids: string[]) =>
     count(`SELECT count(*) AS n FROM log_file_processing WHERE hash_state = 'done' AND scan_state = 'done' AND log_file_id IN (${ids.map(() => '?').join(',')})`, ...ids);
@@ -84,6 +91,7 @@ describe('ingestion under faults', () => {
     redis = await startPrivateRedis({ dataDir: redis.dir.replace(/\/redis$/, ''), port });
     await waitFor(async () => readyCount(ids) === ids.length, 90_000, () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`);
     expectProcessedOnce(ids, perFile);
+    await postChecks();
   }, 150_000);
 
   it('recovers every job when Redis loses its data while the jobs wait', async () => {
@@ -102,6 +110,7 @@ describe('ingestion under faults', () => {
     worker = startWorker();
     await waitFor(async () => readyCount(ids) === ids.length, 60_000, () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`);
     expectProcessedOnce(ids, 2);
+    await postChecks();
   }, 120_000);
 
   it('finishes a 200 MB scan with one complete set of spans after the worker is SIGKILLed in the middle', async () => {
@@ -115,6 +124,7 @@ describe('ingestion under faults', () => {
     } as RequestInit);
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
+    accepted.push(id);
 
     await waitFor(
       async () => count(`SELECT scan_progress AS n FROM log_file_processing WHERE log_file_id = ?`, id) >= 15,
@@ -135,11 +145,13 @@ describe('ingestion under faults', () => {
     }
     expect({ count: stored.count, digest: stored.digest() }).toEqual({ count: expected.count, digest: expected.digest() });
     expectProcessedOnce([id], expected.count);
+    await postChecks();
   }, 300_000);
 
   it('answers uploads with 202 only once the data is on disk: a refused one leaves no row and no job', async () => {
     const before = count('SELECT count(*) AS n FROM outbox');
     expect(failure(await upload('x.exe', Buffer.from('MZ')))).toEqual([415, 'UNSUPPORTED_FILE_TYPE']);
     expect(count('SELECT count(*) AS n FROM outbox')).toBe(before);
+    await postChecks();
   });
 });

@@ -320,6 +320,18 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     });
   });
 
+  it('counts publish results by service and outcome on the worker’s /metrics', async () => {
+    const port = /"metrics_port":(\d+)/.exec(stack.worker.output())?.[1];
+    expect(port).toBeDefined();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (labels: string) => Number(new RegExp(`^tftsr_publish_results_total\\{${labels}\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    expect(value('service="confluence",outcome="created"')).toBeGreaterThanOrEqual(3);
+    expect(value('service="confluence",outcome="updated"')).toBeGreaterThanOrEqual(1);
+    expect(value('service="confluence",outcome="blocked_by_pii_gate"')).toBe(1);
+    expect(value('service="servicenow",outcome="failed"')).toBeGreaterThanOrEqual(4);
+    expect(value('service="azuredevops",outcome="retrying"')).toBeGreaterThanOrEqual(2);
+  });
+
   it('the canary secrets appear nowhere: logs, Redis, responses, the audit trail', async () => {
     const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {

@@ -2,6 +2,7 @@ import IORedis from 'ioredis';
 import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+import { expectIntactAfterFault } from './support/post-checks';
 
 const ADMIN_KEY = `tftsr_e2e-faults-${'k'.repeat(32)}`;
 
@@ -12,7 +13,12 @@ describe('when Redis is missing or misconfigured', () => {
   beforeEach(() => (temp = makeTempDir()));
   afterEach(async () => {
     await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
-    temp.remove();
+    try {
+      // Each test started an app on temp.dir, which created the database: killed or not, it must be sound.
+      await expectIntactAfterFault({ dataDir: temp.dir, key: TEST_KEY, accepted: [] });
+    } finally {
+      temp.remove();
+    }
   });
 
   async function startApi(redisUrl: string): Promise<string> {

@@ -11,6 +11,7 @@ import { ImagesModule } from './images/images.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PublishingModule } from './publishing/publishing.module';
 import { StorageModule } from './storage/storage.module';
@@ -28,6 +29,7 @@ export class AppModule {
         { module: ConfigHolder, global: true, providers: [{ provide: ApiConfig, useValue: config }], exports: [ApiConfig] },
         DatabaseModule.forRoot({ connection, key: config.databaseKey }),
         QueueModule,
+        MetricsModule,
         HealthModule,
         SystemModule,
         AuthModule,

@@ -4,20 +4,28 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { Logger as PinoLogger } from 'pino';
 import { databaseOptions } from '../../../libs/config/src';
 import { openAndMigrate } from '../../../libs/db/src';
+import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { ApiConfig } from './config/api.config';
+import { ApiMetrics } from './metrics/api-metrics.service';
+import { installHttpTelemetry } from './metrics/http-telemetry';
+import { installQueueDashboard } from './queue-dashboard/queue-dashboard';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the application; main.ts listens, tests use the same function so they test what runs. */
-export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
+export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFor('api', config)): Promise<NestFastifyApplication> {
   mkdirSync(config.dataDir, { recursive: true });
+  // Every Nest Logger, from here on and in every module, writes JSON lines through pino.
+  const nestLogger = new PinoNestLogger(log);
+  Logger.overrideLogger(nestLogger);
   const logger = new Logger('api');
   const db = openAndMigrate(databaseOptions(config), logger);
   const adapter = new FastifyAdapter({
@@ -29,7 +37,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     bodyLimit: 1024 * 1024,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
-    logger,
+    logger: nestLogger,
     bufferLogs: false,
     abortOnError: false,
     // Our own JSON parser (common/json-body.ts) replaces Nest's, so malformed JSON keeps its error code.
@@ -45,6 +53,9 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
+  // After the hooks above, which its routes inherit, and before Swagger's static files.
+  await installQueueDashboard(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),

@@ -3,12 +3,14 @@ import { ConfigError, Env } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { CliError, CliIo, processIo } from './cli-io';
 import { runDbCommand } from './commands/db.command';
+import { runIssuesCommand } from './commands/issues.command';
 import { runKeysCommand } from './commands/keys.command';
 import { runPiiCli } from '../../../libs/pii/src';
 
 const USAGE = `usage: tftsr <area> <command> [options]
 
-  db     migrate | status | check | encrypt | rekey
+  db     migrate | status | check | encrypt | rekey | backup DEST | restore SRC [--force] | verify
+  issues purge --older-than DAYS [--dry-run]
   keys   create | list | revoke
   pii    scan FILE [--json] [--reveal] | redact FILE -o OUT   (runs locally; needs no database)
   help   this text
@@ -24,6 +26,8 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
     switch (area) {
       case 'db':
         return await runDbCommand(rest, env, io);
+      case 'issues':
+        return await runIssuesCommand(rest, env, io);
       case 'keys':
         return await runKeysCommand(rest, env, io);
       case 'pii':

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
@@ -16,6 +16,7 @@ import {
 import { JobPayloads } from '../../../libs/jobs/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
 import { HasherService } from './hasher.service';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService } from './pii-scan.service';
 import { readPiiConfig } from './pii-settings';
@@ -59,6 +60,7 @@ export class IngestProcessor implements QueueProcessor {
     private readonly hasher: HasherService,
     private readonly scanner: PiiScanService,
     private readonly redactor: RedactorService,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -103,7 +105,9 @@ export class IngestProcessor implements QueueProcessor {
         });
       });
       await job.updateProgress(100);
-      return done === null ? { skipped: true as const, reason: 'another run finished this job' } : { spans: run.spans, counts: run.counts };
+      if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
+      this.metrics?.piiSpansStored(run.counts);
+      return { spans: run.spans, counts: run.counts };
     });
   }
 

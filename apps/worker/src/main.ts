@@ -3,19 +3,30 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mkdirSync } from 'node:fs';
 import { ConfigError, databaseOptions, loadConfig, onShutdownSignal } from '../../../libs/config/src';
-import { DatabaseError, openAndMigrate } from '../../../libs/db/src';
+import { DatabaseError, openAndMigrate, WalMonitor } from '../../../libs/db/src';
+import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
   mkdirSync(config.dataDir, { recursive: true });
+  // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
+  const nestLogger = new PinoNestLogger(loggerFor('worker', config));
+  Logger.overrideLogger(nestLogger);
   const logger = new Logger('worker');
   const db = openAndMigrate(databaseOptions(config), logger);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger: nestLogger, abortOnError: false });
   logger.log(`worker ${process.pid} started`);
+  // Long scans read while others write: keeps the -wal file bounded (libs/db/src/wal.ts); the API runs one too.
+  const wal = new WalMonitor(db, {
+    path: config.databasePath,
+    thresholdBytes: config.TFTSR_WAL_CHECKPOINT_BYTES,
+    intervalMs: config.TFTSR_WAL_CHECK_INTERVAL_MS,
+    logger: new Logger('WalMonitor'),
+  }).start();
   // The runner has its own grace for jobs; this outer limit only guards against a hung close.
-  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + 5000, () => app.close());
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + 5000, () => (wal.stop(), app.close()));
 }
 
 main().catch((err: unknown) => {

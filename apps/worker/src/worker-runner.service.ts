@@ -1,80 +1,107 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedisConnection, JOB_QUEUE, logConnectionChanges, JobName, QUEUE_NAMES, readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../libs/jobs/src';
 import { WorkerConfig } from './config/worker.config';
+import { JobTelemetry } from './metrics/job-telemetry';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
+import { closeWithin, JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
 
-/** Owns the BullMQ workers: checks that every job has a handler, runs them, and stops them gracefully. */
+/**
+ * Owns the BullMQ workers: checks that every job has a handler, runs them (one worker per queue, each kept
+ * consuming by its QueueWatchdog), and stops them gracefully.
+ */
 @Injectable()
 export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WorkerRunner');
-  private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly watchdogs: QueueWatchdog[] = [];
+  private readonly probes: Queue[] = [];
+  private probeConnection: Redis | undefined;
+  private readonly telemetry: JobTelemetry;
 
   constructor(
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+    private readonly metrics: WorkerMetrics,
   ) {
     assertEveryJobHasAHandler(processors);
+    this.telemetry = new JobTelemetry(metrics, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // The watchdogs' probe: one fail-fast connection, so a check during an outage gives up instead of waiting.
+    this.probeConnection = createRedisConnection(this.config.REDIS_URL, 'producer');
+    this.probeConnection.on('error', () => undefined);
     for (const processor of this.processors) {
-      const connection = createRedisConnection(this.config.REDIS_URL, 'worker');
-      this.connections.push(connection);
-      logConnectionChanges(connection, this.logger, `worker ${processor.queue}`);
-      const worker = new Worker(processor.queue, (job) => this.run(processor, job), {
-        connection,
-        prefix: this.config.TFTSR_QUEUE_PREFIX,
-        concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
-        lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
-        stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
-        ...(processor.backoffStrategy ? { settings: { backoffStrategy: processor.backoffStrategy } } : {}),
-      });
-      // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
-      worker.on('error', (err) => {
-        if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
-      });
-      worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
-      this.workers.push(worker);
+      const probe = new Queue(processor.queue, { connection: this.probeConnection, prefix: this.config.TFTSR_QUEUE_PREFIX });
+      probe.on('error', () => undefined);
+      this.probes.push(probe);
+      const watchdog = new QueueWatchdog(
+        processor.queue,
+        (processJob) => this.createWorker(processor, processJob),
+        (job) => this.run(processor, job),
+        queueProbe(probe, this.probeConnection),
+        this.watchdogSettings(),
+        this.logger,
+      );
+      this.watchdogs.push(watchdog.start());
     }
+    this.metrics.trackRedis(() => this.watchdogs[0].connection);
     await this.warnOnEvictionPolicy();
     this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.watchdogs.forEach((w) => w.stop());
+    const workers = this.watchdogs.map((w) => w.worker);
     const grace = this.config.TFTSR_SHUTDOWN_GRACE_MS;
-    const closing = Promise.all(this.workers.map((w) => w.close()));
-    const finished = await Promise.race([closing.then(() => true), delay(grace).then(() => false)]);
-    if (!finished) {
-      // Past the grace period, running jobs are abandoned: their locks expire and BullMQ retries them.
-      this.logger.warn(`jobs still running after ${grace} ms; leaving them to stall and be retried`);
-      await Promise.all(this.workers.map((w) => w.close(true)));
-    }
+    const finished = await Promise.all(workers.map((w) => closeWithin(w, grace)));
+    // Past the grace period, running jobs are abandoned: their locks expire and BullMQ runs them again.
+    if (finished.includes(false)) this.logger.warn(`jobs still running after ${grace} ms; left to stall and be retried`);
+    await Promise.allSettled([...this.watchdogs.map((w) => w.retired()), ...this.probes.map((q) => q.close())]);
     // The connections are ours, not BullMQ's, so closing the workers leaves them open.
-    for (const connection of this.connections) connection.disconnect();
+    for (const connection of [...this.watchdogs.map((w) => w.connection), this.probeConnection]) connection?.disconnect();
+  }
+
+  /** One BullMQ Worker on a fresh connection; its watchdog calls this again to replace a stuck one. */
+  private createWorker(processor: QueueProcessor, processJob: JobProcessor): WorkerHandle {
+    const connection = createRedisConnection(this.config.REDIS_URL, 'worker');
+    logConnectionChanges(connection, this.logger, `worker ${processor.queue}`);
+    const worker = new Worker(processor.queue, processJob, {
+      connection,
+      prefix: this.config.TFTSR_QUEUE_PREFIX,
+      concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
+      lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
+      stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
+      ...(processor.backoffStrategy ? { settings: { backoffStrategy: processor.backoffStrategy } } : {}),
+    });
+    // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
+    worker.on('error', (err) => {
+      if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
+    });
+    worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
+    return { worker, connection };
+  }
+
+  private watchdogSettings(): WatchdogSettings {
+    return {
+      intervalMs: this.config.TFTSR_WATCHDOG_INTERVAL_MS,
+      stuckMs: this.config.TFTSR_WATCHDOG_STUCK_MS,
+      reconnectMs: this.config.TFTSR_WATCHDOG_RECONNECT_MS,
+      concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
+      retireGraceMs: this.config.TFTSR_SHUTDOWN_GRACE_MS,
+    };
   }
 
   private async run(processor: QueueProcessor, job: Job): Promise<unknown> {
     const handler = processor.handlers[job.name as JobName] as JobHandler<JobName>;
-    const started = Date.now();
-    this.logger.log(`job start queue=${processor.queue} name=${job.name} id=${job.id} attempt=${job.attemptsMade + 1}`);
-    try {
-      const result = await handler(job as never);
-      this.logger.log(`job end queue=${processor.queue} name=${job.name} id=${job.id} outcome=completed duration_ms=${Date.now() - started}`);
-      return result;
-    } catch (err) {
-      this.logger.warn(
-        `job end queue=${processor.queue} name=${job.name} id=${job.id} outcome=failed duration_ms=${Date.now() - started} reason=${(err as Error).message}`,
-      );
-      throw err;
-    }
+    return this.telemetry.around(processor.queue, job, () => handler(job as never));
   }
 
   private async warnOnEvictionPolicy(): Promise<void> {
     try {
-      const policy = await readEvictionPolicy(this.connections[0]);
+      const policy = await readEvictionPolicy(this.watchdogs[0].connection);
       if (policy !== REQUIRED_EVICTION_POLICY) {
         this.logger.warn(`Redis maxmemory-policy is ${policy}; BullMQ needs ${REQUIRED_EVICTION_POLICY} or jobs can be lost or run twice`);
       }
@@ -93,8 +120,4 @@ export function assertEveryJobHasAHandler(processors: QueueProcessor[]): void {
   if (missing.length || unknownQueues.length) {
     throw new Error(`refusing to start: no handler for job(s) ${missing.join(', ') || '-'}; no processor for queue(s) ${unknownQueues.join(', ') || '-'}`);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '../../../libs/db/src';
 import { BlobStore } from '../../../libs/storage/src';
+import { MetricsRegistry } from '../../../libs/telemetry/src';
 import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
+import { WorkerMetricsServer } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
@@ -22,6 +25,9 @@ export class WorkerModule {
       ],
       providers: [
         { provide: WorkerConfig, useValue: config },
+        { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
+        WorkerMetrics,
+        WorkerMetricsServer,
         { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         HasherService,
         { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },

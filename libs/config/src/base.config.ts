@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { FAULT_INJECT_PATTERN } from './fault-injection';
+import { OperationsConfig } from './operations.config';
+import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
 import { parseTestOrigins } from '../../integrations/src/target-policy';
 
 export const SEED_FALLBACK_KEY = 'dev-key-change-in-prod';
@@ -10,7 +13,7 @@ export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
 /** Variables both processes (and the command-line tool) share. Each app's config extends this. */
-export class BaseConfig {
+export class BaseConfig extends OperationsConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -42,6 +45,16 @@ export class BaseConfig {
   @IsString()
   TFTSR_QUEUE_PREFIX = 'tftsr';
 
+  /** Log level (pino); unset: info, or warn under NODE_ENV=test. Secrets and content are redacted at every level. */
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  TFTSR_LOG_LEVEL?: LogLevel;
+
+  /** 1: human-readable log lines (needs the pino-pretty dev dependency), 0: JSON; unset: pretty in development. */
+  @IsOptional()
+  @IsIn(['0', '1'])
+  TFTSR_LOG_PRETTY?: '0' | '1';
+
   /**
    * Test only: comma-separated loopback origins (http://127.0.0.1:PORT) of fake Confluence/ServiceNow/Azure
    * DevOps servers that integration base URLs may point at. Refused unless NODE_ENV=test.
@@ -49,6 +62,11 @@ export class BaseConfig {
   @IsOptional()
   @IsString()
   TFTSR_TEST_INTEGRATION_ORIGINS?: string;
+
+  /** Test only: the crash hook of the fault suite (fault-injection.ts), `test-only:<point>`. Refused unless NODE_ENV=test. */
+  @IsOptional()
+  @Matches(FAULT_INJECT_PATTERN, { message: 'TFTSR_FAULT_INJECT must be test-only:exit-after-commit or test-only:exit-after-enqueue' })
+  TFTSR_FAULT_INJECT?: string;
 
   get testIntegrationOrigins(): string[] {
     return parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).origins;
@@ -90,6 +108,9 @@ export class BaseConfig {
     if (this.TFTSR_TEST_INTEGRATION_ORIGINS) {
       if (this.NODE_ENV !== 'test') problems.push('TFTSR_TEST_INTEGRATION_ORIGINS: a test-only setting; refused unless NODE_ENV=test');
       problems.push(...parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).problems);
+    }
+    if (this.TFTSR_FAULT_INJECT && this.NODE_ENV !== 'test') {
+      problems.push('TFTSR_FAULT_INJECT: a test-only crash hook; refused unless NODE_ENV=test');
     }
     return problems;
   }

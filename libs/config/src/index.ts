@@ -1,3 +1,5 @@
 export * from './base.config';
+export * from './fault-injection';
 export * from './load-config';
+export * from './operations.config';
 export * from './shutdown';

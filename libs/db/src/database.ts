@@ -126,5 +126,33 @@ export function isPlainSqliteFile(path: string): boolean {
  * transaction that reads and then writes gets SQLITE_BUSY at once, whatever the busy timeout.
  */
 export function transaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  const observe = lockWaitObservers.get(db);
+  if (!observe || db.inTransaction) return db.transaction(fn).immediate();
+  const asked = process.hrtime.bigint();
+  return db
+    .transaction(() => {
+      reportLockWait(observe, Number(process.hrtime.bigint() - asked) / 1e9);
+      return fn();
+    })
+    .immediate();
+}
+
+const lockWaitObservers = new WeakMap<Db, (seconds: number) => void>();
+
+/**
+ * Hands the time each outermost transaction() waited for the write lock (its BEGIN IMMEDIATE) to `observe`, for
+ * the metrics; null stops it. Per connection, so several apps in one process report to their own registry.
+ */
+export function observeWriteLockWait(db: Db, observe: ((seconds: number) => void) | null): void {
+  if (observe) lockWaitObservers.set(db, observe);
+  else lockWaitObservers.delete(db);
+}
+
+/** Runs inside the transaction: a failing metric must never roll back a write. */
+function reportLockWait(observe: (seconds: number) => void, seconds: number): void {
+  try {
+    observe(seconds);
+  } catch {
+    // The write matters; the sample does not.
+  }
 }

@@ -10,6 +10,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 /** A job that came through the outbox: its row id is its identity, and the job marks the row done. */
 export interface OutboxJob {
   outbox_id: string;
+  /** The API request that caused the job (x-request-id), for the worker's log lines; absent for jobs made elsewhere. */
+  request_id?: string;
 }
 
 export interface JobPayloads {
@@ -34,12 +36,25 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   publish: 'publish',
 };
 
-/** Kept longer than the reconciler's window, so a re-dispatch within it is still deduplicated by job id. */
+/**
+ * How long finished jobs stay in Redis (seconds) and how many per queue, so Redis memory stays bounded. The API
+ * applies TFTSR_JOB_KEEP_* at enqueue (`jobOptions`). Completed jobs are kept longer than the reconciler's
+ * window, so a re-dispatch within it is still deduplicated by job id; failed ones for a week, to be retried.
+ */
+export interface JobRetention {
+  completedSeconds: number;
+  completedCount: number;
+  failedSeconds: number;
+  failedCount: number;
+}
+
+export const DEFAULT_JOB_RETENTION: JobRetention = { completedSeconds: 24 * 3600, completedCount: 10000, failedSeconds: 7 * 24 * 3600, failedCount: 10000 };
+
 const OUTBOX_JOB_POLICY: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 2000 },
-  removeOnComplete: { age: 24 * 3600, count: 10000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+  removeOnComplete: { age: DEFAULT_JOB_RETENTION.completedSeconds, count: DEFAULT_JOB_RETENTION.completedCount },
+  removeOnFail: { age: DEFAULT_JOB_RETENTION.failedSeconds, count: DEFAULT_JOB_RETENTION.failedCount },
 };
 
 /**
@@ -67,6 +82,18 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
   redact: OUTBOX_JOB_POLICY,
   publish: PUBLISH_JOB_POLICY,
 };
+
+type Keep = { age: number; count: number };
+
+/** A job's options with the configured retention: outbox jobs take it as is; ping keeps its own where shorter. */
+export function jobOptions(name: JobName, retention: JobRetention = DEFAULT_JOB_RETENTION): JobsOptions {
+  const policy = JOB_POLICY[name];
+  const completed = { age: retention.completedSeconds, count: retention.completedCount };
+  const failed = { age: retention.failedSeconds, count: retention.failedCount };
+  if (name !== 'ping') return { ...policy, removeOnComplete: completed, removeOnFail: failed };
+  const min = (own: Keep, set: Keep): Keep => ({ age: Math.min(own.age, set.age), count: Math.min(own.count, set.count) });
+  return { ...policy, removeOnComplete: min(policy.removeOnComplete as Keep, completed), removeOnFail: min(policy.removeOnFail as Keep, failed) };
+}
 
 const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } = {
   ping: (p) => `ping-${p.ping_id}`,

@@ -1,3 +1,4 @@
 export * from './blob-format';
 export * from './blob-streams';
 export * from './blob-store';
+export * from './disk-quota';

@@ -42,6 +42,7 @@ export enum ErrorCode {
   REDACTION_PENDING = 'REDACTION_PENDING',
   REDACTION_REQUEST_NOT_FOUND = 'REDACTION_REQUEST_NOT_FOUND',
   NOT_REDACTED = 'NOT_REDACTED',
+  QUEUE_ACTION_NOT_ALLOWED = 'QUEUE_ACTION_NOT_ALLOWED',
   DOCUMENT_NOT_FOUND = 'DOCUMENT_NOT_FOUND',
   UNKNOWN_INTEGRATION = 'UNKNOWN_INTEGRATION',
   INVALID_INTEGRATION_URL = 'INVALID_INTEGRATION_URL',
@@ -94,6 +95,8 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.REDACTION_PENDING]: HttpStatus.CONFLICT,
   [ErrorCode.REDACTION_REQUEST_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.NOT_REDACTED]: HttpStatus.CONFLICT,
+  // The queue dashboard cannot add jobs or edit their data: jobs carry ids only, and come from the outbox.
+  [ErrorCode.QUEUE_ACTION_NOT_ALLOWED]: HttpStatus.FORBIDDEN,
   [ErrorCode.DOCUMENT_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.UNKNOWN_INTEGRATION]: HttpStatus.NOT_FOUND,
   [ErrorCode.INVALID_INTEGRATION_URL]: HttpStatus.BAD_REQUEST,

@@ -10,10 +10,13 @@ export class CheckResponse {
 }
 
 export class ReadinessChecks {
-  @ApiProperty({ type: CheckResponse }) database: CheckResponse;
-  @ApiProperty({ type: CheckResponse }) migrations: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'The database answers (with the key the API started with).' }) database: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'The write lock can be taken within TFTSR_READY_DB_LOCK_MS.' }) database_lock: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'No migration is pending.' }) migrations: CheckResponse;
   @ApiProperty({ type: CheckResponse }) redis: CheckResponse;
-  @ApiProperty({ type: CheckResponse }) redis_eviction_policy: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'Redis is noeviction.' }) redis_eviction_policy: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'At least TFTSR_MIN_FREE_DISK_BYTES free on the data directory.' }) disk_space: CheckResponse;
+  @ApiProperty({ type: CheckResponse, description: 'No pending outbox row older than TFTSR_READY_OUTBOX_MAX_AGE_MS while Redis is up.' }) outbox: CheckResponse;
 }
 
 export class ReadinessResponse {

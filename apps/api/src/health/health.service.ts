@@ -1,48 +1,64 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src';
 import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../../libs/jobs/src';
+import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
+import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock } from './readiness-checks';
 
-export interface Check {
-  ok: boolean;
-  reason?: string;
-}
+export type { Check } from './readiness-checks';
+
+export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; redis: Check; redis_eviction_policy: Check };
+  checks: Record<CheckName, Check>;
 }
 
 const REDIS_TIMEOUT_MS = 1500;
 
+/**
+ * /health/ready: each check names its reason when it fails. A wrong key never gets here: the process
+ * refuses to start (one line on stderr, exit 1), so readiness is simply unreachable.
+ */
 @Injectable()
 export class HealthService {
   private readonly migrationFiles = loadMigrations();
+  /** Since when the producer's Redis connection has been ready; null while it is not. */
+  private redisUpSince: number | null;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly producer: JobProducer,
-  ) {}
+    private readonly config: ApiConfig,
+  ) {
+    const connection = producer.connection;
+    this.redisUpSince = connection.status === 'ready' ? Date.now() : null;
+    connection.on('ready', () => (this.redisUpSince ??= Date.now()));
+    connection.on('close', () => (this.redisUpSince = null));
+  }
 
   async readiness(): Promise<Readiness> {
-    const [database, migrations] = this.checkDatabase();
-    const [redis, redis_eviction_policy] = await this.checkRedis();
-    const checks = { database, migrations, redis, redis_eviction_policy };
+    const database = checkDatabase(this.db);
+    const databaseUp = database.ok;
+    const unavailable = { ok: false, reason: 'database unavailable' };
+    const [database_lock, [redis, redis_eviction_policy], disk_space] = await Promise.all([
+      databaseUp ? checkWriteLock(this.db, this.config.TFTSR_READY_DB_LOCK_MS) : unavailable,
+      this.checkRedis(),
+      checkDiskSpace(this.config.dataDir, this.config.TFTSR_MIN_FREE_DISK_BYTES).catch((err: Error) => ({ ok: false, reason: `cannot read free space: ${err.message}` })),
+    ]);
+    const migrations = databaseUp ? this.checkMigrations() : unavailable;
+    const redisUpFor = redis.ok && this.redisUpSince !== null ? Date.now() - this.redisUpSince : null;
+    const outbox = databaseUp ? this.guard(() => checkOutbox(this.db, redisUpFor, this.config.TFTSR_READY_OUTBOX_MAX_AGE_MS)) : unavailable;
+    const checks = { database, database_lock, migrations, redis, redis_eviction_policy, disk_space, outbox };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
-  private checkDatabase(): [Check, Check] {
-    try {
-      this.db.prepare('SELECT count(*) FROM sqlite_master').get();
-    } catch (err) {
-      return [{ ok: false, reason: `database does not answer: ${(err as Error).message}` }, { ok: false, reason: 'database unavailable' }];
-    }
-    try {
+  private checkMigrations(): Check {
+    return this.guard(() => {
       const { pending } = migrationStatus(this.db, this.migrationFiles);
-      return [{ ok: true }, pending.length ? { ok: false, reason: `pending migrations: ${pending.join(', ')}` } : { ok: true }];
-    } catch (err) {
-      return [{ ok: true }, { ok: false, reason: (err as Error).message }];
-    }
+      return pending.length ? { ok: false, reason: `pending migrations: ${pending.join(', ')}; restart the API or run \`tftsr db migrate\`` } : { ok: true };
+    });
   }
 
   private async checkRedis(): Promise<[Check, Check]> {
@@ -59,6 +75,14 @@ export class HealthService {
       ];
     } catch (err) {
       return [{ ok: false, reason: `redis is unreachable: ${(err as Error).message}` }, { ok: false, reason: 'redis unreachable' }];
+    }
+  }
+
+  private guard(check: () => Check): Check {
+    try {
+      return check();
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
     }
   }
 }

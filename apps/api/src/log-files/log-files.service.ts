@@ -13,9 +13,11 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
+import { crashIfArmed } from '../../../../libs/config/src';
 import { jobIdFor } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { ApiConfig } from '../config/api.config';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';
 import { classify, sanitiseFileName, ACCEPTED_EXTENSIONS } from './file-types';
@@ -48,6 +50,7 @@ export class LogFilesService {
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
+    private readonly config: ApiConfig,
   ) {
     this.outbox = new OutboxRepository(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -75,6 +78,8 @@ export class LogFilesService {
     }
     try {
       const result = this.record(issueId, kind.storedName, kind.mimeType, stored, actor);
+      // Test-only crash point (fault suite): committed, nothing sent to Redis yet; the outbox must still deliver.
+      crashIfArmed(this.config, 'exit-after-commit');
       this.relay.kick();
       return result;
     } catch (err) {

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, OutboxRepository, OutboxRow, transaction } from '../../../../libs/db/src';
+import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
+import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
 import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 
 const BATCH = 200;
 const MAX_BACKOFF_MS = 30_000;
+/** Done rows are forgotten after a week: far past Redis's retention of finished jobs and the reconciler's window. */
+const DONE_ROW_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Moves outbox rows into BullMQ. It runs right after each commit (kick) and on an interval, so a row written
@@ -29,6 +32,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationBootstrap(): void {
+    warnIfFaultArmed(this.config, this.logger);
     this.timers = [
       setInterval(() => this.kick(), this.config.TFTSR_OUTBOX_RELAY_INTERVAL_MS),
       setInterval(() => void this.reconcile(), this.config.TFTSR_OUTBOX_RECONCILE_INTERVAL_MS),
@@ -69,6 +73,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       for (const row of this.outbox.listDue(Date.now(), BATCH)) {
         try {
           await this.dispatch(row);
+          // Test-only crash point (fault suite): in Redis, not yet marked dispatched; the job id dedupes the resend.
+          crashIfArmed(this.config, 'exit-after-enqueue');
           sent.push(row.id);
         } catch (err) {
           const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
@@ -83,6 +89,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Finds dispatched rows whose BullMQ job is gone (Redis lost its data) and puts them back to pending. */
   async reconcile(): Promise<number> {
+    this.prune();
     let reset = 0;
     const before = Date.now() - this.config.TFTSR_OUTBOX_STALE_MS;
     for (const row of this.outbox.listDispatchedBefore(before, BATCH)) {
@@ -102,6 +109,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.kick();
     }
     return reset;
+  }
+
+  /**
+   * Housekeeping in a write transaction of its own (a deferred DELETE can fail with BUSY at once), waiting at most
+   * 50 ms for the lock: better-sqlite3 blocks the event loop while it waits, and this can always wait for the next pass.
+   */
+  private prune(): void {
+    try {
+      withShortBusyTimeout(this.db, 50, () => transaction(this.db, () => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5)));
+    } catch (err) {
+      if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? '')) this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
+    }
   }
 
   private async dispatch(row: OutboxRow): Promise<void> {

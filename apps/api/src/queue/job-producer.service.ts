@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_POLICY, JOB_QUEUE, jobIdFor, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
+import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 const CALL_TIMEOUT_MS = 3000;
@@ -15,6 +15,7 @@ export class JobProducer implements OnApplicationShutdown {
   constructor(
     readonly connection: Redis,
     prefix: string,
+    private readonly retention: JobRetention = DEFAULT_JOB_RETENTION,
   ) {
     this.queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
     for (const queue of this.queues.values()) {
@@ -27,7 +28,7 @@ export class JobProducer implements OnApplicationShutdown {
   /** Enqueues with the deterministic id; a duplicate add returns the existing job, it does not throw. */
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<string> {
     const jobId = jobIdFor(name, payload);
-    await this.failFast(() => this.queue(name).add(name, payload, { ...JOB_POLICY[name], jobId }));
+    await this.failFast(() => this.queue(name).add(name, payload, { ...jobOptions(name, this.retention), jobId }));
     return jobId;
   }
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { deriveKey } from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { BlobStore, QuotaBlobStore } from '../../../../libs/storage/src';
 import { ApiConfig } from '../config/api.config';
 
 /** The encrypted blob store under {data_dir}/blobs, keyed from the database key. */
@@ -10,8 +10,15 @@ export class StorageModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: StorageModule,
-      providers: [{ provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) }],
+      providers: [{ provide: BlobStore, useFactory: () => blobStoreFor(config) }],
       exports: [BlobStore],
     };
   }
+}
+
+/** TFTSR_TEST_DISK_QUOTA_BYTES (test only, refused otherwise by the config check) simulates a small disk. */
+function blobStoreFor(config: ApiConfig): BlobStore {
+  const key = deriveKey(config.databaseKey, 'blob-encryption');
+  const quota = config.NODE_ENV === 'test' ? config.TFTSR_TEST_DISK_QUOTA_BYTES : undefined;
+  return quota ? new QuotaBlobStore(config.dataDir, key, quota) : new BlobStore(config.dataDir, key);
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
+import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey } from './db-maintenance';
 
 export const DB_USAGE = `usage: tftsr db <command>
@@ -12,9 +13,16 @@ export const DB_USAGE = `usage: tftsr db <command>
   check     integrity_check, and on an encrypted database a page-by-page HMAC check
   encrypt   turn the plain database into an encrypted one (key from TFTSR_DB_KEY), keeping a backup
   rekey     move to a new key, read from --new-key-file FILE or TFTSR_DB_NEW_KEY, keeping a backup
+  backup DEST
+            an online, consistent copy of the database (still encrypted) and of the stored files it
+            points at, with a manifest of sizes and hashes; the API and the worker keep running
+  restore SRC [--force]
+            check a backup against its manifest, verify it (integrity, pages, audit chain, every
+            file's hash), then swap it into the data directory; the current files are moved aside
+  verify    the restore's checks on the current data: integrity, pages, audit chain, every stored file
 
 The database is {TFTSR_DATA_DIR}/tftsr.db; the current key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.
-encrypt and rekey need the database to themselves: stop the API and the worker first.`;
+encrypt, rekey and restore need the database to themselves: stop the API and the worker first.`;
 
 export async function runDbCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,6 +38,12 @@ export async function runDbCommand(argv: string[], env: Env, io: CliIo): Promise
       return encrypt(config, env, io);
     case 'rekey':
       return rekey(config, rest, env, io);
+    case 'backup':
+      return backupCommand(config, rest, io);
+    case 'restore':
+      return restoreCommand(config, rest, io);
+    case 'verify':
+      return verifyCommand(config, io);
     default:
       io.err(DB_USAGE);
       return command === undefined || command === 'help' ? 0 : 2;

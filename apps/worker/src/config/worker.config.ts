@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 import { BaseConfig } from '../../../../libs/config/src';
 
 export class WorkerConfig extends BaseConfig {
@@ -50,4 +50,15 @@ export class WorkerConfig extends BaseConfig {
   @IsInt()
   @Min(1000)
   TFTSR_PUBLISH_MAX_RETRY_AFTER_MS = 3600000;
+
+  /** The worker's Prometheus endpoint, GET /metrics without a key (so keep it off public interfaces); 0 = any free port. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  TFTSR_WORKER_METRICS_PORT = 9464;
+
+  /** Where the metrics endpoint listens: loopback by default; 0.0.0.0 in a container, for a scraper on its network. */
+  @IsString()
+  TFTSR_WORKER_METRICS_HOST = '127.0.0.1';
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
@@ -32,6 +32,7 @@ import { JobPayloads } from '../../../../libs/jobs/src';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
 import { readPiiConfig } from '../pii-settings';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor } from '../processor';
 import { GateFinding, GateMode, piiGate, sentHash } from './pii-gate';
 import { readSetting } from './worker-settings';
@@ -97,6 +98,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.publications = new PublicationRepository(db);
@@ -206,6 +208,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       });
     });
     if (done === null) return { skipped: true, reason: 'another run finished this job' };
+    this.metrics?.publishResults.inc({ service: target.service, outcome: operation });
     this.logger.log(`publication ${publication.id} ${operation} on ${target.service} as ${ref.remote_display_id ?? ref.remote_id}`);
     return { remote_id: ref.remote_id, remote_url: ref.remote_url, operation };
   }
@@ -243,6 +246,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
           details: { service: publication.service, attempt: job.attemptsMade + 1, reason, retry_in_ms: delayMs, ...(err instanceof PublishError ? { kind: err.kind, status: err.status } : {}) },
         });
       });
+      this.metrics?.publishResults.inc({ service: publication.service, outcome: 'retrying' });
       this.logger.warn(`publication ${publication.id} to ${publication.service}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
       return new RetryLater(reason, delayMs);
     }
@@ -258,6 +262,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
         details: { issue_id: publication.issue_id, document_id: publication.document_id, reason: final, ...(findings ? { pii_types: [...new Set(findings.map((f) => f.pii_type))] } : {}) },
       });
     });
+    this.metrics?.publishResults.inc({ service: publication.service, outcome: findings ? 'blocked_by_pii_gate' : 'failed' });
     this.logger.warn(`publication ${publication.id} to ${publication.service} failed: ${final}`);
     return new UnrecoverableError(final);
   }

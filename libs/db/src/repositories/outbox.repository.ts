@@ -1,5 +1,6 @@
 import { Db } from '../database';
 import { newId } from '../ids';
+import { currentRequestId } from '../../../telemetry/src/request-context';
 
 export type OutboxState = 'pending' | 'dispatched' | 'done' | 'failed';
 
@@ -35,6 +36,7 @@ export class OutboxRepository {
   private readonly finishStmt;
   private readonly getStmt;
   private readonly statsStmt;
+  private readonly pruneStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -53,13 +55,18 @@ export class OutboxRepository {
     this.resetStmt = db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'dispatched'`);
     this.finishStmt = db.prepare(`UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`);
     this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+    // next_attempt_at <= finished_at, so the index narrows the candidates; finished_at decides.
+    this.pruneStmt = db.prepare(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE state = 'done' AND next_attempt_at < @before AND finished_at < @before LIMIT @limit)`,
+    );
+    // Each count walks only its state's part of idx_outbox_state_due: done rows, the bulk of the table, are never read.
     this.statsStmt = db.prepare(
       `SELECT
-         count(*) FILTER (WHERE state = 'pending') AS pending,
-         count(*) FILTER (WHERE state = 'dispatched') AS dispatched,
-         count(*) FILTER (WHERE state = 'failed') AS failed,
-         min(created_at) FILTER (WHERE state = 'pending') AS oldest
-       FROM outbox`,
+         (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending,
+         (SELECT count(*) FROM outbox WHERE state = 'dispatched') AS dispatched,
+         (SELECT count(*) FROM outbox WHERE state = 'failed') AS failed,
+         (SELECT min(created_at) FROM outbox WHERE state = 'pending') AS oldest`,
     );
   }
 
@@ -67,7 +74,10 @@ export class OutboxRepository {
   add(queue: string, jobName: string, payload: (outboxId: string) => object, now = Date.now()): OutboxRow {
     if (!this.db.inTransaction) throw new Error('outbox rows are written in the transaction of the change that needs them');
     const id = newId();
-    this.insertStmt.run({ id, queue, job_name: jobName, payload: JSON.stringify(payload(id)), now });
+    // The request that caused the job, so the worker's log lines can be joined to the API's (an id, fit for Redis).
+    const requestId = currentRequestId();
+    const body = requestId === undefined ? payload(id) : { request_id: requestId, ...payload(id) };
+    this.insertStmt.run({ id, queue, job_name: jobName, payload: JSON.stringify(body), now });
     return this.getStmt.get(id) as OutboxRow;
   }
 
@@ -103,6 +113,14 @@ export class OutboxRepository {
 
   markFailed(id: string, reason: string, now = Date.now()): void {
     this.finishStmt.run('failed', now, reason, id);
+  }
+
+  /**
+   * Forgets rows that finished long ago, so the table does not grow with every upload for a year. Failed rows
+   * stay (they say why), and a done row is kept well past the window in which its job could be dispatched again.
+   */
+  pruneDone(finishedBefore: number, limit: number): number {
+    return this.pruneStmt.run({ before: finishedBefore, limit }).changes;
   }
 
   stats(now = Date.now()): OutboxStats {

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
+import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock } from './readiness-checks';
+
+describe('readiness checks', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let db: Db;
+
+  beforeEach(() => {
+    temp = makeTempDir();
+    db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    migrate(db, loadMigrations());
+  });
+  afterEach(() => {
+    if (db.open) db.close();
+    temp.remove();
+  });
+
+  describe('database_lock', () => {
+    it('is ok when the write lock is free, and leaves no transaction open', async () => {
+      expect(await checkWriteLock(db, 200)).toEqual({ ok: true });
+      expect(db.inTransaction).toBe(false);
+    });
+
+    it('names a write lock held longer than the limit, and recovers once it is released', async () => {
+      const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        expect(await checkWriteLock(db, 300)).toEqual({ ok: false, reason: expect.stringMatching(/write lock could not be taken for 300 ms/) });
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(await checkWriteLock(db, 300)).toEqual({ ok: true });
+      // The connection's own busy timeout is back to what the app set.
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(10000);
+    });
+  });
+
+  describe('disk_space', () => {
+    it('is ok above the minimum and names the free space below it', async () => {
+      expect(await checkDiskSpace(temp.dir, 1024)).toEqual({ ok: true });
+      expect(await checkDiskSpace(temp.dir, Number.MAX_SAFE_INTEGER)).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/^only [\d.]+ MiB free on the filesystem of .* uploads will fail with 507/),
+      });
+    });
+  });
+
+  describe('outbox', () => {
+    const now = Date.now();
+    const addPending = (createdAt: number) =>
+      transaction(db, () => new OutboxRepository(db).add('ingest', 'hash', (outbox_id) => ({ outbox_id, log_file_id: 'f' }), createdAt));
+
+    it('is ok with no pending row, or a young one', () => {
+      expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({ ok: true });
+      addPending(now - 10_000);
+      expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({ ok: true });
+    });
+
+    it('is stuck when a row has waited past the limit while Redis has been up as long', () => {
+      addPending(now - 300_000);
+      expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({ ok: false, reason: expect.stringMatching(/waited 300 s although Redis has been up for 600 s/) });
+    });
+
+    it('is not stuck while Redis is down, or just back and draining the backlog', () => {
+      addPending(now - 300_000);
+      expect(checkOutbox(db, null, 60_000, now)).toEqual({ ok: true });
+      expect(checkOutbox(db, 5_000, 60_000, now)).toEqual({ ok: true });
+    });
+  });
+
+  describe('database', () => {
+    it('is ok while the database answers', () => {
+      expect(checkDatabase(db)).toEqual({ ok: true });
+    });
+
+    it('reports a closed connection', () => {
+      db.close();
+      expect(checkDatabase(db)).toEqual({ ok: false, reason: expect.stringMatching(/database does not answer/) });
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { statfs } from 'node:fs/promises';
+import { Db, oldestPendingOutboxAgeMs, tryWriteLock } from '../../../../libs/db/src';
+
+export interface Check {
+  ok: boolean;
+  reason?: string;
+}
+
+const LOCK_ATTEMPT_EVERY_MS = 100;
+const LOCK_ATTEMPT_WAIT_MS = 10;
+
+/**
+ * The write lock can be taken within `withinMs`. Short attempts spread over the window, not one long wait:
+ * better-sqlite3 blocks the event loop while it waits, so one wait of `withinMs` would stall every request.
+ */
+export async function checkWriteLock(db: Db, withinMs: number): Promise<Check> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (tryWriteLock(db, LOCK_ATTEMPT_WAIT_MS)) return { ok: true };
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_ATTEMPT_EVERY_MS));
+  }
+  return {
+    ok: false,
+    reason: `the database write lock could not be taken for ${withinMs} ms: a long transaction holds it (another process, or a tool such as a sqlite shell); writes will time out`,
+  };
+}
+
+/** Free space for unprivileged writers (bavail) on the filesystem that holds the data directory. */
+export async function checkDiskSpace(dataDir: string, minFreeBytes: number): Promise<Check> {
+  const stats = await statfs(dataDir);
+  const free = stats.bavail * stats.bsize;
+  if (free >= minFreeBytes) return { ok: true };
+  return {
+    ok: false,
+    reason: `only ${mib(free)} free on the filesystem of ${dataDir} (TFTSR_MIN_FREE_DISK_BYTES is ${mib(minFreeBytes)}): uploads will fail with 507; free space or grow the volume`,
+  };
+}
+
+/**
+ * Pending outbox rows should reach Redis within seconds of Redis being up. After an outage the backlog drains
+ * with a back-off of up to 30 s, so the row must be old AND Redis must have been up for the same time.
+ */
+export function checkOutbox(db: Db, redisUpForMs: number | null, maxAgeMs: number, now = Date.now()): Check {
+  const age = oldestPendingOutboxAgeMs(db, now);
+  if (age === null || age <= maxAgeMs || redisUpForMs === null || redisUpForMs <= maxAgeMs) return { ok: true };
+  return {
+    ok: false,
+    reason: `the oldest pending outbox row has waited ${Math.round(age / 1000)} s although Redis has been up for ${Math.round(redisUpForMs / 1000)} s: jobs are not reaching Redis (is it out of memory? see the API log, OutboxRelay)`,
+  };
+}
+
+/** The database answers. (A wrong key never gets this far: the process refuses to start.) */
+export function checkDatabase(db: Db): Check {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `database does not answer: ${(err as Error).message}` };
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BaseConfig } from '../../../../libs/config/src';
+import { copyBackupInto, createBackup, DatabaseError, fsyncFile, openDatabase, readManifest } from '../../../../libs/db/src';
+import { CliError, CliIo, timed } from '../cli-io';
+import { backupPath, leaveWal } from './db-maintenance';
+import { verifyDataDir } from './verify-data';
+
+/** `tftsr db backup DEST`: online; the API and the worker keep running. */
+export async function backupCommand(config: BaseConfig, args: string[], io: CliIo): Promise<number> {
+  const [dest] = positionals(args, 'usage: tftsr db backup DEST   (DEST must not exist)');
+  if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
+  const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
+  let result: Awaited<ReturnType<typeof createBackup>>;
+  try {
+    result = await timed(io, 'backup written', () => createBackup({ db, dataDir: config.dataDir, key: config.databaseKey, dest }));
+  } finally {
+    db.close();
+  }
+  const { manifest } = result;
+  const bytes = manifest.blobs.reduce((sum, b) => sum + b.size, 0);
+  io.out(`backup written to ${resolve(dest)}`);
+  io.out(`database: ${mib(manifest.database.size)}, schema ${manifest.schema_version ?? 'empty'}, ${manifest.encrypted ? 'encrypted (SQLCipher 4, same key)' : 'NOT encrypted'}`);
+  io.out(`stored files: ${manifest.blobs.length} (${mib(bytes)}, still encrypted)${result.rounds > 1 ? `; ${result.rounds} snapshots, files were deleted meanwhile` : ''}`);
+  if (!manifest.encrypted) io.err('this backup is NOT encrypted: the database has no TFTSR_DB_KEY (development only)');
+  if (manifest.external_files > 0) io.err(`${manifest.external_files} row(s) point at files outside the blob store (desktop-app paths): not copied`);
+  if (manifest.missing_blobs.length > 0) {
+    io.err(`${manifest.missing_blobs.length} stored file(s) the database points at are missing from ${config.dataDir}: listed in the manifest as missing_blobs`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * `tftsr db restore SRC [--force]`: checks the backup against its manifest, copies it beside the data, verifies
+ * the copy (integrity, pages, audit chain, every file's hash), and only then swaps it in. What was there is
+ * moved aside, never deleted.
+ */
+export async function restoreCommand(config: BaseConfig, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals: [src] } = parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean', default: false } }, strict: true });
+  if (!src) throw new CliError('usage: tftsr db restore SRC [--force]', 2);
+  const manifest = (() => {
+    try {
+      return readManifest(src);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+  })();
+  if (manifest.encrypted !== (config.databaseKey !== null)) {
+    throw new CliError(manifest.encrypted ? 'the backup is encrypted: set TFTSR_DB_KEY to the key it was made with' : 'the backup is a plain (development) database; unset TFTSR_DB_KEY to restore it');
+  }
+  const dataDir = config.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const occupied = existsSync(config.databasePath) || holdsStoredFiles(dataDir);
+  if (occupied && !values.force) {
+    throw new CliError(`${dataDir} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);
+  }
+  assertNotInUse(config, io);
+  const staging = join(dataDir, `.restore-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await timed(io, 'backup copied and checked against its manifest', () => copyBackupInto(src, manifest, staging));
+    const verified = await timed(io, 'restored copy verified', () => verifyStaged(staging, config.databaseKey));
+    verified.lines.forEach((line) => io.out(line));
+    if (verified.problems.length > 0) throw new CliError(`the backup does not verify (${verified.problems.length} problem(s)); nothing was changed`);
+    // Again, right before the swap: the service may have been started while the copy was checked.
+    assertNotInUse(config, io);
+    const aside = swapIn(dataDir, staging);
+    io.out(`restored ${resolve(src)} (made ${manifest.created_at}, schema ${manifest.schema_version}) into ${dataDir}`);
+    if (aside) io.out(`the previous database and stored files were moved to ${aside}; delete them once you are satisfied`);
+    io.err('start the API and the worker: pending migrations run at start, and the outbox re-sends any job Redis does not hold');
+    return 0;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** `tftsr db verify`: the restore's checks, on the configured data directory. */
+export async function verifyCommand(config: BaseConfig, io: CliIo): Promise<number> {
+  if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
+  const verified = await timed(io, 'verified', () => verifyDataDir(config.dataDir, config.databaseKey));
+  verified.lines.forEach((line) => io.out(line));
+  return verified.problems.length ? 1 : 0;
+}
+
+async function verifyStaged(staging: string, key: string | null) {
+  try {
+    return await verifyDataDir(staging, key);
+  } catch (err) {
+    if (err instanceof DatabaseError && err.code === 'DATABASE_KEY_INVALID') {
+      throw new CliError('the backup does not open with TFTSR_DB_KEY: it was made under another key (before a rekey?); restore with that key, then rekey');
+    }
+    throw err;
+  }
+}
+
+/**
+ * Refuses while the API or the worker has the database open. Leaving WAL mode needs the file to ourselves, as
+ * for `rekey`; the database is about to be replaced, so leaving its mode changed costs nothing. A database that
+ * does not open with the configured key cannot be asked: say so, and rely on the operator.
+ */
+function assertNotInUse(config: BaseConfig, io: CliIo): void {
+  if (!existsSync(config.databasePath)) return;
+  let db;
+  try {
+    db = openDatabase({ path: config.databasePath, key: config.databaseKey });
+  } catch (err) {
+    if (!(err instanceof DatabaseError)) throw err;
+    io.err(`cannot tell whether the service is running (${err.message}): make sure the API and the worker are stopped`);
+    return;
+  }
+  try {
+    db.pragma('busy_timeout = 200');
+    leaveWal(db);
+  } catch (err) {
+    if (err instanceof CliError) throw new CliError(`refusing to restore: ${err.message}`);
+    throw new CliError(`refusing to restore: the database is in use (${(err as Error).message}); stop the API and the worker first`);
+  } finally {
+    db.close();
+  }
+}
+
+function holdsStoredFiles(dataDir: string): boolean {
+  const blobs = join(dataDir, 'blobs');
+  return existsSync(blobs) && readdirSync(blobs).some((name) => name !== 'tmp');
+}
+
+/** Moves the current files aside (if any) and the staged ones into place: renames within one filesystem. */
+function swapIn(dataDir: string, staging: string): string | null {
+  const aside = backupPath(join(dataDir, 'pre-restore'), 'data');
+  let moved = false;
+  for (const name of ['tftsr.db', 'tftsr.db-wal', 'tftsr.db-shm', 'blobs']) {
+    if (!existsSync(join(dataDir, name))) continue;
+    mkdirSync(aside, { recursive: true, mode: 0o700 });
+    renameSync(join(dataDir, name), join(aside, name));
+    moved = true;
+  }
+  renameSync(join(staging, 'tftsr.db'), join(dataDir, 'tftsr.db'));
+  if (existsSync(join(staging, 'blobs'))) renameSync(join(staging, 'blobs'), join(dataDir, 'blobs'));
+  fsyncFile(dataDir);
+  return moved ? aside : null;
+}
+
+function positionals(args: string[], usage: string): string[] {
+  const { positionals: found } = parseArgs({ args, allowPositionals: true, options: {}, strict: true });
+  if (found.length !== 1) throw new CliError(usage, 2);
+  return found;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

@@ -1,0 +1,65 @@
+import { Job, UnrecoverableError } from 'bullmq';
+import { JobOutcome, WorkerMetrics } from './worker-metrics';
+
+interface JobLogger {
+  debug(message: object): void;
+  log(message: object): void;
+  warn(message: object): void;
+}
+
+/** What identifies a run in the logs: ids only (the payload's `*_id` fields, request_id among them), never content. */
+export function jobFields(queue: string, job: Job): Record<string, unknown> {
+  const ids = Object.entries((job.data ?? {}) as Record<string, unknown>).filter(([key, value]) => key.endsWith('_id') && typeof value === 'string');
+  return { queue, job_name: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ...Object.fromEntries(ids) };
+}
+
+/** BullMQ runs a failed job again unless it is unrecoverable or this was its last attempt. */
+export function failureOutcome(job: Job, err: unknown): JobOutcome {
+  const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return last ? 'failed' : 'retrying';
+}
+
+function resultOutcome(result: unknown): JobOutcome {
+  return (result as { skipped?: unknown } | null)?.skipped === true ? 'skipped' : 'completed';
+}
+
+/**
+ * One line per run of a job, at its end, with its start, end, duration, outcome and attempt (a debug line marks
+ * its start, for a run that never ends), and the job metrics.
+ */
+export class JobTelemetry {
+  constructor(
+    private readonly metrics: WorkerMetrics,
+    private readonly logger: JobLogger,
+  ) {}
+
+  async around<T>(queue: string, job: Job, work: () => Promise<T>): Promise<T> {
+    const fields = jobFields(queue, job);
+    const started = Date.now();
+    this.logger.debug({ msg: `job started ${job.name} ${job.id}`, ...fields });
+    try {
+      const result = await work();
+      this.finished(fields, started, resultOutcome(result));
+      return result;
+    } catch (err) {
+      this.finished(fields, started, failureOutcome(job, err), (err as Error)?.message ?? String(err));
+      throw err;
+    }
+  }
+
+  private finished(fields: Record<string, unknown>, started: number, outcome: JobOutcome, reason?: string): void {
+    const ended = Date.now();
+    this.metrics.jobFinished(String(fields.queue), String(fields.job_name), outcome, (ended - started) / 1000);
+    const line = {
+      msg: `job ${outcome} ${String(fields.job_name)} ${String(fields.job_id)} in ${ended - started} ms`,
+      ...fields,
+      outcome,
+      started_at: new Date(started).toISOString(),
+      ended_at: new Date(ended).toISOString(),
+      duration_ms: ended - started,
+      ...(reason === undefined ? {} : { reason }),
+    };
+    if (outcome === 'completed' || outcome === 'skipped') this.logger.log(line);
+    else this.logger.warn(line);
+  }
+}

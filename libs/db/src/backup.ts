@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { cipherIntegrityCheck } from './cipher-check';
+import { Db, isPlainSqliteFile, openDatabase } from './database';
+
+/**
+ * Backups: `{dest}/tftsr.db` (a snapshot, encrypted like the original), `{dest}/blobs/…` (the stored files the
+ * snapshot's rows point at, copied as they are: already encrypted) and `{dest}/manifest.json` (sizes, hashes).
+ */
+export const BACKUP_FORMAT = 'tftsr-backup/1';
+export const MANIFEST_FILE = 'manifest.json';
+export const DATABASE_FILE = 'tftsr.db';
+
+export interface ManifestFile {
+  /** Relative to the backup (and to the data directory): `tftsr.db` or `blobs/3f/….blob`. */
+  path: string;
+  size: number;
+  /** SHA-256 of the bytes as stored (ciphertext), so a damaged copy is found before it is restored. */
+  sha256: string;
+}
+
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  created_at: string;
+  /** The last applied migration: a restore refuses a backup made by a newer schema than the code knows. */
+  schema_version: string | null;
+  migrations_applied: number;
+  encrypted: boolean;
+  database: ManifestFile;
+  blobs: ManifestFile[];
+  /** Referenced by a row of the snapshot but absent from the blob store while the backup ran. */
+  missing_blobs: string[];
+  /** Rows whose file lies outside blobs/ (desktop-app rows with the user's own paths): not ours to copy. */
+  external_files: number;
+}
+
+/** A stored file a row points at, with what its plaintext must hash to (when the row knows it). */
+export interface StoredFileRef {
+  kind: 'log_file' | 'redacted_log_file' | 'image_attachment';
+  id: string;
+  path: string;
+  sha256: string | null;
+  size: number | null;
+}
+
+const STORED_FILES_SQL = `
+  SELECT 'log_file' AS kind, id, file_path AS path, content_hash AS sha256, file_size AS size
+    FROM log_files WHERE file_path LIKE 'blobs/%'
+  UNION ALL
+  SELECT 'redacted_log_file', log_file_id, redacted_path, redacted_sha256, redacted_size
+    FROM log_file_redactions WHERE redacted_path LIKE 'blobs/%'
+  UNION ALL
+  SELECT 'image_attachment', id, file_path, NULL, file_size
+    FROM image_attachments WHERE file_path LIKE 'blobs/%'`;
+
+const EXTERNAL_FILES_SQL = `
+  SELECT (SELECT count(*) FROM log_files WHERE file_path NOT LIKE 'blobs/%' AND file_path <> '')
+       + (SELECT count(*) FROM image_attachments WHERE file_path NOT LIKE 'blobs/%' AND file_path <> '') AS n`;
+
+/** Every file in the blob store that a row points at. Image hashes are of the upload, not of what is stored. */
+export function listStoredFiles(db: Db): StoredFileRef[] {
+  return db.prepare(STORED_FILES_SQL).all() as StoredFileRef[];
+}
+
+export function countExternalFiles(db: Db): number {
+  return (db.prepare(EXTERNAL_FILES_SQL).get() as { n: number }).n;
+}
+
+export function schemaVersion(db: Db): { name: string | null; applied: number } {
+  const row = db.prepare(`SELECT max(name) AS name, count(*) AS applied FROM _migrations`).get() as { name: string | null; applied: number };
+  return row;
+}
+
+/**
+ * An online, consistent copy of the database: one read transaction, so writers carry on (WAL) and the copy is
+ * the database as of one commit. VACUUM INTO, not the backup API: better-sqlite3's `backup()` opens the target
+ * on a fresh connection without a key, which SQLite3MC refuses for an encrypted source ("incompatible source
+ * and target databases"). VACUUM INTO writes through this connection's codec, so the copy is encrypted with the
+ * same key and cipher (SQLCipher 4); `assertEncryptedCopy` proves it.
+ */
+export function snapshotDatabase(db: Db, dest: string): void {
+  if (existsSync(dest)) throw new Error(`${dest} already exists`);
+  db.prepare('VACUUM INTO ?').run(dest);
+  fsyncFile(dest);
+}
+
+/** The copy is not plain SQLite, every page authenticates under the key (SQLCipher 4), and it opens with it. */
+export function assertEncryptedCopy(path: string, key: string): void {
+  if (isPlainSqliteFile(path)) throw new Error(`${path} is NOT encrypted: it starts with the plain SQLite header`);
+  const pages = cipherIntegrityCheck(path, key);
+  if (pages.pages === 0 || pages.badPages.length > 0) {
+    throw new Error(`${path} is not a SQLCipher 4 database under this key: page(s) ${pages.badPages.join(', ')} fail authentication`);
+  }
+  const db = openDatabase({ path, key, readonly: true });
+  db.close();
+}
+
+export interface BackupOptions {
+  /** A connection to the live database; the snapshot is read through it. */
+  db: Db;
+  dataDir: string;
+  key: string | null;
+  /** Must not exist; it appears complete (a rename) or not at all. */
+  dest: string;
+}
+
+export interface BackupResult {
+  manifest: BackupManifest;
+  /** Snapshots taken: more than one when files were deleted between a snapshot and the copy of its files. */
+  rounds: number;
+}
+
+const MAX_ROUNDS = 4;
+
+/**
+ * Copies the database and the blobs its snapshot needs. Blobs written after the snapshot are not needed; blobs
+ * deleted after it (an issue deleted meanwhile: rows go first, files after the commit) are missing, and then a
+ * new snapshot, which no longer points at them, is taken. A file still missing from two snapshots in a row is
+ * really missing from the source: it is recorded in the manifest.
+ */
+export async function createBackup(options: BackupOptions): Promise<BackupResult> {
+  const dest = resolve(options.dest);
+  if (existsSync(dest)) throw new Error(`${dest} already exists; backups never overwrite`);
+  if (!existsSync(dirname(dest))) throw new Error(`${dirname(dest)} does not exist`);
+  const staging = `${dest}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true, mode: 0o700 });
+  try {
+    const copied = new Map<string, ManifestFile>();
+    let missing: string[] = [];
+    let snapshot: ReturnType<typeof readSnapshot>;
+    let rounds = 0;
+    for (;;) {
+      rounds += 1;
+      rmSync(join(staging, DATABASE_FILE), { force: true });
+      snapshotDatabase(options.db, join(staging, DATABASE_FILE));
+      snapshot = readSnapshot(join(staging, DATABASE_FILE), options.key);
+      const wanted = new Set(snapshot.files.map((f) => f.path));
+      for (const path of [...copied.keys()]) {
+        if (!wanted.has(path)) (rmSync(join(staging, path), { force: true }), copied.delete(path));
+      }
+      const nowMissing: string[] = [];
+      for (const path of wanted) {
+        if (copied.has(path)) continue;
+        const copy = await copyBlob(options.dataDir, staging, path);
+        if (copy) copied.set(path, copy);
+        else nowMissing.push(path);
+      }
+      const stable = nowMissing.every((p) => missing.includes(p));
+      missing = nowMissing;
+      if (missing.length === 0 || stable || rounds >= MAX_ROUNDS) break;
+    }
+    if (options.key !== null) assertEncryptedCopy(join(staging, DATABASE_FILE), options.key);
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      created_at: new Date().toISOString(),
+      schema_version: snapshot.schema.name,
+      migrations_applied: snapshot.schema.applied,
+      encrypted: options.key !== null,
+      database: { path: DATABASE_FILE, ...(await hashFile(join(staging, DATABASE_FILE))) },
+      blobs: [...copied.values()].sort((a, b) => a.path.localeCompare(b.path)),
+      missing_blobs: missing.sort(),
+      external_files: snapshot.external,
+    };
+    writeDurably(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(staging, dest);
+    fsyncFile(dirname(dest));
+    return { manifest, rounds };
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function readSnapshot(path: string, key: string | null) {
+  const db = openDatabase({ path, key, readonly: true });
+  try {
+    return { files: listStoredFiles(db), external: countExternalFiles(db), schema: schemaVersion(db) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Copies one blob as it is; null when the source has no such file. */
+async function copyBlob(dataDir: string, staging: string, path: string): Promise<ManifestFile | null> {
+  const from = inside(dataDir, path);
+  if (!existsSync(from)) return null;
+  try {
+    return { path, ...(await copyWithHash(from, inside(staging, path))) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function readManifest(src: string): BackupManifest {
+  const path = join(src, MANIFEST_FILE);
+  if (!existsSync(path)) throw new Error(`${src} is not a TFTSR backup: it has no ${MANIFEST_FILE}`);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as BackupManifest;
+  if (manifest.format !== BACKUP_FORMAT) throw new Error(`${path}: unknown backup format ${JSON.stringify(manifest.format)}`);
+  return manifest;
+}
+
+/**
+ * Copies a backup's files into `staging`, checking each one's size and SHA-256 against the manifest as it
+ * goes: a damaged backup is refused before anything in the data directory is touched.
+ */
+export async function copyBackupInto(src: string, manifest: BackupManifest, staging: string): Promise<void> {
+  for (const file of [manifest.database, ...manifest.blobs]) {
+    const from = inside(src, file.path);
+    if (!existsSync(from)) throw new Error(`the backup is incomplete: ${file.path} is missing`);
+    const copy = await copyWithHash(from, inside(staging, file.path));
+    if (copy.size !== file.size || copy.sha256 !== file.sha256) {
+      throw new Error(`the backup is damaged: ${file.path} does not match its manifest (size ${copy.size} vs ${file.size})`);
+    }
+  }
+}
+
+/** Stored paths come from rows and manifests: data, which must never point outside the directory. */
+function inside(root: string, path: string): string {
+  const base = resolve(root);
+  const full = resolve(base, path);
+  if (!full.startsWith(base + sep)) throw new Error(`path ${JSON.stringify(path)} points outside ${base}`);
+  return full;
+}
+
+async function copyWithHash(from: string, to: string): Promise<{ size: number; sha256: string }> {
+  mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _e, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(createReadStream(from), tap, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
+  } catch (err) {
+    rmSync(to, { force: true });
+    throw err;
+  }
+  fsyncFile(to);
+  return { size, sha256: hash.digest('hex') };
+}
+
+export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return { size: statSync(path).size, sha256: hash.digest('hex') };
+}
+
+function writeDurably(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  fsyncFile(path);
+}
+
+/** fsync a file or a directory (directories: so a rename or a new entry survives a power loss). */
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

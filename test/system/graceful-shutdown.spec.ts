@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Density, repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
+import { loadConfig } from '../../libs/config/src';
+import { openDatabase } from '../../libs/db/src';
+import { scanStream } from '../../libs/pii/src';
+import { WorkerConfig } from '../../apps/worker/src/config/worker.config';
+import { startTestApi, TestApi } from '../support/api-harness';
+import { freePort, RunningApp, startApp, waitFor } from '../support/app-processes';
+import { factory } from '../support/factory';
+import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+
+/**
+ * SIGTERM with a grace period (TFTSR_SHUTDOWN_GRACE_MS): work that fits in it finishes before the process exits;
+ * work that does not is abandoned, stalls, and runs again once, to completion, elsewhere. Never lost.
+ */
+describe('graceful shutdown of the worker', () => {
+  let api: TestApi;
+  let issueId: string;
+  const workers: RunningApp[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi('shutdown', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
+    issueId = (await api.createIssue()).id;
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+    await api.close();
+  });
+
+  const startWorker = (env: Record<string, string>) => {
+    const worker = startApp('worker', {
+      TFTSR_DATA_DIR: api.dataDir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: api.config.REDIS_URL,
+      TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX,
+      TFTSR_WORKER_METRICS_PORT: '0',
+      ...env,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const upload = async (name: string, bytes: number, density: Density) => {
+    const res = await fetch(`${api.base}/v1/issues/${issueId}/log-files?file_name=${name}`, {
+      method: 'POST',
+      body: Readable.toWeb(repeatedLog(bytes, density)) as unknown as RequestInit['body'],
+      duplex: 'half',
+      headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
+    } as RequestInit);
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const count = (sql: string, ...args: unknown[]) => (api.db.prepare(sql).get(...args) as { n: number }).n;
+  const scanProgress = (id: string) => count('SELECT scan_progress AS n FROM log_file_processing WHERE log_file_id = ?', id);
+  const scanned = (id: string) => count(`SELECT count(*) AS n FROM log_file_processing WHERE log_file_id = ? AND scan_state = 'done'`, id) === 1;
+
+  async function expectScannedOnce(id: string, bytes: number, density: Density): Promise<void> {
+    const expected = new SpanDigest();
+    for await (const span of scanStream(repeatedLog(bytes, density))) expected.add(span);
+    const stored = new SpanDigest();
+    for (const row of api.db
+      .prepare('SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
+      .iterate(id) as IterableIterator<{ pii_type: string; start: number; end: number }>) {
+      stored.add(row);
+    }
+    expect({ spans: stored.count, digest: stored.digest() }).toEqual({ spans: expected.count, digest: expected.digest() });
+    expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii' AND entity_id = ?`, id)).toBe(1);
+    expect(count('SELECT count(*) AS n FROM pii_span_staging WHERE log_file_id = ?', id)).toBe(0);
+    expect(count(`SELECT count(*) AS n FROM outbox WHERE state != 'done' AND json_extract(payload, '$.log_file_id') = ?`, id)).toBe(0);
+  }
+
+  it('finishes a job that fits in the grace period before it exits', async () => {
+    const worker = startWorker({ TFTSR_SHUTDOWN_GRACE_MS: '60000' });
+    const bytes = 12 * 1024 * 1024;
+    const id = await upload('fits.log', bytes, 'sparse');
+    await waitFor(async () => scanProgress(id) >= 5, 60_000, () => worker.output().slice(-2000));
+    expect(scanned(id)).toBe(false);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    // No other worker runs: the scan finished in the process that was asked to stop.
+    expect(scanned(id)).toBe(true);
+    await expectScannedOnce(id, bytes, 'sparse');
+  }, 180_000);
+
+  it('abandons a job longer than the grace period; it stalls and runs again once, to completion', async () => {
+    const lockMs = 3000;
+    const first = startWorker({ TFTSR_SHUTDOWN_GRACE_MS: '500', TFTSR_WORKER_LOCK_MS: String(lockMs) });
+    // Dense with PII, so the scan outlasts the grace and the rest of the shutdown by far.
+    const bytes = 40 * 1024 * 1024;
+    const id = await upload('long.log', bytes, 'dense');
+    await waitFor(async () => scanProgress(id) >= 5, 60_000, () => first.output().slice(-2000));
+    await first.stop('SIGTERM');
+    expect(first.output()).toMatch(/jobs still running after 500 ms; left to stall and be retried/);
+    expect(scanned(id)).toBe(false);
+
+    const second = startWorker({ TFTSR_WORKER_LOCK_MS: String(lockMs) });
+    await waitFor(async () => scanned(id), 240_000, () => second.output().slice(-2000));
+    expect(second.output()).toMatch(/stalled; it will run again/);
+    await expectScannedOnce(id, bytes, 'dense');
+  }, 360_000);
+});
+
+describe('graceful shutdown of the API', () => {
+  it('answers an upload that is in flight when SIGTERM arrives, then exits 0', async () => {
+    const temp = makeTempDir();
+    const port = await freePort();
+    const adminKey = `tftsr_e2e-shutdown-${'s'.repeat(32)}`;
+    const api = startApp('api', {
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('shutdown-api'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TFTSR_BOOTSTRAP_API_KEY: adminKey,
+      TFTSR_SHUTDOWN_GRACE_MS: '30000',
+      TFTSR_LOG_LEVEL: 'info',
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const headers = { authorization: `Bearer ${adminKey}` };
+      await waitFor(async () => (await fetch(`${base}/health/ready`)).ok, 30_000, () => api.output());
+      const issue = (await (await fetch(`${base}/v1/issues`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(factory.issue()) })).json()) as { id: string };
+
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let sent = 0;
+      const body = new ReadableStream({
+        async pull(controller) {
+          if (sent++ === 0) return controller.enqueue(Buffer.from('first half of the log\n'.repeat(1000)));
+          await gate;
+          controller.enqueue(Buffer.from('second half of the log\n'.repeat(1000)));
+          controller.close();
+        },
+      });
+      const answer = fetch(`${base}/v1/issues/${issue.id}/log-files?file_name=inflight.log`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      await waitFor(async () => sent > 1, 10_000, () => 'the upload never started');
+      const exited = api.stop('SIGTERM');
+      await waitFor(async () => /SIGTERM received/.test(api.output()), 10_000, () => api.output());
+      release();
+      expect((await answer).status).toBe(202);
+      expect(await exited).toBe(0);
+      const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY, readonly: true });
+      expect(db.prepare(`SELECT count(*) AS n FROM log_files WHERE file_name = 'inflight.log'`).get()).toEqual({ n: 1 });
+      db.close();
+    } finally {
+      await api.stop('SIGKILL');
+      temp.remove();
+    }
+  }, 60_000);
+});
+
+describe('docker-compose.yml', () => {
+  it('gives the containers the grace period plus a 5 s margin before Docker kills them', () => {
+    const yaml = readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+    const graceMs = Number(/TFTSR_SHUTDOWN_GRACE_MS:\s*"(\d+)"/.exec(yaml)?.[1]);
+    const stopSeconds = [...yaml.matchAll(/stop_grace_period:\s*(\d+)s/g)].map((m) => Number(m[1]));
+    expect(graceMs).toBe(loadConfig(WorkerConfig, {}).TFTSR_SHUTDOWN_GRACE_MS);
+    expect(new Set(stopSeconds)).toEqual(new Set([graceMs / 1000 + 5]));
+  });
+});
