@@ -1,19 +1,21 @@
 /**
  * PII engine benchmark: throughput of the stream scanner on one core against ripgrep running the same pattern
  * set on the same file, the optional worker_threads path, peak RSS of a stream scan, and accuracy on the
- * generated corpus. Prints a Markdown section for bench/RESULTS.md.
+ * generated corpus. Prints a Markdown section for bench/RESULTS.md. The headline ratio is also a row of `npm run bench`
+ * (bench/groups/pii.group.ts); this script adds the worker_threads path and the accuracy table.
  *
  *   npm run build && node dist/bench/pii/pii.bench.js [--quick] [--loghub DIR] [--rss-bytes N]
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, openSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scoreDetections } from '../../libs/pii/src/corpus/accuracy';
 import { generateCorpus } from '../../libs/pii/src/corpus/corpus-generator';
 import { scanFileParallel } from '../../libs/pii/src/parallel';
-import { scanBuffer, scanStream } from '../../libs/pii/src/scanner';
+import { scanBuffer } from '../../libs/pii/src/scanner';
 import { type CorpusFile, corpusFile, grownFile } from './bench-corpus';
+import { ripgrepSeconds, streamScan } from './pii-timing';
 import { RG_PATTERNS } from './rg-patterns';
 
 const MiB = 2 ** 20;
@@ -22,13 +24,6 @@ const mbps = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i < 0 ? undefined : process.argv[i + 1];
-}
-
-async function streamScan(path: string): Promise<{ seconds: number; spans: number }> {
-  const t = process.hrtime.bigint();
-  let spans = 0;
-  for await (const _ of scanStream(createReadStream(path, { highWaterMark: MiB }))) spans++;
-  return { seconds: Number(process.hrtime.bigint() - t) / 1e9, spans };
 }
 
 async function best<T extends { seconds: number }>(runs: number, f: () => Promise<T>): Promise<T> {
@@ -43,16 +38,6 @@ async function best<T extends { seconds: number }>(runs: number, f: () => Promis
 function ripgrepVersion(): string | null {
   const version = spawnSync('rg', ['--version'], { encoding: 'utf8' });
   return version.status === 0 ? version.stdout.split('\n')[0] : null;
-}
-
-function ripgrepSeconds(path: string, patterns: string): number {
-  const devnull = openSync('/dev/null', 'w');
-  const t = process.hrtime.bigint();
-  const r = spawnSync('rg', ['-o', '-b', '-f', patterns, path], { stdio: ['ignore', devnull, 'pipe'] });
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  closeSync(devnull);
-  if (r.status !== 0 && r.status !== 1) throw new Error(`rg failed: ${r.stderr.toString()}`);
-  return seconds;
 }
 
 /** Peak RSS of a stream scan, in a fresh process so nothing else counts. */
