@@ -49,6 +49,7 @@ export enum ErrorCode {
   INTEGRATION_NOT_CONFIGURED = 'INTEGRATION_NOT_CONFIGURED',
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
+  DATABASE_BUSY = 'DATABASE_BUSY',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -103,6 +104,8 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.INTEGRATION_NOT_CONFIGURED]: HttpStatus.CONFLICT,
   [ErrorCode.CREDENTIAL_NOT_SET]: HttpStatus.CONFLICT,
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
+  // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
+  [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 export class DomainError extends Error {

@@ -29,8 +29,9 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, body } = this.toBody(exception, String(request.id));
-    if (exception instanceof DomainError && exception.headers) void reply.headers(exception.headers);
+    const error = busyToDomainError(exception, this.logger);
+    const { status, body } = this.toBody(error, String(request.id));
+    if (error instanceof DomainError && error.headers) void reply.headers(error.headers);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -59,4 +60,15 @@ export class ErrorFilter implements ExceptionFilter {
     this.logger.error(`unhandled error ${errorId} (request ${requestId}): ${(exception as Error)?.stack ?? String(exception)}`);
     return make(ErrorCode.INTERNAL_ERROR, `internal error; quote error id ${errorId} to the operator`, { error_id: errorId });
   }
+}
+
+/**
+ * SQLITE_BUSY after the busy timeout: another process held the write lock too long (a huge commit, a stuck
+ * checkpoint). The transaction wrote nothing, so the answer is a 503 to retry, not an internal error.
+ */
+export function busyToDomainError(exception: unknown, logger: Pick<Logger, 'warn'>): unknown {
+  const code = (exception as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return exception;
+  logger.warn(`database write lock still taken after the busy timeout (${code}); answered 503`);
+  return new DomainError(ErrorCode.DATABASE_BUSY, 'the database is busy; nothing was written, retry in a moment', undefined, { 'Retry-After': '2' });
 }
