@@ -10,6 +10,11 @@ const RESERVE = IV_SIZE + HMAC_SIZE;
 const KDF_ITERATIONS = 256_000;
 const HMAC_SALT_MASK = 0x3a;
 const FAST_KDF_ITERATIONS = 2;
+/**
+ * SQLite never writes the page that holds the byte at offset 1 GiB (the "pending byte" its file locks use): in a
+ * database past 1 GiB that page is zeros, with no HMAC, and is not part of the database.
+ */
+export const PENDING_BYTE_PAGE = 0x40000000 / PAGE_SIZE + 1;
 
 export interface CipherCheckResult {
   pages: number;
@@ -37,6 +42,7 @@ export function cipherIntegrityCheck(path: string, passphrase: string): CipherCh
     const hmacKey = pbkdf2Sync(key, hmacSalt, FAST_KDF_ITERATIONS, 32, 'sha512');
     const pgno = Buffer.alloc(4);
     for (let n = 1; n <= pages; n += 1) {
+      if (n === PENDING_BYTE_PAGE) continue;
       if (n > 1) readSync(fd, page, 0, PAGE_SIZE, (n - 1) * PAGE_SIZE);
       const start = n === 1 ? SALT_SIZE : 0;
       pgno.writeUInt32LE(n);

@@ -10,12 +10,6 @@ import { readPiiConfig } from '../../../apps/worker/src/pii-settings';
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;
 /** A page can read as torn while another process checkpoints it; real damage is still there on the next read. */
 const CIPHER_CHECK_READS = 3;
-/**
- * SQLite never writes the page holding the byte at offset 1 GiB (the "pending byte" of its locks), so in a
- * larger file that page carries no HMAC. libs/db's cipherIntegrityCheck does not skip it yet and reports it
- * as failing; ignored here until it does.
- */
-const PENDING_BYTE_PAGE = 0x40000000 / 4096 + 1;
 
 export interface PostCheckOptions {
   dataDir: string;
@@ -122,10 +116,7 @@ function attempt<T, F>(read: () => T, onError: (message: string) => F): T | F {
 function checkPages(db: Db, path: string, key: string): { pages: number; badPages: number[] } {
   // Fold the WAL in first: pages still there are authenticated as SQLite reads them, not by the file check.
   db.pragma('wal_checkpoint(PASSIVE)');
-  const read = () => {
-    const found = cipherIntegrityCheck(path, key);
-    return { pages: found.pages, badPages: found.badPages.filter((p) => p !== PENDING_BYTE_PAGE) };
-  };
+  const read = () => cipherIntegrityCheck(path, key);
   let result = read();
   for (let attempt = 1; attempt < CIPHER_CHECK_READS && result.badPages.length > 0; attempt += 1) {
     const again = read();
