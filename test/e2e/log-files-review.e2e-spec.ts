@@ -5,10 +5,9 @@ import { FULL_DECRYPT_LIMIT, LogFileContentService } from '../../apps/api/src/lo
 import { newId, RedactionRequestRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
 import { CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from '../../libs/storage/src';
-import { startApp, RunningApp, waitFor } from '../support/app-processes';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
-import { TEST_KEY } from '../support/temp-dir';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
@@ -41,7 +40,7 @@ describe('reviewing and redacting log files, with the real worker', () => {
 
   beforeAll(async () => {
     api = await startTestApi('log-files-review', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = startApp('worker', { TFTSR_DATA_DIR: api.dataDir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: api.config.REDIS_URL, TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX });
+    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
     reader = api.createKey('reader', ['read']);
     writer = api.createKey('approver', ['write']);

@@ -3,10 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scanBuffer } from '../../libs/pii/src';
-import { startApp, RunningApp, waitFor } from '../support/app-processes';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
-import { TEST_KEY } from '../support/temp-dir';
 
 const SECRET = 'AKIAQWERTYUIOPASDFGH';
 const LOG = [
@@ -35,7 +34,7 @@ describe('log file uploads, processed by the real worker', () => {
 
   beforeAll(async () => {
     api = await startTestApi('log-files', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = startApp('worker', { TFTSR_DATA_DIR: api.dataDir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: api.config.REDIS_URL, TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX });
+    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
   });
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
-import { startApp, RunningApp, waitFor } from '../support/app-processes';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
-import { TEST_KEY } from '../support/temp-dir';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
@@ -36,14 +35,7 @@ describe('logs and metrics, with the real worker', () => {
 
   beforeAll(async () => {
     api = await startTestApi('metrics', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = startApp('worker', {
-      TFTSR_DATA_DIR: api.dataDir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: api.config.REDIS_URL,
-      TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX,
-      TFTSR_WORKER_METRICS_PORT: '0',
-      TFTSR_LOG_LEVEL: 'info',
-    });
+    worker = api.startWorker({ TFTSR_LOG_LEVEL: 'info' });
     const port = await waitFor(async () => /"metrics_port":(\d+)/.exec(worker.output())?.[1], 30_000, () => worker.output());
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
 

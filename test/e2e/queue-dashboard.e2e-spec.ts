@@ -2,9 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
 import { HEADER_SIZE } from '../../libs/storage/src';
-import { startApp, RunningApp, waitFor } from '../support/app-processes';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { startTestApi, TestApi } from '../support/api-harness';
-import { TEST_KEY } from '../support/temp-dir';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
@@ -25,13 +24,7 @@ describe('the queue dashboard (Bull Board) at /admin/queues, with the real worke
 
   beforeAll(async () => {
     api = await startTestApi('queue-dashboard', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = startApp('worker', {
-      TFTSR_DATA_DIR: api.dataDir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: api.config.REDIS_URL,
-      TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX,
-      TFTSR_WORKER_METRICS_PORT: '0',
-    });
+    worker = api.startWorker();
     writer = api.createKey('writer', ['read', 'write']);
     reader = api.createKey('reader', ['read', 'pii:reveal']);
   });

@@ -5,6 +5,7 @@ import { Env, loadConfig } from '../../libs/config/src';
 import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ApiConfig } from '../../apps/api/src/config/api.config';
+import { RunningApp, startApp } from './app-processes';
 import { factory } from './factory';
 import { OpenApiChecker, OpenApiDocument } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
@@ -52,6 +53,8 @@ export interface TestApi {
   createIssue(overrides?: Record<string, unknown>): Promise<Record<string, any>>;
   /** A new key with these scopes, written straight into the database. */
   createKey(name: string, scopes: ApiKeyScope[]): string;
+  /** The built worker as a real process on this API's data directory, key, Redis and queue prefix; `env` adds or overrides. */
+  startWorker(env?: Record<string, string>): RunningApp;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,9 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       const key = generateApiKey();
       keys.insertKey(name, key, scopes);
       return key;
+    },
+    startWorker(env = {}) {
+      return startApp('worker', { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: config.REDIS_URL, TFTSR_QUEUE_PREFIX: config.TFTSR_QUEUE_PREFIX, ...env });
     },
     async close() {
       await app.close();

@@ -30,14 +30,7 @@ describe('graceful shutdown of the worker', () => {
   });
 
   const startWorker = (env: Record<string, string>) => {
-    const worker = startApp('worker', {
-      TFTSR_DATA_DIR: api.dataDir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: api.config.REDIS_URL,
-      TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX,
-      TFTSR_WORKER_METRICS_PORT: '0',
-      ...env,
-    });
+    const worker = api.startWorker(env);
     workers.push(worker);
     return worker;
   };

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { scanStream } from '../../libs/pii/src';
 import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
-import { RunningApp, startApp, waitFor } from '../support/app-processes';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
@@ -23,11 +23,8 @@ describe('ingestion under faults', () => {
   const postChecks = () => expectIntactAfterFault({ dataDir: api.dataDir, key: TEST_KEY, accepted });
 
   const startWorker = () =>
-    startApp('worker', {
-      TFTSR_DATA_DIR: api.dataDir,
-      TFTSR_DB_KEY: TEST_KEY,
+    api.startWorker({
       REDIS_URL: redis.url,
-      TFTSR_QUEUE_PREFIX: api.config.TFTSR_QUEUE_PREFIX,
       // A killed worker's jobs come back after this long, instead of BullMQ's default 30 s.
       TFTSR_WORKER_LOCK_MS: '2000',
     });

@@ -2,16 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { BaseConfig, SEED_FALLBACK_KEY } from './base.config';
-import { ConfigError, loadConfig } from './load-config';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(BaseConfig, env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-}
+import { configProblems as problems } from '../../../test/support/config-problems';
+import { loadConfig } from './load-config';
 
 describe('BaseConfig', () => {
   it('has working defaults for development', () => {

@@ -1,15 +1,7 @@
 import { BaseConfig } from './base.config';
 import { armedFaultPoint, warnIfFaultArmed } from './fault-injection';
-import { ConfigError, loadConfig } from './load-config';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(BaseConfig, env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-}
+import { configProblems as problems } from '../../../test/support/config-problems';
+import { loadConfig } from './load-config';
 
 describe('the fault-injection hook (TFTSR_FAULT_INJECT)', () => {
   it('is armed only under NODE_ENV=test, with the test-only token', () => {

@@ -1,14 +1,6 @@
 import { BaseConfig } from './base.config';
-import { ConfigError, loadConfig } from './load-config';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(BaseConfig, env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-}
+import { configProblems as problems } from '../../../test/support/config-problems';
+import { loadConfig } from './load-config';
 
 describe('OperationsConfig', () => {
   it('has the documented defaults', () => {

@@ -1,11 +1,11 @@
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { admitKey, BEARER } from '../auth/admit-key';
 import type { ApiKeyService } from '../auth/api-key.service';
 import type { RateLimiter } from '../auth/rate-limiter.service';
 import { grants, Principal } from '../auth/scopes.decorator';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 const BASIC = /^Basic ([A-Za-z0-9+/=]{1,1400})$/;
 const KEY = /^[\x21-\x7e]{1,512}$/;
 
@@ -56,18 +56,7 @@ export class DashboardGate {
     const authorization = request.headers.authorization;
     const key = presentedKey(typeof authorization === 'string' ? authorization : undefined);
     if (key === null) throw unauthenticated('sign in with an admin API key: HTTP Basic with the key as password, or `Authorization: Bearer <key>`');
-    const principal = this.keys.authenticate(key);
-    if (!principal) throw unauthenticated('the API key is not valid, or it was revoked');
-
-    const decision = this.limiter.take(principal.id);
-    if (!decision.allowed) {
-      throw new DomainError(
-        ErrorCode.RATE_LIMITED,
-        `too many requests for this API key; retry after ${decision.retryAfterSeconds} s`,
-        { retry_after_seconds: decision.retryAfterSeconds },
-        { 'Retry-After': String(decision.retryAfterSeconds) },
-      );
-    }
+    const principal = admitKey(this.keys, this.limiter, key, unauthenticated);
     if (!grants(principal.scopes, 'admin')) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'the queue dashboard needs an API key with the admin scope', { missing_scopes: ['admin'] });
     }
