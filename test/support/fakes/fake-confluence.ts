@@ -1,3 +1,4 @@
+import { xmlProblem } from '../xml-wellformed';
 import { FakeServer, isNonEmptyString, isPlainObject, Reply, RequestContext, Route } from './fake-server';
 
 export type ConfluenceOperation = 'space' | 'get' | 'search' | 'create' | 'update';
@@ -178,7 +179,9 @@ function pageShapeProblem(body: unknown): string | null {
   if (!isNonEmptyString(body.title) || body.title.length > 255) return 'title must be a non-empty string of at most 255 characters';
   const content = body.body;
   if (!isPlainObject(content) || content.representation !== 'storage' || typeof content.value !== 'string') return 'body must be {representation: "storage", value: string}';
-  return null;
+  // The storage format is XML: Confluence refuses a body that is not well-formed XML 1.0, with this message.
+  const xml = xmlProblem(content.value);
+  return xml ? `Error parsing xhtml: ${xml}` : null;
 }
 
 function updateProblem(id: string, body: unknown): string | null {

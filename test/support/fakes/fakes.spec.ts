@@ -23,6 +23,18 @@ describe('fake remote services', () => {
     await fake.close();
   });
 
+  it('Confluence: a storage body that is not well-formed XML 1.0 is a 400 "Error parsing xhtml", as the real service answers', async () => {
+    const fake = await FakeConfluence.start({ auth: { email: 'a@example.com', token: 't' } });
+    const headers = { authorization: basic('a@example.com', 't'), ...json };
+    for (const value of ['<p>\u001b[31mred</p>', '<p>\ufffe</p>', '<p>unclosed', '<p>\ud800</p>']) {
+      const page = { spaceId: '65537', status: 'current', title: `T ${value.length}`, body: { representation: 'storage', value } };
+      const res = await fetch(`${fake.baseUrl}/wiki/api/v2/pages`, { method: 'POST', headers, body: JSON.stringify(page) });
+      expect([res.status, await res.text()]).toEqual([400, expect.stringContaining('Error parsing xhtml')]);
+    }
+    expect(fake.objects).toHaveLength(0);
+    await fake.close();
+  });
+
   it('ServiceNow: an incident without correlation_id is a 400 and a violation', async () => {
     const fake = await FakeServiceNow.start({ username: 'u', password: 'p' });
     const res = await fetch(`${fake.baseUrl}/api/now/table/incident`, { method: 'POST', headers: { authorization: basic('u', 'p'), ...json }, body: JSON.stringify({ short_description: 'x', description: 'y', urgency: '1', impact: '1' }) });

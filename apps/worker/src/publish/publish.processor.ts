@@ -16,6 +16,7 @@ import {
 } from '../../../../libs/db/src';
 import {
   checkTargetUrl,
+  cleanText,
   createPublisher,
   credentialExpired,
   CredentialIntegrityError,
@@ -160,7 +161,8 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
       throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
     }
-    const content: PublishContent = { publicationId: publication.id, title: gate.title, markdown: gate.markdown, html: markdownToHtml(gate.markdown), severity: issue.severity };
+    const markdownOut = cleanText(gate.markdown);
+    const content: PublishContent = { publicationId: publication.id, title: cleanText(gate.title), markdown: markdownOut, html: markdownToHtml(markdownOut), severity: issue.severity };
     const target: PublishTarget = {
       service,
       baseUrl: url.url,

@@ -1,6 +1,7 @@
 import { FakeConfluence } from '../../../../test/support/fakes/fake-confluence';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
+import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';
 import { PublishTarget } from './types';
 
@@ -22,6 +23,15 @@ describe('ConfluencePublisher', () => {
   afterEach(async () => {
     await http.close();
     await fake.close();
+  });
+
+  it('publishes an RCA quoting a coloured terminal log with form feeds, bells and U+FFFE: the body is well-formed XML', async () => {
+    const log = '```\n\u001b[31mERROR\u001b[0m disk full\f\u0007 \ufffe\b\n```\n';
+    const content = publishContent({ markdown: log, html: markdownToHtml(log) });
+    const created = await sut.create(target, content);
+    expect(fake.violations).toEqual([]);
+    expect(fake.objects[0].body).toContain(`ERROR disk full${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER} ${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER}`);
+    expect(created.id).toBe(fake.objects[0].id);
   });
 
   it('creates a page with the marker, finds it by the marker, and updates it with version + 1', async () => {
