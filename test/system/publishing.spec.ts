@@ -65,7 +65,7 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
 
     const origins = [confluence.origin, servicenow.origin, ado.origin].join(',');
     const shared = { TFTSR_TEST_INTEGRATION_ORIGINS: origins, TFTSR_QUEUE_PREFIX: prefix, TFTSR_LOG_LEVEL: 'debug' };
-    stack = await startStack('publishing', adminKey, shared, { ...shared, TFTSR_PUBLISH_BACKOFF_MS: '200', TFTSR_PUBLISH_BACKOFF_MAX_MS: '2000', TFTSR_PUBLISH_TIMEOUT_MS: '1500' });
+    stack = await startStack('publishing', adminKey, shared, { ...shared, TFTSR_PUBLISH_BACKOFF_MS: '200', TFTSR_PUBLISH_BACKOFF_MAX_MS: '2000', TFTSR_PUBLISH_TIMEOUT_MS: '1500', TFTSR_PUBLISH_COMMIT_WINDOW_MS: '3000' });
     db = openDatabase({ path: join(stack.dataDir, 'tftsr.db'), key: TEST_KEY });
 
     await configure('confluence', { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' });

@@ -10,6 +10,7 @@ import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
+import { PublicationReconciler } from './publish/publication-reconciler';
 import { PublishProcessor } from './publish/publish.processor';
 import { RedactorService } from './redactor.service';
 import { SystemProcessor } from './system.processor';
@@ -38,6 +39,7 @@ export class WorkerModule {
         PublishProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
+        PublicationReconciler,
       ],
     };
   }

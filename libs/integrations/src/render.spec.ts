@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { xmlProblem } from '../../../test/support/xml-wellformed';
 import { withMarker } from './publishers/marker';
-import { cleanText, FORBIDDEN_CHAR_MARKER, htmlPage, markdownToHtml } from './render';
+import { cleanText, FORBIDDEN_CHAR_MARKER, htmlPage, markdownToHtml, markdownToText } from './render';
 
 describe('markdownToHtml', () => {
   it('renders the document structure: headings, tables, lists, emphasis', () => {
@@ -92,5 +92,59 @@ describe('images', () => {
     const html = markdownToHtml('See ![the graph](https://grafana.example.com/p99.png "p99").');
     expect(html).toContain('<a href="https://grafana.example.com/p99.png">the graph</a>');
     expect(html).not.toMatch(/img/i);
+  });
+});
+
+describe('markdownToText (plain-text fields)', () => {
+  const md = [
+    '# RCA &copy; 2026',
+    '',
+    'Some *text* with [a link](https://x.example) and ![graph](https://g.example/a.png).',
+    '',
+    '| Field | Value |',
+    '|---|---|',
+    '| Severity | high |',
+    '| Owner &amp; team | ops |',
+    '',
+    '- one',
+    '- two',
+    '',
+    '1. first',
+    '2. second',
+    '',
+    '> quoted',
+    '',
+    '```',
+    'code | here',
+    '```',
+  ].join('\n');
+
+  it('renders tables as aligned columns, decodes entities, and leaves no markup', () => {
+    expect(markdownToText(md)).toBe(
+      [
+        'RCA © 2026',
+        '',
+        'Some text with a link (https://x.example) and graph (https://g.example/a.png).',
+        '',
+        'Field         Value',
+        '------------  -----',
+        'Severity      high',
+        'Owner & team  ops',
+        '',
+        '- one',
+        '- two',
+        '',
+        '1. first',
+        '2. second',
+        '',
+        '> quoted',
+        '',
+        '    code | here',
+      ].join('\n'),
+    );
+  });
+
+  it('strips ANSI escapes and forbidden characters there too', () => {
+    expect(markdownToText('\u001b[1mbold\u001b[0m\f')).toBe(`bold${FORBIDDEN_CHAR_MARKER}`);
   });
 });

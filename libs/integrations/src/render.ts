@@ -72,3 +72,115 @@ export function htmlPage(title: string, md: string): string {
     '',
   ].join('\n');
 }
+
+type Token = ReturnType<typeof markdown.parse>[number];
+
+/**
+ * Markdown to plain text, for fields that show text as typed (a ServiceNow incident's description, work notes
+ * and close notes): no markup left, entities decoded (`&copy;` is ©), tables as aligned columns instead of
+ * pipes, links and images as `text (url)`, code kept verbatim and indented.
+ */
+export function markdownToText(md: string): string {
+  const blocks: string[] = [];
+  const lists: Array<{ ordered: boolean; next: number; items: number }> = [];
+  let bullet: string | null = null;
+  let quote = 0;
+  let table: string[][] | null = null;
+  let row: string[] = [];
+  let headerRows = 0;
+  const emit = (text: string, tight = false) => {
+    const indent = '  '.repeat(Math.max(0, lists.length - 1));
+    const lead = bullet ?? (lists.length > 0 ? '  ' : '');
+    bullet = null;
+    const lines = text.split('\n').map((line, i) => `${'> '.repeat(quote)}${i === 0 ? indent + lead : indent + ' '.repeat(lead.length)}${line}`);
+    blocks.push((tight && blocks.length > 0 ? '\u0000' : '') + lines.join('\n'));
+  };
+  for (const token of markdown.parse(cleanText(md), {})) {
+    switch (token.type) {
+      case 'bullet_list_open':
+        lists.push({ ordered: false, next: 0, items: 0 });
+        break;
+      case 'ordered_list_open':
+        lists.push({ ordered: true, next: Number(token.attrGet('start') ?? 1), items: 0 });
+        break;
+      case 'bullet_list_close':
+      case 'ordered_list_close':
+        lists.pop();
+        break;
+      case 'list_item_open': {
+        const list = lists[lists.length - 1];
+        bullet = list.ordered ? `${list.next++}. ` : '- ';
+        list.items += 1;
+        break;
+      }
+      case 'blockquote_open':
+        quote += 1;
+        break;
+      case 'blockquote_close':
+        quote -= 1;
+        break;
+      case 'table_open':
+        table = [];
+        break;
+      case 'tr_open':
+        row = [];
+        break;
+      case 'tr_close':
+        table?.push(row);
+        break;
+      case 'thead_close':
+        headerRows = table?.length ?? 0;
+        break;
+      case 'table_close':
+        if (table) emit(alignTable(table, headerRows));
+        table = null;
+        break;
+      case 'inline':
+        if (table) row.push(inlineText(token.children ?? []).replace(/\s+/g, ' ').trim());
+        // An item's first line follows the previous item (or its parent item) directly; other blocks get a blank line.
+        else emit(inlineText(token.children ?? []), bullet !== null && (lists[lists.length - 1].items > 1 || lists.length > 1));
+        break;
+      case 'fence':
+      case 'code_block':
+        emit(token.content.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n'));
+        break;
+      case 'hr':
+        emit('----------');
+        break;
+    }
+  }
+  return blocks.join('\n\n').replace(/\n\n\u0000/g, '\n').trim();
+}
+
+function inlineText(tokens: Token[]): string {
+  let out = '';
+  const hrefs: Array<{ href: string; start: number }> = [];
+  for (const token of tokens) {
+    if (token.type === 'text' || token.type === 'code_inline') out += token.content;
+    else if (token.type === 'softbreak') out += ' ';
+    else if (token.type === 'hardbreak') out += '\n';
+    else if (token.type === 'link_open') hrefs.push({ href: String(token.attrGet('href') ?? ''), start: out.length });
+    else if (token.type === 'link_close') {
+      const link = hrefs.pop();
+      if (link && link.href && out.slice(link.start) !== link.href) out += ` (${link.href})`;
+    } else if (token.type === 'image') {
+      const src = String(token.attrGet('src') ?? '');
+      const alt = inlineText(token.children ?? []);
+      out += alt && alt !== src ? `${alt} (${src})` : src;
+    }
+  }
+  return out;
+}
+
+/** Columns padded to their widest cell, the header underlined: readable in a plain-text field. */
+function alignTable(rows: string[][], headerRows: number): string {
+  const columns = Math.max(...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, c) => Math.max(3, ...rows.map((r) => Array.from(r[c] ?? '').length)));
+  const line = (cells: string[]) => widths.map((w, c) => (cells[c] ?? '') + ' '.repeat(w - Array.from(cells[c] ?? '').length)).join('  ').trimEnd();
+  const out: string[] = [];
+  rows.forEach((r, i) => {
+    out.push(line(r));
+    if (i === headerRows - 1) out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  });
+  return out.join('\n');
+}

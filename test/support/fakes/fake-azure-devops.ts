@@ -17,6 +17,8 @@ export interface FakeWorkItem {
   type: string;
   rev: number;
   fields: Record<string, string>;
+  /** Discussion entries: System.History writes, each one a comment (the field itself is not kept). */
+  comments: string[];
 }
 
 const WORK_ITEM_TYPES = ['Bug', 'Task', 'Issue', 'User Story', 'Product Backlog Item', 'Feature', 'Epic'];
@@ -129,6 +131,7 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
       project,
       type: canonical,
       rev: 1,
+      comments: [],
       fields: { 'System.TeamProject': project, 'System.AreaPath': project, 'System.WorkItemType': canonical, 'System.State': 'New', 'System.CreatedDate': now, 'System.ChangedDate': now, ...fields },
     };
     this.objects.push(item);
@@ -143,7 +146,9 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
   private update(project: string, id: number, ops: PatchOp[]): Reply {
     const item = this.objects.find((w) => w.id === id && w.project === project);
     if (!item) return this.error(404, `TF401232: Work item ${id} does not exist, or you do not have permissions to read it.`);
-    Object.assign(item.fields, fieldsOf(ops), { 'System.ChangedDate': new Date().toISOString() });
+    const { 'System.History': history, ...fields } = fieldsOf(ops);
+    Object.assign(item.fields, fields, { 'System.ChangedDate': new Date().toISOString() });
+    if (history) item.comments.push(history);
     item.rev += 1;
     return { status: 200, body: this.itemJson(item) };
   }

@@ -24,7 +24,12 @@ export type FakeFault =
   /** Never answer; the socket stays open until the fake is closed. */
   | { hang: true }
   /** Do the work (the object is created or changed), then destroy the socket without a response. */
-  | { dropAfterCreate: true };
+  | { dropAfterCreate: true }
+  /**
+   * A slow commit: no answer at all, and the request takes effect `commitAfterMs` after it arrived (then the
+   * socket is dropped). Searches before that find nothing, as on ServiceNow and Azure DevOps under load.
+   */
+  | { commitAfterMs: number };
 
 /** Which requests a fault applies to: an operation name, any request, or a predicate. */
 export type FaultMatcher<Op extends string> = Op | 'any' | ((request: RecordedRequest) => boolean);
@@ -74,6 +79,9 @@ export abstract class FakeServer<Op extends string> {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private faults: PendingFault<Op>[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Slow commits applied so far (see `commitAfterMs`). */
+  lateCommits = 0;
 
   constructor() {
     this.server = createServer((req, res) => void this.onRequest(req, res));
@@ -110,6 +118,7 @@ export abstract class FakeServer<Op extends string> {
 
   /** Destroys open sockets (hung requests included) and stops listening. */
   async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -170,6 +179,16 @@ export abstract class FakeServer<Op extends string> {
       return send(res, this.error(fault.status, this.faultMessage(fault.status), faultHeaders));
     }
     if (failure) return send(res, failure);
+    if (fault && 'commitAfterMs' in fault) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        route.handle(parsed.value);
+        this.lateCommits += 1;
+        req.socket.destroy();
+      }, Math.max(0, receivedAt + fault.commitAfterMs - Date.now()));
+      this.timers.add(timer);
+      return;
+    }
     const reply = route.handle(parsed.value);
     if (fault && 'dropAfterCreate' in fault) {
       req.socket.destroy();

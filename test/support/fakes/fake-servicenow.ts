@@ -17,6 +17,18 @@ export interface FakeServiceNowRecord {
   number: string;
   /** Every field as the Table API stores it (strings), including derived `priority` for incidents. */
   fields: Record<string, string>;
+  /** Journal entries (work_notes, comments): each write adds one, as on the real instance; the field reads empty. */
+  journal: Array<{ field: string; value: string }>;
+}
+
+const JOURNAL_FIELDS = ['work_notes', 'comments'];
+
+/** Moves journal fields out of a write into entries. */
+function splitJournal(body: Record<string, string>): { fields: Record<string, string>; entries: Array<{ field: string; value: string }> } {
+  const fields = { ...body };
+  const entries = JOURNAL_FIELDS.filter((f) => typeof fields[f] === 'string' && fields[f] !== '').map((f) => ({ field: f, value: fields[f] }));
+  for (const f of JOURNAL_FIELDS) delete fields[f];
+  return { fields, entries };
 }
 
 export const DEFAULT_KNOWLEDGE_BASE = 'a7e8a78bff0221009b20ffffffffff17';
@@ -87,9 +99,10 @@ export class FakeServiceNow extends FakeServer<ServiceNowOperation> {
     if (table === 'kb_knowledge' && !this.knowledgeBases.includes(body.kb_knowledge_base)) return this.error(400, 'Invalid reference: kb_knowledge_base');
     const sysId = randomBytes(16).toString('hex');
     const number = `${table === 'incident' ? 'INC' : 'KB'}${String(this.counters[table]++).padStart(7, '0')}`;
-    const fields: Record<string, string> = { ...body, sys_id: sysId, number };
+    const { fields: written, entries } = splitJournal(body);
+    const fields: Record<string, string> = { ...written, sys_id: sysId, number };
     if (table === 'incident') fields.priority = PRIORITY[`${body.urgency}${body.impact}`];
-    const record: FakeServiceNowRecord = { table, sys_id: sysId, number, fields };
+    const record: FakeServiceNowRecord = { table, sys_id: sysId, number, fields, journal: entries };
     this.objects.push(record);
     return { status: 201, body: { result: project(record, query) }, headers: { location: `${this.origin}/api/now/table/${table}/${sysId}` } };
   }
@@ -97,7 +110,9 @@ export class FakeServiceNow extends FakeServer<ServiceNowOperation> {
   private update(table: ServiceNowTable, sysId: string, body: Record<string, string>, query: Record<string, string>): Reply {
     const record = this.objects.find((r) => r.table === table && r.sys_id === sysId);
     if (!record) return this.error(404, "No Record found: Record doesn't exist or ACL restricts the record retrieval");
-    Object.assign(record.fields, body, { sys_id: record.sys_id, number: record.number });
+    const { fields, entries } = splitJournal(body);
+    Object.assign(record.fields, fields, { sys_id: record.sys_id, number: record.number });
+    record.journal.push(...entries);
     return { status: 200, body: { result: project(record, query) } };
   }
 }

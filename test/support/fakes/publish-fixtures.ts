@@ -9,6 +9,8 @@ export function publishContent(overrides: Partial<PublishContent> = {}): Publish
     publicationId: randomUUID(),
     title: 'RCA: checkout latency after the cache rollout',
     markdown: '# RCA\n\nThe cache evicted hot keys.',
+    text: 'RCA\n\nThe cache evicted hot keys.',
+    docType: 'rca',
     html: '<h1>RCA</h1><p>The cache evicted hot keys.</p>',
     severity: 'high',
     ...overrides,

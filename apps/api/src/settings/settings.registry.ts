@@ -24,6 +24,9 @@ export interface SettingValues {
   'uploads.max_files_per_issue': number;
   'integrations.allowed_hosts': string[];
   'publishing.pii_gate': PiiGateMode;
+  'publishing.servicenow.existing_incident': (typeof EXISTING_INCIDENT_MODES)[number];
+  'publishing.servicenow.kb_knowledge_base': string;
+  'publishing.azuredevops.existing_work_item': (typeof EXISTING_WORK_ITEM_MODES)[number];
 }
 
 export type SettingKey = keyof SettingValues;
@@ -35,6 +38,8 @@ export type PiiGateMode = (typeof PII_GATE_MODES)[number];
 // A host name: labels of letters, digits and hyphens. No wildcard, no IP literal (those never pass the URL check).
 const HOST_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.[a-z]{2,63}$/;
 type DocType = (typeof DOC_TYPES)[number];
+const EXISTING_INCIDENT_MODES = ['work_notes', 'kb_knowledge'] as const;
+const EXISTING_WORK_ITEM_MODES = ['comment', 'description'] as const;
 
 function fail(message: string): never {
   throw new InvalidSettingValue(message);
@@ -161,6 +166,26 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: 'block',
     schema: { type: 'string', enum: [...PII_GATE_MODES] },
     parse: (value) => oneOf(value, PII_GATE_MODES),
+  },
+  'publishing.servicenow.existing_incident': {
+    description:
+      'One incident per issue. Where a document published to ServiceNow goes when its issue already has an incident: `work_notes` adds it to that incident (work notes; an RCA also fills the close notes); `kb_knowledge` makes it a knowledge article in publishing.servicenow.kb_knowledge_base.',
+    default: 'work_notes',
+    schema: { type: 'string', enum: [...EXISTING_INCIDENT_MODES] },
+    parse: (value) => oneOf(value, EXISTING_INCIDENT_MODES),
+  },
+  'publishing.servicenow.kb_knowledge_base': {
+    description: 'The sys_id of the knowledge base for publishing.servicenow.existing_incident = kb_knowledge (a request may name its own); empty: none.',
+    default: '',
+    schema: { type: 'string', pattern: '^([0-9a-f]{32})?$' },
+    parse: (value) => (value === '' ? '' : text(value, 32, /^[0-9a-f]{32}$/)),
+  },
+  'publishing.azuredevops.existing_work_item': {
+    description:
+      'One work item per issue. What a document published to Azure DevOps does when its issue already has a work item: `comment` adds it to the discussion; `description` also replaces the description with it.',
+    default: 'comment',
+    schema: { type: 'string', enum: [...EXISTING_WORK_ITEM_MODES] },
+    parse: (value) => oneOf(value, EXISTING_WORK_ITEM_MODES),
   },
 };
 

@@ -33,6 +33,23 @@ export class WorkerConfig extends BaseConfig {
   @Max(300000)
   TFTSR_PUBLISH_TIMEOUT_MS = 30000;
 
+  /**
+   * After a create that timed out or dropped, how long the remote may still commit it: no second create is sent
+   * until searches over this window, counted from when the create was sent, have found nothing. ServiceNow and
+   * Azure DevOps have been seen to commit 6 s after a request the client gave up on at 3 s. At least twice
+   * TFTSR_PUBLISH_TIMEOUT_MS (the timeout plus a margin as long again).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(200)
+  TFTSR_PUBLISH_COMMIT_WINDOW_MS = 120000;
+
+  /** How often the worker checks failed publications whose create may have committed against the remote side. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  TFTSR_PUBLISH_RECONCILE_INTERVAL_MS = 300000;
+
   /** First retry delay of a failed publish (5xx, network); doubled per attempt, with jitter. */
   @Type(() => Number)
   @IsInt()
@@ -61,4 +78,12 @@ export class WorkerConfig extends BaseConfig {
   /** Where the metrics endpoint listens: loopback by default; 0.0.0.0 in a container, for a scraper on its network. */
   @IsString()
   TFTSR_WORKER_METRICS_HOST = '127.0.0.1';
+
+  override crossCheck(): string[] {
+    const problems = super.crossCheck();
+    if (this.TFTSR_PUBLISH_COMMIT_WINDOW_MS < 2 * this.TFTSR_PUBLISH_TIMEOUT_MS) {
+      problems.push(`TFTSR_PUBLISH_COMMIT_WINDOW_MS: must be at least twice TFTSR_PUBLISH_TIMEOUT_MS (${2 * this.TFTSR_PUBLISH_TIMEOUT_MS}), the timeout plus a margin for a late commit`);
+    }
+    return problems;
+  }
 }

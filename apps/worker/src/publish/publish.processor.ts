@@ -23,8 +23,11 @@ import {
   decryptCredential,
   IntegrationHttp,
   markdownToHtml,
+  markdownToText,
   PublishContent,
   PublishError,
+  PublishErrorKind,
+  Publisher,
   PublishOptions,
   PublishTarget,
   RemoteObject,
@@ -36,6 +39,7 @@ import { readPiiConfig } from '../pii-settings';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor } from '../processor';
 import { GateFinding, GateMode, piiGate, sentHash } from './pii-gate';
+import { ExistingObjectPolicy, Placement, placePublication } from './placement';
 import { readSetting } from './worker-settings';
 
 type PublishJob = Job<JobPayloads['publish'], unknown, 'publish'>;
@@ -70,8 +74,12 @@ interface Prepared {
 export interface PublishResult {
   remote_id: string;
   remote_url: string;
-  operation: 'created' | 'updated';
+  /** `attached`: added to the issue's incident or work item, which another publication owns. */
+  operation: 'created' | 'updated' | 'attached';
 }
+
+/** An earlier publication of the issue is creating the incident or work item this one must join: retried later. */
+class WaitForOwner extends Error {}
 
 /**
  * The `publish` queue. One publication owns at most one remote object: its id is stored the moment the
@@ -130,6 +138,33 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     }
   }
 
+  /**
+   * The reconciler's pass: failed publications whose create may have committed after all (it timed out or
+   * dropped, and the retries ran out) are searched for on the remote side; what the search finds is recorded,
+   * so the object is updated, not duplicated, by the next request. Doubts older than a day are dropped.
+   */
+  async reconcileFailed(now = Date.now()): Promise<{ checked: number; found: number }> {
+    const due = this.publications.listFailedInDoubt(now - this.config.TFTSR_PUBLISH_RECONCILE_INTERVAL_MS, 20);
+    let found = 0;
+    for (const publication of due) {
+      try {
+        const prepared = this.prepare(publication);
+        const target = this.placedTarget(publication, prepared.target, { kind: 'own' });
+        const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
+        const remote = await publisher.find(target, prepared.content, null);
+        if (remote) {
+          this.recordRemote(publication, remote, 'reconciled');
+          found += 1;
+        }
+        this.publications.markRemoteChecked(publication.id, remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS, now);
+      } catch (err) {
+        this.publications.markRemoteChecked(publication.id, false, now);
+        this.logger.warn(`reconciling publication ${publication.id} on ${publication.service}: ${(err as Error).message}`);
+      }
+    }
+    return { checked: due.length, found };
+  }
+
   /** Everything that can refuse without a connection: the source, the URL, the credential, the PII gate. */
   private prepare(publication: Publication): Prepared {
     const { service } = publication;
@@ -162,7 +197,15 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
     }
     const markdownOut = cleanText(gate.markdown);
-    const content: PublishContent = { publicationId: publication.id, title: cleanText(gate.title), markdown: markdownOut, html: markdownToHtml(markdownOut), severity: issue.severity };
+    const content: PublishContent = {
+      publicationId: publication.id,
+      title: cleanText(gate.title),
+      markdown: markdownOut,
+      text: markdownToText(markdownOut),
+      html: markdownToHtml(markdownOut),
+      severity: issue.severity,
+      docType: doc ? doc.doc_type : null,
+    };
     const target: PublishTarget = {
       service,
       baseUrl: url.url,
@@ -175,18 +218,27 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   }
 
   private async send(outboxId: string, publication: Publication, prepared: Prepared): Promise<PublishResult | Skipped> {
-    const { target, content } = prepared;
+    const { content } = prepared;
+    const placement = placePublication(publication, this.publications.listForIssue(publication.issue_id), this.existingObjectPolicy());
+    if (placement.kind === 'wait') throw new WaitForOwner(placement.reason);
+    const target = this.placedTarget(publication, prepared.target, placement);
     const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
-    const existing = await publisher.find(target, content, publication.remote_id);
     let remote: RemoteObject;
     let operation: PublishResult['operation'];
-    if (existing) {
+    let existing: RemoteObject | null = null;
+    if (placement.kind === 'own') {
+      existing = await publisher.find(target, content, publication.remote_id);
+      if (!existing && publication.create_sent_at !== null) existing = await this.awaitLateCommit(publisher, target, content, publication.create_sent_at);
+    }
+    if (placement.kind === 'attach') {
+      remote = await this.attachTo(publisher, publication, target, content, placement);
+      operation = 'attached';
+    } else if (existing) {
       if (existing.id !== publication.remote_id) this.recordRemote(publication, existing, 'found');
       remote = await publisher.update(target, content, existing);
       operation = 'updated';
     } else {
-      remote = await publisher.create(target, content);
-      this.recordRemote(publication, remote, 'created');
+      remote = await this.createOnce(publisher, publication, target, content);
       operation = 'created';
     }
     const sha = sentHash(content.title, content.markdown);
@@ -202,6 +254,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
           issue_id: publication.issue_id,
           document_id: publication.document_id,
           operation,
+          ...(placement.kind === 'attach' ? { attached_to: placement.owner.id } : {}),
           remote_id: ref.remote_id,
           remote_display_id: ref.remote_display_id,
           sent_sha256: sha,
@@ -215,8 +268,77 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     return { remote_id: ref.remote_id, remote_url: ref.remote_url, operation };
   }
 
+  /** The settings that say where a document goes when its issue already has an incident or a work item. */
+  private existingObjectPolicy(): ExistingObjectPolicy {
+    return {
+      servicenow: readSetting<string>(this.db, 'publishing.servicenow.existing_incident', 'work_notes') === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
+      azuredevops: readSetting<string>(this.db, 'publishing.azuredevops.existing_work_item', 'comment') === 'description' ? 'description' : 'comment',
+    };
+  }
+
+  /** The target with the table the placement or the existing object fixes (ServiceNow). */
+  private placedTarget(publication: Publication, target: PublishTarget, placement: Placement): PublishTarget {
+    if (target.service !== 'servicenow') return target;
+    const table = placement.kind === 'own' ? (placement.table ?? (publication.remote_table as 'incident' | 'kb_knowledge' | null) ?? target.options.table) : 'incident';
+    const options: PublishOptions = { ...target.options, table };
+    if (table === 'kb_knowledge' && !options.kb_knowledge_base) {
+      const kb = readSetting<string>(this.db, 'publishing.servicenow.kb_knowledge_base', '');
+      if (!kb) throw new PublishRefused('this issue already has an incident and publishing.servicenow.existing_incident is kb_knowledge, but no knowledge base is set: set publishing.servicenow.kb_knowledge_base or pass kb_knowledge_base');
+      options.kb_knowledge_base = kb;
+    }
+    return { ...target, options };
+  }
+
+  /** Writes the document into the issue's incident or work item, which another publication owns. */
+  private async attachTo(publisher: Publisher, publication: Publication, target: PublishTarget, content: PublishContent, placement: Extract<Placement, { kind: 'attach' }>): Promise<RemoteObject> {
+    if (!publisher.attach) throw new PublishRefused(`${target.service} has no way to add a document to an existing object`);
+    const owner = placement.owner;
+    if (publication.attached_to !== owner.id) {
+      transaction(this.db, () => {
+        this.publications.attach(publication.id, owner.id);
+        this.audit.append({ action: 'attach_publication', entity_type: 'publication', entity_id: publication.id, user_id: publication.requested_by, details: { service: publication.service, owner_publication_id: owner.id, remote_id: owner.remote_id } });
+      });
+    }
+    const ownerRemote: RemoteObject = { id: owner.remote_id!, url: owner.remote_url ?? '', displayId: owner.remote_display_id ?? undefined };
+    return publisher.attach(target, content, ownerRemote, placement.mode);
+  }
+
+  /**
+   * A create whose answer never came (timeout, dropped connection, crash) may still commit later: ServiceNow and
+   * Azure DevOps have committed 6 s after a request the client gave up on at 3 s. Searches go on until the commit
+   * window, counted from when that create was sent, has passed; only then may a second create go out.
+   */
+  private async awaitLateCommit(publisher: Publisher, target: PublishTarget, content: PublishContent, sentAt: number): Promise<RemoteObject | null> {
+    const deadline = sentAt + this.config.TFTSR_PUBLISH_COMMIT_WINDOW_MS;
+    const pollMs = Math.max(100, Math.min(this.config.TFTSR_PUBLISH_TIMEOUT_MS, 5000));
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, deadline - Date.now())));
+      const found = await publisher.find(target, content, null);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Marks the create as sent (committed first, so a crash mid-call leaves the doubt on record), then sends it. */
+  private async createOnce(publisher: Publisher, publication: Publication, target: PublishTarget, content: PublishContent): Promise<RemoteObject> {
+    transaction(this.db, () => {
+      this.publications.markCreateSent(publication.id, Date.now());
+      this.audit.append({ action: 'send_remote_create', entity_type: 'publication', entity_id: publication.id, user_id: publication.requested_by, details: { service: publication.service } });
+    });
+    let remote: RemoteObject;
+    try {
+      remote = await publisher.create(target, content);
+    } catch (err) {
+      // Only an answer that says the create was refused settles it; a timeout, a drop or a 5xx may still commit.
+      if (err instanceof PublishError && CREATE_REFUSED.has(err.kind)) this.publications.markCreateSent(publication.id, null);
+      throw err;
+    }
+    this.recordRemote(publication, remote, 'created');
+    return remote;
+  }
+
   /** The remote id, committed on its own at once: a crash after this point finds the object by id. */
-  private recordRemote(publication: Publication, remote: RemoteObject, how: 'created' | 'found'): void {
+  private recordRemote(publication: Publication, remote: RemoteObject, how: 'created' | 'found' | 'reconciled'): void {
     const ref = toRef(remote);
     transaction(this.db, () => {
       this.publications.recordRemote(publication.id, ref);
@@ -277,8 +399,14 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   }
 }
 
+/** How long after a create in doubt the reconciler keeps looking for it. */
+const RECONCILE_HORIZON_MS = 24 * 3600 * 1000;
+
+/** Failures that prove a create did not happen; every other one leaves it in doubt (see awaitLateCommit). */
+const CREATE_REFUSED: ReadonlySet<PublishErrorKind> = new Set(['rate_limited', 'unavailable', 'bad_request', 'auth', 'forbidden', 'not_found', 'conflict', 'foreign_object', 'dns', 'tls', 'blocked']);
+
 function toRef(remote: RemoteObject): RemoteRef {
-  return { remote_id: remote.id, remote_url: remote.url, remote_display_id: remote.displayId ?? null };
+  return { remote_id: remote.id, remote_url: remote.url, remote_display_id: remote.displayId ?? null, remote_table: remote.table ?? null };
 }
 
 /** The body of the incident a critical issue opens: its description, and where it lives. */

@@ -27,6 +27,14 @@ export interface Publication {
   created_at: number;
   updated_at: number;
   published_at: number | null;
+  /** ms since epoch: a create was sent and its outcome is unknown (migrations/028). */
+  create_sent_at: number | null;
+  /** The publication whose remote object this one writes into (one incident, one work item per issue). */
+  attached_to: string | null;
+  /** ms since epoch: when the reconciler last searched the remote side for this failed publication. */
+  remote_checked_at: number | null;
+  /** ServiceNow: the table of the remote object (incident, kb_knowledge), fixed once it exists. */
+  remote_table: string | null;
 }
 
 export interface PublicationRequest {
@@ -41,6 +49,8 @@ export interface RemoteRef {
   remote_id: string;
   remote_url: string;
   remote_display_id: string | null;
+  /** ServiceNow: the record's table. */
+  remote_table?: string | null;
 }
 
 export class PublicationRepository {
@@ -55,6 +65,10 @@ export class PublicationRepository {
   private readonly publishedStmt;
   private readonly retryStmt;
   private readonly failedStmt;
+  private readonly createSentStmt;
+  private readonly attachStmt;
+  private readonly inDoubtStmt;
+  private readonly checkedStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare(`SELECT * FROM publications WHERE id = ?`);
@@ -72,14 +86,21 @@ export class PublicationRepository {
        WHERE id = @id AND state != 'queued'`,
     );
     this.remoteStmt = db.prepare(
-      `UPDATE publications SET remote_id = @remote_id, remote_url = @remote_url, remote_display_id = @remote_display_id, updated_at = @now WHERE id = @id`,
+      `UPDATE publications SET remote_id = @remote_id, remote_url = @remote_url, remote_display_id = @remote_display_id, remote_table = COALESCE(@remote_table, remote_table), create_sent_at = NULL, updated_at = @now WHERE id = @id`,
     );
     this.publishedStmt = db.prepare(
-      `UPDATE publications SET state = 'published', remote_id = @remote_id, remote_url = @remote_url, remote_display_id = @remote_display_id,
+      `UPDATE publications SET state = 'published', remote_id = @remote_id, remote_url = @remote_url, remote_display_id = @remote_display_id, remote_table = COALESCE(@remote_table, remote_table),
          sent_sha256 = @sent_sha256, redacted_by_gate = @redacted, attempts = attempts + 1, last_error = NULL, pii_findings = NULL,
          next_attempt_at = NULL, updated_at = @now, published_at = @now
        WHERE id = @id`,
     );
+    this.createSentStmt = db.prepare(`UPDATE publications SET create_sent_at = ?, updated_at = ? WHERE id = ?`);
+    this.attachStmt = db.prepare(`UPDATE publications SET attached_to = ?, updated_at = ? WHERE id = ?`);
+    this.inDoubtStmt = db.prepare(
+      `SELECT * FROM publications WHERE state = 'failed' AND remote_id IS NULL AND create_sent_at IS NOT NULL
+         AND (remote_checked_at IS NULL OR remote_checked_at < ?) ORDER BY create_sent_at LIMIT ?`,
+    );
+    this.checkedStmt = db.prepare(`UPDATE publications SET remote_checked_at = ?, create_sent_at = CASE WHEN ? THEN NULL ELSE create_sent_at END WHERE id = ?`);
     this.retryStmt = db.prepare(`UPDATE publications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`);
     this.failedStmt = db.prepare(
       `UPDATE publications SET state = 'failed', attempts = attempts + 1, last_error = ?, pii_findings = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
@@ -119,11 +140,11 @@ export class PublicationRepository {
 
   /** The remote object exists: stored at once, in its own commit, before anything else can fail. */
   recordRemote(id: string, remote: RemoteRef, now = Date.now()): void {
-    this.remoteStmt.run({ id, ...remote, now });
+    this.remoteStmt.run({ id, remote_table: null, ...remote, now });
   }
 
   markPublished(id: string, remote: RemoteRef, sentSha256: string, redacted: boolean, now = Date.now()): void {
-    this.publishedStmt.run({ id, ...remote, sent_sha256: sentSha256, redacted: redacted ? 1 : 0, now });
+    this.publishedStmt.run({ id, remote_table: null, ...remote, sent_sha256: sentSha256, redacted: redacted ? 1 : 0, now });
   }
 
   markRetrying(id: string, reason: string, nextAttemptAt: number | null, now = Date.now()): void {
@@ -132,5 +153,25 @@ export class PublicationRepository {
 
   markFailed(id: string, reason: string, piiFindings: object | null, now = Date.now()): void {
     this.failedStmt.run(reason, piiFindings === null ? null : JSON.stringify(piiFindings), now, id);
+  }
+
+  /** A create is about to be sent (`at`), or its outcome became known (null): committed before and after the call. */
+  markCreateSent(id: string, at: number | null, now = Date.now()): void {
+    this.createSentStmt.run(at, now, id);
+  }
+
+  /** From now on this publication writes into `ownerId`'s remote object. */
+  attach(id: string, ownerId: string, now = Date.now()): void {
+    this.attachStmt.run(ownerId, now, id);
+  }
+
+  /** Failed publications whose create may have committed on the remote side, not checked since `checkedBefore`. */
+  listFailedInDoubt(checkedBefore: number, limit: number): Publication[] {
+    return this.inDoubtStmt.all(checkedBefore, limit) as Publication[];
+  }
+
+  /** The reconciler looked; `settled` clears the doubt (it found the object, or gave up looking). */
+  markRemoteChecked(id: string, settled: boolean, now = Date.now()): void {
+    this.checkedStmt.run(now, settled ? 1 : 0, id);
   }
 }

@@ -23,6 +23,21 @@ describe('AzureDevOpsPublisher', () => {
     await fake.close();
   });
 
+  it('adds a document to an existing work item as a discussion comment; with description mode it replaces the description too', async () => {
+    const item = await sut.create(target, publishContent());
+    const doc = publishContent({ title: 'Postmortem', html: '<p>what happened</p>' });
+    await sut.attach(target, doc, item, 'comment');
+    const stored = fake.objects[0];
+    expect(fake.objects).toHaveLength(1);
+    expect(stored.comments).toEqual(['<p><strong>Postmortem</strong></p>\n<p>what happened</p>']);
+    expect(stored.fields['System.Description']).not.toContain('what happened');
+    await sut.attach(target, doc, item, 'description');
+    expect(stored.comments).toHaveLength(2);
+    expect(stored.fields['System.Description']).toContain('what happened');
+    expect(fake.requests.every((r) => r.query['api-version'] === '7.1')).toBe(true);
+    expect(fake.violations).toEqual([]);
+  });
+
   it('creates a Bug with title, HTML description, severity and the publication tag, finds it by WIQL, and updates it', async () => {
     const content = publishContent({ severity: 'critical' });
     expect(await sut.find(target, content, null)).toBeNull();

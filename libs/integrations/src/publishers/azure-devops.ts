@@ -1,7 +1,7 @@
 import type { IntegrationHttp } from '../integration-http';
 import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonCall, JsonClient, PublisherHttpOptions, secretsOf } from './http';
 import { clip, normalSeverity, Severity, withMarker } from './marker';
-import { PublishAuth, PublishContent, Publisher, PublishError, PublishTarget, RemoteObject } from './types';
+import { AttachMode, PublishAuth, PublishContent, Publisher, PublishError, PublishTarget, RemoteObject } from './types';
 
 const API_VERSION = { 'api-version': '7.1' };
 const JSON_PATCH = 'application/json-patch+json';
@@ -59,6 +59,17 @@ export class AzureDevOpsPublisher implements Publisher {
     return this.toRemote(target, (await this.client.call(call)).body);
   }
 
+  /**
+   * A document for an issue whose work item exists: a discussion comment (System.History, through the same
+   * 7.1 update call), and with `description` the description replaced by the document as well.
+   */
+  async attach(target: PublishTarget, content: PublishContent, owner: RemoteObject, mode: AttachMode): Promise<RemoteObject> {
+    const comment = `<p><strong>${escapeText(content.title)}</strong></p>\n${content.html}`;
+    const ops = [add('System.History', comment), ...(mode === 'description' ? [add('System.Description', withMarker(content.html, content.publicationId))] : [])];
+    const call = this.request('PATCH', target, `/_apis/wit/workitems/${workItemId(owner.id)}`, ops, JSON_PATCH);
+    return this.toRemote(target, (await this.client.call(call)).body);
+  }
+
   async testConnection(target: PublishTarget): Promise<void> {
     const url = endpoint(target.baseUrl, `/_apis/projects/${encodeURIComponent(projectOf(target))}`, API_VERSION);
     await this.client.call({ method: 'GET', url, authorization: this.authorization });
@@ -108,4 +119,8 @@ function projectOf(target: PublishTarget): string {
 function workItemId(id: string): string {
   if (!/^\d+$/.test(id)) throw new PublishError('bad_request', `Azure DevOps work item id ${clip(id, 40)} is not a number`);
   return id;
+}
+
+function escapeText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../../../../test/support/fakes/fake-servicenow';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
+import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';
 import { PublishTarget } from './types';
 
@@ -24,17 +25,38 @@ describe('ServiceNowPublisher', () => {
     await fake.close();
   });
 
+  it('sends plain text to the incident description: no pipes, no entity text', async () => {
+    const md = '# RCA\n\n| Field | Value |\n|---|---|\n| Owner | ops &copy; |\n';
+    await sut.create(target, publishContent({ markdown: md, text: markdownToText(md) }));
+    expect(fake.objects[0].fields.description).toBe('RCA\n\nField  Value\n-----  -----\nOwner  ops ©');
+  });
+
+  it('adds a document to an existing incident as work notes, and an RCA as close notes too; title and urgency stay', async () => {
+    const incident = await sut.create(target, publishContent({ severity: 'critical', docType: null }));
+    const rca = publishContent({ title: 'RCA: payments', text: 'Root cause: expired cert.', docType: 'rca' });
+    const attached = await sut.attach(target, rca, incident);
+    expect(attached.id).toBe(incident.id);
+    const record = fake.objects[0];
+    expect(fake.objects).toHaveLength(1);
+    expect(record.fields).toMatchObject({ short_description: 'RCA: checkout latency after the cache rollout', urgency: '1', close_notes: 'Root cause: expired cert.' });
+    expect(record.journal).toEqual([{ field: 'work_notes', value: 'RCA published by TFTSR: RCA: payments\n\nRoot cause: expired cert.' }]);
+    await sut.attach(target, { ...rca, docType: 'postmortem', text: 'Postmortem text' }, incident);
+    expect(record.journal).toHaveLength(2);
+    expect(record.fields.close_notes).toBe('Root cause: expired cert.');
+    expect(fake.violations).toEqual([]);
+  });
+
   it('opens an incident with correlation_id, finds it by correlation_id, and updates it', async () => {
     const content = publishContent({ severity: 'critical' });
     expect(await sut.find(target, content, null)).toBeNull();
     const created = await sut.create(target, content);
     const record = fake.objects[0];
-    expect(created).toEqual({ id: record.sys_id, displayId: 'INC0010001', url: `${fake.baseUrl}/nav_to.do?uri=incident.do?sys_id=${record.sys_id}` });
-    expect(record.fields).toMatchObject({ short_description: content.title, description: content.markdown, urgency: '1', impact: '1', priority: '1', correlation_id: content.publicationId, correlation_display: 'TFTSR' });
+    expect(created).toEqual({ id: record.sys_id, displayId: 'INC0010001', url: `${fake.baseUrl}/nav_to.do?uri=incident.do?sys_id=${record.sys_id}`, table: 'incident' });
+    expect(record.fields).toMatchObject({ short_description: content.title, description: content.text, urgency: '1', impact: '1', priority: '1', correlation_id: content.publicationId, correlation_display: 'TFTSR' });
 
     const found = await sut.find(target, content, null);
     expect(found).toEqual(created);
-    await sut.update(target, { ...content, title: 'RCA v2', markdown: 'second' }, found!);
+    await sut.update(target, { ...content, title: 'RCA v2', text: 'second' }, found!);
     expect(fake.objects).toHaveLength(1);
     expect(record.fields).toMatchObject({ short_description: 'RCA v2', description: 'second', urgency: '1' });
     expect(fake.requests.map((r) => r.operation)).toEqual(['search', 'create', 'search', 'update']);

@@ -57,9 +57,21 @@ export class ServiceNowPublisher implements Publisher {
   /** Title and text only: urgency and impact may have been changed by the people working the incident. */
   async update(target: PublishTarget, content: PublishContent, existing: RemoteObject): Promise<RemoteObject> {
     const table = tableOf(target);
-    const body = table === 'incident' ? { short_description: shortDescription(content), description: content.markdown } : knowledgeFields(content);
+    const body = table === 'incident' ? { short_description: shortDescription(content), description: content.text } : knowledgeFields(content);
     const reply = await this.client.call(this.request('PATCH', target, `/api/now/table/${table}/${encodeURIComponent(existing.id)}`, { sysparm_fields: FIELDS }, body));
     return this.toRemote(target, table, field('ServiceNow update', reply.body, 'result', isObject));
+  }
+
+  /**
+   * A document for an issue whose incident exists: its text as work notes (a journal field: each call adds an
+   * entry), and for an RCA also as close notes, where the resolution is read. The title and urgency stay.
+   */
+  async attach(target: PublishTarget, content: PublishContent, owner: RemoteObject): Promise<RemoteObject> {
+    const heading = `${content.docType === 'rca' ? 'RCA' : 'Document'} published by TFTSR: ${content.title}`;
+    const body: Record<string, string> = { work_notes: `${heading}\n\n${content.text}` };
+    if (content.docType === 'rca') body.close_notes = content.text;
+    const call = this.request('PATCH', target, `/api/now/table/incident/${encodeURIComponent(owner.id)}`, { sysparm_fields: FIELDS }, body);
+    return this.toRemote(target, 'incident', field('ServiceNow update', (await this.client.call(call)).body, 'result', isObject));
   }
 
   async testConnection(target: PublishTarget): Promise<void> {
@@ -71,7 +83,7 @@ export class ServiceNowPublisher implements Publisher {
     const id = field('ServiceNow record', record, 'sys_id', isString);
     const number = isObject(record) && isString(record.number) ? record.number : undefined;
     const base = target.baseUrl.href.replace(/\/+$/, '');
-    return { id, url: `${base}/nav_to.do?uri=${table}.do?sys_id=${encodeURIComponent(id)}`, displayId: number };
+    return { id, url: `${base}/nav_to.do?uri=${table}.do?sys_id=${encodeURIComponent(id)}`, displayId: number, table };
   }
 
   private request(method: JsonCall['method'], target: PublishTarget, path: string, query: Record<string, string>, body?: unknown): JsonCall {
@@ -89,7 +101,7 @@ function tableOf(target: PublishTarget): Table {
 function incidentFields(content: PublishContent) {
   return {
     short_description: shortDescription(content),
-    description: content.markdown,
+    description: content.text,
     ...URGENCY_IMPACT[normalSeverity(content.severity)],
     correlation_id: content.publicationId,
     correlation_display: 'TFTSR',

@@ -5,12 +5,16 @@ export interface PublishContent {
   /** Our publications.id: the marker every retry searches for before it creates anything. */
   publicationId: string;
   title: string;
-  /** The document's Markdown (plain-text fields such as a ServiceNow incident's description). */
+  /** The document's Markdown, as the PII gate passed it (what `sent_sha256` covers). */
   markdown: string;
+  /** Plain text rendered from the Markdown (ServiceNow incident description, work notes, close notes). */
+  text: string;
   /** Sanitised XHTML rendered from the Markdown (Confluence storage format, Azure DevOps and KB HTML fields). */
   html: string;
   /** The issue's severity: low | medium | high | critical (mapped to each service's own scale). */
   severity: string;
+  /** rca | postmortem; null for an issue's own incident. An RCA attached to an incident fills its close notes. */
+  docType: string | null;
 }
 
 /** Per-publication target options, validated by the API; every field is optional. */
@@ -48,6 +52,8 @@ export interface RemoteObject {
   displayId?: string;
   /** Confluence page version after the call. */
   version?: number;
+  /** ServiceNow: the record's table (incident, kb_knowledge). */
+  table?: string;
 }
 
 export type PublishErrorKind =
@@ -98,11 +104,22 @@ export interface Publisher {
   /** The object this publication created earlier: by `knownId` when we stored one, else by the publication's marker. */
   find(target: PublishTarget, content: PublishContent, knownId: string | null): Promise<RemoteObject | null>;
   create(target: PublishTarget, content: PublishContent): Promise<RemoteObject>;
+  /**
+   * Adds a document to an object another publication owns (one incident, one work item per issue): ServiceNow
+   * work notes (and close notes for an RCA), an Azure DevOps discussion comment. Services without it: undefined.
+   */
+  attach?(target: PublishTarget, content: PublishContent, owner: RemoteObject, mode: AttachMode): Promise<RemoteObject>;
   /** Replaces title and body of an object `find` returned (Confluence: version + 1). */
   update(target: PublishTarget, content: PublishContent, existing: RemoteObject): Promise<RemoteObject>;
   /** A cheap authenticated read; throws a PublishError saying what failed (DNS, TLS, 401, 403, 404...). */
   testConnection(target: PublishTarget): Promise<void>;
 }
+
+/**
+ * How a document joins the issue's existing object. ServiceNow: `work_notes` (work notes, close notes for an RCA).
+ * Azure DevOps: `comment` (a discussion comment) or `description` (the description replaced, plus a comment).
+ */
+export type AttachMode = 'work_notes' | 'comment' | 'description';
 
 /** The secret and, where the service uses one, the user name, decrypted just before use and never stored. */
 export interface PublishAuth {
