@@ -9,6 +9,7 @@ import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
 import { IntegrationsModule } from './integrations/integrations.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -45,6 +46,7 @@ export class AppModule {
         PublishingModule,
         DocumentsModule,
         IntegrationsModule,
+        WebhooksModule,
       ],
     };
   }

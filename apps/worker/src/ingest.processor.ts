@@ -12,6 +12,8 @@ import {
   RedactionRequest,
   RedactionRequestRepository,
   toDbTimestamp,
+  processingStatus,
+  WebhookRepository,
 } from '../../../libs/db/src';
 import { JobPayloads } from '../../../libs/jobs/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
@@ -53,6 +55,7 @@ export class IngestProcessor implements QueueProcessor {
   private readonly spans: PiiSpanRepository;
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
+  private readonly webhooks: WebhookRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -67,6 +70,7 @@ export class IngestProcessor implements QueueProcessor {
     this.spans = new PiiSpanRepository(db);
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
+    this.webhooks = new WebhookRepository(db);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
@@ -79,6 +83,7 @@ export class IngestProcessor implements QueueProcessor {
       const done = this.guard.finish(outbox_id, () => {
         this.db.prepare('UPDATE log_files SET content_hash = ?, file_size = ? WHERE id = ?').run(sha256, size, log_file_id);
         this.processing.setHashState(log_file_id, 'done');
+        this.emitIfReady(log_file_id, file.issue_id);
         this.audit.append({ action: 'hash_log_file', entity_type: 'log_file', entity_id: log_file_id, details: { content_hash: sha256, file_size: size } });
       });
       return done === null ? { skipped: true as const, reason: 'another run finished this job' } : { content_hash: sha256, file_size: size };
@@ -97,6 +102,7 @@ export class IngestProcessor implements QueueProcessor {
         this.spans.stage(run.runId, log_file_id, run.tail);
         const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
         this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+        this.emitIfReady(log_file_id, file.issue_id);
         this.audit.append({
           action: 'detect_pii',
           entity_type: 'log_file',
@@ -208,9 +214,16 @@ export class IngestProcessor implements QueueProcessor {
     }
   }
 
+  /** `file.ready` once both steps are done, from whichever finishes last (inside its transaction). */
+  private emitIfReady(logFileId: string, issueId: string): void {
+    const row = this.processing.get(logFileId);
+    if (row && processingStatus(row) === 'ready') this.webhooks.emit('file.ready', { log_file_id: logFileId, issue_id: issueId });
+  }
+
   /** The file shows `failed` with a reason instead of hanging. */
   private stepFailed(logFileId: string, step: 'hash' | 'scan', reason: string): void {
     this.processing.fail(logFileId, step, reason);
+    this.webhooks.emit('file.failed', { log_file_id: logFileId, step });
     this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: logFileId, details: { reason } });
   }
 }

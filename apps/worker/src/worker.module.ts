@@ -12,6 +12,7 @@ import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublicationReconciler } from './publish/publication-reconciler';
 import { PublishProcessor } from './publish/publish.processor';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { RedactorService } from './redactor.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
@@ -36,6 +37,7 @@ export class WorkerModule {
         RedactorService,
         SystemProcessor,
         IngestProcessor,
+        WebhookDeliveryService,
         PublishProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,

@@ -5,3 +5,4 @@ export * from './credential-cipher';
 export * from './publishers';
 export * from './render';
 export * from './target-policy';
+export * from './webhooks';

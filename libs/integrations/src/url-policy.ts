@@ -24,6 +24,21 @@ export function hostMatches(host: string, pattern: string): boolean {
  * on it. The address a name resolves to is checked again when connecting (see guarded-lookup.ts).
  */
 export function checkBaseUrl(raw: string, service: IntegrationService, extraHosts: readonly string[] = []): UrlCheck {
+  const shape = checkPublicHttpsUrl(raw);
+  if (!shape.ok) return shape;
+  const host = shape.url.hostname.replace(/^\[|\]$/g, '');
+  const allowed = [...DEFAULT_HOSTS[service], ...extraHosts];
+  if (!allowed.some((pattern) => hostMatches(host, pattern))) {
+    return { ok: false, reason: `${host} is not an allowed ${service} host (allowed: ${allowed.join(', ')}); an admin can add on-premise hosts` };
+  }
+  return shape;
+}
+
+/**
+ * Everything checkBaseUrl checks but the host allow-list: https, the default port, no credentials, no query or
+ * fragment, a host name and not an IP literal. Webhook endpoints use it as is (any public host).
+ */
+export function checkPublicHttpsUrl(raw: string, allowQuery = false): UrlCheck {
   if (/[\s\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'the URL contains whitespace or control characters' };
   let url: URL;
   try {
@@ -34,12 +49,8 @@ export function checkBaseUrl(raw: string, service: IntegrationService, extraHost
   if (url.protocol !== 'https:') return { ok: false, reason: 'only https URLs are allowed' };
   if (url.username || url.password) return { ok: false, reason: 'the URL must not carry credentials; store them as the integration credential' };
   if (url.port !== '') return { ok: false, reason: 'only the default https port is allowed' };
-  if (url.search || url.hash) return { ok: false, reason: 'the URL must not have a query or a fragment' };
+  if ((url.search && !allowQuery) || url.hash) return { ok: false, reason: 'the URL must not have a query or a fragment' };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (ipaddr.isValid(host)) return { ok: false, reason: `an IP address (${host}) is not an allowed host; use the service's host name` };
-  const allowed = [...DEFAULT_HOSTS[service], ...extraHosts];
-  if (!allowed.some((pattern) => hostMatches(host, pattern))) {
-    return { ok: false, reason: `${host} is not an allowed ${service} host (allowed: ${allowed.join(', ')}); an admin can add on-premise hosts` };
-  }
   return { ok: true, url };
 }

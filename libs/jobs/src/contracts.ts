@@ -25,6 +25,8 @@ export interface JobPayloads {
   redact: OutboxJob & { log_file_id: string; redaction_request_id: string };
   /** Sends one publication (a document, or an issue's incident) to its service: search before create, then create or update. */
   publish: OutboxJob & { publication_id: string };
+  /** Sends one webhook delivery (one event to one endpoint); signed when the endpoint is `json`. */
+  deliver_webhook: OutboxJob & { delivery_id: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -34,6 +36,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   detect_pii: 'ingest',
   redact: 'ingest',
   publish: 'publish',
+  deliver_webhook: 'publish',
 };
 
 /**
@@ -81,6 +84,7 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
   detect_pii: OUTBOX_JOB_POLICY,
   redact: OUTBOX_JOB_POLICY,
   publish: PUBLISH_JOB_POLICY,
+  deliver_webhook: { ...PUBLISH_JOB_POLICY, attempts: 8 },
 };
 
 type Keep = { age: number; count: number };
@@ -101,6 +105,7 @@ const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } 
   detect_pii: (p) => `detect_pii-${p.outbox_id}`,
   redact: (p) => `redact-${p.outbox_id}`,
   publish: (p) => `publish-${p.outbox_id}`,
+  deliver_webhook: (p) => `deliver_webhook-${p.outbox_id}`,
 };
 
 /** One id per logical job, so a re-enqueue is a no-op while BullMQ still holds it. No ':' (BullMQ's separator). */

@@ -50,6 +50,8 @@ export enum ErrorCode {
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
   DATABASE_BUSY = 'DATABASE_BUSY',
+  WEBHOOK_NOT_FOUND = 'WEBHOOK_NOT_FOUND',
+  INVALID_WEBHOOK_URL = 'INVALID_WEBHOOK_URL',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -106,6 +108,8 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
   // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.WEBHOOK_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.INVALID_WEBHOOK_URL]: HttpStatus.BAD_REQUEST,
 };
 
 export class DomainError extends Error {

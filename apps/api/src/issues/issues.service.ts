@@ -83,7 +83,7 @@ export class IssuesService {
       assigned_to: body.assigned_to ?? null,
       tags: JSON.stringify(body.tags ?? []),
     };
-    const incident = transaction(this.db, () => {
+    const queued = transaction(this.db, () => {
       this.issues.insert(issue);
       this.audit.append({
         action: 'create_issue',
@@ -92,10 +92,10 @@ export class IssuesService {
         user_id: actor,
         details: { severity: issue.severity, status: issue.status, tag_count: (body.tags ?? []).length },
       });
-      // With ServiceNow's auto_create_enabled on, a critical issue opens an incident (through the publish job).
-      return issue.severity === 'critical' ? this.publications.autoOpenIncident(issue.id, actor) : null;
+      // A critical issue notifies webhooks and, with ServiceNow's auto_create_enabled on, opens an incident.
+      return issue.severity === 'critical' ? this.publications.onCriticalIssue(issue.id, actor) : false;
     });
-    if (incident?.queued) this.relay.kick();
+    if (queued) this.relay.kick();
     return toIssueResponse(issue);
   }
 

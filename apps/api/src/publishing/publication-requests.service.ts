@@ -8,6 +8,7 @@ import {
   OutboxRepository,
   Publication,
   PublicationRepository,
+  WebhookRepository,
 } from '../../../../libs/db/src';
 import { JOB_QUEUE, jobIdFor } from '../../../../libs/jobs/src';
 import type { PublishOptions } from '../../../../libs/integrations/src/publishers/types';
@@ -28,6 +29,7 @@ export class PublicationRequests {
   private readonly publications: PublicationRepository;
   private readonly outbox: OutboxRepository;
   private readonly configs: IntegrationConfigRepository;
+  private readonly webhooks: WebhookRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -36,6 +38,7 @@ export class PublicationRequests {
     this.publications = new PublicationRepository(db);
     this.outbox = new OutboxRepository(db);
     this.configs = new IntegrationConfigRepository(db);
+    this.webhooks = new WebhookRepository(db);
   }
 
   request(issueId: string, documentId: string | null, service: IntegrationService, options: PublishOptions, actor: string, trigger: 'request' | 'auto'): PublicationTicket {
@@ -61,6 +64,13 @@ export class PublicationRequests {
   /** Publishes a new document to every service that auto-creates; returns the tickets. */
   autoPublishDocument(issueId: string, documentId: string, actor: string): PublicationTicket[] {
     return this.autoServices().map((service) => this.request(issueId, documentId, service, {}, actor, 'auto'));
+  }
+
+  /** A critical issue: the `issue.critical_created` webhook event, and its incident. True when jobs were queued. */
+  onCriticalIssue(issueId: string, actor: string): boolean {
+    const notified = this.webhooks.emit('issue.critical_created', { issue_id: issueId }) > 0;
+    const incident = this.autoOpenIncident(issueId, actor);
+    return notified || incident?.queued === true;
   }
 
   /** A critical issue opens a ServiceNow incident when ServiceNow auto-creates. */

@@ -9,7 +9,7 @@ import {
   openDatabase,
   transaction,
 } from '../../../../libs/db/src';
-import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';
+import { decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { CliError } from '../cli-io';
 
@@ -73,6 +73,7 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
     backup = copyAside(db, change.path, change.backupLabel);
     const rechained = transaction(db, () => {
       reencryptCredentials(db, change.oldKey, change.newKey);
+      reencryptWebhookSecrets(db, change.oldKey, change.newKey);
       return audit.rechain(deriveKey(change.newKey, 'audit-hmac'));
     });
     db.pragma(`cipher='sqlcipher'`);
@@ -109,6 +110,21 @@ function reencryptCredentials(db: Db, oldKey: string | null, newKey: string): nu
       throw new CliError(`${(err as Error).message}; nothing was changed (re-enter that credential, then rekey)`);
     }
     credentials.replaceEncryptedToken(row.id, encryptCredential(secret, row.service, to));
+  }
+  return rows.length;
+}
+
+/** Webhook endpoints' URLs and signing secrets move with the database key too (label `webhook-encryption`). */
+function reencryptWebhookSecrets(db: Db, oldKey: string | null, newKey: string): number {
+  const from = deriveKey(oldKey, 'webhook-encryption');
+  const to = deriveKey(newKey, 'webhook-encryption');
+  const rows = db.prepare('SELECT id, encrypted_url, encrypted_secret FROM webhook_endpoints').all() as Array<{ id: string; encrypted_url: string; encrypted_secret: string | null }>;
+  const update = db.prepare('UPDATE webhook_endpoints SET encrypted_url = ?, encrypted_secret = ? WHERE id = ?');
+  for (const row of rows) {
+    const url = openWebhookSecret(row.encrypted_url, row.id, from);
+    const secret = row.encrypted_secret === null ? null : openWebhookSecret(row.encrypted_secret, row.id, from);
+    if (url === null || (row.encrypted_secret !== null && secret === null)) throw new CliError(`webhook endpoint ${row.id} does not decrypt; nothing was changed (delete and re-create it, then rekey)`);
+    update.run(sealWebhookSecret(url, row.id, to), secret === null ? null : sealWebhookSecret(secret, row.id, to), row.id);
   }
   return rows.length;
 }

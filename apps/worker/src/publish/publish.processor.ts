@@ -13,6 +13,7 @@ import {
   PublicationRepository,
   RemoteRef,
   transaction,
+  WebhookRepository,
 } from '../../../../libs/db/src';
 import {
   checkTargetUrl,
@@ -38,9 +39,13 @@ import { OutboxJobGuard, Skipped } from '../outbox-job';
 import { readPiiConfig } from '../pii-settings';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor } from '../processor';
+import { WebhookDeliveryService } from '../webhooks/webhook-delivery.service';
 import { GateFinding, GateMode, piiGate, sentHash } from './pii-gate';
 import { ExistingObjectPolicy, Placement, placePublication } from './placement';
+import { RetryLater } from './retry-later';
 import { readSetting } from './worker-settings';
+
+export { RetryLater } from './retry-later';
 
 type PublishJob = Job<JobPayloads['publish'], unknown, 'publish'>;
 
@@ -54,15 +59,6 @@ class PublishRefused extends Error {
   }
 }
 
-/** A failure worth another attempt, after `delayMs` (from Retry-After, or the backoff). */
-export class RetryLater extends Error {
-  constructor(
-    message: string,
-    readonly delayMs: number,
-  ) {
-    super(message);
-  }
-}
 
 interface Prepared {
   target: PublishTarget;
@@ -89,7 +85,11 @@ class WaitForOwner extends Error {}
 @Injectable()
 export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   readonly queue = 'publish' as const;
-  readonly handlers = { publish: (job: PublishJob) => this.handle(job) };
+  readonly handlers = {
+    publish: (job: PublishJob) => this.handle(job),
+    // Webhook deliveries share the queue of outgoing calls: the same backoff, the same guarded agent.
+    deliver_webhook: (job: Job<JobPayloads['deliver_webhook'], unknown, 'deliver_webhook'>) => this.webhookDelivery.handle(job),
+  };
   /** Retry-After, or exponential backoff with jitter: the delay travels on the error (see RetryLater). */
   readonly backoffStrategy = (_attempts: number, _type?: string, err?: Error): number => (err instanceof RetryLater ? err.delayMs : this.config.TFTSR_PUBLISH_BACKOFF_MS);
 
@@ -100,6 +100,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   private readonly issues: IssueRepository;
   private readonly configs: IntegrationConfigRepository;
   private readonly credentials: CredentialRepository;
+  private readonly webhooks: WebhookRepository;
   private readonly credentialKey: Buffer;
   private readonly http = new IntegrationHttp();
 
@@ -107,6 +108,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
+    private readonly webhookDelivery: WebhookDeliveryService,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.guard = new OutboxJobGuard(db);
@@ -115,6 +117,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     this.issues = new IssueRepository(db);
     this.configs = new IntegrationConfigRepository(db);
     this.credentials = new CredentialRepository(db);
+    this.webhooks = new WebhookRepository(db);
     this.credentialKey = deriveKey(config.databaseKey, 'credential-encryption');
   }
 
@@ -245,6 +248,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     const ref = toRef(remote);
     const done = this.guard.finish(outboxId, () => {
       this.publications.markPublished(publication.id, ref, sha, prepared.redaction !== null);
+      this.webhooks.emit('publication.done', { publication_id: publication.id, issue_id: publication.issue_id, document_id: publication.document_id, service: target.service, remote_id: ref.remote_id });
       this.audit.append({
         action: `publish_to_${target.service}`,
         entity_type: 'publication',
@@ -378,6 +382,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     const findings = err instanceof PublishRefused ? err.findings : null;
     this.guard.fail(outbox_id, final, () => {
       this.publications.markFailed(publication.id, final, findings);
+      this.webhooks.emit('publication.failed', { publication_id: publication.id, issue_id: publication.issue_id, document_id: publication.document_id, service: publication.service });
       this.audit.append({
         action: `publish_to_${publication.service}_failed`,
         entity_type: 'publication',

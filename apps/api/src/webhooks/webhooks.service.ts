@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditLogRepository, Db, DB, deriveKey, newId, transaction, WebhookRepository } from '../../../../libs/db/src';
+import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { ApiConfig } from '../config/api.config';
+import { CreatedWebhookResponse, CreateWebhookBody, toWebhookDeliveryResponse, toWebhookResponse, WebhookDeliveryListResponse, WebhookListResponse } from './webhooks.dto';
+
+/**
+ * Outgoing webhook endpoints (admin only). The URL and the signing secret are stored encrypted under their own
+ * derived key; the secret is returned once, at creation. Deliveries are written by the events themselves.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly webhooks: WebhookRepository;
+  private readonly key: Buffer;
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly audit: AuditLogRepository,
+    private readonly config: ApiConfig,
+  ) {
+    this.webhooks = new WebhookRepository(db);
+    this.key = deriveKey(config.databaseKey, 'webhook-encryption');
+  }
+
+  create(body: CreateWebhookBody, actor: string): CreatedWebhookResponse {
+    const url = checkWebhookUrl(body.url, body.format, { extraHosts: [], testOrigins: this.config.testIntegrationOrigins });
+    if (!url.ok) throw new DomainError(ErrorCode.INVALID_WEBHOOK_URL, `the webhook URL is not allowed: ${url.reason}`);
+    const id = newId();
+    const secret = body.format === 'json' ? newWebhookSecret() : null;
+    const row = transaction(this.db, () => {
+      const created = this.webhooks.createEndpoint({
+        id,
+        name: body.name,
+        format: body.format,
+        display_url: displayUrl(url.url.href, body.format),
+        encrypted_url: sealWebhookSecret(url.url.href, id, this.key),
+        encrypted_secret: secret === null ? null : sealWebhookSecret(secret, id, this.key),
+        events: JSON.stringify(body.events),
+        created_by: actor,
+      });
+      this.audit.append({ action: 'create_webhook', entity_type: 'webhook_endpoint', entity_id: id, user_id: actor, details: { format: body.format, events: body.events, host: url.url.hostname } });
+      return created;
+    });
+    return { ...toWebhookResponse(row), secret };
+  }
+
+  list(): WebhookListResponse {
+    return { items: this.webhooks.listEndpoints().map(toWebhookResponse) };
+  }
+
+  deliveries(id: string): WebhookDeliveryListResponse {
+    if (!this.webhooks.getEndpoint(id)) throw new DomainError(ErrorCode.WEBHOOK_NOT_FOUND, `webhook ${id} does not exist`);
+    return { items: this.webhooks.listDeliveries(id).map(toWebhookDeliveryResponse) };
+  }
+
+  remove(id: string, actor: string): void {
+    transaction(this.db, () => {
+      if (!this.webhooks.deleteEndpoint(id)) throw new DomainError(ErrorCode.WEBHOOK_NOT_FOUND, `webhook ${id} does not exist`);
+      this.audit.append({ action: 'delete_webhook', entity_type: 'webhook_endpoint', entity_id: id, user_id: actor, details: {} });
+    });
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { AuditLogRepository, Db, DB, deriveKey, WebhookDelivery, WebhookEndpoint, WebhookRepository } from '../../../../libs/db/src';
+import {
+  checkWebhookUrl,
+  IntegrationHttp,
+  openWebhookSecret,
+  parseRetryAfter,
+  SIGNATURE_HEADER,
+  signWebhook,
+  slackBody,
+  WebhookEvent,
+  WebhookPayload,
+} from '../../../../libs/integrations/src';
+import { JobPayloads } from '../../../../libs/jobs/src';
+import { redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import { WorkerConfig } from '../config/worker.config';
+import { OutboxJobGuard, Skipped } from '../outbox-job';
+import { readPiiConfig } from '../pii-settings';
+import { RetryLater } from '../publish/retry-later';
+
+type DeliverJob = Job<JobPayloads['deliver_webhook'], unknown, 'deliver_webhook'>;
+
+/** Derived from the database key, like the integration credentials' key, with its own label. */
+export const WEBHOOK_KEY_LABEL = 'webhook-encryption';
+
+/**
+ * Sends one webhook delivery: the event's ids and the issue's title, redacted with the PII settings in force,
+ * as our signed JSON or as a Slack message. The URL passes the integrations' SSRF guard again at send time, and
+ * the connection goes through the same guarded agent (no redirects, every address checked). Delivered once per
+ * event and endpoint: the delivery turns `delivered` with its outbox row; receivers dedupe on the event id.
+ */
+@Injectable()
+export class WebhookDeliveryService implements OnApplicationShutdown {
+  private readonly logger = new Logger('WebhookDelivery');
+  private readonly guard: OutboxJobGuard;
+  private readonly webhooks: WebhookRepository;
+  private readonly key: Buffer;
+  private readonly http = new IntegrationHttp();
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly audit: AuditLogRepository,
+    private readonly config: WorkerConfig,
+  ) {
+    this.guard = new OutboxJobGuard(db);
+    this.webhooks = new WebhookRepository(db);
+    this.key = deriveKey(config.databaseKey, WEBHOOK_KEY_LABEL);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
+  }
+
+  async handle(job: DeliverJob): Promise<{ status: number } | Skipped> {
+    const { outbox_id, delivery_id } = job.data;
+    if (this.guard.isDone(outbox_id)) return { skipped: true, reason: 'already done' };
+    const delivery = this.webhooks.getDelivery(delivery_id);
+    const endpoint = delivery ? this.webhooks.getEndpoint(delivery.endpoint_id) : undefined;
+    if (!delivery || !endpoint || delivery.state !== 'pending') {
+      this.guard.finish(outbox_id, () => undefined);
+      return { skipped: true, reason: 'the delivery or its endpoint no longer exists, or it was settled' };
+    }
+    let status: number | null = null;
+    try {
+      status = await this.send(delivery, endpoint);
+      if (status >= 200 && status < 300) {
+        const done = this.guard.finish(outbox_id, () => {
+          this.webhooks.markDelivered(delivery.id, status!);
+          this.audit.append({ action: 'deliver_webhook', entity_type: 'webhook_endpoint', entity_id: endpoint.id, details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status } });
+        });
+        return done === null ? { skipped: true, reason: 'another run finished this job' } : { status };
+      }
+      throw new DeliveryError(`the endpoint answered ${status}`, status, status >= 500 || status === 429 || status === 408);
+    } catch (err) {
+      throw this.onFailure(job, delivery, endpoint, err as Error);
+    }
+  }
+
+  private async send(delivery: WebhookDelivery, endpoint: WebhookEndpoint): Promise<number> {
+    const rawUrl = openWebhookSecret(endpoint.encrypted_url, endpoint.id, this.key);
+    if (rawUrl === null) throw new DeliveryError('the stored endpoint URL does not decrypt', null, false);
+    const policy = { extraHosts: [], testOrigins: this.config.testIntegrationOrigins };
+    const url = checkWebhookUrl(rawUrl, endpoint.format, policy);
+    if (!url.ok) throw new DeliveryError(`the endpoint URL is not allowed: ${url.reason}`, null, false);
+    const payload = this.payload(delivery);
+    const body = JSON.stringify(endpoint.format === 'slack' ? slackBody(payload) : payload);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'TFTSR-Webhooks/1',
+      'tftsr-event-id': payload.id,
+      'tftsr-event-type': payload.type,
+      'tftsr-delivery-id': delivery.id,
+    };
+    if (endpoint.format === 'json') {
+      const secret = endpoint.encrypted_secret ? openWebhookSecret(endpoint.encrypted_secret, endpoint.id, this.key) : null;
+      if (secret === null) throw new DeliveryError('the stored signing secret does not decrypt', null, false);
+      headers[SIGNATURE_HEADER] = signWebhook(secret, body);
+    }
+    let response;
+    try {
+      response = await this.http.fetch(url.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.TFTSR_PUBLISH_TIMEOUT_MS) });
+    } catch (err) {
+      throw new DeliveryError(`no answer from the endpoint (${(err as Error).name})`, null, true);
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 429 || response.status === 503) {
+      const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+      if (after !== undefined) throw new DeliveryError(`the endpoint answered ${response.status}`, response.status, true, after);
+    }
+    return response.status;
+  }
+
+  /** Ids, and the issue's title redacted with the PII settings in force: never content. */
+  private payload(delivery: WebhookDelivery): WebhookPayload {
+    const data = JSON.parse(delivery.data) as Record<string, string | null>;
+    if (data.log_file_id && !data.issue_id) {
+      data.issue_id = (this.db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(data.log_file_id) as { issue_id: string } | undefined)?.issue_id ?? null;
+    }
+    const issue = data.issue_id ? (this.db.prepare('SELECT title FROM issues WHERE id = ?').get(data.issue_id) as { title: string } | undefined) : undefined;
+    const config = readPiiConfig(this.db);
+    const redactedTitle = issue ? redactBuffer(Buffer.from(issue.title, 'utf8'), scanBuffer(Buffer.from(issue.title, 'utf8'), config)).toString('utf8') : null;
+    return { id: delivery.event_id, type: delivery.event_type as WebhookEvent, created_at: new Date(delivery.created_at).toISOString(), data: { ...data, issue_title: redactedTitle } };
+  }
+
+  private onFailure(job: DeliverJob, delivery: WebhookDelivery, endpoint: WebhookEndpoint, err: Error): Error {
+    const retryable = err instanceof DeliveryError ? err.retryable : true;
+    const status = err instanceof DeliveryError ? err.status : null;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (retryable && !lastAttempt) {
+      this.webhooks.markAttempt(delivery.id, status, err.message);
+      const ceiling = Math.min(this.config.TFTSR_PUBLISH_BACKOFF_MAX_MS, this.config.TFTSR_PUBLISH_BACKOFF_MS * 2 ** Math.min(job.attemptsMade, 20));
+      const delay = err instanceof DeliveryError && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, this.config.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS) : Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+      this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delay} ms`);
+      return new RetryLater(err.message, delay);
+    }
+    this.guard.fail(job.data.outbox_id, err.message, () => {
+      this.webhooks.markFailed(delivery.id, status, err.message);
+      this.audit.append({ action: 'deliver_webhook_failed', entity_type: 'webhook_endpoint', entity_id: endpoint.id, details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status, reason: err.message } });
+    });
+    this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id} failed: ${err.message}`);
+    return new UnrecoverableError(err.message);
+  }
+}
+
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
