@@ -7,7 +7,7 @@ describe('assertEveryJobHasAHandler', () => {
   const all: QueueProcessor[] = [
     { queue: 'system', handlers: { ping } },
     { queue: 'ingest', handlers: { hash: ping, detect_pii: ping, redact: ping } },
-    { queue: 'publish', handlers: { publish: ping } },
+    { queue: 'publish', handlers: { publish: ping, deliver_webhook: ping } },
   ];
 
   it('accepts processors that cover every job and every queue', () => {
