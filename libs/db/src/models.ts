@@ -1,10 +1,13 @@
+import type { IntegrationService } from '../../integrations/src/targets/registry';
+
 /**
  * Row types, column for column with the seed's tables (shared/seed/Database.md). TEXT timestamps are
  * `YYYY-MM-DD HH:MM:SS` UTC; `documents` uses INTEGER milliseconds. Booleans are INTEGER 0/1.
  */
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export type IssueStatus = 'open' | 'investigating' | 'resolved' | 'closed';
-export type IntegrationService = 'confluence' | 'servicenow' | 'azuredevops';
+// The publishing targets' names come from their one registry (a type-only import: no runtime dependency).
+export type { IntegrationService };
 
 export interface Issue {
   id: string;

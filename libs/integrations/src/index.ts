@@ -6,3 +6,5 @@ export * from './publishers';
 export * from './render';
 export * from './target-policy';
 export * from './webhooks';
+export * from './targets/registry';
+export type { ConfigField, TargetDefinition } from './targets/target';

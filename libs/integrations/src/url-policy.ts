@@ -1,13 +1,11 @@
 import ipaddr from 'ipaddr.js';
 
-export type IntegrationService = 'confluence' | 'servicenow' | 'azuredevops';
+import { IntegrationService, TARGET_NAMES, targetOf } from './targets/registry';
 
-/** Where each service's cloud lives; an admin may add on-premise hosts on top (never wildcards of their own). */
-export const DEFAULT_HOSTS: { readonly [S in IntegrationService]: readonly string[] } = {
-  confluence: ['*.atlassian.net', 'api.atlassian.com'],
-  servicenow: ['*.service-now.com'],
-  azuredevops: ['dev.azure.com', '*.visualstudio.com'],
-};
+export type { IntegrationService } from './targets/registry';
+
+/** Where each service's cloud lives (its target's hosts); an admin may add on-premise hosts on top (never wildcards of their own). */
+export const DEFAULT_HOSTS = Object.fromEntries(TARGET_NAMES.map((name) => [name, targetOf(name).hosts])) as { readonly [S in IntegrationService]: readonly string[] };
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 

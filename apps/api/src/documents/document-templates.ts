@@ -1,4 +1,5 @@
 import { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
+import { TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
 
 export type DocType = 'rca' | 'postmortem';
 
@@ -39,9 +40,7 @@ const EVENT_NAMES: Record<string, string> = {
   create_conversation: 'AI Conversation Started',
   generate_rca: 'RCA Document Generated',
   generate_postmortem: 'Post-Mortem Generated',
-  publish_to_confluence: 'Published to Confluence',
-  publish_to_servicenow: 'Published to ServiceNow',
-  publish_to_azuredevops: 'Published to Azure DevOps',
+  ...Object.fromEntries(TARGET_NAMES.map((name) => [`publish_to_${name}`, `Published to ${targetOf(name).label}`])),
 };
 
 /** `update_issue` → "Issue Updated"; unknown actions are shown as they are, as the desktop app did. */

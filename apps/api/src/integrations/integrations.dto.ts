@@ -1,33 +1,44 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { Credential, IntegrationConfig, IntegrationService } from '../../../../libs/db/src';
-import { credentialExpired } from '../../../../libs/integrations/src';
+import { ConfigField, credentialExpired, TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
 import { OptionalTime } from '../common/validation';
 
-export const SERVICES: readonly IntegrationService[] = ['confluence', 'servicenow', 'azuredevops'];
+export const SERVICES: readonly IntegrationService[] = TARGET_NAMES;
+
+/** `Confluence: the space key (required).` for each target that reads `field`. */
+function fieldDescription(field: ConfigField): string {
+  return SERVICES.flatMap((name) => {
+    const use = targetOf(name).config[field];
+    return use ? [`${targetOf(name).label}: ${use.description}${use.required ? ' (required)' : ''}.`] : [];
+  }).join(' ');
+}
+
+const HOSTS_DESCRIPTION = SERVICES.map((name) => `${targetOf(name).hosts.join(' and ')} (${targetOf(name).label})`).join(', ');
+const SECRET_DESCRIPTION = SERVICES.map((name) => targetOf(name).credential.description).join(', ');
 
 export class SaveIntegrationConfigBody {
   @ApiProperty({
-    description: 'https only, default port. Allowed hosts: *.atlassian.net and api.atlassian.com (Confluence), *.service-now.com (ServiceNow), dev.azure.com and *.visualstudio.com (Azure DevOps), plus the setting integrations.allowed_hosts.',
+    description: `https only, default port. Allowed hosts: ${HOSTS_DESCRIPTION}, plus the setting integrations.allowed_hosts.`,
     example: 'https://acme.atlassian.net',
   })
   @IsString()
   @Length(1, 2000)
   base_url: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'ServiceNow: the user. Confluence: the account e-mail for an API token (leave empty for an OAuth bearer).' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: fieldDescription('username') })
   @IsOptional()
   @IsString()
   @Length(1, 256)
   username?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Azure DevOps: the project (required for it).' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: fieldDescription('project_name') })
   @IsOptional()
   @IsString()
   @Length(1, 256)
   project_name?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Confluence: the space key (required for it).' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: fieldDescription('space_key') })
   @IsOptional()
   @IsString()
   @Length(1, 255)
@@ -45,7 +56,7 @@ export class SaveIntegrationConfigBody {
 
 export class SaveCredentialBody {
   @ApiProperty({
-    description: 'Write-only: a Confluence API token or OAuth bearer, a ServiceNow password, an Azure DevOps PAT. Stored encrypted; never returned.',
+    description: `Write-only: ${SECRET_DESCRIPTION}. Stored encrypted; never returned.`,
     minLength: 1,
     maxLength: 8192,
   })

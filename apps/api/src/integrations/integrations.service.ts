@@ -22,6 +22,7 @@ import {
   encryptCredential,
   IntegrationHttp,
   PublishError,
+  requiredConfigFields,
   TargetPolicy,
 } from '../../../../libs/integrations/src';
 import { ApiConfig } from '../config/api.config';
@@ -36,13 +37,6 @@ import {
   SERVICES,
   toIntegrationResponse,
 } from './integrations.dto';
-
-/** What each service cannot work without, beyond the base URL. */
-const REQUIRED_FIELDS: { readonly [S in IntegrationService]: readonly ('username' | 'project_name' | 'space_key')[] } = {
-  confluence: ['space_key'],
-  servicenow: ['username'],
-  azuredevops: ['project_name'],
-};
 
 /**
  * Integration settings and secrets (admin only). A secret goes in and never comes out: it is stored with the
@@ -72,7 +66,7 @@ export class IntegrationsService {
   saveConfig(rawService: string, body: SaveIntegrationConfigBody, actor: string): IntegrationResponse {
     const service = knownService(rawService);
     const baseUrl = this.checkUrl(service, body.base_url);
-    const missing = REQUIRED_FIELDS[service].filter((field) => !body[field]);
+    const missing = requiredConfigFields(service).filter((field) => !body[field]);
     if (missing.length) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `${service} needs ${missing.join(' and ')}`, { problems: missing.map((f) => `${f} is required for ${service}`) });
     }

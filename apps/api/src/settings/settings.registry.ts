@@ -1,3 +1,4 @@
+import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
 import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
@@ -30,8 +31,8 @@ export interface SettingValues {
 }
 
 export type SettingKey = keyof SettingValues;
-const PUBLISHING_TARGETS = ['none', 'confluence', 'servicenow', 'azuredevops'] as const;
-type PublishingTarget = (typeof PUBLISHING_TARGETS)[number];
+const PUBLISHING_TARGETS: readonly PublishingTarget[] = ['none', ...TARGET_NAMES];
+type PublishingTarget = 'none' | IntegrationService;
 const DOC_TYPES = ['rca', 'postmortem'] as const;
 export const PII_GATE_MODES = ['block', 'redact'] as const;
 export type PiiGateMode = (typeof PII_GATE_MODES)[number];
