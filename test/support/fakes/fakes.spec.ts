@@ -50,7 +50,9 @@ describe('fake remote services', () => {
     const ops = [{ op: 'add', path: '/fields/System.Title', value: 'x' }];
     const create = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/$Bug?api-version=7.1`, { method: 'POST', headers: { authorization: basic('', 'pat'), ...json }, body: JSON.stringify(ops) });
     expect(create.status).toBe(415);
-    expect(fake.violations).toHaveLength(2);
+    const noVersion = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/1`, { headers: { authorization: basic('', 'pat'), accept: 'application/json' } });
+    expect([noVersion.status, await noVersion.text()]).toEqual([400, expect.stringContaining('api-version is missing')]);
+    expect(fake.violations).toHaveLength(3);
     await fake.close();
   });
 
