@@ -3,6 +3,7 @@ import { ConfigError, Env } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { CliError, CliIo, processIo } from './cli-io';
 import { runDbCommand } from './commands/db.command';
+import { runImportCommand } from './commands/import.command';
 import { runIssuesCommand } from './commands/issues.command';
 import { runKeysCommand } from './commands/keys.command';
 import { runPiiCli } from '../../../libs/pii/src';
@@ -11,6 +12,7 @@ const USAGE = `usage: tftsr <area> <command> [options]
 
   db     migrate | status | check | encrypt | rekey | backup DEST | restore SRC [--force] | verify
   issues purge --older-than DAYS [--dry-run]
+  import desktop --db FILE [--key-file FILE] [--dry-run]
   keys   create | list | revoke
   pii    scan FILE [--json] [--reveal] | redact FILE -o OUT   (runs locally; needs no database)
   help   this text
@@ -30,6 +32,8 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
         return await runIssuesCommand(rest, env, io);
       case 'keys':
         return await runKeysCommand(rest, env, io);
+      case 'import':
+        return await runImportCommand(rest, env, io);
       case 'pii':
         // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
         return await runPiiCli(rest, io === processIo ? undefined : linesOf(io));
