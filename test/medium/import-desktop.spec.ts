@@ -177,6 +177,19 @@ describe.each([
       expect(file.content_hash).toBe(createHash('sha256').update(LOG_TEXT).digest('hex'));
       const types = (db.prepare('SELECT DISTINCT pii_type FROM pii_spans WHERE log_file_id = ?').all(id) as { pii_type: string }[]).map((s) => s.pii_type).sort();
       expect(types).toEqual(expect.arrayContaining(['AwsAccessKey', 'CreditCard', 'Email', 'IPv4', 'Password']));
+      // The desktop had applied a redaction to this file: a decision, whose job starts once the spans exist.
+      const request = db.prepare(`SELECT id, span_ids, requested_by, state FROM redaction_requests WHERE log_file_id = ?`).get(id) as { id: string };
+      expect(request).toMatchObject({ span_ids: null, requested_by: 'desktop-import', state: 'pending' });
+      expect(db.prepare(`SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?`).get(r.facts.logFileIds.onDisk)).toEqual({ n: 0 });
+      const redactJob = db.prepare(`SELECT id FROM outbox WHERE job_name = 'redact' AND json_extract(payload, '$.redaction_request_id') = ?`).get(request.id) as { id: string };
+      await sut.handleRedact(jobOf({ outbox_id: redactJob.id, log_file_id: id, redaction_request_id: request.id }));
+      const done = db.prepare(`SELECT f.redacted, x.redacted_path FROM log_files f JOIN log_file_redactions x ON x.log_file_id = f.id WHERE f.id = ?`).get(id) as { redacted: number; redacted_path: string };
+      expect(done.redacted).toBe(1);
+      const chunks: Buffer[] = [];
+      for await (const chunk of blobs.openRead(done.redacted_path)) chunks.push(chunk as Buffer);
+      const redacted = Buffer.concat(chunks).toString('utf8');
+      expect(redacted).toContain('[AwsAccessKey]');
+      for (const secret of Object.values(PLANTED)) expect(redacted).not.toContain(secret);
     } finally {
       db.close();
     }

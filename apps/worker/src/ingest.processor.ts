@@ -7,6 +7,7 @@ import {
   LogFile,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
+  OutboxRepository,
   PiiSpanRepository,
   RedactableSummary,
   RedactionRequest,
@@ -53,6 +54,7 @@ export class IngestProcessor implements QueueProcessor {
   private readonly spans: PiiSpanRepository;
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
+  private readonly outbox: OutboxRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -67,6 +69,7 @@ export class IngestProcessor implements QueueProcessor {
     this.spans = new PiiSpanRepository(db);
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
+    this.outbox = new OutboxRepository(db);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
@@ -103,6 +106,7 @@ export class IngestProcessor implements QueueProcessor {
           entity_id: log_file_id,
           details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
         });
+        this.startWaitingRedaction(log_file_id);
       });
       await job.updateProgress(100);
       if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
@@ -180,6 +184,16 @@ export class IngestProcessor implements QueueProcessor {
       },
     });
     return true;
+  }
+
+  /**
+   * A decision made before there were spans to apply it to (an applied redaction the desktop app recorded, carried
+   * over by `tftsr import desktop`) gets its redact job once the spans exist, in the transaction that stores them.
+   */
+  private startWaitingRedaction(logFileId: string): void {
+    const waiting = this.requests.findPending(logFileId);
+    if (!waiting || this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) return;
+    this.outbox.add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: waiting.id }));
   }
 
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */

@@ -18,6 +18,7 @@ import {
   newId,
   openDatabase,
   OutboxRepository,
+  RedactionRequestRepository,
   ResolutionStepRepository,
   toDbTimestamp,
   transaction,
@@ -73,6 +74,8 @@ export interface ImportSummary {
 }
 
 const ACTOR = 'local';
+/** requested_by of the redactions carried over from the desktop app. */
+const REQUESTER = 'desktop-import';
 
 /** Imports a desktop app database into this service's database; see README, "Importing from the desktop app". */
 export async function importDesktop(options: ImportDesktopOptions, io: ImportIo): Promise<ImportSummary> {
@@ -119,6 +122,7 @@ class DesktopImporter {
       logFiles: new LogFileRepository(db),
       processing: new LogFileProcessingRepository(db),
       outbox: new OutboxRepository(db),
+      requests: new RedactionRequestRepository(db),
       images: new ImageAttachmentRepository(db),
       steps: new ResolutionStepRepository(db),
       conversations: new AiConversationRepository(db),
@@ -280,6 +284,7 @@ class DesktopImporter {
       plan.messages.forEach((m) => r.messages.insert(m));
       plan.documents.forEach((d) => r.documents.insert(d));
       const jobs: string[] = [];
+      const redactionRequests: string[] = [];
       for (const file of stored.files) {
         const planned = plan.logFiles.find((f) => f.id === file.id)!;
         r.logFiles.insert({
@@ -297,6 +302,14 @@ class DesktopImporter {
         for (const name of ['hash', 'detect_pii'] as const) {
           const job = r.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id }));
           jobs.push(jobIdFor(name, { outbox_id: job.id, log_file_id: file.id }));
+        }
+        // The desktop applied a redaction to this file: it becomes a decision to redact every span our scan finds
+        // (the app kept no list of what was approved, and its detector missed much). The worker starts its job
+        // once detect_pii has stored the spans.
+        if (planned.desktop_redacted) {
+          const request = { id: newId(), log_file_id: file.id, span_ids: null, requested_by: REQUESTER, state: 'pending' as const, failure_reason: null, created_at: toDbTimestamp(), finished_at: null };
+          r.requests.insert(request);
+          redactionRequests.push(request.id);
         }
       }
       for (const image of stored.images) {
@@ -327,6 +340,7 @@ class DesktopImporter {
           image_ids: stored.images.map((i) => i.id),
           counts: { resolution_steps: plan.steps.length, ai_conversations: plan.conversations.length, ai_messages: plan.messages.length, documents: plan.documents.length, timeline_events: plan.timeline.length },
           jobs,
+          redaction_request_ids: redactionRequests,
           pii_types_redacted: redactor.types(),
         },
       });

@@ -85,6 +85,11 @@ export class OutboxRepository {
     return this.getStmt.get(id) as OutboxRow | undefined;
   }
 
+  /** Whether a job of this name was ever recorded for this entity (e.g. a redact job for a redaction request). */
+  hasJobFor(jobName: string, payloadField: string, value: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM outbox WHERE job_name = ? AND json_extract(payload, '$.' || ?) = ? LIMIT 1`).get(jobName, payloadField, value) !== undefined;
+  }
+
   listDue(now: number, limit: number): OutboxRow[] {
     return this.dueStmt.all(now, limit) as OutboxRow[];
   }
