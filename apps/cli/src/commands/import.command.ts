@@ -1,31 +1,33 @@
-import { parseArgs } from 'node:util';
+import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
-import { CliError, CliIo, processIo } from '../cli-io';
+import { CliIo, processIo } from '../cli-io';
 import { IMPORT_TABLES, importDesktop, ImportIo, ImportSummary } from '../import/desktop-importer';
 
-export const IMPORT_USAGE = `usage: tftsr import desktop --db FILE [--key-file FILE] [--dry-run]
+/** `tftsr import …`: bringing data in from elsewhere. */
+export function importCommand(env: Env, io: CliIo, exit: Exit): Command {
+  const command = new Command('import').description("bring in data from elsewhere: the desktop app's database");
+  command
+    .command('desktop')
+    .description(
+      "copy the issues of a TFTSR/TRCAA desktop app database (tftsr.db) into this service's database, keeping their ids: log files " +
+        '(scanned again by the hash and detect_pii jobs), images (metadata stripped), 5-Whys and AI conversations (redacted), documents, ' +
+        'and timeline events (into the audit trail). The key: --key-file, else TRCAA_DB_KEY, TFTSR_DB_KEY, else the .dbkey beside the ' +
+        'database. The desktop file is opened read-only; close the desktop app first. Running it again imports only what is new.',
+    )
+    .requiredOption('--db <file>', 'the desktop app database (tftsr.db)')
+    .option('--key-file <file>', 'a file holding the desktop database key')
+    .option('--dry-run', 'print what would be imported and write nothing')
+    .action(exitingAction(exit, (o: { db: string; keyFile?: string; dryRun?: boolean }) => runImport(env, io, o)));
+  return command;
+}
 
-  desktop   copies the issues of a TFTSR/TRCAA desktop app database (tftsr.db) into this service's database,
-            keeping their ids: log files (scanned again by the hash and detect_pii jobs), images (metadata
-            stripped), 5-Whys, AI conversations (redacted), documents and timeline events (into the audit trail).
-            The key: --key-file, else TRCAA_DB_KEY, TFTSR_DB_KEY, else the .dbkey beside the database.
-            The desktop file is opened read-only; close the desktop app first. Running it again imports only
-            what is new. --dry-run prints what would be imported and writes nothing.`;
-
-export async function runImportCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'desktop') {
-    io.err(IMPORT_USAGE);
-    return command === undefined || command === 'help' ? 0 : 2;
-  }
-  const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, 'key-file': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } }, strict: true });
-  if (!values.db) throw new CliError('give --db FILE, the desktop app database (tftsr.db)', 2);
+async function runImport(env: Env, io: CliIo, o: { db: string; keyFile?: string; dryRun?: boolean }): Promise<number> {
   const config = loadConfig(BaseConfig, env);
   const summary = await importDesktop(
     {
-      desktopPath: values.db,
-      keyFile: values['key-file'],
-      dryRun: values['dry-run'] === true,
+      desktopPath: o.db,
+      keyFile: o.keyFile,
+      dryRun: o.dryRun === true,
       env,
       service: { databasePath: config.databasePath, databaseKey: config.databaseKey, dataDir: config.dataDir, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS },
     },
