@@ -243,8 +243,13 @@ describe('import desktop: safety and bad input', () => {
       const db = r.service();
       const before = tableCounts(db);
       db.close();
+      lines.length = 0;
       const summary = await importDesktop(r.options({ dryRun: true }), io);
       expect(summary.dryRun).toBe(true);
+      expect(lines).toEqual([
+        `would import issue ${r.facts.issueIds[0]}: 1 issue, 2 log file(s), 1 image(s), 3 5-Why step(s), 1 conversation(s), 2 message(s), 1 document(s), 2 timeline event(s)`,
+        `would import issue ${r.facts.issueIds[1]}: 1 issue`,
+      ]);
       expect(summary.counts.issues.imported).toBe(2);
       expect(summary.counts.ai_messages.imported).toBe(2);
       expect(summary.counts.log_files).toMatchObject({ imported: 2, skipped: 1 });
@@ -323,6 +328,36 @@ describe('import desktop: safety and bad input', () => {
     }
   });
 
+  it('refuses a truncated plain file, by its header', async () => {
+    const r = await rig(42, false);
+    try {
+      truncateSync(r.desktopPath, statSync(r.desktopPath).size - 4096);
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/is truncated: \d+ bytes, but its header says \d+/);
+    } finally {
+      r.remove();
+    }
+  });
+
+  it('fails a carried-over redaction when detection fails for good, so it blocks nothing', async () => {
+    const r = await rig(42);
+    const db = r.service();
+    try {
+      await importDesktop(r.options(), io);
+      const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
+      const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
+      const id = r.facts.logFileIds.compressed!;
+      const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };
+      await blobs.remove(file.file_path);
+      const scan = db.prepare(`SELECT id FROM outbox WHERE job_name = 'detect_pii' AND json_extract(payload, '$.log_file_id') = ?`).get(id) as { id: string };
+      await expect(sut.handleDetectPii(jobOf({ outbox_id: scan.id, log_file_id: id }, 4))).rejects.toThrow();
+      expect(db.prepare('SELECT state, failure_reason FROM redaction_requests WHERE log_file_id = ?').get(id)).toEqual({ state: 'failed', failure_reason: expect.stringMatching(/^PII detection failed: /) });
+      expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE job_name = 'redact'`).get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+      r.remove();
+    }
+  });
+
   it('refuses a database from a newer app than it knows', async () => {
     const r = await rig(42, true, (db) => db.prepare(`INSERT INTO _migrations (name) VALUES ('043_create_future_things')`).run());
     try {
@@ -361,7 +396,7 @@ describe('import desktop: safety and bad input', () => {
       const env = { NODE_ENV: 'test', TFTSR_DATA_DIR: join(r.dir, 'service'), TFTSR_DB_KEY: TEST_KEY };
       const cliIo = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
       expect(await runCli(['import', 'desktop', '--db', r.desktopPath, '--dry-run'], env, cliIo)).toBe(0);
-      expect(out.join('\n')).toMatch(/^dry run, nothing written: desktop database at migration 022 \(encrypted\)/);
+      expect(out).toContainEqual(expect.stringMatching(/^dry run, nothing written: desktop database at migration 022 \(encrypted\)$/));
       out.length = 0;
       expect(await runCli(['import', 'desktop', '--db', r.desktopPath], env, cliIo)).toBe(0);
       expect(out).toContainEqual(expect.stringMatching(/^issues\s+2\s+2\s+0\s+0$/));

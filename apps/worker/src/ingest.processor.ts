@@ -225,6 +225,9 @@ export class IngestProcessor implements QueueProcessor {
   /** The file shows `failed` with a reason instead of hanging. */
   private stepFailed(logFileId: string, step: 'hash' | 'scan', reason: string): void {
     this.processing.fail(logFileId, step, reason);
+    // A decision still waiting for spans (startWaitingRedaction) will never get them: it fails too, and stops blocking new ones.
+    const waiting = step === 'scan' ? this.requests.findPending(logFileId) : undefined;
+    if (waiting && !this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) this.requests.markFailed(waiting.id, `PII detection failed: ${reason}`);
     this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: logFileId, details: { reason } });
   }
 }

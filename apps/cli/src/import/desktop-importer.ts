@@ -33,7 +33,7 @@ import { readPiiConfig } from '../../../worker/src/pii-settings';
 import { CliError, CliIo } from '../cli-io';
 import { loadImageBytes, loadLogContent } from './desktop-content';
 import { DesktopSource, keyCandidates } from './desktop-source';
-import { CorruptRowError } from './import-errors';
+import { CorruptFileError, CorruptRowError } from './import-errors';
 import { DesktopBundle, ImportRedactor, IssuePlan, listDesktopIssues, placeSteps, planIssue, readBundle } from './issue-plan';
 
 export const IMPORT_TABLES = ['issues', 'log_files', 'image_attachments', 'resolution_steps', 'ai_conversations', 'ai_messages', 'documents', 'timeline_events'] as const;
@@ -138,7 +138,14 @@ class DesktopImporter {
     for (const table of IMPORT_TABLES) this.summary.counts[table].found = this.source.count(table);
     let done = 0;
     for (const row of issues) {
-      await this.importIssue(readBundle(this.source, row));
+      let bundle: DesktopBundle | null = null;
+      try {
+        bundle = readBundle(this.source, row);
+      } catch (err) {
+        if (!(err instanceof CorruptFileError)) throw err;
+        this.skipIssue({ issue: row } as DesktopBundle, err.message);
+      }
+      if (bundle) await this.importIssue(bundle, io);
       io.progress?.((done += 1), issues.length);
     }
     const imported = IMPORT_TABLES.reduce((n, t) => n + this.summary.counts[t].imported, 0);
@@ -164,7 +171,7 @@ class DesktopImporter {
     return this.summary;
   }
 
-  private async importIssue(bundle: DesktopBundle): Promise<void> {
+  private async importIssue(bundle: DesktopBundle, io: ImportIo): Promise<void> {
     const redactor = new ImportRedactor(readPiiConfig(this.db));
     let plan: IssuePlan;
     try {
@@ -181,6 +188,7 @@ class DesktopImporter {
       await this.storeContent(fresh, stored, redactor);
       if (this.options.dryRun) {
         this.count(fresh, stored, plan);
+        io.out(`would import issue ${plan.issue.id}: ${describeNew(fresh, stored)}`);
         return;
       }
       const imported = this.record(fresh, stored, redactor);
@@ -293,7 +301,7 @@ class DesktopImporter {
           file_name: sanitiseFileName(planned.file_name),
           file_path: file.path,
           file_size: file.size,
-          mime_type: planned.mime_type,
+          mime_type: textMimeType(planned.mime_type),
           content_hash: null,
           uploaded_at: planned.uploaded_at,
           redacted: 0,
@@ -385,6 +393,25 @@ class DesktopImporter {
     this.summary.counts.issues.skipped += 1;
     this.summary.skipped.push({ what: `issue ${String(bundle.issue.id)}`, reason });
   }
+}
+
+/** The stored content is the text the app extracted (a PDF's too): its type is a text type. */
+function textMimeType(desktop: string): string {
+  return /^text\/|^application\/(json|x-ndjson|yaml|xml)$/.test(desktop) ? desktop : 'text/plain';
+}
+
+function describeNew(plan: IssuePlan & { issueIsNew: boolean }, stored: Stored): string {
+  const parts = [
+    [plan.issueIsNew ? 1 : 0, 'issue'],
+    [stored.files.length, 'log file(s)'],
+    [stored.images.length, 'image(s)'],
+    [plan.steps.length, '5-Why step(s)'],
+    [plan.conversations.length, 'conversation(s)'],
+    [plan.messages.length, 'message(s)'],
+    [plan.documents.length, 'document(s)'],
+    [plan.timeline.length, 'timeline event(s)'],
+  ].filter(([n]) => Number(n) > 0);
+  return parts.length === 0 ? 'nothing new' : parts.map(([n, what]) => `${n} ${what}`).join(', ');
 }
 
 /** The desktop's name as harmless metadata, with an extension that matches what is stored (a BMP becomes .png). */

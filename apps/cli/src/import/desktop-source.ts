@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DesktopImportError } from './import-errors';
+import { CorruptFileError, DesktopImportError } from './import-errors';
 
 /** The newest desktop migration this importer knows (shared/reference/desktop-app.md §2.3): 042. */
 export const NEWEST_KNOWN_MIGRATION = 42;
@@ -82,7 +82,11 @@ export class DesktopSource {
     if (!plain && size % DESKTOP_PAGE_SIZE !== 0) {
       throw new DesktopImportError(`${path} is truncated: ${size} bytes is not a whole number of ${DESKTOP_PAGE_SIZE}-byte pages`);
     }
-    if (plain) return DesktopSource.connect(path, null);
+    if (plain) {
+      const expected = plainFileSize(path);
+      if (size < expected) throw new DesktopImportError(`${path} is truncated: ${size} bytes, but its header says ${expected}`);
+      return DesktopSource.connect(path, null);
+    }
     if (candidates.length === 0) {
       throw new DesktopImportError(`${path} is encrypted and no key was found: give --key-file, set TRCAA_DB_KEY, or put the app's .dbkey beside the database`);
     }
@@ -185,7 +189,7 @@ function translate(err: unknown, path: string, encrypted: boolean): Error {
     return new DesktopImportError('the desktop database is in use (locked by another program): close the TFTSR desktop app and try again');
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') {
-    return new DesktopImportError(`${path} is corrupt or truncated (${code}): nothing was imported from the damaged part`);
+    return new CorruptFileError(`${path} is corrupt or truncated (${code}): nothing was imported from the damaged part`);
   }
   return err as Error;
 }
@@ -195,6 +199,19 @@ function startsWithPlainHeader(path: string): boolean {
   try {
     const head = Buffer.alloc(16);
     return readSync(fd, head, 0, 16, 0) === 16 && head.equals(PLAIN_HEADER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Page size (offset 16; 1 means 65536) times page count (offset 28), from a plain file's header. */
+function plainFileSize(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(32);
+    if (readSync(fd, head, 0, 32, 0) < 32) return Number.MAX_SAFE_INTEGER;
+    const pageSize = head.readUInt16BE(16) === 1 ? 65536 : head.readUInt16BE(16);
+    return pageSize * head.readUInt32BE(28);
   } finally {
     closeSync(fd);
   }
