@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import {
   AiConversationRepository,
   AiMessageRepository,
@@ -26,18 +24,17 @@ import {
 import { jobIdFor } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
-import { ImageSanitiser } from '../../../api/src/images/image-sanitiser.service';
-import { EXTENSIONS, MIME_TYPES, sniffImage } from '../../../api/src/images/image-sniff';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { readPiiConfig } from '../../../worker/src/pii-settings';
 import { CliError, CliIo } from '../cli-io';
-import { loadImageBytes, loadLogContent } from './desktop-content';
+import { ContentStager, Stored } from './content-stager';
 import { DesktopSource, keyCandidates } from './desktop-source';
 import { CorruptFileError, CorruptRowError } from './import-errors';
+import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, SummaryBook } from './import-summary';
 import { DesktopBundle, ImportRedactor, IssuePlan, listDesktopIssues, placeSteps, planIssue, readBundle } from './issue-plan';
 
-export const IMPORT_TABLES = ['issues', 'log_files', 'image_attachments', 'resolution_steps', 'ai_conversations', 'ai_messages', 'documents', 'timeline_events'] as const;
-export type ImportTable = (typeof IMPORT_TABLES)[number];
+export { IMPORT_TABLES } from './import-summary';
+export type { ImportSummary, ImportTable, TableCount } from './import-summary';
 
 export interface ImportDesktopOptions {
   desktopPath: string;
@@ -51,26 +48,6 @@ export interface ImportDesktopOptions {
 export interface ImportIo extends CliIo {
   /** Called after each issue; the command draws a progress bar from it on a terminal. */
   progress?(done: number, total: number): void;
-}
-
-export interface TableCount {
-  /** Rows in the desktop database. */
-  found: number;
-  /** Written now (or, in a dry run, that would be). */
-  imported: number;
-  /** Already here from an earlier run. */
-  present: number;
-  skipped: number;
-}
-
-export interface ImportSummary {
-  dryRun: boolean;
-  level: number;
-  encrypted: boolean;
-  runId: string;
-  counts: Record<ImportTable, TableCount>;
-  skipped: { what: string; reason: string }[];
-  warnings: string[];
 }
 
 const ACTOR = 'local';
@@ -95,18 +72,13 @@ export async function importDesktop(options: ImportDesktopOptions, io: ImportIo)
   }
 }
 
-interface Stored {
-  blobs: string[];
-  files: { id: string; path: string; size: number }[];
-  images: { id: string; path: string; size: number; upload_hash: string; mime_type: string; file_name: string }[];
-}
-
 class DesktopImporter {
   private readonly known: KnownIdsRepository;
   private readonly blobs: BlobStore;
   private readonly audit: AuditLogRepository;
-  private readonly sanitiser = new ImageSanitiser();
   private readonly summary: ImportSummary;
+  private readonly book: SummaryBook;
+  private readonly stager: ContentStager;
   private readonly repos;
 
   constructor(
@@ -129,8 +101,9 @@ class DesktopImporter {
       messages: new AiMessageRepository(db),
       documents: new DocumentRepository(db),
     };
-    const counts = Object.fromEntries(IMPORT_TABLES.map((t) => [t, { found: 0, imported: 0, present: 0, skipped: 0 }])) as Record<ImportTable, TableCount>;
-    this.summary = { dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId(), counts, skipped: [], warnings: [] };
+    this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
+    this.book = new SummaryBook(this.summary);
+    this.stager = new ContentStager(this.blobs, this.repos.images, options.dryRun, (table, what, reason) => this.book.warnSkipped(table, what, reason));
   }
 
   async run(io: ImportIo): Promise<ImportSummary> {
@@ -143,12 +116,12 @@ class DesktopImporter {
         bundle = readBundle(this.source, row);
       } catch (err) {
         if (!(err instanceof CorruptFileError)) throw err;
-        this.skipIssue({ issue: row } as DesktopBundle, err.message);
+        this.book.skipIssue({ issue: row } as DesktopBundle, err.message);
       }
       if (bundle) await this.importIssue(bundle, io);
       io.progress?.((done += 1), issues.length);
     }
-    const imported = IMPORT_TABLES.reduce((n, t) => n + this.summary.counts[t].imported, 0);
+    const imported = this.book.importedRows();
     // A run that changed nothing writes nothing, not even its own entry: importing twice adds nothing.
     if (!this.options.dryRun && imported > 0) {
       transaction(this.db, () =>
@@ -178,27 +151,27 @@ class DesktopImporter {
       plan = planIssue(bundle, redactor);
     } catch (err) {
       if (!(err instanceof CorruptRowError)) throw err;
-      this.skipIssue(bundle, `a corrupt row: ${err.message}`);
+      this.book.skipIssue(bundle, `a corrupt row: ${err.message}`);
       return;
     }
     const fresh = this.freshRows(plan);
     this.summary.warnings.push(...plan.notes);
     const stored: Stored = { blobs: [], files: [], images: [] };
     try {
-      await this.storeContent(fresh, stored, redactor);
+      await this.stager.stage(fresh, stored, redactor);
       if (this.options.dryRun) {
-        this.count(fresh, stored, plan);
+        this.book.count(fresh, stored, plan);
         io.out(`would import issue ${plan.issue.id}: ${describeNew(fresh, stored)}`);
         return;
       }
       const imported = this.record(fresh, stored, redactor);
-      if (imported) this.count(fresh, stored, plan);
-      else this.countPresent(plan);
+      if (imported) this.book.count(fresh, stored, plan);
+      else this.book.countPresent(plan);
     } catch (err) {
-      await Promise.all(stored.blobs.map((p) => this.blobs.remove(p)));
+      await this.stager.discard(stored);
       const reason = err instanceof DomainError || (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') ? (err as Error).message : null;
       if (reason === null) throw err;
-      this.skipIssue(bundle, reason);
+      this.book.skipIssue(bundle, reason);
     }
   }
 
@@ -223,60 +196,6 @@ class DesktopImporter {
       images: missing('image_attachments', plan.images),
       timeline: missing('audit_log', plan.timeline),
     };
-  }
-
-  /** Contents first, encrypted like uploads; a file with no readable content is left out with a warning. */
-  private async storeContent(plan: IssuePlan, stored: Stored, redactor: ImportRedactor): Promise<void> {
-    for (const file of plan.logFiles) {
-      const content = loadLogContent(file.row);
-      if (content.bytes === null) {
-        this.warnSkipped('log_files', `log file ${file.id} (${JSON.stringify(file.file_name)}, issue ${plan.issue.id})`, `no content: ${content.problem}`);
-        continue;
-      }
-      if (this.options.dryRun) {
-        stored.files.push({ id: file.id, path: '', size: content.bytes.length });
-        continue;
-      }
-      const blob = await this.blobs.write(Readable.from([content.bytes]));
-      stored.blobs.push(blob.path);
-      stored.files.push({ id: file.id, path: blob.path, size: blob.size });
-    }
-    for (const image of plan.images) {
-      const what = `image ${image.id} (${JSON.stringify(image.file_name)}, issue ${plan.issue.id})`;
-      const loaded = loadImageBytes(image.row);
-      if (loaded.bytes === null) {
-        this.warnSkipped('image_attachments', what, `no content: ${loaded.problem}`);
-        continue;
-      }
-      const sniffed = sniffImage(loaded.bytes);
-      if (sniffed.type === null) {
-        this.warnSkipped('image_attachments', what, `not an accepted image: ${sniffed.reason}`);
-        continue;
-      }
-      let clean;
-      try {
-        clean = await this.sanitiser.clean(loaded.bytes, sniffed.type);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        this.warnSkipped('image_attachments', what, err.message);
-        continue;
-      }
-      // The same bytes twice on one issue (the desktop never deduplicated) are kept once, as uploads are.
-      const uploadHash = createHash('sha256').update(loaded.bytes).digest('hex');
-      const twin = this.repos.images.findByUploadHash(plan.issue.id, uploadHash)?.id ?? stored.images.find((i) => i.upload_hash === uploadHash)?.id;
-      if (twin !== undefined) {
-        this.warnSkipped('image_attachments', what, `the same image as ${twin}`);
-        continue;
-      }
-      const meta = { id: image.id, upload_hash: uploadHash, mime_type: MIME_TYPES[clean.type], file_name: imageName(redactor.redact(image.file_name), clean.type) };
-      if (this.options.dryRun) {
-        stored.images.push({ ...meta, path: '', size: clean.bytes.length });
-        continue;
-      }
-      const blob = await this.blobs.write(Readable.from([clean.bytes]));
-      stored.blobs.push(blob.path);
-      stored.images.push({ ...meta, path: blob.path, size: blob.size });
-    }
   }
 
   /** One transaction per issue: its rows, its log files' jobs, its timeline and its audit entry. False: nothing new. */
@@ -356,43 +275,6 @@ class DesktopImporter {
     });
   }
 
-  private count(plan: IssuePlan & { issueIsNew: boolean }, stored: Stored, all: IssuePlan): void {
-    const c = this.summary.counts;
-    const add = (table: ImportTable, imported: number, total: number, skipped = 0) => {
-      c[table].imported += imported;
-      c[table].present += total - imported - skipped;
-    };
-    add('issues', plan.issueIsNew ? 1 : 0, 1);
-    add('log_files', stored.files.length, all.logFiles.length, plan.logFiles.length - stored.files.length);
-    add('image_attachments', stored.images.length, all.images.length, plan.images.length - stored.images.length);
-    add('resolution_steps', plan.steps.length, all.steps.length);
-    add('ai_conversations', plan.conversations.length, all.conversations.length);
-    add('ai_messages', plan.messages.length, all.messages.length);
-    add('documents', plan.documents.length, all.documents.length);
-    add('timeline_events', plan.timeline.length, all.timeline.length);
-  }
-
-  private countPresent(all: IssuePlan): void {
-    const c = this.summary.counts;
-    c.issues.present += 1;
-    c.log_files.present += all.logFiles.length;
-    c.image_attachments.present += all.images.length;
-    c.resolution_steps.present += all.steps.length;
-    c.ai_conversations.present += all.conversations.length;
-    c.ai_messages.present += all.messages.length;
-    c.documents.present += all.documents.length;
-    c.timeline_events.present += all.timeline.length;
-  }
-
-  private warnSkipped(table: ImportTable, what: string, reason: string): void {
-    this.summary.counts[table].skipped += 1;
-    this.summary.warnings.push(`${what}: skipped: ${reason}`);
-  }
-
-  private skipIssue(bundle: DesktopBundle, reason: string): void {
-    this.summary.counts.issues.skipped += 1;
-    this.summary.skipped.push({ what: `issue ${String(bundle.issue.id)}`, reason });
-  }
 }
 
 /** The stored content is the text the app extracted (a PDF's too): its type is a text type. */
@@ -400,24 +282,3 @@ function textMimeType(desktop: string): string {
   return /^text\/|^application\/(json|x-ndjson|yaml|xml)$/.test(desktop) ? desktop : 'text/plain';
 }
 
-function describeNew(plan: IssuePlan & { issueIsNew: boolean }, stored: Stored): string {
-  const parts = [
-    [plan.issueIsNew ? 1 : 0, 'issue'],
-    [stored.files.length, 'log file(s)'],
-    [stored.images.length, 'image(s)'],
-    [plan.steps.length, '5-Why step(s)'],
-    [plan.conversations.length, 'conversation(s)'],
-    [plan.messages.length, 'message(s)'],
-    [plan.documents.length, 'document(s)'],
-    [plan.timeline.length, 'timeline event(s)'],
-  ].filter(([n]) => Number(n) > 0);
-  return parts.length === 0 ? 'nothing new' : parts.map(([n, what]) => `${n} ${what}`).join(', ');
-}
-
-/** The desktop's name as harmless metadata, with an extension that matches what is stored (a BMP becomes .png). */
-function imageName(raw: string, type: keyof typeof EXTENSIONS): string {
-  const name = sanitiseFileName(raw);
-  const dot = name.lastIndexOf('.');
-  if (dot > 0 && EXTENSIONS[type].includes(name.slice(dot + 1).toLowerCase())) return name;
-  return `${dot > 0 ? name.slice(0, dot) : name}.${EXTENSIONS[type][0]}`;
-}
