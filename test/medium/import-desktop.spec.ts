@@ -304,8 +304,12 @@ describe('import desktop: safety and bad input', () => {
       holder.exec('BEGIN EXCLUSIVE');
       const err = await failure(importDesktop(r.options(), io));
       expect(err.message).toMatch(/^the desktop database is in use \(locked by another program\): close the TFTSR desktop app and try again$/);
-    } finally {
       holder.exec('ROLLBACK');
+      // Mid-write, or crashed mid-write: its rollback journal is beside it, and only the app may replay it.
+      writeFileSync(`${r.desktopPath}-journal`, Buffer.alloc(512, 1));
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/^the desktop database is in use or was not closed cleanly \(.*tftsr\.db-journal exists\)/);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
       holder.close();
       r.remove();
     }
@@ -390,11 +394,15 @@ describe('import desktop: safety and bad input', () => {
     const r = await rig(42, true, (db) => {
       broken = (db.prepare(`SELECT id FROM issues WHERE severity = 'P4'`).get() as { id: string }).id;
       db.prepare(`INSERT INTO resolution_steps (id, issue_id, step_order, why_question, created_at) VALUES ('step-7', ?, 1, 'Why?', '2026-03-02 08:30:00')`).run(broken);
+      // Left by the app's statement-by-statement delete_issue, with foreign keys off.
+      db.prepare(`INSERT INTO ai_messages (id, conversation_id, role, content, created_at) VALUES ('0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b', '0190a4b2-7c3d-7e8f-9a0b-000000000000', 'user', 'hi', '2026-03-02 08:30:00')`).run();
     });
     try {
       const summary = await importDesktop(r.options(), io);
       expect(summary.skipped).toEqual([{ what: `issue ${broken}`, reason: expect.stringContaining(`resolution_steps row "step-7" has an id that is not a UUID`) }]);
       expect(summary.counts.issues).toMatchObject({ imported: 1, skipped: 1 });
+      expect(summary.counts.ai_messages).toEqual({ found: 3, imported: 2, present: 0, skipped: 1 });
+      expect(summary.warnings).toContain(`1 ai_messages row(s) belong to no issue (left by the app's own deletes): not imported`);
       const db = r.service();
       try {
         expect(db.prepare('SELECT count(*) AS n FROM issues WHERE id = ?').get(broken)).toEqual({ n: 0 });

@@ -24,7 +24,8 @@ export function createDesktopDb(path: string, level: number, key: string | null)
     db.pragma('legacy_page_size=16384');
     db.key(Buffer.from(key, 'utf8'));
   }
-  // The app sets no journal mode: the default rollback journal.
+  // The app never turns foreign keys on (better-sqlite3 does by default), and sets no journal mode.
+  db.pragma('foreign_keys = OFF');
   db.exec(`CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
   for (const [name, sql] of DESKTOP_MIGRATIONS.slice(0, level)) {
     try {

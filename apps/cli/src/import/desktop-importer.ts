@@ -30,7 +30,7 @@ import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { DesktopSource, keyCandidates } from './desktop-source';
 import { CorruptFileError, CorruptRowError } from './import-errors';
-import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, SummaryBook } from './import-summary';
+import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, ImportTable, SummaryBook } from './import-summary';
 import { DesktopBundle, ImportRedactor, IssuePlan, listDesktopIssues, placeSteps, planIssue, readBundle } from './issue-plan';
 
 export { IMPORT_TABLES } from './import-summary';
@@ -121,6 +121,7 @@ class DesktopImporter {
       if (bundle) await this.importIssue(bundle, io);
       io.progress?.((done += 1), issues.length);
     }
+    this.reportOrphans();
     const imported = this.book.importedRows();
     // A run that changed nothing writes nothing, not even its own entry: importing twice adds nothing.
     if (!this.options.dryRun && imported > 0) {
@@ -142,6 +143,24 @@ class DesktopImporter {
       );
     }
     return this.summary;
+  }
+
+  /** The app never enabled foreign keys and deleted issues statement by statement: children may outlive their issue. */
+  private reportOrphans(): void {
+    const noIssue = 'issue_id NOT IN (SELECT id FROM issues)';
+    const orphans: [ImportTable, number][] = [
+      ['log_files', this.source.count('log_files', noIssue)],
+      ['image_attachments', this.source.count('image_attachments', noIssue)],
+      ['resolution_steps', this.source.count('resolution_steps', noIssue)],
+      ['ai_conversations', this.source.count('ai_conversations', noIssue)],
+      ['ai_messages', this.source.count('ai_messages', `conversation_id NOT IN (SELECT id FROM ai_conversations WHERE issue_id IN (SELECT id FROM issues))`)],
+      ['documents', this.source.count('documents', noIssue)],
+      ['timeline_events', this.source.count('timeline_events', noIssue)],
+    ];
+    for (const [table, n] of orphans.filter(([, count]) => count > 0)) {
+      this.summary.counts[table].skipped += n;
+      this.summary.warnings.push(`${n} ${table} row(s) belong to no issue (left by the app's own deletes): not imported`);
+    }
   }
 
   private async importIssue(bundle: DesktopBundle, io: ImportIo): Promise<void> {

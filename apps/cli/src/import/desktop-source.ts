@@ -148,9 +148,9 @@ export class DesktopSource {
     return this.read(() => this.db.prepare(sql).all(...params) as T[]);
   }
 
-  count(table: string): number {
+  count(table: string, where = '1'): number {
     if (!this.hasTable(table)) return 0;
-    return this.read(() => (this.db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
+    return this.read(() => (this.db.prepare(`SELECT count(*) AS n FROM "${table}" WHERE ${where}`).get() as { n: number }).n);
   }
 
   close(): void {
