@@ -389,6 +389,20 @@ describe('import desktop: safety and bad input', () => {
     }
   });
 
+  it('refuses a file that is not a desktop database, or older than any the app shipped', async () => {
+    const r = await rig(42, false, (db) => db.exec(`DELETE FROM _migrations WHERE name >= '010'`));
+    try {
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/is at migration 009; only 010 and later can be imported/);
+      const other = join(r.dir, 'other.db');
+      const db = openDatabase({ path: other, key: null });
+      db.exec('CREATE TABLE notes (x TEXT)');
+      db.close();
+      expect((await failure(importDesktop(r.options({ desktopPath: other }), io))).message).toMatch(/has no _migrations table: it is not a TFTSR desktop database/);
+    } finally {
+      r.remove();
+    }
+  });
+
   it('skips an issue with a corrupt row whole, imports the others, and says why', async () => {
     let broken = '';
     const r = await rig(42, true, (db) => {
