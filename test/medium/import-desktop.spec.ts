@@ -321,6 +321,9 @@ describe('import desktop: safety and bad input', () => {
       const keyFile = join(r.dir, 'wrong.key');
       writeFileSync(keyFile, 'not the key\n');
       expect((await failure(importDesktop(r.options({ keyFile }), io))).message).toMatch(/^wrong key: none of --key-file .*wrong\.key opens /);
+      expect((await failure(importDesktop(r.options({ keyFile: join(r.dir, 'nowhere.key') }), io))).message).toMatch(/^cannot read the key file .*nowhere\.key \(ENOENT\)$/);
+      const own = r.options();
+      await expect(importDesktop({ ...own, desktopPath: own.service.databasePath }, io)).rejects.toThrow(/is this service's own database/);
     } finally {
       r.remove();
     }

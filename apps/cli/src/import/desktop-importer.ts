@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import {
   AiConversationRepository,
   AiMessageRepository,
@@ -57,6 +57,9 @@ const REQUESTER = 'desktop-import';
 /** Imports a desktop app database into this service's database; see README, "Importing from the desktop app". */
 export async function importDesktop(options: ImportDesktopOptions, io: ImportIo): Promise<ImportSummary> {
   if (!existsSync(options.service.databasePath)) throw new CliError(`there is no service database at ${options.service.databasePath}: run \`tftsr db migrate\` first`);
+  if (existsSync(options.desktopPath) && realpathSync(options.desktopPath) === realpathSync(options.service.databasePath)) {
+    throw new CliError(`--db ${options.desktopPath} is this service's own database: give the desktop app's tftsr.db`);
+  }
   const source = DesktopSource.open(options.desktopPath, keyCandidates(options.desktopPath, options.keyFile, options.env));
   try {
     const db = openDatabase({ path: options.service.databasePath, key: options.service.databaseKey, busyTimeoutMs: options.service.busyTimeoutMs, warn: (m) => io.err(m) });
