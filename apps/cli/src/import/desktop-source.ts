@@ -110,9 +110,14 @@ export class DesktopSource {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       if (candidate) {
+        // SQLite3MC's names for the app's PRAGMA cipher_page_size, kdf_iter, cipher_kdf_algorithm and
+        // cipher_hmac_algorithm (2 = SHA-512); legacy=4 implies the last three, spelled out so they cannot drift.
         db.pragma(`cipher='sqlcipher'`);
         db.pragma('legacy=4');
         db.pragma(`legacy_page_size=${DESKTOP_PAGE_SIZE}`);
+        db.pragma('kdf_iter=256000');
+        db.pragma('kdf_algorithm=2');
+        db.pragma('hmac_algorithm=2');
         db.key(Buffer.from(candidate.key, 'utf8'));
       }
       // No waiting: a lock held by the app means it is writing, and the user should close it first.
