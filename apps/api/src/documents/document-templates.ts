@@ -41,6 +41,15 @@ const EVENT_NAMES: Record<string, string> = {
   generate_rca: 'RCA Document Generated',
   generate_postmortem: 'Post-Mortem Generated',
   ...Object.fromEntries(TARGET_NAMES.map((name) => [`publish_to_${name}`, `Published to ${targetOf(name).label}`])),
+  // The desktop app's timeline events, carried into the audit trail by `tftsr import desktop`.
+  triage_started: 'Triage Started',
+  log_uploaded: 'Log File Uploaded',
+  why_level_advanced: 'Why Level Advanced',
+  root_cause_identified: 'Root Cause Identified',
+  rca_generated: 'RCA Document Generated',
+  postmortem_generated: 'Post-Mortem Generated',
+  document_exported: 'Document Exported',
+  import_desktop: 'Imported from the Desktop App',
 };
 
 /** `update_issue` → "Issue Updated"; unknown actions are shown as they are, as the desktop app did. */
