@@ -11,6 +11,7 @@ import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublicationReconciler } from './publish/publication-reconciler';
+import { PublishPreparer } from './publish/publish-preparer';
 import { PublishProcessor } from './publish/publish.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { RedactorService } from './redactor.service';
@@ -38,6 +39,7 @@ export class WorkerModule {
         SystemProcessor,
         IngestProcessor,
         WebhookDeliveryService,
+        PublishPreparer,
         PublishProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,

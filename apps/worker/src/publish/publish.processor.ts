@@ -2,13 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { Job, UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
-  CredentialRepository,
   Db,
   DB,
-  deriveKey,
-  DocumentRepository,
-  IntegrationConfigRepository,
-  IssueRepository,
   Publication,
   PublicationRepository,
   RemoteRef,
@@ -16,56 +11,29 @@ import {
   WebhookRepository,
 } from '../../../../libs/db/src';
 import {
-  checkTargetUrl,
-  cleanText,
   createPublisher,
-  credentialExpired,
-  CredentialIntegrityError,
-  decryptCredential,
   IntegrationHttp,
-  markdownToHtml,
-  markdownToText,
   PublishContent,
   PublishError,
   PublishErrorKind,
   Publisher,
-  PublishOptions,
   PublishTarget,
   RemoteObject,
 } from '../../../../libs/integrations/src';
 import { JobPayloads } from '../../../../libs/jobs/src';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
-import { readPiiConfig } from '../pii-settings';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor } from '../processor';
 import { WebhookDeliveryService } from '../webhooks/webhook-delivery.service';
-import { GateFinding, GateMode, piiGate, sentHash } from './pii-gate';
-import { ExistingObjectPolicy, Placement, placePublication } from './placement';
+import { sentHash } from './pii-gate';
+import { Placement, placePublication } from './placement';
+import { Prepared, PublishPreparer, PublishRefused } from './publish-preparer';
 import { RetryLater } from './retry-later';
-import { readSetting } from './worker-settings';
 
 export { RetryLater } from './retry-later';
 
 type PublishJob = Job<JobPayloads['publish'], unknown, 'publish'>;
-
-/** A failure that retrying cannot fix: it ends the publication as failed, with its reason. */
-class PublishRefused extends Error {
-  constructor(
-    message: string,
-    readonly findings: GateFinding[] | null = null,
-  ) {
-    super(message);
-  }
-}
-
-
-interface Prepared {
-  target: PublishTarget;
-  content: PublishContent;
-  secret: string;
-  redaction: { types: string[]; findings: number } | null;
-}
 
 export interface PublishResult {
   remote_id: string;
@@ -96,12 +64,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   private readonly logger = new Logger('PublishProcessor');
   private readonly guard: OutboxJobGuard;
   private readonly publications: PublicationRepository;
-  private readonly documents: DocumentRepository;
-  private readonly issues: IssueRepository;
-  private readonly configs: IntegrationConfigRepository;
-  private readonly credentials: CredentialRepository;
   private readonly webhooks: WebhookRepository;
-  private readonly credentialKey: Buffer;
   private readonly http = new IntegrationHttp();
 
   constructor(
@@ -109,16 +72,12 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
     private readonly webhookDelivery: WebhookDeliveryService,
+    private readonly preparer: PublishPreparer,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.publications = new PublicationRepository(db);
-    this.documents = new DocumentRepository(db);
-    this.issues = new IssueRepository(db);
-    this.configs = new IntegrationConfigRepository(db);
-    this.credentials = new CredentialRepository(db);
     this.webhooks = new WebhookRepository(db);
-    this.credentialKey = deriveKey(config.databaseKey, 'credential-encryption');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -134,7 +93,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       return { skipped: true, reason: 'the publication no longer exists' };
     }
     try {
-      const prepared = this.prepare(publication);
+      const prepared = this.preparer.prepare(publication);
       return await this.send(outbox_id, publication, prepared);
     } catch (err) {
       throw this.onFailure(job, publication, err as Error);
@@ -151,8 +110,8 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     let found = 0;
     for (const publication of due) {
       try {
-        const prepared = this.prepare(publication);
-        const target = this.placedTarget(publication, prepared.target, { kind: 'own' });
+        const prepared = this.preparer.prepare(publication);
+        const target = this.preparer.placedTarget(publication, prepared.target, { kind: 'own' });
         const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
         const remote = await publisher.find(target, prepared.content, null);
         if (remote) {
@@ -168,63 +127,11 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     return { checked: due.length, found };
   }
 
-  /** Everything that can refuse without a connection: the source, the URL, the credential, the PII gate. */
-  private prepare(publication: Publication): Prepared {
-    const { service } = publication;
-    const issue = this.issues.findById(publication.issue_id);
-    if (!issue) throw new PublishRefused('the issue no longer exists');
-    const doc = publication.document_id === null ? null : this.documents.get(publication.document_id);
-    if (publication.document_id !== null && !doc) throw new PublishRefused('the document no longer exists');
-    const config = this.configs.get(service);
-    if (!config) throw new PublishRefused(`${service} is not configured`);
-    const policy = { extraHosts: readSetting<string[]>(this.db, 'integrations.allowed_hosts', []), testOrigins: this.config.testIntegrationOrigins };
-    const url = checkTargetUrl(config.base_url, service, policy);
-    if (!url.ok) throw new PublishRefused(`the ${service} base URL is not allowed: ${url.reason}`);
-    const credential = this.credentials.get(service);
-    if (!credential) throw new PublishRefused(`no ${service} credential is stored`);
-    if (credentialExpired(credential.expires_at)) throw new PublishRefused(`the ${service} credential expired at ${credential.expires_at} UTC`);
-    let secret: string;
-    try {
-      secret = decryptCredential(credential.encrypted_token, service, this.credentialKey);
-    } catch (err) {
-      if (err instanceof CredentialIntegrityError) throw new PublishRefused(err.message);
-      throw err;
-    }
-
-    const title = doc ? doc.title : issue.title;
-    const markdown = doc ? doc.content_md : incidentBody(issue.id, issue.severity, issue.description);
-    const mode = readSetting<GateMode>(this.db, 'publishing.pii_gate', 'block') === 'redact' ? 'redact' : 'block';
-    const gate = piiGate(title, markdown, readPiiConfig(this.db), mode);
-    if (gate.verdict === 'blocked') {
-      const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
-      throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
-    }
-    const markdownOut = cleanText(gate.markdown);
-    const content: PublishContent = {
-      publicationId: publication.id,
-      title: cleanText(gate.title),
-      markdown: markdownOut,
-      text: markdownToText(markdownOut),
-      html: markdownToHtml(markdownOut),
-      severity: issue.severity,
-      docType: doc ? doc.doc_type : null,
-    };
-    const target: PublishTarget = {
-      service,
-      baseUrl: url.url,
-      username: config.username,
-      projectName: config.project_name,
-      spaceKey: config.space_key,
-      options: JSON.parse(publication.options) as PublishOptions,
-    };
-    return { target, content, secret, redaction: gate.verdict === 'redacted' ? { types: gate.types, findings: gate.findings } : null };
-  }
-
   private async send(outboxId: string, publication: Publication, prepared: Prepared): Promise<PublishResult | Skipped> {
     const { content } = prepared;
-    const placement = placePublication(publication, this.publications.listForIssue(publication.issue_id), this.existingObjectPolicy());
+    const placement = placePublication(publication, this.publications.listForIssue(publication.issue_id), this.preparer.existingObjectPolicy());
     if (placement.kind === 'wait') throw new WaitForOwner(placement.reason);
-    const target = this.placedTarget(publication, prepared.target, placement);
+    const target = this.preparer.placedTarget(publication, prepared.target, placement);
     const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
     let remote: RemoteObject;
     let operation: PublishResult['operation'];
@@ -270,27 +177,6 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     this.metrics?.publishResults.inc({ service: target.service, outcome: operation });
     this.logger.log(`publication ${publication.id} ${operation} on ${target.service} as ${ref.remote_display_id ?? ref.remote_id}`);
     return { remote_id: ref.remote_id, remote_url: ref.remote_url, operation };
-  }
-
-  /** The settings that say where a document goes when its issue already has an incident or a work item. */
-  private existingObjectPolicy(): ExistingObjectPolicy {
-    return {
-      servicenow: readSetting<string>(this.db, 'publishing.servicenow.existing_incident', 'work_notes') === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
-      azuredevops: readSetting<string>(this.db, 'publishing.azuredevops.existing_work_item', 'comment') === 'description' ? 'description' : 'comment',
-    };
-  }
-
-  /** The target with the table the placement or the existing object fixes (ServiceNow). */
-  private placedTarget(publication: Publication, target: PublishTarget, placement: Placement): PublishTarget {
-    if (target.service !== 'servicenow') return target;
-    const table = placement.kind === 'own' ? (placement.table ?? (publication.remote_table as 'incident' | 'kb_knowledge' | null) ?? target.options.table) : 'incident';
-    const options: PublishOptions = { ...target.options, table };
-    if (table === 'kb_knowledge' && !options.kb_knowledge_base) {
-      const kb = readSetting<string>(this.db, 'publishing.servicenow.kb_knowledge_base', '');
-      if (!kb) throw new PublishRefused('this issue already has an incident and publishing.servicenow.existing_incident is kb_knowledge, but no knowledge base is set: set publishing.servicenow.kb_knowledge_base or pass kb_knowledge_base');
-      options.kb_knowledge_base = kb;
-    }
-    return { ...target, options };
   }
 
   /** Writes the document into the issue's incident or work item, which another publication owns. */
@@ -412,9 +298,4 @@ const CREATE_REFUSED: ReadonlySet<PublishErrorKind> = new Set(['rate_limited', '
 
 function toRef(remote: RemoteObject): RemoteRef {
   return { remote_id: remote.id, remote_url: remote.url, remote_display_id: remote.displayId ?? null, remote_table: remote.table ?? null };
-}
-
-/** The body of the incident a critical issue opens: its description, and where it lives. */
-function incidentBody(issueId: string, severity: string, description: string | null): string {
-  return [description?.trim() || '_No description yet._', '', `Opened by TFTSR for issue ${issueId} (severity ${severity}).`].join('\n');
 }
