@@ -50,6 +50,8 @@ export enum ErrorCode {
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
   DATABASE_BUSY = 'DATABASE_BUSY',
+  INGEST_BACKLOG_FULL = 'INGEST_BACKLOG_FULL',
+  INVALID_INGEST_BODY = 'INVALID_INGEST_BODY',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -106,6 +108,9 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
   // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
+  // Too many shipped bytes wait for a scan: the shipper retries after Retry-After, nothing was written.
+  [ErrorCode.INGEST_BACKLOG_FULL]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.INVALID_INGEST_BODY]: HttpStatus.BAD_REQUEST,
 };
 
 export class DomainError extends Error {

@@ -24,6 +24,9 @@ export interface SettingValues {
   'uploads.max_files_per_issue': number;
   'integrations.allowed_hosts': string[];
   'publishing.pii_gate': PiiGateMode;
+  'ingest.chunk_max_bytes': number;
+  'ingest.chunk_idle_seconds': number;
+  'ingest.max_backlog_bytes': number;
 }
 
 export type SettingKey = keyof SettingValues;
@@ -161,6 +164,24 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: 'block',
     schema: { type: 'string', enum: [...PII_GATE_MODES] },
     parse: (value) => oneOf(value, PII_GATE_MODES),
+  },
+  'ingest.chunk_max_bytes': {
+    description: 'A shipped stream\'s rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.',
+    default: 8 * 1024 * 1024,
+    schema: { type: 'integer', minimum: 1024, maximum: GIB },
+    parse: (value) => integer(value, 1024, GIB),
+  },
+  'ingest.chunk_idle_seconds': {
+    description: 'A shipped stream\'s rolling chunk closes after this many seconds without a new line.',
+    default: 30,
+    schema: { type: 'integer', minimum: 1, maximum: 86400 },
+    parse: (value) => integer(value, 1, 86400),
+  },
+  'ingest.max_backlog_bytes': {
+    description: 'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
+    default: GIB,
+    schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
+    parse: (value) => integer(value, 1, 64 * GIB),
   },
 };
 
