@@ -5,19 +5,13 @@ import winston from 'winston';
 import LokiTransport from 'winston-loki';
 import { RunningApp, waitFor } from '../support/app-processes';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { closedRedactedText, streamsOf } from '../support/log-streams';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (response: Response): Promise<any> => response.json();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-
-interface ChunkItem {
-  state: string;
-  lines: number;
-  bytes: number;
-  log_file_id: string | null;
-}
 
 describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and the real worker', () => {
   let api: TestApi;
@@ -37,39 +31,8 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${api.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ingestKey}`, ...headers }, body });
-  const streams = async (issueId: string) => {
-    const { status, body } = await api.call('GET', `/v1/issues/${issueId}/log-streams`);
-    expect(status).toBe(200);
-    return body.data as { name: string; source: string; chunks: ChunkItem[] }[];
-  };
-  /** Waits until every chunk of the issue is closed and scanned, and returns the concatenated, redacted text and the spans. */
-  const closedAndScanned = async (issueId: string, lines: number) => {
-    const chunks = await waitFor(
-      async () => {
-        const all = (await streams(issueId)).flatMap((s) => s.chunks);
-        return all.length > 0 && all.every((c) => c.state === 'closed') && all.reduce((n, c) => n + c.lines, 0) >= lines ? all : undefined;
-      },
-      30_000,
-      () => worker.output(),
-    );
-    const texts: string[] = [];
-    const types: string[] = [];
-    for (const chunk of chunks) {
-      const id = chunk.log_file_id as string;
-      await waitFor(async () => (await api.call('GET', `/v1/log-files/${id}`)).body.status === 'ready', 30_000, () => worker.output());
-      const spans = await api.call('GET', `/v1/log-files/${id}/pii-spans?limit=500`);
-      types.push(...spans.body.items.map((s: { pii_type: string }) => s.pii_type));
-      const original = await fetch(`${api.base}/v1/log-files/${id}/content?variant=original`, { headers: { authorization: `Bearer ${api.adminKey}` } });
-      expect(original.status).toBe(403);
-      const redaction = await api.call('POST', `/v1/log-files/${id}/redactions`, { body: { all: true } });
-      expect(redaction.status).toBe(202);
-      await waitFor(async () => (await api.call('GET', `/v1/log-files/${id}/redactions/${redaction.body.id}`)).body.state === 'done' || undefined, 30_000, () => worker.output());
-      const copy = await fetch(`${api.base}/v1/log-files/${id}/content?variant=redacted`, { headers: { authorization: `Bearer ${api.adminKey}` } });
-      expect(copy.status).toBe(200);
-      texts.push(await copy.text());
-    }
-    return { chunks, text: texts.join(''), types };
-  };
+  const streams = (issueId: string) => streamsOf(api, issueId);
+  const closedAndScanned = (issueId: string, lines: number) => closedRedactedText(api, worker, issueId, lines);
 
   it('takes NDJSON lines (gzip, Bearer), closes the idle chunk into a scanned log file, and redacts the planted secrets', async () => {
     const issue = await api.createIssue();
