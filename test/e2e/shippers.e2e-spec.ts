@@ -48,6 +48,16 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     for (const secret of [EMAIL, AWS_KEY]) expect(text).not.toContain(secret);
   });
 
+  it('describes the shipper routes in the OpenAPI document, and the lines route answers as described', async () => {
+    expect(Object.keys(api.openapi.doc.paths)).toEqual(expect.arrayContaining(['/v1/issues/{id}/log-streams/{stream}', '/loki/api/v1/push', '/_bulk', '/{index}/_bulk', '/']));
+    const issue = await api.createIssue();
+    const path = `/v1/issues/${issue.id}/log-streams/doc`;
+    const ok = await post(path, 'one line\n');
+    expect(api.openapi.check('POST', path, ok.status, await json(ok), ok.headers)).toEqual([]);
+    const refused = await fetch(`${api.base}${path}`, { method: 'POST', body: 'x\n' });
+    expect(api.openapi.check('POST', path, refused.status, await json(refused), refused.headers)).toEqual([]);
+  });
+
   it('takes pino-loki pushes (JSON, Basic auth with the key as password); the tftsr_issue label picks the issue', async () => {
     const issue = await api.createIssue();
     const stream = pinoLoki({ host: api.base, basicAuth: { username: 'promtail', password: ingestKey }, labels: { app: 'checkout', tftsr_issue: issue.id }, batching: false });

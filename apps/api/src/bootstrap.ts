@@ -13,7 +13,7 @@ import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
-import { installShipperRoutes } from './log-streams/shipper.routes';
+import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
 import { ApiConfig } from './config/api.config';
 import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
@@ -63,6 +63,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     app,
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
   );
+  documentShipperRoutes(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }
