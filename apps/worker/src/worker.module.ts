@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '../../../libs/db/src';
+import { ValueKeys } from '../../../libs/redaction/src';
 import { BlobStore } from '../../../libs/storage/src';
 import { MetricsRegistry } from '../../../libs/telemetry/src';
 import { HasherService } from './hasher.service';
@@ -32,6 +33,7 @@ export class WorkerModule {
         HasherService,
         { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         PiiScanService,
+        { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
         SystemProcessor,
         IngestProcessor,
