@@ -36,7 +36,7 @@ export class PiiReviewController {
   @Get('pii/values')
   @RequireScopes('read')
   @ApiOkResponse({ type: PiiValuesResponse, description: 'The distinct values of the file, masked; with reveal=true (pii:reveal), in clear too, audited.' })
-  @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_CURSOR, ErrorCode.FORBIDDEN)
+  @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_CURSOR)
   values(@Param() params: LogFileIdParams, @Query() query: PiiValuesQuery, @Caller() caller: Principal): Promise<PiiValuesResponse> {
     return this.review.values(params.id, query, caller);
   }
@@ -52,7 +52,7 @@ export class PiiReviewController {
   @Get('lines')
   @RequireScopes('read')
   @ApiOkResponse({ type: LinesResponse, description: 'A window of lines with every span overlaid and masked; with reveal=true (pii:reveal), in clear, audited.' })
-  @ApiErrors(...READ_ERRORS, ErrorCode.FORBIDDEN)
+  @ApiErrors(...READ_ERRORS)
   lines(@Param() params: LogFileIdParams, @Query() query: LinesQuery, @Caller() caller: Principal): Promise<LinesResponse> {
     return this.review.lines(params.id, query, caller);
   }
@@ -61,7 +61,7 @@ export class PiiReviewController {
   @HttpCode(200)
   @RequireScopes('write')
   @ApiOkResponse({ type: DecisionsResponse, description: 'Recorded; the next redaction applies them. keep needs pii:reveal and is audited with the SHA-256 of the value.' })
-  @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_JSON, ErrorCode.FORBIDDEN, ErrorCode.UNKNOWN_PII_VALUES, ErrorCode.UNKNOWN_SPANS, ErrorCode.LOG_FILE_FINALIZED)
+  @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_JSON, ErrorCode.UNKNOWN_PII_VALUES, ErrorCode.UNKNOWN_SPANS, ErrorCode.LOG_FILE_FINALIZED)
   decide(@Param() params: LogFileIdParams, @Body() body: DecisionsBody, @Caller() caller: Principal): Promise<DecisionsResponse> {
     return this.decisions.decide(params.id, body, caller);
   }
