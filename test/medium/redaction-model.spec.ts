@@ -13,6 +13,9 @@ import {
 } from '../../libs/db/src';
 import { BlobStore } from '../../libs/storage/src';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
+import { AuditLogRepository, deriveKey } from '../../libs/db/src';
+import { TEST_KEY } from '../support/temp-dir';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 
 const jobOf = <T>(data: T) => stub(data, 0, 'redact');
@@ -234,5 +237,25 @@ describe('redaction model (issue 12)', () => {
     await sut.handleHash(stub(other.hash));
     await sut.handleDetectPii(stub(other.scan));
     expect(await redactNow(other.fileId)).toContain(`from ${ipToken} refused`);
+  });
+
+  it('finalizes a file pii.finalize_after_days after its upload, once, through the same redact job', async () => {
+    const { fileId } = await readyFile();
+    const sweeper = new RetentionSweeper(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    const days = (n: number) => new Date(Date.now() + n * 24 * 3600 * 1000);
+    expect(sweeper.sweep(days(29))).toBe(0);
+    expect(sweeper.sweep(days(31))).toBe(1);
+    expect(sweeper.sweep(days(31))).toBe(0);
+    const request = db.prepare(`SELECT id, finalize, requested_by FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as { id: string; finalize: number; requested_by: string };
+    expect(request).toMatchObject({ finalize: 1, requested_by: 'retention' });
+    const outbox = db.prepare(`SELECT id FROM outbox WHERE payload LIKE ?`).get(`%${request.id}%`) as { id: string };
+    await sut.handleRedact(jobOf({ outbox_id: outbox.id, log_file_id: fileId, redaction_request_id: request.id }));
+    expect(review.find(fileId)?.finalized_at).not.toBeNull();
+    expect(rig.count(`SELECT count(*) AS n FROM pii_spans WHERE log_file_id = ? AND original_value <> ''`, fileId)).toBe(0);
+    expect(sweeper.sweep(days(60))).toBe(0);
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.finalize_after_days', '0', ?)`).run(toDbTimestamp());
+    const second = await readyFile();
+    expect(sweeper.sweep(days(3650))).toBe(0);
+    expect(review.find(second.fileId)?.finalized_at ?? null).toBeNull();
   });
 });

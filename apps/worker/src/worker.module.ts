@@ -13,6 +13,7 @@ import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublishProcessor } from './publish/publish.processor';
 import { RedactorService } from './redactor.service';
+import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
 
@@ -35,6 +36,7 @@ export class WorkerModule {
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
+        RetentionSweeper,
         SystemProcessor,
         IngestProcessor,
         PublishProcessor,

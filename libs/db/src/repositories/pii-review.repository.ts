@@ -179,6 +179,14 @@ export class PiiReviewRepository {
          FROM pii_span_review r JOIN pii_file_values v ON v.log_file_id = r.log_file_id AND v.value_id = r.value_id
          WHERE r.log_file_id = @log_file_id AND r.decision IS NOT NULL`,
       ),
+      dueForFinalizing: db.prepare(
+        `SELECT f.id FROM log_files f
+         JOIN log_file_processing p ON p.log_file_id = f.id AND p.hash_state = 'done' AND p.scan_state = 'done'
+         LEFT JOIN log_file_review r ON r.log_file_id = f.id
+         WHERE f.uploaded_at < ? AND r.finalized_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM redaction_requests q WHERE q.log_file_id = f.id AND (q.state = 'pending' OR (q.finalize = 1 AND q.state = 'failed')))
+         ORDER BY f.uploaded_at LIMIT ?`,
+      ),
       nextPseudonym: db.prepare(`SELECT coalesce(max(number), 0) + 1 AS n FROM pii_pseudonyms WHERE issue_id = ? AND pii_type = ?`),
       getPseudonym: db.prepare(`SELECT number FROM pii_pseudonyms WHERE issue_id = ? AND value_key = ?`),
       putPseudonym: db.prepare(`INSERT INTO pii_pseudonyms (issue_id, value_key, pii_type, number) VALUES (?, ?, ?, ?)`),
@@ -330,6 +338,14 @@ export class PiiReviewRepository {
       row.kept += o.own === 'keep' ? 1 : -1;
     }
     return rows;
+  }
+
+  /**
+   * Files uploaded before `cutoff` and not finalized, with no redaction pending and no finalizing one that
+   * failed (that one needs a person: retrying it every sweep would not help).
+   */
+  dueForFinalizing(cutoff: string, limit: number): string[] {
+    return (this.stmts.dueForFinalizing.all(cutoff, limit) as { id: string }[]).map((r) => r.id);
   }
 
   /** The value's number within the issue and type: the same for every file and every re-redaction. */
