@@ -40,7 +40,9 @@ export class PiiReviewService {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const file = await this.index.readyFile(logFileId);
     const review = this.index.review;
-    return transaction(this.db, () => {
+    // A transaction only when revealing: the audit entry must name exactly the values read.
+    const run = <T>(fn: () => T): T => (reveal ? transaction(this.db, fn) : fn());
+    return run(() => {
       const rows = review.listValues(logFileId, file.issue_id, { type: query.type, decision: query.decision, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];

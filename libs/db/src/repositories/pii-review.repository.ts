@@ -131,6 +131,17 @@ export class PiiReviewRepository {
          WHERE @decision IS NULL OR coalesce(decision, 'redact') = @decision
          LIMIT @limit`,
       ),
+      // Kept values are few: start from the decisions, not from every value of the file.
+      keptValuePage: db.prepare(
+        `SELECT * FROM (
+           SELECT v.value_id, v.pii_type, v.masked, v.span_count, v.first_line, ${VALUE_DECISION} AS decision
+           FROM pii_file_values v
+           WHERE v.log_file_id = @log_file_id AND (@type IS NULL OR v.pii_type = @type)
+             AND v.value_id IN (SELECT value_id FROM pii_file_decisions WHERE log_file_id = @log_file_id AND decision = 'keep'
+                                UNION SELECT value_id FROM pii_issue_decisions WHERE issue_id = @issue_id AND decision = 'keep')
+             AND (@after_count IS NULL OR v.span_count < @after_count OR (v.span_count = @after_count AND v.value_id > @after_id)))
+         WHERE decision = 'keep' ORDER BY span_count DESC, value_id LIMIT @limit`,
+      ),
       valuesById: db.prepare(`SELECT * FROM pii_file_values WHERE log_file_id = @log_file_id AND value_id IN (SELECT value FROM json_each(@ids))`),
       originalOfValue: db.prepare(
         `SELECT s.original_value FROM pii_span_review r JOIN pii_spans s ON s.id = r.span_id
@@ -257,7 +268,8 @@ export class PiiReviewRepository {
   }
 
   listValues(logFileId: string, issueId: string, query: ValuePageQuery): ListedValue[] {
-    return this.stmts.valuePage.all({
+    const stmt = query.decision === 'keep' ? this.stmts.keptValuePage : this.stmts.valuePage;
+    return stmt.all({
       log_file_id: logFileId,
       issue_id: issueId,
       type: query.type ?? null,
