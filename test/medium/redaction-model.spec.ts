@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import {
   Db,
@@ -257,5 +260,44 @@ describe('redaction model (issue 12)', () => {
     const second = await readyFile();
     expect(sweeper.sweep(days(3650))).toBe(0);
     expect(review.find(second.fileId)?.finalized_at ?? null).toBeNull();
+  });
+
+  it('keeps a copy redacted under the old model readable, and re-redacts a partial approval once, hiding every span', async () => {
+    const { fileId, spans } = await readyFile();
+    // As the pre-issue-12 code left it: one span approved, a copy with the rest in clear, every original wiped.
+    const leaky = await rig.blobs.write(Readable.from([Buffer.from(LOG.replace('jane.doe@example.org', '[Email]'))]));
+    transaction(db, () => {
+      const requestId = newId();
+      db.prepare(`INSERT INTO redaction_requests (id, log_file_id, span_ids, requested_by, state, created_at, finished_at) VALUES (?, ?, ?, 'old-key', 'done', ?, ?)`).run(
+        requestId,
+        fileId,
+        JSON.stringify([spans[0].id]),
+        '2026-01-01 00:00:00',
+        '2026-01-01 00:00:00',
+      );
+      db.prepare(
+        `INSERT INTO log_file_redactions (log_file_id, request_id, redacted_path, redacted_size, original_sha256, redacted_sha256, span_count, counts_by_type, created_at)
+         VALUES (?, ?, ?, ?, 'x', 'y', 1, '{"Email":1}', '2026-01-01 00:00:00')`,
+      ).run(fileId, requestId, leaky.path, leaky.size);
+      db.prepare(`UPDATE pii_spans SET original_value = '' WHERE log_file_id = ?`).run(fileId);
+      db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(fileId);
+      db.exec(readFileSync(join(__dirname, '..', '..', 'migrations', '031_flag_legacy_partial_redactions.sql'), 'utf8').split(';').find((s) => s.includes('UPDATE'))!);
+    });
+    const legacy = new LogFileRedactionRepository(db).get(fileId)!;
+    expect(legacy).toMatchObject({ version: 1, decisions_rev: 0, replacement_style: 'type', legacy_partial: 1 });
+    expect((await buffer(blobs.openRead(legacy.redacted_path))).toString()).toContain('203.0.113.45');
+
+    const sweeper = new RetentionSweeper(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    expect(sweeper.sweep()).toBe(1);
+    expect(sweeper.sweep()).toBe(0);
+    const request = db.prepare(`SELECT id FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as { id: string };
+    const outbox = db.prepare(`SELECT id FROM outbox WHERE payload LIKE ?`).get(`%${request.id}%`) as { id: string };
+    await sut.handleRedact(jobOf({ outbox_id: outbox.id, log_file_id: fileId, redaction_request_id: request.id }));
+    const row = new LogFileRedactionRepository(db).get(fileId)!;
+    expect(row).toMatchObject({ version: 2, legacy_partial: 0 });
+    const text = (await buffer(blobs.openRead(row.redacted_path))).toString();
+    for (const value of ['203.0.113.45', 's3cretP4ss', '4111 1111 1111 1111', 'AKIAQWERTYUIOPASDFGH', 'ops@example.net']) expect([value, text.includes(value)]).toEqual([value, false]);
+    expect(await blobs.exists(legacy.redacted_path)).toBe(false);
+    expect(sweeper.sweep()).toBe(0);
   });
 });

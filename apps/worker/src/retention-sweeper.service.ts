@@ -8,9 +8,12 @@ const BATCH = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Finalizes log files `pii.finalize_after_days` after their upload (issue 12): it queues a finalizing redaction
- * for each, exactly as POST finalize does, so the final copy applies the decisions in force and the originals
- * are wiped in the worker's transaction. Hourly, and once at boot; 0 days turns it off.
+ * Hourly, and once at boot (issue 12):
+ * - re-redacts, once, each file whose redacted copy came from a partial approval under the old model (it may
+ *   show every value that was not approved): the new version redacts every span;
+ * - finalizes log files `pii.finalize_after_days` after their upload (0 turns it off): a finalizing redaction,
+ *   exactly as POST finalize queues it, so the final copy applies the decisions in force and the originals are
+ *   wiped in the worker's transaction.
  */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,35 +42,37 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Queues a finalizing redaction for each file past its retention; returns how many. */
+  /** Queues the redactions due; returns how many. */
   sweep(now = new Date()): number {
-    const { finalizeAfterDays } = readRedactionSettings(this.db);
-    if (finalizeAfterDays === 0) return 0;
-    const cutoff = toDbTimestamp(new Date(now.getTime() - finalizeAfterDays * DAY_MS));
     let queued = 0;
+    for (const logFileId of this.review.legacyPartial(BATCH)) {
+      this.queue(logFileId, 0, now, 'request_redaction', { reason: 'legacy_partial_approval' });
+      queued++;
+    }
+    const { finalizeAfterDays } = readRedactionSettings(this.db);
+    if (finalizeAfterDays === 0) return queued;
+    const cutoff = toDbTimestamp(new Date(now.getTime() - finalizeAfterDays * DAY_MS));
     for (const logFileId of this.review.dueForFinalizing(cutoff, BATCH)) {
-      transaction(this.db, () => {
-        const id = newId();
-        this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: 'retention', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize: 1 });
-        const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
-        const job = this.outbox.add('ingest', 'redact', payload);
-        this.audit.append({
-          action: 'request_finalize',
-          entity_type: 'log_file',
-          entity_id: logFileId,
-          user_id: 'retention',
-          details: { request_id: id, reason: 'retention', finalize_after_days: finalizeAfterDays, job: jobIdFor('redact', payload(job.id)) },
-        });
-      });
+      this.queue(logFileId, 1, now, 'request_finalize', { reason: 'retention', finalize_after_days: finalizeAfterDays });
       queued++;
     }
     return queued;
   }
 
+  private queue(logFileId: string, finalize: number, now: Date, action: string, details: Record<string, unknown>): void {
+    transaction(this.db, () => {
+      const id = newId();
+      this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
+      const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
+      const job = this.outbox.add('ingest', 'redact', payload);
+      this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', payload(job.id)) } });
+    });
+  }
+
   private sweepSafely(): void {
     try {
       const queued = this.sweep();
-      if (queued > 0) this.logger.log(`queued ${queued} log file(s) for finalizing (retention)`);
+      if (queued > 0) this.logger.log(`queued ${queued} redaction(s): legacy partial approvals and files past their retention`);
     } catch (err) {
       this.logger.warn(`retention sweep failed: ${(err as Error).message}`);
     }

@@ -16,6 +16,8 @@ export interface LogFileRedaction {
   /** The file's decisions_rev that this version applied. */
   decisions_rev: number;
   replacement_style: string;
+  /** 1: written from a partial approval before issue 12; the worker re-redacts it (migration 031). */
+  legacy_partial?: number;
 }
 
 /**

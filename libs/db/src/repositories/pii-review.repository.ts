@@ -198,6 +198,13 @@ export class PiiReviewRepository {
            AND NOT EXISTS (SELECT 1 FROM redaction_requests q WHERE q.log_file_id = f.id AND (q.state = 'pending' OR (q.finalize = 1 AND q.state = 'failed')))
          ORDER BY f.uploaded_at LIMIT ?`,
       ),
+      legacyPartial: db.prepare(
+        `SELECT x.log_file_id AS id FROM log_file_redactions x
+         LEFT JOIN log_file_review r ON r.log_file_id = x.log_file_id
+         WHERE x.legacy_partial = 1 AND r.finalized_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM redaction_requests q WHERE q.log_file_id = x.log_file_id AND q.created_at >= x.created_at AND q.id <> x.request_id)
+         LIMIT ?`,
+      ),
       nextPseudonym: db.prepare(`SELECT coalesce(max(number), 0) + 1 AS n FROM pii_pseudonyms WHERE issue_id = ? AND pii_type = ?`),
       getPseudonym: db.prepare(`SELECT number FROM pii_pseudonyms WHERE issue_id = ? AND value_key = ?`),
       putPseudonym: db.prepare(`INSERT INTO pii_pseudonyms (issue_id, value_key, pii_type, number) VALUES (?, ?, ?, ?)`),
@@ -358,6 +365,14 @@ export class PiiReviewRepository {
    */
   dueForFinalizing(cutoff: string, limit: number): string[] {
     return (this.stmts.dueForFinalizing.all(cutoff, limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  /**
+   * Files whose redacted copy came from a partial approval before issue 12 (it may show what was not approved)
+   * and that no request since has replaced or tried to.
+   */
+  legacyPartial(limit: number): string[] {
+    return (this.stmts.legacyPartial.all(limit) as { id: string }[]).map((r) => r.id);
   }
 
   /** The value's number within the issue and type: the same for every file and every re-redaction. */
