@@ -126,6 +126,22 @@ describe('redaction model (issue 12)', () => {
     expect(ip[0].value_id).not.toContain('203');
   });
 
+  it('numbers the line of every span right across chunk boundaries, and indexes line starts every 256 lines', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `2026-11-27T10:00:01Z ${'pad '.repeat(i % 17)}login user=user${i}@example.org${i % 3 === 0 ? ' from 10.0.0.1' : ''}`);
+    const { fileId } = await readyFile(lines.join('\n'));
+    const rows = db
+      .prepare(`SELECT s.original_value, r.line_number FROM pii_spans s JOIN pii_span_review r ON r.span_id = s.id WHERE s.log_file_id = ? AND s.pii_type = 'Email' ORDER BY s.start_offset`)
+      .all(fileId) as { original_value: string; line_number: number }[];
+    expect(rows.map((r) => r.line_number)).toEqual(lines.map((_, i) => i + 1));
+    expect(rows.map((r) => r.original_value)).toEqual(lines.map((_, i) => `user${i}@example.org`));
+    const cp = review.checkpoint(fileId, 2900)!;
+    expect(cp.line_number).toBe(2817);
+    expect(cp.byte_start).toBe(Buffer.byteLength(lines.slice(0, 2816).map((l) => `${l}\n`).join('')));
+    expect(review.find(fileId)?.total_lines).toBe(3000);
+    const ip = review.listValues(fileId, issueOf(fileId), { type: 'IPv4', limit: 10 });
+    expect(ip).toEqual([expect.objectContaining({ span_count: 1000, first_line: 1, decision: null })]);
+  });
+
   it('never leaves in the redacted copy a detected value that was not explicitly kept, for any set of decisions', async () => {
     const { fileId, spans } = await readyFile();
     const valueIds = [...new Set(spans.map((s) => s.value_id))];

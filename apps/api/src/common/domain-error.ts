@@ -38,7 +38,6 @@ export enum ErrorCode {
   LOG_FILE_NOT_READY = 'LOG_FILE_NOT_READY',
   EMPTY_APPROVAL = 'EMPTY_APPROVAL',
   UNKNOWN_SPANS = 'UNKNOWN_SPANS',
-  REDACTION_PENDING = 'REDACTION_PENDING',
   REDACTION_REQUEST_NOT_FOUND = 'REDACTION_REQUEST_NOT_FOUND',
   NOT_REDACTED = 'NOT_REDACTED',
   QUEUE_ACTION_NOT_ALLOWED = 'QUEUE_ACTION_NOT_ALLOWED',
@@ -94,7 +93,6 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.LOG_FILE_NOT_READY]: HttpStatus.CONFLICT,
   [ErrorCode.EMPTY_APPROVAL]: HttpStatus.BAD_REQUEST,
   [ErrorCode.UNKNOWN_SPANS]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.REDACTION_PENDING]: HttpStatus.CONFLICT,
   [ErrorCode.REDACTION_REQUEST_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.NOT_REDACTED]: HttpStatus.CONFLICT,
   // The queue dashboard cannot add jobs or edit their data: jobs carry ids only, and come from the outbox.
