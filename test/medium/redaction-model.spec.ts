@@ -140,6 +140,15 @@ describe('redaction model (issue 12)', () => {
     expect(review.find(fileId)?.total_lines).toBe(3000);
     const ip = review.listValues(fileId, issueOf(fileId), { type: 'IPv4', limit: 10 });
     expect(ip).toEqual([expect.objectContaining({ span_count: 1000, first_line: 1, decision: null })]);
+    // The values are aggregated a batch at a time: small batches give the same rows.
+    const all = () => db.prepare('SELECT * FROM pii_file_values WHERE log_file_id = ? ORDER BY value_id').all(fileId);
+    const built = all();
+    expect(built).toHaveLength(3001);
+    db.prepare('DELETE FROM pii_file_values WHERE log_file_id = ?').run(fileId);
+    let batches = 0;
+    for (let after: string | null = ''; after !== null; batches++) after = review.aggregateValues(fileId, after, 7);
+    expect(batches).toBe(Math.ceil(3001 / 7) + 1);
+    expect(all()).toEqual(built);
   });
 
   it('never leaves in the redacted copy a detected value that was not explicitly kept, for any set of decisions', async () => {

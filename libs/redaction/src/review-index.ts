@@ -1,4 +1,4 @@
-import { Db, FileValueRow, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
+import { Db, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
 import { maskValue, PiiType } from '../../pii/src';
 import { BlobStore } from '../../storage/src';
 import { ValueKeys } from './value-keys';
@@ -12,15 +12,24 @@ export function maskedForm(type: string, original: string, replacement: string):
   return original === '' ? replacement : maskValue(type as PiiType, original);
 }
 
+const masking = new WeakSet<Db>();
+/** maskedForm as SQL can call it (tftsr_mask), for aggregating the distinct values in the database. */
+function registerMask(db: Db): void {
+  if (masking.has(db)) return;
+  db.function('tftsr_mask', { deterministic: true }, (type: unknown, original: unknown, replacement: unknown) => maskedForm(String(type), String(original), String(replacement)));
+  masking.add(db);
+}
+
 /**
  * Builds a file's review index in one streaming pass over its content: the line of every span, a sparse index
- * of line starts, a value id per span and the file's distinct values with counts. Idempotent (rows are
- * upserted), so two builders racing leave the same result; memory grows with distinct values only.
+ * of line starts and a value id per span; then the file's distinct values with counts, aggregated in SQL a
+ * batch at a time. Idempotent (rows are upserted from the same data), so two builders racing leave the same
+ * result, and memory stays flat for any number of spans or values.
  */
 export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys, logFileId: string, filePath: string): Promise<void> {
+  registerMask(db);
   const review = new PiiReviewRepository(db);
   const spans = iterateSpans(new PiiSpanRepository(db), logFileId);
-  const values = new Map<string, FileValueRow>();
   const checkpoints: [number, number][] = [[1, 0]];
   let batch: SpanReviewRow[] = [];
   let next = spans.next();
@@ -36,11 +45,7 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   };
   const assign = (span: PiiSpan) => {
     const valueId = span.original_value === '' ? keys.wipedValueId(span.id) : keys.valueId(span.pii_type, span.original_value);
-    const line = newlines + 1;
-    batch.push({ span_id: span.id, log_file_id: logFileId, value_id: valueId, line_number: line, source: 'detector' });
-    const known = values.get(valueId);
-    if (known) known.span_count++;
-    else values.set(valueId, { value_id: valueId, pii_type: span.pii_type, masked: maskedForm(span.pii_type, span.original_value, span.replacement), span_count: 1, first_line: line });
+    batch.push({ span_id: span.id, log_file_id: logFileId, value_id: valueId, line_number: newlines + 1, source: 'detector' });
     if (batch.length >= BATCH) {
       const rows = batch;
       transaction(db, () => review.insertSpanReviews(rows));
@@ -68,9 +73,12 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   transaction(db, () => {
     review.insertSpanReviews(batch);
     review.putCheckpoints(logFileId, checkpoints);
-    review.putValues(logFileId, [...values.values()]);
-    review.markIndexed(logFileId, totalLines);
   });
+  for (let after: string | null = ''; after !== null; ) {
+    const from: string = after;
+    after = transaction(db, () => review.aggregateValues(logFileId, from, BATCH));
+  }
+  transaction(db, () => review.markIndexed(logFileId, totalLines));
 }
 
 function* iterateSpans(spans: PiiSpanRepository, logFileId: string): Generator<PiiSpan> {

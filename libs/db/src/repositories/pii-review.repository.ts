@@ -87,6 +87,7 @@ const VALUE_DECISION = `coalesce(
 /** The review side of a file's spans (migrations/024_create_redaction_review.sql). */
 export class PiiReviewRepository {
   private readonly stmts;
+  private aggregateStmt: ReturnType<Db['prepare']> | undefined;
 
   constructor(private readonly db: Db) {
     this.stmts = {
@@ -106,10 +107,6 @@ export class PiiReviewRepository {
         `INSERT OR IGNORE INTO pii_span_review (span_id, log_file_id, value_id, line_number, source) VALUES (@span_id, @log_file_id, @value_id, @line_number, @source)`,
       ),
       putCheckpoint: db.prepare(`INSERT OR REPLACE INTO log_file_line_index (log_file_id, line_number, byte_start) VALUES (?, ?, ?)`),
-      putValue: db.prepare(
-        `INSERT OR REPLACE INTO pii_file_values (log_file_id, value_id, pii_type, masked, span_count, first_line)
-         VALUES (@log_file_id, @value_id, @pii_type, @masked, @span_count, @first_line)`,
-      ),
       addToValue: db.prepare(
         `INSERT INTO pii_file_values (log_file_id, value_id, pii_type, masked, span_count, first_line)
          VALUES (@log_file_id, @value_id, @pii_type, @masked, @span_count, @first_line)
@@ -256,8 +253,22 @@ export class PiiReviewRepository {
     for (const [line, byte] of checkpoints) this.stmts.putCheckpoint.run(logFileId, line, byte);
   }
 
-  putValues(logFileId: string, values: FileValueRow[]): void {
-    for (const v of values) this.stmts.putValue.run({ log_file_id: logFileId, ...v });
+  /**
+   * Writes the file's distinct values from its span rows, `limit` values after `after` (value ids in order);
+   * returns the last value id written, or null when there were none left. Memory stays flat for any file.
+   */
+  aggregateValues(logFileId: string, after: string, limit: number): string | null {
+    // Prepared on first use: it calls tftsr_mask, which libs/redaction registers on the connection first.
+    this.aggregateStmt ??= this.db.prepare(
+      `INSERT OR REPLACE INTO pii_file_values (log_file_id, value_id, pii_type, masked, span_count, first_line)
+         SELECT r.log_file_id, r.value_id, s.pii_type, tftsr_mask(s.pii_type, s.original_value, s.replacement), count(*), min(r.line_number)
+         FROM pii_span_review r JOIN pii_spans s ON s.id = r.span_id
+         WHERE r.log_file_id = @log_file_id AND r.value_id > @after
+         GROUP BY r.value_id ORDER BY r.value_id LIMIT @limit
+         RETURNING value_id`,
+    );
+    const rows = this.aggregateStmt.all({ log_file_id: logFileId, after, limit }) as { value_id: string }[];
+    return rows.length === 0 ? null : rows.reduce((max, r) => (r.value_id > max ? r.value_id : max), rows[0].value_id);
   }
 
   addToValue(logFileId: string, value: FileValueRow): void {
