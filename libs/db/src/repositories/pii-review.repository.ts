@@ -84,6 +84,17 @@ const VALUE_DECISION = `coalesce(
   (SELECT fd.decision FROM pii_file_decisions fd WHERE fd.log_file_id = v.log_file_id AND fd.value_id = v.value_id),
   (SELECT idc.decision FROM pii_issue_decisions idc WHERE idc.issue_id = @issue_id AND idc.value_id = v.value_id))`;
 
+const REDACTED = `AND coalesce(${VALUE_DECISION}, 'redact') = 'redact'`;
+
+function valuePageSql(typed: boolean, decisionFilter: string): string {
+  return `SELECT v.value_id, v.pii_type, v.masked, v.span_count, v.first_line, ${VALUE_DECISION} AS decision
+    FROM pii_file_values v
+    WHERE v.log_file_id = @log_file_id ${typed ? 'AND v.pii_type = @type' : ''}
+      AND (@after_count IS NULL OR v.span_count < @after_count OR (v.span_count = @after_count AND v.value_id > @after_id))
+      ${decisionFilter}
+    ORDER BY v.span_count DESC, v.value_id LIMIT @limit`;
+}
+
 /** The review side of a file's spans (migrations/024_create_redaction_review.sql). */
 export class PiiReviewRepository {
   private readonly stmts;
@@ -118,24 +129,21 @@ export class PiiReviewRepository {
       checkpointAtByte: db.prepare(
         `SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? AND byte_start <= ? ORDER BY line_number DESC LIMIT 1`,
       ),
-      valuePage: db.prepare(
-        `SELECT * FROM (
-           SELECT v.value_id, v.pii_type, v.masked, v.span_count, v.first_line, ${VALUE_DECISION} AS decision
-           FROM pii_file_values v
-           WHERE v.log_file_id = @log_file_id AND (@type IS NULL OR v.pii_type = @type)
-             AND (@after_count IS NULL OR v.span_count < @after_count OR (v.span_count = @after_count AND v.value_id > @after_id))
-           ORDER BY v.span_count DESC, v.value_id)
-         WHERE @decision IS NULL OR coalesce(decision, 'redact') = @decision
-         LIMIT @limit`,
-      ),
-      // Kept values are few: start from the decisions, not from every value of the file.
+      // No subquery around the page: SQLite walks the (span_count DESC, value_id) index and stops at the limit,
+      // computing the decision of the rows it returns only (a wrapped, ordered subquery was materialised whole).
+      // Four variants, so that each one's plan uses the index that matches its filters.
+      valuePage: db.prepare(valuePageSql(false, '')),
+      typedValuePage: db.prepare(valuePageSql(true, '')),
+      redactedValuePage: db.prepare(valuePageSql(false, REDACTED)),
+      typedRedactedValuePage: db.prepare(valuePageSql(true, REDACTED)),
+      // Kept values are few: start from the decisions (CROSS JOIN keeps that order), not from every value.
       keptValuePage: db.prepare(
         `SELECT * FROM (
            SELECT v.value_id, v.pii_type, v.masked, v.span_count, v.first_line, ${VALUE_DECISION} AS decision
-           FROM pii_file_values v
-           WHERE v.log_file_id = @log_file_id AND (@type IS NULL OR v.pii_type = @type)
-             AND v.value_id IN (SELECT value_id FROM pii_file_decisions WHERE log_file_id = @log_file_id AND decision = 'keep'
-                                UNION SELECT value_id FROM pii_issue_decisions WHERE issue_id = @issue_id AND decision = 'keep')
+           FROM (SELECT value_id FROM pii_file_decisions WHERE log_file_id = @log_file_id AND decision = 'keep'
+                 UNION SELECT value_id FROM pii_issue_decisions WHERE issue_id = @issue_id AND decision = 'keep') k
+           CROSS JOIN pii_file_values v ON v.log_file_id = @log_file_id AND v.value_id = k.value_id
+           WHERE (@type IS NULL OR v.pii_type = @type)
              AND (@after_count IS NULL OR v.span_count < @after_count OR (v.span_count = @after_count AND v.value_id > @after_id)))
          WHERE decision = 'keep' ORDER BY span_count DESC, value_id LIMIT @limit`,
       ),
@@ -286,12 +294,22 @@ export class PiiReviewRepository {
   }
 
   listValues(logFileId: string, issueId: string, query: ValuePageQuery): ListedValue[] {
-    const stmt = query.decision === 'keep' ? this.stmts.keptValuePage : this.stmts.valuePage;
+    const typed = query.type !== undefined;
+    const stmts = this.stmts;
+    const stmt =
+      query.decision === 'keep'
+        ? stmts.keptValuePage
+        : query.decision === 'redact'
+          ? typed
+            ? stmts.typedRedactedValuePage
+            : stmts.redactedValuePage
+          : typed
+            ? stmts.typedValuePage
+            : stmts.valuePage;
     return stmt.all({
       log_file_id: logFileId,
       issue_id: issueId,
       type: query.type ?? null,
-      decision: query.decision ?? null,
       after_count: query.after?.[0] ?? null,
       after_id: query.after?.[1] ?? null,
       limit: query.limit,
