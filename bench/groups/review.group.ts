@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { deriveKey, loadMigrations, migrate, openDatabase, PiiReviewRepository } from '../../libs/db/src';
-import { readLines, ValueKeys } from '../../libs/redaction/src';
+import { readLines, SPAN_LOOKBACK_BYTES, ValueKeys } from '../../libs/redaction/src';
 import { BlobStore } from '../../libs/storage/src';
 import { ADMIN_KEY, DB_KEY, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';
@@ -91,7 +91,7 @@ export const reviewGroup: BenchGroup = {
                 const from = fromOf(i);
                 const cp = review.checkpoint(fileId, from) ?? { line_number: 1, byte_start: 0 };
                 const raw = await readLines(blobs, path, { line: cp.line_number, byte: cp.byte_start }, from, WINDOW);
-                review.windowSpans(fileId, issueId, raw[0].byte_start, raw[raw.length - 1].byte_end + 1, 1024 * 1024);
+                review.windowSpans(fileId, issueId, raw[0].byte_start, raw[raw.length - 1].byte_end + 1, SPAN_LOOKBACK_BYTES);
               }),
           ),
         );

@@ -175,6 +175,18 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       expect(audits('reveal_pii', id)[before].user_id).toBe('reviewer');
     });
 
+    it('masks a span that began on an earlier line: a private key shown from its middle shows none of it', async () => {
+      const body64 = ['MIIEowIBAAKCAQEAwJx0cZ3f8Qz1u1XfE2S4bq9cVYkq7x2m1bX0a8h3GmZp9T7s', 'k2Vd0T5n9w8E1pC6r3Y7uL2sQ4hF0gJ9kM1nB3vC5xZ7aS8dF2gH4jK6lP0oI9u', 'Y7tR5eW3qA1zX9cV7bN5mL3kJ1hG9fD7sA5pO3iU1yT9rE7wQ5aZ3xC1vB9nM7k'];
+      const log = ['2026-11-27 10:00:01 INFO loading key', '-----BEGIN RSA PRIVATE KEY-----', ...body64, '-----END RSA PRIVATE KEY-----', '2026-11-27 10:00:02 INFO done'].join('\n');
+      const keyFile = await upload(log);
+      const { body } = await api.call('GET', `/v1/log-files/${keyFile}/lines?from=4&count=2`);
+      expect(body.lines.map((l: { number: number }) => l.number)).toEqual([4, 5]);
+      for (const line of body.lines) {
+        for (const b of body64) expect(line.text).not.toContain(b);
+        expect(line.spans).toEqual([expect.objectContaining({ type: 'PrivateKey', start: 0 })]);
+      }
+    });
+
     it('answers past the end with no lines, and refuses a count over 1000', async () => {
       expect((await api.call('GET', `/v1/log-files/${id}/lines?from=99`)).body).toEqual({ from: 99, count: 0, total_lines: 4, lines: [] });
       expect(failure(await api.call('GET', `/v1/log-files/${id}/lines?count=1001`))).toEqual([400, 'VALIDATION_FAILED']);

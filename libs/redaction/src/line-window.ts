@@ -1,4 +1,10 @@
+import { OVERLAP_BYTES } from '../../pii/src/engine';
 import { BlobStore } from '../../storage/src';
+
+/** A manual byte range may cover at most this much. */
+export const MAX_MANUAL_SPAN_BYTES = 64 * 1024;
+/** A span that overlaps a window starts at most this far before it: the longest detection, or a manual range. */
+export const SPAN_LOOKBACK_BYTES = Math.max(OVERLAP_BYTES, MAX_MANUAL_SPAN_BYTES);
 
 export interface RawLine {
   number: number;

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuditLogRepository, Db, DB, LogFile, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
-import { findAll, lineAt, maskedForm } from '../../../../libs/redaction/src';
+import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from '../settings/settings.service';
-import { DecisionEntry, DecisionsBody, DecisionsResponse, MAX_MANUAL_SPAN_BYTES, ManualSpanBody, ManualSpansResponse } from './pii-review.dto';
+import { DecisionEntry, DecisionsBody, DecisionsResponse, ManualSpanBody, ManualSpansResponse } from './pii-review.dto';
 import { ReviewIndexService } from './review-index.service';
 
 /** A literal may turn into at most this many spans in one request. */

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { ToBoolean } from '../common/validation';
 
 export const DECISIONS = ['redact', 'keep'] as const;
@@ -8,8 +9,6 @@ const DECISION_INPUTS = ['redact', 'keep', 'clear'] as const;
 export type DecisionInput = (typeof DECISION_INPUTS)[number];
 export const MAX_DECISIONS = 10_000;
 export const MAX_WINDOW_LINES = 1000;
-/** A manual byte range may cover at most this much. */
-export const MAX_MANUAL_SPAN_BYTES = 64 * 1024;
 const SPAN_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export class PiiValuesQuery {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogRepository, Db, DB, WindowSpan, transaction } from '../../../../libs/db/src';
-import { maskedForm, readLines, RawLine } from '../../../../libs/redaction/src';
+import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '../../../../libs/redaction/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
@@ -10,8 +10,6 @@ import { ReviewIndexService } from './review-index.service';
 
 const DEFAULT_LIMIT = 100;
 const DEFAULT_WINDOW = 200;
-/** A span that overlaps a window starts at most this far before it (manual ranges are capped well below). */
-const SPAN_LOOKBACK_BYTES = 1024 * 1024;
 
 interface ValueCursor {
   f: string;
