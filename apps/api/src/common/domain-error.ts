@@ -50,6 +50,9 @@ export enum ErrorCode {
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
   DATABASE_BUSY = 'DATABASE_BUSY',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
+  API_KEY_NAME_TAKEN = 'API_KEY_NAME_TAKEN',
+  LAST_ADMIN_KEY = 'LAST_ADMIN_KEY',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -106,6 +109,10 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
   // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.API_KEY_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.API_KEY_NAME_TAKEN]: HttpStatus.CONFLICT,
+  // Revoking the last active admin key would leave nobody able to manage keys over the API.
+  [ErrorCode.LAST_ADMIN_KEY]: HttpStatus.CONFLICT,
 };
 
 export class DomainError extends Error {
