@@ -200,7 +200,8 @@ describe('reviewing a log in the web app', () => {
       await signIn(page, writerKey, `/ui/log-files/${uploaded.body.id}`);
       const viewer = page.getByRole('region', { name: /^Log lines/ });
       await viewer.locator('.log-row[data-line="1"] mark.span').first().waitFor();
-      for (const group of await page.locator('[data-testid^="type-"] > button[aria-expanded="false"]').all()) await group.click();
+      const closed = page.locator('[data-testid^="type-"] > button[aria-expanded="false"]');
+      while ((await closed.count()) > 0) await closed.first().click();
       await page.getByTestId('pii-value').first().waitFor();
       expect(await page.getByLabel('Show original values (audited)').count()).toBe(0);
       expect(await page.getByRole('button', { name: /^Keep/ }).count()).toBe(0);

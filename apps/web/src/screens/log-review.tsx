@@ -209,8 +209,8 @@ function Toolbar(props: {
         <input id="jump-byte" type="number" min={0} inputMode="numeric" value={byte} onInput={(e) => setByte((e.target as HTMLInputElement).value)} />
         <button type="submit" class="secondary">Go</button>
       </form>
-      <button type="button" class="secondary" onClick={() => void props.onStep(-1)} aria-label="Previous span (p)">◀ Prev span</button>
-      <button type="button" class="secondary" onClick={() => void props.onStep(1)} aria-label="Next span (n)">Next span ▶</button>
+      <button type="button" class="secondary" onClick={() => void props.onStep(-1)}>Previous span (p)</button>
+      <button type="button" class="secondary" onClick={() => void props.onStep(1)}>Next span (n)</button>
       <label class="check">
         <input type="checkbox" checked={props.preview} onChange={(e) => props.setPreview((e.target as HTMLInputElement).checked)} />
         Preview redacted output
