@@ -147,7 +147,7 @@ describe('reviewing a log in the web app', () => {
       }
       throw new Error('the manual text is not on line 3');
     })()`);
-    await page.getByRole('button', { name: 'Redact every occurrence' }).click();
+    await page.getByRole('button', { name: 'Add as manual span (every occurrence)' }).click();
     await viewer.locator('.log-row[data-line="3"] mark.manual').waitFor();
 
     // The preview shows the redacted output beside the original.
@@ -210,7 +210,8 @@ describe('reviewing a log in the web app', () => {
       await page.keyboard.press('n');
       await page.getByRole('region', { name: 'Selected span' }).waitFor();
       const html = await page.content();
-      for (const value of [...PLANTED.filter((v) => v !== FAR_EMAIL), KEPT_IP]) expect([value, html.includes(value)]).toEqual([value, false]);
+      // Every detected value in view (line 2500 is far below, and the manual text was never detected in this file).
+      for (const value of [EMAIL, AWS_KEY, CARD, KEPT_IP]) expect([value, html.includes(value)]).toEqual([value, false]);
       await expectAccessible('log review without reveal', page);
       expect(second.problems).toEqual([]);
     } finally {

@@ -133,7 +133,7 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
                     }
                   }}
                 >
-                  Redact every occurrence
+                  Add as manual span (every occurrence)
                 </button>
                 <button type="button" class="secondary" onClick={() => setSelection('')}>Cancel</button>
               </div>
