@@ -207,6 +207,57 @@ describe('the web app in a browser', () => {
     await screenshot(page, 'admin');
   });
 
+  it('scrolls a 1 GiB, ten-million-line file by fetching only the windows in view', async () => {
+    // The browser answers the review endpoints for a file too big to upload in a test: what is checked here is
+    // the viewer (which windows it asks for, what it renders), not the API.
+    const { page } = browser;
+    const id = '0190b6c4-1a2b-7c3d-8e4f-0123456789ab';
+    const total = 10_000_000;
+    const lineBytes = 108;
+    const requested: number[] = [];
+    const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    await page.route(`**/v1/log-files/${id}`, (route) =>
+      route.fulfill(json({ id, issue_id: id, file_name: 'huge.log', file_size: total * lineBytes, mime_type: 'text/plain', content_hash: null, uploaded_at: '2026-12-01 00:00:00', redacted: false, status: 'ready', progress: 100, failure_reason: null, pii_counts: {}, redaction: { version: null, finalized_at: null, pending: false } })),
+    );
+    await page.route(`**/v1/log-files/${id}/pii/totals`, (route) => route.fulfill(json({ totals: [], spans: 0, values: 0 })));
+    await page.route(`**/v1/log-files/${id}/lines?**`, (route) => {
+      const url = new URL(route.request().url());
+      const from = Number(url.searchParams.get('from'));
+      const count = Math.min(Number(url.searchParams.get('count')), total - from + 1);
+      requested.push(from);
+      const lines = Array.from({ length: count }, (_, i) => {
+        const number = from + i;
+        return { number, byte_start: (number - 1) * lineBytes, byte_end: number * lineBytes - 1, text: `line ${number} of the huge file`, spans: [] };
+      });
+      return route.fulfill(json({ from, count, total_lines: total, lines }));
+    });
+    try {
+      await page.goto(`${api.base}/ui/log-files/${id}`);
+      await signIn(api.adminKey);
+      const viewer = page.getByRole('region', { name: /^Log lines/ });
+      await viewer.getByText('line 1 of the huge file', { exact: true }).waitFor();
+      const spacer = Number(await viewer.locator('.viewer-spacer').evaluate((el) => (el as unknown as { offsetHeight: number }).offsetHeight));
+      expect(spacer).toBeLessThanOrEqual(8_000_000);
+
+      await page.getByLabel('Line', { exact: true }).fill('9000000');
+      await page.getByLabel('Line', { exact: true }).press('Enter');
+      await viewer.locator('.log-row[data-line="9000000"]').getByText('line 9000000 of the huge file').waitFor();
+
+      await page.getByLabel('Byte', { exact: true }).fill(String(5_000_000 * lineBytes + 10));
+      await page.getByLabel('Byte', { exact: true }).press('Enter');
+      await viewer.locator('.log-row[data-line="5000001"]').getByText('line 5000001 of the huge file').waitFor();
+
+      await viewer.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 7_000_000));
+      await viewer.locator('.log-row').last().getByText(/^line \d+ of the huge file$/).waitFor();
+      expect(await viewer.locator('.log-row').count()).toBeLessThan(60);
+      expect(requested.length).toBeLessThan(30);
+      expect(requested.every((from) => (from - 1) % 200 === 0)).toBe(true);
+      await expectAccessible('log review of a huge file');
+    } finally {
+      await page.unrouteAll();
+    }
+  });
+
   it('is readable at 390 px wide, and deep links load the app', async () => {
     const issue = await api.createIssue({ title: 'Phone-sized reading of a long incident title that wraps' });
     const phone = await launchBrowser({ width: 390, height: 844 });
