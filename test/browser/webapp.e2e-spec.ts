@@ -103,7 +103,7 @@ describe('the web app in a browser', () => {
   it('filters the issues list with search and severity/status chips, kept in the URL', async () => {
     const { page } = browser;
     await api.createIssue({ title: 'Payments gateway timeouts', severity: 'critical', status: 'investigating' });
-    await api.createIssue({ title: 'Search index lag', severity: 'low' });
+    await api.createIssue({ title: 'Search index lag', severity: 'low', tags: ['search'] });
     await signIn(api.adminKey);
     await page.getByRole('link', { name: 'Search index lag' }).waitFor();
     await page.getByRole('group', { name: 'Severity' }).getByRole('button', { name: 'critical' }).click();
@@ -116,6 +116,9 @@ describe('the web app in a browser', () => {
     await page.waitForURL(/q=index/);
     await page.getByRole('link', { name: 'Search index lag' }).waitFor();
     await waitFor(async () => (await page.getByRole('link', { name: 'Payments gateway timeouts' }).count()) === 0, 10_000, () => 'the filter did not apply');
+    await page.getByRole('button', { name: 'Filter by tag search' }).click();
+    await page.waitForURL(/tag=search/);
+    await page.getByRole('group', { name: 'Tag' }).waitFor();
     await expectAccessible('issues list');
   });
 
@@ -199,6 +202,8 @@ describe('the web app in a browser', () => {
 
     const integrations = page.getByRole('region', { name: 'Integrations' });
     await integrations.getByText(confluence.baseUrl).waitFor();
+    await integrations.getByRole('button', { name: 'Test confluence' }).click();
+    expect(await integrations.getByRole('status').textContent()).toMatch(/^ OK: /);
     expect(await page.content()).not.toContain(CONFLUENCE_TOKEN);
 
     await page.getByRole('button', { name: 'Verify the audit chain' }).click();

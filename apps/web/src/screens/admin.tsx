@@ -34,7 +34,7 @@ function Integrations() {
       <ErrorBanner error={list.error} />
       <table class="table">
         <thead>
-          <tr><th scope="col">Service</th><th scope="col">Base URL</th><th scope="col">Account / project / space</th><th scope="col">Auto-publish</th><th scope="col">Credential</th></tr>
+          <tr><th scope="col">Service</th><th scope="col">Base URL</th><th scope="col">Account / project / space</th><th scope="col">Auto-publish</th><th scope="col">Credential</th><th scope="col">Connection</th></tr>
         </thead>
         <tbody>
           {list.data?.items.map((i) => (
@@ -46,12 +46,27 @@ function Integrations() {
               <td>
                 {i.credential.set ? (i.credential.expired ? <span class="error-text">expired {i.credential.expires_at}</span> : `set ${i.credential.created_at ?? ''}${i.credential.expires_at ? `, expires ${i.credential.expires_at}` : ''}`) : <span class="muted">not set</span>}
               </td>
+              <td>{i.configured && i.credential.set ? <ConnectionTest service={i.service} /> : '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
       {list.data && <IntegrationForm items={list.data.items} onSaved={list.reload} />}
     </Section>
+  );
+}
+
+function ConnectionTest({ service }: { service: string }) {
+  const action = useAction();
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  return (
+    <>
+      <button type="button" class="secondary small" disabled={action.busy} onClick={() => void action.run(async () => setResult(await api('POST', `/v1/integrations/${service}/test`, {})))}>
+        Test {service}
+      </button>
+      {result && <span role="status" class={result.ok ? 'ok-text' : 'error-text'}> {result.ok ? 'OK' : 'Failed'}: {result.message}</span>}
+      <ErrorBanner error={action.error} />
+    </>
   );
 }
 

@@ -22,6 +22,7 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
   const status = search.get('status') ?? '';
   const category = search.get('category') ?? '';
   const sort = search.get('sort') ?? '';
+  const tag = search.get('tag') ?? '';
   const [draft, setDraft] = useState(q);
   const [items, setItems] = useState<Issue[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -40,7 +41,7 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
   const load = async (after: string | null) => {
     setLoading(true);
     try {
-      const page = await api<Page>('GET', `/v1/issues${qs({ q, severity, status, category, sort, cursor: after, limit: 50, include_total: after ? undefined : true })}`);
+      const page = await api<Page>('GET', `/v1/issues${qs({ q, severity, status, category, tag, sort, cursor: after, limit: 50, include_total: after ? undefined : true })}`);
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.next_cursor);
       if (!after) setTotal(page.total);
@@ -55,7 +56,7 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
   useEffect(() => {
     setDraft(q);
     void load(null);
-  }, [q, severity, status, category, sort]);
+  }, [q, severity, status, category, tag, sort]);
 
   return (
     <>
@@ -99,6 +100,11 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
           <Chip key={s} label={s} pressed={status === s} onToggle={() => setFilter('status', status === s ? '' : s)} />
         ))}
       </div>
+      {tag && (
+        <div class="chips" role="group" aria-label="Tag">
+          <Chip label={`tag: ${tag} ✕`} pressed onToggle={() => setFilter('tag', '')} />
+        </div>
+      )}
       <ErrorBanner error={error} />
       <p aria-live="polite" class="muted">{loading ? 'Loading…' : total !== null ? `${total} issue${total === 1 ? '' : 's'}` : ''}</p>
       <ul class="issue-list">
@@ -108,6 +114,11 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
             <span class={`badge sev-${issue.severity}`}>{issue.severity}</span>
             <span class="badge">{issue.status}</span>
             {issue.category && <span class="muted">{issue.category}</span>}
+            {issue.tags.map((t) => (
+              <button key={t} type="button" class="chip small" onClick={() => setFilter('tag', t)} aria-label={`Filter by tag ${t}`}>
+                #{t}
+              </button>
+            ))}
             <span class="muted">updated {issue.updated_at}</span>
             {issue.snippet && <Snippet html={issue.snippet} />}
           </li>
