@@ -133,7 +133,8 @@ export interface PiiValue {
   first_line: number;
   decision: Decision;
   decided: boolean;
-  value?: string;
+  /** Only with reveal=true; null once wiped. */
+  value?: string | null;
 }
 
 export interface PiiTotals {
@@ -147,7 +148,8 @@ export interface LineSpan {
   type: string;
   start: number;
   end: number;
-  value_id: string;
+  /** null for a manual span. */
+  value_id: string | null;
   decision: Decision;
   source: 'detector' | 'manual';
 }

@@ -158,7 +158,9 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
                   <>
                     <button type="button" onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'redact' }])}>Redact this span (r)</button>
                     {can('pii:reveal') && <button type="button" class="secondary" onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'keep' }])}>Keep this span (k)</button>}
-                    <button type="button" class="secondary" onClick={() => void decide([{ value_id: selected.span.value_id, decision: 'redact' }])}>Redact every occurrence of this value</button>
+                    {selected.span.value_id && (
+                      <button type="button" class="secondary" onClick={() => void decide([{ value_id: selected.span.value_id ?? undefined, decision: 'redact' }])}>Redact every occurrence of this value</button>
+                    )}
                   </>
                 )}
               </div>
@@ -333,6 +335,9 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
                     <button type="button" class="small" aria-pressed={v.decided && v.decision === 'redact'} onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'redact' }])} aria-label={`Redact ${v.masked}`}>Redact</button>
                     {props.canKeep && (
                       <button type="button" class="small secondary" aria-pressed={v.decision === 'keep'} onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'keep' }])} aria-label={`Keep ${v.masked}`}>Keep</button>
+                    )}
+                    {v.decided && (
+                      <button type="button" class="small link" onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'clear' }])} aria-label={`Undo the decision on ${v.masked}`}>Undo</button>
                     )}
                   </span>
                 )}
