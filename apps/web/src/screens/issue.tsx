@@ -185,6 +185,7 @@ function Documents({ issueId }: { issueId: string }) {
   );
 }
 
+/** The remote link comes from the remote service: only http(s) becomes a link, never javascript: or data:. */
 export function PublicationList({ items }: { items: Publication[] }) {
   if (items.length === 0) return <p class="muted">Not published yet.</p>;
   return (
@@ -203,7 +204,7 @@ export function PublicationList({ items }: { items: Publication[] }) {
                 <span class="error-text"> blocked by the PII gate: {p.pii_findings.map((f) => `${f.pii_type} ${f.masked}`).join(', ')}</span>
               )}
             </td>
-            <td>{p.remote_url ? <a href={p.remote_url} rel="noopener noreferrer" target="_blank">{p.remote_display_id ?? 'Open'}</a> : '—'}</td>
+            <td>{p.remote_url && /^https?:\/\//i.test(p.remote_url) ? <a href={p.remote_url} rel="noopener noreferrer" target="_blank">{p.remote_display_id ?? 'Open'}</a> : (p.remote_display_id ?? '—')}</td>
             <td>{when(p.updated_at)}</td>
           </tr>
         ))}
