@@ -32,6 +32,9 @@ function plantedLog(): string {
   return `${lines.join('\n')}\n`;
 }
 
+
+// A browser flow spans uploads, worker jobs and publishing on a shared two-core machine: minutes, not the default minute.
+jest.setTimeout(180_000);
 describe('reviewing a log in the web app', () => {
   let api: TestApi;
   let worker: RunningApp;
