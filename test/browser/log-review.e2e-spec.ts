@@ -130,6 +130,7 @@ describe('reviewing a log in the web app', () => {
     const ipValue = ipGroup.getByTestId('pii-value').first();
     await ipValue.getByRole('button', { name: /^Keep / }).click();
     await ipValue.locator('.decision[data-decision="keep"]').waitFor();
+    await page.getByTestId('apply-summary').getByText(/ and 1 kept in clear\.$/).waitFor();
 
     // A manual span: select text the detectors missed.
     await page.evaluate(`(() => {

@@ -34,6 +34,11 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
 
   // A decision changes spans: a new store per decision generation drops every cached chunk.
   const [generation, setGeneration] = useState(0);
+  const [totals, setTotals] = useState<PiiTotals | null>(null);
+  const [totalsError, setTotalsError] = useState<unknown>(null);
+  useEffect(() => {
+    get<PiiTotals>(`/v1/log-files/${encodeURIComponent(id)}/pii/totals`).then(setTotals, setTotalsError);
+  }, [id, generation]);
   const liveStore = useMemo(() => new LineStore(id, reveal, bump, setViewError), [id, reveal, generation, file?.redaction?.version]);
 
   useEffect(() => {
@@ -167,8 +172,8 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
             )}
           </div>
           <aside class="review-side" aria-label="Values found">
-            <ValuesPanel fileId={id} reveal={reveal} writable={writable} canKeep={can('pii:reveal')} generation={generation} onDecide={decide} onJump={jumpToLine} />
-            <ApplyPanel file={file} writable={writable} onChanged={() => { void loadFile(); setGeneration((g) => g + 1); }} />
+            <ValuesPanel fileId={id} totals={totals} error={totalsError} reveal={reveal} writable={writable} canKeep={can('pii:reveal')} generation={generation} onDecide={decide} onJump={jumpToLine} />
+            <ApplyPanel file={file} totals={totals} writable={writable} onChanged={() => { void loadFile(); setGeneration((g) => g + 1); }} />
           </aside>
         </div>
       )}
@@ -229,12 +234,8 @@ function Toolbar(props: {
 }
 
 /** Distinct values grouped by type, with counts and decisions; per value, per selection or per type. */
-function ValuesPanel(props: { fileId: string; reveal: boolean; writable: boolean; canKeep: boolean; generation: number; onDecide: (d: DecisionInput[]) => Promise<void>; onJump: (line: number) => void }) {
-  const [totals, setTotals] = useState<PiiTotals | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    get<PiiTotals>(`/v1/log-files/${props.fileId}/pii/totals`).then(setTotals, setError);
-  }, [props.fileId, props.generation]);
+function ValuesPanel(props: { fileId: string; totals: PiiTotals | null; error: unknown; reveal: boolean; writable: boolean; canKeep: boolean; generation: number; onDecide: (d: DecisionInput[]) => Promise<void>; onJump: (line: number) => void }) {
+  const { totals, error } = props;
   return (
     <section aria-labelledby="values-heading" class="card">
       <h2 id="values-heading">Values found</h2>
@@ -352,7 +353,7 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
 }
 
 /** Apply writes a new redacted version from the current decisions; finalize wipes the originals for good. */
-function ApplyPanel({ file, writable, onChanged }: { file: LogFile; writable: boolean; onChanged: () => void }) {
+function ApplyPanel({ file, totals, writable, onChanged }: { file: LogFile; totals: PiiTotals | null; writable: boolean; onChanged: () => void }) {
   const action = useAction();
   const dialog = useRef<HTMLDialogElement>(null);
   const [understood, setUnderstood] = useState(false);
@@ -384,6 +385,11 @@ function ApplyPanel({ file, writable, onChanged }: { file: LogFile; writable: bo
       <p aria-live="polite" data-testid="redaction-state">
         {pending ? status || 'Applying the decisions…' : hasVersion ? `Version ${file.redaction?.version ?? 1} is ready.` : 'Not applied yet.'}
       </p>
+      {totals && !file.redaction?.finalized_at && (
+        <p class="muted" data-testid="apply-summary">
+          Applying writes a copy with {totals.spans - totals.totals.reduce((n, t) => n + t.kept, 0)} span(s) redacted and {totals.totals.reduce((n, t) => n + t.kept, 0)} kept in clear.
+        </p>
+      )}
       <ErrorBanner error={action.error} onDismiss={action.clear} />
       <div class="row-actions">
         {writable && <button type="button" disabled={action.busy || pending} onClick={() => void apply()}>Apply decisions</button>}
