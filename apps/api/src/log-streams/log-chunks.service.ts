@@ -4,7 +4,9 @@ import {
   AuditLogRepository,
   Db,
   DB,
+  IssueRepository,
   LogChunkRow,
+  LogFileRepository,
   LogFileProcessingRepository,
   LogStreamRepository,
   LogStreamSource,
@@ -54,6 +56,8 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   private readonly repo: LogStreamRepository;
   private readonly outbox: OutboxRepository;
   private readonly processing: LogFileProcessingRepository;
+  private readonly issues: IssueRepository;
+  private readonly logFiles: LogFileRepository;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
   private readonly closing = new Set<string>();
@@ -70,6 +74,8 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     this.repo = new LogStreamRepository(db);
     this.outbox = new OutboxRepository(db);
     this.processing = new LogFileProcessingRepository(db);
+    this.issues = new IssueRepository(db);
+    this.logFiles = new LogFileRepository(db);
   }
 
   onApplicationBootstrap(): void {
@@ -84,7 +90,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
 
   /** 404 before any work, so a request for an unknown issue writes nothing. */
   assertIssueExists(issueId: string): void {
-    if (!this.db.prepare('SELECT 1 FROM issues WHERE id = ?').get(issueId)) {
+    if (!this.issues.findById(issueId)) {
       throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
     }
   }
@@ -197,15 +203,20 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     if (!stream) return false;
     const uploadedAt = toDbTimestamp();
     const fileId = newId();
-    this.db
-      .prepare(
-        `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted)
-         VALUES (?, ?, ?, ?, ?, 'text/plain', NULL, ?, 0)`,
-      )
-      .run(fileId, stream.issue_id, chunkFileName(stream.name, chunk.seq), stored.path, stored.size, uploadedAt);
+    this.logFiles.insert({
+      id: fileId,
+      issue_id: stream.issue_id,
+      file_name: chunkFileName(stream.name, chunk.seq),
+      file_path: stored.path,
+      file_size: stored.size,
+      mime_type: 'text/plain',
+      content_hash: null,
+      uploaded_at: uploadedAt,
+      redacted: 0,
+    });
     this.processing.create(fileId);
     const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
-    this.db.prepare('UPDATE issues SET updated_at = ? WHERE id = ?').run(uploadedAt, stream.issue_id);
+    this.issues.touch(stream.issue_id, uploadedAt);
     this.repo.markClosed(chunkId, fileId, uploadedAt);
     this.audit.append({
       action: 'close_log_chunk',

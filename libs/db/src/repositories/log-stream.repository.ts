@@ -45,8 +45,9 @@ export class LogStreamRepository {
   private readonly pendingBytesStmt;
   private readonly streamsForIssueStmt;
   private readonly chunksForIssueStmt;
+  private readonly getStreamStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.findStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? AND name = ?`);
     this.insertStreamStmt = db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES (@id, @issue_id, @name, @source, @created_at)`);
     this.openChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE stream_id = ? AND state = 'open'`);
@@ -71,6 +72,7 @@ export class LogStreamRepository {
             + (SELECT coalesce(sum(f.file_size), 0) FROM log_files f JOIN log_file_processing p ON p.log_file_id = f.id
                WHERE p.scan_state IN ('pending', 'running') AND p.hash_state <> 'failed') AS bytes`,
     );
+    this.getStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE id = ?`);
     this.streamsForIssueStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? ORDER BY created_at, name`);
     this.chunksForIssueStmt = db.prepare(
       `SELECT c.* FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? ORDER BY c.stream_id, c.seq`,
@@ -136,6 +138,6 @@ export class LogStreamRepository {
   }
 
   getStream(id: string): LogStreamRow | undefined {
-    return this.db.prepare(`SELECT * FROM log_streams WHERE id = ?`).get(id) as LogStreamRow | undefined;
+    return this.getStreamStmt.get(id) as LogStreamRow | undefined;
   }
 }
