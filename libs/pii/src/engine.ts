@@ -1,6 +1,8 @@
 import { type Detector, type Hit, TYPE_INDEX } from './detectors/detector';
 import { addressDetector } from './detectors/address-detector';
 import { atSignDetector } from './detectors/at-sign-detector';
+import { birthDateDetector } from './detectors/birth-date-detector';
+import { cliPasswordDetector } from './detectors/cli-password-detector';
 import { keyValueDetector } from './detectors/key-value-detector';
 import { digitDetector, phoneDetector } from './detectors/number-detectors';
 import {
@@ -28,6 +30,8 @@ export const DETECTORS: readonly Detector[] = [
   atSignDetector,
   addressDetector,
   phoneDetector,
+  cliPasswordDetector,
+  birthDateDetector,
 ];
 
 /** Bytes kept before the resume point, for back-scans and look-behind. */

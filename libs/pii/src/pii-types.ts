@@ -5,6 +5,7 @@
  * - JWT and the vendor tokens after Bearer (so "Bearer eyJ…" stays Bearer, as the desktop app reports it) and
  *   before ApiKey/Password (so "token=eyJ…" or "api_key=AKIA…" is reported as the specific token).
  * - IBAN before CreditCard: the digit groups of an IBAN can pass Luhn, and the whole account number wins.
+ * - DateOfBirth (a date next to a birth keyword) with the other identity numbers, after SSN.
  */
 export const PII_TYPE_ORDER = [
   'PrivateKey',
@@ -17,6 +18,7 @@ export const PII_TYPE_ORDER = [
   'ApiKey',
   'Password',
   'SSN',
+  'DateOfBirth',
   'IBAN',
   'CreditCard',
   'Email',

@@ -21,6 +21,8 @@ export interface CorpusOptions {
   seed?: number;
   /** Stop after the first line that reaches this size. Default 2 MiB. */
   targetBytes?: number;
+  /** Types injected (PrivateKey aside, which is always 2%); default every type. An older list regenerates an older corpus. */
+  types?: readonly PiiType[];
 }
 
 // Non-ASCII text makes byte offsets differ from character offsets; some logs are Latin-1, not UTF-8.
@@ -51,7 +53,7 @@ function message(r: Prng, pii: (type?: PiiType) => Segment[]): Segment[] {
 export function generateCorpus(options: CorpusOptions = {}): Corpus {
   const r = new Prng(options.seed ?? 1);
   const target = options.targetBytes ?? 2 << 20;
-  const weights = PII_TYPE_ORDER.filter((t) => t !== 'PrivateKey');
+  const weights = (options.types ?? PII_TYPE_ORDER).filter((t) => t !== 'PrivateKey');
   const pick = (type?: PiiType): Segment[] =>
     sample(r, type ?? (r.chance(0.02) ? 'PrivateKey' : r.pick(weights)));
   const ctx: LineContext = {

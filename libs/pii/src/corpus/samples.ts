@@ -57,6 +57,9 @@ export const SAMPLERS: Readonly<Record<PiiType, Sampler>> = {
     if (r.chance(0.15)) return around(r.pick(['ssn={v}', 'SSN: {v}']), 'SSN', id.ssn(r).replace(/-/g, r.pick(['', ' '])));
     return around(r.pick(['ssn={v}', 'SSN: {v}', '"ssn":"{v}"', 'social security number {v}', 'tax id {v} on file']), 'SSN', id.ssn(r));
   },
+  DateOfBirth: inContext('DateOfBirth', id.birthDate, [
+    'dob={v}', 'DOB: {v}', '"date_of_birth":"{v}"', 'birthdate={v}', 'patient born {v}', '"dateOfBirth": "{v}"', 'date of birth {v} verified', 'D.O.B. {v}',
+  ]),
   IBAN: inContext('IBAN', id.iban, ['iban={v}', 'IBAN {v}', '"iban":"{v}"', 'transfer to account {v} queued']),
   CreditCard: inContext('CreditCard', id.creditCard, ['card={v}', 'card number {v}', '"pan":"{v}"', 'cc: {v}', 'payment with {v} declined']),
   Email: inContext('Email', id.email, ['user={v}', '<{v}>', 'email: {v}', 'from {v}', '"email":"{v}"', 'mailto:{v}', 'to={v},', 'sent to {v}.']),
