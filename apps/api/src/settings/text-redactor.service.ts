@@ -17,7 +17,11 @@ export class TextRedactor {
   constructor(private readonly settings: SettingsService) {}
 
   config(): PiiConfig {
-    return { enabledTypes: this.settings.value('pii.enabled_types'), allowList: this.settings.value('pii.allow_list') };
+    return {
+      enabledTypes: this.settings.value('pii.enabled_types'),
+      allowList: this.settings.value('pii.allow_list'),
+      customRules: this.settings.value('pii.custom_rules'),
+    };
   }
 
   redact(text: string, config: PiiConfig = this.config()): Redaction {
