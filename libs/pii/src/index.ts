@@ -12,3 +12,5 @@ export { runPiiCli } from './cli';
 export type { CliIo, CliWritable } from './cli';
 export { scanFileParallel } from './parallel';
 export type { ParallelScanOptions } from './parallel';
+export { exitGate, redactForExit } from './exit-gate';
+export type { FieldKind, GateFinding, GateMode, GateResult, OutgoingField } from './exit-gate';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import { exitGate, GateFinding, OutgoingField, PII_TYPE_ORDER, PiiConfig, PiiType, redactForExit } from '../../../../libs/pii/src';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from './settings.service';
 
 export interface Redaction {
@@ -24,12 +25,24 @@ export class TextRedactor {
     };
   }
 
+  /** Redacts what a reader would see too: entity-spelled (`jane&#64;example.com`) and escaped values (libs/pii exitGate). */
   redact(text: string, config: PiiConfig = this.config()): Redaction {
-    const bytes = Buffer.from(text, 'utf8');
-    const spans = scanBuffer(bytes, config);
-    if (spans.length === 0) return { text, types: [] };
-    const found = new Set(spans.map((s) => s.pii_type));
-    return { text: redactBuffer(bytes, spans).toString('utf8'), types: PII_TYPE_ORDER.filter((t) => found.has(t)) };
+    return redactForExit(text, config);
+  }
+
+  /**
+   * The exit gate for the API's exits (exports; the worker gates publishing): every field as sent, in the mode
+   * of publishing.pii_gate. Returns the fields to send, or refuses with 422 PII_GATE_BLOCKED and masked findings.
+   */
+  gate<F extends string>(fields: Record<F, OutgoingField>, what: string, mode = this.settings.value('publishing.pii_gate')): { fields: Record<F, string>; types: PiiType[] } {
+    const result = exitGate(fields, this.config(), mode);
+    if (result.verdict === 'clean') return { fields: result.fields, types: [] };
+    if (result.verdict === 'redacted') return { fields: result.fields, types: result.types };
+    throw new DomainError(
+      ErrorCode.PII_GATE_BLOCKED,
+      `the PII gate found ${result.types.join(', ')} in the ${what}; nothing was sent. Edit it, or set publishing.pii_gate to redact`,
+      { types: result.types, count: result.count, findings: result.findings.map((f: GateFinding) => ({ ...f })) },
+    );
   }
 
   /** Redacts several fields with one read of the settings; null and undefined pass through. */
