@@ -62,6 +62,14 @@ export class TextRedactor {
     return { fields: out as T, types: PII_TYPE_ORDER.filter((t) => found.has(t)) };
   }
 
+  /** The PII types in text fields, read as the exit gate reads them; for audits of what was stored as written. */
+  typesIn(fields: Record<string, string | null | undefined>): PiiType[] {
+    const present = Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0);
+    if (present.length === 0) return [];
+    const result = exitGate(Object.fromEntries(present.map(([name, text]) => [name, { kind: 'markdown' as const, text }])), this.config(), 'block');
+    return result.verdict === 'blocked' ? result.types : [];
+  }
+
   /** The types whose replacement (`[Email]`, …) appears in already-redacted text. */
   markersIn(text: string): PiiType[] {
     return PII_TYPE_ORDER.filter((t) => text.includes(`[${t}]`));
