@@ -1,5 +1,5 @@
 import { isPlaceholder } from '../validators';
-import { type Detector, type Hit, hit, isAlnum, scanLiterals } from './detector';
+import { type Detector, type Hit, hit, scanLiterals } from './detector';
 
 /** How far after the command word its options are read: one command line. */
 const COMMAND_MAX = 1024;
@@ -17,11 +17,6 @@ const COMMANDS: readonly [string, Family][] = [
   ['sshpass', 'sshpass'],
   ['redis-cli', 'redis'],
 ];
-const LITERALS = COMMANDS.map(([word]) => word);
-
-function isCommandChar(c: number): boolean {
-  return isAlnum(c) || c === 45 || c === 95 || c === 46;
-}
 
 /** Shell words that end a command: `;`, `|`, `&`, `)` and a backtick. */
 function endsCommand(c: number): boolean {
@@ -61,43 +56,66 @@ function passwordOf(text: string, t: Token, from: number): boolean {
   return v.length > 0 && !isPlaceholder(v);
 }
 
-function commandAt(text: string, at: number, family: Family, out: Hit[]): number {
-  let i = at;
-  while (isCommandChar(text.charCodeAt(i))) i++;
-  const max = Math.min(text.length, i + COMMAND_MAX);
-  let resume = i;
-  for (let t = tokenAt(text, i, max); t !== null; t = tokenAt(text, t.end, max)) {
-    const word = text.slice(t.start, Math.min(t.end, t.start + 2));
-    const flag = family === 'redis' ? '-a' : '-p';
-    if (word !== flag) continue;
-    if (t.end - t.start > 2) {
-      // Glued: -pSECRET or -p'SECRET' (redis-cli has no glued form).
-      const from = t.valueStart === t.start ? t.start + 2 : t.valueStart;
-      if (family === 'redis' || text.charCodeAt(t.start + 2) === 45 || !passwordOf(text, t, from)) continue;
-      out.push(hit('Password', t.start, t.end, from, t.valueEnd));
-      resume = t.end;
-      continue;
-    }
-    const next = tokenAt(text, t.end, max);
-    if (next === null) break;
-    const quoted = next.valueStart > next.start;
-    if ((family === 'mysql' && !quoted) || text.charCodeAt(next.valueStart) === 45 || !passwordOf(text, next, next.valueStart)) continue;
-    out.push(hit('Password', t.start, next.end, next.valueStart, next.valueEnd));
-    resume = next.end;
-    t = next;
+/** How far before an option its command word may be. */
+const COMMAND_BACK = 256;
+const COMMAND_WORD_RE = /(?:^|[\s/(])(mysql[\w.-]*|mariadb[\w.-]*|sshpass|redis-cli)[ \t]/g;
+
+/** The family of the command whose option is at `at`: the last command word before it on the line, or null. */
+function familyBefore(text: string, at: number): Family | null {
+  let lineStart = at;
+  while (lineStart > at - COMMAND_BACK && lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  const line = text.slice(lineStart, at);
+  let family: Family | null = null;
+  let end = 0;
+  COMMAND_WORD_RE.lastIndex = 0;
+  for (let m = COMMAND_WORD_RE.exec(line); m !== null; m = COMMAND_WORD_RE.exec(line)) {
+    const word = m[1];
+    family = COMMANDS.find(([w]) => word.startsWith(w))?.[1] ?? null;
+    end = m.index + m[0].length;
   }
-  return resume;
+  // A `;`, `|`, `&`, `)` or backtick after the command word ends its command.
+  for (let i = end; family !== null && i < line.length; i++) if (endsCommand(line.charCodeAt(i))) return null;
+  return family;
 }
 
-/** Passwords given to command-line tools as option arguments, read from the command word onwards. */
+/** The option at `at` (`-p…` or `-a`) when it belongs to one of COMMANDS: its hit's end, or -1. */
+function optionAt(text: string, at: number, out: Hit[]): number {
+  const before = text.charCodeAt(at - 1);
+  if (before !== 32 && before !== 9) return -1;
+  const flag = text.charCodeAt(at + 1);
+  const family = familyBefore(text, at);
+  if (family === null || (flag === 97) !== (family === 'redis')) return -1;
+  const max = Math.min(text.length, at + COMMAND_MAX);
+  const t = tokenAt(text, at, max);
+  if (t === null) return -1;
+  if (t.end - t.start > 2) {
+    // Glued: -pSECRET or -p'SECRET' (redis-cli has no glued form).
+    const from = t.valueStart === t.start ? t.start + 2 : t.valueStart;
+    if (family === 'redis' || text.charCodeAt(t.start + 2) === 45 || !passwordOf(text, t, from)) return -1;
+    out.push(hit('Password', t.start, t.end, from, t.valueEnd));
+    return t.end;
+  }
+  const next = tokenAt(text, t.end, max);
+  if (next === null) return -1;
+  const quoted = next.valueStart > next.start;
+  if ((family === 'mysql' && !quoted) || text.charCodeAt(next.valueStart) === 45 || !passwordOf(text, next, next.valueStart)) return -1;
+  out.push(hit('Password', t.start, next.end, next.valueStart, next.valueEnd));
+  return next.end;
+}
+
+/**
+ * Passwords given to command-line tools as option arguments. Found from the option ("-" is rarer in logs than
+ * the first letters of the command names), then the command word is looked for before it on the same line.
+ */
 export const cliPasswordDetector: Detector = {
   name: 'cli-password',
   types: ['Password'],
   maxSpan: COMMAND_MAX + 64,
   maxBack: 0,
   scan(text, from, limit, out) {
-    return scanLiterals(LITERALS, text, from, limit, (at, literal) =>
-      isCommandChar(text.charCodeAt(at - 1)) ? at + 1 : commandAt(text, at, COMMANDS[literal][1], out),
-    );
+    return scanLiterals(['-p', '-a'], text, from, limit, (at) => {
+      const end = optionAt(text, at, out);
+      return end < 0 ? at + 2 : end;
+    });
   },
 };
