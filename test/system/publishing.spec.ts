@@ -355,6 +355,25 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
       }
     });
+
+    it('does not open an incident whose issue fields carry an SSN or an e-mail: the gate refuses it', async () => {
+      await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: true });
+      try {
+        const creates = servicenow.requests.length;
+        const created = await call('POST', '/v1/issues', { title: 'Refunds down for jane.roe@example.com', description: 'SSN 123-45-6789 in the logs.', severity: 'critical' });
+        const incident = await waitFor(
+          async () => (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find((p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued'),
+          45_000,
+          () => stack.worker.output().slice(-3000),
+        );
+        expect(incident).toMatchObject({ state: 'failed' });
+        expect(incident.pii_findings.map((f: { pii_type: string }) => f.pii_type)).toEqual(expect.arrayContaining(['SSN', 'Email']));
+        expect(servicenow.requests.length).toBe(creates);
+        expect(JSON.stringify(incident)).not.toContain('123-45-6789');
+      } finally {
+        await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
+      }
+    });
   });
 
   it('counts publish results by service and outcome on the worker’s /metrics', async () => {
