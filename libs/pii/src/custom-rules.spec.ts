@@ -79,6 +79,8 @@ describe('custom rules', () => {
     ['([a-z]+)*[0-9]{3}', 0],
     ['(.*a){12}x', 0],
     ['(a|a?)+b', 0],
+    ['[a-z]{30}[0-9]', 0],
+    ['(\\w+\\s?){10}!', 1],
   ])('scans a 1 MiB adversarial line with %s', (pattern, count) => {
     const line = Buffer.concat([Buffer.alloc(1 << 20, 'a'), Buffer.from('!\n')]);
     expect(scanBuffer(line, { customRules: [{ name: 'evil', pattern }] })).toHaveLength(count);
@@ -98,6 +100,7 @@ describe('parseCustomRules', () => {
     ['a back-reference', [{ name: 'x', pattern: '(a)\\1' }], /not valid RE2 syntax/],
     ['a look-behind', [{ name: 'x', pattern: '(?<=a)b' }], /not valid RE2 syntax/],
     ['a pattern matching the empty string', [{ name: 'x', pattern: 'a*' }], /empty string/],
+    ['a pattern too large to match fast', [{ name: 'x', pattern: '[a-z]{1000}[0-9]{1000}' }], /too complex/],
     ['a bad name', [{ name: '1 x', pattern: 'a' }], /name must be/],
     ['a duplicate name', [{ name: 'x', pattern: 'a' }, { name: 'x', pattern: 'b' }], /used twice/],
     ['an unknown field', [{ name: 'x', pattern: 'a', flags: 'i' }], /unknown field/],

@@ -11,7 +11,12 @@ export interface CustomRule {
 
 export class CustomRuleError extends Error {}
 
-export const CUSTOM_RULE_LIMITS = { rules: 100, nameLength: 64, patternLength: 1000, replacementLength: 128 } as const;
+/**
+ * `programSize` bounds the compiled program: matching is linear in input × program, and re2js's NFA costs about
+ * 5 ms per MiB per instruction on an adversarial line, so [a-z]{1000}[0-9]{1000} (2,002) would take seconds per
+ * MiB. 100 covers tokens like acme-[a-f0-9]{32} (39) with room to spare.
+ */
+export const CUSTOM_RULE_LIMITS = { rules: 100, nameLength: 64, patternLength: 1000, replacementLength: 128, programSize: 100 } as const;
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 /** Custom matches are short tokens; the look-ahead a window keeps past its end bounds them anyway. */
 export const CUSTOM_MAX_SPAN = 4096;
@@ -29,6 +34,11 @@ export function compileCustomPattern(pattern: string): RE2JS {
     throw new CustomRuleError(`pattern ${JSON.stringify(pattern)} is not valid RE2 syntax: ${(err as Error).message}`);
   }
   if (re.matches('')) throw new CustomRuleError(`pattern ${JSON.stringify(pattern)} matches the empty string`);
+  if (re.programSize() > CUSTOM_RULE_LIMITS.programSize) {
+    throw new CustomRuleError(
+      `pattern ${JSON.stringify(pattern)} is too complex (${re.programSize()} instructions, at most ${CUSTOM_RULE_LIMITS.programSize}): use smaller repeat counts`,
+    );
+  }
   return re;
 }
 
@@ -89,6 +99,9 @@ export function customRuleDetector(rule: Required<CustomRule>, index: number): D
     maxBack: 0,
     scan(text, from, limit, out: Hit[]) {
       const bytes = bytesOf(text, limit);
+      // The lazy DFA answers "any match at all?" in one cheap pass; only then does the NFA find where. One byte
+      // before `from` keeps \b and ^ right at the start; a match it lets in there is only a false alarm.
+      if (!re.test(bytes.subarray(Math.max(0, from - 1)))) return limit;
       const m = re.matcher(bytes);
       let pos = from;
       while (pos < limit && m.find(pos)) {
