@@ -1,7 +1,7 @@
 import { isPlaceholder } from '../validators';
 import { type Detector, type Hit, hit, scanLiterals } from './detector';
 
-/** How far after the command word its options are read: one command line. */
+/** How far after an option its value is read. */
 const COMMAND_MAX = 1024;
 
 type Family = 'mysql' | 'sshpass' | 'redis';
@@ -36,15 +36,14 @@ function tokenAt(text: string, i: number, max: number): Token | null {
   while (i < max && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   const c = text.charCodeAt(i);
   if (i >= max || !(c > 32) || endsCommand(c)) return null;
-  let start = i;
-  let valueStart = i;
+  const start = i;
+  const valueStart = i;
   // A quote may open the word or follow a glued option: -p'S3cr3t'.
   const glued = c === 45 && (text.charCodeAt(i + 2) === 39 || text.charCodeAt(i + 2) === 34) ? 2 : 0;
   const q = text.charCodeAt(i + glued);
   if (q === 39 || q === 34) {
-    const close = text.indexOf(String.fromCharCode(q), i + glued + 1);
-    const nl = text.indexOf('\n', i);
-    if (close < 0 || close >= max || (nl >= 0 && nl < close)) return null;
+    const close = text.slice(0, max).indexOf(String.fromCharCode(q), i + glued + 1);
+    if (close < 0 || text.slice(i, close).includes('\n')) return null;
     return { start, end: close + 1, valueStart: i + glued + 1, valueEnd: close };
   }
   while (i < max && text.charCodeAt(i) > 32 && !endsCommand(text.charCodeAt(i))) i++;
