@@ -131,36 +131,48 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     this.flushScheduled = false;
     const batch = this.waiting;
     this.waiting = [];
-    const due: LogChunkRow[] = [];
     const max = this.settings.value('ingest.chunk_max_bytes');
+    const due: LogChunkRow[] = [];
     try {
-      transaction(this.db, () => {
-        const now = Date.now();
+      transaction(this.db, () => due.push(...batch.flatMap((request) => this.write(request, max))));
+      for (const request of batch) request.resolve();
+    } catch (err) {
+      // One request's failure (its issue deleted meanwhile) must not refuse the others: each alone, in its own commit.
+      if (batch.length === 1) batch[0].reject(err);
+      else {
         for (const request of batch) {
-          for (const a of request.appends) {
-            const { stream, created } = this.repo.findOrCreateStream(a.issueId, a.stream, a.source);
-            if (created) {
-              this.audit.append({
-                action: 'create_log_stream',
-                entity_type: 'log_stream',
-                entity_id: stream.id,
-                user_id: request.actor,
-                details: { issue_id: a.issueId, name: a.stream, source: a.source },
-              });
-            }
-            const chunk = this.repo.append(stream.id, a.data, a.lines, now);
-            if (chunk.bytes >= max) due.push(chunk);
+          try {
+            due.push(...transaction(this.db, () => this.write(request, max)));
+            request.resolve();
+          } catch (own) {
+            request.reject(own);
           }
         }
-      });
-    } catch (err) {
-      // One transaction for the batch: a failure (an issue deleted meanwhile, a busy lock) refuses all of it.
-      for (const request of batch) request.reject(err);
-      return;
+      }
     }
     this.backlog = undefined;
-    for (const request of batch) request.resolve();
     for (const chunk of due) void this.close(chunk.id);
+  }
+
+  /** One request's appends, inside the caller's transaction; returns the chunks that reached the size limit. */
+  private write(request: Waiting, max: number): LogChunkRow[] {
+    const now = Date.now();
+    const due: LogChunkRow[] = [];
+    for (const a of request.appends) {
+      const { stream, created } = this.repo.findOrCreateStream(a.issueId, a.stream, a.source);
+      if (created) {
+        this.audit.append({
+          action: 'create_log_stream',
+          entity_type: 'log_stream',
+          entity_id: stream.id,
+          user_id: request.actor,
+          details: { issue_id: a.issueId, name: a.stream, source: a.source },
+        });
+      }
+      const chunk = this.repo.append(stream.id, a.data, a.lines, now);
+      if (chunk.bytes >= max) due.push(chunk);
+    }
+    return due;
   }
 
   /** Closes chunks that are idle, full, or were left closing by a crash. */
