@@ -1,5 +1,5 @@
 import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
-import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiType } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -28,7 +28,19 @@ export interface SettingValues {
   'publishing.servicenow.existing_incident': (typeof EXISTING_INCIDENT_MODES)[number];
   'publishing.servicenow.kb_knowledge_base': string;
   'publishing.azuredevops.existing_work_item': (typeof EXISTING_WORK_ITEM_MODES)[number];
+  'pii.decision_scope': DecisionScope;
+  'pii.replacement_style': ReplacementStyle;
+  'pii.finalize_after_days': number;
+  'pii.wipe_original_blob': boolean;
+  'pii.custom_rules': Required<CustomRule>[];
+  'ingest.chunk_max_bytes': number;
+  'ingest.chunk_idle_seconds': number;
+  'ingest.max_backlog_bytes': number;
 }
+export const DECISION_SCOPES = ['file', 'issue'] as const;
+export type DecisionScope = (typeof DECISION_SCOPES)[number];
+export const REPLACEMENT_STYLES = ['type', 'pseudonym'] as const;
+export type ReplacementStyle = (typeof REPLACEMENT_STYLES)[number];
 
 export type SettingKey = keyof SettingValues;
 const PUBLISHING_TARGETS: readonly PublishingTarget[] = ['none', ...TARGET_NAMES];
@@ -187,6 +199,77 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: 'comment',
     schema: { type: 'string', enum: [...EXISTING_WORK_ITEM_MODES] },
     parse: (value) => oneOf(value, EXISTING_WORK_ITEM_MODES),
+  },
+  'pii.decision_scope': {
+    description:
+      'Where a decision on a value (keep or redact) applies: `file`, only in the file it was made in; `issue`, in every log file of the issue. A span’s own decision still wins.',
+    default: 'file',
+    schema: { type: 'string', enum: [...DECISION_SCOPES] },
+    parse: (value) => oneOf(value, DECISION_SCOPES),
+  },
+  'pii.replacement_style': {
+    description:
+      'What replaces a redacted value: `type` (`[IPv4]`) or `pseudonym` (`[IPv4-3]`: the same value gets the same number everywhere in the issue, from a keyed HMAC, so lines still correlate). Applies from the next redaction.',
+    default: 'type',
+    schema: { type: 'string', enum: [...REPLACEMENT_STYLES] },
+    parse: (value) => oneOf(value, REPLACEMENT_STYLES),
+  },
+  'pii.finalize_after_days': {
+    description: 'Log files are finalized (redacted with the decisions in force, then original values wiped) this many days after upload; 0 never does it automatically.',
+    default: 30,
+    schema: { type: 'integer', minimum: 0, maximum: 3650 },
+    parse: (value) => integer(value, 0, 3650),
+  },
+  'pii.wipe_original_blob': {
+    description: 'Finalizing also deletes the stored original file, not only the original values of its spans.',
+    default: false,
+    schema: { type: 'boolean' },
+    parse: (value) => (typeof value === 'boolean' ? value : fail('must be true or false')),
+  },
+  'pii.custom_rules': {
+    description:
+      'Your own detection rules, run with the built-in types wherever text is scanned (uploads, stored text, every exit): `{name, pattern, replacement}`, the pattern in RE2 syntax (linear time: no back-references or look-around), matched within one line; spans are typed `Custom` and replaced with `replacement` (default `[name]`).',
+    default: [],
+    schema: {
+      type: 'array',
+      maxItems: CUSTOM_RULE_LIMITS.rules,
+      items: {
+        type: 'object',
+        required: ['name', 'pattern'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', maxLength: CUSTOM_RULE_LIMITS.nameLength },
+          pattern: { type: 'string', minLength: 1, maxLength: CUSTOM_RULE_LIMITS.patternLength },
+          replacement: { type: 'string', maxLength: CUSTOM_RULE_LIMITS.replacementLength },
+        },
+      },
+    },
+    parse: (value) => {
+      try {
+        return parseCustomRules(value);
+      } catch (err) {
+        if (err instanceof CustomRuleError) fail(err.message);
+        throw err;
+      }
+    },
+  },
+  'ingest.chunk_max_bytes': {
+    description: 'A shipped stream\'s rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.',
+    default: 8 * 1024 * 1024,
+    schema: { type: 'integer', minimum: 1024, maximum: GIB },
+    parse: (value) => integer(value, 1024, GIB),
+  },
+  'ingest.chunk_idle_seconds': {
+    description: 'A shipped stream\'s rolling chunk closes after this many seconds without a new line.',
+    default: 30,
+    schema: { type: 'integer', minimum: 1, maximum: 86400 },
+    parse: (value) => integer(value, 1, 86400),
+  },
+  'ingest.max_backlog_bytes': {
+    description: 'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
+    default: GIB,
+    schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
+    parse: (value) => integer(value, 1, 64 * GIB),
   },
 };
 

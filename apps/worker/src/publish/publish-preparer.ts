@@ -15,13 +15,13 @@ import {
   credentialExpired,
   CredentialIntegrityError,
   decryptCredential,
-  markdownToHtml,
   markdownToText,
   PublishContent,
   PublishOptions,
   PublishTarget,
 } from '../../../../libs/integrations/src';
 import { WorkerConfig } from '../config/worker.config';
+import { exitGate } from '../../../../libs/pii/src';
 import { readPiiConfig } from '../pii-settings';
 import { GateFinding, GateMode, piiGate } from './pii-gate';
 import { ExistingObjectPolicy, Placement } from './placement';
@@ -91,21 +91,28 @@ export class PublishPreparer {
       throw err;
     }
 
-    const title = doc ? doc.title : issue.title;
-    const markdown = doc ? doc.content_md : incidentBody(issue.id, issue.severity, issue.description);
+    // What is scanned is what is sent: ANSI escapes and characters XML 1.0 forbids are cleaned first.
+    const title = cleanText(doc ? doc.title : issue.title);
+    const markdown = cleanText(doc ? doc.content_md : incidentBody(issue.id, issue.severity, issue.description));
     const mode = readSetting<GateMode>(this.db, 'publishing.pii_gate', 'block') === 'redact' ? 'redact' : 'block';
-    const gate = piiGate(title, markdown, readPiiConfig(this.db), mode);
+    const options = JSON.parse(publication.options) as PublishOptions;
+    const optionFields = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const piiConfig = readPiiConfig(this.db);
+    const gate = piiGate(title, markdown, piiConfig, mode, { severity: issue.severity, ...optionFields });
     if (gate.verdict === 'blocked') {
       const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
       throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
     }
-    const markdownOut = cleanText(gate.markdown);
+    // The plain-text rendering (ServiceNow fields) leaves too: it passes the same gate, blocking.
+    const text = markdownToText(gate.markdown);
+    const plain = exitGate({ text: { kind: 'text', text } }, piiConfig, 'block');
+    if (plain.verdict === 'blocked') throw new PublishRefused(`the PII gate found ${plain.types.join(', ')} in the plain-text rendering; nothing was sent`, plain.findings);
     const content: PublishContent = {
       publicationId: publication.id,
-      title: cleanText(gate.title),
-      markdown: markdownOut,
-      text: markdownToText(markdownOut),
-      html: markdownToHtml(markdownOut),
+      title: gate.title,
+      markdown: gate.markdown,
+      text,
+      html: gate.html,
       severity: issue.severity,
       docType: doc ? doc.doc_type : null,
     };
@@ -115,7 +122,7 @@ export class PublishPreparer {
       username: config.username,
       projectName: config.project_name,
       spaceKey: config.space_key,
-      options: JSON.parse(publication.options) as PublishOptions,
+      options,
     };
     return { target, content, secret, redaction: gate.verdict === 'redacted' ? { types: gate.types, findings: gate.findings } : null };
   }
