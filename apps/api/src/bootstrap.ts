@@ -1,5 +1,5 @@
 import { Logger, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -9,8 +9,10 @@ import { databaseOptions } from '../../../libs/config/src';
 import { openAndMigrate } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
+import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
+import { declareLocationHeaders, LocationInterceptor } from './common/location';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { ApiConfig } from './config/api.config';
@@ -44,7 +46,9 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     bodyParser: false,
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new ErrorFilter());
+  const errors = new ErrorFilter();
+  app.useGlobalFilters(errors);
+  app.useGlobalInterceptors(new LocationInterceptor(app.get(Reflector)));
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
@@ -56,10 +60,10 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
+  const document = declareMediaTypeErrors(
+    declareLocationHeaders(SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build())),
   );
+  errors.useConsumedTypes(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

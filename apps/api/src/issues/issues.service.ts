@@ -66,7 +66,7 @@ export class IssuesService {
     private readonly relay: OutboxRelay,
   ) {}
 
-  create(body: CreateIssueBody, actor: string): IssueResponse {
+  create(body: CreateIssueBody, actor: string): IssueDetailResponse {
     const now = toDbTimestamp();
     const status = body.status ?? 'open';
     const issue: Issue = {
@@ -96,23 +96,24 @@ export class IssuesService {
       return issue.severity === 'critical' ? this.publications.autoOpenIncident(issue.id, actor) : null;
     });
     if (incident?.queued) this.relay.kick();
-    return toIssueResponse(issue);
+    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [] };
   }
 
   get(id: string): IssueDetailResponse {
-    return this.db.transaction(() => {
-      const issue = this.getOrThrow(id);
-      return {
-        issue: toIssueResponse(issue),
-        log_files: this.logFiles.listForIssue(id).map(toLogFileResponse),
-        image_attachments: this.images.listForIssue(id).map(toImageAttachmentResponse),
-        resolution_steps: this.steps.listForIssue(id).map(toResolutionStepResponse),
-        conversations: this.conversations.listForIssue(id).map(toConversationResponse),
-      };
-    }).deferred();
+    return this.db.transaction(() => this.detail(this.getOrThrow(id))).deferred();
   }
 
-  update(id: string, body: UpdateIssueBody, actor: string): IssueResponse {
+  private detail(issue: Issue): IssueDetailResponse {
+    return {
+      ...toIssueResponse(issue),
+      log_files: this.logFiles.listForIssue(issue.id).map(toLogFileResponse),
+      image_attachments: this.images.listForIssue(issue.id).map(toImageAttachmentResponse),
+      resolution_steps: this.steps.listForIssue(issue.id).map(toResolutionStepResponse),
+      conversations: this.conversations.listForIssue(issue.id).map(toConversationResponse),
+    };
+  }
+
+  update(id: string, body: UpdateIssueBody, actor: string): IssueDetailResponse {
     const fields = UPDATABLE.filter((field) => body[field] !== undefined);
     if (fields.length === 0) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `nothing to update: give at least one of ${UPDATABLE.join(', ')}`, {
@@ -142,7 +143,7 @@ export class IssuesService {
         user_id: actor,
         details: { fields, ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}) },
       });
-      return toIssueResponse(after);
+      return this.detail(after);
     });
   }
 

@@ -1,6 +1,7 @@
 import { Transform, TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { ACCEPTED_EXTENSIONS } from './file-types';
 import { textSniffer as sniffText } from '../../../../libs/storage/src';
 
 /** Fails the stream with 413 as soon as more than `max` bytes pass, so nothing larger ever reaches disk. */
@@ -17,7 +18,13 @@ export function sizeLimit(max: number, what = 'the file'): Transform {
 
 /** Checks the first bytes of the (decompressed) content, since a name alone proves nothing. */
 export function textSniffer(): Transform {
-  return sniffText((reason) => new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${reason}`));
+  return sniffText(
+    (reason) =>
+      new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${reason}; send UTF-8 text, as is or gzip-compressed`, {
+        accepted_types: ['text/plain', 'application/gzip'],
+        accepted_extensions: ACCEPTED_EXTENSIONS,
+      }),
+  );
 }
 
 /**
