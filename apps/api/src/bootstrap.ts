@@ -3,9 +3,8 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions } from '../../../libs/config/src';
+import { databaseOptions, ensureDataDir } from '../../../libs/config/src';
 import { openAndMigrate } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
@@ -24,7 +23,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the application; main.ts listens, tests use the same function so they test what runs. */
 export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFor('api', config)): Promise<NestFastifyApplication> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   // Every Nest Logger, from here on and in every module, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(log);
   Logger.overrideLogger(nestLogger);

@@ -51,3 +51,10 @@ describe('BaseConfig', () => {
     expect(problems({ TFTSR_DB_KEY: 'abcdefgh1', TFTSR_DB_KEY_FILE: '/nonexistent/key' })[0]).toMatch(/both set/);
   });
 });
+
+describe('loadConfig messages', () => {
+  it('gives one message for one bad value: its basic check, not every bound it also misses', () => {
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: 'soon' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must be an integer number']);
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: '10' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must not be less than 5000']);
+  });
+});

@@ -6,13 +6,21 @@ export type Env = Record<string, string | undefined>;
 /** Thrown once with every bad variable, so an operator fixes them all in one go. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
 
+/**
+ * One message per bad variable: `PORT=abc` is not an integer, and saying also that it is neither at most 65535
+ * nor at least 0 only buries that. class-validator lists constraints in reverse order of the decorators, and
+ * the first decorator is the basic check (type or format), so it is the last one listed.
+ */
 function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
+  return errors.flatMap((e) => {
+    const messages = Object.values(e.constraints ?? {});
+    return messages.length > 0 ? [`${e.property}: ${messages[messages.length - 1]}`] : [];
+  });
 }
 
 /**
