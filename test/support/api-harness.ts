@@ -10,9 +10,6 @@ import { factory } from './factory';
 import { badTimes, OpenApiChecker, OpenApiDocument } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
-// @fastify/static (which serves /docs) requires content-disposition 3, an ES module: Node 20.19 loads it,
-// jest's CommonJS runtime cannot. Only reply.download() uses it, and no route of ours does.
-jest.mock('content-disposition', () => ({ create: (name: string) => `attachment; filename="${encodeURIComponent(name)}"` }));
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
