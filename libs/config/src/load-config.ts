@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 
@@ -24,13 +25,39 @@ function describe(errors: ValidationError[]): string[] {
 }
 
 /**
+ * Secrets that may instead be given as a file (Docker and Kubernetes secrets): NAME_FILE holds its path. TFTSR_DB_KEY
+ * has its own, read when the key is needed (base.config.ts).
+ */
+export const FILE_SECRETS = ['TFTSR_BOOTSTRAP_API_KEY', 'TFTSR_AI_API_KEY', 'REDIS_URL'] as const;
+
+/** Puts each NAME_FILE's content (trimmed) in NAME; returns the problems, never a secret. */
+function readFileSecrets(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  for (const name of FILE_SECRETS) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: choose one`);
+      continue;
+    }
+    try {
+      env[name] = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return problems;
+}
+
+/**
  * Validates `env` against a config class whose properties are named after the variables.
  * Unknown variables are ignored; empty strings count as unset.
  */
 export function loadConfig<T extends object>(cls: new () => T, env: Env): T {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const fileProblems = readFileSecrets(present);
   const config = plainToInstance(cls, present, { exposeDefaultValues: true });
-  const problems = describe(validateSync(config, { whitelist: false, forbidUnknownValues: true }));
+  const problems = [...fileProblems, ...describe(validateSync(config, { whitelist: false, forbidUnknownValues: true }))];
   const extra = (config as { crossCheck?: () => string[] }).crossCheck?.() ?? [];
   if (problems.length + extra.length > 0) throw new ConfigError([...problems, ...extra]);
   return config;

@@ -11,6 +11,11 @@ describe('grants', () => {
     [['admin'], 'pii:reveal', false],
     [['pii:reveal'], 'read', false],
     [['read', 'pii:reveal'], 'pii:reveal', true],
+    [['metrics'], 'metrics', true],
+    [['admin'], 'metrics', true],
+    [['metrics'], 'read', false],
+    [['metrics'], 'admin', false],
+    [['write'], 'metrics', false],
   ] as const)('a key with %j %s the scope %s', (held, needed, expected) => {
     expect(grants(held, needed)).toBe(expected);
   });
