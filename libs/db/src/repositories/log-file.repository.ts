@@ -5,12 +5,21 @@ import { LogFile } from '../models';
 export class LogFileRepository {
   private readonly listStmt;
   private readonly pageStmt;
+  private readonly insertStmt;
 
   constructor(db: Db) {
     this.listStmt = db.prepare(`SELECT * FROM log_files WHERE issue_id = ? ORDER BY uploaded_at, id`);
     this.pageStmt = db.prepare(
       `SELECT * FROM log_files WHERE issue_id = @issueId AND (@afterAt IS NULL OR (uploaded_at, id) > (@afterAt, @afterId)) ORDER BY uploaded_at, id LIMIT @limit`,
     );
+    this.insertStmt = db.prepare(
+      `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted)
+       VALUES (@id, @issue_id, @file_name, @file_path, @file_size, @mime_type, @content_hash, @uploaded_at, @redacted)`,
+    );
+  }
+
+  insert(file: LogFile): void {
+    this.insertStmt.run(file);
   }
 
   listForIssue(issueId: string): LogFile[] {
