@@ -37,12 +37,13 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 # Root-owned and read-only to the app user: the process can write only to /data.
-# Only what runs: the compiled apps, libraries and scripts; no TypeScript, bench or test output.
+# Only what runs: the compiled apps, libraries, scripts and the web app's bundle; no TypeScript, bench or test output.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps ./dist/apps
 COPY --from=build /app/dist/libs ./dist/libs
 COPY --from=build /app/dist/scripts ./dist/scripts
+COPY --from=build /app/dist/web ./dist/web
 COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/bin ./bin
 # `tftsr` as a command, as the API's log tells the operator (docker compose exec api tftsr keys create …).

@@ -28,6 +28,10 @@ describe('API consistency', () => {
     const message = await api.call('POST', `/v1/conversations/${conversation.body.id}/messages`, { body: { role: 'user', content: 'why?' } });
     const document = await api.call('POST', `/v1/issues/${issue.id}/documents`, { body: { doc_type: 'rca' } });
     const image = factory.imageAttachment(api.db, api.dataDir, issue.id);
+    // What the worker writes once hashing and detection are done: the review routes then answer.
+    const processing = new LogFileProcessingRepository(api.db);
+    processing.setHashState(upload.body.id, 'done');
+    processing.setScanState(upload.body.id, 'done', 100, {});
     await api.call('PUT', '/v1/integrations/confluence/config', { body: { base_url: 'https://acme.atlassian.net', space_key: 'ENG' } });
     await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: 'token', expires_at: '2031-05-06T07:08:09+02:00' } });
     await api.call('PUT', '/v1/settings/pii.allow_list', { body: { value: ['ops@example.com'] } });
@@ -45,6 +49,10 @@ describe('API consistency', () => {
       '/v1/issues/{id}/publications': `/v1/issues/${ids.issue}/publications`,
       '/v1/log-files/{id}': `/v1/log-files/${ids.logFile}`,
       '/v1/log-files/{id}/pii-spans': `/v1/log-files/${ids.logFile}/pii-spans`,
+      '/v1/log-files/{id}/pii/values': `/v1/log-files/${ids.logFile}/pii/values`,
+      '/v1/log-files/{id}/pii/totals': `/v1/log-files/${ids.logFile}/pii/totals`,
+      '/v1/log-files/{id}/lines': `/v1/log-files/${ids.logFile}/lines?from=1&count=10`,
+      '/v1/api-keys': '/v1/api-keys',
       '/v1/conversations/{id}': `/v1/conversations/${ids.conversation}`,
       '/v1/documents/{id}': `/v1/documents/${ids.document}`,
       '/v1/documents/{id}/publications': `/v1/documents/${ids.document}/publications`,

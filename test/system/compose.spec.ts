@@ -295,7 +295,7 @@ describe('Dockerfile and .dockerignore', () => {
   it('ships no TypeScript, bench or test output, and has OCI labels and a HEALTHCHECK for both processes', () => {
     const runtime = stages[2];
     const copiedDist = [...runtime.matchAll(/^COPY --from=build \/app\/(dist\S*) /gm)].map((m) => m[1]);
-    expect(copiedDist).toEqual(['dist/apps', 'dist/libs', 'dist/scripts']);
+    expect(copiedDist).toEqual(['dist/apps', 'dist/libs', 'dist/scripts', 'dist/web']);
     expect(runtime).not.toMatch(/typescript|dist\/bench|dist\/test|\bsrc\b.*\.ts\b/);
     for (const label of ['title', 'description', 'version', 'revision', 'licenses']) expect(runtime).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
     expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/scripts\/healthcheck\.js"\]$/m);

@@ -10,6 +10,7 @@ import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
 import { Location } from '../common/location';
+import { RedactionsService } from './redactions.service';
 
 @ApiTags('log-files')
 @Controller('v1')
@@ -17,6 +18,7 @@ export class LogFilesController {
   constructor(
     private readonly logFiles: LogFilesService,
     private readonly progress: ProgressEvents,
+    private readonly redactions: RedactionsService,
   ) {}
 
   @Post('issues/:id/log-files')
@@ -29,7 +31,8 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
   async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
-    return toLogFileDetailResponse(file, processing);
+    // The shape GET answers with.
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
   }
 
   @Get('issues/:id/log-files')
@@ -46,7 +49,7 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
   get(@Param() params: LogFileIdParams): LogFileDetailResponse {
     const { file, processing } = this.logFiles.getWithProcessing(params.id);
-    return toLogFileDetailResponse(file, processing);
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(params.id) };
   }
 
   @Sse('log-files/:id/events')

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, MaxLength, MinLe
 import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
 import { processingStatus } from '../../../../libs/db/src';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
+import { RedactionSummary } from './pii-review.dto';
 
 export class IssueIdParams {
   @ApiProperty({ format: 'uuid' }) @IsUUID() id: string;
@@ -29,6 +30,7 @@ export class LogFileDetailResponse extends LogFileResponse {
   @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, description: 'Spans found, by PII type.' })
   pii_counts: Record<string, number> | null;
+  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id and the upload’s answer).' }) redaction?: RedactionSummary;
 }
 
 export class ListLogFilesQuery {
