@@ -16,6 +16,11 @@ describe('grants', () => {
     [['metrics'], 'read', false],
     [['metrics'], 'admin', false],
     [['write'], 'metrics', false],
+    [['ingest'], 'ingest', true],
+    [['ingest'], 'read', false],
+    [['ingest'], 'write', false],
+    [['write'], 'ingest', true],
+    [['read'], 'ingest', false],
   ] as const)('a key with %j %s the scope %s', (held, needed, expected) => {
     expect(grants(held, needed)).toBe(expected);
   });
