@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db } from '../../../libs/db/src';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
@@ -11,6 +12,7 @@ import { ImagesModule } from './images/images.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
+import { LogStreamsModule } from './log-streams/log-streams.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PublishingModule } from './publishing/publishing.module';
@@ -45,6 +47,8 @@ export class AppModule {
         PublishingModule,
         DocumentsModule,
         IntegrationsModule,
+        ApiKeysModule,
+        LogStreamsModule,
       ],
     };
   }
