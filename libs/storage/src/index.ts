@@ -2,3 +2,4 @@ export * from './blob-format';
 export * from './blob-streams';
 export * from './blob-store';
 export * from './disk-quota';
+export * from './text-sniff';
