@@ -48,8 +48,8 @@ export class WebhookResponse {
   @ApiProperty()
   enabled: boolean;
 
-  @ApiProperty({ description: 'ms since epoch' })
-  created_at: number;
+  @ApiProperty({ type: String, format: 'date-time', description: 'ISO 8601, UTC' })
+  created_at: string;
 }
 
 export class CreatedWebhookResponse extends WebhookResponse {
@@ -84,8 +84,8 @@ export class WebhookDeliveryResponse {
   @ApiProperty({ type: String, nullable: true })
   last_error: string | null;
 
-  @ApiProperty({ type: Number, nullable: true })
-  delivered_at: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'ISO 8601, UTC' })
+  delivered_at: string | null;
 }
 
 export class WebhookDeliveryListResponse {
@@ -94,9 +94,9 @@ export class WebhookDeliveryListResponse {
 }
 
 export function toWebhookResponse(row: WebhookEndpoint): WebhookResponse {
-  return { id: row.id, name: row.name, format: row.format, url: row.display_url, events: JSON.parse(row.events) as WebhookEvent[], enabled: row.enabled === 1, created_at: row.created_at };
+  return { id: row.id, name: row.name, format: row.format, url: row.display_url, events: JSON.parse(row.events) as WebhookEvent[], enabled: row.enabled === 1, created_at: new Date(row.created_at).toISOString() };
 }
 
 export function toWebhookDeliveryResponse(row: WebhookDelivery): WebhookDeliveryResponse {
-  return { id: row.id, event_id: row.event_id, event_type: row.event_type, state: row.state, attempts: row.attempts, last_status: row.last_status, last_error: row.last_error, delivered_at: row.delivered_at };
+  return { id: row.id, event_id: row.event_id, event_type: row.event_type, state: row.state, attempts: row.attempts, last_status: row.last_status, last_error: row.last_error, delivered_at: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString() };
 }
