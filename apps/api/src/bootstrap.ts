@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
 import { databaseOptions } from '../../../libs/config/src';
@@ -11,6 +12,11 @@ import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telem
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
+import { createRedisConnection, logConnectionChanges } from '../../../libs/jobs/src';
+import { installAddressLimits } from './auth/address-limits';
+import { ApiKeyService } from './auth/api-key.service';
+import { RateLimiter } from './auth/rate-limiter.service';
+import { documentGateRefusals, installRequestGate } from './auth/request-gate';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { ApiConfig } from './config/api.config';
@@ -35,6 +41,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    trustProxy: config.TFTSR_TRUST_PROXY ? config.TFTSR_TRUST_PROXY.split(',').map((s) => s.trim()) : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
     logger: nestLogger,
@@ -47,6 +54,14 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalFilters(new ErrorFilter());
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  // Before every route, so that no body is read before the key is admitted.
+  const limitsRedis = createRedisConnection(config.REDIS_URL, 'producer');
+  logConnectionChanges(limitsRedis, logger, 'rate limits');
+  fastify.addHook('onClose', async () => void limitsRedis.disconnect());
+  // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
+  await Promise.race([once(limitsRedis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  const limits = await installAddressLimits(fastify, config, limitsRedis);
+  installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);
@@ -55,11 +70,12 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   });
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
   // After the hooks above, which its routes inherit, and before Swagger's static files.
-  await installQueueDashboard(app);
+  await installQueueDashboard(app, limits);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
   );
+  documentGateRefusals(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

@@ -47,6 +47,32 @@ export class ApiConfig extends BaseConfig {
   @Min(1)
   TFTSR_RATE_LIMIT_BURST = 120;
 
+  /** Per client address, every request (keyed or not), in Redis so that every API replica shares it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 1200;
+
+  /** Failed authentications one client address may make per minute; past it, that address gets 429 until the minute ends. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE = 20;
+
+  /** Failed authentications per minute from all addresses together; past it, failures get 429 (valid keys still pass). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_AUTH_FAILURES_PER_MINUTE = 600;
+
+  /**
+   * Addresses or CIDRs of the reverse proxies in front (comma-separated), whose X-Forwarded-For is believed for the
+   * client address; unset: none, and the limits above count the proxy's address.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_TRUST_PROXY?: string;
+
   /** How often the outbox relay looks for rows to send to Redis (it also runs right after each commit). */
   @Type(() => Number)
   @IsInt()

@@ -9,6 +9,8 @@ import { IssueIdParams, LogFileIdParams, LogFileDetailResponse, toLogFileDetailR
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
+import { RAW_TYPES } from './upload-parsers';
+import { RouteMediaTypes } from '../common/route-body-limit';
 
 @ApiTags('log-files')
 @Controller('v1')
@@ -21,10 +23,11 @@ export class LogFilesController {
   @Post('issues/:id/log-files')
   @HttpCode(202)
   @RequireScopes('write')
-  @ApiConsumes('multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip')
+  @RouteMediaTypes('multipart/form-data', ...RAW_TYPES)
+  @ApiConsumes('multipart/form-data', ...RAW_TYPES)
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
   async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
     return toLogFileDetailResponse(file, processing);
