@@ -11,6 +11,7 @@ import { openAndMigrate } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
+import { installBodyWatchdog } from './common/body-watchdog';
 import { installJsonBodyParser } from './common/json-body';
 import { createRedisConnection, logConnectionChanges } from '../../../libs/jobs/src';
 import { installAddressLimits } from './auth/address-limits';
@@ -41,6 +42,8 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // A backstop behind the body watchdog (common/body-watchdog.ts): Node's own 408 and close.
+    requestTimeout: config.TFTSR_REQUEST_TIMEOUT_MS + 10_000,
     trustProxy: config.TFTSR_TRUST_PROXY ? config.TFTSR_TRUST_PROXY.split(',').map((s) => s.trim()) : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
@@ -62,6 +65,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   await Promise.race([once(limitsRedis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   const limits = await installAddressLimits(fastify, config, limitsRedis);
   installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
+  installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);

@@ -53,7 +53,7 @@ function authenticate(request: FastifyRequest, deps: RequestGateDeps) {
   return admitKey(deps.keys, deps.limiter, match[1], unauthenticated);
 }
 
-function hasBody(request: FastifyRequest): boolean {
+export function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -73,6 +73,23 @@ export class ApiConfig extends BaseConfig {
   @IsString()
   TFTSR_TRUST_PROXY?: string;
 
+  /** A request body (an upload) must arrive at least this fast, averaged over TFTSR_UPLOAD_RATE_WINDOW_MS, or it is answered 408. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_UPLOAD_MIN_BYTES_PER_SECOND = 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  TFTSR_UPLOAD_RATE_WINDOW_MS = 30000;
+
+  /** A request body must be received whole within this time, whatever its rate (408). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  TFTSR_REQUEST_TIMEOUT_MS = 1800000;
+
   /** How often the outbox relay looks for rows to send to Redis (it also runs right after each commit). */
   @Type(() => Number)
   @IsInt()
