@@ -58,8 +58,10 @@ export function hasBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Fastify hands any body it parses to its content-type parser, even an empty one; it never parses GET or HEAD. */
 function checkMediaType(request: FastifyRequest): void {
-  if (!hasBody(request)) return;
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  if (!hasBody(request) && !request.headers['content-type']) return;
   const accepted = acceptedMediaTypes(request);
   const given = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (accepted.includes(given)) return;
