@@ -13,6 +13,7 @@ import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
 import { installJsonBodyParser } from './common/json-body';
+import { installSecurityHeaders } from './common/security-headers';
 import { createRedisConnection, logConnectionChanges } from '../../../libs/jobs/src';
 import { installAddressLimits } from './auth/address-limits';
 import { ApiKeyService } from './auth/api-key.service';
@@ -58,6 +59,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   // Before every route, so that no body is read before the key is admitted.
+  await installSecurityHeaders(fastify);
   const limitsRedis = createRedisConnection(config.REDIS_URL, 'producer');
   logConnectionChanges(limitsRedis, logger, 'rate limits');
   fastify.addHook('onClose', async () => void limitsRedis.disconnect());
