@@ -4,10 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
 import { databaseOptions } from '../../../libs/config/src';
-import { openAndMigrate } from '../../../libs/db/src';
+import { makePrivateDir, openAndMigrate, warnAboutOpenModes } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
@@ -30,11 +29,12 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the application; main.ts listens, tests use the same function so they test what runs. */
 export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFor('api', config)): Promise<NestFastifyApplication> {
-  mkdirSync(config.dataDir, { recursive: true });
+  makePrivateDir(config.dataDir);
   // Every Nest Logger, from here on and in every module, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(log);
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('api');
+  warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
   const adapter = new FastifyAdapter({
     // Honour a caller's request id when it is sane, so one id follows a request across systems.

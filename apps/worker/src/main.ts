@@ -1,20 +1,20 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { mkdirSync } from 'node:fs';
 import { ConfigError, databaseOptions, loadConfig, onShutdownSignal } from '../../../libs/config/src';
-import { DatabaseError, openAndMigrate, WalMonitor } from '../../../libs/db/src';
+import { DatabaseError, makePrivateDir, openAndMigrate, WalMonitor, warnAboutOpenModes } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
-  mkdirSync(config.dataDir, { recursive: true });
+  makePrivateDir(config.dataDir);
   // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(loggerFor('worker', config));
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('worker');
+  warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger: nestLogger, abortOnError: false });
   logger.log(`worker ${process.pid} started`);

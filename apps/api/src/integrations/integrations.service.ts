@@ -89,12 +89,13 @@ export class IntegrationsService {
         updated_at: toDbTimestamp(),
       };
       this.configs.upsert(row);
+      const credentialCleared = before !== undefined && new URL(before.base_url).origin !== new URL(baseUrl).origin && this.clearCredential(service, before.base_url, baseUrl, actor);
       this.audit.append({
         action: 'save_integration_config',
         entity_type: 'integration_config',
         entity_id: row.id,
         user_id: actor,
-        details: { service, host: new URL(baseUrl).host, auto_create_enabled: row.auto_create_enabled === 1, created: before === undefined },
+        details: { service, host: new URL(baseUrl).host, auto_create_enabled: row.auto_create_enabled === 1, created: before === undefined, credential_cleared: credentialCleared },
       });
     });
     return this.describe(service);
@@ -127,6 +128,24 @@ export class IntegrationsService {
       this.credentials.delete(service);
       this.audit.append({ action: 'delete_credential', entity_type: 'credential', entity_id: before.id, user_id: actor, details: { service, token_hash: before.token_hash } });
     });
+  }
+
+  /**
+   * A credential belongs to the host it was entered for: a base URL moved to another host (even an allowed one)
+   * drops it, in the same transaction, so the next publish cannot carry it there. The admin enters it again.
+   */
+  private clearCredential(service: IntegrationService, fromUrl: string, toUrl: string, actor: string): boolean {
+    const credential = this.credentials.get(service);
+    if (!credential) return false;
+    this.credentials.delete(service);
+    this.audit.append({
+      action: 'delete_credential',
+      entity_type: 'credential',
+      entity_id: credential.id,
+      user_id: actor,
+      details: { service, token_hash: credential.token_hash, reason: 'base_url_host_changed', from_host: new URL(fromUrl).host, to_host: new URL(toUrl).host },
+    });
+    return true;
   }
 
   /** One authenticated read against the service; says in words what failed, never with the secret. */
