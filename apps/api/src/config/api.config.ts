@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { BaseConfig } from '../../../../libs/config/src';
+import { providerOriginProblems } from '../conversations/ai-provider-policy';
 
 export class ApiConfig extends BaseConfig {
   @Type(() => Number)
@@ -29,6 +30,14 @@ export class ApiConfig extends BaseConfig {
   @IsOptional()
   @IsString()
   TFTSR_AI_API_KEY?: string;
+
+  /**
+   * The one origin (https://host[:port]) TFTSR_AI_API_KEY is ever sent to, given with the key at deploy time: an
+   * `ai.provider_url` elsewhere never gets the key. Required with the key.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_AI_PROVIDER_ORIGIN?: string;
 
   @Type(() => Number)
   @IsInt()
@@ -107,4 +116,8 @@ export class ApiConfig extends BaseConfig {
   @IsInt()
   @Min(100)
   TFTSR_OUTBOX_STALE_MS = 60000;
+
+  override crossCheck(): string[] {
+    return [...super.crossCheck(), ...providerOriginProblems(this.TFTSR_AI_PROVIDER_ORIGIN, this.TFTSR_AI_API_KEY, this.NODE_ENV)];
+  }
 }
