@@ -29,3 +29,4 @@ export * from './repositories/document.repository';
 export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
 export * from './private-files';
+export * from './repositories/known-ids.repository';
