@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type { Logger as PinoLogger } from 'pino';
 import { databaseOptions } from '../../../libs/config/src';
 import { makePrivateDir, openAndMigrate, warnAboutOpenModes } from '../../../libs/db/src';
@@ -13,7 +12,6 @@ import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
 import { installJsonBodyParser } from './common/json-body';
 import { installSecurityHeaders } from './common/security-headers';
-import { createRedisConnection, logConnectionChanges } from '../../../libs/jobs/src';
 import { installAddressLimits } from './auth/address-limits';
 import { ApiKeyService } from './auth/api-key.service';
 import { RateLimiter } from './auth/rate-limiter.service';
@@ -58,14 +56,10 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalFilters(new ErrorFilter());
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
-  // Before every route, so that no body is read before the key is admitted.
+  // These hooks run, in this order, before any route's body is read: headers on every answer, the address
+  // limits, the key (and the media type), then the body watchdog.
   await installSecurityHeaders(fastify);
-  const limitsRedis = createRedisConnection(config.REDIS_URL, 'producer');
-  logConnectionChanges(limitsRedis, logger, 'rate limits');
-  fastify.addHook('onClose', async () => void limitsRedis.disconnect());
-  // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
-  await Promise.race([once(limitsRedis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  const limits = await installAddressLimits(fastify, config, limitsRedis);
+  const limits = await installAddressLimits(fastify, config, logger);
   installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
   installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.

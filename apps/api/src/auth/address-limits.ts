@@ -1,8 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Logger } from '@nestjs/common';
+import { once } from 'node:events';
 import { createHmac } from 'node:crypto';
 import { deriveKey } from '../../../../libs/db/src';
+import { createRedisConnection, logConnectionChanges } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { ApiConfig } from '../config/api.config';
 
@@ -56,7 +58,13 @@ function tooMany(outcome: Outcome, message: string): DomainError {
   return new DomainError(ErrorCode.RATE_LIMITED, `${message}; retry after ${seconds} s`, { retry_after_seconds: seconds }, { 'Retry-After': String(seconds) });
 }
 
-export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, redis: Redis): Promise<AddressLimits> {
+/** Registers @fastify/rate-limit on its own Redis connection (closed with the app) and builds the three limits. */
+export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, logger: Pick<Logger, 'log' | 'warn'>): Promise<AddressLimits> {
+  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  logConnectionChanges(redis, logger, 'rate limits');
+  fastify.addHook('onClose', async () => void redis.disconnect());
+  // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
+  await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.TFTSR_QUEUE_PREFIX}:rate-limit:`, skipOnError: true });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
   const address = (request: FastifyRequest) => createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
