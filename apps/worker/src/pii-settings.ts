@@ -21,3 +21,29 @@ export function readPiiConfig(db: Db): PiiConfig {
   const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [];
   return { enabledTypes: enabledTypes as PiiType[], allowList };
 }
+
+export interface RedactionSettings {
+  replacementStyle: 'type' | 'pseudonym';
+  wipeOriginalBlob: boolean;
+  finalizeAfterDays: number;
+}
+
+/** The redaction settings (issue 12), with the registry's defaults for anything missing or unusable. */
+export function readRedactionSettings(db: Db): RedactionSettings {
+  const read = (key: string): unknown => {
+    const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    try {
+      return row ? JSON.parse(row.value) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const style = read('pii.replacement_style');
+  const wipe = read('pii.wipe_original_blob');
+  const days = read('pii.finalize_after_days');
+  return {
+    replacementStyle: style === 'pseudonym' ? 'pseudonym' : 'type',
+    wipeOriginalBlob: wipe === true,
+    finalizeAfterDays: typeof days === 'number' && Number.isInteger(days) && days >= 0 ? days : 30,
+  };
+}

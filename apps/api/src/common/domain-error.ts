@@ -38,8 +38,6 @@ export enum ErrorCode {
   LOG_FILE_NOT_READY = 'LOG_FILE_NOT_READY',
   EMPTY_APPROVAL = 'EMPTY_APPROVAL',
   UNKNOWN_SPANS = 'UNKNOWN_SPANS',
-  ALREADY_REDACTED = 'ALREADY_REDACTED',
-  REDACTION_PENDING = 'REDACTION_PENDING',
   REDACTION_REQUEST_NOT_FOUND = 'REDACTION_REQUEST_NOT_FOUND',
   NOT_REDACTED = 'NOT_REDACTED',
   QUEUE_ACTION_NOT_ALLOWED = 'QUEUE_ACTION_NOT_ALLOWED',
@@ -50,6 +48,9 @@ export enum ErrorCode {
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
   DATABASE_BUSY = 'DATABASE_BUSY',
+  LOG_FILE_FINALIZED = 'LOG_FILE_FINALIZED',
+  UNKNOWN_PII_VALUES = 'UNKNOWN_PII_VALUES',
+  INVALID_SPAN_RANGE = 'INVALID_SPAN_RANGE',
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
 }
 
@@ -93,8 +94,6 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.LOG_FILE_NOT_READY]: HttpStatus.CONFLICT,
   [ErrorCode.EMPTY_APPROVAL]: HttpStatus.BAD_REQUEST,
   [ErrorCode.UNKNOWN_SPANS]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.ALREADY_REDACTED]: HttpStatus.CONFLICT,
-  [ErrorCode.REDACTION_PENDING]: HttpStatus.CONFLICT,
   [ErrorCode.REDACTION_REQUEST_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.NOT_REDACTED]: HttpStatus.CONFLICT,
   // The queue dashboard cannot add jobs or edit their data: jobs carry ids only, and come from the outbox.
@@ -107,6 +106,10 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
   // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
+  // Finalized: the originals are wiped, so the redacted copy can no longer change.
+  [ErrorCode.LOG_FILE_FINALIZED]: HttpStatus.CONFLICT,
+  [ErrorCode.UNKNOWN_PII_VALUES]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.INVALID_SPAN_RANGE]: HttpStatus.BAD_REQUEST,
   // The body came in slower than the minimum rate, or not whole within the hard timeout; nothing was kept.
   [ErrorCode.REQUEST_TIMEOUT]: HttpStatus.REQUEST_TIMEOUT,
 };

@@ -9,6 +9,7 @@ import { IssueIdParams, LogFileIdParams, LogFileDetailResponse, toLogFileDetailR
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
+import { RedactionsService } from './redactions.service';
 import { RAW_TYPES } from './upload-parsers';
 import { RouteMediaTypes } from '../common/route-body-limit';
 
@@ -18,6 +19,7 @@ export class LogFilesController {
   constructor(
     private readonly logFiles: LogFilesService,
     private readonly progress: ProgressEvents,
+    private readonly redactions: RedactionsService,
   ) {}
 
   @Post('issues/:id/log-files')
@@ -39,7 +41,7 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
   get(@Param() params: LogFileIdParams): LogFileDetailResponse {
     const { file, processing } = this.logFiles.getWithProcessing(params.id);
-    return toLogFileDetailResponse(file, processing);
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(params.id) };
   }
 
   @Sse('log-files/:id/events')
