@@ -3,14 +3,18 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { replyWithError } from '../common/error-reply';
 import { acceptedMediaTypes } from '../common/route-body-limit';
 import { DASHBOARD_PATH } from '../queue-dashboard/dashboard-gate';
+import { WEB_UI_PATH } from '../web-ui/web-ui-policy';
 import type { AddressLimits } from './address-limits';
 import { admitKey, BEARER } from './admit-key';
 import type { ApiKeyService } from './api-key.service';
 import type { RateLimiter } from './rate-limiter.service';
 import type { AuthenticatedRequest } from './scopes.decorator';
 
-/** Routes that answer without a key: probes must work before anyone has one, and the API describes itself. */
-export const PUBLIC_ROUTE_PREFIXES = ['/health/', '/docs', '/openapi.json', '/openapi.yaml'];
+/**
+ * Routes that answer without a key: probes must work before anyone has one, the API describes itself, and the web
+ * app's files load before it asks for a key.
+ */
+export const PUBLIC_ROUTE_PREFIXES = ['/health/', '/docs', '/openapi.json', '/openapi.yaml', WEB_UI_PATH];
 
 export function isPublicRoute(route: string): boolean {
   return PUBLIC_ROUTE_PREFIXES.some((prefix) => route === prefix || route.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));

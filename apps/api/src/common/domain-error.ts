@@ -51,6 +51,10 @@ export enum ErrorCode {
   LOG_FILE_FINALIZED = 'LOG_FILE_FINALIZED',
   UNKNOWN_PII_VALUES = 'UNKNOWN_PII_VALUES',
   INVALID_SPAN_RANGE = 'INVALID_SPAN_RANGE',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
+  API_KEY_NAME_TAKEN = 'API_KEY_NAME_TAKEN',
+  LAST_ADMIN_KEY = 'LAST_ADMIN_KEY',
+  PII_GATE_BLOCKED = 'PII_GATE_BLOCKED',
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
 }
 
@@ -110,6 +114,12 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.LOG_FILE_FINALIZED]: HttpStatus.CONFLICT,
   [ErrorCode.UNKNOWN_PII_VALUES]: HttpStatus.BAD_REQUEST,
   [ErrorCode.INVALID_SPAN_RANGE]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.API_KEY_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.API_KEY_NAME_TAKEN]: HttpStatus.CONFLICT,
+  // Revoking the last active admin key would leave nobody able to manage keys over the API.
+  [ErrorCode.LAST_ADMIN_KEY]: HttpStatus.CONFLICT,
+  // The exit gate found PII in what would leave (publishing.pii_gate is block): nothing was sent.
+  [ErrorCode.PII_GATE_BLOCKED]: HttpStatus.UNPROCESSABLE_ENTITY,
   // The body came in slower than the minimum rate, or not whole within the hard timeout; nothing was kept.
   [ErrorCode.REQUEST_TIMEOUT]: HttpStatus.REQUEST_TIMEOUT,
 };

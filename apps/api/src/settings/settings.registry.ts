@@ -1,4 +1,4 @@
-import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiType } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -28,6 +28,7 @@ export interface SettingValues {
   'pii.replacement_style': ReplacementStyle;
   'pii.finalize_after_days': number;
   'pii.wipe_original_blob': boolean;
+  'pii.custom_rules': Required<CustomRule>[];
 }
 export const DECISION_SCOPES = ['file', 'issue'] as const;
 export type DecisionScope = (typeof DECISION_SCOPES)[number];
@@ -195,6 +196,33 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: false,
     schema: { type: 'boolean' },
     parse: (value) => (typeof value === 'boolean' ? value : fail('must be true or false')),
+  },
+  'pii.custom_rules': {
+    description:
+      'Your own detection rules, run with the built-in types wherever text is scanned (uploads, stored text, every exit): `{name, pattern, replacement}`, the pattern in RE2 syntax (linear time: no back-references or look-around), matched within one line; spans are typed `Custom` and replaced with `replacement` (default `[name]`).',
+    default: [],
+    schema: {
+      type: 'array',
+      maxItems: CUSTOM_RULE_LIMITS.rules,
+      items: {
+        type: 'object',
+        required: ['name', 'pattern'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', maxLength: CUSTOM_RULE_LIMITS.nameLength },
+          pattern: { type: 'string', minLength: 1, maxLength: CUSTOM_RULE_LIMITS.patternLength },
+          replacement: { type: 'string', maxLength: CUSTOM_RULE_LIMITS.replacementLength },
+        },
+      },
+    },
+    parse: (value) => {
+      try {
+        return parseCustomRules(value);
+      } catch (err) {
+        if (err instanceof CustomRuleError) fail(err.message);
+        throw err;
+      }
+    },
   },
 };
 
