@@ -31,3 +31,4 @@ export * from './repositories/publication.repository';
 export * from './private-files';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
+export * from './repositories/log-stream.repository';
