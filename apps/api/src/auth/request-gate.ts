@@ -41,8 +41,9 @@ export function installRequestGate(fastify: FastifyInstance, deps: RequestGateDe
       // No route: answered here, so that not even an unknown URL has its body read.
       if (route === undefined) throw new DomainError(ErrorCode.ROUTE_NOT_FOUND, `Cannot ${request.method} ${request.url.split('?')[0]}`);
       if (isPublicRoute(route) || route === DASHBOARD_PATH || route.startsWith(`${DASHBOARD_PATH}/`)) return undefined;
-      // Log shippers' routes admit their own credential shapes (Bearer, Basic, ApiKey) in their own onRequest hook.
-      if ((request.routeOptions.config as { shipper?: unknown } | undefined)?.shipper) return undefined;
+      // Log shippers' routes admit their own credential shapes (Bearer, Basic, ApiKey) in their own onRequest hook,
+      // and their Elasticsearch product probe (GET /) answers without a key, as Elasticsearch's does.
+      if (route === '/' || (request.routeOptions.config as { shipper?: unknown } | undefined)?.shipper) return undefined;
       (request as AuthenticatedRequest).principal = await deps.limits.admitting(request, () => authenticate(request, deps));
       checkMediaType(request);
       return undefined;
