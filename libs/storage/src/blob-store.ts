@@ -26,7 +26,7 @@ export class BlobStore {
     private readonly wrapKey: Buffer,
   ) {
     this.root = resolve(dataDir, 'blobs');
-    mkdirSync(join(this.root, 'tmp'), { recursive: true });
+    mkdirSync(join(this.root, 'tmp'), { recursive: true, mode: 0o700 });
   }
 
   /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob, durable on return. */
@@ -39,7 +39,7 @@ export class BlobStore {
       await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
       await fsyncPath(temp);
       const finalPath = join(this.root, id.slice(0, 2), `${id}.blob`);
-      mkdirSync(dirname(finalPath), { recursive: true });
+      mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
       await rename(temp, finalPath);
       await fsyncPath(dirname(finalPath));
       return { path: relative(this.dataDir, finalPath).split(sep).join('/'), size: encrypt.plaintextBytes };
