@@ -30,3 +30,4 @@ export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
+export * from './repositories/log-stream.repository';

@@ -1,4 +1,4 @@
-import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiType } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -28,6 +28,10 @@ export interface SettingValues {
   'pii.replacement_style': ReplacementStyle;
   'pii.finalize_after_days': number;
   'pii.wipe_original_blob': boolean;
+  'pii.custom_rules': Required<CustomRule>[];
+  'ingest.chunk_max_bytes': number;
+  'ingest.chunk_idle_seconds': number;
+  'ingest.max_backlog_bytes': number;
 }
 export const DECISION_SCOPES = ['file', 'issue'] as const;
 export type DecisionScope = (typeof DECISION_SCOPES)[number];
@@ -195,6 +199,51 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: false,
     schema: { type: 'boolean' },
     parse: (value) => (typeof value === 'boolean' ? value : fail('must be true or false')),
+  },
+  'pii.custom_rules': {
+    description:
+      'Your own detection rules, run with the built-in types wherever text is scanned (uploads, stored text, every exit): `{name, pattern, replacement}`, the pattern in RE2 syntax (linear time: no back-references or look-around), matched within one line; spans are typed `Custom` and replaced with `replacement` (default `[name]`).',
+    default: [],
+    schema: {
+      type: 'array',
+      maxItems: CUSTOM_RULE_LIMITS.rules,
+      items: {
+        type: 'object',
+        required: ['name', 'pattern'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', maxLength: CUSTOM_RULE_LIMITS.nameLength },
+          pattern: { type: 'string', minLength: 1, maxLength: CUSTOM_RULE_LIMITS.patternLength },
+          replacement: { type: 'string', maxLength: CUSTOM_RULE_LIMITS.replacementLength },
+        },
+      },
+    },
+    parse: (value) => {
+      try {
+        return parseCustomRules(value);
+      } catch (err) {
+        if (err instanceof CustomRuleError) fail(err.message);
+        throw err;
+      }
+    },
+  },
+  'ingest.chunk_max_bytes': {
+    description: 'A shipped stream\'s rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.',
+    default: 8 * 1024 * 1024,
+    schema: { type: 'integer', minimum: 1024, maximum: GIB },
+    parse: (value) => integer(value, 1024, GIB),
+  },
+  'ingest.chunk_idle_seconds': {
+    description: 'A shipped stream\'s rolling chunk closes after this many seconds without a new line.',
+    default: 30,
+    schema: { type: 'integer', minimum: 1, maximum: 86400 },
+    parse: (value) => integer(value, 1, 86400),
+  },
+  'ingest.max_backlog_bytes': {
+    description: 'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
+    default: GIB,
+    schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
+    parse: (value) => integer(value, 1, 64 * GIB),
   },
 };
 
