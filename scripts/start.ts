@@ -202,7 +202,8 @@ export interface PrivateRedisOptions {
 
 export async function startPrivateRedis(options: PrivateRedisOptions): Promise<PrivateRedis> {
   const dir = path.resolve(options.dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  // Redis writes its files with its own umask; a 0700 directory keeps them to this user.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const port = options.port ?? (await findFreePort());
   const logFile = path.join(dir, 'redis.log');
   const args = [

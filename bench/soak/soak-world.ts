@@ -65,6 +65,7 @@ export class SoakWorld {
       HOST: '127.0.0.1',
       TFTSR_RATE_LIMIT_BURST: '100000000',
       TFTSR_RATE_LIMIT_PER_MINUTE: '100000000',
+      TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000000',
       TFTSR_TEST_INTEGRATION_ORIGINS: Object.values(this.fakes).map((f) => f.origin).join(','),
       TFTSR_WORKER_LOCK_MS: '5000',
       TFTSR_WORKER_METRICS_PORT: '0',

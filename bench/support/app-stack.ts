@@ -50,6 +50,7 @@ function appEnv(options: StackOptions, port: number): NodeJS.ProcessEnv {
     // The per-key rate limit exists to stop abuse; the load generator is one key sending on purpose.
     TFTSR_RATE_LIMIT_BURST: '100000000',
     TFTSR_RATE_LIMIT_PER_MINUTE: '100000000',
+    TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000000',
   };
 }
 

@@ -82,7 +82,7 @@ describe('AI conversations API', () => {
   beforeAll(async () => {
     provider = new FakeProvider();
     providerUrl = await provider.start();
-    api = await startTestApi('conversations', { TFTSR_AI_API_KEY: PROVIDER_KEY });
+    api = await startTestApi('conversations', { TFTSR_AI_API_KEY: PROVIDER_KEY, TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin });
     readKey = api.createKey('reader', ['read']);
     expect((await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } })).status).toBe(200);
   });
@@ -274,7 +274,7 @@ describe('AI conversations API', () => {
       },
     );
 
-    it('answers an unreachable provider with 502 AI_PROVIDER_ERROR', async () => {
+    it('answers a provider URL off the key’s origin and the allow-list with 502 AI_PROVIDER_ERROR, refused by policy', async () => {
       const conversation = await newConversation();
       await say(conversation.id, 'user', 'hello');
       const closed = createServer();
@@ -285,7 +285,7 @@ describe('AI conversations API', () => {
       try {
         const result = await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} });
         expect(failure(result)).toEqual([502, 'AI_PROVIDER_ERROR']);
-        expect(result.body.error.details).toEqual({ reason: 'ECONNREFUSED' });
+        expect(result.body.error.details).toEqual({ reason: 'refused by policy' });
       } finally {
         await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } });
       }

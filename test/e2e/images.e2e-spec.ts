@@ -291,7 +291,7 @@ describe('image attachments', () => {
       expect(failure(await upload('a.png', png, { pii_warning_acknowledged: 'true', colour: 'red' }))).toEqual([400, 'VALIDATION_FAILED']);
       expect(failure(await upload('a.png', png, { pii_warning_acknowledged: 'yes' }))).toEqual([400, 'VALIDATION_FAILED']);
       const raw = await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: png, headers: { 'content-type': 'application/octet-stream' } });
-      expect(failure(raw)).toEqual([400, 'INVALID_UPLOAD']);
+      expect(failure(raw)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(failure(await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: '{"data_url": ' }))).toEqual([400, 'INVALID_JSON']);
       expect(failure(await paste({ data_url: 'https://example.org/a.png', pii_warning_acknowledged: true }))).toEqual([400, 'INVALID_UPLOAD']);
       expect(failure(await paste({ data_url: 'data:image/png;base64,%%%%', pii_warning_acknowledged: true }))).toEqual([400, 'INVALID_UPLOAD']);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, Server } from 'node:net';
 import { deriveKey } from '../../libs/db/src';
-import { decryptCredential } from '../../libs/integrations/src';
+import { credentialHash, decryptCredential } from '../../libs/integrations/src';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 import { SSRF_MATRIX } from '../support/ssrf-matrix';
@@ -98,7 +98,9 @@ describe('integrations API', () => {
       expect(JSON.stringify(result.body)).not.toContain(CANARY);
       expect(JSON.stringify(result.body)).not.toContain(row.encrypted_token);
       expect(JSON.stringify((await api.call('GET', '/v1/integrations')).body)).not.toContain(CANARY);
-      expect(row.token_hash).toBe(createHash('sha256').update(CANARY).digest('hex'));
+      // A keyed HMAC (issue 13): a bare SHA-256 of a weak secret could be cracked from a backup.
+      expect(row.token_hash).toBe(credentialHash(CANARY, deriveKey(TEST_KEY, 'credential-token-hmac')));
+      expect(row.token_hash).not.toContain(createHash('sha256').update(CANARY).digest('hex'));
       expect(row.encrypted_token).not.toContain(CANARY);
       expect(Buffer.from(row.encrypted_token, 'base64').length).toBe(12 + Buffer.byteLength(CANARY) + 16);
       expect(decryptCredential(row.encrypted_token, 'confluence', deriveKey(TEST_KEY, 'credential-encryption'))).toBe(CANARY);

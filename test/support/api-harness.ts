@@ -68,6 +68,10 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
     TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label),
     TFTSR_BOOTSTRAP_API_KEY: adminKey,
     TFTSR_RATE_LIMIT_BURST: '100000',
+    // Every test calls from 127.0.0.1; the address limits have their own tests (test/security/address-limits.spec.ts).
+    TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
+    TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '100000',
+    TFTSR_AUTH_FAILURES_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApiApp(config);

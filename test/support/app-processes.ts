@@ -17,7 +17,7 @@ export interface RunningApp {
 export function startApp(kind: 'api' | 'worker', env: Record<string, string>): RunningApp {
   const child = spawn(process.execPath, [join(DIST, kind, 'src', 'main.js')], {
     // Metrics on any free port: several workers run at once in the suite.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_WORKER_METRICS_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_WORKER_METRICS_PORT: '0', TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000', TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,13 +5,19 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { databaseOptions, ensureDataDir } from '../../../libs/config/src';
-import { openAndMigrate } from '../../../libs/db/src';
+import { openAndMigrate, warnAboutOpenModes } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
 import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
+import { installBodyWatchdog } from './common/body-watchdog';
 import { installJsonBodyParser } from './common/json-body';
 import { declareLocationHeaders, LocationInterceptor } from './common/location';
+import { installSecurityHeaders } from './common/security-headers';
+import { installAddressLimits } from './auth/address-limits';
+import { ApiKeyService } from './auth/api-key.service';
+import { RateLimiter } from './auth/rate-limiter.service';
+import { documentGateRefusals, installRequestGate } from './auth/request-gate';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
@@ -30,6 +36,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   const nestLogger = new PinoNestLogger(log);
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('api');
+  warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
   const adapter = new FastifyAdapter({
     // Honour a caller's request id when it is sane, so one id follows a request across systems.
@@ -38,6 +45,9 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // A backstop behind the body watchdog (common/body-watchdog.ts): Node's own 408 and close.
+    requestTimeout: config.TFTSR_REQUEST_TIMEOUT_MS + 10_000,
+    trustProxy: config.TFTSR_TRUST_PROXY ? config.TFTSR_TRUST_PROXY.split(',').map((s) => s.trim()) : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
     logger: nestLogger,
@@ -52,6 +62,12 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalInterceptors(new LocationInterceptor(app.get(Reflector)));
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  // These hooks run, in this order, before any route's body is read: headers on every answer, the address
+  // limits, the key (and the media type), then the body watchdog.
+  await installSecurityHeaders(fastify);
+  const limits = await installAddressLimits(fastify, config, logger);
+  installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
+  installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);
@@ -62,13 +78,14 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // Loki push, _bulk and NDJSON lines: their own scope (any body as a buffer, shipper credentials, protocol errors).
   installShipperRoutes(app);
   // After the hooks above, which its routes inherit, and before Swagger's static files.
-  await installQueueDashboard(app);
+  await installQueueDashboard(app, limits);
   await installWebUi(app);
   const document = declareMediaTypeErrors(
     declareLocationHeaders(SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build())),
   );
   errors.useConsumedTypes(document);
   documentShipperRoutes(document as never);
+  documentGateRefusals(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

@@ -1,8 +1,6 @@
-import 'reflect-metadata';
 import { Command, Exit, packageVersion, runProgram } from '../../../libs/cli/src';
-import { ConfigError, Env } from '../../../libs/config/src';
-import { DatabaseError } from '../../../libs/db/src';
-import { piiCliCommand } from '../../../libs/pii/src';
+import type { Env } from '../../../libs/config/src';
+import { piiCliCommand } from '../../../libs/pii/src/cli';
 import { CliError, CliIo, processIo } from './cli-io';
 import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
@@ -13,7 +11,9 @@ export { processIo };
 
 /**
  * The whole tftsr program. Building it has no side effect: configuration is loaded and files are opened only
- * inside actions, which the parser runs after it has handled --help, --version and bad arguments.
+ * inside actions, which the parser runs after it has handled --help, --version and bad arguments. Building it is
+ * also cheap: each action imports the code it runs (the database, the config validation, the importer), so
+ * `--help` and `pii scan` load none of it (test/system/cli-startup.spec.ts).
  */
 export function buildProgram(env: Env, io: CliIo, exit: Exit): Command {
   return new Command('tftsr')
@@ -33,13 +33,24 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
   try {
     return await runProgram((exit) => buildProgram(env, io, exit), argv, { out: (s) => io.out(s), err: (s) => io.err(s) });
   } catch (err) {
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseError) {
+    if (err instanceof CliError) {
       io.err(`tftsr: ${err.message}`);
-      return err instanceof CliError ? err.exitCode : 1;
+      return err.exitCode;
+    }
+    if (await isReported(err)) {
+      io.err(`tftsr: ${(err as Error).message}`);
+      return 1;
     }
     io.err(`tftsr: ${(err as Error)?.message ?? String(err)}`);
     return 1;
   }
+}
+
+/** Configuration and database errors are the user's to act on; their modules are loaded only on this path. */
+async function isReported(err: unknown): Promise<boolean> {
+  if (!(err instanceof Error)) return false;
+  const [{ ConfigError }, { DatabaseError }] = await Promise.all([import('../../../libs/config/src/load-config'), import('../../../libs/db/src/errors')]);
+  return err instanceof ConfigError || err instanceof DatabaseError;
 }
 
 function linesOf(io: CliIo) {

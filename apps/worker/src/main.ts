@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '../../../libs/config/src';
-import { DatabaseError, openAndMigrate, WalMonitor } from '../../../libs/db/src';
+import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const nestLogger = new PinoNestLogger(loggerFor('worker', config));
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('worker');
+  warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger: nestLogger, abortOnError: false });
   logger.log(`worker ${process.pid} started`);

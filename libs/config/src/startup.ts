@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { ConfigError } from './load-config';
 
@@ -22,7 +22,9 @@ const ERRNO_WORDS: Record<string, string> = {
 /** The data directory exists (it is made if need be) and this process can write in it; else one line naming the variable. */
 export function ensureDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // 0700 whatever the umask (issue 13): mkdir's mode is masked, so a directory made here is chmod'ed too.
+    const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (created === dir) chmodSync(dir, 0o700);
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';

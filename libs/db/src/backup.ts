@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createPrivateFile } from './private-files';
 import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
@@ -83,6 +84,8 @@ export function schemaVersion(db: Db): { name: string | null; applied: number } 
  */
 export function snapshotDatabase(db: Db, dest: string): void {
   if (existsSync(dest)) throw new Error(`${dest} already exists`);
+  // VACUUM INTO takes an empty file, and keeps its mode.
+  createPrivateFile(dest);
   db.prepare('VACUUM INTO ?').run(dest);
   fsyncFile(dest);
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
+import { createPrivateFile } from './private-files';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, WRONG_KEY_MESSAGE } from './errors';
@@ -73,6 +74,7 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
  */
 function createDatabaseFile(path: string, key: string | null): void {
   const temp = `${path}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
+  createPrivateFile(temp);
   const db = new Database(temp);
   try {
     if (key !== null) applyCipher(db, key);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { credentialHash, CredentialIntegrityError, decryptCredential, encryptCredential } from './credential-cipher';
+import { credentialHash, CredentialIntegrityError, decryptCredential, encryptCredential, isLegacyCredentialHash } from './credential-cipher';
 
 const KEY = randomBytes(32);
 const CANARY = 'canary-pat-3f9c1e7a0b';
@@ -45,7 +45,12 @@ describe('credential cipher', () => {
     expect.assertions(1);
   });
 
-  it('hashes the secret with SHA-256 for the audit trail', () => {
-    expect(credentialHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  it('hashes the secret with an HMAC under its own key for the audit trail, never a bare SHA-256', () => {
+    const hash = credentialHash('abc', KEY);
+    expect(hash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(hash).not.toContain('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(credentialHash('abc', Buffer.alloc(32, 9))).not.toBe(hash);
+    expect(isLegacyCredentialHash(hash)).toBe(false);
+    expect(isLegacyCredentialHash('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { IntegrationService } from './url-policy';
 
 const NONCE_BYTES = 12;
@@ -38,9 +38,20 @@ export function decryptCredential(stored: string, service: IntegrationService, k
   }
 }
 
-/** `credentials.token_hash`: SHA-256 hex of the secret, for the audit trail; never the secret itself. */
-export function credentialHash(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+const TOKEN_HASH_PREFIX = 'hmac-sha256:';
+
+/**
+ * `credentials.token_hash`, for the audit trail: an HMAC of the secret under its own derived key (label
+ * `credential-token-hmac`), so that a backup or an audit export cannot be used to crack a weak secret offline.
+ * The prefix tells it from the plain SHA-256 hex of older rows.
+ */
+export function credentialHash(secret: string, key: Buffer): string {
+  return TOKEN_HASH_PREFIX + createHmac('sha256', key).update(secret, 'utf8').digest('hex');
+}
+
+/** A token_hash written before credentialHash was keyed: a bare SHA-256 of the secret. */
+export function isLegacyCredentialHash(tokenHash: string): boolean {
+  return !tokenHash.startsWith(TOKEN_HASH_PREFIX);
 }
 
 /** `credentials.expires_at` is the seed's TEXT timestamp (UTC, no zone); NULL never expires. */

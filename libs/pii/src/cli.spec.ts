@@ -47,6 +47,18 @@ describe('runPiiCli', () => {
     expect(JSON.parse(io.out().split('\n')[2])).toMatchObject({ pii_type: 'Password', original: 'password=hunter2' });
   });
 
+  it('writes each JSON line as JSON.stringify would, byte for byte, escapes included', async () => {
+    await writeFile(file, 'password="hun\\ter\u00e92" from 10.0.0.1\n');
+    for (const reveal of [[], ['--reveal']]) {
+      const io = memoryIo();
+      await runPiiCli(['scan', file, '--json', ...reveal], io);
+      const lines = io.out().trimEnd().split('\n');
+      expect(lines.length).toBeGreaterThan(1);
+      for (const line of lines) expect(line).toBe(JSON.stringify(JSON.parse(line)));
+      if (reveal.length) expect(JSON.parse(lines[0]).original).toBe('password="hun\\ter\u00e92"');
+    }
+  });
+
   it('prints a table with masked values by default', async () => {
     const io = memoryIo();
     await runPiiCli(['scan', file], io);

@@ -7,8 +7,7 @@ import { gunzipIfGzipped, textSniffer } from '../../storage/src/text-sniff';
 import { type CliArgs, piiCommand } from './cli-args';
 import { maskValue } from './mask';
 import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan, type PiiType } from './pii-types';
-import { type RedactionSpan, redactStream } from './redactor';
-import { scanStream } from './scanner';
+import type { RedactionSpan } from './redactor';
 
 export interface CliWritable {
   write(chunk: string): unknown;
@@ -101,6 +100,8 @@ function failureOf(file: string, e: unknown): CliFailure {
 /** Streams spans of `file`, counting them by type and drawing progress on a terminal for large files. */
 async function* spansOf(args: CliArgs, config: PiiConfig, size: number, io: CliIo, counts: Map<PiiType, number>) {
   const progress = io.isTTY === true && size >= PROGRESS_MIN_BYTES ? progressDrawer(args.file, size, io) : undefined;
+  // The engine is loaded by the command that runs it: `tftsr --help` and the other commands never compile its patterns.
+  const { scanStream } = await import('./scanner');
   try {
     for await (const span of scanStream(textOf(args.file, io, progress), config)) {
       counts.set(span.pii_type, (counts.get(span.pii_type) ?? 0) + 1);
@@ -127,10 +128,18 @@ async function scan(args: CliArgs, config: PiiConfig, size: number, io: CliIo): 
   return counts;
 }
 
+/** Replacements are a handful of constants: each is escaped once, not once per span. */
+const jsonReplacements = new Map<string, string>();
+
+/**
+ * `{"pii_type","start","end","replacement"[,"original"]}` written straight into the line, the same text
+ * JSON.stringify gives, without an object per span. pii_type is one of PII_TYPES' names (no escaping needed).
+ */
 function jsonLine(span: PiiSpan, reveal: boolean): string {
-  const { pii_type, start, end, replacement } = span;
-  const line = reveal ? { pii_type, start, end, replacement, original: span.original.toString('utf8') } : { pii_type, start, end, replacement };
-  return `${JSON.stringify(line)}\n`;
+  let replacement = jsonReplacements.get(span.replacement);
+  if (replacement === undefined) jsonReplacements.set(span.replacement, (replacement = JSON.stringify(span.replacement)));
+  const head = `{"pii_type":"${span.pii_type}","start":${span.start},"end":${span.end},"replacement":${replacement}`;
+  return reveal ? `${head},"original":${JSON.stringify(span.original.toString('utf8'))}}\n` : `${head}}\n`;
 }
 
 function tableRow(span: PiiSpan, reveal: boolean): string {
@@ -146,6 +155,7 @@ async function redact(args: CliArgs, config: PiiConfig, size: number, io: CliIo)
   const spans: RedactionSpan[] = [];
   for await (const s of spansOf(args, config, size, io, counts)) spans.push({ start: s.start, end: s.end, replacement: s.replacement });
   const tmp = `${output}.tmp-${process.pid}`;
+  const { redactStream } = await import('./redactor');
   try {
     await pipeline(Readable.from(redactStream(textOf(args.file, io), spans)), createWriteStream(tmp));
     await fsp.rename(tmp, output);

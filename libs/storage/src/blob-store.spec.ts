@@ -75,6 +75,33 @@ describe('BlobStore', () => {
     await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
   });
 
+  it('reads from any offset, across the boundaries of its multi-chunk reads, and nothing past the end', async () => {
+    const plain = randomBytes(40 * CHUNK_SIZE + 123);
+    const { stored, back } = await roundTrip(plain, 3);
+    expect(back.equals(plain)).toBe(true);
+    const from = async (start: number) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of sut.readFrom(stored.path, start)) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    };
+    for (const start of [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, 16 * CHUNK_SIZE - 1, 16 * CHUNK_SIZE + 7, 33 * CHUNK_SIZE, plain.length - 1]) {
+      expect((await from(start)).equals(plain.subarray(start))).toBe(true);
+    }
+    expect((await from(plain.length)).length).toBe(0);
+    expect((await from(plain.length + 10 * CHUNK_SIZE)).length).toBe(0);
+    expect((await buffer(sut.openRead((await sut.write(Readable.from([]))).path))).length).toBe(0);
+  });
+
+  it('detects a file cut inside a chunk, or after its header, at any read size', async () => {
+    const { stored } = await roundTrip(randomBytes(20 * CHUNK_SIZE));
+    const path = join(temp.dir, stored.path);
+    const raw = readFileSync(path);
+    for (const cut of [HEADER_SIZE, HEADER_SIZE + 10, HEADER_SIZE + 17 * (CHUNK_SIZE + TAG_SIZE) + 100, raw.length - 1]) {
+      writeFileSync(path, raw.subarray(0, cut));
+      await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+    }
+  });
+
   it('cannot be read with another key, and reads again after rewrapping under a new one', async () => {
     const plain = randomBytes(CHUNK_SIZE + 1);
     const { stored } = await roundTrip(plain);

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobIntegrityError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
-import { DecryptStream, EncryptStream } from './blob-streams';
+import { EncryptStream } from './blob-streams';
+
+/** Sealed chunks read at once (16 × 65,552 bytes ≈ 1 MiB): one read call per MiB, one buffer per open blob. */
+const READ_CHUNKS = 16;
 
 export interface StoredBlob {
   /** Relative to the data directory, e.g. `blobs/3f/0190….blob`: what `file_path` columns hold. */
@@ -26,7 +29,7 @@ export class BlobStore {
     private readonly wrapKey: Buffer,
   ) {
     this.root = resolve(dataDir, 'blobs');
-    mkdirSync(join(this.root, 'tmp'), { recursive: true });
+    mkdirSync(join(this.root, 'tmp'), { recursive: true, mode: 0o700 });
   }
 
   /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob, durable on return. */
@@ -39,7 +42,7 @@ export class BlobStore {
       await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
       await fsyncPath(temp);
       const finalPath = join(this.root, id.slice(0, 2), `${id}.blob`);
-      mkdirSync(dirname(finalPath), { recursive: true });
+      mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
       await rename(temp, finalPath);
       await fsyncPath(dirname(finalPath));
       return { path: relative(this.dataDir, finalPath).split(sep).join('/'), size: encrypt.plaintextBytes };
@@ -51,10 +54,8 @@ export class BlobStore {
 
   /** A stream of the plaintext; it errors (BlobIntegrityError) at the first altered or missing byte. */
   openRead(path: string): Readable {
-    const decrypt = new DecryptStream(this.wrapKey);
-    const file = createReadStream(this.resolveInside(path), { highWaterMark: 256 * 1024 });
-    file.on('error', (err) => decrypt.destroy(err));
-    return file.pipe(decrypt);
+    // objectMode off: a byte stream, as callers pipe it; each chunk is one authenticated 64 KiB chunk.
+    return Readable.from(this.chunksFrom(this.resolveInside(path), 0), { objectMode: false });
   }
 
   /**
@@ -62,7 +63,16 @@ export class BlobStore {
    * decrypts only the chunks it reads. Stop iterating to stop reading.
    */
   async *readFrom(path: string, start: number): AsyncGenerator<Buffer> {
-    const handle = await open(this.resolveInside(path), 'r');
+    yield* this.chunksFrom(this.resolveInside(path), start);
+  }
+
+  /**
+   * Reads whole sealed chunks, READ_CHUNKS at a time, into one buffer reused for the whole file, and opens
+   * them in place: no stream buffering and no concatenation between the disk and the decipher, so a full
+   * read costs one pass of AES-GCM and one copy (the decipher's output). See bench/RESULTS.md (hash-blob).
+   */
+  private async *chunksFrom(file: string, start: number): AsyncGenerator<Buffer> {
+    const handle = await open(file, 'r');
     try {
       const { size } = await handle.stat();
       const headerBytes = Buffer.alloc(HEADER_SIZE);
@@ -70,13 +80,17 @@ export class BlobStore {
       const header = decodeHeader(headerBytes, this.wrapKey);
       const sealedSize = CHUNK_SIZE + TAG_SIZE;
       const chunks = Math.max(1, Math.ceil((size - HEADER_SIZE) / sealedSize));
-      for (let i = Math.floor(start / CHUNK_SIZE); i < chunks; i++) {
+      const first = Math.floor(start / CHUNK_SIZE);
+      const buffer = Buffer.allocUnsafe(sealedSize * Math.max(1, Math.min(READ_CHUNKS, chunks - first)));
+      for (let i = first; i < chunks; ) {
         const at = HEADER_SIZE + i * sealedSize;
-        const sealed = Buffer.alloc(Math.min(sealedSize, size - at));
-        const { bytesRead } = await handle.read(sealed, 0, sealed.length, at);
-        if (bytesRead !== sealed.length) throw new BlobIntegrityError(`chunk ${i} is truncated`);
-        const plain = openChunk(header, i, i === chunks - 1, sealed);
-        yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
+        const length = Math.min(buffer.length, Math.max(0, size - at));
+        if (length === 0) throw new BlobIntegrityError(`chunk ${i} is truncated`);
+        await readFully(handle, buffer, length, at, i);
+        for (let offset = 0; offset < length; offset += sealedSize, i++) {
+          const plain = openChunk(header, i, i === chunks - 1, buffer.subarray(offset, Math.min(offset + sealedSize, length)));
+          yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
+        }
       }
     } finally {
       await handle.close();
@@ -149,6 +163,15 @@ function opensWith(header: Buffer, key: Buffer): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Fills `buffer[0, length)` from `position`; a file that ends early is a truncated blob. */
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number, chunk: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) throw new BlobIntegrityError(`chunk ${chunk} is truncated`);
+    done += bytesRead;
   }
 }
 

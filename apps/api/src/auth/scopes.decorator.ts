@@ -7,7 +7,7 @@ import { ErrorCode } from '../common/domain-error';
 
 export const SCOPES_KEY = 'tftsr:scopes';
 
-/** Who is calling: set by AuthGuard on every request it lets through. */
+/** Who is calling: set by the request gate (request-gate.ts) on every request it lets through. */
 export interface Principal {
   id: string;
   name: string;

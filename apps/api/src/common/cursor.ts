@@ -5,11 +5,17 @@ export function encodeCursor(value: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor and checks its shape with `accept`; anything else is INVALID_CURSOR. */
+/** Longer than any cursor this service makes. */
+const MAX_CURSOR_LENGTH = 2048;
+
+/**
+ * Decodes a cursor and checks its shape with `accept`; anything else is INVALID_CURSOR. A cursor is client input:
+ * `accept` must check everything its user relies on (e.g. how many sort keys it holds), not only the types.
+ */
 export function decodeCursor<T>(cursor: string, accept: (value: unknown) => value is T): T {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    value = cursor.length > MAX_CURSOR_LENGTH ? undefined : JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     value = undefined;
   }

@@ -59,6 +59,7 @@ export enum ErrorCode {
   PII_GATE_BLOCKED = 'PII_GATE_BLOCKED',
   INGEST_BACKLOG_FULL = 'INGEST_BACKLOG_FULL',
   INVALID_INGEST_BODY = 'INVALID_INGEST_BODY',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -128,6 +129,8 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   // Too many shipped bytes wait for a scan: the shipper retries after Retry-After, nothing was written.
   [ErrorCode.INGEST_BACKLOG_FULL]: HttpStatus.TOO_MANY_REQUESTS,
   [ErrorCode.INVALID_INGEST_BODY]: HttpStatus.BAD_REQUEST,
+  // The body came in slower than the minimum rate, or not whole within the hard timeout; nothing was kept.
+  [ErrorCode.REQUEST_TIMEOUT]: HttpStatus.REQUEST_TIMEOUT,
 };
 
 export class DomainError extends Error {

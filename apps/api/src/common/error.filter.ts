@@ -41,6 +41,8 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    // Already answered (the body watchdog's 408): the handler's failure that followed has nowhere to go.
+    if (reply.sent) return;
     const error = busyToDomainError(exception, this.logger);
     const { status, body } = this.toBody(error, String(request.id), this.consumedBy(request));
     if (error instanceof DomainError && error.headers) void reply.headers(error.headers);

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { BaseConfig } from '../../../../libs/config/src';
+import { providerOriginProblems } from '../conversations/ai-provider-policy';
 
 export class ApiConfig extends BaseConfig {
   @Type(() => Number)
@@ -30,6 +31,14 @@ export class ApiConfig extends BaseConfig {
   @IsString()
   TFTSR_AI_API_KEY?: string;
 
+  /**
+   * The one origin (https://host[:port]) TFTSR_AI_API_KEY is ever sent to, given with the key at deploy time: an
+   * `ai.provider_url` elsewhere never gets the key. Required with the key.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_AI_PROVIDER_ORIGIN?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(1000)
@@ -46,6 +55,49 @@ export class ApiConfig extends BaseConfig {
   @IsInt()
   @Min(1)
   TFTSR_RATE_LIMIT_BURST = 120;
+
+  /** Per client address, every request (keyed or not), in Redis so that every API replica shares it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 1200;
+
+  /** Failed authentications one client address may make per minute; past it, that address gets 429 until the minute ends. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE = 20;
+
+  /** Failed authentications per minute from all addresses together; past it, failures get 429 (valid keys still pass). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_AUTH_FAILURES_PER_MINUTE = 600;
+
+  /**
+   * Addresses or CIDRs of the reverse proxies in front (comma-separated), whose X-Forwarded-For is believed for the
+   * client address; unset: none, and the limits above count the proxy's address.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_TRUST_PROXY?: string;
+
+  /** A request body (an upload) must arrive at least this fast, averaged over TFTSR_UPLOAD_RATE_WINDOW_MS, or it is answered 408. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_UPLOAD_MIN_BYTES_PER_SECOND = 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  TFTSR_UPLOAD_RATE_WINDOW_MS = 30000;
+
+  /** A request body must be received whole within this time, whatever its rate (408). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  TFTSR_REQUEST_TIMEOUT_MS = 1800000;
 
   /** How often the outbox relay looks for rows to send to Redis (it also runs right after each commit). */
   @Type(() => Number)
@@ -64,4 +116,8 @@ export class ApiConfig extends BaseConfig {
   @IsInt()
   @Min(100)
   TFTSR_OUTBOX_STALE_MS = 60000;
+
+  override crossCheck(): string[] {
+    return [...super.crossCheck(), ...providerOriginProblems(this.TFTSR_AI_PROVIDER_ORIGIN, this.TFTSR_AI_API_KEY, this.NODE_ENV)];
+  }
 }

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Response } from 'undici';
+import { IntegrationHttp } from '../../../../libs/integrations/src';
+import { checkProviderUrl } from './ai-provider-policy';
 import { ApiConfig } from '../config/api.config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
@@ -9,30 +12,50 @@ export interface ProviderReply {
   total_tokens: number;
 }
 
+/** Refused before anything was sent: the URL is not one a completion may go to. */
+const REFUSED = 'refused by policy';
+/** Anything that failed on the way (name, address, connection, TLS, timeout, a redirect): which step, is not said. */
+const UNREACHABLE = 'provider unreachable';
+
 /**
- * One call to an OpenAI-compatible `POST {base}/chat/completions`. The key comes from TFTSR_AI_API_KEY only;
- * errors name the HTTP status or the network error code, never the body (it may echo what was sent).
+ * One call to an OpenAI-compatible `POST {base}/chat/completions`. The key comes from TFTSR_AI_API_KEY only, and
+ * goes only to TFTSR_AI_PROVIDER_ORIGIN (ai-provider-policy.ts); any other URL is checked like an integration's
+ * (https, allow-list, the address when connecting). Errors say "refused by policy" or "provider unreachable", or
+ * name the HTTP status the provider answered; never the body (it may echo what was sent).
  */
 @Injectable()
-export class AiProviderClient {
+export class AiProviderClient implements OnModuleDestroy {
+  // The deploy-time origin is the operator's: any address. Anything else: public unicast only, checked per connection.
+  private readonly pinnedHttp = new IntegrationHttp({ allowedAddresses: ['0.0.0.0/0', '::/0'] });
+  private readonly guardedHttp = new IntegrationHttp();
+
   constructor(private readonly config: ApiConfig) {}
 
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.pinnedHttp.close(), this.guardedHttp.close()]);
+  }
+
   async complete(baseUrl: string, body: string): Promise<ProviderReply> {
+    const target = checkProviderUrl(baseUrl, this.config.TFTSR_AI_PROVIDER_ORIGIN);
+    if (!target) throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider URL is ${REFUSED}`, { reason: REFUSED });
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (this.config.TFTSR_AI_API_KEY) headers.authorization = `Bearer ${this.config.TFTSR_AI_API_KEY}`;
+    if (target.pinned && this.config.TFTSR_AI_API_KEY) headers.authorization = `Bearer ${this.config.TFTSR_AI_API_KEY}`;
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}/chat/completions`, {
+      response = await (target.pinned ? this.pinnedHttp : this.guardedHttp).fetch(`${baseUrl}/chat/completions`, {
         method: 'POST',
         headers,
         body,
-        redirect: 'error',
         signal: AbortSignal.timeout(this.config.TFTSR_AI_TIMEOUT_MS),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const reason = (err as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? cause?.message ?? 'network error');
-      throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider could not be reached (${reason})`, { reason });
+      const blocked = (err as { cause?: { code?: string } }).cause?.code === 'ERR_BLOCKED_ADDRESS';
+      const reason = blocked ? REFUSED : UNREACHABLE;
+      throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider could not be reached: ${reason}`, { reason });
+    }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider could not be reached: ${UNREACHABLE}`, { reason: UNREACHABLE });
     }
     if (!response.ok) {
       await response.body?.cancel();

@@ -10,7 +10,7 @@ import { attachmentDisposition } from '../common/content-disposition';
 import { IMAGE_CONTENT_RESPONSE, IMAGE_JSON_BODY_LIMIT, MULTIPART_IMAGE_SCHEMA, servedContentType, UploadImageJsonBody } from './images.dto';
 import { ImagesService } from './images.service';
 import { readImageUpload } from './read-image-upload';
-import { RouteBodyLimit } from '../common/route-body-limit';
+import { RouteBodyLimit, RouteMediaTypes } from '../common/route-body-limit';
 
 @ApiTags('images')
 @Controller('v1')
@@ -19,6 +19,7 @@ export class ImagesController {
 
   @Post('issues/:id/images')
   @RouteBodyLimit(IMAGE_JSON_BODY_LIMIT)
+  @RouteMediaTypes('multipart/form-data', 'application/json')
   @RequireScopes('write')
   @ApiExtraModels(UploadImageJsonBody)
   @ApiOperation({

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   AuditLogRepository,
   CredentialRepository,
@@ -21,6 +21,7 @@ import {
   decryptCredential,
   encryptCredential,
   IntegrationHttp,
+  isLegacyCredentialHash,
   PublishError,
   requiredConfigFields,
   TargetPolicy,
@@ -43,10 +44,12 @@ import {
  * seed's AES-256-GCM format under its own derived key, and responses only say whether one is set.
  */
 @Injectable()
-export class IntegrationsService {
+export class IntegrationsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Integrations');
   private readonly configs: IntegrationConfigRepository;
   private readonly credentials: CredentialRepository;
   private readonly credentialKey: Buffer;
+  private readonly tokenHashKey: Buffer;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -57,6 +60,45 @@ export class IntegrationsService {
     this.configs = new IntegrationConfigRepository(db);
     this.credentials = new CredentialRepository(db);
     this.credentialKey = deriveKey(config.databaseKey, 'credential-encryption');
+    this.tokenHashKey = deriveKey(config.databaseKey, 'credential-token-hmac');
+  }
+
+  onApplicationBootstrap(): void {
+    this.upgradeTokenHashes();
+  }
+
+  /**
+   * One-time upgrade of rows written when token_hash was a bare SHA-256 of the secret: each secret is decrypted
+   * and hashed again with the keyed HMAC, all in one transaction with one audit entry that records it. Rows
+   * already upgraded are left alone, so it runs at every start and does nothing after the first. A secret that
+   * no longer decrypts cannot be hashed again: its weak hash is dropped instead. Audit entries written before
+   * keep the old hashes: the chain is append-only.
+   */
+  upgradeTokenHashes(): number {
+    return transaction(this.db, () => {
+      const legacy = this.credentials.listAll().filter((row) => isLegacyCredentialHash(row.token_hash));
+      if (legacy.length === 0) return 0;
+      const unreadable: string[] = [];
+      for (const row of legacy) {
+        let hash = 'hmac-sha256:unavailable';
+        try {
+          hash = credentialHash(decryptCredential(row.encrypted_token, row.service, this.credentialKey), this.tokenHashKey);
+        } catch (err) {
+          if (!(err instanceof CredentialIntegrityError)) throw err;
+          unreadable.push(row.service);
+        }
+        this.credentials.replaceTokenHash(row.id, hash);
+      }
+      this.audit.append({
+        action: 'upgrade_credential_token_hashes',
+        entity_type: 'credential',
+        entity_id: 'all',
+        details: { upgraded: legacy.map((row) => row.service), unreadable, scheme: 'hmac-sha256 (credential-token-hmac)' },
+      });
+      if (unreadable.length) this.logger.warn(`credential(s) that no longer decrypt, hash dropped: ${unreadable.join(', ')}; enter them again`);
+      this.logger.log(`token_hash of ${legacy.length} credential(s) upgraded to a keyed HMAC`);
+      return legacy.length;
+    });
   }
 
   list(): IntegrationListResponse {
@@ -83,12 +125,13 @@ export class IntegrationsService {
         updated_at: toDbTimestamp(),
       };
       this.configs.upsert(row);
+      const credentialCleared = before !== undefined && new URL(before.base_url).origin !== new URL(baseUrl).origin && this.clearCredential(service, before.base_url, baseUrl, actor);
       this.audit.append({
         action: 'save_integration_config',
         entity_type: 'integration_config',
         entity_id: row.id,
         user_id: actor,
-        details: { service, host: new URL(baseUrl).host, auto_create_enabled: row.auto_create_enabled === 1, created: before === undefined },
+        details: { service, host: new URL(baseUrl).host, auto_create_enabled: row.auto_create_enabled === 1, created: before === undefined, credential_cleared: credentialCleared },
       });
     });
     return this.describe(service);
@@ -97,7 +140,7 @@ export class IntegrationsService {
   saveCredential(rawService: string, body: SaveCredentialBody, actor: string): IntegrationResponse {
     const service = knownService(rawService);
     const expiresAt = body.expires_at === undefined ? null : toDbTimestamp(new Date(body.expires_at));
-    const tokenHash = credentialHash(body.secret);
+    const tokenHash = credentialHash(body.secret, this.tokenHashKey);
     const encrypted = encryptCredential(body.secret, service, this.credentialKey);
     transaction(this.db, () => {
       const before = this.credentials.get(service);
@@ -121,6 +164,24 @@ export class IntegrationsService {
       this.credentials.delete(service);
       this.audit.append({ action: 'delete_credential', entity_type: 'credential', entity_id: before.id, user_id: actor, details: { service, token_hash: before.token_hash } });
     });
+  }
+
+  /**
+   * A credential belongs to the host it was entered for: a base URL moved to another host (even an allowed one)
+   * drops it, in the same transaction, so the next publish cannot carry it there. The admin enters it again.
+   */
+  private clearCredential(service: IntegrationService, fromUrl: string, toUrl: string, actor: string): boolean {
+    const credential = this.credentials.get(service);
+    if (!credential) return false;
+    this.credentials.delete(service);
+    this.audit.append({
+      action: 'delete_credential',
+      entity_type: 'credential',
+      entity_id: credential.id,
+      user_id: actor,
+      details: { service, token_hash: credential.token_hash, reason: 'base_url_host_changed', from_host: new URL(fromUrl).host, to_host: new URL(toUrl).host },
+    });
+    return true;
   }
 
   /** One authenticated read against the service; says in words what failed, never with the secret. */

@@ -211,7 +211,7 @@ export class IssuesService {
 
   private readCursor(cursor: string, sort: IssueSort, order: SortOrder, fingerprint: string): unknown[] {
     const decoded = decodeCursor(cursor, isIssueCursor);
-    if (decoded.s !== sort || decoded.o !== order || decoded.f !== fingerprint) {
+    if (decoded.s !== sort || decoded.o !== order || decoded.f !== fingerprint || decoded.k.length !== this.issues.sortKeyLength(sort)) {
       throw new DomainError(ErrorCode.INVALID_CURSOR, 'the cursor belongs to another query; repeat the filters and sort it was made with');
     }
     return decoded.k;

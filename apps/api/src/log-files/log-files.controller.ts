@@ -11,6 +11,8 @@ import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
 import { Location } from '../common/location';
 import { RedactionsService } from './redactions.service';
+import { RAW_TYPES } from './upload-parsers';
+import { RouteMediaTypes } from '../common/route-body-limit';
 
 @ApiTags('log-files')
 @Controller('v1')
@@ -25,10 +27,11 @@ export class LogFilesController {
   @Location((file: LogFileDetailResponse) => `/v1/log-files/${file.id}`)
   @HttpCode(202)
   @RequireScopes('write')
-  @ApiConsumes('multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip')
+  @RouteMediaTypes('multipart/form-data', ...RAW_TYPES)
+  @ApiConsumes('multipart/form-data', ...RAW_TYPES)
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
   async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
     // The shape GET answers with.

@@ -79,7 +79,7 @@ export class LogFilesService {
       stored = await this.blobs.write(incoming.stream, transforms);
     } catch (err) {
       incoming.stream.resume();
-      throw asUploadError(err);
+      throw asUploadError(err, incoming.stream);
     }
     try {
       const result = this.record(issueId, kind.storedName, kind.mimeType, stored, actor);

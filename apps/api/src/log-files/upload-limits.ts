@@ -1,4 +1,4 @@
-import { Transform, TransformCallback } from 'node:stream';
+import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ACCEPTED_EXTENSIONS } from './file-types';
@@ -56,9 +56,16 @@ export function guardedGunzip(maxBytes: number, maxRatio: number): Transform[] {
   return [count, gunzip, guard];
 }
 
-/** A corrupt .gz is the client's fault: zlib's errors become INVALID_UPLOAD, not a 500. */
-export function asUploadError(err: unknown): unknown {
+/**
+ * A corrupt .gz is the client's fault: zlib's errors become INVALID_UPLOAD, not a 500. So is a body that failed on
+ * its way in (`source` errored): a truncated multipart body, or a client that went away mid-upload.
+ */
+export function asUploadError(err: unknown, source?: Readable): unknown {
+  if (err instanceof DomainError) return err;
   const code = (err as { code?: string }).code;
+  if (source?.errored || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short, or its multipart body is malformed; nothing was stored');
+  }
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new DomainError(ErrorCode.INVALID_UPLOAD, `the .gz file is not valid gzip: ${(err as Error).message}`);
   }

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** Content types of a raw upload: the body reaches the route as a stream, never buffered. */
-const RAW_TYPES = ['application/octet-stream', 'text/plain', 'application/gzip', 'application/x-gzip'];
+export const RAW_TYPES = ['application/octet-stream', 'text/plain', 'application/gzip', 'application/x-gzip'];
 
 /**
  * Multipart for browsers and curl -F, raw bodies for scripts (curl --data-binary). Neither is buffered: the

@@ -3,10 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AddressLimits } from '../auth/address-limits';
 import { ApiKeyService } from '../auth/api-key.service';
 import { RateLimiter } from '../auth/rate-limiter.service';
 import type { AuthenticatedRequest } from '../auth/scopes.decorator';
-import { DomainError, ERROR_STATUS, ErrorBody } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { replyWithError } from '../common/error-reply';
 import { MonitoredQueues } from '../metrics/monitored-queues';
 import { DASHBOARD_PATH, DashboardGate } from './dashboard-gate';
 
@@ -16,7 +18,7 @@ import { DASHBOARD_PATH, DashboardGate } from './dashboard-gate';
  * every one of them (page, static assets, JSON API) passes DashboardGate first. Its @fastify/static instance lives
  * in that plugin, beside the one Nest's Swagger registers for /docs.
  */
-export async function installQueueDashboard(app: NestFastifyApplication): Promise<void> {
+export async function installQueueDashboard(app: NestFastifyApplication, limits: AddressLimits): Promise<void> {
   // AuthModule keeps these to itself; the board shares the API's keys and rate buckets.
   const gate = new DashboardGate(app.get(ApiKeyService, { strict: false }), app.get(RateLimiter, { strict: false }));
   const board = new BullBoardAdapter().setBasePath(DASHBOARD_PATH);
@@ -28,7 +30,7 @@ export async function installQueueDashboard(app: NestFastifyApplication): Promis
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   await fastify.register(
     async (scope: FastifyInstance) => {
-      scope.addHook('onRequest', async (request, reply) => admitOrRefuse(gate, request, reply));
+      scope.addHook('onRequest', async (request, reply) => admitOrRefuse(gate, limits, request, reply));
       await scope.register(board.registerPlugin() as never);
     },
     { prefix: DASHBOARD_PATH },
@@ -36,13 +38,14 @@ export async function installQueueDashboard(app: NestFastifyApplication): Promis
 }
 
 /** An async hook that answers must return the reply, or Fastify would run the route as well. */
-async function admitOrRefuse(gate: DashboardGate, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+async function admitOrRefuse(gate: DashboardGate, limits: AddressLimits, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   try {
-    (request as AuthenticatedRequest).principal = gate.admit({ method: request.method, route: request.routeOptions.url ?? request.url, headers: request.headers });
+    (request as AuthenticatedRequest).principal = await limits.admitting(request, () =>
+      gate.admit({ method: request.method, route: request.routeOptions.url ?? request.url, headers: request.headers }),
+    );
     return undefined;
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
-    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, request_id: String(request.id) };
-    return reply.code(ERROR_STATUS[err.code]).headers(err.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(body);
+    return replyWithError(request, reply, err);
   }
 }

@@ -47,7 +47,7 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
     throw new CliError(manifest.encrypted ? 'the backup is encrypted: set TFTSR_DB_KEY to the key it was made with' : 'the backup is a plain (development) database; unset TFTSR_DB_KEY to restore it');
   }
   const dataDir = config.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const occupied = existsSync(config.databasePath) || holdsStoredFiles(dataDir);
   if (occupied && !force) {
     throw new CliError(`${dataDir} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);

@@ -9,7 +9,7 @@ import {
   openDatabase,
   transaction,
 } from '../../../../libs/db/src';
-import { decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
+import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { CliError } from '../cli-io';
 
@@ -110,6 +110,7 @@ function reencryptCredentials(db: Db, oldKey: string | null, newKey: string): nu
       throw new CliError(`${(err as Error).message}; nothing was changed (re-enter that credential, then rekey)`);
     }
     credentials.replaceEncryptedToken(row.id, encryptCredential(secret, row.service, to));
+    credentials.replaceTokenHash(row.id, credentialHash(secret, deriveKey(newKey, 'credential-token-hmac')));
   }
   return rows.length;
 }

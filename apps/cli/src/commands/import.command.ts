@@ -1,7 +1,8 @@
 import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
-import { CliIo, processIo } from '../cli-io';
-import { IMPORT_TABLES, importDesktop, ImportIo, ImportSummary } from '../import/desktop-importer';
+import type { Env } from '../../../../libs/config/src';
+import type { CliIo } from '../cli-io';
+
+// The action imports its module when it runs, so that building the program (and --help) reads no database code.
 
 /** `tftsr import …`: bringing data in from elsewhere. */
 export function importCommand(env: Env, io: CliIo, exit: Exit): Command {
@@ -17,47 +18,6 @@ export function importCommand(env: Env, io: CliIo, exit: Exit): Command {
     .requiredOption('--db <file>', 'the desktop app database (tftsr.db)')
     .option('--key-file <file>', 'a file holding the desktop database key')
     .option('--dry-run', 'print what would be imported and write nothing')
-    .action(exitingAction(exit, (o: { db: string; keyFile?: string; dryRun?: boolean }) => runImport(env, io, o)));
+    .action(exitingAction(exit, async (o: { db: string; keyFile?: string; dryRun?: boolean }) => (await import('./import.actions')).runImport(env, io, o)));
   return command;
-}
-
-async function runImport(env: Env, io: CliIo, o: { db: string; keyFile?: string; dryRun?: boolean }): Promise<number> {
-  const config = loadConfig(BaseConfig, env);
-  const summary = await importDesktop(
-    {
-      desktopPath: o.db,
-      keyFile: o.keyFile,
-      dryRun: o.dryRun === true,
-      env,
-      service: { databasePath: config.databasePath, databaseKey: config.databaseKey, dataDir: config.dataDir, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS },
-    },
-    withProgress(io),
-  );
-  printSummary(summary, io);
-  return summary.skipped.length > 0 ? 1 : 0;
-}
-
-/** A bar on a terminal only; piped output gets the summary alone. */
-function withProgress(io: CliIo): ImportIo {
-  if (io !== processIo || !process.stderr.isTTY) return io;
-  return {
-    ...io,
-    progress(done, total) {
-      const width = 30;
-      const filled = total === 0 ? width : Math.round((done / total) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} issues${done === total ? '\n' : ''}`);
-    },
-  };
-}
-
-export function printSummary(summary: ImportSummary, io: CliIo): void {
-  const verb = summary.dryRun ? 'would import' : 'imported';
-  io.out(`${summary.dryRun ? 'dry run, nothing written: ' : ''}desktop database at migration ${String(summary.level).padStart(3, '0')} (${summary.encrypted ? 'encrypted' : 'plain SQLite'})`);
-  io.out(`${'table'.padEnd(18)} ${'found'.padStart(6)} ${verb.padStart(13)} ${'already here'.padStart(13)} ${'skipped'.padStart(8)}`);
-  for (const table of IMPORT_TABLES) {
-    const c = summary.counts[table];
-    io.out(`${table.padEnd(18)} ${String(c.found).padStart(6)} ${String(c.imported).padStart(13)} ${String(c.present).padStart(13)} ${String(c.skipped).padStart(8)}`);
-  }
-  for (const s of summary.skipped) io.out(`skipped ${s.what}: ${s.reason}`);
-  for (const w of summary.warnings) io.out(`warning: ${w}`);
 }

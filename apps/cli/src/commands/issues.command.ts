@@ -1,22 +1,8 @@
-import { existsSync } from 'node:fs';
 import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
-import {
-  AuditLogRepository,
-  deriveKey,
-  listIssuesUnchangedSince,
-  loadMigrations,
-  migrationStatus,
-  openDatabase,
-  purgeIssue,
-  removeStoredFiles,
-  sweepOrphanFiles,
-  toDbTimestamp,
-} from '../../../../libs/db/src';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { Env } from '../../../../libs/config/src';
+import type { CliIo } from '../cli-io';
 
-/** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
-const ORPHAN_MIN_AGE_MS = 3600_000;
+// The action imports its module when it runs, so that building the program (and --help) reads no database code.
 
 /** `tftsr issues …`: retention. */
 export function issuesCommand(env: Env, io: CliIo, exit: Exit): Command {
@@ -31,48 +17,6 @@ export function issuesCommand(env: Env, io: CliIo, exit: Exit): Command {
     )
     .requiredOption('--older-than <days>', 'a whole number of days, at least 1')
     .option('--dry-run', 'list what would go and change nothing')
-    .action(exitingAction(exit, (o: { olderThan: string; dryRun?: boolean }) => purge(loadConfig(BaseConfig, env), o.olderThan, o.dryRun === true, io)));
+    .action(exitingAction(exit, async (o: { olderThan: string; dryRun?: boolean }) => (await import('./issues.actions')).purgeIssues(env, o.olderThan, o.dryRun === true, io)));
   return issues;
-}
-
-async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io: CliIo): Promise<number> {
-  const days = Number(olderThan);
-  if (!Number.isInteger(days) || days < 1) throw new CliError('give --older-than DAYS, a whole number of days, at least 1', 2);
-  if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
-  const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
-  try {
-    const { pending } = migrationStatus(db, loadMigrations());
-    if (pending.length) throw new CliError(`the database has ${pending.length} pending migration(s): run \`tftsr db migrate\` (or start the service) first`);
-    const cutoff = toDbTimestamp(new Date(Date.now() - days * 86_400_000));
-    const candidates = listIssuesUnchangedSince(db, cutoff);
-    io.err(`${candidates.length} issue(s) not changed since ${cutoff} UTC${dryRun ? ' (dry run: nothing is changed)' : ''}`);
-    let purged = 0;
-    let files = 0;
-    if (dryRun) {
-      candidates.forEach((c) => io.out(`would purge ${c.id} (last changed ${c.updated_at})`));
-    } else {
-      const audit = new AuditLogRepository(db, deriveKey(config.databaseKey, 'audit-hmac'));
-      await timed(io, 'purge finished', () => {
-        for (const candidate of candidates) {
-          // One transaction per issue keeps each write lock short: the API and the worker carry on meanwhile.
-          const done = purgeIssue(db, audit, candidate.id, cutoff, days);
-          if (!done) continue;
-          // Only after the commit: a crash here leaves orphan files (swept below, next time), never a row without its file.
-          files += removeStoredFiles(config.dataDir, done.paths);
-          purged += 1;
-          io.out(`purged ${done.id} (last changed ${candidate.updated_at}, ${done.paths.length} stored file(s))`);
-        }
-      });
-    }
-    const sweep = sweepOrphanFiles(db, config.dataDir, { minAgeMs: ORPHAN_MIN_AGE_MS, dryRun });
-    const orphans = sweep.orphans.length + sweep.temporary.length;
-    io.out(
-      dryRun
-        ? `would purge ${candidates.length} issue(s); would remove ${orphans} orphan file(s)`
-        : `purged ${purged} issue(s) and ${files} stored file(s); removed ${orphans} orphan file(s)`,
-    );
-    return 0;
-  } finally {
-    db.close();
-  }
 }

@@ -8,6 +8,7 @@ export class CredentialRepository {
   private readonly upsertStmt;
   private readonly deleteStmt;
   private readonly replaceTokenStmt;
+  private readonly replaceHashStmt;
 
   constructor(db: Db) {
     this.listStmt = db.prepare(`SELECT * FROM credentials ORDER BY service`);
@@ -20,6 +21,7 @@ export class CredentialRepository {
     );
     this.deleteStmt = db.prepare(`DELETE FROM credentials WHERE service = ?`);
     this.replaceTokenStmt = db.prepare(`UPDATE credentials SET encrypted_token = ? WHERE id = ?`);
+    this.replaceHashStmt = db.prepare(`UPDATE credentials SET token_hash = ? WHERE id = ?`);
   }
 
   listAll(): Credential[] {
@@ -38,6 +40,11 @@ export class CredentialRepository {
 
   delete(service: IntegrationService): boolean {
     return this.deleteStmt.run(service).changes === 1;
+  }
+
+  /** For key rotation and the token_hash upgrade: the same secret's hash under another key. */
+  replaceTokenHash(id: string, tokenHash: string): void {
+    this.replaceHashStmt.run(tokenHash, id);
   }
 
   /** For key rotation: the same secret, encrypted under another key. */

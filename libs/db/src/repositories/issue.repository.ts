@@ -163,6 +163,11 @@ export class IssueRepository {
     return (this.run(sql, params, (stmt) => stmt.get(params)) as { n: number }).n;
   }
 
+  /** How many values `sortKeyOf` gives for this sort, so a cursor of another length can be refused. */
+  sortKeyLength(sort: IssueSort): number {
+    return SORT_KEYS[sort].length;
+  }
+
   sortKeyOf(row: IssueListRow, sort: IssueSort): unknown[] {
     return SORT_KEYS[sort].map((_, n) => (row as unknown as Record<string, unknown>)[`sort_key${n}`]);
   }

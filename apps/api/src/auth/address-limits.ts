@@ -1,0 +1,77 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '@nestjs/common';
+import { once } from 'node:events';
+import { createHmac } from 'node:crypto';
+import { deriveKey } from '../../../../libs/db/src';
+import { createRedisConnection, logConnectionChanges } from '../../../../libs/jobs/src';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import type { ApiConfig } from '../config/api.config';
+
+const MINUTE_MS = 60_000;
+
+type Limit = ReturnType<FastifyInstance['createRateLimit']>;
+type Outcome = Awaited<ReturnType<Limit>>;
+
+/**
+ * Limits by client address, counted in Redis (@fastify/rate-limit's store) so that every API replica shares them:
+ * all requests of an address, and failed authentications per address and over all addresses. The per-key token
+ * bucket (rate-limiter.service.ts) comes on top. Redis holds an HMAC of the address, never the address itself.
+ * With Redis down the limits are skipped rather than refusing every request.
+ */
+export class AddressLimits {
+  constructor(
+    private readonly requests: Limit,
+    private readonly failuresByAddress: Limit,
+    private readonly failuresOverall: Limit,
+  ) {}
+
+  /** Every request: sets the RateLimit headers, and refuses an address past its rate. */
+  async admitAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const outcome = await this.requests(request);
+    if (outcome.isAllowed) return;
+    void reply.header('RateLimit-Limit', outcome.max).header('RateLimit-Remaining', outcome.remaining).header('RateLimit-Reset', outcome.ttlInSeconds);
+    if (outcome.isExceeded) throw tooMany(outcome, 'too many requests from this address');
+  }
+
+  /**
+   * Wraps one admission: refuses an address already past its failed-authentication budget before looking at its
+   * key, and answers a failure 429 instead of 401 once the address or everyone together is past theirs.
+   */
+  async admitting<T>(request: FastifyRequest, admit: () => T): Promise<T> {
+    const before = await this.failuresByAddress(request, { increment: false });
+    if (!before.isAllowed && before.remaining <= 0 && before.ttl > 0) throw tooMany(before, 'too many failed authentications from this address');
+    try {
+      return admit();
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== ErrorCode.UNAUTHENTICATED) throw err;
+      const [address, overall] = await Promise.all([this.failuresByAddress(request), this.failuresOverall(request)]);
+      const past = [address, overall].find((o) => !o.isAllowed && o.isExceeded);
+      if (past) throw tooMany(past, 'too many failed authentications');
+      throw err;
+    }
+  }
+}
+
+function tooMany(outcome: Outcome, message: string): DomainError {
+  const seconds = outcome.isAllowed ? 60 : Math.max(1, outcome.ttlInSeconds);
+  return new DomainError(ErrorCode.RATE_LIMITED, `${message}; retry after ${seconds} s`, { retry_after_seconds: seconds }, { 'Retry-After': String(seconds) });
+}
+
+/** Registers @fastify/rate-limit on its own Redis connection (closed with the app) and builds the three limits. */
+export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, logger: Pick<Logger, 'log' | 'warn'>): Promise<AddressLimits> {
+  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  logConnectionChanges(redis, logger, 'rate limits');
+  fastify.addHook('onClose', async () => void redis.disconnect());
+  // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
+  await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.TFTSR_QUEUE_PREFIX}:rate-limit:`, skipOnError: true });
+  const secret = deriveKey(config.databaseKey, 'client-address-hmac');
+  const address = (request: FastifyRequest) => createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
+  const limit = (max: number, key: (request: FastifyRequest) => string) => fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
+  return new AddressLimits(
+    limit(config.TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, (r) => `requests:${address(r)}`),
+    limit(config.TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, (r) => `auth-failures:${address(r)}`),
+    limit(config.TFTSR_AUTH_FAILURES_PER_MINUTE, () => 'auth-failures:all'),
+  );
+}
