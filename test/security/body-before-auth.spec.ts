@@ -66,8 +66,8 @@ describe('request bodies and authentication', () => {
   it('answers a non-JSON body on a JSON route with 415 naming the accepted types', async () => {
     for (const type of ['text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
       const response = await fetch(`${api.base}/v1/issues`, { method: 'POST', headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': type }, body: 'title=x' });
-      const body = (await response.json()) as { error: { code: string; details: { accepted: string[] } } };
-      expect([response.status, body.error.code, body.error.details.accepted]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', ['application/json']]);
+      const body = (await response.json()) as { error: { code: string; details: { accepted_types: string[] } } };
+      expect([response.status, body.error.code, body.error.details.accepted_types]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', ['application/json']]);
     }
   });
 

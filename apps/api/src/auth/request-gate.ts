@@ -75,7 +75,7 @@ function checkMediaType(request: FastifyRequest): void {
   throw new DomainError(
     ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     `${given ? `a body of type ${given}` : 'a body without a content-type'} is not accepted here; send ${accepted.join(' or ')}`,
-    { accepted },
+    { accepted_types: accepted },
   );
 }
 
