@@ -28,3 +28,4 @@ export * from './repositories/credential.repository';
 export * from './repositories/document.repository';
 export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
+export * from './repositories/service-state.repository';

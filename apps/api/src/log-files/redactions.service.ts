@@ -13,7 +13,7 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { CreateRedactionBody, RedactionRequestResponse, toRedactionRequestResponse } from './log-file-review.dto';
@@ -78,7 +78,7 @@ export class RedactionsService {
         entity_type: 'log_file',
         entity_id: logFileId,
         user_id: actor,
-        details: { request_id: row.id, all: ids === null, span_count: ids?.length ?? null, job: jobIdFor('redact', payload(job.id)) },
+        details: { request_id: row.id, all: ids === null, span_count: ids?.length ?? null, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) },
       });
       return { request: row, created: true };
     });

@@ -69,7 +69,7 @@ describe('tftsr db backup | restore | verify', () => {
     const restored = await run(['db', 'restore', backup], env(target));
     expect(restored.text).toContain('integrity_check: ok');
     expect(restored.text).toMatch(/cipher_integrity_check: ok \(\d+ pages\)/);
-    expect(restored.text).toContain('audit chain: intact (3 entries)');
+    expect(restored.text).toContain('audit chain: intact (4 entries)'); // the three made before the backup, and the restore's own (db_restore)
     expect(restored.text).toContain('stored files: 2 of 2 present, intact and matching their rows');
     expect(restored.code).toBe(0);
     expect(readdirSync(target).filter((n) => n.startsWith('.restore-'))).toEqual([]);
