@@ -13,8 +13,10 @@ import {
   RedactionRequestRepository,
   toDbTimestamp,
 } from '../../../libs/db/src';
+import { crashIfArmed } from '../../../libs/config/src';
 import { JobPayloads } from '../../../libs/jobs/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
+import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
@@ -61,6 +63,7 @@ export class IngestProcessor implements QueueProcessor {
     private readonly scanner: PiiScanService,
     private readonly redactor: RedactorService,
     @Optional() private readonly metrics?: WorkerMetrics,
+    @Optional() private readonly config?: WorkerConfig,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -90,6 +93,7 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
+      if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
       if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
       const config = readPiiConfig(this.db);
       const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct));

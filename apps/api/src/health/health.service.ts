@@ -3,11 +3,11 @@ import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src
 import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
-import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock } from './readiness-checks';
+import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, checkWriteLock } from './readiness-checks';
 
 export type { Check } from './readiness-checks';
 
-export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox'] as const;
+export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox', 'stuck_files'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface Readiness {
@@ -50,7 +50,8 @@ export class HealthService {
     const migrations = databaseUp ? this.checkMigrations() : unavailable;
     const redisUpFor = redis.ok && this.redisUpSince !== null ? Date.now() - this.redisUpSince : null;
     const outbox = databaseUp ? this.guard(() => checkOutbox(this.db, redisUpFor, this.config.TFTSR_READY_OUTBOX_MAX_AGE_MS)) : unavailable;
-    const checks = { database, database_lock, migrations, redis, redis_eviction_policy, disk_space, outbox };
+    const stuck_files = databaseUp ? this.guard(() => checkStuckFiles(this.db, this.config.TFTSR_STUCK_FILE_MS)) : unavailable;
+    const checks = { database, database_lock, migrations, redis, redis_eviction_policy, disk_space, outbox, stuck_files };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 

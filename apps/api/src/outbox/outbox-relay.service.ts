@@ -10,11 +10,6 @@ const BATCH = 200;
 const MAX_BACKOFF_MS = 30_000;
 /** Done rows are forgotten after a week: far past Redis's retention of finished jobs and the reconciler's window. */
 const DONE_ROW_RETENTION_MS = 7 * 24 * 3600 * 1000;
-/**
- * A job BullMQ failed on its own (stalled too often: the worker died under it each time) gets fresh attempts
- * until its row has been dispatched this many times; then the row and its file are failed with the reason.
- */
-export const MAX_DISPATCHES = 4;
 
 /**
  * Moves outbox rows into BullMQ. It runs right after each commit (kick) and on an interval, so a row written
@@ -122,7 +117,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (state !== 'completed' && state !== 'failed') continue;
         // Read again: the job may have committed its effect between the listing and the look into Redis.
         if (this.outbox.get(row.id)?.state !== 'dispatched') continue;
-        if (state === 'failed' && row.dispatch_attempts >= MAX_DISPATCHES) {
+        // A job BullMQ failed on its own (stalled too often: the worker died under it each time) gets fresh
+        // attempts up to TFTSR_OUTBOX_MAX_DISPATCHES; then the row and its file fail with the reason.
+        if (state === 'failed' && row.dispatch_attempts >= this.config.TFTSR_OUTBOX_MAX_DISPATCHES) {
           const reason = `the job failed ${row.dispatch_attempts} times without finishing (last: ${job.failedReason ?? 'unknown'}); giving up`;
           failAbandonedJob(this.db, this.audit, row, reason);
           this.logger.warn(`${row.job_name} job for outbox row ${row.id}: ${reason}`);
