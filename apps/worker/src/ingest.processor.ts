@@ -20,7 +20,7 @@ import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
-import { PiiScanService } from './pii-scan.service';
+import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
 import { readPiiConfig } from './pii-settings';
 import { QueueProcessor } from './processor';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
@@ -96,18 +96,35 @@ export class IngestProcessor implements QueueProcessor {
       if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
       if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
       const config = readPiiConfig(this.db);
-      const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct));
-      const done = this.guard.finish(outbox_id, () => {
-        this.spans.stage(run.runId, log_file_id, run.tail);
-        const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
-        this.processing.setScanState(log_file_id, 'done', 100, run.counts);
-        this.audit.append({
-          action: 'detect_pii',
-          entity_type: 'log_file',
-          entity_id: log_file_id,
-          details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+      let run: ScanRun;
+      try {
+        run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct), () => this.guard.isDone(outbox_id));
+      } catch (err) {
+        // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
+        if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
+        throw err;
+      }
+      let done: true | null = null;
+      try {
+        done = this.guard.finish(outbox_id, () => {
+          // A sweep (a worker starting) may have taken spans staged under a live scan: never swap in a partial set.
+          const staged = this.spans.countStaged(run.runId);
+          if (staged + run.tail.length !== run.spans) throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
+          this.spans.stage(run.runId, log_file_id, run.tail);
+          const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
+          this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+          this.audit.append({
+            action: 'detect_pii',
+            entity_type: 'log_file',
+            entity_id: log_file_id,
+            details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+          });
+          return true as const;
         });
-      });
+      } finally {
+        // Lost the race, or failed to finish: what this run staged goes now, not at the next start.
+        if (done === null) this.scanner.discard(run.runId);
+      }
       await job.updateProgress(100);
       if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
       this.metrics?.piiSpansStored(run.counts);

@@ -11,6 +11,7 @@ import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublishProcessor } from './publish/publish.processor';
+import { RecoverySweeps } from './recovery-sweeps';
 import { RedactorService } from './redactor.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
@@ -38,6 +39,7 @@ export class WorkerModule {
         PublishProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
+        RecoverySweeps,
       ],
     };
   }

@@ -91,7 +91,7 @@ describe('BlobStore', () => {
       },
     });
     await expect(sut.write(Readable.from([Buffer.alloc(10)]), [failing])).rejects.toThrow('client went away');
-    expect(await sut.sweepTemp()).toBe(0);
+    expect((await sut.sweepTemp()).removed).toBe(0);
   });
 
   it('refuses a path outside the blob store', () => {

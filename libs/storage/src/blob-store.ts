@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodeHeader, encodeHeader, HEADER_SIZE } from './blob-format';
 import { DecryptStream, EncryptStream } from './blob-streams';
+import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
 
 export interface StoredBlob {
   /** Relative to the data directory, e.g. `blobs/3f/0190….blob`: what `file_path` columns hold. */
@@ -32,8 +33,9 @@ export class BlobStore {
   /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob, durable on return. */
   async write(source: Readable | AsyncIterable<Buffer>, transforms: Transform[] = []): Promise<StoredBlob> {
     const id = randomUUID();
-    const temp = join(this.root, 'tmp', `${id}.part`);
+    const temp = join(this.root, 'tmp', newTempName());
     const encrypt = new EncryptStream(this.wrapKey);
+    TEMP_FILES_IN_USE.add(temp);
     try {
       const input = source instanceof Readable ? source : Readable.from(source);
       await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
@@ -46,6 +48,8 @@ export class BlobStore {
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
+    } finally {
+      TEMP_FILES_IN_USE.delete(temp);
     }
   }
 
@@ -90,12 +94,28 @@ export class BlobStore {
     return count;
   }
 
-  /** Removes leftovers of writes that a crash interrupted; they were never referenced by a row. */
-  async sweepTemp(): Promise<number> {
+  /**
+   * Removes leftovers of writes that a crash interrupted (never referenced by a row): those of a process that is
+   * gone, and any untouched for STALE_TEMP_MS. A file this process or another live one is writing is left alone.
+   */
+  async sweepTemp(now = Date.now()): Promise<{ removed: number; bytes: number }> {
     const dir = join(this.root, 'tmp');
-    const names = await readdir(dir);
-    await Promise.all(names.map((n) => rm(join(dir, n), { force: true })));
-    return names.length;
+    let removed = 0;
+    let bytes = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const path = join(dir, name);
+      if (TEMP_FILES_IN_USE.has(path)) continue;
+      const owner = tempOwner(name);
+      const info = await stat(path).catch(() => null);
+      if (!info) continue;
+      const stale = now - info.mtimeMs > STALE_TEMP_MS;
+      if (owner === 'gone' || owner === 'this-process' || stale) {
+        await rm(path, { force: true });
+        removed += 1;
+        bytes += info.size;
+      }
+    }
+    return { removed, bytes };
   }
 
   private async list(): Promise<string[]> {

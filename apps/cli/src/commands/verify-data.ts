@@ -7,6 +7,7 @@ import {
   deriveKey,
   listStoredFiles,
   loadMigrations,
+  LONGEST_SCAN_MS,
   migrationStatus,
   openDatabase,
   StoredFileRef,
@@ -48,6 +49,7 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
       if (!(err instanceof DatabaseError)) throw err;
       fail(`schema: ${err.message} (was the backup made by a newer version?)`);
     }
+    for (const line of checkLeftoverPii(db)) fail(line);
     files = listStoredFiles(db);
   } finally {
     db.close();
@@ -69,6 +71,26 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
   if (fileProblems.length) fail(`${summary}; ${fileProblems.slice(0, 20).join('; ')}`);
   else result.lines.push(summary);
   return result;
+}
+
+/**
+ * Original values may exist only where a scan is running or a file is not yet redacted: staged spans older than
+ * the longest possible scan belong to a scan that died, and a redacted file keeps none (issue 22, item 4).
+ */
+function checkLeftoverPii(db: ReturnType<typeof openDatabase>, now = Date.now()): string[] {
+  const problems: string[] = [];
+  const hasStagedAt = (db.pragma('table_info(pii_span_staging)') as { name: string }[]).some((c) => c.name === 'staged_at');
+  const stale = hasStagedAt
+    ? (db.prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?').get(now - LONGEST_SCAN_MS) as { n: number; files: number })
+    : { n: 0, files: 0 };
+  if (stale.n > 0) {
+    problems.push(
+      `staging: ${stale.n} staged span(s) of ${stale.files} file(s) older than the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
+    );
+  }
+  const unwiped = db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_files f ON f.id = s.log_file_id WHERE f.redacted = 1 AND s.original_value <> ''`).pluck().get() as number;
+  if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for redacted files`);
+  return problems;
 }
 
 async function checkStoredFile(blobs: BlobStore, file: StoredFileRef): Promise<string | null> {
