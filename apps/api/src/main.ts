@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from '../../../libs/config/src';
+import { applyTestClockOffset, ConfigError, loadConfig } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { onShutdownSignal } from '../../../libs/config/src';
 import { createApiApp } from './bootstrap';
@@ -10,6 +10,7 @@ import { ApiConfig } from './config/api.config';
 async function main(): Promise<void> {
   const logger = new Logger('api');
   const config = loadConfig(ApiConfig, process.env);
+  applyTestClockOffset(config);
   const app = await createApiApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   logger.log(`listening on ${await app.getUrl()}`);

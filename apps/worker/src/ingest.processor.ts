@@ -15,7 +15,7 @@ import {
 } from '../../../libs/db/src';
 import { crashIfArmed } from '../../../libs/config/src';
 import { JobPayloads } from '../../../libs/jobs/src';
-import { BlobIntegrityError } from '../../../libs/storage/src';
+import { BlobIntegrityError, BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
 import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
@@ -219,13 +219,16 @@ export class IngestProcessor implements QueueProcessor {
     try {
       return await work();
     } catch (err) {
-      const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const reason = (err as Error).message;
+      // A stored file that is missing never comes back by retrying: it is renamed into place before its row commits.
+      const missing = err instanceof BlobUnreadableError && err.code === 'ENOENT';
+      const last = err instanceof UnrecoverableError || missing || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // Clients read the reason (GET /v1/log-files/:id): never the server's absolute paths.
+      const reason = withoutServerPaths((err as Error).message);
       if (last) {
         this.guard.fail(job.data.outbox_id, reason, () => giveUp(reason));
         this.logger.warn(`${job.name} of log file ${job.data.log_file_id} failed for good: ${reason}`);
       }
-      throw err;
+      throw missing ? new UnrecoverableError(reason) : err;
     }
   }
 

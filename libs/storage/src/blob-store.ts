@@ -4,7 +4,7 @@ import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeHeader, encodeHeader, HEADER_SIZE } from './blob-format';
+import { BlobUnreadableError, decodeHeader, encodeHeader, HEADER_SIZE } from './blob-format';
 import { DecryptStream, EncryptStream } from './blob-streams';
 import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
 
@@ -57,7 +57,7 @@ export class BlobStore {
   openRead(path: string): Readable {
     const decrypt = new DecryptStream(this.wrapKey);
     const file = createReadStream(this.resolveInside(path), { highWaterMark: 256 * 1024 });
-    file.on('error', (err) => decrypt.destroy(err));
+    file.on('error', (err: NodeJS.ErrnoException) => decrypt.destroy(new BlobUnreadableError(path, err.code)));
     return file.pipe(decrypt);
   }
 
