@@ -29,3 +29,4 @@ export * from './repositories/document.repository';
 export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
 export * from './repositories/service-state.repository';
+export * from './repositories/idempotency-key.repository';
