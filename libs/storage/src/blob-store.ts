@@ -76,7 +76,7 @@ export class BlobStore {
    * Rewraps every blob's file key under a new key (for `db rekey`): 68 bytes per file, fsync'd. A blob that
    * already opens under the new key is skipped, so a rekey interrupted here can simply be run again.
    */
-  async rewrapAll(newWrapKey: Buffer): Promise<number> {
+  async rewrapAll(newWrapKey: Buffer, afterEach?: (rewrapped: number) => void): Promise<number> {
     let count = 0;
     for (const path of await this.list()) {
       const handle = await open(path, 'r+');
@@ -87,6 +87,7 @@ export class BlobStore {
         await handle.write(encodeHeader(decodeHeader(header, this.wrapKey), newWrapKey), 0, HEADER_SIZE, 0);
         await handle.sync();
         count += 1;
+        afterEach?.(count);
       } finally {
         await handle.close();
       }
