@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BaseConfig } from '../../../../libs/config/src';
-import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, ServiceStateRepository, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
@@ -58,6 +58,7 @@ export async function restoreCommand(config: BaseConfig, args: string[], io: Cli
   }
   assertNotInUse(config, io);
   const staging = join(dataDir, `.restore-${process.pid}`);
+  removeAbandoned(dataDir, '.restore-');
   rmSync(staging, { recursive: true, force: true });
   try {
     await timed(io, 'backup copied and checked against its manifest', () => copyBackupInto(src, manifest, staging));
