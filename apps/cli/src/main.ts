@@ -1,47 +1,37 @@
 import 'reflect-metadata';
+import { Command, Exit, packageVersion, runProgram } from '../../../libs/cli/src';
 import { ConfigError, Env } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
+import { piiCliCommand } from '../../../libs/pii/src';
 import { CliError, CliIo, processIo } from './cli-io';
-import { runDbCommand } from './commands/db.command';
-import { runIssuesCommand } from './commands/issues.command';
-import { runKeysCommand } from './commands/keys.command';
-import { runPiiCli } from '../../../libs/pii/src';
-
-const USAGE = `usage: tftsr <area> <command> [options]
-
-  db     migrate | status | check | encrypt | rekey | backup DEST | restore SRC [--force] | verify
-  issues purge --older-than DAYS [--dry-run]
-  keys   create | list | revoke
-  pii    scan FILE [--json] [--reveal] | redact FILE -o OUT   (runs locally; needs no database)
-  help   this text
-
-Run \`tftsr <area>\` for the commands of one area.`;
+import { dbCommand } from './commands/db.command';
+import { importCommand } from './commands/import.command';
+import { issuesCommand } from './commands/issues.command';
+import { keysCommand } from './commands/keys.command';
 
 export { processIo };
 
+/**
+ * The whole tftsr program. Building it has no side effect: configuration is loaded and files are opened only
+ * inside actions, which the parser runs after it has handled --help, --version and bad arguments.
+ */
+export function buildProgram(env: Env, io: CliIo, exit: Exit): Command {
+  return new Command('tftsr')
+    .description('The operator tool of the TFTSR service.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .addCommand(dbCommand(env, io, exit))
+    .addCommand(issuesCommand(env, io, exit))
+    .addCommand(keysCommand(env, io, exit))
+    .addCommand(importCommand(env, io, exit))
+    // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
+    .addCommand(piiCliCommand(io === processIo ? undefined : linesOf(io), exit))
+    .addHelpText('after', '\nRun `tftsr <command> --help` for the options of one command. Exit codes: 0 done, 1 failed, 2 bad usage.');
+}
+
 /** Runs one command and returns the exit code; never throws, so tests can call it in-process. */
 export async function runCli(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [area, ...rest] = argv;
   try {
-    switch (area) {
-      case 'db':
-        return await runDbCommand(rest, env, io);
-      case 'issues':
-        return await runIssuesCommand(rest, env, io);
-      case 'keys':
-        return await runKeysCommand(rest, env, io);
-      case 'pii':
-        // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
-        return await runPiiCli(rest, io === processIo ? undefined : linesOf(io));
-      case undefined:
-      case 'help':
-      case '--help':
-        io.out(USAGE);
-        return 0;
-      default:
-        io.err(`unknown area '${area}'\n${USAGE}`);
-        return 2;
-    }
+    return await runProgram((exit) => buildProgram(env, io, exit), argv, { out: (s) => io.out(s), err: (s) => io.err(s) });
   } catch (err) {
     if (err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseError) {
       io.err(`tftsr: ${err.message}`);

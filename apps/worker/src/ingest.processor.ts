@@ -7,6 +7,7 @@ import {
   LogFile,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
+  OutboxRepository,
   PiiSpanRepository,
   RedactableSummary,
   RedactionRequest,
@@ -55,6 +56,7 @@ export class IngestProcessor implements QueueProcessor {
   private readonly spans: PiiSpanRepository;
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
+  private readonly outbox: OutboxRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -70,6 +72,7 @@ export class IngestProcessor implements QueueProcessor {
     this.spans = new PiiSpanRepository(db);
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
+    this.outbox = new OutboxRepository(db);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
@@ -119,6 +122,7 @@ export class IngestProcessor implements QueueProcessor {
             entity_id: log_file_id,
             details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
           });
+          this.startWaitingRedaction(log_file_id);
           return true as const;
         });
       } finally {
@@ -203,6 +207,16 @@ export class IngestProcessor implements QueueProcessor {
     return true;
   }
 
+  /**
+   * A decision made before there were spans to apply it to (an applied redaction the desktop app recorded, carried
+   * over by `tftsr import desktop`) gets its redact job once the spans exist, in the transaction that stores them.
+   */
+  private startWaitingRedaction(logFileId: string): void {
+    const waiting = this.requests.findPending(logFileId);
+    if (!waiting || this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) return;
+    this.outbox.add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: waiting.id }));
+  }
+
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */
   private startable(outboxId: string, logFileId: string): LogFile | Skipped {
     if (this.guard.isDone(outboxId)) return { skipped: true, reason: 'already done' };
@@ -235,6 +249,9 @@ export class IngestProcessor implements QueueProcessor {
   /** The file shows `failed` with a reason instead of hanging. */
   private stepFailed(logFileId: string, step: 'hash' | 'scan', reason: string): void {
     this.processing.fail(logFileId, step, reason);
+    // A decision still waiting for spans (startWaitingRedaction) will never get them: it fails too, and stops blocking new ones.
+    const waiting = step === 'scan' ? this.requests.findPending(logFileId) : undefined;
+    if (waiting && !this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) this.requests.markFailed(waiting.id, `PII detection failed: ${reason}`);
     this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: logFileId, details: { reason } });
   }
 }

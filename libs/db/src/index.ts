@@ -30,3 +30,4 @@ export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
 export * from './repositories/service-state.repository';
 export * from './repositories/idempotency-key.repository';
+export * from './repositories/known-ids.repository';

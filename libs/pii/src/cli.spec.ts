@@ -85,25 +85,30 @@ describe('runPiiCli', () => {
   });
 
   it.each([
-    [['scan'], 'missing FILE'],
-    [['scan', 'a', 'b'], 'expected one FILE'],
-    [['scan', 'a', '--bogus'], 'unknown flag "--bogus"'],
-    [['scan', 'a', '--types', 'Emial'], 'unknown type(s) in --types: Emial'],
-    [['scan', 'a', '--types'], '--types needs a value'],
-    [['redact', 'a'], 'redact needs -o OUT'],
-    [['redact', 'a', '-o', 'b', '--json'], '--json and --reveal are only for scan'],
-    [['frobnicate', 'a'], 'unknown command "frobnicate"'],
+    [['scan'], "missing required argument 'file'"],
+    [['scan', 'a', 'b'], "too many arguments for 'scan'"],
+    [['scan', 'a', '--bogus'], "unknown option '--bogus'"],
+    [['scan', 'a', '--types', 'Emial'], "argument 'Emial' is invalid. unknown type(s): Emial; known: PrivateKey"],
+    [['scan', 'a', '--types'], "option '--types <list>' argument missing"],
+    [['redact', 'a'], "required option '-o, --output <out>' not specified"],
+    [['redact', 'a', '-o', 'b', '--json'], "unknown option '--json'"],
+    [['frobnicate', 'a'], "unknown command 'frobnicate'"],
   ])('exits 2 on bad arguments %j', async (argv, message) => {
     const io = memoryIo();
     expect(await runPiiCli(argv, io)).toBe(2);
-    expect(io.err()).toContain(`pii: ${message}`);
-    expect(io.err()).toContain('usage:');
+    expect(io.err()).toMatch(/^error: /);
+    expect(io.err()).toContain(message);
+    expect(io.err()).toContain('Usage: tftsr pii');
+    expect(io.out()).toBe('');
   });
 
   it('prints usage for help', async () => {
     const io = memoryIo();
     expect(await runPiiCli(['--help'], io)).toBe(0);
-    expect(io.out()).toContain('tftsr pii scan FILE');
+    expect(io.out()).toMatch(/scan \[options\] <file>/);
+    const scan = memoryIo();
+    expect(await runPiiCli(['scan', '-h'], scan)).toBe(0);
+    expect(scan.out()).toContain('Usage: tftsr pii scan [options] <file>');
   });
 
   it('draws progress for a large file only when stderr is a terminal', async () => {

@@ -2,7 +2,8 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type CliArgs, USAGE, UsageError, parseCliArgs } from './cli-args';
+import { Command, type Exit, runProgram } from '../../cli/src';
+import { type CliArgs, piiCommand } from './cli-args';
 import { maskValue } from './mask';
 import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan, type PiiType } from './pii-types';
 import { type RedactionSpan, redactStream } from './redactor';
@@ -26,21 +27,24 @@ const PROGRESS_EVERY_MS = 200;
 
 class CliFailure extends Error {}
 
-/** `tftsr pii scan|redact …`; resolves to the exit code. Writes only to the given streams. */
+/** `tftsr pii scan|redact …` on its own; resolves to the exit code. Writes only to the given streams. */
 export async function runPiiCli(argv: string[], io?: CliIo): Promise<number> {
-  const out: CliIo = io ?? { stdout: process.stdout, stderr: process.stderr, isTTY: process.stderr.isTTY === true };
-  let args: CliArgs;
-  try {
-    args = parseCliArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    out.stderr.write(`pii: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.command === 'help') {
-    out.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const out: CliIo = io ?? processStreams();
+  const args = argv[0] === 'pii' ? argv : ['pii', ...argv];
+  const lines = { out: (s: string) => out.stdout.write(`${s}\n`), err: (s: string) => out.stderr.write(`${s}\n`) };
+  return runProgram((exit) => new Command('tftsr').addCommand(piiCliCommand(out, exit)), args, lines);
+}
+
+/** The `pii` command of the tftsr program, writing to `io` (the process's streams when omitted). */
+export function piiCliCommand(io: CliIo | undefined, exit: Exit): Command {
+  return piiCommand((args) => execute(args, io ?? processStreams()), exit);
+}
+
+function processStreams(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, isTTY: process.stderr.isTTY === true };
+}
+
+async function execute(args: CliArgs, out: CliIo): Promise<number> {
   const config: PiiConfig = { enabledTypes: args.types, allowList: args.allow };
   try {
     const size = await fileSize(args.file);

@@ -6,7 +6,7 @@ export type { ByteSource, ScanOptions } from './scanner';
 export { redactBuffer, redactStream } from './redactor';
 export type { RedactionSpan, SpanSource } from './redactor';
 export { maskValue } from './mask';
-export { runPiiCli } from './cli';
+export { piiCliCommand, runPiiCli } from './cli';
 export type { CliIo, CliWritable } from './cli';
 export { scanFileParallel } from './parallel';
 export type { ParallelScanOptions } from './parallel';

@@ -42,6 +42,15 @@ const EVENT_NAMES: Record<string, string> = {
   publish_to_confluence: 'Published to Confluence',
   publish_to_servicenow: 'Published to ServiceNow',
   publish_to_azuredevops: 'Published to Azure DevOps',
+  // The desktop app's timeline events, carried into the audit trail by `tftsr import desktop`.
+  triage_started: 'Triage Started',
+  log_uploaded: 'Log File Uploaded',
+  why_level_advanced: 'Why Level Advanced',
+  root_cause_identified: 'Root Cause Identified',
+  rca_generated: 'RCA Document Generated',
+  postmortem_generated: 'Post-Mortem Generated',
+  document_exported: 'Document Exported',
+  import_desktop: 'Imported from the Desktop App',
 };
 
 /** `update_issue` → "Issue Updated"; unknown actions are shown as they are, as the desktop app did. */

@@ -199,6 +199,8 @@ function describe(action: string, fileName: string | null, rawDetails: string | 
   if (typeof details.step_order === 'number') return `why #${details.step_order}`;
   if (typeof details.remote_display_id === 'string') return String(details.remote_display_id);
   if (action === 'create_issue' && typeof details.severity === 'string') return `severity ${details.severity}`;
+  // A desktop timeline event keeps its (redacted) description.
+  if (details.imported_from === 'desktop' && typeof details.description === 'string') return details.description;
   return '';
 }
 

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BaseConfig } from '../../../../libs/config/src';
 import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
@@ -8,8 +7,7 @@ import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
 
 /** `tftsr db backup DEST`: online; the API and the worker keep running. */
-export async function backupCommand(config: BaseConfig, args: string[], io: CliIo): Promise<number> {
-  const [dest] = positionals(args, 'usage: tftsr db backup DEST   (DEST must not exist)');
+export async function backupCommand(config: BaseConfig, dest: string, io: CliIo): Promise<number> {
   if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
   const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
   let result: Awaited<ReturnType<typeof createBackup>>;
@@ -37,9 +35,7 @@ export async function backupCommand(config: BaseConfig, args: string[], io: CliI
  * the copy (integrity, pages, audit chain, every file's hash), and only then swaps it in. What was there is
  * moved aside, never deleted.
  */
-export async function restoreCommand(config: BaseConfig, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals: [src] } = parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean', default: false } }, strict: true });
-  if (!src) throw new CliError('usage: tftsr db restore SRC [--force]', 2);
+export async function restoreCommand(config: BaseConfig, src: string, force: boolean, io: CliIo): Promise<number> {
   const manifest = (() => {
     try {
       return readManifest(src);
@@ -53,7 +49,7 @@ export async function restoreCommand(config: BaseConfig, args: string[], io: Cli
   const dataDir = config.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const occupied = existsSync(config.databasePath) || holdsStoredFiles(dataDir);
-  if (occupied && !values.force) {
+  if (occupied && !force) {
     throw new CliError(`${dataDir} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);
   }
   assertNotInUse(config, io);
@@ -168,12 +164,6 @@ function swapIn(dataDir: string, staging: string): string | null {
   if (existsSync(join(staging, 'blobs'))) renameSync(join(staging, 'blobs'), join(dataDir, 'blobs'));
   fsyncFile(dataDir);
   return moved ? aside : null;
-}
-
-function positionals(args: string[], usage: string): string[] {
-  const { positionals: found } = parseArgs({ args, allowPositionals: true, options: {}, strict: true });
-  if (found.length !== 1) throw new CliError(usage, 2);
-  return found;
 }
 
 function mib(bytes: number): string {

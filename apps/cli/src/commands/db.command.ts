@@ -1,53 +1,49 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
 
-export const DB_USAGE = `usage: tftsr db <command>
-
-  migrate   apply pending migrations
-  status    list applied and pending migrations
-  check     integrity_check, and on an encrypted database a page-by-page HMAC check
-  encrypt   turn the plain database into an encrypted one (key from TFTSR_DB_KEY), keeping a backup
-  rekey     move to a new key, read from --new-key-file FILE or TFTSR_DB_NEW_KEY, keeping a backup
-  backup DEST
-            an online, consistent copy of the database (still encrypted) and of the stored files it
-            points at, with a manifest of sizes and hashes; the API and the worker keep running
-  restore SRC [--force]
-            check a backup against its manifest, verify it (integrity, pages, audit chain, every
-            file's hash), then swap it into the data directory; the current files are moved aside
-  verify    the restore's checks on the current data: integrity, pages, audit chain, every stored file
-
+/** `tftsr db …`: the database and its stored files. Options are parsed before any action opens a file. */
+export function dbCommand(env: Env, io: CliIo, exit: Exit): Command {
+  const config = () => loadConfig(BaseConfig, env);
+  const db = new Command('db').description('migrate, check, encrypt, rekey, back up, restore and verify the database');
+  db.command('migrate')
+    .description('apply pending migrations')
+    .action(exitingAction(exit, () => withDb(config(), (d) => timed(io, 'migrations applied', () => report(io, migrate(d, loadMigrations()))))));
+  db.command('status')
+    .description('list applied and pending migrations')
+    .action(exitingAction(exit, () => withDb(config(), (d) => status(d, io))));
+  db.command('check')
+    .description('integrity_check, and on an encrypted database a page-by-page HMAC check')
+    .action(exitingAction(exit, () => { const c = config(); return withDb(c, (d) => timed(io, 'check finished', () => check(d, c, io))); }));
+  db.command('encrypt')
+    .description('turn the plain database into an encrypted one (key from TFTSR_DB_KEY), keeping a backup')
+    .action(exitingAction(exit, () => encrypt(config(), env, io)));
+  db.command('rekey')
+    .description('move to a new key, read from --new-key-file FILE or TFTSR_DB_NEW_KEY, keeping a backup')
+    .option('--new-key-file <file>', 'a file holding the new key (never give the key on the command line)')
+    .action(exitingAction(exit, (o: { newKeyFile?: string }) => rekey(config(), o.newKeyFile, env, io)));
+  db.command('backup')
+    .description('an online, consistent copy of the database (still encrypted) and of the stored files it points at, with a manifest of sizes and hashes; the API and the worker keep running')
+    .argument('<dest>', 'a directory that must not exist yet')
+    .action(exitingAction(exit, (dest: string) => backupCommand(config(), dest, io)));
+  db.command('restore')
+    .description("check a backup against its manifest, verify it (integrity, pages, audit chain, every file's hash), then swap it into the data directory; the current files are moved aside")
+    .argument('<src>', 'a directory written by `tftsr db backup`')
+    .option('--force', 'replace a data directory that already holds a database or stored files')
+    .action(exitingAction(exit, (src: string, o: { force?: boolean }) => restoreCommand(config(), src, o.force === true, io)));
+  db.command('verify')
+    .description("the restore's checks on the current data: integrity, pages, audit chain, every stored file")
+    .action(exitingAction(exit, () => verifyCommand(config(), io)));
+  return db.addHelpText(
+    'after',
+    `
 The database is {TFTSR_DATA_DIR}/tftsr.db; the current key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.
-encrypt, rekey and restore need the database to themselves: stop the API and the worker first.`;
-
-export async function runDbCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  const config = loadConfig(BaseConfig, env);
-  switch (command) {
-    case 'migrate':
-      return withDb(config, (db) => timed(io, 'migrations applied', () => report(io, migrate(db, loadMigrations()))));
-    case 'status':
-      return withDb(config, (db) => status(db, io));
-    case 'check':
-      return withDb(config, (db) => timed(io, 'check finished', () => check(db, config, io)));
-    case 'encrypt':
-      return encrypt(config, env, io);
-    case 'rekey':
-      return rekey(config, rest, env, io);
-    case 'backup':
-      return backupCommand(config, rest, io);
-    case 'restore':
-      return restoreCommand(config, rest, io);
-    case 'verify':
-      return verifyCommand(config, io);
-    default:
-      io.err(DB_USAGE);
-      return command === undefined || command === 'help' ? 0 : 2;
-  }
+encrypt, rekey and restore need the database to themselves: stop the API and the worker first.`,
+  );
 }
 
 async function withDb(config: BaseConfig, fn: (db: Db) => number | Promise<number>): Promise<number> {
@@ -122,11 +118,10 @@ function alreadyUnder(config: BaseConfig, io: CliIo): number {
   return 0;
 }
 
-async function rekey(config: BaseConfig, args: string[], env: Env, io: CliIo): Promise<number> {
+async function rekey(config: BaseConfig, newKeyFile: string | undefined, env: Env, io: CliIo): Promise<number> {
   const oldKey = config.databaseKey;
   if (oldKey === null) throw new CliError('the database is not encrypted: use `tftsr db encrypt` first');
-  const { values } = parseArgs({ args, options: { 'new-key-file': { type: 'string' } }, strict: true });
-  const newKey = values['new-key-file'] ? readFileSync(values['new-key-file'], 'utf8').trim() : env.TFTSR_DB_NEW_KEY;
+  const newKey = newKeyFile ? readFileSync(newKeyFile, 'utf8').trim() : env.TFTSR_DB_NEW_KEY;
   if (!newKey) throw new CliError('give the new key with --new-key-file FILE or TFTSR_DB_NEW_KEY (never on the command line)');
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
   if (newKey === oldKey) return alreadyUnder(config, io);

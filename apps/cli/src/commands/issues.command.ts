@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import {
   AuditLogRepository,
@@ -15,33 +15,29 @@ import {
 } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 
-export const ISSUES_USAGE = `usage: tftsr issues <command>
-
-  purge --older-than DAYS [--dry-run]
-            delete every issue not changed for DAYS days, with everything it holds (log files, spans,
-            redactions, images, steps, conversations, documents) and its stored files; one audit entry per
-            issue, in the transaction that deletes it. Also removes stored files no row points at (left by
-            a crash between a deletion and its file removal) once they are an hour old.
-            --dry-run lists what would go and changes nothing. Safe while the service runs.`;
-
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
 const ORPHAN_MIN_AGE_MS = 3600_000;
 
-export async function runIssuesCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'purge':
-      return purge(loadConfig(BaseConfig, env), rest, io);
-    default:
-      io.err(ISSUES_USAGE);
-      return command === undefined || command === 'help' ? 0 : 2;
-  }
+/** `tftsr issues …`: retention. */
+export function issuesCommand(env: Env, io: CliIo, exit: Exit): Command {
+  const issues = new Command('issues').description('retention: purge issues nobody changed for a while');
+  issues
+    .command('purge')
+    .description(
+      'delete every issue not changed for DAYS days, with everything it holds (log files, spans, redactions, images, steps, ' +
+        'conversations, documents) and its stored files; one audit entry per issue, in the transaction that deletes it. Also removes ' +
+        'stored files no row points at (left by a crash between a deletion and its file removal) once they are an hour old. ' +
+        'Safe while the service runs.',
+    )
+    .requiredOption('--older-than <days>', 'a whole number of days, at least 1')
+    .option('--dry-run', 'list what would go and change nothing')
+    .action(exitingAction(exit, (o: { olderThan: string; dryRun?: boolean }) => purge(loadConfig(BaseConfig, env), o.olderThan, o.dryRun === true, io)));
+  return issues;
 }
 
-async function purge(config: BaseConfig, args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } }, strict: true });
-  const days = Number(values['older-than']);
-  if (!values['older-than'] || !Number.isInteger(days) || days < 1) throw new CliError('give --older-than DAYS, a whole number of days, at least 1', 2);
+async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io: CliIo): Promise<number> {
+  const days = Number(olderThan);
+  if (!Number.isInteger(days) || days < 1) throw new CliError('give --older-than DAYS, a whole number of days, at least 1', 2);
   if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
   const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
   try {
@@ -49,7 +45,6 @@ async function purge(config: BaseConfig, args: string[], io: CliIo): Promise<num
     if (pending.length) throw new CliError(`the database has ${pending.length} pending migration(s): run \`tftsr db migrate\` (or start the service) first`);
     const cutoff = toDbTimestamp(new Date(Date.now() - days * 86_400_000));
     const candidates = listIssuesUnchangedSince(db, cutoff);
-    const dryRun = values['dry-run'] === true;
     io.err(`${candidates.length} issue(s) not changed since ${cutoff} UTC${dryRun ? ' (dry run: nothing is changed)' : ''}`);
     let purged = 0;
     let files = 0;

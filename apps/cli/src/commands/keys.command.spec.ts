@@ -64,11 +64,21 @@ describe('tftsr keys', () => {
     [['create', '--name', 'ci', '--scopes', 'read'], /already exists/],
     [['create', '--name', 'bad name', '--scopes', 'read'], /--name/],
     [['create', '--name', 'x', '--scopes', 'read,root'], /unknown: root/],
-    [['create', '--name', 'x'], /--scopes/],
     [['revoke', 'nobody'], /no key is named nobody/],
   ])('refuses %j with a clear message', async (args, message) => {
     const { io, err } = capture();
     expect(await runCli(['keys', ...args], env, io)).toBe(1);
+    expect(err.join('\n')).toMatch(message);
+  });
+
+  it.each([
+    [['create', '--name', 'x'], /required option '--scopes <list>' not specified/],
+    [['create', '--scopes', 'read'], /required option '--name <name>' not specified/],
+    [['revoke'], /missing required argument 'name'/],
+    [['create', '--name', 'x', '--scopes', 'read', '--bogus'], /unknown option '--bogus'/],
+  ])('refuses %j as bad usage with exit code 2', async (args, message) => {
+    const { io, err } = capture();
+    expect(await runCli(['keys', ...args], env, io)).toBe(2);
     expect(err.join('\n')).toMatch(message);
   });
 });

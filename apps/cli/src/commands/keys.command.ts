@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import {
   API_KEY_SCOPES,
@@ -18,31 +18,33 @@ import {
 } from '../../../../libs/db/src';
 import { CliError, CliIo } from '../cli-io';
 
-export const KEYS_USAGE = `usage: tftsr keys <command>
-
-  create --name NAME --scopes read,write,admin,pii:reveal   make a key and print it once
-  list                                                       names, scopes and dates; never the keys
-  revoke NAME                                                the key stops working at once
-
-admin includes write, and write includes read; pii:reveal must be granted by name.
-The database is {TFTSR_DATA_DIR}/tftsr.db; its key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.`;
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export async function runKeysCommand(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  const config = loadConfig(BaseConfig, env);
-  switch (command) {
-    case 'create':
-      return withDb(config, (db, audit) => create(db, audit, rest, io));
-    case 'list':
-      return withDb(config, (db) => list(db, io));
-    case 'revoke':
-      return withDb(config, (db, audit) => revoke(db, audit, rest, io));
-    default:
-      io.err(KEYS_USAGE);
-      return command === undefined || command === 'help' ? 0 : 2;
-  }
+/** `tftsr keys …`: API keys, kept as hashes in the database. */
+export function keysCommand(env: Env, io: CliIo, exit: Exit): Command {
+  const config = () => loadConfig(BaseConfig, env);
+  const keys = new Command('keys').description('create, list and revoke API keys');
+  keys
+    .command('create')
+    .description('make a key and print it once; only its hash is kept')
+    .requiredOption('--name <name>', '1 to 64 letters, digits, dots, dashes or underscores')
+    .requiredOption('--scopes <list>', `comma-separated: ${API_KEY_SCOPES.join(', ')}`)
+    .action(exitingAction(exit, (o: { name: string; scopes: string }) => withDb(config(), (db, audit) => create(db, audit, o.name, o.scopes, io))));
+  keys
+    .command('list')
+    .description('names, scopes and dates; never the keys')
+    .action(exitingAction(exit, () => withDb(config(), (db) => list(db, io))));
+  keys
+    .command('revoke')
+    .description('the key stops working at once')
+    .argument('<name>', 'the name the key was created with')
+    .action(exitingAction(exit, (name: string) => withDb(config(), (db, audit) => revoke(db, audit, name, io))));
+  return keys.addHelpText(
+    'after',
+    `
+admin includes write, and write includes read; pii:reveal must be granted by name.
+The database is {TFTSR_DATA_DIR}/tftsr.db; its key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.`,
+  );
 }
 
 function withDb(config: BaseConfig, fn: (db: Db, audit: AuditLogRepository) => number): number {
@@ -55,11 +57,9 @@ function withDb(config: BaseConfig, fn: (db: Db, audit: AuditLogRepository) => n
   }
 }
 
-function create(db: Db, audit: AuditLogRepository, args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, scopes: { type: 'string' } }, strict: true });
-  const name = values.name ?? '';
+function create(db: Db, audit: AuditLogRepository, name: string, scopeList: string, io: CliIo): number {
   if (!NAME.test(name)) throw new CliError('--name must be 1 to 64 letters, digits, dots, dashes or underscores');
-  const scopes = [...new Set((values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  const scopes = [...new Set(scopeList.split(',').map((s) => s.trim()).filter(Boolean))];
   const unknown = scopes.filter((s) => !isApiKeyScope(s));
   if (scopes.length === 0 || unknown.length > 0) {
     throw new CliError(`--scopes must list some of ${API_KEY_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
@@ -86,10 +86,7 @@ function list(db: Db, io: CliIo): number {
   return 0;
 }
 
-function revoke(db: Db, audit: AuditLogRepository, args: string[], io: CliIo): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
-  const [name] = positionals;
-  if (!name || positionals.length !== 1) throw new CliError('usage: tftsr keys revoke NAME');
+function revoke(db: Db, audit: AuditLogRepository, name: string, io: CliIo): number {
   const keys = new ApiKeyRepository(db);
   transaction(db, () => {
     const row = keys.findByName(name);

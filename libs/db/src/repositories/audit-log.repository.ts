@@ -11,6 +11,9 @@ export interface NewAuditEntry {
   user_id?: string;
   /** Ids and hashes only: never content, PII or secrets. */
   details?: Record<string, unknown>;
+  /** Only for records carried over from elsewhere (the desktop app's timeline): their own id and time. */
+  id?: string;
+  timestamp?: string;
 }
 
 export type ChainVerification =
@@ -74,8 +77,8 @@ export class AuditLogRepository {
     }
     const head = this.readHead();
     const row: ChainRow = {
-      id: newId(),
-      timestamp: toDbTimestamp(),
+      id: entry.id ?? newId(),
+      timestamp: entry.timestamp ?? toDbTimestamp(),
       action: entry.action,
       entity_type: entry.entity_type,
       entity_id: entry.entity_id,

@@ -38,6 +38,7 @@ export class OutboxRepository {
   private readonly statsStmt;
   private readonly pruneStmt;
   private readonly generationStmt;
+  private readonly jobForStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -57,6 +58,7 @@ export class OutboxRepository {
     this.finishStmt = db.prepare(`UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`);
     this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
     this.generationStmt = db.prepare(`SELECT value FROM service_state WHERE name = 'restore_generation'`).pluck();
+    this.jobForStmt = db.prepare(`SELECT 1 FROM outbox WHERE job_name = ? AND json_extract(payload, '$.' || ?) = ? LIMIT 1`);
     // next_attempt_at <= finished_at, so the index narrows the candidates; finished_at decides.
     this.pruneStmt = db.prepare(
       `DELETE FROM outbox WHERE id IN (
@@ -92,6 +94,11 @@ export class OutboxRepository {
 
   get(id: string): OutboxRow | undefined {
     return this.getStmt.get(id) as OutboxRow | undefined;
+  }
+
+  /** Whether a job of this name was ever recorded for this entity (e.g. a redact job for a redaction request). */
+  hasJobFor(jobName: string, payloadField: string, value: string): boolean {
+    return this.jobForStmt.get(jobName, payloadField, value) !== undefined;
   }
 
   listDue(now: number, limit: number): OutboxRow[] {

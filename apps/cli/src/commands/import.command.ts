@@ -1,0 +1,63 @@
+import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
+import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { CliIo, processIo } from '../cli-io';
+import { IMPORT_TABLES, importDesktop, ImportIo, ImportSummary } from '../import/desktop-importer';
+
+/** `tftsr import …`: bringing data in from elsewhere. */
+export function importCommand(env: Env, io: CliIo, exit: Exit): Command {
+  const command = new Command('import').description("bring in data from elsewhere: the desktop app's database");
+  command
+    .command('desktop')
+    .description(
+      "copy the issues of a TFTSR/TRCAA desktop app database (tftsr.db) into this service's database, keeping their ids: log files " +
+        '(scanned again by the hash and detect_pii jobs), images (metadata stripped), 5-Whys and AI conversations (redacted), documents, ' +
+        'and timeline events (into the audit trail). The key: --key-file, else TRCAA_DB_KEY, TFTSR_DB_KEY, else the .dbkey beside the ' +
+        'database. The desktop file is opened read-only; close the desktop app first. Running it again imports only what is new.',
+    )
+    .requiredOption('--db <file>', 'the desktop app database (tftsr.db)')
+    .option('--key-file <file>', 'a file holding the desktop database key')
+    .option('--dry-run', 'print what would be imported and write nothing')
+    .action(exitingAction(exit, (o: { db: string; keyFile?: string; dryRun?: boolean }) => runImport(env, io, o)));
+  return command;
+}
+
+async function runImport(env: Env, io: CliIo, o: { db: string; keyFile?: string; dryRun?: boolean }): Promise<number> {
+  const config = loadConfig(BaseConfig, env);
+  const summary = await importDesktop(
+    {
+      desktopPath: o.db,
+      keyFile: o.keyFile,
+      dryRun: o.dryRun === true,
+      env,
+      service: { databasePath: config.databasePath, databaseKey: config.databaseKey, dataDir: config.dataDir, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS },
+    },
+    withProgress(io),
+  );
+  printSummary(summary, io);
+  return summary.skipped.length > 0 ? 1 : 0;
+}
+
+/** A bar on a terminal only; piped output gets the summary alone. */
+function withProgress(io: CliIo): ImportIo {
+  if (io !== processIo || !process.stderr.isTTY) return io;
+  return {
+    ...io,
+    progress(done, total) {
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} issues${done === total ? '\n' : ''}`);
+    },
+  };
+}
+
+export function printSummary(summary: ImportSummary, io: CliIo): void {
+  const verb = summary.dryRun ? 'would import' : 'imported';
+  io.out(`${summary.dryRun ? 'dry run, nothing written: ' : ''}desktop database at migration ${String(summary.level).padStart(3, '0')} (${summary.encrypted ? 'encrypted' : 'plain SQLite'})`);
+  io.out(`${'table'.padEnd(18)} ${'found'.padStart(6)} ${verb.padStart(13)} ${'already here'.padStart(13)} ${'skipped'.padStart(8)}`);
+  for (const table of IMPORT_TABLES) {
+    const c = summary.counts[table];
+    io.out(`${table.padEnd(18)} ${String(c.found).padStart(6)} ${String(c.imported).padStart(13)} ${String(c.present).padStart(13)} ${String(c.skipped).padStart(8)}`);
+  }
+  for (const s of summary.skipped) io.out(`skipped ${s.what}: ${s.reason}`);
+  for (const w of summary.warnings) io.out(`warning: ${w}`);
+}
