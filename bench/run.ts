@@ -12,6 +12,7 @@ import IORedis from 'ioredis';
 import { hashGroup } from './groups/hash.group';
 import { httpGroup } from './groups/http.group';
 import { piiGroup } from './groups/pii.group';
+import { reviewGroup } from './groups/review.group';
 import { rssGroup } from './groups/rss.group';
 import { searchGroup } from './groups/search.group';
 import { uploadGroup } from './groups/upload.group';
@@ -26,7 +27,7 @@ import { checkTools, installAdvice, missing, skipReason } from './support/tools'
 const MiB = 1024 * 1024;
 /** The repository's bench/ folder, seen from dist/bench. */
 const REPO_BENCH = join(__dirname, '..', '..', 'bench');
-const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup];
+const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup];
 
 const FULL: Scale = {
   piiBytes: 256 * MiB,
@@ -41,10 +42,14 @@ const FULL: Scale = {
   searchIssues: 100_000,
   searchRequests: 300,
   rssBytes: 2048 * MiB,
+  // Issue 12's figures: 1 GiB, 1,000,000 spans.
+  reviewBytes: 1024 * MiB,
+  reviewSpans: 1_000_000,
+  reviewRequests: 60,
 };
 
 /** Small enough that the whole run stays under a minute on a 2-core machine. */
-const QUICK: Scale = { ...FULL, piiBytes: 8 * MiB, hashBytes: 16 * MiB, largeBytes: 16 * MiB, smallFiles: 100, noopJobs: 500, httpSeconds: 0.5, searchIssues: 5000, searchRequests: 60, rssBytes: 32 * MiB };
+const QUICK: Scale = { ...FULL, piiBytes: 8 * MiB, hashBytes: 16 * MiB, largeBytes: 16 * MiB, smallFiles: 100, noopJobs: 500, httpSeconds: 0.5, searchIssues: 5000, searchRequests: 60, rssBytes: 32 * MiB, reviewBytes: 16 * MiB, reviewSpans: 20_000, reviewRequests: 15 };
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --quick          small corpus, 3 runs per row (1 for the memory rows): under a minute

@@ -19,6 +19,9 @@ export interface Scale {
   searchIssues: number;
   searchRequests: number;
   rssBytes: number;
+  reviewBytes: number;
+  reviewSpans: number;
+  reviewRequests: number;
 }
 
 /** `higher`: a bigger figure of ours is better (throughput); `lower`: smaller is better (time, latency, memory). */
@@ -143,6 +146,27 @@ export const ROW_SPECS = [
     direction: 'lower',
     goal: { on: 'ours', op: '<=', value: 256 },
     method: 'VmHWM of the worker process (its scan thread included), same runs as rss-api.',
+  },
+  {
+    id: 'review-values',
+    what: (s) => `\`GET /v1/log-files/:id/pii/values\` on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
+    baselineWhat: 'the same repository query (PiiReviewRepository.listValues) run directly on the database',
+    unit: 'ms',
+    baselineUnit: 'ms',
+    direction: 'lower',
+    goal: { on: 'ours', op: '<=', value: 1000 },
+    method:
+      'p99 of sequential requests over one keep-alive connection, cycling over the first page, one type, and the kept values (none kept, so every value is read); the file, its spans and its review index are written directly (bench/support/review-corpus.ts), 40 % of the spans one IP. Goal from issue 12: under 1 s.',
+  },
+  {
+    id: 'review-lines',
+    what: (s) => `\`GET /v1/log-files/:id/lines\` (200 lines) on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
+    baselineWhat: 'readLines plus the window’s spans, run directly on the same files',
+    unit: 'ms',
+    baselineUnit: 'ms',
+    direction: 'lower',
+    goal: { on: 'ours', op: '<=', value: 100 },
+    method: 'p99 of sequential 200-line windows at spread-out offsets over one keep-alive connection; same file as review-values. Goal from issue 12: under 100 ms.',
   },
 ] as const satisfies readonly RowSpec[];
 

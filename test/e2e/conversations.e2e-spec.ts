@@ -237,6 +237,21 @@ describe('AI conversations API', () => {
       expect(detail.body.messages.at(-1).id).toBe(body.message.id);
     });
 
+    it('never sends an entity-spelled e-mail, card, AWS key or password, stored or typed', async () => {
+      const encoded = 'mail jane&#64;example&#46;com, card 4111&#32;1111&#32;1111&#32;1111, key &#65;KIAIOSFODNN7EXAMPLE, password&#61;Hunter2&#33;x';
+      const conversation = await newConversation();
+      expect((await say(conversation.id, 'user', encoded)).body.content).toBe('mail [Email], card [CreditCard], key [AwsAccessKey], [Password]');
+      // Written behind the API's back (an older version, another tool): the exit gate still reads it as sent.
+      api.db
+        .prepare(`INSERT INTO ai_messages (id, conversation_id, role, content, token_count, created_at) VALUES (?, ?, 'user', ?, 0, ?)`)
+        .run(newId(), conversation.id, encoded, toDbTimestamp());
+      provider.received.length = 0;
+      expect((await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} })).status).toBe(201);
+      const sent = provider.received[0].raw;
+      for (const value of ['jane@example.com', 'jane&#64;', '4111&#32;1111', '&#65;KIA', 'AKIAIOSFODNN7EXAMPLE', 'Hunter2']) expect(sent).not.toContain(value);
+      expect(auditOf('ai_send', conversation.id)[0].pii_types_redacted).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+    });
+
     it('stores a reply that contains PII redacted', async () => {
       const conversation = await newConversation();
       await say(conversation.id, 'user', 'who do I ask?');

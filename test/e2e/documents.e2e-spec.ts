@@ -179,6 +179,72 @@ describe('documents API', () => {
     });
   });
 
+  describe('the exit gate on exports', () => {
+    // The document of issue 12: e-mail, card, AWS key and password spelled with HTML entities, which renderers decode.
+    const ENCODED = ['# Notes', '', 'Contact jane&#64;example&#46;com', '', 'Card 4111&#32;1111&#32;1111&#32;1111', '', 'Key &#65;KIAIOSFODNN7EXAMPLE', '', 'password&#61;Hunter2&#33;x'].join('\n');
+    const PLAIN = ['jane@example.com', '4111 1111 1111 1111', 'AKIAIOSFODNN7EXAMPLE', 'Hunter2'];
+    const ISSUE_PII = ['123-45-6789', 'jane.roe@example.com', 'oncall@example.org'];
+
+    async function issueWithPii(): Promise<string> {
+      const issue = await api.createIssue({
+        title: 'Refund failed for jane.roe@example.com',
+        description: 'Customer SSN 123-45-6789 was logged in clear.',
+        assigned_to: 'oncall@example.org',
+        tags: ['billing', 'oncall@example.org'],
+        severity: 'high',
+      });
+      return issue.id;
+    }
+
+    async function withGateMode<T>(mode: 'block' | 'redact', run: () => Promise<T>): Promise<T> {
+      expect((await api.call('PUT', '/v1/settings/publishing.pii_gate', { body: { value: mode } })).status).toBe(200);
+      try {
+        return await run();
+      } finally {
+        await api.call('PUT', '/v1/settings/publishing.pii_gate', { body: { value: 'block' } });
+      }
+    }
+
+    it.each(['md', 'html'])('refuses the entity-encoded document as %s with 422 PII_GATE_BLOCKED, masked findings and nothing sent', async (format) => {
+      const doc = await generate(await issueWithWhys());
+      expect((await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { content_md: ENCODED } })).status).toBe(200);
+      const result = await api.call('GET', `/v1/documents/${doc.id}/export?format=${format}`);
+      expect(failure(result)).toEqual([422, 'PII_GATE_BLOCKED']);
+      expect(result.body.error.details.types).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+      for (const value of PLAIN) expect(JSON.stringify(result.body)).not.toContain(value);
+      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id)).toEqual({ n: 0 });
+    });
+
+    it.each(['md', 'html'])('redacts the entity-encoded document as %s when publishing.pii_gate is redact', async (format) => {
+      const doc = await generate(await issueWithWhys());
+      expect((await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { content_md: ENCODED } })).status).toBe(200);
+      const result = await withGateMode('redact', () => download(`/v1/documents/${doc.id}/export?format=${format}`, readKey));
+      expect(result.status).toBe(200);
+      for (const value of [...PLAIN, 'jane&#64;example', '&#65;KIA']) expect(result.body).not.toContain(value);
+      expect(result.body).toContain('[Email]');
+      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id) as { details: string };
+      expect(JSON.parse(audit.details)).toMatchObject({ redacted_by_gate: true });
+    });
+
+    it('keeps issue fields as written but never exports their SSN and e-mails: refused, or redacted', async () => {
+      const issueId = await issueWithPii();
+      expect((await api.call('GET', `/v1/issues/${issueId}`)).body.issue).toMatchObject({ assigned_to: 'oncall@example.org', description: 'Customer SSN 123-45-6789 was logged in clear.' });
+      const doc = await generate(issueId);
+      for (const format of ['md', 'html']) {
+        const refused = await api.call('GET', `/v1/documents/${doc.id}/export?format=${format}`);
+        expect(failure(refused)).toEqual([422, 'PII_GATE_BLOCKED']);
+        expect(refused.body.error.details.types).toEqual(expect.arrayContaining(['SSN', 'Email']));
+        for (const value of ISSUE_PII) expect(JSON.stringify(refused.body)).not.toContain(value);
+        const redacted = await withGateMode('redact', () => download(`/v1/documents/${doc.id}/export?format=${format}`, readKey));
+        expect(redacted.status).toBe(200);
+        for (const value of ISSUE_PII) {
+          expect(redacted.body).not.toContain(value);
+          expect(redacted.headers.get('content-disposition')).not.toContain(value.replace(/[^A-Za-z0-9_-]/g, '_'));
+        }
+      }
+    });
+  });
+
   describe('POST /v1/documents/:id/publish preconditions', () => {
     it('answers 409 INTEGRATION_NOT_CONFIGURED when the service has no config, and queues nothing', async () => {
       const doc = await generate(await issueWithWhys());

@@ -120,7 +120,17 @@ describe('issues API: create, read, update, delete', () => {
       expect(status).toBe(200);
       expect(body).toMatchObject({ title: 'Renamed', category: null, assigned_to: 'sam', severity: issue.severity, tags: ['x'] });
       const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'update_issue'`).get(issue.id) as { details: string };
-      expect(JSON.parse(entry.details)).toEqual({ fields: ['title', 'category', 'tags'] });
+      expect(JSON.parse(entry.details)).toEqual({ fields: ['title', 'category', 'tags'], pii_types_found: [] });
+    });
+
+    it('keeps PII in issue fields as written, and audits its types (never the values): the exits gate it', async () => {
+      const issue = await createIssue({ description: 'Customer SSN 123-45-6789', assigned_to: 'oncall@example.org', tags: ['jane&#64;example.com'] });
+      expect(issue).toMatchObject({ description: 'Customer SSN 123-45-6789', assigned_to: 'oncall@example.org', tags: ['jane&#64;example.com'] });
+      await api.call('PATCH', `/v1/issues/${issue.id}`, { body: { title: 'Refund for 4111 1111 1111 1111' } });
+      const details = (action: string) => (api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = ?`).get(issue.id, action) as { details: string }).details;
+      expect(JSON.parse(details('create_issue'))).toMatchObject({ pii_types_found: ['SSN', 'Email'] });
+      expect(JSON.parse(details('update_issue'))).toMatchObject({ pii_types_found: ['SSN', 'CreditCard', 'Email'] });
+      for (const value of ['123-45-6789', 'oncall@example.org', 'jane', '4111']) expect(details('create_issue') + details('update_issue')).not.toContain(value);
     });
 
     it('sets resolved_at when an issue is resolved, keeps it when closed, clears it when reopened', async () => {

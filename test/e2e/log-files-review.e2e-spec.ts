@@ -169,7 +169,6 @@ describe('reviewing and redacting log files, with the real worker', () => {
     const requestsOf = (id: string) => (api.db.prepare('SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?').get(id) as { n: number }).n;
 
     it.each([
-      ['neither span_ids nor all', {}],
       ['both span_ids and all', { span_ids: [UNKNOWN_ID], all: true }],
       ['all: false', { all: false }],
       ['span_ids that is not a list', { span_ids: 'abc' }],
@@ -206,7 +205,7 @@ describe('reviewing and redacting log files, with the real worker', () => {
       expect([status, body.error.code, body.error.details]).toEqual([409, 'LOG_FILE_NOT_READY', { status: 'failed' }]);
     });
 
-    it('returns a pending request again when it is repeated, and refuses a different one with 409 REDACTION_PENDING', async () => {
+    it('returns the pending request for any new one while it is pending: every request applies the current decisions', async () => {
       const id = await upload(LOG, 'pending.log');
       const emailSpan = await spanIdOf(id, 'Email');
       // A request the worker never sees (no outbox row), so that it stays pending for as long as the test needs.
@@ -222,26 +221,28 @@ describe('reviewing and redacting log files, with the real worker', () => {
         finished_at: null,
       });
       const again = await redact(id, { span_ids: [emailSpan, emailSpan] });
-      expect([again.status, again.body.id, again.body.state]).toEqual([202, requestId, 'pending']);
+      expect([again.status, again.body.id, again.body.request_id, again.body.status]).toEqual([202, requestId, requestId, 'pending']);
       const other = await redact(id, { all: true });
-      expect([other.status, other.body.error.code, other.body.error.details]).toEqual([409, 'REDACTION_PENDING', { request_id: requestId }]);
+      expect([other.status, other.body.id]).toEqual([202, requestId]);
+      expect((await api.call('GET', `/v1/log-files/${id}`)).body.redaction).toEqual({ version: null, finalized_at: null, pending: true });
       expect(requestsOf(id)).toBe(1);
     });
   });
 
   describe('the redact job and downloads', () => {
-    it('redacts the approved spans: the copy hides every byte of them, the file is redacted, the originals are wiped', async () => {
+    it('redacts every span when only one was approved (issue 12: the rest stayed in clear), wipes nothing, and redoes on request', async () => {
       const id = await upload(LOG);
       expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=redacted`))).toEqual([409, 'NOT_REDACTED']);
-      const approved = [await spanIdOf(id, 'Email'), await spanIdOf(id, 'AwsAccessKey')];
+      const approved = [await spanIdOf(id, 'IPv4')];
+      const spans = await listSpans(id);
 
       const accepted = await redact(id, { span_ids: approved });
       expect(accepted.status).toBe(202);
-      expect(accepted.body).toMatchObject({ log_file_id: id, all: false, span_ids: [...approved].sort(), state: 'pending', requested_by: 'approver' });
+      expect(accepted.body).toMatchObject({ log_file_id: id, all: false, span_ids: approved, state: 'pending', status: 'pending', version: null, requested_by: 'approver' });
       expect(accepted.body).not.toHaveProperty('result');
       const done = await untilFinished(id, accepted.body.id);
-      expect(done).toMatchObject({ state: 'done', failure_reason: null, result: { span_count: 2, counts_by_type: { Email: 1, AwsAccessKey: 1 }, original_sha256: sha256(LOG) } });
-      expect((await api.call('GET', `/v1/log-files/${id}`)).body).toMatchObject({ redacted: true, content_hash: sha256(LOG) });
+      expect(done).toMatchObject({ state: 'done', version: 1, failure_reason: null, result: { span_count: spans.length, original_sha256: sha256(LOG) } });
+      expect((await api.call('GET', `/v1/log-files/${id}`)).body).toMatchObject({ redacted: true, content_hash: sha256(LOG), redaction: { version: 1, finalized_at: null, pending: false } });
 
       const copy = await download(id, undefined, reader);
       expect(copy.status).toBe(200);
@@ -253,21 +254,20 @@ describe('reviewing and redacting log files, with the real worker', () => {
       const text = copy.bytes.toString();
       expect(text).toContain('user [Email] paid');
       expect(text).toContain('aws_access_key_id=[AwsAccessKey]');
-      for (const secret of [EMAIL, AWS_KEY]) expect(copy.bytes.includes(Buffer.from(secret))).toBe(false);
-      expect(scanBuffer(copy.bytes).map((s) => s.original.toString())).not.toEqual(expect.arrayContaining([EMAIL]));
-      // What was not approved stays, by the reviewer's choice.
-      expect(text).toContain(CARD);
+      for (const secret of [EMAIL, AWS_KEY, CARD, IP]) expect([secret, copy.bytes.includes(Buffer.from(secret))]).toEqual([secret, false]);
 
+      // Nothing was wiped: a redaction is no longer final.
       const after = await listSpans(id, '&reveal=true', revealer);
-      expect(after.every((s) => s.wiped && s.masked_value === null && s.original_value === null)).toBe(true);
-      expect(audits('reveal_pii', id)).toHaveLength(0);
+      expect(after.every((s) => !s.wiped && s.masked_value !== null && s.original_value !== null)).toBe(true);
       expect(audits('request_redaction', id).map((a) => a.user_id)).toEqual(['approver']);
       const [applied] = audits('apply_redactions', id);
       expect(applied.user_id).toBe('approver');
-      expect(JSON.parse(applied.details)).toMatchObject({ request_id: accepted.body.id, original_sha256: sha256(LOG), redacted_sha256: sha256(copy.bytes), counts_by_type: { Email: 1, AwsAccessKey: 1 } });
+      expect(JSON.parse(applied.details)).toMatchObject({ request_id: accepted.body.id, version: 1, original_sha256: sha256(LOG), redacted_sha256: sha256(copy.bytes) });
 
-      expect(failure(await redact(id, { all: true }))).toEqual([409, 'ALREADY_REDACTED']);
-      expect(failure(await redact(id, { span_ids: approved }))).toEqual([409, 'ALREADY_REDACTED']);
+      // all: true after a partial approval is a new version, not 409 forever.
+      const redo = await redacted(id, { all: true });
+      expect(redo).toMatchObject({ state: 'done', version: 2 });
+      expect((await api.call('GET', `/v1/log-files/${id}`)).body.redaction).toEqual({ version: 2, finalized_at: null, pending: false });
     });
 
     it('all: true redacts every span: the engine finds none of the originals in the copy', async () => {

@@ -55,6 +55,9 @@ describe('the OpenAPI document', () => {
         'GET /v1/audit',
         'GET /v1/audit/verify',
         'GET /v1/auth/whoami',
+        'GET /v1/api-keys',
+        'POST /v1/api-keys',
+        'DELETE /v1/api-keys/{id}',
       ]),
     );
   });

@@ -63,6 +63,11 @@ describe('settings API', () => {
       ['publishing.default_target', 'email', /one of none, confluence/],
       ['uploads.max_file_bytes', 0, /integer from 1/],
       ['uploads.max_files_per_issue', 2.5, /integer/],
+      ['pii.custom_rules', [{ name: 'ticket', pattern: '(TCK-' }], /not valid RE2 syntax/],
+      ['pii.custom_rules', [{ name: 'ticket', pattern: '(a)\\1' }], /not valid RE2 syntax/],
+      ['pii.custom_rules', [{ name: 'ticket', pattern: 'x*' }], /empty string/],
+      ['pii.custom_rules', [{ name: 'ticket' }], /pattern must be/],
+      ['pii.custom_rules', [{ name: 'ticket', pattern: '[a-z]{1000}[0-9]{1000}' }], /too complex/],
     ])('refuses %s = %j with 400 INVALID_SETTING_VALUE saying why', async (key, value, why) => {
       const result = await api.call('PUT', `/v1/settings/${key}`, { body: { value } });
       expect(failure(result)).toEqual([400, 'INVALID_SETTING_VALUE']);

@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { AuditLogRepository, Db, deriveKey, IssueRepository, LogFileRepository, openAndMigrate, openDatabase, ResolutionStepRepository } from '../../libs/db/src';
+import { AuditLogRepository, Db, deriveKey, IssueRepository, LogFileRepository, openAndMigrate, openDatabase, ResolutionStepRepository, SettingRepository } from '../../libs/db/src';
 import { DocumentsService } from '../../apps/api/src/documents/documents.service';
 import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
+import { SettingsService } from '../../apps/api/src/settings/settings.service';
+import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
 import { BlobStore } from '../../libs/storage/src';
 import { runCli } from '../../apps/cli/src/main';
 import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
@@ -18,6 +20,7 @@ import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
 import { RedactorService } from '../../apps/worker/src/redactor.service';
+import { ValueKeys } from '../../libs/redaction/src';
 
 /**
  * `tftsr import desktop` against desktop databases built here from the app's own migrations (real SQLCipher
@@ -166,7 +169,8 @@ describe.each([
     try {
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
-      const documents = new DocumentsService(db, new IssueRepository(db), new ResolutionStepRepository(db), new LogFileRepository(db), audit, new PublicationRequests(db, audit), relay);
+      const redactor = new TextRedactor(new SettingsService(db, new SettingRepository(db), audit));
+      const documents = new DocumentsService(db, new IssueRepository(db), new ResolutionStepRepository(db), new LogFileRepository(db), audit, new PublicationRequests(db, audit), relay, redactor);
       const rca = documents.generate(r.facts.issueIds[0], 'rca', 'test');
       const rows = r.facts.counts.timeline_events > 0 ? ['| 2026-03-01 11:00:00 | RCA Document Generated | RCA document generated |', '| 2026-03-01 11:05:00 | Document Exported | Exported for [Email] |'] : [];
       for (const row of rows) expect(rca.content_md).toContain(row);
@@ -184,7 +188,7 @@ describe.each([
     const db = r.service();
     const dataDir = join(r.dir, 'service');
     const blobs = new BlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
-    const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
+    const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
     try {
       const id = r.facts.logFileIds.compressed!;
       const jobs = db.prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`).all(id) as { id: string; job_name: string }[];
@@ -369,7 +373,7 @@ describe('import desktop: safety and bad input', () => {
     try {
       await importDesktop(r.options(), io);
       const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
-      const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs));
+      const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
       const id = r.facts.logFileIds.compressed!;
       const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };
       await blobs.remove(file.file_path);

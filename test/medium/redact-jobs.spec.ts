@@ -86,7 +86,7 @@ describe('redact job', () => {
   const redactedContent = async (fileId: string) => buffer(blobs.openRead(new LogFileRedactionRepository(db).get(fileId)!.redacted_path));
   const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-  it('redacts once however often it runs: one copy, one row, one audit entry, every original value wiped', async () => {
+  it('redacts once however often it runs: one copy, one row, one audit entry; original values stay until the file is finalized', async () => {
     const { fileId, spans } = await readyFile();
     expect(spans.length).toBeGreaterThanOrEqual(4);
     const job = requestRedaction(fileId, null);
@@ -99,7 +99,7 @@ describe('redact job', () => {
     expect(second).toEqual({ skipped: true, reason: 'already done' });
     expect(blobFiles()).toHaveLength(blobsBefore + 1);
     expect(db.prepare('SELECT redacted FROM log_files WHERE id = ?').get(fileId)).toEqual({ redacted: 1 });
-    expect(spansOf(fileId).map((s) => s.original_value)).toEqual(spans.map(() => ''));
+    expect(spansOf(fileId).map((s) => s.original_value)).toEqual(spans.map((s) => s.original_value));
     expect(new RedactionRequestRepository(db).get(job.redaction_request_id)).toMatchObject({ state: 'done', failure_reason: null });
     expect(new OutboxRepository(db).get(job.outbox_id)?.state).toBe('done');
     const audits = db.prepare(`SELECT user_id, details FROM audit_log WHERE action = 'apply_redactions'`).all() as { user_id: string; details: string }[];
@@ -122,16 +122,14 @@ describe('redact job', () => {
     expect(rescanned.filter((v) => spans.some((s) => s.original_value.includes(v) || v.includes(s.original_value)))).toEqual([]);
   });
 
-  it('redacts only the approved spans, and still wipes every original value of the file', async () => {
+  it('redacts every span for a legacy approval of one span (issue 12: the rest stayed in clear), and wipes nothing', async () => {
     const { fileId, spans } = await readyFile();
     const email = spans.find((s) => s.original_value === 'jane.doe@example.org')!;
-    const others = spans.filter((s) => s !== email);
     await sut.handleRedact(jobOf(requestRedaction(fileId, [email.id])));
     const redacted = (await redactedContent(fileId)).toString();
-    expect(redacted).toContain('user=[Email] from');
-    for (const s of others) expect(redacted).toContain(s.original_value);
-    expect(spansOf(fileId).every((s) => s.original_value === '')).toBe(true);
-    expect(new LogFileRedactionRepository(db).get(fileId)).toMatchObject({ span_count: 1, counts_by_type: '{"Email":1}' });
+    for (const s of spans) expect(redacted).not.toContain(s.original_value);
+    expect(spansOf(fileId).every((s) => s.original_value !== '')).toBe(true);
+    expect(new LogFileRedactionRepository(db).get(fileId)).toMatchObject({ span_count: spans.length, version: 1 });
   });
 
   it('hides the whole of overlapping approved spans (the desktop app showed the rest of the second)', async () => {
@@ -187,12 +185,14 @@ describe('redact job', () => {
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'apply_redactions_failed' AND user_id = 'reviewer-key'`)).toBe(1);
   });
 
-  it('fails for good when an approved span disappeared since the approval (the file was scanned again)', async () => {
+  it('still redacts every span when a span named by a legacy approval disappeared since (the file was scanned again)', async () => {
     const { fileId, spans } = await readyFile();
     const job = requestRedaction(fileId, [spans[0].id]);
     db.prepare('DELETE FROM pii_spans WHERE id = ?').run(spans[0].id);
-    await expect(sut.handleRedact(jobOf(job))).rejects.toThrow(/no longer exist/);
-    expect(new RedactionRequestRepository(db).get(job.redaction_request_id)?.state).toBe('failed');
+    await sut.handleRedact(jobOf(job));
+    expect(new RedactionRequestRepository(db).get(job.redaction_request_id)?.state).toBe('done');
+    const redacted = (await redactedContent(fileId)).toString();
+    for (const s of spans.slice(1)) expect(redacted).not.toContain(s.original_value);
   });
 
   it('skips a job whose log file was deleted since, and marks its outbox row done', async () => {

@@ -12,6 +12,7 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
+import { ValueKeys } from '../../libs/redaction/src';
 import { BlobStore } from '../../libs/storage/src';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
@@ -46,7 +47,7 @@ export class IngestRig {
     new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
     new HasherService(this.blobs),
     new PiiScanService(this.db, this.blobs),
-    new RedactorService(this.blobs),
+    new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
   );
 
   async upload(content: string): Promise<UploadedFile> {

@@ -262,6 +262,43 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     });
   });
 
+  describe('the PII gate reads what is sent', () => {
+    // The document of issue 12: every value spelled with HTML entities, which the rendered body decodes.
+    const ENCODED = ['# RCA', '', 'Contact jane&#64;example&#46;com', '', 'Card 4111&#32;1111&#32;1111&#32;1111', '', `Key &#65;${PLANTED_SECRET.slice(1)}`, '', 'password&#61;Hunter2&#33;x'].join('\n');
+    const PLAIN = ['jane@example.com', '4111 1111 1111 1111', PLANTED_SECRET, 'Hunter2'];
+    const ISSUE_PII = { title: 'Refund failed for jane.roe@example.com', description: 'Customer SSN 123-45-6789 was logged in clear.', assigned_to: 'oncall@example.org', tags: ['oncall@example.org'] };
+    const ISSUE_VALUES = ['jane.roe@example.com', '123-45-6789', 'oncall@example.org'];
+
+    it('refuses the entity-encoded document and sends nothing', async () => {
+      const { docId } = await newDocument();
+      await call('PATCH', `/v1/documents/${docId}`, { content_md: ENCODED });
+      const requests = confluence.requests.length;
+      const publication = await publish(docId, 'confluence');
+      expect(publication.state).toBe('failed');
+      expect(publication.pii_findings?.map((f) => f.pii_type)).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+      for (const value of PLAIN) expect(JSON.stringify(publication)).not.toContain(value);
+      expect(confluence.requests.length).toBe(requests);
+    });
+
+    it('refuses a document carrying the issue’s SSN and e-mails, and redacts them all when set to redact', async () => {
+      const { docId } = await newDocument(ISSUE_PII);
+      const refused = await publish(docId, 'servicenow');
+      expect(refused.state).toBe('failed');
+      expect(refused.pii_findings?.map((f) => f.pii_type)).toEqual(expect.arrayContaining(['SSN', 'Email']));
+      expect((await call('PUT', '/v1/settings/publishing.pii_gate', { value: 'redact' })).status).toBe(200);
+      try {
+        const { docId: second } = await newDocument({ ...ISSUE_PII, title: `${ISSUE_PII.title} again` });
+        await call('PATCH', `/v1/documents/${second}`, { content_md: `${(await call('GET', `/v1/documents/${second}`)).body.content_md}\n\n${ENCODED}` });
+        const publication = await publish(second, 'azuredevops');
+        expect(publication).toMatchObject({ state: 'published', redacted_by_gate: true });
+        const item = JSON.stringify(ado.objects.find((w) => String(w.id) === publication.remote_id));
+        for (const value of [...ISSUE_VALUES, ...PLAIN]) expect(item).not.toContain(value);
+      } finally {
+        await call('PUT', '/v1/settings/publishing.pii_gate', { value: 'block' });
+      }
+    });
+  });
+
   describe('refusing before anything is sent', () => {
     it('checks the base URL again at send time: an internal address stored behind the API’s back is never dialled', async () => {
       const { docId } = await newDocument();
@@ -318,6 +355,25 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
       }
     });
+
+    it('does not open an incident whose issue fields carry an SSN or an e-mail: the gate refuses it', async () => {
+      await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: true });
+      try {
+        const creates = servicenow.requests.length;
+        const created = await call('POST', '/v1/issues', { title: 'Refunds down for jane.roe@example.com', description: 'SSN 123-45-6789 in the logs.', severity: 'critical' });
+        const incident = await waitFor(
+          async () => (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find((p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued'),
+          45_000,
+          () => stack.worker.output().slice(-3000),
+        );
+        expect(incident).toMatchObject({ state: 'failed' });
+        expect(incident.pii_findings.map((f: { pii_type: string }) => f.pii_type)).toEqual(expect.arrayContaining(['SSN', 'Email']));
+        expect(servicenow.requests.length).toBe(creates);
+        expect(JSON.stringify(incident)).not.toContain('123-45-6789');
+      } finally {
+        await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
+      }
+    });
   });
 
   it('counts publish results by service and outcome on the worker’s /metrics', async () => {
@@ -327,7 +383,8 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     const value = (labels: string) => Number(new RegExp(`^tftsr_publish_results_total\\{${labels}\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     expect(value('service="confluence",outcome="created"')).toBeGreaterThanOrEqual(3);
     expect(value('service="confluence",outcome="updated"')).toBeGreaterThanOrEqual(1);
-    expect(value('service="confluence",outcome="blocked_by_pii_gate"')).toBe(1);
+    // The planted AWS key and the entity-encoded document (the PII gate tests above).
+    expect(value('service="confluence",outcome="blocked_by_pii_gate"')).toBe(2);
     expect(value('service="servicenow",outcome="failed"')).toBeGreaterThanOrEqual(4);
     expect(value('service="azuredevops",outcome="retrying"')).toBeGreaterThanOrEqual(2);
   });

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db } from '../../../libs/db/src';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
@@ -47,6 +48,7 @@ export class AppModule {
         DocumentsModule,
         IntegrationsModule,
         IdempotencyModule,
+        ApiKeysModule,
       ],
     };
   }

@@ -18,6 +18,7 @@ import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
 import { installQueueDashboard } from './queue-dashboard/queue-dashboard';
 import { installBodyDigest } from './idempotency/body-digest';
+import { installWebUi } from './web-ui/web-ui';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -58,6 +59,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app);
+  await installWebUi(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),

@@ -8,11 +8,15 @@ import {
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   OutboxRepository,
+  PiiReviewRepository,
   PiiSpanRepository,
+  RedactableSpan,
   RedactableSummary,
   RedactionRequest,
   RedactionRequestRepository,
+  SpanToRedact,
   toDbTimestamp,
+  transaction,
 } from '../../../libs/db/src';
 import { crashIfArmed } from '../../../libs/config/src';
 import { JobPayloads } from '../../../libs/jobs/src';
@@ -22,7 +26,7 @@ import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
-import { readPiiConfig } from './pii-settings';
+import { readPiiConfig, readRedactionSettings, RedactionSettings } from './pii-settings';
 import { QueueProcessor } from './processor';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
@@ -39,7 +43,18 @@ type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 export interface RedactResult {
   redacted_sha256: string;
   span_count: number;
+  version: number;
 }
+
+interface Applied {
+  version: number;
+  previousPath: string | null;
+  removeOriginal: boolean;
+}
+
+/** Decisions changed while a redacted copy was being written. */
+class StaleDecisions extends Error {}
+const MAX_STALE_RUNS = 3;
 
 /** The `ingest` queue: hashing, PII detection and redaction of uploaded log files. All are safe to run twice. */
 @Injectable()
@@ -57,6 +72,7 @@ export class IngestProcessor implements QueueProcessor {
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
   private readonly outbox: OutboxRepository;
+  private readonly review: PiiReviewRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -73,6 +89,7 @@ export class IngestProcessor implements QueueProcessor {
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
     this.outbox = new OutboxRepository(db);
+    this.review = new PiiReviewRepository(db);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
@@ -115,6 +132,7 @@ export class IngestProcessor implements QueueProcessor {
           if (staged + run.tail.length !== run.spans) throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
           this.spans.stage(run.runId, log_file_id, run.tail);
           const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
+          this.review.clearIndex(log_file_id);
           this.processing.setScanState(log_file_id, 'done', 100, run.counts);
           this.audit.append({
             action: 'detect_pii',
@@ -131,15 +149,20 @@ export class IngestProcessor implements QueueProcessor {
       }
       await job.updateProgress(100);
       if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
+      // The review index is derived data: if building it fails here, the API builds it on first use.
+      await this.redactor.index(this.db, log_file_id, file.file_path).catch((err: Error) => this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`));
       this.metrics?.piiSpansStored(run.counts);
       return { spans: run.spans, counts: run.counts };
     });
   }
 
   /**
-   * Writes the redacted copy, then in one transaction: the redaction row, redacted = 1, every original value of
-   * the file wiped, the request done, the audit entry and the outbox row done. A run that loses the race to
-   * commit removes its copy, so a job run twice leaves one blob and one effect.
+   * Writes a new redacted version from the decisions in force: every span is hidden except those a reviewer
+   * kept (issue 12). Then in one transaction: the version row replaces the previous one, redacted = 1, the
+   * request done, the audit entry, the outbox row done and, for a finalizing request, the originals wiped. The
+   * previous version's blob is removed once that committed. A run that loses the race removes its own copy, so
+   * a job run twice leaves one blob and one effect. Decisions that change while the copy is written make the
+   * run start over: a version never claims decisions it did not apply.
    */
   async handleRedact(job: IngestJob<'redact'>): Promise<RedactResult | Skipped> {
     const { outbox_id, log_file_id, redaction_request_id } = job.data;
@@ -155,40 +178,103 @@ export class IngestProcessor implements QueueProcessor {
       this.audit.append({ action: 'apply_redactions_failed', entity_type: 'log_file', entity_id: log_file_id, user_id: request.requested_by, details: { request_id: request.id, reason } });
     };
     return this.failOnLastAttempt(job, giveUp, async () => {
-      const ids = request.span_ids === null ? null : (JSON.parse(request.span_ids) as string[]);
-      const approved = this.spans.summariseRedactable(log_file_id, ids);
-      if (ids !== null && approved.count !== ids.length) throw new UnrecoverableError('some approved spans no longer exist: the file was scanned again since the approval');
-      const spans = this.spans.iterateRedactable(log_file_id, ids);
-      const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: approved.maxEnd }).catch((err: Error) => {
-        throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
-      });
-      let applied: boolean | null = null;
-      try {
-        applied = this.guard.finish(outbox_id, () => this.applyRedaction(request, blob, approved));
-      } finally {
-        if (applied !== true) await this.redactor.discard(blob.path);
+      if (this.review.find(log_file_id)?.finalized_at) throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.writeVersion(file, request, outbox_id);
+        if (outcome !== 'stale') return outcome;
+        if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
       }
-      return applied ? { redacted_sha256: blob.redactedSha256, span_count: approved.count } : { skipped: true as const, reason: 'another run finished this job' };
     });
   }
 
+  private async writeVersion(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
+    const logFileId = file.id;
+    const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
+    const settings = readRedactionSettings(this.db);
+    const summary = this.review.summariseToRedact(logFileId, file.issue_id);
+    const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
+    const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }).catch((err: Error) => {
+      throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
+    });
+    let applied: Applied | 'stale' | false | null = null;
+    try {
+      applied = this.guard.finish(outboxId, () => {
+        const outcome = this.applyRedaction(file, request.id, blob, summary, rev, settings);
+        // Roll back the outbox row too: the job is not done, it starts over with the new decisions.
+        if (outcome === 'stale') throw new StaleDecisions();
+        return outcome;
+      });
+    } catch (err) {
+      if (!(err instanceof StaleDecisions)) throw err;
+      applied = 'stale';
+    } finally {
+      if (typeof applied !== 'object' || applied === null) await this.redactor.discard(blob.path);
+    }
+    if (applied === 'stale') return 'stale';
+    if (!applied) return { skipped: true as const, reason: 'another run finished this job' };
+    if (applied.previousPath !== null && applied.previousPath !== blob.path) await this.redactor.discard(applied.previousPath);
+    if (applied.removeOriginal) await this.redactor.discard(file.file_path);
+    return { redacted_sha256: blob.redactedSha256, span_count: summary.count, version: applied.version };
+  }
+
+  /** Each span's replacement: its type's (`[IPv4]`), or its value's number within the issue (`[IPv4-3]`). */
+  private *withReplacements(issueId: string, spans: Iterable<SpanToRedact>, style: 'type' | 'pseudonym'): Generator<RedactableSpan> {
+    if (style === 'type') {
+      yield* spans;
+      return;
+    }
+    let page: SpanToRedact[] = [];
+    const flush = () =>
+      // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
+      transaction(this.db, () =>
+        page.map((s) =>
+          s.original_value === ''
+            ? s
+            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+        ),
+      );
+    for (const span of spans) {
+      page.push(span);
+      if (page.length >= 1000) {
+        yield* flush();
+        page = [];
+      }
+    }
+    yield* flush();
+  }
+
   /** The effect of a redaction, inside the finishing transaction; false when the request stopped being pending. */
-  private applyRedaction(request: RedactionRequest, blob: RedactedBlob, approved: RedactableSummary): boolean {
-    if (!this.requests.markDone(request.id)) return false;
-    const logFileId = request.log_file_id;
-    this.redactions.insert({
+  private applyRedaction(
+    file: LogFile,
+    requestId: string,
+    blob: RedactedBlob,
+    summary: RedactableSummary,
+    rev: number,
+    settings: RedactionSettings,
+  ): Applied | 'stale' | false {
+    const logFileId = file.id;
+    const state = this.review.state(logFileId);
+    if (state.decisions_rev !== rev) return 'stale';
+    // Read again here: the API may have turned this pending request into a finalizing one since the job began.
+    const request = this.requests.get(requestId);
+    if (!request || !this.requests.markDone(request.id)) return false;
+    const previous = this.redactions.get(logFileId);
+    const version = (previous?.version ?? 0) + 1;
+    this.redactions.put({
       log_file_id: logFileId,
       request_id: request.id,
       redacted_path: blob.path,
       redacted_size: blob.size,
       original_sha256: blob.originalSha256,
       redacted_sha256: blob.redactedSha256,
-      span_count: approved.count,
-      counts_by_type: JSON.stringify(approved.countsByType),
+      span_count: summary.count,
+      counts_by_type: JSON.stringify(summary.countsByType),
       created_at: toDbTimestamp(),
+      version,
+      decisions_rev: rev,
+      replacement_style: settings.replacementStyle,
     });
     this.db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(logFileId);
-    const wiped = this.spans.wipeOriginals(logFileId);
     this.audit.append({
       action: 'apply_redactions',
       entity_type: 'log_file',
@@ -196,15 +282,29 @@ export class IngestProcessor implements QueueProcessor {
       user_id: request.requested_by,
       details: {
         request_id: request.id,
+        version,
+        replacement_style: settings.replacementStyle,
         original_sha256: blob.originalSha256,
         redacted_sha256: blob.redactedSha256,
         redacted_size: blob.size,
-        span_count: approved.count,
-        counts_by_type: approved.countsByType,
-        wiped_values: wiped,
+        span_count: summary.count,
+        counts_by_type: summary.countsByType,
       },
     });
-    return true;
+    const finalize = request.finalize === 1;
+    if (finalize) {
+      const at = toDbTimestamp();
+      this.review.markFinalized(logFileId, at);
+      const wiped = this.spans.wipeOriginals(logFileId);
+      this.audit.append({
+        action: 'finalize_log_file',
+        entity_type: 'log_file',
+        entity_id: logFileId,
+        user_id: request.requested_by,
+        details: { request_id: request.id, version, wiped_values: wiped, original_blob_removed: settings.wipeOriginalBlob },
+      });
+    }
+    return { version, previousPath: previous?.redacted_path ?? null, removeOriginal: finalize && settings.wipeOriginalBlob };
   }
 
   /**

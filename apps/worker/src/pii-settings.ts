@@ -1,5 +1,5 @@
 import { Db } from '../../../libs/db/src';
-import { PII_TYPE_ORDER, PiiConfig, PiiType } from '../../../libs/pii/src';
+import { CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '../../../libs/pii/src';
 
 /**
  * The PII settings in force, read fresh for each scan. The API validates what it stores; this reader still
@@ -19,5 +19,44 @@ export function readPiiConfig(db: Db): PiiConfig {
   const allow = read('pii.allow_list');
   const enabledTypes = Array.isArray(types) ? PII_TYPE_ORDER.filter((t) => types.includes(t)) : [...PII_TYPE_ORDER];
   const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [];
-  return { enabledTypes: enabledTypes as PiiType[], allowList };
+  return { enabledTypes: enabledTypes as PiiType[], allowList, customRules: customRulesOf(read('pii.custom_rules')) };
+}
+
+/** The API refuses bad rules; a bad stored one is skipped rather than failing every scan, the others still run. */
+function customRulesOf(value: unknown): CustomRule[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((rule: unknown) => {
+    try {
+      return parseCustomRules([rule]);
+    } catch (err) {
+      if (err instanceof CustomRuleError) return [];
+      throw err;
+    }
+  });
+}
+
+export interface RedactionSettings {
+  replacementStyle: 'type' | 'pseudonym';
+  wipeOriginalBlob: boolean;
+  finalizeAfterDays: number;
+}
+
+/** The redaction settings (issue 12), with the registry's defaults for anything missing or unusable. */
+export function readRedactionSettings(db: Db): RedactionSettings {
+  const read = (key: string): unknown => {
+    const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    try {
+      return row ? JSON.parse(row.value) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const style = read('pii.replacement_style');
+  const wipe = read('pii.wipe_original_blob');
+  const days = read('pii.finalize_after_days');
+  return {
+    replacementStyle: style === 'pseudonym' ? 'pseudonym' : 'type',
+    wipeOriginalBlob: wipe === true,
+    finalizeAfterDays: typeof days === 'number' && Number.isInteger(days) && days >= 0 ? days : 30,
+  };
 }

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { RedactableSpan } from '../../../libs/db/src';
 import { PII_TYPE_ORDER, RedactionSpan, redactStream } from '../../../libs/pii/src';
+import { buildReviewIndex, ValueKeys } from '../../../libs/redaction/src';
 import { BlobStore } from '../../../libs/storage/src';
+import type { Db } from '../../../libs/db/src';
 
 export interface RedactedBlob {
   /** The new encrypted blob, relative to the data directory. */
@@ -53,7 +55,15 @@ export function* mergeApproved(spans: Iterable<RedactableSpan>): Generator<Redac
 /** Writes the redacted copy of a stored file as a new encrypted blob, streaming; the original is left as it is. */
 @Injectable()
 export class RedactorService {
-  constructor(@Inject(BlobStore) private readonly blobs: BlobStore) {}
+  constructor(
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+    readonly keys: ValueKeys,
+  ) {}
+
+  /** The file's review index (lines, value ids, distinct values), rebuilt from its current spans. */
+  index(db: Db, logFileId: string, path: string): Promise<void> {
+    return buildReviewIndex(db, this.blobs, this.keys, logFileId, path);
+  }
 
   /**
    * Streams the original through the redactor into a new blob, hashing both sides on the way. The content must
@@ -92,7 +102,7 @@ export class RedactorService {
     return { path: stored.path, size: stored.size, originalSha256, redactedSha256: redactedHash.digest('hex') };
   }
 
-  /** Drops a redacted copy that no row will point at (another run of the job committed first). */
+  /** Drops a redacted copy that no row will point at (another run of the job committed first, or a newer version replaced it). */
   discard(path: string): Promise<void> {
     return this.blobs.remove(path);
   }

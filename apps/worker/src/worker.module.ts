@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '../../../libs/db/src';
+import { ValueKeys } from '../../../libs/redaction/src';
 import { BlobStore } from '../../../libs/storage/src';
 import { MetricsRegistry } from '../../../libs/telemetry/src';
 import { HasherService } from './hasher.service';
@@ -13,6 +14,7 @@ import { QUEUE_PROCESSORS } from './processor';
 import { PublishProcessor } from './publish/publish.processor';
 import { RecoverySweeps } from './recovery-sweeps';
 import { RedactorService } from './redactor.service';
+import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
 import { WorkerRunner } from './worker-runner.service';
 
@@ -33,7 +35,9 @@ export class WorkerModule {
         HasherService,
         { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         PiiScanService,
+        { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
+        RetentionSweeper,
         SystemProcessor,
         IngestProcessor,
         PublishProcessor,

@@ -31,3 +31,4 @@ export * from './repositories/publication.repository';
 export * from './repositories/service-state.repository';
 export * from './repositories/idempotency-key.repository';
 export * from './repositories/known-ids.repository';
+export * from './repositories/pii-review.repository';

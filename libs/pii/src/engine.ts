@@ -1,6 +1,8 @@
 import { type Detector, type Hit, TYPE_INDEX } from './detectors/detector';
 import { addressDetector } from './detectors/address-detector';
 import { atSignDetector } from './detectors/at-sign-detector';
+import { birthDateDetector } from './detectors/birth-date-detector';
+import { cliPasswordDetector } from './detectors/cli-password-detector';
 import { keyValueDetector } from './detectors/key-value-detector';
 import { digitDetector, phoneDetector } from './detectors/number-detectors';
 import {
@@ -12,6 +14,7 @@ import {
   underscoreTokenDetector,
   vendorApiKeyDetector,
 } from './detectors/secret-detectors';
+import { CUSTOM_MAX_SPAN, type CustomRule, CustomRuleError, customRuleDetector, parseCustomRules } from './custom-rules';
 import { PII_TYPE_ORDER, type PiiConfig, isPiiType } from './pii-types';
 
 /** Every pass the engine runs. Order here does not matter: merging orders by position and type. */
@@ -28,7 +31,12 @@ export const DETECTORS: readonly Detector[] = [
   atSignDetector,
   addressDetector,
   phoneDetector,
+  cliPasswordDetector,
+  birthDateDetector,
 ];
+
+/** A custom rule's match is cut at a window's look-ahead; the look-ahead is far longer than a token. */
+const _customFits: true = CUSTOM_MAX_SPAN < 16 * 1024 ? true : (undefined as never);
 
 /** Bytes kept before the resume point, for back-scans and look-behind. */
 export const CONTEXT_BYTES = Math.max(...DETECTORS.map((d) => d.maxBack)) + 64;
@@ -42,6 +50,8 @@ export class PiiConfigError extends Error {}
 /** Config compiled once per scan: the passes to run, the types to keep, and the allow-list in latin1 form. */
 export class PiiEngine {
   readonly detectors: readonly Detector[];
+  /** The custom rules in force, replacements filled in; a Custom hit's `rule` indexes this. */
+  readonly customRules: readonly Required<CustomRule>[];
   private readonly enabled: boolean[];
   private readonly allow: Set<string> | null;
 
@@ -51,8 +61,18 @@ export class PiiEngine {
     if (unknown.length > 0) {
       throw new PiiConfigError(`unknown PII type(s): ${unknown.join(', ')}; known: ${PII_TYPE_ORDER.join(', ')}`);
     }
-    this.enabled = PII_TYPE_ORDER.map((t) => types.includes(t));
-    this.detectors = DETECTORS.filter((d) => d.types.some((t) => this.enabled[TYPE_INDEX[t]]));
+    try {
+      this.customRules = parseCustomRules(config.customRules ?? []);
+    } catch (err) {
+      if (err instanceof CustomRuleError) throw new PiiConfigError(`custom rules: ${err.message}`);
+      throw err;
+    }
+    // A custom rule is enabled by being defined: a list of types saved before the rule existed must not hide it.
+    this.enabled = PII_TYPE_ORDER.map((t) => types.includes(t) || t === 'Custom');
+    this.detectors = [
+      ...DETECTORS.filter((d) => d.types.some((t) => this.enabled[TYPE_INDEX[t]])),
+      ...this.customRules.map((rule, i) => customRuleDetector(rule, i)),
+    ];
     const allow = (config.allowList ?? []).map((v) => asciiLower(Buffer.from(v, 'utf8').toString('latin1')));
     this.allow = allow.length > 0 ? new Set(allow) : null;
   }

@@ -1,6 +1,8 @@
 export { PII_TYPES, PII_TYPE_ORDER, replacementFor, isPiiType } from './pii-types';
 export type { PiiConfig, PiiSpan, PiiType, PiiTypeInfo } from './pii-types';
 export { PiiConfigError } from './engine';
+export { CUSTOM_RULE_LIMITS, CustomRuleError, compileCustomPattern, parseCustomRules } from './custom-rules';
+export type { CustomRule } from './custom-rules';
 export { scanBuffer, scanStream, StreamScanner } from './scanner';
 export type { ByteSource, ScanOptions } from './scanner';
 export { redactBuffer, redactStream } from './redactor';
@@ -10,3 +12,5 @@ export { piiCliCommand, runPiiCli } from './cli';
 export type { CliIo, CliWritable } from './cli';
 export { scanFileParallel } from './parallel';
 export type { ParallelScanOptions } from './parallel';
+export { exitGate, redactForExit } from './exit-gate';
+export type { FieldKind, GateFinding, GateMode, GateResult, OutgoingField } from './exit-gate';

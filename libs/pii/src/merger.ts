@@ -5,6 +5,8 @@ export interface MergedSpan {
   type: number;
   start: number;
   end: number;
+  /** The custom rule of a Custom span. */
+  rule?: number;
 }
 
 /**
@@ -21,10 +23,13 @@ export function mergeHits(hits: (Hit | MergedSpan)[]): MergedSpan[] {
   for (const h of hits) {
     if (cur !== null && h.start <= cur.end) {
       if (h.end > cur.end) cur.end = h.end;
-      if (h.type < cur.type) cur.type = h.type;
+      if (h.type < cur.type) {
+        cur.type = h.type;
+        cur.rule = h.rule;
+      }
       continue;
     }
-    cur = { type: h.type, start: h.start, end: h.end };
+    cur = { type: h.type, start: h.start, end: h.end, rule: h.rule };
     out.push(cur);
   }
   return out;

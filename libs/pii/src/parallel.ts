@@ -34,7 +34,7 @@ export async function scanFileParallel(path: string, options: ParallelScanOption
   }
   const bounds = await segmentBounds(path, size, workers);
   const parts = await Promise.all(bounds.slice(1).map((until, i) => runWorker({ path, from: bounds[i], until, config })));
-  return joinSegments(parts.map(unpack));
+  return joinSegments(parts.map((p) => unpack(p, config)));
 }
 
 /** Start offsets of the segments and the file size, each boundary just after a "\n" and not inside a PEM block. */
@@ -88,14 +88,21 @@ function runWorker(task: SegmentTask): Promise<PackedSpans> {
   });
 }
 
-function unpack(p: PackedSpans): PiiSpan[] {
+function unpack(p: PackedSpans, config: PiiConfig): PiiSpan[] {
   const originals = Buffer.from(p.originals.buffer, p.originals.byteOffset, p.originals.byteLength);
+  const rules = config.customRules ?? [];
   let at = 0;
   return Array.from(p.types, (t, i) => {
     const type = PII_TYPE_ORDER[t];
     const length = p.ends[i] - p.starts[i];
     at += length;
-    return { pii_type: type, start: p.starts[i], end: p.ends[i], replacement: `[${type}]`, original: originals.subarray(at - length, at) };
+    const span: PiiSpan = { pii_type: type, start: p.starts[i], end: p.ends[i], replacement: `[${type}]`, original: originals.subarray(at - length, at) };
+    const rule = rules[p.rules[i]];
+    if (rule !== undefined) {
+      span.rule = rule.name;
+      span.replacement = rule.replacement ?? `[${rule.name}]`;
+    }
+    return span;
   });
 }
 
@@ -108,14 +115,15 @@ function joinSegments(parts: PiiSpan[][]): PiiSpan[] {
       out.push(span);
       continue;
     }
-    const type = PII_TYPE_ORDER.indexOf(span.pii_type) < PII_TYPE_ORDER.indexOf(last.pii_type) ? span.pii_type : last.pii_type;
+    const named = PII_TYPE_ORDER.indexOf(span.pii_type) < PII_TYPE_ORDER.indexOf(last.pii_type) ? span : last;
     const tail = span.end > last.end ? span.original.subarray(last.end - span.start) : Buffer.alloc(0);
     out[out.length - 1] = {
-      pii_type: type,
+      pii_type: named.pii_type,
       start: last.start,
       end: Math.max(last.end, span.end),
-      replacement: `[${type}]`,
+      replacement: named.replacement,
       original: Buffer.concat([last.original, tail]),
+      ...(named.rule === undefined ? {} : { rule: named.rule }),
     };
   }
   return out;

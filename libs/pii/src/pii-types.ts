@@ -1,3 +1,5 @@
+import type { CustomRule } from './custom-rules';
+
 /**
  * PII types in tie-break order. The desktop app's 12 types keep their names, replacements and relative order;
  * new types sit where a merged span should take their name:
@@ -5,6 +7,8 @@
  * - JWT and the vendor tokens after Bearer (so "Bearer eyJ…" stays Bearer, as the desktop app reports it) and
  *   before ApiKey/Password (so "token=eyJ…" or "api_key=AKIA…" is reported as the specific token).
  * - IBAN before CreditCard: the digit groups of an IBAN can pass Luhn, and the whole account number wins.
+ * - DateOfBirth (a date next to a birth keyword) with the other identity numbers, after SSN.
+ * - Custom last: a user's rule (PiiConfig.customRules) names a span only where no built-in type covers it.
  */
 export const PII_TYPE_ORDER = [
   'PrivateKey',
@@ -17,6 +21,7 @@ export const PII_TYPE_ORDER = [
   'ApiKey',
   'Password',
   'SSN',
+  'DateOfBirth',
   'IBAN',
   'CreditCard',
   'Email',
@@ -25,6 +30,7 @@ export const PII_TYPE_ORDER = [
   'IPv4',
   'Phone',
   'Hostname',
+  'Custom',
 ] as const;
 
 export type PiiType = (typeof PII_TYPE_ORDER)[number];
@@ -53,6 +59,8 @@ export interface PiiSpan {
   replacement: string;
   /** The original bytes of the span; callers that persist or show spans decide what to do with them. */
   original: Buffer;
+  /** For a Custom span: the name of the rule that found it. */
+  rule?: string;
 }
 
 export interface PiiConfig {
@@ -60,4 +68,9 @@ export interface PiiConfig {
   enabledTypes?: PiiType[];
   /** Values never to flag, compared with the detected value, ASCII case-insensitively. */
   allowList?: string[];
+  /**
+   * The user's own rules (setting pii.custom_rules), run on a linear-time engine; their spans are typed Custom
+   * and replaced with the rule's replacement. They run whenever given, whatever enabledTypes says.
+   */
+  customRules?: CustomRule[];
 }

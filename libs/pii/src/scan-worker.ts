@@ -14,17 +14,22 @@ export interface SegmentTask {
 /** Spans packed into transferable arrays: structured-cloning 100k span objects costs more than the scan. */
 export interface PackedSpans {
   types: Uint8Array;
+  /** The custom rule's index for a Custom span, else -1. */
+  rules: Int16Array;
   starts: Float64Array;
   ends: Float64Array;
   originals: Uint8Array;
 }
 
-export function packSpans(spans: readonly PiiSpan[]): PackedSpans {
+export function packSpans(spans: readonly PiiSpan[], config: PiiConfig = {}): PackedSpans {
   const types = new Uint8Array(spans.length);
+  const rules = new Int16Array(spans.length);
+  const ruleNames = (config.customRules ?? []).map((r) => r.name);
   const starts = new Float64Array(spans.length);
   const ends = new Float64Array(spans.length);
   spans.forEach((s, i) => {
     types[i] = PII_TYPE_ORDER.indexOf(s.pii_type);
+    rules[i] = s.rule === undefined ? -1 : ruleNames.indexOf(s.rule);
     starts[i] = s.start;
     ends[i] = s.end;
   });
@@ -35,7 +40,7 @@ export function packSpans(spans: readonly PiiSpan[]): PackedSpans {
     originals.set(s.original, at);
     at += s.original.length;
   }
-  return { types, starts, ends, originals };
+  return { types, rules, starts, ends, originals };
 }
 
 /** Scans bytes [from, until) of a file, reading the context and overlap around them. */
@@ -65,8 +70,8 @@ if (parentPort !== null && workerData !== null && typeof workerData === 'object'
   const port = parentPort;
   // A rejection is left unhandled on purpose: it ends the worker and reaches the parent as an 'error' event.
   void scanSegment(workerData as SegmentTask).then((spans) => {
-    const packed = packSpans(spans);
-    const transfer = [packed.types.buffer, packed.starts.buffer, packed.ends.buffer, packed.originals.buffer] as ArrayBuffer[];
+    const packed = packSpans(spans, (workerData as SegmentTask).config);
+    const transfer = [packed.types.buffer, packed.rules.buffer, packed.starts.buffer, packed.ends.buffer, packed.originals.buffer] as ArrayBuffer[];
     port.postMessage(packed, transfer);
   });
 }

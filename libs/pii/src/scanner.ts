@@ -119,13 +119,19 @@ export class StreamScanner {
 
   private toSpan(m: MergedSpan): PiiSpan {
     const type = PII_TYPE_ORDER[m.type];
-    return {
+    const span: PiiSpan = {
       pii_type: type,
       start: m.start,
       end: m.end,
       replacement: `[${type}]`,
       original: this.copyOut(m.start - this.base, m.end - this.base),
     };
+    if (type === 'Custom' && m.rule !== undefined) {
+      const rule = this.engine.customRules[m.rule];
+      span.replacement = rule.replacement;
+      span.rule = rule.name;
+    }
+    return span;
   }
 }
 

@@ -4,7 +4,7 @@ import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobUnreadableError, decodeHeader, encodeHeader, HEADER_SIZE } from './blob-format';
+import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
 import { DecryptStream, EncryptStream } from './blob-streams';
 import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
 
@@ -59,6 +59,32 @@ export class BlobStore {
     const file = createReadStream(this.resolveInside(path), { highWaterMark: 256 * 1024 });
     file.on('error', (err: NodeJS.ErrnoException) => decrypt.destroy(new BlobUnreadableError(path, err.code)));
     return file.pipe(decrypt);
+  }
+
+  /**
+   * The plaintext from byte `start` on, a chunk at a time, each authenticated: a window into a large file
+   * decrypts only the chunks it reads. Stop iterating to stop reading.
+   */
+  async *readFrom(path: string, start: number): AsyncGenerator<Buffer> {
+    const handle = await open(this.resolveInside(path), 'r');
+    try {
+      const { size } = await handle.stat();
+      const headerBytes = Buffer.alloc(HEADER_SIZE);
+      await handle.read(headerBytes, 0, HEADER_SIZE, 0);
+      const header = decodeHeader(headerBytes, this.wrapKey);
+      const sealedSize = CHUNK_SIZE + TAG_SIZE;
+      const chunks = Math.max(1, Math.ceil((size - HEADER_SIZE) / sealedSize));
+      for (let i = Math.floor(start / CHUNK_SIZE); i < chunks; i++) {
+        const at = HEADER_SIZE + i * sealedSize;
+        const sealed = Buffer.alloc(Math.min(sealedSize, size - at));
+        const { bytesRead } = await handle.read(sealed, 0, sealed.length, at);
+        if (bytesRead !== sealed.length) throw new BlobIntegrityError(`chunk ${i} is truncated`);
+        const plain = openChunk(header, i, i === chunks - 1, sealed);
+        yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   async remove(path: string): Promise<void> {

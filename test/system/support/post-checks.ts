@@ -243,17 +243,18 @@ function compareWithFreshScan(db: Db, config: ReturnType<typeof readPiiConfig>, 
   return [`spans differ from a fresh scan: ${stored.length} stored, ${expected.length} expected; missing ${missing.slice(0, 3).join(' ')}; extra ${extra.slice(0, 3).join(' ')}`];
 }
 
-/** A redacted file has one redaction, one audit of it, and a redacted copy that reads back to its recorded hash. */
+/** A redacted file has one current redaction, one audit per version, and a copy that reads back to its recorded hash. */
 async function checkRedaction(db: Db, blobs: BlobStore, facts: FileFacts, fileId: string): Promise<string[]> {
-  const rows = db.prepare('SELECT redacted_path, redacted_size, redacted_sha256 FROM log_file_redactions WHERE log_file_id = ?').all(fileId) as {
+  const rows = db.prepare('SELECT redacted_path, redacted_size, redacted_sha256, version FROM log_file_redactions WHERE log_file_id = ?').all(fileId) as {
     redacted_path: string;
     redacted_size: number;
     redacted_sha256: string;
+    version: number;
   }[];
   if (rows.length !== 1) return [`redacted = 1 but ${rows.length} redaction rows`];
   const problems: string[] = [];
   const audits = facts.audits.get(`apply_redactions:${fileId}`) ?? 0;
-  if (audits !== 1) problems.push(`${audits} apply_redactions audit entries, expected exactly 1`);
+  if (audits !== rows[0].version) problems.push(`${audits} apply_redactions audit entries, expected one per version (${rows[0].version})`);
   const copy = await readBlob(blobs, rows[0].redacted_path, false);
   if ('error' in copy) problems.push(`redacted copy unreadable: ${copy.error}`);
   else if (copy.sha256 !== rows[0].redacted_sha256 || copy.size !== rows[0].redacted_size) problems.push('redacted copy does not match its recorded hash and size');

@@ -38,8 +38,6 @@ export enum ErrorCode {
   LOG_FILE_NOT_READY = 'LOG_FILE_NOT_READY',
   EMPTY_APPROVAL = 'EMPTY_APPROVAL',
   UNKNOWN_SPANS = 'UNKNOWN_SPANS',
-  ALREADY_REDACTED = 'ALREADY_REDACTED',
-  REDACTION_PENDING = 'REDACTION_PENDING',
   REDACTION_REQUEST_NOT_FOUND = 'REDACTION_REQUEST_NOT_FOUND',
   NOT_REDACTED = 'NOT_REDACTED',
   QUEUE_ACTION_NOT_ALLOWED = 'QUEUE_ACTION_NOT_ALLOWED',
@@ -53,6 +51,13 @@ export enum ErrorCode {
   IDEMPOTENCY_KEY_INVALID = 'IDEMPOTENCY_KEY_INVALID',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  LOG_FILE_FINALIZED = 'LOG_FILE_FINALIZED',
+  UNKNOWN_PII_VALUES = 'UNKNOWN_PII_VALUES',
+  INVALID_SPAN_RANGE = 'INVALID_SPAN_RANGE',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
+  API_KEY_NAME_TAKEN = 'API_KEY_NAME_TAKEN',
+  LAST_ADMIN_KEY = 'LAST_ADMIN_KEY',
+  PII_GATE_BLOCKED = 'PII_GATE_BLOCKED',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -95,8 +100,6 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.LOG_FILE_NOT_READY]: HttpStatus.CONFLICT,
   [ErrorCode.EMPTY_APPROVAL]: HttpStatus.BAD_REQUEST,
   [ErrorCode.UNKNOWN_SPANS]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.ALREADY_REDACTED]: HttpStatus.CONFLICT,
-  [ErrorCode.REDACTION_PENDING]: HttpStatus.CONFLICT,
   [ErrorCode.REDACTION_REQUEST_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.NOT_REDACTED]: HttpStatus.CONFLICT,
   // The queue dashboard cannot add jobs or edit their data: jobs carry ids only, and come from the outbox.
@@ -113,6 +116,16 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.IDEMPOTENCY_KEY_INVALID]: HttpStatus.BAD_REQUEST,
   [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: HttpStatus.CONFLICT,
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: HttpStatus.UNPROCESSABLE_ENTITY,
+  // Finalized: the originals are wiped, so the redacted copy can no longer change.
+  [ErrorCode.LOG_FILE_FINALIZED]: HttpStatus.CONFLICT,
+  [ErrorCode.UNKNOWN_PII_VALUES]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.INVALID_SPAN_RANGE]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.API_KEY_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.API_KEY_NAME_TAKEN]: HttpStatus.CONFLICT,
+  // Revoking the last active admin key would leave nobody able to manage keys over the API.
+  [ErrorCode.LAST_ADMIN_KEY]: HttpStatus.CONFLICT,
+  // The exit gate found PII in what would leave (publishing.pii_gate is block): nothing was sent.
+  [ErrorCode.PII_GATE_BLOCKED]: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 export class DomainError extends Error {

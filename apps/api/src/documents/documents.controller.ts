@@ -83,7 +83,7 @@ export class DocumentsController {
       'X-Content-Type-Options': { description: 'Always nosniff.', schema: { type: 'string' } },
     },
   })
-  @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.VALIDATION_FAILED)
+  @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.PII_GATE_BLOCKED)
   export(@Param() params: IdParams, @Query() query: ExportQuery, @Actor() actor: string, @Res() reply: FastifyReply): void {
     sendDownload(reply, this.documents.export(params.id, query.format ?? 'md', actor));
   }

@@ -15,6 +15,7 @@ import {
   transaction,
 } from '../../../../libs/db/src';
 import { credentialExpired, htmlPage } from '../../../../libs/integrations/src';
+import { TextRedactor } from '../settings/text-redactor.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { Download } from '../log-files/download';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
@@ -54,6 +55,7 @@ export class DocumentsService {
     private readonly audit: AuditLogRepository,
     private readonly publications: PublicationRequests,
     private readonly relay: OutboxRelay,
+    private readonly redactor: TextRedactor,
   ) {
     this.documents = new DocumentRepository(db);
     this.configs = new IntegrationConfigRepository(db);
@@ -125,15 +127,29 @@ export class DocumentsService {
     });
   }
 
-  /** The Markdown as written, or sanitised HTML rendered from it; an attachment either way. */
+  /**
+   * The Markdown as written, or sanitised HTML rendered from it; an attachment either way. An export leaves the
+   * service, so it passes the exit gate like a publication: the title (also the file name) and the body as
+   * written, then the page exactly as sent.
+   */
   export(id: string, format: 'md' | 'html', actor: string): Download {
     const doc = this.getOrThrow(id);
-    const body = Buffer.from(format === 'md' ? doc.content_md : htmlPage(doc.title, doc.content_md), 'utf8');
+    const gated = this.redactor.gate({ title: { kind: 'text', text: doc.title }, content_md: { kind: 'markdown', text: doc.content_md } }, 'document');
+    const { title, content_md } = gated.fields;
+    const page = format === 'md' ? content_md : htmlPage(title, content_md);
+    if (format === 'html') this.redactor.gate({ html: { kind: 'html', text: page } }, 'rendered document', 'block');
+    const body = Buffer.from(page, 'utf8');
     transaction(this.db, () =>
-      this.audit.append({ action: 'export_document', entity_type: 'document', entity_id: id, user_id: actor, details: { issue_id: doc.issue_id, format, bytes: body.length } }),
+      this.audit.append({
+        action: 'export_document',
+        entity_type: 'document',
+        entity_id: id,
+        user_id: actor,
+        details: { issue_id: doc.issue_id, format, bytes: body.length, ...(gated.types.length > 0 ? { redacted_by_gate: true, redacted_types: gated.types } : {}) },
+      }),
     );
     return {
-      fileName: `${exportName(doc.title)}.${format}`,
+      fileName: `${exportName(title)}.${format}`,
       mimeType: format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8',
       size: body.length,
       body,

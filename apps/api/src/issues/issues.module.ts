@@ -8,6 +8,7 @@ import {
   LogFileRepository,
   ResolutionStepRepository,
 } from '../../../../libs/db/src';
+import { SettingsModule } from '../settings/settings.module';
 import { IssuesController } from './issues.controller';
 import { IssuesService } from './issues.service';
 import { StoredFiles } from './stored-files.service';
@@ -16,6 +17,7 @@ import { StoredFiles } from './stored-files.service';
 const REPOSITORIES = [IssueRepository, LogFileRepository, ImageAttachmentRepository, ResolutionStepRepository, AiConversationRepository];
 
 @Module({
+  imports: [SettingsModule],
   controllers: [IssuesController],
   providers: [
     ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Db) => new repository(db), inject: [DB] })),

@@ -27,6 +27,7 @@ import { toConversationResponse } from '../conversations/conversations.dto';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { PublicationRequests } from '../publishing/publication-requests.service';
 import { toResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
+import { TextRedactor } from '../settings/text-redactor.service';
 import { snippetToHtml, toFtsQuery } from './fts-query';
 import {
   CreateIssueBody,
@@ -64,7 +65,16 @@ export class IssuesService {
     private readonly storedFiles: StoredFiles,
     private readonly publications: PublicationRequests,
     private readonly relay: OutboxRelay,
+    private readonly redactor: TextRedactor,
   ) {}
+
+  /**
+   * Issue fields are stored as written (people search and triage by them) and only scanned here, so the audit
+   * says which PII types they hold; every exit (exports, publications, AI sends) passes them through the gate.
+   */
+  private piiTypesOf(issue: Issue): string[] {
+    return this.redactor.typesIn({ title: issue.title, description: issue.description, assigned_to: issue.assigned_to, tags: issue.tags });
+  }
 
   create(body: CreateIssueBody, actor: string): IssueResponse {
     const now = toDbTimestamp();
@@ -90,7 +100,7 @@ export class IssuesService {
         entity_type: 'issue',
         entity_id: issue.id,
         user_id: actor,
-        details: { severity: issue.severity, status: issue.status, tag_count: (body.tags ?? []).length },
+        details: { severity: issue.severity, status: issue.status, tag_count: (body.tags ?? []).length, pii_types_found: this.piiTypesOf(issue) },
       });
       // With ServiceNow's auto_create_enabled on, a critical issue opens an incident (through the publish job).
       return issue.severity === 'critical' ? this.publications.autoOpenIncident(issue.id, actor) : null;
@@ -140,7 +150,7 @@ export class IssuesService {
         entity_type: 'issue',
         entity_id: id,
         user_id: actor,
-        details: { fields, ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}) },
+        details: { fields, ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}), pii_types_found: this.piiTypesOf(after) },
       });
       return toIssueResponse(after);
     });

@@ -40,7 +40,10 @@ export class LogFileReviewController {
   @Post('redactions')
   @HttpCode(202)
   @RequireScopes('write')
-  @ApiAcceptedResponse({ type: RedactionRequestResponse, description: 'Recorded; the redact job writes the redacted copy. Repeating a pending request returns it.' })
+  @ApiAcceptedResponse({
+    type: RedactionRequestResponse,
+    description: 'Recorded; the redact job writes a new redacted version: every span redacted but the kept ones. While one is pending, a new request returns it.',
+  })
   @ApiErrors(
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.INVALID_JSON,
@@ -48,8 +51,7 @@ export class LogFileReviewController {
     ErrorCode.UNKNOWN_SPANS,
     ErrorCode.LOG_FILE_NOT_FOUND,
     ErrorCode.LOG_FILE_NOT_READY,
-    ErrorCode.ALREADY_REDACTED,
-    ErrorCode.REDACTION_PENDING,
+    ErrorCode.LOG_FILE_FINALIZED,
   )
   requestRedaction(@Param() params: LogFileIdParams, @Body() body: CreateRedactionBody, @Actor() actor: string): RedactionRequestResponse {
     return this.redactions.request(params.id, body, actor);

@@ -56,7 +56,7 @@ export class PiiSpanResponse {
   masked_value: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Only with reveal=true; null otherwise, and once wiped.' })
   original_value: string | null;
-  @ApiProperty({ description: 'The original value is no longer stored: a redaction wiped it (or the desktop app never stored it).' })
+  @ApiProperty({ description: 'The original value is no longer stored: finalizing the file wiped it (or a redaction before issue 12 did, or the desktop app never stored it).' })
   wiped: boolean;
 }
 
@@ -65,9 +65,12 @@ export class PiiSpanListResponse {
   @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor: string | null;
 }
 
-/** Exactly one of the two: checked by RedactionsService, since it is a rule about the pair. */
+/**
+ * `{}` applies the current decisions. The legacy forms (span_ids, or all: true) still work and mean the same:
+ * every span that is not kept is redacted. At most one of the two: checked by RedactionsService.
+ */
 export class CreateRedactionBody {
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_APPROVED_SPAN_IDS, description: 'The spans to redact (ids from pii-spans). Not empty.' })
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_APPROVED_SPAN_IDS, description: 'Legacy: spans of the file (checked, recorded). Every span not kept is redacted anyway.' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_APPROVED_SPAN_IDS)
@@ -75,14 +78,14 @@ export class CreateRedactionBody {
   @Length(1, 128, { each: true })
   span_ids?: string[];
 
-  @ApiPropertyOptional({ enum: [true], description: 'Redact every span of the file.' })
+  @ApiPropertyOptional({ enum: [true], description: 'Legacy: the same as {}.' })
   @IsOptional()
   @Equals(true)
   all?: true;
 }
 
 export class RedactionResultResponse {
-  @ApiProperty({ description: 'Approved spans (before overlapping ones were merged).' }) span_count: number;
+  @ApiProperty({ description: 'Redacted spans (every span not kept, before overlapping ones were merged).' }) span_count: number;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) counts_by_type: Record<string, number>;
   @ApiProperty() original_sha256: string;
   @ApiProperty() redacted_sha256: string;
@@ -92,9 +95,12 @@ export class RedactionResultResponse {
 
 export class RedactionRequestResponse {
   @ApiProperty() id: string;
+  @ApiProperty({ description: 'The same as id.' }) request_id: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'The redacted version this request wrote, while it is the current one; null before.' }) version: number | null;
+  @ApiProperty({ enum: REQUEST_STATES, description: 'The same as state.' }) status: RedactionRequestState;
   @ApiProperty() log_file_id: string;
-  @ApiProperty() all: boolean;
-  @ApiProperty({ type: [String], nullable: true, description: 'Null when all spans were approved.' }) span_ids: string[] | null;
+  @ApiProperty({ description: 'Legacy: no span_ids were sent.' }) all: boolean;
+  @ApiProperty({ type: [String], nullable: true, description: 'Legacy: the span_ids sent, if any.' }) span_ids: string[] | null;
   @ApiProperty({ enum: REQUEST_STATES }) state: RedactionRequestState;
   @ApiProperty({ type: String, nullable: true }) failure_reason: string | null;
   @ApiProperty() requested_by: string;
@@ -130,6 +136,9 @@ export function toPiiSpanResponse(row: PiiSpan, reveal: boolean): PiiSpanRespons
 export function toRedactionRequestResponse(row: RedactionRequest, result: LogFileRedaction | undefined): RedactionRequestResponse {
   return {
     id: row.id,
+    request_id: row.id,
+    version: result?.version ?? null,
+    status: row.state,
     log_file_id: row.log_file_id,
     all: row.span_ids === null,
     span_ids: row.span_ids === null ? null : (JSON.parse(row.span_ids) as string[]),

@@ -9,6 +9,7 @@ import { IssueIdParams, LogFileIdParams, LogFileDetailResponse, toLogFileDetailR
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
+import { RedactionsService } from './redactions.service';
 
 @ApiTags('log-files')
 @Controller('v1')
@@ -16,6 +17,7 @@ export class LogFilesController {
   constructor(
     private readonly logFiles: LogFilesService,
     private readonly progress: ProgressEvents,
+    private readonly redactions: RedactionsService,
   ) {}
 
   @Post('issues/:id/log-files')
@@ -36,7 +38,7 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
   get(@Param() params: LogFileIdParams): LogFileDetailResponse {
     const { file, processing } = this.logFiles.getWithProcessing(params.id);
-    return toLogFileDetailResponse(file, processing);
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(params.id) };
   }
 
   @Sse('log-files/:id/events')

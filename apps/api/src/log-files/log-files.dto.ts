@@ -3,6 +3,7 @@ import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-valida
 import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
 import { processingStatus } from '../../../../libs/db/src';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
+import { RedactionSummary } from './pii-review.dto';
 
 export class IssueIdParams {
   @ApiProperty({ format: 'uuid' }) @IsUUID() id: string;
@@ -28,6 +29,7 @@ export class LogFileDetailResponse extends LogFileResponse {
   @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, description: 'Spans found, by PII type.' })
   pii_counts: Record<string, number> | null;
+  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id only).' }) redaction?: RedactionSummary;
 }
 
 export function toLogFileDetailResponse(file: LogFile, processing: LogFileProcessing): LogFileDetailResponse {

@@ -4,13 +4,17 @@ import { LogFileContentService } from './log-file-content.service';
 import { LogFileReviewController } from './log-file-review.controller';
 import { LogFilesController } from './log-files.controller';
 import { LogFilesService } from './log-files.service';
+import { PiiDecisionsService } from './pii-decisions.service';
+import { PiiReviewController } from './pii-review.controller';
+import { PiiReviewService } from './pii-review.service';
 import { PiiSpansService } from './pii-spans.service';
 import { ProgressEvents } from './progress-events.service';
 import { RedactionsService } from './redactions.service';
+import { ReviewIndexService } from './review-index.service';
 
 @Module({
   imports: [SettingsModule],
-  controllers: [LogFilesController, LogFileReviewController],
-  providers: [LogFilesService, ProgressEvents, PiiSpansService, RedactionsService, LogFileContentService],
+  controllers: [LogFilesController, LogFileReviewController, PiiReviewController],
+  providers: [LogFilesService, ProgressEvents, PiiSpansService, RedactionsService, LogFileContentService, ReviewIndexService, PiiReviewService, PiiDecisionsService],
 })
 export class LogFilesModule {}

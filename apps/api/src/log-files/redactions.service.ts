@@ -6,6 +6,7 @@ import {
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
+  PiiReviewRepository,
   PiiSpanRepository,
   processingStatus,
   RedactionRequest,
@@ -17,15 +18,18 @@ import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { CreateRedactionBody, RedactionRequestResponse, toRedactionRequestResponse } from './log-file-review.dto';
+import { FinalizeResponse, RedactionSummary } from './pii-review.dto';
 import { LogFilesService } from './log-files.service';
 
 /** Unknown ids named in an error, at most; the count says how many there were. */
 const MAX_NAMED_UNKNOWN = 100;
 
 /**
- * Approvals. A request is a row plus its `redact` outbox job, written with the audit entry in one transaction;
- * the worker does the rest. At most one request per file is pending: repeating it returns it (202), a
- * different one is refused until it finishes, and once a file is redacted it stays so (409).
+ * Applying decisions (issue 12). A request is a row plus its `redact` outbox job, written with the audit entry in
+ * one transaction; the worker writes a new redacted version from the decisions in force when it runs: every
+ * span is hidden but the kept ones. At most one request per file is pending, and since every request means
+ * "apply the current decisions", a new one while another is pending returns that one (202). Once the file is
+ * finalized, requests are refused (409 LOG_FILE_FINALIZED).
  */
 @Injectable()
 export class RedactionsService {
@@ -33,6 +37,7 @@ export class RedactionsService {
   private readonly redactions: LogFileRedactionRepository;
   private readonly spans: PiiSpanRepository;
   private readonly outbox: OutboxRepository;
+  private readonly review: PiiReviewRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -44,46 +49,93 @@ export class RedactionsService {
     this.redactions = new LogFileRedactionRepository(db);
     this.spans = new PiiSpanRepository(db);
     this.outbox = new OutboxRepository(db);
+    this.review = new PiiReviewRepository(db);
   }
 
   request(logFileId: string, body: CreateRedactionBody, actor: string): RedactionRequestResponse {
     const ids = approvedIds(body);
     const spanIds = ids === null ? null : JSON.stringify(ids);
     const { request, created } = transaction(this.db, () => {
-      const { file, processing } = this.logFiles.getWithProcessing(logFileId);
-      if (file.redacted === 1) throw new DomainError(ErrorCode.ALREADY_REDACTED, `log file ${logFileId} is already redacted`);
-      const status = processingStatus(processing);
-      if (status !== 'ready') {
-        throw new DomainError(ErrorCode.LOG_FILE_NOT_READY, `log file ${logFileId} is ${status}: spans can be approved once hashing and detection are done`, { status });
-      }
+      this.assertReady(logFileId);
+      this.assertNotFinalized(logFileId);
       const pending = this.requests.findPending(logFileId);
-      if (pending && pending.span_ids === spanIds) return { request: pending, created: false };
-      if (pending) throw new DomainError(ErrorCode.REDACTION_PENDING, `another redaction of log file ${logFileId} is in progress`, { request_id: pending.id });
+      if (pending) return { request: pending, created: false };
       if (ids !== null) this.assertSpansOfFile(logFileId, ids);
-      const row: RedactionRequest = {
-        id: newId(),
-        log_file_id: logFileId,
-        span_ids: spanIds,
-        requested_by: actor,
-        state: 'pending',
-        failure_reason: null,
-        created_at: toDbTimestamp(),
-        finished_at: null,
-      };
-      this.requests.insert(row);
-      const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: row.id });
-      const job = this.outbox.add('ingest', 'redact', payload);
+      const { row, jobId } = this.insertRequest(logFileId, spanIds, actor, 0);
       this.audit.append({
         action: 'request_redaction',
         entity_type: 'log_file',
         entity_id: logFileId,
         user_id: actor,
-        details: { request_id: row.id, all: ids === null, span_count: ids?.length ?? null, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) },
+        details: { request_id: row.id, all: ids === null, span_count: ids?.length ?? null, job: jobId },
       });
       return { request: row, created: true };
     });
     if (created) this.relay.kick();
     return toRedactionRequestResponse(request, undefined);
+  }
+
+  /**
+   * Finalizing is a redaction that also wipes the originals, in the worker's transaction that writes the
+   * version: so the final copy always reflects the last decisions. A pending request becomes the finalizing one.
+   */
+  finalize(logFileId: string, actor: string): FinalizeResponse {
+    const { requestId, finalizedAt, created } = transaction(this.db, () => {
+      this.assertReady(logFileId);
+      const state = this.review.state(logFileId);
+      if (state.finalized_at) return { requestId: null, finalizedAt: state.finalized_at, created: false };
+      const pending = this.requests.findPending(logFileId);
+      if (pending) {
+        this.requests.markFinalizing(pending.id);
+        this.audit.append({ action: 'request_finalize', entity_type: 'log_file', entity_id: logFileId, user_id: actor, details: { request_id: pending.id } });
+        return { requestId: pending.id, finalizedAt: null, created: false };
+      }
+      const { row, jobId } = this.insertRequest(logFileId, null, actor, 1);
+      this.audit.append({ action: 'request_finalize', entity_type: 'log_file', entity_id: logFileId, user_id: actor, details: { request_id: row.id, job: jobId } });
+      return { requestId: row.id, finalizedAt: null, created: true };
+    });
+    if (created) this.relay.kick();
+    return { finalized_at: finalizedAt, request_id: requestId };
+  }
+
+  /** Where the file's redaction stands, for GET /v1/log-files/:id. */
+  summary(logFileId: string): RedactionSummary {
+    return {
+      version: this.redactions.get(logFileId)?.version ?? null,
+      finalized_at: this.review.find(logFileId)?.finalized_at ?? null,
+      pending: this.requests.findPending(logFileId) !== undefined,
+    };
+  }
+
+  private insertRequest(logFileId: string, spanIds: string | null, actor: string, finalize: number): { row: RedactionRequest; jobId: string } {
+    const row: RedactionRequest = {
+      id: newId(),
+      log_file_id: logFileId,
+      span_ids: spanIds,
+      requested_by: actor,
+      state: 'pending',
+      failure_reason: null,
+      created_at: toDbTimestamp(),
+      finished_at: null,
+      finalize,
+    };
+    this.requests.insert(row);
+    const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: row.id });
+    const job = this.outbox.add('ingest', 'redact', payload);
+    return { row, jobId: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) };
+  }
+
+  private assertReady(logFileId: string): void {
+    const { processing } = this.logFiles.getWithProcessing(logFileId);
+    const status = processingStatus(processing);
+    if (status !== 'ready') {
+      throw new DomainError(ErrorCode.LOG_FILE_NOT_READY, `log file ${logFileId} is ${status}: it can be redacted once hashing and detection are done`, { status });
+    }
+  }
+
+  private assertNotFinalized(logFileId: string): void {
+    const finalizedAt = this.review.find(logFileId)?.finalized_at;
+    if (finalizedAt) throw new DomainError(ErrorCode.LOG_FILE_FINALIZED, `log file ${logFileId} was finalized at ${finalizedAt}: its redacted copy is final`);
   }
 
   get(logFileId: string, requestId: string): RedactionRequestResponse {
@@ -108,13 +160,16 @@ export class RedactionsService {
   }
 }
 
-/** The approved ids, sorted and de-duplicated (so a repeated request compares equal), or null for all. */
+/**
+ * The legacy approval's ids, sorted and de-duplicated, or null ({} or all: true). They are checked and
+ * recorded, but no longer limit anything: every span that is not kept is redacted.
+ */
 function approvedIds(body: CreateRedactionBody): string[] | null {
-  if ((body.span_ids === undefined) === (body.all === undefined)) {
-    const problem = 'send either span_ids (a non-empty list) or all: true, not both';
+  if (body.span_ids !== undefined && body.all !== undefined) {
+    const problem = 'send span_ids or all: true (or neither), not both';
     throw new DomainError(ErrorCode.VALIDATION_FAILED, problem, { problems: [problem] });
   }
-  if (body.all) return null;
+  if (body.span_ids === undefined) return null;
   const ids = [...new Set(body.span_ids)].sort();
   // The desktop app marked a file redacted on an empty approval, while every value stayed in it.
   if (ids.length === 0) throw new DomainError(ErrorCode.EMPTY_APPROVAL, 'span_ids is empty: approve at least one span, or send all: true');

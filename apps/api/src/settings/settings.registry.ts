@@ -1,4 +1,4 @@
-import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiType } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -24,7 +24,16 @@ export interface SettingValues {
   'uploads.max_files_per_issue': number;
   'integrations.allowed_hosts': string[];
   'publishing.pii_gate': PiiGateMode;
+  'pii.decision_scope': DecisionScope;
+  'pii.replacement_style': ReplacementStyle;
+  'pii.finalize_after_days': number;
+  'pii.wipe_original_blob': boolean;
+  'pii.custom_rules': Required<CustomRule>[];
 }
+export const DECISION_SCOPES = ['file', 'issue'] as const;
+export type DecisionScope = (typeof DECISION_SCOPES)[number];
+export const REPLACEMENT_STYLES = ['type', 'pseudonym'] as const;
+export type ReplacementStyle = (typeof REPLACEMENT_STYLES)[number];
 
 export type SettingKey = keyof SettingValues;
 const PUBLISHING_TARGETS = ['none', 'confluence', 'servicenow', 'azuredevops'] as const;
@@ -161,6 +170,59 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     default: 'block',
     schema: { type: 'string', enum: [...PII_GATE_MODES] },
     parse: (value) => oneOf(value, PII_GATE_MODES),
+  },
+  'pii.decision_scope': {
+    description:
+      'Where a decision on a value (keep or redact) applies: `file`, only in the file it was made in; `issue`, in every log file of the issue. A span’s own decision still wins.',
+    default: 'file',
+    schema: { type: 'string', enum: [...DECISION_SCOPES] },
+    parse: (value) => oneOf(value, DECISION_SCOPES),
+  },
+  'pii.replacement_style': {
+    description:
+      'What replaces a redacted value: `type` (`[IPv4]`) or `pseudonym` (`[IPv4-3]`: the same value gets the same number everywhere in the issue, from a keyed HMAC, so lines still correlate). Applies from the next redaction.',
+    default: 'type',
+    schema: { type: 'string', enum: [...REPLACEMENT_STYLES] },
+    parse: (value) => oneOf(value, REPLACEMENT_STYLES),
+  },
+  'pii.finalize_after_days': {
+    description: 'Log files are finalized (redacted with the decisions in force, then original values wiped) this many days after upload; 0 never does it automatically.',
+    default: 30,
+    schema: { type: 'integer', minimum: 0, maximum: 3650 },
+    parse: (value) => integer(value, 0, 3650),
+  },
+  'pii.wipe_original_blob': {
+    description: 'Finalizing also deletes the stored original file, not only the original values of its spans.',
+    default: false,
+    schema: { type: 'boolean' },
+    parse: (value) => (typeof value === 'boolean' ? value : fail('must be true or false')),
+  },
+  'pii.custom_rules': {
+    description:
+      'Your own detection rules, run with the built-in types wherever text is scanned (uploads, stored text, every exit): `{name, pattern, replacement}`, the pattern in RE2 syntax (linear time: no back-references or look-around), matched within one line; spans are typed `Custom` and replaced with `replacement` (default `[name]`).',
+    default: [],
+    schema: {
+      type: 'array',
+      maxItems: CUSTOM_RULE_LIMITS.rules,
+      items: {
+        type: 'object',
+        required: ['name', 'pattern'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', maxLength: CUSTOM_RULE_LIMITS.nameLength },
+          pattern: { type: 'string', minLength: 1, maxLength: CUSTOM_RULE_LIMITS.patternLength },
+          replacement: { type: 'string', maxLength: CUSTOM_RULE_LIMITS.replacementLength },
+        },
+      },
+    },
+    parse: (value) => {
+      try {
+        return parseCustomRules(value);
+      } catch (err) {
+        if (err instanceof CustomRuleError) fail(err.message);
+        throw err;
+      }
+    },
   },
 };
 

@@ -21,7 +21,6 @@ import {
   CredentialIntegrityError,
   decryptCredential,
   IntegrationHttp,
-  markdownToHtml,
   PublishContent,
   PublishError,
   PublishOptions,
@@ -155,19 +154,21 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     const title = doc ? doc.title : issue.title;
     const markdown = doc ? doc.content_md : incidentBody(issue.id, issue.severity, issue.description);
     const mode = readSetting<GateMode>(this.db, 'publishing.pii_gate', 'block') === 'redact' ? 'redact' : 'block';
-    const gate = piiGate(title, markdown, readPiiConfig(this.db), mode);
+    const options = JSON.parse(publication.options) as PublishOptions;
+    const optionFields = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const gate = piiGate(title, markdown, readPiiConfig(this.db), mode, { severity: issue.severity, ...optionFields });
     if (gate.verdict === 'blocked') {
       const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
       throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
     }
-    const content: PublishContent = { publicationId: publication.id, title: gate.title, markdown: gate.markdown, html: markdownToHtml(gate.markdown), severity: issue.severity };
+    const content: PublishContent = { publicationId: publication.id, title: gate.title, markdown: gate.markdown, html: gate.html, severity: issue.severity };
     const target: PublishTarget = {
       service,
       baseUrl: url.url,
       username: config.username,
       projectName: config.project_name,
       spaceKey: config.space_key,
-      options: JSON.parse(publication.options) as PublishOptions,
+      options,
     };
     return { target, content, secret, redaction: gate.verdict === 'redacted' ? { types: gate.types, findings: gate.findings } : null };
   }

@@ -64,6 +64,8 @@ export class ApiKeyRepository {
   private readonly revokeStmt;
   private readonly touchStmt;
   private readonly countStmt;
+  private readonly findByIdStmt;
+  private readonly revokeByIdStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -76,6 +78,8 @@ export class ApiKeyRepository {
     this.revokeStmt = db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`);
     this.touchStmt = db.prepare(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`);
     this.countStmt = db.prepare(`SELECT count(*) AS n FROM api_keys`);
+    this.findByIdStmt = db.prepare(`SELECT * FROM api_keys WHERE id = ?`);
+    this.revokeByIdStmt = db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`);
   }
 
   insert(row: ApiKeyRow): void {
@@ -121,5 +125,14 @@ export class ApiKeyRepository {
 
   count(): number {
     return (this.countStmt.get() as { n: number }).n;
+  }
+
+  findById(id: string): ApiKeyRow | undefined {
+    return this.findByIdStmt.get(id) as ApiKeyRow | undefined;
+  }
+
+  /** Returns false when there is no such key or it was already revoked. */
+  revokeById(id: string, at: string): boolean {
+    return this.revokeByIdStmt.run(at, id).changes === 1;
   }
 }

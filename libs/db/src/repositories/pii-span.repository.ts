@@ -53,6 +53,7 @@ export class PiiSpanRepository {
   private readonly clearRunStmt;
   private readonly countRunStmt;
   private readonly sweepStmt;
+  private readonly insertStmt;
 
   constructor(private readonly db: Db) {
     this.stageStmt = db.prepare(
@@ -77,6 +78,9 @@ export class PiiSpanRepository {
       `SELECT pii_type, count(*) AS n, max(end_offset) AS max_end FROM pii_spans
        WHERE log_file_id = @log_file_id AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
        GROUP BY pii_type ORDER BY pii_type`,
+    );
+    this.insertStmt = db.prepare(
+      `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.wipeStmt = db.prepare(`UPDATE pii_spans SET original_value = '' WHERE log_file_id = ? AND original_value <> ''`);
   }
@@ -152,6 +156,13 @@ export class PiiSpanRepository {
       countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),
       maxEnd: rows.reduce((max, r) => Math.max(max, r.max_end), 0),
     };
+  }
+
+  /** Adds one span (a reviewer's manual span); returns its id. */
+  insert(logFileId: string, span: NewPiiSpan): string {
+    const id = newId();
+    this.insertStmt.run(id, logFileId, span.pii_type, span.start_offset, span.end_offset, span.original_value, span.replacement);
+    return id;
   }
 
   /** Forgets every original value of the file (the column is NOT NULL, so '' marks a wiped value). */

@@ -13,6 +13,8 @@ export interface RedactionRequest {
   failure_reason: string | null;
   created_at: string;
   finished_at: string | null;
+  /** 1: finalize the file once this version is written (issue 12). */
+  finalize: number;
 }
 
 /** Approvals waiting for (or done by) the redact job; see migrations/022_create_redactions.sql. */
@@ -21,19 +23,21 @@ export class RedactionRequestRepository {
   private readonly getStmt;
   private readonly pendingStmt;
   private readonly finishStmt;
+  private readonly finalizingStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO redaction_requests (id, log_file_id, span_ids, requested_by, state, failure_reason, created_at, finished_at)
-       VALUES (@id, @log_file_id, @span_ids, @requested_by, @state, @failure_reason, @created_at, @finished_at)`,
+      `INSERT INTO redaction_requests (id, log_file_id, span_ids, requested_by, state, failure_reason, created_at, finished_at, finalize)
+       VALUES (@id, @log_file_id, @span_ids, @requested_by, @state, @failure_reason, @created_at, @finished_at, @finalize)`,
     );
     this.getStmt = db.prepare(`SELECT * FROM redaction_requests WHERE id = ?`);
     this.pendingStmt = db.prepare(`SELECT * FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`);
+    this.finalizingStmt = db.prepare(`UPDATE redaction_requests SET finalize = 1 WHERE id = ? AND state = 'pending'`);
     this.finishStmt = db.prepare(`UPDATE redaction_requests SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ? AND state = 'pending'`);
   }
 
-  insert(request: RedactionRequest): void {
-    this.insertStmt.run(request);
+  insert(request: Omit<RedactionRequest, 'finalize'> & { finalize?: number }): void {
+    this.insertStmt.run({ finalize: 0, ...request });
   }
 
   get(id: string): RedactionRequest | undefined {
@@ -42,6 +46,11 @@ export class RedactionRequestRepository {
 
   findPending(logFileId: string): RedactionRequest | undefined {
     return this.pendingStmt.get(logFileId) as RedactionRequest | undefined;
+  }
+
+  /** The pending request will also finalize the file (the worker reads this in its finishing transaction). */
+  markFinalizing(id: string): boolean {
+    return this.finalizingStmt.run(id).changes === 1;
   }
 
   markDone(id: string): boolean {

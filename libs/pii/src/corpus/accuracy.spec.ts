@@ -3,7 +3,7 @@ import { scanBuffer } from '../scanner';
 import { scoreDetections } from './accuracy';
 import { generateCorpus } from './corpus-generator';
 
-const STRICT: PiiType[] = ['Email', 'IPv4', 'IPv6', 'MAC', 'SSN', 'CreditCard', 'AwsAccessKey', 'JWT', 'PrivateKey', 'URL', 'Bearer', 'GitHubToken', 'SlackToken', 'IBAN'];
+const STRICT: PiiType[] = ['Email', 'IPv4', 'IPv6', 'MAC', 'SSN', 'DateOfBirth', 'CreditCard', 'AwsAccessKey', 'JWT', 'PrivateKey', 'URL', 'Bearer', 'GitHubToken', 'SlackToken', 'IBAN'];
 const LOOSE: PiiType[] = ['Phone', 'Hostname', 'Password', 'ApiKey'];
 
 describe('accuracy on the generated corpus', () => {
@@ -11,7 +11,7 @@ describe('accuracy on the generated corpus', () => {
   const scores = new Map(scoreDetections(scanBuffer(corpus.bytes), corpus.labels).map((s) => [s.pii_type, s]));
 
   it('injects enough of every type to measure 0.99', () => {
-    for (const s of scores.values()) expect(s.labels).toBeGreaterThanOrEqual(150);
+    for (const s of scores.values()) if (s.pii_type !== 'Custom') expect(s.labels).toBeGreaterThanOrEqual(150);
   });
 
   it.each(STRICT)('%s reaches precision and recall of 0.99', (type) => {
@@ -49,7 +49,7 @@ describe('scoreDetections', () => {
   const labels = [{ pii_type: 'Email' as const, start: 10, end: 20 }];
 
   it('counts a detection that covers the value with the same type', () => {
-    expect(scoreDetections([{ pii_type: 'Email', start: 5, end: 25 }], labels)[12]).toMatchObject({ pii_type: 'Email', precision: 1, recall: 1 });
+    expect(scoreDetections([{ pii_type: 'Email', start: 5, end: 25 }], labels).find((s) => s.pii_type === 'Email')).toMatchObject({ pii_type: 'Email', precision: 1, recall: 1 });
   });
 
   it('does not count a partial cover or another type', () => {

@@ -2,7 +2,7 @@ import { PII_TYPE_ORDER, type PiiType } from '../pii-types';
 import { type LineContext, TEMPLATES } from './log-templates';
 import { hardNegative } from './negatives';
 import { Prng } from './prng';
-import { sample } from './samples';
+import { type SampledType, sample } from './samples';
 import { type Segment, plain } from './segments';
 
 export interface LabelledValue {
@@ -21,6 +21,8 @@ export interface CorpusOptions {
   seed?: number;
   /** Stop after the first line that reaches this size. Default 2 MiB. */
   targetBytes?: number;
+  /** Types injected (PrivateKey aside, which is always 2%); default every type. An older list regenerates an older corpus. */
+  types?: readonly PiiType[];
 }
 
 // Non-ASCII text makes byte offsets differ from character offsets; some logs are Latin-1, not UTF-8.
@@ -32,7 +34,7 @@ const PHRASES = [
 ];
 const LATIN1_PHRASES = [Buffer.from('caf\xe9 cr\xe8me', 'latin1'), Buffer.from([0xff, 0xfe, 0x20, 0x41]), Buffer.from([0xc3, 0x28])];
 
-function message(r: Prng, pii: (type?: PiiType) => Segment[]): Segment[] {
+function message(r: Prng, pii: (type?: SampledType) => Segment[]): Segment[] {
   const parts: Segment[][] = [[plain(r.pick(PHRASES))]];
   if (r.chance(0.03)) parts.push([plain(r.pick(LATIN1_PHRASES))]);
   const values = r.pick([0, 1, 1, 1, 2]);
@@ -51,8 +53,8 @@ function message(r: Prng, pii: (type?: PiiType) => Segment[]): Segment[] {
 export function generateCorpus(options: CorpusOptions = {}): Corpus {
   const r = new Prng(options.seed ?? 1);
   const target = options.targetBytes ?? 2 << 20;
-  const weights = PII_TYPE_ORDER.filter((t) => t !== 'PrivateKey');
-  const pick = (type?: PiiType): Segment[] =>
+  const weights = (options.types ?? PII_TYPE_ORDER).filter((t): t is SampledType => t !== 'PrivateKey' && t !== 'Custom');
+  const pick = (type?: SampledType): Segment[] =>
     sample(r, type ?? (r.chance(0.02) ? 'PrivateKey' : r.pick(weights)));
   const ctx: LineContext = {
     r,

@@ -81,6 +81,25 @@ export function ssn(r: Prng): string {
   return `${String(area).padStart(3, '0')}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`;
 }
 
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A date of birth in one of the formats forms and records use. */
+export function birthDate(r: Prng): string {
+  const y = r.int(1930, 2010);
+  const m = r.int(1, 12);
+  const d = r.int(1, 28);
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  return r.pick([
+    () => `${y}-${p2(m)}-${p2(d)}`,
+    () => `${p2(d)}/${p2(m)}/${y}`,
+    () => `${p2(m)}/${p2(d)}/${y}`,
+    () => `${p2(d)}.${p2(m)}.${y}`,
+    () => `${d} ${MONTH_NAMES[m - 1]} ${y}`,
+    () => `${MONTH_NAMES[m - 1]} ${d}, ${y}`,
+    () => `${p2(d)}-${MONTH_NAMES[m - 1].slice(0, 3)}-${y}`,
+  ])();
+}
+
 export function luhnComplete(prefix: string, length: number, r: Prng): string {
   let body = prefix + r.digits(length - prefix.length - 1);
   let sum = 0;

@@ -1,4 +1,4 @@
-import type { PiiType } from '../pii-types';
+import type { SampledType } from './samples';
 import * as id from './identity-samples';
 import type { Prng } from './prng';
 import { type Segment, pii, plain } from './segments';
@@ -6,9 +6,9 @@ import { type Segment, pii, plain } from './segments';
 export interface LineContext {
   r: Prng;
   /** A labelled value (random type unless given) in one of its contexts. */
-  pii(type?: PiiType): Segment[];
+  pii(type?: SampledType): Segment[];
   /** Just a labelled value of `type`, without a key or other context. */
-  value(type: PiiType): Segment[];
+  value(type: SampledType): Segment[];
   /** Free text carrying zero to two labelled values and zero to two hard negatives. */
   message(): Segment[];
 }

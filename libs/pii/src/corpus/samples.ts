@@ -12,7 +12,10 @@ function inContext(type: PiiType, value: (r: Prng) => string, templates: readonl
 }
 
 /** For each type, a value in one of the contexts it shows up in; the label covers the value only, not its key. */
-export const SAMPLERS: Readonly<Record<PiiType, Sampler>> = {
+/** Every built-in type; Custom spans come from a user's rules, which the corpus has none of. */
+export type SampledType = Exclude<PiiType, 'Custom'>;
+
+export const SAMPLERS: Readonly<Record<SampledType, Sampler>> = {
   PrivateKey: (r) => {
     if (r.chance(0.4)) return around('"private_key": "{v}\\n",', 'PrivateKey', sec.privateKey(r, true));
     return around(r.pick(['loaded key material:\n{v}', 'ssh: using identity\n{v}\n', 'tls.key=\n{v}']), 'PrivateKey', sec.privateKey(r, false));
@@ -57,6 +60,9 @@ export const SAMPLERS: Readonly<Record<PiiType, Sampler>> = {
     if (r.chance(0.15)) return around(r.pick(['ssn={v}', 'SSN: {v}']), 'SSN', id.ssn(r).replace(/-/g, r.pick(['', ' '])));
     return around(r.pick(['ssn={v}', 'SSN: {v}', '"ssn":"{v}"', 'social security number {v}', 'tax id {v} on file']), 'SSN', id.ssn(r));
   },
+  DateOfBirth: inContext('DateOfBirth', id.birthDate, [
+    'dob={v}', 'DOB: {v}', '"date_of_birth":"{v}"', 'birthdate={v}', 'patient born {v}', '"dateOfBirth": "{v}"', 'date of birth {v} verified', 'D.O.B. {v}',
+  ]),
   IBAN: inContext('IBAN', id.iban, ['iban={v}', 'IBAN {v}', '"iban":"{v}"', 'transfer to account {v} queued']),
   CreditCard: inContext('CreditCard', id.creditCard, ['card={v}', 'card number {v}', '"pan":"{v}"', 'cc: {v}', 'payment with {v} declined']),
   Email: inContext('Email', id.email, ['user={v}', '<{v}>', 'email: {v}', 'from {v}', '"email":"{v}"', 'mailto:{v}', 'to={v},', 'sent to {v}.']),
@@ -73,7 +79,7 @@ export const SAMPLERS: Readonly<Record<PiiType, Sampler>> = {
   ]),
 };
 
-export function sample(r: Prng, type: PiiType): Segment[] {
+export function sample(r: Prng, type: SampledType): Segment[] {
   return SAMPLERS[type](r).filter((s) => s.text.length > 0 || s.type !== undefined);
 }
 

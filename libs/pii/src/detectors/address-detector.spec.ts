@@ -71,3 +71,17 @@ describe('IPv4', () => {
     ]);
   });
 });
+
+describe('Cisco dotted MAC', () => {
+  it.each([
+    ['  10    0012.3456.7890    DYNAMIC     Gi1/0/3', '0012.3456.7890'],
+    ['%SW_MATM-4-MACFLAP_NOTIF: Host 0050.5690.1234 in vlan 20 is flapping between port Gi1/0/1 and port Gi1/0/2', '0050.5690.1234'],
+    ['Internet  10.1.1.1   -   0011.2233.4455  ARPA   Vlan10', '0011.2233.4455'],
+  ])('finds a MAC of digits only in %s', (line, mac) => {
+    expect(detect(line).filter((f) => f.type === 'MAC')).toEqual([{ type: 'MAC', value: mac }]);
+  });
+
+  it('does not take a part of a longer dotted number or a version', () => {
+    expect(detect('oid 1.0012.3456.7890 and 0012.3456.7890.1 and version 1234.5678.9012')).toEqual([]);
+  });
+});

@@ -136,7 +136,9 @@ export function ciscoMacAt(text: string, dot: number, out: Hit[]): number {
   const end = start + m[0].length;
   const before = text.charCodeAt(start - 1);
   const after = text.charCodeAt(end);
-  if (isWord(before) || before === 46 || before === 45 || before === 58 || isWord(after) || !/[a-fA-F]/.test(m[0])) return dot + 1;
+  // Digits alone are a MAC too (0012.3456.7890, an OUI of all digits): the three 4-groups shape is what counts.
+  if (isWord(before) || before === 46 || before === 45 || before === 58 || isWord(after)) return dot + 1;
+  if (versionBefore(text, start)) return end;
   if ((after === 46 || after === 45 || after === 58) && isHex(text.charCodeAt(end + 1))) return dot + 1;
   out.push(hit('MAC', start, end));
   return end;

@@ -11,6 +11,8 @@ export interface Hit {
   /** The secret part (without key name or quotes), compared with the allow-list. */
   valueStart: number;
   valueEnd: number;
+  /** For a Custom hit: the index of its rule in PiiConfig.customRules. */
+  rule?: number;
 }
 
 /**

@@ -107,3 +107,19 @@ describe('SSN after an ssn key', () => {
     expect(detect('ssn=000456789')).toEqual([]);
   });
 });
+
+describe('framework secrets', () => {
+  it.each([
+    ['Rails', 'I, [2024-03-01T10:00:00] config.secret_key_base = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928"', '9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928'],
+    ['Rails env', 'SECRET_KEY_BASE=9f8e7d6c5b4a39281706f5e4d3c2b1a0', '9f8e7d6c5b4a39281706f5e4d3c2b1a0'],
+    ['Django', "settings.py: SECRET_KEY = 'django-insecure-h7x!k2@p9#q$w8e&r5t*y6u'", 'django-insecure-h7x!k2@p9#q$w8e&r5t*y6u'],
+    ['Flask', "app.secret_key = 'c0ffee!c0ffee?bean'", 'c0ffee!c0ffee?bean'],
+    ['Laravel', 'APP_KEY=base64:Qk9PTXN0aWNrMTIzNDU2Nzg5MGFiY2RlZmdoaWpr=', 'base64:Qk9PTXN0aWNrMTIzNDU2Nzg5MGFiY2RlZmdoaWpr='],
+  ])('finds the %s secret', (_framework, line, secret) => {
+    expect(typeCovering(line, secret)).toBe('ApiKey');
+  });
+
+  it('leaves placeholders alone', () => {
+    expect(detect("SECRET_KEY = '${SECRET_KEY}' and secret_key_base: <generated>")).toEqual([]);
+  });
+});

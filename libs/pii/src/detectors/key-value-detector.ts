@@ -27,8 +27,11 @@ const LONG_PASSWORD_WORDS = ['password', 'passwd', 'passphrase'];
 // Normalised (lower case, no separators) key endings that name an API credential rather than a lookup key.
 const API_KEY_SUFFIXES = [
   'apikey', 'secretkey', 'accesskey', 'privatekey', 'appkey', 'masterkey', 'accountkey', 'subscriptionkey',
-  'encryptionkey', 'signingkey', 'authkey', 'clientkey', 'licensekey',
+  'encryptionkey', 'signingkey', 'authkey', 'clientkey', 'licensekey', 'secretkeybase',
 ];
+// Framework signing secrets (Rails secret_key_base, Django/Flask SECRET_KEY, Laravel APP_KEY): any printable
+// value, since Django's generator draws from punctuation too ('django-insecure-h7x!k2@p9#…').
+const FRAMEWORK_SECRET_SUFFIXES = ['secretkey', 'secretkeybase', 'appkey', 'signingkey', 'encryptionkey', 'masterkey'];
 
 function isKeyChar(c: number): boolean {
   return isAlnum(c) || c === 95 || c === 45 || c === 46;
@@ -136,8 +139,14 @@ function looksLikePath(v: string): boolean {
   return /^(?:~?\/|\.\.?\/|[A-Za-z]:\\)/.test(v) && (/\.[A-Za-z0-9]{1,5}$/.test(v) || !/[A-Z]/.test(v));
 }
 
-function acceptValue(kind: 'ApiKey' | 'Bearer' | 'Password', v: string): boolean {
+function isFrameworkSecret(key: string): boolean {
+  const norm = key.toLowerCase().replace(/[-_.]/g, '');
+  return FRAMEWORK_SECRET_SUFFIXES.some((s) => norm.endsWith(s));
+}
+
+function acceptValue(kind: 'ApiKey' | 'Bearer' | 'Password', v: string, key = ''): boolean {
   if (looksLikePath(v)) return false;
+  if (kind === 'ApiKey' && isFrameworkSecret(key)) return !/\s/.test(v) && looksLikeSecret(v, 12);
   if (kind === 'ApiKey') return API_KEY_VALUE_RE.test(v) && looksLikeSecret(v, 16);
   if (kind === 'Bearer') return API_KEY_VALUE_RE.test(v) && looksLikeSecret(v, 8);
   // A password may be anything but a placeholder; punctuation alone ("-", "{") is a format artefact.
@@ -217,7 +226,7 @@ function keyValueAt(text: string, p: number, out: Hit[]): number {
 
   if (kind === 'SSN') return ssnValueAt(text, v, out) ?? ke;
   const value = readValue(text, v);
-  if (value === null || !acceptValue(kind, text.slice(value.start, value.end))) return ke;
+  if (value === null || !acceptValue(kind, text.slice(value.start, value.end), key)) return ke;
   out.push(hit(kind, start, value.outer, value.start, value.end));
   return value.outer;
 }

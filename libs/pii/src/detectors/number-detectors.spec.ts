@@ -88,3 +88,14 @@ describe('Phone', () => {
     expect(typeCovering('dial 1 (555) 123-4567', '1 (555) 123-4567')).toBe('Phone');
   });
 });
+
+describe('IBAN candidates that are not IBANs', () => {
+  it.each([
+    ['a length the country does not use (DE is 22)', 'ref DE8937040044053201300 ok'],
+    ['a failed mod-97 check, grouped', 'IBAN DE89 3704 0044 0532 0130 01 rejected'],
+    ['a country with no IBAN', 'account US12 3456 7890 1234 5678 90'],
+    ['a grouped run of figures that carries on', 'totals DE89 3704 0044 0532 0130 00 12 34'],
+  ])('ignores %s', (_what, line) => {
+    expect(detect(line).filter((f) => f.type === 'IBAN')).toEqual([]);
+  });
+});

@@ -166,7 +166,11 @@ export function ibanAt(text: string, i: number, out: Hit[]): number {
     compact += text[j];
     j++;
   }
-  if (isAlnum(text.charCodeAt(j)) || !ibanValid(compact)) return i + 1;
+  // A grouped candidate whose next group carries on ("DE89 3704 … 00 12") is part of a longer run of figures.
+  if (isAlnum(text.charCodeAt(j)) || (grouped && text.charCodeAt(j) === 32 && isDigit(text.charCodeAt(j + 1)))) {
+    return i + 1;
+  }
+  if (!ibanValid(compact)) return i + 1;
   out.push(hit('IBAN', i, j));
   return j;
 }

@@ -97,3 +97,19 @@ describe('vendor API keys', () => {
     expect(detect(`using ${key} for requests`)).toEqual([{ type: 'ApiKey', value: key }]);
   });
 });
+
+describe('npm access tokens', () => {
+  const token = 'npm_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAB7C';
+
+  it.each([
+    `npm notice: using auth ${token} for registry.npmjs.org`,
+    `//registry.npmjs.org/:_authToken=${token}`,
+    `{"level":"error","msg":"publish failed","token":"${token}"}`,
+  ])('finds the token in %s', (line) => {
+    expect(typeCovering(line, token)).toBe('ApiKey');
+  });
+
+  it('needs exactly 36 base62 characters after npm_', () => {
+    expect(detect('npm_install_failed and npm_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z')).toEqual([]);
+  });
+});

@@ -108,18 +108,19 @@ const atLiteral = (_text: string, at: number): number => at;
 // Long-term (AKIA) and temporary (ASIA) access key ids; other AWS id prefixes name users and roles, not secrets.
 export const awsAccessKeyDetector = tokenDetector('aws-access-key', 'AwsAccessKey', ['AKIA', 'ASIA'], atLiteral, /A[KS]IA[A-Z0-9]{16}/y, 24, 0);
 
-const UNDERSCORE_TOKEN_RE = /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}/y;
+const UNDERSCORE_TOKEN_RE = /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}|npm_[A-Za-z0-9]{36}/y;
 
-/** Where a token with an underscore near its start begins: gh?_, github_pat_, or Stripe's sk_live_/rk_test_. */
+/** Where a token with an underscore near its start begins: gh?_, github_pat_, npm_, or Stripe's sk_live_/rk_test_. */
 function underscoreTokenStart(text: string, at: number): number {
   if (text.charCodeAt(at - 2) === 104 && text.charCodeAt(at - 3) === 103) return at - 3;
+  if (text.charCodeAt(at - 1) === 109 && text.charCodeAt(at - 2) === 112 && text.charCodeAt(at - 3) === 110) return at - 3;
   if (text.charCodeAt(at - 1) === 107 && (text.charCodeAt(at - 2) === 115 || text.charCodeAt(at - 2) === 114)) return at - 2;
   return text.startsWith('github_pat_', at - 6) ? at - 6 : -1;
 }
 
 /**
- * GitHub tokens (ghp_…, gho_…, ghu_…, ghs_…, ghr_…, github_pat_…) and Stripe keys (sk_live_…, rk_test_…, reported
- * as ApiKey), found from the underscore: rarer in logs than their first letters, and one pass serves both.
+ * GitHub tokens (ghp_…, gho_…, ghu_…, ghs_…, ghr_…, github_pat_…), Stripe keys (sk_live_…, rk_test_…) and npm
+ * access tokens (npm_ + 36 base62), the last two reported as ApiKey, found from the underscore: rarer in logs than their first letters, and one pass serves both.
  */
 export const underscoreTokenDetector: Detector = {
   name: 'underscore-token',

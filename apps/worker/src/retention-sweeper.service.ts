@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
+import { jobIdFor } from '../../../libs/jobs/src';
+import { readRedactionSettings } from './pii-settings';
+
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+const BATCH = 100;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Hourly, and once at boot (issue 12):
+ * - re-redacts, once, each file whose redacted copy came from a partial approval under the old model (it may
+ *   show every value that was not approved): the new version redacts every span;
+ * - finalizes log files `pii.finalize_after_days` after their upload (0 turns it off): a finalizing redaction,
+ *   exactly as POST finalize queues it, so the final copy applies the decisions in force and the originals are
+ *   wiped in the worker's transaction.
+ */
+@Injectable()
+export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RetentionSweeper');
+  private readonly review: PiiReviewRepository;
+  private readonly requests: RedactionRequestRepository;
+  private readonly outbox: OutboxRepository;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly audit: AuditLogRepository,
+  ) {
+    this.review = new PiiReviewRepository(db);
+    this.requests = new RedactionRequestRepository(db);
+    this.outbox = new OutboxRepository(db);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.sweepSafely(), SWEEP_INTERVAL_MS);
+    this.timer.unref();
+    this.sweepSafely();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Queues the redactions due; returns how many. */
+  sweep(now = new Date()): number {
+    let queued = 0;
+    for (const logFileId of this.review.legacyPartial(BATCH)) {
+      this.queue(logFileId, 0, now, 'request_redaction', { reason: 'legacy_partial_approval' });
+      queued++;
+    }
+    const { finalizeAfterDays } = readRedactionSettings(this.db);
+    if (finalizeAfterDays === 0) return queued;
+    const cutoff = toDbTimestamp(new Date(now.getTime() - finalizeAfterDays * DAY_MS));
+    for (const logFileId of this.review.dueForFinalizing(cutoff, BATCH)) {
+      this.queue(logFileId, 1, now, 'request_finalize', { reason: 'retention', finalize_after_days: finalizeAfterDays });
+      queued++;
+    }
+    return queued;
+  }
+
+  private queue(logFileId: string, finalize: number, now: Date, action: string, details: Record<string, unknown>): void {
+    transaction(this.db, () => {
+      const id = newId();
+      this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
+      const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
+      const job = this.outbox.add('ingest', 'redact', payload);
+      this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', payload(job.id)) } });
+    });
+  }
+
+  private sweepSafely(): void {
+    try {
+      const queued = this.sweep();
+      if (queued > 0) this.logger.log(`queued ${queued} redaction(s): legacy partial approvals and files past their retention`);
+    } catch (err) {
+      this.logger.warn(`retention sweep failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { Db, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
+import { maskValue, PiiType } from '../../pii/src';
+import { BlobStore } from '../../storage/src';
+import { ValueKeys } from './value-keys';
+
+/** Every this-many lines, the line index records where a line starts. */
+export const LINE_INDEX_STEP = 256;
+const BATCH = 10_000;
+
+/** What a reviewer without pii:reveal sees of a value; a wiped one shows its replacement. */
+export function maskedForm(type: string, original: string, replacement: string): string {
+  return original === '' ? replacement : maskValue(type as PiiType, original);
+}
+
+const masking = new WeakSet<Db>();
+/** maskedForm as SQL can call it (tftsr_mask), for aggregating the distinct values in the database. */
+function registerMask(db: Db): void {
+  if (masking.has(db)) return;
+  db.function('tftsr_mask', { deterministic: true }, (type: unknown, original: unknown, replacement: unknown) => maskedForm(String(type), String(original), String(replacement)));
+  masking.add(db);
+}
+
+/**
+ * Builds a file's review index in one streaming pass over its content: the line of every span, a sparse index
+ * of line starts and a value id per span; then the file's distinct values with counts, aggregated in SQL a
+ * batch at a time. Idempotent (rows are upserted from the same data), so two builders racing leave the same
+ * result, and memory stays flat for any number of spans or values.
+ */
+export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys, logFileId: string, filePath: string): Promise<void> {
+  registerMask(db);
+  const review = new PiiReviewRepository(db);
+  const spans = iterateSpans(new PiiSpanRepository(db), logFileId);
+  const checkpoints: [number, number][] = [[1, 0]];
+  let batch: SpanReviewRow[] = [];
+  let next = spans.next();
+  let offset = 0;
+  let newlines = 0;
+  let lastByte = 10;
+
+  const countTo = (chunk: Buffer, from: number, to: number) => {
+    for (let i = chunk.indexOf(10, from); i !== -1 && i < to; i = chunk.indexOf(10, i + 1)) {
+      newlines++;
+      if (newlines % LINE_INDEX_STEP === 0) checkpoints.push([newlines + 1, offset + i + 1]);
+    }
+  };
+  const assign = (span: PiiSpan) => {
+    const valueId = span.original_value === '' ? keys.wipedValueId(span.id) : keys.valueId(span.pii_type, span.original_value);
+    batch.push({ span_id: span.id, log_file_id: logFileId, value_id: valueId, line_number: newlines + 1, source: 'detector' });
+    if (batch.length >= BATCH) {
+      const rows = batch;
+      transaction(db, () => review.insertSpanReviews(rows));
+      batch = [];
+    }
+  };
+
+  for await (const raw of blobs.openRead(filePath)) {
+    const chunk = raw as Buffer;
+    const end = offset + chunk.length;
+    let pos = 0;
+    while (!next.done && next.value.start_offset < end) {
+      const rel = Math.max(pos, next.value.start_offset - offset);
+      countTo(chunk, pos, rel);
+      pos = rel;
+      assign(next.value);
+      next = spans.next();
+    }
+    countTo(chunk, pos, chunk.length);
+    if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
+    offset = end;
+  }
+  for (; !next.done; next = spans.next()) assign(next.value);
+  const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
+  transaction(db, () => {
+    review.insertSpanReviews(batch);
+    review.putCheckpoints(logFileId, checkpoints);
+  });
+  for (let after: string | null = ''; after !== null; ) {
+    const from: string = after;
+    after = transaction(db, () => review.aggregateValues(logFileId, from, BATCH));
+  }
+  transaction(db, () => review.markIndexed(logFileId, totalLines));
+}
+
+function* iterateSpans(spans: PiiSpanRepository, logFileId: string): Generator<PiiSpan> {
+  let after: [number, string] | undefined;
+  for (;;) {
+    const page = spans.listPage(logFileId, { after, limit: 5000 });
+    yield* page;
+    if (page.length < 5000) return;
+    const last = page[page.length - 1];
+    after = [last.start_offset, last.id];
+  }
+}
