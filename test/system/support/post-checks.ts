@@ -98,8 +98,8 @@ export function problemsOf(report: PostCheckReport): string[] {
 }
 
 /**
- * Original values live only where a scan is running or a file is not yet redacted: no staged span of a file
- * whose scan finished, none older than the longest scan, and no original value kept for a redacted file.
+ * Original values live only where a scan is running or a file is not finalized: no staged span of a file whose
+ * scan finished, none older than the longest scan, and no original value kept for a finalized file.
  */
 function checkStaging(db: Db): string[] {
   const problems: string[] = [];
@@ -113,8 +113,16 @@ function checkStaging(db: Db): string[] {
   if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
   const old = db.prepare('SELECT count(*) FROM pii_span_staging WHERE staged_at < ?').pluck().get(Date.now() - LONGEST_SCAN_MS) as number;
   if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
-  const unwiped = db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_files f ON f.id = s.log_file_id WHERE f.redacted = 1 AND s.original_value <> ''`).pluck().get() as number;
-  if (unwiped) problems.push(`pii_spans: ${unwiped} original value(s) kept for redacted files`);
+  const unwiped = db
+    .prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`)
+    .pluck()
+    .get() as number;
+  if (unwiped) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
+  const stagedFinal = db
+    .prepare(`SELECT count(*) FROM pii_span_staging s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`)
+    .pluck()
+    .get() as number;
+  if (stagedFinal) problems.push(`staging: ${stagedFinal} staged span(s), original values included, of finalized files`);
   return problems;
 }
 

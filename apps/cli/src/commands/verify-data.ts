@@ -74,8 +74,8 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
 }
 
 /**
- * Original values may exist only where a scan is running or a file is not yet redacted: staged spans older than
- * the longest possible scan belong to a scan that died, and a redacted file keeps none (issue 22, item 4).
+ * Original values may exist only where a scan is running or a file is not finalized: staged spans older than
+ * the longest possible scan belong to a scan that died, and a finalized file keeps none (issue 22, item 4).
  */
 function checkLeftoverPii(db: ReturnType<typeof openDatabase>, now = Date.now()): string[] {
   const problems: string[] = [];
@@ -88,8 +88,11 @@ function checkLeftoverPii(db: ReturnType<typeof openDatabase>, now = Date.now())
       `staging: ${stale.n} staged span(s) of ${stale.files} file(s) older than the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
     );
   }
-  const unwiped = db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_files f ON f.id = s.log_file_id WHERE f.redacted = 1 AND s.original_value <> ''`).pluck().get() as number;
-  if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for redacted files`);
+  const hasReview = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_file_review'`).get() !== undefined;
+  const unwiped = hasReview
+    ? (db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`).pluck().get() as number)
+    : 0;
+  if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
   return problems;
 }
 
