@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { hashGroup } from './groups/hash.group';
+import { ingestGroup } from './groups/ingest.group';
 import { httpGroup } from './groups/http.group';
 import { piiGroup } from './groups/pii.group';
 import { reviewGroup } from './groups/review.group';
@@ -27,7 +28,7 @@ import { checkTools, installAdvice, missing, skipReason } from './support/tools'
 const MiB = 1024 * 1024;
 /** The repository's bench/ folder, seen from dist/bench. */
 const REPO_BENCH = join(__dirname, '..', '..', 'bench');
-const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup];
+const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup, ingestGroup];
 
 const FULL: Scale = {
   piiBytes: 256 * MiB,

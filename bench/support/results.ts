@@ -168,6 +168,17 @@ export const ROW_SPECS = [
     goal: { on: 'ours', op: '<=', value: 100 },
     method: 'p99 of sequential 200-line windows at spread-out offsets over one keep-alive connection; same file as review-values. Goal from issue 12: under 100 ms.',
   },
+  {
+    id: 'ingest-ndjson',
+    what: () => '`POST /v1/issues/:id/log-streams/:stream`, NDJSON (100 lines, ~12 KB a request), autocannon, 64 connections',
+    baselineWhat: 'a bare Node HTTP server appending the same bodies to one file, fsync before each answer grouped per event-loop turn (the same policy)',
+    unit: 'req/s',
+    baselineUnit: 'req/s',
+    direction: 'higher',
+    goal: { on: 'ratio', op: '>=', value: 0.5 },
+    method:
+      'autocannon for a fixed time per run against the API (production mode, an ingest key, chunks of the default 8 MiB, no worker) and against bench/servers/bare-append.server.ts (node:http, appendFile + one fdatasync for all requests of a turn, then the answers); 2xx responses per second. Servers on one core, the load generator on the other.',
+  },
 ] as const satisfies readonly RowSpec[];
 
 export type RowId = (typeof ROW_SPECS)[number]['id'];

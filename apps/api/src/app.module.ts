@@ -12,6 +12,7 @@ import { ImagesModule } from './images/images.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { IssuesModule } from './issues/issues.module';
 import { LogFilesModule } from './log-files/log-files.module';
+import { LogStreamsModule } from './log-streams/log-streams.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PublishingModule } from './publishing/publishing.module';
@@ -49,6 +50,7 @@ export class AppModule {
         IntegrationsModule,
         IdempotencyModule,
         ApiKeysModule,
+        LogStreamsModule,
       ],
     };
   }

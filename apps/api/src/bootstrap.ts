@@ -13,6 +13,7 @@ import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
+import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
 import { ApiConfig } from './config/api.config';
 import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
@@ -57,6 +58,8 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     reply.header('x-request-id', request.id);
   });
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
+  // Loki push, _bulk and NDJSON lines: their own scope (any body as a buffer, shipper credentials, protocol errors).
+  installShipperRoutes(app);
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app);
   await installWebUi(app);
@@ -64,6 +67,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     app,
     new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
   );
+  documentShipperRoutes(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

@@ -32,3 +32,4 @@ export * from './repositories/service-state.repository';
 export * from './repositories/idempotency-key.repository';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
+export * from './repositories/log-stream.repository';

@@ -11,6 +11,11 @@ describe('grants', () => {
     [['admin'], 'pii:reveal', false],
     [['pii:reveal'], 'read', false],
     [['read', 'pii:reveal'], 'pii:reveal', true],
+    [['ingest'], 'ingest', true],
+    [['ingest'], 'read', false],
+    [['ingest'], 'write', false],
+    [['write'], 'ingest', true],
+    [['read'], 'ingest', false],
   ] as const)('a key with %j %s the scope %s', (held, needed, expected) => {
     expect(grants(held, needed)).toBe(expected);
   });

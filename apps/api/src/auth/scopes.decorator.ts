@@ -40,5 +40,7 @@ export function grants(held: readonly ApiKeyScope[], needed: ApiKeyScope): boole
   if (held.includes(needed)) return true;
   if (needed === 'read') return held.includes('write') || held.includes('admin');
   if (needed === 'write') return held.includes('admin');
+  // ingest (the shipper endpoints only) is what write keys can do anyway; an ingest key gets nothing else.
+  if (needed === 'ingest') return held.includes('write') || held.includes('admin');
   return false;
 }

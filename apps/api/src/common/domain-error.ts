@@ -58,6 +58,8 @@ export enum ErrorCode {
   API_KEY_NAME_TAKEN = 'API_KEY_NAME_TAKEN',
   LAST_ADMIN_KEY = 'LAST_ADMIN_KEY',
   PII_GATE_BLOCKED = 'PII_GATE_BLOCKED',
+  INGEST_BACKLOG_FULL = 'INGEST_BACKLOG_FULL',
+  INVALID_INGEST_BODY = 'INVALID_INGEST_BODY',
 }
 
 /** One table from code to status. A code without a status does not compile. */
@@ -126,6 +128,9 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.LAST_ADMIN_KEY]: HttpStatus.CONFLICT,
   // The exit gate found PII in what would leave (publishing.pii_gate is block): nothing was sent.
   [ErrorCode.PII_GATE_BLOCKED]: HttpStatus.UNPROCESSABLE_ENTITY,
+  // Too many shipped bytes wait for a scan: the shipper retries after Retry-After, nothing was written.
+  [ErrorCode.INGEST_BACKLOG_FULL]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.INVALID_INGEST_BODY]: HttpStatus.BAD_REQUEST,
 };
 
 export class DomainError extends Error {

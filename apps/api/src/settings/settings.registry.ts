@@ -29,6 +29,9 @@ export interface SettingValues {
   'pii.finalize_after_days': number;
   'pii.wipe_original_blob': boolean;
   'pii.custom_rules': Required<CustomRule>[];
+  'ingest.chunk_max_bytes': number;
+  'ingest.chunk_idle_seconds': number;
+  'ingest.max_backlog_bytes': number;
 }
 export const DECISION_SCOPES = ['file', 'issue'] as const;
 export type DecisionScope = (typeof DECISION_SCOPES)[number];
@@ -223,6 +226,24 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
         throw err;
       }
     },
+  },
+  'ingest.chunk_max_bytes': {
+    description: 'A shipped stream\'s rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.',
+    default: 8 * 1024 * 1024,
+    schema: { type: 'integer', minimum: 1024, maximum: GIB },
+    parse: (value) => integer(value, 1024, GIB),
+  },
+  'ingest.chunk_idle_seconds': {
+    description: 'A shipped stream\'s rolling chunk closes after this many seconds without a new line.',
+    default: 30,
+    schema: { type: 'integer', minimum: 1, maximum: 86400 },
+    parse: (value) => integer(value, 1, 86400),
+  },
+  'ingest.max_backlog_bytes': {
+    description: 'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
+    default: GIB,
+    schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
+    parse: (value) => integer(value, 1, 64 * GIB),
   },
 };
 

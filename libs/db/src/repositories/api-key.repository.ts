@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 
-export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal'] as const;
+export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal', 'ingest'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 const KEY_PREFIX = 'tftsr_';

@@ -1,0 +1,255 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  IssueRepository,
+  LogChunkRow,
+  LogFileRepository,
+  LogFileProcessingRepository,
+  LogStreamRepository,
+  LogStreamSource,
+  newId,
+  OutboxRepository,
+  toDbTimestamp,
+  transaction,
+} from '../../../../libs/db/src';
+import { jobIdFor } from '../../../../libs/jobs/src';
+import { BlobStore } from '../../../../libs/storage/src';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { OutboxRelay } from '../outbox/outbox-relay.service';
+import { SettingsService } from '../settings/settings.service';
+import { LogStreamResponse, toLogStreamResponse } from './log-streams.dto';
+
+/** One shipper request's lines for one stream: already whole lines, each ending in \n. */
+export interface StreamAppend {
+  issueId: string;
+  stream: string;
+  source: LogStreamSource;
+  data: Buffer;
+  lines: number;
+}
+
+interface Waiting {
+  appends: StreamAppend[];
+  actor: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const SWEEP_INTERVAL_MS = 500;
+const RETRY_AFTER_SECONDS = 1;
+/** The backlog sum is one query over the unfinished files; reading it once per 100 ms bounds its cost under load. */
+const BACKLOG_CACHE_MS = 100;
+
+/**
+ * Shipped lines: every request's lines are appended to the (issue, stream)'s open chunk inside the encrypted
+ * database, and the 2xx goes only after that commit (synchronous = FULL). Requests arriving in the same turn of
+ * the event loop share one transaction (a group commit), so 64 senders cost a few fsyncs, not 64.
+ * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its bytes become an encrypted
+ * blob and, in one transaction, a log_files row with its hash and detect_pii outbox jobs and its audit entry.
+ */
+@Injectable()
+export class LogChunksService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('LogChunks');
+  private readonly repo: LogStreamRepository;
+  private readonly outbox: OutboxRepository;
+  private readonly processing: LogFileProcessingRepository;
+  private readonly issues: IssueRepository;
+  private readonly logFiles: LogFileRepository;
+  private waiting: Waiting[] = [];
+  private flushScheduled = false;
+  private readonly closing = new Set<string>();
+  private sweeper?: NodeJS.Timeout;
+  private backlog?: { bytes: number; at: number };
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+    private readonly audit: AuditLogRepository,
+    private readonly settings: SettingsService,
+    private readonly relay: OutboxRelay,
+  ) {
+    this.repo = new LogStreamRepository(db);
+    this.outbox = new OutboxRepository(db);
+    this.processing = new LogFileProcessingRepository(db);
+    this.issues = new IssueRepository(db);
+    this.logFiles = new LogFileRepository(db);
+  }
+
+  onApplicationBootstrap(): void {
+    // Chunks left open or half-closed by a crash are closed by the first sweep.
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** 404 before any work, so a request for an unknown issue writes nothing. */
+  assertIssueExists(issueId: string): void {
+    if (!this.issues.findById(issueId)) {
+      throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
+    }
+  }
+
+  listForIssue(issueId: string): LogStreamResponse[] {
+    this.assertIssueExists(issueId);
+    return this.repo.listForIssue(issueId).map(({ stream, chunks }) => toLogStreamResponse(stream, chunks));
+  }
+
+  /** 429 while too many bytes wait for a scan; shippers retry after Retry-After. */
+  assertBacklogRoom(now = Date.now()): void {
+    if (!this.backlog || now - this.backlog.at > BACKLOG_CACHE_MS) this.backlog = { bytes: this.repo.backlogBytes(), at: now };
+    const max = this.settings.value('ingest.max_backlog_bytes');
+    if (this.backlog.bytes > max) {
+      throw new DomainError(
+        ErrorCode.INGEST_BACKLOG_FULL,
+        `${this.backlog.bytes} shipped bytes are waiting to be scanned (the limit is ${max}); retry after ${RETRY_AFTER_SECONDS} s`,
+        { backlog_bytes: this.backlog.bytes, max_backlog_bytes: max, retry_after_seconds: RETRY_AFTER_SECONDS },
+        { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      );
+    }
+  }
+
+  /** Resolves once every append is committed: all of them or none (one request is never half written). */
+  append(appends: StreamAppend[], actor: string): Promise<void> {
+    const nonEmpty = appends.filter((a) => a.data.length > 0);
+    if (nonEmpty.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ appends: nonEmpty, actor, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    const max = this.settings.value('ingest.chunk_max_bytes');
+    const due: LogChunkRow[] = [];
+    try {
+      transaction(this.db, () => due.push(...batch.flatMap((request) => this.write(request, max))));
+      for (const request of batch) request.resolve();
+    } catch (err) {
+      // One request's failure (its issue deleted meanwhile) must not refuse the others: each alone, in its own commit.
+      if (batch.length === 1) batch[0].reject(err);
+      else {
+        for (const request of batch) {
+          try {
+            due.push(...transaction(this.db, () => this.write(request, max)));
+            request.resolve();
+          } catch (own) {
+            request.reject(own);
+          }
+        }
+      }
+    }
+    this.backlog = undefined;
+    for (const chunk of due) void this.close(chunk.id);
+  }
+
+  /** One request's appends, inside the caller's transaction; returns the chunks that reached the size limit. */
+  private write(request: Waiting, max: number): LogChunkRow[] {
+    const now = Date.now();
+    const due: LogChunkRow[] = [];
+    for (const a of request.appends) {
+      const { stream, created } = this.repo.findOrCreateStream(a.issueId, a.stream, a.source);
+      if (created) {
+        this.audit.append({
+          action: 'create_log_stream',
+          entity_type: 'log_stream',
+          entity_id: stream.id,
+          user_id: request.actor,
+          details: { issue_id: a.issueId, name: a.stream, source: a.source },
+        });
+      }
+      const chunk = this.repo.append(stream.id, a.data, a.lines, now);
+      if (chunk.bytes >= max) due.push(chunk);
+    }
+    return due;
+  }
+
+  /** Closes chunks that are idle, full, or were left closing by a crash. */
+  async sweep(now = Date.now()): Promise<void> {
+    const idleMs = this.settings.value('ingest.chunk_idle_seconds') * 1000;
+    const due = this.repo.listDue(now - idleMs, this.settings.value('ingest.chunk_max_bytes'));
+    for (const chunk of due) await this.close(chunk.id);
+  }
+
+  /** open -> closing -> a blob -> closed with its log file, jobs and audit entry in one transaction. Safe to rerun. */
+  async close(chunkId: string): Promise<void> {
+    if (this.closing.has(chunkId)) return;
+    this.closing.add(chunkId);
+    let storedPath: string | undefined;
+    try {
+      const chunk = this.repo.getChunk(chunkId);
+      if (!chunk || chunk.state === 'closed') return;
+      if (chunk.state === 'open') transaction(this.db, () => this.repo.markClosing(chunkId));
+      const content = this.repo.content(chunkId);
+      const stored = await this.blobs.write(Readable.from([content]));
+      storedPath = stored.path;
+      const recorded = transaction(this.db, () => this.record(chunkId, stored));
+      if (recorded) {
+        storedPath = undefined;
+        this.backlog = undefined;
+        this.relay.kick();
+      }
+    } catch (err) {
+      this.logger.warn(`closing chunk ${chunkId} failed, the next sweep retries: ${(err as Error).message}`);
+    } finally {
+      if (storedPath) await this.blobs.remove(storedPath).catch(() => undefined);
+      this.closing.delete(chunkId);
+    }
+  }
+
+  private record(chunkId: string, stored: { path: string; size: number }): boolean {
+    const chunk = this.repo.getChunk(chunkId);
+    if (!chunk || chunk.state !== 'closing') return false;
+    const stream = this.repo.getStream(chunk.stream_id);
+    if (!stream) return false;
+    const uploadedAt = toDbTimestamp();
+    const fileId = newId();
+    this.logFiles.insert({
+      id: fileId,
+      issue_id: stream.issue_id,
+      file_name: chunkFileName(stream.name, chunk.seq),
+      file_path: stored.path,
+      file_size: stored.size,
+      mime_type: 'text/plain',
+      content_hash: null,
+      uploaded_at: uploadedAt,
+      redacted: 0,
+    });
+    this.processing.create(fileId);
+    const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
+    this.issues.touch(stream.issue_id, uploadedAt);
+    this.repo.markClosed(chunkId, fileId, uploadedAt);
+    this.audit.append({
+      action: 'close_log_chunk',
+      entity_type: 'log_file',
+      entity_id: fileId,
+      details: {
+        issue_id: stream.issue_id,
+        stream_id: stream.id,
+        chunk_id: chunkId,
+        seq: chunk.seq,
+        lines: chunk.lines,
+        file_size: stored.size,
+        jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', { outbox_id: j.id, log_file_id: fileId })),
+      },
+    });
+    return true;
+  }
+}
+
+/** `<stream>-000001.log`, safe as a file name whatever the stream's labels hold. */
+export function chunkFileName(stream: string, seq: number): string {
+  const base = stream.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100) || 'stream';
+  return `${base}-${String(seq).padStart(6, '0')}.log`;
+}

@@ -1,0 +1,300 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { newId } from '../../../../libs/db/src';
+import { admitKey } from '../auth/admit-key';
+import { ApiKeyService } from '../auth/api-key.service';
+import { RateLimiter } from '../auth/rate-limiter.service';
+import { grants, Principal } from '../auth/scopes.decorator';
+import { shipperKey } from '../auth/shipper-credentials';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { busyToDomainError } from '../common/error.filter';
+import { asUploadError, guardedGunzip } from '../log-files/upload-limits';
+import { SettingsService } from '../settings/settings.service';
+import { LogChunksService, StreamAppend } from './log-chunks.service';
+import { BulkItem, parseBulk, parseLokiJson, parseLokiProtobuf, splitLines, STREAM_NAME, StreamLines, toChunkBytes } from './shipper-bodies';
+import { sendShipperError, ShipperProtocol } from './shipper-errors';
+
+/** One request's body, as sent (gzip or not); shippers batch, and 32 MiB is well past their defaults. */
+const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/** One request's lines after decompressing, also bounded by uploads.max_file_bytes. */
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+/** The uploads' bomb ratio (log-files.service.ts). */
+const MAX_GZIP_RATIO = 200;
+const ES_VERSION = '8.11.0';
+
+type ShipperRequest = FastifyRequest & { principal?: Principal };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the shipper routes: which protocol's credentials and error shape apply. */
+    shipper?: ShipperProtocol;
+  }
+}
+
+function protocolOf(request: FastifyRequest): ShipperProtocol | undefined {
+  return (request.routeOptions.config as { shipper?: ShipperProtocol } | undefined)?.shipper;
+}
+
+/**
+ * The shipper endpoints, as plain Fastify routes in their own scope: they take any content type as a buffer,
+ * admit Bearer, Basic and ApiKey credentials (the `ingest` scope, or write/admin), and answer errors in each
+ * protocol's shape. Registered on the Nest app's Fastify instance before it starts listening.
+ */
+export function installShipperRoutes(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const chunks = app.get(LogChunksService, { strict: false });
+  const keys = app.get(ApiKeyService, { strict: false });
+  const limiter = app.get(RateLimiter, { strict: false });
+  const settings = app.get(SettingsService, { strict: false });
+  const logger = new Logger('Shippers');
+
+  void fastify.register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES }, (_request, body, done) => done(null, body));
+
+    scope.addHook('onRequest', async (request: ShipperRequest) => {
+      const protocol = protocolOf(request);
+      if (!protocol) return;
+      const key = shipperKey(request.headers.authorization);
+      if (!key) throw unauthenticated('send an API key as Bearer, as the password of Basic auth, or as an ApiKey header');
+      const principal = admitKey(keys, limiter, key, unauthenticated);
+      if (!grants(principal.scopes, 'ingest')) {
+        throw new DomainError(ErrorCode.FORBIDDEN, 'this API key lacks the scope ingest', { missing_scopes: ['ingest'] });
+      }
+      request.principal = principal;
+      chunks.assertBacklogRoom();
+    });
+
+    scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const protocol = protocolOf(request) ?? 'lines';
+      return sendShipperError(protocol, toDomainError(err, logger), request, reply);
+    });
+
+    const decoded = async (request: FastifyRequest): Promise<Buffer> => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const max = Math.min(MAX_DECODED_BYTES, settings.value('uploads.max_file_bytes'));
+      const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (encoding === 'identity') {
+        if (body.length > max) throw new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the body is larger than the limit of ${max} bytes`, { max_bytes: max });
+        return body;
+      }
+      if (encoding !== 'gzip') throw new DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not accepted (gzip is)`);
+      const out: Buffer[] = [];
+      const collect = new Writable({
+        write(part: Buffer, _e, done) {
+          out.push(part);
+          done();
+        },
+      });
+      try {
+        await pipeline([Readable.from([body]), ...guardedGunzip(max, MAX_GZIP_RATIO), collect]);
+      } catch (err) {
+        const mapped = asUploadError(err);
+        if (mapped instanceof DomainError && mapped.code === ErrorCode.INVALID_UPLOAD) throw new DomainError(ErrorCode.INVALID_INGEST_BODY, 'the body is not valid gzip');
+        throw mapped;
+      }
+      return Buffer.concat(out);
+    };
+
+    const accept = async (request: ShipperRequest, streams: StreamLines[], source: StreamAppend['source']): Promise<number> => {
+      const appends: StreamAppend[] = [];
+      for (const s of streams) {
+        if (!s.issueId) throw new DomainError(ErrorCode.INVALID_INGEST_BODY, `stream ${s.stream} has no tftsr_issue label: it picks the issue the lines belong to`);
+        chunks.assertIssueExists(s.issueId);
+        if (s.lines.length) appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
+      }
+      await chunks.append(appends, (request.principal as Principal).name);
+      return appends.reduce((n, a) => n + a.lines, 0);
+    };
+
+    // Plain lines (Vector http sink, Fluent Bit http output): text or NDJSON, or a JSON array of events.
+    scope.post('/v1/issues/:id/log-streams/:stream', { config: { shipper: 'lines' } }, async (request: ShipperRequest, reply) => {
+      const { id, stream } = request.params as { id: string; stream: string };
+      if (!STREAM_NAME.test(stream)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a stream name is 1-128 letters, digits, dots, underscores or hyphens');
+      chunks.assertIssueExists(id);
+      const text = (await decoded(request)).toString('utf8');
+      const lines = jsonArrayLines(text, String(request.headers['content-type'] ?? '')) ?? splitLines(text);
+      const accepted = await accept(request, [{ issueId: id, stream, lines }], 'lines');
+      return reply.code(200).send({ issue_id: id, stream, accepted_lines: accepted });
+    });
+
+    scope.post('/loki/api/v1/push', { config: { shipper: 'loki' } }, async (request: ShipperRequest, reply) => {
+      const type = String(request.headers['content-type'] ?? '').toLowerCase();
+      const body = await decoded(request);
+      const max = Math.min(MAX_DECODED_BYTES, settings.value('uploads.max_file_bytes'));
+      const streams = type.startsWith('application/json') ? parseLokiJson(body) : parseLokiProtobuf(body, max);
+      await accept(request, streams, 'loki');
+      return reply.code(204).send();
+    });
+
+    // Clients (Beats, Logstash, the official clients) probe the version at start and check this header.
+    scope.get('/', async (_request, reply) =>
+      reply.header('X-Elastic-Product', 'Elasticsearch').send({
+        name: 'tftsr',
+        cluster_name: 'tftsr',
+        cluster_uuid: CLUSTER_UUID,
+        version: { number: ES_VERSION, build_flavor: 'default', build_type: 'tftsr', lucene_version: '9.8.0', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
+        tagline: 'You Know, for Search',
+      }),
+    );
+
+    const bulk = async (request: ShipperRequest, reply: FastifyReply) => {
+      const started = Date.now();
+      const { index } = (request.params ?? {}) as { index?: string };
+      const items = parseBulk(await decoded(request), index);
+      const streams = new Map<string, StreamLines>();
+      for (const item of items) {
+        if (item.error) continue;
+        const issueId = /^tftsr-(.+)$/.exec(item.index ?? '')?.[1];
+        if (!issueId || !issueExists(chunks, issueId)) {
+          item.error = { status: 404, type: 'index_not_found_exception', reason: `no such index [${item.index ?? ''}]: use tftsr-<issue id>` };
+          continue;
+        }
+        const stream = bulkStream(item.doc as string);
+        const key = `${issueId}\n${stream}`;
+        const entry = streams.get(key) ?? { issueId, stream, lines: [] };
+        entry.lines.push(item.doc as string);
+        streams.set(key, entry);
+      }
+      await accept(request, [...streams.values()], 'bulk');
+      return reply
+        .header('X-Elastic-Product', 'Elasticsearch')
+        .send({ took: Date.now() - started, errors: items.some((i) => i.error), items: items.map((item, seq) => bulkItemResponse(item, seq)) });
+    };
+    scope.post('/_bulk', { config: { shipper: 'es' } }, bulk);
+    scope.put('/_bulk', { config: { shipper: 'es' } }, bulk);
+    scope.post('/:index/_bulk', { config: { shipper: 'es' } }, bulk);
+    scope.put('/:index/_bulk', { config: { shipper: 'es' } }, bulk);
+  });
+}
+
+const CLUSTER_UUID = randomUUID();
+
+const JSON_ERROR = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
+const LINES_ERRORS: Record<string, ErrorCode[]> = {
+  400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_INGEST_BODY],
+  401: [ErrorCode.UNAUTHENTICATED],
+  403: [ErrorCode.FORBIDDEN],
+  404: [ErrorCode.ISSUE_NOT_FOUND],
+  413: [ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE],
+  415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+  429: [ErrorCode.RATE_LIMITED, ErrorCode.INGEST_BACKLOG_FULL],
+  503: [ErrorCode.DATABASE_BUSY],
+};
+
+type OpenApiPaths = Record<string, Record<string, unknown>>;
+
+/** The shipper routes are plain Fastify routes, so Nest's Swagger does not see them: they are described here. */
+export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
+  const protocolErrors = (what: string) => ({
+    '4XX': { description: `Refused, in ${what}'s own error shape (401 without a valid key, 403 without ingest, 429 with Retry-After).`, headers: RETRY_AFTER },
+  });
+  const op = (summary: string, description: string, content: string[], ok: Record<string, unknown>, errors: Record<string, unknown>, parameters: unknown[] = []) => ({
+    tags: ['shippers'],
+    summary,
+    description,
+    security: [{ bearer: [] }],
+    parameters,
+    requestBody: { required: true, content: Object.fromEntries(content.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) },
+    responses: { ...ok, ...errors },
+  });
+  const linesErrors = Object.fromEntries(
+    Object.entries(LINES_ERRORS).map(([status, codes]) => [status, { description: codes.join(', '), content: JSON_ERROR, ...(status === '429' ? { headers: RETRY_AFTER } : {}) }]),
+  );
+  const pathParam = (name: string, schema: Record<string, unknown>) => ({ name, in: 'path', required: true, schema });
+  document.paths['/v1/issues/{id}/log-streams/{stream}'] = {
+    post: op(
+      'Append text or NDJSON lines to a stream of the issue (Vector http sink, Fluent Bit http output)',
+      'Bearer, Basic (key as password) or ApiKey credentials with the ingest scope. Content-Encoding: gzip accepted. 200 once the lines are committed.',
+      ['application/x-ndjson', 'application/json', 'text/plain'],
+      {
+        200: {
+          description: 'Committed durably.',
+          content: { 'application/json': { schema: { type: 'object', properties: { issue_id: { type: 'string' }, stream: { type: 'string' }, accepted_lines: { type: 'integer' } }, required: ['issue_id', 'stream', 'accepted_lines'] } } },
+        },
+      },
+      linesErrors,
+      [pathParam('id', { type: 'string', format: 'uuid' }), pathParam('stream', { type: 'string', pattern: STREAM_NAME.source })],
+    ),
+  };
+  document.paths['/loki/api/v1/push'] = {
+    post: op('Loki push (JSON, or protobuf with snappy); the label tftsr_issue picks the issue', 'Errors are plain text, as Loki answers them.', ['application/json', 'application/x-protobuf'], { 204: { description: 'Committed durably.' } }, protocolErrors('Loki')),
+  };
+  const bulk = op(
+    'Elasticsearch _bulk subset: index and create actions; the index tftsr-<issue id> picks the issue',
+    'Answers { took, errors, items } as Elasticsearch does; update and delete are refused per item.',
+    ['application/x-ndjson', 'application/json'],
+    { 200: { description: 'Per-item results.', content: { 'application/json': { schema: { type: 'object', properties: { took: { type: 'integer' }, errors: { type: 'boolean' }, items: { type: 'array', items: { type: 'object' } } } } } } } },
+    protocolErrors('Elasticsearch'),
+  );
+  document.paths['/_bulk'] = { post: bulk, put: bulk };
+  const indexed = { ...bulk, parameters: [pathParam('index', { type: 'string' })] };
+  document.paths['/{index}/_bulk'] = { post: indexed, put: indexed };
+  document.paths['/'] = {
+    get: {
+      tags: ['shippers'],
+      summary: 'The Elasticsearch version document that clients probe at start (no key needed)',
+      responses: { 200: { description: 'Cluster name and version (8.x).', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  };
+}
+
+function unauthenticated(message: string): DomainError {
+  return new DomainError(ErrorCode.UNAUTHENTICATED, message);
+}
+
+function issueExists(chunks: LogChunksService, issueId: string): boolean {
+  try {
+    chunks.assertIssueExists(issueId);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A bulk document's stream: `bulk-<host>` when the document names its host, else `bulk`. */
+function bulkStream(doc: string): string {
+  const parsed = JSON.parse(doc) as { host?: unknown; hostname?: unknown };
+  const host = typeof parsed.host === 'object' && parsed.host !== null ? (parsed.host as { name?: unknown }).name : (parsed.host ?? parsed.hostname);
+  const clean = typeof host === 'string' ? host.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) : '';
+  return clean ? `bulk-${clean}` : 'bulk';
+}
+
+function bulkItemResponse(item: BulkItem, seq: number): Record<string, unknown> {
+  const id = item.id ?? newId();
+  if (item.error) {
+    return { [item.op]: { _index: item.index ?? null, _id: id, status: item.error.status, error: { type: item.error.type, reason: item.error.reason } } };
+  }
+  return {
+    [item.op]: { _index: item.index, _id: id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq, _primary_term: 1, status: 201 },
+  };
+}
+
+/** Vector's json codec without newline framing sends a JSON array: one line per element. */
+function jsonArrayLines(text: string, contentType: string): string[] | null {
+  if (!contentType.toLowerCase().startsWith('application/json') || !text.trimStart().startsWith('[')) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return Array.isArray(parsed) ? parsed.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : null;
+}
+
+function toDomainError(err: unknown, logger: Logger): DomainError {
+  if (err instanceof DomainError) return err;
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new DomainError(ErrorCode.INVALID_INGEST_BODY, (err as Error).message);
+  const busy = busyToDomainError(err, logger);
+  if (busy instanceof DomainError) return busy;
+  const errorId = randomUUID();
+  logger.error(`unhandled shipper error ${errorId}: ${(err as Error)?.stack ?? String(err)}`);
+  return new DomainError(ErrorCode.INTERNAL_ERROR, `internal error; quote error id ${errorId} to the operator`, { error_id: errorId });
+}

@@ -1,0 +1,143 @@
+import { Db } from '../database';
+import { newId, toDbTimestamp } from '../ids';
+
+export type LogStreamSource = 'loki' | 'bulk' | 'lines';
+export type LogChunkState = 'open' | 'closing' | 'closed';
+
+/** One row of log_streams (migration 037). */
+export interface LogStreamRow {
+  id: string;
+  issue_id: string;
+  name: string;
+  source: LogStreamSource;
+  created_at: string;
+}
+
+/** One row of log_stream_chunks (migration 037). */
+export interface LogChunkRow {
+  id: string;
+  stream_id: string;
+  seq: number;
+  state: LogChunkState;
+  bytes: number;
+  lines: number;
+  opened_at: string;
+  last_append_ms: number;
+  closed_at: string | null;
+  log_file_id: string | null;
+}
+
+/** Streams of shipped lines, their rolling chunks and the parts (appends) of the chunks not yet closed. */
+export class LogStreamRepository {
+  private readonly findStreamStmt;
+  private readonly insertStreamStmt;
+  private readonly openChunkStmt;
+  private readonly nextSeqStmt;
+  private readonly insertChunkStmt;
+  private readonly insertPartStmt;
+  private readonly growChunkStmt;
+  private readonly getChunkStmt;
+  private readonly setStateStmt;
+  private readonly partsStmt;
+  private readonly closeStmt;
+  private readonly deletePartsStmt;
+  private readonly dueStmt;
+  private readonly pendingBytesStmt;
+  private readonly streamsForIssueStmt;
+  private readonly chunksForIssueStmt;
+  private readonly getStreamStmt;
+
+  constructor(db: Db) {
+    this.findStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? AND name = ?`);
+    this.insertStreamStmt = db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES (@id, @issue_id, @name, @source, @created_at)`);
+    this.openChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE stream_id = ? AND state = 'open'`);
+    this.nextSeqStmt = db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS seq FROM log_stream_chunks WHERE stream_id = ?`);
+    this.insertChunkStmt = db.prepare(
+      `INSERT INTO log_stream_chunks (id, stream_id, seq, state, bytes, lines, opened_at, last_append_ms)
+       VALUES (@id, @stream_id, @seq, 'open', 0, 0, @opened_at, @last_append_ms)`,
+    );
+    this.insertPartStmt = db.prepare(
+      `INSERT INTO log_stream_parts (chunk_id, seq, start_offset, data)
+       VALUES (@chunk_id, (SELECT coalesce(max(seq), 0) + 1 FROM log_stream_parts WHERE chunk_id = @chunk_id), @start_offset, @data)`,
+    );
+    this.growChunkStmt = db.prepare(`UPDATE log_stream_chunks SET bytes = bytes + ?, lines = lines + ?, last_append_ms = ? WHERE id = ?`);
+    this.getChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE id = ?`);
+    this.setStateStmt = db.prepare(`UPDATE log_stream_chunks SET state = ? WHERE id = ? AND state = ?`);
+    this.partsStmt = db.prepare(`SELECT data FROM log_stream_parts WHERE chunk_id = ? ORDER BY seq`);
+    this.closeStmt = db.prepare(`UPDATE log_stream_chunks SET state = 'closed', closed_at = ?, log_file_id = ? WHERE id = ? AND state = 'closing'`);
+    this.deletePartsStmt = db.prepare(`DELETE FROM log_stream_parts WHERE chunk_id = ?`);
+    this.dueStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE state = 'closing' OR (state = 'open' AND (last_append_ms <= ? OR bytes >= ?)) ORDER BY last_append_ms`);
+    this.pendingBytesStmt = db.prepare(
+      `SELECT (SELECT coalesce(sum(bytes), 0) FROM log_stream_chunks WHERE state IN ('open', 'closing'))
+            + (SELECT coalesce(sum(f.file_size), 0) FROM log_files f JOIN log_file_processing p ON p.log_file_id = f.id
+               WHERE p.scan_state IN ('pending', 'running') AND p.hash_state <> 'failed') AS bytes`,
+    );
+    this.getStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE id = ?`);
+    this.streamsForIssueStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? ORDER BY created_at, name`);
+    this.chunksForIssueStmt = db.prepare(
+      `SELECT c.* FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? ORDER BY c.stream_id, c.seq`,
+    );
+  }
+
+  /** The stream, made on first use; the boolean says whether it is new (for the audit). */
+  findOrCreateStream(issueId: string, name: string, source: LogStreamSource): { stream: LogStreamRow; created: boolean } {
+    const found = this.findStreamStmt.get(issueId, name) as LogStreamRow | undefined;
+    if (found) return { stream: found, created: false };
+    const stream: LogStreamRow = { id: newId(), issue_id: issueId, name, source, created_at: toDbTimestamp() };
+    this.insertStreamStmt.run(stream);
+    return { stream, created: true };
+  }
+
+  /** Appends whole lines to the stream's open chunk (opening one if needed); returns the chunk after the append. */
+  append(streamId: string, data: Buffer, lines: number, nowMs: number): LogChunkRow {
+    let chunk = this.openChunkStmt.get(streamId) as LogChunkRow | undefined;
+    if (!chunk) {
+      const { seq } = this.nextSeqStmt.get(streamId) as { seq: number };
+      const id = newId();
+      this.insertChunkStmt.run({ id, stream_id: streamId, seq, opened_at: toDbTimestamp(new Date(nowMs)), last_append_ms: nowMs });
+      chunk = this.getChunkStmt.get(id) as LogChunkRow;
+    }
+    this.insertPartStmt.run({ chunk_id: chunk.id, start_offset: chunk.bytes, data });
+    this.growChunkStmt.run(data.length, lines, nowMs, chunk.id);
+    return { ...chunk, bytes: chunk.bytes + data.length, lines: chunk.lines + lines, last_append_ms: nowMs };
+  }
+
+  getChunk(id: string): LogChunkRow | undefined {
+    return this.getChunkStmt.get(id) as LogChunkRow | undefined;
+  }
+
+  /** open -> closing: later appends start a new chunk. False when the chunk was not open. */
+  markClosing(id: string): boolean {
+    return this.setStateStmt.run('closing', id, 'open').changes === 1;
+  }
+
+  content(chunkId: string): Buffer {
+    return Buffer.concat((this.partsStmt.all(chunkId) as { data: Buffer }[]).map((p) => p.data));
+  }
+
+  /** closing -> closed, pointing at its log file; the parts go, since the blob now holds them. */
+  markClosed(id: string, logFileId: string, at: string): boolean {
+    const done = this.closeStmt.run(at, logFileId, id).changes === 1;
+    if (done) this.deletePartsStmt.run(id);
+    return done;
+  }
+
+  /** Chunks to close now: idle since `idleBeforeMs`, at or past `maxBytes`, or left closing by a crash. */
+  listDue(idleBeforeMs: number, maxBytes: number): LogChunkRow[] {
+    return this.dueStmt.all(idleBeforeMs, maxBytes) as LogChunkRow[];
+  }
+
+  /** Bytes waiting for a scan: in chunks not yet closed, and in log files whose scan has not finished. */
+  backlogBytes(): number {
+    return (this.pendingBytesStmt.get() as { bytes: number }).bytes;
+  }
+
+  listForIssue(issueId: string): { stream: LogStreamRow; chunks: LogChunkRow[] }[] {
+    const chunks = this.chunksForIssueStmt.all(issueId) as LogChunkRow[];
+    return (this.streamsForIssueStmt.all(issueId) as LogStreamRow[]).map((stream) => ({ stream, chunks: chunks.filter((c) => c.stream_id === stream.id) }));
+  }
+
+  getStream(id: string): LogStreamRow | undefined {
+    return this.getStreamStmt.get(id) as LogStreamRow | undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import { LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
+import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
+import { SettingsService } from '../../apps/api/src/settings/settings.service';
+import { AuditLogRepository, deriveKey, SettingRepository, toDbTimestamp } from '../../libs/db/src';
+import { IngestRig } from '../support/ingest-rig';
+import { TEST_KEY } from '../support/temp-dir';
+
+/**
+ * LogChunksService against a real encrypted database and blob store. Not here: Redis (the relay is a stand-in
+ * whose kick is counted; test/e2e/shippers.e2e-spec.ts runs the real outbox, queue and worker).
+ */
+describe('LogChunksService', () => {
+  let rig: IngestRig;
+  let sut: LogChunksService;
+  let kicks: number;
+
+  beforeEach(() => {
+    rig = new IngestRig();
+    kicks = 0;
+    const audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
+    const relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
+    sut = new LogChunksService(rig.db, rig.blobs, audit, new SettingsService(rig.db, new SettingRepository(rig.db), audit), relay);
+  });
+  afterEach(() => rig.close());
+
+  const issue = (id: string) => {
+    const now = toDbTimestamp();
+    rig.db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(id, now, now);
+  };
+  const lines = (issueId: string, text: string) => ({ issueId, stream: 's', source: 'lines' as const, data: Buffer.from(text), lines: text.split('\n').length - 1 });
+
+  it('commits the good requests of a batch when one of them fails (its issue is gone)', async () => {
+    issue('issue-a');
+    const good = sut.append([lines('issue-a', 'one\n')], 'k');
+    const bad = sut.append([lines('issue-gone', 'two\n')], 'k');
+    const alsoGood = sut.append([lines('issue-a', 'three\n')], 'k');
+    const results = await Promise.allSettled([good, bad, alsoGood]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(2);
+  });
+
+  it('closes a chunk into one log file with its two jobs and its audit entry, once, however often close runs', async () => {
+    issue('issue-b');
+    await sut.append([lines('issue-b', 'alpha\n'), lines('issue-b', 'beta\n')], 'k');
+    const [{ id }] = rig.db.prepare(`SELECT id FROM log_stream_chunks`).all() as { id: string }[];
+    await Promise.all([sut.close(id), sut.close(id)]);
+    await sut.close(id);
+    const files = rig.db.prepare(`SELECT id, file_path, file_size FROM log_files WHERE issue_id = 'issue-b'`).all() as { id: string; file_path: string; file_size: number }[];
+    expect(files).toHaveLength(1);
+    const parts: Buffer[] = [];
+    for await (const part of rig.blobs.openRead(files[0].file_path) as Readable) parts.push(part as Buffer);
+    expect(Buffer.concat(parts).toString()).toBe('alpha\nbeta\n');
+    expect(rig.count(`SELECT count(*) AS n FROM outbox WHERE payload LIKE ?`, `%${files[0].id}%`)).toBe(2);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'close_log_chunk'`)).toBe(1);
+    expect(rig.count(`SELECT count(*) AS n FROM log_stream_parts`)).toBe(0);
+    expect(kicks).toBe(1);
+  });
+});
