@@ -109,7 +109,7 @@ describe('integrations API', () => {
 
     it('reports an expiry, and an expired credential as expired', async () => {
       const result = await api.call('PUT', '/v1/integrations/servicenow/credential', { body: { secret: 'sn-password', expires_at: '2001-01-01T00:00:00Z' } });
-      expect(result.body.credential).toMatchObject({ set: true, expired: true, expires_at: '2001-01-01 00:00:00' });
+      expect(result.body.credential).toMatchObject({ set: true, expired: true, expires_at: '2001-01-01T00:00:00.000Z' });
       expect((await api.call('DELETE', '/v1/integrations/servicenow/credential')).status).toBe(204);
       expect(failure(await api.call('DELETE', '/v1/integrations/servicenow/credential'))).toEqual([409, 'CREDENTIAL_NOT_SET']);
     });

@@ -29,7 +29,7 @@ describe('issues API: create, read, update, delete', () => {
       });
       expect(status).toBe(201);
       expect(body).toMatchObject({ title: 'Checkout fails', severity: 'critical', status: 'open', source: 'api', tags: ['db', 'prod'], resolved_at: null });
-      expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
       const entry = api.db.prepare(`SELECT * FROM audit_log WHERE entity_id = ?`).get(body.id) as Record<string, string>;
       expect(entry).toMatchObject({ action: 'create_issue', entity_type: 'issue', user_id: 'bootstrap' });
     });
@@ -100,7 +100,7 @@ describe('issues API: create, read, update, delete', () => {
       factory.imageAttachment(api.db, api.dataDir, issue.id);
       const { status, body } = await api.call('GET', `/v1/issues/${issue.id}`, { key: readKey });
       expect(status).toBe(200);
-      expect(body.issue.id).toBe(issue.id);
+      expect(body.id).toBe(issue.id);
       expect(body.resolution_steps.map((s: { step_order: number }) => s.step_order)).toEqual([1, 2]);
       expect(body.conversations).toHaveLength(1);
       expect(body.log_files[0]).toMatchObject({ file_name: 'app.log', redacted: true });

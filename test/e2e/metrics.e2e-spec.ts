@@ -60,9 +60,14 @@ describe('logs and metrics, with the real worker', () => {
   };
 
   describe('GET /metrics on the API', () => {
-    it('needs the admin key: 401 without one, 403 for a key without admin', async () => {
+    it('needs a metrics (or admin) key: 401 without one, 403 for a key with neither; a metrics key reads no data', async () => {
       expect(failure(await api.call('GET', '/metrics', { key: null }))).toEqual([401, 'UNAUTHENTICATED']);
       expect(failure(await api.call('GET', '/metrics', { key: api.createKey('reader', ['read', 'write']) }))).toEqual([403, 'FORBIDDEN']);
+      const prometheus = api.createKey('prometheus', ['metrics']);
+      const scraped = await fetch(`${api.base}/metrics`, { headers: { authorization: `Bearer ${prometheus}` } });
+      expect([scraped.status, (await scraped.text()).includes('tftsr_http_request_duration_seconds')]).toEqual([200, true]);
+      expect(failure(await api.call('GET', '/v1/issues', { key: prometheus }))).toEqual([403, 'FORBIDDEN']);
+      expect(failure(await api.call('GET', '/v1/audit', { key: prometheus }))).toEqual([403, 'FORBIDDEN']);
       expect(api.openapi.doc.paths['/metrics'].get.responses['200'].content).toHaveProperty('text/plain');
     });
 

@@ -286,6 +286,25 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     });
   });
 
+  describe('pii.replacement_style = pseudonym', () => {
+    it('gives the same value the same token on every line and in every version, revealing nothing', async () => {
+      const id = await upload(LOG);
+      expect((await api.call('PUT', '/v1/settings/pii.replacement_style', { body: { value: 'pseudonym' } })).status).toBe(200);
+      try {
+        await apply(id);
+        const first = await redactedText(id);
+        const tokens = first.split('\n').map((line) => line.match(/\[IPv4-\d+\]/)?.[0]);
+        expect(tokens[0]).toMatch(/^\[IPv4-\d+\]$/);
+        expect([tokens[1], tokens[3]]).toEqual([tokens[0], tokens[0]]);
+        expect(first).not.toContain(IP);
+        await apply(id);
+        expect(await redactedText(id)).toBe(first);
+      } finally {
+        await api.call('PUT', '/v1/settings/pii.replacement_style', { body: { value: 'type' } });
+      }
+    });
+  });
+
   describe('POST manual-spans', () => {
     it('adds every occurrence of a literal and a byte range as manual spans, audited, and redacts them', async () => {
       const id = await upload(LOG);

@@ -7,12 +7,9 @@ import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ApiConfig } from '../../apps/api/src/config/api.config';
 import { RunningApp, startApp } from './app-processes';
 import { factory } from './factory';
-import { OpenApiChecker, OpenApiDocument } from './openapi-check';
+import { badTimes, OpenApiChecker, OpenApiDocument } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
-// @fastify/static (which serves /docs) requires content-disposition 3, an ES module: Node 20.19 loads it,
-// jest's CommonJS runtime cannot. Only reply.download() uses it, and no route of ours does.
-jest.mock('content-disposition', () => ({ create: (name: string) => `attachment; filename="${encodeURIComponent(name)}"` }));
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -99,7 +96,11 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client } as RequestInit);
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : null;
-      const problems = openapi.check(method, path, response.status, parsed, response.headers);
+      const problems = [
+        ...openapi.check(method, path, response.status, parsed, response.headers),
+        ...badTimes(parsed).map((p) => `${method} ${path}: ${p}`),
+        ...(response.status === 415 && !namesAcceptedTypes(parsed) ? [`${method} ${path}: a 415 that does not name the accepted types`] : []),
+      ];
       if (problems.length > 0) throw new Error(`${problems.join('\n')}\nbody: ${text.slice(0, 500)}`);
       return { status: response.status, body: parsed, headers: response.headers };
     },
@@ -121,6 +122,12 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       temp.remove();
     },
   };
+}
+
+/** A 415 lists what would have been taken, in its details, and says so in its message. */
+function namesAcceptedTypes(body: { error?: { message?: string; details?: { accepted_types?: unknown; accepted_extensions?: unknown } } } | null): boolean {
+  const accepted = body?.error?.details?.accepted_types ?? body?.error?.details?.accepted_extensions;
+  return Array.isArray(accepted) && accepted.length > 0;
 }
 
 /** The error code and status of an answer, for one-line assertions. */

@@ -130,6 +130,9 @@ export function openApiProblems(doc: OpenApiDocument): string[] {
     if (!resolvePointer(doc, ref)) problems.push(`$ref ${ref} does not resolve`);
   }
   for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
+    for (const [prop, def] of Object.entries((schema as { properties?: Record<string, { format?: string }> }).properties ?? {})) {
+      if (isTimeField(prop) && def.format !== 'date-time') problems.push(`components.schemas.${name}.${prop} is a time but not declared as format date-time`);
+    }
     try {
       ajv.compile(rewriteRefs(schema) as object);
     } catch (err) {
@@ -156,4 +159,23 @@ function resolvePointer(doc: unknown, ref: string): unknown {
     .slice(2)
     .split('/')
     .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+}
+
+/** Names of response fields that hold a time: every one is ISO 8601 UTC with a Z (toApiTime). */
+export function isTimeField(name: string): boolean {
+  return name.endsWith('_at') || name === 'timestamp';
+}
+
+const API_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** Every time field anywhere in a response body that is not ISO 8601 UTC with a Z, with its path. */
+export function badTimes(body: unknown, path = '$'): string[] {
+  if (Array.isArray(body)) return body.flatMap((item, i) => badTimes(item, `${path}[${i}]`));
+  if (body === null || typeof body !== 'object') return [];
+  return Object.entries(body as Record<string, unknown>).flatMap(([key, value]) => {
+    const here = `${path}.${key}`;
+    if (isTimeField(key) && value !== null && !(typeof value === 'string' && API_TIME.test(value))) return [`${here} is ${JSON.stringify(value)}, not ISO 8601 UTC`];
+    // details of an audit entry are what was recorded at the time, in the database's words: not a response time.
+    return key === 'details' ? [] : badTimes(value, here);
+  });
 }

@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { NO_KEY_MESSAGE } from '../../apps/api/src/auth/api-key.service';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 
-/** A key value in the file: TFTSR_DB_KEY set to anything, as opposed to TFTSR_DB_KEY_FILE. */
-const LITERAL_KEY = /\bTFTSR_DB_KEY\s*[:=]/;
+/** A secret's value in the file: TFTSR_DB_KEY (or another secret) set to anything, as opposed to its _FILE. */
+const LITERAL_KEY = /\b(TFTSR_DB_KEY|TFTSR_BOOTSTRAP_API_KEY|TFTSR_AI_API_KEY)\s*[:=]/;
 
 interface ComposeRun {
   status: number | null;
@@ -83,7 +84,40 @@ function textProblems(yaml: string): string[] {
   if (!/TFTSR_DB_KEY_FILE:\s*\/run\/secrets\/tftsr_db_key\b/.test(yaml)) problems.push('no TFTSR_DB_KEY_FILE from the secret');
   if (!childKeys(blocks.get('secrets')).includes('tftsr_db_key')) problems.push('no tftsr_db_key secret');
   if (LITERAL_KEY.test(yaml)) problems.push('a literal TFTSR_DB_KEY');
+  problems.push(...hardeningProblems(yaml));
   return problems;
+}
+
+/** Read-only roots, no capabilities or privilege escalation, bounded memory and pids, rotated logs. */
+function hardeningProblems(yaml: string): string[] {
+  const problems: string[] = [];
+  const hardening = /x-hardening: &hardening\n((?: {2}.*\n)+)/.exec(yaml)?.[1] ?? '';
+  if (!/read_only: true/.test(hardening)) problems.push('containers are not read_only');
+  if (!/tmpfs:\s*\n\s*- \/tmp/.test(hardening)) problems.push('no tmpfs for /tmp');
+  if (!/no-new-privileges:true/.test(hardening)) problems.push('no no-new-privileges');
+  if (!/cap_drop:\s*\n\s*- ALL/.test(hardening)) problems.push('capabilities are not all dropped');
+  if (!/logging: \*logging/.test(hardening) || !/max-size: "\d+m"/.test(yaml) || !/max-file: "\d+"/.test(yaml)) problems.push('logs are not rotated');
+  const blocks = serviceBlocks(yaml);
+  for (const name of ['redis', 'api', 'worker']) {
+    const block = blocks.get(name) ?? '';
+    if (!/<<: \*(hardening|app)/.test(block)) problems.push(`${name} is not hardened`);
+    if (!/mem_limit: \d+[mg]/.test(block)) problems.push(`${name} has no mem_limit`);
+  }
+  if (!/x-app: &app\n(?: {2}.*\n)*? {2}pids_limit: \d+/.test(yaml) || !/pids_limit: \d+/.test(blocks.get('redis') ?? '')) problems.push('pids are not limited');
+  return problems;
+}
+
+/** The lines of each service under `services:`, by name. */
+function serviceBlocks(yaml: string): Map<string, string> {
+  const services = topLevelBlocks(yaml).get('services') ?? [];
+  const blocks = new Map<string, string>();
+  let name: string | undefined;
+  for (const line of services) {
+    const key = /^ {2}([\w.-]+):\s*$/.exec(line);
+    if (key) blocks.set((name = key[1]), '');
+    else if (name) blocks.set(name, `${blocks.get(name)}${line}\n`);
+  }
+  return blocks;
 }
 
 interface ComposeService {
@@ -97,6 +131,13 @@ interface ComposeService {
   stop_grace_period?: string;
   secrets?: { source: string; target: string }[];
   volumes?: { type: string; source: string; target: string }[];
+  read_only?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
+  mem_limit?: string;
+  pids_limit?: number;
+  tmpfs?: string[];
+  logging?: { driver: string; options?: Record<string, string> };
 }
 
 interface ComposeModel {
@@ -114,7 +155,7 @@ function hasPair(list: string[] | undefined, flag: string, value: string): boole
 function modelProblems(model: ComposeModel): string[] {
   const problems: string[] = [];
   const names = Object.keys(model.services).sort();
-  if (names.join() !== 'api,redis,worker') problems.push(`services are ${names.join(', ')}`);
+  if (names.filter((n) => n !== 'prometheus').join() !== 'api,redis,worker') problems.push(`services are ${names.join(', ')}`);
   const { redis, api, worker } = model.services;
 
   if (redis?.image !== 'redis:7') problems.push('redis does not run redis:7');
@@ -146,6 +187,16 @@ function modelProblems(model: ComposeModel): string[] {
     if (service.restart !== 'unless-stopped') problems.push(`${name} restart is ${service.restart}`);
   }
   if (!api?.healthcheck?.test.join(' ').includes('/health/ready')) problems.push('api has no /health/ready healthcheck');
+  for (const [name, service] of Object.entries(model.services)) {
+    if (service.read_only !== true || !service.tmpfs?.includes('/tmp')) problems.push(`${name} has no read-only root with a /tmp tmpfs`);
+    if (!service.cap_drop?.includes('ALL')) problems.push(`${name} keeps its capabilities`);
+    if (!service.security_opt?.includes('no-new-privileges:true')) problems.push(`${name} may gain privileges`);
+    if (!service.mem_limit || !service.pids_limit) problems.push(`${name} has no memory or pids limit`);
+    if (service.logging?.driver !== 'json-file' || !service.logging.options?.['max-size'] || !service.logging.options['max-file']) problems.push(`${name} logs are not rotated`);
+  }
+  if (api?.environment?.TFTSR_BOOTSTRAP_API_KEY_FILE !== '/run/secrets/tftsr_bootstrap_api_key' || !api.secrets?.some((x) => x.source === 'tftsr_bootstrap_api_key')) {
+    problems.push('api does not get the bootstrap key from its secret');
+  }
 
   if (!model.volumes || !('data' in model.volumes)) problems.push('no named volume "data"');
   if (!model.secrets?.tftsr_db_key?.file) problems.push('the tftsr_db_key secret does not come from a file');
@@ -158,6 +209,25 @@ describe('docker-compose.yml', () => {
 
   it('shows redis, api, worker, the data volume, AOF, noeviction and the key secret in its text', () => {
     expect(textProblems(yaml)).toEqual([]);
+  });
+
+  it('hardens every container, wires the bootstrap key from a secret and has a metrics profile scraping both processes', () => {
+    const blocks = serviceBlocks(yaml);
+    expect(blocks.get('api')).toMatch(/TFTSR_BOOTSTRAP_API_KEY_FILE: \/run\/secrets\/tftsr_bootstrap_api_key/);
+    expect(blocks.get('api')).toMatch(/- tftsr_bootstrap_api_key/);
+    expect(childKeys(topLevelBlocks(yaml).get('secrets'))).toEqual(['tftsr_db_key', 'tftsr_bootstrap_api_key', 'tftsr_metrics_api_key']);
+    expect(blocks.get('prometheus')).toMatch(/profiles: \["metrics"\]/);
+    expect(blocks.get('prometheus')).toMatch(/\.\/deploy\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml:ro/);
+    const prometheus = read('deploy/prometheus.yml');
+    expect(prometheus).toMatch(/targets: \["api:3000"\]/);
+    expect(prometheus).toMatch(/targets: \["worker:9464"\]/);
+    expect(prometheus).toMatch(/credentials_file: \/run\/secrets\/tftsr_metrics_api_key/);
+    expect(yaml).toMatch(/TFTSR_WORKER_METRICS_PORT: "9464"/);
+  });
+
+  it('text checks catch a container that is not hardened', () => {
+    const broken = yaml.replace('read_only: true', 'read_only: false').replace('- no-new-privileges:true', '- seccomp:unconfined').replace(/mem_limit: 2g\n/, '');
+    expect(hardeningProblems(broken)).toEqual(['containers are not read_only', 'no no-new-privileges', 'worker has no mem_limit']);
   });
 
   it('text checks catch an evicting Redis without AOF and a key written into the file', () => {
@@ -208,19 +278,42 @@ describe('Dockerfile and .dockerignore', () => {
   const dockerfile = read('Dockerfile');
   const stages = dockerfile.split(/^FROM /m).slice(1);
 
-  it('builds on node:22-bookworm-slim in two stages with the native toolchain in the first only', () => {
-    expect(stages.map((stage) => stage.split('\n')[0].trim())).toEqual(['node:22-bookworm-slim AS build', 'node:22-bookworm-slim']);
-    expect(stages[0]).toMatch(/python3 make g\+\+/);
-    // npm ci runs `prepare` (the build), so the sources must be in place before it.
-    expect(stages[0].indexOf('COPY . .')).toBeGreaterThan(-1);
-    expect(stages[0].indexOf('COPY . .')).toBeLessThan(stages[0].indexOf('RUN npm ci'));
-    expect(stages[0]).toMatch(/npm ci && npm prune --omit=dev/);
-    expect(stages[1]).not.toMatch(/g\+\+/);
+  it('installs dependencies from the package files alone (cached) before the sources, with the native toolchain in the build stages only', () => {
+    expect(stages.map((stage) => stage.split('\n')[0].trim())).toEqual(['node:22-bookworm-slim AS deps', 'deps AS build', 'node:22-bookworm-slim']);
+    const [deps, build, runtime] = stages;
+    expect(deps).toMatch(/python3 make g\+\+/);
+    expect(deps).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
+    expect(deps).not.toMatch(/^COPY \. \./m);
+    expect(deps).toMatch(/RUN --mount=type=cache,target=\/root\/\.npm \\\n\s+npm ci --ignore-scripts/);
+    // Every install script package.json allows runs, by name: nothing the policy refuses, nothing it allows skipped.
+    const allowed = Object.entries(JSON.parse(read('package.json')).allowScripts as Record<string, boolean>).filter(([, ok]) => ok).map(([name]) => name);
+    expect(/npm rebuild (.+)$/m.exec(deps)?.[1].split(' ').sort()).toEqual(allowed.sort());
+    expect(build.indexOf('COPY . .')).toBeLessThan(build.indexOf('RUN npm run build && npm prune --omit=dev'));
+    expect(runtime).not.toMatch(/g\+\+|npm ci/);
+  });
+
+  it('ships no TypeScript, bench or test output, and has OCI labels and a HEALTHCHECK for both processes', () => {
+    const runtime = stages[2];
+    const copiedDist = [...runtime.matchAll(/^COPY --from=build \/app\/(dist\S*) /gm)].map((m) => m[1]);
+    expect(copiedDist).toEqual(['dist/apps', 'dist/libs', 'dist/scripts', 'dist/web']);
+    expect(runtime).not.toMatch(/typescript|dist\/bench|dist\/test|\bsrc\b.*\.ts\b/);
+    for (const label of ['title', 'description', 'version', 'revision', 'licenses']) expect(runtime).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
+    expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/scripts\/healthcheck\.js"\]$/m);
+    expect(read('scripts/healthcheck.ts')).toMatch(/TFTSR_WORKER_METRICS_PORT/);
+  });
+
+  it('puts tftsr on the PATH, the command the API’s log tells the operator to run', () => {
+    const linked = /ln -s \/app\/(bin\/tftsr\.js) \/usr\/local\/bin\/(\S+)/.exec(stages[2]);
+    expect(linked?.slice(1)).toEqual(['bin/tftsr.js', 'tftsr']);
+    expect(JSON.parse(read('package.json')).bin).toEqual({ tftsr: 'bin/tftsr.js' });
+    expect(read('bin/tftsr.js').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(NO_KEY_MESSAGE).toMatch(/`tftsr keys create --name NAME --scopes read,write,admin`/);
+    expect(NO_KEY_MESSAGE).toMatch(/`docker compose exec api tftsr keys create …`/);
   });
 
   it('runs as node, with what the apps need and a /data it owns', () => {
-    const runtime = stages[1];
-    for (const copied of ['node_modules', 'dist', 'migrations', 'bin', 'package.json']) {
+    const runtime = stages[2];
+    for (const copied of ['node_modules', 'dist/apps', 'migrations', 'bin', 'package.json']) {
       expect(runtime).toMatch(new RegExp(`^COPY --from=build /app/${copied} `, 'm'));
     }
     expect(runtime).toMatch(/chown node:node \/data/);

@@ -349,7 +349,7 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         expect(record.fields).toMatchObject({ short_description: 'Payments down in eu-west-1', urgency: '1', impact: '1', correlation_id: incident.id });
 
         const doc = await call('POST', `/v1/issues/${created.body.id}/documents`, { doc_type: 'rca' });
-        expect(doc.body.auto_publications).toEqual([expect.objectContaining({ service: 'servicenow', state: 'queued' })]);
+        expect(doc.body.publications).toEqual([expect.objectContaining({ service: 'servicenow', state: 'queued' })]);
         expect(await settled(doc.body.id, 'servicenow')).toMatchObject({ state: 'published' });
       } finally {
         await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });

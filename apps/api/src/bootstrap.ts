@@ -1,16 +1,17 @@
 import { Logger, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions } from '../../../libs/config/src';
+import { databaseOptions, ensureDataDir } from '../../../libs/config/src';
 import { openAndMigrate } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
+import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installJsonBodyParser } from './common/json-body';
+import { declareLocationHeaders, LocationInterceptor } from './common/location';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
@@ -25,7 +26,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the application; main.ts listens, tests use the same function so they test what runs. */
 export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFor('api', config)): Promise<NestFastifyApplication> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   // Every Nest Logger, from here on and in every module, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(log);
   Logger.overrideLogger(nestLogger);
@@ -47,7 +48,9 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     bodyParser: false,
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new ErrorFilter());
+  const errors = new ErrorFilter();
+  app.useGlobalFilters(errors);
+  app.useGlobalInterceptors(new LocationInterceptor(app.get(Reflector)));
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
@@ -63,10 +66,10 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app);
   await installWebUi(app);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build(),
+  const document = declareMediaTypeErrors(
+    declareLocationHeaders(SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build())),
   );
+  errors.useConsumedTypes(document);
   documentShipperRoutes(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

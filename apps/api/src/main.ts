@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { applyTestClockOffset, ConfigError, loadConfig } from '../../../libs/config/src';
+import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { onShutdownSignal } from '../../../libs/config/src';
 import { createApiApp } from './bootstrap';
@@ -11,8 +11,17 @@ async function main(): Promise<void> {
   const logger = new Logger('api');
   const config = loadConfig(ApiConfig, process.env);
   applyTestClockOffset(config);
+  ensureDataDir(config.dataDir);
+  // Before the migrations and the one-time admin key: a taken port must not cost the operator that key.
+  await assertPortFree(config.PORT, config.HOST, 'PORT');
   const app = await createApiApp(config);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    // Taken between the check and here.
+    const problem = portProblem(err, config.PORT, 'PORT');
+    throw problem ? new StartupError(problem) : err;
+  }
   logger.log(`listening on ${await app.getUrl()}`);
   onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS, () => closeApp(app));
 }
@@ -34,7 +43,7 @@ async function closeApp(app: Awaited<ReturnType<typeof createApiApp>>): Promise<
 
 main().catch((err: unknown) => {
   // Configuration and key problems are the operator's to fix: one clear line, no stack.
-  if (err instanceof ConfigError || err instanceof DatabaseError) {
+  if (err instanceof ConfigError || err instanceof DatabaseError || err instanceof StartupError) {
     process.stderr.write(`tftsr api: ${err.message}\n`);
   } else {
     process.stderr.write(`tftsr api: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -58,8 +58,8 @@ export interface Conversation {
   [key: string]: unknown;
 }
 
-export interface IssueDetail {
-  issue: Issue;
+/** GET /v1/issues/:id: the issue's fields, with its lists (the shape POST and PATCH answer with too). */
+export interface IssueDetail extends Issue {
   log_files: LogFile[];
   resolution_steps: ResolutionStep[];
   conversations: Conversation[];
@@ -70,8 +70,8 @@ export interface DocumentSummary {
   issue_id: string;
   doc_type: string;
   title: string;
-  created_at: number;
-  updated_at: number;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface DocumentFull extends DocumentSummary {
@@ -88,8 +88,8 @@ export interface Publication {
   last_error: string | null;
   attempts: number;
   pii_findings: { pii_type: string; field: string; masked: string }[] | null;
-  updated_at: number;
-  published_at: number | null;
+  updated_at: string;
+  published_at: string | null;
 }
 
 export interface Integration {

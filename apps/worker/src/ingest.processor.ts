@@ -6,29 +6,23 @@ import {
   DB,
   LogFile,
   LogFileProcessingRepository,
-  LogFileRedactionRepository,
   OutboxRepository,
   PiiReviewRepository,
   PiiSpanRepository,
-  RedactableSpan,
-  RedactableSummary,
-  RedactionRequest,
   RedactionRequestRepository,
-  SpanToRedact,
-  toDbTimestamp,
-  transaction,
 } from '../../../libs/db/src';
 import { crashIfArmed } from '../../../libs/config/src';
 import { JobPayloads } from '../../../libs/jobs/src';
-import { BlobIntegrityError, BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
+import { BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
 import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
-import { readPiiConfig, readRedactionSettings, RedactionSettings } from './pii-settings';
+import { readPiiConfig } from './pii-settings';
 import { QueueProcessor } from './processor';
-import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
+import { RedactionVersionWriter } from './redaction-version.writer';
+import { RedactorService } from './redactor.service';
 
 type IngestJobName = 'hash' | 'detect_pii' | 'redact';
 /**
@@ -40,20 +34,10 @@ const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_
 
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
-export interface RedactResult {
-  redacted_sha256: string;
-  span_count: number;
-  version: number;
-}
+export type { RedactResult };
+import type { RedactResult } from './redaction-version.writer';
 
-interface Applied {
-  version: number;
-  previousPath: string | null;
-  removeOriginal: boolean;
-}
-
-/** Decisions changed while a redacted copy was being written. */
-class StaleDecisions extends Error {}
+/** A redaction whose decisions keep changing under it is retried later instead of looping. */
 const MAX_STALE_RUNS = 3;
 
 /** The `ingest` queue: hashing, PII detection and redaction of uploaded log files. All are safe to run twice. */
@@ -70,9 +54,9 @@ export class IngestProcessor implements QueueProcessor {
   private readonly processing: LogFileProcessingRepository;
   private readonly spans: PiiSpanRepository;
   private readonly requests: RedactionRequestRepository;
-  private readonly redactions: LogFileRedactionRepository;
   private readonly outbox: OutboxRepository;
   private readonly review: PiiReviewRepository;
+  private readonly versions: RedactionVersionWriter;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -87,9 +71,9 @@ export class IngestProcessor implements QueueProcessor {
     this.processing = new LogFileProcessingRepository(db);
     this.spans = new PiiSpanRepository(db);
     this.requests = new RedactionRequestRepository(db);
-    this.redactions = new LogFileRedactionRepository(db);
     this.outbox = new OutboxRepository(db);
     this.review = new PiiReviewRepository(db);
+    this.versions = new RedactionVersionWriter(db, audit, redactor, this.guard);
   }
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
@@ -180,131 +164,11 @@ export class IngestProcessor implements QueueProcessor {
     return this.failOnLastAttempt(job, giveUp, async () => {
       if (this.review.find(log_file_id)?.finalized_at) throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
       for (let attempt = 1; ; attempt++) {
-        const outcome = await this.writeVersion(file, request, outbox_id);
+        const outcome = await this.versions.write(file, request, outbox_id);
         if (outcome !== 'stale') return outcome;
         if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
       }
     });
-  }
-
-  private async writeVersion(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
-    const logFileId = file.id;
-    const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
-    const settings = readRedactionSettings(this.db);
-    const summary = this.review.summariseToRedact(logFileId, file.issue_id);
-    const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
-    const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }).catch((err: Error) => {
-      throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
-    });
-    let applied: Applied | 'stale' | false | null = null;
-    try {
-      applied = this.guard.finish(outboxId, () => {
-        const outcome = this.applyRedaction(file, request.id, blob, summary, rev, settings);
-        // Roll back the outbox row too: the job is not done, it starts over with the new decisions.
-        if (outcome === 'stale') throw new StaleDecisions();
-        return outcome;
-      });
-    } catch (err) {
-      if (!(err instanceof StaleDecisions)) throw err;
-      applied = 'stale';
-    } finally {
-      if (typeof applied !== 'object' || applied === null) await this.redactor.discard(blob.path);
-    }
-    if (applied === 'stale') return 'stale';
-    if (!applied) return { skipped: true as const, reason: 'another run finished this job' };
-    if (applied.previousPath !== null && applied.previousPath !== blob.path) await this.redactor.discard(applied.previousPath);
-    if (applied.removeOriginal) await this.redactor.discard(file.file_path);
-    return { redacted_sha256: blob.redactedSha256, span_count: summary.count, version: applied.version };
-  }
-
-  /** Each span's replacement: its type's (`[IPv4]`), or its value's number within the issue (`[IPv4-3]`). */
-  private *withReplacements(issueId: string, spans: Iterable<SpanToRedact>, style: 'type' | 'pseudonym'): Generator<RedactableSpan> {
-    if (style === 'type') {
-      yield* spans;
-      return;
-    }
-    let page: SpanToRedact[] = [];
-    const flush = () =>
-      // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
-      transaction(this.db, () =>
-        page.map((s) =>
-          s.original_value === ''
-            ? s
-            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
-        ),
-      );
-    for (const span of spans) {
-      page.push(span);
-      if (page.length >= 1000) {
-        yield* flush();
-        page = [];
-      }
-    }
-    yield* flush();
-  }
-
-  /** The effect of a redaction, inside the finishing transaction; false when the request stopped being pending. */
-  private applyRedaction(
-    file: LogFile,
-    requestId: string,
-    blob: RedactedBlob,
-    summary: RedactableSummary,
-    rev: number,
-    settings: RedactionSettings,
-  ): Applied | 'stale' | false {
-    const logFileId = file.id;
-    const state = this.review.state(logFileId);
-    if (state.decisions_rev !== rev) return 'stale';
-    // Read again here: the API may have turned this pending request into a finalizing one since the job began.
-    const request = this.requests.get(requestId);
-    if (!request || !this.requests.markDone(request.id)) return false;
-    const previous = this.redactions.get(logFileId);
-    const version = (previous?.version ?? 0) + 1;
-    this.redactions.put({
-      log_file_id: logFileId,
-      request_id: request.id,
-      redacted_path: blob.path,
-      redacted_size: blob.size,
-      original_sha256: blob.originalSha256,
-      redacted_sha256: blob.redactedSha256,
-      span_count: summary.count,
-      counts_by_type: JSON.stringify(summary.countsByType),
-      created_at: toDbTimestamp(),
-      version,
-      decisions_rev: rev,
-      replacement_style: settings.replacementStyle,
-    });
-    this.db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(logFileId);
-    this.audit.append({
-      action: 'apply_redactions',
-      entity_type: 'log_file',
-      entity_id: logFileId,
-      user_id: request.requested_by,
-      details: {
-        request_id: request.id,
-        version,
-        replacement_style: settings.replacementStyle,
-        original_sha256: blob.originalSha256,
-        redacted_sha256: blob.redactedSha256,
-        redacted_size: blob.size,
-        span_count: summary.count,
-        counts_by_type: summary.countsByType,
-      },
-    });
-    const finalize = request.finalize === 1;
-    if (finalize) {
-      const at = toDbTimestamp();
-      this.review.markFinalized(logFileId, at);
-      const wiped = this.spans.wipeOriginals(logFileId);
-      this.audit.append({
-        action: 'finalize_log_file',
-        entity_type: 'log_file',
-        entity_id: logFileId,
-        user_id: request.requested_by,
-        details: { request_id: request.id, version, wiped_values: wiped, original_blob_removed: settings.wipeOriginalBlob },
-      });
-    }
-    return { version, previousPath: previous?.redacted_path ?? null, removeOriginal: finalize && settings.wipeOriginalBlob };
   }
 
   /**

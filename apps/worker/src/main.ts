@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { mkdirSync } from 'node:fs';
-import { applyTestClockOffset, ConfigError, databaseOptions, loadConfig, onShutdownSignal } from '../../../libs/config/src';
+import { applyTestClockOffset, ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '../../../libs/config/src';
 import { DatabaseError, openAndMigrate, WalMonitor } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
 import { WorkerConfig } from './config/worker.config';
@@ -11,7 +10,7 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
   applyTestClockOffset(config);
-  mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(loggerFor('worker', config));
   Logger.overrideLogger(nestLogger);

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { IsOptional, IsString } from 'class-validator';
 import { join } from 'node:path';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { BaseConfig, SEED_FALLBACK_KEY } from './base.config';
@@ -49,5 +50,34 @@ describe('BaseConfig', () => {
   it('says when the key file cannot be read, or both sources are set', () => {
     expect(problems({ TFTSR_DB_KEY_FILE: '/nonexistent/key' })).toEqual([expect.stringMatching(/cannot read \/nonexistent\/key \(ENOENT\)/)]);
     expect(problems({ TFTSR_DB_KEY: 'abcdefgh1', TFTSR_DB_KEY_FILE: '/nonexistent/key' })[0]).toMatch(/both set/);
+  });
+});
+
+describe('loadConfig messages', () => {
+  it('gives one message for one bad value: its basic check, not every bound it also misses', () => {
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: 'soon' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must be an integer number']);
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: '10' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must not be less than 5000']);
+  });
+});
+
+class WithSecrets {
+  @IsOptional() @IsString() TFTSR_BOOTSTRAP_API_KEY?: string;
+  @IsOptional() @IsString() TFTSR_AI_API_KEY?: string;
+  @IsOptional() @IsString() REDIS_URL?: string;
+}
+
+describe('secrets from files', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (temp = makeTempDir()));
+  afterEach(() => temp.remove());
+
+  it.each(['TFTSR_BOOTSTRAP_API_KEY', 'TFTSR_AI_API_KEY', 'REDIS_URL'])('reads %s from %s_FILE, and refuses both at once', (name) => {
+    const file = join(temp.dir, 'secret');
+    const value = name === 'REDIS_URL' ? 'redis://:pw@redis:6379' : 'tftsr_from-a-file-0123456789abcdefghijklmnop';
+    writeFileSync(file, `${value}\n`);
+    const env = { [`${name}_FILE`]: file };
+    expect((loadConfig(WithSecrets, env) as unknown as Record<string, string>)[name]).toBe(value);
+    expect(problems({ ...env, [name]: value })).toEqual([`${name} and ${name}_FILE are both set: choose one`]);
+    expect(problems({ [`${name}_FILE`]: join(temp.dir, 'missing') })).toEqual([`${name}_FILE: cannot read ${join(temp.dir, 'missing')} (ENOENT)`]);
   });
 });

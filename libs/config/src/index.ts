@@ -3,3 +3,4 @@ export * from './fault-injection';
 export * from './load-config';
 export * from './operations.config';
 export * from './shutdown';
+export * from './startup';

@@ -64,12 +64,12 @@ describe('openDatabase', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
-  it('refuses a key on a plain file with the same message and leaves it unchanged', () => {
+  it('refuses a key on a plain file, suggesting tftsr db encrypt, and leaves it unchanged', () => {
     const plain = openDatabase({ path, key: null });
     plain.exec('CREATE TABLE t (x)');
     plain.close();
     const before = readFileSync(path);
-    expect(() => openDatabase({ path, key: TEST_KEY })).toThrow(WRONG_KEY_MESSAGE);
+    expect(() => openDatabase({ path, key: TEST_KEY })).toThrow(expect.objectContaining({ code: 'DATABASE_NOT_ENCRYPTED', message: expect.stringMatching(/is not encrypted, but TFTSR_DB_KEY is set: encrypt it with `tftsr db encrypt`/) }));
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

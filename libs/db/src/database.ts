@@ -47,6 +47,15 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   } catch (err) {
     db.close();
+    // A key set for a database that was made without one: the fix is `tftsr db encrypt`, not another key.
+    if (err instanceof DatabaseError && err.code === 'DATABASE_KEY_INVALID' && isPlainSqliteFile(options.path)) {
+      throw new DatabaseError(
+        'DATABASE_NOT_ENCRYPTED',
+        `the database ${options.path} is not encrypted, but TFTSR_DB_KEY is set: encrypt it with \`tftsr db encrypt\` ` +
+          '(with the API and the worker stopped), or unset TFTSR_DB_KEY and TFTSR_DB_KEY_FILE to use it as it is (development only)',
+        { cause: err },
+      );
+    }
     throw err;
   }
   if (options.key === null) {

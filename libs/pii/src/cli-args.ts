@@ -30,7 +30,7 @@ export function piiCommand(run: (args: CliArgs) => Promise<number>, exit: Exit):
     pii
       .command('redact')
       .description('write a copy of FILE with every PII span replaced by its placeholder')
-      .argument('<file>', 'the log file (plain or gzip), or - for standard input')
+      .argument('<file>', 'the log file (plain or gzip); read twice, so not standard input', notStdin)
       .requiredOption('-o, --output <out>', 'where to write the redacted copy (plain text)'),
   ).action(
     exitingAction(exit, (file: string, o: { output: string; types?: PiiType[]; allow?: string[] }) =>
@@ -44,6 +44,11 @@ function withFilters(command: Command): Command {
   return command
     .option('--types <list>', `comma-separated types to detect (default: all): ${PII_TYPE_ORDER.join(', ')}`, parseTypes)
     .option('--allow <value>', 'a value never to flag; repeat for more', (v: string, all: string[] = []) => [...all, v]);
+}
+
+function notStdin(file: string): string {
+  if (file === '-') throw new InvalidArgumentError('redact reads FILE twice (spans first, then the copy): give a file, not - (standard input)');
+  return file;
 }
 
 function parseTypes(list: string): PiiType[] {

@@ -1,12 +1,15 @@
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { type CliIo, runPiiCli } from './cli';
 
-function memoryIo(isTTY = false): CliIo & { out: () => string; err: () => string } {
+function memoryIo(isTTY = false, stdin?: Buffer): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
+    stdin: stdin === undefined ? undefined : Readable.from([stdin.subarray(0, 7), stdin.subarray(7)]),
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     isTTY,
@@ -112,6 +115,8 @@ describe('runPiiCli', () => {
   });
 
   it('draws progress for a large file only when stderr is a terminal', async () => {
+    // Text at the start (the binary check looks there), then a sparse tail to make the file large.
+    await writeFile(file, `${LOG}${'x'.repeat(10_000)}\n`);
     await truncate(file, 64 << 20);
     const tty = memoryIo(true);
     const pipe = memoryIo(false);
@@ -119,5 +124,71 @@ describe('runPiiCli', () => {
     await runPiiCli(['scan', file, '--json'], pipe);
     expect(tty.err()).toMatch(/\rpii: scanning .*% \(\d+\/64 MiB\)/);
     expect(pipe.err()).not.toContain('scanning');
+  });
+
+  describe('gzip, standard input and binary input', () => {
+    const plainSpans = async () => {
+      const io = memoryIo();
+      await runPiiCli(['scan', file, '--json'], io);
+      return io.out();
+    };
+
+    it.each(['app.log.gz', 'app.log'])('scans gzip content as the text inside it (sniffed, not named: %s)', async (name) => {
+      const gz = join(dir, `z-${name}`);
+      await writeFile(gz, gzipSync(Buffer.from(LOG)));
+      const io = memoryIo();
+      expect(await runPiiCli(['scan', gz, '--json'], io)).toBe(0);
+      expect(io.out()).toBe(await plainSpans());
+      expect(io.err()).toMatch(/^pii: 4 spans in /);
+    });
+
+    it('redacts gzip content into a plain redacted copy', async () => {
+      const gz = join(dir, 'app.log.gz');
+      const out = join(dir, 'clean.log');
+      await writeFile(gz, gzipSync(Buffer.from(LOG)));
+      expect(await runPiiCli(['redact', gz, '-o', out], memoryIo())).toBe(0);
+      expect(await readFile(out, 'utf8')).toBe('login [Email] from [IPv4]\nGrüße: [Password] host [Hostname]\n');
+    });
+
+    it.each([
+      ['plain', Buffer.from(LOG)],
+      ['gzip', gzipSync(Buffer.from(LOG))],
+    ])('reads standard input for - (%s)', async (_kind, input) => {
+      const io = memoryIo(false, input);
+      expect(await runPiiCli(['scan', '-', '--json'], io)).toBe(0);
+      expect(io.out()).toBe(await plainSpans());
+      expect(io.err()).toMatch(/^pii: 4 spans in standard input\n/);
+    });
+
+    it.each([
+      ['a PDF', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(LOG)]), 'the content is pdf, not text'],
+      ['a zip', Buffer.concat([Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from(LOG)]), 'the content is zip, not text'],
+      ['UTF-16 text', Buffer.from(LOG, 'utf16le'), 'the content is binary (it contains NUL bytes)'],
+      ['gzip holding binary', gzipSync(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])), 'the content is elf, not text'],
+    ])('refuses %s with a clear message and exit code 1', async (_what, bytes, reason) => {
+      const bin = join(dir, 'input.log');
+      await writeFile(bin, bytes);
+      const io = memoryIo();
+      expect(await runPiiCli(['scan', bin, '--json'], io)).toBe(1);
+      expect(io.err()).toBe(`pii: ${bin}: refusing binary input: ${reason}; pii reads text logs, plain or gzip-compressed\n`);
+      expect(io.out()).toBe('');
+      const stdin = memoryIo(false, bytes);
+      expect(await runPiiCli(['scan', '-'], stdin)).toBe(1);
+      expect(stdin.err()).toContain('pii: standard input: refusing binary input');
+    });
+
+    it('says a damaged gzip file is not valid gzip, with exit code 1', async () => {
+      const bad = join(dir, 'bad.log.gz');
+      await writeFile(bad, gzipSync(Buffer.from(LOG)).subarray(0, 20));
+      const io = memoryIo();
+      expect(await runPiiCli(['scan', bad], io)).toBe(1);
+      expect(io.err()).toMatch(new RegExp(`^pii: ${bad}: not valid gzip: `));
+    });
+
+    it('refuses redact from standard input as bad usage (it reads its input twice)', async () => {
+      const io = memoryIo(false, Buffer.from(LOG));
+      expect(await runPiiCli(['redact', '-', '-o', join(dir, 'out.log')], io)).toBe(2);
+      expect(io.err()).toContain('give a file, not - (standard input)');
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, pipeline as pipelineStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, type Exit, runProgram } from '../../cli/src';
+import { gunzipIfGzipped, textSniffer } from '../../storage/src/text-sniff';
 import { type CliArgs, piiCommand } from './cli-args';
 import { maskValue } from './mask';
 import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan, type PiiType } from './pii-types';
@@ -17,6 +18,8 @@ export interface CliWritable {
 export interface CliIo {
   stdout: CliWritable;
   stderr: CliWritable;
+  /** What `-` reads; the process's standard input when omitted. */
+  stdin?: AsyncIterable<Buffer>;
   /** Whether stderr is a terminal; progress is only drawn there. */
   isTTY?: boolean;
 }
@@ -59,6 +62,7 @@ async function execute(args: CliArgs, out: CliIo): Promise<number> {
 }
 
 async function fileSize(file: string): Promise<number> {
+  if (file === '-') return 0;
   try {
     const stat = await fsp.stat(file);
     if (!stat.isFile()) throw new CliFailure(`${file}: not a regular file`);
@@ -69,16 +73,41 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
+/**
+ * The text of FILE, or of standard input for `-`: decompressed when it is gzip (sniffed, as the API does), refused
+ * when it is not text. `onRead` sees the bytes read so far, before decompression, to draw progress against the size.
+ */
+function textOf(file: string, io: CliIo, onRead?: (bytes: number) => void): AsyncIterable<Buffer> {
+  const raw: AsyncIterable<Buffer> = file === '-' ? (io.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: READ_CHUNK });
+  async function* counted(): AsyncGenerator<Buffer> {
+    let read = 0;
+    for await (const chunk of raw) {
+      read += chunk.length;
+      onRead?.(read);
+      yield chunk;
+    }
+  }
+  const refuse = (reason: string) => new CliFailure(`refusing binary input: ${reason}; pii reads text logs, plain or gzip-compressed`);
+  return pipelineStreams(Readable.from(gunzipIfGzipped(counted())), textSniffer(refuse), () => undefined);
+}
+
+function failureOf(file: string, e: unknown): CliFailure {
+  const name = file === '-' ? 'standard input' : file;
+  const code = (e as NodeJS.ErrnoException).code;
+  const gzip = typeof code === 'string' && code.startsWith('Z_') ? 'not valid gzip: ' : '';
+  return new CliFailure(`${name}: ${gzip}${(e as Error).message}`);
+}
+
 /** Streams spans of `file`, counting them by type and drawing progress on a terminal for large files. */
 async function* spansOf(args: CliArgs, config: PiiConfig, size: number, io: CliIo, counts: Map<PiiType, number>) {
   const progress = io.isTTY === true && size >= PROGRESS_MIN_BYTES ? progressDrawer(args.file, size, io) : undefined;
   try {
-    for await (const span of scanStream(createReadStream(args.file, { highWaterMark: READ_CHUNK }), config, { onProgress: progress })) {
+    for await (const span of scanStream(textOf(args.file, io, progress), config)) {
       counts.set(span.pii_type, (counts.get(span.pii_type) ?? 0) + 1);
       yield span;
     }
   } catch (e) {
-    throw new CliFailure(`${args.file}: ${(e as Error).message}`);
+    throw failureOf(args.file, e);
   } finally {
     if (progress !== undefined) io.stderr.write('\r\x1b[K');
   }
@@ -118,8 +147,7 @@ async function redact(args: CliArgs, config: PiiConfig, size: number, io: CliIo)
   for await (const s of spansOf(args, config, size, io, counts)) spans.push({ start: s.start, end: s.end, replacement: s.replacement });
   const tmp = `${output}.tmp-${process.pid}`;
   try {
-    const source = createReadStream(args.file, { highWaterMark: READ_CHUNK });
-    await pipeline(Readable.from(redactStream(source, spans)), createWriteStream(tmp));
+    await pipeline(Readable.from(redactStream(textOf(args.file, io), spans)), createWriteStream(tmp));
     await fsp.rename(tmp, output);
   } catch (e) {
     await fsp.rm(tmp, { force: true });
@@ -130,6 +158,7 @@ async function redact(args: CliArgs, config: PiiConfig, size: number, io: CliIo)
 }
 
 function summary(file: string, counts: Map<PiiType, number>): string {
+  if (file === '-') file = 'standard input';
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   if (total === 0) return `pii: no PII found in ${file}\n`;
   const rows = PII_TYPE_ORDER.filter((t) => counts.has(t)).map((t) => `  ${t.padEnd(13)} ${counts.get(t)}\n`);

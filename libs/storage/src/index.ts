@@ -4,3 +4,4 @@ export * from './blob-store';
 export * from './disk-quota';
 export * from './temp-files';
 export * from './temp-sweeper';
+export * from './text-sniff';

@@ -5,6 +5,7 @@ import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 import { ApiKeyIdParams, ApiKeyListResponse, ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
+import { Location } from '../common/location';
 
 /** Key management for admins; the CLI's `tftsr keys` does the same on the host. */
 @ApiTags('api-keys')
@@ -20,6 +21,8 @@ export class ApiKeysController {
   }
 
   @Post()
+  // The path DELETE takes to revoke it.
+  @Location((key: CreatedApiKeyResponse) => `/v1/api-keys/${key.id}`)
   @ApiCreatedResponse({ type: CreatedApiKeyResponse, description: 'The new key, with its secret shown this once.' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON, ErrorCode.API_KEY_NAME_TAKEN)
   create(@Body() body: CreateApiKeyBody, @Actor() actor: string): CreatedApiKeyResponse {

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
 import { API_KEY_SCOPES, ApiKeyRow, ApiKeyScope, parseScopes } from '../../../../libs/db/src';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export class CreateApiKeyBody {
   @ApiProperty({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'Unique; audit entries carry it as user_id.' })
@@ -28,9 +29,9 @@ export class ApiKeyResponse {
   @ApiProperty() name: string;
   @ApiProperty({ description: 'The first characters of the key, to recognise it.' }) key_prefix: string;
   @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes: ApiKeyScope[];
-  @ApiProperty({ example: '2026-01-31 12:00:00' }) created_at: string;
-  @ApiProperty({ type: String, nullable: true }) last_used_at: string | null;
-  @ApiProperty({ type: String, nullable: true }) revoked_at: string | null;
+  @ApiTime() created_at: string;
+  @ApiTime({ nullable: true }) last_used_at: string | null;
+  @ApiTime({ nullable: true }) revoked_at: string | null;
 }
 
 export class CreatedApiKeyResponse extends ApiKeyResponse {
@@ -47,8 +48,8 @@ export function toApiKeyResponse(row: ApiKeyRow): ApiKeyResponse {
     name: row.name,
     key_prefix: row.key_prefix,
     scopes: parseScopes(row.scopes),
-    created_at: row.created_at,
-    last_used_at: row.last_used_at,
-    revoked_at: row.revoked_at,
+    created_at: toApiTime(row.created_at),
+    last_used_at: toApiTime(row.last_used_at),
+    revoked_at: toApiTime(row.revoked_at),
   };
 }

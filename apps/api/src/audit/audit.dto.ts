@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { PositionedAuditEntry } from '../../../../libs/db/src';
 import { OptionalTime } from '../common/validation';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export class AuditListQuery {
   @ApiPropertyOptional({ example: 'update_issue' }) @IsOptional() @IsString() @Length(1, 100) action?: string;
@@ -27,7 +28,7 @@ export class AuditListQuery {
 
 export class AuditEntryResponse {
   @ApiProperty() id: string;
-  @ApiProperty({ example: '2026-01-31 12:00:00' }) timestamp: string;
+  @ApiTime() timestamp: string;
   @ApiProperty() action: string;
   @ApiProperty() entity_type: string;
   @ApiProperty() entity_id: string;
@@ -61,7 +62,7 @@ export class AuditVerifyResponse {
 export function toAuditEntryResponse(row: PositionedAuditEntry): AuditEntryResponse {
   return {
     id: row.id,
-    timestamp: row.timestamp,
+    timestamp: toApiTime(row.timestamp),
     action: row.action,
     entity_type: row.entity_type,
     entity_id: row.entity_id,

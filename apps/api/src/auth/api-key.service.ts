@@ -54,7 +54,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
   ensureFirstKey(print: (text: string) => void): void {
     const given = this.config.TFTSR_BOOTSTRAP_API_KEY;
     if (!given && this.config.NODE_ENV === 'production') {
-      if (this.keys.count() === 0) this.logger.warn('no API keys exist: create one with `tftsr keys create --name NAME --scopes read,write,admin`');
+      if (this.keys.count() === 0) this.logger.warn(NO_KEY_MESSAGE);
       return;
     }
     const key = given ?? generateApiKey();
@@ -89,3 +89,12 @@ export class ApiKeyService implements OnApplicationBootstrap {
     );
   }
 }
+
+/**
+ * `tftsr` is on the PATH in the image (Dockerfile) and in a checkout through npx: the command shown is one that
+ * runs as written in either place.
+ */
+export const NO_KEY_MESSAGE =
+  'no API keys exist: create one with `tftsr keys create --name NAME --scopes read,write,admin` ' +
+  '(in the container: `docker compose exec api tftsr keys create …`; in a checkout: `npx tftsr keys create …`), ' +
+  'or set TFTSR_BOOTSTRAP_API_KEY_FILE before the first start';

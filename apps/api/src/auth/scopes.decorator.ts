@@ -35,11 +35,14 @@ export const Actor = createParamDecorator((_: unknown, context: ExecutionContext
   return principal.name;
 });
 
-/** admin includes write, and write includes read. pii:reveal is never implied: it must be granted by name. */
+/**
+ * admin includes write and metrics, and write includes read. pii:reveal is never implied: it must be granted by
+ * name. metrics grants nothing else, so the key Prometheus holds reads no data.
+ */
 export function grants(held: readonly ApiKeyScope[], needed: ApiKeyScope): boolean {
   if (held.includes(needed)) return true;
   if (needed === 'read') return held.includes('write') || held.includes('admin');
-  if (needed === 'write') return held.includes('admin');
+  if (needed === 'write' || needed === 'metrics') return held.includes('admin');
   // ingest (the shipper endpoints only) is what write keys can do anyway; an ingest key gets nothing else.
   if (needed === 'ingest') return held.includes('write') || held.includes('admin');
   return false;

@@ -1,5 +1,5 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, OpenAPIObject } from '@nestjs/swagger';
 import { ERROR_STATUS, ErrorCode } from './domain-error';
 
 export class ErrorDetail {
@@ -28,4 +28,19 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
       ApiResponse({ status, type: ErrorResponse, description: group.join(', '), headers: HEADERS[status] }),
     ),
   );
+}
+
+/** Every route that takes a body can answer 415 (a body in a type it does not take): declared once for all. */
+export function declareMediaTypeErrors(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>)) {
+      if (!operation?.requestBody || !operation.responses || operation.responses['415']) continue;
+      operation.responses['415'] = {
+        // Its details.accepted_types lists the types the route takes.
+        description: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+      };
+    }
+  }
+  return document;
 }

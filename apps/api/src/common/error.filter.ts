@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_STATUS, ErrorBody, ErrorCode } from './domain-error';
 
@@ -24,18 +25,35 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
+  private consumes = new Map<string, string[]>();
+
+  /** What each route's body may be, from the OpenAPI document: a 415 names them. */
+  useConsumedTypes(document: OpenAPIObject): void {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item as Record<string, unknown>)) {
+        const types = Object.keys((operation as { requestBody?: { content?: Record<string, unknown> } }).requestBody?.content ?? {});
+        if (types.length > 0) this.consumes.set(`${method.toUpperCase()} ${path}`, types);
+      }
+    }
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const error = busyToDomainError(exception, this.logger);
-    const { status, body } = this.toBody(error, String(request.id));
+    const { status, body } = this.toBody(error, String(request.id), this.consumedBy(request));
     if (error instanceof DomainError && error.headers) void reply.headers(error.headers);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  private toBody(exception: unknown, requestId: string): { status: number; body: ErrorBody } {
+  private consumedBy(request: FastifyRequest): string[] {
+    // Fastify's /v1/issues/:id is the document's /v1/issues/{id}.
+    const path = (request.routeOptions?.url ?? '').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    return this.consumes.get(`${request.method} ${path}`) ?? ['application/json'];
+  }
+
+  private toBody(exception: unknown, requestId: string, consumed: string[]): { status: number; body: ErrorBody } {
     const make = (code: ErrorCode, message: string, details?: Record<string, unknown>) => ({
       status: ERROR_STATUS[code],
       body: { error: { code, message, ...(details ? { details } : {}) }, request_id: requestId },
@@ -43,7 +61,9 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return make(exception.code, exception.message, exception.details);
     const fastifyCode = (exception as { code?: string } | null)?.code;
     if (fastifyCode && FASTIFY_CODES[fastifyCode]) {
-      return make(FASTIFY_CODES[fastifyCode], (exception as Error).message);
+      const code = FASTIFY_CODES[fastifyCode];
+      if (code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) return unsupportedMediaType(make, (exception as Error).message, consumed);
+      return make(code, (exception as Error).message);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -51,6 +71,7 @@ export class ErrorFilter implements ExceptionFilter {
       if (code) {
         const response = exception.getResponse() as { message?: string | string[] } | string;
         const messages = typeof response === 'string' ? [response] : [response.message ?? exception.message].flat();
+        if (code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) return unsupportedMediaType(make, messages.join('; '), consumed);
         return code === ErrorCode.VALIDATION_FAILED
           ? make(code, messages.join('; '), { problems: messages })
           : make(code, messages.join('; '));
@@ -71,4 +92,9 @@ export function busyToDomainError(exception: unknown, logger: Pick<Logger, 'warn
   if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return exception;
   logger.warn(`database write lock still taken after the busy timeout (${code}); answered 503`);
   return new DomainError(ErrorCode.DATABASE_BUSY, 'the database is busy; nothing was written, retry in a moment', undefined, { 'Retry-After': '2' });
+}
+
+/** A body in a type the route does not take: the answer names the ones it does. */
+function unsupportedMediaType<T>(make: (code: ErrorCode, message: string, details: Record<string, unknown>) => T, message: string, consumed: string[]): T {
+  return make(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `${message}; send ${consumed.join(', ')}`, { accepted_types: consumed });
 }

@@ -8,12 +8,12 @@ import {
   CompletionBody,
   CompletionResponse,
   ConversationDetailResponse,
-  ConversationResponse,
   CreateConversationBody,
   CreateMessageBody,
   MessageResponse,
 } from './conversations.dto';
 import { ConversationsService } from './conversations.service';
+import { Location } from '../common/location';
 
 @ApiTags('conversations')
 @Controller('v1')
@@ -21,10 +21,11 @@ export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
   @Post('issues/:id/conversations')
+  @Location((conversation: ConversationDetailResponse) => `/v1/conversations/${conversation.id}`)
   @RequireScopes('write')
-  @ApiCreatedResponse({ type: ConversationResponse })
+  @ApiCreatedResponse({ type: ConversationDetailResponse, description: 'The conversation, in the shape GET answers with: no messages yet.' })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Param() params: IdParams, @Body() body: CreateConversationBody, @Actor() actor: string): ConversationResponse {
+  create(@Param() params: IdParams, @Body() body: CreateConversationBody, @Actor() actor: string): ConversationDetailResponse {
     return this.conversations.create(params.id, body, actor);
   }
 
@@ -37,6 +38,8 @@ export class ConversationsController {
   }
 
   @Post('conversations/:id/messages')
+  // A message has no URL of its own: it is listed in its conversation.
+  @Location((message: MessageResponse) => `/v1/conversations/${message.conversation_id}`)
   @RequireScopes('write')
   @ApiCreatedResponse({ type: MessageResponse, description: 'The message as stored: PII replaced by [Type] markers.' })
   @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
@@ -45,6 +48,7 @@ export class ConversationsController {
   }
 
   @Post('conversations/:id/completions')
+  @Location((completion: CompletionResponse) => `/v1/conversations/${completion.message.conversation_id}`)
   @HttpCode(201)
   @RequireScopes('write')
   @ApiCreatedResponse({ type: CompletionResponse, description: 'The provider’s reply, stored as an assistant message.' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AiConversation, AiMessage } from '../../../../libs/db/src';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 const ROLES = ['system', 'user', 'assistant'] as const;
 export type MessageRole = (typeof ROLES)[number];
@@ -65,7 +66,7 @@ export class ConversationResponse {
   @ApiProperty() issue_id: string;
   @ApiProperty() provider: string;
   @ApiProperty() model: string;
-  @ApiProperty({ example: '2026-01-31 12:00:00' }) created_at: string;
+  @ApiTime() created_at: string;
   @ApiProperty({ type: String, nullable: true }) title: string | null;
 }
 
@@ -75,11 +76,11 @@ export class MessageResponse {
   @ApiProperty({ enum: ROLES }) role: MessageRole;
   @ApiProperty({ description: 'As stored: redacted.' }) content: string;
   @ApiProperty({ minimum: 0 }) token_count: number;
-  @ApiProperty({ example: '2026-01-31 12:00:00' }) created_at: string;
+  @ApiTime() created_at: string;
 }
 
-export class ConversationDetailResponse {
-  @ApiProperty({ type: ConversationResponse }) conversation: ConversationResponse;
+/** The conversation with its messages: what create (no messages yet) and get both answer with. */
+export class ConversationDetailResponse extends ConversationResponse {
   @ApiProperty({ type: MessageResponse, isArray: true, description: 'In the order they were written.' }) messages: MessageResponse[];
 }
 
@@ -95,7 +96,7 @@ export class CompletionResponse {
 }
 
 export function toConversationResponse(row: AiConversation): ConversationResponse {
-  return { id: row.id, issue_id: row.issue_id, provider: row.provider, model: row.model, created_at: row.created_at, title: row.title };
+  return { id: row.id, issue_id: row.issue_id, provider: row.provider, model: row.model, created_at: toApiTime(row.created_at), title: row.title };
 }
 
 export function toMessageResponse(row: AiMessage): MessageResponse {
@@ -105,6 +106,6 @@ export function toMessageResponse(row: AiMessage): MessageResponse {
     role: row.role,
     content: row.content,
     token_count: row.token_count ?? 0,
-    created_at: row.created_at,
+    created_at: toApiTime(row.created_at),
   };
 }

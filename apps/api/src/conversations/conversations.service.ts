@@ -49,7 +49,7 @@ export class ConversationsService {
     private readonly provider: AiProviderClient,
   ) {}
 
-  create(issueId: string, body: CreateConversationBody, actor: string): ConversationResponse {
+  create(issueId: string, body: CreateConversationBody, actor: string): ConversationDetailResponse {
     const title = body.title == null ? { text: null, types: [] as PiiType[] } : this.redactor.redact(body.title);
     return transaction(this.db, () => {
       if (!this.issues.findById(issueId)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
@@ -69,13 +69,13 @@ export class ConversationsService {
         user_id: actor,
         details: { issue_id: issueId, provider: conversation.provider, model: conversation.model, pii_types_redacted: title.types },
       });
-      return toConversationResponse(conversation);
+      return { ...toConversationResponse(conversation), messages: [] };
     });
   }
 
   get(id: string): ConversationDetailResponse {
     return this.db.transaction(() => ({
-      conversation: toConversationResponse(this.getOrThrow(id)),
+      ...toConversationResponse(this.getOrThrow(id)),
       messages: this.messages.listForConversation(id).map(toMessageResponse),
     })).deferred();
   }

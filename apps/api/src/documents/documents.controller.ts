@@ -11,13 +11,13 @@ import {
   DocumentResponse,
   ExportQuery,
   GenerateDocumentBody,
-  GeneratedDocumentResponse,
   PublicationListResponse,
   PublishAcceptedResponse,
   PublishDocumentBody,
   UpdateDocumentBody,
 } from './documents.dto';
 import { DocumentsService } from './documents.service';
+import { Location } from '../common/location';
 
 @ApiTags('documents')
 @Controller('v1')
@@ -25,10 +25,11 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post('issues/:id/documents')
+  @Location((document: DocumentResponse) => `/v1/documents/${document.id}`)
   @RequireScopes('write')
-  @ApiCreatedResponse({ type: GeneratedDocumentResponse, description: 'Generated from the issue, its 5-Whys, its log files and its audit timeline, and stored.' })
+  @ApiCreatedResponse({ type: DocumentResponse, description: 'Generated from the issue, its 5-Whys, its log files and its audit timeline, and stored.' })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  generate(@Param() params: IdParams, @Body() body: GenerateDocumentBody, @Actor() actor: string): GeneratedDocumentResponse {
+  generate(@Param() params: IdParams, @Body() body: GenerateDocumentBody, @Actor() actor: string): DocumentResponse {
     return this.documents.generate(params.id, body.doc_type, actor);
   }
 
@@ -89,6 +90,7 @@ export class DocumentsController {
   }
 
   @Post('documents/:id/publish')
+  @Location((_accepted: PublishAcceptedResponse, params) => `/v1/documents/${params.id}/publications`)
   @HttpCode(202)
   @RequireScopes('write')
   @ApiAcceptedResponse({

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { Document, IntegrationService, Publication } from '../../../../libs/db/src';
 import { SERVICES } from '../integrations/integrations.dto';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export const DOC_TYPES = ['rca', 'postmortem'] as const;
 /** Confluence refuses requests over 5 MB; the Markdown stays well under, with room for the HTML it becomes. */
@@ -64,24 +65,6 @@ export class PublishDocumentBody {
   work_item_type?: string;
 }
 
-export class DocumentSummary {
-  @ApiProperty() id: string;
-  @ApiProperty() issue_id: string;
-  @ApiProperty({ enum: DOC_TYPES }) doc_type: string;
-  @ApiProperty() title: string;
-  @ApiProperty({ description: 'Milliseconds since the epoch.' }) created_at: number;
-  @ApiProperty({ description: 'Milliseconds since the epoch.' }) updated_at: number;
-}
-
-export class DocumentResponse extends DocumentSummary {
-  @ApiProperty({ description: 'Markdown.' }) content_md: string;
-}
-
-export class DocumentListResponse {
-  @ApiProperty({ type: [DocumentSummary], description: 'Newest first, without their content.' })
-  items: DocumentSummary[];
-}
-
 export class PiiFinding {
   @ApiProperty() pii_type: string;
   @ApiProperty({ enum: ['title', 'content_md'] }) field: string;
@@ -105,11 +88,32 @@ export class PublicationResponse {
   @ApiProperty() attempts: number;
   @ApiProperty({ type: String, nullable: true }) last_error: string | null;
   @ApiProperty({ type: [PiiFinding], nullable: true, description: 'What stopped the publish, masked.' }) pii_findings: PiiFinding[] | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'When the next retry is due (ms since the epoch).' }) next_attempt_at: number | null;
+  @ApiTime({ nullable: true, description: 'When the next retry is due.' }) next_attempt_at: string | null;
   @ApiProperty() requested_by: string;
-  @ApiProperty() created_at: number;
-  @ApiProperty() updated_at: number;
-  @ApiProperty({ type: Number, nullable: true }) published_at: number | null;
+  @ApiTime() created_at: string;
+  @ApiTime() updated_at: string;
+  @ApiTime({ nullable: true }) published_at: string | null;
+}
+
+export class DocumentSummary {
+  @ApiProperty() id: string;
+  @ApiProperty() issue_id: string;
+  @ApiProperty({ enum: DOC_TYPES }) doc_type: string;
+  @ApiProperty() title: string;
+  @ApiTime() created_at: string;
+  @ApiTime() updated_at: string;
+}
+
+export class DocumentResponse extends DocumentSummary {
+  @ApiProperty({ description: 'Markdown.' }) content_md: string;
+  // Create, get and update answer with this one shape: a new document lists the publications queued automatically.
+  @ApiProperty({ type: [PublicationResponse], description: 'Its publications, one per service; at creation, those queued automatically (auto_create_enabled).' })
+  publications: PublicationResponse[];
+}
+
+export class DocumentListResponse {
+  @ApiProperty({ type: [DocumentSummary], description: 'Newest first, without their content.' })
+  items: DocumentSummary[];
 }
 
 export class PublishAcceptedResponse {
@@ -122,17 +126,13 @@ export class PublicationListResponse {
   @ApiProperty({ type: [PublicationResponse] }) items: PublicationResponse[];
 }
 
-export class GeneratedDocumentResponse extends DocumentResponse {
-  @ApiProperty({ type: [PublicationResponse], description: 'Publications queued automatically (services with auto_create_enabled).' })
-  auto_publications: PublicationResponse[];
-}
 
 export function toDocumentSummary(doc: Document): DocumentSummary {
-  return { id: doc.id, issue_id: doc.issue_id, doc_type: doc.doc_type, title: doc.title, created_at: doc.created_at, updated_at: doc.updated_at };
+  return { id: doc.id, issue_id: doc.issue_id, doc_type: doc.doc_type, title: doc.title, created_at: toApiTime(doc.created_at), updated_at: toApiTime(doc.updated_at) };
 }
 
-export function toDocumentResponse(doc: Document): DocumentResponse {
-  return { ...toDocumentSummary(doc), content_md: doc.content_md };
+export function toDocumentResponse(doc: Document, publications: Publication[]): DocumentResponse {
+  return { ...toDocumentSummary(doc), content_md: doc.content_md, publications: publications.map(toPublicationResponse) };
 }
 
 export function toPublicationResponse(p: Publication): PublicationResponse {
@@ -151,10 +151,10 @@ export function toPublicationResponse(p: Publication): PublicationResponse {
     attempts: p.attempts,
     last_error: p.last_error,
     pii_findings: p.pii_findings === null ? null : (JSON.parse(p.pii_findings) as PiiFinding[]),
-    next_attempt_at: p.next_attempt_at,
+    next_attempt_at: toApiTime(p.next_attempt_at),
     requested_by: p.requested_by,
-    created_at: p.created_at,
-    updated_at: p.updated_at,
-    published_at: p.published_at,
+    created_at: toApiTime(p.created_at),
+    updated_at: toApiTime(p.updated_at),
+    published_at: toApiTime(p.published_at),
   };
 }

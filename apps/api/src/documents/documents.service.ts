@@ -24,7 +24,6 @@ import { DocType, renderDocument, TimelineEvent } from './document-templates';
 import {
   DocumentListResponse,
   DocumentResponse,
-  GeneratedDocumentResponse,
   PublicationListResponse,
   PublishAcceptedResponse,
   PublishDocumentBody,
@@ -62,7 +61,7 @@ export class DocumentsService {
     this.credentials = new CredentialRepository(db);
   }
 
-  generate(issueId: string, docType: DocType, actor: string): GeneratedDocumentResponse {
+  generate(issueId: string, docType: DocType, actor: string): DocumentResponse {
     const result = transaction(this.db, () => {
       const issue = this.issues.findById(issueId);
       if (!issue) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
@@ -87,7 +86,7 @@ export class DocumentsService {
       return { doc, tickets };
     });
     if (result.tickets.some((t) => t.queued)) this.relay.kick();
-    return { ...toDocumentResponse(result.doc), auto_publications: result.tickets.map((t) => toPublicationResponse(t.publication)) };
+    return toDocumentResponse(result.doc, result.tickets.map((t) => t.publication));
   }
 
   listForIssue(issueId: string): DocumentListResponse {
@@ -96,7 +95,7 @@ export class DocumentsService {
   }
 
   get(id: string): DocumentResponse {
-    return toDocumentResponse(this.getOrThrow(id));
+    return toDocumentResponse(this.getOrThrow(id), this.publications.listForDocument(id));
   }
 
   update(id: string, body: UpdateDocumentBody, actor: string): DocumentResponse {
@@ -115,7 +114,7 @@ export class DocumentsService {
         user_id: actor,
         details: { issue_id: before.issue_id, fields, content_bytes: Buffer.byteLength(after.content_md) },
       });
-      return toDocumentResponse(after);
+      return toDocumentResponse(after, this.publications.listForDocument(id));
     });
   }
 

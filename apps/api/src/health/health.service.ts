@@ -3,7 +3,7 @@ import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src
 import { describeSkew, measureClockSkew, readEvictionPolicy, readReportedSkews, REQUIRED_EVICTION_POLICY, skewTooLarge } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
-import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, checkWriteLock } from './readiness-checks';
+import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 export type { Check } from './readiness-checks';
 
@@ -27,6 +27,8 @@ export class HealthService implements OnApplicationBootstrap {
   private readonly migrationFiles = loadMigrations();
   /** Since when the producer's Redis connection has been ready; null while it is not. */
   private redisUpSince: number | null;
+  private redisLastError: NodeJS.ErrnoException | undefined;
+  private readonly redisWhere: string;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -37,6 +39,11 @@ export class HealthService implements OnApplicationBootstrap {
     this.redisUpSince = connection.status === 'ready' ? Date.now() : null;
     connection.on('ready', () => (this.redisUpSince ??= Date.now()));
     connection.on('close', () => (this.redisUpSince = null));
+    connection.on('error', (err: NodeJS.ErrnoException) => (this.redisLastError = err));
+    connection.on('ready', () => (this.redisLastError = undefined));
+    const url = new URL(config.REDIS_URL);
+    // Host and port only: the URL may carry a password.
+    this.redisWhere = `${url.hostname}:${url.port || '6379'}`;
   }
 
   /** One warning at start when this process's clock is off from Redis TIME (readiness keeps saying so). */
@@ -92,7 +99,7 @@ export class HealthService implements OnApplicationBootstrap {
           : { ok: false, reason: `maxmemory-policy is ${policy ?? 'unknown'}; BullMQ needs ${REQUIRED_EVICTION_POLICY} or jobs can be lost or run twice` },
       ];
     } catch (err) {
-      return [{ ok: false, reason: `redis is unreachable: ${(err as Error).message}` }, { ok: false, reason: 'redis unreachable' }];
+      return [redisUnreachable(this.redisWhere, this.redisLastError, err), { ok: false, reason: 'redis is unreachable' }];
     }
   }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
-import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock } from './readiness-checks';
+import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 describe('readiness checks', () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -79,6 +79,21 @@ describe('readiness checks', () => {
     it('reports a closed connection', () => {
       db.close();
       expect(checkDatabase(db)).toEqual({ ok: false, reason: expect.stringMatching(/database does not answer/) });
+    });
+  });
+});
+
+describe('redisUnreachable', () => {
+  it.each([
+    [{ code: 'ECONNREFUSED' }, new Error('Connection is closed.'), 'nothing listens there (connection refused)'],
+    [{ code: 'ENOTFOUND' }, new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'the host name does not resolve'],
+    [{ message: 'WRONGPASS invalid username-password pair' }, new Error('Connection is closed.'), 'it refuses the password (check the user and password in REDIS_URL)'],
+    [undefined, new Error('no answer within 1500 ms'), 'no answer within 1500 ms'],
+    [undefined, new Error('Connection is closed.'), 'no connection'],
+  ])('says why in plain words (%j)', (lastError, failure, cause) => {
+    expect(redisUnreachable('redis.internal:6379', lastError, failure)).toEqual({
+      ok: false,
+      reason: `redis is unreachable at redis.internal:6379: ${cause}; start Redis or fix REDIS_URL`,
     });
   });
 });

@@ -70,6 +70,28 @@ export function checkDatabase(db: Db): Check {
   }
 }
 
+const REDIS_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there (connection refused)',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+  ETIMEDOUT: 'no answer (timed out)',
+  EHOSTUNREACH: 'the host cannot be reached',
+  ECONNRESET: 'the connection was cut',
+};
+
+/**
+ * Why Redis does not answer, in words an operator acts on, from the connection's last error (its code) rather
+ * than what the client library says about its own state ("Connection is closed.", "Stream isn't writeable…").
+ */
+export function redisUnreachable(where: string, lastError: { code?: string; message?: string } | undefined, failure: unknown): Check {
+  const message = (failure as Error)?.message ?? '';
+  const auth = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(`${lastError?.message ?? ''} ${message}`);
+  const cause = auth
+    ? 'it refuses the password (check the user and password in REDIS_URL)'
+    : (REDIS_ERRORS[lastError?.code ?? ''] ?? (/^no answer within/.test(message) ? message : 'no connection'));
+  return { ok: false, reason: `redis is unreachable at ${where}: ${cause}; start Redis or fix REDIS_URL` };
+}
+
 function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { BmpError, decodeBmp } from './bmp-decode';
-import { ImageType, webpIsLossless } from './image-sniff';
+import { ACCEPTED_IMAGE_TYPES, ImageType, MIME_TYPES, webpIsLossless } from './image-sniff';
+
+const ACCEPTED = { accepted_types: ACCEPTED_IMAGE_TYPES.map((t) => MIME_TYPES[t]) };
 
 /** 8K (33 MP) screenshots and 48 MP phone photos fit; a decompression bomb does not. RGBA at the limit is 200 MB. */
 export const MAX_IMAGE_PIXELS = 50_000_000;
@@ -48,7 +50,7 @@ export class ImageSanitiser {
     try {
       const meta = await input().metadata();
       // libvips picks its decoder from the bytes too; it must agree with ours, or SVG, PDF, TIFF... could slip in.
-      if (meta.format !== type) throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `the content is not a ${type} image`);
+      if (meta.format !== type) throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `the content is not a ${type} image`, ACCEPTED);
       const image = input().timeout({ seconds: TIMEOUT_SECONDS });
       const encoded =
         type === 'png'
@@ -71,7 +73,7 @@ export class ImageSanitiser {
     } catch (err) {
       if (!(err instanceof BmpError)) throw err;
       if (err.kind === 'too_large') throw tooManyPixels(err.message);
-      throw new DomainError(err.kind === 'unsupported' ? ErrorCode.UNSUPPORTED_FILE_TYPE : ErrorCode.INVALID_UPLOAD, `the bmp image cannot be read: ${err.message}`);
+      throw new DomainError(err.kind === 'unsupported' ? ErrorCode.UNSUPPORTED_FILE_TYPE : ErrorCode.INVALID_UPLOAD, `the bmp image cannot be read: ${err.message}`, ACCEPTED);
     }
     const png = await sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: 4 }, limitInputPixels: MAX_IMAGE_PIXELS }).png().toBuffer();
     return { bytes: png, type: 'png' };

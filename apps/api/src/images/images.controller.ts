@@ -46,7 +46,7 @@ export class ImagesController {
   async upload(@Param() params: IdParams, @Req() request: FastifyRequest, @Res() reply: FastifyReply, @Actor() actor: string): Promise<void> {
     const { image, created } = await this.images.upload(params.id, await readImageUpload(request), actor);
     // @Res(): Nest would overwrite any status set here with the route's one.
-    await reply.status(created ? 201 : 200).send(toImageAttachmentResponse(image));
+    await reply.status(created ? 201 : 200).header('location', `/v1/images/${image.id}`).send(toImageAttachmentResponse(image));
   }
 
   @Get('images/:id')

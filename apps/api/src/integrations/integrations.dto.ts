@@ -3,6 +3,7 @@ import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'cla
 import { Credential, IntegrationConfig, IntegrationService } from '../../../../libs/db/src';
 import { credentialExpired } from '../../../../libs/integrations/src';
 import { OptionalTime } from '../common/validation';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export const SERVICES: readonly IntegrationService[] = ['confluence', 'servicenow', 'azuredevops'];
 
@@ -62,10 +63,10 @@ export class CredentialStatus {
   @ApiProperty()
   set: boolean;
 
-  @ApiProperty({ type: String, nullable: true, description: 'UTC, the seed’s format.' })
+  @ApiTime({ nullable: true })
   created_at: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'UTC, the seed’s format.' })
+  @ApiTime({ nullable: true })
   expires_at: string | null;
 
   @ApiProperty()
@@ -94,7 +95,7 @@ export class IntegrationResponse {
   @ApiProperty()
   auto_create_enabled: boolean;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiTime({ nullable: true })
   updated_at: string | null;
 
   @ApiProperty({ type: CredentialStatus, description: 'Whether a secret is stored; never the secret, encrypted or not.' })
@@ -131,11 +132,11 @@ export function toIntegrationResponse(service: IntegrationService, config: Integ
     project_name: config?.project_name ?? null,
     space_key: config?.space_key ?? null,
     auto_create_enabled: config?.auto_create_enabled === 1,
-    updated_at: config?.updated_at ?? null,
+    updated_at: toApiTime(config?.updated_at),
     credential: {
       set: credential !== undefined,
-      created_at: credential?.created_at ?? null,
-      expires_at: credential?.expires_at ?? null,
+      created_at: toApiTime(credential?.created_at),
+      expires_at: toApiTime(credential?.expires_at),
       expired: credential ? credentialExpired(credential.expires_at, now) : false,
     },
   };

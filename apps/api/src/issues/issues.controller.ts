@@ -4,8 +4,9 @@ import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 import { IdParams } from '../common/validation';
-import { CreateIssueBody, IssueDetailResponse, IssueListResponse, IssueResponse, ListIssuesQuery, UpdateIssueBody } from './issues.dto';
+import { CreateIssueBody, IssueDetailResponse, IssueListResponse, ListIssuesQuery, UpdateIssueBody } from './issues.dto';
 import { IssuesService } from './issues.service';
+import { Location } from '../common/location';
 
 @ApiTags('issues')
 @Controller('v1/issues')
@@ -13,10 +14,11 @@ export class IssuesController {
   constructor(private readonly issues: IssuesService) {}
 
   @Post()
+  @Location((issue: IssueDetailResponse) => `/v1/issues/${issue.id}`)
   @RequireScopes('write')
-  @ApiCreatedResponse({ type: IssueResponse })
+  @ApiCreatedResponse({ type: IssueDetailResponse, description: 'The issue, in the shape GET answers with: its lists are empty.' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Body() body: CreateIssueBody, @Actor() actor: string): IssueResponse {
+  create(@Body() body: CreateIssueBody, @Actor() actor: string): IssueDetailResponse {
     return this.issues.create(body, actor);
   }
 
@@ -38,9 +40,9 @@ export class IssuesController {
 
   @Patch(':id')
   @RequireScopes('write')
-  @ApiOkResponse({ type: IssueResponse })
+  @ApiOkResponse({ type: IssueDetailResponse })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  update(@Param() params: IdParams, @Body() body: UpdateIssueBody, @Actor() actor: string): IssueResponse {
+  update(@Param() params: IdParams, @Body() body: UpdateIssueBody, @Actor() actor: string): IssueDetailResponse {
     return this.issues.update(params.id, body, actor);
   }
 

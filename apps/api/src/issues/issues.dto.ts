@@ -6,6 +6,7 @@ import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, Sort
 import { OptionalTime, ToArray, ToBoolean } from '../common/validation';
 import { ConversationResponse } from '../conversations/conversations.dto';
 import { ResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
 export const STATUSES: IssueStatus[] = ['open', 'investigating', 'resolved', 'closed'];
@@ -182,9 +183,9 @@ export class IssueResponse {
   @ApiProperty({ enum: STATUSES }) status: IssueStatus;
   @ApiProperty({ type: String, nullable: true }) category: string | null;
   @ApiProperty({ type: String, nullable: true }) source: string | null;
-  @ApiProperty({ example: '2026-01-31 12:00:00', description: 'UTC' }) created_at: string;
-  @ApiProperty({ example: '2026-01-31 12:00:00', description: 'UTC' }) updated_at: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Set when the issue moved to resolved.' }) resolved_at: string | null;
+  @ApiTime() created_at: string;
+  @ApiTime() updated_at: string;
+  @ApiTime({ nullable: true, description: 'Set when the issue moved to resolved.' }) resolved_at: string | null;
   @ApiProperty({ type: String, nullable: true }) assigned_to: string | null;
   @ApiProperty({ type: [String] }) tags: string[];
 }
@@ -207,7 +208,7 @@ export class LogFileResponse {
   @ApiProperty({ type: Number, nullable: true }) file_size: number | null;
   @ApiProperty({ type: String, nullable: true }) mime_type: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'SHA-256 hex of the original content.' }) content_hash: string | null;
-  @ApiProperty() uploaded_at: string;
+  @ApiTime() uploaded_at: string;
   @ApiProperty() redacted: boolean;
 }
 
@@ -218,14 +219,16 @@ export class ImageAttachmentResponse {
   @ApiProperty() file_size: number;
   @ApiProperty() mime_type: string;
   @ApiProperty() upload_hash: string;
-  @ApiProperty() uploaded_at: string;
+  @ApiTime() uploaded_at: string;
   @ApiProperty() pii_warning_acknowledged: boolean;
   @ApiProperty() is_paste: boolean;
 }
 
-/** The seed's IssueDetail. */
-export class IssueDetailResponse {
-  @ApiProperty({ type: IssueResponse }) issue: IssueResponse;
+/**
+ * The seed's IssueDetail, with the issue's fields at the top level: the one shape that create, get and update
+ * answer with (a new issue has empty lists).
+ */
+export class IssueDetailResponse extends IssueResponse {
   @ApiProperty({ type: LogFileResponse, isArray: true }) log_files: LogFileResponse[];
   @ApiProperty({ type: ImageAttachmentResponse, isArray: true }) image_attachments: ImageAttachmentResponse[];
   @ApiProperty({ type: ResolutionStepResponse, isArray: true, description: 'In step_order.' }) resolution_steps: ResolutionStepResponse[];
@@ -251,9 +254,9 @@ export function toIssueResponse(row: Issue): IssueResponse {
     status: row.status,
     category: row.category,
     source: row.source,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    resolved_at: row.resolved_at,
+    created_at: toApiTime(row.created_at),
+    updated_at: toApiTime(row.updated_at),
+    resolved_at: toApiTime(row.resolved_at),
     assigned_to: row.assigned_to,
     tags: parseTags(row.tags),
   };
@@ -268,7 +271,7 @@ export function toLogFileResponse(row: LogFile): LogFileResponse {
     file_size: row.file_size,
     mime_type: row.mime_type,
     content_hash: row.content_hash,
-    uploaded_at: row.uploaded_at,
+    uploaded_at: toApiTime(row.uploaded_at),
     redacted: row.redacted === 1,
   };
 }
@@ -281,7 +284,7 @@ export function toImageAttachmentResponse(row: ImageAttachment): ImageAttachment
     file_size: row.file_size,
     mime_type: row.mime_type,
     upload_hash: row.upload_hash,
-    uploaded_at: row.uploaded_at,
+    uploaded_at: toApiTime(row.uploaded_at),
     pii_warning_acknowledged: row.pii_warning_acknowledged !== 0,
     is_paste: row.is_paste !== 0,
   };

@@ -76,7 +76,7 @@ export class IssuesService {
     return this.redactor.typesIn({ title: issue.title, description: issue.description, assigned_to: issue.assigned_to, tags: issue.tags });
   }
 
-  create(body: CreateIssueBody, actor: string): IssueResponse {
+  create(body: CreateIssueBody, actor: string): IssueDetailResponse {
     const now = toDbTimestamp();
     const status = body.status ?? 'open';
     const issue: Issue = {
@@ -106,23 +106,24 @@ export class IssuesService {
       return issue.severity === 'critical' ? this.publications.autoOpenIncident(issue.id, actor) : null;
     });
     if (incident?.queued) this.relay.kick();
-    return toIssueResponse(issue);
+    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [] };
   }
 
   get(id: string): IssueDetailResponse {
-    return this.db.transaction(() => {
-      const issue = this.getOrThrow(id);
-      return {
-        issue: toIssueResponse(issue),
-        log_files: this.logFiles.listForIssue(id).map(toLogFileResponse),
-        image_attachments: this.images.listForIssue(id).map(toImageAttachmentResponse),
-        resolution_steps: this.steps.listForIssue(id).map(toResolutionStepResponse),
-        conversations: this.conversations.listForIssue(id).map(toConversationResponse),
-      };
-    }).deferred();
+    return this.db.transaction(() => this.detail(this.getOrThrow(id))).deferred();
   }
 
-  update(id: string, body: UpdateIssueBody, actor: string): IssueResponse {
+  private detail(issue: Issue): IssueDetailResponse {
+    return {
+      ...toIssueResponse(issue),
+      log_files: this.logFiles.listForIssue(issue.id).map(toLogFileResponse),
+      image_attachments: this.images.listForIssue(issue.id).map(toImageAttachmentResponse),
+      resolution_steps: this.steps.listForIssue(issue.id).map(toResolutionStepResponse),
+      conversations: this.conversations.listForIssue(issue.id).map(toConversationResponse),
+    };
+  }
+
+  update(id: string, body: UpdateIssueBody, actor: string): IssueDetailResponse {
     const fields = UPDATABLE.filter((field) => body[field] !== undefined);
     if (fields.length === 0) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `nothing to update: give at least one of ${UPDATABLE.join(', ')}`, {
@@ -152,7 +153,7 @@ export class IssuesService {
         user_id: actor,
         details: { fields, ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}), pii_types_found: this.piiTypesOf(after) },
       });
-      return toIssueResponse(after);
+      return this.detail(after);
     });
   }
 

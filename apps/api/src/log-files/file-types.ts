@@ -48,22 +48,3 @@ export function classify(fileName: string): FileKind | null {
 }
 
 export const ACCEPTED_EXTENSIONS = [...TEXT_EXTENSIONS].sort();
-
-const BINARY_MAGIC: [string, Buffer][] = [
-  ['gzip', Buffer.from([0x1f, 0x8b])],
-  ['zip', Buffer.from('PK\u0003\u0004', 'latin1')],
-  ['pdf', Buffer.from('%PDF-', 'latin1')],
-  ['png', Buffer.from([0x89, 0x50, 0x4e, 0x47])],
-  ['jpeg', Buffer.from([0xff, 0xd8, 0xff])],
-  ['elf', Buffer.from([0x7f, 0x45, 0x4c, 0x46])],
-];
-
-/** Why the first bytes of a file are not text, or null when they look like text. */
-export function notTextReason(head: Buffer): string | null {
-  for (const [name, magic] of BINARY_MAGIC) {
-    if (head.length >= magic.length && head.subarray(0, magic.length).equals(magic)) return `the content is ${name}, not text`;
-  }
-  // Text logs have no NUL bytes; UTF-16 text does, and is refused as binary (convert it to UTF-8 first).
-  if (head.includes(0)) return 'the content is binary (it contains NUL bytes)';
-  return null;
-}

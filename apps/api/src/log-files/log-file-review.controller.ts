@@ -18,6 +18,7 @@ import {
 import { LogFileIdParams } from './log-files.dto';
 import { PiiSpansService } from './pii-spans.service';
 import { RedactionsService } from './redactions.service';
+import { Location } from '../common/location';
 
 /** Reviewing a file's spans, approving their redaction, and downloading either copy. */
 @ApiTags('log-files')
@@ -38,6 +39,7 @@ export class LogFileReviewController {
   }
 
   @Post('redactions')
+  @Location((request: RedactionRequestResponse) => `/v1/log-files/${request.log_file_id}/redactions/${request.id}`)
   @HttpCode(202)
   @RequireScopes('write')
   @ApiAcceptedResponse({

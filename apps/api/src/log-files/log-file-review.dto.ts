@@ -4,6 +4,7 @@ import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsSt
 import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '../../../../libs/db/src';
 import { maskValue, PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
 import { ToArray, ToBoolean } from '../common/validation';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export const MAX_APPROVED_SPAN_IDS = 10_000;
 const REQUEST_STATES: RedactionRequestState[] = ['pending', 'done', 'failed'];
@@ -90,7 +91,7 @@ export class RedactionResultResponse {
   @ApiProperty() original_sha256: string;
   @ApiProperty() redacted_sha256: string;
   @ApiProperty({ description: 'Bytes of the redacted copy.' }) redacted_size: number;
-  @ApiProperty() created_at: string;
+  @ApiTime() created_at: string;
 }
 
 export class RedactionRequestResponse {
@@ -104,8 +105,8 @@ export class RedactionRequestResponse {
   @ApiProperty({ enum: REQUEST_STATES }) state: RedactionRequestState;
   @ApiProperty({ type: String, nullable: true }) failure_reason: string | null;
   @ApiProperty() requested_by: string;
-  @ApiProperty() created_at: string;
-  @ApiProperty({ type: String, nullable: true }) finished_at: string | null;
+  @ApiTime() created_at: string;
+  @ApiTime({ nullable: true }) finished_at: string | null;
   @ApiPropertyOptional({ type: RedactionResultResponse, description: 'Only once done.' }) result?: RedactionResultResponse;
 }
 
@@ -145,8 +146,8 @@ export function toRedactionRequestResponse(row: RedactionRequest, result: LogFil
     state: row.state,
     failure_reason: row.failure_reason,
     requested_by: row.requested_by,
-    created_at: row.created_at,
-    finished_at: row.finished_at,
+    created_at: toApiTime(row.created_at),
+    finished_at: toApiTime(row.finished_at),
     ...(result && {
       result: {
         span_count: result.span_count,
@@ -154,7 +155,7 @@ export function toRedactionRequestResponse(row: RedactionRequest, result: LogFil
         original_sha256: result.original_sha256,
         redacted_sha256: result.redacted_sha256,
         redacted_size: result.redacted_size,
-        created_at: result.created_at,
+        created_at: toApiTime(result.created_at),
       },
     }),
   };

@@ -5,10 +5,11 @@ import { Observable } from 'rxjs';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
-import { IssueIdParams, LogFileIdParams, LogFileDetailResponse, toLogFileDetailResponse, UploadQuery } from './log-files.dto';
+import { IssueIdParams, ListLogFilesQuery, LogFileIdParams, LogFileDetailResponse, LogFileListResponse, toLogFileDetailResponse, UploadQuery } from './log-files.dto';
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
+import { Location } from '../common/location';
 import { RedactionsService } from './redactions.service';
 
 @ApiTags('log-files')
@@ -21,6 +22,7 @@ export class LogFilesController {
   ) {}
 
   @Post('issues/:id/log-files')
+  @Location((file: LogFileDetailResponse) => `/v1/log-files/${file.id}`)
   @HttpCode(202)
   @RequireScopes('write')
   @ApiConsumes('multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip')
@@ -29,7 +31,16 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
   async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
-    return toLogFileDetailResponse(file, processing);
+    // The shape GET answers with.
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
+  }
+
+  @Get('issues/:id/log-files')
+  @RequireScopes('read')
+  @ApiOkResponse({ type: LogFileListResponse, description: 'The issue’s log files in upload order, each with its status, progress and PII counts by type.' })
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.INVALID_CURSOR)
+  list(@Param() params: IssueIdParams, @Query() query: ListLogFilesQuery): LogFileListResponse {
+    return this.logFiles.listForIssue(params.id, query);
   }
 
   @Get('log-files/:id')

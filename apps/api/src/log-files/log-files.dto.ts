@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, MaxLength, MinLength } from 'class-validator';
 import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
 import { processingStatus } from '../../../../libs/db/src';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
@@ -29,7 +30,23 @@ export class LogFileDetailResponse extends LogFileResponse {
   @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, description: 'Spans found, by PII type.' })
   pii_counts: Record<string, number> | null;
-  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id only).' }) redaction?: RedactionSummary;
+  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id and the upload’s answer).' }) redaction?: RedactionSummary;
+}
+
+export class ListLogFilesQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+  @ApiPropertyOptional({ description: 'The next_cursor of the previous page.' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
+}
+
+export class LogFileListResponse {
+  @ApiProperty({ type: LogFileDetailResponse, isArray: true, description: 'In upload order.' }) items: LogFileDetailResponse[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) next_cursor: string | null;
 }
 
 export function toLogFileDetailResponse(file: LogFile, processing: LogFileProcessing): LogFileDetailResponse {

@@ -8,6 +8,7 @@ import {
   LogFile,
   LogFileProcessing,
   LogFileProcessingRepository,
+  LogFileRepository,
   newId,
   OutboxRepository,
   toDbTimestamp,
@@ -16,7 +17,9 @@ import {
 import { crashIfArmed } from '../../../../libs/config/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { ListLogFilesQuery, LogFileListResponse, toLogFileDetailResponse } from './log-files.dto';
 import { ApiConfig } from '../config/api.config';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';
@@ -43,6 +46,7 @@ export interface LogFileWithProcessing {
 export class LogFilesService {
   private readonly outbox: OutboxRepository;
   private readonly processing: LogFileProcessingRepository;
+  private readonly files: LogFileRepository;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -54,6 +58,7 @@ export class LogFilesService {
   ) {
     this.outbox = new OutboxRepository(db);
     this.processing = new LogFileProcessingRepository(db);
+    this.files = new LogFileRepository(db);
   }
 
   async upload(issueId: string, incoming: IncomingFile, actor: string): Promise<LogFileWithProcessing> {
@@ -62,7 +67,7 @@ export class LogFilesService {
     const kind = classify(fileName);
     if (!kind) {
       incoming.stream.resume();
-      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `files named like ${JSON.stringify(fileName)} are not accepted`, {
+      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `files named like ${JSON.stringify(fileName)} are not accepted; accepted: .${ACCEPTED_EXTENSIONS.join(', .')}, each as is or .gz`, {
         accepted_extensions: ACCEPTED_EXTENSIONS,
         gzip: 'any of them may be sent as .gz',
       });
@@ -92,6 +97,24 @@ export class LogFilesService {
     const file = this.db.prepare('SELECT * FROM log_files WHERE id = ?').get(id) as LogFile | undefined;
     if (!file) throw new DomainError(ErrorCode.LOG_FILE_NOT_FOUND, `log file ${id} does not exist`);
     return file;
+  }
+
+  /** A page of the issue's log files with where each one's processing stands. */
+  listForIssue(issueId: string, query: ListLogFilesQuery): LogFileListResponse {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isLogFileCursor);
+    return this.db
+      .transaction(() => {
+        this.assertIssueExists(issueId);
+        const rows = this.files.pageForIssue(issueId, after, limit + 1);
+        const page = rows.slice(0, limit);
+        const last = page[page.length - 1];
+        return {
+          items: page.map((file) => toLogFileDetailResponse(file, this.processing.get(file.id) ?? legacyProcessing(file))),
+          next_cursor: rows.length > limit ? encodeCursor({ uploaded_at: last.uploaded_at, id: last.id }) : null,
+        };
+      })
+      .deferred();
   }
 
   getWithProcessing(id: string): LogFileWithProcessing {
@@ -152,4 +175,11 @@ function legacyProcessing(file: LogFile): LogFileProcessing {
 export function requestFileName(request: FastifyRequest): string | undefined {
   const name = (request.query as Record<string, unknown>)?.file_name;
   return typeof name === 'string' ? name : undefined;
+}
+
+const DEFAULT_PAGE = 50;
+
+function isLogFileCursor(value: unknown): value is { uploaded_at: string; id: string } {
+  const v = value as { uploaded_at?: unknown; id?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.uploaded_at === 'string' && typeof v.id === 'string';
 }

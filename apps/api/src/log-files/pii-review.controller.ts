@@ -20,6 +20,7 @@ import {
 } from './pii-review.dto';
 import { PiiReviewService } from './pii-review.service';
 import { RedactionsService } from './redactions.service';
+import { Location } from '../common/location';
 
 const READ_ERRORS = [ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.LOG_FILE_NOT_READY, ErrorCode.STORED_FILE_MISSING, ErrorCode.STORED_FILE_CORRUPT];
 
@@ -67,6 +68,8 @@ export class PiiReviewController {
   }
 
   @Post('manual-spans')
+  // Manual spans are reviewed with the file's other spans.
+  @Location((_spans: ManualSpansResponse, params) => `/v1/log-files/${params.id}/pii/values`)
   @HttpCode(201)
   @RequireScopes('write')
   @ApiCreatedResponse({ type: ManualSpansResponse, description: 'Stored as spans with source manual; redacted by the next redaction.' })
@@ -76,6 +79,7 @@ export class PiiReviewController {
   }
 
   @Post('finalize')
+  @Location((done: FinalizeResponse, params) => (done.request_id ? `/v1/log-files/${params.id}/redactions/${done.request_id}` : `/v1/log-files/${params.id}`))
   @HttpCode(202)
   @RequireScopes('write')
   @ApiAcceptedResponse({ type: FinalizeResponse, description: 'Queued: the worker writes the final version from the decisions in force, then wipes the originals. Repeating it is harmless.' })

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { ToBoolean } from '../common/validation';
+import { ApiTime } from '../common/api-time';
 
 export const DECISIONS = ['redact', 'keep'] as const;
 const DECISION_INPUTS = ['redact', 'keep', 'clear'] as const;
@@ -193,12 +194,12 @@ export class ManualSpansResponse {
 }
 
 export class FinalizeResponse {
-  @ApiProperty({ type: String, nullable: true, description: 'Set once the finalizing redaction ran; null while it is queued.' }) finalized_at: string | null;
+  @ApiTime({ nullable: true, description: 'Set once the finalizing redaction ran; null while it is queued.' }) finalized_at: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The redaction request that finalizes (null when the file was already final).' }) request_id: string | null;
 }
 
 export class RedactionSummary {
   @ApiProperty({ type: Number, nullable: true, description: 'Version of the current redacted copy; null before the first.' }) version: number | null;
-  @ApiProperty({ type: String, nullable: true }) finalized_at: string | null;
+  @ApiTime({ nullable: true }) finalized_at: string | null;
   @ApiProperty({ description: 'A redaction is queued or running.' }) pending: boolean;
 }

@@ -20,6 +20,7 @@ import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { CreateRedactionBody, RedactionRequestResponse, toRedactionRequestResponse } from './log-file-review.dto';
 import { FinalizeResponse, RedactionSummary } from './pii-review.dto';
 import { LogFilesService } from './log-files.service';
+import { toApiTime } from '../common/api-time';
 
 /** Unknown ids named in an error, at most; the count says how many there were. */
 const MAX_NAMED_UNKNOWN = 100;
@@ -95,14 +96,14 @@ export class RedactionsService {
       return { requestId: row.id, finalizedAt: null, created: true };
     });
     if (created) this.relay.kick();
-    return { finalized_at: finalizedAt, request_id: requestId };
+    return { finalized_at: toApiTime(finalizedAt), request_id: requestId };
   }
 
   /** Where the file's redaction stands, for GET /v1/log-files/:id. */
   summary(logFileId: string): RedactionSummary {
     return {
       version: this.redactions.get(logFileId)?.version ?? null,
-      finalized_at: this.review.find(logFileId)?.finalized_at ?? null,
+      finalized_at: toApiTime(this.review.find(logFileId)?.finalized_at),
       pending: this.requests.findPending(logFileId) !== undefined,
     };
   }

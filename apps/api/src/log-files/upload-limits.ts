@@ -1,9 +1,8 @@
 import { Transform, TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { notTextReason } from './file-types';
-
-const SNIFF_BYTES = 8192;
+import { ACCEPTED_EXTENSIONS } from './file-types';
+import { textSniffer as sniffText } from '../../../../libs/storage/src';
 
 /** Fails the stream with 413 as soon as more than `max` bytes pass, so nothing larger ever reaches disk. */
 export function sizeLimit(max: number, what = 'the file'): Transform {
@@ -19,27 +18,13 @@ export function sizeLimit(max: number, what = 'the file'): Transform {
 
 /** Checks the first bytes of the (decompressed) content, since a name alone proves nothing. */
 export function textSniffer(): Transform {
-  let head = Buffer.alloc(0);
-  let decided = false;
-  const decide = (self: Transform, done: TransformCallback) => {
-    decided = true;
-    const reason = notTextReason(head);
-    if (reason) return done(new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${reason}`));
-    self.push(head);
-    done();
-  };
-  return new Transform({
-    transform(chunk: Buffer, _e, done) {
-      if (decided) return done(null, chunk);
-      head = Buffer.concat([head, chunk]);
-      if (head.length < SNIFF_BYTES) return done();
-      decide(this, done);
-    },
-    flush(done) {
-      if (decided) return done();
-      decide(this, done);
-    },
-  });
+  return sniffText(
+    (reason) =>
+      new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${reason}; send UTF-8 text, as is or gzip-compressed`, {
+        accepted_types: ['text/plain', 'application/gzip'],
+        accepted_extensions: ACCEPTED_EXTENSIONS,
+      }),
+  );
 }
 
 /**

@@ -4,14 +4,14 @@ import { Registry } from 'prom-client';
 import { MetricsRegistry } from '../../../../libs/telemetry/src';
 import { RequireScopes } from '../auth/scopes.decorator';
 
-/** Prometheus scrapes the API here with an admin key (`authorization: credentials_file` in its scrape config). */
+/** Prometheus scrapes the API here with a key of scope metrics (`authorization: credentials_file` in its scrape config). */
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsRegistry) {}
 
   @Get()
-  @RequireScopes('admin')
+  @RequireScopes('metrics')
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @ApiOperation({ summary: 'The API’s metrics in the Prometheus text format (the worker serves its own on TFTSR_WORKER_METRICS_PORT).' })
   // Only the 200 is text; the errors keep the JSON error body.

@@ -12,6 +12,7 @@ import {
   UpdateResolutionStepBody,
 } from './resolution-steps.dto';
 import { ResolutionStepsService } from './resolution-steps.service';
+import { Location } from '../common/location';
 
 @ApiTags('resolution-steps')
 @Controller('v1')
@@ -19,6 +20,8 @@ export class ResolutionStepsController {
   constructor(private readonly steps: ResolutionStepsService) {}
 
   @Post('issues/:id/resolution-steps')
+  // Steps are read in their issue; this is the path PATCH and DELETE take.
+  @Location((step: ResolutionStepResponse) => `/v1/resolution-steps/${step.id}`)
   @RequireScopes('write')
   @ApiCreatedResponse({ type: ResolutionStepResponse })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.STEP_ORDER_TAKEN, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)

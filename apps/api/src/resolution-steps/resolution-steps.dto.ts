@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { ResolutionStep } from '../../../../libs/db/src';
+import { ApiTime, toApiTime } from '../common/api-time';
 
 export const MAX_STEPS = 5;
 const MAX_TEXT = 10_000;
@@ -77,7 +78,7 @@ export class ResolutionStepResponse {
   @ApiProperty() why_question: string;
   @ApiProperty({ type: String, nullable: true }) answer: string | null;
   @ApiProperty({ type: String, nullable: true }) evidence: string | null;
-  @ApiProperty({ example: '2026-01-31 12:00:00' }) created_at: string;
+  @ApiTime() created_at: string;
 }
 
 export class ResolutionStepListResponse {
@@ -92,6 +93,6 @@ export function toResolutionStepResponse(row: ResolutionStep): ResolutionStepRes
     why_question: row.why_question,
     answer: row.answer,
     evidence: row.evidence,
-    created_at: row.created_at,
+    created_at: toApiTime(row.created_at),
   };
 }

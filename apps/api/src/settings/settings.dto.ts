@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength } from 'class-validator';
 import { SETTING_KEYS } from './settings.registry';
+import { ApiTime } from '../common/api-time';
 
 const ANY_JSON = {
   description: 'The value; its type depends on the key (see the key’s description).',
@@ -24,7 +25,7 @@ export class SettingResponse {
   @ApiProperty({ enum: SETTING_KEYS }) key: string;
   @ApiProperty(ANY_JSON) value: unknown;
   @ApiProperty({ description: 'True when no value was ever set and the default applies.' }) is_default: boolean;
-  @ApiProperty({ type: String, nullable: true, example: '2026-01-31 12:00:00' }) updated_at: string | null;
+  @ApiTime({ nullable: true }) updated_at: string | null;
   @ApiProperty() description: string;
 }
 

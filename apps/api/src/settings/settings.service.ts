@@ -4,6 +4,7 @@ import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transacti
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingResponse } from './settings.dto';
 import { InvalidSettingValue, isSettingKey, SETTING_KEYS, SettingKey, SETTINGS, SettingValues } from './settings.registry';
+import { toApiTime } from '../common/api-time';
 
 @Injectable()
 export class SettingsService {
@@ -73,6 +74,6 @@ export class SettingsService {
         this.logger.warn(`setting ${key} holds an invalid value; using its default`);
       }
     }
-    return { key, value, is_default: isDefault, updated_at: isDefault ? null : (row?.updated_at ?? null), description: definition.description };
+    return { key, value, is_default: isDefault, updated_at: isDefault ? null : toApiTime(row?.updated_at), description: definition.description };
   }
 }

@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/domain-error';
 import { RequireScopes } from '../auth/scopes.decorator';
 import { PingAcceptedResponse, PingParams, PingStatusResponse } from './ping.dto';
 import { PingService } from './ping.service';
+import { Location } from '../common/location';
 
 @ApiTags('system')
 @RequireScopes('admin')
@@ -14,6 +15,7 @@ export class PingController {
 
   @Post()
   @HttpCode(202)
+  @Location((ping: PingAcceptedResponse) => `/v1/system/ping/${ping.ping_id}`)
   @ApiAcceptedResponse({ type: PingAcceptedResponse })
   @ApiErrors(ErrorCode.QUEUE_UNAVAILABLE)
   enqueue(): Promise<PingAcceptedResponse> {

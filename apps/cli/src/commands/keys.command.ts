@@ -42,7 +42,8 @@ export function keysCommand(env: Env, io: CliIo, exit: Exit): Command {
   return keys.addHelpText(
     'after',
     `
-admin includes write, and write includes read; pii:reveal must be granted by name.
+admin includes write and metrics, and write includes read; pii:reveal must be granted by name.
+metrics allows GET /metrics only: give it to Prometheus.
 The database is {TFTSR_DATA_DIR}/tftsr.db; its key comes from TFTSR_DB_KEY or TFTSR_DB_KEY_FILE.`,
   );
 }

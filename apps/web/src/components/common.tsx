@@ -116,7 +116,8 @@ export const bytes = (n: number | null | undefined): string => {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 };
 
-export const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '—');
+/** The API's times are ISO 8601 UTC; shown to the second. */
+export const when = (at: string | null | undefined): string => (at ? new Date(at).toISOString().replace('T', ' ').slice(0, 19) : '—');
 
 export function Chip({ label, pressed, onToggle, tone }: { label: string; pressed: boolean; onToggle: () => void; tone?: string }) {
   return (

@@ -21,7 +21,8 @@ export function IssueScreen({ id }: { id: string }) {
     );
   }
   if (!detail.data) return <p aria-live="polite">Loading…</p>;
-  const { issue, log_files, resolution_steps, conversations } = detail.data;
+  const issue = detail.data;
+  const { log_files, resolution_steps, conversations } = issue;
   return (
     <>
       <p class="crumbs"><a href={link('/')}>Issues</a> /</p>

@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 
-export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal', 'ingest'] as const;
+/** metrics: GET /metrics only, for Prometheus, which then needs no admin key. ingest: the shipper endpoints only. */
+export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal', 'ingest', 'metrics'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 const KEY_PREFIX = 'tftsr_';

@@ -1,0 +1,180 @@
+import { UnrecoverableError } from 'bullmq';
+import {
+  AuditLogRepository,
+  Db,
+  LogFile,
+  LogFileRedactionRepository,
+  PiiReviewRepository,
+  PiiSpanRepository,
+  RedactableSpan,
+  RedactableSummary,
+  RedactionRequest,
+  RedactionRequestRepository,
+  SpanToRedact,
+  toDbTimestamp,
+  transaction,
+} from '../../../libs/db/src';
+import { BlobIntegrityError } from '../../../libs/storage/src';
+import { OutboxJobGuard, Skipped } from './outbox-job';
+import { readRedactionSettings, RedactionSettings } from './pii-settings';
+import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
+
+export interface RedactResult {
+  redacted_sha256: string;
+  span_count: number;
+  version: number;
+}
+
+interface Applied {
+  version: number;
+  previousPath: string | null;
+  removeOriginal: boolean;
+}
+
+/** Decisions changed while a redacted copy was being written. */
+class StaleDecisions extends Error {}
+
+/**
+ * One redacted version of a file (issue 12): every span but the kept ones hidden, with type or pseudonym
+ * replacements, written as a new blob; then in the finishing transaction the version row replaces the previous
+ * one, with its audit entry and, for a finalizing request, the originals wiped. 'stale' when the decisions
+ * changed meanwhile: nothing is committed and the caller starts over.
+ */
+export class RedactionVersionWriter {
+  private readonly spans: PiiSpanRepository;
+  private readonly requests: RedactionRequestRepository;
+  private readonly redactions: LogFileRedactionRepository;
+  private readonly review: PiiReviewRepository;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLogRepository,
+    private readonly redactor: RedactorService,
+    private readonly guard: OutboxJobGuard,
+  ) {
+    this.spans = new PiiSpanRepository(db);
+    this.requests = new RedactionRequestRepository(db);
+    this.redactions = new LogFileRedactionRepository(db);
+    this.review = new PiiReviewRepository(db);
+  }
+
+  async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
+    const logFileId = file.id;
+    const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
+    const settings = readRedactionSettings(this.db);
+    const summary = this.review.summariseToRedact(logFileId, file.issue_id);
+    const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
+    const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }).catch((err: Error) => {
+      throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
+    });
+    let applied: Applied | 'stale' | false | null = null;
+    try {
+      applied = this.guard.finish(outboxId, () => {
+        const outcome = this.applyRedaction(file, request.id, blob, summary, rev, settings);
+        // Roll back the outbox row too: the job is not done, it starts over with the new decisions.
+        if (outcome === 'stale') throw new StaleDecisions();
+        return outcome;
+      });
+    } catch (err) {
+      if (!(err instanceof StaleDecisions)) throw err;
+      applied = 'stale';
+    } finally {
+      if (typeof applied !== 'object' || applied === null) await this.redactor.discard(blob.path);
+    }
+    if (applied === 'stale') return 'stale';
+    if (!applied) return { skipped: true as const, reason: 'another run finished this job' };
+    if (applied.previousPath !== null && applied.previousPath !== blob.path) await this.redactor.discard(applied.previousPath);
+    if (applied.removeOriginal) await this.redactor.discard(file.file_path);
+    return { redacted_sha256: blob.redactedSha256, span_count: summary.count, version: applied.version };
+  }
+
+  /** Each span's replacement: its type's (`[IPv4]`), or its value's number within the issue (`[IPv4-3]`). */
+  private *withReplacements(issueId: string, spans: Iterable<SpanToRedact>, style: 'type' | 'pseudonym'): Generator<RedactableSpan> {
+    if (style === 'type') {
+      yield* spans;
+      return;
+    }
+    let page: SpanToRedact[] = [];
+    const flush = () =>
+      // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
+      transaction(this.db, () =>
+        page.map((s) =>
+          s.original_value === ''
+            ? s
+            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+        ),
+      );
+    for (const span of spans) {
+      page.push(span);
+      if (page.length >= 1000) {
+        yield* flush();
+        page = [];
+      }
+    }
+    yield* flush();
+  }
+
+  /** The effect of a redaction, inside the finishing transaction; false when the request stopped being pending. */
+  private applyRedaction(
+    file: LogFile,
+    requestId: string,
+    blob: RedactedBlob,
+    summary: RedactableSummary,
+    rev: number,
+    settings: RedactionSettings,
+  ): Applied | 'stale' | false {
+    const logFileId = file.id;
+    const state = this.review.state(logFileId);
+    if (state.decisions_rev !== rev) return 'stale';
+    // Read again here: the API may have turned this pending request into a finalizing one since the job began.
+    const request = this.requests.get(requestId);
+    if (!request || !this.requests.markDone(request.id)) return false;
+    const previous = this.redactions.get(logFileId);
+    const version = (previous?.version ?? 0) + 1;
+    this.redactions.put({
+      log_file_id: logFileId,
+      request_id: request.id,
+      redacted_path: blob.path,
+      redacted_size: blob.size,
+      original_sha256: blob.originalSha256,
+      redacted_sha256: blob.redactedSha256,
+      span_count: summary.count,
+      counts_by_type: JSON.stringify(summary.countsByType),
+      created_at: toDbTimestamp(),
+      version,
+      decisions_rev: rev,
+      replacement_style: settings.replacementStyle,
+    });
+    this.db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(logFileId);
+    this.audit.append({
+      action: 'apply_redactions',
+      entity_type: 'log_file',
+      entity_id: logFileId,
+      user_id: request.requested_by,
+      details: {
+        request_id: request.id,
+        version,
+        replacement_style: settings.replacementStyle,
+        original_sha256: blob.originalSha256,
+        redacted_sha256: blob.redactedSha256,
+        redacted_size: blob.size,
+        span_count: summary.count,
+        counts_by_type: summary.countsByType,
+      },
+    });
+    const finalize = request.finalize === 1;
+    if (finalize) {
+      const at = toDbTimestamp();
+      this.review.markFinalized(logFileId, at);
+      const wiped = this.spans.wipeOriginals(logFileId);
+      this.audit.append({
+        action: 'finalize_log_file',
+        entity_type: 'log_file',
+        entity_id: logFileId,
+        user_id: request.requested_by,
+        details: { request_id: request.id, version, wiped_values: wiped, original_blob_removed: settings.wipeOriginalBlob },
+      });
+    }
+    return { version, previousPath: previous?.redacted_path ?? null, removeOriginal: finalize && settings.wipeOriginalBlob };
+  }
+}
