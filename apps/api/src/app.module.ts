@@ -21,6 +21,7 @@ import { QueueModule } from './queue/queue.module';
 import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
 import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         PublishingModule,
         DocumentsModule,
         IntegrationsModule,
+        IdempotencyModule,
         ApiKeysModule,
         LogStreamsModule,
       ],

@@ -12,6 +12,7 @@ import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublishProcessor } from './publish/publish.processor';
+import { RecoverySweeps } from './recovery-sweeps';
 import { RedactorService } from './redactor.service';
 import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
@@ -42,6 +43,7 @@ export class WorkerModule {
         PublishProcessor,
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
+        RecoverySweeps,
       ],
     };
   }

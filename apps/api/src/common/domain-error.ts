@@ -48,6 +48,9 @@ export enum ErrorCode {
   CREDENTIAL_NOT_SET = 'CREDENTIAL_NOT_SET',
   CREDENTIAL_EXPIRED = 'CREDENTIAL_EXPIRED',
   DATABASE_BUSY = 'DATABASE_BUSY',
+  IDEMPOTENCY_KEY_INVALID = 'IDEMPOTENCY_KEY_INVALID',
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   LOG_FILE_FINALIZED = 'LOG_FILE_FINALIZED',
   UNKNOWN_PII_VALUES = 'UNKNOWN_PII_VALUES',
   INVALID_SPAN_RANGE = 'INVALID_SPAN_RANGE',
@@ -112,6 +115,10 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.CREDENTIAL_EXPIRED]: HttpStatus.CONFLICT,
   // The write lock stayed taken past the busy timeout: nothing was written, and a retry will most likely pass.
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
+  // Idempotency-Key (IETF httpapi draft): malformed 400, the first request still running 409, another request under the key 422.
+  [ErrorCode.IDEMPOTENCY_KEY_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: HttpStatus.CONFLICT,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: HttpStatus.UNPROCESSABLE_ENTITY,
   // Finalized: the originals are wiped, so the redacted copy can no longer change.
   [ErrorCode.LOG_FILE_FINALIZED]: HttpStatus.CONFLICT,
   [ErrorCode.UNKNOWN_PII_VALUES]: HttpStatus.BAD_REQUEST,
