@@ -31,6 +31,8 @@ describe('GET /health/ready', () => {
         redis_eviction_policy: { ok: true },
         disk_space: { ok: true },
         outbox: { ok: true },
+        stuck_files: { ok: true },
+        clock: { ok: true },
       },
     });
   });

@@ -36,6 +36,8 @@ describe('the API and the worker, as real processes', () => {
         redis_eviction_policy: { ok: true },
         disk_space: { ok: true },
         outbox: { ok: true },
+        stuck_files: { ok: true },
+        clock: { ok: true },
       },
     });
   });

@@ -22,6 +22,7 @@ import { QueueModule } from './queue/queue.module';
 import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
 import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 
 @Module({})
 export class AppModule {
@@ -49,6 +50,7 @@ export class AppModule {
         DocumentsModule,
         IntegrationsModule,
         WebhooksModule,
+        IdempotencyModule,
         ApiKeysModule,
         LogStreamsModule,
       ],

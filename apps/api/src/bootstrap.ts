@@ -25,6 +25,7 @@ import { ApiConfig } from './config/api.config';
 import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
 import { installQueueDashboard } from './queue-dashboard/queue-dashboard';
+import { installBodyDigest } from './idempotency/body-digest';
 import { installWebUi } from './web-ui/web-ui';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -71,6 +72,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);
+  installBodyDigest(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '../../../libs/config/src';
+import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { onShutdownSignal } from '../../../libs/config/src';
 import { createApiApp } from './bootstrap';
@@ -10,6 +10,7 @@ import { ApiConfig } from './config/api.config';
 async function main(): Promise<void> {
   const logger = new Logger('api');
   const config = loadConfig(ApiConfig, process.env);
+  applyTestClockOffset(config);
   ensureDataDir(config.dataDir);
   // Before the migrations and the one-time admin key: a taken port must not cost the operator that key.
   await assertPortFree(config.PORT, config.HOST, 'PORT');

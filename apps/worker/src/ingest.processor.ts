@@ -13,11 +13,14 @@ import {
   processingStatus,
   WebhookRepository,
 } from '../../../libs/db/src';
+import { crashIfArmed } from '../../../libs/config/src';
 import { JobPayloads } from '../../../libs/jobs/src';
+import { BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
+import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
-import { PiiScanService } from './pii-scan.service';
+import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
 import { readPiiConfig } from './pii-settings';
 import { QueueProcessor } from './processor';
 import { RedactionVersionWriter } from './redaction-version.writer';
@@ -65,6 +68,7 @@ export class IngestProcessor implements QueueProcessor {
     private readonly scanner: PiiScanService,
     private readonly redactor: RedactorService,
     @Optional() private readonly metrics?: WorkerMetrics,
+    @Optional() private readonly config?: WorkerConfig,
   ) {
     this.guard = new OutboxJobGuard(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -98,23 +102,41 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
+      if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
       if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
       const config = readPiiConfig(this.db);
-      const run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct));
-      const done = this.guard.finish(outbox_id, () => {
-        this.spans.stage(run.runId, log_file_id, run.tail);
-        const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
-        this.review.clearIndex(log_file_id);
-        this.processing.setScanState(log_file_id, 'done', 100, run.counts);
-        this.emitIfReady(log_file_id, file.issue_id);
-        this.audit.append({
-          action: 'detect_pii',
-          entity_type: 'log_file',
-          entity_id: log_file_id,
-          details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+      let run: ScanRun;
+      try {
+        run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct), () => this.guard.isDone(outbox_id));
+      } catch (err) {
+        // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
+        if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
+        throw err;
+      }
+      let done: true | null = null;
+      try {
+        done = this.guard.finish(outbox_id, () => {
+          // A sweep (a worker starting) may have taken spans staged under a live scan: never swap in a partial set.
+          const staged = this.spans.countStaged(run.runId);
+          if (staged + run.tail.length !== run.spans) throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
+          this.spans.stage(run.runId, log_file_id, run.tail);
+          const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
+          this.review.clearIndex(log_file_id);
+          this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+          this.emitIfReady(log_file_id, file.issue_id);
+          this.audit.append({
+            action: 'detect_pii',
+            entity_type: 'log_file',
+            entity_id: log_file_id,
+            details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+          });
+          this.startWaitingRedaction(log_file_id);
+          return true as const;
         });
-        this.startWaitingRedaction(log_file_id);
-      });
+      } finally {
+        // Lost the race, or failed to finish: what this run staged goes now, not at the next start.
+        if (done === null) this.scanner.discard(run.runId);
+      }
       await job.updateProgress(100);
       if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
       // The review index is derived data: if building it fails here, the API builds it on first use.
@@ -181,13 +203,16 @@ export class IngestProcessor implements QueueProcessor {
     try {
       return await work();
     } catch (err) {
-      const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const reason = (err as Error).message;
+      // A stored file that is missing never comes back by retrying: it is renamed into place before its row commits.
+      const missing = err instanceof BlobUnreadableError && err.code === 'ENOENT';
+      const last = err instanceof UnrecoverableError || missing || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // Clients read the reason (GET /v1/log-files/:id): never the server's absolute paths.
+      const reason = withoutServerPaths((err as Error).message);
       if (last) {
         this.guard.fail(job.data.outbox_id, reason, () => giveUp(reason));
         this.logger.warn(`${job.name} of log file ${job.data.log_file_id} failed for good: ${reason}`);
       }
-      throw err;
+      throw missing ? new UnrecoverableError(reason) : err;
     }
   }
 

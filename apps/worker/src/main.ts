@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '../../../libs/config/src';
+import { applyTestClockOffset, ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '../../../libs/config/src';
 import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '../../../libs/db/src';
 import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
 import { WorkerConfig } from './config/worker.config';
@@ -9,6 +9,7 @@ import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
+  applyTestClockOffset(config);
   ensureDataDir(config.dataDir);
   // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(loggerFor('worker', config));

@@ -12,6 +12,13 @@ const PROGRESS_STEP = 5;
 /** Below this a scan takes milliseconds, less than starting a thread. */
 const THREAD_FROM_BYTES = 8 * 1024 * 1024;
 
+/** Another run finished the file first: this one stops staging at once (see `scan`'s `superseded`). */
+export class ScanSuperseded extends Error {
+  constructor() {
+    super('another run finished this scan first');
+  }
+}
+
 export interface ScanRun {
   runId: string;
   spans: number;
@@ -47,14 +54,31 @@ export class PiiScanService {
     this.processing = new LogFileProcessingRepository(db);
   }
 
-  async scan(logFileId: string, path: string, expectedSize: number, config: PiiConfig, reportProgress: boolean, onProgress: (pct: number) => Promise<void>): Promise<ScanRun> {
+  /**
+   * `superseded` is asked inside each staging transaction: once another run has finished the file (and emptied
+   * its staging in that same commit), this run can stage nothing more, so no original value outlives the file's scan.
+   */
+  async scan(
+    logFileId: string,
+    path: string,
+    expectedSize: number,
+    config: PiiConfig,
+    reportProgress: boolean,
+    onProgress: (pct: number) => Promise<void>,
+    superseded: () => boolean = () => false,
+  ): Promise<ScanRun> {
     const runId = newId();
     let tail: NewPiiSpan[] = [];
     let reported = 0;
     const sink: ScanSink = {
       spans: (batch) => {
         // Every batch but the last is staged now; the last one rides in the caller's finishing transaction.
-        if (tail.length > 0) transaction(this.db, () => this.spans.stage(runId, logFileId, tail));
+        if (tail.length > 0) {
+          transaction(this.db, () => {
+            if (superseded()) throw new ScanSuperseded();
+            this.spans.stage(runId, logFileId, tail);
+          });
+        }
         tail = batch;
       },
       progress: async (read) => {
@@ -66,8 +90,23 @@ export class PiiScanService {
       },
     };
     const threaded = this.threads !== undefined && runsCompiled() && expectedSize >= THREAD_FROM_BYTES;
-    const totals = threaded ? await this.onThread(path, config, sink) : await scanBlob(this.blobs, path, config, STAGE_BATCH, sink);
-    return { runId, spans: totals.spans, counts: totals.counts, tail };
+    try {
+      const totals = threaded ? await this.onThread(path, config, sink) : await scanBlob(this.blobs, path, config, STAGE_BATCH, sink);
+      return { runId, spans: totals.spans, counts: totals.counts, tail };
+    } catch (err) {
+      // A failed scan leaves no original value behind in staging.
+      this.discard(runId);
+      throw err;
+    }
+  }
+
+  /** Drops a run's staged spans (it failed, or lost the race to finish); best effort, the start sweep is the backstop. */
+  discard(runId: string): void {
+    try {
+      transaction(this.db, () => this.spans.clearRun(runId));
+    } catch {
+      // The database is unavailable: the next start's sweep removes them.
+    }
   }
 
   private onThread(path: string, config: PiiConfig, sink: ScanSink): Promise<ScanTotals> {

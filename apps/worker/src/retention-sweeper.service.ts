@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
-import { jobIdFor } from '../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
 import { readRedactionSettings } from './pii-settings';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -65,7 +65,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
       this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
       const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
       const job = this.outbox.add('ingest', 'redact', payload);
-      this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', payload(job.id)) } });
+      this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) } });
     });
   }
 

@@ -1,12 +1,27 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection, JOB_QUEUE, logConnectionChanges, JobName, QUEUE_NAMES, readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../libs/jobs/src';
+import { hostname } from 'node:os';
+import {
+  createRedisConnection,
+  describeSkew,
+  JOB_QUEUE,
+  logConnectionChanges,
+  JobName,
+  measureClockSkew,
+  QUEUE_NAMES,
+  readEvictionPolicy,
+  reportClockSkew,
+  REQUIRED_EVICTION_POLICY,
+  skewTooLarge,
+} from '../../../libs/jobs/src';
 import { WorkerConfig } from './config/worker.config';
 import { JobTelemetry } from './metrics/job-telemetry';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
 import { closeWithin, JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
+
+const CLOCK_CHECK_INTERVAL_MS = 30_000;
 
 /**
  * Owns the BullMQ workers: checks that every job has a handler, runs them (one worker per queue, each kept
@@ -19,6 +34,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly probes: Queue[] = [];
   private probeConnection: Redis | undefined;
   private readonly telemetry: JobTelemetry;
+  private clockTimer: NodeJS.Timeout | undefined;
+  private lastSkewWarned = false;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -49,10 +66,14 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     }
     this.metrics.trackRedis(() => this.watchdogs[0].connection);
     await this.warnOnEvictionPolicy();
+    await this.checkClock();
+    this.clockTimer = setInterval(() => void this.checkClock(), CLOCK_CHECK_INTERVAL_MS);
+    this.clockTimer.unref();
     this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.clockTimer);
     this.watchdogs.forEach((w) => w.stop());
     const workers = this.watchdogs.map((w) => w.worker);
     const grace = this.config.TFTSR_SHUTDOWN_GRACE_MS;
@@ -97,6 +118,22 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
   private async run(processor: QueueProcessor, job: Job): Promise<unknown> {
     const handler = processor.handlers[job.name as JobName] as JobHandler<JobName>;
     return this.telemetry.around(processor.queue, job, () => handler(job as never));
+  }
+
+  /** Compares this clock with Redis TIME, warns when it is off by more than a few seconds, and reports it for readiness. */
+  private async checkClock(): Promise<void> {
+    const connection = this.probeConnection;
+    if (!connection) return;
+    try {
+      const skew = await measureClockSkew(connection);
+      const who = `worker.${hostname()}.${process.pid}`;
+      await reportClockSkew(connection, this.config.TFTSR_QUEUE_PREFIX, who, skew);
+      const tooLarge = skewTooLarge(skew);
+      if (tooLarge && !this.lastSkewWarned) this.logger.warn(describeSkew(`this worker (${who})`, skew));
+      this.lastSkewWarned = tooLarge;
+    } catch (err) {
+      this.logger.warn(`could not compare the clock with Redis TIME yet: ${(err as Error).message}`);
+    }
   }
 
   private async warnOnEvictionPolicy(): Promise<void> {

@@ -15,6 +15,7 @@ import { PublicationReconciler } from './publish/publication-reconciler';
 import { PublishPreparer } from './publish/publish-preparer';
 import { PublishProcessor } from './publish/publish.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
+import { RecoverySweeps } from './recovery-sweeps';
 import { RedactorService } from './redactor.service';
 import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
@@ -48,6 +49,7 @@ export class WorkerModule {
         { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
         PublicationReconciler,
+        RecoverySweeps,
       ],
     };
   }

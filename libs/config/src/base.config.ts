@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { FAULT_INJECT_PATTERN } from './fault-injection';
+import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
 import { OperationsConfig } from './operations.config';
 import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
 import { parseTestOrigins } from '../../integrations/src/target-policy';
@@ -65,7 +65,7 @@ export class BaseConfig extends OperationsConfig {
 
   /** Test only: the crash hook of the fault suite (fault-injection.ts), `test-only:<point>`. Refused unless NODE_ENV=test. */
   @IsOptional()
-  @Matches(FAULT_INJECT_PATTERN, { message: 'TFTSR_FAULT_INJECT must be test-only:exit-after-commit or test-only:exit-after-enqueue' })
+  @Matches(FAULT_INJECT_PATTERN, { message: `TFTSR_FAULT_INJECT must be one of ${FAULT_POINTS.map((p) => `test-only:${p}`).join(', ')}` })
   TFTSR_FAULT_INJECT?: string;
 
   get testIntegrationOrigins(): string[] {

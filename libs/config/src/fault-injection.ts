@@ -5,8 +5,19 @@
  *
  * - exit-after-commit: an upload's transaction (row, outbox rows, audit) has committed; nothing went to Redis.
  * - exit-after-enqueue: the relay put a job into Redis but has not yet marked its outbox row dispatched.
+ * - exit-at-scan-start: the worker is about to scan a file for PII (each armed worker dies on its first scan).
+ * - exit-rekey-mid-backup: `db rekey` has written half of its backup and changed nothing yet.
+ * - exit-rekey-mid-rewrite: `db rekey` has re-encrypted the pages, not yet the audit chain and the credentials.
+ * - exit-rekey-mid-rewrap: `db rekey` has rekeyed the database and rewrapped one blob of several.
  */
-export const FAULT_POINTS = ['exit-after-commit', 'exit-after-enqueue'] as const;
+export const FAULT_POINTS = [
+  'exit-after-commit',
+  'exit-after-enqueue',
+  'exit-at-scan-start',
+  'exit-rekey-mid-backup',
+  'exit-rekey-mid-rewrite',
+  'exit-rekey-mid-rewrap',
+] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 /** The value must carry the `test-only:` token, so a stray `exit-after-commit` in some environment is refused. */

@@ -100,6 +100,21 @@ export class OperationsConfig {
   @Min(1)
   @TestOnly()
   TFTSR_TEST_DISK_QUOTA_BYTES?: number;
+
+  /** Test only (a skewed host clock): Date.now() of the process runs this many ms ahead (or behind). Refused unless NODE_ENV=test. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @TestOnly()
+  TFTSR_TEST_CLOCK_OFFSET_MS?: number;
+}
+
+/** Applies TFTSR_TEST_CLOCK_OFFSET_MS (validated test-only) to Date.now(), once, at the start of an app. */
+export function applyTestClockOffset(config: { NODE_ENV: string; TFTSR_TEST_CLOCK_OFFSET_MS?: number }): void {
+  const offset = config.TFTSR_TEST_CLOCK_OFFSET_MS;
+  if (config.NODE_ENV !== 'test' || !offset) return;
+  const real = Date.now.bind(Date);
+  Date.now = () => real() + offset;
 }
 
 /** A fault-injection variable must never take effect outside the test suite. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createPrivateFile } from './private-files';
-import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cipherIntegrityCheck } from './cipher-check';
@@ -129,6 +129,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   if (existsSync(dest)) throw new Error(`${dest} already exists; backups never overwrite`);
   if (!existsSync(dirname(dest))) throw new Error(`${dirname(dest)} does not exist`);
   const staging = `${dest}.partial-${process.pid}`;
+  removeAbandoned(dirname(dest), `${basename(dest)}.partial-`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
@@ -175,6 +176,31 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Removes `<prefix><pid>` entries of `dir` left by a run of this tool that died (its pid no longer runs), so that
+ * after a crash the operator only has to run the same command again (issue 22).
+ */
+export function removeAbandoned(dir: string, prefix: string): string[] {
+  const removed: string[] = [];
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -30,6 +30,8 @@ export * from './repositories/integration-config.repository';
 export * from './repositories/publication.repository';
 export * from './repositories/webhook.repository';
 export * from './private-files';
+export * from './repositories/service-state.repository';
+export * from './repositories/idempotency-key.repository';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
 export * from './repositories/log-stream.repository';

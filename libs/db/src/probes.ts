@@ -12,6 +12,27 @@ export function oldestPendingOutboxAgeMs(db: Db, now = Date.now()): number | nul
 }
 
 /**
+ * Log files that are neither ready nor failed and that nothing is moving: no open outbox job will ever touch
+ * them, or their job was dispatched and the file has not changed for `stuckMs` (its job is lost or looping).
+ * Walks only the unfinished rows of log_file_processing and the open part of the outbox.
+ */
+export function stuckLogFiles(db: Db, stuckMs: number, now = Date.now(), limit = 5): { count: number; ids: string[] } {
+  const before = new Date(now - stuckMs).toISOString().slice(0, 19).replace('T', ' ');
+  const rows = db
+    .prepare(
+      `WITH open_jobs AS (
+         SELECT json_extract(payload, '$.log_file_id') AS log_file_id, max(state = 'pending') AS has_pending, min(coalesce(dispatched_at, 0)) AS dispatched_at
+         FROM outbox WHERE state IN ('pending', 'dispatched') AND job_name IN ('hash', 'detect_pii') GROUP BY 1)
+       SELECT p.log_file_id AS id FROM log_file_processing p LEFT JOIN open_jobs j ON j.log_file_id = p.log_file_id
+       WHERE NOT (p.hash_state = 'done' AND p.scan_state = 'done') AND p.hash_state <> 'failed' AND p.scan_state <> 'failed'
+         AND (j.log_file_id IS NULL OR (j.has_pending = 0 AND j.dispatched_at < @before_ms AND p.updated_at < @before))
+       ORDER BY p.log_file_id`,
+    )
+    .all({ before, before_ms: now - stuckMs }) as { id: string }[];
+  return { count: rows.length, ids: rows.slice(0, limit).map((r) => r.id) };
+}
+
+/**
  * Tries to take the write lock (BEGIN IMMEDIATE) and releases it at once. The busy timeout is lowered for the
  * attempt, so that a held lock costs this process at most `waitMs` of blocking; a writer that arrives meanwhile
  * waits through its own busy timeout, which is far longer.

@@ -12,6 +12,11 @@ export interface OutboxJob {
   outbox_id: string;
   /** The API request that caused the job (x-request-id), for the worker's log lines; absent for jobs made elsewhere. */
   request_id?: string;
+  /**
+   * The database's restore generation (service_state), stamped by the relay at each dispatch: part of the job id,
+   * so after `tftsr db restore` no job id Redis remembers from before can shadow a job of the restored rows.
+   */
+  generation?: string;
 }
 
 export interface JobPayloads {
@@ -99,13 +104,14 @@ export function jobOptions(name: JobName, retention: JobRetention = DEFAULT_JOB_
   return { ...policy, removeOnComplete: min(policy.removeOnComplete as Keep, completed), removeOnFail: min(policy.removeOnFail as Keep, failed) };
 }
 
+const outboxKey = (p: OutboxJob) => (p.generation ? `${p.generation}-${p.outbox_id}` : p.outbox_id);
 const JOB_IDS: { readonly [N in JobName]: (payload: JobPayloads[N]) => string } = {
   ping: (p) => `ping-${p.ping_id}`,
-  hash: (p) => `hash-${p.outbox_id}`,
-  detect_pii: (p) => `detect_pii-${p.outbox_id}`,
-  redact: (p) => `redact-${p.outbox_id}`,
-  publish: (p) => `publish-${p.outbox_id}`,
-  deliver_webhook: (p) => `deliver_webhook-${p.outbox_id}`,
+  hash: (p) => `hash-${outboxKey(p)}`,
+  detect_pii: (p) => `detect_pii-${outboxKey(p)}`,
+  redact: (p) => `redact-${outboxKey(p)}`,
+  publish: (p) => `publish-${outboxKey(p)}`,
+  deliver_webhook: (p) => `deliver_webhook-${outboxKey(p)}`,
 };
 
 /** One id per logical job, so a re-enqueue is a no-op while BullMQ still holds it. No ':' (BullMQ's separator). */

@@ -1,2 +1,3 @@
 export * from './contracts';
 export * from './redis';
+export * from './clock';

@@ -20,6 +20,28 @@ const KEY_SIZE = 32;
 export const HEADER_SIZE = MAGIC.length + PREFIX_SIZE + WRAP_NONCE_SIZE + KEY_SIZE + TAG_SIZE;
 const WRAP_AAD = Buffer.from('tftsr/blob-key-wrap/v1', 'latin1');
 
+/**
+ * A stored file that cannot be opened or read. The message names it by its stored path (`blobs/…`), never by
+ * the server's absolute path, since it can end up in a failure reason a client reads; `code` keeps the errno.
+ */
+export class BlobUnreadableError extends Error {
+  constructor(
+    readonly storedPath: string,
+    readonly code: string | undefined,
+  ) {
+    super(code === 'ENOENT' ? `the stored file ${storedPath} is missing` : `the stored file ${storedPath} cannot be read (${code ?? 'I/O error'})`);
+    this.name = 'BlobUnreadableError';
+  }
+}
+
+/** Absolute paths out of a message meant for clients: a blob path keeps its stored form, any other becomes `<server path>`. */
+export function withoutServerPaths(message: string): string {
+  return message.replace(/(^|[\s'"(])(\/[^\s'"(),]+)/g, (_all, lead: string, path: string) => {
+    const at = path.lastIndexOf('/blobs/');
+    return `${lead}${at >= 0 ? path.slice(at + 1) : '<server path>'}`;
+  });
+}
+
 export class BlobIntegrityError extends Error {
   constructor(message: string) {
     super(message);

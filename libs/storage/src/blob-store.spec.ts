@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { makeTempDir } from '../../../test/support/temp-dir';
-import { BlobIntegrityError, CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from './blob-format';
+import { BlobIntegrityError, CHUNK_SIZE, HEADER_SIZE, TAG_SIZE, withoutServerPaths } from './blob-format';
 import { BlobStore } from './blob-store';
 
 const KEY = randomBytes(32);
@@ -118,7 +118,7 @@ describe('BlobStore', () => {
       },
     });
     await expect(sut.write(Readable.from([Buffer.alloc(10)]), [failing])).rejects.toThrow('client went away');
-    expect(await sut.sweepTemp()).toBe(0);
+    expect((await sut.sweepTemp()).removed).toBe(0);
   });
 
   it('refuses a path outside the blob store', () => {
@@ -129,5 +129,13 @@ describe('BlobStore', () => {
     const plain = randomBytes(200_000);
     const { back } = await roundTrip(plain, 7);
     expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(plain).digest('hex'));
+  });
+});
+
+describe('withoutServerPaths', () => {
+  it('keeps a blob path in its stored form and hides every other absolute path, leaving URLs alone', () => {
+    expect(withoutServerPaths("ENOENT: no such file or directory, open '/srv/data/blobs/3f/abc.blob'")).toBe("ENOENT: no such file or directory, open 'blobs/3f/abc.blob'");
+    expect(withoutServerPaths('Cannot find module /usr/lib/x.js (at /a/b)')).toBe('Cannot find module <server path> (at <server path>)');
+    expect(withoutServerPaths('see https://example.org/a/b and blobs/3f/x.blob')).toBe('see https://example.org/a/b and blobs/3f/x.blob');
   });
 });

@@ -4,8 +4,9 @@ import { FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobIntegrityError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
+import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
 import { EncryptStream } from './blob-streams';
+import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
 
 /** Sealed chunks read at once (16 × 65,552 bytes ≈ 1 MiB): one read call per MiB, one buffer per open blob. */
 const READ_CHUNKS = 16;
@@ -35,8 +36,9 @@ export class BlobStore {
   /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob, durable on return. */
   async write(source: Readable | AsyncIterable<Buffer>, transforms: Transform[] = []): Promise<StoredBlob> {
     const id = randomUUID();
-    const temp = join(this.root, 'tmp', `${id}.part`);
+    const temp = join(this.root, 'tmp', newTempName());
     const encrypt = new EncryptStream(this.wrapKey);
+    TEMP_FILES_IN_USE.add(temp);
     try {
       const input = source instanceof Readable ? source : Readable.from(source);
       await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
@@ -49,13 +51,15 @@ export class BlobStore {
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
+    } finally {
+      TEMP_FILES_IN_USE.delete(temp);
     }
   }
 
   /** A stream of the plaintext; it errors (BlobIntegrityError) at the first altered or missing byte. */
   openRead(path: string): Readable {
     // objectMode off: a byte stream, as callers pipe it; each chunk is one authenticated 64 KiB chunk.
-    return Readable.from(this.chunksFrom(this.resolveInside(path), 0), { objectMode: false });
+    return Readable.from(this.chunksFrom(path, this.resolveInside(path), 0), { objectMode: false });
   }
 
   /**
@@ -63,7 +67,7 @@ export class BlobStore {
    * decrypts only the chunks it reads. Stop iterating to stop reading.
    */
   async *readFrom(path: string, start: number): AsyncGenerator<Buffer> {
-    yield* this.chunksFrom(this.resolveInside(path), start);
+    yield* this.chunksFrom(path, this.resolveInside(path), start);
   }
 
   /**
@@ -71,8 +75,11 @@ export class BlobStore {
    * them in place: no stream buffering and no concatenation between the disk and the decipher, so a full
    * read costs one pass of AES-GCM and one copy (the decipher's output). See bench/RESULTS.md (hash-blob).
    */
-  private async *chunksFrom(file: string, start: number): AsyncGenerator<Buffer> {
-    const handle = await open(file, 'r');
+  private async *chunksFrom(path: string, file: string, start: number): AsyncGenerator<Buffer> {
+    // A file that cannot be opened is named by its stored path, never the server's absolute one (issue 22).
+    const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw new BlobUnreadableError(path, err.code);
+    });
     try {
       const { size } = await handle.stat();
       const headerBytes = Buffer.alloc(HEADER_SIZE);
@@ -112,7 +119,7 @@ export class BlobStore {
    * Rewraps every blob's file key under a new key (for `db rekey`): 68 bytes per file, fsync'd. A blob that
    * already opens under the new key is skipped, so a rekey interrupted here can simply be run again.
    */
-  async rewrapAll(newWrapKey: Buffer): Promise<number> {
+  async rewrapAll(newWrapKey: Buffer, afterEach?: (rewrapped: number) => void): Promise<number> {
     let count = 0;
     for (const path of await this.list()) {
       const handle = await open(path, 'r+');
@@ -123,6 +130,7 @@ export class BlobStore {
         await handle.write(encodeHeader(decodeHeader(header, this.wrapKey), newWrapKey), 0, HEADER_SIZE, 0);
         await handle.sync();
         count += 1;
+        afterEach?.(count);
       } finally {
         await handle.close();
       }
@@ -130,12 +138,28 @@ export class BlobStore {
     return count;
   }
 
-  /** Removes leftovers of writes that a crash interrupted; they were never referenced by a row. */
-  async sweepTemp(): Promise<number> {
+  /**
+   * Removes leftovers of writes that a crash interrupted (never referenced by a row): those of a process that is
+   * gone, and any untouched for STALE_TEMP_MS. A file this process or another live one is writing is left alone.
+   */
+  async sweepTemp(now = Date.now()): Promise<{ removed: number; bytes: number }> {
     const dir = join(this.root, 'tmp');
-    const names = await readdir(dir);
-    await Promise.all(names.map((n) => rm(join(dir, n), { force: true })));
-    return names.length;
+    let removed = 0;
+    let bytes = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const path = join(dir, name);
+      if (TEMP_FILES_IN_USE.has(path)) continue;
+      const owner = tempOwner(name);
+      const info = await stat(path).catch(() => null);
+      if (!info) continue;
+      const stale = now - info.mtimeMs > STALE_TEMP_MS;
+      if (owner === 'gone' || owner === 'this-process' || stale) {
+        await rm(path, { force: true });
+        removed += 1;
+        bytes += info.size;
+      }
+    }
+    return { removed, bytes };
   }
 
   private async list(): Promise<string[]> {

@@ -1,7 +1,11 @@
 import { Queue } from 'bullmq';
 import { once } from 'node:events';
 import { waitFor } from '../../support/app-processes';
+import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
 import { FaultRig, smallLog } from './fault-rig';
+
+/** The id the relay gives a row's job: its payload (which carries the restore generation) decides it. */
+const jobIdOf = (row: { job_name: string; payload: string }) => jobIdFor(row.job_name as 'hash', JSON.parse(row.payload) as JobPayloads['hash']);
 
 /**
  * Catalogue 9 (issue 7, fault 2): the API dies between its commit and the enqueue. The test-only hook
@@ -37,10 +41,10 @@ describe('the API killed between the commit and the enqueue', () => {
     rig
       .db()
       .prepare(
-        `SELECT o.id, o.job_name, o.state FROM outbox o JOIN log_files f ON f.id = json_extract(o.payload, '$.log_file_id')
+        `SELECT o.id, o.job_name, o.state, o.payload FROM outbox o JOIN log_files f ON f.id = json_extract(o.payload, '$.log_file_id')
          WHERE f.file_name = ? ORDER BY o.job_name`,
       )
-      .all(fileName) as { id: string; job_name: string; state: string }[];
+      .all(fileName) as { id: string; job_name: string; state: string; payload: string }[];
 
   it('after a crash right after the commit, the restarted API sends the jobs and each runs once', async () => {
     await restartArmed('exit-after-commit');
@@ -55,7 +59,7 @@ describe('the API killed between the commit and the enqueue', () => {
       ['detect_pii', 'pending'],
       ['hash', 'pending'],
     ]);
-    for (const row of rows) expect(await queue.getJob(`${row.job_name}-${row.id}`)).toBeUndefined();
+    for (const row of rows) expect(await queue.getJob(jobIdOf(row))).toBeUndefined();
 
     await rig.startApi();
     const fileId = rig.db().prepare(`SELECT id FROM log_files WHERE file_name = 'committed.log'`).pluck().get() as string;
@@ -75,7 +79,7 @@ describe('the API killed between the commit and the enqueue', () => {
 
     const rows = outboxOf('enqueued.log');
     expect(rows.map((r) => r.state)).not.toContain('dispatched');
-    const inRedis = await Promise.all(rows.map((r) => queue.getJob(`${r.job_name}-${r.id}`)));
+    const inRedis = await Promise.all(rows.map((r) => queue.getJob(jobIdOf(r))));
     expect(inRedis.filter(Boolean)).toHaveLength(1);
 
     await rig.startApi();

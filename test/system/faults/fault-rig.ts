@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -10,6 +12,7 @@ import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir
 import { expectIntactAfterFault, PostCheckReport } from '../support/post-checks';
 
 export const ADMIN_KEY = `tftsr_faults-${'k'.repeat(32)}`;
+const CLI = join(__dirname, '..', '..', '..', 'bin', 'tftsr.js');
 export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Short enough that a killed worker's job comes back within seconds instead of BullMQ's 30 s. */
@@ -146,6 +149,22 @@ export class FaultRig {
     const key = generateApiKey();
     new ApiKeyRepository(this.db()).insertKey(name, key, scopes);
     return key;
+  }
+
+  /** The built `tftsr` tool on this rig's data directory, as an operator runs it; `env` adds or overrides. */
+  async tftsr(args: string[], env: Record<string, string> = {}, onOutput?: (text: string) => void): Promise<{ code: number | null; signal: string | null; output: string }> {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_DATA_DIR: this.dataDir, TFTSR_DB_KEY: TEST_KEY, ...env },
+    });
+    let output = '';
+    const take = (d: Buffer) => {
+      output += d.toString();
+      onOutput?.(output);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    return { code, signal, output };
   }
 
   /** A read connection of the test's own, opened on first use. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, openDatabase } from '../../../libs/db/src';
+import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
 import { scanBuffer } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
+import { BlobStore, tempOwner } from '../../../libs/storage/src';
 import { readPiiConfig } from '../../../apps/worker/src/pii-settings';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
@@ -26,6 +26,8 @@ export interface PostCheckReport {
   filesChecked: number;
   /** One line per broken promise about a log file; empty when healthy. */
   fileProblems: string[];
+  /** Staging, temporary files and stuck files (issue 22): one line per broken promise; empty when healthy. */
+  leftovers: string[];
 }
 
 interface FileRow {
@@ -70,16 +72,17 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
           .all() as FileRow[],
       (message) => message,
     );
-    if (typeof files === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`log files unreadable: ${files}`] };
+    const leftovers = attempt(() => [...checkStaging(db), ...checkStuck(db), ...checkTempFiles(options.dataDir)], (message) => [`leftover checks failed: ${message}`]);
+    if (typeof files === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`log files unreadable: ${files}`], leftovers };
     const found = new Set(files.map((f) => f.id));
     const fileProblems = options.accepted.filter((id) => !found.has(id)).map((id) => `${id}: accepted with a 2xx, but there is no such log file`);
     const facts = attempt(() => gatherFacts(db), (message) => message);
-    if (typeof facts === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`job and span records unreadable: ${facts}`] };
+    if (typeof facts === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`job and span records unreadable: ${facts}`], leftovers };
     for (const file of files) {
       const problems = await checkFile(db, blobs, facts, file).catch((err: Error) => [`unreadable: ${err.message}`]);
       fileProblems.push(...problems.map((p) => `${file.id}: ${p}`));
     }
-    return { integrity, cipher, audit, filesChecked: files.length, fileProblems };
+    return { integrity, cipher, audit, filesChecked: files.length, fileProblems, leftovers };
   } finally {
     db.close();
   }
@@ -91,7 +94,50 @@ export function problemsOf(report: PostCheckReport): string[] {
   if (report.integrity.join() !== 'ok') problems.push(`integrity_check: ${report.integrity.slice(0, 5).join('; ')}`);
   if (report.cipher.badPages.length) problems.push(`cipher check: page(s) ${report.cipher.badPages.join(', ')} of ${report.cipher.pages} fail authentication`);
   if (!report.audit.intact) problems.push(`audit chain broken at ${report.audit.first_broken.position}: ${report.audit.first_broken.reason}`);
-  return [...problems, ...report.fileProblems];
+  return [...problems, ...report.fileProblems, ...report.leftovers];
+}
+
+/**
+ * Original values live only where a scan is running or a file is not finalized: no staged span of a file whose
+ * scan finished, none older than the longest scan, and no original value kept for a finalized file.
+ */
+function checkStaging(db: Db): string[] {
+  const problems: string[] = [];
+  const finished = db
+    .prepare(
+      `SELECT count(*) FROM pii_span_staging s LEFT JOIN log_file_processing p ON p.log_file_id = s.log_file_id
+       WHERE p.log_file_id IS NULL OR p.scan_state IN ('done', 'failed')`,
+    )
+    .pluck()
+    .get() as number;
+  if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
+  const old = db.prepare('SELECT count(*) FROM pii_span_staging WHERE staged_at < ?').pluck().get(Date.now() - LONGEST_SCAN_MS) as number;
+  if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
+  const unwiped = db
+    .prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`)
+    .pluck()
+    .get() as number;
+  if (unwiped) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
+  const stagedFinal = db
+    .prepare(`SELECT count(*) FROM pii_span_staging s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`)
+    .pluck()
+    .get() as number;
+  if (stagedFinal) problems.push(`staging: ${stagedFinal} staged span(s), original values included, of finalized files`);
+  return problems;
+}
+
+/** No file is left neither ready nor failed with no job that will ever move it. */
+function checkStuck(db: Db): string[] {
+  const stuck = stuckLogFiles(db, 100 * 365 * 24 * 3600 * 1000); // only files no job will ever move
+  return stuck.count ? [`stuck files: ${stuck.count} file(s) not finished and no open job for them (${stuck.ids.join(', ')})`] : [];
+}
+
+/** No partial file in blobs/tmp whose writer is gone: a crash's leftovers are swept at start. */
+function checkTempFiles(dataDir: string): string[] {
+  const dir = join(dataDir, 'blobs', 'tmp');
+  if (!existsSync(dir)) return [];
+  const orphans = readdirSync(dir).filter((name) => name.endsWith('.part') && ['gone', 'unknown'].includes(tempOwner(name)));
+  return orphans.length ? [`blobs/tmp: ${orphans.length} partial file(s) whose writer is gone: ${orphans.slice(0, 3).join(', ')}`] : [];
 }
 
 /**

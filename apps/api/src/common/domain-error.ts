@@ -50,6 +50,9 @@ export enum ErrorCode {
   DATABASE_BUSY = 'DATABASE_BUSY',
   WEBHOOK_NOT_FOUND = 'WEBHOOK_NOT_FOUND',
   INVALID_WEBHOOK_URL = 'INVALID_WEBHOOK_URL',
+  IDEMPOTENCY_KEY_INVALID = 'IDEMPOTENCY_KEY_INVALID',
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   LOG_FILE_FINALIZED = 'LOG_FILE_FINALIZED',
   UNKNOWN_PII_VALUES = 'UNKNOWN_PII_VALUES',
   INVALID_SPAN_RANGE = 'INVALID_SPAN_RANGE',
@@ -116,6 +119,10 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.DATABASE_BUSY]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.WEBHOOK_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.INVALID_WEBHOOK_URL]: HttpStatus.BAD_REQUEST,
+  // Idempotency-Key (IETF httpapi draft): malformed 400, the first request still running 409, another request under the key 422.
+  [ErrorCode.IDEMPOTENCY_KEY_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: HttpStatus.CONFLICT,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: HttpStatus.UNPROCESSABLE_ENTITY,
   // Finalized: the originals are wiped, so the redacted copy can no longer change.
   [ErrorCode.LOG_FILE_FINALIZED]: HttpStatus.CONFLICT,
   [ErrorCode.UNKNOWN_PII_VALUES]: HttpStatus.BAD_REQUEST,

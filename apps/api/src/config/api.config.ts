@@ -120,4 +120,16 @@ export class ApiConfig extends BaseConfig {
   override crossCheck(): string[] {
     return [...super.crossCheck(), ...providerOriginProblems(this.TFTSR_AI_PROVIDER_ORIGIN, this.TFTSR_AI_API_KEY, this.NODE_ENV)];
   }
+
+  /** A job BullMQ failed on its own (stalled too often) is dispatched afresh until its row was sent this often; then its file is failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TFTSR_OUTBOX_MAX_DISPATCHES = 4;
+
+  /** Readiness and tftsr_stuck_files count a file as stuck when nothing has moved it for this long (or nothing ever will). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  TFTSR_STUCK_FILE_MS = 3600000;
 }

@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src';
-import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../../../libs/jobs/src';
+import { describeSkew, measureClockSkew, readEvictionPolicy, readReportedSkews, REQUIRED_EVICTION_POLICY, skewTooLarge } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
-import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
+import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 export type { Check } from './readiness-checks';
 
-export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox'] as const;
+export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox', 'stuck_files', 'clock'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface Readiness {
@@ -22,7 +22,8 @@ const REDIS_TIMEOUT_MS = 1500;
  * refuses to start (one line on stderr, exit 1), so readiness is simply unreachable.
  */
 @Injectable()
-export class HealthService {
+export class HealthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('HealthService');
   private readonly migrationFiles = loadMigrations();
   /** Since when the producer's Redis connection has been ready; null while it is not. */
   private redisUpSince: number | null;
@@ -45,19 +46,36 @@ export class HealthService {
     this.redisWhere = `${url.hostname}:${url.port || '6379'}`;
   }
 
+  /** One warning at start when this process's clock is off from Redis TIME (readiness keeps saying so). */
+  onApplicationBootstrap(): void {
+    const check = async () => {
+      try {
+        const skew = await withTimeout(measureClockSkew(this.producer.connection), REDIS_TIMEOUT_MS);
+        if (skewTooLarge(skew)) this.logger.warn(describeSkew(`the API (pid ${process.pid})`, skew));
+      } catch (err) {
+        this.logger.warn(`could not compare the clock with Redis TIME at start: ${(err as Error).message}`);
+      }
+    };
+    // Redis may come up after the API: compare as soon as it is there.
+    if (this.producer.connection.status === 'ready') void check();
+    else this.producer.connection.once('ready', () => void check());
+  }
+
   async readiness(): Promise<Readiness> {
     const database = checkDatabase(this.db);
     const databaseUp = database.ok;
     const unavailable = { ok: false, reason: 'database unavailable' };
-    const [database_lock, [redis, redis_eviction_policy], disk_space] = await Promise.all([
+    const [database_lock, [redis, redis_eviction_policy], disk_space, clock] = await Promise.all([
       databaseUp ? checkWriteLock(this.db, this.config.TFTSR_READY_DB_LOCK_MS) : unavailable,
       this.checkRedis(),
       checkDiskSpace(this.config.dataDir, this.config.TFTSR_MIN_FREE_DISK_BYTES).catch((err: Error) => ({ ok: false, reason: `cannot read free space: ${err.message}` })),
+      this.checkClock(),
     ]);
     const migrations = databaseUp ? this.checkMigrations() : unavailable;
     const redisUpFor = redis.ok && this.redisUpSince !== null ? Date.now() - this.redisUpSince : null;
     const outbox = databaseUp ? this.guard(() => checkOutbox(this.db, redisUpFor, this.config.TFTSR_READY_OUTBOX_MAX_AGE_MS)) : unavailable;
-    const checks = { database, database_lock, migrations, redis, redis_eviction_policy, disk_space, outbox };
+    const stuck_files = databaseUp ? this.guard(() => checkStuckFiles(this.db, this.config.TFTSR_STUCK_FILE_MS)) : unavailable;
+    const checks = { database, database_lock, migrations, redis, redis_eviction_policy, disk_space, outbox, stuck_files, clock };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
@@ -82,6 +100,19 @@ export class HealthService {
       ];
     } catch (err) {
       return [redisUnreachable(this.redisWhere, this.redisLastError, err), { ok: false, reason: 'redis is unreachable' }];
+    }
+  }
+
+  /** This API's clock and every worker's (as they report it) against Redis TIME. */
+  private async checkClock(): Promise<Check> {
+    try {
+      const redis = this.producer.connection;
+      const own = await withTimeout(measureClockSkew(redis), REDIS_TIMEOUT_MS);
+      const reported = await withTimeout(readReportedSkews(redis, this.config.TFTSR_QUEUE_PREFIX), REDIS_TIMEOUT_MS);
+      const off = [{ who: `the API (pid ${process.pid})`, skewMs: own }, ...reported].filter((c) => skewTooLarge(c.skewMs));
+      return off.length ? { ok: false, reason: off.map((c) => describeSkew(c.who, c.skewMs)).join('; ') } : { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `cannot compare clocks with Redis TIME: ${(err as Error).message}` };
     }
   }
 

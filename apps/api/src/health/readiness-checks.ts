@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { Db, oldestPendingOutboxAgeMs, tryWriteLock } from '../../../../libs/db/src';
+import { Db, oldestPendingOutboxAgeMs, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
 
 export interface Check {
   ok: boolean;
@@ -47,6 +47,16 @@ export function checkOutbox(db: Db, redisUpForMs: number | null, maxAgeMs: numbe
   return {
     ok: false,
     reason: `the oldest pending outbox row has waited ${Math.round(age / 1000)} s although Redis has been up for ${Math.round(redisUpForMs / 1000)} s: jobs are not reaching Redis (is it out of memory? see the API log, OutboxRelay)`,
+  };
+}
+
+/** No log file is stuck: each one is ready, failed with a reason, or being moved by a job (issue 22). */
+export function checkStuckFiles(db: Db, stuckMs: number, now = Date.now()): Check {
+  const stuck = stuckLogFiles(db, stuckMs, now);
+  if (stuck.count === 0) return { ok: true };
+  return {
+    ok: false,
+    reason: `${stuck.count} log file(s) have not moved for ${Math.round(stuckMs / 1000)} s and no job is moving them (e.g. ${stuck.ids.join(', ')}): is the worker running? retry them from the queue dashboard or see the worker log`,
   };
 }
 

@@ -15,7 +15,7 @@ import {
   transaction,
 } from '../../../../libs/db/src';
 import { crashIfArmed } from '../../../../libs/config/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -153,7 +153,7 @@ export class LogFilesService {
         entity_type: 'log_file',
         entity_id: file.id,
         user_id: actor,
-        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', { outbox_id: j.id, log_file_id: file.id })) },
+        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash'])) },
       });
       return { file, processing: this.processing.get(file.id) as LogFileProcessing };
     });

@@ -14,7 +14,7 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { CreateRedactionBody, RedactionRequestResponse, toRedactionRequestResponse } from './log-file-review.dto';
@@ -123,7 +123,7 @@ export class RedactionsService {
     this.requests.insert(row);
     const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: row.id });
     const job = this.outbox.add('ingest', 'redact', payload);
-    return { row, jobId: jobIdFor('redact', payload(job.id)) };
+    return { row, jobId: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) };
   }
 
   private assertReady(logFileId: string): void {

@@ -15,7 +15,7 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
@@ -241,7 +241,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         seq: chunk.seq,
         lines: chunk.lines,
         file_size: stored.size,
-        jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', { outbox_id: j.id, log_file_id: fileId })),
+        jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash'])),
       },
     });
     return true;

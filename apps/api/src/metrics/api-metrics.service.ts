@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { Db, DB, observeWriteLockWait, OutboxRepository } from '../../../../libs/db/src';
+import { Db, DB, observeWriteLockWait, OutboxRepository, stuckLogFiles } from '../../../../libs/db/src';
 import { walSizeBytes } from '../../../../libs/db/src/wal';
 import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '../../../../libs/telemetry/src';
 import { ApiConfig } from '../config/api.config';
@@ -39,6 +39,8 @@ export class ApiMetrics implements HttpMetrics, OnModuleInit, OnApplicationShutd
     registerRedisMetrics(this.registry, () => this.queues.connection);
     this.registerQueueDepth();
     this.registerOutbox();
+    const stuck = this.registry.gauge('tftsr_stuck_files', 'Log files neither ready nor failed that no job is moving (readiness check stuck_files).');
+    this.registry.onScrape('stuck_files', () => stuck.set(stuckLogFiles(this.db, this.config.TFTSR_STUCK_FILE_MS).count));
   }
 
   onApplicationShutdown(): void {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
-import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
 import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
+import { failAbandonedJob } from './abandoned-job';
 
 const BATCH = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -22,11 +23,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private relaying: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private lastDispatchError: string | null = null;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
+    private readonly audit: AuditLogRepository,
   ) {
     this.outbox = new OutboxRepository(db);
   }
@@ -70,42 +73,70 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async relay(): Promise<void> {
     const sent: string[] = [];
     try {
+      const generation = this.outbox.restoreGeneration();
       for (const row of this.outbox.listDue(Date.now(), BATCH)) {
         try {
-          await this.dispatch(row);
+          await this.dispatch(row, generation);
           // Test-only crash point (fault suite): in Redis, not yet marked dispatched; the job id dedupes the resend.
           crashIfArmed(this.config, 'exit-after-enqueue');
           sent.push(row.id);
         } catch (err) {
           const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
-          this.outbox.postpone(row.id, Date.now() + delay, (err as Error).message);
+          const reason = describeDispatchError(err);
+          this.outbox.postpone(row.id, Date.now() + delay, reason);
+          this.logDispatchError(reason);
           return;
         }
       }
+      this.logDispatchError(null);
     } finally {
       if (sent.length > 0) transaction(this.db, () => sent.forEach((id) => this.outbox.markDispatched(id)));
     }
   }
 
-  /** Finds dispatched rows whose BullMQ job is gone (Redis lost its data) and puts them back to pending. */
+  /**
+   * Puts back dispatched rows whose job cannot run any more: gone from Redis (it lost its data), or there but
+   * finished without the row turning done (completed in a Redis that outlived a `db restore`; failed by BullMQ
+   * itself after stalling too often). The database is the truth: Redis only says what it remembers.
+   */
   async reconcile(): Promise<number> {
     this.prune();
     let reset = 0;
     const before = Date.now() - this.config.TFTSR_OUTBOX_STALE_MS;
+    const generation = this.outbox.restoreGeneration();
     for (const row of this.outbox.listDispatchedBefore(before, BATCH)) {
       if (!isJobName(row.job_name)) continue;
       try {
-        const job = await this.producer.getJob(row.job_name, this.jobId(row));
+        const job = await this.producer.getJob(row.job_name, this.jobId(row, generation));
         if (!job) {
           this.outbox.resetToPending(row.id, 'its job vanished from Redis; dispatching again');
           reset += 1;
+          continue;
         }
+        const state = await job.getState();
+        if (state !== 'completed' && state !== 'failed') continue;
+        // Read again: the job may have committed its effect between the listing and the look into Redis.
+        if (this.outbox.get(row.id)?.state !== 'dispatched') continue;
+        // A job BullMQ failed on its own (stalled too often: the worker died under it each time) gets fresh
+        // attempts up to TFTSR_OUTBOX_MAX_DISPATCHES; then the row and its file fail with the reason.
+        if (state === 'failed' && row.dispatch_attempts >= this.config.TFTSR_OUTBOX_MAX_DISPATCHES) {
+          const reason = `the job failed ${row.dispatch_attempts} times without finishing (last: ${job.failedReason ?? 'unknown'}); giving up`;
+          failAbandonedJob(this.db, this.audit, row, reason);
+          this.logger.warn(`${row.job_name} job for outbox row ${row.id}: ${reason}`);
+          continue;
+        }
+        // The same deterministic id is used again: the finished job must go first, or the add would be a no-op.
+        await job.remove();
+        const why = state === 'completed' ? 'completed in Redis, but its effect was never committed' : `failed in BullMQ (${job.failedReason ?? 'unknown'})`;
+        this.outbox.resetToPending(row.id, `its job ${why}; dispatching a fresh attempt`);
+        this.logger.warn(`${row.job_name} job for outbox row ${row.id} ${why}; dispatching a fresh attempt`);
+        reset += 1;
       } catch {
         return reset;
       }
     }
     if (reset > 0) {
-      this.logger.warn(`${reset} job(s) had vanished from Redis; re-dispatching them`);
+      this.logger.warn(`${reset} job(s) had vanished from Redis or finished without their effect; re-dispatching them`);
       this.kick();
     }
     return reset;
@@ -123,17 +154,33 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async dispatch(row: OutboxRow): Promise<void> {
+  private async dispatch(row: OutboxRow, generation: string): Promise<void> {
     if (!isJobName(row.job_name)) {
       this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
       return;
     }
     const name: JobName = row.job_name;
-    await this.producer.enqueue(name, JSON.parse(row.payload) as JobPayloads[typeof name]);
+    await this.producer.enqueue(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
   }
 
-  private jobId(row: OutboxRow): string {
+  /** The id the relay gives the row's job now: the payload as stored, under the current restore generation. */
+  private jobId(row: OutboxRow, generation: string): string {
     const name = row.job_name as JobName;
-    return jobIdFor(name, JSON.parse(row.payload) as JobPayloads[typeof name]);
+    return jobIdFor(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
   }
+
+  /** One line when dispatching starts failing or its reason changes, and one when it recovers: not one per pass. */
+  private logDispatchError(reason: string | null): void {
+    if (reason === this.lastDispatchError) return;
+    if (reason === null) this.logger.log('jobs reach Redis again');
+    else this.logger.error(`cannot put jobs into Redis: ${reason}; they stay in the outbox and are retried`);
+    this.lastDispatchError = reason;
+  }
+}
+
+/** The reason a dispatch failed, as the outbox row records it: the cause, not only "unavailable". */
+export function describeDispatchError(err: unknown): string {
+  const error = err as Error & { details?: { reason?: string } };
+  const cause = error.details?.reason;
+  return cause ? `${error.message} (${cause})` : error.message;
 }

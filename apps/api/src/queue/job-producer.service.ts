@@ -52,7 +52,13 @@ export class JobProducer implements OnApplicationShutdown {
     try {
       return await Promise.race([call(), timeout]);
     } catch (err) {
-      throw err instanceof DomainError ? err : unavailable((err as Error).message);
+      if (err instanceof DomainError) throw err;
+      const message = (err as Error).message;
+      // Redis up but full is not Redis down: say which, or the operator looks for an outage that is not there.
+      if (/\bOOM\b/.test(message)) {
+        throw new DomainError(ErrorCode.QUEUE_UNAVAILABLE, 'the job queue (Redis) is out of memory (maxmemory reached); raise maxmemory or free memory', { reason: message });
+      }
+      throw unavailable(message);
     } finally {
       clearTimeout(timer);
     }

@@ -1,7 +1,25 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { deriveKey } from '../../../../libs/db/src';
-import { BlobStore, QuotaBlobStore } from '../../../../libs/storage/src';
+import { BlobStore, QuotaBlobStore, TempSweeper } from '../../../../libs/storage/src';
 import { ApiConfig } from '../config/api.config';
+
+/** Partial uploads a crash left in blobs/tmp go at start and every few minutes; live writes are left alone. */
+@Injectable()
+export class ApiTempSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly sweeper: TempSweeper;
+
+  constructor(@Inject(BlobStore) blobs: BlobStore) {
+    this.sweeper = new TempSweeper(blobs, new Logger('TempSweeper'));
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.sweeper.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.sweeper.stop();
+  }
+}
 
 /** The encrypted blob store under {data_dir}/blobs, keyed from the database key. */
 @Global()
@@ -10,7 +28,7 @@ export class StorageModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: StorageModule,
-      providers: [{ provide: BlobStore, useFactory: () => blobStoreFor(config) }],
+      providers: [{ provide: BlobStore, useFactory: () => blobStoreFor(config) }, ApiTempSweeper],
       exports: [BlobStore],
     };
   }

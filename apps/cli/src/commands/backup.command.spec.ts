@@ -60,6 +60,17 @@ describe('tftsr db backup | restore | verify', () => {
     return { code, text: c.text() };
   };
 
+  it('after a backup and a restore killed midway, the same commands run again leave nothing of the dead runs', async () => {
+    // What a SIGKILLed run leaves: its staging, named by a pid that no longer runs.
+    const deadPid = 2 ** 22 + 1;
+    mkdirSync(join(`${backup}.partial-${deadPid}`, 'blobs'), { recursive: true });
+    mkdirSync(join(target, `.restore-${deadPid}`), { recursive: true });
+    expect(await run(['db', 'backup', backup], env(source))).toMatchObject({ code: 0 });
+    expect(readdirSync(temp.dir).filter((n) => n.includes('.partial-'))).toEqual([]);
+    expect(await run(['db', 'restore', backup, '--force'], env(target))).toMatchObject({ code: 0 });
+    expect(readdirSync(target).filter((n) => n.startsWith('.restore-'))).toEqual([]);
+  });
+
   it('backs up and restores into an empty data directory, then verifies integrity, pages, audit chain and every file', async () => {
     const made = await run(['db', 'backup', backup], env(source));
     expect(made).toMatchObject({ code: 0 });
@@ -69,7 +80,7 @@ describe('tftsr db backup | restore | verify', () => {
     const restored = await run(['db', 'restore', backup], env(target));
     expect(restored.text).toContain('integrity_check: ok');
     expect(restored.text).toMatch(/cipher_integrity_check: ok \(\d+ pages\)/);
-    expect(restored.text).toContain('audit chain: intact (3 entries)');
+    expect(restored.text).toContain('audit chain: intact (4 entries)'); // the three made before the backup, and the restore's own (db_restore)
     expect(restored.text).toContain('stored files: 2 of 2 present, intact and matching their rows');
     expect(restored.code).toBe(0);
     expect(readdirSync(target).filter((n) => n.startsWith('.restore-'))).toEqual([]);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BaseConfig } from '../../../../libs/config/src';
-import { copyBackupInto, createBackup, DatabaseError, fsyncFile, openDatabase, readManifest } from '../../../../libs/db/src';
+import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
@@ -54,9 +54,12 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
   }
   assertNotInUse(config, io);
   const staging = join(dataDir, `.restore-${process.pid}`);
+  removeAbandoned(dataDir, '.restore-');
   rmSync(staging, { recursive: true, force: true });
   try {
     await timed(io, 'backup copied and checked against its manifest', () => copyBackupInto(src, manifest, staging));
+    const generation = startNewGeneration(staging, config.databaseKey, manifest.created_at);
+    if (generation) io.out(`new restore generation ${generation}: no job Redis remembers from before the restore can stand in for one of the restored database`);
     const verified = await timed(io, 'restored copy verified', () => verifyStaged(staging, config.databaseKey));
     verified.lines.forEach((line) => io.out(line));
     if (verified.problems.length > 0) throw new CliError(`the backup does not verify (${verified.problems.length} problem(s)); nothing was changed`);
@@ -78,6 +81,31 @@ export async function verifyCommand(config: BaseConfig, io: CliIo): Promise<numb
   const verified = await timed(io, 'verified', () => verifyDataDir(config.dataDir, config.databaseKey));
   verified.lines.forEach((line) => io.out(line));
   return verified.problems.length ? 1 : 0;
+}
+
+/**
+ * Gives the restored copy a new restore generation (part of every outbox job id), with its audit entry: Redis
+ * may still hold the old jobs of these very outbox rows, completed, and must not be believed about them. A
+ * backup older than the generation (migration 027) gets one from that migration at the first start.
+ */
+function startNewGeneration(staging: string, key: string | null, createdAt: string): string | null {
+  let db;
+  try {
+    db = openDatabase({ path: join(staging, 'tftsr.db'), key });
+  } catch {
+    return null; // verifyStaged says why it does not open
+  }
+  try {
+    if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'service_state'`).get()) return null;
+    const audit = new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
+    return transaction(db, () => {
+      const generation = new ServiceStateRepository(db).newRestoreGeneration();
+      audit.append({ action: 'db_restore', entity_type: 'database', entity_id: 'tftsr.db', details: { backup_created_at: createdAt, restore_generation: generation } });
+      return generation;
+    });
+  } finally {
+    db.close();
+  }
 }
 
 async function verifyStaged(staging: string, key: string | null) {

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
-import { changeKey } from './db-maintenance';
+import { changeKey, journalPath } from './db-maintenance';
 
 /** The actions of `tftsr db …`, loaded only when one of them runs (see db.command.ts). */
 export function dbActions(env: Env, io: CliIo) {
@@ -74,11 +74,25 @@ async function encrypt(config: BaseConfig, env: Env, io: CliIo): Promise<number>
     return 0;
   });
   const result = await timed(io, 'encrypted', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup' }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
   );
   io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`);
   io.out(`backup of the plain database: ${result.backup}`);
   io.err('the backup is NOT encrypted: delete it securely once you have checked the encrypted database');
+  return 0;
+}
+
+/**
+ * A rekey run again after TFTSR_DB_KEY was already set to the new key: done, or say exactly what is missing (the
+ * old key, for stored files still under it), instead of refusing as if the keys were mixed up.
+ */
+function alreadyUnder(config: BaseConfig, io: CliIo): number {
+  if (existsSync(journalPath(config.databasePath))) {
+    throw new CliError(
+      'a key change to this key is unfinished (see the journal beside the database): run the same command with TFTSR_DB_KEY set to the OLD key, and the new key in --new-key-file or TFTSR_DB_NEW_KEY; it resumes',
+    );
+  }
+  io.out(`${config.databasePath} is already under this key; nothing to do`);
   return 0;
 }
 
@@ -88,11 +102,11 @@ async function rekey(config: BaseConfig, newKeyFile: string | undefined, env: En
   const newKey = newKeyFile ? readFileSync(newKeyFile, 'utf8').trim() : env.TFTSR_DB_NEW_KEY;
   if (!newKey) throw new CliError('give the new key with --new-key-file FILE or TFTSR_DB_NEW_KEY (never on the command line)');
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
-  if (newKey === oldKey) throw new CliError('the new key is the same as the current one');
+  if (newKey === oldKey) return alreadyUnder(config, io);
   const result = await timed(io, 'rekeyed', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup' }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
   );
-  io.out(`rekeyed ${config.databasePath}; ${result.auditEntries} audit entries re-signed and ${result.blobsRewrapped} blob keys rewrapped under the new key`);
+  io.out(`rekeyed ${config.databasePath}${result.resumed ? ' (an interrupted rekey, now finished)' : ''}; ${result.auditEntries} audit entries, ${result.blobsRewrapped} blob keys rewrapped now`);
   io.out(`backup, still under the OLD key: ${result.backup}`);
   io.err('now set TFTSR_DB_KEY to the new key everywhere (API, worker, tools) before starting them');
   return 0;

@@ -7,6 +7,7 @@ import {
   deriveKey,
   listStoredFiles,
   loadMigrations,
+  LONGEST_SCAN_MS,
   migrationStatus,
   openDatabase,
   StoredFileRef,
@@ -48,6 +49,7 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
       if (!(err instanceof DatabaseError)) throw err;
       fail(`schema: ${err.message} (was the backup made by a newer version?)`);
     }
+    for (const line of checkLeftoverPii(db)) fail(line);
     files = listStoredFiles(db);
   } finally {
     db.close();
@@ -69,6 +71,29 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
   if (fileProblems.length) fail(`${summary}; ${fileProblems.slice(0, 20).join('; ')}`);
   else result.lines.push(summary);
   return result;
+}
+
+/**
+ * Original values may exist only where a scan is running or a file is not finalized: staged spans older than
+ * the longest possible scan belong to a scan that died, and a finalized file keeps none (issue 22, item 4).
+ */
+function checkLeftoverPii(db: ReturnType<typeof openDatabase>, now = Date.now()): string[] {
+  const problems: string[] = [];
+  const hasStagedAt = (db.pragma('table_info(pii_span_staging)') as { name: string }[]).some((c) => c.name === 'staged_at');
+  const stale = hasStagedAt
+    ? (db.prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?').get(now - LONGEST_SCAN_MS) as { n: number; files: number })
+    : { n: 0, files: 0 };
+  if (stale.n > 0) {
+    problems.push(
+      `staging: ${stale.n} staged span(s) of ${stale.files} file(s) older than the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
+    );
+  }
+  const hasReview = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_file_review'`).get() !== undefined;
+  const unwiped = hasReview
+    ? (db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`).pluck().get() as number)
+    : 0;
+  if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
+  return problems;
 }
 
 async function checkStoredFile(blobs: BlobStore, file: StoredFileRef): Promise<string | null> {

@@ -21,7 +21,7 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
@@ -250,7 +250,7 @@ class DesktopImporter {
         r.processing.create(file.id);
         for (const name of ['hash', 'detect_pii'] as const) {
           const job = r.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id }));
-          jobs.push(jobIdFor(name, { outbox_id: job.id, log_file_id: file.id }));
+          jobs.push(jobIdFor(name, JSON.parse(job.payload) as JobPayloads['hash']));
         }
         // The desktop applied a redaction to this file: it becomes a decision to redact every span our scan finds
         // (the app kept no list of what was approved, and its detector missed much). The worker starts its job

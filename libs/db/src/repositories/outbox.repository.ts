@@ -37,6 +37,7 @@ export class OutboxRepository {
   private readonly getStmt;
   private readonly statsStmt;
   private readonly pruneStmt;
+  private readonly generationStmt;
   private readonly jobForStmt;
 
   constructor(private readonly db: Db) {
@@ -56,6 +57,7 @@ export class OutboxRepository {
     this.resetStmt = db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'dispatched'`);
     this.finishStmt = db.prepare(`UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`);
     this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
+    this.generationStmt = db.prepare(`SELECT value FROM service_state WHERE name = 'restore_generation'`).pluck();
     this.jobForStmt = db.prepare(`SELECT 1 FROM outbox WHERE job_name = ? AND json_extract(payload, '$.' || ?) = ? LIMIT 1`);
     // next_attempt_at <= finished_at, so the index narrows the candidates; finished_at decides.
     this.pruneStmt = db.prepare(
@@ -78,9 +80,16 @@ export class OutboxRepository {
     const id = newId();
     // The request that caused the job, so the worker's log lines can be joined to the API's (an id, fit for Redis).
     const requestId = currentRequestId();
-    const body = requestId === undefined ? payload(id) : { request_id: requestId, ...payload(id) };
+    // The restore generation, so the job id recorded now (in the audit entry) is the one the relay will use.
+    const generation = this.restoreGeneration();
+    const body = { ...(requestId === undefined ? {} : { request_id: requestId }), ...payload(id), generation };
     this.insertStmt.run({ id, queue, job_name: jobName, payload: JSON.stringify(body), now });
     return this.getStmt.get(id) as OutboxRow;
+  }
+
+  /** See ServiceStateRepository: the relay stamps it on every job it dispatches. */
+  restoreGeneration(): string {
+    return (this.generationStmt.get() as string | undefined) ?? '0';
   }
 
   get(id: string): OutboxRow | undefined {

@@ -31,6 +31,12 @@ export interface PiiSpanPageQuery {
 }
 
 /**
+ * Longer than any scan can run: the largest upload at the slowest scan rate seen (about 1 MiB/s on a busy core)
+ * takes well under an hour. A staged span older than this belongs to a scan that died: `db verify` reports it.
+ */
+export const LONGEST_SCAN_MS = 2 * 3600 * 1000;
+
+/**
  * The spans of a log file. A scan stages its spans in batches, then `replaceFromStaging` swaps them in whole,
  * so a file has exactly one complete set of spans at any moment, however often or far a scan ran.
  */
@@ -44,13 +50,19 @@ export class PiiSpanRepository {
   private readonly redactableStmt;
   private readonly summaryStmt;
   private readonly wipeStmt;
+  private readonly clearRunStmt;
+  private readonly countRunStmt;
+  private readonly sweepStmt;
   private readonly insertStmt;
 
   constructor(private readonly db: Db) {
     this.stageStmt = db.prepare(
-      `INSERT INTO pii_span_staging (run_id, id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO pii_span_staging (run_id, id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement, staged_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.clearRunStmt = db.prepare(`DELETE FROM pii_span_staging WHERE run_id = ?`);
+    this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_span_staging WHERE run_id = ?`).pluck();
+    this.sweepStmt = db.prepare(`DELETE FROM pii_span_staging WHERE staged_at < ?`);
     this.clearStagingStmt = db.prepare(`DELETE FROM pii_span_staging WHERE log_file_id = ?`);
     this.deleteStmt = db.prepare(`DELETE FROM pii_spans WHERE log_file_id = ?`);
     this.swapStmt = db.prepare(
@@ -79,8 +91,23 @@ export class PiiSpanRepository {
   }
 
   /** Stages a batch; call it in a short transaction of its own. */
-  stage(runId: string, logFileId: string, spans: NewPiiSpan[]): void {
-    for (const s of spans) this.stageStmt.run(runId, newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement);
+  stage(runId: string, logFileId: string, spans: NewPiiSpan[], now = Date.now()): void {
+    for (const s of spans) this.stageStmt.run(runId, newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, now);
+  }
+
+  /** Drops what one run staged: it failed, or another run finished the file first. Original values must not linger. */
+  clearRun(runId: string): number {
+    return this.clearRunStmt.run(runId).changes;
+  }
+
+  /** How many spans a run has staged: less than it found means some were swept under it. */
+  countStaged(runId: string): number {
+    return this.countRunStmt.get(runId) as number;
+  }
+
+  /** Drops everything staged before `before` (ms): the staging of scans that died. */
+  sweepStagedBefore(before: number): number {
+    return this.sweepStmt.run(before).changes;
   }
 
   /** Replaces all spans of the file with the staged run. Call it inside the transaction that finishes the scan. */

@@ -1,0 +1,92 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../../support/app-processes';
+import { denseLog, FaultRig, smallLog } from './fault-rig';
+
+const BIG = 24 * 1024 * 1024;
+
+/** A body that sends `first` bytes, then waits for `release` before sending the rest. */
+function heldBody(first: Buffer, rest: Buffer): { body: ReadableStream<Uint8Array>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(first);
+        return;
+      }
+      await gate;
+      controller.enqueue(rest);
+      controller.close();
+    },
+  });
+  return { body, release };
+}
+
+/**
+ * Issue 22, items 4 and 5: what a crash leaves on disk. A worker SIGKILLed mid-scan leaves staged spans, original
+ * values included; an API SIGKILLed mid-upload leaves a partial file in blobs/tmp. `db verify` reports staging
+ * older than the longest possible scan, and the next start sweeps both, without touching a live upload's file.
+ */
+describe('leftovers of a crash: staged spans and partial uploads', () => {
+  let rig: FaultRig;
+
+  beforeAll(async () => {
+    rig = new FaultRig('crash-leftovers');
+    rig.startWorker();
+    await rig.startApi();
+    await rig.waitReady();
+  });
+  afterAll(() => rig.close());
+
+  const tmpDir = () => join(rig.dataDir, 'blobs', 'tmp');
+  const partials = () => (existsSync(tmpDir()) ? readdirSync(tmpDir()).filter((n) => n.endsWith('.part')) : []);
+  const staged = () => rig.count('SELECT count(*) AS n FROM pii_span_staging');
+
+  it('reports old staging in db verify, then sweeps staging and partial files at start, leaving a live upload alone', async () => {
+    const issueId = await rig.createIssue();
+    const big = await rig.upload(issueId, 'big.log', await denseLog(BIG));
+    await rig.waitScanning(big.body.id, 30);
+    await rig.worker!.stop('SIGKILL');
+    expect(staged()).toBeGreaterThan(0);
+
+    // The API dies with an upload half received: its partial file stays in blobs/tmp.
+    const held = heldBody(smallLog('held', 20_000), smallLog('held-rest'));
+    const dropped = rig.upload(issueId, 'dropped.log', held.body).catch(() => null);
+    await waitFor(async () => partials().some((n) => statSync(join(tmpDir(), n)).size > 0), 20_000, () => `the upload never reached the disk\n${rig.logs()}`);
+    await rig.api!.stop('SIGKILL');
+    held.release();
+    expect(await dropped).toBeNull();
+    const leftover = partials();
+    expect(leftover).toHaveLength(1);
+
+    // As if the scan had died hours ago: `db verify` says so (a test-only edit of the timestamps).
+    rig.db().prepare('UPDATE pii_span_staging SET staged_at = 1').run();
+    rig.closeDb();
+    const verify = await rig.tftsr(['db', 'verify']);
+    expect(verify.output).toMatch(/staging: \d+ staged span\(s\) of 1 file\(s\) older than the longest possible scan/);
+    expect(verify.code).toBe(1);
+
+    // The API starts first and sweeps the dead upload's file; then a live upload is held open while the worker
+    // starts and sweeps: its file is in use by a live process and must survive.
+    await rig.startApi();
+    expect(partials()).not.toContain(leftover[0]);
+    const live = heldBody(smallLog('live', 20_000), smallLog('live-rest'));
+    const liveUpload = rig.upload(issueId, 'live.log', live.body);
+    await waitFor(async () => partials().length === 1, 20_000, () => `the live upload never reached the disk\n${rig.logs()}`);
+    rig.startWorker();
+    await waitFor(async () => /removed \d+ span\(s\) left in staging/.test(rig.worker!.output()), 30_000, () => `the worker never swept staging\n${rig.logs()}`);
+    expect(partials()).toHaveLength(1);
+    live.release();
+    const liveAnswer = await liveUpload;
+    expect(liveAnswer.status).toBe(202);
+
+    await rig.waitProcessed([big.body.id, liveAnswer.body.id], 120_000);
+    expect(staged()).toBe(0);
+    expect(partials()).toEqual([]);
+    await rig.postChecks();
+    expect((await rig.tftsr(['db', 'verify'])).code).toBe(0);
+  }, 240_000);
+});
