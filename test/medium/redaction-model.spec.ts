@@ -10,6 +10,7 @@ import {
   OutboxRepository,
   PiiDecision,
   PiiReviewRepository,
+  PiiSpanRepository,
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
@@ -265,6 +266,34 @@ describe('redaction model (issue 12)', () => {
     await sut.handleHash(stub(other.hash));
     await sut.handleDetectPii(stub(other.scan));
     expect(await redactNow(other.fileId)).toContain(`from ${ipToken} refused`);
+  });
+
+  it('keeps manual spans, their review rows and their redaction when detect_pii runs again for the file', async () => {
+    const { fileId } = await readyFile();
+    const literal = 'eu-west-1';
+    const start = Buffer.byteLength(LOG.slice(0, LOG.indexOf(literal)));
+    // As POST /v1/log-files/:id/manual-spans writes one: the span, its review row (source manual), its value.
+    const manualId = transaction(db, () => {
+      const id = new PiiSpanRepository(db).insert(fileId, { pii_type: 'manual', start_offset: start, end_offset: start + literal.length, original_value: literal, replacement: '[manual]' });
+      const valueId = newId();
+      review.insertSpanReviews([{ span_id: id, log_file_id: fileId, value_id: valueId, line_number: 4, source: 'manual' }]);
+      review.addToValue(fileId, { value_id: valueId, pii_type: 'manual', masked: '[manual]', span_count: 1, first_line: 4 });
+      review.bumpRev(fileId);
+      return id;
+    });
+    expect(await redactNow(fileId)).not.toContain(literal);
+    const detected = spansOf(fileId).filter((s) => s.id !== manualId).length;
+    // The same file scanned again (a new outbox row, as a rescan writes it).
+    const rescan = transaction(db, () => new OutboxRepository(db).add('ingest', 'detect_pii', (outbox_id) => ({ outbox_id, log_file_id: fileId })));
+    expect(await sut.handleDetectPii(stub({ outbox_id: rescan.id, log_file_id: fileId }))).not.toHaveProperty('skipped');
+    const after = spansOf(fileId);
+    expect(after.filter((s) => s.id !== manualId)).toHaveLength(detected);
+    expect(after.find((s) => s.id === manualId)).toMatchObject({ pii_type: 'manual', start_offset: start, original_value: literal });
+    expect(db.prepare('SELECT source, line_number FROM pii_span_review WHERE span_id = ?').get(manualId)).toEqual({ source: 'manual', line_number: 4 });
+    expect(review.listValues(fileId, issueOf(fileId), { type: 'manual', limit: 10 })).toMatchObject([{ pii_type: 'manual', span_count: 1, first_line: 4 }]);
+    const redacted = await redactNow(fileId);
+    expect(redacted).not.toContain(literal);
+    expect(redacted.split('\n')[3]).toContain('region=[manual]');
   });
 
   it('finalizes a file pii.finalize_after_days after its upload, once, through the same redact job', async () => {

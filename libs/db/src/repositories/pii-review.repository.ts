@@ -110,7 +110,8 @@ export class PiiReviewRepository {
       ),
       markIndexed: db.prepare(`UPDATE log_file_review SET indexed_at = ?, total_lines = ? WHERE log_file_id = ?`),
       finalize: db.prepare(`UPDATE log_file_review SET finalized_at = ? WHERE log_file_id = ? AND finalized_at IS NULL`),
-      clearSpanReview: db.prepare(`DELETE FROM pii_span_review WHERE log_file_id = ?`),
+      // Manual spans survive a rescan, and so do their review rows (source, line, own decision).
+      clearSpanReview: db.prepare(`DELETE FROM pii_span_review WHERE log_file_id = ? AND source <> 'manual'`),
       clearLines: db.prepare(`DELETE FROM log_file_line_index WHERE log_file_id = ?`),
       clearValues: db.prepare(`DELETE FROM pii_file_values WHERE log_file_id = ?`),
       unindex: db.prepare(`UPDATE log_file_review SET indexed_at = NULL, total_lines = NULL WHERE log_file_id = ?`),
@@ -245,7 +246,10 @@ export class PiiReviewRepository {
     return this.stmts.finalize.run(at, logFileId).changes === 1;
   }
 
-  /** Forgets the index (the spans were replaced by a new scan); decisions per value stay. */
+  /**
+   * Forgets the index (the detected spans were replaced by a new scan); decisions per value stay, and so do the
+   * review rows of manual spans, which the rebuilt index counts again with the others.
+   */
   clearIndex(logFileId: string): void {
     this.stmts.clearSpanReview.run(logFileId);
     this.stmts.clearLines.run(logFileId);

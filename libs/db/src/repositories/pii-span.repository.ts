@@ -38,7 +38,8 @@ export const LONGEST_SCAN_MS = 2 * 3600 * 1000;
 
 /**
  * The spans of a log file. A scan stages its spans in batches, then `replaceFromStaging` swaps them in whole,
- * so a file has exactly one complete set of spans at any moment, however often or far a scan ran.
+ * so a file has exactly one complete set of detected spans at any moment, however often or far a scan ran;
+ * a reviewer's manual spans are kept through every swap.
  */
 export class PiiSpanRepository {
   private readonly stageStmt;
@@ -64,7 +65,11 @@ export class PiiSpanRepository {
     this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_span_staging WHERE run_id = ?`).pluck();
     this.sweepStmt = db.prepare(`DELETE FROM pii_span_staging WHERE staged_at < ?`);
     this.clearStagingStmt = db.prepare(`DELETE FROM pii_span_staging WHERE log_file_id = ?`);
-    this.deleteStmt = db.prepare(`DELETE FROM pii_spans WHERE log_file_id = ?`);
+    // A reviewer's manual spans are not the detector's to replace: they stay (and stay redacted) across rescans.
+    this.deleteStmt = db.prepare(
+      `DELETE FROM pii_spans WHERE log_file_id = @log_file_id
+         AND id NOT IN (SELECT span_id FROM pii_span_review WHERE log_file_id = @log_file_id AND source = 'manual')`,
+    );
     this.swapStmt = db.prepare(
       `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement)
        SELECT id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement
@@ -110,9 +115,12 @@ export class PiiSpanRepository {
     return this.sweepStmt.run(before).changes;
   }
 
-  /** Replaces all spans of the file with the staged run. Call it inside the transaction that finishes the scan. */
+  /**
+   * Replaces the detected spans of the file with the staged run; manual spans (pii_span_review.source = 'manual')
+   * stay. Call it inside the transaction that finishes the scan.
+   */
   replaceFromStaging(runId: string, logFileId: string): number {
-    this.deleteStmt.run(logFileId);
+    this.deleteStmt.run({ log_file_id: logFileId });
     const inserted = this.swapStmt.run(runId, logFileId).changes;
     this.clearStagingStmt.run(logFileId);
     return inserted;
