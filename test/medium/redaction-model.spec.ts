@@ -268,6 +268,19 @@ describe('redaction model (issue 12)', () => {
     expect(await redactNow(other.fileId)).toContain(`from ${ipToken} refused`);
   });
 
+  it("writes a custom rule's replacement in both replacement styles, and pseudonyms for the built-in types", async () => {
+    const rules = [{ name: 'region', pattern: 'eu-west-[0-9]', replacement: '<REGION>' }];
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.custom_rules', ?, ?)`).run(JSON.stringify(rules), toDbTimestamp());
+    const { fileId } = await readyFile();
+    const typed = await redactNow(fileId);
+    expect(typed.split('\n')[3]).toContain('region=<REGION>');
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.replacement_style', '"pseudonym"', ?)`).run(toDbTimestamp());
+    const pseudonymised = (await redactNow(fileId)).split('\n');
+    expect(pseudonymised[3]).toContain('region=<REGION>');
+    expect(pseudonymised.join('\n')).not.toMatch(/\[Custom/);
+    expect(pseudonymised[0]).toMatch(/from \[IPv4-\d+\]/);
+  });
+
   it('keeps manual spans, their review rows and their redaction when detect_pii runs again for the file', async () => {
     const { fileId } = await readyFile();
     const literal = 'eu-west-1';

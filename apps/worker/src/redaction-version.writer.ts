@@ -19,6 +19,9 @@ import { OutboxJobGuard, Skipped } from './outbox-job';
 import { readRedactionSettings, RedactionSettings } from './pii-settings';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
+/** The type of every span a custom rule (`pii.custom_rules`) found. */
+const CUSTOM_TYPE = 'Custom';
+
 export interface RedactResult {
   redacted_sha256: string;
   span_count: number;
@@ -88,7 +91,10 @@ export class RedactionVersionWriter {
     return { redacted_sha256: blob.redactedSha256, span_count: summary.count, version: applied.version };
   }
 
-  /** Each span's replacement: its type's (`[IPv4]`), or its value's number within the issue (`[IPv4-3]`). */
+  /**
+   * Each span's replacement: its type's (`[IPv4]`), or its value's number within the issue (`[IPv4-3]`). A custom
+   * rule's span keeps the rule's own replacement (default `[name]`) in both styles: the user chose it.
+   */
   private *withReplacements(issueId: string, spans: Iterable<SpanToRedact>, style: 'type' | 'pseudonym'): Generator<RedactableSpan> {
     if (style === 'type') {
       yield* spans;
@@ -99,7 +105,7 @@ export class RedactionVersionWriter {
       // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
       transaction(this.db, () =>
         page.map((s) =>
-          s.original_value === ''
+          s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s
             : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
         ),
