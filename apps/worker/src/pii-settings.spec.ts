@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { Db, openAndMigrate, toDbTimestamp } from '../../../libs/db/src';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../../libs/db/src';
+import { PII_TYPE_ORDER } from '../../../libs/pii/src';
+import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
 import { SETTINGS } from '../../api/src/settings/settings.registry';
-import { readRedactionSettings } from './pii-settings';
+import { SettingsService } from '../../api/src/settings/settings.service';
+import { readPiiConfig, readRedactionSettings } from './pii-settings';
 
 describe('readRedactionSettings', () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -33,5 +35,42 @@ describe('readRedactionSettings', () => {
     put('pii.replacement_style', '"emoji"');
     put('pii.finalize_after_days', 'not json');
     expect(readRedactionSettings(db)).toMatchObject({ replacementStyle: 'type', finalizeAfterDays: 30 });
+  });
+});
+
+describe('pii.enabled_types across releases that add PII types', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let db: Db;
+  let settings: SettingsService;
+  beforeEach(() => {
+    temp = makeTempDir();
+    db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: null }, { log: () => undefined, warn: () => undefined });
+    settings = new SettingsService(db, new SettingRepository(db), new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+  });
+  afterEach(() => {
+    db.close();
+    temp.remove();
+  });
+  const stored = () => (db.prepare(`SELECT value FROM settings WHERE key = 'pii.enabled_types'`).get() as { value: string }).value;
+
+  it('enables a type added after a list was saved (DateOfBirth), in the worker and in the API, and keeps what the list turned off', () => {
+    // A list saved before DateOfBirth existed: everything but Phone and Hostname.
+    const saved = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname', 'DateOfBirth', 'Custom'].includes(t));
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', ?, ?)`).run(JSON.stringify(saved), toDbTimestamp());
+    const expected = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname'].includes(t));
+    expect(readPiiConfig(db).enabledTypes).toEqual(expected);
+    expect(settings.value('pii.enabled_types')).toEqual(expected);
+  });
+
+  it('stores what a PUT turned off, so that a type the service learns later is on; GET answers the enabled list as before', () => {
+    const enabled = PII_TYPE_ORDER.filter((t) => t !== 'Phone');
+    expect(settings.put('pii.enabled_types', enabled, 'admin').value).toEqual(enabled);
+    expect(JSON.parse(stored())).toEqual({ disabled: ['Phone'] });
+    expect(settings.get('pii.enabled_types')).toMatchObject({ value: enabled, is_default: false });
+    expect(readPiiConfig(db).enabledTypes).toEqual(enabled);
+    // A type unknown to this release in the stored set of disabled ones is ignored, not an error.
+    db.prepare(`UPDATE settings SET value = '{"disabled":["Phone","Nickname"]}' WHERE key = 'pii.enabled_types'`).run();
+    expect(settings.value('pii.enabled_types')).toEqual(enabled);
+    expect(readPiiConfig(db).enabledTypes).toEqual(enabled);
   });
 });

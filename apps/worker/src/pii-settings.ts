@@ -1,5 +1,5 @@
 import { Db } from '../../../libs/db/src';
-import { CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '../../../libs/pii/src';
+import { CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '../../../libs/pii/src';
 
 /**
  * The PII settings in force, read fresh for each scan. The API validates what it stores; this reader still
@@ -17,7 +17,8 @@ export function readPiiConfig(db: Db): PiiConfig {
   };
   const types = read('pii.enabled_types');
   const allow = read('pii.allow_list');
-  const enabledTypes = Array.isArray(types) ? PII_TYPE_ORDER.filter((t) => types.includes(t)) : [...PII_TYPE_ORDER];
+  // Stored as the types turned off (libs/pii/src/enabled-types.ts): a type added since is on.
+  const enabledTypes = enabledTypesFromStored(types) ?? [...PII_TYPE_ORDER];
   const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [];
   return { enabledTypes: enabledTypes as PiiType[], allowList, customRules: customRulesOf(read('pii.custom_rules')) };
 }

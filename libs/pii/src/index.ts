@@ -14,3 +14,5 @@ export { scanFileParallel } from './parallel';
 export type { ParallelScanOptions } from './parallel';
 export { exitGate, redactForExit } from './exit-gate';
 export type { FieldKind, GateFinding, GateMode, GateResult, OutgoingField } from './exit-gate';
+export { enabledTypesFromStored, toStoredEnabledTypes, TYPES_OF_BARE_LISTS } from './enabled-types';
+export type { StoredEnabledTypes } from './enabled-types';

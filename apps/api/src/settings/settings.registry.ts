@@ -1,5 +1,5 @@
 import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
-import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, PII_TYPE_ORDER, parseCustomRules, PiiType } from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiType, toStoredEnabledTypes } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -11,6 +11,10 @@ export interface SettingDefinition<T> {
   schema: Record<string, unknown>;
   /** Checks and normalises a value (from a request or from the table). */
   parse(value: unknown): T;
+  /** For a key stored in another form than the API's: the value from the stored JSON (else `parse`)... */
+  fromStored?(stored: unknown): T;
+  /** ...and the stored JSON of a parsed value (else the value itself). */
+  toStored?(value: T): unknown;
 }
 
 export interface SettingValues {
@@ -112,6 +116,9 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
       if (unknown.length) fail(`unknown PII type(s) ${unknown.join(', ')}; known: ${PII_TYPE_ORDER.join(', ')}`);
       return PII_TYPE_ORDER.filter((t) => list.includes(t));
     },
+    // Stored as the types turned off, so a type added by a later release is on (libs/pii/src/enabled-types.ts).
+    fromStored: (stored) => enabledTypesFromStored(stored) ?? fail('must be {"disabled": [...]} or a list of types'),
+    toStored: toStoredEnabledTypes,
   },
   'pii.allow_list': {
     description: 'Values never redacted (compared case-insensitively), e.g. a public support address.',

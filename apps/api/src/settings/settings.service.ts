@@ -38,7 +38,8 @@ export class SettingsService {
       if (!(err instanceof InvalidSettingValue)) throw err;
       throw new DomainError(ErrorCode.INVALID_SETTING_VALUE, `${known} ${err.message}`, { key: known, reason: err.message });
     }
-    const json = JSON.stringify(value);
+    const toStored = SETTINGS[known].toStored as ((v: unknown) => unknown) | undefined;
+    const json = JSON.stringify(toStored ? toStored(value) : value);
     transaction(this.db, () => {
       this.settings.upsert({ key: known, value: json, updated_at: toDbTimestamp() });
       // The allow-list holds exactly the values PII detection would flag: only a hash goes in the audit.
@@ -67,7 +68,8 @@ export class SettingsService {
     let isDefault = true;
     if (row) {
       try {
-        value = definition.parse(JSON.parse(row.value));
+        const stored: unknown = JSON.parse(row.value);
+        value = definition.fromStored ? (definition.fromStored as (s: unknown) => unknown)(stored) : definition.parse(stored);
         isDefault = false;
       } catch {
         // A value written by hand or by an older version: the default holds until someone PUTs a valid one.
