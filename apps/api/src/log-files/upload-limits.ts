@@ -63,12 +63,13 @@ export function guardedGunzip(maxBytes: number, maxRatio: number): Transform[] {
 export function asUploadError(err: unknown, source?: Readable): unknown {
   if (err instanceof DomainError) return err;
   const code = (err as { code?: string }).code;
+  // First: a full disk also errors the source (the pipeline destroys it), and must not read as the client's fault.
+  if (code === 'ENOSPC') return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
   if (source?.errored || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
     return new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short, or its multipart body is malformed; nothing was stored');
   }
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new DomainError(ErrorCode.INVALID_UPLOAD, `the .gz file is not valid gzip: ${(err as Error).message}`);
   }
-  if (code === 'ENOSPC') return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
   return err;
 }
