@@ -111,8 +111,9 @@ export class HealthService implements OnApplicationBootstrap {
       const reported = await withTimeout(readReportedSkews(redis, this.config.TFTSR_QUEUE_PREFIX), REDIS_TIMEOUT_MS);
       const off = [{ who: `the API (pid ${process.pid})`, skewMs: own }, ...reported].filter((c) => skewTooLarge(c.skewMs));
       return off.length ? { ok: false, reason: off.map((c) => describeSkew(c.who, c.skewMs)).join('; ') } : { ok: true };
-    } catch (err) {
-      return { ok: false, reason: `cannot compare clocks with Redis TIME: ${(err as Error).message}` };
+    } catch {
+      // Plain words (issue 20): the Redis check beside it already says why Redis cannot be reached.
+      return { ok: false, reason: 'cannot compare clocks: redis is unreachable or did not answer TIME' };
     }
   }
 
