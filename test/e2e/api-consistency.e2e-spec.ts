@@ -36,7 +36,18 @@ describe('API consistency', () => {
     await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: 'token', expires_at: '2031-05-06T07:08:09+02:00' } });
     await api.call('PUT', '/v1/settings/pii.allow_list', { body: { value: ['ops@example.com'] } });
     const publish = await api.call('POST', `/v1/documents/${document.body.id}/publish`, { body: { service: 'confluence' } });
-    return { created, upload, step, conversation, message, document, publish, ids: { issue: issue.id, logFile: upload.body.id, conversation: conversation.body.id, document: document.body.id, image: image.id } };
+    const webhook = await api.call('POST', '/v1/webhooks', { body: { name: 'ops', url: 'https://hooks.example.com/tftsr', format: 'json', events: ['file.ready'] } });
+    expect(webhook.status).toBe(201);
+    return {
+      created,
+      upload,
+      step,
+      conversation,
+      message,
+      document,
+      publish,
+      ids: { issue: issue.id, logFile: upload.body.id, conversation: conversation.body.id, document: document.body.id, image: image.id, webhook: webhook.body.id },
+    };
   }
 
   it('answers every JSON GET route with ISO 8601 UTC times, a seed TEXT time and an ISO time with an offset included', async () => {
@@ -64,6 +75,8 @@ describe('API consistency', () => {
       '/v1/settings/{key}': '/v1/settings/pii.allow_list',
       '/v1/integrations': '/v1/integrations',
       '/v1/auth/whoami': '/v1/auth/whoami',
+      '/v1/webhooks': '/v1/webhooks',
+      '/v1/webhooks/{id}/deliveries': `/v1/webhooks/${ids.webhook}/deliveries`,
     };
     // Routes whose 200 is not a JSON resource list or item, or that need a worker (ping) or a pending redaction.
     // '/' is the Elasticsearch handshake of the shipper endpoints (not a TFTSR resource).

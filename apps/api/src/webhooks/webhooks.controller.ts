@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
+import { Location } from '../common/location';
 import { CreatedWebhookResponse, CreateWebhookBody, WebhookDeliveryListResponse, WebhookListResponse } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
@@ -14,6 +15,8 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
+  // The path DELETE takes to remove it, as for API keys.
+  @Location((hook: CreatedWebhookResponse) => `/v1/webhooks/${hook.id}`)
   @ApiCreatedResponse({ type: CreatedWebhookResponse, description: 'The endpoint, with its signing secret (json) shown this once.' })
   @ApiErrors(ErrorCode.INVALID_WEBHOOK_URL, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
   create(@Body() body: CreateWebhookBody, @Actor() actor: string): CreatedWebhookResponse {
