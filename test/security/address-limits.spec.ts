@@ -36,6 +36,17 @@ describe('address and failed-authentication limits', () => {
     expect((await get(api, '/v1/auth/whoami', api.adminKey)).status).toBe(429);
   });
 
+  it('counts garbage keys on the log shipper routes against the same budget, refused in the protocol they speak', async () => {
+    const api = await start('sec-addr-ship', { TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '3' });
+    const bulk = (key: string) =>
+      fetch(`${api.base}/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: '{"index":{}}\n{"message":"x"}\n' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await bulk(`tftsr_garbage_${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    // The address is spent for every route, not only for the shippers'.
+    expect((await get(api, '/v1/auth/whoami', 'tftsr_garbage_x')).status).toBe(429);
+  });
+
   it('limits failures over all addresses and all replicas together, while valid keys still pass', async () => {
     const prefix = uniqueQueuePrefix('sec-global');
     const env = { TFTSR_QUEUE_PREFIX: prefix, TFTSR_AUTH_FAILURES_PER_MINUTE: '4' };

@@ -78,7 +78,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   });
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
   // Loki push, _bulk and NDJSON lines: their own scope (any body as a buffer, shipper credentials, protocol errors).
-  installShipperRoutes(app);
+  installShipperRoutes(app, limits);
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app, limits);
   await installWebUi(app);

@@ -9,6 +9,7 @@ import { admitKey } from '../auth/admit-key';
 import { ApiKeyService } from '../auth/api-key.service';
 import { RateLimiter } from '../auth/rate-limiter.service';
 import { grants, Principal } from '../auth/scopes.decorator';
+import type { AddressLimits } from '../auth/address-limits';
 import { shipperKey } from '../auth/shipper-credentials';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { busyToDomainError } from '../common/error.filter';
@@ -44,7 +45,7 @@ function protocolOf(request: FastifyRequest): ShipperProtocol | undefined {
  * admit Bearer, Basic and ApiKey credentials (the `ingest` scope, or write/admin), and answer errors in each
  * protocol's shape. Registered on the Nest app's Fastify instance before it starts listening.
  */
-export function installShipperRoutes(app: NestFastifyApplication): void {
+export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<AddressLimits, 'admitting'>): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const chunks = app.get(LogChunksService, { strict: false });
   const keys = app.get(ApiKeyService, { strict: false });
@@ -59,9 +60,12 @@ export function installShipperRoutes(app: NestFastifyApplication): void {
     scope.addHook('onRequest', async (request: ShipperRequest) => {
       const protocol = protocolOf(request);
       if (!protocol) return;
-      const key = shipperKey(request.headers.authorization);
-      if (!key) throw unauthenticated('send an API key as Bearer, as the password of Basic auth, or as an ApiKey header');
-      const principal = admitKey(keys, limiter, key, unauthenticated);
+      // Failed authentications count against the same per-address and global limits as every other route.
+      const principal = await limits.admitting(request, () => {
+        const key = shipperKey(request.headers.authorization);
+        if (!key) throw unauthenticated('send an API key as Bearer, as the password of Basic auth, or as an ApiKey header');
+        return admitKey(keys, limiter, key, unauthenticated);
+      });
       if (!grants(principal.scopes, 'ingest')) {
         throw new DomainError(ErrorCode.FORBIDDEN, 'this API key lacks the scope ingest', { missing_scopes: ['ingest'] });
       }
