@@ -2,7 +2,6 @@ import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  AuditLogRepository,
   Db,
   deriveKey,
   LogFileProcessingRepository,
@@ -12,13 +11,9 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
-import { ValueKeys } from '../../libs/redaction/src';
 import { BlobStore } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
 import { makeTempDir, TEST_KEY } from './temp-dir';
+import { ingestProcessorFor } from './worker-parts';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -42,13 +37,7 @@ export class IngestRig {
   readonly temp = makeTempDir();
   readonly db: Db = openAndMigrate({ path: join(this.temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
   readonly blobs = new BlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-  readonly sut = new IngestProcessor(
-    this.db,
-    new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
-    new HasherService(this.blobs),
-    new PiiScanService(this.db, this.blobs),
-    new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
-  );
+  readonly sut = ingestProcessorFor(this.db, this.blobs);
 
   async upload(content: string): Promise<UploadedFile> {
     const stored = await this.blobs.write(Readable.from([Buffer.from(content)]));

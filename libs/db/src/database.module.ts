@@ -12,10 +12,12 @@ import { ImageAttachmentRepository } from './repositories/image-attachment.repos
 import { IntegrationConfigRepository } from './repositories/integration-config.repository';
 import { IssueRepository } from './repositories/issue.repository';
 import { KnownIdsRepository } from './repositories/known-ids.repository';
+import { LogFileIngestRepository } from './repositories/log-file-ingest.repository';
 import { LogFileProcessingRepository } from './repositories/log-file-processing.repository';
 import { LogFileRedactionRepository } from './repositories/log-file-redaction.repository';
 import { LogFileRepository } from './repositories/log-file.repository';
 import { LogStreamRepository } from './repositories/log-stream.repository';
+import { MigrationRepository } from './repositories/migration.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
 import { PiiSpanRepository } from './repositories/pii-span.repository';
@@ -39,10 +41,12 @@ export const REPOSITORIES = [
   IntegrationConfigRepository,
   IssueRepository,
   KnownIdsRepository,
+  LogFileIngestRepository,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   LogFileRepository,
   LogStreamRepository,
+  MigrationRepository,
   OutboxRepository,
   PiiReviewRepository,
   PiiSpanRepository,

@@ -35,3 +35,5 @@ export * from './repositories/idempotency-key.repository';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
 export * from './repositories/log-stream.repository';
+export * from './repositories/log-file-ingest.repository';
+export * from './repositories/migration.repository';

@@ -18,14 +18,15 @@ import {
   OutboxRepository,
   RedactionRequestRepository,
   ResolutionStepRepository,
+  SettingRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import { readPiiConfig } from '../../../../libs/pii/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
-import { readPiiConfig } from '../../../worker/src/pii-settings';
 import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { DesktopSource, keyCandidates } from './desktop-source';
@@ -103,6 +104,7 @@ class DesktopImporter {
       conversations: new AiConversationRepository(db),
       messages: new AiMessageRepository(db),
       documents: new DocumentRepository(db),
+      settings: new SettingRepository(db),
     };
     this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
     this.book = new SummaryBook(this.summary);
@@ -167,7 +169,7 @@ class DesktopImporter {
   }
 
   private async importIssue(bundle: DesktopBundle, io: ImportIo): Promise<void> {
-    const redactor = new ImportRedactor(readPiiConfig(this.db));
+    const redactor = new ImportRedactor(readPiiConfig(this.repos.settings));
     let plan: IssuePlan;
     try {
       plan = planIssue(bundle, redactor);
