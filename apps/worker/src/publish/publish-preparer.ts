@@ -35,7 +35,7 @@ export class PublishRefused extends Error {
   }
 }
 
-/** What prepare() hands the send: the secret lives only as long as the attempt. */
+/** What preparePublication() hands the send: the secret lives only as long as the attempt. */
 export interface Prepared {
   target: PublishTarget;
   content: PublishContent;
@@ -63,7 +63,7 @@ export class PublishPreparer {
   }
 
   /** Everything that can refuse without a connection: the source, the URL, the credential, the PII gate. */
-  prepare(publication: Publication): Prepared {
+  preparePublication(publication: Publication): Prepared {
     const { service } = publication;
     const issue = this.issues.findById(publication.issue_id);
     if (!issue) throw new PublishRefused('the issue no longer exists');

@@ -89,7 +89,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       return { skipped: true, reason: 'the publication no longer exists' };
     }
     try {
-      const prepared = this.preparer.prepare(publication);
+      const prepared = this.preparer.preparePublication(publication);
       return await this.send(outbox_id, publication, prepared);
     } catch (err) {
       throw this.onFailure(job, publication, err as Error);
@@ -106,7 +106,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     let found = 0;
     for (const publication of due) {
       try {
-        const prepared = this.preparer.prepare(publication);
+        const prepared = this.preparer.preparePublication(publication);
         const target = this.preparer.placedTarget(publication, prepared.target, { kind: 'own' });
         const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
         const remote = await publisher.find(target, prepared.content, null);
