@@ -1,6 +1,5 @@
 import {
   AuditLogRepository,
-  Db,
   deriveKey,
   IssueRepository,
   LogFileIngestRepository,
@@ -14,8 +13,9 @@ import {
   WebhookRepository,
 } from '../../libs/db/src';
 import { ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
-import { WorkerConfig } from '../../apps/worker/src/config/worker.config';
+import type { Db } from '../../libs/db/src';
+import type { BlobStore } from '../../libs/storage/src';
+import type { WorkerConfig } from '../../apps/worker/src/config/worker.config';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { OutboxJobGuard } from '../../apps/worker/src/outbox-job';

@@ -1,6 +1,8 @@
-import { CustomRule, CustomRuleError, parseCustomRules } from './custom-rules';
+import { CustomRuleError, parseCustomRules } from './custom-rules';
+import type { CustomRule } from './custom-rules';
 import { enabledTypesFromStored } from './enabled-types';
-import { PII_TYPE_ORDER, PiiConfig, PiiType } from './pii-types';
+import { PII_TYPE_ORDER } from './pii-types';
+import type { PiiConfig, PiiType } from './pii-types';
 
 /** Where the settings are read from: libs/db's SettingRepository fits, so this library stays free of the database. */
 export interface StoredSettings {

@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import { BaseConfig } from '../../../../libs/config/src';
-import { DEFAULT_PUBLISH_BACKOFF, RetryBackoff } from '../../../../libs/jobs/src';
+import { DEFAULT_PUBLISH_BACKOFF } from '../../../../libs/jobs/src';
+import type { RetryBackoff } from '../../../../libs/jobs/src';
 
 export class WorkerConfig extends BaseConfig {
   /** Jobs each queue runs at once in this process. */

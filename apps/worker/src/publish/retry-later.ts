@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { AttemptCount, isLastAttempt, RetryBackoff, retryDelayMs } from '../../../../libs/jobs/src';
+import { isLastAttempt, retryDelayMs } from '../../../../libs/jobs/src';
+import type { AttemptCount, RetryBackoff } from '../../../../libs/jobs/src';
 
 /** A failure worth another attempt, after `delayMs` (from Retry-After, or the backoff). */
 export class RetryLater extends Error {

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { LogFile } from '../models';
+import type { Db } from '../database';
+import type { LogFile } from '../models';
 
 /** The log_files statements of the worker's jobs: the file a job works on, and what hashing and redaction record. */
 export class LogFileIngestRepository {

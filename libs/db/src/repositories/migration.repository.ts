@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 
 /** What the worker's ping reports of the schema; migrate.ts applies the migrations themselves. */
 export class MigrationRepository {
