@@ -30,7 +30,8 @@ describe('readRedactionSettings', () => {
     put('pii.replacement_style', '"pseudonym"');
     put('pii.wipe_original_blob', 'true');
     put('pii.finalize_after_days', '0');
-    expect(readRedactionSettings(new SettingRepository(db))).toEqual({ replacementStyle: 'pseudonym', wipeOriginalBlob: true, finalizeAfterDays: 0 });
+    const settings = new SettingRepository(db);
+    expect(readRedactionSettings(settings)).toEqual({ replacementStyle: 'pseudonym', wipeOriginalBlob: true, finalizeAfterDays: 0 });
     put('pii.replacement_style', '"emoji"');
     put('pii.finalize_after_days', 'not json');
     expect(readRedactionSettings(new SettingRepository(db))).toMatchObject({ replacementStyle: 'type', finalizeAfterDays: 30 });

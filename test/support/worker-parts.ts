@@ -32,7 +32,8 @@ import { TEST_KEY } from './temp-dir';
  */
 export const auditFor = (db: Db, key: string = TEST_KEY) => new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
 
-export const scannerFor = (db: Db, blobs: BlobStore) => new PiiScanService(db, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
+export const scannerFor = (db: Db, blobs: BlobStore) =>
+  new PiiScanService(db, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
 
 export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_KEY): IngestProcessor {
   const audit = auditFor(db, key);
@@ -43,7 +44,8 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
   const requests = new RedactionRequestRepository(db);
   const review = new PiiReviewRepository(db);
   const settings = new SettingRepository(db);
-  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, new LogFileRedactionRepository(db), review, settings);
+  const redactions = new LogFileRedactionRepository(db);
+  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, redactions, review, settings);
   return new IngestProcessor(
     db,
     audit,
@@ -77,5 +79,6 @@ export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliver
 }
 
 export function retentionSweeperFor(db: Db): RetentionSweeper {
-  return new RetentionSweeper(db, auditFor(db), new PiiReviewRepository(db), new RedactionRequestRepository(db), new OutboxRepository(db), new SettingRepository(db));
+  const [review, requests, outbox] = [new PiiReviewRepository(db), new RedactionRequestRepository(db), new OutboxRepository(db)];
+  return new RetentionSweeper(db, auditFor(db), review, requests, outbox, new SettingRepository(db));
 }

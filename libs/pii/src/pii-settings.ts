@@ -48,7 +48,9 @@ export function readPiiConfig(settings: StoredSettings): PiiConfig {
   const allow = storedValue(settings, 'pii.allow_list');
   // Stored as the types turned off (enabled-types.ts): a type added since is on.
   const enabledTypes = enabledTypesFromStored(types) ?? [...PII_SETTING_DEFAULTS['pii.enabled_types']];
-  const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [...PII_SETTING_DEFAULTS['pii.allow_list']];
+  const allowList = Array.isArray(allow)
+    ? allow.filter((v): v is string => typeof v === 'string')
+    : [...PII_SETTING_DEFAULTS['pii.allow_list']];
   return { enabledTypes, allowList, customRules: customRulesOf(storedValue(settings, 'pii.custom_rules')) };
 }
 
@@ -79,6 +81,7 @@ export function readRedactionSettings(settings: StoredSettings): RedactionSettin
   return {
     replacementStyle: style === 'pseudonym' || style === 'type' ? style : PII_SETTING_DEFAULTS['pii.replacement_style'],
     wipeOriginalBlob: typeof wipe === 'boolean' ? wipe : PII_SETTING_DEFAULTS['pii.wipe_original_blob'],
-    finalizeAfterDays: typeof days === 'number' && Number.isInteger(days) && days >= 0 ? days : PII_SETTING_DEFAULTS['pii.finalize_after_days'],
+    finalizeAfterDays:
+      typeof days === 'number' && Number.isInteger(days) && days >= 0 ? days : PII_SETTING_DEFAULTS['pii.finalize_after_days'],
   };
 }

@@ -83,7 +83,11 @@ export class WorkerConfig extends BaseConfig {
 
   /** The backoff of publish and webhook retries (retryDelayMs in libs/jobs). */
   get publishBackoff(): RetryBackoff {
-    return { baseMs: this.TFTSR_PUBLISH_BACKOFF_MS, maxMs: this.TFTSR_PUBLISH_BACKOFF_MAX_MS, maxRetryAfterMs: this.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS };
+    return {
+      baseMs: this.TFTSR_PUBLISH_BACKOFF_MS,
+      maxMs: this.TFTSR_PUBLISH_BACKOFF_MAX_MS,
+      maxRetryAfterMs: this.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS,
+    };
   }
 
   override crossCheck(): string[] {

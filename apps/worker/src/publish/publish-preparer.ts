@@ -71,7 +71,10 @@ export class PublishPreparer {
     if (publication.document_id !== null && !doc) throw new PublishRefused('the document no longer exists');
     const config = this.configs.get(service);
     if (!config) throw new PublishRefused(`${service} is not configured`);
-    const policy = { extraHosts: readSetting<string[]>(this.settings, 'integrations.allowed_hosts', []), testOrigins: this.config.testIntegrationOrigins };
+    const policy = {
+      extraHosts: readSetting<string[]>(this.settings, 'integrations.allowed_hosts', []),
+      testOrigins: this.config.testIntegrationOrigins,
+    };
     const url = checkTargetUrl(config.base_url, service, policy);
     if (!url.ok) throw new PublishRefused(`the ${service} base URL is not allowed: ${url.reason}`);
     const credential = this.credentials.get(service);
@@ -123,9 +126,11 @@ export class PublishPreparer {
 
   /** The settings that say where a document goes when its issue already has an incident or a work item. */
   existingObjectPolicy(): ExistingObjectPolicy {
+    const incident = readSetting<string>(this.settings, 'publishing.servicenow.existing_incident', 'work_notes');
+    const workItem = readSetting<string>(this.settings, 'publishing.azuredevops.existing_work_item', 'comment');
     return {
-      servicenow: readSetting<string>(this.settings, 'publishing.servicenow.existing_incident', 'work_notes') === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
-      azuredevops: readSetting<string>(this.settings, 'publishing.azuredevops.existing_work_item', 'comment') === 'description' ? 'description' : 'comment',
+      servicenow: incident === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
+      azuredevops: workItem === 'description' ? 'description' : 'comment',
     };
   }
 

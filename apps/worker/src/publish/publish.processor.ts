@@ -254,24 +254,41 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
             entity_type: 'publication',
             entity_id: publication.id,
             user_id: publication.requested_by,
-            details: { service: publication.service, attempt: job.attemptsMade + 1, reason, retry_in_ms: delayMs, ...(err instanceof PublishError ? { kind: err.kind, status: err.status } : {}) },
+            details: {
+              service: publication.service,
+              attempt: job.attemptsMade + 1,
+              reason,
+              retry_in_ms: delayMs,
+              ...(err instanceof PublishError ? { kind: err.kind, status: err.status } : {}),
+            },
           });
         });
         this.metrics?.publishResults.inc({ service: publication.service, outcome: 'retrying' });
-        this.logger.warn(`publication ${publication.id} to ${publication.service}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
+        const what = `publication ${publication.id} to ${publication.service}`;
+        this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
       },
       giveUp: () => {
         const final = retryable ? `gave up after ${job.attemptsMade + 1} attempts: ${reason}` : reason;
         const findings = err instanceof PublishRefused ? err.findings : null;
         this.guard.fail(outbox_id, final, () => {
           this.publications.markFailed(publication.id, final, findings);
-          this.webhooks.emit('publication.failed', { publication_id: publication.id, issue_id: publication.issue_id, document_id: publication.document_id, service: publication.service });
+          this.webhooks.emit('publication.failed', {
+            publication_id: publication.id,
+            issue_id: publication.issue_id,
+            document_id: publication.document_id,
+            service: publication.service,
+          });
           this.audit.append({
             action: `publish_to_${publication.service}_failed`,
             entity_type: 'publication',
             entity_id: publication.id,
             user_id: publication.requested_by,
-            details: { issue_id: publication.issue_id, document_id: publication.document_id, reason: final, ...(findings ? { pii_types: [...new Set(findings.map((f) => f.pii_type))] } : {}) },
+            details: {
+              issue_id: publication.issue_id,
+              document_id: publication.document_id,
+              reason: final,
+              ...(findings ? { pii_types: [...new Set(findings.map((f) => f.pii_type))] } : {}),
+            },
           });
         });
         this.metrics?.publishResults.inc({ service: publication.service, outcome: findings ? 'blocked_by_pii_gate' : 'failed' });

@@ -8,7 +8,8 @@ describe('settleOutgoingFailure', () => {
   it('retries a retryable failure before the last attempt, with the delay it recorded', () => {
     const recorded: number[] = [];
     const giveUp = jest.fn(() => 'never');
-    const sut = settleOutgoingFailure(job(0), new Error('503'), backoff, { retryable: true, retryAfterMs: 1500, retry: (ms) => recorded.push(ms), giveUp });
+    const retry = (ms: number) => recorded.push(ms);
+    const sut = settleOutgoingFailure(job(0), new Error('503'), backoff, { retryable: true, retryAfterMs: 1500, retry, giveUp });
     expect(sut).toBeInstanceOf(RetryLater);
     expect(sut.message).toBe('503');
     expect((sut as RetryLater).delayMs).toBe(1500);
@@ -18,7 +19,8 @@ describe('settleOutgoingFailure', () => {
 
   it('fails for good on the last attempt, with the reason giveUp returns', () => {
     const retry = jest.fn();
-    const sut = settleOutgoingFailure(job(2), new Error('503'), backoff, { retryable: true, retry, giveUp: () => 'gave up after 3 attempts: 503' });
+    const giveUp = () => 'gave up after 3 attempts: 503';
+    const sut = settleOutgoingFailure(job(2), new Error('503'), backoff, { retryable: true, retry, giveUp });
     expect(sut).toBeInstanceOf(UnrecoverableError);
     expect(sut.message).toBe('gave up after 3 attempts: 503');
     expect(retry).not.toHaveBeenCalled();

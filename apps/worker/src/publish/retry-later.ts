@@ -27,7 +27,12 @@ export interface OutgoingFailure {
  * is retried after the backoff's delay, carried on a RetryLater for the queue's backoff strategy; any other fails
  * the job for good. Returns the error for the handler to throw.
  */
-export function settleOutgoingFailure(job: AttemptCount, err: Error, backoff: RetryBackoff, failure: OutgoingFailure): RetryLater | UnrecoverableError {
+export function settleOutgoingFailure(
+  job: AttemptCount,
+  err: Error,
+  backoff: RetryBackoff,
+  failure: OutgoingFailure,
+): RetryLater | UnrecoverableError {
   if (failure.retryable && !isLastAttempt(job)) {
     const delayMs = retryDelayMs(job.attemptsMade, backoff, failure.retryAfterMs);
     failure.retry(delayMs);

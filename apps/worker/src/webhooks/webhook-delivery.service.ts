@@ -138,7 +138,8 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       retryAfterMs: err instanceof DeliveryError ? err.retryAfterMs : undefined,
       retry: (delayMs) => {
         this.webhooks.markAttempt(delivery.id, status, err.message);
-        this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delayMs} ms`);
+        const what = `webhook delivery ${delivery.id} to endpoint ${endpoint.id}`;
+        this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delayMs} ms`);
       },
       giveUp: () => {
         this.guard.fail(job.data.outbox_id, err.message, () => {
@@ -147,7 +148,13 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
             action: 'deliver_webhook_failed',
             entity_type: 'webhook_endpoint',
             entity_id: endpoint.id,
-            details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status, reason: err.message },
+            details: {
+              delivery_id: delivery.id,
+              event_id: delivery.event_id,
+              event_type: delivery.event_type,
+              status,
+              reason: err.message,
+            },
           });
         });
         this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id} failed: ${err.message}`);
