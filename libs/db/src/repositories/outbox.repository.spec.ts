@@ -22,7 +22,7 @@ describe('OutboxRepository', () => {
     temp.remove();
   });
 
-  const add = (at: number) => transaction(db, () => sut.add('ingest', 'hash', (outbox_id) => ({ outbox_id, log_file_id: 'f' }), at));
+  const add = (at: number) => transaction(db, () => sut.add('hash', (outbox_id) => ({ outbox_id, log_file_id: 'f' }), at));
 
   it('forgets done rows that finished before the cut-off, and keeps pending, failed and recent ones', () => {
     const now = Date.now();
