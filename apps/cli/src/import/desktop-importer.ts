@@ -267,7 +267,7 @@ class DesktopImporter {
       }
       // The desktop's timeline lives in our audit trail (as the app also audited each event), with its id and time.
       for (const event of plan.timeline) {
-        this.audit.append({
+        this.audit.appendCarriedOver({
           id: event.id,
           timestamp: event.timestamp,
           action: event.event_type,
