@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { type AuditAction, AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
+import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
 import { readRedactionSettings } from './pii-settings';
 
@@ -59,7 +59,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     return queued;
   }
 
-  private queue(logFileId: string, finalize: number, now: Date, action: AuditAction, details: Record<string, unknown>): void {
+  private queue(logFileId: string, finalize: number, now: Date, action: 'request_redaction' | 'request_finalize', details: Record<string, unknown>): void {
     transaction(this.db, () => {
       const id = newId();
       this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
