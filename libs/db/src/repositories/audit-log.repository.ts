@@ -85,7 +85,7 @@ export class AuditLogRepository {
     return this.write(entry);
   }
 
-  private write(entry: NewAuditEntry & Partial<Pick<CarriedOverAuditEntry, 'id' | 'timestamp'>> | CarriedOverAuditEntry): AuditEntry {
+  private write(entry: Omit<CarriedOverAuditEntry, 'id' | 'timestamp'> & { id?: string; timestamp?: string }): AuditEntry {
     if (!this.db.inTransaction) {
       throw new Error('audit entries are written in the transaction of the change they record');
     }
