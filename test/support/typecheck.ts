@@ -9,10 +9,11 @@ import ts from 'typescript';
 export function typeErrorsOf(file: string): string[] {
   const root = join(__dirname, '..', '..');
   const configPath = join(root, 'tsconfig.json');
-  const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
-  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, root, { noEmit: true }, configPath);
+  const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path)).config as unknown;
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root, { noEmit: true }, configPath);
   const program = ts.createProgram([file], options);
-  return ts
-    .getPreEmitDiagnostics(program, program.getSourceFile(file))
-    .map((d) => `${d.start === undefined || !d.file ? '' : `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => {
+    const where = d.start === undefined || !d.file ? '' : `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `;
+    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
 }

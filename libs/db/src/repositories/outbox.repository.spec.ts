@@ -85,7 +85,8 @@ describe('OutboxRepository', () => {
 
   it('refuses a job name outside the contract at run time too', () => {
     // @ts-expect-error: not a job name
-    expect(() => transaction(db, () => sut.add('hsah', (outbox_id: string) => ({ outbox_id, log_file_id: 'f' })))).toThrow(/unknown job name hsah/);
+    const wrongName = () => sut.add('hsah', (outbox_id: string) => ({ outbox_id, log_file_id: 'f' }));
+    expect(() => transaction(db, wrongName)).toThrow(/unknown job name hsah/);
     expect(sut.stats().pending).toBe(0);
   });
 
