@@ -29,6 +29,7 @@ const EVENT_NAMES: Record<string, string> = {
   create_issue: 'Issue Created',
   update_issue: 'Issue Updated',
   upload_log_file: 'Log File Uploaded',
+  append_log_lines: 'Log Lines Shipped',
   hash_log_file: 'Log File Hashed',
   detect_pii: 'PII Scan Completed',
   request_redaction: 'Redaction Requested',

@@ -5,6 +5,7 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Le
 import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '../../../../libs/db/src';
 import { OptionalTime, ToArray, ToBoolean } from '../common/validation';
 import { ConversationResponse } from '../conversations/conversations.dto';
+import { LogStreamResponse } from '../log-streams/log-streams.dto';
 import { ResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
 import { ApiTime, toApiTime } from '../common/api-time';
 
@@ -233,6 +234,8 @@ export class IssueDetailResponse extends IssueResponse {
   @ApiProperty({ type: ImageAttachmentResponse, isArray: true }) image_attachments: ImageAttachmentResponse[];
   @ApiProperty({ type: ResolutionStepResponse, isArray: true, description: 'In step_order.' }) resolution_steps: ResolutionStepResponse[];
   @ApiProperty({ type: ConversationResponse, isArray: true }) conversations: ConversationResponse[];
+  @ApiProperty({ type: LogStreamResponse, isArray: true, description: 'Streams of shipped lines (Loki, _bulk, NDJSON) and their chunks.' })
+  log_streams: LogStreamResponse[];
 }
 
 export function parseTags(tags: string | null): string[] {

@@ -11,6 +11,7 @@ import {
   IssueRepository,
   IssueSort,
   LogFileRepository,
+  LogStreamRepository,
   newId,
   ResolutionStepRepository,
   SearchQueryError,
@@ -26,6 +27,7 @@ import { toDbTime } from '../common/validation';
 import { toConversationResponse } from '../conversations/conversations.dto';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { PublicationRequests } from '../publishing/publication-requests.service';
+import { toLogStreamResponse } from '../log-streams/log-streams.dto';
 import { toResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
 import { TextRedactor } from '../settings/text-redactor.service';
 import { snippetToHtml, toFtsQuery } from './fts-query';
@@ -66,6 +68,7 @@ export class IssuesService {
     private readonly publications: PublicationRequests,
     private readonly relay: OutboxRelay,
     private readonly redactor: TextRedactor,
+    private readonly streams: LogStreamRepository,
   ) {}
 
   /**
@@ -106,7 +109,7 @@ export class IssuesService {
       return issue.severity === 'critical' ? this.publications.onCriticalIssue(issue.id, actor) : false;
     });
     if (queued) this.relay.kick();
-    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [] };
+    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [], log_streams: [] };
   }
 
   get(id: string): IssueDetailResponse {
@@ -120,6 +123,7 @@ export class IssuesService {
       image_attachments: this.images.listForIssue(issue.id).map(toImageAttachmentResponse),
       resolution_steps: this.steps.listForIssue(issue.id).map(toResolutionStepResponse),
       conversations: this.conversations.listForIssue(issue.id).map(toConversationResponse),
+      log_streams: this.streams.listForIssue(issue.id).map(({ stream, chunks }) => toLogStreamResponse(stream, chunks)),
     };
   }
 

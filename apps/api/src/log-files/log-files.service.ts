@@ -9,6 +9,7 @@ import {
   LogFileProcessing,
   LogFileProcessingRepository,
   LogFileRepository,
+  LogStreamRepository,
   newId,
   OutboxRepository,
   toDbTimestamp,
@@ -55,6 +56,7 @@ export class LogFilesService {
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
     private readonly config: ApiConfig,
+    private readonly streams: LogStreamRepository,
   ) {
     this.outbox = new OutboxRepository(db);
     this.processing = new LogFileProcessingRepository(db);
@@ -126,7 +128,8 @@ export class LogFilesService {
     return transaction(this.db, () => {
       this.assertIssueExists(issueId);
       const limit = this.settings.value('uploads.max_files_per_issue');
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM log_files WHERE issue_id = ?').get(issueId) as { n: number };
+      // Shipped chunks not yet closed count too: each becomes a log file, so a close can never pass the limit.
+      const n = this.streams.countFilesForIssue(issueId);
       if (n >= limit) throw new DomainError(ErrorCode.TOO_MANY_FILES, `issue ${issueId} already holds ${n} log files (the limit is ${limit})`);
       const file: LogFile = {
         id: newId(),

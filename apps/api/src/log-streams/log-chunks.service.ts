@@ -114,10 +114,37 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
+  /**
+   * For each (issue, stream) in order, the refusal when its lines would need a new file past
+   * `uploads.max_files_per_issue`, else undefined. An append to a stream's open chunk needs no new file (the
+   * chunk is counted already), so only a stream without one is refused; closes are never refused, so nothing
+   * accepted is lost. Earlier entries that would open a file count against the later ones.
+   */
+  fileLimitRefusals(wanted: { issueId: string; stream: string }[]): (DomainError | undefined)[] {
+    const limit = this.settings.value('uploads.max_files_per_issue');
+    const opening = new Map<string, number>();
+    const decided = new Map<string, DomainError | undefined>();
+    return wanted.map(({ issueId, stream }) => {
+      const key = `${issueId}\n${stream}`;
+      if (decided.has(key)) return decided.get(key);
+      let refusal: DomainError | undefined;
+      if (!this.repo.hasOpenChunk(issueId, stream)) {
+        const files = this.repo.countFilesForIssue(issueId) + (opening.get(issueId) ?? 0);
+        if (files >= limit) refusal = tooManyFiles(issueId, stream, files, limit);
+        else opening.set(issueId, (opening.get(issueId) ?? 0) + 1);
+      }
+      decided.set(key, refusal);
+      return refusal;
+    });
+  }
+
   /** Resolves once every append is committed: all of them or none (one request is never half written). */
   append(appends: StreamAppend[], actor: string): Promise<void> {
     const nonEmpty = appends.filter((a) => a.data.length > 0);
     if (nonEmpty.length === 0) return Promise.resolve();
+    // Checked again inside the transaction; refusing here keeps a full issue's senders out of the group commit.
+    const refusal = this.fileLimitRefusals(nonEmpty).find((r) => r !== undefined);
+    if (refusal) return Promise.reject(refusal);
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ appends: nonEmpty, actor, resolve, reject });
       if (!this.flushScheduled) {
@@ -169,7 +196,17 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
           details: { issue_id: a.issueId, name: a.stream, source: a.source },
         });
       }
+      const [refusal] = this.fileLimitRefusals([a]);
+      if (refusal) throw refusal;
       const chunk = this.repo.append(stream.id, a.data, a.lines, now);
+      // One entry per request and stream, never per line; the lines themselves stay out of the audit.
+      this.audit.append({
+        action: 'append_log_lines',
+        entity_type: 'log_stream',
+        entity_id: stream.id,
+        user_id: request.actor,
+        details: { issue_id: a.issueId, stream: a.stream, lines: a.lines, bytes: a.data.length, chunk_id: chunk.id },
+      });
       if (chunk.bytes >= max) due.push(chunk);
     }
     return due;
@@ -246,6 +283,15 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     });
     return true;
   }
+}
+
+function tooManyFiles(issueId: string, stream: string, files: number, limit: number): DomainError {
+  return new DomainError(
+    ErrorCode.TOO_MANY_FILES,
+    `issue ${issueId} already holds ${files} log files and open stream chunks (the limit, uploads.max_files_per_issue, is ${limit}): ` +
+      `stream ${stream} cannot start a new chunk; lines already accepted are kept`,
+    { limit, files, stream },
+  );
 }
 
 /** `<stream>-000001.log`, safe as a file name whatever the stream's labels hold. */
