@@ -23,6 +23,9 @@ describe('API consistency', () => {
     const created = await api.call('POST', '/v1/issues', { body: factory.issue({ status: 'resolved', tags: ['db'] }) });
     const issue = created.body;
     const upload = await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form('app.log', 'login jane@example.org\n') });
+    // Shipped lines, so the issue detail and the log-streams route answer with a stream and a chunk in them.
+    const shipped = await api.call('POST', `/v1/issues/${issue.id}/log-streams/app`, { rawBody: Buffer.from('started\n'), headers: { 'content-type': 'text/plain' } });
+    expect(shipped.status).toBe(200);
     const step = await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: factory.step({ step_order: 1 }) });
     const conversation = await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'gpt-4o', title: 'triage' } });
     const message = await api.call('POST', `/v1/conversations/${conversation.body.id}/messages`, { body: { role: 'user', content: 'why?' } });
