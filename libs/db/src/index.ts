@@ -34,4 +34,6 @@ export * from './repositories/service-state.repository';
 export * from './repositories/idempotency-key.repository';
 export * from './repositories/known-ids.repository';
 export * from './repositories/pii-review.repository';
+export * from './repositories/log-file-line-index.repository';
+export * from './repositories/pii-pseudonym.repository';
 export * from './repositories/log-stream.repository';

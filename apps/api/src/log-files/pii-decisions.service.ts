@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, LogFile, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, LogFile, LogFileLineIndexRepository, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
 import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
@@ -21,17 +21,15 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
  */
 @Injectable()
 export class PiiDecisionsService {
-  private readonly spans: PiiSpanRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly index: ReviewIndexService,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-  }
+    private readonly spans: PiiSpanRepository,
+    private readonly lineIndex: LogFileLineIndexRepository,
+  ) {}
 
   async decide(logFileId: string, body: DecisionsBody, caller: Principal): Promise<DecisionsResponse> {
     for (const entry of body.decisions) {
@@ -120,7 +118,7 @@ export class PiiDecisionsService {
       got += Math.min(chunk.length, end - start - got);
       if (got >= end - start) break;
     }
-    const cp = this.index.review.checkpointAtByte(file.id, start) ?? { line_number: 1, byte_start: 0 };
+    const cp = this.lineIndex.checkpointAtByte(file.id, start) ?? { line_number: 1, byte_start: 0 };
     const line = await lineAt(this.blobs, file.file_path, { line: cp.line_number, byte: cp.byte_start }, start);
     return [{ start, end, value: Buffer.concat(parts).toString('utf8'), line }];
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, WindowSpan, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, LogFileLineIndexRepository, WindowSpan, transaction } from '../../../../libs/db/src';
 import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '../../../../libs/redaction/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
@@ -28,6 +28,7 @@ export class PiiReviewService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly index: ReviewIndexService,
+    private readonly lineIndex: LogFileLineIndexRepository,
   ) {}
 
   async values(logFileId: string, query: PiiValuesQuery, caller: Principal): Promise<PiiValuesResponse> {
@@ -76,7 +77,7 @@ export class PiiReviewService {
     const file = await this.index.readyFile(logFileId);
     const review = this.index.review;
     const totalLines = review.find(logFileId)?.total_lines ?? null;
-    const start = review.checkpoint(logFileId, from) ?? { line_number: 1, byte_start: 0 };
+    const start = this.lineIndex.checkpoint(logFileId, from) ?? { line_number: 1, byte_start: 0 };
     let raw: RawLine[];
     try {
       raw = await readLines(this.blobs, file.file_path, { line: start.line_number, byte: start.byte_start }, from, count);
