@@ -148,6 +148,14 @@ export function transaction<T>(db: Db, fn: () => T): T {
     .immediate();
 }
 
+/**
+ * Runs `fn` in a deferred transaction that only reads: one consistent snapshot across its statements, without
+ * taking the write lock. Never write inside it (see `transaction()`).
+ */
+export function readSnapshot<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).deferred();
+}
+
 const lockWaitObservers = new WeakMap<Db, (seconds: number) => void>();
 
 /**
