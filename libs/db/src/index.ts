@@ -37,3 +37,5 @@ export * from './repositories/pii-review.repository';
 export * from './repositories/log-file-line-index.repository';
 export * from './repositories/pii-pseudonym.repository';
 export * from './repositories/log-stream.repository';
+export * from './repository-set';
+export * from './desktop/desktop-source';
