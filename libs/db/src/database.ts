@@ -32,6 +32,13 @@ export function applyCipher(db: Db, key: string): void {
   db.key(Buffer.from(key, 'utf8'));
 }
 
+/** Re-encrypts every page under `key`, in the format `applyCipher` opens. SQLite3MC cannot rekey in WAL mode. */
+export function rekeyDatabase(db: Db, key: string): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.rekey(Buffer.from(key, 'utf8'));
+}
+
 /** Opens the database, proves the key with a first read, and sets the pragmas every connection needs. */
 export function openDatabase(options: OpenDatabaseOptions): Db {
   if (!options.readonly && !existsSync(options.path)) createDatabaseFile(options.path, options.key);

@@ -39,3 +39,4 @@ export * from './repositories/pii-pseudonym.repository';
 export * from './repositories/log-stream.repository';
 export * from './repository-set';
 export * from './desktop/desktop-source';
+export * from './maintenance';
