@@ -187,7 +187,13 @@ describe.each([
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
       const redactor = new TextRedactor(new SettingsService(db, new SettingRepository(db), audit));
       const configs = new IntegrationConfigRepository(db);
-      const publications = new PublicationRequests(audit, new PublicationRepository(db), new OutboxRepository(db), configs, new WebhookRepository(db));
+      const publications = new PublicationRequests(
+        audit,
+        new PublicationRepository(db),
+        new OutboxRepository(db),
+        configs,
+        new WebhookRepository(db),
+      );
       const documents = new DocumentsService(
         db,
         new IssueRepository(db),

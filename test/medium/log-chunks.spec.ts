@@ -32,8 +32,14 @@ describe('LogChunksService', () => {
     const audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
     const relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
     const db = rig.db;
-    const intake = new LogFileIntake(new IssueRepository(db), new LogFileRepository(db), new LogFileProcessingRepository(db), new OutboxRepository(db));
-    sut = new LogChunksService(db, rig.blobs, audit, new SettingsService(db, new SettingRepository(db), audit), relay, new LogStreamRepository(db), intake);
+    const intake = new LogFileIntake(
+      new IssueRepository(db),
+      new LogFileRepository(db),
+      new LogFileProcessingRepository(db),
+      new OutboxRepository(db),
+    );
+    const settings = new SettingsService(db, new SettingRepository(db), audit);
+    sut = new LogChunksService(db, rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake);
   });
   afterEach(() => rig.close());
 

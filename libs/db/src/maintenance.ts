@@ -15,7 +15,7 @@ export function checkpointWal(db: Db, mode: 'PASSIVE' | 'TRUNCATE'): void {
   db.pragma(`wal_checkpoint(${mode})`);
 }
 
-/** Switches the journal mode and returns the mode SQLite reports afterwards (it may refuse, e.g. while another process has the file). */
+/** Switches the journal mode; returns the mode SQLite reports afterwards (it keeps WAL while another process has the file). */
 export function setJournalMode(db: Db, mode: 'DELETE' | 'WAL'): unknown {
   return db.pragma(`journal_mode = ${mode}`, { simple: true });
 }
@@ -42,11 +42,16 @@ export interface LeftoverPii {
 /** Original values that should be gone; files from before the staging or review migrations count none. */
 export function leftoverPii(db: Db, staleBefore: number): LeftoverPii {
   const staleStaged = hasColumn(db, 'pii_span_staging', 'staged_at')
-    ? (db.prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?').get(staleBefore) as { n: number; files: number })
+    ? (db
+        .prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?')
+        .get(staleBefore) as { n: number; files: number })
     : { n: 0, files: 0 };
   const unwipedFinalized = hasTable(db, 'log_file_review')
     ? (db
-        .prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`)
+        .prepare(
+          `SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id
+           WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`,
+        )
         .pluck()
         .get() as number)
     : 0;

@@ -16,7 +16,17 @@ import { ReviewIndexService } from './review-index.service';
 @Module({
   imports: [SettingsModule],
   controllers: [LogFilesController, LogFileReviewController, PiiReviewController],
-  providers: [LogFileIntake, LogFilesService, ProgressEvents, PiiSpansService, RedactionsService, LogFileContentService, ReviewIndexService, PiiReviewService, PiiDecisionsService],
+  providers: [
+    LogFileIntake,
+    LogFilesService,
+    ProgressEvents,
+    PiiSpansService,
+    RedactionsService,
+    LogFileContentService,
+    ReviewIndexService,
+    PiiReviewService,
+    PiiDecisionsService,
+  ],
   exports: [LogFileIntake],
 })
 export class LogFilesModule {}

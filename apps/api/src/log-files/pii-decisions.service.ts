@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, LogFile, LogFileLineIndexRepository, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogFile,
+  LogFileLineIndexRepository,
+  PiiDecision,
+  PiiSpanRepository,
+  transaction,
+} from '../../../../libs/db/src';
 import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';

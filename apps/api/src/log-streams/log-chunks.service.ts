@@ -1,6 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, Db, DB, LogChunkRow, LogStreamRepository, LogStreamSource, newId, toDbTimestamp, transaction } from '../../../../libs/db/src';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogChunkRow,
+  LogStreamRepository,
+  LogStreamSource,
+  newId,
+  toDbTimestamp,
+  transaction,
+} from '../../../../libs/db/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { LogFileIntake } from '../log-files/log-file-intake';

@@ -42,7 +42,12 @@ interface Repositories {
   publications: PublicationRepository;
 }
 
-function failAbandonedJob(db: Db, { audit, outbox, processing, requests, publications }: Repositories, row: OutboxRow, reason: string): void {
+function failAbandonedJob(
+  db: Db,
+  { audit, outbox, processing, requests, publications }: Repositories,
+  row: OutboxRow,
+  reason: string,
+): void {
   transaction(db, () => {
     const current = outbox.get(row.id);
     if (current?.state !== 'dispatched' && current?.state !== 'pending') return;

@@ -144,7 +144,8 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
     say('3/4 re-signing the audit chain and re-encrypting integration credentials under the new key');
     const repositories = new RepositorySet(db, change.newKey);
     transaction(db, () => {
-      const moved = reencryptCredentials(repositories, change.oldKey, change.newKey) + reencryptWebhookSecrets(repositories, change.oldKey, change.newKey);
+      const credentials = reencryptCredentials(repositories, change.oldKey, change.newKey);
+      const moved = credentials + reencryptWebhookSecrets(repositories, change.oldKey, change.newKey);
       const chain = rechainUnlessDone(repositories, change.oldKey, change.newKey);
       if (chain.rechained || moved > 0 || !resumed) {
         chain.audit.append({ action: change.action, entity_type: 'database', entity_id: 'tftsr.db', details: { backup_file: backup.split('/').pop() } });
@@ -231,7 +232,11 @@ function removeJournal(dbPath: string): void {
  * The chain re-signed under the new key, unless it already verifies under it (a rerun). One that verifies under
  * neither key stops the change: it was really edited, and re-signing would hide it.
  */
-function rechainUnlessDone(repositories: RepositorySet, oldKey: string | null, newKey: string): { audit: AuditLogRepository; rechained: boolean } {
+function rechainUnlessDone(
+  repositories: RepositorySet,
+  oldKey: string | null,
+  newKey: string,
+): { audit: AuditLogRepository; rechained: boolean } {
   const next = repositories.audit(newKey);
   if (next.verify().intact) return { audit: next, rechained: false };
   const previous = repositories.audit(oldKey);

@@ -20,9 +20,11 @@ import { CliError, CliIo } from '../cli-io';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The actions of `tftsr keys …`, loaded only when one of them runs (see keys.command.ts). */
-export const createKey = (env: Env, io: CliIo, name: string, scopes: string): number => withDb(env, (db, repositories) => create(db, repositories, name, scopes, io));
+export const createKey = (env: Env, io: CliIo, name: string, scopes: string): number =>
+  withDb(env, (db, repositories) => create(db, repositories, name, scopes, io));
 export const listKeys = (env: Env, io: CliIo): number => withDb(env, (_db, repositories) => list(repositories, io));
-export const revokeKey = (env: Env, io: CliIo, name: string): number => withDb(env, (db, repositories) => revoke(db, repositories, name, io));
+export const revokeKey = (env: Env, io: CliIo, name: string): number =>
+  withDb(env, (db, repositories) => revoke(db, repositories, name, io));
 
 function withDb(env: Env, fn: (db: Db, repositories: RepositorySet) => number): number {
   const config: BaseConfig = loadConfig(BaseConfig, env);

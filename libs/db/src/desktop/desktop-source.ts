@@ -46,7 +46,14 @@ export interface DesktopBundle {
   timeline: DesktopRow[];
 }
 
-export type DesktopChildTable = 'log_files' | 'image_attachments' | 'resolution_steps' | 'ai_conversations' | 'ai_messages' | 'documents' | 'timeline_events';
+export type DesktopChildTable =
+  | 'log_files'
+  | 'image_attachments'
+  | 'resolution_steps'
+  | 'ai_conversations'
+  | 'ai_messages'
+  | 'documents'
+  | 'timeline_events';
 
 const ISSUE_COLUMNS = ['id', 'title', 'description', 'severity', 'status', 'category', 'source', 'created_at', 'updated_at', 'resolved_at', 'assigned_to', 'tags'];
 const LOG_COLUMNS = ['id', 'issue_id', 'file_name', 'file_path', 'file_size', 'mime_type', 'content_hash', 'uploaded_at', 'redacted', 'content_compressed'];
@@ -170,7 +177,13 @@ export class DesktopSource {
       images: of('image_attachments', IMAGE_COLUMNS, 'uploaded_at, id'),
       steps: of('resolution_steps', STEP_COLUMNS, 'step_order, created_at, id'),
       conversations: of('ai_conversations', CONVERSATION_COLUMNS, 'created_at, id'),
-      messages: this.select<DesktopRow>('ai_messages', MESSAGE_COLUMNS, 'conversation_id IN (SELECT id FROM ai_conversations WHERE issue_id = ?)', [id], 'created_at, id'),
+      messages: this.select<DesktopRow>(
+        'ai_messages',
+        MESSAGE_COLUMNS,
+        'conversation_id IN (SELECT id FROM ai_conversations WHERE issue_id = ?)',
+        [id],
+        'created_at, id',
+      ),
       documents: of('documents', DOCUMENT_COLUMNS, 'created_at, id'),
       timeline: of('timeline_events', TIMELINE_COLUMNS, 'created_at, id'),
     };
@@ -184,7 +197,10 @@ export class DesktopSource {
       image_attachments: this.countWhere('image_attachments', noIssue),
       resolution_steps: this.countWhere('resolution_steps', noIssue),
       ai_conversations: this.countWhere('ai_conversations', noIssue),
-      ai_messages: this.countWhere('ai_messages', `conversation_id NOT IN (SELECT id FROM ai_conversations WHERE issue_id IN (SELECT id FROM issues))`),
+      ai_messages: this.countWhere(
+        'ai_messages',
+        `conversation_id NOT IN (SELECT id FROM ai_conversations WHERE issue_id IN (SELECT id FROM issues))`,
+      ),
       documents: this.countWhere('documents', noIssue),
       timeline_events: this.countWhere('timeline_events', noIssue),
     };

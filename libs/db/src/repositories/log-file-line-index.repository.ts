@@ -14,10 +14,12 @@ export class LogFileLineIndexRepository {
       put: db.prepare(`INSERT OR REPLACE INTO log_file_line_index (log_file_id, line_number, byte_start) VALUES (?, ?, ?)`),
       clear: db.prepare(`DELETE FROM log_file_line_index WHERE log_file_id = ?`),
       atLine: db.prepare(
-        `SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? AND line_number <= ? ORDER BY line_number DESC LIMIT 1`,
+        `SELECT line_number, byte_start FROM log_file_line_index
+         WHERE log_file_id = ? AND line_number <= ? ORDER BY line_number DESC LIMIT 1`,
       ),
       atByte: db.prepare(
-        `SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? AND byte_start <= ? ORDER BY line_number DESC LIMIT 1`,
+        `SELECT line_number, byte_start FROM log_file_line_index
+         WHERE log_file_id = ? AND byte_start <= ? ORDER BY line_number DESC LIMIT 1`,
       ),
     };
   }
