@@ -7,6 +7,7 @@ import {
   LogFile,
   LogFileLineIndexRepository,
   PiiDecision,
+  PiiReviewRepository,
   PiiSpanRepository,
   transaction,
 } from '../../../../libs/db/src';
@@ -38,6 +39,7 @@ export class PiiDecisionsService {
     private readonly index: ReviewIndexService,
     private readonly spans: PiiSpanRepository,
     private readonly lineIndex: LogFileLineIndexRepository,
+    private readonly review: PiiReviewRepository,
   ) {}
 
   async decide(logFileId: string, body: DecisionsBody, caller: Principal): Promise<DecisionsResponse> {
@@ -54,7 +56,7 @@ export class PiiDecisionsService {
     return transaction(this.db, () => {
       this.index.assertNotFinalized(logFileId);
       const { values, spans } = this.resolve(logFileId, body.decisions);
-      const review = this.index.review;
+      const review = this.review;
       const counts = { redact: 0, keep: 0, clear: 0 };
       for (const entry of body.decisions) {
         const decision: PiiDecision | null = entry.decision === 'clear' ? null : entry.decision;
@@ -93,7 +95,7 @@ export class PiiDecisionsService {
     const found = byRange ? await this.range(file, body.start as number, body.end as number) : await this.literal(file, body.literal as string);
     return transaction(this.db, () => {
       this.index.assertNotFinalized(logFileId);
-      const review = this.index.review;
+      const review = this.review;
       const out: ManualSpansResponse['spans'] = [];
       for (const f of found) {
         const span = { pii_type: type, start_offset: f.start, end_offset: f.end, original_value: f.value, replacement: `[${type}]` };
@@ -145,7 +147,7 @@ export class PiiDecisionsService {
   private resolve(logFileId: string, entries: DecisionEntry[]): { values: Map<string, Named>; spans: Map<string, Named> } {
     const valueIds = [...new Set(entries.flatMap((e) => (e.value_id === undefined ? [] : [e.value_id])))];
     const spanIds = [...new Set(entries.flatMap((e) => (e.span_id === undefined ? [] : [e.span_id])))];
-    const review = this.index.review;
+    const review = this.review;
     const values = new Map(review.valuesById(logFileId, valueIds).map((v) => [v.value_id, { type: v.pii_type, original: review.originalOf(logFileId, v.value_id) }]));
     const unknownValues = valueIds.filter((id) => !values.has(id));
     if (unknownValues.length > 0) {

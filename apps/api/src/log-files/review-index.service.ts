@@ -20,7 +20,7 @@ export class ReviewIndexService {
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly logFiles: LogFilesService,
-    readonly review: PiiReviewRepository,
+    private readonly review: PiiReviewRepository,
     config: ApiConfig,
   ) {
     this.keys = new ValueKeys(config.databaseKey);
