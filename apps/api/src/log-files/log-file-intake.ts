@@ -28,7 +28,7 @@ export class LogFileIntake {
     this.files.insert(file);
     this.processing.create(file.id);
     const jobs = (['hash', 'detect_pii'] as const).map((name) =>
-      this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id })),
+      this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: file.id })),
     );
     this.issues.touch(file.issue_id, file.uploaded_at);
     return jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash']));
