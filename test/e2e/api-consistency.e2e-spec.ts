@@ -24,7 +24,10 @@ describe('API consistency', () => {
     const issue = created.body;
     const upload = await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form('app.log', 'login jane@example.org\n') });
     // Shipped lines, so the issue detail and the log-streams route answer with a stream and a chunk in them.
-    const shipped = await api.call('POST', `/v1/issues/${issue.id}/log-streams/app`, { rawBody: Buffer.from('started\n'), headers: { 'content-type': 'text/plain' } });
+    const shipped = await api.call('POST', `/v1/issues/${issue.id}/log-streams/app`, {
+      rawBody: Buffer.from('started\n'),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(shipped.status).toBe(200);
     const step = await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: factory.step({ step_order: 1 }) });
     const conversation = await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'gpt-4o', title: 'triage' } });

@@ -57,7 +57,12 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     // One audit entry for the request, in its transaction: counts and ids, never the lines.
     const [stream] = open as unknown as { id: string; chunks: { id: string }[] }[];
     expect(appendAudits(issue.id)).toEqual([
-      { entity_type: 'log_stream', entity_id: stream.id, user_id: 'shipper', details: { issue_id: issue.id, stream: 'web-1', lines: 3, bytes, chunk_id: stream.chunks[0].id } },
+      {
+        entity_type: 'log_stream',
+        entity_id: stream.id,
+        user_id: 'shipper',
+        details: { issue_id: issue.id, stream: 'web-1', lines: 3, bytes, chunk_id: stream.chunks[0].id },
+      },
     ]);
 
     const { text, types } = await closedAndScanned(issue.id, 3);
@@ -139,7 +144,9 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
       ['update', 400],
     ]);
     expect(await streams(issue.id)).toMatchObject([{ name: 'bulk-db-1', source: 'bulk', chunks: [{ lines: 1 }] }]);
-    expect(appendAudits(issue.id).map((a) => a.details)).toEqual([{ issue_id: issue.id, stream: 'bulk-db-1', lines: 1, bytes: expect.any(Number), chunk_id: expect.any(String) }]);
+    expect(appendAudits(issue.id).map((a) => a.details)).toEqual([
+      { issue_id: issue.id, stream: 'bulk-db-1', lines: 1, bytes: expect.any(Number), chunk_id: expect.any(String) },
+    ]);
   });
 
   it('refuses in each protocol\'s own shape: 401 without a key, 403 for a key without ingest, and an ingest key elsewhere', async () => {
@@ -200,13 +207,14 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     expect(text.split('\n').filter(Boolean).sort()).toEqual(['line-0', 'line-1', 'line-2', 'line-3', 'line-4', 'line-5']);
   });
 
-  it('counts open chunks and their log files against uploads.max_files_per_issue: refuses new chunks in each protocol\'s shape, never a close', async () => {
+  it('counts open chunks and log files against uploads.max_files_per_issue: refuses new chunks per protocol, never a close', async () => {
     const issue = await api.createIssue();
-    const setting = async (key: string, value: number) => expect((await api.call('PUT', `/v1/settings/${key}`, { body: { value } })).status).toBe(200);
+    const setting = async (key: string, value: number) =>
+      expect((await api.call('PUT', `/v1/settings/${key}`, { body: { value } })).status).toBe(200);
+    const bulkLines = (host: string) =>
+      [{ create: {} }, { message: `from ${host}`, host: { name: host } }].map((o) => `${JSON.stringify(o)}\n`).join('');
     const bulk = (hosts: string[]) =>
-      post(`/tftsr-${issue.id}/_bulk`, hosts.map((host) => `${JSON.stringify({ create: {} })}\n${JSON.stringify({ message: `from ${host}`, host: { name: host } })}\n`).join(''), {
-        'content-type': 'application/x-ndjson',
-      });
+      post(`/tftsr-${issue.id}/_bulk`, hosts.map(bulkLines).join(''), { 'content-type': 'application/x-ndjson' });
     const itemsOf = async (response: Response) =>
       ((await json(response)).items as Record<string, { status: number; error?: { type: string; reason: string } }>[]).map((i) => i.create);
     await setting('ingest.chunk_idle_seconds', 3600);
@@ -220,14 +228,23 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
       expect(mixed.status).toBe(200);
       const [kept, refused] = await itemsOf(mixed);
       expect(kept.status).toBe(201);
-      expect(refused).toMatchObject({ status: 400, error: { type: 'validation_exception', reason: expect.stringMatching(/^TOO_MANY_FILES: .*uploads\.max_files_per_issue/) } });
+      expect(refused).toMatchObject({
+        status: 400,
+        error: { type: 'validation_exception', reason: expect.stringMatching(/^TOO_MANY_FILES: .*uploads\.max_files_per_issue/) },
+      });
       expect((await post(`/v1/issues/${issue.id}/log-streams/a`, 'a-2\n')).status).toBe(200);
       const lines = await post(`/v1/issues/${issue.id}/log-streams/b`, 'b-1\n');
-      expect([lines.status, (await json(lines)).error]).toEqual([409, { code: 'TOO_MANY_FILES', message: expect.stringContaining('stream b'), details: { limit: 2, files: 2, stream: 'b' } }]);
-      const loki = await post('/loki/api/v1/push', JSON.stringify({ streams: [{ stream: { job: 'late', tftsr_issue: issue.id }, values: [['1', 'x']] }] }), {
-        'content-type': 'application/json',
-      });
-      expect([loki.status, loki.headers.get('content-type'), await loki.text()]).toEqual([409, 'text/plain; charset=utf-8', expect.stringMatching(/^TOO_MANY_FILES: /)]);
+      expect([lines.status, (await json(lines)).error]).toEqual([
+        409,
+        { code: 'TOO_MANY_FILES', message: expect.stringContaining('stream b'), details: { limit: 2, files: 2, stream: 'b' } },
+      ]);
+      const push = { streams: [{ stream: { job: 'late', tftsr_issue: issue.id }, values: [['1', 'x']] }] };
+      const loki = await post('/loki/api/v1/push', JSON.stringify(push), { 'content-type': 'application/json' });
+      expect([loki.status, loki.headers.get('content-type'), await loki.text()]).toEqual([
+        409,
+        'text/plain; charset=utf-8',
+        expect.stringMatching(/^TOO_MANY_FILES: /),
+      ]);
       // An upload counts the open chunks too, so the chunks can always close within the limit.
       const form = new FormData();
       form.append('file', new Blob(['x\n']), 'app.log');
@@ -257,7 +274,9 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
   });
 
   it('audits every accepted line exactly once, and the audit chain verifies', async () => {
-    const audited = api.db.prepare(`SELECT coalesce(sum(json_extract(details, '$.lines')), 0) AS n FROM audit_log WHERE action = 'append_log_lines'`).get() as { n: number };
+    const audited = api.db
+      .prepare(`SELECT coalesce(sum(json_extract(details, '$.lines')), 0) AS n FROM audit_log WHERE action = 'append_log_lines'`)
+      .get() as { n: number };
     const stored = api.db.prepare(`SELECT coalesce(sum(lines), 0) AS n FROM log_stream_chunks`).get() as { n: number };
     expect(stored.n).toBeGreaterThan(10);
     expect(audited.n).toBe(stored.n);

@@ -9,6 +9,7 @@ import {
   newId,
   OutboxRepository,
   PiiDecision,
+  LogFileLineIndexRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -91,7 +92,7 @@ describe('redaction model (issue 12)', () => {
         finished_at: null,
         finalize,
       });
-      const row = new OutboxRepository(db).add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
+      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
       return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
     });
   }
@@ -135,7 +136,7 @@ describe('redaction model (issue 12)', () => {
       .all(fileId) as { original_value: string; line_number: number }[];
     expect(rows.map((r) => r.line_number)).toEqual(lines.map((_, i) => i + 1));
     expect(rows.map((r) => r.original_value)).toEqual(lines.map((_, i) => `user${i}@example.org`));
-    const cp = review.checkpoint(fileId, 2900)!;
+    const cp = new LogFileLineIndexRepository(db).checkpoint(fileId, 2900)!;
     expect(cp.line_number).toBe(2817);
     expect(cp.byte_start).toBe(Buffer.byteLength(lines.slice(0, 2816).map((l) => `${l}\n`).join('')));
     expect(review.find(fileId)?.total_lines).toBe(3000);
@@ -297,7 +298,7 @@ describe('redaction model (issue 12)', () => {
     expect(await redactNow(fileId)).not.toContain(literal);
     const detected = spansOf(fileId).filter((s) => s.id !== manualId).length;
     // The same file scanned again (a new outbox row, as a rescan writes it).
-    const rescan = transaction(db, () => new OutboxRepository(db).add('ingest', 'detect_pii', (outbox_id) => ({ outbox_id, log_file_id: fileId })));
+    const rescan = transaction(db, () => new OutboxRepository(db).add('detect_pii', (outbox_id) => ({ outbox_id, log_file_id: fileId })));
     expect(await sut.handleDetectPii(stub({ outbox_id: rescan.id, log_file_id: fileId }))).not.toHaveProperty('skipped');
     const after = spansOf(fileId);
     expect(after.filter((s) => s.id !== manualId)).toHaveLength(detected);

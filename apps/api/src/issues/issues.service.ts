@@ -13,6 +13,7 @@ import {
   LogFileRepository,
   LogStreamRepository,
   newId,
+  readSnapshot,
   ResolutionStepRepository,
   SearchQueryError,
   SNIPPET_CLOSE,
@@ -113,7 +114,7 @@ export class IssuesService {
   }
 
   get(id: string): IssueDetailResponse {
-    return this.db.transaction(() => this.detail(this.getOrThrow(id))).deferred();
+    return readSnapshot(this.db, () => this.detail(this.getOrThrow(id)));
   }
 
   private detail(issue: Issue): IssueDetailResponse {

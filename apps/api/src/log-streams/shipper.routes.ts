@@ -254,7 +254,8 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
   };
   const bulk = op(
     'Elasticsearch _bulk subset: index and create actions; the index tftsr-<issue id> picks the issue',
-    'Answers { took, errors, items } as Elasticsearch does; update and delete, unknown indices and documents past uploads.max_files_per_issue are refused per item.',
+    'Answers { took, errors, items } as Elasticsearch does; update and delete, unknown indices and documents ' +
+      'past uploads.max_files_per_issue are refused per item.',
     ['application/x-ndjson', 'application/json'],
     { 200: { description: 'Per-item results.', content: { 'application/json': { schema: { type: 'object', properties: { took: { type: 'integer' }, errors: { type: 'boolean' }, items: { type: 'array', items: { type: 'object' } } } } } } } },
     protocolErrors('Elasticsearch'),

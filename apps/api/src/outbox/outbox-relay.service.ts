@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
-import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
-import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
+import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
+import { jobIdFor } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
-import { failAbandonedJob } from './abandoned-job';
+import { AbandonedJobs } from './abandoned-job';
 
 const BATCH = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -18,7 +18,6 @@ const DONE_ROW_RETENTION_MS = 7 * 24 * 3600 * 1000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
-  private readonly outbox: OutboxRepository;
   private timers: NodeJS.Timeout[] = [];
   private relaying: Promise<void> | null = null;
   private again = false;
@@ -29,10 +28,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DB) private readonly db: Db,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
-    private readonly audit: AuditLogRepository,
-  ) {
-    this.outbox = new OutboxRepository(db);
-  }
+    private readonly outbox: OutboxRepository,
+    private readonly abandoned: AbandonedJobs,
+  ) {}
 
   onApplicationBootstrap(): void {
     warnIfFaultArmed(this.config, this.logger);
@@ -105,9 +103,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const before = Date.now() - this.config.TFTSR_OUTBOX_STALE_MS;
     const generation = this.outbox.restoreGeneration();
     for (const row of this.outbox.listDispatchedBefore(before, BATCH)) {
-      if (!isJobName(row.job_name)) continue;
       try {
-        const job = await this.producer.getJob(row.job_name, this.jobId(row, generation));
+        // The id the relay gives the row's job now: the payload as stored, under the current restore generation.
+        const contract = this.outbox.jobOf(row, generation);
+        if (!contract) continue;
+        const job = await this.producer.getJob(contract.name, jobIdFor(contract.name, contract.payload));
         if (!job) {
           this.outbox.resetToPending(row.id, 'its job vanished from Redis; dispatching again');
           reset += 1;
@@ -121,7 +121,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // attempts up to TFTSR_OUTBOX_MAX_DISPATCHES; then the row and its file fail with the reason.
         if (state === 'failed' && row.dispatch_attempts >= this.config.TFTSR_OUTBOX_MAX_DISPATCHES) {
           const reason = `the job failed ${row.dispatch_attempts} times without finishing (last: ${job.failedReason ?? 'unknown'}); giving up`;
-          failAbandonedJob(this.db, this.audit, row, reason);
+          this.abandoned.fail(row, reason);
           this.logger.warn(`${row.job_name} job for outbox row ${row.id}: ${reason}`);
           continue;
         }
@@ -154,19 +154,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /** The queue is the job name's own (JOB_QUEUE, in the producer); the row's `queue` column is not read. */
   private async dispatch(row: OutboxRow, generation: string): Promise<void> {
-    if (!isJobName(row.job_name)) {
+    const job = this.outbox.jobOf(row, generation);
+    if (!job) {
       this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
       return;
     }
-    const name: JobName = row.job_name;
-    await this.producer.enqueue(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
-  }
-
-  /** The id the relay gives the row's job now: the payload as stored, under the current restore generation. */
-  private jobId(row: OutboxRow, generation: string): string {
-    const name = row.job_name as JobName;
-    return jobIdFor(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
+    await this.producer.enqueue(job.name, job.payload);
   }
 
   /** One line when dispatching starts failing or its reason changes, and one when it recovers: not one per pass. */

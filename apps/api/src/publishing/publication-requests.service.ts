@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   IntegrationConfigRepository,
   IntegrationService,
   OutboxRepository,
@@ -10,7 +8,7 @@ import {
   PublicationRepository,
   WebhookRepository,
 } from '../../../../libs/db/src';
-import { JOB_QUEUE, jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import type { PublishOptions } from '../../../../libs/integrations/src/publishers/types';
 
 export interface PublicationTicket {
@@ -26,25 +24,18 @@ export interface PublicationTicket {
  */
 @Injectable()
 export class PublicationRequests {
-  private readonly publications: PublicationRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly configs: IntegrationConfigRepository;
-  private readonly webhooks: WebhookRepository;
-
   constructor(
-    @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
-  ) {
-    this.publications = new PublicationRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.configs = new IntegrationConfigRepository(db);
-    this.webhooks = new WebhookRepository(db);
-  }
+    private readonly publications: PublicationRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly configs: IntegrationConfigRepository,
+    private readonly webhooks: WebhookRepository,
+  ) {}
 
   request(issueId: string, documentId: string | null, service: IntegrationService, options: PublishOptions, actor: string, trigger: 'request' | 'auto'): PublicationTicket {
     const { publication, queued } = this.publications.request({ issue_id: issueId, document_id: documentId, service, options, requested_by: actor });
     if (!queued) return { publication, queued, job_id: null };
-    const job = this.outbox.add(JOB_QUEUE.publish, 'publish', (outbox_id) => ({ outbox_id, publication_id: publication.id }));
+    const job = this.outbox.add('publish', (outbox_id) => ({ outbox_id, publication_id: publication.id }));
     const jobId = jobIdFor('publish', JSON.parse(job.payload) as JobPayloads['publish']);
     this.audit.append({
       action: 'request_publish',

@@ -3,7 +3,9 @@ import { api, get, subscribe } from '../api';
 import { bytes, ErrorBanner, Section, useAction, useLoad, when } from '../components/common';
 import { useCan } from '../me';
 import { link, navigate } from '../router';
-import type { Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, ResolutionStep, Severity } from '../types';
+import type {
+  Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, ResolutionStep, Severity,
+} from '../types';
 import { WhysEditor } from './whys';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -119,7 +121,9 @@ function LogStreams({ streams }: { streams: LogStream[] }) {
     <Section title="Shipped streams">
       <table class="table">
         <thead>
-          <tr><th scope="col">Stream</th><th scope="col">Source</th><th scope="col">Chunk</th><th scope="col">State</th><th scope="col">Lines</th><th scope="col">Size</th><th scope="col">Opened</th></tr>
+          <tr>
+            {['Stream', 'Source', 'Chunk', 'State', 'Lines', 'Size', 'Opened'].map((h) => <th key={h} scope="col">{h}</th>)}
+          </tr>
         </thead>
         <tbody>
           {streams.flatMap((stream) => stream.chunks.map((chunk) => (

@@ -1,19 +1,24 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
+import type { AuditAction } from '../audit-actions';
 import { AuditEntry } from '../models';
 
 export interface NewAuditEntry {
-  action: string;
+  action: AuditAction;
   entity_type: string;
   entity_id: string;
   /** The API key's name; the seed's 'local' for the command-line tool. */
   user_id?: string;
   /** Ids and hashes only: never content, PII or secrets. */
   details?: Record<string, unknown>;
-  /** Only for records carried over from elsewhere (the desktop app's timeline): their own id and time. */
-  id?: string;
-  timestamp?: string;
+}
+
+/** A record carried over from elsewhere (the desktop app's timeline): its own action, id and time, kept as they are. */
+export interface CarriedOverAuditEntry extends Omit<NewAuditEntry, 'action'> {
+  action: string;
+  id: string;
+  timestamp: string;
 }
 
 export type ChainVerification =
@@ -46,6 +51,7 @@ export class AuditLogRepository {
   private readonly insertStmt;
   private readonly listChainStmt;
   private readonly readHeadStmt;
+  private readonly countStmt;
   private readonly writeHeadStmt;
   private readonly setHashesStmt;
   private readonly listStmts = new Map<string, ReturnType<Db['prepare']>>();
@@ -62,6 +68,7 @@ export class AuditLogRepository {
       `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
        FROM audit_log ORDER BY rowid`,
     );
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM audit_log`);
     this.readHeadStmt = db.prepare(`SELECT entry_count, head_hash, mac FROM audit_head WHERE id = 1`);
     this.writeHeadStmt = db.prepare(
       `INSERT INTO audit_head (id, entry_count, head_hash, mac) VALUES (1, ?, ?, ?)
@@ -70,8 +77,22 @@ export class AuditLogRepository {
     this.setHashesStmt = db.prepare(`UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE rowid = ?`);
   }
 
+  /** How many entries the log holds. */
+  count(): number {
+    return (this.countStmt.get() as { n: number }).n;
+  }
+
   /** Appends one entry. Call it inside the write transaction of the change it records. */
   append(entry: NewAuditEntry): AuditEntry {
+    return this.write(entry);
+  }
+
+  /** Appends a record carried over from elsewhere, whose action is not one of ours (see AUDIT_ACTIONS). */
+  appendCarriedOver(entry: CarriedOverAuditEntry): AuditEntry {
+    return this.write(entry);
+  }
+
+  private write(entry: Omit<CarriedOverAuditEntry, 'id' | 'timestamp'> & { id?: string; timestamp?: string }): AuditEntry {
     if (!this.db.inTransaction) {
       throw new Error('audit entries are written in the transaction of the change they record');
     }

@@ -48,6 +48,7 @@ export class WebhookRepository {
   private readonly deliveredStmt;
   private readonly attemptStmt;
   private readonly failedStmt;
+  private readonly resealStmt;
   private readonly outbox: OutboxRepository;
 
   constructor(private readonly db: Db) {
@@ -55,6 +56,7 @@ export class WebhookRepository {
       `INSERT INTO webhook_endpoints (id, name, format, display_url, encrypted_url, encrypted_secret, events, enabled, created_by, created_at, updated_at)
        VALUES (@id, @name, @format, @display_url, @encrypted_url, @encrypted_secret, @events, 1, @created_by, @now, @now)`,
     );
+    this.resealStmt = db.prepare(`UPDATE webhook_endpoints SET encrypted_url = ?, encrypted_secret = ? WHERE id = ?`);
     this.getEndpointStmt = db.prepare(`SELECT * FROM webhook_endpoints WHERE id = ?`);
     this.listEndpointsStmt = db.prepare(`SELECT * FROM webhook_endpoints ORDER BY created_at, id`);
     this.deleteEndpointStmt = db.prepare(`DELETE FROM webhook_endpoints WHERE id = ?`);
@@ -83,6 +85,11 @@ export class WebhookRepository {
     return this.listEndpointsStmt.all() as WebhookEndpoint[];
   }
 
+  /** The endpoint's URL and secret sealed again (a key change). */
+  reseal(id: string, encryptedUrl: string, encryptedSecret: string | null): void {
+    this.resealStmt.run(encryptedUrl, encryptedSecret, id);
+  }
+
   deleteEndpoint(id: string): boolean {
     return this.deleteEndpointStmt.run(id).changes === 1;
   }
@@ -99,7 +106,7 @@ export class WebhookRepository {
     for (const endpoint of endpoints) {
       const id = newId();
       this.insertDelivery.run({ id, endpoint_id: endpoint.id, event_id: eventId, event_type: eventType, data: JSON.stringify(data), now });
-      this.outbox.add('publish', 'deliver_webhook', (outbox_id) => ({ outbox_id, delivery_id: id }), now);
+      this.outbox.add('deliver_webhook', (outbox_id) => ({ outbox_id, delivery_id: id }), now);
     }
     return endpoints.length;
   }
