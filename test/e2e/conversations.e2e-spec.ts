@@ -82,7 +82,10 @@ describe('AI conversations API', () => {
     provider = new FakeProvider();
     providerUrl = await provider.start();
   });
-  const api = useTestApi('conversations', () => ({ TFTSR_AI_API_KEY: PROVIDER_KEY, TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin }));
+  const api = useTestApi('conversations', () => ({
+    TFTSR_AI_API_KEY: PROVIDER_KEY,
+    TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin,
+  }));
   beforeAll(async () => {
     readKey = api.createKey('reader', ['read']);
     expect((await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } })).status).toBe(200);

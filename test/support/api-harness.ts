@@ -171,7 +171,11 @@ export function useTestApi(label: string, env: FixtureEnv = {}): TestApi {
 }
 
 /** The API and the built worker on it, with the outbox relayed every 200 ms; the worker stops before the API closes. */
-export function useTestStack(label: string, env: FixtureEnv = {}, workerEnv: Record<string, string> = {}): { api: TestApi; worker: RunningApp } {
+export function useTestStack(
+  label: string,
+  env: FixtureEnv = {},
+  workerEnv: Record<string, string> = {},
+): { api: TestApi; worker: RunningApp } {
   let api: TestApi | undefined;
   let worker: RunningApp | undefined;
   beforeAll(async () => {

@@ -26,7 +26,12 @@ describe('QueueWatchdog decisions', () => {
   };
 
   function create(): WorkerHandle {
-    const worker = { paused: false, closed: false, pause: async () => void (worker.paused = true), close: async () => void (worker.closed = true) };
+    const worker = {
+      paused: false,
+      closed: false,
+      pause: async () => void (worker.paused = true),
+      close: async () => void (worker.closed = true),
+    };
     const connection = Object.assign(new EventEmitter(), { status: 'ready', disconnect: () => void (connection.status = 'end') });
     created.push({ worker, connection });
     return { worker: worker as unknown as Worker, connection: connection as unknown as Redis };
@@ -38,7 +43,8 @@ describe('QueueWatchdog decisions', () => {
     probe = { waiting: 0, paused: false, reachable: true, fails: false };
     created = [];
     warnings.length = 0;
-    sut = new QueueWatchdog('system', create, async () => undefined, fakeProbe, settings, { log: () => undefined, warn: (m) => warnings.push(m) }, () => clock).start();
+    const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
+    sut = new QueueWatchdog('system', create, async () => undefined, fakeProbe, settings, logger, () => clock).start();
   });
   afterEach(() => sut.stop());
 
@@ -56,7 +62,9 @@ describe('QueueWatchdog decisions', () => {
     expect(created[0].worker).toEqual({ paused: true, closed: true, pause: expect.any(Function), close: expect.any(Function) });
     expect(created[0].connection.status).toBe('end');
     expect(created[1].connection.status).toBe('ready');
-    expect(warnings).toEqual(['watchdog: re-creating the BullMQ worker of queue system: 3 job(s) waiting, a free slot, and no job picked up for 60.0 s']);
+    expect(warnings).toEqual([
+      'watchdog: re-creating the BullMQ worker of queue system: 3 job(s) waiting, a free slot, and no job picked up for 60.0 s',
+    ]);
   });
 
   it('leaves a paused queue, or an empty one, alone however long', async () => {
