@@ -91,7 +91,8 @@ export async function pingRedis(target: RedisTarget, timeoutMs = 1_000): Promise
     return await Promise.race([ping(), timedOut]);
   } finally {
     clearTimeout(timer);
-    client.disconnect();
+    // On a socket that is already closed, disconnect() would leave a 2 s timer holding the process.
+    if (client.status !== 'end') client.disconnect();
   }
 }
 
