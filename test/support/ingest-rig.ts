@@ -13,7 +13,7 @@ import {
   transaction,
 } from '../../libs/db/src';
 import { ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
@@ -41,7 +41,7 @@ export interface UploadedFile {
 export class IngestRig {
   readonly temp = makeTempDir();
   readonly db: Db = openAndMigrate({ path: join(this.temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-  readonly blobs = new BlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+  readonly blobs = new FsBlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
   readonly sut = new IngestProcessor(
     this.db,
     new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),

@@ -1,3 +1,4 @@
+export * from './blob-storage.config';
 export * from './base.config';
 export * from './fault-injection';
 export * from './load-config';

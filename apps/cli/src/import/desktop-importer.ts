@@ -22,7 +22,8 @@ import {
   transaction,
 } from '../../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { readPiiConfig } from '../../../worker/src/pii-settings';
@@ -42,7 +43,7 @@ export interface ImportDesktopOptions {
   dryRun: boolean;
   /** Where TRCAA_DB_KEY / TFTSR_DB_KEY are looked up. */
   env: Record<string, string | undefined>;
-  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number };
+  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number; blobStorage?: BlobStoreChoice };
 }
 
 export interface ImportIo extends CliIo {
@@ -66,7 +67,12 @@ export async function importDesktop(options: ImportDesktopOptions, io: ImportIo)
     try {
       const { pending } = migrationStatus(db, loadMigrations());
       if (pending.length) throw new CliError(`the service database has ${pending.length} pending migration(s): run \`tftsr db migrate\` first`);
-      return await new DesktopImporter(db, source, options).run(io);
+      const importer = new DesktopImporter(db, source, options);
+      try {
+        return await importer.run(io);
+      } finally {
+        importer.close();
+      }
     } finally {
       db.close();
     }
@@ -84,13 +90,18 @@ class DesktopImporter {
   private readonly stager: ContentStager;
   private readonly repos;
 
+  close(): void {
+    closeBlobStore(this.blobs);
+  }
+
   constructor(
     private readonly db: Db,
     private readonly source: DesktopSource,
     private readonly options: ImportDesktopOptions,
   ) {
     this.known = new KnownIdsRepository(db);
-    this.blobs = new BlobStore(options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
+    const store = options.service.blobStorage ?? { kind: 'filesystem' };
+    this.blobs = openBlobStore(store, options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
     this.audit = new AuditLogRepository(db, deriveKey(options.service.databaseKey, 'audit-hmac'));
     this.repos = {
       issues: new IssueRepository(db),
