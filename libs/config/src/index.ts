@@ -1,5 +1,5 @@
-export * from './blob-storage.config';
 export * from './base.config';
+export * from './blob-storage.config';
 export * from './fault-injection';
 export * from './load-config';
 export * from './operations.config';

@@ -1,17 +1,4 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +22,8 @@ export interface S3StoreSettings {
   partSize: number;
 }
 
+type S3Connection = { sdk: typeof import('@aws-sdk/client-s3'); client: S3Client };
+
 /** Parts in flight per upload: memory per upload is at most (this + 1) × partSize. */
 const PARTS_IN_FLIGHT = 2;
 const MD5_ETAG = /^[0-9a-f]{32}(-\d+)?$/;
@@ -50,7 +39,8 @@ const UPLOADS_IN_FLIGHT = new Set<string>();
  */
 export class S3BlobStore extends BlobStore {
   readonly location: string;
-  private readonly client: S3Client;
+  private connection: Promise<S3Connection> | undefined;
+  private connected: S3Connection | undefined;
 
   constructor(
     private readonly settings: S3StoreSettings,
@@ -58,16 +48,6 @@ export class S3BlobStore extends BlobStore {
   ) {
     super();
     this.location = `s3://${settings.bucket}/${settings.prefix}blobs/${settings.endpoint ? ` at ${settings.endpoint}` : ` (${settings.region})`}`;
-    this.client = new S3Client({
-      endpoint: settings.endpoint,
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      credentials: settings.credentials,
-      // Checksums are ours (Content-MD5 and the ETag check): the SDK's default CRC32 trailers are not understood
-      // by every S3-compatible store.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
   }
 
   async write(source: Readable | AsyncIterable<Buffer>, transforms: Transform[] = []): Promise<StoredBlob> {
@@ -89,7 +69,8 @@ export class S3BlobStore extends BlobStore {
 
   async remove(path: string): Promise<void> {
     const Key = this.keyFor(path);
-    await this.send(path, 'delete', () => this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key })));
+    const { client, sdk } = await this.s3();
+    await this.send(path, 'delete', () => client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key })));
   }
 
   async exists(path: string): Promise<boolean> {
@@ -117,12 +98,13 @@ export class S3BlobStore extends BlobStore {
 
   /** Multipart uploads that a crashed writer left open, untouched for STALE_TEMP_MS; a bucket lifecycle rule is the backstop. */
   async sweepTemp(now = Date.now()): Promise<{ removed: number; bytes: number }> {
+    const { client, sdk } = await this.s3();
     let removed = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const page = await this.client
-        .send(new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}blobs/`, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
+      const page = await client
+        .send(new sdk.ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}blobs/`, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
         .catch((err: Error) => {
           // Some S3-compatible test servers do not list uploads: nothing to sweep there.
           if (err.name === 'NotImplemented' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 405) return null;
@@ -132,7 +114,7 @@ export class S3BlobStore extends BlobStore {
       for (const upload of page.Uploads ?? []) {
         if (!upload.UploadId || !upload.Key || UPLOADS_IN_FLIGHT.has(upload.UploadId)) continue;
         if (upload.Initiated && now - upload.Initiated.getTime() < STALE_TEMP_MS) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: upload.Key, UploadId: upload.UploadId }));
         removed += 1;
       }
       if (!page.IsTruncated) break;
@@ -143,11 +125,12 @@ export class S3BlobStore extends BlobStore {
   }
 
   async *listStored(): AsyncIterable<StoredObject> {
+    const { client, sdk } = await this.s3();
     let token: string | undefined;
     const prefix = `${this.settings.prefix}blobs/`;
     do {
       const page = await this.send(prefix, 'list', () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
@@ -175,7 +158,8 @@ export class S3BlobStore extends BlobStore {
 
   async probe(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      const { client, sdk } = await this.s3();
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.settings.bucket }));
     } catch (err) {
       throw new BlobStoreUnavailableError(`the blob store ${this.location} cannot be used: ${describeS3Error(err)}`, { cause: err });
     }
@@ -183,12 +167,36 @@ export class S3BlobStore extends BlobStore {
 
   /** Closes the client's sockets (the CLI exits, tests stop). */
   destroy(): void {
-    this.client.destroy();
+    this.connected?.client.destroy();
+    this.connection = undefined;
+    this.connected = undefined;
+  }
+
+  /**
+   * The SDK is loaded on first use: about 11 MB of modules and most of a second at start, which processes on the
+   * filesystem store (the default) never pay.
+   */
+  private s3(): Promise<S3Connection> {
+    this.connection ??= import('@aws-sdk/client-s3').then((sdk) => {
+      const client = new sdk.S3Client({
+        endpoint: this.settings.endpoint,
+        region: this.settings.region,
+        forcePathStyle: this.settings.forcePathStyle,
+        credentials: this.settings.credentials,
+        // Checksums are ours (Content-MD5 and the ETag check): the SDK's default CRC32 trailers are not understood
+        // by every S3-compatible store.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      this.connected = { sdk, client };
+      return this.connected;
+    });
+    return this.connection;
   }
 
   /** Runs `write` into an object sink for `path`; on any failure the upload is aborted and nothing is left. */
   private async upload(path: string, write: (sink: Writable) => Promise<void>): Promise<void> {
-    const sink = new ObjectSink(this.client, this.settings, this.keyFor(path), path);
+    const sink = new ObjectSink(await this.s3(), this.settings, this.keyFor(path), path);
     try {
       await write(sink);
       await this.verify(path, sink);
@@ -216,8 +224,9 @@ export class S3BlobStore extends BlobStore {
 
   private async head(path: string): Promise<{ size: number; etag: string | null } | null> {
     const Key = this.keyFor(path);
+    const { client, sdk } = await this.s3();
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key }));
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key }));
       return { size: head.ContentLength ?? -1, etag: head.ETag ? head.ETag.replace(/"/g, '') : null };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -227,9 +236,10 @@ export class S3BlobStore extends BlobStore {
 
   private async get(path: string, range?: { from: number; to?: number }): Promise<{ stream: Readable; total: number }> {
     const Key = this.keyFor(path);
+    const { client, sdk } = await this.s3();
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.settings.bucket, Key, Range: range ? `bytes=${range.from}-${range.to ?? ''}` : undefined }),
+      const out = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.settings.bucket, Key, Range: range ? `bytes=${range.from}-${range.to ?? ''}` : undefined }),
       );
       const total = out.ContentRange ? Number(out.ContentRange.split('/')[1]) : (out.ContentLength ?? 0);
       return { stream: out.Body as Readable, total };
@@ -308,7 +318,7 @@ class ObjectSink extends Writable {
   private digest: { md5: string; sha256: string } | undefined;
 
   constructor(
-    private readonly client: S3Client,
+    private readonly s3: S3Connection,
     private readonly settings: S3StoreSettings,
     private readonly key: string,
     private readonly path: string,
@@ -344,7 +354,7 @@ class ObjectSink extends Writable {
   async abort(): Promise<void> {
     if (!this.uploadId || this.completed) return;
     await Promise.allSettled(this.inFlight);
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId })).catch(() => undefined);
+    await this.s3.client.send(new this.s3.sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId })).catch(() => undefined);
     UPLOADS_IN_FLIGHT.delete(this.uploadId);
   }
 
@@ -363,7 +373,7 @@ class ObjectSink extends Writable {
   private async flushPart(): Promise<void> {
     if (!this.uploadId) {
       const created = await this.call('start a multipart upload of', () =>
-        this.client.send(new CreateMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, ContentType: 'application/octet-stream' })),
+        this.s3.client.send(new this.s3.sdk.CreateMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, ContentType: 'application/octet-stream' })),
       );
       this.uploadId = created.UploadId!;
       UPLOADS_IN_FLIGHT.add(this.uploadId);
@@ -374,7 +384,7 @@ class ObjectSink extends Writable {
     const PartNumber = this.partMd5s.length;
     const uploadId = this.uploadId;
     const part = this.call(`upload part ${PartNumber} of`, () =>
-      this.client.send(new UploadPartCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: uploadId, PartNumber, Body: body, ContentMD5: md5.toString('base64') })),
+      this.s3.client.send(new this.s3.sdk.UploadPartCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: uploadId, PartNumber, Body: body, ContentMD5: md5.toString('base64') })),
     ).then((out) => ({ PartNumber, ETag: out.ETag! }));
     part.catch(() => undefined); // awaited below or in finish(); never an unhandled rejection meanwhile
     this.parts.push(part);
@@ -386,8 +396,8 @@ class ObjectSink extends Writable {
     if (!this.uploadId) {
       const body = this.takePending();
       await this.call('put', () =>
-        this.client.send(
-          new PutObjectCommand({
+        this.s3.client.send(
+          new this.s3.sdk.PutObjectCommand({
             Bucket: this.settings.bucket,
             Key: this.key,
             Body: body,
@@ -402,7 +412,7 @@ class ObjectSink extends Writable {
     if (this.pendingBytes > 0) await this.flushPart();
     const parts = await Promise.all(this.parts);
     await this.call('complete the upload of', () =>
-      this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } })),
+      this.s3.client.send(new this.s3.sdk.CompleteMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } })),
     );
     this.completed = true;
     UPLOADS_IN_FLIGHT.delete(this.uploadId);
