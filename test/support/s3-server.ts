@@ -17,6 +17,8 @@ export interface TestS3 {
   objectFile(key: string): string;
   /** From now on, a connection is cut once it has carried `bytes` towards the server (0: never). */
   cutAfter(bytes: number): void;
+  /** From now on, the byte at this offset of each connection's traffic towards the server is flipped (0: never). */
+  flipAt(offset: number): void;
   close(): Promise<void>;
 }
 
@@ -29,18 +31,21 @@ export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory: temp.dir, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
   const { port } = await server.run();
   let cut = 0;
+  let flip = 0;
   const sockets = new Set<Socket>();
   const proxy: Server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port });
     sockets.add(client).add(upstream);
     let sent = 0;
     client.on('data', (data: Buffer) => {
+      const at = sent;
       sent += data.length;
       if (cut > 0 && sent > cut) {
         client.destroy();
         upstream.destroy();
         return;
       }
+      if (flip > 0 && at <= flip && flip < sent) data[flip - at] ^= 1;
       upstream.write(data);
     });
     upstream.pipe(client);
@@ -80,6 +85,7 @@ export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
       return join(temp.dir, bucket, ...parts, `${name}._S3rver_object`);
     },
     cutAfter: (bytes) => (cut = bytes),
+    flipAt: (offset) => (flip = offset),
     async close() {
       sockets.forEach((s) => s.destroy());
       await new Promise<void>((resolve) => proxy.close(() => resolve()));

@@ -55,7 +55,7 @@ export class S3BlobStore extends BlobStore {
     const path = `blobs/${id.slice(0, 2)}/${id}.blob`;
     const encrypt = new EncryptStream(this.wrapKey);
     const input = source instanceof Readable ? source : Readable.from(source);
-    await this.upload(path, (sink) => pipeline([input, ...transforms, encrypt, sink]));
+    await this.upload(path, (sink) => pipeline([input, ...transforms, encrypt, sink]), true);
     return { path, size: encrypt.plaintextBytes };
   }
 
@@ -194,14 +194,18 @@ export class S3BlobStore extends BlobStore {
     return this.connection;
   }
 
-  /** Runs `write` into an object sink for `path`; on any failure the upload is aborted and nothing is left. */
-  private async upload(path: string, write: (sink: Writable) => Promise<void>): Promise<void> {
+  /**
+   * Runs `write` into an object sink for `path`; on any failure the upload is aborted, and a new object (`fresh`)
+   * that completed but failed its verification is deleted: no row will ever point at it.
+   */
+  private async upload(path: string, write: (sink: Writable) => Promise<void>, fresh = false): Promise<void> {
     const sink = new ObjectSink(await this.s3(), this.settings, this.keyFor(path), path);
     try {
       await write(sink);
       await this.verify(path, sink);
     } catch (err) {
       await sink.abort();
+      if (fresh && sink.completed) await this.remove(path).catch(() => undefined);
       throw err;
     }
   }
@@ -309,7 +313,7 @@ class ObjectSink extends Writable {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private uploadId: string | undefined;
-  private completed = false;
+  completed = false;
   private readonly parts: Promise<{ PartNumber: number; ETag: string }>[] = [];
   private readonly inFlight: Promise<unknown>[] = [];
   private readonly partMd5s: Buffer[] = [];
