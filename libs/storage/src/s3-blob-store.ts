@@ -141,7 +141,9 @@ export class S3BlobStore extends BlobStore {
   }
 
   /** An open multipart upload is not a named object: sweepTemp aborts those. */
-  async *listTemporary(): AsyncIterable<StoredObject> {}
+  async *listTemporary(): AsyncIterable<StoredObject> {
+    yield* [];
+  }
 
   async openStored(path: string): Promise<Readable | null> {
     try {
