@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { newId, toDbTimestamp } from '../../libs/db/src';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const MiB = 1024 * 1024;
@@ -43,7 +43,7 @@ function bmp24(width: number, height: number, trailing = ''): Buffer {
 }
 
 describe('image attachments', () => {
-  let api: TestApi;
+  const api = useTestApi('images');
   let issueId: string;
   const blobs = () => filesUnder(join(api.dataDir, 'blobs')).sort();
   const newIssue = async () => (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id as string;
@@ -72,11 +72,7 @@ describe('image attachments', () => {
   const row = (id: string) => api.db.prepare('SELECT * FROM image_attachments WHERE id = ?').get(id) as Record<string, unknown> | undefined;
 
   beforeAll(async () => {
-    api = await startTestApi('images');
     issueId = await newIssue();
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   describe('uploading', () => {
@@ -435,7 +431,7 @@ describe('image attachments', () => {
 
   it('documents every image route in the OpenAPI document', () => {
     const paths = api.openapi.doc.paths;
-    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '415', '429', '507']);
+    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '415', '429', '503', '507']);
     expect(Object.keys(paths['/v1/issues/{id}/images'].post.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
     expect(Object.keys(paths['/v1/images/{id}/content'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '410', '500']));
     expect(paths['/v1/images/{id}'].delete.responses['204']).toBeDefined();

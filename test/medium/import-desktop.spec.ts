@@ -3,13 +3,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { AuditLogRepository, Db, deriveKey, IssueRepository, LogFileRepository, openAndMigrate, openDatabase, ResolutionStepRepository, SettingRepository } from '../../libs/db/src';
+import {
+  AuditLogRepository,
+  CredentialRepository,
+  Db,
+  deriveKey,
+  DocumentRepository,
+  IntegrationConfigRepository,
+  IssueRepository,
+  LogFileRepository,
+  openAndMigrate,
+  openDatabase,
+  OutboxRepository,
+  PublicationRepository,
+  ResolutionStepRepository,
+  SettingRepository,
+  WebhookRepository,
+} from '../../libs/db/src';
 import { DocumentsService } from '../../apps/api/src/documents/documents.service';
 import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
 import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { runCli } from '../../apps/cli/src/main';
 import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
 import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
@@ -166,7 +182,27 @@ describe.each([
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
       const redactor = new TextRedactor(new SettingsService(db, new SettingRepository(db), audit));
-      const documents = new DocumentsService(db, new IssueRepository(db), new ResolutionStepRepository(db), new LogFileRepository(db), audit, new PublicationRequests(db, audit), relay, redactor);
+      const configs = new IntegrationConfigRepository(db);
+      const publications = new PublicationRequests(
+        audit,
+        new PublicationRepository(db),
+        new OutboxRepository(db),
+        configs,
+        new WebhookRepository(db),
+      );
+      const documents = new DocumentsService(
+        db,
+        new IssueRepository(db),
+        new ResolutionStepRepository(db),
+        new LogFileRepository(db),
+        audit,
+        publications,
+        relay,
+        redactor,
+        new DocumentRepository(db),
+        configs,
+        new CredentialRepository(db),
+      );
       const rca = documents.generate(r.facts.issueIds[0], 'rca', 'test');
       const rows = r.facts.counts.timeline_events > 0 ? ['| 2026-03-01 11:00:00 | RCA Document Generated | RCA document generated |', '| 2026-03-01 11:05:00 | Document Exported | Exported for [Email] |'] : [];
       for (const row of rows) expect(rca.content_md).toContain(row);
@@ -183,7 +219,7 @@ describe.each([
     }
     const db = r.service();
     const dataDir = join(r.dir, 'service');
-    const blobs = new BlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const blobs = new FsBlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
     const sut = ingestProcessorFor(db, blobs);
     try {
       const id = r.facts.logFileIds.compressed!;
@@ -223,7 +259,7 @@ describe.each([
       const image = db.prepare('SELECT file_path, file_size, mime_type, upload_hash FROM image_attachments WHERE id = ?').get(r.facts.imageId) as { file_path: string; file_size: number; mime_type: string; upload_hash: string };
       expect(image.mime_type).toBe('image/jpeg');
       expect(image.upload_hash).toBe(createHash('sha256').update(r.facts.imageBytes!).digest('hex'));
-      const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
+      const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
       const chunks: Buffer[] = [];
       for await (const chunk of blobs.openRead(image.file_path)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
@@ -368,7 +404,7 @@ describe('import desktop: safety and bad input', () => {
     const db = r.service();
     try {
       await importDesktop(r.options(), io);
-      const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
+      const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
       const sut = ingestProcessorFor(db, blobs);
       const id = r.facts.logFileIds.compressed!;
       const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };

@@ -6,6 +6,7 @@ import {
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   OutboxRepository,
+  PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -45,7 +46,8 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
   const review = new PiiReviewRepository(db);
   const settings = new SettingRepository(db);
   const redactions = new LogFileRedactionRepository(db);
-  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, redactions, review, settings);
+  const pseudonyms = new PiiPseudonymRepository(db);
+  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, redactions, review, pseudonyms, settings);
   return new IngestProcessor(
     db,
     audit,

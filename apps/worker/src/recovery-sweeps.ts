@@ -14,7 +14,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(DB) private readonly db: Db,
-    @Inject(BlobStore) blobs: BlobStore,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly spans: PiiSpanRepository,
   ) {
     this.temp = new TempSweeper(blobs, this.logger);
@@ -22,6 +22,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.sweepStaging();
+    await this.blobs.probe();
     await this.temp.start();
   }
 

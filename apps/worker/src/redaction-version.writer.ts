@@ -7,6 +7,7 @@ import {
   LogFile,
   LogFileIngestRepository,
   LogFileRedactionRepository,
+  PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactableSpan,
@@ -59,6 +60,7 @@ export class RedactionVersionWriter {
     private readonly requests: RedactionRequestRepository,
     private readonly redactions: LogFileRedactionRepository,
     private readonly review: PiiReviewRepository,
+    private readonly pseudonyms: PiiPseudonymRepository,
     private readonly settings: SettingRepository,
   ) {}
 
@@ -108,7 +110,7 @@ export class RedactionVersionWriter {
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s
-            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+            : { ...s, replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
         ),
       );
     for (const span of spans) {

@@ -13,6 +13,7 @@ import { IntegrationConfigRepository } from './repositories/integration-config.r
 import { IssueRepository } from './repositories/issue.repository';
 import { KnownIdsRepository } from './repositories/known-ids.repository';
 import { LogFileIngestRepository } from './repositories/log-file-ingest.repository';
+import { LogFileLineIndexRepository } from './repositories/log-file-line-index.repository';
 import { LogFileProcessingRepository } from './repositories/log-file-processing.repository';
 import { LogFileRedactionRepository } from './repositories/log-file-redaction.repository';
 import { LogFileRepository } from './repositories/log-file.repository';
@@ -20,6 +21,7 @@ import { LogStreamRepository } from './repositories/log-stream.repository';
 import { MigrationRepository } from './repositories/migration.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
+import { PiiPseudonymRepository } from './repositories/pii-pseudonym.repository';
 import { PiiSpanRepository } from './repositories/pii-span.repository';
 import { PublicationRepository } from './repositories/publication.repository';
 import { RedactionRequestRepository } from './repositories/redaction-request.repository';
@@ -42,12 +44,14 @@ export const REPOSITORIES = [
   IssueRepository,
   KnownIdsRepository,
   LogFileIngestRepository,
+  LogFileLineIndexRepository,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   LogFileRepository,
   LogStreamRepository,
   MigrationRepository,
   OutboxRepository,
+  PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   PublicationRepository,

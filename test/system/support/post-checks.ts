@@ -13,7 +13,7 @@ import {
   stuckLogFiles,
 } from '../../../libs/db/src';
 import { readPiiConfig, scanBuffer } from '../../../libs/pii/src';
-import { BlobStore, tempOwner } from '../../../libs/storage/src';
+import { BlobStore, FsBlobStore, tempOwner } from '../../../libs/storage/src';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;
@@ -70,7 +70,7 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
       () => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')).verify(),
       (message): ChainVerification => ({ intact: false, entries: 0, first_broken: { id: null, position: 0, reason: `unreadable: ${message}` } }),
     );
-    const blobs = new BlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
+    const blobs = new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
     const files = attempt(
       () =>
         db

@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
-import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
+import {
+  checkpointWal,
+  cipherIntegrityCheck,
+  Db,
+  integrityProblems,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  openDatabase,
+} from '../../../../libs/db/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
@@ -47,8 +56,7 @@ function status(db: Db, io: CliIo): number {
 }
 
 function check(db: Db, config: BaseConfig, io: CliIo): number {
-  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-  const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+  const problems = integrityProblems(db);
   io.out(problems.length ? `integrity_check: ${problems.length} problem(s)\n${problems.join('\n')}` : 'integrity_check: ok');
   const key = config.databaseKey;
   if (key === null) {
@@ -56,7 +64,7 @@ function check(db: Db, config: BaseConfig, io: CliIo): number {
     return problems.length ? 1 : 0;
   }
   // Pages in the WAL are authenticated as SQLite reads them; fold them in so the file check sees them all.
-  db.pragma('wal_checkpoint(PASSIVE)');
+  checkpointWal(db, 'PASSIVE');
   const pages = cipherIntegrityCheck(config.databasePath, key);
   io.out(
     pages.badPages.length
@@ -74,7 +82,7 @@ async function encrypt(config: BaseConfig, env: Env, io: CliIo): Promise<number>
     return 0;
   });
   const result = await timed(io, 'encrypted', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
   );
   io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`);
   io.out(`backup of the plain database: ${result.backup}`);
@@ -104,7 +112,7 @@ async function rekey(config: BaseConfig, newKeyFile: string | undefined, env: En
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
   if (newKey === oldKey) return alreadyUnder(config, io);
   const result = await timed(io, 'rekeyed', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
   );
   io.out(`rekeyed ${config.databasePath}${result.resumed ? ' (an interrupted rekey, now finished)' : ''}; ${result.auditEntries} audit entries, ${result.blobsRewrapped} blob keys rewrapped now`);
   io.out(`backup, still under the OLD key: ${result.backup}`);
