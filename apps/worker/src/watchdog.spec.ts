@@ -1,6 +1,5 @@
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedisConnection } from '../../../libs/jobs/src';
+import { createRedisConnection, RedisClient } from '../../../libs/jobs/src';
 import { freePort, waitFor } from '../../../test/support/app-processes';
 import { uniqueQueuePrefix } from '../../../test/support/temp-dir';
 import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
@@ -13,7 +12,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  */
 describe('QueueWatchdog', () => {
   let prefix: string;
-  let probeConnection: Redis;
+  let probeConnection: RedisClient;
   let queue: Queue;
   let clock: number;
   let sut: QueueWatchdog;
@@ -24,7 +23,7 @@ describe('QueueWatchdog', () => {
   const settings: WatchdogSettings = { intervalMs: 0, stuckMs: 60_000, reconnectMs: 30_000, concurrency: 1, retireGraceMs: 1000 };
 
   const create = (process: JobProcessor): WorkerHandle => {
-    const connection = createRedisConnection(REDIS_URL, 'worker');
+    const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
     const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency });
     worker.on('error', () => undefined);
     handles.push({ worker, connection });
@@ -38,7 +37,7 @@ describe('QueueWatchdog', () => {
 
   beforeEach(() => {
     prefix = uniqueQueuePrefix('watchdog');
-    probeConnection = createRedisConnection(REDIS_URL, 'producer');
+    probeConnection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'producer');
     queue = new Queue('system', { connection: probeConnection, prefix });
     clock = 1_000_000;
     processed.length = 0;
@@ -122,7 +121,7 @@ describe('QueueWatchdog', () => {
   });
 
   it('does not re-create anything while Redis itself is unreachable: a new worker would not help', async () => {
-    const deadConnection = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer');
+    const deadConnection = createRedisConnection({ kind: 'standalone', url: `redis://127.0.0.1:${await freePort()}` }, 'producer');
     deadConnection.on('error', () => undefined);
     const deadQueue = new Queue('system', { connection: deadConnection, prefix });
     deadQueue.on('error', () => undefined);

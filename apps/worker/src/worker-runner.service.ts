@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import {
   createRedisConnection,
@@ -10,6 +9,7 @@ import {
   JobName,
   measureClockSkew,
   QUEUE_NAMES,
+  RedisClient,
   readEvictionPolicy,
   reportClockSkew,
   REQUIRED_EVICTION_POLICY,
@@ -32,7 +32,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('WorkerRunner');
   private readonly watchdogs: QueueWatchdog[] = [];
   private readonly probes: Queue[] = [];
-  private probeConnection: Redis | undefined;
+  private probeConnection: RedisClient | undefined;
   private readonly telemetry: JobTelemetry;
   private clockTimer: NodeJS.Timeout | undefined;
   private lastSkewWarned = false;
@@ -48,10 +48,10 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     // The watchdogs' probe: one fail-fast connection, so a check during an outage gives up instead of waiting.
-    this.probeConnection = createRedisConnection(this.config.REDIS_URL, 'producer');
+    this.probeConnection = createRedisConnection(this.config.redis, 'producer');
     this.probeConnection.on('error', () => undefined);
     for (const processor of this.processors) {
-      const probe = new Queue(processor.queue, { connection: this.probeConnection, prefix: this.config.TFTSR_QUEUE_PREFIX });
+      const probe = new Queue(processor.queue, { connection: this.probeConnection, prefix: this.config.queuePrefix });
       probe.on('error', () => undefined);
       this.probes.push(probe);
       const watchdog = new QueueWatchdog(
@@ -87,11 +87,11 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One BullMQ Worker on a fresh connection; its watchdog calls this again to replace a stuck one. */
   private createWorker(processor: QueueProcessor, processJob: JobProcessor): WorkerHandle {
-    const connection = createRedisConnection(this.config.REDIS_URL, 'worker');
+    const connection = createRedisConnection(this.config.redis, 'worker');
     logConnectionChanges(connection, this.logger, `worker ${processor.queue}`);
     const worker = new Worker(processor.queue, processJob, {
       connection,
-      prefix: this.config.TFTSR_QUEUE_PREFIX,
+      prefix: this.config.queuePrefix,
       concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
       lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
       stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
@@ -127,7 +127,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       const skew = await measureClockSkew(connection);
       const who = `worker.${hostname()}.${process.pid}`;
-      await reportClockSkew(connection, this.config.TFTSR_QUEUE_PREFIX, who, skew);
+      await reportClockSkew(connection, this.config.queuePrefix, who, skew);
       const tooLarge = skewTooLarge(skew);
       if (tooLarge && !this.lastSkewWarned) this.logger.warn(describeSkew(`this worker (${who})`, skew));
       this.lastSkewWarned = tooLarge;

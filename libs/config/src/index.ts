@@ -2,5 +2,6 @@ export * from './base.config';
 export * from './fault-injection';
 export * from './load-config';
 export * from './operations.config';
+export * from './redis-topology';
 export * from './shutdown';
 export * from './startup';

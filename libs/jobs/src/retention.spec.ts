@@ -26,7 +26,7 @@ describe('job retention', () => {
   });
 
   it('keeps at most the configured number of completed jobs in Redis', async () => {
-    const connection = createRedisConnection(REDIS_URL, 'worker');
+    const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
     const prefix = uniqueQueuePrefix('retention');
     const queue = new Queue('system', { connection, prefix });
     const worker = new Worker('system', async () => 'ok', { connection, prefix });

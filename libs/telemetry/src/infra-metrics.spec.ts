@@ -1,9 +1,9 @@
-import IORedis, { Redis } from 'ioredis';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
 import { Db, observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
 import { walSizeBytes } from '../../db/src/wal';
-import { createRedisConnection, readEvictionPolicy } from '../../jobs/src/redis';
+import { createRedisConnection, readEvictionPolicy, RedisClient } from '../../jobs/src/redis';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -57,11 +57,11 @@ describe('SQLite metrics (real encrypted database)', () => {
 
 describe('Redis metrics (real Redis)', () => {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  let redis: Redis;
+  let redis: RedisClient;
   afterEach(() => redis.disconnect());
 
   it('reports a ready connection as up, with the eviction policy as a label', async () => {
-    redis = createRedisConnection(url, 'producer');
+    redis = createRedisConnection({ kind: 'standalone', url }, 'producer');
     await new Promise((resolve) => redis.once('ready', resolve));
     const policy = await readEvictionPolicy(redis);
     const sut = new MetricsRegistry({ defaultMetrics: false });
