@@ -99,7 +99,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     });
     // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
     worker.on('error', (err) => {
-      if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
+      if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|All sentinels are unreachable/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
     });
     worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
     return { worker, connection };
