@@ -61,6 +61,8 @@ describe('ingestion through Redis Sentinel, with the primary killed mid-run', ()
     const lanes = [uploader(0), uploader(1)];
     try {
       await waitFor(async () => accepted.length >= 10, 30_000, () => `only ${accepted.length} uploads accepted before the kill\n${rig.logs()}`);
+      // A primary the sentinels had already given up on (a stall on a loaded machine) would make this test prove nothing.
+      expect(await servers.primaryPort(sentinels[0], MASTER_NAME)).toBe(primary.port);
       const killedAt = Date.now();
       servers.kill(primary);
       await waitFor(async () => (await servers.primaryPort(sentinels[0], MASTER_NAME)) === replica.port, 30_000, () => 'the sentinels never promoted the replica');

@@ -31,7 +31,7 @@ export class RedisServers {
     for (let i = 0; i < masters; i += 1) {
       // The bus port is given too: its default, port + 10000, may be taken on a busy machine.
       const bus = await freePort();
-      nodes.push(await this.startServer(`cluster-${i}`, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-port', String(bus)]));
+      nodes.push(await this.startServer(`cluster-${i}`, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '10000', '--cluster-port', String(bus)]));
     }
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
     for (const node of nodes) {
