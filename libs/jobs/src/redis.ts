@@ -31,8 +31,11 @@ export function createRedisConnection(topology: RedisTopology, role: RedisRole, 
         username: topology.username,
         password: topology.password,
         sentinelPassword: topology.sentinelPassword,
-        // Reconnect as soon as a sentinel announces a new primary, not only when the old one drops the connection.
-        failoverDetector: true,
+        // A failover disconnects the old primary's clients (Sentinel sends it CLIENT KILL), so each reconnects through
+        // the sentinels. Should one still reach a demoted primary, its writes fail READONLY: reconnect then too.
+        // Not ioredis' `failoverDetector`: its +switch-master can land while the client is reconnecting, which ends
+        // the client for good (status `end`, seen in test/system/redis-ha).
+        reconnectOnError: (err) => (/^READONLY/.test(err.message) ? 1 : false),
       });
     case 'cluster':
       return new Cluster(topology.nodes, clusterOptions(options, topology));
