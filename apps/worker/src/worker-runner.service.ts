@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
+import { describeRedisTopology } from '../../../libs/config/src';
 import {
   createRedisConnection,
   describeSkew,
@@ -69,7 +70,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     await this.checkClock();
     this.clockTimer = setInterval(() => void this.checkClock(), CLOCK_CHECK_INTERVAL_MS);
     this.clockTimer.unref();
-    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')}`);
+    const redis = describeRedisTopology(this.config.redis).where;
+    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (redis: ${redis}, key prefix ${this.config.queuePrefix})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
