@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { findFreePort } from './start';
+import { findFreePort } from './private-redis';
 import { healthcheck } from './healthcheck';
 
 /** A server answering every request with `status`, on a free port. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { findFreePort } from '../../scripts/start';
+import { findFreePort } from '../../scripts/private-redis';
 import { ADMIN_KEY, apiJson, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup } from '../support/context';
 import { load } from '../support/load';
@@ -31,6 +31,8 @@ export const ingestGroup: BenchGroup = {
       const issue = await apiJson<{ id: string }>(api.base, 'POST', '/v1/issues', { title: 'Shipped logs', severity: 'high' });
       // No worker runs: nothing is scanned, so the backlog bound must not refuse the run.
       await apiJson(api.base, 'PUT', '/v1/settings/ingest.max_backlog_bytes', { value: 64 * 1024 ** 3 });
+      // Every closed or open chunk counts as a file of the issue: a long run must not reach the limit and measure 409s.
+      await apiJson(api.base, 'PUT', '/v1/settings/uploads.max_files_per_issue', { value: 10000 });
       const bare = await startBareServer(ctx);
       const pinning = ctx.pinning.describe(`the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`);
       const run = (url: string) => async () =>

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, openDatabase } from '../../libs/db/src';
-import { findFreePort, PrivateRedis, startPrivateRedis } from '../../scripts/start';
+import { findFreePort, PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { FakeAzureDevOps } from '../../test/support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../../test/support/fakes/fake-confluence';
 import { FakeServiceNow } from '../../test/support/fakes/fake-servicenow';

@@ -1,5 +1,5 @@
 import { LogFileProcessingRepository } from '../../libs/db/src';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 /**
@@ -8,9 +8,7 @@ import { factory } from '../support/factory';
  * from create and get, the log files of an issue as a list, and 415s that name what is accepted.
  */
 describe('API consistency', () => {
-  let api: TestApi;
-  beforeAll(async () => (api = await startTestApi('consistency')));
-  afterAll(() => api.close());
+  const api = useTestApi('consistency');
 
   const form = (name: string, content: string) => {
     const body = new FormData();
@@ -23,6 +21,12 @@ describe('API consistency', () => {
     const created = await api.call('POST', '/v1/issues', { body: factory.issue({ status: 'resolved', tags: ['db'] }) });
     const issue = created.body;
     const upload = await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form('app.log', 'login jane@example.org\n') });
+    // Shipped lines, so the issue detail and the log-streams route answer with a stream and a chunk in them.
+    const shipped = await api.call('POST', `/v1/issues/${issue.id}/log-streams/app`, {
+      rawBody: Buffer.from('started\n'),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(shipped.status).toBe(200);
     const step = await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: factory.step({ step_order: 1 }) });
     const conversation = await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'gpt-4o', title: 'triage' } });
     const message = await api.call('POST', `/v1/conversations/${conversation.body.id}/messages`, { body: { role: 'user', content: 'why?' } });

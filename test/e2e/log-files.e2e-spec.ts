@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scanBuffer } from '../../libs/pii/src';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { waitFor } from '../support/app-processes';
+import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const SECRET = 'AKIAQWERTYUIOPASDFGH';
@@ -28,18 +28,11 @@ function sseEvents(body: string): string[] {
 }
 
 describe('log file uploads, processed by the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('log-files');
   let issueId: string;
 
   beforeAll(async () => {
-    api = await startTestApi('log-files', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const multipart = (name: string, content: Buffer | string) => {

@@ -3,8 +3,8 @@ import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { waitFor } from '../support/app-processes';
+import { failure, useTestStack } from '../support/api-harness';
 import { closedRedactedText, streamsOf } from '../support/log-streams';
 
 const EMAIL = 'jane.doe@example.org';
@@ -14,24 +14,27 @@ const json = (response: Response): Promise<any> => response.json();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('shippers');
   let ingestKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('shippers', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     ingestKey = api.createKey('shipper', ['ingest']);
     expect((await api.call('PUT', '/v1/settings/ingest.chunk_idle_seconds', { body: { value: 1 } })).status).toBe(200);
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${api.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ingestKey}`, ...headers }, body });
   const streams = (issueId: string) => streamsOf(api, issueId);
+  /** The append_log_lines audit entries of an issue's streams, oldest first, with their details parsed. */
+  const appendAudits = (issueId: string) =>
+    (
+      api.db
+        .prepare(
+          `SELECT a.entity_type, a.entity_id, a.user_id, a.details FROM audit_log a JOIN log_streams s ON s.id = a.entity_id
+           WHERE a.action = 'append_log_lines' AND s.issue_id = ? ORDER BY a.rowid`,
+        )
+        .all(issueId) as { entity_type: string; entity_id: string; user_id: string; details: string }[]
+    ).map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
   const closedAndScanned = (issueId: string, lines: number) => closedRedactedText(api, worker, issueId, lines);
 
   it('takes NDJSON lines (gzip, Bearer), closes the idle chunk into a scanned log file, and redacts the planted secrets', async () => {
@@ -40,12 +43,28 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     const response = await post(`/v1/issues/${issue.id}/log-streams/web-1`, gzipSync(`${lines.join('\n')}\n`), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
     expect([response.status, await json(response)]).toEqual([200, { issue_id: issue.id, stream: 'web-1', accepted_lines: 3 }]);
     const open = await streams(issue.id);
-    expect(open).toMatchObject([{ name: 'web-1', source: 'lines', chunks: [{ state: 'open', lines: 3, bytes: Buffer.byteLength(`${lines.join('\n')}\n`) }] }]);
+    const bytes = Buffer.byteLength(`${lines.join('\n')}\n`);
+    expect(open).toMatchObject([{ name: 'web-1', source: 'lines', chunks: [{ state: 'open', lines: 3, bytes }] }]);
+    // The issue detail shows the same streams and chunks.
+    expect((await api.call('GET', `/v1/issues/${issue.id}`)).body.log_streams).toEqual(open);
+    // One audit entry for the request, in its transaction: counts and ids, never the lines.
+    const [stream] = open as unknown as { id: string; chunks: { id: string }[] }[];
+    expect(appendAudits(issue.id)).toEqual([
+      {
+        entity_type: 'log_stream',
+        entity_id: stream.id,
+        user_id: 'shipper',
+        details: { issue_id: issue.id, stream: 'web-1', lines: 3, bytes, chunk_id: stream.chunks[0].id },
+      },
+    ]);
 
     const { text, types } = await closedAndScanned(issue.id, 3);
     expect(types).toEqual(expect.arrayContaining(['Email', 'AwsAccessKey']));
     expect(text).toContain('"msg":"ok"');
     for (const secret of [EMAIL, AWS_KEY]) expect(text).not.toContain(secret);
+    const [closed] = (await api.call('GET', `/v1/issues/${issue.id}`)).body.log_streams[0].chunks;
+    expect(closed).toMatchObject({ state: 'closed', log_file_id: expect.any(String), closed_at: expect.stringMatching(/Z$/) });
+    expect((await api.call('GET', `/v1/issues/${issue.id}`)).body.log_files.map((f: { id: string }) => f.id)).toEqual([closed.log_file_id]);
   });
 
   it('describes the shipper routes in the OpenAPI document, and the lines route answers as described', async () => {
@@ -71,6 +90,10 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     expect(types).toEqual(expect.arrayContaining(['Email', 'AwsAccessKey']));
     expect(text).toContain('card paid');
     for (const secret of [EMAIL, AWS_KEY]) expect(text).not.toContain(secret);
+    // Unbatched, each log call is its own push: one audit entry per request, its line count summing to the lines.
+    const audits = appendAudits(issue.id);
+    expect(audits.map((a) => a.details.lines)).toEqual([1, 1]);
+    expect(JSON.stringify(audits)).not.toContain('card paid');
   });
 
   it('takes winston-loki pushes (protobuf with snappy)', async () => {
@@ -114,6 +137,9 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
       ['update', 400],
     ]);
     expect(await streams(issue.id)).toMatchObject([{ name: 'bulk-db-1', source: 'bulk', chunks: [{ lines: 1 }] }]);
+    expect(appendAudits(issue.id).map((a) => a.details)).toEqual([
+      { issue_id: issue.id, stream: 'bulk-db-1', lines: 1, bytes: expect.any(Number), chunk_id: expect.any(String) },
+    ]);
   });
 
   it('refuses in each protocol\'s own shape: 401 without a key, 403 for a key without ingest, and an ingest key elsewhere', async () => {
@@ -140,6 +166,7 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     const bomb = await post(`/v1/issues/${issue.id}/log-streams/s`, gzipSync(Buffer.alloc(8 * 1024 * 1024, 'a')), { 'content-encoding': 'gzip' });
     expect([bomb.status, (await json(bomb)).error.code]).toEqual([413, 'UPLOAD_TOO_LARGE']);
     expect(await streams(issue.id)).toEqual([]);
+    expect(appendAudits(issue.id)).toEqual([]);
   });
 
   it('answers 429 with Retry-After past the scan backlog; a retrying client loses and duplicates nothing', async () => {
@@ -171,5 +198,82 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     await api.call('PUT', '/v1/settings/ingest.chunk_idle_seconds', { body: { value: 1 } });
     const { text } = await closedAndScanned(issue.id, 6);
     expect(text.split('\n').filter(Boolean).sort()).toEqual(['line-0', 'line-1', 'line-2', 'line-3', 'line-4', 'line-5']);
+  });
+
+  it('counts open chunks and log files against uploads.max_files_per_issue: refuses new chunks per protocol, never a close', async () => {
+    const issue = await api.createIssue();
+    const setting = async (key: string, value: number) =>
+      expect((await api.call('PUT', `/v1/settings/${key}`, { body: { value } })).status).toBe(200);
+    const bulkLines = (host: string) =>
+      [{ create: {} }, { message: `from ${host}`, host: { name: host } }].map((o) => `${JSON.stringify(o)}\n`).join('');
+    const bulk = (hosts: string[]) =>
+      post(`/tftsr-${issue.id}/_bulk`, hosts.map(bulkLines).join(''), { 'content-type': 'application/x-ndjson' });
+    const itemsOf = async (response: Response) =>
+      ((await json(response)).items as Record<string, { status: number; error?: { type: string; reason: string } }>[]).map((i) => i.create);
+    await setting('ingest.chunk_idle_seconds', 3600);
+    await setting('uploads.max_files_per_issue', 2);
+    try {
+      expect((await post(`/v1/issues/${issue.id}/log-streams/a`, 'a-1\n')).status).toBe(200);
+      expect((await bulk(['db-1'])).status).toBe(200);
+
+      // Two open chunks fill the issue: their streams still append, a new stream is refused.
+      const mixed = await bulk(['db-1', 'db-2']);
+      expect(mixed.status).toBe(200);
+      const [kept, refused] = await itemsOf(mixed);
+      expect(kept.status).toBe(201);
+      expect(refused).toMatchObject({
+        status: 400,
+        error: { type: 'validation_exception', reason: expect.stringMatching(/^TOO_MANY_FILES: .*uploads\.max_files_per_issue/) },
+      });
+      expect((await post(`/v1/issues/${issue.id}/log-streams/a`, 'a-2\n')).status).toBe(200);
+      const lines = await post(`/v1/issues/${issue.id}/log-streams/b`, 'b-1\n');
+      expect([lines.status, (await json(lines)).error]).toEqual([
+        409,
+        { code: 'TOO_MANY_FILES', message: expect.stringContaining('stream b'), details: { limit: 2, files: 2, stream: 'b' } },
+      ]);
+      const push = { streams: [{ stream: { job: 'late', tftsr_issue: issue.id }, values: [['1', 'x']] }] };
+      const loki = await post('/loki/api/v1/push', JSON.stringify(push), { 'content-type': 'application/json' });
+      expect([loki.status, loki.headers.get('content-type'), await loki.text()]).toEqual([
+        409,
+        'text/plain; charset=utf-8',
+        expect.stringMatching(/^TOO_MANY_FILES: /),
+      ]);
+      // An upload counts the open chunks too, so the chunks can always close within the limit.
+      const form = new FormData();
+      form.append('file', new Blob(['x\n']), 'app.log');
+      expect(failure(await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form }))).toEqual([409, 'TOO_MANY_FILES']);
+
+      // Closing is never refused: both chunks become log files with every accepted line, and the limit then holds.
+      await setting('ingest.chunk_idle_seconds', 1);
+      const closed = await waitFor(async () => {
+        const all = (await streams(issue.id)).flatMap((st) => st.chunks);
+        return all.length === 2 && all.every((c) => c.state === 'closed') ? all : undefined;
+      }, 30_000, () => worker.output());
+      expect(closed.map((c) => c.lines).sort()).toEqual([2, 2]);
+      expect((await api.call('GET', `/v1/issues/${issue.id}`)).body.log_files).toHaveLength(2);
+      expect((await post(`/v1/issues/${issue.id}/log-streams/a`, 'a-3\n')).status).toBe(409);
+      expect((await itemsOf(await bulk(['db-1'])))[0].status).toBe(400);
+      expect((await streams(issue.id)).map((st) => st.name).sort()).toEqual(['a', 'bulk-db-1']);
+      expect(appendAudits(issue.id).map((a) => [a.details.stream, a.details.lines])).toEqual([
+        ['a', 1],
+        ['bulk-db-1', 1],
+        ['bulk-db-1', 1],
+        ['a', 1],
+      ]);
+    } finally {
+      await setting('uploads.max_files_per_issue', 100);
+      await setting('ingest.chunk_idle_seconds', 1);
+    }
+  });
+
+  it('audits every accepted line exactly once, and the audit chain verifies', async () => {
+    const audited = api.db
+      .prepare(`SELECT coalesce(sum(json_extract(details, '$.lines')), 0) AS n FROM audit_log WHERE action = 'append_log_lines'`)
+      .get() as { n: number };
+    const stored = api.db.prepare(`SELECT coalesce(sum(lines), 0) AS n FROM log_stream_chunks`).get() as { n: number };
+    expect(stored.n).toBeGreaterThan(10);
+    expect(audited.n).toBe(stored.n);
+    const verified = await api.call('GET', '/v1/audit/verify');
+    expect([verified.status, verified.body.intact]).toEqual([200, true]);
   });
 });

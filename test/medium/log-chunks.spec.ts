@@ -2,7 +2,18 @@ import { Readable } from 'node:stream';
 import { LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
 import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
-import { AuditLogRepository, deriveKey, SettingRepository, toDbTimestamp } from '../../libs/db/src';
+import { LogFileIntake } from '../../apps/api/src/log-files/log-file-intake';
+import {
+  AuditLogRepository,
+  deriveKey,
+  IssueRepository,
+  LogFileProcessingRepository,
+  LogFileRepository,
+  LogStreamRepository,
+  OutboxRepository,
+  SettingRepository,
+  toDbTimestamp,
+} from '../../libs/db/src';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -14,13 +25,22 @@ describe('LogChunksService', () => {
   let rig: IngestRig;
   let sut: LogChunksService;
   let kicks: number;
+  let settings: SettingsService;
 
   beforeEach(() => {
     rig = new IngestRig();
     kicks = 0;
     const audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
     const relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
-    sut = new LogChunksService(rig.db, rig.blobs, audit, new SettingsService(rig.db, new SettingRepository(rig.db), audit), relay);
+    const db = rig.db;
+    const intake = new LogFileIntake(
+      new IssueRepository(db),
+      new LogFileRepository(db),
+      new LogFileProcessingRepository(db),
+      new OutboxRepository(db),
+    );
+    settings = new SettingsService(db, new SettingRepository(db), audit);
+    sut = new LogChunksService(db, rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake);
   });
   afterEach(() => rig.close());
 
@@ -55,5 +75,19 @@ describe('LogChunksService', () => {
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'close_log_chunk'`)).toBe(1);
     expect(rig.count(`SELECT count(*) AS n FROM log_stream_parts`)).toBe(0);
     expect(kicks).toBe(1);
+  });
+
+  it('lets one of two requests in the same group commit open the last file an issue may hold, and audits only it', async () => {
+    issue('issue-c');
+    settings.put('uploads.max_files_per_issue', 1, 'test');
+    // Both pass the check before the batch (no chunk is open yet); the check inside the transaction decides.
+    const first = sut.append([{ ...lines('issue-c', 'one\n'), stream: 'x' }], 'k');
+    const second = sut.append([{ ...lines('issue-c', 'two\n'), stream: 'y' }], 'k');
+    const results = await Promise.allSettled([first, second]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'TOO_MANY_FILES', details: { limit: 1, files: 1, stream: 'y' } });
+    expect(rig.count(`SELECT count(*) AS n FROM log_streams`)).toBe(1);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'append_log_lines'`)).toBe(1);
+    await expect(sut.append([{ ...lines('issue-c', 'three\n'), stream: 'x' }], 'k')).resolves.toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import {
   newId,
   OutboxRepository,
   PiiDecision,
+  LogFileLineIndexRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -135,7 +136,7 @@ describe('redaction model (issue 12)', () => {
       .all(fileId) as { original_value: string; line_number: number }[];
     expect(rows.map((r) => r.line_number)).toEqual(lines.map((_, i) => i + 1));
     expect(rows.map((r) => r.original_value)).toEqual(lines.map((_, i) => `user${i}@example.org`));
-    const cp = review.checkpoint(fileId, 2900)!;
+    const cp = new LogFileLineIndexRepository(db).checkpoint(fileId, 2900)!;
     expect(cp.line_number).toBe(2817);
     expect(cp.byte_start).toBe(Buffer.byteLength(lines.slice(0, 2816).map((l) => `${l}\n`).join('')));
     expect(review.find(fileId)?.total_lines).toBe(3000);

@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
 import { Readable } from 'node:stream';
 import { scanStream } from '../../libs/pii/src';
-import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
+import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 import { RunningApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';

@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { PrivateRedis, startPrivateRedis } from '../../scripts/start';
+import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';

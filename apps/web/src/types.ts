@@ -58,11 +58,32 @@ export interface Conversation {
   [key: string]: unknown;
 }
 
+export interface LogChunk {
+  id: string;
+  seq: number;
+  state: 'open' | 'closing' | 'closed';
+  bytes: number;
+  lines: number;
+  opened_at: string;
+  closed_at: string | null;
+  log_file_id: string | null;
+}
+
+/** Lines sent by a log shipper (Loki push, _bulk or NDJSON), in chunks that close into log files. */
+export interface LogStream {
+  id: string;
+  name: string;
+  source: 'loki' | 'bulk' | 'lines';
+  created_at: string;
+  chunks: LogChunk[];
+}
+
 /** GET /v1/issues/:id: the issue's fields, with its lists (the shape POST and PATCH answer with too). */
 export interface IssueDetail extends Issue {
   log_files: LogFile[];
   resolution_steps: ResolutionStep[];
   conversations: Conversation[];
+  log_streams: LogStream[];
 }
 
 export interface DocumentSummary {

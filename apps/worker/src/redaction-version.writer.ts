@@ -4,6 +4,7 @@ import {
   Db,
   LogFile,
   LogFileRedactionRepository,
+  PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactableSpan,
@@ -48,6 +49,7 @@ export class RedactionVersionWriter {
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
   private readonly review: PiiReviewRepository;
+  private readonly pseudonyms: PiiPseudonymRepository;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +61,7 @@ export class RedactionVersionWriter {
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
     this.review = new PiiReviewRepository(db);
+    this.pseudonyms = new PiiPseudonymRepository(db);
   }
 
   async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
@@ -107,7 +110,7 @@ export class RedactionVersionWriter {
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s
-            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+            : { ...s, replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
         ),
       );
     for (const span of spans) {

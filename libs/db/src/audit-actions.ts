@@ -23,6 +23,7 @@ const FIXED_AUDIT_ACTIONS = {
   // Log files and log streams
   upload_log_file: { label: 'Log File Uploaded' },
   create_log_stream: { label: 'Log Stream Created' },
+  append_log_lines: { label: 'Log Lines Shipped' },
   close_log_chunk: { label: 'Log Chunk Closed' },
   hash_log_file: { label: 'Log File Hashed' },
   hash_log_file_failed: { label: 'Log File Hashing Failed' },

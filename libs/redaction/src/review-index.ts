@@ -1,4 +1,4 @@
-import { Db, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
+import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
 import { maskValue, PiiType } from '../../pii/src';
 import { BlobStore } from '../../storage/src';
 import { ValueKeys } from './value-keys';
@@ -29,6 +29,7 @@ function registerMask(db: Db): void {
 export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys, logFileId: string, filePath: string): Promise<void> {
   registerMask(db);
   const review = new PiiReviewRepository(db);
+  const lines = new LogFileLineIndexRepository(db);
   const spans = iterateSpans(new PiiSpanRepository(db), logFileId);
   const checkpoints: [number, number][] = [[1, 0]];
   let batch: SpanReviewRow[] = [];
@@ -72,7 +73,7 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
   transaction(db, () => {
     review.insertSpanReviews(batch);
-    review.putCheckpoints(logFileId, checkpoints);
+    lines.putCheckpoints(logFileId, checkpoints);
   });
   for (let after: string | null = ''; after !== null; ) {
     const from: string = after;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { ApiKeyRepository, ApiKeyScope, Db, generateApiKey, openDatabase } from '../../../libs/db/src';
 import { repeatedLog } from '../../../bench/support/log-corpus';
-import { PrivateRedis, startPrivateRedis } from '../../../scripts/start';
+import { PrivateRedis, startPrivateRedis } from '../../../scripts/private-redis';
 import { freePort, RunningApp, startApp, waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir';

@@ -11,7 +11,9 @@ import {
   IssueRepository,
   IssueSort,
   LogFileRepository,
+  LogStreamRepository,
   newId,
+  readSnapshot,
   ResolutionStepRepository,
   SearchQueryError,
   SNIPPET_CLOSE,
@@ -26,6 +28,7 @@ import { toDbTime } from '../common/validation';
 import { toConversationResponse } from '../conversations/conversations.dto';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { PublicationRequests } from '../publishing/publication-requests.service';
+import { toLogStreamResponse } from '../log-streams/log-streams.dto';
 import { toResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
 import { TextRedactor } from '../settings/text-redactor.service';
 import { snippetToHtml, toFtsQuery } from './fts-query';
@@ -66,6 +69,7 @@ export class IssuesService {
     private readonly publications: PublicationRequests,
     private readonly relay: OutboxRelay,
     private readonly redactor: TextRedactor,
+    private readonly streams: LogStreamRepository,
   ) {}
 
   /**
@@ -106,11 +110,11 @@ export class IssuesService {
       return issue.severity === 'critical' ? this.publications.onCriticalIssue(issue.id, actor) : false;
     });
     if (queued) this.relay.kick();
-    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [] };
+    return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [], log_streams: [] };
   }
 
   get(id: string): IssueDetailResponse {
-    return this.db.transaction(() => this.detail(this.getOrThrow(id))).deferred();
+    return readSnapshot(this.db, () => this.detail(this.getOrThrow(id)));
   }
 
   private detail(issue: Issue): IssueDetailResponse {
@@ -120,6 +124,7 @@ export class IssuesService {
       image_attachments: this.images.listForIssue(issue.id).map(toImageAttachmentResponse),
       resolution_steps: this.steps.listForIssue(issue.id).map(toResolutionStepResponse),
       conversations: this.conversations.listForIssue(issue.id).map(toConversationResponse),
+      log_streams: this.streams.listForIssue(issue.id).map(({ stream, chunks }) => toLogStreamResponse(stream, chunks)),
     };
   }
 

@@ -4,20 +4,16 @@ import {
   AuditLogRepository,
   Db,
   DB,
-  IssueRepository,
   LogChunkRow,
-  LogFileRepository,
-  LogFileProcessingRepository,
   LogStreamRepository,
   LogStreamSource,
   newId,
-  OutboxRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { LogFileIntake } from '../log-files/log-file-intake';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';
 import { LogStreamResponse, toLogStreamResponse } from './log-streams.dto';
@@ -53,11 +49,6 @@ const BACKLOG_CACHE_MS = 100;
 @Injectable()
 export class LogChunksService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LogChunks');
-  private readonly repo: LogStreamRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly processing: LogFileProcessingRepository;
-  private readonly issues: IssueRepository;
-  private readonly logFiles: LogFileRepository;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
   private readonly closing = new Set<string>();
@@ -70,13 +61,9 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
-  ) {
-    this.repo = new LogStreamRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.processing = new LogFileProcessingRepository(db);
-    this.issues = new IssueRepository(db);
-    this.logFiles = new LogFileRepository(db);
-  }
+    private readonly repo: LogStreamRepository,
+    private readonly intake: LogFileIntake,
+  ) {}
 
   onApplicationBootstrap(): void {
     // Chunks left open or half-closed by a crash are closed by the first sweep.
@@ -90,9 +77,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
 
   /** 404 before any work, so a request for an unknown issue writes nothing. */
   assertIssueExists(issueId: string): void {
-    if (!this.issues.findById(issueId)) {
-      throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
-    }
+    this.intake.assertIssueExists(issueId);
   }
 
   listForIssue(issueId: string): LogStreamResponse[] {
@@ -114,10 +99,37 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
+  /**
+   * For each (issue, stream) in order, the refusal when its lines would need a new file past
+   * `uploads.max_files_per_issue`, else undefined. An append to a stream's open chunk needs no new file (the
+   * chunk is counted already), so only a stream without one is refused; closes are never refused, so nothing
+   * accepted is lost. Earlier entries that would open a file count against the later ones.
+   */
+  fileLimitRefusals(wanted: { issueId: string; stream: string }[]): (DomainError | undefined)[] {
+    const limit = this.settings.value('uploads.max_files_per_issue');
+    const opening = new Map<string, number>();
+    const decided = new Map<string, DomainError | undefined>();
+    return wanted.map(({ issueId, stream }) => {
+      const key = `${issueId}\n${stream}`;
+      if (decided.has(key)) return decided.get(key);
+      let refusal: DomainError | undefined;
+      if (!this.repo.hasOpenChunk(issueId, stream)) {
+        const files = this.repo.countFilesForIssue(issueId) + (opening.get(issueId) ?? 0);
+        if (files >= limit) refusal = tooManyFiles(issueId, stream, files, limit);
+        else opening.set(issueId, (opening.get(issueId) ?? 0) + 1);
+      }
+      decided.set(key, refusal);
+      return refusal;
+    });
+  }
+
   /** Resolves once every append is committed: all of them or none (one request is never half written). */
   append(appends: StreamAppend[], actor: string): Promise<void> {
     const nonEmpty = appends.filter((a) => a.data.length > 0);
     if (nonEmpty.length === 0) return Promise.resolve();
+    // Checked again inside the transaction; refusing here keeps a full issue's senders out of the group commit.
+    const refusal = this.fileLimitRefusals(nonEmpty).find((r) => r !== undefined);
+    if (refusal) return Promise.reject(refusal);
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ appends: nonEmpty, actor, resolve, reject });
       if (!this.flushScheduled) {
@@ -169,7 +181,17 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
           details: { issue_id: a.issueId, name: a.stream, source: a.source },
         });
       }
+      const [refusal] = this.fileLimitRefusals([a]);
+      if (refusal) throw refusal;
       const chunk = this.repo.append(stream.id, a.data, a.lines, now);
+      // One entry per request and stream, never per line; the lines themselves stay out of the audit.
+      this.audit.append({
+        action: 'append_log_lines',
+        entity_type: 'log_stream',
+        entity_id: stream.id,
+        user_id: request.actor,
+        details: { issue_id: a.issueId, stream: a.stream, lines: a.lines, bytes: a.data.length, chunk_id: chunk.id },
+      });
       if (chunk.bytes >= max) due.push(chunk);
     }
     return due;
@@ -215,7 +237,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     if (!stream) return false;
     const uploadedAt = toDbTimestamp();
     const fileId = newId();
-    this.logFiles.insert({
+    const jobs = this.intake.insert({
       id: fileId,
       issue_id: stream.issue_id,
       file_name: chunkFileName(stream.name, chunk.seq),
@@ -226,9 +248,6 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       uploaded_at: uploadedAt,
       redacted: 0,
     });
-    this.processing.create(fileId);
-    const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
-    this.issues.touch(stream.issue_id, uploadedAt);
     this.repo.markClosed(chunkId, fileId, uploadedAt);
     this.audit.append({
       action: 'close_log_chunk',
@@ -241,11 +260,20 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         seq: chunk.seq,
         lines: chunk.lines,
         file_size: stored.size,
-        jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash'])),
+        jobs,
       },
     });
     return true;
   }
+}
+
+function tooManyFiles(issueId: string, stream: string, files: number, limit: number): DomainError {
+  return new DomainError(
+    ErrorCode.TOO_MANY_FILES,
+    `issue ${issueId} already holds ${files} log files and open stream chunks (the limit, uploads.max_files_per_issue, is ${limit}): ` +
+      `stream ${stream} cannot start a new chunk; lines already accepted are kept`,
+    { limit, files, stream },
+  );
 }
 
 /** `<stream>-000001.log`, safe as a file name whatever the stream's labels hold. */

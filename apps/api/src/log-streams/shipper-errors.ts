@@ -13,6 +13,7 @@ const ES_TYPES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.ISSUE_NOT_FOUND]: 'index_not_found_exception',
   [ErrorCode.UPLOAD_TOO_LARGE]: 'content_too_long_exception',
   [ErrorCode.PAYLOAD_TOO_LARGE]: 'content_too_long_exception',
+  [ErrorCode.TOO_MANY_FILES]: 'validation_exception',
 };
 
 /** Sends a DomainError as `protocol` answers errors: our JSON envelope, Loki's plain text, or Elasticsearch's error object. */

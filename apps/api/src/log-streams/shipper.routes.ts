@@ -150,7 +150,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       const started = Date.now();
       const { index } = (request.params ?? {}) as { index?: string };
       const items = parseBulk(await decoded(request), index);
-      const streams = new Map<string, StreamLines>();
+      const streams = new Map<string, StreamLines & { issueId: string; items: BulkItem[] }>();
       for (const item of items) {
         if (item.error) continue;
         const issueId = /^tftsr-(.+)$/.exec(item.index ?? '')?.[1];
@@ -160,11 +160,27 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         }
         const stream = bulkStream(item.doc as string);
         const key = `${issueId}\n${stream}`;
-        const entry = streams.get(key) ?? { issueId, stream, lines: [] };
+        const entry = streams.get(key) ?? { issueId, stream, lines: [], items: [] };
         entry.lines.push(item.doc as string);
+        entry.items.push(item);
         streams.set(key, entry);
       }
-      await accept(request, [...streams.values()], 'bulk');
+      // A full issue refuses per item with 400, as Elasticsearch refuses a document it can never take: Beats and
+      // Logstash drop (or dead-letter) a 400 item and carry on, where a top-level 4xx or a 429 is retried forever.
+      const grouped = [...streams.values()];
+      const refusals = chunks.fileLimitRefusals(grouped);
+      const taken = grouped.filter((entry, n) => {
+        const refusal = refusals[n];
+        if (refusal) refuseItems(entry.items, refusal);
+        return !refusal;
+      });
+      try {
+        await accept(request, taken, 'bulk');
+      } catch (err) {
+        // Another request took the last file between the check and the commit: this request wrote nothing.
+        if (!(err instanceof DomainError) || err.code !== ErrorCode.TOO_MANY_FILES) throw err;
+        for (const entry of taken) refuseItems(entry.items, err);
+      }
       return reply
         .header('X-Elastic-Product', 'Elasticsearch')
         .send({ took: Date.now() - started, errors: items.some((i) => i.error), items: items.map((item, seq) => bulkItemResponse(item, seq)) });
@@ -185,6 +201,7 @@ const LINES_ERRORS: Record<string, ErrorCode[]> = {
   401: [ErrorCode.UNAUTHENTICATED],
   403: [ErrorCode.FORBIDDEN],
   404: [ErrorCode.ISSUE_NOT_FOUND],
+  409: [ErrorCode.TOO_MANY_FILES],
   413: [ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE],
   415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
   429: [ErrorCode.RATE_LIMITED, ErrorCode.INGEST_BACKLOG_FULL],
@@ -227,11 +244,18 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
     ),
   };
   document.paths['/loki/api/v1/push'] = {
-    post: op('Loki push (JSON, or protobuf with snappy); the label tftsr_issue picks the issue', 'Errors are plain text, as Loki answers them.', ['application/json', 'application/x-protobuf'], { 204: { description: 'Committed durably.' } }, protocolErrors('Loki')),
+    post: op(
+      'Loki push (JSON, or protobuf with snappy); the label tftsr_issue picks the issue',
+      'Errors are plain text, as Loki answers them: 409 TOO_MANY_FILES when a new chunk would pass uploads.max_files_per_issue.',
+      ['application/json', 'application/x-protobuf'],
+      { 204: { description: 'Committed durably.' } },
+      protocolErrors('Loki'),
+    ),
   };
   const bulk = op(
     'Elasticsearch _bulk subset: index and create actions; the index tftsr-<issue id> picks the issue',
-    'Answers { took, errors, items } as Elasticsearch does; update and delete are refused per item.',
+    'Answers { took, errors, items } as Elasticsearch does; update and delete, unknown indices and documents ' +
+      'past uploads.max_files_per_issue are refused per item.',
     ['application/x-ndjson', 'application/json'],
     { 200: { description: 'Per-item results.', content: { 'application/json': { schema: { type: 'object', properties: { took: { type: 'integer' }, errors: { type: 'boolean' }, items: { type: 'array', items: { type: 'object' } } } } } } } },
     protocolErrors('Elasticsearch'),
@@ -267,6 +291,10 @@ function bulkStream(doc: string): string {
   const host = typeof parsed.host === 'object' && parsed.host !== null ? (parsed.host as { name?: unknown }).name : (parsed.host ?? parsed.hostname);
   const clean = typeof host === 'string' ? host.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) : '';
   return clean ? `bulk-${clean}` : 'bulk';
+}
+
+function refuseItems(items: BulkItem[], err: DomainError): void {
+  for (const item of items) item.error = { status: 400, type: 'validation_exception', reason: `${err.code}: ${err.message}` };
 }
 
 function bulkItemResponse(item: BulkItem, seq: number): Record<string, unknown> {

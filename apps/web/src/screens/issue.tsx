@@ -3,7 +3,9 @@ import { api, get, subscribe } from '../api';
 import { bytes, ErrorBanner, Section, useAction, useLoad, when } from '../components/common';
 import { useCan } from '../me';
 import { link, navigate } from '../router';
-import type { Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, Publication, ResolutionStep, Severity } from '../types';
+import type {
+  Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, ResolutionStep, Severity,
+} from '../types';
 import { WhysEditor } from './whys';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -28,6 +30,7 @@ export function IssueScreen({ id }: { id: string }) {
       <p class="crumbs"><a href={link('/')}>Issues</a> /</p>
       <IssueHeader issue={issue} onChanged={detail.reload} />
       <LogFiles issueId={issue.id} files={log_files} onChanged={detail.reload} />
+      {issue.log_streams.length > 0 && <LogStreams streams={issue.log_streams} />}
       <WhysEditor issueId={issue.id} steps={resolution_steps as ResolutionStep[]} onChanged={detail.reload} />
       <Documents issueId={issue.id} />
       <Publications issueId={issue.id} />
@@ -108,6 +111,34 @@ function LogFiles({ issueId, files, onChanged }: { issueId: string; files: LogFi
         </form>
       )}
       <ErrorBanner error={action.error} />
+    </Section>
+  );
+}
+
+/** Shipped streams, only when a shipper has sent lines; a closed chunk's log file is listed above with the uploads. */
+function LogStreams({ streams }: { streams: LogStream[] }) {
+  return (
+    <Section title="Shipped streams">
+      <table class="table">
+        <thead>
+          <tr>
+            {['Stream', 'Source', 'Chunk', 'State', 'Lines', 'Size', 'Opened'].map((h) => <th key={h} scope="col">{h}</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          {streams.flatMap((stream) => stream.chunks.map((chunk) => (
+            <tr key={chunk.id} data-testid={`log-chunk-${stream.name}-${chunk.seq}`}>
+              <td>{stream.name}</td>
+              <td>{stream.source}</td>
+              <td>{chunk.seq}</td>
+              <td>{chunk.state}</td>
+              <td>{chunk.lines}</td>
+              <td>{bytes(chunk.bytes)}</td>
+              <td>{chunk.opened_at}</td>
+            </tr>
+          )))}
+        </tbody>
+      </table>
     </Section>
   );
 }

@@ -46,6 +46,8 @@ export class LogStreamRepository {
   private readonly streamsForIssueStmt;
   private readonly chunksForIssueStmt;
   private readonly getStreamStmt;
+  private readonly hasOpenChunkStmt;
+  private readonly countFilesStmt;
 
   constructor(db: Db) {
     this.findStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? AND name = ?`);
@@ -73,6 +75,15 @@ export class LogStreamRepository {
                WHERE p.scan_state IN ('pending', 'running') AND p.hash_state <> 'failed') AS bytes`,
     );
     this.getStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE id = ?`);
+    this.hasOpenChunkStmt = db.prepare(
+      `SELECT 1 FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? AND s.name = ? AND c.state = 'open'`,
+    );
+    // A closed chunk is its log file (counted once, as a log file); open and closing chunks are files to be.
+    this.countFilesStmt = db.prepare(
+      `SELECT (SELECT count(*) FROM log_files WHERE issue_id = @issue_id)
+            + (SELECT count(*) FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id
+               WHERE s.issue_id = @issue_id AND c.state IN ('open', 'closing')) AS n`,
+    );
     this.streamsForIssueStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? ORDER BY created_at, name`);
     this.chunksForIssueStmt = db.prepare(
       `SELECT c.* FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? ORDER BY c.stream_id, c.seq`,
@@ -135,6 +146,16 @@ export class LogStreamRepository {
   listForIssue(issueId: string): { stream: LogStreamRow; chunks: LogChunkRow[] }[] {
     const chunks = this.chunksForIssueStmt.all(issueId) as LogChunkRow[];
     return (this.streamsForIssueStmt.all(issueId) as LogStreamRow[]).map((stream) => ({ stream, chunks: chunks.filter((c) => c.stream_id === stream.id) }));
+  }
+
+  /** Whether the issue's stream `name` has an open chunk, so an append to it adds no file. */
+  hasOpenChunk(issueId: string, name: string): boolean {
+    return this.hasOpenChunkStmt.get(issueId, name) !== undefined;
+  }
+
+  /** What uploads.max_files_per_issue counts: the issue's log files plus its chunks not yet closed into one. */
+  countFilesForIssue(issueId: string): number {
+    return (this.countFilesStmt.get({ issue_id: issueId }) as { n: number }).n;
   }
 
   getStream(id: string): LogStreamRow | undefined {
