@@ -1,5 +1,5 @@
 import { Job, Queue, Worker } from 'bullmq';
-import { createRedisConnection, RedisClient } from '../../libs/jobs/src';
+import { createRedisConnection, type RedisClient } from '../../libs/jobs/src';
 import { freePort, waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';

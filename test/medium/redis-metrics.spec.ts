@@ -1,5 +1,5 @@
 /** The Redis metrics against the real Redis; a connection that is not ready: libs/telemetry/src/infra-metrics.spec.ts. */
-import { createRedisConnection, readEvictionPolicy, RedisClient } from '../../libs/jobs/src/redis';
+import { createRedisConnection, readEvictionPolicy, type RedisClient } from '../../libs/jobs/src/redis';
 import { registerRedisMetrics } from '../../libs/telemetry/src/infra-metrics';
 import { MetricsRegistry } from '../../libs/telemetry/src/metrics-registry';
 

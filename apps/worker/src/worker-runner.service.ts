@@ -23,6 +23,8 @@ import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
 import { closeWithin, JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
 
 const CLOCK_CHECK_INTERVAL_MS = 30_000;
+/** Connection errors, logged once per outage by logConnectionChanges; a Sentinel failover adds its own words. */
+const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|All sentinels are unreachable/;
 
 /**
  * Owns the BullMQ workers: checks that every job has a handler, runs them (one worker per queue, each kept
@@ -70,8 +72,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     await this.checkClock();
     this.clockTimer = setInterval(() => void this.checkClock(), CLOCK_CHECK_INTERVAL_MS);
     this.clockTimer.unref();
-    const redis = describeRedisTopology(this.config.redis).where;
-    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (redis: ${redis}, key prefix ${this.config.queuePrefix})`);
+    const redis = `redis: ${describeRedisTopology(this.config.redis).where}, key prefix ${this.config.queuePrefix}`;
+    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (${redis})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -101,7 +103,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     });
     // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
     worker.on('error', (err) => {
-      if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|All sentinels are unreachable/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
+      if (!CONNECTION_ERRORS.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
     });
     worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
     return { worker, connection };

@@ -5,7 +5,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
 import { OperationsConfig } from './operations.config';
-import { effectiveQueuePrefix, redisTopology, redisTopologyProblems, RedisTopology } from './redis-topology';
+import { effectiveQueuePrefix, redisTopology, redisTopologyProblems, type RedisTopology } from './redis-topology';
 import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
 import { parseTestOrigins } from '../../integrations/src/target-policy';
 

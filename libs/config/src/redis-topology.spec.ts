@@ -35,10 +35,16 @@ describe('Redis topology settings', () => {
   });
 
   it('reads the cluster nodes and hash-tags the prefix, so every key of a queue lands in one slot', () => {
-    const sut = loadConfig(BaseConfig, { TFTSR_REDIS_CLUSTER_NODES: 'node-1:7000,node-2:7001', TFTSR_REDIS_USERNAME: 'tftsr', TFTSR_REDIS_PASSWORD: 'pw' });
-    expect(sut.redis).toEqual({ kind: 'cluster', nodes: [{ host: 'node-1', port: 7000 }, { host: 'node-2', port: 7001 }], username: 'tftsr', password: 'pw' });
+    const env = { TFTSR_REDIS_CLUSTER_NODES: 'node-1:7000,node-2:7001', TFTSR_REDIS_USERNAME: 'tftsr', TFTSR_REDIS_PASSWORD: 'pw' };
+    const sut = loadConfig(BaseConfig, env);
+    const nodes = [
+      { host: 'node-1', port: 7000 },
+      { host: 'node-2', port: 7001 },
+    ];
+    expect(sut.redis).toEqual({ kind: 'cluster', nodes, username: 'tftsr', password: 'pw' });
     expect(sut.queuePrefix).toBe('{tftsr}');
-    expect(loadConfig(BaseConfig, { TFTSR_REDIS_CLUSTER_NODES: 'node-1:7000', TFTSR_QUEUE_PREFIX: 'eu-{tftsr}' }).queuePrefix).toBe('eu-{tftsr}');
+    const tagged = loadConfig(BaseConfig, { TFTSR_REDIS_CLUSTER_NODES: 'node-1:7000', TFTSR_QUEUE_PREFIX: 'eu-{tftsr}' });
+    expect(tagged.queuePrefix).toBe('eu-{tftsr}');
   });
 
   it('lists every contradiction and gap at once, naming the variable', () => {
@@ -50,15 +56,26 @@ describe('Redis topology settings', () => {
       "TFTSR_REDIS_SENTINELS: 's1:99999' is not host:port (expected e.g. redis-1:26379,redis-2:26379)",
       "TFTSR_REDIS_SENTINELS: ':1' is not host:port (expected e.g. redis-1:26379,redis-2:26379)",
     ]);
-    expect(problems({ TFTSR_REDIS_SENTINEL_NAME: 'mymaster' })).toEqual([expect.stringMatching(/^TFTSR_REDIS_SENTINEL_NAME: only used with TFTSR_REDIS_SENTINELS/)]);
-    expect(problems({ TFTSR_REDIS_PASSWORD: 'pw' })).toEqual([expect.stringMatching(/^TFTSR_REDIS_PASSWORD: only used with .*put it in REDIS_URL$/)]);
+    expect(problems({ TFTSR_REDIS_SENTINEL_NAME: 'mymaster' })).toEqual([
+      expect.stringMatching(/^TFTSR_REDIS_SENTINEL_NAME: only used with TFTSR_REDIS_SENTINELS/),
+    ]);
+    expect(problems({ TFTSR_REDIS_PASSWORD: 'pw' })).toEqual([
+      expect.stringMatching(/^TFTSR_REDIS_PASSWORD: only used with .*put it in REDIS_URL$/),
+    ]);
   });
 
   it('never puts a password in a problem or in the description of where Redis is', () => {
-    const env = { TFTSR_REDIS_SENTINELS: 'bad host', TFTSR_REDIS_PASSWORD: 'hunter2-data', TFTSR_REDIS_SENTINEL_PASSWORD: 'hunter2-sentinel' };
+    const env = {
+      TFTSR_REDIS_SENTINELS: 'bad host',
+      TFTSR_REDIS_PASSWORD: 'hunter2-data',
+      TFTSR_REDIS_SENTINEL_PASSWORD: 'hunter2-sentinel',
+    };
     expect(problems(env).join('\n')).not.toMatch(/hunter2/);
     const sentinel = loadConfig(BaseConfig, { ...env, TFTSR_REDIS_SENTINELS: 's1:1', TFTSR_REDIS_SENTINEL_NAME: 'm' });
-    expect(describeRedisTopology(sentinel.redis)).toEqual({ where: "the primary 'm' of sentinels s1:1", variable: 'TFTSR_REDIS_SENTINELS' });
+    expect(describeRedisTopology(sentinel.redis)).toEqual({
+      where: "the primary 'm' of sentinels s1:1",
+      variable: 'TFTSR_REDIS_SENTINELS',
+    });
     expect(describeRedisTopology({ kind: 'standalone', url: 'redis://:hunter2@cache:6380' }).where).toBe('cache:6380');
   });
 

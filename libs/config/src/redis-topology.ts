@@ -48,19 +48,30 @@ export function parseHostPorts(value: string, variable: string, defaultPort: num
 export function redisTopologyProblems(v: RedisVariables): string[] {
   const problems: string[] = [];
   if (v.TFTSR_REDIS_SENTINELS && v.TFTSR_REDIS_CLUSTER_NODES) {
-    problems.push('TFTSR_REDIS_SENTINELS and TFTSR_REDIS_CLUSTER_NODES are both set: Redis is reached through Sentinel or as a Cluster, choose one');
+    problems.push(
+      'TFTSR_REDIS_SENTINELS and TFTSR_REDIS_CLUSTER_NODES are both set: Redis is reached through Sentinel or as a Cluster, choose one',
+    );
   }
   if (v.TFTSR_REDIS_SENTINELS) {
     problems.push(...parseHostPorts(v.TFTSR_REDIS_SENTINELS, 'TFTSR_REDIS_SENTINELS', DEFAULT_SENTINEL_PORT).problems);
-    if (!v.TFTSR_REDIS_SENTINEL_NAME) problems.push('TFTSR_REDIS_SENTINEL_NAME: required with TFTSR_REDIS_SENTINELS (the master name the sentinels monitor, e.g. mymaster)');
+    if (!v.TFTSR_REDIS_SENTINEL_NAME) {
+      problems.push(
+        'TFTSR_REDIS_SENTINEL_NAME: required with TFTSR_REDIS_SENTINELS (the master name the sentinels monitor, e.g. mymaster)',
+      );
+    }
   } else {
-    if (v.TFTSR_REDIS_SENTINEL_NAME) problems.push('TFTSR_REDIS_SENTINEL_NAME: only used with TFTSR_REDIS_SENTINELS, which is not set');
-    if (v.TFTSR_REDIS_SENTINEL_PASSWORD) problems.push('TFTSR_REDIS_SENTINEL_PASSWORD: only used with TFTSR_REDIS_SENTINELS, which is not set');
+    for (const name of ['TFTSR_REDIS_SENTINEL_NAME', 'TFTSR_REDIS_SENTINEL_PASSWORD'] as const) {
+      if (v[name]) problems.push(`${name}: only used with TFTSR_REDIS_SENTINELS, which is not set`);
+    }
   }
-  if (v.TFTSR_REDIS_CLUSTER_NODES) problems.push(...parseHostPorts(v.TFTSR_REDIS_CLUSTER_NODES, 'TFTSR_REDIS_CLUSTER_NODES', DEFAULT_PORT).problems);
+  if (v.TFTSR_REDIS_CLUSTER_NODES) {
+    problems.push(...parseHostPorts(v.TFTSR_REDIS_CLUSTER_NODES, 'TFTSR_REDIS_CLUSTER_NODES', DEFAULT_PORT).problems);
+  }
   if (!v.TFTSR_REDIS_SENTINELS && !v.TFTSR_REDIS_CLUSTER_NODES) {
     for (const name of ['TFTSR_REDIS_USERNAME', 'TFTSR_REDIS_PASSWORD'] as const) {
-      if (v[name]) problems.push(`${name}: only used with TFTSR_REDIS_SENTINELS or TFTSR_REDIS_CLUSTER_NODES; for one server put it in REDIS_URL`);
+      if (v[name]) {
+        problems.push(`${name}: only used with TFTSR_REDIS_SENTINELS or TFTSR_REDIS_CLUSTER_NODES; for one server put it in REDIS_URL`);
+      }
     }
   }
   return problems;
@@ -79,7 +90,8 @@ export function redisTopology(v: RedisVariables): RedisTopology {
     };
   }
   if (v.TFTSR_REDIS_CLUSTER_NODES) {
-    return { kind: 'cluster', nodes: parseHostPorts(v.TFTSR_REDIS_CLUSTER_NODES, 'TFTSR_REDIS_CLUSTER_NODES', DEFAULT_PORT).nodes, ...credentials };
+    const { nodes } = parseHostPorts(v.TFTSR_REDIS_CLUSTER_NODES, 'TFTSR_REDIS_CLUSTER_NODES', DEFAULT_PORT);
+    return { kind: 'cluster', nodes, ...credentials };
   }
   return { kind: 'standalone', url: v.REDIS_URL };
 }

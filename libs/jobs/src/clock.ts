@@ -1,4 +1,4 @@
-import { dataNodes, RedisClient } from './redis';
+import { dataNodes, type RedisClient } from './redis';
 
 /**
  * Each process compares its clock with Redis `TIME` (issue 22, item 7): audit times come from the clock of the

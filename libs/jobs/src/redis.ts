@@ -1,4 +1,5 @@
-import IORedis, { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { RedisTopology } from '../../config/src/redis-topology';
 
 export type RedisRole = 'producer' | 'worker';

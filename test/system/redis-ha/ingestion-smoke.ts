@@ -1,4 +1,4 @@
-import { FaultRig, smallLog } from '../faults/fault-rig';
+import { type FaultRig, smallLog } from '../faults/fault-rig';
 
 /** A token and a password per file, which the scan must find in every one of them. */
 export const PLANTED_TYPES = ['GitHubToken', 'Password'] as const;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { FaultRig } from '../faults/fault-rig';
 import { missingPlantedSpans, uploadPlanted } from './ingestion-smoke';
-import { RedisProcess, RedisServers } from './redis-servers';
+import { type RedisProcess, RedisServers } from './redis-servers';
 
 /**
  * Issue 19, Redis high availability: the ingestion smoke test on a 3-master Redis Cluster (`redis-server

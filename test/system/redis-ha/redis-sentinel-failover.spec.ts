@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../support/app-processes';
 import { FaultRig } from '../faults/fault-rig';
 import { logWithPlantedSecret, missingPlantedSpans, uploadPlanted } from './ingestion-smoke';
-import { RedisProcess, RedisServers } from './redis-servers';
+import { type RedisProcess, RedisServers } from './redis-servers';
 
 const MASTER_NAME = 'tftsr-primary';
 
@@ -60,16 +60,21 @@ describe('ingestion through Redis Sentinel, with the primary killed mid-run', ()
     };
     const lanes = [uploader(0), uploader(1)];
     try {
-      await waitFor(async () => accepted.length >= 10, 30_000, () => `only ${accepted.length} uploads accepted before the kill\n${rig.logs()}`);
+      const before = () => `only ${accepted.length} uploads accepted before the kill\n${rig.logs()}`;
+      await waitFor(async () => accepted.length >= 10, 30_000, before);
       // A primary the sentinels had already given up on (a stall on a loaded machine) would make this test prove nothing.
       expect(await servers.primaryPort(sentinels[0], MASTER_NAME)).toBe(primary.port);
       const killedAt = Date.now();
       servers.kill(primary);
-      await waitFor(async () => (await servers.primaryPort(sentinels[0], MASTER_NAME)) === replica.port, 30_000, () => 'the sentinels never promoted the replica');
+      const promoted = async () => (await servers.primaryPort(sentinels[0], MASTER_NAME)) === replica.port;
+      await waitFor(promoted, 30_000, () => 'the sentinels never promoted the replica');
       const promotedAt = Date.now();
       // Uploads do not need Redis (they go through the outbox), so they must keep being accepted through the failover.
-      await waitFor(async () => accepted.filter((a) => a.at > promotedAt).length >= 10, 30_000, () => `too few uploads after the failover\n${rig.logs()}`);
-      process.stdout.write(`failover: replica promoted ${promotedAt - killedAt} ms after the kill; ${accepted.filter((a) => a.at > killedAt && a.at <= promotedAt).length} uploads accepted meanwhile\n`);
+      const after = () => accepted.filter((a) => a.at > promotedAt).length;
+      await waitFor(async () => after() >= 10, 30_000, () => `only ${after()} uploads accepted after the failover\n${rig.logs()}`);
+      const meanwhile = accepted.filter((a) => a.at > killedAt && a.at <= promotedAt).length;
+      const took = promotedAt - killedAt;
+      process.stdout.write(`failover: replica promoted ${took} ms after the kill; ${meanwhile} uploads accepted meanwhile\n`);
     } finally {
       stop = true;
       await Promise.all(lanes);

@@ -1,4 +1,4 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,11 +31,15 @@ export class RedisServers {
     for (let i = 0; i < masters; i += 1) {
       // The bus port is given too: its default, port + 10000, may be taken on a busy machine.
       const bus = await freePort();
-      nodes.push(await this.startServer(`cluster-${i}`, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '10000', '--cluster-port', String(bus)]));
+      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'];
+      args.push('--cluster-node-timeout', '10000', '--cluster-port', String(bus));
+      nodes.push(await this.startServer(`cluster-${i}`, args));
     }
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
     for (const node of nodes) {
-      await waitFor(async () => /cluster_state:ok/.test(await this.cli(node.port, 'cluster', 'info')), 20_000, () => `cluster node ${node.port} never reached cluster_state:ok`);
+      const ok = async () => /cluster_state:ok/.test(await this.cli(node.port, 'cluster', 'info'));
+      await waitFor(ok, 20_000, () => `cluster node ${node.port} never reached cluster_state:ok`);
     }
     return nodes;
   }
@@ -139,9 +143,11 @@ export class RedisServers {
     const dir = join(this.dir, label);
     mkdirSync(dir, { recursive: true });
     const logFile = join(dir, 'redis.log');
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', logFile, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...extra];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', logFile];
+    args.push('--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...extra);
     const server = this.track({ port, child: spawn('redis-server', args, { stdio: 'ignore' }), logFile });
-    await waitFor(async () => (await this.cli(port, 'ping')) === 'PONG', 10_000, () => `redis-server ${label} on ${port} never answered PING; see ${logFile}`);
+    const answers = async () => (await this.cli(port, 'ping')) === 'PONG';
+    await waitFor(answers, 10_000, () => `redis-server ${label} on ${port} never answered PING; see ${logFile}`);
     return server;
   }
 

@@ -99,11 +99,11 @@ describe('redisUnreachable', () => {
   });
 
   it('names the Sentinel variables, not REDIS_URL, when Redis is reached through Sentinel', () => {
-    const target = describeRedisTopology({ kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'mymaster', password: 'hunter2' });
+    const target = describeRedisTopology({ kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'mymaster', password: 'pw' });
     const sut = redisUnreachable(target, { message: 'WRONGPASS invalid username-password pair' }, new Error('Connection is closed.'));
     expect(sut.reason).toBe(
-      "redis is unreachable at the primary 'mymaster' of sentinels s1:26379: it refuses the password (check TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD); " +
-        'start Redis or fix TFTSR_REDIS_SENTINELS',
+      "redis is unreachable at the primary 'mymaster' of sentinels s1:26379: " +
+        'it refuses the password (check TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD); start Redis or fix TFTSR_REDIS_SENTINELS',
     );
   });
 });

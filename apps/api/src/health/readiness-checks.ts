@@ -90,7 +90,8 @@ export function redisUnreachable(
 ): Check {
   const message = (failure as Error)?.message ?? '';
   const auth = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(`${lastError?.message ?? ''} ${message}`);
-  const credentials = target.variable === 'REDIS_URL' ? 'the user and password in REDIS_URL' : 'TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD';
+  const credentials =
+    target.variable === 'REDIS_URL' ? 'the user and password in REDIS_URL' : 'TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD';
   const cause = auth
     ? `it refuses the password (check ${credentials})`
     : (REDIS_ERRORS[lastError?.code ?? ''] ?? (/^no answer within/.test(message) ? message : 'no connection'));
