@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
-import { scanBuffer } from '../../libs/pii/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
+import { scanBuffer } from '@tftsr/pii';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**

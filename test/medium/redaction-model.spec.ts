@@ -14,11 +14,11 @@ import {
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
-} from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
-import { AuditLogRepository, deriveKey } from '../../libs/db/src';
+} from '@tftsr/db';
+import { BlobStore } from '@tftsr/storage';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import { RetentionSweeper } from '@tftsr/worker/retention-sweeper.service';
+import { AuditLogRepository, deriveKey } from '@tftsr/db';
 import { TEST_KEY } from '../support/temp-dir';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 

@@ -11,13 +11,13 @@ import {
   OutboxRepository,
   toDbTimestamp,
   transaction,
-} from '../../libs/db/src';
-import { ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
+} from '@tftsr/db';
+import { ValueKeys } from '@tftsr/redaction';
+import { BlobStore } from '@tftsr/storage';
+import { HasherService } from '@tftsr/worker/hasher.service';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import { PiiScanService } from '@tftsr/worker/pii-scan.service';
+import { RedactorService } from '@tftsr/worker/redactor.service';
 import { makeTempDir, TEST_KEY } from './temp-dir';
 
 const quiet = { log: () => undefined, warn: () => undefined };

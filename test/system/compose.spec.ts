@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NO_KEY_MESSAGE } from '../../apps/api/src/auth/api-key.service';
+import { NO_KEY_MESSAGE } from '@tftsr/api/auth/api-key.service';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');

@@ -12,10 +12,10 @@ import {
   RedactionRequestRepository,
   processingStatus,
   WebhookRepository,
-} from '../../../libs/db/src';
-import { crashIfArmed } from '../../../libs/config/src';
-import { JobPayloads } from '../../../libs/jobs/src';
-import { BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
+} from '@tftsr/db';
+import { crashIfArmed } from '@tftsr/config';
+import { JobPayloads } from '@tftsr/jobs';
+import { BlobUnreadableError, withoutServerPaths } from '@tftsr/storage';
 import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';

@@ -1,4 +1,4 @@
-import { Db, OutboxRepository, transaction } from '../../../libs/db/src';
+import { Db, OutboxRepository, transaction } from '@tftsr/db';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}

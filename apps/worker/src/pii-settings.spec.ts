@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../../libs/db/src';
-import { PII_TYPE_ORDER } from '../../../libs/pii/src';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
-import { SETTINGS } from '../../api/src/settings/settings.registry';
-import { SettingsService } from '../../api/src/settings/settings.service';
+import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
+import { PII_TYPE_ORDER } from '@tftsr/pii';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
+import { SETTINGS } from '@tftsr/api/settings/settings.registry';
+import { SettingsService } from '@tftsr/api/settings/settings.service';
 import { readPiiConfig, readRedactionSettings } from './pii-settings';
 
 describe('readRedactionSettings', () => {

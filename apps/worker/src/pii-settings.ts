@@ -1,5 +1,5 @@
-import { Db } from '../../../libs/db/src';
-import { CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '../../../libs/pii/src';
+import { Db } from '@tftsr/db';
+import { CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '@tftsr/pii';
 
 /**
  * The PII settings in force, read fresh for each scan. The API validates what it stores; this reader still

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
+import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { readRedactionSettings } from './pii-settings';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NewPiiSpan } from '../../../libs/db/src';
-import type { PiiConfig } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
+import type { NewPiiSpan } from '@tftsr/db';
+import type { PiiConfig } from '@tftsr/pii';
+import { BlobStore } from '@tftsr/storage';
 import { scanBlob } from './scan-blob';
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { Db, DB } from '../../../libs/db/src';
-import { JobPayloads, PingResult } from '../../../libs/jobs/src';
+import { Db, DB } from '@tftsr/db';
+import { JobPayloads, PingResult } from '@tftsr/jobs';
 import { QueueProcessor } from './processor';
 
 @Injectable()

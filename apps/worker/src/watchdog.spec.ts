@@ -1,8 +1,8 @@
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection } from '../../../libs/jobs/src';
-import { freePort, waitFor } from '../../../test/support/app-processes';
-import { uniqueQueuePrefix } from '../../../test/support/temp-dir';
+import { createRedisConnection } from '@tftsr/jobs';
+import { freePort, waitFor } from '@tftsr/test-support/app-processes';
+import { uniqueQueuePrefix } from '@tftsr/test-support/temp-dir';
 import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -5,8 +5,8 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
 import { OperationsConfig } from './operations.config';
-import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
-import { parseTestOrigins } from '../../integrations/src/target-policy';
+import { LOG_LEVELS, LogLevel } from '@tftsr/telemetry/logger';
+import { parseTestOrigins } from '@tftsr/integrations/target-policy';
 
 export const SEED_FALLBACK_KEY = 'dev-key-change-in-prod';
 export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
-import { BaseConfig, loadConfig } from '../../config/src';
-import { uniqueQueuePrefix } from '../../../test/support/temp-dir';
-import { waitFor } from '../../../test/support/app-processes';
+import { BaseConfig, loadConfig } from '@tftsr/config';
+import { uniqueQueuePrefix } from '@tftsr/test-support/temp-dir';
+import { waitFor } from '@tftsr/test-support/app-processes';
 import { DEFAULT_JOB_RETENTION, JOB_POLICY, jobOptions } from './contracts';
 import { createRedisConnection } from './redis';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { BlobIntegrityError, CHUNK_SIZE, HEADER_SIZE, TAG_SIZE, withoutServerPaths } from './blob-format';
 import { BlobStore } from './blob-store';
 

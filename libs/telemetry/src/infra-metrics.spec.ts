@@ -1,9 +1,9 @@
 import IORedis, { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
-import { Db, observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
-import { walSizeBytes } from '../../db/src/wal';
-import { createRedisConnection, readEvictionPolicy } from '../../jobs/src/redis';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
+import { Db, observeWriteLockWait, openDatabase, transaction } from '@tftsr/db/database';
+import { walSizeBytes } from '@tftsr/db/wal';
+import { createRedisConnection, readEvictionPolicy } from '@tftsr/jobs/redis';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';
 import { MetricsRegistry } from './metrics-registry';
 

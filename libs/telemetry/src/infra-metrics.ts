@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../jobs/src/redis';
+import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '@tftsr/jobs/redis';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Seconds: most BEGIN IMMEDIATEs get the lock at once; the tail shows the other process holding it. */

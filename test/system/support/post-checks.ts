@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
-import { scanBuffer } from '../../../libs/pii/src';
-import { BlobStore, tempOwner } from '../../../libs/storage/src';
-import { readPiiConfig } from '../../../apps/worker/src/pii-settings';
+import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '@tftsr/db';
+import { scanBuffer } from '@tftsr/pii';
+import { BlobStore, tempOwner } from '@tftsr/storage';
+import { readPiiConfig } from '@tftsr/worker/pii-settings';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyRepository, Db, DB } from '../../../../libs/db/src';
+import { ApiKeyRepository, Db, DB } from '@tftsr/db';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { PositionedAuditEntry } from '../../../../libs/db/src';
+import { PositionedAuditEntry } from '@tftsr/db';
 import { OptionalTime } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 

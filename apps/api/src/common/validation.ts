@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { isISO8601, IsOptional, IsString, Length, ValidateBy } from 'class-validator';
-import { toDbTimestamp } from '../../../../libs/db/src';
+import { toDbTimestamp } from '@tftsr/db';
 
 /** A path `:id`. Unknown ids are a 404 of the resource, so any short string passes here. */
 export class IdParams {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AiMessageRepository, Db, DB } from '../../../../libs/db/src';
+import { AiMessageRepository, Db, DB } from '@tftsr/db';
 import { IssuesModule } from '../issues/issues.module';
 import { SettingsModule } from '../settings/settings.module';
 import { AiProviderClient } from './ai-provider.client';

@@ -1,5 +1,5 @@
-import { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
-import { TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
+import { Issue, LogFile, ResolutionStep } from '@tftsr/db';
+import { TARGET_NAMES, targetOf } from '@tftsr/integrations';
 
 export type DocType = 'rca' | 'postmortem';
 

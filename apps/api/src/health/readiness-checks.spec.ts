@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '@tftsr/db';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 describe('readiness checks', () => {

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '../../../../libs/db/src';
+import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '@tftsr/db';
 import { OptionalTime, ToArray, ToBoolean } from '../common/validation';
 import { ConversationResponse } from '../conversations/conversations.dto';
 import { ResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';

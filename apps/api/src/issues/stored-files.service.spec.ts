@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../../libs/config/src';
-import { makeTempDir } from '../../../../test/support/temp-dir';
+import { loadConfig } from '@tftsr/config';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { StoredFiles } from './stored-files.service';
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
-import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '../../../../libs/db/src';
-import { maskValue, PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '@tftsr/db';
+import { maskValue, PII_TYPE_ORDER, PiiType } from '@tftsr/pii';
 import { ToArray, ToBoolean } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, MaxLength, MinLength } from 'class-validator';
-import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
-import { processingStatus } from '../../../../libs/db/src';
+import type { LogFile, LogFileProcessing, ProcessingStatus } from '@tftsr/db';
+import { processingStatus } from '@tftsr/db';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
 import { RedactionSummary } from './pii-review.dto';
 

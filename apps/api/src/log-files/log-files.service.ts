@@ -13,10 +13,10 @@ import {
   OutboxRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { crashIfArmed } from '../../../../libs/config/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { crashIfArmed } from '@tftsr/config';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import { BlobStore } from '@tftsr/storage';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ListLogFilesQuery, LogFileListResponse, toLogFileDetailResponse } from './log-files.dto';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, LogFile, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
-import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { AuditLogRepository, Db, DB, LogFile, PiiDecision, PiiSpanRepository, transaction } from '@tftsr/db';
+import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '@tftsr/redaction';
+import { BlobStore } from '@tftsr/storage';
 import { Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from '../settings/settings.service';

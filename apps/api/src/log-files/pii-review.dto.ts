@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
+import { MAX_MANUAL_SPAN_BYTES } from '@tftsr/redaction';
 import { ToBoolean } from '../common/validation';
 import { ApiTime } from '../common/api-time';
 

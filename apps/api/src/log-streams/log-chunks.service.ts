@@ -14,9 +14,9 @@ import {
   OutboxRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import { BlobStore } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';

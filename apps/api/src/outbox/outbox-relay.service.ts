@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
-import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
-import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
+import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
+import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
+import { isJobName, jobIdFor, JobName, JobPayloads } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 import { failAbandonedJob } from './abandoned-job';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
+import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 const CALL_TIMEOUT_MS = 3000;

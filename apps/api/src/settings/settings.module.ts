@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Db, DB, SettingRepository } from '../../../../libs/db/src';
+import { Db, DB, SettingRepository } from '@tftsr/db';
 import { SettingsController } from './settings.controller';
 import { SettingsService } from './settings.service';
 import { TextRedactor } from './text-redactor.service';

@@ -1,5 +1,5 @@
-import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
-import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiType, toStoredEnabledTypes } from '../../../../libs/pii/src';
+import { IntegrationService, TARGET_NAMES } from '@tftsr/integrations';
+import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiType, toStoredEnabledTypes } from '@tftsr/pii';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}

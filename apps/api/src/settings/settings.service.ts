@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingResponse } from './settings.dto';
 import { InvalidSettingValue, isSettingKey, SETTING_KEYS, SettingKey, SETTINGS, SettingValues } from './settings.registry';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BaseConfig } from '../../../../libs/config/src';
-import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '../../../../libs/db/src';
+import { BaseConfig } from '@tftsr/config';
+import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '@tftsr/db';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { crashIfArmed } from '../../../../libs/config/src';
+import { crashIfArmed } from '@tftsr/config';
 import {
   AuditLogRepository,
   CredentialRepository,
@@ -13,9 +13,9 @@ import {
   isPlainSqliteFile,
   openDatabase,
   transaction,
-} from '../../../../libs/db/src';
-import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
+import { BlobStore } from '@tftsr/storage';
 import { CliError } from '../cli-io';
 
 /**

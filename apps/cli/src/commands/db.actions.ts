@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
-import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
+import { cipherIntegrityCheck, Db, loadMigrations, migrate, migrationStatus, openDatabase } from '@tftsr/db';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   AuditLogRepository,
   deriveKey,
@@ -12,7 +12,7 @@ import {
   removeStoredFiles,
   sweepOrphanFiles,
   toDbTimestamp,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { CliError, CliIo, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */

@@ -11,8 +11,8 @@ import {
   migrationStatus,
   openDatabase,
   StoredFileRef,
-} from '../../../../libs/db/src';
-import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 
 export interface DataVerification {
   /** One line per check, for the operator. */

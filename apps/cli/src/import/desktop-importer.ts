@@ -20,12 +20,12 @@ import {
   ResolutionStepRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
-import { DomainError } from '../../../api/src/common/domain-error';
-import { sanitiseFileName } from '../../../api/src/log-files/file-types';
-import { readPiiConfig } from '../../../worker/src/pii-settings';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import { BlobStore } from '@tftsr/storage';
+import { DomainError } from '@tftsr/api/common/domain-error';
+import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
+import { readPiiConfig } from '@tftsr/worker/pii-settings';
 import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { DesktopSource, keyCandidates } from './desktop-source';

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { BaseConfig } from '../../../../libs/config/src';
+import { BaseConfig } from '@tftsr/config';
 
 export class WorkerConfig extends BaseConfig {
   /** Jobs each queue runs at once in this process. */

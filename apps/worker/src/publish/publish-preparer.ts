@@ -8,7 +8,7 @@ import {
   IntegrationConfigRepository,
   IssueRepository,
   Publication,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import {
   checkTargetUrl,
   cleanText,
@@ -19,9 +19,9 @@ import {
   PublishContent,
   PublishOptions,
   PublishTarget,
-} from '../../../../libs/integrations/src';
+} from '@tftsr/integrations';
 import { WorkerConfig } from '../config/worker.config';
-import { exitGate } from '../../../../libs/pii/src';
+import { exitGate } from '@tftsr/pii';
 import { readPiiConfig } from '../pii-settings';
 import { GateFinding, GateMode, piiGate } from './pii-gate';
 import { ExistingObjectPolicy, Placement } from './placement';

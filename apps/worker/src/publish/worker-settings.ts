@@ -1,4 +1,4 @@
-import { Db } from '../../../../libs/db/src';
+import { Db } from '@tftsr/db';
 
 /**
  * A setting's stored JSON value, or the fallback when unset or unreadable. The API validates what it stores;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { AuditLogRepository, Db, DB, deriveKey, WebhookDelivery, WebhookEndpoint, WebhookRepository } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, deriveKey, WebhookDelivery, WebhookEndpoint, WebhookRepository } from '@tftsr/db';
 import {
   checkWebhookUrl,
   IntegrationHttp,
@@ -11,9 +11,9 @@ import {
   slackBody,
   WebhookEvent,
   WebhookPayload,
-} from '../../../../libs/integrations/src';
-import { JobPayloads } from '../../../../libs/jobs/src';
-import { redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+} from '@tftsr/integrations';
+import { JobPayloads } from '@tftsr/jobs';
+import { redactBuffer, scanBuffer } from '@tftsr/pii';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
 import { readPiiConfig } from '../pii-settings';

@@ -1,6 +1,6 @@
 import { Db } from '../database';
 import { newId } from '../ids';
-import { currentRequestId } from '../../../telemetry/src/request-context';
+import { currentRequestId } from '@tftsr/telemetry/request-context';
 
 export type OutboxState = 'pending' | 'dispatched' | 'done' | 'failed';
 
