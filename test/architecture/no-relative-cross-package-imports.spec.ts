@@ -4,7 +4,7 @@ import { join, posix } from 'node:path';
 /**
  * A package is apps/<x> or libs/<x>; everything else (test/, bench/, scripts/, bin/) is the root package.
  * Code reaches another package by its name (@tftsr/db, @tftsr/api/...), never by climbing out with `../`.
- * /work/helpers/codemods/imports.py rewrites offenders; see docs/ARCHITECTURE.md.
+ * See docs/ARCHITECTURE.md (Packages and imports).
  */
 const ROOT = join(__dirname, '..', '..');
 const SCANNED = ['apps', 'libs', 'test', 'bench', 'scripts', 'bin'];
@@ -55,7 +55,7 @@ describe('imports across packages', () => {
     expect(all.filter((i) => i.specifier.startsWith('@tftsr/')).length).toBeGreaterThan(300);
   });
 
-  it('never climb out of their package with ../ (use @tftsr/<package>; the codemod rewrites them)', () => {
+  it('never climb out of their package with ../ (import @tftsr/<package> instead)', () => {
     expect(climbingOut(all).map(show)).toEqual([]);
   });
 
