@@ -15,6 +15,8 @@ WORKDIR /app
 # --ignore-scripts skips `prepare` (the build, which needs the sources); the install scripts package.json
 # allows (allowScripts) then run by name.
 COPY package.json package-lock.json ./
+# The workspaces' package.json files too: npm ci links them as node_modules/@tftsr/*.
+COPY --parents apps/*/package.json libs/*/package.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts \
  && npm rebuild better-sqlite3-multiple-ciphers msgpackr-extract
@@ -22,6 +24,11 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM deps AS build
 COPY . .
 RUN npm run build && npm prune --omit=dev
+# node_modules/@tftsr/* link to the workspaces; at run time each needs only its package.json and its dist link
+# (to dist/apps/<x> or dist/libs/<x>), which the runtime stage copies from /workspaces.
+RUN for manifest in apps/*/package.json libs/*/package.json; do \
+      dir=$(dirname "$manifest"); mkdir -p "/workspaces/$dir" && cp -P "$manifest" "$dir/dist" "/workspaces/$dir/"; \
+    done
 
 FROM node:22-bookworm-slim
 ARG VERSION=0.1.0
@@ -38,12 +45,14 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Root-owned and read-only to the app user: the process can write only to /data.
 # Only what runs: the compiled apps, libraries, scripts and the web app's bundle; no TypeScript, bench or test output.
+# /workspaces holds the package.json and dist link of each @tftsr/* package that node_modules links to.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps ./dist/apps
 COPY --from=build /app/dist/libs ./dist/libs
 COPY --from=build /app/dist/scripts ./dist/scripts
 COPY --from=build /app/dist/web ./dist/web
+COPY --from=build /workspaces/ ./
 COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/bin ./bin
 # `tftsr` as a command, as the API's log tells the operator (docker compose exec api tftsr keys create …).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { Db, openDatabase } from '../../libs/db/src';
+import { Db, openDatabase } from '@tftsr/db';
 import { RG_PATTERNS } from '../pii/rg-patterns';
 import { apiJson, AppStack, DB_KEY, startStack, uploadLog, waitReady, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';

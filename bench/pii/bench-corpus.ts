@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, existsSync, readdirSync, readFileS
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { generateCorpus } from '../../libs/pii/src/corpus/corpus-generator';
+import { generateCorpus } from '@tftsr/pii/corpus/corpus-generator';
 
 export interface CorpusFile {
   path: string;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, openSync } from 'node:fs';
-import { scanStream } from '../../libs/pii/src/scanner';
+import { scanStream } from '@tftsr/pii/scanner';
 
 const MiB = 2 ** 20;
 

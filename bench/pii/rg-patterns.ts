@@ -1,4 +1,4 @@
-import { TLD_ALTERNATION } from '../../libs/pii/src/detectors/hostnames';
+import { TLD_ALTERNATION } from '@tftsr/pii/detectors/hostnames';
 
 /**
  * The engine's 18 types as ripgrep (Rust regex) patterns, one per line for `rg -f`: what each detector's pass

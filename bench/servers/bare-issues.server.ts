@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { Issue, IssueRepository, loadMigrations, migrate, newId, openDatabase, Severity, Synchronous, toDbTimestamp, transaction } from '../../libs/db/src';
+import { Issue, IssueRepository, loadMigrations, migrate, newId, openDatabase, Severity, Synchronous, toDbTimestamp, transaction } from '@tftsr/db';
 
 interface CreateBody {
   title: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { generateCorpus } from '../../libs/pii/src/corpus/corpus-generator';
+import { generateCorpus } from '@tftsr/pii/corpus/corpus-generator';
 
 const blocks: Partial<Record<Density, Buffer>> = {};
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { Db, LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '../../libs/db/src';
-import { buildReviewIndex, ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
+import { Db, LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
+import { BlobStore } from '@tftsr/storage';
 
 /** One record: four log lines, one of which holds a PII value; padded so that the file reaches its size. */
 const FILLER = ' c.e.Sync - heartbeat ok; queue depth nominal; nothing to report'.padEnd(200, ' .');

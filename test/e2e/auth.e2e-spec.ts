@@ -1,4 +1,4 @@
-import { ApiKeyRepository, toDbTimestamp } from '../../libs/db/src';
+import { ApiKeyRepository, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
 

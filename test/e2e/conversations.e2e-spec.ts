@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { newId, toDbTimestamp } from '../../libs/db/src';
+import { newId, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadMigrations, openDatabase } from '../../libs/db/src';
+import { loadMigrations, openDatabase } from '@tftsr/db';
 import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';
 

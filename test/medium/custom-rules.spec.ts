@@ -1,7 +1,7 @@
 import { buffer } from 'node:stream/consumers';
-import { Db, LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import { Db, LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { BlobStore } from '@tftsr/storage';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**

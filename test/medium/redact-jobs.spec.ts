@@ -12,10 +12,10 @@ import {
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
-} from '../../libs/db/src';
-import { scanBuffer } from '../../libs/pii/src';
-import { BlobStore, HEADER_SIZE } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+} from '@tftsr/db';
+import { scanBuffer } from '@tftsr/pii';
+import { BlobStore, HEADER_SIZE } from '@tftsr/storage';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 
 const jobOf = <T>(data: T, attemptsMade = 0) => stub(data, attemptsMade, 'redact');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase } from '../../libs/db/src';
+import { Db, loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

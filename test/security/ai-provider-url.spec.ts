@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from '../../libs/config/src';
-import { ApiConfig } from '../../apps/api/src/config/api.config';
+import { ConfigError, loadConfig } from '@tftsr/config';
+import { ApiConfig } from '@tftsr/api/config/api.config';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 
 const KEY = 'ai-key-that-must-stay-home-5d2e';

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { MAX_JSON_DEPTH } from '../../apps/api/src/common/json-body';
+import { MAX_JSON_DEPTH } from '@tftsr/api/common/json-body';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { AuditLogRepository, CredentialRepository, deriveKey, newId, toDbTimestamp } from '../../libs/db/src';
-import { encryptCredential } from '../../libs/integrations/src';
-import { IntegrationsService } from '../../apps/api/src/integrations/integrations.service';
+import { AuditLogRepository, CredentialRepository, deriveKey, newId, toDbTimestamp } from '@tftsr/db';
+import { encryptCredential } from '@tftsr/integrations';
+import { IntegrationsService } from '@tftsr/api/integrations/integrations.service';
 import { startTestApi, TestApi } from '../support/api-harness';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBackup } from '../../libs/db/src';
+import { createBackup } from '@tftsr/db';
 import { startTestApi, TestApi } from '../support/api-harness';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 

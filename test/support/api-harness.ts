@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Env, loadConfig } from '../../libs/config/src';
-import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
-import { createApiApp } from '../../apps/api/src/bootstrap';
-import { ApiConfig } from '../../apps/api/src/config/api.config';
+import { Env, loadConfig } from '@tftsr/config';
+import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '@tftsr/db';
+import { createApiApp } from '@tftsr/api/bootstrap';
+import { ApiConfig } from '@tftsr/api/config/api.config';
 import { RunningApp, startApp } from './app-processes';
 import { factory } from './factory';
 import { badTimes, OpenApiChecker, OpenApiDocument } from './openapi-check';

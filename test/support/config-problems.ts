@@ -1,5 +1,4 @@
-import { BaseConfig } from '../../libs/config/src/base.config';
-import { ConfigError, loadConfig } from '../../libs/config/src/load-config';
+import { BaseConfig, ConfigError, loadConfig } from '@tftsr/config';
 
 /** What BaseConfig says about `env`: every problem at once, or [] when it loads. */
 export function configProblems(env: Record<string, string>): string[] {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Db, newId, toDbMillis, toDbTimestamp } from '../../libs/db/src';
+import { Db, newId, toDbMillis, toDbTimestamp } from '@tftsr/db';
 
 let counter = 0;
 

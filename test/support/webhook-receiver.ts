@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../libs/integrations/src/webhooks';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '@tftsr/integrations';
 
 export interface ReceivedWebhook {
   path: string;

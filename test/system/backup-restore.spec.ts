@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { openDatabase } from '../../libs/db/src';
+import { openDatabase } from '@tftsr/db';
 import { freePort, getJson, RunningApp, RunningStack, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';

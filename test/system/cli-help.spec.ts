@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { buildProgram, runCli } from '../../apps/cli/src/main';
-import { Command, commandPath, commandTree } from '../../libs/cli/src';
-import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '../../libs/db/src';
+import { buildProgram, runCli } from '@tftsr/cli-app/main';
+import { Command, commandPath, commandTree } from '@tftsr/cli';
+import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'tftsr.js');

@@ -2,7 +2,7 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '../../libs/db/src';
+import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listStoredFiles, openDatabase } from '../../libs/db/src';
+import { listStoredFiles, openDatabase } from '@tftsr/db';
 import { Agent } from 'undici';
 import { freePort, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';

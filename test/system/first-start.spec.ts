@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { openDatabase } from '../../libs/db/src';
+import { openDatabase } from '@tftsr/db';
 import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 

@@ -72,7 +72,7 @@ describe('ingestion under faults', () => {
 
   it('accepts 200 uploads while Redis is down, and processes each exactly once after it restarts', async () => {
     const content = Buffer.from('login ok for jane.doe@example.org from 203.0.113.45\npayment by 4111 1111 1111 1111 ok\n');
-    const perFile = require('../../libs/pii/src').scanBuffer(content).length;
+    const perFile = require('@tftsr/pii').scanBuffer(content).length;
     worker = startWorker();
     const port = redis.port;
     await redis.stop();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { openDatabase } from '../../libs/db/src';
-import { scanStream } from '../../libs/pii/src';
+import { openDatabase } from '@tftsr/db';
+import { scanStream } from '@tftsr/pii';
 import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Db, generateApiKey, openDatabase } from '../../libs/db/src';
+import { Db, generateApiKey, openDatabase } from '@tftsr/db';
 import { RunningStack, startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../support/fakes/fake-servicenow';

@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
 import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
-import { Db, generateApiKey, openDatabase } from '../../libs/db/src';
+import { Db, generateApiKey, openDatabase } from '@tftsr/db';
 import { RunningStack, startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../support/fakes/fake-confluence';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadMigrations, migrate, openDatabase } from '../../libs/db/src';
+import { loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

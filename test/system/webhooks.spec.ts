@@ -1,4 +1,4 @@
-import { generateApiKey } from '../../libs/db/src';
+import { generateApiKey } from '@tftsr/db';
 import { RunningStack, startStack, waitFor } from '../support/app-processes';
 import { FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { uniqueQueuePrefix } from '../support/temp-dir';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMigrations, migrate, openDatabase } from '../../libs/db/src';
+import { loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { startApp } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Db } from '../../../libs/db/src';
-import { DatabaseModule } from '../../../libs/db/src/database.module';
+import { Db } from '@tftsr/db';
+import { DatabaseModule } from '@tftsr/db/database.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '../../../libs/config/src';
-import { DatabaseError } from '../../../libs/db/src';
-import { onShutdownSignal } from '../../../libs/config/src';
+import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '@tftsr/config';
+import { DatabaseError } from '@tftsr/db';
+import { onShutdownSignal } from '@tftsr/config';
 import { createApiApp } from './bootstrap';
 import { ApiConfig } from './config/api.config';
 

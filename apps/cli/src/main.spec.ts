@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { runCli } from './main';
 
 function capture() {

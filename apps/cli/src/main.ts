@@ -1,6 +1,6 @@
-import { Command, Exit, packageVersion, runProgram } from '../../../libs/cli/src';
-import type { Env } from '../../../libs/config/src';
-import { piiCliCommand } from '../../../libs/pii/src/cli';
+import { Command, Exit, packageVersion, runProgram } from '@tftsr/cli';
+import type { Env } from '@tftsr/config';
+import { piiCliCommand } from '@tftsr/pii/cli';
 import { CliError, CliIo, processIo } from './cli-io';
 import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
@@ -49,7 +49,7 @@ export async function runCli(argv: string[], env: Env, io: CliIo): Promise<numbe
 /** Configuration and database errors are the user's to act on; their modules are loaded only on this path. */
 async function isReported(err: unknown): Promise<boolean> {
   if (!(err instanceof Error)) return false;
-  const [{ ConfigError }, { DatabaseError }] = await Promise.all([import('../../../libs/config/src/load-config'), import('../../../libs/db/src/errors')]);
+  const [{ ConfigError }, { DatabaseError }] = await Promise.all([import('@tftsr/config/load-config'), import('@tftsr/db/errors')]);
   return err instanceof ConfigError || err instanceof DatabaseError;
 }
 

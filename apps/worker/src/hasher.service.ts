@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { BlobStore } from '../../../libs/storage/src';
+import { BlobStore } from '@tftsr/storage';
 
 export interface HashResult {
   sha256: string;

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { applyTestClockOffset, ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '../../../libs/config/src';
-import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '../../../libs/db/src';
-import { loggerFor, PinoNestLogger } from '../../../libs/telemetry/src';
+import { applyTestClockOffset, ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '@tftsr/config';
+import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '@tftsr/db';
+import { loggerFor, PinoNestLogger } from '@tftsr/telemetry';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 

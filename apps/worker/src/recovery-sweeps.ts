@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, PiiSpanRepository, transaction } from '../../../libs/db/src';
-import { BlobStore, TempSweeper } from '../../../libs/storage/src';
+import { Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
+import { BlobStore, TempSweeper } from '@tftsr/storage';
 
 /**
  * What a crash leaves behind, removed at start (issue 22): spans staged by scans that died (original values, so

@@ -18,8 +18,8 @@ import {
   SpanToRedact,
   toDbTimestamp,
   transaction,
-} from '../../../libs/db/src';
-import { BlobIntegrityError } from '../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobIntegrityError } from '@tftsr/storage';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { readRedactionSettings, RedactionSettings } from '../../../libs/pii/src';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';

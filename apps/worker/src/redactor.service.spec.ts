@@ -8,7 +8,7 @@ import type { RedactableSpan } from '../../../libs/db/src';
 import { BlobStore, FsBlobStore } from '../../../libs/storage/src';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { mergeApproved, RedactorService, SpansDoNotFitError } from './redactor.service';
-import { ValueKeys } from '../../../libs/redaction/src';
+import { ValueKeys } from '@tftsr/redaction';
 
 const span = (start: number, end: number, pii_type = 'Email'): RedactableSpan => ({ id: `${start}-${end}`, pii_type, start_offset: start, end_offset: end, replacement: `[${pii_type}]` });
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import type { RedactableSpan } from '../../../libs/db/src';
-import { PII_TYPE_ORDER, RedactionSpan, redactStream } from '../../../libs/pii/src';
-import { buildReviewIndex, ValueKeys } from '../../../libs/redaction/src';
-import { BlobStore } from '../../../libs/storage/src';
-import type { Db } from '../../../libs/db/src';
+import type { RedactableSpan, Db } from '@tftsr/db';
+import { PII_TYPE_ORDER, RedactionSpan, redactStream } from '@tftsr/pii';
+import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
+import { BlobStore } from '@tftsr/storage';
 
 export interface RedactedBlob {
   /** The new encrypted blob, relative to the data directory. */

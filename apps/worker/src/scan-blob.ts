@@ -1,6 +1,6 @@
-import type { NewPiiSpan } from '../../../libs/db/src';
-import { PiiConfig, StreamScanner } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
+import type { NewPiiSpan } from '@tftsr/db';
+import { PiiConfig, StreamScanner } from '@tftsr/pii';
+import { BlobStore } from '@tftsr/storage';
 
 /** Where a scan's results go: batches of spans, and progress in bytes read. Both may apply backpressure. */
 export interface ScanSink {

@@ -15,7 +15,7 @@ import {
   reportClockSkew,
   REQUIRED_EVICTION_POLICY,
   skewTooLarge,
-} from '../../../libs/jobs/src';
+} from '@tftsr/jobs';
 import { WorkerConfig } from './config/worker.config';
 import { JobTelemetry } from './metrics/job-telemetry';
 import { WorkerMetrics } from './metrics/worker-metrics';

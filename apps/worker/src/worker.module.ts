@@ -8,7 +8,7 @@ import { IngestProcessor } from './ingest.processor';
 import { WorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
-import { DatabaseModule } from '../../../libs/db/src/database.module';
+import { DatabaseModule } from '@tftsr/db/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { OutboxJobGuard } from './outbox-job';
 import { QUEUE_PROCESSORS } from './processor';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { IsOptional, IsString } from 'class-validator';
 import { join } from 'node:path';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { BaseConfig, SEED_FALLBACK_KEY } from './base.config';
-import { configProblems as problems } from '../../../test/support/config-problems';
+import { configProblems as problems } from '@tftsr/test-support/config-problems';
 import { loadConfig } from './load-config';
 
 describe('BaseConfig', () => {

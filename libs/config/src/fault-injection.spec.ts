@@ -1,6 +1,6 @@
 import { BaseConfig } from './base.config';
 import { armedFaultPoint, warnIfFaultArmed } from './fault-injection';
-import { configProblems as problems } from '../../../test/support/config-problems';
+import { configProblems as problems } from '@tftsr/test-support/config-problems';
 import { loadConfig } from './load-config';
 
 describe('the fault-injection hook (TFTSR_FAULT_INJECT)', () => {

@@ -1,5 +1,5 @@
 import { BaseConfig } from './base.config';
-import { configProblems as problems } from '../../../test/support/config-problems';
+import { configProblems as problems } from '@tftsr/test-support/config-problems';
 import { loadConfig } from './load-config';
 
 describe('OperationsConfig', () => {

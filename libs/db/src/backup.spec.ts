@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { assertEncryptedCopy, copyBackupInto, createBackup, readManifest, snapshotDatabase } from './backup';
 import { cipherIntegrityCheck } from './cipher-check';
 import { Db, openDatabase } from './database';

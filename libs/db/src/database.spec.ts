@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { cipherIntegrityCheck } from './cipher-check';
 import { isPlainSqliteFile, openDatabase, transaction } from './database';
 import { DatabaseError, WRONG_KEY_MESSAGE } from './errors';

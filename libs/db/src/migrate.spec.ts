@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { Db, openDatabase } from './database';
 import { loadMigrations, migrate, MigrationFile, migrationStatus } from './migrate';
 

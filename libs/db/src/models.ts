@@ -1,4 +1,4 @@
-import type { IntegrationService } from '../../integrations/src/targets/registry';
+import type { IntegrationService } from '@tftsr/integrations/targets/registry';
 
 /**
  * Row types, column for column with the seed's tables (shared/seed/Database.md). TEXT timestamps are

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { Db, openDatabase, transaction } from './database';
 import { walSizeBytes, WalMonitor } from './wal';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { xmlProblem } from '../../../test/support/xml-wellformed';
+import { xmlProblem } from '@tftsr/test-support/xml-wellformed';
 import { withMarker } from './publishers/marker';
 import { cleanText, FORBIDDEN_CHAR_MARKER, htmlPage, markdownToHtml, markdownToText } from './render';
 

@@ -1,4 +1,4 @@
-import { SSRF_MATRIX } from '../../../test/support/ssrf-matrix';
+import { SSRF_MATRIX } from '@tftsr/test-support/ssrf-matrix';
 import { checkBaseUrl, hostMatches } from './url-policy';
 
 describe('checkBaseUrl', () => {

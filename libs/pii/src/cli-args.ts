@@ -1,4 +1,4 @@
-import { Command, Exit, InvalidArgumentError, exitingAction } from '../../cli/src';
+import { Command, Exit, InvalidArgumentError, exitingAction } from '@tftsr/cli';
 import { PII_TYPE_ORDER, type PiiType, isPiiType } from './pii-types';
 
 export interface CliArgs {

@@ -1,4 +1,4 @@
-import { BlobStore } from '../../storage/src';
+import { BlobStore } from '@tftsr/storage';
 
 export interface Found {
   start: number;

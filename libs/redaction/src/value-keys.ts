@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { deriveKey } from '../../db/src/keys';
+import { deriveKey } from '@tftsr/db/keys';
 
 /**
  * Keyed names for detected values. A value id names a distinct (type, value) in the API without revealing it;

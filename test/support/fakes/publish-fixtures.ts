@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { IntegrationHttp } from '../../../libs/integrations/src/integration-http';
-import { PublishContent, PublishError, Publisher, PublishTarget, RemoteObject } from '../../../libs/integrations/src/publishers/types';
-import type { IntegrationService } from '../../../libs/integrations/src/url-policy';
+import { IntegrationHttp } from '@tftsr/integrations';
+import { PublishContent, PublishError, Publisher, PublishTarget, RemoteObject } from '@tftsr/integrations/publishers/types';
+import type { IntegrationService } from '@tftsr/integrations';
 
 /** A publication's content; a fresh publication id each call. */
 export function publishContent(overrides: Partial<PublishContent> = {}): PublishContent {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Db, openDatabase } from '../../../libs/db/src';
+import { Db, openDatabase } from '@tftsr/db';
 import { TEST_KEY } from '../../support/temp-dir';
 import { runPostChecks } from '../support/post-checks';
 import { FaultRig } from './fault-rig';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { ApiKeyRepository, ApiKeyScope, Db, generateApiKey, openDatabase } from '../../../libs/db/src';
+import { ApiKeyRepository, ApiKeyScope, Db, generateApiKey, openDatabase } from '@tftsr/db';
 import { repeatedLog } from '../../../bench/support/log-corpus';
 import { PrivateRedis, startPrivateRedis } from '../../../scripts/private-redis';
 import { freePort, RunningApp, startApp, waitFor } from '../../support/app-processes';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../../../libs/db/src';
-import { HEADER_SIZE } from '../../../libs/storage/src';
+import { openDatabase } from '@tftsr/db';
+import { HEADER_SIZE } from '@tftsr/storage';
 import { TEST_KEY } from '../../support/temp-dir';
 import { runPostChecks } from '../support/post-checks';
 import { FaultRig, smallLog } from './fault-rig';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveKey, openDatabase } from '../../../libs/db/src';
-import { decryptCredential, encryptCredential } from '../../../libs/integrations/src';
+import { deriveKey, openDatabase } from '@tftsr/db';
+import { decryptCredential, encryptCredential } from '@tftsr/integrations';
 import { TEST_KEY } from '../../support/temp-dir';
 import { waitFor } from '../../support/app-processes';
 import { expectIntactAfterFault } from '../support/post-checks';

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
-import { API_KEY_SCOPES, ApiKeyRow, ApiKeyScope, parseScopes } from '../../../../libs/db/src';
+import { API_KEY_SCOPES, ApiKeyRow, ApiKeyScope, parseScopes } from '@tftsr/db';
 import { ApiTime, toApiTime } from '../common/api-time';
 
 export class CreateApiKeyBody {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogRepository } from '../../../../libs/db/src';
+import { AuditLogRepository } from '@tftsr/db';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { toDbTime } from '../common/validation';
 import { AuditListQuery, AuditListResponse, AuditVerifyResponse, toAuditEntryResponse } from './audit.dto';

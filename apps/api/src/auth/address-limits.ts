@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import { createHmac } from 'node:crypto';
-import { deriveKey } from '../../../../libs/db/src';
-import { createRedisConnection, logConnectionChanges } from '../../../../libs/jobs/src';
+import { deriveKey } from '@tftsr/db';
+import { createRedisConnection, logConnectionChanges } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { ApiConfig } from '../config/api.config';
 

@@ -9,7 +9,7 @@ import {
   parseScopes,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
 import { Principal } from './scopes.decorator';
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { API_KEY_SCOPES, ApiKeyScope } from '../../../../libs/db/src';
+import { API_KEY_SCOPES, ApiKeyScope } from '@tftsr/db';
 import { Principal } from './scopes.decorator';
 
 export class WhoAmIResponse {

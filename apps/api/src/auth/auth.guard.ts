@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { ApiKeyScope } from '../../../../libs/db/src';
+import type { ApiKeyScope } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { isPublicRoute, unauthenticated } from './request-gate';
 import { AuthenticatedRequest, grants, SCOPES_KEY } from './scopes.decorator';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../../libs/config/src';
+import { loadConfig } from '@tftsr/config';
 import { ApiConfig } from '../config/api.config';
 import { RateLimiter } from './rate-limiter.service';
 

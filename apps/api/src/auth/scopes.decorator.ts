@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeyScope } from '../../../../libs/db/src';
+import type { ApiKeyScope } from '@tftsr/db';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { openDatabase } from '../../../../libs/db/src';
-import { makeTempDir } from '../../../../test/support/temp-dir';
+import { openDatabase } from '@tftsr/db';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { DomainError, ErrorCode } from './domain-error';
 import { busyToDomainError } from './error.filter';
 

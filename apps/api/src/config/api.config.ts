@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { BaseConfig } from '../../../../libs/config/src';
+import { BaseConfig } from '@tftsr/config';
 import { providerOriginProblems } from '../conversations/ai-provider-policy';
 
 export class ApiConfig extends BaseConfig {

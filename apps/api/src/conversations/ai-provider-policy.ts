@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { hostMatches } from '../../../../libs/integrations/src/url-policy';
+import { hostMatches } from '@tftsr/integrations';
 
 /** Hosted OpenAI-compatible APIs a completion may go to without a key; the deploy-time origin is added to them. */
 export const AI_PROVIDER_HOSTS: readonly string[] = ['api.openai.com', '*.openai.azure.com', 'api.mistral.ai', 'api.groq.com', 'openrouter.ai'];

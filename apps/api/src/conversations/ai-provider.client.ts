@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'undici';
-import { IntegrationHttp } from '../../../../libs/integrations/src';
+import { IntegrationHttp } from '@tftsr/integrations';
 import { checkProviderUrl } from './ai-provider-policy';
 import { ApiConfig } from '../config/api.config';
 import { DomainError, ErrorCode } from '../common/domain-error';

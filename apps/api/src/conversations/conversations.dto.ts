@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { AiConversation, AiMessage } from '../../../../libs/db/src';
+import { AiConversation, AiMessage } from '@tftsr/db';
 import { ApiTime, toApiTime } from '../common/api-time';
 
 const ROLES = ['system', 'user', 'assistant'] as const;

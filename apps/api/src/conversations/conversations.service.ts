@@ -13,8 +13,8 @@ import {
   readSnapshot,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+} from '@tftsr/db';
+import { PII_TYPE_ORDER, PiiType } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from '../settings/settings.service';
 import { TextRedactor } from '../settings/text-redactor.service';

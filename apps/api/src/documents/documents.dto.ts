@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { Document, IntegrationService, Publication } from '../../../../libs/db/src';
+import { Document, IntegrationService, Publication } from '@tftsr/db';
 import { SERVICES } from '../integrations/integrations.dto';
 import { ApiTime, toApiTime } from '../common/api-time';
 

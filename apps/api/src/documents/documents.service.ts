@@ -13,8 +13,8 @@ import {
   ResolutionStepRepository,
   toDbMillis,
   transaction,
-} from '../../../../libs/db/src';
-import { credentialExpired, htmlPage } from '../../../../libs/integrations/src';
+} from '@tftsr/db';
+import { credentialExpired, htmlPage } from '@tftsr/integrations';
 import { TextRedactor } from '../settings/text-redactor.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { Download } from '../log-files/download';

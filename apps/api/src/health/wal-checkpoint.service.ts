@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, WalMonitor } from '../../../../libs/db/src';
+import { Db, DB, WalMonitor } from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
 
 /** Keeps the -wal file under TFTSR_WAL_CHECKPOINT_BYTES (see libs/db/src/wal.ts); the worker runs one too. */

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { Db, DB, IdempotencyKeyRepository, transaction } from '../../../../libs/db/src';
+import { Db, DB, IdempotencyKeyRepository, transaction } from '@tftsr/db';
 import type { AuthenticatedRequest } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { IDEMPOTENCY_HEADER, WithBodyDigest } from './body-digest';

@@ -11,8 +11,8 @@ import {
   newId,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { BlobIntegrityError, BlobStore, StoredBlob } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobIntegrityError, BlobStore, StoredBlob } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { sanitiseFileName } from '../log-files/file-types';
 import { SettingsService } from '../settings/settings.service';

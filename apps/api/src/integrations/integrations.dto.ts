@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { Credential, IntegrationConfig, IntegrationService } from '../../../../libs/db/src';
-import { ConfigField, credentialExpired, TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
+import { Credential, IntegrationConfig, IntegrationService } from '@tftsr/db';
+import { ConfigField, credentialExpired, TARGET_NAMES, targetOf } from '@tftsr/integrations';
 import { OptionalTime } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 

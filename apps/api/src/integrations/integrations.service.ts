@@ -11,7 +11,7 @@ import {
   newId,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import {
   checkTargetUrl,
   createPublisher,
@@ -25,7 +25,7 @@ import {
   PublishError,
   requiredConfigFields,
   TargetPolicy,
-} from '../../../../libs/integrations/src';
+} from '@tftsr/integrations';
 import { ApiConfig } from '../config/api.config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from '../settings/settings.service';

@@ -7,7 +7,7 @@ import {
   IssueRepository,
   LogFileRepository,
   ResolutionStepRepository,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { SettingsModule } from '../settings/settings.module';
 import { IssuesController } from './issues.controller';
 import { IssuesService } from './issues.service';

@@ -21,7 +21,7 @@ import {
   SortOrder,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { toDbTime } from '../common/validation';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, Db, DB, LogFile, LogFileRedactionRepository, transaction } from '../../../../libs/db/src';
-import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
+import { AuditLogRepository, Db, DB, LogFile, LogFileRedactionRepository, transaction } from '@tftsr/db';
+import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { grants, Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ContentVariant } from './log-file-review.dto';

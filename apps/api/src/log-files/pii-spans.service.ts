@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, PiiSpanRepository, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
 import { grants, Principal } from '../auth/scopes.decorator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';

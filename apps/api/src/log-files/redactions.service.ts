@@ -13,8 +13,8 @@ import {
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { CreateRedactionBody, RedactionRequestResponse, toRedactionRequestResponse } from './log-file-review.dto';

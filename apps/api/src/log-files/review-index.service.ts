@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Db, DB, LogFile, PiiReviewRepository, processingStatus, transaction } from '../../../../libs/db/src';
-import { buildReviewIndex, ValueKeys } from '../../../../libs/redaction/src';
-import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
+import { Db, DB, LogFile, PiiReviewRepository, processingStatus, transaction } from '@tftsr/db';
+import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
+import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { grants, Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';

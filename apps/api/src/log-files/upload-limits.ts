@@ -2,7 +2,7 @@ import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ACCEPTED_EXTENSIONS } from './file-types';
-import { textSniffer as sniffText } from '../../../../libs/storage/src';
+import { textSniffer as sniffText } from '@tftsr/storage';
 
 /** Fails the stream with 413 as soon as more than `max` bytes pass, so nothing larger ever reaches disk. */
 export function sizeLimit(max: number, what = 'the file'): Transform {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { LogChunkRow, LogStreamRow } from '../../../../libs/db/src';
+import type { LogChunkRow, LogStreamRow } from '@tftsr/db';
 import { ApiTime, toApiTime } from '../common/api-time';
 
 export class LogChunkResponse {

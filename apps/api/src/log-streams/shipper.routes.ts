@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { newId } from '../../../../libs/db/src';
+import { newId } from '@tftsr/db';
 import { admitKey } from '../auth/admit-key';
 import { ApiKeyService } from '../auth/api-key.service';
 import { RateLimiter } from '../auth/rate-limiter.service';

@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { Db, DB, observeWriteLockWait, OutboxRepository, stuckLogFiles } from '../../../../libs/db/src';
-import { walSizeBytes } from '../../../../libs/db/src/wal';
-import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '../../../../libs/telemetry/src';
+import { Db, DB, observeWriteLockWait, OutboxRepository, stuckLogFiles, walSizeBytes } from '@tftsr/db';
+import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '@tftsr/telemetry';
 import { ApiConfig } from '../config/api.config';
 import { HttpMetrics, UploadKind } from './http-telemetry';
 import { MonitoredQueues } from './monitored-queues';

@@ -1,7 +1,6 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../../../libs/telemetry/src/logger';
-import { currentRequestId } from '../../../../libs/telemetry/src/request-context';
+import { createLogger, currentRequestId } from '@tftsr/telemetry';
 import { HttpMetrics, installHttpTelemetry, UploadKind } from './http-telemetry';
 
 const SECRET = 'tftsr_CANARY_KEY_0123456789';

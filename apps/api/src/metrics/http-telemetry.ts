@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { runWithRequestId } from '../../../../libs/telemetry/src/request-context';
+import { runWithRequestId } from '@tftsr/telemetry';
 import type { AuthenticatedRequest } from '../auth/scopes.decorator';
 
 export type UploadKind = 'log_file' | 'image';

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { MetricsRegistry } from '../../../../libs/telemetry/src';
+import { MetricsRegistry } from '@tftsr/telemetry';
 import { RequireScopes } from '../auth/scopes.decorator';
 
 /** Prometheus scrapes the API here with a key of scope metrics (`authorization: credentials_file` in its scrape config). */

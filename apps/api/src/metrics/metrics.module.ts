@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsRegistry } from '../../../../libs/telemetry/src';
+import { MetricsRegistry } from '@tftsr/telemetry';
 import { ApiMetrics } from './api-metrics.service';
 import { MetricsController } from './metrics.controller';
 import { MonitoredQueues } from './monitored-queues';

@@ -9,8 +9,8 @@ import {
   PublicationRepository,
   RedactionRequestRepository,
   transaction,
-} from '../../../../libs/db/src';
-import { isJobName, JobPayloads } from '../../../../libs/jobs/src';
+} from '@tftsr/db';
+import { isJobName, JobPayloads } from '@tftsr/jobs';
 
 /**
  * A job BullMQ gave up on without its handler saying so (it stalled more than the allowed number of times: the

@@ -1,4 +1,4 @@
-import type { ApiKeyScope } from '../../../../libs/db/src';
+import type { ApiKeyScope } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { DashboardGate, GateRequest, presentedKey } from './dashboard-gate';
 

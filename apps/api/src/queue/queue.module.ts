@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { createRedisConnection } from '../../../../libs/jobs/src';
+import { createRedisConnection } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from './job-producer.service';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { ResolutionStep } from '../../../../libs/db/src';
+import { ResolutionStep } from '@tftsr/db';
 import { ApiTime, toApiTime } from '../common/api-time';
 
 export const MAX_STEPS = 5;

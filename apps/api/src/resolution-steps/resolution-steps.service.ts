@@ -9,7 +9,7 @@ import {
   ResolutionStepRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { TextRedactor } from '../settings/text-redactor.service';
 import {

@@ -1,4 +1,4 @@
-import { PII_TYPE_ORDER } from '../../../../libs/pii/src';
+import { PII_TYPE_ORDER } from '@tftsr/pii';
 import { SettingsService } from './settings.service';
 import { TextRedactor } from './text-redactor.service';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { exitGate, GateFinding, OutgoingField, PII_TYPE_ORDER, PiiConfig, PiiType, redactForExit } from '../../../../libs/pii/src';
+import { exitGate, GateFinding, OutgoingField, PII_TYPE_ORDER, PiiConfig, PiiType, redactForExit } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from './settings.service';
 

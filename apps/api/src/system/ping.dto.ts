@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
-import type { PingResult } from '../../../../libs/jobs/src';
+import type { PingResult } from '@tftsr/jobs';
 
 export class PingParams {
   @ApiProperty({ format: 'uuid' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
-import { WebhookDelivery, WebhookEndpoint } from '../../../../libs/db/src';
-import { WEBHOOK_EVENTS, WEBHOOK_FORMATS, WebhookEvent, WebhookFormat } from '../../../../libs/integrations/src';
+import { WebhookDelivery, WebhookEndpoint } from '@tftsr/db';
+import { WEBHOOK_EVENTS, WEBHOOK_FORMATS, WebhookEvent, WebhookFormat } from '@tftsr/integrations';
 
 export class CreateWebhookBody {
   @ApiProperty({ minLength: 1, maxLength: 200 })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, deriveKey, newId, transaction, WebhookRepository } from '../../../../libs/db/src';
-import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
+import { AuditLogRepository, Db, DB, deriveKey, newId, transaction, WebhookRepository } from '@tftsr/db';
+import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';
 import { CreatedWebhookResponse, CreateWebhookBody, toWebhookDeliveryResponse, toWebhookResponse, WebhookDeliveryListResponse, WebhookListResponse } from './webhooks.dto';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { crashIfArmed } from '../../../../libs/config/src';
+import { crashIfArmed } from '@tftsr/config';
 import {
   AuditLogRepository,
   checkpointWal,

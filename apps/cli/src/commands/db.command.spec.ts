@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';

@@ -1,5 +1,5 @@
-import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
-import type { Env } from '../../../../libs/config/src';
+import { Command, Exit, exitingAction } from '@tftsr/cli';
+import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
 
 /** `tftsr db …`: the database and its stored files. Options are parsed before any action opens a file. */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import { CliIo, processIo } from '../cli-io';
 import { IMPORT_TABLES, importDesktop, ImportIo, ImportSummary } from '../import/desktop-importer';
 

@@ -1,5 +1,5 @@
-import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
-import type { Env } from '../../../../libs/config/src';
+import { Command, Exit, exitingAction } from '@tftsr/cli';
+import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
 
 // The action imports its module when it runs, so that building the program (and --help) reads no database code.

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   deriveKey,
   listIssuesUnchangedSince,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   API_KEY_SCOPES,
   ApiKeyRepository,
@@ -14,7 +14,7 @@ import {
   RepositorySet,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { CliError, CliIo } from '../cli-io';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { apiKeyMatches, ApiKeyRepository, AuditLogRepository, deriveKey, openDatabase } from '../../../../libs/db/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { apiKeyMatches, ApiKeyRepository, AuditLogRepository, deriveKey, openDatabase } from '@tftsr/db';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
 function capture() {

@@ -1,6 +1,6 @@
-import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
-import type { Env } from '../../../../libs/config/src';
-import { API_KEY_SCOPES } from '../../../../libs/db/src/repositories/api-key.repository';
+import { Command, Exit, exitingAction } from '@tftsr/cli';
+import type { Env } from '@tftsr/config';
+import { API_KEY_SCOPES } from '@tftsr/db';
 import type { CliIo } from '../cli-io';
 
 /** Loaded by the action that runs, so that building the program (and --help) reads no database code. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ImageAttachmentRepository } from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
-import { DomainError } from '../../../api/src/common/domain-error';
-import { ImageSanitiser } from '../../../api/src/images/image-sanitiser.service';
-import { EXTENSIONS, MIME_TYPES, sniffImage } from '../../../api/src/images/image-sniff';
-import { sanitiseFileName } from '../../../api/src/log-files/file-types';
+import { ImageAttachmentRepository } from '@tftsr/db';
+import { BlobStore } from '@tftsr/storage';
+import { DomainError } from '@tftsr/api/common/domain-error';
+import { ImageSanitiser } from '@tftsr/api/images/image-sanitiser.service';
+import { EXTENSIONS, MIME_TYPES, sniffImage } from '@tftsr/api/images/image-sniff';
+import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
 import { loadImageBytes, loadLogContent } from './desktop-content';
 import type { ImportTable } from './import-summary';
 import { ImportRedactor, IssuePlan } from './issue-plan';

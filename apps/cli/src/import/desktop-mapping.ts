@@ -1,4 +1,4 @@
-import type { IssueStatus, Severity } from '../../../../libs/db/src';
+import type { IssueStatus, Severity } from '@tftsr/db';
 import { CorruptRowError } from './import-errors';
 
 /**

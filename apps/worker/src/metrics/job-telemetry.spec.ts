@@ -1,5 +1,5 @@
 import { Job, UnrecoverableError } from 'bullmq';
-import { MetricsRegistry } from '../../../../libs/telemetry/src/metrics-registry';
+import { MetricsRegistry } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 import { JobTelemetry } from './job-telemetry';
 import { WorkerMetrics } from './worker-metrics';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MetricsRegistry } from '../../../../libs/telemetry/src';
+import { MetricsRegistry } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { markdownToHtml } from '../../../../libs/integrations/src';
-import { exitGate, GateFinding, GateMode, OutgoingField, PiiConfig, PiiType } from '../../../../libs/pii/src';
+import { markdownToHtml } from '@tftsr/integrations';
+import { exitGate, GateFinding, GateMode, OutgoingField, PiiConfig, PiiType } from '@tftsr/pii';
 
 export type { GateFinding, GateMode };
 

@@ -1,4 +1,4 @@
-import { Publication } from '../../../../libs/db/src';
+import { Publication } from '@tftsr/db';
 import { ExistingObjectPolicy, placePublication } from './placement';
 
 let seq = 0;

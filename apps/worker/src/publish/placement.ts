@@ -1,5 +1,5 @@
-import { Publication } from '../../../../libs/db/src';
-import type { AttachMode, PublishOptions } from '../../../../libs/integrations/src';
+import { Publication } from '@tftsr/db';
+import type { AttachMode, PublishOptions } from '@tftsr/integrations';
 
 /** What a document does when its issue already has an incident (ServiceNow) or a work item (Azure DevOps). */
 export interface ExistingObjectPolicy {

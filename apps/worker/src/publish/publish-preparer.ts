@@ -18,7 +18,7 @@ import {
   PublishContent,
   PublishOptions,
   PublishTarget,
-} from '../../../../libs/integrations/src';
+} from '@tftsr/integrations';
 import { WorkerConfig } from '../config/worker.config';
 import { exitGate, readPiiConfig } from '../../../../libs/pii/src';
 import { GateFinding, GateMode, piiGate } from './pii-gate';

@@ -9,7 +9,7 @@ import {
   RemoteRef,
   transaction,
   WebhookRepository,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import {
   createPublisher,
   IntegrationHttp,
@@ -19,8 +19,8 @@ import {
   Publisher,
   PublishTarget,
   RemoteObject,
-} from '../../../../libs/integrations/src';
-import { JobPayloads } from '../../../../libs/jobs/src';
+} from '@tftsr/integrations';
+import { JobPayloads } from '@tftsr/jobs';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
 import { WorkerMetrics } from '../metrics/worker-metrics';

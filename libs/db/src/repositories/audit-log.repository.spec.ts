@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { Db, openDatabase, transaction } from '../database';
 import { deriveKey } from '../keys';
 import { loadMigrations, migrate } from '../migrate';

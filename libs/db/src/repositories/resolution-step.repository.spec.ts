@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { makeTempDir } from '../../../../test/support/temp-dir';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { Db, openDatabase } from '../database';
 import { loadMigrations, migrate } from '../migrate';
 import { ResolutionStepRepository } from './resolution-step.repository';

@@ -1,5 +1,5 @@
-import { FakeAzureDevOps, SIGN_IN_PAGE } from '../../../../test/support/fakes/fake-azure-devops';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
+import { FakeAzureDevOps, SIGN_IN_PAGE } from '@tftsr/test-support/fakes/fake-azure-devops';
+import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
 import { AzureDevOpsPublisher } from './azure-devops';
 import { PublishTarget } from './types';

@@ -1,5 +1,5 @@
-import { FakeConfluence } from '../../../../test/support/fakes/fake-confluence';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
+import { FakeConfluence } from '@tftsr/test-support/fakes/fake-confluence';
+import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
 import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';

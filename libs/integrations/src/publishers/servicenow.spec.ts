@@ -1,5 +1,5 @@
-import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../../../../test/support/fakes/fake-servicenow';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
+import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '@tftsr/test-support/fakes/fake-servicenow';
+import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
 import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';

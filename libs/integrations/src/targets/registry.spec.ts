@@ -1,6 +1,6 @@
-import { eventName } from '../../../../apps/api/src/documents/document-templates';
-import { SERVICES } from '../../../../apps/api/src/integrations/integrations.dto';
-import { SETTINGS } from '../../../../apps/api/src/settings/settings.registry';
+import { eventName } from '@tftsr/api/documents/document-templates';
+import { SERVICES } from '@tftsr/api/integrations/integrations.dto';
+import { SETTINGS } from '@tftsr/api/settings/settings.registry';
 import { IntegrationHttp } from '../integration-http';
 import { createPublisher } from '../publishers';
 import { checkBaseUrl, DEFAULT_HOSTS } from '../url-policy';
