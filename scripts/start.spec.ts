@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../libs/config/src';
+import { ConfigError } from '@tftsr/config';
 import { DEFAULT_REDIS_URL, findOnPath, readLauncherEnv, connectRedis } from './start';
 
 let tmp: string;

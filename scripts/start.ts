@@ -4,7 +4,7 @@
  */
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { BaseConfig, loadConfig, OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '../libs/config/src';
+import { BaseConfig, loadConfig, OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '@tftsr/config';
 import type { PrivateRedis } from './private-redis';
 import { describeRedis, parseRedisUrl, pingRedis, startPrivateRedis } from './private-redis';
 import { log } from './processes';

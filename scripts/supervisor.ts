@@ -1,6 +1,6 @@
 /** The launcher's supervisor: runs the apps, forwards signals, and stops everything in order. */
 import { spawn } from 'node:child_process';
-import { OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '../libs/config/src';
+import { OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '@tftsr/config';
 import type { PrivateRedis } from './private-redis';
 import type { ExitStatus } from './processes';
 import { describeExit, isRunning, log, waitForExit } from './processes';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Db, openDatabase } from '../../libs/db/src';
+import { Db, openDatabase } from '@tftsr/db';
 import { findFreePort, PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { FakeAzureDevOps } from '../../test/support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../../test/support/fakes/fake-confluence';

@@ -1,4 +1,4 @@
-import { LogFileProcessingRepository } from '../../libs/db/src';
+import { LogFileProcessingRepository } from '@tftsr/db';
 import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 

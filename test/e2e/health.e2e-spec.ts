@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { newId, openDatabase } from '../../libs/db/src';
+import { newId, openDatabase } from '@tftsr/db';
 import { useTestApi } from '../support/api-harness';
 import { waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { newId, toDbTimestamp } from '../../libs/db/src';
+import { newId, toDbTimestamp } from '@tftsr/db';
 import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, Server } from 'node:net';
-import { deriveKey } from '../../libs/db/src';
-import { credentialHash, decryptCredential } from '../../libs/integrations/src';
+import { deriveKey } from '@tftsr/db';
+import { credentialHash, decryptCredential } from '@tftsr/integrations';
 import { failure, useTestApi } from '../support/api-harness';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 import { SSRF_MATRIX } from '../support/ssrf-matrix';

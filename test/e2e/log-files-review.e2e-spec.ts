@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FULL_DECRYPT_LIMIT, LogFileContentService } from '../../apps/api/src/log-files/log-file-content.service';
-import { newId, RedactionRequestRepository, toDbTimestamp } from '../../libs/db/src';
-import { scanBuffer } from '../../libs/pii/src';
-import { CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from '../../libs/storage/src';
+import { FULL_DECRYPT_LIMIT, LogFileContentService } from '@tftsr/api/log-files/log-file-content.service';
+import { newId, RedactionRequestRepository, toDbTimestamp } from '@tftsr/db';
+import { scanBuffer } from '@tftsr/pii';
+import { CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from '@tftsr/storage';
 import { waitFor } from '../support/app-processes';
 import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';

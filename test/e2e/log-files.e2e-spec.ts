@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { scanBuffer } from '../../libs/pii/src';
+import { scanBuffer } from '@tftsr/pii';
 import { waitFor } from '../support/app-processes';
 import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';

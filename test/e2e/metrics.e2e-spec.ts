@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QUEUE_NAMES } from '../../libs/jobs/src';
+import { QUEUE_NAMES } from '@tftsr/jobs';
 import { waitFor } from '../support/app-processes';
 import { failure, useTestApi, useTestStack } from '../support/api-harness';
 

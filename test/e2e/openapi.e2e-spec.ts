@@ -1,5 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ErrorCode } from '../../apps/api/src/common/domain-error';
+import { ErrorCode } from '@tftsr/api/common/domain-error';
 import { useTestApi } from '../support/api-harness';
 import { openApiProblems } from '../support/openapi-check';
 

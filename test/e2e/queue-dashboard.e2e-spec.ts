@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QUEUE_NAMES } from '../../libs/jobs/src';
-import { HEADER_SIZE } from '../../libs/storage/src';
+import { QUEUE_NAMES } from '@tftsr/jobs';
+import { HEADER_SIZE } from '@tftsr/storage';
 import { waitFor } from '../support/app-processes';
 import { useTestStack } from '../support/api-harness';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { webUiRoot, WEB_UI_CSP } from '../../apps/api/src/web-ui/web-ui-policy';
+import { webUiRoot, WEB_UI_CSP } from '@tftsr/api/web-ui/web-ui-policy';
 import { useTestApi } from '../support/api-harness';
 
 const MAX_JS_GZIP_BYTES = 250 * 1024;

@@ -19,16 +19,16 @@ import {
   ResolutionStepRepository,
   SettingRepository,
   WebhookRepository,
-} from '../../libs/db/src';
-import { DocumentsService } from '../../apps/api/src/documents/documents.service';
-import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
-import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
-import { SettingsService } from '../../apps/api/src/settings/settings.service';
-import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
-import { FsBlobStore } from '../../libs/storage/src';
-import { runCli } from '../../apps/cli/src/main';
-import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
-import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
+} from '@tftsr/db';
+import { DocumentsService } from '@tftsr/api/documents/documents.service';
+import { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
+import { PublicationRequests } from '@tftsr/api/publishing/publication-requests.service';
+import { SettingsService } from '@tftsr/api/settings/settings.service';
+import { TextRedactor } from '@tftsr/api/settings/text-redactor.service';
+import { FsBlobStore } from '@tftsr/storage';
+import { runCli } from '@tftsr/cli-app/main';
+import { importDesktop, ImportDesktopOptions, ImportSummary } from '@tftsr/cli-app/import/desktop-importer';
+import { DesktopImportError } from '@tftsr/cli-app/import/import-errors';
 import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';

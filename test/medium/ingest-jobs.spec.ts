@@ -1,7 +1,7 @@
-import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
-import { scanBuffer } from '../../libs/pii/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { S3BlobStore } from '../../libs/storage/src';
+import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
+import { scanBuffer } from '@tftsr/pii';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import { S3BlobStore } from '@tftsr/storage';
 import { FILESYSTEM_STORE, IngestRig, jobOf, RigStore } from '../support/ingest-rig';
 import { startTestS3, TestS3 } from '../support/s3-server';
 

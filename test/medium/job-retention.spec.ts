@@ -1,7 +1,6 @@
 /** Job retention in real Redis with a real BullMQ worker; the options themselves: libs/jobs/src/retention.spec.ts. */
 import { Queue, Worker } from 'bullmq';
-import { DEFAULT_JOB_RETENTION, jobOptions } from '../../libs/jobs/src/contracts';
-import { createRedisConnection } from '../../libs/jobs/src/redis';
+import { DEFAULT_JOB_RETENTION, jobOptions, createRedisConnection } from '@tftsr/jobs';
 import { waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../libs/db/src';
-import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '../../libs/pii/src';
+import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
+import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '@tftsr/pii';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
-import { SETTINGS } from '../../apps/api/src/settings/settings.registry';
-import { SettingsService } from '../../apps/api/src/settings/settings.service';
+import { SETTINGS } from '@tftsr/api/settings/settings.registry';
+import { SettingsService } from '@tftsr/api/settings/settings.service';
 
 describe('readRedactionSettings', () => {
   let temp: ReturnType<typeof makeTempDir>;

@@ -1,8 +1,8 @@
 import { Job, Queue, Worker } from 'bullmq';
-import { createRedisConnection, type RedisClient } from '../../libs/jobs/src';
+import { createRedisConnection, type RedisClient } from '@tftsr/jobs';
 import { freePort, waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
-import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';
+import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '@tftsr/worker/watchdog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -15,9 +15,9 @@ import {
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
-} from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+} from '@tftsr/db';
+import { BlobStore } from '@tftsr/storage';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 import { retentionSweeperFor } from '../support/worker-parts';
 

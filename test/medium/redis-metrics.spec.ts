@@ -1,7 +1,6 @@
 /** The Redis metrics against the real Redis; a connection that is not ready: libs/telemetry/src/infra-metrics.spec.ts. */
-import { createRedisConnection, readEvictionPolicy, type RedisClient } from '../../libs/jobs/src/redis';
-import { registerRedisMetrics } from '../../libs/telemetry/src/infra-metrics';
-import { MetricsRegistry } from '../../libs/telemetry/src/metrics-registry';
+import { createRedisConnection, readEvictionPolicy, type RedisClient } from '@tftsr/jobs';
+import { registerRedisMetrics, MetricsRegistry } from '@tftsr/telemetry';
 
 describe('Redis metrics (real Redis)', () => {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

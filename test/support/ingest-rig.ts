@@ -10,10 +10,10 @@ import {
   OutboxRepository,
   toDbTimestamp,
   transaction,
-} from '../../libs/db/src';
-import { closeBlobStore, FsBlobStore } from '../../libs/storage/src';
-import type { BlobStore } from '../../libs/storage/src';
-import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+} from '@tftsr/db';
+import { closeBlobStore, FsBlobStore } from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
+import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { makeTempDir, TEST_KEY } from './temp-dir';
 import { ingestProcessorFor } from './worker-parts';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import S3rver from 's3rver';
-import type { S3StoreSettings } from '../../libs/storage/src';
+import type { S3StoreSettings } from '@tftsr/storage';
 import { makeTempDir } from './temp-dir';
 
 export interface TestS3 {

@@ -12,19 +12,19 @@ import {
   RedactionRequestRepository,
   SettingRepository,
   WebhookRepository,
-} from '../../libs/db/src';
-import { ValueKeys } from '../../libs/redaction/src';
-import type { Db } from '../../libs/db/src';
-import type { BlobStore } from '../../libs/storage/src';
-import type { WorkerConfig } from '../../apps/worker/src/config/worker.config';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { OutboxJobGuard } from '../../apps/worker/src/outbox-job';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactionVersionWriter } from '../../apps/worker/src/redaction-version.writer';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
-import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
-import { WebhookDeliveryService } from '../../apps/worker/src/webhooks/webhook-delivery.service';
+} from '@tftsr/db';
+import { ValueKeys } from '@tftsr/redaction';
+import type { Db } from '@tftsr/db';
+import type { BlobStore } from '@tftsr/storage';
+import type { WorkerConfig } from '@tftsr/worker/config/worker.config';
+import { HasherService } from '@tftsr/worker/hasher.service';
+import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import { OutboxJobGuard } from '@tftsr/worker/outbox-job';
+import { PiiScanService } from '@tftsr/worker/pii-scan.service';
+import { RedactionVersionWriter } from '@tftsr/worker/redaction-version.writer';
+import { RedactorService } from '@tftsr/worker/redactor.service';
+import { RetentionSweeper } from '@tftsr/worker/retention-sweeper.service';
+import { WebhookDeliveryService } from '@tftsr/worker/webhooks/webhook-delivery.service';
 import { TEST_KEY } from './temp-dir';
 
 /**

@@ -9,7 +9,7 @@ import Ajv from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import composeSpec from '../fixtures/compose-spec.json';
-import { NO_KEY_MESSAGE } from '../../apps/api/src/auth/api-key.service';
+import { NO_KEY_MESSAGE } from '@tftsr/api/auth/api-key.service';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');

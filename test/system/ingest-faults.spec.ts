@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import { Readable } from 'node:stream';
-import { scanStream } from '../../libs/pii/src';
+import { scanStream } from '@tftsr/pii';
 import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { failure, startTestApi, TestApi } from '../support/api-harness';
 import { RunningApp, waitFor } from '../support/app-processes';

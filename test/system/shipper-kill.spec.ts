@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { deriveKey, generateApiKey, openDatabase } from '../../libs/db/src';
-import { FsBlobStore } from '../../libs/storage/src';
+import { deriveKey, generateApiKey, openDatabase } from '@tftsr/db';
+import { FsBlobStore } from '@tftsr/storage';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../libs/db/src';
+import { openDatabase } from '@tftsr/db';
 import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';

@@ -14,11 +14,11 @@ import {
   processingStatus,
   SettingRepository,
   WebhookRepository,
-} from '../../../libs/db/src';
-import { crashIfArmed } from '../../../libs/config/src';
-import { isLastAttempt, JobPayloads } from '../../../libs/jobs/src';
-import { readPiiConfig } from '../../../libs/pii/src';
-import { BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
+} from '@tftsr/db';
+import { crashIfArmed } from '@tftsr/config';
+import { isLastAttempt, JobPayloads } from '@tftsr/jobs';
+import { readPiiConfig } from '@tftsr/pii';
+import { BlobUnreadableError, withoutServerPaths } from '@tftsr/storage';
 import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Db, DB, OutboxRepository, transaction } from '../../../libs/db/src';
+import { Db, DB, OutboxRepository, transaction } from '@tftsr/db';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}

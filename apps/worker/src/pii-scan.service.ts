@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '../../../libs/db/src';
-import { PiiConfig } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
-import type { BlobStoreChoice } from '../../../libs/storage/src';
+import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '@tftsr/db';
+import { PiiConfig } from '@tftsr/pii';
+import { BlobStore } from '@tftsr/storage';
+import type { BlobStoreChoice } from '@tftsr/storage';
 import { scanBlob, ScanSink, ScanTotals } from './scan-blob';
 import type { ScanThreadData, ScanThreadMessage } from './scan-thread';
 

@@ -21,7 +21,7 @@ import {
 } from '@tftsr/db';
 import { BlobIntegrityError } from '@tftsr/storage';
 import { OutboxJobGuard, Skipped } from './outbox-job';
-import { readRedactionSettings, RedactionSettings } from '../../../libs/pii/src';
+import { readRedactionSettings, RedactionSettings } from '@tftsr/pii';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
 /** The type of every span a custom rule (`pii.custom_rules`) found. */

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
-import type { RedactableSpan } from '../../../libs/db/src';
-import { BlobStore, FsBlobStore } from '../../../libs/storage/src';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import type { RedactableSpan } from '@tftsr/db';
+import { BlobStore, FsBlobStore } from '@tftsr/storage';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { mergeApproved, RedactorService, SpansDoNotFitError } from './redactor.service';
 import { ValueKeys } from '@tftsr/redaction';
 

@@ -10,9 +10,9 @@ import {
   SettingRepository,
   toDbTimestamp,
   transaction,
-} from '../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
-import { readRedactionSettings } from '../../../libs/pii/src';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import { readRedactionSettings } from '@tftsr/pii';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 const BATCH = 100;

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NewPiiSpan } from '../../../libs/db/src';
-import type { PiiConfig } from '../../../libs/pii/src';
-import { closeBlobStore, openBlobStore } from '../../../libs/storage/src';
-import type { BlobStoreChoice } from '../../../libs/storage/src';
+import type { NewPiiSpan } from '@tftsr/db';
+import type { PiiConfig } from '@tftsr/pii';
+import { closeBlobStore, openBlobStore } from '@tftsr/storage';
+import type { BlobStoreChoice } from '@tftsr/storage';
 import { scanBlob } from './scan-blob';
 
 /**

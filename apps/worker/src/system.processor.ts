@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { MigrationRepository } from '../../../libs/db/src';
-import { JobPayloads, PingResult } from '../../../libs/jobs/src';
+import { MigrationRepository } from '@tftsr/db';
+import { JobPayloads, PingResult } from '@tftsr/jobs';
 import { QueueProcessor } from './processor';
 
 @Injectable()

@@ -1,5 +1,5 @@
 import type { Job, Queue, Worker } from 'bullmq';
-import type { RedisClient } from '../../../libs/jobs/src';
+import type { RedisClient } from '@tftsr/jobs';
 
 /** A BullMQ Worker and the connection it was given: ours, so closing the worker leaves it open. */
 export interface WorkerHandle {

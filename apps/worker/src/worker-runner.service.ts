@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
-import { describeRedisTopology } from '../../../libs/config/src';
+import { describeRedisTopology } from '@tftsr/config';
 import {
   createRedisConnection,
   describeSkew,

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Db, deriveKey } from '../../../libs/db/src';
-import { ValueKeys } from '../../../libs/redaction/src';
-import { BlobStore, openBlobStore } from '../../../libs/storage/src';
-import { MetricsRegistry } from '../../../libs/telemetry/src';
+import { Db, deriveKey } from '@tftsr/db';
+import { ValueKeys } from '@tftsr/redaction';
+import { BlobStore, openBlobStore } from '@tftsr/storage';
+import { MetricsRegistry } from '@tftsr/telemetry';
 import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
 import { WorkerMetricsServer } from './metrics/metrics-server';

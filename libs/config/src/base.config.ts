@@ -6,8 +6,8 @@ import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'cla
 import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
 import { BlobStorageConfig } from './blob-storage.config';
 import { effectiveQueuePrefix, redisTopology, redisTopologyProblems, type RedisTopology } from './redis-topology';
-import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
-import { parseTestOrigins } from '../../integrations/src/target-policy';
+import { LOG_LEVELS, LogLevel } from '@tftsr/telemetry/logger';
+import { parseTestOrigins } from '@tftsr/integrations/target-policy';
 
 export const SEED_FALLBACK_KEY = 'dev-key-change-in-prod';
 export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;

@@ -1,4 +1,4 @@
-import { configProblems as problems } from '../../../test/support/config-problems';
+import { configProblems as problems } from '@tftsr/test-support/config-problems';
 import { BaseConfig } from './base.config';
 import { loadConfig } from './load-config';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configProblems as problems } from '../../../test/support/config-problems';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { configProblems as problems } from '@tftsr/test-support/config-problems';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { BaseConfig } from './base.config';
 import { loadConfig } from './load-config';
 import { describeRedisTopology, effectiveQueuePrefix, hasHashTag, parseHostPorts } from './redis-topology';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { TARGET_NAMES, targetOf } from '../../integrations/src/targets/registry';
+import { TARGET_NAMES, targetOf } from '@tftsr/integrations/targets/registry';
 import { AUDIT_ACTIONS, auditActionLabel, DESKTOP_EVENT_LABELS, isAuditAction } from './audit-actions';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -1,5 +1,5 @@
-import { TARGET_NAMES, targetOf } from '../../integrations/src/targets/registry';
-import type { IntegrationService } from '../../integrations/src/targets/registry';
+import { TARGET_NAMES, targetOf } from '@tftsr/integrations/targets/registry';
+import type { IntegrationService } from '@tftsr/integrations/targets/registry';
 
 /** What a timeline shows for an action (documents' "Event" column). */
 export interface AuditActionInfo {

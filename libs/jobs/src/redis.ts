@@ -1,6 +1,6 @@
 import IORedis, { Cluster } from 'ioredis';
 import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { RedisTopology } from '../../config/src/redis-topology';
+import type { RedisTopology } from '@tftsr/config/redis-topology';
 
 export type RedisRole = 'producer' | 'worker';
 

@@ -1,4 +1,4 @@
-import { BaseConfig, loadConfig } from '../../config/src';
+import { BaseConfig, loadConfig } from '@tftsr/config';
 import { DEFAULT_JOB_RETENTION, JOB_POLICY, jobOptions } from './contracts';
 
 describe('job retention', () => {

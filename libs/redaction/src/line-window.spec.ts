@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobStore, FsBlobStore, CHUNK_SIZE } from '../../storage/src';
-import { makeTempDir } from '../../../test/support/temp-dir';
+import { BlobStore, FsBlobStore, CHUNK_SIZE } from '@tftsr/storage';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { findAll, lineAt } from './find-bytes';
 import { readLines } from './line-window';
 

@@ -1,6 +1,6 @@
-import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
-import { maskValue, PiiType } from '../../pii/src';
-import { BlobStore } from '../../storage/src';
+import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '@tftsr/db';
+import { maskValue, PiiType } from '@tftsr/pii';
+import { BlobStore } from '@tftsr/storage';
 import { ValueKeys } from './value-keys';
 
 /** Every this-many lines, the line index records where a line starts. */

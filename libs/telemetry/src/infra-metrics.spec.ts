@@ -1,8 +1,8 @@
 import IORedis, { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
-import { Db, observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
-import { walSizeBytes } from '../../db/src/wal';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
+import { Db, observeWriteLockWait, openDatabase, transaction } from '@tftsr/db/database';
+import { walSizeBytes } from '@tftsr/db/wal';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';
 import { MetricsRegistry } from './metrics-registry';
 

@@ -1,4 +1,4 @@
-import { readEvictionPolicy, type RedisClient, REQUIRED_EVICTION_POLICY } from '../../jobs/src/redis';
+import { readEvictionPolicy, type RedisClient, REQUIRED_EVICTION_POLICY } from '@tftsr/jobs/redis';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Seconds: most BEGIN IMMEDIATEs get the lock at once; the tail shows the other process holding it. */

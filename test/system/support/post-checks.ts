@@ -11,9 +11,9 @@ import {
   openDatabase,
   SettingRepository,
   stuckLogFiles,
-} from '../../../libs/db/src';
-import { readPiiConfig, scanBuffer } from '../../../libs/pii/src';
-import { BlobStore, FsBlobStore, tempOwner } from '../../../libs/storage/src';
+} from '@tftsr/db';
+import { readPiiConfig, scanBuffer } from '@tftsr/pii';
+import { BlobStore, FsBlobStore, tempOwner } from '@tftsr/storage';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;

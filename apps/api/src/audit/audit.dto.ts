@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import { PositionedAuditEntry } from '../../../../libs/db/src';
+import { PositionedAuditEntry } from '@tftsr/db';
 import { OptionalTime, PageQuery } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 

@@ -2,7 +2,7 @@ import { applyDecorators, Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, isISO8601, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { toDbTimestamp } from '../../../../libs/db/src';
+import { toDbTimestamp } from '@tftsr/db';
 
 /** A path `:id`. Unknown ids are a 404 of the resource, so any short string passes here. */
 export class IdParams {

@@ -1,4 +1,4 @@
-import { auditActionLabel, Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
+import { auditActionLabel, Issue, LogFile, ResolutionStep } from '@tftsr/db';
 
 export type DocType = 'rca' | 'postmortem';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { describeRedisTopology } from '../../../../libs/config/src';
-import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src';
-import { describeSkew, measureClockSkew, readEvictionPolicy, readReportedSkews, REQUIRED_EVICTION_POLICY, skewTooLarge } from '../../../../libs/jobs/src';
+import { describeRedisTopology } from '@tftsr/config';
+import { Db, DB, loadMigrations, migrationStatus } from '@tftsr/db';
+import { describeSkew, measureClockSkew, readEvictionPolicy, readReportedSkews, REQUIRED_EVICTION_POLICY, skewTooLarge } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, checkWriteLock, redisUnreachable } from './readiness-checks';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
-import { describeRedisTopology } from '../../../../libs/config/src';
+import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '@tftsr/db';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
+import { describeRedisTopology } from '@tftsr/config';
 import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 describe('readiness checks', () => {

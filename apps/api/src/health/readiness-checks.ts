@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { Db, oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
+import { Db, oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '@tftsr/db';
 
 export interface Check {
   ok: boolean;

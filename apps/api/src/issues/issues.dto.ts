@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '../../../../libs/db/src';
+import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '@tftsr/db';
 import { OptionalTime, PageQuery, ToArray, ToBoolean } from '../common/validation';
 import { ConversationResponse } from '../conversations/conversations.dto';
 import { LogStreamResponse } from '../log-streams/log-streams.dto';

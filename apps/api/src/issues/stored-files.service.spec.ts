@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../../libs/config/src';
-import { FsBlobStore } from '../../../../libs/storage/src';
-import { makeTempDir } from '../../../../test/support/temp-dir';
+import { loadConfig } from '@tftsr/config';
+import { FsBlobStore } from '@tftsr/storage';
+import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { StoredFiles } from './stored-files.service';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { realpathSync, unlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { BlobStore } from '../../../../libs/storage/src';
+import { BlobStore } from '@tftsr/storage';
 import { ApiConfig } from '../config/api.config';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { IssueRepository, LogFile, LogFileProcessingRepository, LogFileRepository, OutboxRepository } from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import { IssueRepository, LogFile, LogFileProcessingRepository, LogFileRepository, OutboxRepository } from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 /**

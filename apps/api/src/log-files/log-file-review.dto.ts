@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, Equals, IsArray, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '../../../../libs/db/src';
-import { maskValue, PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
+import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '@tftsr/db';
+import { maskValue, PII_TYPE_ORDER, PiiType } from '@tftsr/pii';
 import { RevealPageQuery, ToArray } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
-import { processingStatus } from '../../../../libs/db/src';
+import type { LogFile, LogFileProcessing, ProcessingStatus } from '@tftsr/db';
+import { processingStatus } from '@tftsr/db';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
 import { PageQuery } from '../common/validation';
 import { RedactionSummary } from './pii-review.dto';

@@ -14,9 +14,9 @@ import {
   readSnapshot,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { crashIfArmed } from '../../../../libs/config/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { crashIfArmed } from '@tftsr/config';
+import { BlobStore } from '@tftsr/storage';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ListLogFilesQuery, LogFileListResponse, toLogFileDetailResponse } from './log-files.dto';

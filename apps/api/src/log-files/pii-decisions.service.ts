@@ -10,9 +10,9 @@ import {
   PiiReviewRepository,
   PiiSpanRepository,
   transaction,
-} from '../../../../libs/db/src';
-import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '@tftsr/redaction';
+import { BlobStore } from '@tftsr/storage';
 import { Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingsService } from '../settings/settings.service';

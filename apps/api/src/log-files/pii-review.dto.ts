@@ -15,7 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
+import { MAX_MANUAL_SPAN_BYTES } from '@tftsr/redaction';
 import { RevealPageQuery, ToBoolean } from '../common/validation';
 import { ApiTime } from '../common/api-time';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, LogFileLineIndexRepository, PiiReviewRepository, WindowSpan, transaction } from '../../../../libs/db/src';
-import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '../../../../libs/redaction/src';
-import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
+import { AuditLogRepository, Db, DB, LogFileLineIndexRepository, PiiReviewRepository, WindowSpan, transaction } from '@tftsr/db';
+import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '@tftsr/redaction';
+import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { Principal } from '../auth/scopes.decorator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';

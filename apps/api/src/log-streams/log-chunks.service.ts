@@ -10,8 +10,8 @@ import {
   newId,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobStore } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { LogFileIntake } from '../log-files/log-file-intake';
 import { OutboxRelay } from '../outbox/outbox-relay.service';

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { QUEUE_NAMES, type RedisClient } from '../../../../libs/jobs/src';
+import { QUEUE_NAMES, type RedisClient } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
-import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
+import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
+import { jobIdFor } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 import { AbandonedJobs } from './abandoned-job';

@@ -7,9 +7,9 @@ import {
   Publication,
   PublicationRepository,
   WebhookRepository,
-} from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import type { PublishOptions } from '../../../../libs/integrations/src/publishers/types';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import type { PublishOptions } from '@tftsr/integrations/publishers/types';
 
 export interface PublicationTicket {
   publication: Publication;

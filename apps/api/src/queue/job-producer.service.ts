@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
-import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES, RedisClient } from '../../../../libs/jobs/src';
+import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES, RedisClient } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 const CALL_TIMEOUT_MS = 3000;

@@ -1,4 +1,4 @@
-import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
+import { IntegrationService, TARGET_NAMES } from '@tftsr/integrations';
 import {
   CUSTOM_RULE_LIMITS,
   CustomRule,
@@ -9,7 +9,7 @@ import {
   parseCustomRules,
   PiiType,
   toStoredEnabledTypes,
-} from '../../../../libs/pii/src';
+} from '@tftsr/pii';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}

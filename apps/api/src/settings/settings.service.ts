@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '../../../../libs/db/src';
-import { readPiiConfig } from '../../../../libs/pii/src';
-import type { PiiConfig } from '../../../../libs/pii/src';
+import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { readPiiConfig } from '@tftsr/pii';
+import type { PiiConfig } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingResponse } from './settings.dto';
 import { InvalidSettingValue, isSettingKey, SETTING_KEYS, SettingKey, SETTINGS, SettingValues } from './settings.registry';

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { deriveKey } from '../../../../libs/db/src';
-import { BlobStore, openBlobStore, QuotaBlobStore, TempSweeper } from '../../../../libs/storage/src';
+import { deriveKey } from '@tftsr/db';
+import { BlobStore, openBlobStore, QuotaBlobStore, TempSweeper } from '@tftsr/storage';
 import { ApiConfig } from '../config/api.config';
 
 /** Partial uploads a crash left in blobs/tmp go at start and every few minutes; live writes are left alone. */

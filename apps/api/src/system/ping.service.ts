@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { newId } from '../../../../libs/db/src';
-import { jobIdFor, PingResult } from '../../../../libs/jobs/src';
+import { newId } from '@tftsr/db';
+import { jobIdFor, PingResult } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { JobProducer } from '../queue/job-producer.service';
 import { PingAcceptedResponse, PingStatusResponse } from './ping.dto';

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, Db, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '../../../../libs/db/src';
-import { FsBlobStore } from '../../../../libs/storage/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { AuditLogRepository, Db, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
+import { FsBlobStore } from '@tftsr/storage';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
 function capture() {

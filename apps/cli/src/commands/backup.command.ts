@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BaseConfig } from '../../../../libs/config/src';
+import { BaseConfig } from '@tftsr/config';
 import {
   copyBackupInto,
   createBackup,
@@ -15,8 +15,8 @@ import {
   ServiceStateRepository,
   setBusyTimeout,
   transaction,
-} from '../../../../libs/db/src';
-import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobStore, closeBlobStore, openBlobStore } from '@tftsr/storage';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';

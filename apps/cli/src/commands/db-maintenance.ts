@@ -19,10 +19,10 @@ import {
   setJournalMode,
   transaction,
   WebhookRepository,
-} from '../../../../libs/db/src';
-import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
-import { closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
-import type { BlobStoreChoice } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
+import { closeBlobStore, openBlobStore } from '@tftsr/storage';
+import type { BlobStoreChoice } from '@tftsr/storage';
 import { CliError } from '../cli-io';
 
 /**

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   checkpointWal,
   cipherIntegrityCheck,
@@ -10,7 +10,7 @@ import {
   migrate,
   migrationStatus,
   openDatabase,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';
-import { FsBlobStore } from '../../../../libs/storage/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { decryptCredential, encryptCredential } from '@tftsr/integrations';
+import { FsBlobStore } from '@tftsr/storage';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
 const NEW_KEY = 'a brand new passphrase';

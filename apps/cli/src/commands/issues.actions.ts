@@ -12,8 +12,8 @@ import {
   RepositorySet,
   sweepOrphanFiles,
   toDbTimestamp,
-} from '../../../../libs/db/src';
-import { closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { closeBlobStore, openBlobStore } from '@tftsr/storage';
 import { CliError, CliIo, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, toDbTimestamp, transaction } from '../../../../libs/db/src';
-import { FsBlobStore } from '../../../../libs/storage/src';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, toDbTimestamp, transaction } from '@tftsr/db';
+import { FsBlobStore } from '@tftsr/storage';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
 const DAY = 86_400_000;

@@ -14,8 +14,8 @@ import {
   openDatabase,
   RepositorySet,
   StoredFileRef,
-} from '../../../../libs/db/src';
-import { BlobIntegrityError, BlobStore, FsBlobStore } from '../../../../libs/storage/src';
+} from '@tftsr/db';
+import { BlobIntegrityError, BlobStore, FsBlobStore } from '@tftsr/storage';
 
 export interface DataVerification {
   /** One line per check, for the operator. */

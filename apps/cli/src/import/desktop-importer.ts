@@ -25,13 +25,13 @@ import {
   SettingRepository,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { readPiiConfig } from '../../../../libs/pii/src';
-import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
-import type { BlobStoreChoice } from '../../../../libs/storage/src';
-import { DomainError } from '../../../api/src/common/domain-error';
-import { sanitiseFileName } from '../../../api/src/log-files/file-types';
+} from '@tftsr/db';
+import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import { readPiiConfig } from '@tftsr/pii';
+import { BlobStore, closeBlobStore, openBlobStore } from '@tftsr/storage';
+import type { BlobStoreChoice } from '@tftsr/storage';
+import { DomainError } from '@tftsr/api/common/domain-error';
+import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
 import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { keyCandidates } from './desktop-keys';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { KeyCandidate } from '../../../../libs/db/src';
+import type { KeyCandidate } from '@tftsr/db';
 import { DesktopImportError } from './import-errors';
 
 /**

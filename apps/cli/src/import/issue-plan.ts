@@ -1,5 +1,5 @@
-import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '../../../../libs/db/src';
-import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '@tftsr/db';
+import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '@tftsr/pii';
 import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
 import { CorruptRowError } from './import-errors';
 

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { BaseConfig } from '../../../../libs/config/src';
-import { DEFAULT_PUBLISH_BACKOFF } from '../../../../libs/jobs/src';
-import type { RetryBackoff } from '../../../../libs/jobs/src';
+import { BaseConfig } from '@tftsr/config';
+import { DEFAULT_PUBLISH_BACKOFF } from '@tftsr/jobs';
+import type { RetryBackoff } from '@tftsr/jobs';
 
 export class WorkerConfig extends BaseConfig {
   /** Jobs each queue runs at once in this process. */

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { isLastAttempt } from '../../../../libs/jobs/src';
+import { isLastAttempt } from '@tftsr/jobs';
 import { JobOutcome, WorkerMetrics } from './worker-metrics';
 
 interface JobLogger {

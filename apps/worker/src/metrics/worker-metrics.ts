@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { Db, DB, observeWriteLockWait } from '../../../../libs/db/src';
-import { walSizeBytes } from '../../../../libs/db/src/wal';
-import type { RedisClient } from '../../../../libs/jobs/src';
-import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '../../../../libs/telemetry/src';
+import { Db, DB, observeWriteLockWait, walSizeBytes } from '@tftsr/db';
+import type { RedisClient } from '@tftsr/jobs';
+import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 
 /** completed; skipped (nothing to do: already done, or its entity is gone); retrying (failed, BullMQ runs it again); failed (for good). */

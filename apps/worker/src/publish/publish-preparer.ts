@@ -7,7 +7,7 @@ import {
   IssueRepository,
   Publication,
   SettingRepository,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import {
   checkTargetUrl,
   cleanText,
@@ -20,7 +20,7 @@ import {
   PublishTarget,
 } from '@tftsr/integrations';
 import { WorkerConfig } from '../config/worker.config';
-import { exitGate, readPiiConfig } from '../../../../libs/pii/src';
+import { exitGate, readPiiConfig } from '@tftsr/pii';
 import { GateFinding, GateMode, piiGate } from './pii-gate';
 import { ExistingObjectPolicy, Placement } from './placement';
 import { readSetting } from './worker-settings';

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { isLastAttempt, retryDelayMs } from '../../../../libs/jobs/src';
-import type { AttemptCount, RetryBackoff } from '../../../../libs/jobs/src';
+import { isLastAttempt, retryDelayMs } from '@tftsr/jobs';
+import type { AttemptCount, RetryBackoff } from '@tftsr/jobs';
 
 /** A failure worth another attempt, after `delayMs` (from Retry-After, or the backoff). */
 export class RetryLater extends Error {

@@ -1,4 +1,4 @@
-import type { SettingRepository } from '../../../../libs/db/src';
+import type { SettingRepository } from '@tftsr/db';
 
 /**
  * A setting's stored JSON value, or the fallback when unset or unreadable. The API validates what it stores;

@@ -9,7 +9,7 @@ import {
   WebhookDelivery,
   WebhookEndpoint,
   WebhookRepository,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import {
   checkWebhookUrl,
   IntegrationHttp,
@@ -20,9 +20,9 @@ import {
   slackBody,
   WebhookEvent,
   WebhookPayload,
-} from '../../../../libs/integrations/src';
-import { JobPayloads } from '../../../../libs/jobs/src';
-import { readPiiConfig, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+} from '@tftsr/integrations';
+import { JobPayloads } from '@tftsr/jobs';
+import { readPiiConfig, redactBuffer, scanBuffer } from '@tftsr/pii';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
 import { settleOutgoingFailure } from '../publish/retry-later';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
-import { typeErrorsOf } from '../../../../test/support/typecheck';
-import { JOB_QUEUE, jobIdFor } from '../../../jobs/src/contracts';
+import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
+import { typeErrorsOf } from '@tftsr/test-support/typecheck';
+import { JOB_QUEUE, jobIdFor } from '@tftsr/jobs/contracts';
 import { Db, openDatabase, transaction } from '../database';
 import { loadMigrations, migrate } from '../migrate';
 import { OutboxRepository } from './outbox.repository';

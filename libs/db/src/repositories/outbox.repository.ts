@@ -1,8 +1,8 @@
 import { Db } from '../database';
 import { newId } from '../ids';
-import { currentRequestId } from '../../../telemetry/src/request-context';
-import { isJobName, JOB_QUEUE } from '../../../jobs/src/contracts';
-import type { JobName, JobOf, JobPayloads, OutboxJob, QueueName } from '../../../jobs/src/contracts';
+import { currentRequestId } from '@tftsr/telemetry/request-context';
+import { isJobName, JOB_QUEUE } from '@tftsr/jobs/contracts';
+import type { JobName, JobOf, JobPayloads, OutboxJob, QueueName } from '@tftsr/jobs/contracts';
 
 export type OutboxState = 'pending' | 'dispatched' | 'done' | 'failed';
 
