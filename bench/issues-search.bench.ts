@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { IssueListQuery, IssueRepository, loadMigrations, migrate, openDatabase } from '../libs/db/src';
+import type { IssueListQuery} from '../libs/db/src';
+import { IssueRepository, loadMigrations, migrate, openDatabase } from '../libs/db/src';
 import { toFtsQuery } from '../apps/api/src/issues/fts-query';
 import { seedIssues } from './support/issue-corpus';
 

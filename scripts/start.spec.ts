@@ -7,9 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import type {
+  ExitStatus} from './start';
 import {
   DEFAULT_REDIS_URL,
-  ExitStatus,
   findFreePort,
   findOnPath,
   parseRedisUrl,

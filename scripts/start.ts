@@ -2,7 +2,8 @@
  * `npm start`: runs the API and the worker on this host, with a private Redis when none answers.
  * A launcher, not an app: Node built-ins only, and its two variables are read in readLauncherEnv().
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

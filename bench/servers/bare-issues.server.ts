@@ -9,7 +9,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { Issue, IssueRepository, loadMigrations, migrate, newId, openDatabase, Severity, Synchronous, toDbTimestamp, transaction } from '../../libs/db/src';
+import type { Issue, Severity, Synchronous} from '../../libs/db/src';
+import { IssueRepository, loadMigrations, migrate, newId, openDatabase, toDbTimestamp, transaction } from '../../libs/db/src';
 
 interface CreateBody {
   title: string;

@@ -1,4 +1,5 @@
-import { Db, IssueRepository, newId, Severity, toDbTimestamp } from '../../libs/db/src';
+import type { Db, Severity} from '../../libs/db/src';
+import { IssueRepository, newId, toDbTimestamp } from '../../libs/db/src';
 
 /** Words an incident tracker is full of; each issue draws a few, so a query for one matches ~5-15% of issues. */
 const DOMAIN = (

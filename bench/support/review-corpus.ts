@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
-import { Db, LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '../../libs/db/src';
-import { buildReviewIndex, ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
+import type { Db} from '../../libs/db/src';
+import { LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '../../libs/db/src';
+import type { ValueKeys } from '../../libs/redaction/src';
+import { buildReviewIndex } from '../../libs/redaction/src';
+import type { BlobStore } from '../../libs/storage/src';
 
 /** One record: four log lines, one of which holds a PII value; padded so that the file reaches its size. */
 const FILLER = ' c.e.Sync - heartbeat ok; queue depth nominal; nothing to report'.padEnd(200, ' .');

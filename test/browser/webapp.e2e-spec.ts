@@ -1,6 +1,9 @@
-import { waitFor, RunningApp } from '../support/app-processes';
-import { startTestApi, TestApi } from '../support/api-harness';
-import { axeViolations, launchBrowser, screenshot, TestBrowser } from '../support/browser';
+import type { RunningApp } from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
+import type { TestBrowser } from '../support/browser';
+import { axeViolations, launchBrowser, screenshot } from '../support/browser';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 
 const CONFLUENCE_TOKEN = 'canary-browser-cf-token-5e1d';

@@ -1,5 +1,6 @@
 import { LogFileProcessingRepository } from '../../libs/db/src';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 /**

@@ -1,4 +1,5 @@
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 describe('API keys API', () => {
   let api: TestApi;

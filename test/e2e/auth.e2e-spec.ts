@@ -1,6 +1,7 @@
 import { ApiKeyRepository, toDbTimestamp } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 const BURST = 20;
 

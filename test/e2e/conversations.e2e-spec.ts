@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { newId, toDbTimestamp } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 const PROVIDER_KEY = 'provider-key-for-tests-7c1d';
 /** Values that must never reach the provider, whichever way they entered. */

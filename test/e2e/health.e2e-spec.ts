@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { newId, openDatabase } from '../../libs/db/src';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';
 

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { newId, toDbTimestamp } from '../../libs/db/src';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const MiB = 1024 * 1024;

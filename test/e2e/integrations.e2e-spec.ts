@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createServer, Server } from 'node:net';
+import type { Server } from 'node:net';
+import { createServer } from 'node:net';
 import { deriveKey } from '../../libs/db/src';
 import { credentialHash, decryptCredential } from '../../libs/integrations/src';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 import { SSRF_MATRIX } from '../support/ssrf-matrix';
 import { TEST_KEY } from '../support/temp-dir';

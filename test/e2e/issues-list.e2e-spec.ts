@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 /**
  * Percent-encodes the UTF-8 bytes of everything but unreserved characters, so any string (lone surrogates

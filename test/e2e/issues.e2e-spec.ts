@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
-import { Db } from '../../libs/db/src';
+import type { Db } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 function count(db: Db, sql: string, ...params: unknown[]): number {
   return (db.prepare(sql).get(...params) as { n: number }).n;

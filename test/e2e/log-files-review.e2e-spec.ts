@@ -5,8 +5,10 @@ import { FULL_DECRYPT_LIMIT, LogFileContentService } from '../../apps/api/src/lo
 import { newId, RedactionRequestRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
 import { CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from '../../libs/storage/src';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const EMAIL = 'jane.doe@example.org';

@@ -3,8 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scanBuffer } from '../../libs/pii/src';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const SECRET = 'AKIAQWERTYUIOPASDFGH';
@@ -120,7 +122,7 @@ describe('log file uploads, processed by the real worker', () => {
       ['NUL bytes in the first 8 KiB', 'nul.log', Buffer.from('abc\u0000def'), 415, 'UNSUPPORTED_FILE_TYPE'],
       ['a .gz that is not gzip', 'broken.log.gz', 'not gzip at all', 400, 'INVALID_UPLOAD'],
     ])('%s', async (_, name, content, status, code) => {
-      expect(failure(await uploadForm(name as string, content as Buffer))).toEqual([status, code]);
+      expect(failure(await uploadForm(name, content as Buffer))).toEqual([status, code]);
     });
 
     it('an upload to an unknown issue', async () => {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';

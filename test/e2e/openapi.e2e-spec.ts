@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { ErrorCode } from '../../apps/api/src/common/domain-error';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { openApiProblems } from '../support/openapi-check';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 /** The attack of issue 12: one log with every kind of secret, one IP repeated across lines. */

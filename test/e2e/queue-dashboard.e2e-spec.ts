@@ -2,8 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
 import { HEADER_SIZE } from '../../libs/storage/src';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';

@@ -1,5 +1,6 @@
 import { factory } from '../support/factory';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 const PII = 'alice@example.com logged in from 10.1.2.3';
 

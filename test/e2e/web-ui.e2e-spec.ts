@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { webUiRoot, WEB_UI_CSP } from '../../apps/api/src/web-ui/web-ui-policy';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 
 const MAX_JS_GZIP_BYTES = 250 * 1024;
 

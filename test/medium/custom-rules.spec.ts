@@ -1,7 +1,8 @@
 import { buffer } from 'node:stream/consumers';
-import { Db, LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import type { Db} from '../../libs/db/src';
+import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../libs/db/src';
+import type { BlobStore } from '../../libs/storage/src';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**

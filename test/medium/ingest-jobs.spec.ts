@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
+import type { Db} from '../../libs/db/src';
+import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import type {
+  Db} from '../../libs/db/src';
 import {
-  Db,
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
@@ -14,8 +15,9 @@ import {
   transaction,
 } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
-import { BlobStore, HEADER_SIZE } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import type { BlobStore} from '../../libs/storage/src';
+import { HEADER_SIZE } from '../../libs/storage/src';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 
 const jobOf = <T>(data: T, attemptsMade = 0) => stub(data, attemptsMade, 'redact');

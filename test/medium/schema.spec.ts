@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase } from '../../libs/db/src';
+import type { Db} from '../../libs/db/src';
+import { loadMigrations, migrate, openDatabase } from '../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

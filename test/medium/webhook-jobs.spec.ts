@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '../../libs/db/src';
+import type { Db} from '../../libs/db/src';
+import { AuditLogRepository, deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '../../libs/db/src';
 import { loadConfig } from '../../libs/config/src';
 import { sealWebhookSecret } from '../../libs/integrations/src';
 import { WorkerConfig } from '../../apps/worker/src/config/worker.config';

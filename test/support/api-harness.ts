@@ -1,13 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Env, loadConfig } from '../../libs/config/src';
-import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '../../libs/db/src';
+import type { Env} from '../../libs/config/src';
+import { loadConfig } from '../../libs/config/src';
+import type { ApiKeyScope, Db} from '../../libs/db/src';
+import { ApiKeyRepository, DB, generateApiKey } from '../../libs/db/src';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ApiConfig } from '../../apps/api/src/config/api.config';
-import { RunningApp, startApp } from './app-processes';
+import type { RunningApp} from './app-processes';
+import { startApp } from './app-processes';
 import { factory } from './factory';
-import { badTimes, OpenApiChecker, OpenApiDocument } from './openapi-check';
+import type { OpenApiDocument } from './openapi-check';
+import { badTimes, OpenApiChecker } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
 
@@ -31,7 +35,7 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   body: any;
   headers: Headers;
 }
@@ -97,7 +101,7 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       let body: string | Buffer | FormData | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
       if (typeof body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
-      const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client } as RequestInit);
+      const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client });
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : null;
       const problems = [

@@ -1,5 +1,6 @@
 import { BaseConfig } from '../../libs/config/src/base.config';
-import { ConfigError, loadConfig } from '../../libs/config/src/load-config';
+import type { ConfigError} from '../../libs/config/src/load-config';
+import { loadConfig } from '../../libs/config/src/load-config';
 
 /** What BaseConfig says about `env`: every problem at once, or [] when it loads. */
 export function configProblems(env: Record<string, string>): string[] {

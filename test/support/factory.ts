@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Db, newId, toDbMillis, toDbTimestamp } from '../../libs/db/src';
+import type { Db} from '../../libs/db/src';
+import { newId, toDbMillis, toDbTimestamp } from '../../libs/db/src';
 
 let counter = 0;
 

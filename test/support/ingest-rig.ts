@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type {
+  Db} from '../../libs/db/src';
 import {
   AuditLogRepository,
-  Db,
   deriveKey,
   LogFileProcessingRepository,
   newId,

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { openDatabase } from '../../libs/db/src';
-import { freePort, getJson, RunningApp, RunningStack, startApp, startStack, waitFor } from '../support/app-processes';
+import type { RunningApp, RunningStack} from '../support/app-processes';
+import { freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -50,7 +51,7 @@ describe('tftsr db backup and restore, with the service running', () => {
       headers: { ...auth, 'content-type': 'application/octet-stream' },
       body: content,
       duplex: 'half',
-    } as RequestInit);
+    });
     return { status: response.status, body: (await response.json()) as { id: string } };
   };
   const logText = (n: number) => Buffer.from(`order ${n} failed for jane.doe${n}@example.org from 203.0.113.${n % 250}\n`.repeat(2000));

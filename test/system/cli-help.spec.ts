@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildProgram, runCli } from '../../apps/cli/src/main';
-import { Command, commandPath, commandTree } from '../../libs/cli/src';
+import type { Command} from '../../libs/cli/src';
+import { commandPath, commandTree } from '../../libs/cli/src';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Density, repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
+import type { Density} from '../../bench/support/log-corpus';
+import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { loadConfig } from '../../libs/config/src';
 import { openDatabase } from '../../libs/db/src';
 import { scanStream } from '../../libs/pii/src';
 import { WorkerConfig } from '../../apps/worker/src/config/worker.config';
-import { startTestApi, TestApi } from '../support/api-harness';
-import { freePort, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -37,10 +40,10 @@ describe('graceful shutdown of the worker', () => {
   const upload = async (name: string, bytes: number, density: Density) => {
     const res = await fetch(`${api.base}/v1/issues/${issueId}/log-files?file_name=${name}`, {
       method: 'POST',
-      body: Readable.toWeb(repeatedLog(bytes, density)) as unknown as RequestInit['body'],
+      body: Readable.toWeb(repeatedLog(bytes, density)),
       duplex: 'half',
       headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
   };
@@ -131,7 +134,7 @@ describe('graceful shutdown of the API', () => {
         headers: { ...headers, 'content-type': 'application/octet-stream' },
         body,
         duplex: 'half',
-      } as RequestInit);
+      });
       await waitFor(async () => sent > 1, 10_000, () => 'the upload never started');
       const exited = api.stop('SIGTERM');
       await waitFor(async () => /SIGTERM received/.test(api.output()), 10_000, () => api.output());

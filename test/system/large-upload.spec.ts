@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { openDatabase } from '../../libs/db/src';
 import { scanStream } from '../../libs/pii/src';
-import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { RunningApp, RunningStack} from '../support/app-processes';
+import { getJson, startStack, waitFor } from '../support/app-processes';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -33,10 +34,10 @@ describe('a 1 GB log upload', () => {
     const issue = await getJson(`${base}/v1/issues`, { method: 'POST', headers, body: JSON.stringify({ title: 'Big log', severity: 'low' }) });
     const upload = await fetch(`${base}/v1/issues/${issue.body.id}/log-files?file_name=huge.log`, {
       method: 'POST',
-      body: Readable.toWeb(repeatedLog(GIB, 'sparse')) as unknown as RequestInit['body'],
+      body: Readable.toWeb(repeatedLog(GIB, 'sparse')),
       duplex: 'half',
       headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(upload.status).toBe(202);
     const { id } = (await upload.json()) as { id: string };
     const done = await waitFor(

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { Db, generateApiKey, openDatabase } from '../../libs/db/src';
-import { RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { Db} from '../../libs/db/src';
+import { generateApiKey, openDatabase } from '../../libs/db/src';
+import type { RunningStack} from '../support/app-processes';
+import { startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -102,7 +104,7 @@ describe('publishing against slow and stateful services', () => {
       ['servicenow', () => servicenow],
       ['azuredevops', () => ado],
     ] as const)('%s: no second create until searches over the commit window found nothing', async (service, fakeOf) => {
-      const fake = fakeOf() as FakeServiceNow | FakeAzureDevOps;
+      const fake = fakeOf();
       const before = fake.objects.length;
       const creates = fake.requestsFor('create').length;
       const docId = await newDocument(await newIssue());

@@ -1,7 +1,9 @@
-import { Command, Exit, packageVersion, runProgram } from '../../../libs/cli/src';
+import type { Exit} from '../../../libs/cli/src';
+import { Command, packageVersion, runProgram } from '../../../libs/cli/src';
 import type { Env } from '../../../libs/config/src';
 import { piiCliCommand } from '../../../libs/pii/src/cli';
-import { CliError, CliIo, processIo } from './cli-io';
+import type { CliIo} from './cli-io';
+import { CliError, processIo } from './cli-io';
 import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
 import { issuesCommand } from './commands/issues.command';

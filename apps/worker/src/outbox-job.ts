@@ -1,4 +1,5 @@
-import { Db, OutboxRepository, transaction } from '../../../libs/db/src';
+import type { Db} from '../../../libs/db/src';
+import { OutboxRepository, transaction } from '../../../libs/db/src';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}

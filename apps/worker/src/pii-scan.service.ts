@@ -138,7 +138,7 @@ export class PiiScanService {
               finish(() => reject(error));
             }
           } catch (err) {
-            finish(() => reject(err as Error));
+            finish(() => reject(err));
           }
         })();
       });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../../libs/db/src';
+import type { Db} from '../../../libs/db/src';
+import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../../libs/db/src';
 import { PII_TYPE_ORDER } from '../../../libs/pii/src';
 import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
 import { SETTINGS } from '../../api/src/settings/settings.registry';

@@ -1,5 +1,6 @@
-import { Db } from '../../../libs/db/src';
-import { CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiConfig, PiiType } from '../../../libs/pii/src';
+import type { Db } from '../../../libs/db/src';
+import type { CustomRule, PiiConfig, PiiType } from '../../../libs/pii/src';
+import { CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules } from '../../../libs/pii/src';
 
 /**
  * The PII settings in force, read fresh for each scan. The API validates what it stores; this reader still
@@ -20,7 +21,7 @@ export function readPiiConfig(db: Db): PiiConfig {
   // Stored as the types turned off (libs/pii/src/enabled-types.ts): a type added since is on.
   const enabledTypes = enabledTypesFromStored(types) ?? [...PII_TYPE_ORDER];
   const allowList = Array.isArray(allow) ? allow.filter((v): v is string => typeof v === 'string') : [];
-  return { enabledTypes: enabledTypes as PiiType[], allowList, customRules: customRulesOf(read('pii.custom_rules')) };
+  return { enabledTypes: enabledTypes, allowList, customRules: customRulesOf(read('pii.custom_rules')) };
 }
 
 /** The API refuses bad rules; a bad stored one is skipped rather than failing every scan, the others still run. */

@@ -1,6 +1,7 @@
 import type { NewPiiSpan } from '../../../libs/db/src';
-import { PiiConfig, StreamScanner } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
+import type { PiiConfig} from '../../../libs/pii/src';
+import { StreamScanner } from '../../../libs/pii/src';
+import type { BlobStore } from '../../../libs/storage/src';
 
 /** Where a scan's results go: batches of spans, and progress in bytes read. Both may apply backpressure. */
 export interface ScanSink {

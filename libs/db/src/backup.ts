@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cipherIntegrityCheck } from './cipher-check';
-import { Db, isPlainSqliteFile, openDatabase } from './database';
+import type { Db} from './database';
+import { isPlainSqliteFile, openDatabase } from './database';
 
 /**
  * Backups: `{dest}/tftsr.db` (a snapshot, encrypted like the original), `{dest}/blobs/…` (the stored files the

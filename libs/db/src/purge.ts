@@ -1,7 +1,8 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { Db, transaction } from './database';
-import { AuditLogRepository } from './repositories/audit-log.repository';
+import type { Db} from './database';
+import { transaction } from './database';
+import type { AuditLogRepository } from './repositories/audit-log.repository';
 import { IssueRepository } from './repositories/issue.repository';
 import { listStoredFiles } from './backup';
 

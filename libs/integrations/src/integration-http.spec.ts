@@ -1,6 +1,8 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { BlockedAddressError, isBlockedAddress, LookupFn } from './guarded-lookup';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LookupFn } from './guarded-lookup';
+import { BlockedAddressError, isBlockedAddress } from './guarded-lookup';
 import { IntegrationHttp } from './integration-http';
 
 /** A local listener that counts every TCP connection it sees, so a test can prove no packet reached it. */

@@ -1,4 +1,5 @@
-import IORedis, { Redis, RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import IORedis from 'ioredis';
 
 export type RedisRole = 'producer' | 'worker';
 

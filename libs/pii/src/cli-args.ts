@@ -1,4 +1,5 @@
-import { Command, Exit, InvalidArgumentError, exitingAction } from '../../cli/src';
+import type { Exit} from '../../cli/src';
+import { Command, InvalidArgumentError, exitingAction } from '../../cli/src';
 import { PII_TYPE_ORDER, type PiiType, isPiiType } from './pii-types';
 
 export interface CliArgs {

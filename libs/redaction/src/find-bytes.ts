@@ -1,4 +1,4 @@
-import { BlobStore } from '../../storage/src';
+import type { BlobStore } from '../../storage/src';
 
 export interface Found {
   start: number;

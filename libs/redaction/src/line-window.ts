@@ -1,5 +1,5 @@
 import { OVERLAP_BYTES } from '../../pii/src/engine';
-import { BlobStore } from '../../storage/src';
+import type { BlobStore } from '../../storage/src';
 
 /** A manual byte range may cover at most this much. */
 export const MAX_MANUAL_SPAN_BYTES = 64 * 1024;

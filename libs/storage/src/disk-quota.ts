@@ -1,7 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { BlobStore, StoredBlob } from './blob-store';
+import type { Readable} from 'node:stream';
+import { Transform } from 'node:stream';
+import type { StoredBlob } from './blob-store';
+import { BlobStore } from './blob-store';
 
 /**
  * Test only (TFTSR_TEST_DISK_QUOTA_BYTES, refused unless NODE_ENV=test): the disk-full test's stand-in where the

@@ -1,4 +1,5 @@
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** How much of the start of a content is looked at to tell text from binary. */

@@ -1,7 +1,9 @@
-import IORedis, { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
-import { Db, observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
+import type { Db} from '../../db/src/database';
+import { observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
 import { walSizeBytes } from '../../db/src/wal';
 import { createRedisConnection, readEvictionPolicy } from '../../jobs/src/redis';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IntegrationHttp } from '../../../libs/integrations/src/integration-http';
-import { PublishContent, PublishError, Publisher, PublishTarget, RemoteObject } from '../../../libs/integrations/src/publishers/types';
+import type { PublishContent, Publisher, PublishTarget, RemoteObject } from '../../../libs/integrations/src/publishers/types';
+import { PublishError } from '../../../libs/integrations/src/publishers/types';
 import type { IntegrationService } from '../../../libs/integrations/src/url-policy';
 
 /** A publication's content; a fresh publication id each call. */

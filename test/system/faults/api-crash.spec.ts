@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import { once } from 'node:events';
 import { waitFor } from '../../support/app-processes';
-import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
+import type { JobPayloads } from '../../../libs/jobs/src';
+import { jobIdFor } from '../../../libs/jobs/src';
 import { FaultRig, smallLog } from './fault-rig';
 
 /** The id the relay gives a row's job: its payload (which carries the restore generation) decides it. */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Db, openDatabase } from '../../../libs/db/src';
+import type { Db} from '../../../libs/db/src';
+import { openDatabase } from '../../../libs/db/src';
 import { TEST_KEY } from '../../support/temp-dir';
 import { runPostChecks } from '../support/post-checks';
 import { FaultRig } from './fault-rig';

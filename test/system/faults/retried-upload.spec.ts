@@ -1,6 +1,7 @@
 import { waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
-import { ADMIN_KEY, Answer, FaultRig, smallLog } from './fault-rig';
+import type { Answer} from './fault-rig';
+import { ADMIN_KEY, FaultRig, smallLog } from './fault-rig';
 
 /**
  * Issue 22, item 6: a client that drops the connection after sending the whole body, then retries, must not get a
@@ -29,7 +30,7 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
       body,
       signal,
       duplex: 'half',
-    } as RequestInit);
+    });
     const text = await response.text();
     return { status: response.status, body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
   }

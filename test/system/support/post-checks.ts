@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
+import type { ChainVerification, Db} from '../../../libs/db/src';
+import { AuditLogRepository, cipherIntegrityCheck, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
 import { scanBuffer } from '../../../libs/pii/src';
 import { BlobStore, tempOwner } from '../../../libs/storage/src';
 import { readPiiConfig } from '../../../apps/worker/src/pii-settings';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../../../libs/config/src';
-import { ApiKeyRepository, AuditLogRepository, Db, deriveKey, loadMigrations, migrate, openDatabase } from '../../../../libs/db/src';
+import type { Db} from '../../../../libs/db/src';
+import { ApiKeyRepository, AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '../../../../libs/db/src';
 import { makeTempDir } from '../../../../test/support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { ApiKeyService } from './api-key.service';

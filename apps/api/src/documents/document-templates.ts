@@ -1,4 +1,4 @@
-import { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
+import type { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
 import { TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
 
 export type DocType = 'rca' | 'postmortem';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
+import type { Db} from '../../../../libs/db/src';
+import { loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
 

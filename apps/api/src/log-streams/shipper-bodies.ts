@@ -94,7 +94,7 @@ export function parseLokiProtobuf(body: Buffer, maxBytes: number): StreamLines[]
   let decoded: { streams?: { labels?: string; entries?: { line?: string }[] }[] };
   try {
     const raw = snappy.uncompress(body, maxBytes);
-    decoded = PushRequest.toObject(PushRequest.decode(raw), { defaults: true }) as typeof decoded;
+    decoded = PushRequest.toObject(PushRequest.decode(raw), { defaults: true });
   } catch (err) {
     throw invalid(`the push body is not snappy-compressed protobuf: ${(err as Error).message}`);
   }

@@ -1,8 +1,10 @@
-import Fastify, { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../../libs/telemetry/src/logger';
 import { currentRequestId } from '../../../../libs/telemetry/src/request-context';
-import { HttpMetrics, installHttpTelemetry, UploadKind } from './http-telemetry';
+import type { HttpMetrics, UploadKind } from './http-telemetry';
+import { installHttpTelemetry } from './http-telemetry';
 
 const SECRET = 'tftsr_CANARY_KEY_0123456789';
 const CONTENT = 'CANARY jane.doe@example.org paid with 4111 1111 1111 1111';

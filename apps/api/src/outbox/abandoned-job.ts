@@ -1,14 +1,16 @@
-import {
+import type {
   AuditLogRepository,
   Db,
+  OutboxRow} from '../../../../libs/db/src';
+import {
   LogFileProcessingRepository,
   OutboxRepository,
-  OutboxRow,
   PublicationRepository,
   RedactionRequestRepository,
   transaction,
 } from '../../../../libs/db/src';
-import { isJobName, JobPayloads } from '../../../../libs/jobs/src';
+import type { JobPayloads } from '../../../../libs/jobs/src';
+import { isJobName } from '../../../../libs/jobs/src';
 
 /**
  * A job BullMQ gave up on without its handler saying so (it stalled more than the allowed number of times: the

@@ -1,5 +1,7 @@
-import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
-import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiType, toStoredEnabledTypes } from '../../../../libs/pii/src';
+import type { IntegrationService} from '../../../../libs/integrations/src';
+import { TARGET_NAMES } from '../../../../libs/integrations/src';
+import type { CustomRule, PiiType} from '../../../../libs/pii/src';
+import { CUSTOM_RULE_LIMITS, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, toStoredEnabledTypes } from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '../../../../libs/config/src';
+import type {
+  Db} from '../../../../libs/db/src';
 import {
   AuditLogRepository,
   CredentialRepository,
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   fsyncFile,
   isPlainSqliteFile,

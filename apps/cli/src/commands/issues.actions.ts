@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import type { Env} from '../../../../libs/config/src';
+import { BaseConfig, loadConfig } from '../../../../libs/config/src';
 import {
   AuditLogRepository,
   deriveKey,
@@ -13,7 +14,8 @@ import {
   sweepOrphanFiles,
   toDbTimestamp,
 } from '../../../../libs/db/src';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
 const ORPHAN_MIN_AGE_MS = 3600_000;

@@ -1,4 +1,5 @@
-import { Command, Exit, exitingAction } from '../../../../libs/cli/src';
+import type { Exit} from '../../../../libs/cli/src';
+import { Command, exitingAction } from '../../../../libs/cli/src';
 import type { Env } from '../../../../libs/config/src';
 import type { CliIo } from '../cli-io';
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type {
+  StoredFileRef} from '../../../../libs/db/src';
 import {
   AuditLogRepository,
   cipherIntegrityCheck,
@@ -9,8 +11,7 @@ import {
   loadMigrations,
   LONGEST_SCAN_MS,
   migrationStatus,
-  openDatabase,
-  StoredFileRef,
+  openDatabase
 } from '../../../../libs/db/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ImageAttachmentRepository } from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import type { ImageAttachmentRepository } from '../../../../libs/db/src';
+import type { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { ImageSanitiser } from '../../../api/src/images/image-sanitiser.service';
 import { EXTENSIONS, MIME_TYPES, sniffImage } from '../../../api/src/images/image-sniff';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { loadImageBytes, loadLogContent } from './desktop-content';
 import type { ImportTable } from './import-summary';
-import { ImportRedactor, IssuePlan } from './issue-plan';
+import type { ImportRedactor, IssuePlan } from './issue-plan';
 
 export interface Stored {
   blobs: string[];

@@ -1,7 +1,8 @@
 import type { AiConversation, AiMessage, Document, Issue, ResolutionStep } from '../../../../libs/db/src';
-import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import type { PiiConfig, PiiType} from '../../../../libs/pii/src';
+import { PII_TYPE_ORDER, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
 import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
-import { DesktopSource } from './desktop-source';
+import type { DesktopSource } from './desktop-source';
 import { CorruptRowError } from './import-errors';
 
 type Row = Record<string, unknown>;

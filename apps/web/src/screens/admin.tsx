@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, get, Scope } from '../api';
+import type { Scope } from '../api';
+import { api, get } from '../api';
 import { ErrorBanner, Section, useAction, useLoad } from '../components/common';
 import { useCan } from '../me';
 import type { ApiKeyItem, Integration, Setting } from '../types';

@@ -28,7 +28,7 @@ export function IssueScreen({ id }: { id: string }) {
       <p class="crumbs"><a href={link('/')}>Issues</a> /</p>
       <IssueHeader issue={issue} onChanged={detail.reload} />
       <LogFiles issueId={issue.id} files={log_files} onChanged={detail.reload} />
-      <WhysEditor issueId={issue.id} steps={resolution_steps as ResolutionStep[]} onChanged={detail.reload} />
+      <WhysEditor issueId={issue.id} steps={resolution_steps} onChanged={detail.reload} />
       <Documents issueId={issue.id} />
       <Publications issueId={issue.id} />
       <Conversations items={conversations} />

@@ -4,7 +4,8 @@ import { bytes, ErrorBanner, useAction } from '../components/common';
 import { useCan } from '../me';
 import { link } from '../router';
 import type { Decision, LogFile, PiiTotals, PiiValue } from '../types';
-import { LineStore, LogViewer, SpanRef } from './log-viewer';
+import type { SpanRef } from './log-viewer';
+import { LineStore, LogViewer } from './log-viewer';
 
 type DecisionInput = { value_id?: string; span_id?: string; decision: Decision | 'clear' };
 

@@ -1,5 +1,6 @@
-import { Job, UnrecoverableError } from 'bullmq';
-import { JobOutcome, WorkerMetrics } from './worker-metrics';
+import type { Job} from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { JobOutcome, WorkerMetrics } from './worker-metrics';
 
 interface JobLogger {
   debug(message: object): void;

@@ -1,4 +1,4 @@
-import { Publication } from '../../../../libs/db/src';
+import type { Publication } from '../../../../libs/db/src';
 import type { AttachMode, PublishOptions } from '../../../../libs/integrations/src';
 
 /** What a document does when its issue already has an incident (ServiceNow) or a work item (Azure DevOps). */

@@ -1,4 +1,4 @@
-import { Db } from '../../../../libs/db/src';
+import type { Db } from '../../../../libs/db/src';
 
 /**
  * A setting's stored JSON value, or the fallback when unset or unreadable. The API validates what it stores;

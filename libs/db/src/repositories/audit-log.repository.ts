@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
-import { AuditEntry } from '../models';
+import type { AuditEntry } from '../models';
 
 export interface NewAuditEntry {
   action: string;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
-import { Db, openDatabase, transaction } from '../database';
+import type { Db} from '../database';
+import { openDatabase, transaction } from '../database';
 import { loadMigrations, migrate } from '../migrate';
 import { OutboxRepository } from './outbox.repository';
 

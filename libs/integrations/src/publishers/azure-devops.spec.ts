@@ -1,8 +1,8 @@
 import { FakeAzureDevOps, SIGN_IN_PAGE } from '../../../../test/support/fakes/fake-azure-devops';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { AzureDevOpsPublisher } from './azure-devops';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const PAT = 'canary-ado-pat-3b8e0f';
 

@@ -1,9 +1,9 @@
 import { FakeConfluence } from '../../../../test/support/fakes/fake-confluence';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const EMAIL = 'ops@example.com';
 const TOKEN = 'canary-confluence-token-91c2';

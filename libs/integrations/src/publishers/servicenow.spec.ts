@@ -1,9 +1,9 @@
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../../../../test/support/fakes/fake-servicenow';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '../../../../test/support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const USER = 'tftsr.integration';
 const PASSWORD = 'canary-servicenow-password-5d1e';
