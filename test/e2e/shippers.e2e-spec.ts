@@ -4,7 +4,6 @@ import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
 import type { RunningApp} from '../support/app-processes';
-import { waitFor } from '../support/app-processes';
 import type { TestApi } from '../support/api-harness';
 import { failure, startTestApi } from '../support/api-harness';
 import { closedRedactedText, streamsOf } from '../support/log-streams';

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
 import type { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';

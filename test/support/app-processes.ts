@@ -53,6 +53,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever the probe threw, as text
   throw new Error(`timed out after ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
 

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '../../../libs/config/src';
 import { DatabaseError } from '../../../libs/db/src';
 import { onShutdownSignal } from '../../../libs/config/src';

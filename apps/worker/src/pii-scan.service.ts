@@ -138,6 +138,7 @@ export class PiiScanService {
               finish(() => reject(error));
             }
           } catch (err) {
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the handler threw, as it was
             finish(() => reject(err));
           }
         })();

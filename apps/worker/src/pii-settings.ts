@@ -1,5 +1,5 @@
 import type { Db } from '../../../libs/db/src';
-import type { CustomRule, PiiConfig, PiiType } from '../../../libs/pii/src';
+import type { CustomRule, PiiConfig } from '../../../libs/pii/src';
 import { CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules } from '../../../libs/pii/src';
 
 /**

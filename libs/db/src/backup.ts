@@ -145,7 +145,10 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       snapshot = readSnapshot(join(staging, DATABASE_FILE), options.key);
       const wanted = new Set(snapshot.files.map((f) => f.path));
       for (const path of [...copied.keys()]) {
-        if (!wanted.has(path)) (rmSync(join(staging, path), { force: true }), copied.delete(path));
+        if (!wanted.has(path)) {
+          rmSync(join(staging, path), { force: true });
+          copied.delete(path);
+        }
       }
       const nowMissing: string[] = [];
       for (const path of wanted) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
@@ -7,7 +8,7 @@ import type { MigrationFile} from './migrate';
 import { loadMigrations, migrate, migrationStatus } from './migrate';
 
 function file(name: string, sql: string): MigrationFile {
-  return { name, sql, checksum: require('node:crypto').createHash('sha256').update(sql).digest('hex') };
+  return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
 }
 
 function tables(db: Db): string[] {

@@ -63,7 +63,7 @@ export async function* gunzipIfGzipped(source: AsyncIterable<Buffer>): AsyncGene
     }
     head = Buffer.concat([head, next.value]);
   }
-  async function* all(): AsyncGenerator<Buffer> {
+  async function* all(): AsyncGenerator<Buffer, void> {
     yield head;
     for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
   }

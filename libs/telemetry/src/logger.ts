@@ -102,6 +102,7 @@ export function withoutRedaction(log: Logger): Logger {
 /** pino-pretty is a dev dependency: the production image does not have it, and then the output stays JSON. */
 function prettyStream(): DestinationStream | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only if present (a dev dependency)
     const build = require('pino-pretty') as (options: object) => DestinationStream;
     return build({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' });
   } catch {

@@ -22,7 +22,6 @@ import {
   CompletionBody,
   CompletionResponse,
   ConversationDetailResponse,
-  ConversationResponse,
   CreateConversationBody,
   CreateMessageBody,
   MessageResponse,

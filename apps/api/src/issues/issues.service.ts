@@ -33,7 +33,6 @@ import {
   CreateIssueBody,
   IssueDetailResponse,
   IssueListResponse,
-  IssueResponse,
   ListIssuesQuery,
   toImageAttachmentResponse,
   toIssueResponse,

@@ -124,7 +124,7 @@ export function parseBulk(body: Buffer, defaultIndex: string | undefined): BulkI
   for (let i = 0; i < lines.length; i++) {
     let action: Record<string, { _index?: unknown; _id?: unknown }>;
     try {
-      action = JSON.parse(lines[i]);
+      action = JSON.parse(lines[i]) as typeof action;
     } catch {
       throw invalid(`line ${i + 1} of the bulk body is not a JSON action`);
     }

@@ -3,7 +3,7 @@ import { api, get, subscribe } from '../api';
 import { bytes, ErrorBanner, Section, useAction, useLoad, when } from '../components/common';
 import { useCan } from '../me';
 import { link, navigate } from '../router';
-import type { Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, Publication, ResolutionStep, Severity } from '../types';
+import type { Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, Publication, Severity } from '../types';
 import { WhysEditor } from './whys';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -101,7 +101,7 @@ function LogFiles({ issueId, files, onChanged }: { issueId: string; files: LogFi
         </table>
       )}
       {can('write') && (
-        <form class="upload" onSubmit={upload}>
+        <form class="upload" onSubmit={(e) => void upload(e)}>
           <label for="log-upload">Upload a log file</label>
           <input id="log-upload" type="file" ref={input} />
           <button type="submit" disabled={action.busy}>{action.busy ? 'Uploading…' : 'Upload'}</button>
@@ -252,6 +252,7 @@ function ConversationView({ conversation }: { conversation: Conversation }) {
   return (
     <div class="conversation">
       <button type="button" class="link" aria-expanded={open} onClick={toggle}>
+        {/* eslint-disable-next-line @typescript-eslint/no-base-to-string -- the API's untyped fields, shown as text */}
         {String(conversation.title ?? 'Conversation')} · {String(conversation.model ?? '')} · {String(conversation.created_at ?? '')}
       </button>
       {open && (

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { markdownToHtml } from '../../../../libs/integrations/src';
-import type { GateFinding, GateMode, OutgoingField, PiiConfig, PiiType } from '../../../../libs/pii/src';
+import type { GateFinding, GateMode, PiiConfig, PiiType } from '../../../../libs/pii/src';
 import { exitGate } from '../../../../libs/pii/src';
 
 export type { GateFinding, GateMode };

@@ -117,7 +117,7 @@ export class JsonClient {
     if (!response.body) return '';
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of response.body) {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       total += chunk.byteLength;
       if (total > this.maxBytes) {
         controller.abort(TOO_LARGE);
