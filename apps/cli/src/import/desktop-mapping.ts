@@ -32,13 +32,15 @@ export interface Mapped<T> {
 
 export function mapSeverity(raw: unknown): Mapped<Severity> {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
-  const value = SEVERITIES[String(raw ?? '').trim().toLowerCase()];
+  const key = String(raw ?? '').trim().toLowerCase();
+  const value = SEVERITIES[key];
   return value ? { value } : { value: 'medium', unknown: String(raw) };
 }
 
 export function mapStatus(raw: unknown): Mapped<IssueStatus> {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
-  const value = STATUSES[String(raw ?? '').trim().toLowerCase()];
+  const key = String(raw ?? '').trim().toLowerCase();
+  const value = STATUSES[key];
   return value ? { value } : { value: 'open', unknown: String(raw) };
 }
 
