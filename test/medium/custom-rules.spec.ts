@@ -52,7 +52,7 @@ describe('custom rules in the ingest jobs', () => {
       new RedactionRequestRepository(db).insert({
         id, log_file_id: fileId, span_ids: null, requested_by: 'reviewer-key', state: 'pending', failure_reason: null, created_at: toDbTimestamp(), finished_at: null,
       });
-      const row = new OutboxRepository(db).add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
+      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
       return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
     });
     await sut.handleRedact(jobOf(job, 0, 'redact'));

@@ -76,7 +76,7 @@ describe('redact job', () => {
         created_at: toDbTimestamp(),
         finished_at: null,
       });
-      const row = new OutboxRepository(db).add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
+      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
       return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
     });
   }

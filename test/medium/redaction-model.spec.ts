@@ -92,7 +92,7 @@ describe('redaction model (issue 12)', () => {
         finished_at: null,
         finalize,
       });
-      const row = new OutboxRepository(db).add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
+      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
       return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
     });
   }
@@ -298,7 +298,7 @@ describe('redaction model (issue 12)', () => {
     expect(await redactNow(fileId)).not.toContain(literal);
     const detected = spansOf(fileId).filter((s) => s.id !== manualId).length;
     // The same file scanned again (a new outbox row, as a rescan writes it).
-    const rescan = transaction(db, () => new OutboxRepository(db).add('ingest', 'detect_pii', (outbox_id) => ({ outbox_id, log_file_id: fileId })));
+    const rescan = transaction(db, () => new OutboxRepository(db).add('detect_pii', (outbox_id) => ({ outbox_id, log_file_id: fileId })));
     expect(await sut.handleDetectPii(stub({ outbox_id: rescan.id, log_file_id: fileId }))).not.toHaveProperty('skipped');
     const after = spansOf(fileId);
     expect(after.filter((s) => s.id !== manualId)).toHaveLength(detected);

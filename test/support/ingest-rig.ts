@@ -63,8 +63,8 @@ export class IngestRig {
         .prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, uploaded_at) VALUES (?, ?, 'app.log', ?, ?, ?)`)
         .run(fileId, issueId, stored.path, stored.size, now);
       new LogFileProcessingRepository(this.db).create(fileId);
-      const hash = outbox.add('ingest', 'hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      const scan = outbox.add('ingest', 'detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
+      const hash = outbox.add('hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
+      const scan = outbox.add('detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
       return { fileId, path: stored.path, hash: { outbox_id: hash.id, log_file_id: fileId }, scan: { outbox_id: scan.id, log_file_id: fileId } };
     });
   }

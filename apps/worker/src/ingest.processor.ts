@@ -184,7 +184,7 @@ export class IngestProcessor implements QueueProcessor {
   private startWaitingRedaction(logFileId: string): void {
     const waiting = this.requests.findPending(logFileId);
     if (!waiting || this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) return;
-    this.outbox.add('ingest', 'redact', (outbox_id) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: waiting.id }));
+    this.outbox.add('redact', (outbox_id) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: waiting.id }));
   }
 
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */

@@ -6,6 +6,8 @@ import { readRedactionSettings } from './pii-settings';
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 const BATCH = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The audit actions of the redactions the sweeper queues (a narrow type, so each stays a literal the audit spec can see). */
+type SweepAction = 'request_redaction' | 'request_finalize';
 
 /**
  * Hourly, and once at boot (issue 12):
@@ -59,12 +61,12 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     return queued;
   }
 
-  private queue(logFileId: string, finalize: number, now: Date, action: string, details: Record<string, unknown>): void {
+  private queue(logFileId: string, finalize: number, now: Date, action: SweepAction, details: Record<string, unknown>): void {
     transaction(this.db, () => {
       const id = newId();
       this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
       const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
-      const job = this.outbox.add('ingest', 'redact', payload);
+      const job = this.outbox.add('redact', payload);
       this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) } });
     });
   }

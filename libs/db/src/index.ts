@@ -9,6 +9,7 @@ export * from './backup';
 export * from './probes';
 export * from './purge';
 export * from './wal';
+export * from './audit-actions';
 export * from './repositories/audit-log.repository';
 export * from './tokens';
 export * from './repositories/ai-conversation.repository';

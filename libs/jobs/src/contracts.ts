@@ -35,6 +35,9 @@ export interface JobPayloads {
 }
 export type JobName = keyof JobPayloads;
 
+/** A job's name and its payload, paired: narrowing `name` narrows `payload`. */
+export type JobOf<N extends JobName = JobName> = { [K in N]: { name: K; payload: JobPayloads[K] } }[N];
+
 export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   ping: 'system',
   hash: 'ingest',

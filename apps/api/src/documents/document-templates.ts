@@ -1,5 +1,4 @@
-import type { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
-import { TARGET_NAMES, targetOf } from '../../../../libs/integrations/src';
+import { auditActionLabel, Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
 
 export type DocType = 'rca' | 'postmortem';
 
@@ -25,36 +24,9 @@ export interface RenderedDocument {
   content_md: string;
 }
 
-const EVENT_NAMES: Record<string, string> = {
-  create_issue: 'Issue Created',
-  update_issue: 'Issue Updated',
-  upload_log_file: 'Log File Uploaded',
-  hash_log_file: 'Log File Hashed',
-  detect_pii: 'PII Scan Completed',
-  request_redaction: 'Redaction Requested',
-  apply_redactions: 'Redactions Applied',
-  add_five_why: 'Why Level Added',
-  update_five_why: 'Why Level Updated',
-  delete_five_why: 'Why Level Removed',
-  reorder_five_whys: 'Whys Reordered',
-  create_conversation: 'AI Conversation Started',
-  generate_rca: 'RCA Document Generated',
-  generate_postmortem: 'Post-Mortem Generated',
-  ...Object.fromEntries(TARGET_NAMES.map((name) => [`publish_to_${name}`, `Published to ${targetOf(name).label}`])),
-  // The desktop app's timeline events, carried into the audit trail by `tftsr import desktop`.
-  triage_started: 'Triage Started',
-  log_uploaded: 'Log File Uploaded',
-  why_level_advanced: 'Why Level Advanced',
-  root_cause_identified: 'Root Cause Identified',
-  rca_generated: 'RCA Document Generated',
-  postmortem_generated: 'Post-Mortem Generated',
-  document_exported: 'Document Exported',
-  import_desktop: 'Imported from the Desktop App',
-};
-
-/** `update_issue` → "Issue Updated"; unknown actions are shown as they are, as the desktop app did. */
+/** `update_issue` → "Issue Updated" (AUDIT_ACTIONS); unknown actions are shown as they are, as the desktop app did. */
 export function eventName(action: string): string {
-  return EVENT_NAMES[action] ?? action;
+  return auditActionLabel(action) ?? action;
 }
 
 /** `RCA: <title>` / `Post-Mortem: <title>`, the desktop app's titles, within the column's practical length. */

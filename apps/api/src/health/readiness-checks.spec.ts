@@ -52,7 +52,7 @@ describe('readiness checks', () => {
   describe('outbox', () => {
     const now = Date.now();
     const addPending = (createdAt: number) =>
-      transaction(db, () => new OutboxRepository(db).add('ingest', 'hash', (outbox_id) => ({ outbox_id, log_file_id: 'f' }), createdAt));
+      transaction(db, () => new OutboxRepository(db).add('hash', (outbox_id) => ({ outbox_id, log_file_id: 'f' }), createdAt));
 
     it('is ok with no pending row, or a young one', () => {
       expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({ ok: true });

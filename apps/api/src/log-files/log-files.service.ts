@@ -146,7 +146,7 @@ export class LogFilesService {
         )
         .run(file);
       this.processing.create(file.id);
-      const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id })));
+      const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: file.id })));
       this.db.prepare('UPDATE issues SET updated_at = ? WHERE id = ?').run(file.uploaded_at, issueId);
       this.audit.append({
         action: 'upload_log_file',

@@ -122,7 +122,7 @@ export class RedactionsService {
     };
     this.requests.insert(row);
     const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: row.id });
-    const job = this.outbox.add('ingest', 'redact', payload);
+    const job = this.outbox.add('redact', payload);
     return { row, jobId: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) };
   }
 

@@ -227,7 +227,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       redacted: 0,
     });
     this.processing.create(fileId);
-    const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
+    const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
     this.issues.touch(stream.issue_id, uploadedAt);
     this.repo.markClosed(chunkId, fileId, uploadedAt);
     this.audit.append({

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
 import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
-import { isJobName, jobIdFor, JobName, JobPayloads } from '../../../../libs/jobs/src';
+import { jobIdFor } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 import { failAbandonedJob } from './abandoned-job';
@@ -105,9 +105,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const before = Date.now() - this.config.TFTSR_OUTBOX_STALE_MS;
     const generation = this.outbox.restoreGeneration();
     for (const row of this.outbox.listDispatchedBefore(before, BATCH)) {
-      if (!isJobName(row.job_name)) continue;
       try {
-        const job = await this.producer.getJob(row.job_name, this.jobId(row, generation));
+        // The id the relay gives the row's job now: the payload as stored, under the current restore generation.
+        const contract = this.outbox.jobOf(row, generation);
+        if (!contract) continue;
+        const job = await this.producer.getJob(contract.name, jobIdFor(contract.name, contract.payload));
         if (!job) {
           this.outbox.resetToPending(row.id, 'its job vanished from Redis; dispatching again');
           reset += 1;
@@ -154,19 +156,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /** The queue is the job name's own (JOB_QUEUE, in the producer); the row's `queue` column is not read. */
   private async dispatch(row: OutboxRow, generation: string): Promise<void> {
-    if (!isJobName(row.job_name)) {
+    const job = this.outbox.jobOf(row, generation);
+    if (!job) {
       this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
       return;
     }
-    const name: JobName = row.job_name;
-    await this.producer.enqueue(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
-  }
-
-  /** The id the relay gives the row's job now: the payload as stored, under the current restore generation. */
-  private jobId(row: OutboxRow, generation: string): string {
-    const name = row.job_name as JobName;
-    return jobIdFor(name, { ...JSON.parse(row.payload), generation } as JobPayloads[typeof name]);
+    await this.producer.enqueue(job.name, job.payload);
   }
 
   /** One line when dispatching starts failing or its reason changes, and one when it recovers: not one per pass. */

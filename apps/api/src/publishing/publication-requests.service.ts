@@ -10,7 +10,7 @@ import {
   PublicationRepository,
   WebhookRepository,
 } from '../../../../libs/db/src';
-import { JOB_QUEUE, jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import type { PublishOptions } from '../../../../libs/integrations/src/publishers/types';
 
 export interface PublicationTicket {
@@ -44,7 +44,7 @@ export class PublicationRequests {
   request(issueId: string, documentId: string | null, service: IntegrationService, options: PublishOptions, actor: string, trigger: 'request' | 'auto'): PublicationTicket {
     const { publication, queued } = this.publications.request({ issue_id: issueId, document_id: documentId, service, options, requested_by: actor });
     if (!queued) return { publication, queued, job_id: null };
-    const job = this.outbox.add(JOB_QUEUE.publish, 'publish', (outbox_id) => ({ outbox_id, publication_id: publication.id }));
+    const job = this.outbox.add('publish', (outbox_id) => ({ outbox_id, publication_id: publication.id }));
     const jobId = jobIdFor('publish', JSON.parse(job.payload) as JobPayloads['publish']);
     this.audit.append({
       action: 'request_publish',

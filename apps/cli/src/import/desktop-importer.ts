@@ -255,7 +255,7 @@ class DesktopImporter {
         });
         r.processing.create(file.id);
         for (const name of ['hash', 'detect_pii'] as const) {
-          const job = r.outbox.add('ingest', name, (outbox_id) => ({ outbox_id, log_file_id: file.id }));
+          const job = r.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: file.id }));
           jobs.push(jobIdFor(name, JSON.parse(job.payload) as JobPayloads['hash']));
         }
         // The desktop applied a redaction to this file: it becomes a decision to redact every span our scan finds
@@ -273,7 +273,7 @@ class DesktopImporter {
       }
       // The desktop's timeline lives in our audit trail (as the app also audited each event), with its id and time.
       for (const event of plan.timeline) {
-        this.audit.append({
+        this.audit.appendCarriedOver({
           id: event.id,
           timestamp: event.timestamp,
           action: event.event_type,

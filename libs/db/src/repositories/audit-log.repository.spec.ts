@@ -43,11 +43,11 @@ describe('AuditLogRepository', () => {
   });
 
   it('writes entries only inside the transaction of the change they record', () => {
-    expect(() => sut.append({ action: 'x', entity_type: 'issue', entity_id: '1' })).toThrow(/transaction/);
+    expect(() => sut.append({ action: 'create_issue', entity_type: 'issue', entity_id: '1' })).toThrow(/transaction/);
   });
 
   it('uses the seed’s user_id "local" when no API key is named', () => {
-    const entry = transaction(db, () => sut.append({ action: 'db_check', entity_type: 'database', entity_id: 'tftsr.db' }));
+    const entry = transaction(db, () => sut.append({ action: 'db_restore', entity_type: 'database', entity_id: 'tftsr.db' }));
     expect(entry.user_id).toBe('local');
   });
 
@@ -86,7 +86,7 @@ describe('AuditLogRepository', () => {
     const head = db.prepare('SELECT entry_hash FROM audit_log ORDER BY rowid DESC LIMIT 1').get() as { entry_hash: string };
     db.prepare(`DELETE FROM audit_head`).run();
     db.prepare(`INSERT INTO audit_head (id, entry_count, head_hash, mac) VALUES (1, 2, ?, 'x')`).run(head.entry_hash);
-    transaction(db, () => forger.append({ action: 'forged', entity_type: 'issue', entity_id: '1' }));
+    transaction(db, () => forger.append({ action: 'create_issue', entity_type: 'issue', entity_id: '1' }));
     expect(sut.verify()).toMatchObject({ intact: false, first_broken: { position: 3 } });
   });
 

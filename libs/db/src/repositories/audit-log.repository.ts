@@ -1,19 +1,24 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../database';
+import { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
-import type { AuditEntry } from '../models';
+import type { AuditAction } from '../audit-actions';
+import { AuditEntry } from '../models';
 
 export interface NewAuditEntry {
-  action: string;
+  action: AuditAction;
   entity_type: string;
   entity_id: string;
   /** The API key's name; the seed's 'local' for the command-line tool. */
   user_id?: string;
   /** Ids and hashes only: never content, PII or secrets. */
   details?: Record<string, unknown>;
-  /** Only for records carried over from elsewhere (the desktop app's timeline): their own id and time. */
-  id?: string;
-  timestamp?: string;
+}
+
+/** A record carried over from elsewhere (the desktop app's timeline): its own action, id and time, kept as they are. */
+export interface CarriedOverAuditEntry extends Omit<NewAuditEntry, 'action'> {
+  action: string;
+  id: string;
+  timestamp: string;
 }
 
 export type ChainVerification =
@@ -72,6 +77,15 @@ export class AuditLogRepository {
 
   /** Appends one entry. Call it inside the write transaction of the change it records. */
   append(entry: NewAuditEntry): AuditEntry {
+    return this.write(entry);
+  }
+
+  /** Appends a record carried over from elsewhere, whose action is not one of ours (see AUDIT_ACTIONS). */
+  appendCarriedOver(entry: CarriedOverAuditEntry): AuditEntry {
+    return this.write(entry);
+  }
+
+  private write(entry: Omit<CarriedOverAuditEntry, 'id' | 'timestamp'> & { id?: string; timestamp?: string }): AuditEntry {
     if (!this.db.inTransaction) {
       throw new Error('audit entries are written in the transaction of the change they record');
     }
@@ -138,18 +152,9 @@ export class AuditLogRepository {
       where.push(`${column} = @${column}`);
       params[column] = query[column];
     }
-    if (query.from !== undefined) {
-      where.push('timestamp >= @from');
-      params.from = query.from;
-    }
-    if (query.to !== undefined) {
-      where.push('timestamp < @to');
-      params.to = query.to;
-    }
-    if (query.before !== undefined) {
-      where.push('rowid < @before');
-      params.before = query.before;
-    }
+    if (query.from !== undefined) (where.push('timestamp >= @from'), (params.from = query.from));
+    if (query.to !== undefined) (where.push('timestamp < @to'), (params.to = query.to));
+    if (query.before !== undefined) (where.push('rowid < @before'), (params.before = query.before));
     const sql =
       `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
        FROM audit_log WHERE ${where.join(' AND ') || '1'} ORDER BY rowid DESC LIMIT @limit`;

@@ -1,6 +1,8 @@
 import type { Db } from '../database';
 import { newId } from '../ids';
 import { currentRequestId } from '../../../telemetry/src/request-context';
+import { isJobName, JOB_QUEUE } from '../../../jobs/src/contracts';
+import type { JobName, JobOf, JobPayloads, OutboxJob, QueueName } from '../../../jobs/src/contracts';
 
 export type OutboxState = 'pending' | 'dispatched' | 'done' | 'failed';
 
@@ -24,6 +26,12 @@ export interface OutboxStats {
   failed: number;
   oldest_pending_ms: number | null;
 }
+
+/** The jobs that go through the outbox: those whose payload carries the row id (every job but ping). */
+export type OutboxJobName = { [N in JobName]: JobPayloads[N] extends OutboxJob ? N : never }[JobName];
+
+/** What the caller gives for a job: its payload without what the outbox stamps itself (request id, generation). */
+export type OutboxPayload<N extends OutboxJobName> = Omit<JobPayloads[N], 'request_id' | 'generation'>;
 
 /** Jobs waiting to reach Redis, and their fate; see migrations/020_create_outbox.sql. */
 export class OutboxRepository {
@@ -74,17 +82,31 @@ export class OutboxRepository {
     );
   }
 
-  /** Adds a job row; call it inside the transaction of the change that needs the job. */
-  add(queue: string, jobName: string, payload: (outboxId: string) => object, now = Date.now()): OutboxRow {
+  /**
+   * Adds a job row; call it inside the transaction of the change that needs the job. The payload is built from the
+   * row's id (its `outbox_id`); the queue is the job's own (JOB_QUEUE), and is stored for the operator's eyes only.
+   */
+  add<N extends OutboxJobName>(name: N, payload: (outboxId: string) => OutboxPayload<N>, now = Date.now()): OutboxRow {
     if (!this.db.inTransaction) throw new Error('outbox rows are written in the transaction of the change that needs them');
+    const queue: QueueName | undefined = JOB_QUEUE[name];
+    if (queue === undefined) throw new Error(`unknown job name ${String(name)}`);
     const id = newId();
     // The request that caused the job, so the worker's log lines can be joined to the API's (an id, fit for Redis).
     const requestId = currentRequestId();
     // The restore generation, so the job id recorded now (in the audit entry) is the one the relay will use.
     const generation = this.restoreGeneration();
     const body = { ...(requestId === undefined ? {} : { request_id: requestId }), ...payload(id), generation };
-    this.insertStmt.run({ id, queue, job_name: jobName, payload: JSON.stringify(body), now });
+    this.insertStmt.run({ id, queue, job_name: name, payload: JSON.stringify(body), now });
     return this.getStmt.get(id) as OutboxRow;
+  }
+
+  /**
+   * The row's job under the contract, with the generation the relay dispatches it under; undefined when the row
+   * names no job this code knows. The payload is trusted as written: only the typed `add` writes these rows.
+   */
+  jobOf(row: OutboxRow, generation: string): JobOf | undefined {
+    if (!isJobName(row.job_name)) return undefined;
+    return jobOf(row.job_name, { ...JSON.parse(row.payload), generation });
   }
 
   /** See ServiceStateRepository: the relay stamps it on every job it dispatches. */
@@ -143,4 +165,8 @@ export class OutboxRepository {
     const row = this.statsStmt.get() as { pending: number; dispatched: number; failed: number; oldest: number | null };
     return { pending: row.pending, dispatched: row.dispatched, failed: row.failed, oldest_pending_ms: row.oldest === null ? null : now - row.oldest };
   }
+}
+
+function jobOf<N extends JobName>(name: N, payload: JobPayloads[N]): JobOf<N> {
+  return { name, payload };
 }

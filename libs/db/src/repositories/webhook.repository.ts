@@ -99,7 +99,7 @@ export class WebhookRepository {
     for (const endpoint of endpoints) {
       const id = newId();
       this.insertDelivery.run({ id, endpoint_id: endpoint.id, event_id: eventId, event_type: eventType, data: JSON.stringify(data), now });
-      this.outbox.add('publish', 'deliver_webhook', (outbox_id) => ({ outbox_id, delivery_id: id }), now);
+      this.outbox.add('deliver_webhook', (outbox_id) => ({ outbox_id, delivery_id: id }), now);
     }
     return endpoints.length;
   }
