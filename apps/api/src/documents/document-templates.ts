@@ -1,4 +1,5 @@
-import { auditActionLabel, Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
+import type { Issue, LogFile, ResolutionStep } from '../../../../libs/db/src';
+import { auditActionLabel } from '../../../../libs/db/src';
 
 export type DocType = 'rca' | 'postmortem';
 

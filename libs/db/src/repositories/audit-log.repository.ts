@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 import type { AuditAction } from '../audit-actions';
-import { AuditEntry } from '../models';
+import type { AuditEntry } from '../models';
 
 export interface NewAuditEntry {
   action: AuditAction;
