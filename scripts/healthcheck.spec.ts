@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { findFreePort } from './start';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { findFreePort } from './private-redis';
 import { healthcheck } from './healthcheck';
 
 /** A server answering every request with `status`, on a free port. */

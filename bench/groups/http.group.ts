@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findFreePort } from '../../scripts/start';
+import { findFreePort } from '../../scripts/private-redis';
 import { ADMIN_KEY, apiJson, DB_KEY, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';
 import { load } from '../support/load';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { findFreePort } from '../../scripts/start';
+import { findFreePort } from '../../scripts/private-redis';
 import { ADMIN_KEY, apiJson, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup } from '../support/context';
 import { load } from '../support/load';

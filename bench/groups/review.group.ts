@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { deriveKey, loadMigrations, migrate, openDatabase, PiiReviewRepository } from '../../libs/db/src';
+import { deriveKey, loadMigrations, LogFileLineIndexRepository, migrate, openDatabase, PiiReviewRepository } from '../../libs/db/src';
 import { readLines, SPAN_LOOKBACK_BYTES, ValueKeys } from '../../libs/redaction/src';
 import { BlobStore } from '../../libs/storage/src';
 import { ADMIN_KEY, DB_KEY, startStack, withStack } from '../support/app-stack';
@@ -42,6 +42,7 @@ export const reviewGroup: BenchGroup = {
     const pool = new Pool(api.base, { connections: 1 });
     const db = openDatabase({ path: join(dataDir, 'tftsr.db'), key: DB_KEY, readonly: true });
     const review = new PiiReviewRepository(db);
+    const lineIndex = new LogFileLineIndexRepository(db);
     const issueId = (db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(fileId) as { issue_id: string }).issue_id;
     const path = (db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string }).file_path;
     const n = ctx.scale.reviewRequests;
@@ -89,7 +90,7 @@ export const reviewGroup: BenchGroup = {
             () =>
               timed(async (i) => {
                 const from = fromOf(i);
-                const cp = review.checkpoint(fileId, from) ?? { line_number: 1, byte_start: 0 };
+                const cp = lineIndex.checkpoint(fileId, from) ?? { line_number: 1, byte_start: 0 };
                 const raw = await readLines(blobs, path, { line: cp.line_number, byte: cp.byte_start }, from, WINDOW);
                 review.windowSpans(fileId, issueId, raw[0].byte_start, raw[raw.length - 1].byte_end + 1, SPAN_LOOKBACK_BYTES);
               }),

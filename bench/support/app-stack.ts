@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { findFreePort } from '../../scripts/start';
+import { findFreePort } from '../../scripts/private-redis';
 import type { Cleanup } from './cleanup';
 
 /** dist/apps, seen from dist/bench/support. */

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { DEFAULT_REDIS_URL, describeRedis, parseRedisUrl, pingRedis } from '../../scripts/start';
+import { describeRedis, parseRedisUrl, pingRedis } from '../../scripts/private-redis';
+import { DEFAULT_REDIS_URL } from '../../scripts/start';
 
 /** What a row may need from the machine. The bench installs none of it; it says how. */
 export type Requirement = 'rg' | 'openssl' | 'sha256sum' | 'taskset' | 'redis';

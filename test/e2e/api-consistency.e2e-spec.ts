@@ -1,6 +1,5 @@
 import { LogFileProcessingRepository } from '../../libs/db/src';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 /**
@@ -9,9 +8,7 @@ import { factory } from '../support/factory';
  * from create and get, the log files of an issue as a list, and 415s that name what is accepted.
  */
 describe('API consistency', () => {
-  let api: TestApi;
-  beforeAll(async () => (api = await startTestApi('consistency')));
-  afterAll(() => api.close());
+  const api = useTestApi('consistency');
 
   const form = (name: string, content: string) => {
     const body = new FormData();

@@ -1,16 +1,11 @@
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 describe('API keys API', () => {
-  let api: TestApi;
+  const api = useTestApi('api-keys');
   let writeKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('api-keys');
     writeKey = api.createKey('writer', ['write']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   const auditCount = (action: string, entityId: string) =>

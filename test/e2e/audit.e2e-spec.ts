@@ -1,24 +1,19 @@
 import { factory } from '../support/factory';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 type Row = Record<string, unknown> & { rowid: number; id: string };
 
 describe('audit API', () => {
-  let api: TestApi;
+  const api = useTestApi('audit');
   let writeKey: string;
   let issueIds: string[];
 
   beforeAll(async () => {
-    api = await startTestApi('audit');
     writeKey = api.createKey('writer', ['write']);
     issueIds = [];
     for (let n = 0; n < 3; n += 1) issueIds.push((await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id);
     await api.call('PATCH', `/v1/issues/${issueIds[0]}`, { key: writeKey, body: { status: 'resolved' } });
     await api.call('PUT', '/v1/settings/ai.model', { body: { value: 'llama3.1:8b' } });
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   const rows = () => api.db.prepare('SELECT rowid, * FROM audit_log ORDER BY rowid').all() as Row[];

@@ -1,20 +1,12 @@
 import { ApiKeyRepository, toDbTimestamp } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 const BURST = 20;
 
 describe('API keys: authentication, scopes and rate limits', () => {
-  let api: TestApi;
-
-  beforeAll(async () => {
-    // One request a minute after a burst of 20: enough for this file, and a flood trips it at once.
-    api = await startTestApi('auth', { TFTSR_RATE_LIMIT_BURST: String(BURST), TFTSR_RATE_LIMIT_PER_MINUTE: '1' });
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  // One request a minute after a burst of 20: enough for this file, and a flood trips it at once.
+  const api = useTestApi('auth', { TFTSR_RATE_LIMIT_BURST: String(BURST), TFTSR_RATE_LIMIT_PER_MINUTE: '1' });
 
   it('leaves /health/* and the OpenAPI document open to callers without a key', async () => {
     // Raw fetches: these routes are the lead's, and /health/live declares no response schema yet.

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { newId, toDbTimestamp } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 const PROVIDER_KEY = 'provider-key-for-tests-7c1d';
 /** Values that must never reach the provider, whichever way they entered. */
@@ -76,7 +74,6 @@ class FakeProvider {
 }
 
 describe('AI conversations API', () => {
-  let api: TestApi;
   let provider: FakeProvider;
   let providerUrl: string;
   let readKey: string;
@@ -84,12 +81,16 @@ describe('AI conversations API', () => {
   beforeAll(async () => {
     provider = new FakeProvider();
     providerUrl = await provider.start();
-    api = await startTestApi('conversations', { TFTSR_AI_API_KEY: PROVIDER_KEY, TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin });
+  });
+  const api = useTestApi('conversations', () => ({
+    TFTSR_AI_API_KEY: PROVIDER_KEY,
+    TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin,
+  }));
+  beforeAll(async () => {
     readKey = api.createKey('reader', ['read']);
     expect((await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } })).status).toBe(200);
   });
   afterAll(async () => {
-    await api.close();
     await provider.stop();
   });
   beforeEach(() => {

@@ -1,17 +1,12 @@
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 describe('documents API', () => {
-  let api: TestApi;
+  const api = useTestApi('documents', { TFTSR_TEST_INTEGRATION_ORIGINS: 'http://127.0.0.1:9' });
   let readKey: string;
 
   beforeAll(async () => {
     // A fake origin nothing listens on: this suite runs no worker, so publications stay queued.
-    api = await startTestApi('documents', { TFTSR_TEST_INTEGRATION_ORIGINS: 'http://127.0.0.1:9' });
     readKey = api.createKey('reader', ['read']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   async function issueWithWhys(): Promise<string> {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { newId, openDatabase } from '../../libs/db/src';
-import type { TestApi } from '../support/api-harness';
-import { startTestApi } from '../support/api-harness';
+import { useTestApi } from '../support/api-harness';
 import { waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -10,12 +9,7 @@ import { TEST_KEY } from '../support/temp-dir';
  * Redis checks are covered by test/system/redis-faults.spec.ts; a wrong key stops the process (wrong-key.spec.ts).
  */
 describe('GET /health/ready', () => {
-  let api: TestApi;
-
-  beforeAll(async () => {
-    api = await startTestApi('health', { TFTSR_READY_DB_LOCK_MS: '300', TFTSR_READY_OUTBOX_MAX_AGE_MS: '1000' });
-  });
-  afterAll(() => api.close());
+  const api = useTestApi('health', { TFTSR_READY_DB_LOCK_MS: '300', TFTSR_READY_OUTBOX_MAX_AGE_MS: '1000' });
 
   const ready = () => api.call('GET', '/health/ready', { key: null });
 
@@ -71,12 +65,7 @@ describe('GET /health/ready', () => {
 });
 
 describe('GET /health/ready with the disk almost full', () => {
-  let api: TestApi;
-
-  beforeAll(async () => {
-    api = await startTestApi('health-disk', { TFTSR_MIN_FREE_DISK_BYTES: String(Number.MAX_SAFE_INTEGER) });
-  });
-  afterAll(() => api.close());
+  const api = useTestApi('health-disk', { TFTSR_MIN_FREE_DISK_BYTES: String(Number.MAX_SAFE_INTEGER) });
 
   it('is 503 and says how much is free and what fails next', async () => {
     const ready = () => api.call('GET', '/health/ready', { key: null });

@@ -3,8 +3,7 @@ import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { newId, toDbTimestamp } from '../../libs/db/src';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const MiB = 1024 * 1024;
@@ -44,7 +43,7 @@ function bmp24(width: number, height: number, trailing = ''): Buffer {
 }
 
 describe('image attachments', () => {
-  let api: TestApi;
+  const api = useTestApi('images');
   let issueId: string;
   const blobs = () => filesUnder(join(api.dataDir, 'blobs')).sort();
   const newIssue = async () => (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id as string;
@@ -73,11 +72,7 @@ describe('image attachments', () => {
   const row = (id: string) => api.db.prepare('SELECT * FROM image_attachments WHERE id = ?').get(id) as Record<string, unknown> | undefined;
 
   beforeAll(async () => {
-    api = await startTestApi('images');
     issueId = await newIssue();
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   describe('uploading', () => {

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:net';
-import { createServer } from 'node:net';
+import { createServer, Server } from 'node:net';
 import { deriveKey } from '../../libs/db/src';
 import { credentialHash, decryptCredential } from '../../libs/integrations/src';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 import { SSRF_MATRIX } from '../support/ssrf-matrix';
 import { TEST_KEY } from '../support/temp-dir';
@@ -12,7 +10,6 @@ import { TEST_KEY } from '../support/temp-dir';
 const CANARY = 'canary-confluence-token-5f1d2c9e7a';
 
 describe('integrations API', () => {
-  let api: TestApi;
   let fake: FakeConfluence;
   let listener: Server;
   let listenerConnections = 0;
@@ -27,10 +24,9 @@ describe('integrations API', () => {
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     listenerPort = (listener.address() as { port: number }).port;
-    api = await startTestApi('integrations', { TFTSR_TEST_INTEGRATION_ORIGINS: fake.origin });
   });
+  const api = useTestApi('integrations', () => ({ TFTSR_TEST_INTEGRATION_ORIGINS: fake.origin }));
   afterAll(async () => {
-    await api.close();
     await fake.close();
     await new Promise((resolve) => listener.close(resolve));
   });

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 /**
  * Percent-encodes the UTF-8 bytes of everything but unreserved characters, so any string (lone surrogates
@@ -11,15 +10,11 @@ function encodeQuery(value: string): string {
 }
 
 describe('listing and searching issues', () => {
-  let api: TestApi;
+  const api = useTestApi('issue-list');
   let readKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('issue-list');
     readKey = api.createKey('reader', ['read']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   const createIssue = (overrides: Record<string, unknown> = {}) => api.createIssue(overrides);

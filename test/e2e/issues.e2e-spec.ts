@@ -1,24 +1,19 @@
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
-import type { Db } from '../../libs/db/src';
+import { Db } from '../../libs/db/src';
 import { factory } from '../support/factory';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 function count(db: Db, sql: string, ...params: unknown[]): number {
   return (db.prepare(sql).get(...params) as { n: number }).n;
 }
 
 describe('issues API: create, read, update, delete', () => {
-  let api: TestApi;
+  const api = useTestApi('issues');
   let readKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('issues');
     readKey = api.createKey('reader', ['read']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   const createIssue = (overrides: Record<string, unknown> = {}) => api.createIssue(overrides);

@@ -5,10 +5,8 @@ import { FULL_DECRYPT_LIMIT, LogFileContentService } from '../../apps/api/src/lo
 import { newId, RedactionRequestRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
 import { CHUNK_SIZE, HEADER_SIZE, TAG_SIZE } from '../../libs/storage/src';
-import type { RunningApp} from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const EMAIL = 'jane.doe@example.org';
@@ -33,24 +31,17 @@ interface SpanItem {
 }
 
 describe('reviewing and redacting log files, with the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('log-files-review');
   let issueId: string;
   let reader: string;
   let writer: string;
   let revealer: string;
 
   beforeAll(async () => {
-    api = await startTestApi('log-files-review', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
     reader = api.createKey('reader', ['read']);
     writer = api.createKey('approver', ['write']);
     revealer = api.createKey('revealer', ['read', 'pii:reveal']);
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const upload = async (content: string | Buffer, name = 'app.log', issue = issueId): Promise<string> => {

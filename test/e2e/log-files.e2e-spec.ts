@@ -3,10 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scanBuffer } from '../../libs/pii/src';
-import type { RunningApp} from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 const SECRET = 'AKIAQWERTYUIOPASDFGH';
@@ -30,18 +28,11 @@ function sseEvents(body: string): string[] {
 }
 
 describe('log file uploads, processed by the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('log-files');
   let issueId: string;
 
   beforeAll(async () => {
-    api = await startTestApi('log-files', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const multipart = (name: string, content: Buffer | string) => {
@@ -122,7 +113,7 @@ describe('log file uploads, processed by the real worker', () => {
       ['NUL bytes in the first 8 KiB', 'nul.log', Buffer.from('abc\u0000def'), 415, 'UNSUPPORTED_FILE_TYPE'],
       ['a .gz that is not gzip', 'broken.log.gz', 'not gzip at all', 400, 'INVALID_UPLOAD'],
     ])('%s', async (_, name, content, status, code) => {
-      expect(failure(await uploadForm(name, content as Buffer))).toEqual([status, code]);
+      expect(failure(await uploadForm(name as string, content as Buffer))).toEqual([status, code]);
     });
 
     it('an upload to an unknown issue', async () => {

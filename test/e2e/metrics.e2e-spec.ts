@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
-import type { RunningApp} from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi, useTestStack } from '../support/api-harness';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
@@ -28,16 +26,13 @@ function expectPrometheusText(text: string): void {
 }
 
 describe('logs and metrics, with the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('metrics', {}, { TFTSR_LOG_LEVEL: 'info' });
   let workerMetrics: string;
   const requestId = `metrics-e2e-${randomUUID()}`;
   let issueId: string;
   let fileId: string;
 
   beforeAll(async () => {
-    api = await startTestApi('metrics', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker({ TFTSR_LOG_LEVEL: 'info' });
     const port = await waitFor(async () => /"metrics_port":(\d+)/.exec(worker.output())?.[1], 30_000, () => worker.output());
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
 
@@ -48,10 +43,6 @@ describe('logs and metrics, with the real worker', () => {
     expect(uploaded.status).toBe(202);
     fileId = uploaded.body.id;
     await waitFor(async () => (await api.call('GET', `/v1/log-files/${fileId}`)).body.status === 'ready', 30_000, () => worker.output());
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const scrapeApi = async () => {
@@ -107,11 +98,7 @@ describe('logs and metrics, with the real worker', () => {
   });
 
   describe('GET /metrics while Redis is unreachable', () => {
-    let down: TestApi;
-    beforeAll(async () => {
-      down = await startTestApi('metrics-redis-down', { REDIS_URL: 'redis://127.0.0.1:1' });
-    });
-    afterAll(() => down.close());
+    const down = useTestApi('metrics-redis-down', { REDIS_URL: 'redis://127.0.0.1:1' });
 
     it('still answers, with tftsr_redis_up 0 and no queue depth (absent rather than stale)', async () => {
       const response = await fetch(`${down.base}/metrics`, { headers: { authorization: `Bearer ${down.adminKey}` } });

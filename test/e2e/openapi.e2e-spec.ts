@@ -1,20 +1,12 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { ErrorCode } from '../../apps/api/src/common/domain-error';
-import type { TestApi } from '../support/api-harness';
-import { startTestApi } from '../support/api-harness';
+import { useTestApi } from '../support/api-harness';
 import { openApiProblems } from '../support/openapi-check';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 describe('the OpenAPI document', () => {
-  let api: TestApi;
-
-  beforeAll(async () => {
-    api = await startTestApi('openapi');
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = useTestApi('openapi');
 
   const operations = () =>
     Object.entries(api.openapi.doc.paths).flatMap(([path, item]) =>

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RunningApp} from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestStack } from '../support/api-harness';
 import { factory } from '../support/factory';
 
 /** The attack of issue 12: one log with every kind of secret, one IP repeated across lines. */
@@ -33,24 +31,17 @@ interface ValueItem {
 }
 
 describe('reviewing by value and by line, deciding and finalizing (issue 12), with the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('pii-review');
   let issueId: string;
   let reader: string;
   let writer: string;
   let reviewer: string;
 
   beforeAll(async () => {
-    api = await startTestApi('pii-review', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     issueId = (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id;
     reader = api.createKey('reader', ['read']);
     writer = api.createKey('writer', ['read', 'write']);
     reviewer = api.createKey('reviewer', ['read', 'write', 'pii:reveal']);
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const upload = async (content: string, issue = issueId): Promise<string> => {

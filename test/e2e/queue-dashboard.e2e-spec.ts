@@ -2,10 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '../../libs/jobs/src';
 import { HEADER_SIZE } from '../../libs/storage/src';
-import type { RunningApp} from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { startTestApi } from '../support/api-harness';
+import { useTestStack } from '../support/api-harness';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
@@ -19,20 +17,13 @@ const API = '/admin/queues/api/queues';
 const basic = (key: string) => `Basic ${Buffer.from(`ops:${key}`).toString('base64')}`;
 
 describe('the queue dashboard (Bull Board) at /admin/queues, with the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('queue-dashboard');
   let writer: string;
   let reader: string;
 
   beforeAll(async () => {
-    api = await startTestApi('queue-dashboard', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     writer = api.createKey('writer', ['read', 'write']);
     reader = api.createKey('reader', ['read', 'pii:reveal']);
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   /** The board's routes are raw Fastify routes, outside the OpenAPI document: plain fetch, not api.call. */

@@ -1,19 +1,14 @@
 import { factory } from '../support/factory';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 const PII = 'alice@example.com logged in from 10.1.2.3';
 
 describe('5-Whys API (resolution steps)', () => {
-  let api: TestApi;
+  const api = useTestApi('steps');
   let readKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('steps');
     readKey = api.createKey('reader', ['read']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   async function newIssue(): Promise<string> {

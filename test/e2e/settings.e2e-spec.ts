@@ -1,19 +1,14 @@
 import fc from 'fast-check';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { failure, useTestApi } from '../support/api-harness';
 
 describe('settings API', () => {
-  let api: TestApi;
+  const api = useTestApi('settings');
   let readKey: string;
   let writeKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('settings');
     readKey = api.createKey('reader', ['read']);
     writeKey = api.createKey('writer', ['write']);
-  });
-  afterAll(async () => {
-    await api.close();
   });
 
   describe('GET /v1/settings', () => {

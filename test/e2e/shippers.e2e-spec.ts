@@ -3,31 +3,23 @@ import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
-import type { RunningApp} from '../support/app-processes';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
+import { waitFor } from '../support/app-processes';
+import { failure, useTestStack } from '../support/api-harness';
 import { closedRedactedText, streamsOf } from '../support/log-streams';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
- 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (response: Response): Promise<any> => response.json();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and the real worker', () => {
-  let api: TestApi;
-  let worker: RunningApp;
+  const { api, worker } = useTestStack('shippers');
   let ingestKey: string;
 
   beforeAll(async () => {
-    api = await startTestApi('shippers', { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
-    worker = api.startWorker();
     ingestKey = api.createKey('shipper', ['ingest']);
     expect((await api.call('PUT', '/v1/settings/ingest.chunk_idle_seconds', { body: { value: 1 } })).status).toBe(200);
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await api.close();
   });
 
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>

@@ -2,21 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { webUiRoot, WEB_UI_CSP } from '../../apps/api/src/web-ui/web-ui-policy';
-import type { TestApi } from '../support/api-harness';
-import { startTestApi } from '../support/api-harness';
+import { useTestApi } from '../support/api-harness';
 
 const MAX_JS_GZIP_BYTES = 250 * 1024;
 
 describe('the web app at /ui/', () => {
-  let api: TestApi;
+  const api = useTestApi('web-ui');
   const root = webUiRoot();
-
-  beforeAll(async () => {
-    api = await startTestApi('web-ui');
-  });
-  afterAll(async () => {
-    await api.close();
-  });
 
   /** Reads every body: an unread one keeps its connection busy, and the server's close would wait for it. */
   const fetchUi = async (path: string) => {

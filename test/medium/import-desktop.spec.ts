@@ -3,20 +3,33 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Db} from '../../libs/db/src';
-import { AuditLogRepository, deriveKey, IssueRepository, LogFileRepository, openAndMigrate, openDatabase, ResolutionStepRepository, SettingRepository } from '../../libs/db/src';
+import {
+  AuditLogRepository,
+  CredentialRepository,
+  Db,
+  deriveKey,
+  DocumentRepository,
+  IntegrationConfigRepository,
+  IssueRepository,
+  LogFileRepository,
+  openAndMigrate,
+  openDatabase,
+  OutboxRepository,
+  PublicationRepository,
+  ResolutionStepRepository,
+  SettingRepository,
+  WebhookRepository,
+} from '../../libs/db/src';
 import { DocumentsService } from '../../apps/api/src/documents/documents.service';
-import type { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
+import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
 import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
 import { BlobStore } from '../../libs/storage/src';
 import { runCli } from '../../apps/cli/src/main';
-import type { ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
-import { importDesktop } from '../../apps/cli/src/import/desktop-importer';
+import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
 import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
-import type { FixtureFacts} from '../support/desktop/desktop-fixture';
-import { addRealisticRows, CHAT_SECRET, createDesktopDb, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
+import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { HasherService } from '../../apps/worker/src/hasher.service';
@@ -173,7 +186,27 @@ describe.each([
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
       const redactor = new TextRedactor(new SettingsService(db, new SettingRepository(db), audit));
-      const documents = new DocumentsService(db, new IssueRepository(db), new ResolutionStepRepository(db), new LogFileRepository(db), audit, new PublicationRequests(db, audit), relay, redactor);
+      const configs = new IntegrationConfigRepository(db);
+      const publications = new PublicationRequests(
+        audit,
+        new PublicationRepository(db),
+        new OutboxRepository(db),
+        configs,
+        new WebhookRepository(db),
+      );
+      const documents = new DocumentsService(
+        db,
+        new IssueRepository(db),
+        new ResolutionStepRepository(db),
+        new LogFileRepository(db),
+        audit,
+        publications,
+        relay,
+        redactor,
+        new DocumentRepository(db),
+        configs,
+        new CredentialRepository(db),
+      );
       const rca = documents.generate(r.facts.issueIds[0], 'rca', 'test');
       const rows = r.facts.counts.timeline_events > 0 ? ['| 2026-03-01 11:00:00 | RCA Document Generated | RCA document generated |', '| 2026-03-01 11:05:00 | Document Exported | Exported for [Email] |'] : [];
       for (const row of rows) expect(rca.content_md).toContain(row);
@@ -235,7 +268,7 @@ describe.each([
       for await (const chunk of blobs.openRead(image.file_path)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
       expect(bytes.length).toBe(image.file_size);
-      expect((await sharp(r.facts.imageBytes).metadata()).exif).toBeDefined();
+      expect((await sharp(r.facts.imageBytes!).metadata()).exif).toBeDefined();
       expect((await sharp(bytes).metadata()).exif).toBeUndefined();
       expect(bytes.includes('CANARY-Jane-Doe')).toBe(false);
     } finally {

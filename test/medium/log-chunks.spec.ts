@@ -1,7 +1,18 @@
 import { LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
 import type { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
-import { AuditLogRepository, deriveKey, SettingRepository, toDbTimestamp } from '../../libs/db/src';
+import { LogFileIntake } from '../../apps/api/src/log-files/log-file-intake';
+import {
+  AuditLogRepository,
+  deriveKey,
+  IssueRepository,
+  LogFileProcessingRepository,
+  LogFileRepository,
+  LogStreamRepository,
+  OutboxRepository,
+  SettingRepository,
+  toDbTimestamp,
+} from '../../libs/db/src';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -19,7 +30,15 @@ describe('LogChunksService', () => {
     kicks = 0;
     const audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
     const relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
-    sut = new LogChunksService(rig.db, rig.blobs, audit, new SettingsService(rig.db, new SettingRepository(rig.db), audit), relay);
+    const db = rig.db;
+    const intake = new LogFileIntake(
+      new IssueRepository(db),
+      new LogFileRepository(db),
+      new LogFileProcessingRepository(db),
+      new OutboxRepository(db),
+    );
+    const settings = new SettingsService(db, new SettingRepository(db), audit);
+    sut = new LogChunksService(db, rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake);
   });
   afterEach(() => rig.close());
 

@@ -3,21 +3,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type {
-  Db,
-  PiiDecision} from '../../libs/db/src';
 import {
+  Db,
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
+  PiiDecision,
+  LogFileLineIndexRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
-import type { BlobStore } from '../../libs/storage/src';
-import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import { BlobStore } from '../../libs/storage/src';
+import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
 import { AuditLogRepository, deriveKey } from '../../libs/db/src';
 import { TEST_KEY } from '../support/temp-dir';
@@ -136,7 +136,7 @@ describe('redaction model (issue 12)', () => {
       .all(fileId) as { original_value: string; line_number: number }[];
     expect(rows.map((r) => r.line_number)).toEqual(lines.map((_, i) => i + 1));
     expect(rows.map((r) => r.original_value)).toEqual(lines.map((_, i) => `user${i}@example.org`));
-    const cp = review.checkpoint(fileId, 2900)!;
+    const cp = new LogFileLineIndexRepository(db).checkpoint(fileId, 2900)!;
     expect(cp.line_number).toBe(2817);
     expect(cp.byte_start).toBe(Buffer.byteLength(lines.slice(0, 2816).map((l) => `${l}\n`).join('')));
     expect(review.find(fileId)?.total_lines).toBe(3000);

@@ -142,3 +142,54 @@ function namesAcceptedTypes(body: { error?: { message?: string; details?: { acce
 export function failure(result: CallResult): [number, string | undefined] {
   return [result.status, result.body?.error?.code];
 }
+
+/** Stands for what a beforeAll starts: reading it before then (at a file's top level) fails with a clear message. */
+function startedLater<T extends object>(what: string, current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, property) {
+      const value = current();
+      if (value === undefined) throw new Error(`${what} is not started yet: use it inside a test or a hook`);
+      const member: unknown = Reflect.get(value, property, value);
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(value) : member;
+    },
+  });
+}
+
+/** A file's variables for the API, or a function of what its earlier hooks started (a fake server's address). */
+export type FixtureEnv = Env | (() => Env);
+
+/**
+ * The e2e files' one fixture: the API (startTestApi) started before the tests of the enclosing describe and closed
+ * after them. Hooks registered after this call run once the API is up.
+ */
+export function useTestApi(label: string, env: FixtureEnv = {}): TestApi {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await startTestApi(label, typeof env === 'function' ? env() : env);
+  });
+  afterAll(async () => {
+    await api?.close();
+    api = undefined;
+  });
+  return startedLater('the test API', () => api);
+}
+
+/** The API and the built worker on it, with the outbox relayed every 200 ms; the worker stops before the API closes. */
+export function useTestStack(
+  label: string,
+  env: FixtureEnv = {},
+  workerEnv: Record<string, string> = {},
+): { api: TestApi; worker: RunningApp } {
+  let api: TestApi | undefined;
+  let worker: RunningApp | undefined;
+  beforeAll(async () => {
+    api = await startTestApi(label, { TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200', ...(typeof env === 'function' ? env() : env) });
+    worker = api.startWorker(workerEnv);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await api?.close();
+    api = worker = undefined;
+  });
+  return { api: startedLater('the test API', () => api), worker: startedLater('the test worker', () => worker) };
+}

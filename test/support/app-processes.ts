@@ -2,7 +2,7 @@ import type { ChildProcess} from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { findFreePort } from '../../scripts/start';
+import { findFreePort } from '../../scripts/private-redis';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
 const DIST = join(__dirname, '..', '..', 'dist', 'apps');

@@ -1,15 +1,9 @@
 import IORedis from 'ioredis';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { scanBuffer, scanStream } from '../../libs/pii/src';
-import type { PrivateRedis} from '../../scripts/start';
-import { startPrivateRedis } from '../../scripts/start';
-import type { TestApi } from '../support/api-harness';
-import { failure, startTestApi } from '../support/api-harness';
-import type { RunningApp} from '../support/app-processes';
-import { waitFor } from '../support/app-processes';
+import { scanStream } from '../../libs/pii/src';
+import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
+import { failure, startTestApi, TestApi } from '../support/api-harness';
+import { RunningApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
@@ -36,7 +30,7 @@ describe('ingestion under faults', () => {
     });
 
   beforeAll(async () => {
-    const scratch = mkdtempSync(join(tmpdir(), 'tftsr-redis-'));
+    const scratch = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'tftsr-redis-'));
     redis = await startPrivateRedis({ dataDir: scratch });
     api = await startTestApi('ingest-faults', {
       REDIS_URL: redis.url,
@@ -78,7 +72,7 @@ describe('ingestion under faults', () => {
 
   it('accepts 200 uploads while Redis is down, and processes each exactly once after it restarts', async () => {
     const content = Buffer.from('login ok for jane.doe@example.org from 203.0.113.45\npayment by 4111 1111 1111 1111 ok\n');
-    const perFile = scanBuffer(content).length;
+    const perFile = require('../../libs/pii/src').scanBuffer(content).length;
     worker = startWorker();
     const port = redis.port;
     await redis.stop();
@@ -124,7 +118,7 @@ describe('ingestion under faults', () => {
       body,
       duplex: 'half',
       headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
-    });
+    } as RequestInit);
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     accepted.push(id);

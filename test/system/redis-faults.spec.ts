@@ -1,8 +1,6 @@
 import IORedis from 'ioredis';
-import type { PrivateRedis} from '../../scripts/start';
-import { startPrivateRedis } from '../../scripts/start';
-import type { RunningApp} from '../support/app-processes';
-import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
+import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
+import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';
 

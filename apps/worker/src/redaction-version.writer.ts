@@ -1,26 +1,24 @@
 import { UnrecoverableError } from 'bullmq';
-import type {
+import {
   AuditLogRepository,
   Db,
   LogFile,
+  LogFileRedactionRepository,
+  PiiPseudonymRepository,
+  PiiReviewRepository,
+  PiiSpanRepository,
   RedactableSpan,
   RedactableSummary,
   RedactionRequest,
-  SpanToRedact} from '../../../libs/db/src';
-import {
-  LogFileRedactionRepository,
-  PiiReviewRepository,
-  PiiSpanRepository,
   RedactionRequestRepository,
+  SpanToRedact,
   toDbTimestamp,
   transaction,
 } from '../../../libs/db/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
-import type { OutboxJobGuard, Skipped } from './outbox-job';
-import type { RedactionSettings } from './pii-settings';
-import { readRedactionSettings } from './pii-settings';
-import type { RedactedBlob, RedactorService} from './redactor.service';
-import { SpansDoNotFitError } from './redactor.service';
+import { OutboxJobGuard, Skipped } from './outbox-job';
+import { readRedactionSettings, RedactionSettings } from './pii-settings';
+import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
 /** The type of every span a custom rule (`pii.custom_rules`) found. */
 const CUSTOM_TYPE = 'Custom';
@@ -51,6 +49,7 @@ export class RedactionVersionWriter {
   private readonly requests: RedactionRequestRepository;
   private readonly redactions: LogFileRedactionRepository;
   private readonly review: PiiReviewRepository;
+  private readonly pseudonyms: PiiPseudonymRepository;
 
   constructor(
     private readonly db: Db,
@@ -62,6 +61,7 @@ export class RedactionVersionWriter {
     this.requests = new RedactionRequestRepository(db);
     this.redactions = new LogFileRedactionRepository(db);
     this.review = new PiiReviewRepository(db);
+    this.pseudonyms = new PiiPseudonymRepository(db);
   }
 
   async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
@@ -110,7 +110,7 @@ export class RedactionVersionWriter {
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s
-            : { ...s, replacement: `[${s.pii_type}-${this.review.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+            : { ...s, replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
         ),
       );
     for (const span of spans) {

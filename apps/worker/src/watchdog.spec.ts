@@ -1,144 +1,106 @@
-import type { Job} from 'bullmq';
-import { Queue, Worker } from 'bullmq';
+import { EventEmitter } from 'node:events';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection } from '../../../libs/jobs/src';
-import { freePort, waitFor } from '../../../test/support/app-processes';
-import { uniqueQueuePrefix } from '../../../test/support/temp-dir';
-import type { JobProcessor, WatchdogSettings, WorkerHandle } from './watchdog';
-import { QueueWatchdog, queueProbe } from './watchdog';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import type { QueueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
+import { QueueWatchdog } from './watchdog';
 
 /**
- * Real Redis and real BullMQ workers, a unique prefix per test. The watchdog's clock is the test's, so "no job
- * for N seconds" is a step of the clock, not a wait; the stuck states themselves are real.
+ * The watchdog's decisions, without Redis: the probe answers what the test says, the workers are stand-ins that
+ * record how they were closed, and the clock is the test's. Real BullMQ workers on real Redis, in the stuck
+ * states themselves: test/medium/queue-watchdog.spec.ts.
  */
-describe('QueueWatchdog', () => {
-  let prefix: string;
-  let probeConnection: Redis;
-  let queue: Queue;
-  let clock: number;
-  let sut: QueueWatchdog;
-  const handles: WorkerHandle[] = [];
-  const processed: string[] = [];
-  const warnings: string[] = [];
-  const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
+describe('QueueWatchdog decisions', () => {
   const settings: WatchdogSettings = { intervalMs: 0, stuckMs: 60_000, reconnectMs: 30_000, concurrency: 1, retireGraceMs: 1000 };
+  let clock: number;
+  let probe: { waiting: number; paused: boolean; reachable: boolean; fails: boolean };
+  let created: { worker: { paused: boolean; closed: boolean }; connection: EventEmitter & { status: string } }[];
+  const warnings: string[] = [];
 
-  const create = (process: JobProcessor): WorkerHandle => {
-    const connection = createRedisConnection(REDIS_URL, 'worker');
-    const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency });
-    worker.on('error', () => undefined);
-    handles.push({ worker, connection });
-    return { worker, connection };
+  const fakeProbe: QueueProbe = {
+    waiting: async () => {
+      if (probe.fails) throw new Error('no answer within 3000 ms');
+      return probe.waiting;
+    },
+    paused: async () => probe.paused,
+    reachable: async () => probe.reachable,
   };
 
-  function watchdog(processor: JobProcessor = async (job: Job) => void processed.push(job.id as string), probe = queueProbe(queue, probeConnection)) {
-    sut = new QueueWatchdog('system', create, processor, probe, settings, logger, () => clock).start();
-    return sut;
+  function create(): WorkerHandle {
+    const worker = {
+      paused: false,
+      closed: false,
+      pause: async () => void (worker.paused = true),
+      close: async () => void (worker.closed = true),
+    };
+    const connection = Object.assign(new EventEmitter(), { status: 'ready', disconnect: () => void (connection.status = 'end') });
+    created.push({ worker, connection });
+    return { worker: worker as unknown as Worker, connection: connection as unknown as Redis };
   }
 
+  let sut: QueueWatchdog;
   beforeEach(() => {
-    prefix = uniqueQueuePrefix('watchdog');
-    probeConnection = createRedisConnection(REDIS_URL, 'producer');
-    queue = new Queue('system', { connection: probeConnection, prefix });
     clock = 1_000_000;
-    processed.length = 0;
+    probe = { waiting: 0, paused: false, reachable: true, fails: false };
+    created = [];
     warnings.length = 0;
+    const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
+    sut = new QueueWatchdog('system', create, async () => undefined, fakeProbe, settings, logger, () => clock).start();
   });
-  afterEach(async () => {
-    sut.stop();
+  afterEach(() => sut.stop());
+
+  it('re-creates the worker once jobs have waited with a free slot for stuckMs, and closes the old one', async () => {
+    probe.waiting = 3;
+    expect(await sut.check()).toBeNull();
+    clock += 59_999;
+    expect(await sut.check()).toBeNull();
+    clock += 1;
+    expect(await sut.check()).toBe('3 job(s) waiting, a free slot, and no job picked up for 60.0 s');
     await sut.retired();
-    await Promise.all(handles.splice(0).map(async (h) => (await h.worker.close(true), h.connection.disconnect())));
-    await queue.obliterate({ force: true });
-    await queue.close();
-    probeConnection.disconnect();
-  });
-
-  const add = (...ids: string[]) => Promise.all(ids.map((id) => queue.add('ping', { ping_id: id }, { jobId: id })));
-
-  it('re-creates a worker that stopped taking jobs while jobs wait, and the new one runs them', async () => {
-    watchdog();
-    await sut.worker.waitUntilReady();
-    // The stuck state: this worker takes no more jobs, though Redis and the queue are fine.
-    await sut.worker.pause(true);
-    await add('a', 'b', 'c');
-
-    expect(await sut.check()).toBeNull();
-    clock += 59_000;
-    expect(await sut.check()).toBeNull();
-    clock += 1_000;
-    // Usually 3; 2 when the worker's blocking fetch, already under way when it was paused, took one.
-    expect(await sut.check()).toMatch(/^[23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/);
 
     expect(sut.recreations).toBe(1);
-    expect(handles).toHaveLength(2);
-    expect(sut.worker).toBe(handles[1].worker);
-    expect(warnings).toEqual([expect.stringMatching(/^watchdog: re-creating the BullMQ worker of queue system: [23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/)]);
-    await waitFor(async () => processed.length === 3, 20_000, () => `processed ${processed.join(',')}`);
-    expect(processed.sort()).toEqual(['a', 'b', 'c']);
+    expect(created).toHaveLength(2);
+    expect(created[0].worker).toEqual({ paused: true, closed: true, pause: expect.any(Function), close: expect.any(Function) });
+    expect(created[0].connection.status).toBe('end');
+    expect(created[1].connection.status).toBe('ready');
+    expect(warnings).toEqual([
+      'watchdog: re-creating the BullMQ worker of queue system: 3 job(s) waiting, a free slot, and no job picked up for 60.0 s',
+    ]);
   });
 
-  it('leaves a worker alone whose every slot is busy with a long job, however long others wait', async () => {
-    let release!: () => void;
-    const running = new Promise<void>((resolve) => (release = resolve));
-    watchdog(async (job) => {
-      if (job.id === 'long') await running;
-      processed.push(job.id as string);
-    });
-    await add('long');
-    await waitFor(async () => (await queue.getActiveCount()) === 1, 20_000, () => 'the long job never started');
-    await add('next');
+  it('leaves a paused queue, or an empty one, alone however long', async () => {
+    probe.waiting = 3;
+    probe.paused = true;
     clock += 3600_000;
     expect(await sut.check()).toBeNull();
-    clock += 3600_000;
-    expect(await sut.check()).toBeNull();
-    release();
-    await waitFor(async () => processed.length === 2, 20_000, () => `processed ${processed.join(',')}`);
-    expect(sut.recreations).toBe(0);
-  });
-
-  it('leaves a paused queue alone: its jobs are meant to wait', async () => {
-    watchdog();
-    await queue.pause();
-    await add('a');
-    clock += 3600_000;
-    expect(await sut.check()).toBeNull();
+    probe.paused = false;
+    probe.waiting = 0;
     clock += 3600_000;
     expect(await sut.check()).toBeNull();
     expect(sut.recreations).toBe(0);
   });
 
-  it('re-creates a worker whose connection dropped and never became ready again, while Redis answers', async () => {
-    watchdog();
-    await sut.worker.waitUntilReady();
-    // ioredis' disconnect() never reconnects: the 'ready' the worker waits for will not come.
-    sut.connection.disconnect();
-    await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
-    clock += 29_000;
+  it('re-creates a worker whose connection dropped and never became ready again, only while Redis answers', async () => {
+    created[0].connection.emit('close');
+    clock += 30_000;
+    probe.reachable = false;
     expect(await sut.check()).toBeNull();
-    clock += 1_000;
-    expect(await sut.check()).toMatch(/^its Redis connection dropped 30\.0 s ago and never became ready again, though Redis answers$/);
-    await add('after');
-    await waitFor(async () => processed.includes('after'), 20_000, () => `processed ${processed.join(',')}`);
+    probe.reachable = true;
+    expect(await sut.check()).toBe('its Redis connection dropped 30.0 s ago and never became ready again, though Redis answers');
+    expect(sut.recreations).toBe(1);
   });
 
-  it('does not re-create anything while Redis itself is unreachable: a new worker would not help', async () => {
-    const deadConnection = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer');
-    deadConnection.on('error', () => undefined);
-    const deadQueue = new Queue('system', { connection: deadConnection, prefix });
-    deadQueue.on('error', () => undefined);
-    try {
-      watchdog(undefined, queueProbe(deadQueue, deadConnection));
-      await sut.worker.waitUntilReady();
-      sut.connection.disconnect();
-      await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
-      clock += 3600_000;
-      expect(await sut.check()).toBeNull();
-      expect(sut.recreations).toBe(0);
-    } finally {
-      deadConnection.disconnect();
-      await deadQueue.close();
-    }
+  it('forgets a drop once the connection is ready again', async () => {
+    created[0].connection.emit('close');
+    clock += 10_000;
+    created[0].connection.emit('ready');
+    clock += 3600_000;
+    expect(await sut.check()).toBeNull();
+  });
+
+  it('judges nothing, and never throws, while the probe gets no answer', async () => {
+    probe.fails = true;
+    clock += 3600_000;
+    await expect(sut.check()).resolves.toBeNull();
+    expect(sut.recreations).toBe(0);
   });
 });

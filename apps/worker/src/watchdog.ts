@@ -168,7 +168,8 @@ export class QueueWatchdog {
     } catch (err) {
       this.logger.warn(`watchdog: closing the replaced worker of ${this.queue} failed: ${(err as Error).message}`);
     } finally {
-      old.connection.disconnect();
+      // Already ended (dropped for good): ioredis' disconnect() would only leave a 2 s timer on the closed socket.
+      if (old.connection.status !== 'end') old.connection.disconnect();
     }
   }
 

@@ -80,6 +80,15 @@ export class OperationsConfig {
   @Min(500)
   TFTSR_WATCHDOG_RECONNECT_MS = 30000;
 
+  /**
+   * Both processes: how long in-flight requests and running jobs may take to finish after SIGTERM; jobs still
+   * running then are left to stall and be retried. Whatever stops the apps waits SHUTDOWN_KILL_MARGIN_MS more.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  TFTSR_SHUTDOWN_GRACE_MS = 25000;
+
   /** The TFTSR_JOB_KEEP_* variables in the shape of libs/jobs' JobRetention. */
   get jobRetention(): { completedSeconds: number; completedCount: number; failedSeconds: number; failedCount: number } {
     return {

@@ -1,4 +1,10 @@
 /**
+ * What stops the apps (compose's stop_grace_period, `npm start`) waits TFTSR_SHUTDOWN_GRACE_MS plus this before
+ * SIGKILL, so that the apps stop on their own first.
+ */
+export const SHUTDOWN_KILL_MARGIN_MS = 5000;
+
+/**
  * SIGTERM and SIGINT close the application once and exit 0. If closing takes longer than the grace
  * period, the process exits 1 anyway: what was in flight is retried, never lost (jobs stall and rerun;
  * an unanswered request was never acknowledged).

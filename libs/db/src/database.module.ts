@@ -12,12 +12,14 @@ import { ImageAttachmentRepository } from './repositories/image-attachment.repos
 import { IntegrationConfigRepository } from './repositories/integration-config.repository';
 import { IssueRepository } from './repositories/issue.repository';
 import { KnownIdsRepository } from './repositories/known-ids.repository';
+import { LogFileLineIndexRepository } from './repositories/log-file-line-index.repository';
 import { LogFileProcessingRepository } from './repositories/log-file-processing.repository';
 import { LogFileRedactionRepository } from './repositories/log-file-redaction.repository';
 import { LogFileRepository } from './repositories/log-file.repository';
 import { LogStreamRepository } from './repositories/log-stream.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
+import { PiiPseudonymRepository } from './repositories/pii-pseudonym.repository';
 import { PiiSpanRepository } from './repositories/pii-span.repository';
 import { PublicationRepository } from './repositories/publication.repository';
 import { RedactionRequestRepository } from './repositories/redaction-request.repository';
@@ -39,11 +41,13 @@ export const REPOSITORIES = [
   IntegrationConfigRepository,
   IssueRepository,
   KnownIdsRepository,
+  LogFileLineIndexRepository,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   LogFileRepository,
   LogStreamRepository,
   OutboxRepository,
+  PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   PublicationRepository,

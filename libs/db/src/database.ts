@@ -32,6 +32,13 @@ export function applyCipher(db: Db, key: string): void {
   db.key(Buffer.from(key, 'utf8'));
 }
 
+/** Re-encrypts every page under `key`, in the format `applyCipher` opens. SQLite3MC cannot rekey in WAL mode. */
+export function rekeyDatabase(db: Db, key: string): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.rekey(Buffer.from(key, 'utf8'));
+}
+
 /** Opens the database, proves the key with a first read, and sets the pragmas every connection needs. */
 export function openDatabase(options: OpenDatabaseOptions): Db {
   if (!options.readonly && !existsSync(options.path)) createDatabaseFile(options.path, options.key);
@@ -146,6 +153,14 @@ export function transaction<T>(db: Db, fn: () => T): T {
       return fn();
     })
     .immediate();
+}
+
+/**
+ * Runs `fn` in a deferred transaction that only reads: one consistent snapshot across its statements, without
+ * taking the write lock. Never write inside it (see `transaction()`).
+ */
+export function readSnapshot<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).deferred();
 }
 
 const lockWaitObservers = new WeakMap<Db, (seconds: number) => void>();

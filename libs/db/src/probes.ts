@@ -5,6 +5,11 @@ import type { Db } from './database';
  * so anything slow here would stall every request of the process.
  */
 
+/** A first read of the schema; throws what the connection throws when the database does not answer. */
+export function pingDatabase(db: Db): void {
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
+}
+
 /** How long the oldest pending outbox row has waited, in ms; null when none waits. Walks idx_outbox_state_due. */
 export function oldestPendingOutboxAgeMs(db: Db, now = Date.now()): number | null {
   const row = db.prepare(`SELECT min(created_at) AS oldest FROM outbox WHERE state = 'pending'`).get() as { oldest: number | null };

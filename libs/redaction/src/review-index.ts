@@ -1,9 +1,7 @@
-import type { Db, PiiSpan, SpanReviewRow} from '../../db/src';
-import { PiiReviewRepository, PiiSpanRepository, transaction } from '../../db/src';
-import type { PiiType } from '../../pii/src';
-import { maskValue } from '../../pii/src';
-import type { BlobStore } from '../../storage/src';
-import type { ValueKeys } from './value-keys';
+import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
+import { maskValue, PiiType } from '../../pii/src';
+import { BlobStore } from '../../storage/src';
+import { ValueKeys } from './value-keys';
 
 /** Every this-many lines, the line index records where a line starts. */
 export const LINE_INDEX_STEP = 256;
@@ -31,6 +29,7 @@ function registerMask(db: Db): void {
 export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys, logFileId: string, filePath: string): Promise<void> {
   registerMask(db);
   const review = new PiiReviewRepository(db);
+  const lines = new LogFileLineIndexRepository(db);
   const spans = iterateSpans(new PiiSpanRepository(db), logFileId);
   const checkpoints: [number, number][] = [[1, 0]];
   let batch: SpanReviewRow[] = [];
@@ -74,7 +73,7 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
   transaction(db, () => {
     review.insertSpanReviews(batch);
-    review.putCheckpoints(logFileId, checkpoints);
+    lines.putCheckpoints(logFileId, checkpoints);
   });
   for (let after: string | null = ''; after !== null; ) {
     const from: string = after;

@@ -5,7 +5,6 @@ import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
 import type { Db} from '../../db/src/database';
 import { observeWriteLockWait, openDatabase, transaction } from '../../db/src/database';
 import { walSizeBytes } from '../../db/src/wal';
-import { createRedisConnection, readEvictionPolicy } from '../../jobs/src/redis';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -57,21 +56,9 @@ describe('SQLite metrics (real encrypted database)', () => {
   });
 });
 
-describe('Redis metrics (real Redis)', () => {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+describe('Redis metrics', () => {
   let redis: Redis;
   afterEach(() => redis.disconnect());
-
-  it('reports a ready connection as up, with the eviction policy as a label', async () => {
-    redis = createRedisConnection(url, 'producer');
-    await new Promise((resolve) => redis.once('ready', resolve));
-    const policy = await readEvictionPolicy(redis);
-    const sut = new MetricsRegistry({ defaultMetrics: false });
-    registerRedisMetrics(sut, () => redis);
-    const text = await sut.metrics();
-    expect(text).toMatch(/^tftsr_redis_up 1$/m);
-    expect(text).toContain(`tftsr_redis_noeviction{policy="${policy}"} ${policy === 'noeviction' ? 1 : 0}`);
-  });
 
   it('reports a connection that is not ready as down, without waiting on it, and no policy series', async () => {
     redis = new IORedis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null });

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyRepository, Db, DB } from '../../../../libs/db/src';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
   controllers: [ApiKeysController],
-  providers: [{ provide: ApiKeyRepository, useFactory: (db: Db) => new ApiKeyRepository(db), inject: [DB] }, ApiKeysService],
+  providers: [ApiKeysService],
 })
 export class ApiKeysModule {}

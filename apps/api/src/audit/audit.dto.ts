@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { PositionedAuditEntry } from '../../../../libs/db/src';
-import { OptionalTime } from '../common/validation';
+import { OptionalTime, PageQuery } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 
-export class AuditListQuery {
+export class AuditListQuery extends PageQuery({
+  limit: { max: 200, default: 50 },
+  cursor: { description: 'The next_cursor of the previous page.', minLength: 1, maxLength: 200 },
+}) {
   @ApiPropertyOptional({ example: 'update_issue' }) @IsOptional() @IsString() @Length(1, 100) action?: string;
   @ApiPropertyOptional({ example: 'issue' }) @IsOptional() @IsString() @Length(1, 100) entity_type?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) entity_id?: string;
@@ -16,14 +18,6 @@ export class AuditListQuery {
   user_id?: string;
   @OptionalTime('Entries at or after this time.') from?: string;
   @OptionalTime('Entries before this time.') to?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page.' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
 }
 
 export class AuditEntryResponse {

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
-  apiKeyLookupPrefix,
-  apiKeyMatches,
   ApiKeyRepository,
   ApiKeyScope,
   AuditLogRepository,
@@ -33,7 +31,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
 
   /** The key's principal, or null when it is unknown or revoked. */
   authenticate(key: string, now: Date = new Date()): Principal | null {
-    const row = this.keys.listActiveByPrefix(apiKeyLookupPrefix(key)).find((candidate) => apiKeyMatches(key, candidate.key_hash));
+    const row = this.keys.findActiveByKey(key);
     if (!row) return null;
     const last = this.lastTouched.get(row.id) ?? 0;
     if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ApiKeyRepository, Db, DB } from '../../../../libs/db/src';
 import { ApiKeyService } from './api-key.service';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -9,7 +8,6 @@ import { RateLimiter } from './rate-limiter.service';
 @Module({
   controllers: [AuthController],
   providers: [
-    { provide: ApiKeyRepository, useFactory: (db: Db) => new ApiKeyRepository(db), inject: [DB] },
     ApiKeyService,
     RateLimiter,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,7 +1,7 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { isISO8601, IsOptional, IsString, Length, ValidateBy } from 'class-validator';
+import { applyDecorators, Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, isISO8601, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { toDbTimestamp } from '../../../../libs/db/src';
 
 /** A path `:id`. Unknown ids are a 404 of the resource, so any short string passes here. */
@@ -42,4 +42,53 @@ export function OptionalTime(description: string): PropertyDecorator {
 /** ISO 8601 → `YYYY-MM-DD HH:MM:SS` UTC, as the seed stores it. */
 export function toDbTime(iso: string | undefined): string | undefined {
   return iso === undefined ? undefined : toDbTimestamp(new Date(iso));
+}
+
+export interface PageQueryOptions {
+  /** The page size: at most `max`, `default` when absent. */
+  limit: { max: number; default: number };
+  /** What the cursor must be; with `minLength` an empty cursor is refused too. */
+  cursor: { description: string; maxLength: number; minLength?: number };
+}
+
+export interface PageQueryFields {
+  limit?: number;
+  cursor?: string;
+}
+
+/** The base of every list query: `limit` and the opaque `cursor` of keyset pagination, validated alike everywhere. */
+export function PageQuery(options: PageQueryOptions): Class<PageQueryFields> {
+  const { limit, cursor } = options;
+  class PageQueryBase implements PageQueryFields {
+    @ApiPropertyOptional({ minimum: 1, maximum: limit.max, default: limit.default })
+    @IsOptional()
+    @Type(() => Number)
+    @IsInt()
+    @Min(1)
+    @Max(limit.max)
+    limit?: number;
+
+    @ApiPropertyOptional({ description: cursor.description })
+    @IsOptional()
+    @IsString()
+    @(cursor.minLength === undefined ? MaxLength(cursor.maxLength) : Length(cursor.minLength, cursor.maxLength))
+    cursor?: string;
+  }
+  return PageQueryBase;
+}
+
+export interface RevealPageQueryFields extends PageQueryFields {
+  reveal?: boolean;
+}
+
+/** A list of PII review data: a page, masked unless `reveal=true` (which needs pii:reveal and is audited). */
+export function RevealPageQuery(options: PageQueryOptions & { reveal: string }): Class<RevealPageQueryFields> {
+  class RevealPageQueryBase extends PageQuery(options) implements RevealPageQueryFields {
+    @ApiPropertyOptional({ type: Boolean, default: false, description: options.reveal })
+    @IsOptional()
+    @ToBoolean()
+    @IsBoolean()
+    reveal?: boolean;
+  }
+  return RevealPageQueryBase;
 }

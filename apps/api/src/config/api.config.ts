@@ -13,12 +13,6 @@ export class ApiConfig extends BaseConfig {
   @IsString()
   HOST = '0.0.0.0';
 
-  /** How long in-flight requests may take to finish after SIGTERM; match compose's stop_grace_period. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  TFTSR_SHUTDOWN_GRACE_MS = 25000;
-
   /** Secret. Becomes the first admin API key when the database has none (for containers); never logged. */
   @IsOptional()
   @IsString()

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AiMessageRepository, Db, DB } from '../../../../libs/db/src';
 import { IssuesModule } from '../issues/issues.module';
 import { SettingsModule } from '../settings/settings.module';
 import { AiProviderClient } from './ai-provider.client';
@@ -9,6 +8,6 @@ import { ConversationsService } from './conversations.service';
 @Module({
   imports: [IssuesModule, SettingsModule],
   controllers: [ConversationsController],
-  providers: [{ provide: AiMessageRepository, useFactory: (db: Db) => new AiMessageRepository(db), inject: [DB] }, ConversationsService, AiProviderClient],
+  providers: [ConversationsService, AiProviderClient],
 })
 export class ConversationsModule {}

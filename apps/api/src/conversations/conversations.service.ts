@@ -10,6 +10,7 @@ import {
   DB,
   IssueRepository,
   newId,
+  readSnapshot,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
@@ -73,10 +74,10 @@ export class ConversationsService {
   }
 
   get(id: string): ConversationDetailResponse {
-    return this.db.transaction(() => ({
+    return readSnapshot(this.db, () => ({
       ...toConversationResponse(this.getOrThrow(id)),
       messages: this.messages.listForConversation(id).map(toMessageResponse),
-    })).deferred();
+    }));
   }
 
   addMessage(conversationId: string, body: CreateMessageBody, actor: string): MessageResponse {

@@ -42,10 +42,6 @@ const TIMELINE_LIMIT = 500;
  */
 @Injectable()
 export class DocumentsService {
-  private readonly documents: DocumentRepository;
-  private readonly configs: IntegrationConfigRepository;
-  private readonly credentials: CredentialRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly issues: IssueRepository,
@@ -55,11 +51,10 @@ export class DocumentsService {
     private readonly publications: PublicationRequests,
     private readonly relay: OutboxRelay,
     private readonly redactor: TextRedactor,
-  ) {
-    this.documents = new DocumentRepository(db);
-    this.configs = new IntegrationConfigRepository(db);
-    this.credentials = new CredentialRepository(db);
-  }
+    private readonly documents: DocumentRepository,
+    private readonly configs: IntegrationConfigRepository,
+    private readonly credentials: CredentialRepository,
+  ) {}
 
   generate(issueId: string, docType: DocType, actor: string): DocumentResponse {
     const result = transaction(this.db, () => {

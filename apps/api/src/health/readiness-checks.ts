@@ -1,6 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { Db} from '../../../../libs/db/src';
-import { oldestPendingOutboxAgeMs, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
+import { Db, oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
 
 export interface Check {
   ok: boolean;
@@ -64,7 +63,7 @@ export function checkStuckFiles(db: Db, stuckMs: number, now = Date.now()): Chec
 /** The database answers. (A wrong key never gets this far: the process refuses to start.) */
 export function checkDatabase(db: Db): Check {
   try {
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    pingDatabase(db);
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: `database does not answer: ${(err as Error).message}` };

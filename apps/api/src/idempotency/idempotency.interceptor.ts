@@ -20,14 +20,11 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly keys: IdempotencyKeyRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly reflector: Reflector,
-  ) {
-    this.keys = new IdempotencyKeyRepository(db);
-  }
+    private readonly keys: IdempotencyKeyRepository,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest & WithBodyDigest>();

@@ -46,8 +46,6 @@ import {
 @Injectable()
 export class IntegrationsService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Integrations');
-  private readonly configs: IntegrationConfigRepository;
-  private readonly credentials: CredentialRepository;
   private readonly credentialKey: Buffer;
   private readonly tokenHashKey: Buffer;
 
@@ -56,9 +54,9 @@ export class IntegrationsService implements OnApplicationBootstrap {
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly config: ApiConfig,
+    private readonly configs: IntegrationConfigRepository,
+    private readonly credentials: CredentialRepository,
   ) {
-    this.configs = new IntegrationConfigRepository(db);
-    this.credentials = new CredentialRepository(db);
     this.credentialKey = deriveKey(config.databaseKey, 'credential-encryption');
     this.tokenHashKey = deriveKey(config.databaseKey, 'credential-token-hmac');
   }

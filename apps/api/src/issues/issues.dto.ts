@@ -1,9 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { ImageAttachment, Issue, IssueSort, IssueStatus, LogFile, Severity, SortOrder } from '../../../../libs/db/src';
-import { OptionalTime, ToArray, ToBoolean } from '../common/validation';
+import { OptionalTime, PageQuery, ToArray, ToBoolean } from '../common/validation';
 import { ConversationResponse } from '../conversations/conversations.dto';
 import { ResolutionStepResponse } from '../resolution-steps/resolution-steps.dto';
 import { ApiTime, toApiTime } from '../common/api-time';
@@ -118,7 +118,10 @@ export class UpdateIssueBody {
   tags?: string[];
 }
 
-export class ListIssuesQuery {
+export class ListIssuesQuery extends PageQuery({
+  limit: { max: 200, default: 50 },
+  cursor: { description: 'The next_cursor of the previous page, with the same filters and sort.', maxLength: 2000 },
+}) {
   @ApiPropertyOptional({ maxLength: 1000, description: 'Full-text search of title and description. Words are matched literally (all of them); a trailing * matches a prefix.' })
   @IsOptional()
   @IsString()
@@ -153,20 +156,6 @@ export class ListIssuesQuery {
   @IsOptional()
   @IsIn(ORDERS)
   order?: SortOrder;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page, with the same filters and sort.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  cursor?: string;
 
   @ApiPropertyOptional({ type: Boolean, default: false, description: 'Count every match (costs a second query).' })
   @IsOptional()

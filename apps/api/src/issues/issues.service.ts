@@ -12,6 +12,7 @@ import {
   IssueSort,
   LogFileRepository,
   newId,
+  readSnapshot,
   ResolutionStepRepository,
   SearchQueryError,
   SNIPPET_CLOSE,
@@ -109,7 +110,7 @@ export class IssuesService {
   }
 
   get(id: string): IssueDetailResponse {
-    return this.db.transaction(() => this.detail(this.getOrThrow(id))).deferred();
+    return readSnapshot(this.db, () => this.detail(this.getOrThrow(id)));
   }
 
   private detail(issue: Issue): IssueDetailResponse {

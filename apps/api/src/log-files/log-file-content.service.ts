@@ -22,7 +22,6 @@ export const FULL_DECRYPT_LIMIT = 8 * 1024 * 1024;
 @Injectable()
 export class LogFileContentService {
   private readonly logger = new Logger('LogFileContent');
-  private readonly redactions: LogFileRedactionRepository;
   /** A field, not a constant, so that tests can exercise the streaming path with small files. */
   fullDecryptLimit = FULL_DECRYPT_LIMIT;
 
@@ -31,9 +30,8 @@ export class LogFileContentService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly logFiles: LogFilesService,
-  ) {
-    this.redactions = new LogFileRedactionRepository(db);
-  }
+    private readonly redactions: LogFileRedactionRepository,
+  ) {}
 
   async open(logFileId: string, variant: ContentVariant, caller: Principal): Promise<Download> {
     const file = this.logFiles.getOrThrow(logFileId);

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, Equals, IsArray, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import type { LogFileRedaction, PiiSpan, RedactionRequest, RedactionRequestState } from '../../../../libs/db/src';
 import { maskValue, PII_TYPE_ORDER, PiiType } from '../../../../libs/pii/src';
-import { ToArray, ToBoolean } from '../common/validation';
+import { RevealPageQuery, ToArray } from '../common/validation';
 import { ApiTime, toApiTime } from '../common/api-time';
 
 export const MAX_APPROVED_SPAN_IDS = 10_000;
@@ -16,7 +15,11 @@ export class RedactionRequestParams {
   @ApiProperty({ format: 'uuid' }) @IsUUID() request_id: string;
 }
 
-export class PiiSpanListQuery {
+export class PiiSpanListQuery extends RevealPageQuery({
+  reveal: 'Show original values. Needs the pii:reveal scope; every reveal is audited.',
+  limit: { max: 500, default: 100 },
+  cursor: { description: 'The next_cursor of the previous page, with the same pii_type filter.', maxLength: 500 },
+}) {
   @ApiPropertyOptional({ enum: PII_TYPE_ORDER, isArray: true, description: 'Only spans of these types; repeatable.' })
   @IsOptional()
   @ToArray()
@@ -24,26 +27,6 @@ export class PiiSpanListQuery {
   @ArrayMaxSize(PII_TYPE_ORDER.length)
   @IsIn(PII_TYPE_ORDER, { each: true })
   pii_type?: PiiType[];
-
-  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Show original values. Needs the pii:reveal scope; every reveal is audited.' })
-  @IsOptional()
-  @ToBoolean()
-  @IsBoolean()
-  reveal?: boolean;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page, with the same pii_type filter.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
 
 export class PiiSpanResponse {

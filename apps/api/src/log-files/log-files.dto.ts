@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import type { LogFile, LogFileProcessing, ProcessingStatus } from '../../../../libs/db/src';
 import { processingStatus } from '../../../../libs/db/src';
 import { LogFileResponse, toLogFileResponse } from '../issues/issues.dto';
+import { PageQuery } from '../common/validation';
 import { RedactionSummary } from './pii-review.dto';
 
 export class IssueIdParams {
@@ -33,16 +33,10 @@ export class LogFileDetailResponse extends LogFileResponse {
   @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id and the upload’s answer).' }) redaction?: RedactionSummary;
 }
 
-export class ListLogFilesQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page.' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
-}
+export class ListLogFilesQuery extends PageQuery({
+  limit: { max: 200, default: 50 },
+  cursor: { description: 'The next_cursor of the previous page.', minLength: 1, maxLength: 200 },
+}) {}
 
 export class LogFileListResponse {
   @ApiProperty({ type: LogFileDetailResponse, isArray: true, description: 'In upload order.' }) items: LogFileDetailResponse[];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SettingsModule } from '../settings/settings.module';
+import { LogFileIntake } from './log-file-intake';
 import { LogFileContentService } from './log-file-content.service';
 import { LogFileReviewController } from './log-file-review.controller';
 import { LogFilesController } from './log-files.controller';
@@ -15,6 +16,17 @@ import { ReviewIndexService } from './review-index.service';
 @Module({
   imports: [SettingsModule],
   controllers: [LogFilesController, LogFileReviewController, PiiReviewController],
-  providers: [LogFilesService, ProgressEvents, PiiSpansService, RedactionsService, LogFileContentService, ReviewIndexService, PiiReviewService, PiiDecisionsService],
+  providers: [
+    LogFileIntake,
+    LogFilesService,
+    ProgressEvents,
+    PiiSpansService,
+    RedactionsService,
+    LogFileContentService,
+    ReviewIndexService,
+    PiiReviewService,
+    PiiDecisionsService,
+  ],
+  exports: [LogFileIntake],
 })
 export class LogFilesModule {}

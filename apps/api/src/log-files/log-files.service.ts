@@ -10,12 +10,11 @@ import {
   LogFileProcessingRepository,
   LogFileRepository,
   newId,
-  OutboxRepository,
+  readSnapshot,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
 import { crashIfArmed } from '../../../../libs/config/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -23,6 +22,7 @@ import { ListLogFilesQuery, LogFileListResponse, toLogFileDetailResponse } from 
 import { ApiConfig } from '../config/api.config';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';
+import { LogFileIntake } from './log-file-intake';
 import { classify, sanitiseFileName, ACCEPTED_EXTENSIONS } from './file-types';
 import { asUploadError, guardedGunzip, sizeLimit, textSniffer } from './upload-limits';
 
@@ -44,10 +44,6 @@ export interface LogFileWithProcessing {
  */
 @Injectable()
 export class LogFilesService {
-  private readonly outbox: OutboxRepository;
-  private readonly processing: LogFileProcessingRepository;
-  private readonly files: LogFileRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
@@ -55,14 +51,13 @@ export class LogFilesService {
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
     private readonly config: ApiConfig,
-  ) {
-    this.outbox = new OutboxRepository(db);
-    this.processing = new LogFileProcessingRepository(db);
-    this.files = new LogFileRepository(db);
-  }
+    private readonly files: LogFileRepository,
+    private readonly processing: LogFileProcessingRepository,
+    private readonly intake: LogFileIntake,
+  ) {}
 
   async upload(issueId: string, incoming: IncomingFile, actor: string): Promise<LogFileWithProcessing> {
-    this.assertIssueExists(issueId);
+    this.intake.assertIssueExists(issueId);
     const fileName = sanitiseFileName(incoming.fileName);
     const kind = classify(fileName);
     if (!kind) {
@@ -94,7 +89,7 @@ export class LogFilesService {
   }
 
   getOrThrow(id: string): LogFile {
-    const file = this.db.prepare('SELECT * FROM log_files WHERE id = ?').get(id) as LogFile | undefined;
+    const file = this.files.findById(id);
     if (!file) throw new DomainError(ErrorCode.LOG_FILE_NOT_FOUND, `log file ${id} does not exist`);
     return file;
   }
@@ -103,18 +98,16 @@ export class LogFilesService {
   listForIssue(issueId: string, query: ListLogFilesQuery): LogFileListResponse {
     const limit = query.limit ?? DEFAULT_PAGE;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isLogFileCursor);
-    return this.db
-      .transaction(() => {
-        this.assertIssueExists(issueId);
-        const rows = this.files.pageForIssue(issueId, after, limit + 1);
-        const page = rows.slice(0, limit);
-        const last = page[page.length - 1];
-        return {
-          items: page.map((file) => toLogFileDetailResponse(file, this.processing.get(file.id) ?? legacyProcessing(file))),
-          next_cursor: rows.length > limit ? encodeCursor({ uploaded_at: last.uploaded_at, id: last.id }) : null,
-        };
-      })
-      .deferred();
+    return readSnapshot(this.db, () => {
+      this.intake.assertIssueExists(issueId);
+      const rows = this.files.pageForIssue(issueId, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((file) => toLogFileDetailResponse(file, this.processing.get(file.id) ?? legacyProcessing(file))),
+        next_cursor: rows.length > limit ? encodeCursor({ uploaded_at: last.uploaded_at, id: last.id }) : null,
+      };
+    });
   }
 
   getWithProcessing(id: string): LogFileWithProcessing {
@@ -124,9 +117,9 @@ export class LogFilesService {
 
   private record(issueId: string, name: string, mimeType: string, stored: { path: string; size: number }, actor: string): LogFileWithProcessing {
     return transaction(this.db, () => {
-      this.assertIssueExists(issueId);
+      this.intake.assertIssueExists(issueId);
       const limit = this.settings.value('uploads.max_files_per_issue');
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM log_files WHERE issue_id = ?').get(issueId) as { n: number };
+      const n = this.files.countForIssue(issueId);
       if (n >= limit) throw new DomainError(ErrorCode.TOO_MANY_FILES, `issue ${issueId} already holds ${n} log files (the limit is ${limit})`);
       const file: LogFile = {
         id: newId(),
@@ -139,30 +132,16 @@ export class LogFilesService {
         uploaded_at: toDbTimestamp(),
         redacted: 0,
       };
-      this.db
-        .prepare(
-          `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted)
-           VALUES (@id, @issue_id, @file_name, @file_path, @file_size, @mime_type, @content_hash, @uploaded_at, @redacted)`,
-        )
-        .run(file);
-      this.processing.create(file.id);
-      const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: file.id })));
-      this.db.prepare('UPDATE issues SET updated_at = ? WHERE id = ?').run(file.uploaded_at, issueId);
+      const jobs = this.intake.insert(file);
       this.audit.append({
         action: 'upload_log_file',
         entity_type: 'log_file',
         entity_id: file.id,
         user_id: actor,
-        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash'])) },
+        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs },
       });
       return { file, processing: this.processing.get(file.id) as LogFileProcessing };
     });
-  }
-
-  private assertIssueExists(issueId: string): void {
-    if (!this.db.prepare('SELECT 1 FROM issues WHERE id = ?').get(issueId)) {
-      throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
-    }
   }
 }
 

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, LogFile, PiiDecision, PiiSpanRepository, transaction } from '../../../../libs/db/src';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogFile,
+  LogFileLineIndexRepository,
+  PiiDecision,
+  PiiReviewRepository,
+  PiiSpanRepository,
+  transaction,
+} from '../../../../libs/db/src';
 import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
@@ -21,17 +31,16 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
  */
 @Injectable()
 export class PiiDecisionsService {
-  private readonly spans: PiiSpanRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly index: ReviewIndexService,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-  }
+    private readonly spans: PiiSpanRepository,
+    private readonly lineIndex: LogFileLineIndexRepository,
+    private readonly review: PiiReviewRepository,
+  ) {}
 
   async decide(logFileId: string, body: DecisionsBody, caller: Principal): Promise<DecisionsResponse> {
     for (const entry of body.decisions) {
@@ -47,7 +56,7 @@ export class PiiDecisionsService {
     return transaction(this.db, () => {
       this.index.assertNotFinalized(logFileId);
       const { values, spans } = this.resolve(logFileId, body.decisions);
-      const review = this.index.review;
+      const review = this.review;
       const counts = { redact: 0, keep: 0, clear: 0 };
       for (const entry of body.decisions) {
         const decision: PiiDecision | null = entry.decision === 'clear' ? null : entry.decision;
@@ -86,7 +95,7 @@ export class PiiDecisionsService {
     const found = byRange ? await this.range(file, body.start as number, body.end as number) : await this.literal(file, body.literal as string);
     return transaction(this.db, () => {
       this.index.assertNotFinalized(logFileId);
-      const review = this.index.review;
+      const review = this.review;
       const out: ManualSpansResponse['spans'] = [];
       for (const f of found) {
         const span = { pii_type: type, start_offset: f.start, end_offset: f.end, original_value: f.value, replacement: `[${type}]` };
@@ -120,7 +129,7 @@ export class PiiDecisionsService {
       got += Math.min(chunk.length, end - start - got);
       if (got >= end - start) break;
     }
-    const cp = this.index.review.checkpointAtByte(file.id, start) ?? { line_number: 1, byte_start: 0 };
+    const cp = this.lineIndex.checkpointAtByte(file.id, start) ?? { line_number: 1, byte_start: 0 };
     const line = await lineAt(this.blobs, file.file_path, { line: cp.line_number, byte: cp.byte_start }, start);
     return [{ start, end, value: Buffer.concat(parts).toString('utf8'), line }];
   }
@@ -138,7 +147,7 @@ export class PiiDecisionsService {
   private resolve(logFileId: string, entries: DecisionEntry[]): { values: Map<string, Named>; spans: Map<string, Named> } {
     const valueIds = [...new Set(entries.flatMap((e) => (e.value_id === undefined ? [] : [e.value_id])))];
     const spanIds = [...new Set(entries.flatMap((e) => (e.span_id === undefined ? [] : [e.span_id])))];
-    const review = this.index.review;
+    const review = this.review;
     const values = new Map(review.valuesById(logFileId, valueIds).map((v) => [v.value_id, { type: v.pii_type, original: review.originalOf(logFileId, v.value_id) }]));
     const unknownValues = valueIds.filter((id) => !values.has(id));
     if (unknownValues.length > 0) {

@@ -1,8 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_MANUAL_SPAN_BYTES } from '../../../../libs/redaction/src';
-import { ToBoolean } from '../common/validation';
+import { RevealPageQuery, ToBoolean } from '../common/validation';
 import { ApiTime } from '../common/api-time';
 
 export const DECISIONS = ['redact', 'keep'] as const;
@@ -12,7 +26,11 @@ export const MAX_DECISIONS = 10_000;
 export const MAX_WINDOW_LINES = 1000;
 const SPAN_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
-export class PiiValuesQuery {
+export class PiiValuesQuery extends RevealPageQuery({
+  reveal: 'Add each value. Needs pii:reveal; audited as reveal_pii.',
+  limit: { max: 500, default: 100 },
+  cursor: { description: 'The next_cursor of the previous page, with the same filters.', maxLength: 500 },
+}) {
   @ApiPropertyOptional({ description: 'Only values of this PII type.' })
   @IsOptional()
   @IsString()
@@ -23,26 +41,6 @@ export class PiiValuesQuery {
   @IsOptional()
   @IsIn(DECISIONS)
   decision?: (typeof DECISIONS)[number];
-
-  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Add each value. Needs pii:reveal; audited as reveal_pii.' })
-  @IsOptional()
-  @ToBoolean()
-  @IsBoolean()
-  reveal?: boolean;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The next_cursor of the previous page, with the same filters.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
 }
 
 export class PiiValueItem {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, WindowSpan, transaction } from '../../../../libs/db/src';
+import { AuditLogRepository, Db, DB, LogFileLineIndexRepository, PiiReviewRepository, WindowSpan, transaction } from '../../../../libs/db/src';
 import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '../../../../libs/redaction/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 import { Principal } from '../auth/scopes.decorator';
@@ -28,6 +28,8 @@ export class PiiReviewService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly index: ReviewIndexService,
+    private readonly lineIndex: LogFileLineIndexRepository,
+    private readonly review: PiiReviewRepository,
   ) {}
 
   async values(logFileId: string, query: PiiValuesQuery, caller: Principal): Promise<PiiValuesResponse> {
@@ -37,7 +39,7 @@ export class PiiReviewService {
     const after = query.cursor === undefined ? undefined : readCursor(query.cursor, filter);
     const limit = query.limit ?? DEFAULT_LIMIT;
     const file = await this.index.readyFile(logFileId);
-    const review = this.index.review;
+    const review = this.review;
     // A transaction only when revealing: the audit entry must name exactly the values read.
     const run = <T>(fn: () => T): T => (reveal ? transaction(this.db, fn) : fn());
     return run(() => {
@@ -64,7 +66,7 @@ export class PiiReviewService {
 
   async totals(logFileId: string): Promise<PiiTotalsResponse> {
     const file = await this.index.readyFile(logFileId);
-    const totals = this.index.review.totals(logFileId, file.issue_id).map((t) => ({ type: t.pii_type, spans: t.spans, values: t.values, kept: t.kept }));
+    const totals = this.review.totals(logFileId, file.issue_id).map((t) => ({ type: t.pii_type, spans: t.spans, values: t.values, kept: t.kept }));
     return { totals, spans: totals.reduce((n, t) => n + t.spans, 0), values: totals.reduce((n, t) => n + t.values, 0) };
   }
 
@@ -74,9 +76,9 @@ export class PiiReviewService {
     const from = query.from ?? 1;
     const count = query.count ?? DEFAULT_WINDOW;
     const file = await this.index.readyFile(logFileId);
-    const review = this.index.review;
+    const review = this.review;
     const totalLines = review.find(logFileId)?.total_lines ?? null;
-    const start = review.checkpoint(logFileId, from) ?? { line_number: 1, byte_start: 0 };
+    const start = this.lineIndex.checkpoint(logFileId, from) ?? { line_number: 1, byte_start: 0 };
     let raw: RawLine[];
     try {
       raw = await readLines(this.blobs, file.file_path, { line: start.line_number, byte: start.byte_start }, from, count);

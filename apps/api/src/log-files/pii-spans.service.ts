@@ -21,15 +21,12 @@ interface SpanCursor {
  */
 @Injectable()
 export class PiiSpansService {
-  private readonly spans: PiiSpanRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly logFiles: LogFilesService,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-  }
+    private readonly spans: PiiSpanRepository,
+  ) {}
 
   list(logFileId: string, query: PiiSpanListQuery, caller: Principal): PiiSpanListResponse {
     const reveal = query.reveal === true;

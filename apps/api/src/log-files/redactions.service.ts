@@ -34,24 +34,17 @@ const MAX_NAMED_UNKNOWN = 100;
  */
 @Injectable()
 export class RedactionsService {
-  private readonly requests: RedactionRequestRepository;
-  private readonly redactions: LogFileRedactionRepository;
-  private readonly spans: PiiSpanRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly review: PiiReviewRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly logFiles: LogFilesService,
     private readonly relay: OutboxRelay,
-  ) {
-    this.requests = new RedactionRequestRepository(db);
-    this.redactions = new LogFileRedactionRepository(db);
-    this.spans = new PiiSpanRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.review = new PiiReviewRepository(db);
-  }
+    private readonly requests: RedactionRequestRepository,
+    private readonly redactions: LogFileRedactionRepository,
+    private readonly spans: PiiSpanRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly review: PiiReviewRepository,
+  ) {}
 
   request(logFileId: string, body: CreateRedactionBody, actor: string): RedactionRequestResponse {
     const ids = approvedIds(body);

@@ -14,17 +14,16 @@ import { LogFilesService } from './log-files.service';
 @Injectable()
 export class ReviewIndexService {
   readonly keys: ValueKeys;
-  readonly review: PiiReviewRepository;
   private readonly building = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly logFiles: LogFilesService,
+    private readonly review: PiiReviewRepository,
     config: ApiConfig,
   ) {
     this.keys = new ValueKeys(config.databaseKey);
-    this.review = new PiiReviewRepository(db);
   }
 
   /** The file, once detection is done and its index is built. */

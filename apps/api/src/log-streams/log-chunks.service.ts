@@ -4,20 +4,16 @@ import {
   AuditLogRepository,
   Db,
   DB,
-  IssueRepository,
   LogChunkRow,
-  LogFileRepository,
-  LogFileProcessingRepository,
   LogStreamRepository,
   LogStreamSource,
   newId,
-  OutboxRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { LogFileIntake } from '../log-files/log-file-intake';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { SettingsService } from '../settings/settings.service';
 import { LogStreamResponse, toLogStreamResponse } from './log-streams.dto';
@@ -53,11 +49,6 @@ const BACKLOG_CACHE_MS = 100;
 @Injectable()
 export class LogChunksService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LogChunks');
-  private readonly repo: LogStreamRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly processing: LogFileProcessingRepository;
-  private readonly issues: IssueRepository;
-  private readonly logFiles: LogFileRepository;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
   private readonly closing = new Set<string>();
@@ -70,13 +61,9 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
-  ) {
-    this.repo = new LogStreamRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.processing = new LogFileProcessingRepository(db);
-    this.issues = new IssueRepository(db);
-    this.logFiles = new LogFileRepository(db);
-  }
+    private readonly repo: LogStreamRepository,
+    private readonly intake: LogFileIntake,
+  ) {}
 
   onApplicationBootstrap(): void {
     // Chunks left open or half-closed by a crash are closed by the first sweep.
@@ -90,9 +77,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
 
   /** 404 before any work, so a request for an unknown issue writes nothing. */
   assertIssueExists(issueId: string): void {
-    if (!this.issues.findById(issueId)) {
-      throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
-    }
+    this.intake.assertIssueExists(issueId);
   }
 
   listForIssue(issueId: string): LogStreamResponse[] {
@@ -215,7 +200,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     if (!stream) return false;
     const uploadedAt = toDbTimestamp();
     const fileId = newId();
-    this.logFiles.insert({
+    const jobs = this.intake.insert({
       id: fileId,
       issue_id: stream.issue_id,
       file_name: chunkFileName(stream.name, chunk.seq),
@@ -226,9 +211,6 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       uploaded_at: uploadedAt,
       redacted: 0,
     });
-    this.processing.create(fileId);
-    const jobs = (['hash', 'detect_pii'] as const).map((name) => this.outbox.add(name, (outbox_id) => ({ outbox_id, log_file_id: fileId })));
-    this.issues.touch(stream.issue_id, uploadedAt);
     this.repo.markClosed(chunkId, fileId, uploadedAt);
     this.audit.append({
       action: 'close_log_chunk',
@@ -241,7 +223,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         seq: chunk.seq,
         lines: chunk.lines,
         file_size: stored.size,
-        jobs: jobs.map((j) => jobIdFor(j.job_name as 'hash', JSON.parse(j.payload) as JobPayloads['hash'])),
+        jobs,
       },
     });
     return true;

@@ -27,6 +27,7 @@ export class ApiMetrics implements HttpMetrics, OnModuleInit, OnApplicationShutd
     @Inject(DB) private readonly db: Db,
     private readonly config: ApiConfig,
     private readonly queues: MonitoredQueues,
+    private readonly outbox: OutboxRepository,
   ) {
     this.requestDuration = registry.histogram('tftsr_http_request_duration_seconds', 'HTTP requests by route pattern, method and status.', ['method', 'route', 'status']);
     this.uploadFiles = registry.counter('tftsr_upload_files_total', 'Uploads by kind; outcome is accepted (2xx) or rejected.', ['kind', 'outcome']);
@@ -74,11 +75,10 @@ export class ApiMetrics implements HttpMetrics, OnModuleInit, OnApplicationShutd
   }
 
   private registerOutbox(): void {
-    const outbox = new OutboxRepository(this.db);
     const rows = this.registry.gauge('tftsr_outbox_rows', 'Outbox rows: pending (not yet in Redis), dispatched (in Redis, not done), failed (given up).', ['state']);
     const oldest = this.registry.gauge('tftsr_outbox_oldest_pending_age_seconds', 'Age of the oldest pending outbox row; 0 when none is pending.');
     this.registry.onScrape('outbox', () => {
-      const stats = outbox.stats();
+      const stats = this.outbox.stats();
       rows.set({ state: 'pending' }, stats.pending);
       rows.set({ state: 'dispatched' }, stats.dispatched);
       rows.set({ state: 'failed' }, stats.failed);

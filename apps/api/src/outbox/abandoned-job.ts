@@ -1,24 +1,53 @@
-import type {
+import { Inject, Injectable } from '@nestjs/common';
+import {
   AuditLogRepository,
   Db,
-  OutboxRow} from '../../../../libs/db/src';
-import {
+  DB,
   LogFileProcessingRepository,
   OutboxRepository,
+  OutboxRow,
   PublicationRepository,
   RedactionRequestRepository,
   transaction,
 } from '../../../../libs/db/src';
-import type { JobPayloads } from '../../../../libs/jobs/src';
-import { isJobName } from '../../../../libs/jobs/src';
+import { isJobName, JobPayloads } from '../../../../libs/jobs/src';
 
 /**
  * A job BullMQ gave up on without its handler saying so (it stalled more than the allowed number of times: the
  * worker died under it): its outbox row is failed and what the job was for shows `failed` with the reason, with
  * the audit entry, in one transaction. The worker's own give-up (handler errors) records the same facts.
  */
-export function failAbandonedJob(db: Db, audit: AuditLogRepository, row: OutboxRow, reason: string): void {
-  const outbox = new OutboxRepository(db);
+@Injectable()
+export class AbandonedJobs {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly audit: AuditLogRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly processing: LogFileProcessingRepository,
+    private readonly requests: RedactionRequestRepository,
+    private readonly publications: PublicationRepository,
+  ) {}
+
+  fail(row: OutboxRow, reason: string): void {
+    const { db, audit, outbox, processing, requests, publications } = this;
+    failAbandonedJob(db, { audit, outbox, processing, requests, publications }, row, reason);
+  }
+}
+
+interface Repositories {
+  audit: AuditLogRepository;
+  outbox: OutboxRepository;
+  processing: LogFileProcessingRepository;
+  requests: RedactionRequestRepository;
+  publications: PublicationRepository;
+}
+
+function failAbandonedJob(
+  db: Db,
+  { audit, outbox, processing, requests, publications }: Repositories,
+  row: OutboxRow,
+  reason: string,
+): void {
   transaction(db, () => {
     const current = outbox.get(row.id);
     if (current?.state !== 'dispatched' && current?.state !== 'pending') return;
@@ -29,13 +58,12 @@ export function failAbandonedJob(db: Db, audit: AuditLogRepository, row: OutboxR
       case 'hash':
       case 'detect_pii': {
         const step = row.job_name === 'hash' ? 'hash' : 'scan';
-        new LogFileProcessingRepository(db).fail(payload.log_file_id, step, reason);
+        processing.fail(payload.log_file_id, step, reason);
         audit.append({ action: `${row.job_name === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: payload.log_file_id, details: { reason } });
         return;
       }
       case 'redact': {
         const p = payload as unknown as JobPayloads['redact'];
-        const requests = new RedactionRequestRepository(db);
         const request = requests.get(p.redaction_request_id);
         if (request && requests.markFailed(request.id, reason)) {
           audit.append({ action: 'apply_redactions_failed', entity_type: 'log_file', entity_id: p.log_file_id, user_id: request.requested_by, details: { request_id: request.id, reason } });
@@ -44,7 +72,6 @@ export function failAbandonedJob(db: Db, audit: AuditLogRepository, row: OutboxR
       }
       case 'publish': {
         const p = payload as unknown as JobPayloads['publish'];
-        const publications = new PublicationRepository(db);
         const publication = publications.get(p.publication_id);
         if (!publication) return;
         publications.markFailed(publication.id, reason, null);

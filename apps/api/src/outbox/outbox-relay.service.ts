@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '../../../../libs/config/src';
-import { AuditLogRepository, Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
+import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '../../../../libs/db/src';
 import { jobIdFor } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
-import { failAbandonedJob } from './abandoned-job';
+import { AbandonedJobs } from './abandoned-job';
 
 const BATCH = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -18,7 +18,6 @@ const DONE_ROW_RETENTION_MS = 7 * 24 * 3600 * 1000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
-  private readonly outbox: OutboxRepository;
   private timers: NodeJS.Timeout[] = [];
   private relaying: Promise<void> | null = null;
   private again = false;
@@ -29,10 +28,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DB) private readonly db: Db,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
-    private readonly audit: AuditLogRepository,
-  ) {
-    this.outbox = new OutboxRepository(db);
-  }
+    private readonly outbox: OutboxRepository,
+    private readonly abandoned: AbandonedJobs,
+  ) {}
 
   onApplicationBootstrap(): void {
     warnIfFaultArmed(this.config, this.logger);
@@ -123,7 +121,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // attempts up to TFTSR_OUTBOX_MAX_DISPATCHES; then the row and its file fail with the reason.
         if (state === 'failed' && row.dispatch_attempts >= this.config.TFTSR_OUTBOX_MAX_DISPATCHES) {
           const reason = `the job failed ${row.dispatch_attempts} times without finishing (last: ${job.failedReason ?? 'unknown'}); giving up`;
-          failAbandonedJob(this.db, this.audit, row, reason);
+          this.abandoned.fail(row, reason);
           this.logger.warn(`${row.job_name} job for outbox row ${row.id}: ${reason}`);
           continue;
         }

@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   IntegrationConfigRepository,
   IntegrationService,
   OutboxRepository,
@@ -26,20 +24,13 @@ export interface PublicationTicket {
  */
 @Injectable()
 export class PublicationRequests {
-  private readonly publications: PublicationRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly configs: IntegrationConfigRepository;
-  private readonly webhooks: WebhookRepository;
-
   constructor(
-    @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
-  ) {
-    this.publications = new PublicationRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.configs = new IntegrationConfigRepository(db);
-    this.webhooks = new WebhookRepository(db);
-  }
+    private readonly publications: PublicationRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly configs: IntegrationConfigRepository,
+    private readonly webhooks: WebhookRepository,
+  ) {}
 
   request(issueId: string, documentId: string | null, service: IntegrationService, options: PublishOptions, actor: string, trigger: 'request' | 'auto'): PublicationTicket {
     const { publication, queued } = this.publications.request({ issue_id: issueId, document_id: documentId, service, options, requested_by: actor });

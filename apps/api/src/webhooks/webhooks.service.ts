@@ -11,15 +11,14 @@ import { CreatedWebhookResponse, CreateWebhookBody, toWebhookDeliveryResponse, t
  */
 @Injectable()
 export class WebhooksService {
-  private readonly webhooks: WebhookRepository;
   private readonly key: Buffer;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly config: ApiConfig,
+    private readonly webhooks: WebhookRepository,
   ) {
-    this.webhooks = new WebhookRepository(db);
     this.key = deriveKey(config.databaseKey, 'webhook-encryption');
   }
 

@@ -1,9 +1,21 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BaseConfig } from '../../../../libs/config/src';
-import { AuditLogRepository, copyBackupInto, createBackup, DatabaseError, deriveKey, fsyncFile, openDatabase, readManifest, removeAbandoned, ServiceStateRepository, transaction } from '../../../../libs/db/src';
-import type { CliIo} from '../cli-io';
-import { CliError, timed } from '../cli-io';
+import { BaseConfig } from '../../../../libs/config/src';
+import {
+  copyBackupInto,
+  createBackup,
+  DatabaseError,
+  fsyncFile,
+  hasTable,
+  openDatabase,
+  readManifest,
+  removeAbandoned,
+  RepositorySet,
+  ServiceStateRepository,
+  setBusyTimeout,
+  transaction,
+} from '../../../../libs/db/src';
+import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
 
@@ -97,10 +109,11 @@ function startNewGeneration(staging: string, key: string | null, createdAt: stri
     return null; // verifyStaged says why it does not open
   }
   try {
-    if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'service_state'`).get()) return null;
-    const audit = new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
+    if (!hasTable(db, 'service_state')) return null;
+    const repositories = new RepositorySet(db, key);
+    const audit = repositories.audit();
     return transaction(db, () => {
-      const generation = new ServiceStateRepository(db).newRestoreGeneration();
+      const generation = repositories.get(ServiceStateRepository).newRestoreGeneration();
       audit.append({ action: 'db_restore', entity_type: 'database', entity_id: 'tftsr.db', details: { backup_created_at: createdAt, restore_generation: generation } });
       return generation;
     });
@@ -136,7 +149,7 @@ function assertNotInUse(config: BaseConfig, io: CliIo): void {
     return;
   }
   try {
-    db.pragma('busy_timeout = 200');
+    setBusyTimeout(db, 200);
     leaveWal(db);
   } catch (err) {
     if (err instanceof CliError) throw new CliError(`refusing to restore: ${err.message}`);

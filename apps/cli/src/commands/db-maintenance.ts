@@ -6,14 +6,20 @@ import type {
   Db} from '../../../../libs/db/src';
 import {
   AuditLogRepository,
+  checkpointWal,
   CredentialRepository,
   cipherIntegrityCheck,
   DatabaseError,
   deriveKey,
   fsyncFile,
+  integrityProblems,
   isPlainSqliteFile,
   openDatabase,
+  rekeyDatabase,
+  RepositorySet,
+  setJournalMode,
   transaction,
+  WebhookRepository,
 } from '../../../../libs/db/src';
 import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
 import { BlobStore } from '../../../../libs/storage/src';
@@ -25,10 +31,10 @@ import { CliError } from '../cli-io';
  * that the API and the worker are stopped.
  */
 export function leaveWal(db: Db): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  checkpointWal(db, 'TRUNCATE');
   let mode: unknown;
   try {
-    mode = db.pragma('journal_mode = DELETE', { simple: true });
+    mode = setJournalMode(db, 'DELETE');
   } catch (err) {
     throw new CliError(`the database is in use (${(err as Error).message}); stop the API and the worker first`);
   }
@@ -118,9 +124,7 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
         writeJournal(change.path, { action: change.action, backup, new_key_id: newKeyId, started_at: new Date().toISOString() });
       }
       say(`2/4 re-encrypting the database pages under the new key (if this is interrupted, run the same command again; the backup is ${backup})`);
-      db.pragma(`cipher='sqlcipher'`);
-      db.pragma('legacy=4');
-      db.rekey(Buffer.from(change.newKey, 'utf8'));
+      rekeyDatabase(db, change.newKey);
     } finally {
       db.close();
     }
@@ -139,15 +143,17 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
   let auditEntries: number;
   try {
     say('3/4 re-signing the audit chain and re-encrypting integration credentials under the new key');
+    const repositories = new RepositorySet(db, change.newKey);
     transaction(db, () => {
-      const moved = reencryptCredentials(db, change.oldKey, change.newKey) + reencryptWebhookSecrets(db, change.oldKey, change.newKey);
-      const chain = rechainUnlessDone(db, change.oldKey, change.newKey);
+      const credentials = reencryptCredentials(repositories, change.oldKey, change.newKey);
+      const moved = credentials + reencryptWebhookSecrets(repositories, change.oldKey, change.newKey);
+      const chain = rechainUnlessDone(repositories, change.oldKey, change.newKey);
       if (chain.rechained || moved > 0 || !resumed) {
         chain.audit.append({ action: change.action, entity_type: 'database', entity_id: 'tftsr.db', details: { backup_file: backup.split('/').pop() } });
       }
     });
-    db.pragma('journal_mode = WAL');
-    auditEntries = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+    setJournalMode(db, 'WAL');
+    auditEntries = repositories.audit().count();
   } finally {
     db.close();
   }
@@ -227,24 +233,29 @@ function removeJournal(dbPath: string): void {
  * The chain re-signed under the new key, unless it already verifies under it (a rerun). One that verifies under
  * neither key stops the change: it was really edited, and re-signing would hide it.
  */
-function rechainUnlessDone(db: Db, oldKey: string | null, newKey: string): { audit: AuditLogRepository; rechained: boolean } {
-  const next = new AuditLogRepository(db, deriveKey(newKey, 'audit-hmac'));
+function rechainUnlessDone(
+  repositories: RepositorySet,
+  oldKey: string | null,
+  newKey: string,
+): { audit: AuditLogRepository; rechained: boolean } {
+  const next = repositories.audit(newKey);
   if (next.verify().intact) return { audit: next, rechained: false };
-  const previous = new AuditLogRepository(db, deriveKey(oldKey, 'audit-hmac'));
+  const previous = repositories.audit(oldKey);
   const check = previous.verify();
   if (!check.intact) throw new CliError(`the audit chain verifies under neither key (entry ${check.first_broken.position}: ${check.first_broken.reason}); nothing more was changed`);
   return { audit: previous.rechain(deriveKey(newKey, 'audit-hmac')), rechained: true };
 }
 
 function preflight(db: Db, oldKey: string | null, newKey: string): void {
+  const repositories = new RepositorySet(db, oldKey);
   const from = deriveKey(oldKey, 'credential-encryption');
   const to = deriveKey(newKey, 'credential-encryption');
-  for (const row of new CredentialRepository(db).listAll()) {
+  for (const row of repositories.get(CredentialRepository).listAll()) {
     if (decrypts(row.encrypted_token, row.service, from) || decrypts(row.encrypted_token, row.service, to)) continue;
     throw new CliError(`the stored ${row.service} credential does not decrypt under either key; nothing was changed (re-enter that credential, then rekey)`);
   }
-  const chain = new AuditLogRepository(db, deriveKey(oldKey, 'audit-hmac')).verify();
-  if (chain.intact || new AuditLogRepository(db, deriveKey(newKey, 'audit-hmac')).verify().intact) return;
+  const chain = repositories.audit(oldKey).verify();
+  if (chain.intact || repositories.audit(newKey).verify().intact) return;
   throw new CliError(`the audit chain is broken at entry ${chain.first_broken.position}: ${chain.first_broken.reason}; nothing was changed`);
 }
 
@@ -252,8 +263,8 @@ function preflight(db: Db, oldKey: string | null, newKey: string): void {
  * Integration credentials are encrypted under a key derived from the database key, so they move with it. One
  * already under the new key (a rerun) is left; one that decrypts under neither stops the change: it would be lost.
  */
-function reencryptCredentials(db: Db, oldKey: string | null, newKey: string): number {
-  const credentials = new CredentialRepository(db);
+function reencryptCredentials(repositories: RepositorySet, oldKey: string | null, newKey: string): number {
+  const credentials = repositories.get(CredentialRepository);
   const from = deriveKey(oldKey, 'credential-encryption');
   const to = deriveKey(newKey, 'credential-encryption');
   let moved = 0;
@@ -282,11 +293,11 @@ function decrypts(token: string, service: Parameters<typeof decryptCredential>[1
 }
 
 /** Webhook endpoints' URLs and signing secrets move with the database key too (label `webhook-encryption`). */
-function reencryptWebhookSecrets(db: Db, oldKey: string | null, newKey: string): number {
+function reencryptWebhookSecrets(repositories: RepositorySet, oldKey: string | null, newKey: string): number {
   const from = deriveKey(oldKey, 'webhook-encryption');
   const to = deriveKey(newKey, 'webhook-encryption');
-  const rows = db.prepare('SELECT id, encrypted_url, encrypted_secret FROM webhook_endpoints').all() as Array<{ id: string; encrypted_url: string; encrypted_secret: string | null }>;
-  const update = db.prepare('UPDATE webhook_endpoints SET encrypted_url = ?, encrypted_secret = ? WHERE id = ?');
+  const webhooks = repositories.get(WebhookRepository);
+  const rows = webhooks.listEndpoints();
   let moved = 0;
   for (const row of rows) {
     // Resumable: a row an interrupted run already moved opens under the new key and is left as it is.
@@ -294,7 +305,7 @@ function reencryptWebhookSecrets(db: Db, oldKey: string | null, newKey: string):
     const url = openWebhookSecret(row.encrypted_url, row.id, from);
     const secret = row.encrypted_secret === null ? null : openWebhookSecret(row.encrypted_secret, row.id, from);
     if (url === null || (row.encrypted_secret !== null && secret === null)) throw new CliError(`webhook endpoint ${row.id} does not decrypt; nothing was changed (delete and re-create it, then rekey)`);
-    update.run(sealWebhookSecret(url, row.id, to), secret === null ? null : sealWebhookSecret(secret, row.id, to), row.id);
+    webhooks.reseal(row.id, sealWebhookSecret(url, row.id, to), secret === null ? null : sealWebhookSecret(secret, row.id, to));
     moved += 1;
   }
   return moved;
@@ -304,11 +315,11 @@ function reencryptWebhookSecrets(db: Db, oldKey: string | null, newKey: string):
 export function verifyReopens(path: string, key: string): void {
   const db = openDatabase({ path, key });
   try {
-    const integrity = db.pragma('integrity_check', { simple: true });
-    if (integrity !== 'ok') throw new CliError(`integrity_check failed after the key change: ${String(integrity)}`);
-    const chain = new AuditLogRepository(db, deriveKey(key, 'audit-hmac')).verify();
+    const integrity = integrityProblems(db);
+    if (integrity.length > 0) throw new CliError(`integrity_check failed after the key change: ${integrity[0]}`);
+    const chain = new RepositorySet(db, key).audit().verify();
     if (!chain.intact) throw new CliError(`the audit chain does not verify after the key change: ${chain.first_broken.reason}`);
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    checkpointWal(db, 'TRUNCATE');
   } finally {
     db.close();
   }

@@ -1,11 +1,17 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Env} from '../../../../libs/config/src';
-import { BaseConfig, loadConfig } from '../../../../libs/config/src';
-import type { Db} from '../../../../libs/db/src';
-import { cipherIntegrityCheck, loadMigrations, migrate, migrationStatus, openDatabase } from '../../../../libs/db/src';
-import type { CliIo} from '../cli-io';
-import { CliError, timed } from '../cli-io';
+import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import {
+  checkpointWal,
+  cipherIntegrityCheck,
+  Db,
+  integrityProblems,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  openDatabase,
+} from '../../../../libs/db/src';
+import { CliError, CliIo, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
 
@@ -50,8 +56,7 @@ function status(db: Db, io: CliIo): number {
 }
 
 function check(db: Db, config: BaseConfig, io: CliIo): number {
-  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-  const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+  const problems = integrityProblems(db);
   io.out(problems.length ? `integrity_check: ${problems.length} problem(s)\n${problems.join('\n')}` : 'integrity_check: ok');
   const key = config.databaseKey;
   if (key === null) {
@@ -59,7 +64,7 @@ function check(db: Db, config: BaseConfig, io: CliIo): number {
     return problems.length ? 1 : 0;
   }
   // Pages in the WAL are authenticated as SQLite reads them; fold them in so the file check sees them all.
-  db.pragma('wal_checkpoint(PASSIVE)');
+  checkpointWal(db, 'PASSIVE');
   const pages = cipherIntegrityCheck(config.databasePath, key);
   io.out(
     pages.badPages.length

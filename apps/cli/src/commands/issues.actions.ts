@@ -3,14 +3,13 @@ import { existsSync } from 'node:fs';
 import type { Env} from '../../../../libs/config/src';
 import { BaseConfig, loadConfig } from '../../../../libs/config/src';
 import {
-  AuditLogRepository,
-  deriveKey,
   listIssuesUnchangedSince,
   loadMigrations,
   migrationStatus,
   openDatabase,
   purgeIssue,
   removeStoredFiles,
+  RepositorySet,
   sweepOrphanFiles,
   toDbTimestamp,
 } from '../../../../libs/db/src';
@@ -41,7 +40,7 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
     if (dryRun) {
       candidates.forEach((c) => io.out(`would purge ${c.id} (last changed ${c.updated_at})`));
     } else {
-      const audit = new AuditLogRepository(db, deriveKey(config.databaseKey, 'audit-hmac'));
+      const audit = new RepositorySet(db, config.databaseKey).audit();
       await timed(io, 'purge finished', () => {
         for (const candidate of candidates) {
           // One transaction per issue keeps each write lock short: the API and the worker carry on meanwhile.

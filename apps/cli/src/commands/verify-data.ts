@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type {
-  StoredFileRef} from '../../../../libs/db/src';
 import {
-  AuditLogRepository,
   cipherIntegrityCheck,
   DatabaseError,
+  Db,
   deriveKey,
+  integrityProblems,
+  leftoverPii,
   listStoredFiles,
   loadMigrations,
   LONGEST_SCAN_MS,
   migrationStatus,
-  openDatabase
+  openDatabase,
+  RepositorySet,
+  StoredFileRef,
 } from '../../../../libs/db/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 
@@ -36,10 +38,10 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
   let files: StoredFileRef[];
   const db = openDatabase({ path, key, readonly: true });
   try {
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).filter((r) => r !== 'ok');
+    const integrity = integrityProblems(db);
     if (integrity.length) fail(`integrity_check: ${integrity.length} problem(s): ${integrity.slice(0, 5).join('; ')}`);
     else result.lines.push('integrity_check: ok');
-    const chain = new AuditLogRepository(db, deriveKey(key, 'audit-hmac')).verify();
+    const chain = new RepositorySet(db, key).audit().verify();
     result.auditEntries = chain.entries;
     if (chain.intact) result.lines.push(`audit chain: intact (${chain.entries} entries)`);
     else fail(`audit chain: broken at entry ${chain.first_broken.position}: ${chain.first_broken.reason}`);
@@ -78,21 +80,14 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
  * Original values may exist only where a scan is running or a file is not finalized: staged spans older than
  * the longest possible scan belong to a scan that died, and a finalized file keeps none (issue 22, item 4).
  */
-function checkLeftoverPii(db: ReturnType<typeof openDatabase>, now = Date.now()): string[] {
+function checkLeftoverPii(db: Db, now = Date.now()): string[] {
   const problems: string[] = [];
-  const hasStagedAt = (db.pragma('table_info(pii_span_staging)') as { name: string }[]).some((c) => c.name === 'staged_at');
-  const stale = hasStagedAt
-    ? (db.prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?').get(now - LONGEST_SCAN_MS) as { n: number; files: number })
-    : { n: 0, files: 0 };
+  const { staleStaged: stale, unwipedFinalized: unwiped } = leftoverPii(db, now - LONGEST_SCAN_MS);
   if (stale.n > 0) {
     problems.push(
       `staging: ${stale.n} staged span(s) of ${stale.files} file(s) older than the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
     );
   }
-  const hasReview = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_file_review'`).get() !== undefined;
-  const unwiped = hasReview
-    ? (db.prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`).pluck().get() as number)
-    : 0;
   if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
   return problems;
 }

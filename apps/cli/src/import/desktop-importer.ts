@@ -1,11 +1,13 @@
 import { existsSync, realpathSync } from 'node:fs';
-import type {
-  Db} from '../../../../libs/db/src';
 import {
   AiConversationRepository,
   AiMessageRepository,
   AuditLogRepository,
+  Db,
   deriveKey,
+  DesktopCorruptError,
+  DesktopSource,
+  DesktopSourceError,
   DocumentRepository,
   ImageAttachmentRepository,
   IssueRepository,
@@ -18,26 +20,22 @@ import {
   openDatabase,
   OutboxRepository,
   RedactionRequestRepository,
+  RepositorySet,
   ResolutionStepRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import type { JobPayloads } from '../../../../libs/jobs/src';
-import { jobIdFor } from '../../../../libs/jobs/src';
+import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { readPiiConfig } from '../../../worker/src/pii-settings';
-import type { CliIo } from '../cli-io';
-import { CliError } from '../cli-io';
-import type { Stored } from './content-stager';
-import { ContentStager } from './content-stager';
-import { DesktopSource, keyCandidates } from './desktop-source';
-import { CorruptFileError, CorruptRowError } from './import-errors';
-import type { ImportSummary, ImportTable} from './import-summary';
-import { describeNew, emptySummary, IMPORT_TABLES, SummaryBook } from './import-summary';
-import type { DesktopBundle, IssuePlan} from './issue-plan';
-import { ImportRedactor, listDesktopIssues, placeSteps, planIssue, readBundle } from './issue-plan';
+import { CliError, CliIo } from '../cli-io';
+import { ContentStager, Stored } from './content-stager';
+import { keyCandidates } from './desktop-keys';
+import { CorruptRowError, DesktopImportError } from './import-errors';
+import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, ImportTable, SummaryBook } from './import-summary';
+import { DesktopBundle, ImportRedactor, IssuePlan, placeSteps, planIssue } from './issue-plan';
 
 export { IMPORT_TABLES } from './import-summary';
 export type { ImportSummary, ImportTable, TableCount } from './import-summary';
@@ -62,6 +60,16 @@ const REQUESTER = 'desktop-import';
 
 /** Imports a desktop app database into this service's database; see README, "Importing from the desktop app". */
 export async function importDesktop(options: ImportDesktopOptions, io: ImportIo): Promise<ImportSummary> {
+  try {
+    return await importFrom(options, io);
+  } catch (err) {
+    // The reader lives in libs/db; its refusals are the user's to act on, as one line.
+    if (err instanceof DesktopSourceError) throw new DesktopImportError(err.message);
+    throw err;
+  }
+}
+
+async function importFrom(options: ImportDesktopOptions, io: ImportIo): Promise<ImportSummary> {
   if (!existsSync(options.service.databasePath)) throw new CliError(`there is no service database at ${options.service.databasePath}: run \`tftsr db migrate\` first`);
   if (existsSync(options.desktopPath) && realpathSync(options.desktopPath) === realpathSync(options.service.databasePath)) {
     throw new CliError(`--db ${options.desktopPath} is this service's own database: give the desktop app's tftsr.db`);
@@ -95,20 +103,21 @@ class DesktopImporter {
     private readonly source: DesktopSource,
     private readonly options: ImportDesktopOptions,
   ) {
-    this.known = new KnownIdsRepository(db);
+    const repositories = new RepositorySet(db, options.service.databaseKey);
+    this.known = repositories.get(KnownIdsRepository);
     this.blobs = new BlobStore(options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
-    this.audit = new AuditLogRepository(db, deriveKey(options.service.databaseKey, 'audit-hmac'));
+    this.audit = repositories.audit();
     this.repos = {
-      issues: new IssueRepository(db),
-      logFiles: new LogFileRepository(db),
-      processing: new LogFileProcessingRepository(db),
-      outbox: new OutboxRepository(db),
-      requests: new RedactionRequestRepository(db),
-      images: new ImageAttachmentRepository(db),
-      steps: new ResolutionStepRepository(db),
-      conversations: new AiConversationRepository(db),
-      messages: new AiMessageRepository(db),
-      documents: new DocumentRepository(db),
+      issues: repositories.get(IssueRepository),
+      logFiles: repositories.get(LogFileRepository),
+      processing: repositories.get(LogFileProcessingRepository),
+      outbox: repositories.get(OutboxRepository),
+      requests: repositories.get(RedactionRequestRepository),
+      images: repositories.get(ImageAttachmentRepository),
+      steps: repositories.get(ResolutionStepRepository),
+      conversations: repositories.get(AiConversationRepository),
+      messages: repositories.get(AiMessageRepository),
+      documents: repositories.get(DocumentRepository),
     };
     this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
     this.book = new SummaryBook(this.summary);
@@ -116,15 +125,15 @@ class DesktopImporter {
   }
 
   async run(io: ImportIo): Promise<ImportSummary> {
-    const issues = listDesktopIssues(this.source);
+    const issues = this.source.issues();
     for (const table of IMPORT_TABLES) this.summary.counts[table].found = this.source.count(table);
     let done = 0;
     for (const row of issues) {
       let bundle: DesktopBundle | null = null;
       try {
-        bundle = readBundle(this.source, row);
+        bundle = this.source.bundle(row);
       } catch (err) {
-        if (!(err instanceof CorruptFileError)) throw err;
+        if (!(err instanceof DesktopCorruptError)) throw err;
         this.book.skipIssue({ issue: row } as DesktopBundle, err.message);
       }
       if (bundle) await this.importIssue(bundle, io);
@@ -156,16 +165,7 @@ class DesktopImporter {
 
   /** The app never enabled foreign keys and deleted issues statement by statement: children may outlive their issue. */
   private reportOrphans(): void {
-    const noIssue = 'issue_id NOT IN (SELECT id FROM issues)';
-    const orphans: [ImportTable, number][] = [
-      ['log_files', this.source.count('log_files', noIssue)],
-      ['image_attachments', this.source.count('image_attachments', noIssue)],
-      ['resolution_steps', this.source.count('resolution_steps', noIssue)],
-      ['ai_conversations', this.source.count('ai_conversations', noIssue)],
-      ['ai_messages', this.source.count('ai_messages', `conversation_id NOT IN (SELECT id FROM ai_conversations WHERE issue_id IN (SELECT id FROM issues))`)],
-      ['documents', this.source.count('documents', noIssue)],
-      ['timeline_events', this.source.count('timeline_events', noIssue)],
-    ];
+    const orphans = Object.entries(this.source.orphans()) as [ImportTable, number][];
     for (const [table, n] of orphans.filter(([, count]) => count > 0)) {
       this.summary.counts[table].skipped += n;
       this.summary.warnings.push(`${n} ${table} row(s) belong to no issue (left by the app's own deletes): not imported`);

@@ -1,51 +1,11 @@
-import type { AiConversation, AiMessage, Document, Issue, ResolutionStep } from '../../../../libs/db/src';
-import type { PiiConfig, PiiType} from '../../../../libs/pii/src';
-import { PII_TYPE_ORDER, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '../../../../libs/db/src';
+import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
 import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
-import type { DesktopSource } from './desktop-source';
 import { CorruptRowError } from './import-errors';
 
-type Row = Record<string, unknown>;
+type Row = DesktopRow;
 
-/** The desktop rows of one issue, read with the columns its migration level has. */
-export interface DesktopBundle {
-  issue: Row;
-  logFiles: Row[];
-  images: Row[];
-  steps: Row[];
-  conversations: Row[];
-  messages: Row[];
-  documents: Row[];
-  timeline: Row[];
-}
-
-const ISSUE_COLUMNS = ['id', 'title', 'description', 'severity', 'status', 'category', 'source', 'created_at', 'updated_at', 'resolved_at', 'assigned_to', 'tags'];
-const LOG_COLUMNS = ['id', 'issue_id', 'file_name', 'file_path', 'file_size', 'mime_type', 'content_hash', 'uploaded_at', 'redacted', 'content_compressed'];
-const IMAGE_COLUMNS = ['id', 'issue_id', 'file_name', 'file_path', 'file_size', 'mime_type', 'upload_hash', 'uploaded_at', 'is_paste', 'image_data'];
-const STEP_COLUMNS = ['id', 'issue_id', 'step_order', 'why_question', 'answer', 'evidence', 'created_at'];
-const CONVERSATION_COLUMNS = ['id', 'issue_id', 'provider', 'model', 'created_at', 'title'];
-const MESSAGE_COLUMNS = ['id', 'conversation_id', 'role', 'content', 'token_count', 'created_at'];
-const DOCUMENT_COLUMNS = ['id', 'issue_id', 'doc_type', 'title', 'content_md', 'created_at', 'updated_at'];
-const TIMELINE_COLUMNS = ['id', 'issue_id', 'event_type', 'description', 'metadata', 'created_at'];
-
-export function listDesktopIssues(source: DesktopSource): Row[] {
-  return source.select<Row>('issues', ISSUE_COLUMNS, '1', [], 'created_at, id');
-}
-
-export function readBundle(source: DesktopSource, issue: Row): DesktopBundle {
-  const id = issue.id;
-  const of = (table: string, columns: string[], order: string) => source.select<Row>(table, columns, 'issue_id = ?', [id], order);
-  return {
-    issue,
-    logFiles: of('log_files', LOG_COLUMNS, 'uploaded_at, id'),
-    images: of('image_attachments', IMAGE_COLUMNS, 'uploaded_at, id'),
-    steps: of('resolution_steps', STEP_COLUMNS, 'step_order, created_at, id'),
-    conversations: of('ai_conversations', CONVERSATION_COLUMNS, 'created_at, id'),
-    messages: source.select<Row>('ai_messages', MESSAGE_COLUMNS, 'conversation_id IN (SELECT id FROM ai_conversations WHERE issue_id = ?)', [id], 'created_at, id'),
-    documents: of('documents', DOCUMENT_COLUMNS, 'created_at, id'),
-    timeline: of('timeline_events', TIMELINE_COLUMNS, 'created_at, id'),
-  };
-}
+export type { DesktopBundle };
 
 /** Free text stored redacted, as this service stores what its API receives (libs/pii, settings in force). */
 export class ImportRedactor {

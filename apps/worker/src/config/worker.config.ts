@@ -20,12 +20,6 @@ export class WorkerConfig extends BaseConfig {
   @Min(1000)
   TFTSR_WORKER_LOCK_MS = 30000;
 
-  /** How long running jobs may take to finish after SIGTERM; then they are left to stall and be retried. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  TFTSR_SHUTDOWN_GRACE_MS = 25000;
-
   /** Each call to Confluence, ServiceNow or Azure DevOps, from connect to the end of the answer. */
   @Type(() => Number)
   @IsInt()

@@ -111,6 +111,11 @@ export class ApiKeyRepository {
     return this.findByNameStmt.get(name) as ApiKeyRow | undefined;
   }
 
+  /** The active row whose hash matches the presented key: found by its prefix, compared in constant time. */
+  findActiveByKey(key: string): ApiKeyRow | undefined {
+    return this.listActiveByPrefix(apiKeyLookupPrefix(key)).find((candidate) => apiKeyMatches(key, candidate.key_hash));
+  }
+
   listActiveByPrefix(prefix: string): ApiKeyRow[] {
     return this.listActiveByPrefixStmt.all(prefix) as ApiKeyRow[];
   }

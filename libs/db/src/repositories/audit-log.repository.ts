@@ -51,6 +51,7 @@ export class AuditLogRepository {
   private readonly insertStmt;
   private readonly listChainStmt;
   private readonly readHeadStmt;
+  private readonly countStmt;
   private readonly writeHeadStmt;
   private readonly setHashesStmt;
   private readonly listStmts = new Map<string, ReturnType<Db['prepare']>>();
@@ -67,12 +68,18 @@ export class AuditLogRepository {
       `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
        FROM audit_log ORDER BY rowid`,
     );
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM audit_log`);
     this.readHeadStmt = db.prepare(`SELECT entry_count, head_hash, mac FROM audit_head WHERE id = 1`);
     this.writeHeadStmt = db.prepare(
       `INSERT INTO audit_head (id, entry_count, head_hash, mac) VALUES (1, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET entry_count = excluded.entry_count, head_hash = excluded.head_hash, mac = excluded.mac`,
     );
     this.setHashesStmt = db.prepare(`UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE rowid = ?`);
+  }
+
+  /** How many entries the log holds. */
+  count(): number {
+    return (this.countStmt.get() as { n: number }).n;
   }
 
   /** Appends one entry. Call it inside the write transaction of the change it records. */

@@ -6,8 +6,12 @@ export class LogFileRepository {
   private readonly listStmt;
   private readonly pageStmt;
   private readonly insertStmt;
+  private readonly findStmt;
+  private readonly countStmt;
 
   constructor(db: Db) {
+    this.findStmt = db.prepare(`SELECT * FROM log_files WHERE id = ?`);
+    this.countStmt = db.prepare(`SELECT count(*) AS n FROM log_files WHERE issue_id = ?`);
     this.listStmt = db.prepare(`SELECT * FROM log_files WHERE issue_id = ? ORDER BY uploaded_at, id`);
     this.pageStmt = db.prepare(
       `SELECT * FROM log_files WHERE issue_id = @issueId AND (@afterAt IS NULL OR (uploaded_at, id) > (@afterAt, @afterId)) ORDER BY uploaded_at, id LIMIT @limit`,
@@ -20,6 +24,14 @@ export class LogFileRepository {
 
   insert(file: LogFile): void {
     this.insertStmt.run(file);
+  }
+
+  findById(id: string): LogFile | undefined {
+    return this.findStmt.get(id) as LogFile | undefined;
+  }
+
+  countForIssue(issueId: string): number {
+    return (this.countStmt.get(issueId) as { n: number }).n;
   }
 
   listForIssue(issueId: string): LogFile[] {

@@ -1,5 +1,6 @@
 import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
+import { LogFileLineIndexRepository } from './log-file-line-index.repository';
 
 export type PiiDecision = 'redact' | 'keep';
 export type SpanSource = 'detector' | 'manual';
@@ -95,12 +96,18 @@ function valuePageSql(typed: boolean, decisionFilter: string): string {
     ORDER BY v.span_count DESC, v.value_id LIMIT @limit`;
 }
 
-/** The review side of a file's spans (migrations/024_create_redaction_review.sql). */
+/**
+ * The review side of a file's spans (migrations/024_create_redaction_review.sql): review state, span review rows,
+ * distinct values and decisions. Line starts and pseudonyms have their own repositories.
+ */
 export class PiiReviewRepository {
   private readonly stmts;
   private aggregateStmt: ReturnType<Db['prepare']> | undefined;
+  /** Forgetting the index forgets its line starts too. */
+  private readonly lines: LogFileLineIndexRepository;
 
   constructor(private readonly db: Db) {
+    this.lines = new LogFileLineIndexRepository(db);
     this.stmts = {
       ensureState: db.prepare(`INSERT OR IGNORE INTO log_file_review (log_file_id) VALUES (?)`),
       getState: db.prepare(`SELECT * FROM log_file_review WHERE log_file_id = ?`),
@@ -112,23 +119,15 @@ export class PiiReviewRepository {
       finalize: db.prepare(`UPDATE log_file_review SET finalized_at = ? WHERE log_file_id = ? AND finalized_at IS NULL`),
       // Manual spans survive a rescan, and so do their review rows (source, line, own decision).
       clearSpanReview: db.prepare(`DELETE FROM pii_span_review WHERE log_file_id = ? AND source <> 'manual'`),
-      clearLines: db.prepare(`DELETE FROM log_file_line_index WHERE log_file_id = ?`),
       clearValues: db.prepare(`DELETE FROM pii_file_values WHERE log_file_id = ?`),
       unindex: db.prepare(`UPDATE log_file_review SET indexed_at = NULL, total_lines = NULL WHERE log_file_id = ?`),
       insertSpanReview: db.prepare(
         `INSERT OR IGNORE INTO pii_span_review (span_id, log_file_id, value_id, line_number, source) VALUES (@span_id, @log_file_id, @value_id, @line_number, @source)`,
       ),
-      putCheckpoint: db.prepare(`INSERT OR REPLACE INTO log_file_line_index (log_file_id, line_number, byte_start) VALUES (?, ?, ?)`),
       addToValue: db.prepare(
         `INSERT INTO pii_file_values (log_file_id, value_id, pii_type, masked, span_count, first_line)
          VALUES (@log_file_id, @value_id, @pii_type, @masked, @span_count, @first_line)
          ON CONFLICT (log_file_id, value_id) DO UPDATE SET span_count = span_count + excluded.span_count, first_line = min(first_line, excluded.first_line)`,
-      ),
-      checkpoint: db.prepare(
-        `SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? AND line_number <= ? ORDER BY line_number DESC LIMIT 1`,
-      ),
-      checkpointAtByte: db.prepare(
-        `SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? AND byte_start <= ? ORDER BY line_number DESC LIMIT 1`,
       ),
       // No subquery around the page: SQLite walks the (span_count DESC, value_id) index and stops at the limit,
       // computing the decision of the rows it returns only (a wrapped, ordered subquery was materialised whole).
@@ -211,9 +210,6 @@ export class PiiReviewRepository {
            AND NOT EXISTS (SELECT 1 FROM redaction_requests q WHERE q.log_file_id = x.log_file_id AND q.created_at >= x.created_at AND q.id <> x.request_id)
          LIMIT ?`,
       ),
-      nextPseudonym: db.prepare(`SELECT coalesce(max(number), 0) + 1 AS n FROM pii_pseudonyms WHERE issue_id = ? AND pii_type = ?`),
-      getPseudonym: db.prepare(`SELECT number FROM pii_pseudonyms WHERE issue_id = ? AND value_key = ?`),
-      putPseudonym: db.prepare(`INSERT INTO pii_pseudonyms (issue_id, value_key, pii_type, number) VALUES (?, ?, ?, ?)`),
     };
   }
 
@@ -252,17 +248,13 @@ export class PiiReviewRepository {
    */
   clearIndex(logFileId: string): void {
     this.stmts.clearSpanReview.run(logFileId);
-    this.stmts.clearLines.run(logFileId);
+    this.lines.clear(logFileId);
     this.stmts.clearValues.run(logFileId);
     this.stmts.unindex.run(logFileId);
   }
 
   insertSpanReviews(rows: SpanReviewRow[]): void {
     for (const row of rows) this.stmts.insertSpanReview.run(row);
-  }
-
-  putCheckpoints(logFileId: string, checkpoints: [number, number][]): void {
-    for (const [line, byte] of checkpoints) this.stmts.putCheckpoint.run(logFileId, line, byte);
   }
 
   /**
@@ -285,16 +277,6 @@ export class PiiReviewRepository {
 
   addToValue(logFileId: string, value: FileValueRow): void {
     this.stmts.addToValue.run({ log_file_id: logFileId, ...value });
-  }
-
-  /** The indexed line at or before `line`, where reading starts. */
-  checkpoint(logFileId: string, line: number): { line_number: number; byte_start: number } | undefined {
-    return this.stmts.checkpoint.get(logFileId, line) as { line_number: number; byte_start: number } | undefined;
-  }
-
-  /** The indexed line start at or before byte `offset`. */
-  checkpointAtByte(logFileId: string, offset: number): { line_number: number; byte_start: number } | undefined {
-    return this.stmts.checkpointAtByte.get(logFileId, offset) as { line_number: number; byte_start: number } | undefined;
   }
 
   listValues(logFileId: string, issueId: string, query: ValuePageQuery): ListedValue[] {
@@ -406,14 +388,5 @@ export class PiiReviewRepository {
    */
   legacyPartial(limit: number): string[] {
     return (this.stmts.legacyPartial.all(limit) as { id: string }[]).map((r) => r.id);
-  }
-
-  /** The value's number within the issue and type: the same for every file and every re-redaction. */
-  pseudonym(issueId: string, valueKey: string, type: string): number {
-    const found = this.stmts.getPseudonym.get(issueId, valueKey) as { number: number } | undefined;
-    if (found) return found.number;
-    const { n } = this.stmts.nextPseudonym.get(issueId, type) as { n: number };
-    this.stmts.putPseudonym.run(issueId, valueKey, type, n);
-    return n;
   }
 }

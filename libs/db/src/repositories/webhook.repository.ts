@@ -48,6 +48,7 @@ export class WebhookRepository {
   private readonly deliveredStmt;
   private readonly attemptStmt;
   private readonly failedStmt;
+  private readonly resealStmt;
   private readonly outbox: OutboxRepository;
 
   constructor(private readonly db: Db) {
@@ -55,6 +56,7 @@ export class WebhookRepository {
       `INSERT INTO webhook_endpoints (id, name, format, display_url, encrypted_url, encrypted_secret, events, enabled, created_by, created_at, updated_at)
        VALUES (@id, @name, @format, @display_url, @encrypted_url, @encrypted_secret, @events, 1, @created_by, @now, @now)`,
     );
+    this.resealStmt = db.prepare(`UPDATE webhook_endpoints SET encrypted_url = ?, encrypted_secret = ? WHERE id = ?`);
     this.getEndpointStmt = db.prepare(`SELECT * FROM webhook_endpoints WHERE id = ?`);
     this.listEndpointsStmt = db.prepare(`SELECT * FROM webhook_endpoints ORDER BY created_at, id`);
     this.deleteEndpointStmt = db.prepare(`DELETE FROM webhook_endpoints WHERE id = ?`);
@@ -81,6 +83,11 @@ export class WebhookRepository {
 
   listEndpoints(): WebhookEndpoint[] {
     return this.listEndpointsStmt.all() as WebhookEndpoint[];
+  }
+
+  /** The endpoint's URL and secret sealed again (a key change). */
+  reseal(id: string, encryptedUrl: string, encryptedSecret: string | null): void {
+    this.resealStmt.run(encryptedUrl, encryptedSecret, id);
   }
 
   deleteEndpoint(id: string): boolean {

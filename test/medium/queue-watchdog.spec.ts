@@ -1,0 +1,150 @@
+import { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from '../../libs/jobs/src';
+import { freePort, waitFor } from '../support/app-processes';
+import { uniqueQueuePrefix } from '../support/temp-dir';
+import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** ioredis' disconnect() on a connection whose socket is already closed leaves a 2 s timer that keeps Jest running. */
+function disconnect(connection: Redis): void {
+  if (connection.status !== 'end') connection.disconnect();
+}
+
+/**
+ * Real Redis and real BullMQ workers, a unique prefix per test. The watchdog's clock is the test's, so "no job
+ * for N seconds" is a step of the clock, not a wait; the stuck states themselves are real.
+ */
+describe('QueueWatchdog', () => {
+  let prefix: string;
+  let probeConnection: Redis;
+  let queue: Queue;
+  let clock: number;
+  let sut: QueueWatchdog;
+  const handles: WorkerHandle[] = [];
+  const processed: string[] = [];
+  const warnings: string[] = [];
+  const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
+  const settings: WatchdogSettings = { intervalMs: 0, stuckMs: 60_000, reconnectMs: 30_000, concurrency: 1, retireGraceMs: 1000 };
+
+  const create = (process: JobProcessor): WorkerHandle => {
+    const connection = createRedisConnection(REDIS_URL, 'worker');
+    // After a connection error BullMQ waits runRetryDelay (15 s by default) before it fetches again, and close()
+    // does not cut that wait short: a worker whose connection a test dropped would keep Jest from exiting.
+    const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency, runRetryDelay: 100 });
+    worker.on('error', () => undefined);
+    handles.push({ worker, connection });
+    return { worker, connection };
+  };
+
+  function watchdog(processor: JobProcessor = async (job: Job) => void processed.push(job.id as string), probe = queueProbe(queue, probeConnection)) {
+    sut = new QueueWatchdog('system', create, processor, probe, settings, logger, () => clock).start();
+    return sut;
+  }
+
+  beforeEach(() => {
+    prefix = uniqueQueuePrefix('watchdog');
+    probeConnection = createRedisConnection(REDIS_URL, 'producer');
+    queue = new Queue('system', { connection: probeConnection, prefix });
+    clock = 1_000_000;
+    processed.length = 0;
+    warnings.length = 0;
+  });
+  afterEach(async () => {
+    sut.stop();
+    await sut.retired();
+    await Promise.all(handles.splice(0).map(async (h) => (await h.worker.close(true), disconnect(h.connection))));
+    await queue.obliterate({ force: true });
+    await queue.close();
+    disconnect(probeConnection);
+  });
+
+  const add = (...ids: string[]) => Promise.all(ids.map((id) => queue.add('ping', { ping_id: id }, { jobId: id })));
+
+  it('re-creates a worker that stopped taking jobs while jobs wait, and the new one runs them', async () => {
+    watchdog();
+    await sut.worker.waitUntilReady();
+    // The stuck state: this worker takes no more jobs, though Redis and the queue are fine.
+    await sut.worker.pause(true);
+    await add('a', 'b', 'c');
+
+    expect(await sut.check()).toBeNull();
+    clock += 59_000;
+    expect(await sut.check()).toBeNull();
+    clock += 1_000;
+    // Usually 3; 2 when the worker's blocking fetch, already under way when it was paused, took one.
+    expect(await sut.check()).toMatch(/^[23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/);
+
+    expect(sut.recreations).toBe(1);
+    expect(handles).toHaveLength(2);
+    expect(sut.worker).toBe(handles[1].worker);
+    expect(warnings).toEqual([expect.stringMatching(/^watchdog: re-creating the BullMQ worker of queue system: [23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/)]);
+    await waitFor(async () => processed.length === 3, 20_000, () => `processed ${processed.join(',')}`);
+    expect(processed.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('leaves a worker alone whose every slot is busy with a long job, however long others wait', async () => {
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    watchdog(async (job) => {
+      if (job.id === 'long') await running;
+      processed.push(job.id as string);
+    });
+    await add('long');
+    await waitFor(async () => (await queue.getActiveCount()) === 1, 20_000, () => 'the long job never started');
+    await add('next');
+    clock += 3600_000;
+    expect(await sut.check()).toBeNull();
+    clock += 3600_000;
+    expect(await sut.check()).toBeNull();
+    release();
+    await waitFor(async () => processed.length === 2, 20_000, () => `processed ${processed.join(',')}`);
+    expect(sut.recreations).toBe(0);
+  });
+
+  it('leaves a paused queue alone: its jobs are meant to wait', async () => {
+    watchdog();
+    await queue.pause();
+    await add('a');
+    clock += 3600_000;
+    expect(await sut.check()).toBeNull();
+    clock += 3600_000;
+    expect(await sut.check()).toBeNull();
+    expect(sut.recreations).toBe(0);
+  });
+
+  it('re-creates a worker whose connection dropped and never became ready again, while Redis answers', async () => {
+    watchdog();
+    await sut.worker.waitUntilReady();
+    // ioredis' disconnect() never reconnects: the 'ready' the worker waits for will not come.
+    sut.connection.disconnect();
+    await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
+    clock += 29_000;
+    expect(await sut.check()).toBeNull();
+    clock += 1_000;
+    expect(await sut.check()).toMatch(/^its Redis connection dropped 30\.0 s ago and never became ready again, though Redis answers$/);
+    await add('after');
+    await waitFor(async () => processed.includes('after'), 20_000, () => `processed ${processed.join(',')}`);
+  });
+
+  it('does not re-create anything while Redis itself is unreachable: a new worker would not help', async () => {
+    // Its socket never opens, so disconnect() has nothing to wait for: no 2 s timer left behind.
+    const deadConnection = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer', { disconnectTimeout: 0 });
+    deadConnection.on('error', () => undefined);
+    const deadQueue = new Queue('system', { connection: deadConnection, prefix });
+    deadQueue.on('error', () => undefined);
+    try {
+      watchdog(undefined, queueProbe(deadQueue, deadConnection));
+      await sut.worker.waitUntilReady();
+      sut.connection.disconnect();
+      await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
+      clock += 3600_000;
+      expect(await sut.check()).toBeNull();
+      expect(sut.recreations).toBe(0);
+    } finally {
+      deadConnection.disconnect();
+      await deadQueue.close();
+    }
+  });
+});
