@@ -1,10 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Db, openDatabase } from '../../libs/db/src';
-import { findFreePort, PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
+import type { Db} from '../../libs/db/src';
+import { openDatabase } from '../../libs/db/src';
+import type { PrivateRedis} from '../../scripts/private-redis';
+import { findFreePort, startPrivateRedis } from '../../scripts/private-redis';
 import { FakeAzureDevOps } from '../../test/support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../../test/support/fakes/fake-confluence';
 import { FakeServiceNow } from '../../test/support/fakes/fake-servicenow';

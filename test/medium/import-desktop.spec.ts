@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type {
+  Db} from '../../libs/db/src';
 import {
   AuditLogRepository,
   CredentialRepository,
-  Db,
   deriveKey,
   DocumentRepository,
   IntegrationConfigRepository,
@@ -21,15 +22,17 @@ import {
   WebhookRepository,
 } from '../../libs/db/src';
 import { DocumentsService } from '../../apps/api/src/documents/documents.service';
-import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
+import type { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
 import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
 import { BlobStore } from '../../libs/storage/src';
 import { runCli } from '../../apps/cli/src/main';
-import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
+import type { ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
+import { importDesktop } from '../../apps/cli/src/import/desktop-importer';
 import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
-import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
+import type { FixtureFacts} from '../support/desktop/desktop-fixture';
+import { addRealisticRows, CHAT_SECRET, createDesktopDb, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { HasherService } from '../../apps/worker/src/hasher.service';
@@ -268,7 +271,7 @@ describe.each([
       for await (const chunk of blobs.openRead(image.file_path)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
       expect(bytes.length).toBe(image.file_size);
-      expect((await sharp(r.facts.imageBytes!).metadata()).exif).toBeDefined();
+      expect((await sharp(r.facts.imageBytes).metadata()).exif).toBeDefined();
       expect((await sharp(bytes).metadata()).exif).toBeUndefined();
       expect(bytes.includes('CANARY-Jane-Doe')).toBe(false);
     } finally {

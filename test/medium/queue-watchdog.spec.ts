@@ -1,9 +1,11 @@
-import { Job, Queue, Worker } from 'bullmq';
+import type { Job} from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedisConnection } from '../../libs/jobs/src';
 import { freePort, waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
-import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';
+import type { JobProcessor, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';
+import { QueueWatchdog, queueProbe } from '../../apps/worker/src/watchdog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

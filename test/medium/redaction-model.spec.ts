@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import {
+import type {
   Db,
+  PiiDecision} from '../../libs/db/src';
+import {
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
-  PiiDecision,
   LogFileLineIndexRepository,
   PiiReviewRepository,
   PiiSpanRepository,
@@ -16,8 +17,8 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
+import type { BlobStore } from '../../libs/storage/src';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
 import { AuditLogRepository, deriveKey } from '../../libs/db/src';
 import { TEST_KEY } from '../support/temp-dir';

@@ -1,9 +1,12 @@
 import IORedis from 'ioredis';
 import { Readable } from 'node:stream';
 import { scanStream } from '../../libs/pii/src';
-import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
-import { RunningApp, waitFor } from '../support/app-processes';
+import type { PrivateRedis} from '../../scripts/private-redis';
+import { startPrivateRedis } from '../../scripts/private-redis';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
@@ -118,7 +121,7 @@ describe('ingestion under faults', () => {
       body,
       duplex: 'half',
       headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     accepted.push(id);

@@ -1,24 +1,27 @@
 import { UnrecoverableError } from 'bullmq';
-import {
+import type {
   AuditLogRepository,
   Db,
   LogFile,
+  RedactableSpan,
+  RedactableSummary,
+  RedactionRequest,
+  SpanToRedact} from '../../../libs/db/src';
+import {
   LogFileRedactionRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
-  RedactableSpan,
-  RedactableSummary,
-  RedactionRequest,
   RedactionRequestRepository,
-  SpanToRedact,
   toDbTimestamp,
   transaction,
 } from '../../../libs/db/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
-import { OutboxJobGuard, Skipped } from './outbox-job';
-import { readRedactionSettings, RedactionSettings } from './pii-settings';
-import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
+import type { OutboxJobGuard, Skipped } from './outbox-job';
+import type { RedactionSettings } from './pii-settings';
+import { readRedactionSettings } from './pii-settings';
+import type { RedactedBlob, RedactorService} from './redactor.service';
+import { SpansDoNotFitError } from './redactor.service';
 
 /** The type of every span a custom rule (`pii.custom_rules`) found. */
 const CUSTOM_TYPE = 'Custom';

@@ -1,7 +1,9 @@
-import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '../../db/src';
-import { maskValue, PiiType } from '../../pii/src';
-import { BlobStore } from '../../storage/src';
-import { ValueKeys } from './value-keys';
+import type { Db, PiiSpan, SpanReviewRow} from '../../db/src';
+import { LogFileLineIndexRepository, PiiReviewRepository, PiiSpanRepository, transaction } from '../../db/src';
+import type { PiiType } from '../../pii/src';
+import { maskValue } from '../../pii/src';
+import type { BlobStore } from '../../storage/src';
+import type { ValueKeys } from './value-keys';
 
 /** Every this-many lines, the line index records where a line starts. */
 export const LINE_INDEX_STEP = 256;

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
-import { Db, oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
+import type { Db} from '../../../../libs/db/src';
+import { oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '../../../../libs/db/src';
 
 export interface Check {
   ok: boolean;

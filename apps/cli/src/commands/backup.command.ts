@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BaseConfig } from '../../../../libs/config/src';
+import type { BaseConfig } from '../../../../libs/config/src';
 import {
   copyBackupInto,
   createBackup,
@@ -15,7 +15,8 @@ import {
   setBusyTimeout,
   transaction,
 } from '../../../../libs/db/src';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
 

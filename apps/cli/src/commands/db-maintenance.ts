@@ -3,9 +3,9 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, rea
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '../../../../libs/config/src';
 import type {
-  Db} from '../../../../libs/db/src';
+  Db,
+  AuditLogRepository} from '../../../../libs/db/src';
 import {
-  AuditLogRepository,
   checkpointWal,
   CredentialRepository,
   cipherIntegrityCheck,

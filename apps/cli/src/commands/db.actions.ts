@@ -1,17 +1,20 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import type { Env} from '../../../../libs/config/src';
+import { BaseConfig, loadConfig } from '../../../../libs/config/src';
+import type {
+  Db} from '../../../../libs/db/src';
 import {
   checkpointWal,
   cipherIntegrityCheck,
-  Db,
   integrityProblems,
   loadMigrations,
   migrate,
   migrationStatus,
   openDatabase,
 } from '../../../../libs/db/src';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
 

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
+import type { Env} from '../../../../libs/config/src';
+import { BaseConfig, loadConfig } from '../../../../libs/config/src';
+import type {
+  ApiKeyScope,
+  Db} from '../../../../libs/db/src';
 import {
   API_KEY_SCOPES,
   ApiKeyRepository,
-  ApiKeyScope,
-  Db,
   generateApiKey,
   isApiKeyScope,
   loadMigrations,
@@ -15,7 +17,8 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { CliError, CliIo } from '../cli-io';
+import type { CliIo } from '../cli-io';
+import { CliError } from '../cli-io';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

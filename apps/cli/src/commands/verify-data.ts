@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type {
+  Db,
+  StoredFileRef} from '../../../../libs/db/src';
 import {
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   integrityProblems,
   leftoverPii,
@@ -12,8 +14,7 @@ import {
   LONGEST_SCAN_MS,
   migrationStatus,
   openDatabase,
-  RepositorySet,
-  StoredFileRef,
+  RepositorySet
 } from '../../../../libs/db/src';
 import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
 

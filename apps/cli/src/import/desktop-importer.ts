@@ -1,9 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
+import type {
+  AuditLogRepository,
+  Db} from '../../../../libs/db/src';
 import {
   AiConversationRepository,
   AiMessageRepository,
-  AuditLogRepository,
-  Db,
   deriveKey,
   DesktopCorruptError,
   DesktopSource,
@@ -25,17 +26,22 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
-import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import type { JobPayloads } from '../../../../libs/jobs/src';
+import { jobIdFor } from '../../../../libs/jobs/src';
 import { BlobStore } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { readPiiConfig } from '../../../worker/src/pii-settings';
-import { CliError, CliIo } from '../cli-io';
-import { ContentStager, Stored } from './content-stager';
+import type { CliIo } from '../cli-io';
+import { CliError } from '../cli-io';
+import type { Stored } from './content-stager';
+import { ContentStager } from './content-stager';
 import { keyCandidates } from './desktop-keys';
 import { CorruptRowError, DesktopImportError } from './import-errors';
-import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, ImportTable, SummaryBook } from './import-summary';
-import { DesktopBundle, ImportRedactor, IssuePlan, placeSteps, planIssue } from './issue-plan';
+import type { ImportSummary, ImportTable} from './import-summary';
+import { describeNew, emptySummary, IMPORT_TABLES, SummaryBook } from './import-summary';
+import type { DesktopBundle, IssuePlan} from './issue-plan';
+import { ImportRedactor, placeSteps, planIssue } from './issue-plan';
 
 export { IMPORT_TABLES } from './import-summary';
 export type { ImportSummary, ImportTable, TableCount } from './import-summary';

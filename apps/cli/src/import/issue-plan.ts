@@ -1,5 +1,6 @@
 import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '../../../../libs/db/src';
-import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import type { PiiConfig, PiiType} from '../../../../libs/pii/src';
+import { PII_TYPE_ORDER, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
 import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
 import { CorruptRowError } from './import-errors';
 
