@@ -3,7 +3,6 @@ import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
-import { waitFor } from '../support/app-processes';
 import { failure, useTestStack } from '../support/api-harness';
 import { closedRedactedText, streamsOf } from '../support/log-streams';
 

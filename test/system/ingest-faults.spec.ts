@@ -1,6 +1,9 @@
 import IORedis from 'ioredis';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { scanStream } from '../../libs/pii/src';
+import { scanBuffer, scanStream } from '../../libs/pii/src';
 import type { PrivateRedis} from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
 import type { TestApi } from '../support/api-harness';
@@ -33,7 +36,7 @@ describe('ingestion under faults', () => {
     });
 
   beforeAll(async () => {
-    const scratch = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'tftsr-redis-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'tftsr-redis-'));
     redis = await startPrivateRedis({ dataDir: scratch });
     api = await startTestApi('ingest-faults', {
       REDIS_URL: redis.url,
@@ -75,7 +78,7 @@ describe('ingestion under faults', () => {
 
   it('accepts 200 uploads while Redis is down, and processes each exactly once after it restarts', async () => {
     const content = Buffer.from('login ok for jane.doe@example.org from 203.0.113.45\npayment by 4111 1111 1111 1111 ok\n');
-    const perFile = require('../../libs/pii/src').scanBuffer(content).length;
+    const perFile = scanBuffer(content).length;
     worker = startWorker();
     const port = redis.port;
     await redis.stop();
