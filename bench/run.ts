@@ -22,7 +22,8 @@ import type { BenchContext, BenchGroup, BenchOptions } from './support/context';
 import { describeMachine, loadAverage } from './support/machine';
 import { Pinning } from './support/pinning';
 import { measuredRow, readNotes, renderMarkdown, unmeasuredRow } from './support/report';
-import { BenchResults, RESULTS_SCHEMA_VERSION, ROW_IDS, ROW_SPECS, RowId, RowResult, RowSpec, Scale } from './support/results';
+import type { BenchResults, RowId, RowResult, RowSpec, Scale } from './support/results';
+import { RESULTS_SCHEMA_VERSION, ROW_IDS, ROW_SPECS } from './support/results';
 import { checkTools, installAdvice, missing, skipReason } from './support/tools';
 
 const MiB = 1024 * 1024;

@@ -1,5 +1,6 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { findFreePort } from './private-redis';
 import { healthcheck } from './healthcheck';
 

@@ -81,7 +81,7 @@ export async function pingRedis(target: RedisTarget, timeoutMs = 1_000): Promise
     try {
       await client.connect();
       const reply = await client.ping();
-      return reply === 'PONG' ? { ok: true } : { ok: false, answered: true, reason: `unexpected reply ${reply}` };
+      return reply === 'PONG' ? { ok: true } : { ok: false, answered: true, reason: `unexpected reply ${String(reply)}` };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, answered: error instanceof ReplyError, reason: message.slice(0, 200) };

@@ -89,7 +89,7 @@ export async function main(): Promise<number> {
   }
 
   // Registered before Redis starts: a signal while it starts must still stop it.
-  let supervisor: Supervisor | undefined;
+  let supervisor: Supervisor | undefined = undefined; // assigned once the apps start; read by onSignal before that
   let early: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (supervisor) supervisor.shutdown(signal);

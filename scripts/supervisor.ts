@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '@tftsr/config';
 import type { PrivateRedis } from './private-redis';
-import type { ExitStatus } from './processes';
 import { describeExit, isRunning, log, waitForExit } from './processes';
 
 /** The apps' default shutdown grace plus the margin: the same 30 s as stop_grace_period in docker-compose.yml. */

@@ -7,7 +7,8 @@
  */
 import { mkdirSync, openSync } from 'node:fs';
 import { appendFile, fdatasync } from 'node:fs';
-import { createServer, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 function env(name: string): string {

@@ -1,7 +1,10 @@
 import { cpus, loadavg } from 'node:os';
-import { PostCheckReport, problemsOf } from '../../test/system/support/post-checks';
-import { Operation, Recorder, TARGET_RATE } from './soak-traffic';
-import { Service, SERVICES, SoakWorld } from './soak-world';
+import type { PostCheckReport} from '../../test/system/support/post-checks';
+import { problemsOf } from '../../test/system/support/post-checks';
+import type { Operation, Recorder} from './soak-traffic';
+import { TARGET_RATE } from './soak-traffic';
+import type { Service, SoakWorld } from './soak-world';
+import { SERVICES } from './soak-world';
 
 export interface RssSample {
   /** Seconds since the traffic started. */

@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { repeatedLog } from '../support/log-corpus';
-import { ADMIN_KEY, Service, SERVICES, SoakWorld } from './soak-world';
+import type { Service, SoakWorld } from './soak-world';
+import { ADMIN_KEY, SERVICES } from './soak-world';
 
 export type Operation = 'upload' | 'search' | 'publish';
 
@@ -112,7 +113,7 @@ export class Traffic {
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
         body,
         dispatcher: this.agent,
-      } as RequestInit);
+      });
       const json = (await response.json()) as { id?: string };
       if (response.status === 202) id = json.id;
       return response.status;
@@ -146,7 +147,7 @@ export class Traffic {
       headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       dispatcher: this.agent,
-    } as RequestInit);
+    });
     await response.arrayBuffer();
     return response.status;
   }

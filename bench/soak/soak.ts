@@ -13,7 +13,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPostChecks } from '../../test/system/support/post-checks';
-import { countEffects, renderReport, RssSample, SoakEvent } from './soak-report';
+import type { RssSample, SoakEvent } from './soak-report';
+import { countEffects, renderReport } from './soak-report';
 import { Recorder, Traffic } from './soak-traffic';
 import { DB_KEY, SoakWorld } from './soak-world';
 
@@ -113,4 +114,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code));
+void main().then((code) => process.exit(code));

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -133,10 +134,10 @@ export async function apiJson<T = any>(base: string, method: string, path: strin
 export async function uploadLog(base: string, issueId: string, name: string, body: Readable | Buffer): Promise<string> {
   const res = await fetch(`${base}/v1/issues/${issueId}/log-files?file_name=${encodeURIComponent(name)}`, {
     method: 'POST',
-    body: body instanceof Readable ? (Readable.toWeb(body) as unknown as RequestInit['body']) : body,
+    body: body instanceof Readable ? (Readable.toWeb(body)) : body,
     duplex: 'half',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
-  } as RequestInit);
+  });
   if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
   return ((await res.json()) as { id: string }).id;
 }

@@ -11,6 +11,7 @@ function osName(): string {
 
 function autocannonVersion(): string | null {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a missing tool only skips its row
     return `autocannon ${(require('autocannon/package.json') as { version: string }).version}`;
   } catch {
     return null;

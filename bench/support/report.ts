@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Measured } from './context';
 import { median, spreadOf } from './stats';
-import { BenchResults, goalMet, goalText, RowResult, RowSpec, Scale, Spread } from './results';
+import type { BenchResults, RowResult, RowSpec, Scale, Spread } from './results';
+import { goalMet, goalText } from './results';
 
 export const NOTES_BEGIN = '<!-- hand-written notes: begin (kept as is by `npm run bench`) -->';
 export const NOTES_END = '<!-- hand-written notes: end -->';

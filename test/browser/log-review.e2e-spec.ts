@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { RunningApp, waitFor } from '../support/app-processes';
-import { startTestApi, TestApi } from '../support/api-harness';
-import { axeViolations, launchBrowser, screenshot, TestBrowser } from '../support/browser';
+import type { RunningApp} from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
+import type { TestBrowser } from '../support/browser';
+import { axeViolations, launchBrowser, screenshot } from '../support/browser';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 
 /**
@@ -168,7 +171,7 @@ describe('reviewing a log in the web app', () => {
     await page.getByRole('button', { name: 'Apply decisions' }).click();
     await page.getByTestId('redaction-state').getByText(/^Version \d+ is ready\.$/).waitFor({ timeout: 60_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download redacted' }).click()]);
-    const redacted = readFileSync((await download.path()) as string, 'utf8');
+    const redacted = readFileSync((await download.path()), 'utf8');
     for (const value of PLANTED) expect([value, redacted.includes(value)]).toEqual([value, false]);
     expect(redacted).toContain(KEPT_IP);
     expect(redacted.split('\n')).toHaveLength(plantedLog().split('\n').length);

@@ -1,6 +1,9 @@
-import { waitFor, RunningApp } from '../support/app-processes';
-import { startTestApi, TestApi } from '../support/api-harness';
-import { axeViolations, launchBrowser, screenshot, TestBrowser } from '../support/browser';
+import type { RunningApp } from '../support/app-processes';
+import { waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
+import type { TestBrowser } from '../support/browser';
+import { axeViolations, launchBrowser, screenshot } from '../support/browser';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
 
 const CONFLUENCE_TOKEN = 'canary-browser-cf-token-5e1d';
@@ -83,7 +86,7 @@ describe('the web app in a browser', () => {
     expect(await page.getByTestId('request-id').textContent()).toMatch(/^[A-Za-z0-9._-]+$/);
 
     await signIn(api.adminKey);
-    const storage = JSON.parse((await page.evaluate('JSON.stringify({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie })')) as string);
+    const storage = JSON.parse(await page.evaluate<string>('JSON.stringify({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie })'));
     expect(storage).toEqual({ session: [api.adminKey], local: 0, cookie: '' });
     expect(await browser.context.cookies()).toEqual([]);
   });
@@ -275,7 +278,7 @@ describe('the web app in a browser', () => {
       await phone.page.getByLabel('API key').fill(readKey);
       await phone.page.getByRole('button', { name: 'Sign in' }).click();
       await phone.page.getByRole('heading', { name: 'Phone-sized reading of a long incident title that wraps' }).waitFor();
-      const widths = JSON.parse((await phone.page.evaluate('JSON.stringify([document.documentElement.scrollWidth, innerWidth])')) as string) as number[];
+      const widths = JSON.parse(await phone.page.evaluate<string>('JSON.stringify([document.documentElement.scrollWidth, innerWidth])')) as number[];
       expect(widths[0]).toBeLessThanOrEqual(widths[1]);
       expect([await axeViolations(phone.page)]).toEqual([[]]);
       expect(phone.problems).toEqual([]);

@@ -113,7 +113,7 @@ describe('log file uploads, processed by the real worker', () => {
       ['NUL bytes in the first 8 KiB', 'nul.log', Buffer.from('abc\u0000def'), 415, 'UNSUPPORTED_FILE_TYPE'],
       ['a .gz that is not gzip', 'broken.log.gz', 'not gzip at all', 400, 'INVALID_UPLOAD'],
     ])('%s', async (_, name, content, status, code) => {
-      expect(failure(await uploadForm(name as string, content as Buffer))).toEqual([status, code]);
+      expect(failure(await uploadForm(name, content as Buffer))).toEqual([status, code]);
     });
 
     it('an upload to an unknown issue', async () => {

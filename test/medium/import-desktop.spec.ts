@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type {
+  Db} from '../../libs/db/src';
 import {
   AuditLogRepository,
   CredentialRepository,
-  Db,
   deriveKey,
   DocumentRepository,
   IntegrationConfigRepository,
@@ -264,7 +265,7 @@ describe.each([
       for await (const chunk of blobs.openRead(image.file_path)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
       expect(bytes.length).toBe(image.file_size);
-      expect((await sharp(r.facts.imageBytes!).metadata()).exif).toBeDefined();
+      expect((await sharp(r.facts.imageBytes).metadata()).exif).toBeDefined();
       expect((await sharp(bytes).metadata()).exif).toBeUndefined();
       expect(bytes.includes('CANARY-Jane-Doe')).toBe(false);
     } finally {

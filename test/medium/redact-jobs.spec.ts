@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import type {
+  Db} from '../../libs/db/src';
 import {
-  Db,
   LogFileRedactionRepository,
   newId,
   OutboxRepository,

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import {
+import type {
   Db,
+  PiiDecision} from '../../libs/db/src';
+import {
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
-  PiiDecision,
   LogFileLineIndexRepository,
   PiiReviewRepository,
   PiiSpanRepository,

@@ -1,4 +1,5 @@
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 
 /**

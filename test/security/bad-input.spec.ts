@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 import { eventually, rawRequest } from '../support/raw-request';
 
 /**

@@ -1,4 +1,5 @@
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 
 /**
  * Issue 13, item 6: a credential belongs to the host it was entered for. Moving an integration's base_url to

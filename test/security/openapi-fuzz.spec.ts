@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import type { Operation } from '../support/openapi-check';
 
 /**
@@ -53,7 +54,7 @@ describe('OpenAPI-driven fuzzing', () => {
     loop.enable();
     const failures: string[] = [];
     for (const [template, item] of Object.entries(api.openapi.doc.paths)) {
-      for (const [method, operation] of Object.entries(item) as [string, Operation][]) {
+      for (const [method, operation] of Object.entries<Operation>(item)) {
         const streams = Object.values(operation.responses ?? {}).some((r) => r.content?.['text/event-stream']);
         if (streams) continue;
         const params = (template.match(/\{[^}]+\}/g) ?? []).length;

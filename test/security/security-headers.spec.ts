@@ -1,4 +1,5 @@
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 
 /**
  * Issue 13, item 8: /docs, /admin/queues and every other answer, HTML or JSON, refused or not, carry a CSP that

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { eventually, rawRequest } from '../support/raw-request';
 
 /** Issue 13, item 4: a body that trickles in is answered 408, its connection closed and its temp file removed. */

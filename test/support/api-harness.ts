@@ -7,7 +7,8 @@ import { createApiApp } from '@tftsr/api/bootstrap';
 import { ApiConfig } from '@tftsr/api/config/api.config';
 import { RunningApp, startApp } from './app-processes';
 import { factory } from './factory';
-import { badTimes, OpenApiChecker, OpenApiDocument } from './openapi-check';
+import type { OpenApiDocument } from './openapi-check';
+import { badTimes, OpenApiChecker } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
 
@@ -31,7 +32,7 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   body: any;
   headers: Headers;
 }
@@ -97,7 +98,7 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       let body: string | Buffer | FormData | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
       if (typeof body === 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
-      const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client } as RequestInit);
+      const response = await fetch(`${base}${path}`, { method, headers, body, dispatcher: client });
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : null;
       const problems = [

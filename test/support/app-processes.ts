@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { findFreePort } from '../../scripts/private-redis';
@@ -52,6 +53,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever the probe threw, as text
   throw new Error(`timed out after ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
 

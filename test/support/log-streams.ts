@@ -1,4 +1,5 @@
-import { RunningApp, waitFor } from './app-processes';
+import type { RunningApp} from './app-processes';
+import { waitFor } from './app-processes';
 import type { TestApi } from './api-harness';
 
 export interface ChunkItem {

@@ -1,4 +1,5 @@
-import Ajv, { ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import Ajv from 'ajv';
 
 /**
  * Checks responses against the OpenAPI document the app serves: every response a test receives must be one

@@ -1,4 +1,5 @@
-import { connect, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
 
 export interface RawExchange {
   socket: Socket;

@@ -33,7 +33,7 @@ export class WebhookReceiver {
         const signature = secret === undefined ? 'unsigned' : verifyWebhookSignature(secret, headers[SIGNATURE_HEADER], body).ok ? 'valid' : 'invalid';
         const failure = this.failures.findIndex((f) => f.path === path);
         const status = failure >= 0 ? this.failures.splice(failure, 1)[0].status : signature === 'invalid' ? 400 : 200;
-        let json: unknown = null;
+        let json: unknown;
         try {
           json = JSON.parse(body);
         } catch {

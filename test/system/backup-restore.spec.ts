@@ -50,7 +50,7 @@ describe('tftsr db backup and restore, with the service running', () => {
       headers: { ...auth, 'content-type': 'application/octet-stream' },
       body: content,
       duplex: 'half',
-    } as RequestInit);
+    });
     return { status: response.status, body: (await response.json()) as { id: string } };
   };
   const logText = (n: number) => Buffer.from(`order ${n} failed for jane.doe${n}@example.org from 203.0.113.${n % 250}\n`.repeat(2000));

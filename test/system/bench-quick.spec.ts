@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOTES_BEGIN, NOTES_END } from '../../bench/support/report';
-import { BenchResults, goalMet, RESULTS_JSON_SCHEMA, ROW_IDS, ROW_SPECS, RowResult } from '../../bench/support/results';
+import type { BenchResults, RowResult } from '../../bench/support/results';
+import { goalMet, RESULTS_JSON_SCHEMA, ROW_IDS, ROW_SPECS } from '../../bench/support/results';
 import { makeTempDir } from '../support/temp-dir';
 
 const RUN = join(__dirname, '..', '..', 'dist', 'bench', 'run.js');

@@ -213,7 +213,6 @@ function modelProblems(model: ComposeModel): string[] {
 }
 
 describe('docker-compose.yml', () => {
-  const file = path.join(root, 'docker-compose.yml');
   const yaml = read('docker-compose.yml');
 
   it('shows redis, api, worker, the data volume, AOF, noeviction and the key secret in its text', () => {

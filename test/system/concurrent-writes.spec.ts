@@ -1,4 +1,5 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,7 +31,7 @@ describe('two processes writing the same encrypted file', () => {
     // Release both at once, so their transactions really interleave.
     for (const w of writers) w.child.stdin.write('go\n');
     const results = await Promise.all(writers.map(async (w) => JSON.parse((await w.lines.next()).value as string)));
-    await Promise.all(writers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : undefined)));
+    await Promise.all(writers.filter((w) => w.child.exitCode === null).map((w) => once(w.child, 'exit')));
 
     expect(results).toEqual([
       { role: 'api', busy: 0, other: 0 },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listStoredFiles, openDatabase } from '@tftsr/db';
 import { Agent } from 'undici';
-import { freePort, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -72,7 +73,7 @@ const disks: [string, () => SmallDisk][] = [...(mountable ? [['a 48 MiB tmpfs', 
 async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const dispatcher = new Agent();
   try {
-    const response = await fetch(url, { ...init, dispatcher } as RequestInit);
+    const response = await fetch(url, { ...init, dispatcher });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null };
   } finally {

@@ -37,10 +37,10 @@ describe('graceful shutdown of the worker', () => {
   const upload = async (name: string, bytes: number, density: Density) => {
     const res = await fetch(`${api.base}/v1/issues/${issueId}/log-files?file_name=${name}`, {
       method: 'POST',
-      body: Readable.toWeb(repeatedLog(bytes, density)) as unknown as RequestInit['body'],
+      body: Readable.toWeb(repeatedLog(bytes, density)),
       duplex: 'half',
       headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
   };
@@ -131,7 +131,7 @@ describe('graceful shutdown of the API', () => {
         headers: { ...headers, 'content-type': 'application/octet-stream' },
         body,
         duplex: 'half',
-      } as RequestInit);
+      });
       await waitFor(async () => sent > 1, 10_000, () => 'the upload never started');
       const exited = api.stop('SIGTERM');
       await waitFor(async () => /SIGTERM received/.test(api.output()), 10_000, () => api.output());

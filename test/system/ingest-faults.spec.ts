@@ -1,4 +1,7 @@
 import IORedis from 'ioredis';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { scanStream } from '@tftsr/pii';
 import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
@@ -30,7 +33,7 @@ describe('ingestion under faults', () => {
     });
 
   beforeAll(async () => {
-    const scratch = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'tftsr-redis-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'tftsr-redis-'));
     redis = await startPrivateRedis({ dataDir: scratch });
     api = await startTestApi('ingest-faults', {
       REDIS_URL: redis.url,
@@ -118,7 +121,7 @@ describe('ingestion under faults', () => {
       body,
       duplex: 'half',
       headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     accepted.push(id);

@@ -33,10 +33,10 @@ describe('a 1 GB log upload', () => {
     const issue = await getJson(`${base}/v1/issues`, { method: 'POST', headers, body: JSON.stringify({ title: 'Big log', severity: 'low' }) });
     const upload = await fetch(`${base}/v1/issues/${issue.body.id}/log-files?file_name=huge.log`, {
       method: 'POST',
-      body: Readable.toWeb(repeatedLog(GIB, 'sparse')) as unknown as RequestInit['body'],
+      body: Readable.toWeb(repeatedLog(GIB, 'sparse')),
       duplex: 'half',
       headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
-    } as RequestInit);
+    });
     expect(upload.status).toBe(202);
     const { id } = (await upload.json()) as { id: string };
     const done = await waitFor(

@@ -1,11 +1,12 @@
 import IORedis from 'ioredis';
-import { createServer, Server } from 'node:net';
+import type { Server } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Db, generateApiKey, openDatabase } from '@tftsr/db';
 import { RunningStack, startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
-import { FakeServer } from '../support/fakes/fake-server';
+import type { FakeServer } from '../support/fakes/fake-server';
 import { FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -55,7 +56,7 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     confluence = await FakeConfluence.start({ auth: { email: 'ops@example.com', token: CANARY.confluence } });
     servicenow = await FakeServiceNow.start({ username: 'svc-tftsr', password: CANARY.servicenow });
     ado = await FakeAzureDevOps.start({ pat: CANARY.azuredevops });
-    fakes = { confluence, servicenow, azuredevops: ado } as Record<Service, FakeServer<string>>;
+    fakes = { confluence, servicenow, azuredevops: ado };
     internal = createServer((socket) => {
       internalConnections += 1;
       socket.destroy();
@@ -123,7 +124,7 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     );
   }
 
-  const creates = (service: Service) => fakes[service].requestsFor('create' as never);
+  const creates = (service: Service) => fakes[service].requestsFor('create');
 
   describe('exactly one remote object per publication', () => {
     it.each(['confluence', 'servicenow', 'azuredevops'] as Service[])('%s: publishes, then publishing again updates the same object', async (service) => {
@@ -157,7 +158,7 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         const fake = fakes[service] as FakeServer<string> & { objects: unknown[] };
         const before = fake.objects.length;
         const { docId } = await newDocument();
-        fake.failNext('create' as never, { dropAfterCreate: true });
+        fake.failNext('create', { dropAfterCreate: true });
         const creating = creates(service).length;
         const publication = await publish(docId, service);
         expect(publication).toMatchObject({ state: 'published', attempts: 2 });

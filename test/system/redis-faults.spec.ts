@@ -1,6 +1,8 @@
 import IORedis from 'ioredis';
-import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
-import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { PrivateRedis} from '../../scripts/private-redis';
+import { startPrivateRedis } from '../../scripts/private-redis';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';
 

@@ -1,9 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess} from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunningApp } from '../support/app-processes';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { RunningApp } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { closedRedactedText } from '../support/log-streams';
 import { makeTempDir } from '../support/temp-dir';
 

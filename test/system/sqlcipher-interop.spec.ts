@@ -12,7 +12,7 @@ function sqlcipher(path: string, script: string): string {
     return execFileSync('sqlcipher', [path], { input: script, encoding: 'utf8' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('the sqlcipher 4 shell is not installed: run .ci/run, or apt-get install -t bookworm-backports sqlcipher');
+      throw new Error('the sqlcipher 4 shell is not installed: run .ci/run, or apt-get install -t bookworm-backports sqlcipher', { cause: err });
     }
     throw err;
   }

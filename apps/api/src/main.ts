@@ -32,7 +32,7 @@ async function main(): Promise<void> {
  * whole grace period. Closing each one as soon as it goes idle lets the API exit once its requests are done.
  */
 async function closeApp(app: Awaited<ReturnType<typeof createApiApp>>): Promise<void> {
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const sweep = setInterval(() => server.closeIdleConnections(), 100);
   try {
     await app.close();

@@ -62,7 +62,7 @@ async function raw(method: string, path: string, body?: unknown, keyOverride?: s
     const requestId = response.headers.get('x-request-id');
     let parsed: { error?: { code?: string; message?: string; details?: Record<string, unknown> }; request_id?: string } = {};
     try {
-      parsed = await response.json();
+      parsed = (await response.json()) as typeof parsed;
     } catch {
       // Not our JSON (a proxy's page): the status and request id still say what happened.
     }

@@ -1,6 +1,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { can, Scope } from './api';
+import type { Scope } from './api';
+import { can } from './api';
 
 export interface Me {
   name: string;

@@ -136,7 +136,8 @@ export class PiiScanService {
               finish(() => reject(error));
             }
           } catch (err) {
-            finish(() => reject(err as Error));
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the handler threw, as it was
+            finish(() => reject(err));
           }
         })();
       });

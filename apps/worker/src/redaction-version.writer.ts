@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import {
+import type {
   AuditLogRepository,
   Db,
   DB,
@@ -10,9 +10,6 @@ import {
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
-  RedactableSpan,
-  RedactableSummary,
-  RedactionRequest,
   RedactionRequestRepository,
   SettingRepository,
   SpanToRedact,

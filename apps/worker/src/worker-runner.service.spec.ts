@@ -1,5 +1,5 @@
 import { assertEveryJobHasAHandler } from './worker-runner.service';
-import { QueueProcessor } from './processor';
+import type { QueueProcessor } from './processor';
 
 describe('assertEveryJobHasAHandler', () => {
   const ping = async () => ({ pong: true });

@@ -50,7 +50,7 @@ export class WorkerModule {
         WebhookDeliveryService,
         PublishPreparer,
         PublishProcessor,
-        { provide: QUEUE_PROCESSORS, useFactory: (...ps) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
+        { provide: QUEUE_PROCESSORS, useFactory: (...ps: unknown[]) => ps, inject: [SystemProcessor, IngestProcessor, PublishProcessor] },
         WorkerRunner,
         PublicationReconciler,
         RecoverySweeps,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import type { Command} from 'commander';
+import { CommanderError } from 'commander';
 
 export { Command, InvalidArgumentError, Option } from 'commander';
 
@@ -24,7 +25,7 @@ export function exitingAction<A extends unknown[]>(exit: Exit, fn: (...args: A) 
 
 /** The command and every command below it, depth first: the CLI's whole surface. */
 export function commandTree(command: Command): Command[] {
-  return [command, ...command.commands.flatMap((c) => commandTree(c as Command))];
+  return [command, ...command.commands.flatMap((c) => commandTree(c))];
 }
 
 /** The path a user types to reach `command`, without the program name: ['db', 'encrypt']. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 
 export type Env = Record<string, string | undefined>;
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { assertEncryptedCopy, copyBackupInto, createBackup, readManifest, snapshotDatabase } from './backup';
 import { cipherIntegrityCheck } from './cipher-check';
-import { Db, openDatabase } from './database';
+import type { Db} from './database';
+import { openDatabase } from './database';
 import { loadMigrations, migrate } from './migrate';
 
 const PLAIN_HEADER = Buffer.from('SQLite format 3\0', 'latin1');

@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cipherIntegrityCheck } from './cipher-check';
-import { Db, isPlainSqliteFile, openDatabase } from './database';
+import type { Db} from './database';
+import { isPlainSqliteFile, openDatabase } from './database';
 
 /**
  * Backups: `{dest}/tftsr.db` (a snapshot, encrypted like the original), `{dest}/blobs/…` (the stored files the
@@ -156,7 +157,10 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       snapshot = readSnapshot(join(staging, DATABASE_FILE), options.key);
       const wanted = new Set(snapshot.files.map((f) => f.path));
       for (const path of [...copied.keys()]) {
-        if (!wanted.has(path)) (rmSync(join(staging, path), { force: true }), copied.delete(path));
+        if (!wanted.has(path)) {
+          rmSync(join(staging, path), { force: true });
+          copied.delete(path);
+        }
       }
       const nowMissing: string[] = [];
       for (const path of wanted) {

@@ -1,4 +1,4 @@
-import { Db } from './database';
+import type { Db } from './database';
 
 /**
  * What the operator's commands (tftsr db, backup, restore, verify) ask of a whole database file, beside the

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
@@ -5,7 +6,7 @@ import { Db, openDatabase } from './database';
 import { loadMigrations, migrate, MigrationFile, migrationStatus } from './migrate';
 
 function file(name: string, sql: string): MigrationFile {
-  return { name, sql, checksum: require('node:crypto').createHash('sha256').update(sql).digest('hex') };
+  return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
 }
 
 function tables(db: Db): string[] {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Db, openDatabase, OpenDatabaseOptions, transaction } from './database';
+import type { Db, OpenDatabaseOptions} from './database';
+import { openDatabase, transaction } from './database';
 import { DatabaseError } from './errors';
 import { toDbTimestamp } from './ids';
 

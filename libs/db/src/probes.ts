@@ -1,4 +1,4 @@
-import { Db } from './database';
+import type { Db } from './database';
 
 /**
  * Readiness probes on the live connection. Both are cheap and never wait long: better-sqlite3 is synchronous,

@@ -1,4 +1,4 @@
-import { Db } from './database';
+import type { Db } from './database';
 import { deriveKey } from './keys';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 

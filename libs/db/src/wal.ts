@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { Db } from './database';
+import type { Db } from './database';
 
 /** The size of `{dbPath}-wal` in bytes; 0 when there is none (no connection open, or a clean close). */
 export function walSizeBytes(dbPath: string): number {

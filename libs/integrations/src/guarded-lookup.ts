@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
-import { lookup as dnsLookup, LookupAddress, LookupOptions } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns';
 
 export type LookupFn = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 
@@ -30,7 +31,7 @@ function isInCidr(ip: ipaddr.IPv4 | ipaddr.IPv6, cidr: string): boolean {
  * A `lookup` for net/tls connect: resolves every address of the name and refuses the connection if any is
  * blocked. Checking at connect time, on the address actually dialled, defeats DNS rebinding.
  */
-export function guardedLookup(allowed: readonly string[] = [], resolve: LookupFn = dnsLookup as unknown as LookupFn) {
+export function guardedLookup(allowed: readonly string[] = [], resolve: LookupFn = dnsLookup) {
   return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);

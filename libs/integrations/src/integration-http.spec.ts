@@ -1,10 +1,12 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { BlockedAddressError, isBlockedAddress, LookupFn } from './guarded-lookup';
+import type { Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LookupFn } from './guarded-lookup';
+import { BlockedAddressError, isBlockedAddress } from './guarded-lookup';
 import { IntegrationHttp } from './integration-http';
 
 /** A local listener that counts every TCP connection it sees, so a test can prove no packet reached it. */
-async function listener(handler: (res: import('node:http').ServerResponse) => void = (res) => res.end('ok')) {
+async function listener(handler: (res: ServerResponse) => void = (res) => res.end('ok')) {
   let connections = 0;
   const server: Server = createServer((_req, res) => handler(res));
   server.on('connection', () => (connections += 1));

@@ -1,5 +1,6 @@
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
-import { guardedLookup, LookupFn } from './guarded-lookup';
+import type { LookupFn } from './guarded-lookup';
+import { guardedLookup } from './guarded-lookup';
 
 export interface IntegrationHttpOptions {
   /** CIDRs a test may reach (its local fakes); production passes none. */
@@ -19,7 +20,7 @@ export class IntegrationHttp {
 
   constructor(options: IntegrationHttpOptions = {}) {
     this.agent = new Agent({
-      connect: { lookup: guardedLookup(options.allowedAddresses ?? [], options.resolve) as never, timeout: options.connectTimeoutMs ?? 10_000 },
+      connect: { lookup: guardedLookup(options.allowedAddresses ?? [], options.resolve), timeout: options.connectTimeoutMs ?? 10_000 },
     });
   }
 

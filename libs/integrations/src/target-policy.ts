@@ -1,4 +1,5 @@
-import { checkBaseUrl, IntegrationService, UrlCheck } from './url-policy';
+import type { IntegrationService, UrlCheck } from './url-policy';
+import { checkBaseUrl } from './url-policy';
 
 /** What a base URL is checked against, at save time in the API and again at send time in the worker. */
 export interface TargetPolicy {

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
-import { IntegrationService, TARGET_NAMES, targetOf } from './targets/registry';
+import type { IntegrationService} from './targets/registry';
+import { TARGET_NAMES, targetOf } from './targets/registry';
 
 export type { IntegrationService } from './targets/registry';
 

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { TargetPolicy } from './target-policy';
-import { checkPublicHttpsUrl, hostMatches, UrlCheck } from './url-policy';
+import type { TargetPolicy } from './target-policy';
+import type { UrlCheck } from './url-policy';
+import { checkPublicHttpsUrl, hostMatches } from './url-policy';
 
 /** The events an endpoint can subscribe to. */
 export const WEBHOOK_EVENTS = ['file.ready', 'file.failed', 'publication.done', 'publication.failed', 'issue.critical_created'] as const;

@@ -1,4 +1,4 @@
-import { JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 
 /**
  * The job contracts both apps import: queue names, job names, payloads (ids only: never content, never

@@ -1,4 +1,5 @@
-import { PII_TYPE_ORDER, PiiType } from './pii-types';
+import type { PiiType } from './pii-types';
+import { PII_TYPE_ORDER } from './pii-types';
 
 /**
  * How `pii.enabled_types` is stored (the settings API still reads and writes the list of enabled types): as the

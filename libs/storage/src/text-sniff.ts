@@ -1,4 +1,5 @@
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** How much of the start of a content is looked at to tell text from binary. */
@@ -62,7 +63,7 @@ export async function* gunzipIfGzipped(source: AsyncIterable<Buffer>): AsyncGene
     }
     head = Buffer.concat([head, next.value]);
   }
-  async function* all(): AsyncGenerator<Buffer> {
+  async function* all(): AsyncGenerator<Buffer, void> {
     yield head;
     for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
   }

@@ -1,4 +1,5 @@
-import IORedis, { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { Db, observeWriteLockWait, openDatabase, transaction } from '@tftsr/db/database';

@@ -1,4 +1,5 @@
-import pino, { DestinationStream, Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import pino from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -102,6 +103,7 @@ export function withoutRedaction(log: Logger): Logger {
 /** pino-pretty is a dev dependency: the production image does not have it, and then the output stays JSON. */
 function prettyStream(): DestinationStream | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only if present (a dev dependency)
     const build = require('pino-pretty') as (options: object) => DestinationStream;
     return build({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' });
   } catch {

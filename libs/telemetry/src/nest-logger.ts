@@ -57,6 +57,7 @@ export class PinoNestLogger implements LoggerService {
     } else if (message !== null && typeof message === 'object') {
       const { msg: given, message: alt, ...own } = message as Record<string, unknown>;
       Object.assign(fields, own);
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a caller's msg field, as text whatever its type
       msg = String(given ?? alt ?? '');
     } else {
       msg = String(message);

@@ -150,5 +150,5 @@ export async function addRealisticRows(db: DesktopDb, dir: string): Promise<Fixt
     event.run(uuidv7(), a, 'document_exported', `Exported for ${CHAT_SECRET}`, '2026-03-01 11:05:00');
     counts.timeline_events = 2;
   }
-  return { issueIds: [a, b], logFileIds: logIds as FixtureFacts['logFileIds'], imageId, imageBytes, counts };
+  return { issueIds: [a, b], logFileIds: logIds, imageId, imageBytes, counts };
 }

@@ -1,4 +1,5 @@
-import { FakeServer, isNonEmptyString, isPlainObject, Reply, RequestContext, Route } from './fake-server';
+import type { Reply, RequestContext, Route } from './fake-server';
+import { FakeServer, isNonEmptyString, isPlainObject } from './fake-server';
 
 export type AzureDevOpsOperation = 'project' | 'get' | 'search' | 'create' | 'update';
 

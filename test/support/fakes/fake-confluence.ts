@@ -1,5 +1,6 @@
 import { xmlProblem } from '../xml-wellformed';
-import { FakeServer, isNonEmptyString, isPlainObject, Reply, RequestContext, Route } from './fake-server';
+import type { Reply, RequestContext, Route } from './fake-server';
+import { FakeServer, isNonEmptyString, isPlainObject } from './fake-server';
 
 export type ConfluenceOperation = 'space' | 'get' | 'search' | 'create' | 'update';
 

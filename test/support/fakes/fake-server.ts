@@ -1,5 +1,6 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** One request as the fake saw it. The Authorization value is never kept, only whether it was the expected one. */
 export interface RecordedRequest {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FakeServer, isNonEmptyString, isPlainObject, Reply, RequestContext, Route } from './fake-server';
+import type { Reply, RequestContext, Route } from './fake-server';
+import { FakeServer, isNonEmptyString, isPlainObject } from './fake-server';
 
 export type ServiceNowOperation = 'get' | 'search' | 'list' | 'create' | 'update';
 export type ServiceNowTable = 'incident' | 'kb_knowledge';

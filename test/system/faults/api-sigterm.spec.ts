@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../support/app-processes';
-import { Answer, FaultRig, smallLog } from './fault-rig';
+import type { Answer} from './fault-rig';
+import { FaultRig, smallLog } from './fault-rig';
 
 const GRACE_MS = 1500;
 

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { ApiKeyRepository, ApiKeyScope, Db, generateApiKey, openDatabase } from '@tftsr/db';
 import { repeatedLog } from '../../../bench/support/log-corpus';
-import { PrivateRedis, startPrivateRedis } from '../../../scripts/private-redis';
-import { freePort, RunningApp, startApp, waitFor } from '../../support/app-processes';
+import type { PrivateRedis} from '../../../scripts/private-redis';
+import { startPrivateRedis } from '../../../scripts/private-redis';
+import type { RunningApp} from '../../support/app-processes';
+import { freePort, startApp, waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir';
-import { expectIntactAfterFault, PostCheckReport } from '../support/post-checks';
+import type { PostCheckReport } from '../support/post-checks';
+import { expectIntactAfterFault } from '../support/post-checks';
 
 export const ADMIN_KEY = `tftsr_faults-${'k'.repeat(32)}`;
 const CLI = join(__dirname, '..', '..', '..', 'bin', 'tftsr.js');
@@ -36,7 +39,7 @@ const API_ENV = {
 
 export interface Answer {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   body: any;
 }
 
@@ -114,7 +117,7 @@ export class FaultRig {
       headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       dispatcher: this.agent,
-    } as RequestInit);
+    });
     const text = await response.text();
     const json = (response.headers.get('content-type') ?? '').includes('json');
     return { status: response.status, body: json && text ? JSON.parse(text) : text };
@@ -137,7 +140,7 @@ export class FaultRig {
       body: content,
       duplex: 'half',
       dispatcher: this.agent,
-    } as RequestInit);
+    });
     const text = await response.text();
     const answer = { status: response.status, body: text ? JSON.parse(text) : null };
     if (answer.status >= 200 && answer.status < 300) this.accepted.push(answer.body.id);

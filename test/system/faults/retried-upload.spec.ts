@@ -1,6 +1,7 @@
 import { waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
-import { ADMIN_KEY, Answer, FaultRig, smallLog } from './fault-rig';
+import type { Answer} from './fault-rig';
+import { ADMIN_KEY, FaultRig, smallLog } from './fault-rig';
 
 /**
  * Issue 22, item 6: a client that drops the connection after sending the whole body, then retries, must not get a
@@ -29,7 +30,7 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
       body,
       signal,
       duplex: 'half',
-    } as RequestInit);
+    });
     const text = await response.text();
     return { status: response.status, body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
   }
@@ -95,7 +96,7 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     expect(rig.count('SELECT count(*) AS n FROM issues WHERE id = ?', first.body.id)).toBe(1);
     expect(rig.count('SELECT count(*) AS n FROM issues WHERE title = ?', issue.title)).toBe(1);
 
-    const changed = await post('/v1/issues', '"issue-1"', JSON.stringify({ ...issue, title: `${issue.title} (changed)` }), 'application/json');
+    const changed = await post('/v1/issues', '"issue-1"', JSON.stringify({ ...issue, title: `${String(issue.title)} (changed)` }), 'application/json');
     expect(changed.status).toBe(422);
     expect(changed.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const elsewhere = await post(`/v1/issues/${issueId}/log-files?file_name=x.log`, '"issue-1"', smallLog('x'), 'application/octet-stream');

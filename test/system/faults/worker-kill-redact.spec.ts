@@ -43,7 +43,7 @@ describe('the worker SIGKILLed during a redaction', () => {
     expect(stateAt()).toBe('pending');
 
     rig.startWorker();
-    await waitFor(async () => stateAt() === 'done', 60_000, () => `request is ${stateAt()}\n${rig.logs()}`);
+    await waitFor(async () => stateAt() === 'done', 60_000, () => `request is ${String(stateAt())}\n${rig.logs()}`);
     await rig.postChecks();
     // The original and one redacted copy; the killed run's partial file is never referenced by a row.
     expect(storedBlobs()).toHaveLength(2);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_STATUS, ErrorBody } from './domain-error';
+import type { DomainError, ErrorBody } from './domain-error';
+import { ERROR_STATUS } from './domain-error';
 
 /**
  * Answers a refusal from a Fastify hook, before Nest (and its error filter) is reached, in the filter's shape.

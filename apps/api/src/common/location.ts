@@ -26,7 +26,7 @@ export class LocationInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest<{ Params: Record<string, string> }>>();
     return next.handle().pipe(
-      map((body) => {
+      map((body: unknown) => {
         http.getResponse<FastifyReply>().header('location', locationOf(body, request.params ?? {}));
         return body;
       }),

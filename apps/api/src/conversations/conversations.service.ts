@@ -23,7 +23,6 @@ import {
   CompletionBody,
   CompletionResponse,
   ConversationDetailResponse,
-  ConversationResponse,
   CreateConversationBody,
   CreateMessageBody,
   MessageResponse,

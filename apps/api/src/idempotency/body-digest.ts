@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 
 /** The SHA-256 of a request's body as it arrives, for the Idempotency-Key check (null if the body never ended). */
 export interface BodyDigest {

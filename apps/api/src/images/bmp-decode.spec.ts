@@ -89,7 +89,7 @@ describe('decodeBmp', () => {
     ['an impossible bit depth', { bpp: 7 }, 'malformed', /bits per pixel/],
     ['a zero width', { width: 0, rows: [[]] }, 'malformed', /dimensions/],
   ])('refuses %s', (_, overrides, kind, message) => {
-    const bytes = bmp({ width: 1, height: 1, bpp: 24, rows: [[1, 2, 3]], ...overrides } as BmpSpec);
+    const bytes = bmp({ width: 1, height: 1, bpp: 24, rows: [[1, 2, 3]], ...overrides });
     let error: unknown;
     try {
       decodeBmp(bytes, 100);

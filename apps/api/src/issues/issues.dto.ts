@@ -21,7 +21,7 @@ const MAX_DESCRIPTION = 50_000;
 /** Tags: a JSON array of strings, de-duplicated, at most MAX_TAGS, each 1 to MAX_TAG_LENGTH characters. */
 const TagList = () =>
   applyDecorators(
-    Transform(({ value }) => (Array.isArray(value) ? [...new Set(value)] : value)),
+    Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value as unknown[])] : value)),
     IsArray(),
     ArrayMaxSize(MAX_TAGS),
     IsString({ each: true }),

@@ -36,7 +36,6 @@ import {
   CreateIssueBody,
   IssueDetailResponse,
   IssueListResponse,
-  IssueResponse,
   ListIssuesQuery,
   toImageAttachmentResponse,
   toIssueResponse,

@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
+import { createParamDecorator } from '@nestjs/common';
 import type { AuthenticatedRequest, Principal } from '../auth/scopes.decorator';
 
 /** The calling key (name and scopes), for routes that answer differently to pii:reveal. */

@@ -1,4 +1,5 @@
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import type { Readable, TransformCallback } from 'node:stream';
+import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ACCEPTED_EXTENSIONS } from './file-types';

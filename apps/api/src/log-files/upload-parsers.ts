@@ -11,6 +11,6 @@ export const RAW_TYPES = ['application/octet-stream', 'text/plain', 'application
 export async function installUploadParsers(app: NestFastifyApplication): Promise<void> {
   // fileSize defaults to Fastify's bodyLimit (1 MiB), past which the file is silently cut short: the size
   // limit is the upload setting, enforced while streaming (upload-limits.ts), so multipart imposes none.
-  await app.register(multipart as never, { limits: { files: 1, parts: 4, fields: 2, fieldSize: 1024, headerPairs: 100, fileSize: Infinity } });
+  await app.register(multipart, { limits: { files: 1, parts: 4, fields: 2, fieldSize: 1024, headerPairs: 100, fileSize: Infinity } });
   app.getHttpAdapter().getInstance().addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
 }

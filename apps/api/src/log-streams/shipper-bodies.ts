@@ -94,7 +94,7 @@ export function parseLokiProtobuf(body: Buffer, maxBytes: number): StreamLines[]
   let decoded: { streams?: { labels?: string; entries?: { line?: string }[] }[] };
   try {
     const raw = snappy.uncompress(body, maxBytes);
-    decoded = PushRequest.toObject(PushRequest.decode(raw), { defaults: true }) as typeof decoded;
+    decoded = PushRequest.toObject(PushRequest.decode(raw), { defaults: true });
   } catch (err) {
     throw invalid(`the push body is not snappy-compressed protobuf: ${(err as Error).message}`);
   }
@@ -124,7 +124,7 @@ export function parseBulk(body: Buffer, defaultIndex: string | undefined): BulkI
   for (let i = 0; i < lines.length; i++) {
     let action: Record<string, { _index?: unknown; _id?: unknown }>;
     try {
-      action = JSON.parse(lines[i]);
+      action = JSON.parse(lines[i]) as typeof action;
     } catch {
       throw invalid(`line ${i + 1} of the bulk body is not a JSON action`);
     }

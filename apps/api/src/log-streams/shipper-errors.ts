@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_STATUS, ErrorCode } from '../common/domain-error';
+import type { DomainError} from '../common/domain-error';
+import { ERROR_STATUS, ErrorCode } from '../common/domain-error';
 
 /** Each shipper protocol refuses in its own shape, so the shipper logs (and retries) as it would against the real thing. */
 export type ShipperProtocol = 'lines' | 'loki' | 'es';

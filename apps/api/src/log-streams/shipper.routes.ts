@@ -8,16 +8,20 @@ import { newId } from '@tftsr/db';
 import { admitKey } from '../auth/admit-key';
 import { ApiKeyService } from '../auth/api-key.service';
 import { RateLimiter } from '../auth/rate-limiter.service';
-import { grants, Principal } from '../auth/scopes.decorator';
+import type { Principal } from '../auth/scopes.decorator';
+import { grants } from '../auth/scopes.decorator';
 import type { AddressLimits } from '../auth/address-limits';
 import { shipperKey } from '../auth/shipper-credentials';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { busyToDomainError } from '../common/error.filter';
 import { asUploadError, guardedGunzip } from '../log-files/upload-limits';
 import { SettingsService } from '../settings/settings.service';
-import { LogChunksService, StreamAppend } from './log-chunks.service';
-import { BulkItem, parseBulk, parseLokiJson, parseLokiProtobuf, splitLines, STREAM_NAME, StreamLines, toChunkBytes } from './shipper-bodies';
-import { sendShipperError, ShipperProtocol } from './shipper-errors';
+import type { StreamAppend } from './log-chunks.service';
+import { LogChunksService } from './log-chunks.service';
+import type { BulkItem, StreamLines} from './shipper-bodies';
+import { parseBulk, parseLokiJson, parseLokiProtobuf, splitLines, STREAM_NAME, toChunkBytes } from './shipper-bodies';
+import type { ShipperProtocol } from './shipper-errors';
+import { sendShipperError } from './shipper-errors';
 
 /** One request's body, as sent (gzip or not); shippers batch, and 32 MiB is well past their defaults. */
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -46,7 +50,7 @@ function protocolOf(request: FastifyRequest): ShipperProtocol | undefined {
  * protocol's shape. Registered on the Nest app's Fastify instance before it starts listening.
  */
 export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<AddressLimits, 'admitting'>): void {
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   const chunks = app.get(LogChunksService, { strict: false });
   const keys = app.get(ApiKeyService, { strict: false });
   const limiter = app.get(RateLimiter, { strict: false });

@@ -1,4 +1,5 @@
-import Fastify, { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { Writable } from 'node:stream';
 import { createLogger, currentRequestId } from '@tftsr/telemetry';
 import { HttpMetrics, installHttpTelemetry, UploadKind } from './http-telemetry';

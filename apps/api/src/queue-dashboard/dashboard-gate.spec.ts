@@ -1,6 +1,7 @@
 import type { ApiKeyScope } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { DashboardGate, GateRequest, presentedKey } from './dashboard-gate';
+import type { GateRequest} from './dashboard-gate';
+import { DashboardGate, presentedKey } from './dashboard-gate';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 

@@ -2,7 +2,8 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { admitKey, BEARER } from '../auth/admit-key';
 import type { ApiKeyService } from '../auth/api-key.service';
 import type { RateLimiter } from '../auth/rate-limiter.service';
-import { grants, Principal } from '../auth/scopes.decorator';
+import type { Principal } from '../auth/scopes.decorator';
+import { grants } from '../auth/scopes.decorator';
 
 export const DASHBOARD_PATH = '/admin/queues';
 

@@ -27,7 +27,7 @@ export async function installQueueDashboard(app: NestFastifyApplication, limits:
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'TFTSR queues' } },
   });
-  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(
     async (scope: FastifyInstance) => {
       scope.addHook('onRequest', async (request, reply) => admitOrRefuse(gate, limits, request, reply));

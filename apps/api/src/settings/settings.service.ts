@@ -45,6 +45,7 @@ export class SettingsService {
       if (!(err instanceof InvalidSettingValue)) throw err;
       throw new DomainError(ErrorCode.INVALID_SETTING_VALUE, `${known} ${err.message}`, { key: known, reason: err.message });
     }
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the registry's toStored functions never read `this`
     const toStored = SETTINGS[known].toStored as ((v: unknown) => unknown) | undefined;
     const json = JSON.stringify(toStored ? toStored(value) : value);
     transaction(this.db, () => {

@@ -11,7 +11,7 @@ import { SECURITY_HEADERS, WEB_UI_PATH, webUiRoot } from './web-ui-policy';
  * plugin, public (the app asks for a key itself), hidden from the OpenAPI document.
  */
 export async function installWebUi(app: NestFastifyApplication, root: string = webUiRoot()): Promise<void> {
-  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   const indexPath = join(root, 'index.html');
   const built = existsSync(indexPath);
   const index = built ? readFileSync(indexPath) : null;

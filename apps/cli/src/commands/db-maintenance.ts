@@ -3,12 +3,10 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, rea
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '@tftsr/config';
 import {
-  AuditLogRepository,
   checkpointWal,
   CredentialRepository,
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   fsyncFile,
   integrityProblems,

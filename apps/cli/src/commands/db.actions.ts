@@ -4,7 +4,6 @@ import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   checkpointWal,
   cipherIntegrityCheck,
-  Db,
   integrityProblems,
   loadMigrations,
   migrate,

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type {
+  Db,
+  StoredFileRef} from '../../../../libs/db/src';
 import {
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   integrityProblems,
   leftoverPii,

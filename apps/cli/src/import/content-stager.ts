@@ -8,7 +8,7 @@ import { EXTENSIONS, MIME_TYPES, sniffImage } from '@tftsr/api/images/image-snif
 import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
 import { loadImageBytes, loadLogContent } from './desktop-content';
 import type { ImportTable } from './import-summary';
-import { ImportRedactor, IssuePlan } from './issue-plan';
+import type { ImportRedactor, IssuePlan } from './issue-plan';
 
 export interface Stored {
   blobs: string[];

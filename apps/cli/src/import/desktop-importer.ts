@@ -1,9 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
+import type {
+  AuditLogRepository,
+  Db} from '../../../../libs/db/src';
 import {
   AiConversationRepository,
   AiMessageRepository,
-  AuditLogRepository,
-  Db,
   deriveKey,
   DesktopCorruptError,
   DesktopSource,
@@ -36,8 +37,10 @@ import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { keyCandidates } from './desktop-keys';
 import { CorruptRowError, DesktopImportError } from './import-errors';
-import { describeNew, emptySummary, IMPORT_TABLES, ImportSummary, ImportTable, SummaryBook } from './import-summary';
-import { DesktopBundle, ImportRedactor, IssuePlan, placeSteps, planIssue } from './issue-plan';
+import type { ImportSummary, ImportTable} from './import-summary';
+import { describeNew, emptySummary, IMPORT_TABLES, SummaryBook } from './import-summary';
+import type { DesktopBundle, IssuePlan} from './issue-plan';
+import { ImportRedactor, placeSteps, planIssue } from './issue-plan';
 
 export { IMPORT_TABLES } from './import-summary';
 export type { ImportSummary, ImportTable, TableCount } from './import-summary';

@@ -31,12 +31,16 @@ export interface Mapped<T> {
 }
 
 export function mapSeverity(raw: unknown): Mapped<Severity> {
-  const value = SEVERITIES[String(raw ?? '').trim().toLowerCase()];
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
+  const key = String(raw ?? '').trim().toLowerCase();
+  const value = SEVERITIES[key];
   return value ? { value } : { value: 'medium', unknown: String(raw) };
 }
 
 export function mapStatus(raw: unknown): Mapped<IssueStatus> {
-  const value = STATUSES[String(raw ?? '').trim().toLowerCase()];
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
+  const key = String(raw ?? '').trim().toLowerCase();
+  const value = STATUSES[key];
   return value ? { value } : { value: 'open', unknown: String(raw) };
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, get, Scope } from '../api';
+import type { Scope } from '../api';
+import { api, get } from '../api';
 import { ErrorBanner, Section, useAction, useLoad } from '../components/common';
 import { useCan } from '../me';
 import type { ApiKeyItem, Integration, Setting } from '../types';
@@ -97,7 +98,7 @@ function IntegrationForm({ items, onSaved }: { items: Integration[]; onSaved: ()
     }
   };
   return (
-    <form class="form-grid" onSubmit={save} aria-label="Configure an integration">
+    <form class="form-grid" onSubmit={(e) => void save(e)} aria-label="Configure an integration">
       <label for="int-service">Service</label>
       <select id="int-service" value={service} onChange={(e) => setService((e.target as HTMLSelectElement).value)}>
         {items.map((i) => <option key={i.service} value={i.service}>{i.service}</option>)}
@@ -171,7 +172,7 @@ function ApiKeys() {
           ))}
         </tbody>
       </table>
-      <form class="form-grid" onSubmit={create} aria-label="Create an API key">
+      <form class="form-grid" onSubmit={(e) => void create(e)} aria-label="Create an API key">
         <label for="key-name">Name</label>
         <input id="key-name" required pattern="[A-Za-z0-9._\-]+" maxLength={64} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
         <fieldset>
@@ -217,7 +218,7 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved: () => voi
           </>
         ) : (
           <form
-            onSubmit={async (e) => {
+            onSubmit={(e) => void (async () => {
               e.preventDefault();
               const ok = await action.run(async () => {
                 let value: unknown;
@@ -232,7 +233,7 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved: () => voi
                 setDraft(null);
                 onSaved();
               }
-            }}
+            })()}
           >
             <label for={id} class="visually-hidden">{setting.key} (JSON)</label>
             <input id={id} value={draft} onInput={(e) => setDraft((e.target as HTMLInputElement).value)} />

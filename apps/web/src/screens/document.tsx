@@ -55,7 +55,7 @@ export function DocumentScreen({ id }: { id: string }) {
       </div>
       <form
         class="editor"
-        onSubmit={async (e) => {
+        onSubmit={(e) => void (async () => {
           e.preventDefault();
           const updated = await save.run(() => api<DocumentFull>('PATCH', `/v1/documents/${d.id}`, { title, content_md: content }));
           if (updated) {
@@ -63,7 +63,7 @@ export function DocumentScreen({ id }: { id: string }) {
             setStatus('Saved.');
             doc.setData(updated);
           }
-        }}
+        })()}
       >
         <div class="editor-title">
           <label for="doc-title">Title</label>

@@ -104,7 +104,7 @@ function LogFiles({ issueId, files, onChanged }: { issueId: string; files: LogFi
         </table>
       )}
       {can('write') && (
-        <form class="upload" onSubmit={upload}>
+        <form class="upload" onSubmit={(e) => void upload(e)}>
           <label for="log-upload">Upload a log file</label>
           <input id="log-upload" type="file" ref={input} />
           <button type="submit" disabled={action.busy}>{action.busy ? 'Uploading…' : 'Upload'}</button>
@@ -283,6 +283,7 @@ function ConversationView({ conversation }: { conversation: Conversation }) {
   return (
     <div class="conversation">
       <button type="button" class="link" aria-expanded={open} onClick={toggle}>
+        {/* eslint-disable-next-line @typescript-eslint/no-base-to-string -- the API's untyped fields, shown as text */}
         {String(conversation.title ?? 'Conversation')} · {String(conversation.model ?? '')} · {String(conversation.created_at ?? '')}
       </button>
       {open && (

@@ -155,11 +155,11 @@ function NewIssueForm({ onCreated }: { onCreated: (issue: Issue) => void }) {
     <form
       class="card form-grid"
       aria-label="New issue"
-      onSubmit={async (e) => {
+      onSubmit={(e) => void (async () => {
         e.preventDefault();
         const issue = await action.run(() => api<Issue>('POST', '/v1/issues', { title, description: description || null, severity, category: category || null }));
         if (issue) onCreated(issue);
-      }}
+      })()}
     >
       <label for="new-title">Title</label>
       <input id="new-title" required maxLength={500} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />

@@ -4,7 +4,8 @@ import { bytes, ErrorBanner, useAction } from '../components/common';
 import { useCan } from '../me';
 import { link } from '../router';
 import type { Decision, LogFile, PiiTotals, PiiValue } from '../types';
-import { LineStore, LogViewer, SpanRef } from './log-viewer';
+import type { SpanRef } from './log-viewer';
+import { LineStore, LogViewer } from './log-viewer';
 
 type DecisionInput = { value_id?: string; span_id?: string; decision: Decision | 'clear' };
 
@@ -129,14 +130,14 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
                 <span>Selected “{selection.length > 60 ? `${selection.slice(0, 60)}…` : selection}”</span>
                 <button
                   type="button"
-                  onClick={async () => {
+                  onClick={() => void (async () => {
                     const made = await action.run(() => api<{ spans: unknown[] }>('POST', `/v1/log-files/${id}/manual-spans`, { literal: selection }));
                     if (made) {
                       setAnnounce(`Marked ${made.spans.length} occurrence${made.spans.length === 1 ? '' : 's'} for redaction`);
                       setSelection('');
                       setGeneration((g) => g + 1);
                     }
-                  }}
+                  })()}
                 >
                   Add as manual span (every occurrence)
                 </button>
@@ -201,7 +202,7 @@ function Toolbar(props: {
         <button type="submit" class="secondary">Go</button>
       </form>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => void (async () => {
           e.preventDefault();
           const n = Number(byte);
           if (!(n >= 0)) return;
@@ -210,7 +211,7 @@ function Toolbar(props: {
           } catch (err) {
             setError(err);
           }
-        }}
+        })()}
       >
         <label for="jump-byte">Byte</label>
         <input id="jump-byte" type="number" min={0} inputMode="numeric" value={byte} onInput={(e) => setByte((e.target as HTMLInputElement).value)} />

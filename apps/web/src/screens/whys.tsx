@@ -47,7 +47,7 @@ export function WhysEditor({ issueId, steps, onChanged }: { issueId: string; ste
       </ol>
       {steps.length === 0 && <p class="muted">No why yet.</p>}
       {can('write') && (
-        <form class="form-grid" onSubmit={add} aria-label="Add a why">
+        <form class="form-grid" onSubmit={(e) => void add(e)} aria-label="Add a why">
           <label for="why-question">Why #{nextOrder}</label>
           <input id="why-question" required value={question} onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} />
           <label for="why-answer">Answer</label>
@@ -95,14 +95,14 @@ function WhyStep({ step, onChanged, editable }: { step: ResolutionStep; onChange
   return (
     <form
       class="form-grid"
-      onSubmit={async (e) => {
+      onSubmit={(e) => void (async () => {
         e.preventDefault();
         const ok = await action.run(() => api('PATCH', `/v1/resolution-steps/${step.id}`, { why_question: question, answer: answer || null, evidence: evidence || null }));
         if (ok !== undefined) {
           setEditing(false);
           onChanged();
         }
-      }}
+      })()}
     >
       <label for={`${idp}-q`}>Question</label>
       <input id={`${idp}-q`} value={question} required onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} />

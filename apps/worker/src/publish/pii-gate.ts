@@ -16,7 +16,7 @@ export type PublishGateResult =
  * shows there (a value split by emphasis, say). The desktop app sent raw issue text to every target.
  */
 export function piiGate(title: string, markdown: string, config: PiiConfig, mode: GateMode, fields: Record<string, string> = {}): PublishGateResult {
-  const extra = Object.fromEntries(Object.entries(fields).map(([name, text]) => [name, { kind: 'text', text } as OutgoingField]));
+  const extra = Object.fromEntries(Object.entries(fields).map(([name, text]) => [name, { kind: 'text', text }]));
   const written = exitGate({ ...extra, title: { kind: 'text', text: title }, content_md: { kind: 'markdown', text: markdown } }, config, mode);
   if (written.verdict === 'blocked') return { verdict: 'blocked', findings: written.findings, types: written.types };
   const sent = { title: written.fields.title, markdown: written.fields.content_md, html: markdownToHtml(written.fields.content_md) };

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { AiConversation } from '../models';
+import type { Db } from '../database';
+import type { AiConversation } from '../models';
 
 export class AiConversationRepository {
   private readonly insertStmt;

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { AiMessage } from '../models';
+import type { Db } from '../database';
+import type { AiMessage } from '../models';
 
 export class AiMessageRepository {
   private readonly insertStmt;

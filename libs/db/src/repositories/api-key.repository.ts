@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 
 /** metrics: GET /metrics only, for Prometheus, which then needs no admin key. ingest: the shipper endpoints only. */

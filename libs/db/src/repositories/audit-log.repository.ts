@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 import type { AuditAction } from '../audit-actions';
-import { AuditEntry } from '../models';
+import type { AuditEntry } from '../models';
 
 export interface NewAuditEntry {
   action: AuditAction;
@@ -159,9 +159,18 @@ export class AuditLogRepository {
       where.push(`${column} = @${column}`);
       params[column] = query[column];
     }
-    if (query.from !== undefined) (where.push('timestamp >= @from'), (params.from = query.from));
-    if (query.to !== undefined) (where.push('timestamp < @to'), (params.to = query.to));
-    if (query.before !== undefined) (where.push('rowid < @before'), (params.before = query.before));
+    if (query.from !== undefined) {
+      where.push('timestamp >= @from');
+      params.from = query.from;
+    }
+    if (query.to !== undefined) {
+      where.push('timestamp < @to');
+      params.to = query.to;
+    }
+    if (query.before !== undefined) {
+      where.push('rowid < @before');
+      params.before = query.before;
+    }
     const sql =
       `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
        FROM audit_log WHERE ${where.join(' AND ') || '1'} ORDER BY rowid DESC LIMIT @limit`;

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { Credential, IntegrationService } from '../models';
+import type { Db } from '../database';
+import type { Credential, IntegrationService } from '../models';
 
 /** The seed's `credentials` table: one encrypted secret per integration service. */
 export class CredentialRepository {

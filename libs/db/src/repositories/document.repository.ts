@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { Document } from '../models';
+import type { Db } from '../database';
+import type { Document } from '../models';
 
 /** The seed's `documents`: generated RCAs and post-mortems, timestamps in INTEGER milliseconds. */
 export class DocumentRepository {

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { ImageAttachment } from '../models';
+import type { Db } from '../database';
+import type { ImageAttachment } from '../models';
 
 /**
  * Images of an issue. (issue_id, upload_hash) is not unique in the table: rows the desktop app wrote may

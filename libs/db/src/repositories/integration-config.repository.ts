@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { IntegrationConfig, IntegrationService } from '../models';
+import type { Db } from '../database';
+import type { IntegrationConfig, IntegrationService } from '../models';
 
 /** The seed's `integration_config`: one row per service, replaced in place (its id survives an update). */
 export class IntegrationConfigRepository {

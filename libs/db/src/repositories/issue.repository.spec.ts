@@ -3,8 +3,9 @@ import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { Db, openDatabase } from '../database';
 import { newId } from '../ids';
 import { loadMigrations, migrate } from '../migrate';
-import { Issue } from '../models';
-import { IssueListQuery, IssueRepository, SearchQueryError } from './issue.repository';
+import type { Issue } from '../models';
+import type { IssueListQuery} from './issue.repository';
+import { IssueRepository, SearchQueryError } from './issue.repository';
 
 describe('IssueRepository', () => {
   let temp: ReturnType<typeof makeTempDir>;

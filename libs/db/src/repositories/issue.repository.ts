@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { Issue, IssueStatus, Severity } from '../models';
+import type { Db } from '../database';
+import type { Issue, IssueStatus, Severity } from '../models';
 
 export type IssueSort = 'relevance' | 'updated_at' | 'created_at' | 'severity';
 export type SortOrder = 'asc' | 'desc';

@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 
 export interface LineCheckpoint {
   line_number: number;

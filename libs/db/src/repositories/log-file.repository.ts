@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { LogFile } from '../models';
+import type { Db } from '../database';
+import type { LogFile } from '../models';
 
 /** Read side only for now; uploads (issue 5) add the writes. */
 export class LogFileRepository {

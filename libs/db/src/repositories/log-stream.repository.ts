@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 
 export type LogStreamSource = 'loki' | 'bulk' | 'lines';

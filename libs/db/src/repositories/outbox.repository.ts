@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId } from '../ids';
 import { currentRequestId } from '@tftsr/telemetry/request-context';
 import { isJobName, JOB_QUEUE } from '@tftsr/jobs/contracts';
@@ -106,6 +106,7 @@ export class OutboxRepository {
    */
   jobOf(row: OutboxRow, generation: string): JobOf | undefined {
     if (!isJobName(row.job_name)) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- trusted as written, as said above
     return jobOf(row.job_name, { ...JSON.parse(row.payload), generation });
   }
 

@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 
 /** Numbered pseudonyms per issue and type (pii_pseudonyms), so `[email-3]` names one value everywhere. */
 export class PiiPseudonymRepository {

@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
 import { LogFileLineIndexRepository } from './log-file-line-index.repository';
 

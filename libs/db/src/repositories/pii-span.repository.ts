@@ -1,6 +1,6 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId } from '../ids';
-import { PiiSpan } from '../models';
+import type { PiiSpan } from '../models';
 
 export interface NewPiiSpan {
   pii_type: string;

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { IntegrationService } from '../models';
+import type { Db } from '../database';
+import type { IntegrationService } from '../models';
 import { newId } from '../ids';
 
 export type PublicationState = 'queued' | 'published' | 'failed';

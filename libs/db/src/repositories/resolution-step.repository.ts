@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { ResolutionStep } from '../models';
+import type { Db } from '../database';
+import type { ResolutionStep } from '../models';
 
 /** The 5-Whys. (issue_id, step_order) is unique (migration 018). */
 export class ResolutionStepRepository {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Db } from '../database';
+import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
 
 /**

@@ -1,5 +1,5 @@
-import { Db } from '../database';
-import { Setting } from '../models';
+import type { Db } from '../database';
+import type { Setting } from '../models';
 
 export class SettingRepository {
   private readonly findStmt;

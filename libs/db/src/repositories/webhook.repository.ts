@@ -1,4 +1,4 @@
-import { Db } from '../database';
+import type { Db } from '../database';
 import { newId } from '../ids';
 import { OutboxRepository } from './outbox.repository';
 

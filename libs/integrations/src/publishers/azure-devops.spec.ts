@@ -2,7 +2,7 @@ import { FakeAzureDevOps, SIGN_IN_PAGE } from '@tftsr/test-support/fakes/fake-az
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
 import { IntegrationHttp } from '../integration-http';
 import { AzureDevOpsPublisher } from './azure-devops';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const PAT = 'canary-ado-pat-3b8e0f';
 

@@ -1,7 +1,10 @@
 import type { IntegrationHttp } from '../integration-http';
-import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonCall, JsonClient, PublisherHttpOptions, secretsOf } from './http';
-import { clip, normalSeverity, Severity, withMarker } from './marker';
-import { AttachMode, PublishAuth, PublishContent, Publisher, PublishError, PublishTarget, RemoteObject } from './types';
+import type { JsonCall, PublisherHttpOptions} from './http';
+import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonClient, secretsOf } from './http';
+import type { Severity} from './marker';
+import { clip, normalSeverity, withMarker } from './marker';
+import type { AttachMode, PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
+import { PublishError } from './types';
 
 const API_VERSION = { 'api-version': '7.1' };
 const JSON_PATCH = 'application/json-patch+json';

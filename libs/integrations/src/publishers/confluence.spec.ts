@@ -3,7 +3,7 @@ import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWit
 import { IntegrationHttp } from '../integration-http';
 import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const EMAIL = 'ops@example.com';
 const TOKEN = 'canary-confluence-token-91c2';

@@ -1,7 +1,9 @@
 import type { IntegrationHttp } from '../integration-http';
-import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonCall, JsonClient, PublisherHttpOptions, secretsOf } from './http';
+import type { JsonCall, PublisherHttpOptions} from './http';
+import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonClient, secretsOf } from './http';
 import { clip, hasMarker, withMarker } from './marker';
-import { PublishAuth, PublishContent, Publisher, PublishError, PublishTarget, RemoteObject } from './types';
+import type { PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
+import { PublishError } from './types';
 
 const DUPLICATE_TITLE = 'A page with this title already exists';
 /** Confluence refuses titles over 255 characters; the same clipped title is used to search. */

@@ -1,4 +1,5 @@
-import { PublishError, PublishErrorKind } from './types';
+import type { PublishErrorKind } from './types';
+import { PublishError } from './types';
 
 /** What a call was, for messages: never the headers, the query (it may carry a title) or the body. */
 export interface CallLabel {
@@ -135,7 +136,7 @@ function causes(err: unknown): Array<{ code?: string; message?: string; name?: s
   const out: Array<{ code?: string; message?: string; name?: string }> = [];
   let current: unknown = err;
   for (let depth = 0; depth < 5 && isObject(current); depth += 1) {
-    out.push(current as never);
+    out.push(current);
     const errors = (current as { errors?: unknown }).errors;
     if (Array.isArray(errors)) out.push(...errors.filter(isObject));
     current = (current as { cause?: unknown }).cause;

@@ -1,10 +1,12 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo, Socket } from 'node:net';
-import { LookupFn } from '../guarded-lookup';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { LookupFn } from '../guarded-lookup';
 import { IntegrationHttp } from '../integration-http';
 import { basicAuth, endpoint, JsonClient, secretsOf } from './http';
 import { parseRetryAfter, transportError } from './http-errors';
-import { PublishError, PublishErrorKind } from './types';
+import type { PublishErrorKind } from './types';
+import { PublishError } from './types';
 
 const CANARY = 'canary-Secret-7f3a9c-do-not-leak';
 const AUTHORIZATION = basicAuth('ops@example.com', CANARY);

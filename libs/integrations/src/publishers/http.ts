@@ -1,7 +1,8 @@
 import sjson from 'secure-json-parse';
 import type { Response } from 'undici';
 import type { IntegrationHttp } from '../integration-http';
-import { CallLabel, describeCall, isRecord, Scrubber, scrubberFor, statusError, transportError } from './http-errors';
+import type { CallLabel, Scrubber} from './http-errors';
+import { describeCall, isRecord, scrubberFor, statusError, transportError } from './http-errors';
 import { PublishError } from './types';
 
 export { parseRetryAfter } from './http-errors';
@@ -116,7 +117,7 @@ export class JsonClient {
     if (!response.body) return '';
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of response.body) {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       total += chunk.byteLength;
       if (total > this.maxBytes) {
         controller.abort(TOO_LARGE);
@@ -129,7 +130,7 @@ export class JsonClient {
 
   private interpret(label: CallLabel, call: JsonCall, response: Response, text: string): JsonReply {
     const { status } = response;
-    const headers = response.headers as unknown as Headers;
+    const headers = response.headers;
     const reply: JsonReply = { status, body: null, text, headers };
     if (this.config.signInPageIsAuth && status === 203) throw this.signInPage(label, status);
     if (call.passStatuses?.includes(status)) return { ...reply, body: tryParse(text) };

@@ -1,5 +1,6 @@
 import type { IntegrationHttp } from '../integration-http';
-import { IntegrationService, targetOf } from '../targets/registry';
+import type { IntegrationService} from '../targets/registry';
+import { targetOf } from '../targets/registry';
 import type { PublisherHttpOptions } from './http';
 import type { PublishAuth, Publisher } from './types';
 

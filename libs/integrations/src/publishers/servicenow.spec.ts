@@ -3,7 +3,7 @@ import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWit
 import { IntegrationHttp } from '../integration-http';
 import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';
-import { PublishTarget } from './types';
+import type { PublishTarget } from './types';
 
 const USER = 'tftsr.integration';
 const PASSWORD = 'canary-servicenow-password-5d1e';

@@ -1,7 +1,10 @@
 import type { IntegrationHttp } from '../integration-http';
-import { basicAuth, endpoint, field, isArray, isObject, isString, JsonCall, JsonClient, PublisherHttpOptions, secretsOf } from './http';
-import { clip, normalSeverity, Severity, withMarker } from './marker';
-import { PublishAuth, PublishContent, Publisher, PublishError, PublishTarget, RemoteObject } from './types';
+import type { JsonCall, PublisherHttpOptions} from './http';
+import { basicAuth, endpoint, field, isArray, isObject, isString, JsonClient, secretsOf } from './http';
+import type { Severity} from './marker';
+import { clip, normalSeverity, withMarker } from './marker';
+import type { PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
+import { PublishError } from './types';
 
 type Table = 'incident' | 'kb_knowledge';
 

@@ -41,7 +41,7 @@ export function colonCandidateAt(text: string, anchor: number, out: Hit[]): numb
     if (text.charCodeAt(k + 1) === 58) compressed = true;
   }
   if (!compressed && colons < 5) return scanned;
-  let candidate = text.slice(start, end);
+  const candidate = text.slice(start, end);
   if (MAC_COLON_RE.test(candidate)) {
     if (!isWord(text.charCodeAt(end)) && text.charCodeAt(end) !== 58) out.push(hit('MAC', start, end));
     return scanned;
@@ -55,7 +55,6 @@ export function colonCandidateAt(text: string, anchor: number, out: Hit[]): numb
     const port = /:\d{1,5}$/.exec(candidate);
     if (port === null || candidate.includes('::') || !ipv6Valid(candidate.slice(0, port.index))) return scanned;
     end -= port[0].length;
-    candidate = candidate.slice(0, port.index);
   }
   if (text.charCodeAt(end) === 37 && isZoneChar(text.charCodeAt(end + 1))) {
     end++;

@@ -18,10 +18,6 @@ function isUrlStop(c: number): boolean {
   return !(c > 32) || c === 127 || c === 34 || c === 39 || c === 60 || c === 62 || c === 96 || c === 92;
 }
 
-function isAuthorityStop(c: number): boolean {
-  return isUrlStop(c) || c === 47 || c === 63 || c === 35;
-}
-
 /** Trailing sentence punctuation and unbalanced closing brackets are not part of a URL in prose. */
 function trimUrlEnd(text: string, start: number, end: number): number {
   for (;;) {
