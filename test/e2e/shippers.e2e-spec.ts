@@ -3,12 +3,13 @@ import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
+import { waitFor } from '../support/app-processes';
 import { failure, useTestStack } from '../support/api-harness';
 import { closedRedactedText, streamsOf } from '../support/log-streams';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
- 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (response: Response): Promise<any> => response.json();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

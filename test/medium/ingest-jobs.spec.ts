@@ -58,7 +58,7 @@ describe.each([
     const { fileId, hash } = await upload(LOG);
     const first = await sut.handleHash(jobOf(hash));
     const second = await sut.handleHash(jobOf(hash));
-    expect(first).toEqual({ content_hash: createHash('sha256').update(LOG).digest('hex'), file_size: Buffer.byteLength(LOG) });
+    expect(first).toEqual({ content_hash: require('node:crypto').createHash('sha256').update(LOG).digest('hex'), file_size: Buffer.byteLength(LOG) });
     expect(second).toEqual({ skipped: true, reason: 'already done' });
     expect(db.prepare('SELECT content_hash, file_size FROM log_files WHERE id = ?').get(fileId)).toEqual(first);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'hash_log_file'`)).toBe(1);

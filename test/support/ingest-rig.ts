@@ -1,8 +1,6 @@
 import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type {
-  Db} from '../../libs/db/src';
 import {
   Db,
   deriveKey,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import type {
+import {
   AuditLogRepository,
   Db,
   DB,
@@ -10,6 +10,9 @@ import type {
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
+  RedactableSpan,
+  RedactableSummary,
+  RedactionRequest,
   RedactionRequestRepository,
   SettingRepository,
   SpanToRedact,

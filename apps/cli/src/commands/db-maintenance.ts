@@ -3,10 +3,12 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, rea
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '@tftsr/config';
 import {
+  AuditLogRepository,
   checkpointWal,
   CredentialRepository,
   cipherIntegrityCheck,
   DatabaseError,
+  Db,
   deriveKey,
   fsyncFile,
   integrityProblems,

@@ -4,6 +4,7 @@ import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   checkpointWal,
   cipherIntegrityCheck,
+  Db,
   integrityProblems,
   loadMigrations,
   migrate,

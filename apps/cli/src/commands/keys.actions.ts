@@ -3,6 +3,8 @@ import { BaseConfig, Env, loadConfig } from '@tftsr/config';
 import {
   API_KEY_SCOPES,
   ApiKeyRepository,
+  ApiKeyScope,
+  Db,
   generateApiKey,
   isApiKeyScope,
   loadMigrations,

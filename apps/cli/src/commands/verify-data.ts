@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type {
-  Db,
-  StoredFileRef} from '../../../../libs/db/src';
 import {
   cipherIntegrityCheck,
   DatabaseError,
+  Db,
   deriveKey,
   integrityProblems,
   leftoverPii,
