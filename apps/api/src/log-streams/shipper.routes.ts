@@ -27,7 +27,7 @@ const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 const MAX_GZIP_RATIO = 200;
 const ES_VERSION = '8.11.0';
 
-type ShipperRequest = FastifyRequest & { principal?: Principal };
+type ShipperRequest = FastifyRequest & { principal?: Principal; joined?: () => void };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -71,7 +71,12 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       }
       request.principal = principal;
       chunks.assertBacklogRoom();
+      // The group commit waits (briefly) for this request's lines; it stops waiting once they are queued or it ends.
+      request.joined = chunks.expect();
     });
+    const joined = (request: ShipperRequest) => request.joined?.();
+    scope.addHook('onResponse', async (request: ShipperRequest) => joined(request));
+    scope.addHook('onRequestAbort', async (request: ShipperRequest) => joined(request));
 
     scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const protocol = protocolOf(request) ?? 'lines';
@@ -111,7 +116,9 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         chunks.assertIssueExists(s.issueId);
         if (s.lines.length) appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
       }
-      await chunks.append(appends, (request.principal as Principal).name);
+      const committed = chunks.append(appends, (request.principal as Principal).name);
+      joined(request);
+      await committed;
       return appends.reduce((n, a) => n + a.lines, 0);
     };
 
