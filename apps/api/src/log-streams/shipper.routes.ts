@@ -57,7 +57,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES }, (_request, body, done) => done(null, body));
 
-    scope.addHook('onRequest', async (request: ShipperRequest) => {
+    scope.addHook('onRequest', async (request: ShipperRequest, reply: FastifyReply) => {
       const protocol = protocolOf(request);
       if (!protocol) return;
       // Failed authentications count against the same per-address and global limits as every other route.
@@ -71,12 +71,14 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       }
       request.principal = principal;
       chunks.assertBacklogRoom();
-      // The group commit waits (briefly) for this request's lines; it stops waiting once they are queued or it ends.
-      request.joined = chunks.expect();
+      // The group commit waits (briefly) for this request's lines; it stops waiting once they are queued or the
+      // request ends in any way (answered, refused, or its connection gone, perhaps while it was being admitted).
+      const release = chunks.expect();
+      request.joined = release;
+      if (request.raw.destroyed || reply.raw.destroyed) release();
+      else reply.raw.once('close', release);
     });
     const joined = (request: ShipperRequest) => request.joined?.();
-    scope.addHook('onResponse', async (request: ShipperRequest) => joined(request));
-    scope.addHook('onRequestAbort', async (request: ShipperRequest) => joined(request));
 
     scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const protocol = protocolOf(request) ?? 'lines';
