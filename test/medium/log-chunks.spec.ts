@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
+import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
 import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
 import { LogFileIntake } from '../../apps/api/src/log-files/log-file-intake';
@@ -58,6 +58,29 @@ describe('LogChunksService', () => {
     const results = await Promise.allSettled([good, bad, alsoGood]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(2);
+  });
+
+  it('holds the group commit for an admitted request until its lines are queued, then commits them together', async () => {
+    issue('issue-a');
+    const release = sut.expect();
+    const first = sut.append([lines('issue-a', 'one\n')], 'k');
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(rig.count(`SELECT count(*) AS n FROM log_stream_chunks`)).toBe(0);
+    const second = sut.append([lines('issue-a', 'two\n')], 'k');
+    release();
+    release();
+    await Promise.all([first, second]);
+    expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(2);
+  });
+
+  it('waits at most the window for an admitted request that never queues its lines', async () => {
+    issue('issue-a');
+    sut.expect();
+    const started = Date.now();
+    await sut.append([lines('issue-a', 'one\n')], 'k');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(GROUP_COMMIT_WINDOW_MS - 1);
+    expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(1);
   });
 
   it('closes a chunk into one log file with its two jobs and its audit entry, once, however often close runs', async () => {
