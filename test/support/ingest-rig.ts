@@ -13,7 +13,8 @@ import {
   transaction,
 } from '../../libs/db/src';
 import { ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
+import { closeBlobStore, FsBlobStore } from '../../libs/storage/src';
+import type { BlobStore } from '../../libs/storage/src';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
@@ -34,6 +35,14 @@ export interface UploadedFile {
   scan: { outbox_id: string; log_file_id: string };
 }
 
+/** Which blob store a rig uses (the filesystem unless told), and where a blob's stored bytes lie on this disk. */
+export interface RigStore {
+  open(dataDir: string, wrapKey: Buffer): BlobStore;
+  rawFile(dataDir: string, path: string): string;
+}
+
+export const FILESYSTEM_STORE: RigStore = { open: (dir, key) => new FsBlobStore(dir, key), rawFile: (dir, path) => join(dir, path) };
+
 /**
  * The worker's ingest handlers over a real temporary encrypted database and blob store, with files written as
  * the upload route writes them (row, processing state, outbox rows). BullMQ is not involved: test/e2e runs it.
@@ -41,14 +50,28 @@ export interface UploadedFile {
 export class IngestRig {
   readonly temp = makeTempDir();
   readonly db: Db = openAndMigrate({ path: join(this.temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-  readonly blobs = new BlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-  readonly sut = new IngestProcessor(
-    this.db,
-    new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
-    new HasherService(this.blobs),
-    new PiiScanService(this.db, this.blobs),
-    new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
-  );
+  readonly blobs: BlobStore;
+  readonly sut: IngestProcessor;
+
+  constructor(private readonly store: RigStore = FILESYSTEM_STORE) {
+    this.blobs = store.open(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    this.sut = this.processor();
+  }
+
+  /** The file holding a blob's stored bytes, to damage it as a disk would. */
+  rawFile(path: string): string {
+    return this.store.rawFile(this.temp.dir, path);
+  }
+
+  private processor(): IngestProcessor {
+    return new IngestProcessor(
+      this.db,
+      new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
+      new HasherService(this.blobs),
+      new PiiScanService(this.db, this.blobs),
+      new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
+    );
+  }
 
   async upload(content: string): Promise<UploadedFile> {
     const stored = await this.blobs.write(Readable.from([Buffer.from(content)]));
@@ -73,6 +96,7 @@ export class IngestRig {
   }
 
   close(): void {
+    closeBlobStore(this.blobs);
     this.db.close();
     this.temp.remove();
   }

@@ -14,13 +14,14 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(DB) private readonly db: Db,
-    @Inject(BlobStore) blobs: BlobStore,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
   ) {
     this.temp = new TempSweeper(blobs, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.sweepStaging();
+    await this.blobs.probe();
     await this.temp.start();
   }
 

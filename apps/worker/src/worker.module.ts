@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '../../../libs/db/src';
 import { ValueKeys } from '../../../libs/redaction/src';
-import { BlobStore } from '../../../libs/storage/src';
+import { BlobStore, openBlobStore } from '../../../libs/storage/src';
 import { MetricsRegistry } from '../../../libs/telemetry/src';
 import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
@@ -34,9 +34,9 @@ export class WorkerModule {
         { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
         WorkerMetrics,
         WorkerMetricsServer,
-        { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        { provide: BlobStore, useFactory: () => openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         HasherService,
-        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage) },
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,

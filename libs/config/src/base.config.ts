@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
-import { OperationsConfig } from './operations.config';
+import { BlobStorageConfig } from './blob-storage.config';
 import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
 import { parseTestOrigins } from '../../integrations/src/target-policy';
 
@@ -13,7 +13,7 @@ export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
 /** Variables both processes (and the command-line tool) share. Each app's config extends this. */
-export class BaseConfig extends OperationsConfig {
+export class BaseConfig extends BlobStorageConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -112,6 +112,7 @@ export class BaseConfig extends OperationsConfig {
     if (this.TFTSR_FAULT_INJECT && this.NODE_ENV !== 'test') {
       problems.push('TFTSR_FAULT_INJECT: a test-only crash hook; refused unless NODE_ENV=test');
     }
+    problems.push(...this.blobStorageProblems());
     return problems;
   }
 }

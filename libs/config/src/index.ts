@@ -1,4 +1,5 @@
 export * from './base.config';
+export * from './blob-storage.config';
 export * from './fault-injection';
 export * from './load-config';
 export * from './operations.config';

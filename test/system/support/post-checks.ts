@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
 import { scanBuffer } from '../../../libs/pii/src';
-import { BlobStore, tempOwner } from '../../../libs/storage/src';
+import { BlobStore, FsBlobStore, tempOwner } from '../../../libs/storage/src';
 import { readPiiConfig } from '../../../apps/worker/src/pii-settings';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
@@ -61,7 +61,7 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
       () => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')).verify(),
       (message): ChainVerification => ({ intact: false, entries: 0, first_broken: { id: null, position: 0, reason: `unreadable: ${message}` } }),
     );
-    const blobs = new BlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
+    const blobs = new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
     const files = attempt(
       () =>
         db

@@ -26,7 +26,8 @@ import {
   transaction,
 } from '../../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
 import { readPiiConfig } from '../../../worker/src/pii-settings';
@@ -46,7 +47,7 @@ export interface ImportDesktopOptions {
   dryRun: boolean;
   /** Where TRCAA_DB_KEY / TFTSR_DB_KEY are looked up. */
   env: Record<string, string | undefined>;
-  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number };
+  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number; blobStorage?: BlobStoreChoice };
 }
 
 export interface ImportIo extends CliIo {
@@ -80,7 +81,12 @@ async function importFrom(options: ImportDesktopOptions, io: ImportIo): Promise<
     try {
       const { pending } = migrationStatus(db, loadMigrations());
       if (pending.length) throw new CliError(`the service database has ${pending.length} pending migration(s): run \`tftsr db migrate\` first`);
-      return await new DesktopImporter(db, source, options).run(io);
+      const importer = new DesktopImporter(db, source, options);
+      try {
+        return await importer.run(io);
+      } finally {
+        importer.close();
+      }
     } finally {
       db.close();
     }
@@ -98,6 +104,10 @@ class DesktopImporter {
   private readonly stager: ContentStager;
   private readonly repos;
 
+  close(): void {
+    closeBlobStore(this.blobs);
+  }
+
   constructor(
     private readonly db: Db,
     private readonly source: DesktopSource,
@@ -105,7 +115,8 @@ class DesktopImporter {
   ) {
     const repositories = new RepositorySet(db, options.service.databaseKey);
     this.known = repositories.get(KnownIdsRepository);
-    this.blobs = new BlobStore(options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
+    const store = options.service.blobStorage ?? { kind: 'filesystem' };
+    this.blobs = openBlobStore(store, options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
     this.audit = repositories.audit();
     this.repos = {
       issues: repositories.get(IssueRepository),
