@@ -62,10 +62,11 @@ describe('LogChunksService', () => {
 
   it('holds the group commit for an admitted request until its lines are queued, then commits them together', async () => {
     issue('issue-a');
+    // Longer than the test's timeout: were the release ignored, the appends would not be committed in time.
+    sut.groupCommitWindowMs = 60_000;
     const release = sut.expect();
     const first = sut.append([lines('issue-a', 'one\n')], 'k');
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
     expect(rig.count(`SELECT count(*) AS n FROM log_stream_chunks`)).toBe(0);
     const second = sut.append([lines('issue-a', 'two\n')], 'k');
     release();

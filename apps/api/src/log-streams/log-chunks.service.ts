@@ -60,6 +60,8 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   private flushTimer?: NodeJS.Timeout;
   /** Shipper requests admitted (authenticated) that have not reached append() or ended yet. */
   private expected = 0;
+  /** The longest wait for admitted requests to join a commit (tests lengthen it to see the wait without racing it). */
+  groupCommitWindowMs = GROUP_COMMIT_WINDOW_MS;
   private readonly closing = new Set<string>();
   private sweeper?: NodeJS.Timeout;
   private backlog?: { bytes: number; at: number };
@@ -164,7 +166,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     if (this.expected > 0) {
-      this.flushTimer ??= setTimeout(() => this.startFlush(), GROUP_COMMIT_WINDOW_MS);
+      this.flushTimer ??= setTimeout(() => this.startFlush(), this.groupCommitWindowMs);
       return;
     }
     this.startFlush();
