@@ -32,11 +32,7 @@ import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
 import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
-import { ValueKeys } from '../../libs/redaction/src';
+import { ingestProcessorFor } from '../support/worker-parts';
 
 /**
  * `tftsr import desktop` against desktop databases built here from the app's own migrations (real SQLCipher
@@ -224,7 +220,7 @@ describe.each([
     const db = r.service();
     const dataDir = join(r.dir, 'service');
     const blobs = new FsBlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
-    const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
+    const sut = ingestProcessorFor(db, blobs);
     try {
       const id = r.facts.logFileIds.compressed!;
       const jobs = db.prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`).all(id) as { id: string; job_name: string }[];
@@ -409,7 +405,7 @@ describe('import desktop: safety and bad input', () => {
     try {
       await importDesktop(r.options(), io);
       const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
-      const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
+      const sut = ingestProcessorFor(db, blobs);
       const id = r.facts.logFileIds.compressed!;
       const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };
       await blobs.remove(file.file_path);

@@ -2,7 +2,6 @@ import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  AuditLogRepository,
   Db,
   deriveKey,
   LogFileProcessingRepository,
@@ -12,14 +11,11 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
-import { ValueKeys } from '../../libs/redaction/src';
 import { closeBlobStore, FsBlobStore } from '../../libs/storage/src';
 import type { BlobStore } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { makeTempDir, TEST_KEY } from './temp-dir';
+import { ingestProcessorFor } from './worker-parts';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -64,13 +60,7 @@ export class IngestRig {
   }
 
   private processor(): IngestProcessor {
-    return new IngestProcessor(
-      this.db,
-      new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
-      new HasherService(this.blobs),
-      new PiiScanService(this.db, this.blobs),
-      new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
-    );
+    return ingestProcessorFor(this.db, this.blobs);
   }
 
   async upload(content: string): Promise<UploadedFile> {

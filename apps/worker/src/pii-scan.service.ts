@@ -44,17 +44,13 @@ export class ScanThreads {
  */
 @Injectable()
 export class PiiScanService {
-  private readonly spans: PiiSpanRepository;
-  private readonly processing: LogFileProcessingRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    private readonly spans: PiiSpanRepository,
+    private readonly processing: LogFileProcessingRepository,
     @Optional() private readonly threads?: ScanThreads,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-    this.processing = new LogFileProcessingRepository(db);
-  }
+  ) {}
 
   /**
    * `superseded` is asked inside each staging transaction: once another run has finished the file (and emptied

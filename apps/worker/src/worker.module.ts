@@ -10,12 +10,14 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
+import { OutboxJobGuard } from './outbox-job';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublicationReconciler } from './publish/publication-reconciler';
 import { PublishPreparer } from './publish/publish-preparer';
 import { PublishProcessor } from './publish/publish.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { RecoverySweeps } from './recovery-sweeps';
+import { RedactionVersionWriter } from './redaction-version.writer';
 import { RedactorService } from './redactor.service';
 import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
@@ -40,6 +42,8 @@ export class WorkerModule {
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
+        OutboxJobGuard,
+        RedactionVersionWriter,
         RetentionSweeper,
         SystemProcessor,
         IngestProcessor,

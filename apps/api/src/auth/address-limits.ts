@@ -60,12 +60,12 @@ function tooMany(outcome: Outcome, message: string): DomainError {
 
 /** Registers @fastify/rate-limit on its own Redis connection (closed with the app) and builds the three limits. */
 export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, logger: Pick<Logger, 'log' | 'warn'>): Promise<AddressLimits> {
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const redis = createRedisConnection(config.redis, 'producer');
   logConnectionChanges(redis, logger, 'rate limits');
   fastify.addHook('onClose', async () => void redis.disconnect());
   // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
   await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.TFTSR_QUEUE_PREFIX}:rate-limit:`, skipOnError: true });
+  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:rate-limit:`, skipOnError: true });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
   const address = (request: FastifyRequest) => createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
   const limit = (max: number, key: (request: FastifyRequest) => string) => fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });

@@ -22,15 +22,16 @@ import {
   RedactionRequestRepository,
   RepositorySet,
   ResolutionStepRepository,
+  SettingRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
+import { readPiiConfig } from '../../../../libs/pii/src';
 import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
 import type { BlobStoreChoice } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
-import { readPiiConfig } from '../../../worker/src/pii-settings';
 import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { keyCandidates } from './desktop-keys';
@@ -129,6 +130,7 @@ class DesktopImporter {
       conversations: repositories.get(AiConversationRepository),
       messages: repositories.get(AiMessageRepository),
       documents: repositories.get(DocumentRepository),
+      settings: repositories.get(SettingRepository),
     };
     this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
     this.book = new SummaryBook(this.summary);
@@ -184,7 +186,7 @@ class DesktopImporter {
   }
 
   private async importIssue(bundle: DesktopBundle, io: ImportIo): Promise<void> {
-    const redactor = new ImportRedactor(readPiiConfig(this.db));
+    const redactor = new ImportRedactor(readPiiConfig(this.repos.settings));
     let plan: IssuePlan;
     try {
       plan = planIssue(bundle, redactor);
