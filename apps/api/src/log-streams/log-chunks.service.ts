@@ -39,7 +39,7 @@ const RETRY_AFTER_SECONDS = 1;
 /** The backlog sum is one query over the unfinished files; reading it once per 100 ms bounds its cost under load. */
 const BACKLOG_CACHE_MS = 100;
 /**
- * The longest a committed-ready request waits for the other admitted shipper requests to join its group commit.
+ * The longest a request ready to commit waits for the other admitted shipper requests to join its group commit.
  * A commit goes at once when every admitted request is ready, so a lone sender never waits; under many senders
  * one fsync then covers most of them instead of the few that finished parsing in the same event-loop turn.
  */
@@ -47,8 +47,9 @@ export const GROUP_COMMIT_WINDOW_MS = 5;
 
 /**
  * Shipped lines: every request's lines are appended to the (issue, stream)'s open chunk inside the encrypted
- * database, and the 2xx goes only after that commit (synchronous = FULL). Requests arriving in the same turn of
- * the event loop share one transaction (a group commit), so 64 senders cost a few fsyncs, not 64.
+ * database, and the 2xx goes only after that commit (synchronous = FULL). The shipper requests admitted at the
+ * time share one transaction (a group commit, waiting at most GROUP_COMMIT_WINDOW_MS for the last of them), so
+ * 64 senders cost a few fsyncs, not 64.
  * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its bytes become an encrypted
  * blob and, in one transaction, a log_files row with its hash and detect_pii outbox jobs and its audit entry.
  */
