@@ -1,7 +1,9 @@
 /**
  * The baseline of the `ingest-ndjson` row: node:http, no framework, no auth, no parsing. Each request body is
- * appended to one file; the answers of every request of one event-loop turn go after one fdatasync, the group
- * commit policy the API uses for shipped lines.
+ * appended to one file; the bodies that arrive while one fdatasync runs are appended and synced together by the
+ * next one, and answered after it: a group commit, as the API's for shipped lines (one SQLite commit with
+ * synchronous = FULL for the shipper requests it has admitted). The fdatasync runs on libuv's pool, so unlike
+ * better-sqlite3's commit it does not stop this process from reading and queueing the next requests meanwhile.
  *
  *   BENCH_DATA_DIR=… BENCH_PORT=… node bare-append.server.js
  */

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
-import { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
-import { SettingsService } from '@tftsr/api/settings/settings.service';
-import { LogFileIntake } from '@tftsr/api/log-files/log-file-intake';
+import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
+import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
+import { SettingsService } from '../../apps/api/src/settings/settings.service';
+import { LogFileIntake } from '../../apps/api/src/log-files/log-file-intake';
 import {
   AuditLogRepository,
   deriveKey,
@@ -13,7 +13,7 @@ import {
   OutboxRepository,
   SettingRepository,
   toDbTimestamp,
-} from '@tftsr/db';
+} from '../../libs/db/src';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -60,6 +60,30 @@ describe('LogChunksService', () => {
     expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(2);
   });
 
+  it('holds the group commit for an admitted request until its lines are queued, then commits them together', async () => {
+    issue('issue-a');
+    // Longer than the test's timeout: were the release ignored, the appends would not be committed in time.
+    sut.groupCommitWindowMs = 60_000;
+    const release = sut.expect();
+    const first = sut.append([lines('issue-a', 'one\n')], 'k');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rig.count(`SELECT count(*) AS n FROM log_stream_chunks`)).toBe(0);
+    const second = sut.append([lines('issue-a', 'two\n')], 'k');
+    release();
+    release();
+    await Promise.all([first, second]);
+    expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(2);
+  });
+
+  it('waits at most the window for an admitted request that never queues its lines', async () => {
+    issue('issue-a');
+    sut.expect();
+    const started = Date.now();
+    await sut.append([lines('issue-a', 'one\n')], 'k');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(GROUP_COMMIT_WINDOW_MS - 1);
+    expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(1);
+  });
+
   it('closes a chunk into one log file with its two jobs and its audit entry, once, however often close runs', async () => {
     issue('issue-b');
     await sut.append([lines('issue-b', 'alpha\n'), lines('issue-b', 'beta\n')], 'k');
@@ -69,7 +93,7 @@ describe('LogChunksService', () => {
     const files = rig.db.prepare(`SELECT id, file_path, file_size FROM log_files WHERE issue_id = 'issue-b'`).all() as { id: string; file_path: string; file_size: number }[];
     expect(files).toHaveLength(1);
     const parts: Buffer[] = [];
-    for await (const part of rig.blobs.openRead(files[0].file_path)) parts.push(part as Buffer);
+    for await (const part of rig.blobs.openRead(files[0].file_path) as Readable) parts.push(part as Buffer);
     expect(Buffer.concat(parts).toString()).toBe('alpha\nbeta\n');
     expect(rig.count(`SELECT count(*) AS n FROM outbox WHERE payload LIKE ?`, `%${files[0].id}%`)).toBe(2);
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'close_log_chunk'`)).toBe(1);

@@ -38,11 +38,18 @@ const SWEEP_INTERVAL_MS = 500;
 const RETRY_AFTER_SECONDS = 1;
 /** The backlog sum is one query over the unfinished files; reading it once per 100 ms bounds its cost under load. */
 const BACKLOG_CACHE_MS = 100;
+/**
+ * The longest a request ready to commit waits for the other admitted shipper requests to join its group commit.
+ * A commit goes at once when every admitted request is ready, so a lone sender never waits; under many senders
+ * one fsync then covers most of them instead of the few that finished parsing in the same event-loop turn.
+ */
+export const GROUP_COMMIT_WINDOW_MS = 5;
 
 /**
  * Shipped lines: every request's lines are appended to the (issue, stream)'s open chunk inside the encrypted
- * database, and the 2xx goes only after that commit (synchronous = FULL). Requests arriving in the same turn of
- * the event loop share one transaction (a group commit), so 64 senders cost a few fsyncs, not 64.
+ * database, and the 2xx goes only after that commit (synchronous = FULL). The shipper requests admitted at the
+ * time share one transaction (a group commit, waiting at most GROUP_COMMIT_WINDOW_MS for the last of them), so
+ * 64 senders cost a few fsyncs, not 64.
  * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its bytes become an encrypted
  * blob and, in one transaction, a log_files row with its hash and detect_pii outbox jobs and its audit entry.
  */
@@ -51,6 +58,11 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('LogChunks');
   private waiting: Waiting[] = [];
   private flushScheduled = false;
+  private flushTimer?: NodeJS.Timeout;
+  /** Shipper requests admitted (authenticated) that have not reached append() or ended yet. */
+  private expected = 0;
+  /** The longest wait for admitted requests to join a commit (tests lengthen it to see the wait without racing it). */
+  groupCommitWindowMs = GROUP_COMMIT_WINDOW_MS;
   private readonly closing = new Set<string>();
   private sweeper?: NodeJS.Timeout;
   private backlog?: { bytes: number; at: number };
@@ -132,11 +144,42 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     if (refusal) return Promise.reject(refusal);
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ appends: nonEmpty, actor, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  /**
+   * Called when a shipper request is admitted: the group commit waits (at most GROUP_COMMIT_WINDOW_MS) for it.
+   * The returned function, called once its appends are queued or it ends without any, stops the wait; calling it
+   * again does nothing.
+   */
+  expect(): () => void {
+    this.expected += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.expected -= 1;
+      if (this.waiting.length) this.scheduleFlush();
+    };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    if (this.expected > 0) {
+      this.flushTimer ??= setTimeout(() => this.startFlush(), this.groupCommitWindowMs);
+      return;
+    }
+    this.startFlush();
+  }
+
+  /** The commit goes on the next turn, so every request that becomes ready in this one joins it. */
+  private startFlush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {

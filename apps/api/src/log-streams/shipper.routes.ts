@@ -31,7 +31,7 @@ const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 const MAX_GZIP_RATIO = 200;
 const ES_VERSION = '8.11.0';
 
-type ShipperRequest = FastifyRequest & { principal?: Principal };
+type ShipperRequest = FastifyRequest & { principal?: Principal; joined?: () => void };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -61,7 +61,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES }, (_request, body, done) => done(null, body));
 
-    scope.addHook('onRequest', async (request: ShipperRequest) => {
+    scope.addHook('onRequest', async (request: ShipperRequest, reply: FastifyReply) => {
       const protocol = protocolOf(request);
       if (!protocol) return;
       // Failed authentications count against the same per-address and global limits as every other route.
@@ -75,7 +75,14 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       }
       request.principal = principal;
       chunks.assertBacklogRoom();
+      // The group commit waits (briefly) for this request's lines; it stops waiting once they are queued or the
+      // request ends in any way (answered, refused, or its connection gone, perhaps while it was being admitted).
+      const release = chunks.expect();
+      request.joined = release;
+      if (request.raw.destroyed || reply.raw.destroyed) release();
+      else reply.raw.once('close', release);
     });
+    const joined = (request: ShipperRequest) => request.joined?.();
 
     scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const protocol = protocolOf(request) ?? 'lines';
@@ -115,7 +122,9 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         chunks.assertIssueExists(s.issueId);
         if (s.lines.length) appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
       }
-      await chunks.append(appends, (request.principal as Principal).name);
+      const committed = chunks.append(appends, (request.principal as Principal).name);
+      joined(request);
+      await committed;
       return appends.reduce((n, a) => n + a.lines, 0);
     };
 
