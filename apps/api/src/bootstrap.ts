@@ -65,7 +65,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   installJsonBodyParser(fastify);
   // These hooks run, in this order, before any route's body is read: headers on every answer, the address
   // limits, the key (and the media type), then the body watchdog.
-  await installSecurityHeaders(fastify);
+  installSecurityHeaders(fastify);
   const limits = await installAddressLimits(fastify, config, logger);
   installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
   installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });

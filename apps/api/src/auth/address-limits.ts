@@ -67,7 +67,16 @@ export async function installAddressLimits(fastify: FastifyInstance, config: Api
   await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.TFTSR_QUEUE_PREFIX}:rate-limit:`, skipOnError: true });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
-  const address = (request: FastifyRequest) => createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
+  // Each request asks for its address twice or more (its limit, then the failed-authentication ones): hashed once.
+  const hashed = new WeakMap<FastifyRequest, string>();
+  const address = (request: FastifyRequest) => {
+    let value = hashed.get(request);
+    if (value === undefined) {
+      value = createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
+      hashed.set(request, value);
+    }
+    return value;
+  };
   const limit = (max: number, key: (request: FastifyRequest) => string) => fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
   return new AddressLimits(
     limit(config.TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, (r) => `requests:${address(r)}`),
