@@ -1,6 +1,7 @@
 /**
  * Three tiers, each runnable alone (`npm run test:unit|e2e|system`); `npm test` runs all three, every file once.
- * - unit: `*.spec.ts` beside the code, and the test fakes' own spec. No Redis, no built `dist/`.
+ * - unit: `*.spec.ts` beside the code, the architecture rules (test/architecture) and the test fakes' own spec.
+ *   No Redis, no built `dist/`.
  * - e2e: the real API (and worker) over HTTP: test/e2e, the browser tests, and the security suite.
  * - system: test/medium (services against real Redis and SQLite) and test/system (processes, faults, the CLI).
  */
@@ -15,7 +16,7 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts', '<rootDir>/test/{architecture,support}/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/{e2e,browser}/**/*.e2e-spec.ts', '<rootDir>/test/security/**/*.spec.ts'] },
     { ...base, displayName: 'system', testMatch: ['<rootDir>/test/{medium,system}/**/*.spec.ts'] },
   ],

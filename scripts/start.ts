@@ -48,7 +48,12 @@ export function findOnPath(command: string, pathVariable: string | undefined): s
 }
 
 /** Returns the Redis URL for the apps, with the private Redis when one had to be started. */
-async function connectRedis(env: LauncherEnv): Promise<{ url: string; privateRedis?: PrivateRedis } | undefined> {
+export async function connectRedis(env: LauncherEnv): Promise<{ url: string; privateRedis?: PrivateRedis } | undefined> {
+  // Sentinel or Cluster: the apps connect through those settings and ignore REDIS_URL, so there is nothing to start.
+  if (env.inherited.TFTSR_REDIS_SENTINELS || env.inherited.TFTSR_REDIS_CLUSTER_NODES) {
+    log('using the Redis Sentinel or Cluster of TFTSR_REDIS_SENTINELS / TFTSR_REDIS_CLUSTER_NODES');
+    return { url: env.redisUrl };
+  }
   const target = parseRedisUrl(env.redisUrl);
   const ping = await pingRedis(target);
   if (ping.ok) {

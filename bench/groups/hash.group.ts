@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HasherService } from '../../apps/worker/src/hasher.service';
 import { deriveKey } from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { DB_KEY } from '../support/app-stack';
 import type { BenchGroup } from '../support/context';
 import { repeatedLog } from '../support/log-corpus';
@@ -21,7 +21,7 @@ export const hashGroup: BenchGroup = {
     const plain = join(ctx.scratch, 'plain.log');
     await pipeline(repeatedLog(bytes, 'sparse'), createWriteStream(plain));
     const dataDir = join(ctx.scratch, 'data');
-    const blobs = new BlobStore(dataDir, deriveKey(DB_KEY, 'blob-encryption'));
+    const blobs = new FsBlobStore(dataDir, deriveKey(DB_KEY, 'blob-encryption'));
     const stored = await blobs.write(createReadStream(plain));
     const hasher = new HasherService(blobs);
     const cpu = ctx.pinning.clientCpu;

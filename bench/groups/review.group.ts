@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { deriveKey, loadMigrations, LogFileLineIndexRepository, migrate, openDatabase, PiiReviewRepository } from '../../libs/db/src';
 import { readLines, SPAN_LOOKBACK_BYTES, ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { ADMIN_KEY, DB_KEY, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';
 import { seedReviewFile } from '../support/review-corpus';
@@ -26,7 +26,7 @@ export const reviewGroup: BenchGroup = {
     const dataDir = join(ctx.scratch, 'data');
     mkdirSync(dataDir, { recursive: true });
     const seedStart = process.hrtime.bigint();
-    const blobs = new BlobStore(dataDir, deriveKey(DB_KEY, 'blob-encryption'));
+    const blobs = new FsBlobStore(dataDir, deriveKey(DB_KEY, 'blob-encryption'));
     const seedDb = openDatabase({ path: join(dataDir, 'tftsr.db'), key: DB_KEY });
     migrate(seedDb, loadMigrations());
     const { fileId, lines } = await seedReviewFile(seedDb, blobs, new ValueKeys(DB_KEY), ctx.scale.reviewBytes, ctx.scale.reviewSpans);

@@ -9,9 +9,8 @@ import ts from 'typescript';
  */
 
 const ROOT = join(__dirname, '..', '..');
-// The worker is moved onto repositories by its own branch (h14-db-worker), which adds 'worker' here.
-// apps/web is the browser UI: it has no database to reach.
-const APP_DIRS = ['api', 'cli'] as const;
+// Every app with a database connection; apps/web is the browser UI and has none to reach.
+const APP_DIRS = readdirSync(join(ROOT, 'apps')).filter((app) => app !== 'web');
 
 /** Methods of a better-sqlite3 connection that run SQL, or open a transaction other than libs/db's helpers. */
 const DATABASE_METHODS = new Set(['prepare', 'pragma', 'exec', 'transaction']);

@@ -431,7 +431,7 @@ describe('image attachments', () => {
 
   it('documents every image route in the OpenAPI document', () => {
     const paths = api.openapi.doc.paths;
-    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '415', '429', '507']);
+    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '415', '429', '503', '507']);
     expect(Object.keys(paths['/v1/issues/{id}/images'].post.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
     expect(Object.keys(paths['/v1/images/{id}/content'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '410', '500']));
     expect(paths['/v1/images/{id}'].delete.responses['204']).toBeDefined();

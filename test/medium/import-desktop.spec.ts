@@ -25,18 +25,14 @@ import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
 import { PublicationRequests } from '../../apps/api/src/publishing/publication-requests.service';
 import { SettingsService } from '../../apps/api/src/settings/settings.service';
 import { TextRedactor } from '../../apps/api/src/settings/text-redactor.service';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { runCli } from '../../apps/cli/src/main';
 import { importDesktop, ImportDesktopOptions, ImportSummary } from '../../apps/cli/src/import/desktop-importer';
 import { DesktopImportError } from '../../apps/cli/src/import/import-errors';
 import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
-import { ValueKeys } from '../../libs/redaction/src';
+import { ingestProcessorFor } from '../support/worker-parts';
 
 /**
  * `tftsr import desktop` against desktop databases built here from the app's own migrations (real SQLCipher
@@ -223,8 +219,8 @@ describe.each([
     }
     const db = r.service();
     const dataDir = join(r.dir, 'service');
-    const blobs = new BlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
-    const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
+    const blobs = new FsBlobStore(dataDir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const sut = ingestProcessorFor(db, blobs);
     try {
       const id = r.facts.logFileIds.compressed!;
       const jobs = db.prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`).all(id) as { id: string; job_name: string }[];
@@ -263,7 +259,7 @@ describe.each([
       const image = db.prepare('SELECT file_path, file_size, mime_type, upload_hash FROM image_attachments WHERE id = ?').get(r.facts.imageId) as { file_path: string; file_size: number; mime_type: string; upload_hash: string };
       expect(image.mime_type).toBe('image/jpeg');
       expect(image.upload_hash).toBe(createHash('sha256').update(r.facts.imageBytes!).digest('hex'));
-      const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
+      const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
       const chunks: Buffer[] = [];
       for await (const chunk of blobs.openRead(image.file_path)) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
@@ -408,8 +404,8 @@ describe('import desktop: safety and bad input', () => {
     const db = r.service();
     try {
       await importDesktop(r.options(), io);
-      const blobs = new BlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
-      const sut = new IngestProcessor(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), new HasherService(blobs), new PiiScanService(db, blobs), new RedactorService(blobs, new ValueKeys(TEST_KEY)));
+      const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
+      const sut = ingestProcessorFor(db, blobs);
       const id = r.facts.logFileIds.compressed!;
       const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };
       await blobs.remove(file.file_path);

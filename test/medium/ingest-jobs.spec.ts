@@ -1,12 +1,14 @@
-import { join } from 'node:path';
 import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '../../libs/db/src';
 import { scanBuffer } from '../../libs/pii/src';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { IngestRig, jobOf } from '../support/ingest-rig';
+import { S3BlobStore } from '../../libs/storage/src';
+import { FILESYSTEM_STORE, IngestRig, jobOf, RigStore } from '../support/ingest-rig';
+import { startTestS3, TestS3 } from '../support/s3-server';
 
 /**
  * The ingest handlers against a real encrypted database and blob store. Real: SQLite, SQLCipher, the blob
- * store, the PII engine. Not here: BullMQ (a plain object stands in for the job; test/e2e runs the real queue).
+ * store (the filesystem, and an S3-compatible bucket served by s3rver), the PII engine. Not here: BullMQ (a plain
+ * object stands in for the job; test/e2e runs the real queue).
  */
 const LOG = [
   '2026-11-27T10:00:01Z app[412]: login ok user=jane.doe@example.org from 203.0.113.45',
@@ -14,13 +16,37 @@ const LOG = [
   '2026-11-27T10:00:03Z app[412]: card 4111 1111 1111 1111 declined',
 ].join('\n');
 
-describe('ingest jobs', () => {
+let s3: TestS3;
+let buckets = 0;
+beforeAll(async () => {
+  s3 = await startTestS3();
+});
+afterAll(() => s3.close());
+
+describe.each([
+  ['filesystem', () => FILESYSTEM_STORE],
+  [
+    'an S3 bucket',
+    () => {
+      // Each rig its own prefix, found again from the data directory's name.
+      const prefixes = new Map<string, string>();
+      return {
+        open: (dir: string, key: Buffer) => {
+          const prefix = `${dir.split('/').pop()}-${++buckets}/`;
+          prefixes.set(dir, prefix);
+          return new S3BlobStore(s3.settings(prefix), key);
+        },
+        rawFile: (dir: string, path: string) => s3.objectFile(`${prefixes.get(dir)}${path}`),
+      } satisfies RigStore;
+    },
+  ],
+])('ingest jobs, blobs on %s', (_name, storeFor) => {
   let rig: IngestRig;
   let db: Db;
   let sut: IngestProcessor;
 
   beforeEach(() => {
-    rig = new IngestRig();
+    rig = new IngestRig(storeFor());
     ({ db, sut } = rig);
   });
   afterEach(() => rig.close());
@@ -82,9 +108,9 @@ describe('ingest jobs', () => {
     const { fileId, scan } = await upload(LOG);
     const { file_path } = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string };
     const fs = require('node:fs');
-    const raw: Buffer = fs.readFileSync(join(rig.temp.dir, file_path));
+    const raw: Buffer = fs.readFileSync(rig.rawFile(file_path));
     raw[raw.length - 20] ^= 1;
-    fs.writeFileSync(join(rig.temp.dir, file_path), raw);
+    fs.writeFileSync(rig.rawFile(file_path), raw);
     await expect(sut.handleDetectPii(jobOf(scan, 0))).rejects.toThrow(/fails authentication/);
     expect(new LogFileProcessingRepository(db).get(fileId)?.scan_state).not.toBe('failed');
     await expect(sut.handleDetectPii(jobOf(scan, 4))).rejects.toThrow(/fails authentication/);

@@ -9,7 +9,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('job retention', () => {
   it('keeps at most the configured number of completed jobs in Redis', async () => {
-    const connection = createRedisConnection(REDIS_URL, 'worker');
+    const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
     const prefix = uniqueQueuePrefix('retention');
     const queue = new Queue('system', { connection, prefix });
     const worker = new Worker('system', async () => 'ok', { connection, prefix });

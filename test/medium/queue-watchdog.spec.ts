@@ -1,6 +1,5 @@
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedisConnection } from '../../libs/jobs/src';
+import { createRedisConnection, type RedisClient } from '../../libs/jobs/src';
 import { freePort, waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '../../apps/worker/src/watchdog';
@@ -8,7 +7,7 @@ import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** ioredis' disconnect() on a connection whose socket is already closed leaves a 2 s timer that keeps Jest running. */
-function disconnect(connection: Redis): void {
+function disconnect(connection: RedisClient): void {
   if (connection.status !== 'end') connection.disconnect();
 }
 
@@ -18,7 +17,7 @@ function disconnect(connection: Redis): void {
  */
 describe('QueueWatchdog', () => {
   let prefix: string;
-  let probeConnection: Redis;
+  let probeConnection: RedisClient;
   let queue: Queue;
   let clock: number;
   let sut: QueueWatchdog;
@@ -29,7 +28,7 @@ describe('QueueWatchdog', () => {
   const settings: WatchdogSettings = { intervalMs: 0, stuckMs: 60_000, reconnectMs: 30_000, concurrency: 1, retireGraceMs: 1000 };
 
   const create = (process: JobProcessor): WorkerHandle => {
-    const connection = createRedisConnection(REDIS_URL, 'worker');
+    const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
     // After a connection error BullMQ waits runRetryDelay (15 s by default) before it fetches again, and close()
     // does not cut that wait short: a worker whose connection a test dropped would keep Jest from exiting.
     const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency, runRetryDelay: 100 });
@@ -45,7 +44,7 @@ describe('QueueWatchdog', () => {
 
   beforeEach(() => {
     prefix = uniqueQueuePrefix('watchdog');
-    probeConnection = createRedisConnection(REDIS_URL, 'producer');
+    probeConnection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'producer');
     queue = new Queue('system', { connection: probeConnection, prefix });
     clock = 1_000_000;
     processed.length = 0;
@@ -130,7 +129,7 @@ describe('QueueWatchdog', () => {
 
   it('does not re-create anything while Redis itself is unreachable: a new worker would not help', async () => {
     // Its socket never opens, so disconnect() has nothing to wait for: no 2 s timer left behind.
-    const deadConnection = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer', { disconnectTimeout: 0 });
+    const deadConnection = createRedisConnection({ kind: 'standalone', url: `redis://127.0.0.1:${await freePort()}` }, 'producer', { disconnectTimeout: 0 });
     deadConnection.on('error', () => undefined);
     const deadQueue = new Queue('system', { connection: deadConnection, prefix });
     deadQueue.on('error', () => undefined);

@@ -18,10 +18,8 @@ import {
 } from '../../libs/db/src';
 import { BlobStore } from '../../libs/storage/src';
 import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { RetentionSweeper } from '../../apps/worker/src/retention-sweeper.service';
-import { AuditLogRepository, deriveKey } from '../../libs/db/src';
-import { TEST_KEY } from '../support/temp-dir';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
+import { retentionSweeperFor } from '../support/worker-parts';
 
 const jobOf = <T>(data: T) => stub(data, 0, 'redact');
 
@@ -312,7 +310,7 @@ describe('redaction model (issue 12)', () => {
 
   it('finalizes a file pii.finalize_after_days after its upload, once, through the same redact job', async () => {
     const { fileId } = await readyFile();
-    const sweeper = new RetentionSweeper(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    const sweeper = retentionSweeperFor(db);
     const days = (n: number) => new Date(Date.now() + n * 24 * 3600 * 1000);
     expect(sweeper.sweep(days(29))).toBe(0);
     expect(sweeper.sweep(days(31))).toBe(1);
@@ -355,7 +353,7 @@ describe('redaction model (issue 12)', () => {
     expect(legacy).toMatchObject({ version: 1, decisions_rev: 0, replacement_style: 'type', legacy_partial: 1 });
     expect((await buffer(blobs.openRead(legacy.redacted_path))).toString()).toContain('203.0.113.45');
 
-    const sweeper = new RetentionSweeper(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    const sweeper = retentionSweeperFor(db);
     expect(sweeper.sweep()).toBe(1);
     expect(sweeper.sweep()).toBe(0);
     const request = db.prepare(`SELECT id FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as { id: string };

@@ -1,11 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '../../libs/db/src';
+import { Db, deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '../../libs/db/src';
 import { loadConfig } from '../../libs/config/src';
 import { sealWebhookSecret } from '../../libs/integrations/src';
 import { WorkerConfig } from '../../apps/worker/src/config/worker.config';
 import { RetryLater } from '../../apps/worker/src/publish/retry-later';
 import { WebhookDeliveryService } from '../../apps/worker/src/webhooks/webhook-delivery.service';
+import { webhookDeliveryFor } from '../support/worker-parts';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -29,7 +30,7 @@ describe('deliver_webhook job', () => {
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
     receiver = await new WebhookReceiver().listen();
     const config = loadConfig(WorkerConfig, { NODE_ENV: 'test', TFTSR_DB_KEY: TEST_KEY, TFTSR_DATA_DIR: temp.dir, TFTSR_TEST_INTEGRATION_ORIGINS: receiver.origin, TFTSR_PUBLISH_TIMEOUT_MS: '2000' });
-    sut = new WebhookDeliveryService(db, new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')), config);
+    sut = webhookDeliveryFor(db, config);
     webhooks = new WebhookRepository(db);
   });
   afterEach(async () => {

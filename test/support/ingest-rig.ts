@@ -2,7 +2,6 @@ import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  AuditLogRepository,
   Db,
   deriveKey,
   LogFileProcessingRepository,
@@ -12,13 +11,11 @@ import {
   toDbTimestamp,
   transaction,
 } from '../../libs/db/src';
-import { ValueKeys } from '../../libs/redaction/src';
-import { BlobStore } from '../../libs/storage/src';
-import { HasherService } from '../../apps/worker/src/hasher.service';
-import { IngestProcessor } from '../../apps/worker/src/ingest.processor';
-import { PiiScanService } from '../../apps/worker/src/pii-scan.service';
-import { RedactorService } from '../../apps/worker/src/redactor.service';
+import { closeBlobStore, FsBlobStore } from '../../libs/storage/src';
+import type { BlobStore } from '../../libs/storage/src';
+import type { IngestProcessor } from '../../apps/worker/src/ingest.processor';
 import { makeTempDir, TEST_KEY } from './temp-dir';
+import { ingestProcessorFor } from './worker-parts';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -34,6 +31,14 @@ export interface UploadedFile {
   scan: { outbox_id: string; log_file_id: string };
 }
 
+/** Which blob store a rig uses (the filesystem unless told), and where a blob's stored bytes lie on this disk. */
+export interface RigStore {
+  open(dataDir: string, wrapKey: Buffer): BlobStore;
+  rawFile(dataDir: string, path: string): string;
+}
+
+export const FILESYSTEM_STORE: RigStore = { open: (dir, key) => new FsBlobStore(dir, key), rawFile: (dir, path) => join(dir, path) };
+
 /**
  * The worker's ingest handlers over a real temporary encrypted database and blob store, with files written as
  * the upload route writes them (row, processing state, outbox rows). BullMQ is not involved: test/e2e runs it.
@@ -41,14 +46,22 @@ export interface UploadedFile {
 export class IngestRig {
   readonly temp = makeTempDir();
   readonly db: Db = openAndMigrate({ path: join(this.temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-  readonly blobs = new BlobStore(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-  readonly sut = new IngestProcessor(
-    this.db,
-    new AuditLogRepository(this.db, deriveKey(TEST_KEY, 'audit-hmac')),
-    new HasherService(this.blobs),
-    new PiiScanService(this.db, this.blobs),
-    new RedactorService(this.blobs, new ValueKeys(TEST_KEY)),
-  );
+  readonly blobs: BlobStore;
+  readonly sut: IngestProcessor;
+
+  constructor(private readonly store: RigStore = FILESYSTEM_STORE) {
+    this.blobs = store.open(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    this.sut = this.processor();
+  }
+
+  /** The file holding a blob's stored bytes, to damage it as a disk would. */
+  rawFile(path: string): string {
+    return this.store.rawFile(this.temp.dir, path);
+  }
+
+  private processor(): IngestProcessor {
+    return ingestProcessorFor(this.db, this.blobs);
+  }
 
   async upload(content: string): Promise<UploadedFile> {
     const stored = await this.blobs.write(Readable.from([Buffer.from(content)]));
@@ -73,6 +86,7 @@ export class IngestRig {
   }
 
   close(): void {
+    closeBlobStore(this.blobs);
     this.db.close();
     this.temp.remove();
   }

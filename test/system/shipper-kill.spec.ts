@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { deriveKey, generateApiKey, openDatabase } from '../../libs/db/src';
-import { BlobStore } from '../../libs/storage/src';
+import { FsBlobStore } from '../../libs/storage/src';
 import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -84,7 +84,7 @@ describe('SIGKILL of the API mid-stream', () => {
         30_000,
         () => api.output(),
       );
-      const blobs = new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+      const blobs = new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
       const files = db.prepare(`SELECT file_path FROM log_files WHERE issue_id = ?`).all(issue.id) as { file_path: string }[];
       const seen = new Map<string, number>();
       for (const file of files) {

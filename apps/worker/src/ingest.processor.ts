@@ -5,23 +5,25 @@ import {
   Db,
   DB,
   LogFile,
+  LogFileIngestRepository,
   LogFileProcessingRepository,
   OutboxRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
   processingStatus,
+  SettingRepository,
   WebhookRepository,
 } from '../../../libs/db/src';
 import { crashIfArmed } from '../../../libs/config/src';
-import { JobPayloads } from '../../../libs/jobs/src';
+import { isLastAttempt, JobPayloads } from '../../../libs/jobs/src';
+import { readPiiConfig } from '../../../libs/pii/src';
 import { BlobUnreadableError, withoutServerPaths } from '../../../libs/storage/src';
 import { WorkerConfig } from './config/worker.config';
 import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
-import { readPiiConfig } from './pii-settings';
 import { QueueProcessor } from './processor';
 import { RedactionVersionWriter } from './redaction-version.writer';
 import { RedactorService } from './redactor.service';
@@ -52,14 +54,6 @@ export class IngestProcessor implements QueueProcessor {
     redact: (job: IngestJob<'redact'>) => this.handleRedact(job),
   };
   private readonly logger = new Logger('IngestProcessor');
-  private readonly guard: OutboxJobGuard;
-  private readonly processing: LogFileProcessingRepository;
-  private readonly spans: PiiSpanRepository;
-  private readonly requests: RedactionRequestRepository;
-  private readonly webhooks: WebhookRepository;
-  private readonly outbox: OutboxRepository;
-  private readonly review: PiiReviewRepository;
-  private readonly versions: RedactionVersionWriter;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -67,18 +61,19 @@ export class IngestProcessor implements QueueProcessor {
     private readonly hasher: HasherService,
     private readonly scanner: PiiScanService,
     private readonly redactor: RedactorService,
+    private readonly guard: OutboxJobGuard,
+    private readonly versions: RedactionVersionWriter,
+    private readonly files: LogFileIngestRepository,
+    private readonly processing: LogFileProcessingRepository,
+    private readonly spans: PiiSpanRepository,
+    private readonly requests: RedactionRequestRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly review: PiiReviewRepository,
+    private readonly settings: SettingRepository,
     @Optional() private readonly metrics?: WorkerMetrics,
     @Optional() private readonly config?: WorkerConfig,
-  ) {
-    this.guard = new OutboxJobGuard(db);
-    this.processing = new LogFileProcessingRepository(db);
-    this.spans = new PiiSpanRepository(db);
-    this.requests = new RedactionRequestRepository(db);
-    this.webhooks = new WebhookRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.review = new PiiReviewRepository(db);
-    this.versions = new RedactionVersionWriter(db, audit, redactor, this.guard);
-  }
+  ) {}
 
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
@@ -88,7 +83,7 @@ export class IngestProcessor implements QueueProcessor {
       if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
       const { sha256, size } = await this.hasher.hashBlob(file.file_path);
       const done = this.guard.finish(outbox_id, () => {
-        this.db.prepare('UPDATE log_files SET content_hash = ?, file_size = ? WHERE id = ?').run(sha256, size, log_file_id);
+        this.files.recordHash(log_file_id, sha256, size);
         this.processing.setHashState(log_file_id, 'done');
         this.emitIfReady(log_file_id, file.issue_id);
         this.audit.append({ action: 'hash_log_file', entity_type: 'log_file', entity_id: log_file_id, details: { content_hash: sha256, file_size: size } });
@@ -104,7 +99,7 @@ export class IngestProcessor implements QueueProcessor {
     return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
       if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
       if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
-      const config = readPiiConfig(this.db);
+      const config = readPiiConfig(this.settings);
       let run: ScanRun;
       try {
         run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct), () => this.guard.isDone(outbox_id));
@@ -190,7 +185,7 @@ export class IngestProcessor implements QueueProcessor {
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */
   private startable(outboxId: string, logFileId: string): LogFile | Skipped {
     if (this.guard.isDone(outboxId)) return { skipped: true, reason: 'already done' };
-    const file = this.db.prepare('SELECT * FROM log_files WHERE id = ?').get(logFileId) as LogFile | undefined;
+    const file = this.files.get(logFileId);
     if (!file) {
       this.guard.finish(outboxId, () => undefined);
       return { skipped: true, reason: 'the log file no longer exists' };
@@ -205,7 +200,7 @@ export class IngestProcessor implements QueueProcessor {
     } catch (err) {
       // A stored file that is missing never comes back by retrying: it is renamed into place before its row commits.
       const missing = err instanceof BlobUnreadableError && err.code === 'ENOENT';
-      const last = err instanceof UnrecoverableError || missing || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const last = missing || isLastAttempt(job, err);
       // Clients read the reason (GET /v1/log-files/:id): never the server's absolute paths.
       const reason = withoutServerPaths((err as Error).message);
       if (last) {

@@ -1,4 +1,5 @@
-import { Db, OutboxRepository, transaction } from '../../../libs/db/src';
+import { Inject, Injectable } from '@nestjs/common';
+import { Db, DB, OutboxRepository, transaction } from '../../../libs/db/src';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}
@@ -12,12 +13,12 @@ export interface Skipped {
  * The exactly-once edge of an at-least-once queue: a job's effect commits together with its outbox row
  * turning `done`, and a run that finds the row already done commits nothing.
  */
+@Injectable()
 export class OutboxJobGuard {
-  private readonly outbox: OutboxRepository;
-
-  constructor(private readonly db: Db) {
-    this.outbox = new OutboxRepository(db);
-  }
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   isDone(outboxId: string): boolean {
     const row = this.outbox.get(outboxId);

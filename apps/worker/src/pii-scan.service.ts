@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '../../../libs/db/src';
 import { PiiConfig } from '../../../libs/pii/src';
 import { BlobStore } from '../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../libs/storage/src';
 import { scanBlob, ScanSink, ScanTotals } from './scan-blob';
 import type { ScanThreadData, ScanThreadMessage } from './scan-thread';
 
@@ -32,6 +33,7 @@ export class ScanThreads {
   constructor(
     readonly dataDir: string,
     readonly wrapKey: Buffer,
+    readonly store: BlobStoreChoice = { kind: 'filesystem' },
   ) {}
 }
 
@@ -42,17 +44,13 @@ export class ScanThreads {
  */
 @Injectable()
 export class PiiScanService {
-  private readonly spans: PiiSpanRepository;
-  private readonly processing: LogFileProcessingRepository;
-
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    private readonly spans: PiiSpanRepository,
+    private readonly processing: LogFileProcessingRepository,
     @Optional() private readonly threads?: ScanThreads,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-    this.processing = new LogFileProcessingRepository(db);
-  }
+  ) {}
 
   /**
    * `superseded` is asked inside each staging transaction: once another run has finished the file (and emptied
@@ -111,7 +109,7 @@ export class PiiScanService {
 
   private onThread(path: string, config: PiiConfig, sink: ScanSink): Promise<ScanTotals> {
     const threads = this.threads as ScanThreads;
-    const workerData: ScanThreadData = { dataDir: threads.dataDir, wrapKey: threads.wrapKey, path, config, batchSize: STAGE_BATCH };
+    const workerData: ScanThreadData = { dataDir: threads.dataDir, wrapKey: threads.wrapKey, store: threads.store, path, config, batchSize: STAGE_BATCH };
     // A thread is a second V8 heap in the same process: keep it small, so the worker stays within its memory budget.
     const thread = new Worker(join(__dirname, 'scan-thread.js'), { workerData, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
     return new Promise<ScanTotals>((resolve, reject) => {

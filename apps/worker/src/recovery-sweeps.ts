@@ -14,13 +14,15 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(DB) private readonly db: Db,
-    @Inject(BlobStore) blobs: BlobStore,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+    private readonly spans: PiiSpanRepository,
   ) {
     this.temp = new TempSweeper(blobs, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.sweepStaging();
+    await this.blobs.probe();
     await this.temp.start();
   }
 
@@ -33,7 +35,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
    * here, but it counts them before it swaps them in and scans again if some are missing: never a partial set.
    */
   sweepStaging(): number {
-    const removed = transaction(this.db, () => new PiiSpanRepository(this.db).sweepStagedBefore(this.startedAt));
+    const removed = transaction(this.db, () => this.spans.sweepStagedBefore(this.startedAt));
     if (removed > 0) this.logger.warn(`removed ${removed} span(s) left in staging by scans that did not finish`);
     return removed;
   }

@@ -1,8 +1,11 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
   Db,
+  DB,
   LogFile,
+  LogFileIngestRepository,
   LogFileRedactionRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
@@ -11,13 +14,14 @@ import {
   RedactableSummary,
   RedactionRequest,
   RedactionRequestRepository,
+  SettingRepository,
   SpanToRedact,
   toDbTimestamp,
   transaction,
 } from '../../../libs/db/src';
 import { BlobIntegrityError } from '../../../libs/storage/src';
 import { OutboxJobGuard, Skipped } from './outbox-job';
-import { readRedactionSettings, RedactionSettings } from './pii-settings';
+import { readRedactionSettings, RedactionSettings } from '../../../libs/pii/src';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
 
 /** The type of every span a custom rule (`pii.custom_rules`) found. */
@@ -44,30 +48,26 @@ class StaleDecisions extends Error {}
  * one, with its audit entry and, for a finalizing request, the originals wiped. 'stale' when the decisions
  * changed meanwhile: nothing is committed and the caller starts over.
  */
+@Injectable()
 export class RedactionVersionWriter {
-  private readonly spans: PiiSpanRepository;
-  private readonly requests: RedactionRequestRepository;
-  private readonly redactions: LogFileRedactionRepository;
-  private readonly review: PiiReviewRepository;
-  private readonly pseudonyms: PiiPseudonymRepository;
-
   constructor(
-    private readonly db: Db,
+    @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly redactor: RedactorService,
     private readonly guard: OutboxJobGuard,
-  ) {
-    this.spans = new PiiSpanRepository(db);
-    this.requests = new RedactionRequestRepository(db);
-    this.redactions = new LogFileRedactionRepository(db);
-    this.review = new PiiReviewRepository(db);
-    this.pseudonyms = new PiiPseudonymRepository(db);
-  }
+    private readonly files: LogFileIngestRepository,
+    private readonly spans: PiiSpanRepository,
+    private readonly requests: RedactionRequestRepository,
+    private readonly redactions: LogFileRedactionRepository,
+    private readonly review: PiiReviewRepository,
+    private readonly pseudonyms: PiiPseudonymRepository,
+    private readonly settings: SettingRepository,
+  ) {}
 
   async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
     const logFileId = file.id;
     const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
-    const settings = readRedactionSettings(this.db);
+    const settings = readRedactionSettings(this.settings);
     const summary = this.review.summariseToRedact(logFileId, file.issue_id);
     const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
     const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }).catch((err: Error) => {
@@ -154,7 +154,7 @@ export class RedactionVersionWriter {
       decisions_rev: rev,
       replacement_style: settings.replacementStyle,
     });
-    this.db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(logFileId);
+    this.files.markRedacted(logFileId);
     this.audit.append({
       action: 'apply_redactions',
       entity_type: 'log_file',

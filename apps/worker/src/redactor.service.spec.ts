@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import type { RedactableSpan } from '../../../libs/db/src';
-import { BlobStore } from '../../../libs/storage/src';
+import { BlobStore, FsBlobStore } from '../../../libs/storage/src';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { mergeApproved, RedactorService, SpansDoNotFitError } from './redactor.service';
 import { ValueKeys } from '../../../libs/redaction/src';
@@ -43,7 +43,7 @@ describe('RedactorService', () => {
 
   beforeEach(() => {
     temp = makeTempDir();
-    blobs = new BlobStore(temp.dir, randomBytes(32));
+    blobs = new FsBlobStore(temp.dir, randomBytes(32));
     sut = new RedactorService(blobs, new ValueKeys(null));
   });
   afterEach(() => temp.remove());

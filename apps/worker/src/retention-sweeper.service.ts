@@ -1,7 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, newId, OutboxRepository, PiiReviewRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '../../../libs/db/src';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  newId,
+  OutboxRepository,
+  PiiReviewRepository,
+  RedactionRequestRepository,
+  SettingRepository,
+  toDbTimestamp,
+  transaction,
+} from '../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../libs/jobs/src';
-import { readRedactionSettings } from './pii-settings';
+import { readRedactionSettings } from '../../../libs/pii/src';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 const BATCH = 100;
@@ -20,19 +31,16 @@ type SweepAction = 'request_redaction' | 'request_finalize';
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RetentionSweeper');
-  private readonly review: PiiReviewRepository;
-  private readonly requests: RedactionRequestRepository;
-  private readonly outbox: OutboxRepository;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
-  ) {
-    this.review = new PiiReviewRepository(db);
-    this.requests = new RedactionRequestRepository(db);
-    this.outbox = new OutboxRepository(db);
-  }
+    private readonly review: PiiReviewRepository,
+    private readonly requests: RedactionRequestRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly settings: SettingRepository,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.sweepSafely(), SWEEP_INTERVAL_MS);
@@ -51,7 +59,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
       this.queue(logFileId, 0, now, 'request_redaction', { reason: 'legacy_partial_approval' });
       queued++;
     }
-    const { finalizeAfterDays } = readRedactionSettings(this.db);
+    const { finalizeAfterDays } = readRedactionSettings(this.settings);
     if (finalizeAfterDays === 0) return queued;
     const cutoff = toDbTimestamp(new Date(now.getTime() - finalizeAfterDays * DAY_MS));
     for (const logFileId of this.review.dueForFinalizing(cutoff, BATCH)) {

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NewPiiSpan } from '../../../libs/db/src';
 import type { PiiConfig } from '../../../libs/pii/src';
-import { BlobStore } from '../../../libs/storage/src';
+import { closeBlobStore, openBlobStore } from '../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../libs/storage/src';
 import { scanBlob } from './scan-blob';
 
 /**
@@ -11,6 +12,7 @@ import { scanBlob } from './scan-blob';
  */
 export interface ScanThreadData {
   dataDir: string;
+  store: BlobStoreChoice;
   wrapKey: Uint8Array;
   path: string;
   config: PiiConfig;
@@ -29,7 +31,7 @@ if (parentPort) {
   let acked: (() => void) | null = null;
   port.on('message', () => acked?.());
   const send = (message: ScanThreadMessage) => port.postMessage(message);
-  const blobs = new BlobStore(data.dataDir, Buffer.from(data.wrapKey));
+  const blobs = openBlobStore(data.store, data.dataDir, Buffer.from(data.wrapKey));
   scanBlob(blobs, data.path, data.config, data.batchSize, {
     spans: (batch) =>
       new Promise<void>((resolve) => {
@@ -37,8 +39,10 @@ if (parentPort) {
         send({ kind: 'spans', batch });
       }),
     progress: (bytesRead) => send({ kind: 'progress', bytesRead }),
-  }).then(
-    (totals) => send({ kind: 'done', ...totals }),
-    (err: Error) => send({ kind: 'error', message: err.message, name: err.name }),
-  );
+  })
+    .then(
+      (totals) => send({ kind: 'done', ...totals }),
+      (err: Error) => send({ kind: 'error', message: err.message, name: err.name }),
+    )
+    .finally(() => closeBlobStore(blobs));
 }

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { Db, DB } from '../../../libs/db/src';
+import { MigrationRepository } from '../../../libs/db/src';
 import { JobPayloads, PingResult } from '../../../libs/jobs/src';
 import { QueueProcessor } from './processor';
 
@@ -9,11 +9,10 @@ export class SystemProcessor implements QueueProcessor {
   readonly queue = 'system' as const;
   readonly handlers = { ping: (job: Job<JobPayloads['ping']>) => this.handlePing(job) };
 
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(private readonly migrations: MigrationRepository) {}
 
   /** Reads the shared database, so a pong proves Redis, the worker and the database file together. */
   async handlePing(job: Job<JobPayloads['ping']>): Promise<PingResult> {
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM _migrations').get() as { n: number };
-    return { pong: true, ping_id: job.data.ping_id, worker_pid: process.pid, migrations_applied: n };
+    return { pong: true, ping_id: job.data.ping_id, worker_pid: process.pid, migrations_applied: this.migrations.countApplied() };
   }
 }

@@ -1,10 +1,10 @@
 import type { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../libs/jobs/src';
 
 /** A BullMQ Worker and the connection it was given: ours, so closing the worker leaves it open. */
 export interface WorkerHandle {
   worker: Worker;
-  connection: Redis;
+  connection: RedisClient;
 }
 
 export type JobProcessor = (job: Job) => Promise<unknown>;
@@ -79,7 +79,7 @@ export class QueueWatchdog {
     return this.handle.worker;
   }
 
-  get connection(): Redis {
+  get connection(): RedisClient {
     return this.handle.connection;
   }
 
@@ -196,7 +196,7 @@ const PROBE_TIMEOUT_MS = 3000;
  * The probe over a BullMQ Queue on a connection of its own. BullMQ waits for a connection before it sends a
  * command, so every call is bounded: a check during an outage gives up instead of hanging.
  */
-export function queueProbe(queue: Queue, connection: Redis): QueueProbe {
+export function queueProbe(queue: Queue, connection: RedisClient): QueueProbe {
   return {
     waiting: () => bounded(queue.getWaitingCount()),
     paused: () => bounded(queue.isPaused()),

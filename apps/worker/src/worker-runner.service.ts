@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
+import { describeRedisTopology } from '../../../libs/config/src';
 import {
   createRedisConnection,
   describeSkew,
@@ -10,6 +10,7 @@ import {
   JobName,
   measureClockSkew,
   QUEUE_NAMES,
+  RedisClient,
   readEvictionPolicy,
   reportClockSkew,
   REQUIRED_EVICTION_POLICY,
@@ -22,6 +23,8 @@ import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
 import { closeWithin, JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
 
 const CLOCK_CHECK_INTERVAL_MS = 30_000;
+/** Connection errors, logged once per outage by logConnectionChanges; a Sentinel failover adds its own words. */
+const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|All sentinels are unreachable/;
 
 /**
  * Owns the BullMQ workers: checks that every job has a handler, runs them (one worker per queue, each kept
@@ -32,7 +35,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('WorkerRunner');
   private readonly watchdogs: QueueWatchdog[] = [];
   private readonly probes: Queue[] = [];
-  private probeConnection: Redis | undefined;
+  private probeConnection: RedisClient | undefined;
   private readonly telemetry: JobTelemetry;
   private clockTimer: NodeJS.Timeout | undefined;
   private lastSkewWarned = false;
@@ -48,10 +51,10 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     // The watchdogs' probe: one fail-fast connection, so a check during an outage gives up instead of waiting.
-    this.probeConnection = createRedisConnection(this.config.REDIS_URL, 'producer');
+    this.probeConnection = createRedisConnection(this.config.redis, 'producer');
     this.probeConnection.on('error', () => undefined);
     for (const processor of this.processors) {
-      const probe = new Queue(processor.queue, { connection: this.probeConnection, prefix: this.config.TFTSR_QUEUE_PREFIX });
+      const probe = new Queue(processor.queue, { connection: this.probeConnection, prefix: this.config.queuePrefix });
       probe.on('error', () => undefined);
       this.probes.push(probe);
       const watchdog = new QueueWatchdog(
@@ -69,7 +72,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     await this.checkClock();
     this.clockTimer = setInterval(() => void this.checkClock(), CLOCK_CHECK_INTERVAL_MS);
     this.clockTimer.unref();
-    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')}`);
+    const redis = `redis: ${describeRedisTopology(this.config.redis).where}, key prefix ${this.config.queuePrefix}`;
+    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (${redis})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -87,11 +91,11 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One BullMQ Worker on a fresh connection; its watchdog calls this again to replace a stuck one. */
   private createWorker(processor: QueueProcessor, processJob: JobProcessor): WorkerHandle {
-    const connection = createRedisConnection(this.config.REDIS_URL, 'worker');
+    const connection = createRedisConnection(this.config.redis, 'worker');
     logConnectionChanges(connection, this.logger, `worker ${processor.queue}`);
     const worker = new Worker(processor.queue, processJob, {
       connection,
-      prefix: this.config.TFTSR_QUEUE_PREFIX,
+      prefix: this.config.queuePrefix,
       concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
       lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
       stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
@@ -99,7 +103,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     });
     // Connection errors are logged once by logConnectionChanges; the rest are worth a line each.
     worker.on('error', (err) => {
-      if (!/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed/.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
+      if (!CONNECTION_ERRORS.test(err.message)) this.logger.warn(`worker ${processor.queue}: ${err.message}`);
     });
     worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} on ${processor.queue} stalled; it will run again`));
     return { worker, connection };
@@ -127,7 +131,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       const skew = await measureClockSkew(connection);
       const who = `worker.${hostname()}.${process.pid}`;
-      await reportClockSkew(connection, this.config.TFTSR_QUEUE_PREFIX, who, skew);
+      await reportClockSkew(connection, this.config.queuePrefix, who, skew);
       const tooLarge = skewTooLarge(skew);
       if (tooLarge && !this.lastSkewWarned) this.logger.warn(describeSkew(`this worker (${who})`, skew));
       this.lastSkewWarned = tooLarge;

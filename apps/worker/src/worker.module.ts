@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '../../../libs/db/src';
 import { ValueKeys } from '../../../libs/redaction/src';
-import { BlobStore } from '../../../libs/storage/src';
+import { BlobStore, openBlobStore } from '../../../libs/storage/src';
 import { MetricsRegistry } from '../../../libs/telemetry/src';
 import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
@@ -10,12 +10,14 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { DatabaseModule } from '../../../libs/db/src/database.module';
 import { WorkerConfig } from './config/worker.config';
+import { OutboxJobGuard } from './outbox-job';
 import { QUEUE_PROCESSORS } from './processor';
 import { PublicationReconciler } from './publish/publication-reconciler';
 import { PublishPreparer } from './publish/publish-preparer';
 import { PublishProcessor } from './publish/publish.processor';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { RecoverySweeps } from './recovery-sweeps';
+import { RedactionVersionWriter } from './redaction-version.writer';
 import { RedactorService } from './redactor.service';
 import { RetentionSweeper } from './retention-sweeper.service';
 import { SystemProcessor } from './system.processor';
@@ -34,12 +36,14 @@ export class WorkerModule {
         { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
         WorkerMetrics,
         WorkerMetricsServer,
-        { provide: BlobStore, useFactory: () => new BlobStore(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        { provide: BlobStore, useFactory: () => openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
         HasherService,
-        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage) },
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
+        OutboxJobGuard,
+        RedactionVersionWriter,
         RetentionSweeper,
         SystemProcessor,
         IngestProcessor,

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { FAULT_INJECT_PATTERN, FAULT_POINTS } from './fault-injection';
-import { OperationsConfig } from './operations.config';
+import { BlobStorageConfig } from './blob-storage.config';
+import { effectiveQueuePrefix, redisTopology, redisTopologyProblems, type RedisTopology } from './redis-topology';
 import { LOG_LEVELS, LogLevel } from '../../telemetry/src/logger';
 import { parseTestOrigins } from '../../integrations/src/target-policy';
 
@@ -13,7 +14,7 @@ export const SYNCHRONOUS_MODES = ['FULL', 'EXTRA', 'NORMAL'] as const;
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
 /** Variables both processes (and the command-line tool) share. Each app's config extends this. */
-export class BaseConfig extends OperationsConfig {
+export class BaseConfig extends BlobStorageConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -41,7 +42,40 @@ export class BaseConfig extends OperationsConfig {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  /** Namespaces every BullMQ key, so that test runs and deployments sharing a Redis do not collide. */
+  /**
+   * Redis high availability (docs/SCALING.md): the sentinels (`host:port,…`) and the master name they monitor, or
+   * the nodes of a Redis Cluster. Either replaces REDIS_URL; the passwords then come from the variables below.
+   */
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_SENTINELS?: string;
+
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_SENTINEL_NAME?: string;
+
+  /** Secret: the password of the sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_SENTINEL_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_CLUSTER_NODES?: string;
+
+  /** The ACL user and (secret) password of the Redis servers behind Sentinel or in the Cluster. */
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  TFTSR_REDIS_PASSWORD?: string;
+
+  /**
+   * Namespaces every BullMQ key, so that test runs and deployments sharing a Redis do not collide. Read it through
+   * `queuePrefix`, which adds the hash tag a Cluster needs.
+   */
   @IsString()
   TFTSR_QUEUE_PREFIX = 'tftsr';
 
@@ -67,6 +101,16 @@ export class BaseConfig extends OperationsConfig {
   @IsOptional()
   @Matches(FAULT_INJECT_PATTERN, { message: `TFTSR_FAULT_INJECT must be one of ${FAULT_POINTS.map((p) => `test-only:${p}`).join(', ')}` })
   TFTSR_FAULT_INJECT?: string;
+
+  /** How every process connects to Redis: one server, Sentinel or Cluster. */
+  get redis(): RedisTopology {
+    return redisTopology(this);
+  }
+
+  /** The prefix of every key we and BullMQ write: TFTSR_QUEUE_PREFIX, hash-tagged on a Cluster. */
+  get queuePrefix(): string {
+    return effectiveQueuePrefix(this.TFTSR_QUEUE_PREFIX, this.redis);
+  }
 
   get testIntegrationOrigins(): string[] {
     return parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).origins;
@@ -105,6 +149,7 @@ export class BaseConfig extends OperationsConfig {
     if (this.NODE_ENV === 'production' && key === SEED_FALLBACK_KEY) {
       problems.push(`TFTSR_DB_KEY: the well-known fallback '${SEED_FALLBACK_KEY}' is refused in production`);
     }
+    problems.push(...redisTopologyProblems(this));
     if (this.TFTSR_TEST_INTEGRATION_ORIGINS) {
       if (this.NODE_ENV !== 'test') problems.push('TFTSR_TEST_INTEGRATION_ORIGINS: a test-only setting; refused unless NODE_ENV=test');
       problems.push(...parseTestOrigins(this.TFTSR_TEST_INTEGRATION_ORIGINS).problems);
@@ -112,6 +157,7 @@ export class BaseConfig extends OperationsConfig {
     if (this.TFTSR_FAULT_INJECT && this.NODE_ENV !== 'test') {
       problems.push('TFTSR_FAULT_INJECT: a test-only crash hook; refused unless NODE_ENV=test');
     }
+    problems.push(...this.blobStorageProblems());
     return problems;
   }
 }

@@ -28,7 +28,14 @@ function describe(errors: ValidationError[]): string[] {
  * Secrets that may instead be given as a file (Docker and Kubernetes secrets): NAME_FILE holds its path. TFTSR_DB_KEY
  * has its own, read when the key is needed (base.config.ts).
  */
-export const FILE_SECRETS = ['TFTSR_BOOTSTRAP_API_KEY', 'TFTSR_AI_API_KEY', 'REDIS_URL'] as const;
+export const FILE_SECRETS = [
+  'TFTSR_BOOTSTRAP_API_KEY',
+  'TFTSR_AI_API_KEY',
+  'REDIS_URL',
+  'TFTSR_S3_SECRET_ACCESS_KEY',
+  'TFTSR_REDIS_PASSWORD',
+  'TFTSR_REDIS_SENTINEL_PASSWORD',
+] as const;
 
 /** Puts each NAME_FILE's content (trimmed) in NAME; returns the problems, never a secret. */
 function readFileSecrets(env: Record<string, string | undefined>): string[] {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createPrivateFile } from './private-files';
 import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cipherIntegrityCheck } from './cipher-check';
 import { Db, isPlainSqliteFile, openDatabase } from './database';
@@ -101,10 +101,21 @@ export function assertEncryptedCopy(path: string, key: string): void {
   db.close();
 }
 
+/**
+ * Read access to stored blobs as stored (ciphertext), which libs/storage's BlobStore gives for the filesystem
+ * and for a bucket alike. Unset, a backup reads `{dataDir}/blobs` directly.
+ */
+export interface StoredBlobSource {
+  /** null when there is no such blob. */
+  openStored(path: string): Promise<Readable | null>;
+}
+
 export interface BackupOptions {
   /** A connection to the live database; the snapshot is read through it. */
   db: Db;
   dataDir: string;
+  /** Where the blobs are read from; unset: `{dataDir}/blobs`. */
+  blobs?: StoredBlobSource;
   key: string | null;
   /** Must not exist; it appears complete (a rename) or not at all. */
   dest: string;
@@ -129,6 +140,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   if (existsSync(dest)) throw new Error(`${dest} already exists; backups never overwrite`);
   if (!existsSync(dirname(dest))) throw new Error(`${dirname(dest)} does not exist`);
   const staging = `${dest}.partial-${process.pid}`;
+  const blobs = options.blobs ?? directorySource(options.dataDir);
   removeAbandoned(dirname(dest), `${basename(dest)}.partial-`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true, mode: 0o700 });
@@ -149,7 +161,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       const nowMissing: string[] = [];
       for (const path of wanted) {
         if (copied.has(path)) continue;
-        const copy = await copyBlob(options.dataDir, staging, path);
+        const copy = await copyBlob(blobs, staging, path);
         if (copy) copied.set(path, copy);
         else nowMissing.push(path);
       }
@@ -214,15 +226,26 @@ function readSnapshot(path: string, key: string | null) {
 }
 
 /** Copies one blob as it is; null when the source has no such file. */
-async function copyBlob(dataDir: string, staging: string, path: string): Promise<ManifestFile | null> {
-  const from = inside(dataDir, path);
-  if (!existsSync(from)) return null;
+async function copyBlob(blobs: StoredBlobSource, staging: string, path: string): Promise<ManifestFile | null> {
+  const to = inside(staging, path);
+  const from = await blobs.openStored(path);
+  if (!from) return null;
   try {
-    return { path, ...(await copyWithHash(from, inside(staging, path))) };
+    return { path, ...(await copyWithHash(from, to)) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** `{dataDir}/blobs` read directly, as before blob stores were pluggable. */
+function directorySource(dataDir: string): StoredBlobSource {
+  return {
+    async openStored(path: string): Promise<Readable | null> {
+      const from = inside(dataDir, path);
+      return existsSync(from) ? createReadStream(from) : null;
+    },
+  };
 }
 
 export function readManifest(src: string): BackupManifest {
@@ -241,7 +264,7 @@ export async function copyBackupInto(src: string, manifest: BackupManifest, stag
   for (const file of [manifest.database, ...manifest.blobs]) {
     const from = inside(src, file.path);
     if (!existsSync(from)) throw new Error(`the backup is incomplete: ${file.path} is missing`);
-    const copy = await copyWithHash(from, inside(staging, file.path));
+    const copy = await copyWithHash(createReadStream(from), inside(staging, file.path));
     if (copy.size !== file.size || copy.sha256 !== file.sha256) {
       throw new Error(`the backup is damaged: ${file.path} does not match its manifest (size ${copy.size} vs ${file.size})`);
     }
@@ -256,7 +279,7 @@ function inside(root: string, path: string): string {
   return full;
 }
 
-async function copyWithHash(from: string, to: string): Promise<{ size: number; sha256: string }> {
+async function copyWithHash(from: Readable, to: string): Promise<{ size: number; sha256: string }> {
   mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
   const hash = createHash('sha256');
   let size = 0;
@@ -268,7 +291,7 @@ async function copyWithHash(from: string, to: string): Promise<{ size: number; s
     },
   });
   try {
-    await pipeline(createReadStream(from), tap, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
+    await pipeline(from, tap, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     rmSync(to, { force: true });
     throw err;

@@ -12,11 +12,13 @@ import { ImageAttachmentRepository } from './repositories/image-attachment.repos
 import { IntegrationConfigRepository } from './repositories/integration-config.repository';
 import { IssueRepository } from './repositories/issue.repository';
 import { KnownIdsRepository } from './repositories/known-ids.repository';
+import { LogFileIngestRepository } from './repositories/log-file-ingest.repository';
 import { LogFileLineIndexRepository } from './repositories/log-file-line-index.repository';
 import { LogFileProcessingRepository } from './repositories/log-file-processing.repository';
 import { LogFileRedactionRepository } from './repositories/log-file-redaction.repository';
 import { LogFileRepository } from './repositories/log-file.repository';
 import { LogStreamRepository } from './repositories/log-stream.repository';
+import { MigrationRepository } from './repositories/migration.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
 import { PiiPseudonymRepository } from './repositories/pii-pseudonym.repository';
@@ -41,11 +43,13 @@ export const REPOSITORIES = [
   IntegrationConfigRepository,
   IssueRepository,
   KnownIdsRepository,
+  LogFileIngestRepository,
   LogFileLineIndexRepository,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   LogFileRepository,
   LogStreamRepository,
+  MigrationRepository,
   OutboxRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,

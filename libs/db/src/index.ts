@@ -38,6 +38,8 @@ export * from './repositories/pii-review.repository';
 export * from './repositories/log-file-line-index.repository';
 export * from './repositories/pii-pseudonym.repository';
 export * from './repositories/log-stream.repository';
+export * from './repositories/log-file-ingest.repository';
+export * from './repositories/migration.repository';
 export * from './repository-set';
 export * from './desktop/desktop-source';
 export * from './maintenance';

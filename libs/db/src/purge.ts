@@ -1,5 +1,3 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
 import { Db, transaction } from './database';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 import { IssueRepository } from './repositories/issue.repository';
@@ -43,17 +41,26 @@ export function purgeIssue(db: Db, audit: AuditLogRepository, id: string, cutoff
   });
 }
 
+/** What purges and sweeps need of a blob store (libs/storage's BlobStore, filesystem or bucket). */
+export interface StoredBlobObjects {
+  /** A blob already gone is fine. */
+  remove(path: string): Promise<void>;
+  listStored(): AsyncIterable<{ path: string; modifiedMs: number }>;
+  listTemporary(): AsyncIterable<{ path: string; modifiedMs: number }>;
+}
+
+/** A blob's stored name (`blobs/<shard>/<name>`): desktop-app rows hold the user's own paths instead. */
+const STORED_BLOB = /^blobs\/(?:[^/.][^/]*\/)*[^/.][^/]*$/;
+
 /**
- * Removes files whose rows are gone. Only files inside {data_dir}/blobs are touched: desktop-app rows hold the
- * user's own paths, which are never ours to delete. A file already gone is fine.
+ * Removes files whose rows are gone. Only blobs are touched: desktop-app rows hold the user's own paths, which
+ * are never ours to delete. A file already gone is fine.
  */
-export function removeStoredFiles(dataDir: string, paths: string[]): number {
-  const root = resolve(dataDir, 'blobs');
+export async function removeStoredFiles(blobs: Pick<StoredBlobObjects, 'remove'>, paths: string[]): Promise<number> {
   let removed = 0;
   for (const path of paths) {
-    const full = resolve(dataDir, path);
-    if (!full.startsWith(root + sep)) continue;
-    rmSync(full, { force: true });
+    if (!STORED_BLOB.test(path)) continue;
+    await blobs.remove(path);
     removed += 1;
   }
   return removed;
@@ -73,34 +80,14 @@ export interface OrphanSweep {
  * a row may be an upload in flight: only files older than `minAgeMs` count. The files are listed before the
  * rows are read, so a row committed meanwhile is seen.
  */
-export function sweepOrphanFiles(db: Db, dataDir: string, options: { minAgeMs: number; dryRun: boolean; now?: number }): OrphanSweep {
-  const root = resolve(dataDir, 'blobs');
+export async function sweepOrphanFiles(db: Db, blobs: StoredBlobObjects, options: { minAgeMs: number; dryRun: boolean; now?: number }): Promise<OrphanSweep> {
   const before = (options.now ?? Date.now()) - options.minAgeMs;
-  const old = (path: string) => statSync(path).mtimeMs < before;
-  const onDisk: string[] = [];
+  const stored: string[] = [];
   const temporary: string[] = [];
-  for (const shard of safeReaddir(root)) {
-    const dir = join(root, shard);
-    if (shard === 'tmp') {
-      for (const name of safeReaddir(dir)) if (old(join(dir, name))) temporary.push(`blobs/tmp/${name}`);
-      continue;
-    }
-    if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-    for (const name of safeReaddir(dir)) {
-      if (name.endsWith('.blob') && old(join(dir, name))) onDisk.push(`blobs/${shard}/${name}`);
-    }
-  }
+  for await (const blob of blobs.listStored()) if (blob.modifiedMs < before && blob.path.endsWith('.blob')) stored.push(blob.path);
+  for await (const blob of blobs.listTemporary()) if (blob.modifiedMs < before) temporary.push(blob.path);
   const referenced = new Set(listStoredFiles(db).map((f) => f.path));
-  const orphans = onDisk.filter((path) => !referenced.has(path));
-  if (!options.dryRun) removeStoredFiles(dataDir, [...orphans, ...temporary]);
+  const orphans = stored.filter((path) => !referenced.has(path));
+  if (!options.dryRun) await removeStoredFiles(blobs, [...orphans, ...temporary]);
   return { orphans, temporary, removed: !options.dryRun };
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw err;
-  }
 }

@@ -71,13 +71,14 @@ const OUTBOX_JOB_POLICY: JobsOptions = {
 /**
  * Remote services fail in their own ways: 429/503 name a delay (Retry-After), other 5xx and network errors back
  * off exponentially with jitter (the worker's `publish` backoff strategy, capped), and 400/401/403/404 fail at
- * once. Ten attempts span about an hour with the default base delay.
+ * once. Ten attempts span about an hour with the default base delay. The delay is not set here: BullMQ hands a
+ * custom type's delay to no one, and the worker computes it (retryDelayMs, from TFTSR_PUBLISH_BACKOFF_*).
  */
 export const PUBLISH_BACKOFF_TYPE = 'publish';
 const PUBLISH_JOB_POLICY: JobsOptions = {
   ...OUTBOX_JOB_POLICY,
   attempts: 10,
-  backoff: { type: PUBLISH_BACKOFF_TYPE, delay: 2000 },
+  backoff: { type: PUBLISH_BACKOFF_TYPE },
 };
 
 export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {

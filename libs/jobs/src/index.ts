@@ -1,3 +1,4 @@
 export * from './contracts';
 export * from './redis';
 export * from './clock';
+export * from './retry';

@@ -16,3 +16,5 @@ export { exitGate, redactForExit } from './exit-gate';
 export type { FieldKind, GateFinding, GateMode, GateResult, OutgoingField } from './exit-gate';
 export { enabledTypesFromStored, toStoredEnabledTypes, TYPES_OF_BARE_LISTS } from './enabled-types';
 export type { StoredEnabledTypes } from './enabled-types';
+export { PII_SETTING_DEFAULTS, readPiiConfig, readRedactionSettings } from './pii-settings';
+export type { RedactionSettings, ReplacementStyle, StoredSettings } from './pii-settings';

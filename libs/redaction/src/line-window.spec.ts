@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobStore, CHUNK_SIZE } from '../../storage/src';
+import { BlobStore, FsBlobStore, CHUNK_SIZE } from '../../storage/src';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { findAll, lineAt } from './find-bytes';
 import { readLines } from './line-window';
@@ -13,7 +13,7 @@ describe('reading lines and finding literals in a stored file', () => {
 
   beforeAll(() => {
     temp = makeTempDir();
-    blobs = new BlobStore(temp.dir, randomBytes(32));
+    blobs = new FsBlobStore(temp.dir, randomBytes(32));
   });
   afterAll(() => temp.remove());
 

@@ -4,21 +4,60 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
+import { startTestS3, TestS3 } from '../../../test/support/s3-server';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { BlobIntegrityError, CHUNK_SIZE, HEADER_SIZE, TAG_SIZE, withoutServerPaths } from './blob-format';
-import { BlobStore } from './blob-store';
+import type { BlobStore } from './blob-store';
+import { FsBlobStore } from './fs-blob-store';
+import { closeBlobStore } from './open-blob-store';
+import { S3BlobStore } from './s3-blob-store';
 
 const KEY = randomBytes(32);
 
-describe('BlobStore', () => {
+/** Each store under test: how to open it, and where its ciphertext lies on this machine's disk (to damage it). */
+interface StoreUnderTest {
+  open(key: Buffer): BlobStore;
+  rawFile(path: string): string;
+}
+
+let s3: TestS3;
+let prefixes = 0;
+beforeAll(async () => {
+  s3 = await startTestS3();
+});
+afterAll(() => s3.close());
+
+const STORES: [string, (dir: string) => StoreUnderTest][] = [
+  ['filesystem', (dir) => ({ open: (key) => new FsBlobStore(dir, key), rawFile: (path) => join(dir, path) })],
+  [
+    'S3 (s3rver)',
+    () => {
+      const prefix = `t${++prefixes}/`;
+      return { open: (key) => new S3BlobStore(s3.settings(prefix), key), rawFile: (path) => s3.objectFile(`${prefix}${path}`) };
+    },
+  ],
+];
+
+describe.each(STORES)('BlobStore on %s', (_name, storeFor) => {
   let temp: ReturnType<typeof makeTempDir>;
+  let store: StoreUnderTest;
   let sut: BlobStore;
+  const opened: BlobStore[] = [];
+  const open = (key: Buffer) => {
+    const blobs = store.open(key);
+    opened.push(blobs);
+    return blobs;
+  };
 
   beforeEach(() => {
     temp = makeTempDir();
-    sut = new BlobStore(temp.dir, KEY);
+    store = storeFor(temp.dir);
+    sut = open(KEY);
   });
-  afterEach(() => temp.remove());
+  afterEach(() => {
+    opened.splice(0).forEach(closeBlobStore);
+    temp.remove();
+  });
 
   const roundTrip = async (plain: Buffer, pieces = 1) => {
     const step = Math.max(1, Math.ceil(plain.length / pieces));
@@ -42,7 +81,8 @@ describe('BlobStore', () => {
   it('keeps no plaintext on disk', async () => {
     const plain = Buffer.from('password=hunter2 '.repeat(10_000));
     const { stored } = await roundTrip(plain);
-    const raw = readFileSync(join(temp.dir, stored.path));
+    const raw = readFileSync(store.rawFile(stored.path));
+    expect(raw.length).toBeGreaterThan(plain.length);
     expect(raw.includes(Buffer.from('hunter2'))).toBe(false);
   });
 
@@ -56,7 +96,7 @@ describe('BlobStore', () => {
     ['a flipped byte in the header', (raw: Buffer) => (raw[HEADER_SIZE - 3] ^= 1)],
   ])('detects %s when it is read', async (_, damage) => {
     const { stored } = await roundTrip(randomBytes(2 * CHUNK_SIZE + 5));
-    const path = join(temp.dir, stored.path);
+    const path = store.rawFile(stored.path);
     const raw = readFileSync(path);
     damage(raw);
     writeFileSync(path, raw);
@@ -65,7 +105,7 @@ describe('BlobStore', () => {
 
   it('detects a file truncated at a chunk boundary, and chunks swapped', async () => {
     const { stored } = await roundTrip(randomBytes(3 * CHUNK_SIZE));
-    const path = join(temp.dir, stored.path);
+    const path = store.rawFile(stored.path);
     const raw = readFileSync(path);
     const sealed = CHUNK_SIZE + TAG_SIZE;
     writeFileSync(path, raw.subarray(0, HEADER_SIZE + 2 * sealed));
@@ -94,7 +134,7 @@ describe('BlobStore', () => {
 
   it('detects a file cut inside a chunk, or after its header, at any read size', async () => {
     const { stored } = await roundTrip(randomBytes(20 * CHUNK_SIZE));
-    const path = join(temp.dir, stored.path);
+    const path = store.rawFile(stored.path);
     const raw = readFileSync(path);
     for (const cut of [HEADER_SIZE, HEADER_SIZE + 10, HEADER_SIZE + 17 * (CHUNK_SIZE + TAG_SIZE) + 100, raw.length - 1]) {
       writeFileSync(path, raw.subarray(0, cut));
@@ -106,9 +146,9 @@ describe('BlobStore', () => {
     const plain = randomBytes(CHUNK_SIZE + 1);
     const { stored } = await roundTrip(plain);
     const newKey = randomBytes(32);
-    await expect(buffer(new BlobStore(temp.dir, newKey).openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
+    await expect(buffer(open(newKey).openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
     expect(await sut.rewrapAll(newKey)).toBe(1);
-    expect((await buffer(new BlobStore(temp.dir, newKey).openRead(stored.path))).equals(plain)).toBe(true);
+    expect((await buffer(open(newKey).openRead(stored.path))).equals(plain)).toBe(true);
   });
 
   it('leaves nothing behind when the source fails midway', async () => {
@@ -119,10 +159,27 @@ describe('BlobStore', () => {
     });
     await expect(sut.write(Readable.from([Buffer.alloc(10)]), [failing])).rejects.toThrow('client went away');
     expect((await sut.sweepTemp()).removed).toBe(0);
+    const left = [];
+    for await (const blob of sut.listStored()) left.push(blob);
+    for await (const blob of sut.listTemporary()) left.push(blob);
+    expect(left).toEqual([]);
   });
 
-  it('refuses a path outside the blob store', () => {
-    expect(() => sut.openRead('../../etc/passwd')).toThrow(/outside the blob store/);
+  it('refuses a path outside the blob store', async () => {
+    await expect((async () => buffer(sut.openRead('../../etc/passwd')))()).rejects.toThrow(/outside the blob store/);
+  });
+
+  it('lists, copies as stored, stores again under the same name, and removes', async () => {
+    const plain = randomBytes(3 * CHUNK_SIZE + 7);
+    const { stored } = await roundTrip(plain);
+    const listed = [];
+    for await (const blob of sut.listStored()) listed.push(blob);
+    expect(listed.map((b) => [b.path, b.size])).toEqual([[stored.path, HEADER_SIZE + 4 * TAG_SIZE + plain.length]]);
+    const raw = await buffer((await sut.openStored(stored.path))!);
+    await sut.remove(stored.path);
+    expect([await sut.exists(stored.path), await sut.openStored(stored.path)]).toEqual([false, null]);
+    await sut.putStored(stored.path, Readable.from([raw]));
+    expect((await buffer(sut.openRead(stored.path))).equals(plain)).toBe(true);
   });
 
   it('hashes the same when read back as the plaintext did', async () => {
@@ -137,5 +194,65 @@ describe('withoutServerPaths', () => {
     expect(withoutServerPaths("ENOENT: no such file or directory, open '/srv/data/blobs/3f/abc.blob'")).toBe("ENOENT: no such file or directory, open 'blobs/3f/abc.blob'");
     expect(withoutServerPaths('Cannot find module /usr/lib/x.js (at /a/b)')).toBe('Cannot find module <server path> (at <server path>)');
     expect(withoutServerPaths('see https://example.org/a/b and blobs/3f/x.blob')).toBe('see https://example.org/a/b and blobs/3f/x.blob');
+  });
+});
+
+describe('S3BlobStore', () => {
+  let s3: TestS3;
+  let sut: S3BlobStore;
+
+  beforeAll(async () => {
+    s3 = await startTestS3('tftsr-s3-only');
+  });
+  afterAll(() => s3.close());
+  beforeEach(() => {
+    s3.cutAfter(0);
+    s3.flipAt(0);
+    sut = new S3BlobStore(s3.settings(`m${Date.now()}/`), KEY);
+  });
+  afterEach(() => sut.destroy());
+
+  const listed = async () => {
+    const out = [];
+    for await (const blob of sut.listStored()) out.push(blob.path);
+    return out;
+  };
+
+  it('uploads a large blob in parts, verified, and reads it back', async () => {
+    const plain = randomBytes(12 * 1024 * 1024 + 3);
+    const stored = await sut.write(Readable.from([plain.subarray(0, 7_000_000), plain.subarray(7_000_000)]));
+    expect((await buffer(sut.openRead(stored.path))).equals(plain)).toBe(true);
+    expect(await listed()).toEqual([stored.path]);
+  });
+
+  it('fails the write, and leaves no object, when the store drops the upload midway', async () => {
+    s3.cutAfter(1024 * 1024);
+    const write = sut.write(Readable.from([randomBytes(11 * 1024 * 1024)]));
+    await expect(write).rejects.toMatchObject({ name: 'BlobStoreUnavailableError', code: 'BLOB_STORE_UNAVAILABLE' });
+    s3.cutAfter(0);
+    expect(await listed()).toEqual([]);
+  });
+
+  it('fails the write, and deletes the object, when what the store kept is not what was sent', async () => {
+    // s3rver does not check Content-MD5 (AWS S3, MinIO and Ceph refuse such a part at once): the ETag check catches it.
+    s3.flipAt(100_000);
+    const write = sut.write(Readable.from([randomBytes(300_000)]));
+    await expect(write).rejects.toThrow(/did not keep blobs\/.* whole: its ETag \w+ is not the MD5 of what was sent/);
+    s3.flipAt(0);
+    expect(await listed()).toEqual([]);
+  });
+
+  it('refuses to start on a bucket that does not exist, naming it and not the credentials', async () => {
+    const missing = new S3BlobStore({ ...s3.settings(), bucket: 'no-such-bucket' }, KEY);
+    try {
+      const failure = await missing.probe().then(
+        () => null,
+        (err: Error) => err.message,
+      );
+      expect(failure).toMatch(/s3:\/\/no-such-bucket\/blobs\/ .*cannot be used/);
+      expect(failure).not.toContain('S3RVER');
+    } finally {
+      missing.destroy();
+    }
   });
 });

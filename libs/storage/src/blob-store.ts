@@ -1,209 +1,75 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
-import { EncryptStream } from './blob-streams';
-import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
-
-/** Sealed chunks read at once (16 × 65,552 bytes ≈ 1 MiB): one read call per MiB, one buffer per open blob. */
-const READ_CHUNKS = 16;
+import type { Readable, Transform } from 'node:stream';
 
 export interface StoredBlob {
-  /** Relative to the data directory, e.g. `blobs/3f/0190….blob`: what `file_path` columns hold. */
+  /** e.g. `blobs/3f/0190….blob`: what `file_path` columns hold, the same whichever store holds the bytes. */
   path: string;
   /** Plaintext bytes written. */
   size: number;
 }
 
+/** A stored blob as the store holds it (ciphertext), for backups, orphan sweeps and verification. */
+export interface StoredObject {
+  path: string;
+  /** Stored (ciphertext) bytes. */
+  size: number;
+  modifiedMs: number;
+}
+
+/** A store that cannot be reached or refused a write: the bytes were not stored, whatever the client sent. */
+export class BlobStoreUnavailableError extends Error {
+  readonly code = 'BLOB_STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BlobStoreUnavailableError';
+  }
+}
+
 /**
- * Files under `{data_dir}/blobs/`, always encrypted (see blob-format.ts), always named by the server.
- * A write is complete or absent: it goes to `blobs/tmp/`, is fsync'd, then renamed into place.
+ * Where encrypted blobs live: the filesystem under `{data_dir}/blobs` (the default, `FsBlobStore`) or an
+ * S3-compatible bucket (`S3BlobStore`). Both hold the same bytes (blob-format.ts) under the same names, so rows,
+ * backups and restores do not depend on which one wrote them. An abstract class, not an interface, so that it
+ * can be the Nest injection token.
  */
-export class BlobStore {
-  private readonly root: string;
+export abstract class BlobStore {
+  /** For operators' messages: where the blobs are (never a credential). */
+  abstract readonly location: string;
 
-  constructor(
-    private readonly dataDir: string,
-    private readonly wrapKey: Buffer,
-  ) {
-    this.root = resolve(dataDir, 'blobs');
-    mkdirSync(join(this.root, 'tmp'), { recursive: true, mode: 0o700 });
-  }
-
-  /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob, durable on return. */
-  async write(source: Readable | AsyncIterable<Buffer>, transforms: Transform[] = []): Promise<StoredBlob> {
-    const id = randomUUID();
-    const temp = join(this.root, 'tmp', newTempName());
-    const encrypt = new EncryptStream(this.wrapKey);
-    TEMP_FILES_IN_USE.add(temp);
-    try {
-      const input = source instanceof Readable ? source : Readable.from(source);
-      await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
-      await fsyncPath(temp);
-      const finalPath = join(this.root, id.slice(0, 2), `${id}.blob`);
-      mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
-      await rename(temp, finalPath);
-      await fsyncPath(dirname(finalPath));
-      return { path: relative(this.dataDir, finalPath).split(sep).join('/'), size: encrypt.plaintextBytes };
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    } finally {
-      TEMP_FILES_IN_USE.delete(temp);
-    }
-  }
+  /** Encrypts `source` (through any `transforms`, e.g. a size limit) into a new blob: durable and verified on return. */
+  abstract write(source: Readable | AsyncIterable<Buffer>, transforms?: Transform[]): Promise<StoredBlob>;
 
   /** A stream of the plaintext; it errors (BlobIntegrityError) at the first altered or missing byte. */
-  openRead(path: string): Readable {
-    // objectMode off: a byte stream, as callers pipe it; each chunk is one authenticated 64 KiB chunk.
-    return Readable.from(this.chunksFrom(path, this.resolveInside(path), 0), { objectMode: false });
-  }
+  abstract openRead(path: string): Readable;
 
-  /**
-   * The plaintext from byte `start` on, a chunk at a time, each authenticated: a window into a large file
-   * decrypts only the chunks it reads. Stop iterating to stop reading.
-   */
-  async *readFrom(path: string, start: number): AsyncGenerator<Buffer> {
-    yield* this.chunksFrom(path, this.resolveInside(path), start);
-  }
+  /** The plaintext from byte `start` on, a chunk at a time, each authenticated. Stop iterating to stop reading. */
+  abstract readFrom(path: string, start: number): AsyncGenerator<Buffer>;
 
-  /**
-   * Reads whole sealed chunks, READ_CHUNKS at a time, into one buffer reused for the whole file, and opens
-   * them in place: no stream buffering and no concatenation between the disk and the decipher, so a full
-   * read costs one pass of AES-GCM and one copy (the decipher's output). See bench/RESULTS.md (hash-blob).
-   */
-  private async *chunksFrom(path: string, file: string, start: number): AsyncGenerator<Buffer> {
-    // A file that cannot be opened is named by its stored path, never the server's absolute one (issue 22).
-    const handle = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw new BlobUnreadableError(path, err.code);
-    });
-    try {
-      const { size } = await handle.stat();
-      const headerBytes = Buffer.alloc(HEADER_SIZE);
-      await handle.read(headerBytes, 0, HEADER_SIZE, 0);
-      const header = decodeHeader(headerBytes, this.wrapKey);
-      const sealedSize = CHUNK_SIZE + TAG_SIZE;
-      const chunks = Math.max(1, Math.ceil((size - HEADER_SIZE) / sealedSize));
-      const first = Math.floor(start / CHUNK_SIZE);
-      const buffer = Buffer.allocUnsafe(sealedSize * Math.max(1, Math.min(READ_CHUNKS, chunks - first)));
-      for (let i = first; i < chunks; ) {
-        const at = HEADER_SIZE + i * sealedSize;
-        const length = Math.min(buffer.length, Math.max(0, size - at));
-        if (length === 0) throw new BlobIntegrityError(`chunk ${i} is truncated`);
-        await readFully(handle, buffer, length, at, i);
-        for (let offset = 0; offset < length; offset += sealedSize, i++) {
-          const plain = openChunk(header, i, i === chunks - 1, buffer.subarray(offset, Math.min(offset + sealedSize, length)));
-          yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
-        }
-      }
-    } finally {
-      await handle.close();
-    }
-  }
+  /** A blob already gone is fine. */
+  abstract remove(path: string): Promise<void>;
 
-  async remove(path: string): Promise<void> {
-    await rm(this.resolveInside(path), { force: true });
-  }
+  abstract exists(path: string): Promise<boolean>;
 
-  async exists(path: string): Promise<boolean> {
-    return stat(this.resolveInside(path)).then(
-      () => true,
-      () => false,
-    );
-  }
+  /** Rewraps every blob's file key under a new key (`db rekey`); rerunnable after an interruption. */
+  abstract rewrapAll(newWrapKey: Buffer, afterEach?: (rewrapped: number) => void): Promise<number>;
 
-  /**
-   * Rewraps every blob's file key under a new key (for `db rekey`): 68 bytes per file, fsync'd. A blob that
-   * already opens under the new key is skipped, so a rekey interrupted here can simply be run again.
-   */
-  async rewrapAll(newWrapKey: Buffer, afterEach?: (rewrapped: number) => void): Promise<number> {
-    let count = 0;
-    for (const path of await this.list()) {
-      const handle = await open(path, 'r+');
-      try {
-        const header = Buffer.alloc(HEADER_SIZE);
-        await handle.read(header, 0, HEADER_SIZE, 0);
-        if (opensWith(header, newWrapKey)) continue;
-        await handle.write(encodeHeader(decodeHeader(header, this.wrapKey), newWrapKey), 0, HEADER_SIZE, 0);
-        await handle.sync();
-        count += 1;
-        afterEach?.(count);
-      } finally {
-        await handle.close();
-      }
-    }
-    return count;
-  }
+  /** Removes leftovers of interrupted writes that no live writer owns. */
+  abstract sweepTemp(now?: number): Promise<{ removed: number; bytes: number }>;
 
-  /**
-   * Removes leftovers of writes that a crash interrupted (never referenced by a row): those of a process that is
-   * gone, and any untouched for STALE_TEMP_MS. A file this process or another live one is writing is left alone.
-   */
-  async sweepTemp(now = Date.now()): Promise<{ removed: number; bytes: number }> {
-    const dir = join(this.root, 'tmp');
-    let removed = 0;
-    let bytes = 0;
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const path = join(dir, name);
-      if (TEMP_FILES_IN_USE.has(path)) continue;
-      const owner = tempOwner(name);
-      const info = await stat(path).catch(() => null);
-      if (!info) continue;
-      const stale = now - info.mtimeMs > STALE_TEMP_MS;
-      if (owner === 'gone' || owner === 'this-process' || stale) {
-        await rm(path, { force: true });
-        removed += 1;
-        bytes += info.size;
-      }
-    }
-    return { removed, bytes };
-  }
+  /** Every stored blob (not the leftovers of writes in progress). */
+  abstract listStored(): AsyncIterable<StoredObject>;
 
-  private async list(): Promise<string[]> {
-    const out: string[] = [];
-    for (const shard of await readdir(this.root, { withFileTypes: true })) {
-      if (!shard.isDirectory() || shard.name === 'tmp') continue;
-      for (const name of await readdir(join(this.root, shard.name))) {
-        if (name.endsWith('.blob')) out.push(join(this.root, shard.name, name));
-      }
-    }
-    return out;
-  }
+  /** Leftovers of interrupted writes that a path can name and `remove` can delete (the filesystem's blobs/tmp). */
+  abstract listTemporary(): AsyncIterable<StoredObject>;
 
-  /** Stored paths come from our own rows, but a row is data: never let one point outside the blob root. */
-  private resolveInside(path: string): string {
-    const full = resolve(this.dataDir, path);
-    if (!full.startsWith(this.root + sep)) throw new Error(`blob path ${JSON.stringify(path)} is outside the blob store`);
-    return full;
-  }
+  /** The stored bytes (ciphertext) as they are, for a backup; null when there is no such blob. */
+  abstract openStored(path: string): Promise<Readable | null>;
+
+  /** Stores ciphertext under its original name (a restore), durable and verified on return. */
+  abstract putStored(path: string, source: Readable): Promise<void>;
+
+  /** Fails with a clear message when the store cannot be used (checked at start). */
+  abstract probe(): Promise<void>;
 }
 
-function opensWith(header: Buffer, key: Buffer): boolean {
-  try {
-    decodeHeader(header, key);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Fills `buffer[0, length)` from `position`; a file that ends early is a truncated blob. */
-async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number, chunk: number): Promise<void> {
-  for (let done = 0; done < length; ) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new BlobIntegrityError(`chunk ${chunk} is truncated`);
-    done += bytesRead;
-  }
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/** Stored paths come from rows: data, which must name a blob and nothing else. */
+export const STORED_PATH = /^blobs\/(?!tmp\/)[^/]+\/[^/]+$/;

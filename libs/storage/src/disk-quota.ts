@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { BlobStore, StoredBlob } from './blob-store';
+import type { StoredBlob } from './blob-store';
+import { FsBlobStore } from './fs-blob-store';
 
 /**
  * Test only (TFTSR_TEST_DISK_QUOTA_BYTES, refused unless NODE_ENV=test): the disk-full test's stand-in where the
@@ -9,7 +10,7 @@ import { BlobStore, StoredBlob } from './blob-store';
  * more than `quotaBytes`, so the upload path under test is the one a full disk takes. Unlike a real full disk,
  * the database itself never runs out of space.
  */
-export class QuotaBlobStore extends BlobStore {
+export class QuotaBlobStore extends FsBlobStore {
   constructor(
     private readonly blobDataDir: string,
     wrapKey: Buffer,

@@ -1,4 +1,4 @@
-import { BlobStore } from './blob-store';
+import type { BlobStore } from './blob-store';
 
 /** Every five minutes: a crashed writer's partial file does not wait for the next start (issue 22, item 5). */
 export const TEMP_SWEEP_INTERVAL_MS = 5 * 60 * 1000;

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { readEvictionPolicy, REQUIRED_EVICTION_POLICY } from '../../jobs/src/redis';
+import { readEvictionPolicy, type RedisClient, REQUIRED_EVICTION_POLICY } from '../../jobs/src/redis';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Seconds: most BEGIN IMMEDIATEs get the lock at once; the tail shows the other process holding it. */
@@ -22,7 +21,7 @@ export function registerSqliteMetrics(metrics: MetricsRegistry, walBytes: () => 
  * worker's waits forever by design, and a scrape must not queue commands on it. While Redis cannot be asked,
  * the policy series is absent.
  */
-export function registerRedisMetrics(metrics: MetricsRegistry, connection: () => Redis | undefined): void {
+export function registerRedisMetrics(metrics: MetricsRegistry, connection: () => RedisClient | undefined): void {
   const up = metrics.gauge('tftsr_redis_up', '1 when this process’s Redis connection is ready and answers, else 0.');
   const noeviction = metrics.gauge('tftsr_redis_noeviction', `Redis maxmemory-policy (label): 1 when it is ${REQUIRED_EVICTION_POLICY}, else 0.`, ['policy']);
   metrics.onScrape('redis', async () => {

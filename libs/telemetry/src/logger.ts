@@ -26,6 +26,7 @@ export const REDACTED_FIELDS = [
   'pat',
   'api_key',
   'apiKey',
+  'secretAccessKey',
   // Content: issue and document text, AI messages, resolution steps, PII originals, request bodies.
   'content',
   'content_md',

@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, ChainVerification, cipherIntegrityCheck, Db, deriveKey, LONGEST_SCAN_MS, openDatabase, stuckLogFiles } from '../../../libs/db/src';
-import { scanBuffer } from '../../../libs/pii/src';
-import { BlobStore, tempOwner } from '../../../libs/storage/src';
-import { readPiiConfig } from '../../../apps/worker/src/pii-settings';
+import {
+  AuditLogRepository,
+  ChainVerification,
+  cipherIntegrityCheck,
+  Db,
+  deriveKey,
+  LONGEST_SCAN_MS,
+  openDatabase,
+  SettingRepository,
+  stuckLogFiles,
+} from '../../../libs/db/src';
+import { readPiiConfig, scanBuffer } from '../../../libs/pii/src';
+import { BlobStore, FsBlobStore, tempOwner } from '../../../libs/storage/src';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;
@@ -61,7 +70,7 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
       () => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')).verify(),
       (message): ChainVerification => ({ intact: false, entries: 0, first_broken: { id: null, position: 0, reason: `unreadable: ${message}` } }),
     );
-    const blobs = new BlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
+    const blobs = new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
     const files = attempt(
       () =>
         db
@@ -203,7 +212,7 @@ function gatherFacts(db: Db): FileFacts {
          SELECT log_file_id FROM pii_spans GROUP BY log_file_id, pii_type, start_offset, end_offset HAVING count(*) > 1)
        GROUP BY log_file_id`,
     ),
-    piiConfig: readPiiConfig(db),
+    piiConfig: readPiiConfig(new SettingRepository(db)),
   };
 }
 

@@ -61,12 +61,12 @@ function tooMany(outcome: Outcome, message: string): DomainError {
 
 /** Registers @fastify/rate-limit on its own Redis connection (closed with the app) and builds the three limits. */
 export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, logger: Pick<Logger, 'log' | 'warn'>): Promise<AddressLimits> {
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const redis = createRedisConnection(config.redis, 'producer');
   logConnectionChanges(redis, logger, 'rate limits');
   fastify.addHook('onClose', async () => void redis.disconnect());
   // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
   await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.TFTSR_QUEUE_PREFIX}:rate-limit:`, skipOnError: true });
+  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:rate-limit:`, skipOnError: true });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
   // Computing an HMAC (its key schedule) costs more than the rest of the limit's work; clients are few, so each
   // address is hashed once. Bounded: past MAX_HASHED_ADDRESSES (a scan of many addresses) it starts afresh.

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { describeRedisTopology } from '../../../../libs/config/src';
 import { Db, DB, loadMigrations, migrationStatus } from '../../../../libs/db/src';
 import { describeSkew, measureClockSkew, readEvictionPolicy, readReportedSkews, REQUIRED_EVICTION_POLICY, skewTooLarge } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
@@ -28,7 +29,7 @@ export class HealthService implements OnApplicationBootstrap {
   /** Since when the producer's Redis connection has been ready; null while it is not. */
   private redisUpSince: number | null;
   private redisLastError: NodeJS.ErrnoException | undefined;
-  private readonly redisWhere: string;
+  private readonly redisWhere: { where: string; variable: string };
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -41,9 +42,8 @@ export class HealthService implements OnApplicationBootstrap {
     connection.on('close', () => (this.redisUpSince = null));
     connection.on('error', (err: NodeJS.ErrnoException) => (this.redisLastError = err));
     connection.on('ready', () => (this.redisLastError = undefined));
-    const url = new URL(config.REDIS_URL);
-    // Host and port only: the URL may carry a password.
-    this.redisWhere = `${url.hostname}:${url.port || '6379'}`;
+    // Addresses only: the URL and the variables may carry a password.
+    this.redisWhere = describeRedisTopology(config.redis);
   }
 
   /** One warning at start when this process's clock is off from Redis TIME (readiness keeps saying so). */
@@ -108,7 +108,7 @@ export class HealthService implements OnApplicationBootstrap {
     try {
       const redis = this.producer.connection;
       const own = await withTimeout(measureClockSkew(redis), REDIS_TIMEOUT_MS);
-      const reported = await withTimeout(readReportedSkews(redis, this.config.TFTSR_QUEUE_PREFIX), REDIS_TIMEOUT_MS);
+      const reported = await withTimeout(readReportedSkews(redis, this.config.queuePrefix), REDIS_TIMEOUT_MS);
       const off = [{ who: `the API (pid ${process.pid})`, skewMs: own }, ...reported].filter((c) => skewTooLarge(c.skewMs));
       return off.length ? { ok: false, reason: off.map((c) => describeSkew(c.who, c.skewMs)).join('; ') } : { ok: true };
     } catch {

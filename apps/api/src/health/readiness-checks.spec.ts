@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '../../../../libs/db/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
+import { describeRedisTopology } from '../../../../libs/config/src';
 import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';
 
 describe('readiness checks', () => {
@@ -91,9 +92,18 @@ describe('redisUnreachable', () => {
     [undefined, new Error('no answer within 1500 ms'), 'no answer within 1500 ms'],
     [undefined, new Error('Connection is closed.'), 'no connection'],
   ])('says why in plain words (%j)', (lastError, failure, cause) => {
-    expect(redisUnreachable('redis.internal:6379', lastError, failure)).toEqual({
+    expect(redisUnreachable({ where: 'redis.internal:6379', variable: 'REDIS_URL' }, lastError, failure)).toEqual({
       ok: false,
       reason: `redis is unreachable at redis.internal:6379: ${cause}; start Redis or fix REDIS_URL`,
     });
+  });
+
+  it('names the Sentinel variables, not REDIS_URL, when Redis is reached through Sentinel', () => {
+    const target = describeRedisTopology({ kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], name: 'mymaster', password: 'pw' });
+    const sut = redisUnreachable(target, { message: 'WRONGPASS invalid username-password pair' }, new Error('Connection is closed.'));
+    expect(sut.reason).toBe(
+      "redis is unreachable at the primary 'mymaster' of sentinels s1:26379: " +
+        'it refuses the password (check TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD); start Redis or fix TFTSR_REDIS_SENTINELS',
+    );
   });
 });

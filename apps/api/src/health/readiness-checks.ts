@@ -83,13 +83,19 @@ const REDIS_ERRORS: Record<string, string> = {
  * Why Redis does not answer, in words an operator acts on, from the connection's last error (its code) rather
  * than what the client library says about its own state ("Connection is closed.", "Stream isn't writeable…").
  */
-export function redisUnreachable(where: string, lastError: { code?: string; message?: string } | undefined, failure: unknown): Check {
+export function redisUnreachable(
+  target: { where: string; variable: string },
+  lastError: { code?: string; message?: string } | undefined,
+  failure: unknown,
+): Check {
   const message = (failure as Error)?.message ?? '';
   const auth = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(`${lastError?.message ?? ''} ${message}`);
+  const credentials =
+    target.variable === 'REDIS_URL' ? 'the user and password in REDIS_URL' : 'TFTSR_REDIS_USERNAME and TFTSR_REDIS_PASSWORD';
   const cause = auth
-    ? 'it refuses the password (check the user and password in REDIS_URL)'
+    ? `it refuses the password (check ${credentials})`
     : (REDIS_ERRORS[lastError?.code ?? ''] ?? (/^no answer within/.test(message) ? message : 'no connection'));
-  return { ok: false, reason: `redis is unreachable at ${where}: ${cause}; start Redis or fix REDIS_URL` };
+  return { ok: false, reason: `redis is unreachable at ${target.where}: ${cause}; start Redis or fix ${target.variable}` };
 }
 
 function mib(bytes: number): string {

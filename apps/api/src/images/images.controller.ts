@@ -43,6 +43,7 @@ export class ImagesController {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.TOO_MANY_FILES,
     ErrorCode.INSUFFICIENT_STORAGE,
+    ErrorCode.STORAGE_UNAVAILABLE,
   )
   async upload(@Param() params: IdParams, @Req() request: FastifyRequest, @Res() reply: FastifyReply, @Actor() actor: string): Promise<void> {
     const { image, created } = await this.images.upload(params.id, await readImageUpload(request), actor);

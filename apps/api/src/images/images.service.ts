@@ -78,6 +78,7 @@ export class ImagesService {
       stored = await this.blobs.write(Readable.from(clean.bytes));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the image was not stored');
+      if ((err as { code?: string }).code === 'BLOB_STORE_UNAVAILABLE') throw new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the image; nothing was stored, try again');
       throw err;
     }
     let result: UploadResult;

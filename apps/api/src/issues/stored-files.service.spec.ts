@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../../libs/config/src';
+import { FsBlobStore } from '../../../../libs/storage/src';
 import { makeTempDir } from '../../../../test/support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { StoredFiles } from './stored-files.service';
@@ -14,7 +16,7 @@ describe('StoredFiles', () => {
     temp = makeTempDir();
     outside = makeTempDir();
     mkdirSync(join(temp.dir, 'blobs', 'ab'), { recursive: true });
-    sut = new StoredFiles(loadConfig(ApiConfig, { TFTSR_DATA_DIR: temp.dir }));
+    sut = new StoredFiles(loadConfig(ApiConfig, { TFTSR_DATA_DIR: temp.dir }), new FsBlobStore(temp.dir, randomBytes(32)));
   });
   afterEach(() => {
     temp.remove();

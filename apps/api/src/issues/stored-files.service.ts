@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { realpathSync, unlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { BlobStore } from '../../../../libs/storage/src';
 import { ApiConfig } from '../config/api.config';
 
 /**
@@ -13,13 +14,17 @@ export class StoredFiles {
   private readonly blobsDir: string;
   private readonly dataDir: string;
 
-  constructor(config: ApiConfig) {
+  constructor(
+    private readonly config: ApiConfig,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+  ) {
     this.dataDir = config.dataDir;
     this.blobsDir = join(config.dataDir, 'blobs');
   }
 
   /** Best effort: the rows are already deleted, so a failure is logged and an orphan file is left behind. */
   removeAll(issueId: string, paths: string[]): void {
+    if (this.config.blobStorage.kind === 's3') return void this.removeFromBucket(issueId, paths);
     for (const path of paths) {
       const target = this.insideBlobs(path);
       if (!target) {
@@ -32,6 +37,13 @@ export class StoredFiles {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT') this.logger.warn(`issue ${issueId}: could not delete ${target}: ${code ?? (err as Error).message}`);
       }
+    }
+  }
+
+  /** In a bucket only blob names are ours (`blobs/…`); what `tftsr issues purge` sweeps catches a failed delete. */
+  private async removeFromBucket(issueId: string, paths: string[]): Promise<void> {
+    for (const path of paths.filter((p) => p.startsWith('blobs/'))) {
+      await this.blobs.remove(path).catch((err: Error) => this.logger.warn(`issue ${issueId}: could not delete ${path}: ${err.message}`));
     }
   }
 

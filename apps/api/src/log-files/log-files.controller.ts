@@ -31,7 +31,7 @@ export class LogFilesController {
   @ApiConsumes('multipart/form-data', ...RAW_TYPES)
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE)
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE, ErrorCode.STORAGE_UNAVAILABLE)
   async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
     // The shape GET answers with.

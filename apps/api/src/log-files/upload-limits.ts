@@ -65,6 +65,8 @@ export function asUploadError(err: unknown, source?: Readable): unknown {
   const code = (err as { code?: string }).code;
   // First: a full disk also errors the source (the pipeline destroys it), and must not read as the client's fault.
   if (code === 'ENOSPC') return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
+  // Likewise a bucket that refused or dropped the write (BlobStoreUnavailableError): not the client's fault.
+  if (code === 'BLOB_STORE_UNAVAILABLE') return new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the upload; nothing was stored, try again');
   if (source?.errored || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
     return new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short, or its multipart body is malformed; nothing was stored');
   }

@@ -1,7 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { QUEUE_NAMES } from '../../../../libs/jobs/src';
+import { QUEUE_NAMES, type RedisClient } from '../../../../libs/jobs/src';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 
@@ -18,14 +17,14 @@ export class MonitoredQueues implements OnApplicationShutdown {
     config: ApiConfig,
   ) {
     this.queues = QUEUE_NAMES.map((name) => {
-      const queue = new Queue(name, { connection: producer.connection, prefix: config.TFTSR_QUEUE_PREFIX });
+      const queue = new Queue(name, { connection: producer.connection, prefix: config.queuePrefix });
       // The producer's connection logs its own outages; without a listener they would be unhandled 'error' events.
       queue.on('error', () => undefined);
       return queue;
     });
   }
 
-  get connection(): Redis {
+  get connection(): RedisClient {
     return this.producer.connection;
   }
 

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES } from '../../../../libs/jobs/src';
+import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES, RedisClient } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 const CALL_TIMEOUT_MS = 3000;
@@ -13,7 +12,7 @@ export class JobProducer implements OnApplicationShutdown {
   private readonly queues: Map<QueueName, Queue>;
 
   constructor(
-    readonly connection: Redis,
+    readonly connection: RedisClient,
     prefix: string,
     private readonly retention: JobRetention = DEFAULT_JOB_RETENTION,
   ) {

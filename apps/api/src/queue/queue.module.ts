@@ -9,7 +9,7 @@ import { JobProducer } from './job-producer.service';
     {
       provide: JobProducer,
       useFactory: (config: ApiConfig) =>
-        new JobProducer(createRedisConnection(config.REDIS_URL, 'producer'), config.TFTSR_QUEUE_PREFIX, config.jobRetention),
+        new JobProducer(createRedisConnection(config.redis, 'producer'), config.queuePrefix, config.jobRetention),
       inject: [ApiConfig],
     },
   ],

@@ -1,5 +1,15 @@
 import { IntegrationService, TARGET_NAMES } from '../../../../libs/integrations/src';
-import { CUSTOM_RULE_LIMITS, CustomRule, CustomRuleError, enabledTypesFromStored, PII_TYPE_ORDER, parseCustomRules, PiiType, toStoredEnabledTypes } from '../../../../libs/pii/src';
+import {
+  CUSTOM_RULE_LIMITS,
+  CustomRule,
+  CustomRuleError,
+  enabledTypesFromStored,
+  PII_SETTING_DEFAULTS,
+  PII_TYPE_ORDER,
+  parseCustomRules,
+  PiiType,
+  toStoredEnabledTypes,
+} from '../../../../libs/pii/src';
 
 /** A value that does not fit its key; the message says why, and becomes the 400's message. */
 export class InvalidSettingValue extends Error {}
@@ -108,7 +118,7 @@ const GIB = 1024 * 1024 * 1024;
 export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingValues[K]> } = {
   'pii.enabled_types': {
     description: 'PII types detected and redacted in stored 5-Whys and AI messages.',
-    default: [...PII_TYPE_ORDER],
+    default: [...PII_SETTING_DEFAULTS['pii.enabled_types']],
     schema: { type: 'array', items: { type: 'string', enum: [...PII_TYPE_ORDER] }, uniqueItems: true },
     parse: (value) => {
       const list = stringList(value, PII_TYPE_ORDER.length, 32);
@@ -122,7 +132,7 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
   },
   'pii.allow_list': {
     description: 'Values never redacted (compared case-insensitively), e.g. a public support address.',
-    default: [],
+    default: [...PII_SETTING_DEFAULTS['pii.allow_list']],
     schema: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 1000 },
     parse: (value) => stringList(value, 1000, 256),
   },
@@ -217,26 +227,26 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
   'pii.replacement_style': {
     description:
       'What replaces a redacted value: `type` (`[IPv4]`) or `pseudonym` (`[IPv4-3]`: the same value gets the same number everywhere in the issue, from a keyed HMAC, so lines still correlate). Applies from the next redaction.',
-    default: 'type',
+    default: PII_SETTING_DEFAULTS['pii.replacement_style'],
     schema: { type: 'string', enum: [...REPLACEMENT_STYLES] },
     parse: (value) => oneOf(value, REPLACEMENT_STYLES),
   },
   'pii.finalize_after_days': {
     description: 'Log files are finalized (redacted with the decisions in force, then original values wiped) this many days after upload; 0 never does it automatically.',
-    default: 30,
+    default: PII_SETTING_DEFAULTS['pii.finalize_after_days'],
     schema: { type: 'integer', minimum: 0, maximum: 3650 },
     parse: (value) => integer(value, 0, 3650),
   },
   'pii.wipe_original_blob': {
     description: 'Finalizing also deletes the stored original file, not only the original values of its spans.',
-    default: false,
+    default: PII_SETTING_DEFAULTS['pii.wipe_original_blob'],
     schema: { type: 'boolean' },
     parse: (value) => (typeof value === 'boolean' ? value : fail('must be true or false')),
   },
   'pii.custom_rules': {
     description:
       'Your own detection rules, run with the built-in types wherever text is scanned (uploads, stored text, every exit): `{name, pattern, replacement}`, the pattern in RE2 syntax (linear time: no back-references or look-around), matched within one line; spans are typed `Custom` and replaced with `replacement` (default `[name]`).',
-    default: [],
+    default: [...PII_SETTING_DEFAULTS['pii.custom_rules']],
     schema: {
       type: 'array',
       maxItems: CUSTOM_RULE_LIMITS.rules,

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '../../../../libs/db/src';
+import { readPiiConfig } from '../../../../libs/pii/src';
+import type { PiiConfig } from '../../../../libs/pii/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { SettingResponse } from './settings.dto';
 import { InvalidSettingValue, isSettingKey, SETTING_KEYS, SettingKey, SETTINGS, SettingValues } from './settings.registry';
@@ -19,6 +21,11 @@ export class SettingsService {
   /** The typed value other services read: the stored one, or the default. */
   value<K extends SettingKey>(key: K): SettingValues[K] {
     return this.describe(key).value as SettingValues[K];
+  }
+
+  /** The PII settings in force, through the reader the worker uses too (libs/pii), so both apps redact alike. */
+  piiConfig(): PiiConfig {
+    return readPiiConfig(this.settings);
   }
 
   list(): SettingResponse[] {

@@ -3,7 +3,11 @@ import { SettingsService } from './settings.service';
 import { TextRedactor } from './text-redactor.service';
 
 describe('TextRedactor', () => {
-  const settings = (values: Record<string, unknown>) => ({ value: (key: string) => values[key] }) as unknown as SettingsService;
+  // The PII settings in force, as SettingsService.piiConfig() reads them (libs/pii readPiiConfig).
+  const settings = (values: Record<string, unknown>) =>
+    ({
+      piiConfig: () => ({ enabledTypes: values['pii.enabled_types'], allowList: values['pii.allow_list'], customRules: [] }),
+    }) as unknown as SettingsService;
   const sut = new TextRedactor(settings({ 'pii.enabled_types': [...PII_TYPE_ORDER], 'pii.allow_list': ['10.0.0.1'] }));
 
   it('replaces each detected value with its [Type] marker and names the types once, in the engine’s order', () => {

@@ -18,11 +18,7 @@ export class TextRedactor {
   constructor(private readonly settings: SettingsService) {}
 
   config(): PiiConfig {
-    return {
-      enabledTypes: this.settings.value('pii.enabled_types'),
-      allowList: this.settings.value('pii.allow_list'),
-      customRules: this.settings.value('pii.custom_rules'),
-    };
+    return this.settings.piiConfig();
   }
 
   /** Redacts what a reader would see too: entity-spelled (`jane&#64;example.com`) and escaped values (libs/pii exitGate). */

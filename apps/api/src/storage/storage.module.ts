@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { deriveKey } from '../../../../libs/db/src';
-import { BlobStore, QuotaBlobStore, TempSweeper } from '../../../../libs/storage/src';
+import { BlobStore, openBlobStore, QuotaBlobStore, TempSweeper } from '../../../../libs/storage/src';
 import { ApiConfig } from '../config/api.config';
 
 /** Partial uploads a crash left in blobs/tmp go at start and every few minutes; live writes are left alone. */
@@ -8,11 +8,13 @@ import { ApiConfig } from '../config/api.config';
 export class ApiTempSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sweeper: TempSweeper;
 
-  constructor(@Inject(BlobStore) blobs: BlobStore) {
+  constructor(@Inject(BlobStore) private readonly blobs: BlobStore) {
     this.sweeper = new TempSweeper(blobs, new Logger('TempSweeper'));
   }
 
-  onApplicationBootstrap(): Promise<void> {
+  /** A bucket that cannot be reached stops the start here, with its reason, rather than failing the first upload. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.blobs.probe();
     return this.sweeper.start();
   }
 
@@ -21,7 +23,7 @@ export class ApiTempSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** The encrypted blob store under {data_dir}/blobs, keyed from the database key. */
+/** The encrypted blob store (under {data_dir}/blobs, or a bucket: TFTSR_BLOB_STORE), keyed from the database key. */
 @Global()
 @Module({})
 export class StorageModule {
@@ -38,5 +40,5 @@ export class StorageModule {
 function blobStoreFor(config: ApiConfig): BlobStore {
   const key = deriveKey(config.databaseKey, 'blob-encryption');
   const quota = config.NODE_ENV === 'test' ? config.TFTSR_TEST_DISK_QUOTA_BYTES : undefined;
-  return quota ? new QuotaBlobStore(config.dataDir, key, quota) : new BlobStore(config.dataDir, key);
+  return quota ? new QuotaBlobStore(config.dataDir, key, quota) : openBlobStore(config.blobStorage, config.dataDir, key);
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '../../../../libs/db/src';
-import { PingResult } from '../../../../libs/jobs/src';
+import { jobIdFor, PingResult } from '../../../../libs/jobs/src';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { JobProducer } from '../queue/job-producer.service';
 import { PingAcceptedResponse, PingStatusResponse } from './ping.dto';
@@ -17,7 +17,7 @@ export class PingService {
   }
 
   async status(pingId: string): Promise<PingStatusResponse> {
-    const job = await this.producer.getJob('ping', `ping-${pingId}`);
+    const job = await this.producer.getJob('ping', jobIdFor('ping', { ping_id: pingId }));
     if (!job) throw new DomainError(ErrorCode.JOB_NOT_FOUND, `no ping ${pingId} is known (it may have expired)`);
     const state = await job.getState();
     return { ping_id: pingId, state, result: (job.returnvalue as PingResult | undefined) ?? null };

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AuditLogRepository, Db, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { FsBlobStore } from '../../../../libs/storage/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { runCli } from '../main';
 
@@ -35,7 +35,7 @@ describe('tftsr db backup | restore | verify', () => {
     const db = openDatabase({ path: join(dir, 'tftsr.db'), key: TEST_KEY });
     migrate(db, loadMigrations());
     const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
-    const blobs = new BlobStore(dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const blobs = new FsBlobStore(dir, deriveKey(TEST_KEY, 'blob-encryption'));
     transaction(db, () => {
       db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`).run();
       audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: 'i1' });

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BaseConfig } from '../../../../libs/config/src';
 import {
   copyBackupInto,
   createBackup,
   DatabaseError,
+  deriveKey,
   fsyncFile,
   hasTable,
   openDatabase,
@@ -15,6 +16,7 @@ import {
   setBusyTimeout,
   transaction,
 } from '../../../../libs/db/src';
+import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
 import { CliError, CliIo, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
@@ -23,10 +25,12 @@ import { verifyDataDir } from './verify-data';
 export async function backupCommand(config: BaseConfig, dest: string, io: CliIo): Promise<number> {
   if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
   const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
+  const blobs = configuredStore(config);
   let result: Awaited<ReturnType<typeof createBackup>>;
   try {
-    result = await timed(io, 'backup written', () => createBackup({ db, dataDir: config.dataDir, key: config.databaseKey, dest }));
+    result = await timed(io, 'backup written', () => createBackup({ db, dataDir: config.dataDir, blobs, key: config.databaseKey, dest }));
   } finally {
+    closeBlobStore(blobs);
     db.close();
   }
   const { manifest } = result;
@@ -37,7 +41,7 @@ export async function backupCommand(config: BaseConfig, dest: string, io: CliIo)
   if (!manifest.encrypted) io.err('this backup is NOT encrypted: the database has no TFTSR_DB_KEY (development only)');
   if (manifest.external_files > 0) io.err(`${manifest.external_files} row(s) point at files outside the blob store (desktop-app paths): not copied`);
   if (manifest.missing_blobs.length > 0) {
-    io.err(`${manifest.missing_blobs.length} stored file(s) the database points at are missing from ${config.dataDir}: listed in the manifest as missing_blobs`);
+    io.err(`${manifest.missing_blobs.length} stored file(s) the database points at are missing from ${config.blobStorage.kind === 's3' ? blobs.location : config.dataDir}: listed in the manifest as missing_blobs`);
     return 1;
   }
   return 0;
@@ -61,29 +65,39 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
   }
   const dataDir = config.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const occupied = existsSync(config.databasePath) || holdsStoredFiles(dataDir);
-  if (occupied && !force) {
-    throw new CliError(`${dataDir} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);
-  }
-  assertNotInUse(config, io);
+  // In a bucket, the restored blobs are added beside what is there (names are unique): nothing is overwritten or deleted.
+  const bucket = config.blobStorage.kind === 's3' ? configuredStore(config) : null;
   const staging = join(dataDir, `.restore-${process.pid}`);
-  removeAbandoned(dataDir, '.restore-');
-  rmSync(staging, { recursive: true, force: true });
   try {
+    const occupied = existsSync(config.databasePath) || (bucket ? await holdsAny(bucket) : holdsStoredFiles(dataDir));
+    if (occupied && !force) {
+      const where = bucket ? `${dataDir} or ${bucket.location}` : dataDir;
+      throw new CliError(`${where} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);
+    }
+    assertNotInUse(config, io);
+    removeAbandoned(dataDir, '.restore-');
+    rmSync(staging, { recursive: true, force: true });
     await timed(io, 'backup copied and checked against its manifest', () => copyBackupInto(src, manifest, staging));
+    if (bucket) {
+      // Each object is verified as it is stored (size and MD5), and the verification below reads them all back.
+      await timed(io, `${manifest.blobs.length} stored file(s) copied to ${bucket.location}`, async () => {
+        for (const file of manifest.blobs) await bucket.putStored(file.path, createReadStream(join(staging, file.path)));
+      });
+    }
     const generation = startNewGeneration(staging, config.databaseKey, manifest.created_at);
     if (generation) io.out(`new restore generation ${generation}: no job Redis remembers from before the restore can stand in for one of the restored database`);
-    const verified = await timed(io, 'restored copy verified', () => verifyStaged(staging, config.databaseKey));
+    const verified = await timed(io, 'restored copy verified', () => verifyStaged(staging, config.databaseKey, bucket ?? undefined));
     verified.lines.forEach((line) => io.out(line));
     if (verified.problems.length > 0) throw new CliError(`the backup does not verify (${verified.problems.length} problem(s)); nothing was changed`);
     // Again, right before the swap: the service may have been started while the copy was checked.
     assertNotInUse(config, io);
-    const aside = swapIn(dataDir, staging);
+    const aside = swapIn(dataDir, staging, bucket === null);
     io.out(`restored ${resolve(src)} (made ${manifest.created_at}, schema ${manifest.schema_version}) into ${dataDir}`);
     if (aside) io.out(`the previous database and stored files were moved to ${aside}; delete them once you are satisfied`);
     io.err('start the API and the worker: pending migrations run at start, and the outbox re-sends any job Redis does not hold');
     return 0;
   } finally {
+    if (bucket) closeBlobStore(bucket);
     rmSync(staging, { recursive: true, force: true });
   }
 }
@@ -91,9 +105,23 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
 /** `tftsr db verify`: the restore's checks, on the configured data directory. */
 export async function verifyCommand(config: BaseConfig, io: CliIo): Promise<number> {
   if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
-  const verified = await timed(io, 'verified', () => verifyDataDir(config.dataDir, config.databaseKey));
-  verified.lines.forEach((line) => io.out(line));
-  return verified.problems.length ? 1 : 0;
+  const blobs = configuredStore(config);
+  try {
+    const verified = await timed(io, 'verified', () => verifyDataDir(config.dataDir, config.databaseKey, blobs));
+    verified.lines.forEach((line) => io.out(line));
+    return verified.problems.length ? 1 : 0;
+  } finally {
+    closeBlobStore(blobs);
+  }
+}
+
+function configuredStore(config: BaseConfig): BlobStore {
+  return openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'));
+}
+
+async function holdsAny(blobs: BlobStore): Promise<boolean> {
+  for await (const blob of blobs.listStored()) if (blob) return true;
+  return false;
 }
 
 /**
@@ -122,9 +150,9 @@ function startNewGeneration(staging: string, key: string | null, createdAt: stri
   }
 }
 
-async function verifyStaged(staging: string, key: string | null) {
+async function verifyStaged(staging: string, key: string | null, blobs?: BlobStore) {
   try {
-    return await verifyDataDir(staging, key);
+    return await verifyDataDir(staging, key, blobs);
   } catch (err) {
     if (err instanceof DatabaseError && err.code === 'DATABASE_KEY_INVALID') {
       throw new CliError('the backup does not open with TFTSR_DB_KEY: it was made under another key (before a rekey?); restore with that key, then rekey');
@@ -164,18 +192,21 @@ function holdsStoredFiles(dataDir: string): boolean {
   return existsSync(blobs) && readdirSync(blobs).some((name) => name !== 'tmp');
 }
 
-/** Moves the current files aside (if any) and the staged ones into place: renames within one filesystem. */
-function swapIn(dataDir: string, staging: string): string | null {
+/**
+ * Moves the current files aside (if any) and the staged ones into place: renames within one filesystem. With
+ * a bucket (`withBlobs` false) only the database moves: the blobs are already in the bucket.
+ */
+function swapIn(dataDir: string, staging: string, withBlobs: boolean): string | null {
   const aside = backupPath(join(dataDir, 'pre-restore'), 'data');
   let moved = false;
-  for (const name of ['tftsr.db', 'tftsr.db-wal', 'tftsr.db-shm', 'blobs']) {
+  for (const name of ['tftsr.db', 'tftsr.db-wal', 'tftsr.db-shm', ...(withBlobs ? ['blobs'] : [])]) {
     if (!existsSync(join(dataDir, name))) continue;
     mkdirSync(aside, { recursive: true, mode: 0o700 });
     renameSync(join(dataDir, name), join(aside, name));
     moved = true;
   }
   renameSync(join(staging, 'tftsr.db'), join(dataDir, 'tftsr.db'));
-  if (existsSync(join(staging, 'blobs'))) renameSync(join(staging, 'blobs'), join(dataDir, 'blobs'));
+  if (withBlobs && existsSync(join(staging, 'blobs'))) renameSync(join(staging, 'blobs'), join(dataDir, 'blobs'));
   fsyncFile(dataDir);
   return moved ? aside : null;
 }

@@ -21,7 +21,8 @@ import {
   WebhookRepository,
 } from '../../../../libs/db/src';
 import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '../../../../libs/integrations/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../../libs/storage/src';
 import { CliError } from '../cli-io';
 
 /**
@@ -48,6 +49,8 @@ export function backupPath(path: string, label: string): string {
 export interface KeyChange {
   path: string;
   dataDir: string;
+  /** Where the blobs to rewrap are; unset: the filesystem under dataDir. */
+  blobStorage?: BlobStoreChoice;
   oldKey: string | null;
   newKey: string;
   action: 'db_encrypt' | 'db_rekey';
@@ -158,10 +161,15 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
   }
   verifyReopens(change.path, change.newKey);
   say(`4/4 rewrapping the key of every stored file under the new key (the backup ${backup} holds the database only: stored files are rewrapped in place, and a rerun finishes them)`);
-  const blobs = new BlobStore(change.dataDir, deriveKey(change.oldKey, 'blob-encryption'));
-  const blobsRewrapped = await blobs.rewrapAll(deriveKey(change.newKey, 'blob-encryption'), () => {
-    if (change.faults) crashIfArmed(change.faults, 'exit-rekey-mid-rewrap');
-  });
+  const blobs = openBlobStore(change.blobStorage ?? { kind: 'filesystem' }, change.dataDir, deriveKey(change.oldKey, 'blob-encryption'));
+  let blobsRewrapped: number;
+  try {
+    blobsRewrapped = await blobs.rewrapAll(deriveKey(change.newKey, 'blob-encryption'), () => {
+      if (change.faults) crashIfArmed(change.faults, 'exit-rekey-mid-rewrap');
+    });
+  } finally {
+    closeBlobStore(blobs);
+  }
   removeJournal(change.path);
   return { backup, auditEntries, blobsRewrapped, resumed };
 }

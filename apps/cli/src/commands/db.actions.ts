@@ -82,7 +82,7 @@ async function encrypt(config: BaseConfig, env: Env, io: CliIo): Promise<number>
     return 0;
   });
   const result = await timed(io, 'encrypted', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
   );
   io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`);
   io.out(`backup of the plain database: ${result.backup}`);
@@ -112,7 +112,7 @@ async function rekey(config: BaseConfig, newKeyFile: string | undefined, env: En
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
   if (newKey === oldKey) return alreadyUnder(config, io);
   const result = await timed(io, 'rekeyed', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
   );
   io.out(`rekeyed ${config.databasePath}${result.resumed ? ' (an interrupted rekey, now finished)' : ''}; ${result.auditEntries} audit entries, ${result.blobsRewrapped} blob keys rewrapped now`);
   io.out(`backup, still under the OLD key: ${result.backup}`);

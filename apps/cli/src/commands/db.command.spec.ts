@@ -4,7 +4,7 @@ import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile,
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { decryptCredential, encryptCredential } from '../../../../libs/integrations/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { FsBlobStore } from '../../../../libs/storage/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { runCli } from '../main';
 
@@ -97,7 +97,7 @@ describe('tftsr db', () => {
 
   it('rekey moves a WAL database to a new key, re-signs the audit chain, and the old key no longer opens it', async () => {
     seed(TEST_KEY);
-    const blob = await new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption')).write(Readable.from([Buffer.from('a stored log line')]));
+    const blob = await new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption')).write(Readable.from([Buffer.from('a stored log line')]));
     const keyFile = join(temp.dir, 'new.key');
     writeFileSync(keyFile, `${NEW_KEY}\n`);
     const c = capture();
@@ -111,7 +111,7 @@ describe('tftsr db', () => {
     const backup = c.out.find((l) => l.startsWith('backup, still under the OLD key: '))!.split(': ')[1];
     expect(existsSync(backup)).toBe(true);
     expect(cipherIntegrityCheck(backup, TEST_KEY).badPages).toEqual([]);
-    const rewrapped = new BlobStore(temp.dir, deriveKey(NEW_KEY, 'blob-encryption')).openRead(blob.path);
+    const rewrapped = new FsBlobStore(temp.dir, deriveKey(NEW_KEY, 'blob-encryption')).openRead(blob.path);
     expect((await buffer(rewrapped)).toString()).toBe('a stored log line');
     expect(c.out.join('\n')).toContain('1 blob keys rewrapped');
   });

@@ -12,7 +12,7 @@ export async function runImport(env: Env, io: CliIo, o: { db: string; keyFile?: 
       keyFile: o.keyFile,
       dryRun: o.dryRun === true,
       env,
-      service: { databasePath: config.databasePath, databaseKey: config.databaseKey, dataDir: config.dataDir, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS },
+      service: { databasePath: config.databasePath, databaseKey: config.databaseKey, dataDir: config.dataDir, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS, blobStorage: config.blobStorage },
     },
     withProgress(io),
   );

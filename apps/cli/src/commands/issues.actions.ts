@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { BaseConfig, Env, loadConfig } from '../../../../libs/config/src';
 import {
+  deriveKey,
   listIssuesUnchangedSince,
   loadMigrations,
   migrationStatus,
@@ -12,6 +13,7 @@ import {
   sweepOrphanFiles,
   toDbTimestamp,
 } from '../../../../libs/db/src';
+import { closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
 import { CliError, CliIo, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
@@ -27,6 +29,7 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
   if (!Number.isInteger(days) || days < 1) throw new CliError('give --older-than DAYS, a whole number of days, at least 1', 2);
   if (!existsSync(config.databasePath)) throw new CliError(`there is no database at ${config.databasePath}`);
   const db = openDatabase({ path: config.databasePath, key: config.databaseKey, busyTimeoutMs: config.TFTSR_DB_BUSY_TIMEOUT_MS });
+  const blobs = openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'));
   try {
     const { pending } = migrationStatus(db, loadMigrations());
     if (pending.length) throw new CliError(`the database has ${pending.length} pending migration(s): run \`tftsr db migrate\` (or start the service) first`);
@@ -39,19 +42,19 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
       candidates.forEach((c) => io.out(`would purge ${c.id} (last changed ${c.updated_at})`));
     } else {
       const audit = new RepositorySet(db, config.databaseKey).audit();
-      await timed(io, 'purge finished', () => {
+      await timed(io, 'purge finished', async () => {
         for (const candidate of candidates) {
           // One transaction per issue keeps each write lock short: the API and the worker carry on meanwhile.
           const done = purgeIssue(db, audit, candidate.id, cutoff, days);
           if (!done) continue;
           // Only after the commit: a crash here leaves orphan files (swept below, next time), never a row without its file.
-          files += removeStoredFiles(config.dataDir, done.paths);
+          files += await removeStoredFiles(blobs, done.paths);
           purged += 1;
           io.out(`purged ${done.id} (last changed ${candidate.updated_at}, ${done.paths.length} stored file(s))`);
         }
       });
     }
-    const sweep = sweepOrphanFiles(db, config.dataDir, { minAgeMs: ORPHAN_MIN_AGE_MS, dryRun });
+    const sweep = await sweepOrphanFiles(db, blobs, { minAgeMs: ORPHAN_MIN_AGE_MS, dryRun });
     const orphans = sweep.orphans.length + sweep.temporary.length;
     io.out(
       dryRun
@@ -60,6 +63,7 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
     );
     return 0;
   } finally {
+    closeBlobStore(blobs);
     db.close();
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, toDbTimestamp, transaction } from '../../../../libs/db/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { FsBlobStore } from '../../../../libs/storage/src';
 import { makeTempDir, TEST_KEY } from '../../../../test/support/temp-dir';
 import { runCli } from '../main';
 
@@ -19,7 +19,7 @@ describe('tftsr issues purge', () => {
     const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
     migrate(db, loadMigrations());
     const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
-    const blobs = new BlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const blobs = new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
     for (const [id, age] of [['old', 40], ['recent', 3]] as const) {
       const stamp = toDbTimestamp(new Date(Date.now() - age * DAY));
       files[id] = (await blobs.write(Readable.from([Buffer.from(`log of ${id}\n`)]))).path;

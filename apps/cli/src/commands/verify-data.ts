@@ -15,7 +15,7 @@ import {
   RepositorySet,
   StoredFileRef,
 } from '../../../../libs/db/src';
-import { BlobIntegrityError, BlobStore } from '../../../../libs/storage/src';
+import { BlobIntegrityError, BlobStore, FsBlobStore } from '../../../../libs/storage/src';
 
 export interface DataVerification {
   /** One line per check, for the operator. */
@@ -31,7 +31,7 @@ export interface DataVerification {
  * (AES-GCM authenticates each chunk) and hashing to what its row recorded (log files: content_hash, the
  * SHA-256 of the original plaintext, which is what the worker's hasher computes).
  */
-export async function verifyDataDir(dataDir: string, key: string | null): Promise<DataVerification> {
+export async function verifyDataDir(dataDir: string, key: string | null, store?: BlobStore): Promise<DataVerification> {
   const path = join(dataDir, 'tftsr.db');
   const result: DataVerification = { lines: [], problems: [], auditEntries: 0, filesChecked: 0 };
   const fail = (line: string) => (result.lines.push(line), result.problems.push(line));
@@ -63,7 +63,7 @@ export async function verifyDataDir(dataDir: string, key: string | null): Promis
     if (pages.badPages.length) fail(`cipher_integrity_check: ${pages.badPages.length} of ${pages.pages} page(s) fail authentication`);
     else result.lines.push(`cipher_integrity_check: ok (${pages.pages} pages)`);
   }
-  const blobs = new BlobStore(dataDir, deriveKey(key, 'blob-encryption'));
+  const blobs = store ?? new FsBlobStore(dataDir, deriveKey(key, 'blob-encryption'));
   const fileProblems: string[] = [];
   for (const file of files) {
     const problem = await checkStoredFile(blobs, file);

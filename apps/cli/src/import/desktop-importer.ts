@@ -22,14 +22,16 @@ import {
   RedactionRequestRepository,
   RepositorySet,
   ResolutionStepRepository,
+  SettingRepository,
   toDbTimestamp,
   transaction,
 } from '../../../../libs/db/src';
 import { jobIdFor, JobPayloads } from '../../../../libs/jobs/src';
-import { BlobStore } from '../../../../libs/storage/src';
+import { readPiiConfig } from '../../../../libs/pii/src';
+import { BlobStore, closeBlobStore, openBlobStore } from '../../../../libs/storage/src';
+import type { BlobStoreChoice } from '../../../../libs/storage/src';
 import { DomainError } from '../../../api/src/common/domain-error';
 import { sanitiseFileName } from '../../../api/src/log-files/file-types';
-import { readPiiConfig } from '../../../worker/src/pii-settings';
 import { CliError, CliIo } from '../cli-io';
 import { ContentStager, Stored } from './content-stager';
 import { keyCandidates } from './desktop-keys';
@@ -46,7 +48,7 @@ export interface ImportDesktopOptions {
   dryRun: boolean;
   /** Where TRCAA_DB_KEY / TFTSR_DB_KEY are looked up. */
   env: Record<string, string | undefined>;
-  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number };
+  service: { databasePath: string; databaseKey: string | null; dataDir: string; busyTimeoutMs?: number; blobStorage?: BlobStoreChoice };
 }
 
 export interface ImportIo extends CliIo {
@@ -80,7 +82,12 @@ async function importFrom(options: ImportDesktopOptions, io: ImportIo): Promise<
     try {
       const { pending } = migrationStatus(db, loadMigrations());
       if (pending.length) throw new CliError(`the service database has ${pending.length} pending migration(s): run \`tftsr db migrate\` first`);
-      return await new DesktopImporter(db, source, options).run(io);
+      const importer = new DesktopImporter(db, source, options);
+      try {
+        return await importer.run(io);
+      } finally {
+        importer.close();
+      }
     } finally {
       db.close();
     }
@@ -98,6 +105,10 @@ class DesktopImporter {
   private readonly stager: ContentStager;
   private readonly repos;
 
+  close(): void {
+    closeBlobStore(this.blobs);
+  }
+
   constructor(
     private readonly db: Db,
     private readonly source: DesktopSource,
@@ -105,7 +116,8 @@ class DesktopImporter {
   ) {
     const repositories = new RepositorySet(db, options.service.databaseKey);
     this.known = repositories.get(KnownIdsRepository);
-    this.blobs = new BlobStore(options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
+    const store = options.service.blobStorage ?? { kind: 'filesystem' };
+    this.blobs = openBlobStore(store, options.service.dataDir, deriveKey(options.service.databaseKey, 'blob-encryption'));
     this.audit = repositories.audit();
     this.repos = {
       issues: repositories.get(IssueRepository),
@@ -118,6 +130,7 @@ class DesktopImporter {
       conversations: repositories.get(AiConversationRepository),
       messages: repositories.get(AiMessageRepository),
       documents: repositories.get(DocumentRepository),
+      settings: repositories.get(SettingRepository),
     };
     this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
     this.book = new SummaryBook(this.summary);
@@ -173,7 +186,7 @@ class DesktopImporter {
   }
 
   private async importIssue(bundle: DesktopBundle, io: ImportIo): Promise<void> {
-    const redactor = new ImportRedactor(readPiiConfig(this.db));
+    const redactor = new ImportRedactor(readPiiConfig(this.repos.settings));
     let plan: IssuePlan;
     try {
       plan = planIssue(bundle, redactor);

@@ -1,6 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import { BaseConfig } from '../../../../libs/config/src';
+import { DEFAULT_PUBLISH_BACKOFF } from '../../../../libs/jobs/src';
+import type { RetryBackoff } from '../../../../libs/jobs/src';
 
 export class WorkerConfig extends BaseConfig {
   /** Jobs each queue runs at once in this process. */
@@ -48,19 +50,19 @@ export class WorkerConfig extends BaseConfig {
   @Type(() => Number)
   @IsInt()
   @Min(10)
-  TFTSR_PUBLISH_BACKOFF_MS = 2000;
+  TFTSR_PUBLISH_BACKOFF_MS = DEFAULT_PUBLISH_BACKOFF.baseMs;
 
   /** The most a publish retry waits, whatever the attempt. */
   @Type(() => Number)
   @IsInt()
   @Min(10)
-  TFTSR_PUBLISH_BACKOFF_MAX_MS = 600000;
+  TFTSR_PUBLISH_BACKOFF_MAX_MS = DEFAULT_PUBLISH_BACKOFF.maxMs;
 
   /** A Retry-After longer than this is cut to it (a remote asking for a day would park the job for a day). */
   @Type(() => Number)
   @IsInt()
   @Min(1000)
-  TFTSR_PUBLISH_MAX_RETRY_AFTER_MS = 3600000;
+  TFTSR_PUBLISH_MAX_RETRY_AFTER_MS = DEFAULT_PUBLISH_BACKOFF.maxRetryAfterMs;
 
   /** The worker's Prometheus endpoint, GET /metrics without a key (so keep it off public interfaces); 0 = any free port. */
   @Type(() => Number)
@@ -72,6 +74,15 @@ export class WorkerConfig extends BaseConfig {
   /** Where the metrics endpoint listens: loopback by default; 0.0.0.0 in a container, for a scraper on its network. */
   @IsString()
   TFTSR_WORKER_METRICS_HOST = '127.0.0.1';
+
+  /** The backoff of publish and webhook retries (retryDelayMs in libs/jobs). */
+  get publishBackoff(): RetryBackoff {
+    return {
+      baseMs: this.TFTSR_PUBLISH_BACKOFF_MS,
+      maxMs: this.TFTSR_PUBLISH_BACKOFF_MAX_MS,
+      maxRetryAfterMs: this.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS,
+    };
+  }
 
   override crossCheck(): string[] {
     const problems = super.crossCheck();

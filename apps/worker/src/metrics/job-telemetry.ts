@@ -1,4 +1,5 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import type { Job } from 'bullmq';
+import { isLastAttempt } from '../../../../libs/jobs/src';
 import { JobOutcome, WorkerMetrics } from './worker-metrics';
 
 interface JobLogger {
@@ -15,8 +16,7 @@ export function jobFields(queue: string, job: Job): Record<string, unknown> {
 
 /** BullMQ runs a failed job again unless it is unrecoverable or this was its last attempt. */
 export function failureOutcome(job: Job, err: unknown): JobOutcome {
-  const last = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  return last ? 'failed' : 'retrying';
+  return isLastAttempt(job, err) ? 'failed' : 'retrying';
 }
 
 function resultOutcome(result: unknown): JobOutcome {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Counter, Histogram } from 'prom-client';
 import { Db, DB, observeWriteLockWait } from '../../../../libs/db/src';
 import { walSizeBytes } from '../../../../libs/db/src/wal';
+import type { RedisClient } from '../../../../libs/jobs/src';
 import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '../../../../libs/telemetry/src';
 import { WorkerConfig } from '../config/worker.config';
 
@@ -49,7 +49,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The connection whose state tftsr_redis_up reports; read at each scrape, so a re-created one is followed. */
-  trackRedis(connection: () => Redis | undefined): void {
+  trackRedis(connection: () => RedisClient | undefined): void {
     registerRedisMetrics(this.registry, connection);
   }
 

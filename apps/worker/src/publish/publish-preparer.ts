@@ -1,13 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   CredentialRepository,
-  Db,
-  DB,
   deriveKey,
   DocumentRepository,
   IntegrationConfigRepository,
   IssueRepository,
   Publication,
+  SettingRepository,
 } from '../../../../libs/db/src';
 import {
   checkTargetUrl,
@@ -21,8 +20,7 @@ import {
   PublishTarget,
 } from '../../../../libs/integrations/src';
 import { WorkerConfig } from '../config/worker.config';
-import { exitGate } from '../../../../libs/pii/src';
-import { readPiiConfig } from '../pii-settings';
+import { exitGate, readPiiConfig } from '../../../../libs/pii/src';
 import { GateFinding, GateMode, piiGate } from './pii-gate';
 import { ExistingObjectPolicy, Placement } from './placement';
 import { readSetting } from './worker-settings';
@@ -37,7 +35,7 @@ export class PublishRefused extends Error {
   }
 }
 
-/** What prepare() hands the send: the secret lives only as long as the attempt. */
+/** What preparePublication() hands the send: the secret lives only as long as the attempt. */
 export interface Prepared {
   target: PublishTarget;
   content: PublishContent;
@@ -51,25 +49,21 @@ export interface Prepared {
  */
 @Injectable()
 export class PublishPreparer {
-  private readonly documents: DocumentRepository;
-  private readonly issues: IssueRepository;
-  private readonly configs: IntegrationConfigRepository;
-  private readonly credentials: CredentialRepository;
   private readonly credentialKey: Buffer;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
     private readonly config: WorkerConfig,
+    private readonly documents: DocumentRepository,
+    private readonly issues: IssueRepository,
+    private readonly configs: IntegrationConfigRepository,
+    private readonly credentials: CredentialRepository,
+    private readonly settings: SettingRepository,
   ) {
-    this.documents = new DocumentRepository(db);
-    this.issues = new IssueRepository(db);
-    this.configs = new IntegrationConfigRepository(db);
-    this.credentials = new CredentialRepository(db);
     this.credentialKey = deriveKey(config.databaseKey, 'credential-encryption');
   }
 
   /** Everything that can refuse without a connection: the source, the URL, the credential, the PII gate. */
-  prepare(publication: Publication): Prepared {
+  preparePublication(publication: Publication): Prepared {
     const { service } = publication;
     const issue = this.issues.findById(publication.issue_id);
     if (!issue) throw new PublishRefused('the issue no longer exists');
@@ -77,7 +71,10 @@ export class PublishPreparer {
     if (publication.document_id !== null && !doc) throw new PublishRefused('the document no longer exists');
     const config = this.configs.get(service);
     if (!config) throw new PublishRefused(`${service} is not configured`);
-    const policy = { extraHosts: readSetting<string[]>(this.db, 'integrations.allowed_hosts', []), testOrigins: this.config.testIntegrationOrigins };
+    const policy = {
+      extraHosts: readSetting<string[]>(this.settings, 'integrations.allowed_hosts', []),
+      testOrigins: this.config.testIntegrationOrigins,
+    };
     const url = checkTargetUrl(config.base_url, service, policy);
     if (!url.ok) throw new PublishRefused(`the ${service} base URL is not allowed: ${url.reason}`);
     const credential = this.credentials.get(service);
@@ -94,10 +91,10 @@ export class PublishPreparer {
     // What is scanned is what is sent: ANSI escapes and characters XML 1.0 forbids are cleaned first.
     const title = cleanText(doc ? doc.title : issue.title);
     const markdown = cleanText(doc ? doc.content_md : incidentBody(issue.id, issue.severity, issue.description));
-    const mode = readSetting<GateMode>(this.db, 'publishing.pii_gate', 'block') === 'redact' ? 'redact' : 'block';
+    const mode = readSetting<GateMode>(this.settings, 'publishing.pii_gate', 'block') === 'redact' ? 'redact' : 'block';
     const options = JSON.parse(publication.options) as PublishOptions;
     const optionFields = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const piiConfig = readPiiConfig(this.db);
+    const piiConfig = readPiiConfig(this.settings);
     const gate = piiGate(title, markdown, piiConfig, mode, { severity: issue.severity, ...optionFields });
     if (gate.verdict === 'blocked') {
       const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
@@ -129,9 +126,11 @@ export class PublishPreparer {
 
   /** The settings that say where a document goes when its issue already has an incident or a work item. */
   existingObjectPolicy(): ExistingObjectPolicy {
+    const incident = readSetting<string>(this.settings, 'publishing.servicenow.existing_incident', 'work_notes');
+    const workItem = readSetting<string>(this.settings, 'publishing.azuredevops.existing_work_item', 'comment');
     return {
-      servicenow: readSetting<string>(this.db, 'publishing.servicenow.existing_incident', 'work_notes') === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
-      azuredevops: readSetting<string>(this.db, 'publishing.azuredevops.existing_work_item', 'comment') === 'description' ? 'description' : 'comment',
+      servicenow: incident === 'kb_knowledge' ? 'kb_knowledge' : 'work_notes',
+      azuredevops: workItem === 'description' ? 'description' : 'comment',
     };
   }
 
@@ -141,7 +140,7 @@ export class PublishPreparer {
     const table = placement.kind === 'own' ? (placement.table ?? (publication.remote_table as 'incident' | 'kb_knowledge' | null) ?? target.options.table) : 'incident';
     const options: PublishOptions = { ...target.options, table };
     if (table === 'kb_knowledge' && !options.kb_knowledge_base) {
-      const kb = readSetting<string>(this.db, 'publishing.servicenow.kb_knowledge_base', '');
+      const kb = readSetting<string>(this.settings, 'publishing.servicenow.kb_knowledge_base', '');
       if (!kb) throw new PublishRefused('this issue already has an incident and publishing.servicenow.existing_incident is kb_knowledge, but no knowledge base is set: set publishing.servicenow.kb_knowledge_base or pass kb_knowledge_base');
       options.kb_knowledge_base = kb;
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import type { Job } from 'bullmq';
 import {
   AuditLogRepository,
   Db,
@@ -29,7 +29,7 @@ import { WebhookDeliveryService } from '../webhooks/webhook-delivery.service';
 import { sentHash } from './pii-gate';
 import { Placement, placePublication } from './placement';
 import { Prepared, PublishPreparer, PublishRefused } from './publish-preparer';
-import { RetryLater } from './retry-later';
+import { RetryLater, settleOutgoingFailure } from './retry-later';
 
 export { RetryLater } from './retry-later';
 
@@ -62,9 +62,6 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   readonly backoffStrategy = (_attempts: number, _type?: string, err?: Error): number => (err instanceof RetryLater ? err.delayMs : this.config.TFTSR_PUBLISH_BACKOFF_MS);
 
   private readonly logger = new Logger('PublishProcessor');
-  private readonly guard: OutboxJobGuard;
-  private readonly publications: PublicationRepository;
-  private readonly webhooks: WebhookRepository;
   private readonly http = new IntegrationHttp();
 
   constructor(
@@ -73,12 +70,11 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     private readonly config: WorkerConfig,
     private readonly webhookDelivery: WebhookDeliveryService,
     private readonly preparer: PublishPreparer,
+    private readonly guard: OutboxJobGuard,
+    private readonly publications: PublicationRepository,
+    private readonly webhooks: WebhookRepository,
     @Optional() private readonly metrics?: WorkerMetrics,
-  ) {
-    this.guard = new OutboxJobGuard(db);
-    this.publications = new PublicationRepository(db);
-    this.webhooks = new WebhookRepository(db);
-  }
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.http.close();
@@ -93,7 +89,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       return { skipped: true, reason: 'the publication no longer exists' };
     }
     try {
-      const prepared = this.preparer.prepare(publication);
+      const prepared = this.preparer.preparePublication(publication);
       return await this.send(outbox_id, publication, prepared);
     } catch (err) {
       throw this.onFailure(job, publication, err as Error);
@@ -110,7 +106,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     let found = 0;
     for (const publication of due) {
       try {
-        const prepared = this.preparer.prepare(publication);
+        const prepared = this.preparer.preparePublication(publication);
         const target = this.preparer.placedTarget(publication, prepared.target, { kind: 'own' });
         const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
         const remote = await publisher.find(target, prepared.content, null);
@@ -246,47 +242,60 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   private onFailure(job: PublishJob, publication: Publication, err: Error): Error {
     const { outbox_id } = job.data;
     const retryable = err instanceof PublishError ? err.retryable : !(err instanceof PublishRefused);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const reason = err.message;
-    if (retryable && !lastAttempt) {
-      const delayMs = this.retryDelay(job.attemptsMade, err);
-      transaction(this.db, () => {
-        this.publications.markRetrying(publication.id, reason, Date.now() + delayMs);
-        this.audit.append({
-          action: 'publish_attempt_failed',
-          entity_type: 'publication',
-          entity_id: publication.id,
-          user_id: publication.requested_by,
-          details: { service: publication.service, attempt: job.attemptsMade + 1, reason, retry_in_ms: delayMs, ...(err instanceof PublishError ? { kind: err.kind, status: err.status } : {}) },
+    return settleOutgoingFailure(job, err, this.config.publishBackoff, {
+      retryable,
+      retryAfterMs: err instanceof PublishError ? err.retryAfterMs : undefined,
+      retry: (delayMs) => {
+        transaction(this.db, () => {
+          this.publications.markRetrying(publication.id, reason, Date.now() + delayMs);
+          this.audit.append({
+            action: 'publish_attempt_failed',
+            entity_type: 'publication',
+            entity_id: publication.id,
+            user_id: publication.requested_by,
+            details: {
+              service: publication.service,
+              attempt: job.attemptsMade + 1,
+              reason,
+              retry_in_ms: delayMs,
+              ...(err instanceof PublishError ? { kind: err.kind, status: err.status } : {}),
+            },
+          });
         });
-      });
-      this.metrics?.publishResults.inc({ service: publication.service, outcome: 'retrying' });
-      this.logger.warn(`publication ${publication.id} to ${publication.service}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
-      return new RetryLater(reason, delayMs);
-    }
-    const final = retryable ? `gave up after ${job.attemptsMade + 1} attempts: ${reason}` : reason;
-    const findings = err instanceof PublishRefused ? err.findings : null;
-    this.guard.fail(outbox_id, final, () => {
-      this.publications.markFailed(publication.id, final, findings);
-      this.webhooks.emit('publication.failed', { publication_id: publication.id, issue_id: publication.issue_id, document_id: publication.document_id, service: publication.service });
-      this.audit.append({
-        action: `publish_to_${publication.service}_failed`,
-        entity_type: 'publication',
-        entity_id: publication.id,
-        user_id: publication.requested_by,
-        details: { issue_id: publication.issue_id, document_id: publication.document_id, reason: final, ...(findings ? { pii_types: [...new Set(findings.map((f) => f.pii_type))] } : {}) },
-      });
+        this.metrics?.publishResults.inc({ service: publication.service, outcome: 'retrying' });
+        const what = `publication ${publication.id} to ${publication.service}`;
+        this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
+      },
+      giveUp: () => {
+        const final = retryable ? `gave up after ${job.attemptsMade + 1} attempts: ${reason}` : reason;
+        const findings = err instanceof PublishRefused ? err.findings : null;
+        this.guard.fail(outbox_id, final, () => {
+          this.publications.markFailed(publication.id, final, findings);
+          this.webhooks.emit('publication.failed', {
+            publication_id: publication.id,
+            issue_id: publication.issue_id,
+            document_id: publication.document_id,
+            service: publication.service,
+          });
+          this.audit.append({
+            action: `publish_to_${publication.service}_failed`,
+            entity_type: 'publication',
+            entity_id: publication.id,
+            user_id: publication.requested_by,
+            details: {
+              issue_id: publication.issue_id,
+              document_id: publication.document_id,
+              reason: final,
+              ...(findings ? { pii_types: [...new Set(findings.map((f) => f.pii_type))] } : {}),
+            },
+          });
+        });
+        this.metrics?.publishResults.inc({ service: publication.service, outcome: findings ? 'blocked_by_pii_gate' : 'failed' });
+        this.logger.warn(`publication ${publication.id} to ${publication.service} failed: ${final}`);
+        return final;
+      },
     });
-    this.metrics?.publishResults.inc({ service: publication.service, outcome: findings ? 'blocked_by_pii_gate' : 'failed' });
-    this.logger.warn(`publication ${publication.id} to ${publication.service} failed: ${final}`);
-    return new UnrecoverableError(final);
-  }
-
-  /** Retry-After when the remote named a delay (capped); else exponential from the base, with jitter, capped. */
-  private retryDelay(attemptsMade: number, err: Error): number {
-    if (err instanceof PublishError && err.retryAfterMs !== undefined) return Math.min(Math.max(err.retryAfterMs, 0), this.config.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS);
-    const ceiling = Math.min(this.config.TFTSR_PUBLISH_BACKOFF_MAX_MS, this.config.TFTSR_PUBLISH_BACKOFF_MS * 2 ** Math.min(attemptsMade, 20));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 }
 

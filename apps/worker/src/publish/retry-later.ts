@@ -1,3 +1,7 @@
+import { UnrecoverableError } from 'bullmq';
+import { isLastAttempt, retryDelayMs } from '../../../../libs/jobs/src';
+import type { AttemptCount, RetryBackoff } from '../../../../libs/jobs/src';
+
 /** A failure worth another attempt, after `delayMs` (from Retry-After, or the backoff). */
 export class RetryLater extends Error {
   constructor(
@@ -6,4 +10,33 @@ export class RetryLater extends Error {
   ) {
     super(message);
   }
+}
+
+export interface OutgoingFailure {
+  retryable: boolean;
+  /** The delay the remote asked for (Retry-After), if it named one. */
+  retryAfterMs?: number;
+  /** Records an attempt that will be retried after `delayMs`. */
+  retry(delayMs: number): void;
+  /** Records the failure for good, and returns the reason the job fails with. */
+  giveUp(): string;
+}
+
+/**
+ * The retry decision of outgoing calls (publish and webhook deliveries): a retryable failure before the last attempt
+ * is retried after the backoff's delay, carried on a RetryLater for the queue's backoff strategy; any other fails
+ * the job for good. Returns the error for the handler to throw.
+ */
+export function settleOutgoingFailure(
+  job: AttemptCount,
+  err: Error,
+  backoff: RetryBackoff,
+  failure: OutgoingFailure,
+): RetryLater | UnrecoverableError {
+  if (failure.retryable && !isLastAttempt(job)) {
+    const delayMs = retryDelayMs(job.attemptsMade, backoff, failure.retryAfterMs);
+    failure.retry(delayMs);
+    return new RetryLater(err.message, delayMs);
+  }
+  return new UnrecoverableError(failure.giveUp());
 }

@@ -1,6 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
-import { AuditLogRepository, Db, DB, deriveKey, WebhookDelivery, WebhookEndpoint, WebhookRepository } from '../../../../libs/db/src';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import {
+  AuditLogRepository,
+  deriveKey,
+  IssueRepository,
+  LogFileIngestRepository,
+  SettingRepository,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookRepository,
+} from '../../../../libs/db/src';
 import {
   checkWebhookUrl,
   IntegrationHttp,
@@ -13,11 +22,10 @@ import {
   WebhookPayload,
 } from '../../../../libs/integrations/src';
 import { JobPayloads } from '../../../../libs/jobs/src';
-import { redactBuffer, scanBuffer } from '../../../../libs/pii/src';
+import { readPiiConfig, redactBuffer, scanBuffer } from '../../../../libs/pii/src';
 import { WorkerConfig } from '../config/worker.config';
 import { OutboxJobGuard, Skipped } from '../outbox-job';
-import { readPiiConfig } from '../pii-settings';
-import { RetryLater } from '../publish/retry-later';
+import { settleOutgoingFailure } from '../publish/retry-later';
 
 type DeliverJob = Job<JobPayloads['deliver_webhook'], unknown, 'deliver_webhook'>;
 
@@ -33,18 +41,18 @@ export const WEBHOOK_KEY_LABEL = 'webhook-encryption';
 @Injectable()
 export class WebhookDeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDelivery');
-  private readonly guard: OutboxJobGuard;
-  private readonly webhooks: WebhookRepository;
   private readonly key: Buffer;
   private readonly http = new IntegrationHttp();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
+    private readonly guard: OutboxJobGuard,
+    private readonly webhooks: WebhookRepository,
+    private readonly files: LogFileIngestRepository,
+    private readonly issues: IssueRepository,
+    private readonly settings: SettingRepository,
   ) {
-    this.guard = new OutboxJobGuard(db);
-    this.webhooks = new WebhookRepository(db);
     this.key = deriveKey(config.databaseKey, WEBHOOK_KEY_LABEL);
   }
 
@@ -115,31 +123,44 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
   private payload(delivery: WebhookDelivery): WebhookPayload {
     const data = JSON.parse(delivery.data) as Record<string, string | null>;
     if (data.log_file_id && !data.issue_id) {
-      data.issue_id = (this.db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(data.log_file_id) as { issue_id: string } | undefined)?.issue_id ?? null;
+      data.issue_id = this.files.issueIdOf(data.log_file_id);
     }
-    const issue = data.issue_id ? (this.db.prepare('SELECT title FROM issues WHERE id = ?').get(data.issue_id) as { title: string } | undefined) : undefined;
-    const config = readPiiConfig(this.db);
+    const issue = data.issue_id ? this.issues.findById(data.issue_id) : undefined;
+    const config = readPiiConfig(this.settings);
     const redactedTitle = issue ? redactBuffer(Buffer.from(issue.title, 'utf8'), scanBuffer(Buffer.from(issue.title, 'utf8'), config)).toString('utf8') : null;
     return { id: delivery.event_id, type: delivery.event_type as WebhookEvent, created_at: new Date(delivery.created_at).toISOString(), data: { ...data, issue_title: redactedTitle } };
   }
 
   private onFailure(job: DeliverJob, delivery: WebhookDelivery, endpoint: WebhookEndpoint, err: Error): Error {
-    const retryable = err instanceof DeliveryError ? err.retryable : true;
     const status = err instanceof DeliveryError ? err.status : null;
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (retryable && !lastAttempt) {
-      this.webhooks.markAttempt(delivery.id, status, err.message);
-      const ceiling = Math.min(this.config.TFTSR_PUBLISH_BACKOFF_MAX_MS, this.config.TFTSR_PUBLISH_BACKOFF_MS * 2 ** Math.min(job.attemptsMade, 20));
-      const delay = err instanceof DeliveryError && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, this.config.TFTSR_PUBLISH_MAX_RETRY_AFTER_MS) : Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-      this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delay} ms`);
-      return new RetryLater(err.message, delay);
-    }
-    this.guard.fail(job.data.outbox_id, err.message, () => {
-      this.webhooks.markFailed(delivery.id, status, err.message);
-      this.audit.append({ action: 'deliver_webhook_failed', entity_type: 'webhook_endpoint', entity_id: endpoint.id, details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status, reason: err.message } });
+    return settleOutgoingFailure(job, err, this.config.publishBackoff, {
+      retryable: err instanceof DeliveryError ? err.retryable : true,
+      retryAfterMs: err instanceof DeliveryError ? err.retryAfterMs : undefined,
+      retry: (delayMs) => {
+        this.webhooks.markAttempt(delivery.id, status, err.message);
+        const what = `webhook delivery ${delivery.id} to endpoint ${endpoint.id}`;
+        this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delayMs} ms`);
+      },
+      giveUp: () => {
+        this.guard.fail(job.data.outbox_id, err.message, () => {
+          this.webhooks.markFailed(delivery.id, status, err.message);
+          this.audit.append({
+            action: 'deliver_webhook_failed',
+            entity_type: 'webhook_endpoint',
+            entity_id: endpoint.id,
+            details: {
+              delivery_id: delivery.id,
+              event_id: delivery.event_id,
+              event_type: delivery.event_type,
+              status,
+              reason: err.message,
+            },
+          });
+        });
+        this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id} failed: ${err.message}`);
+        return err.message;
+      },
     });
-    this.logger.warn(`webhook delivery ${delivery.id} to endpoint ${endpoint.id} failed: ${err.message}`);
-    return new UnrecoverableError(err.message);
   }
 }
 

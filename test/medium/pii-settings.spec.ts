@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../../libs/db/src';
-import { PII_TYPE_ORDER } from '../../../libs/pii/src';
-import { makeTempDir, TEST_KEY } from '../../../test/support/temp-dir';
-import { SETTINGS } from '../../api/src/settings/settings.registry';
-import { SettingsService } from '../../api/src/settings/settings.service';
-import { readPiiConfig, readRedactionSettings } from './pii-settings';
+import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '../../libs/db/src';
+import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '../../libs/pii/src';
+import { makeTempDir, TEST_KEY } from '../support/temp-dir';
+import { SETTINGS } from '../../apps/api/src/settings/settings.registry';
+import { SettingsService } from '../../apps/api/src/settings/settings.service';
 
 describe('readRedactionSettings', () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -20,7 +19,7 @@ describe('readRedactionSettings', () => {
   const put = (key: string, json: string) => db.prepare('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(key, json, toDbTimestamp());
 
   it('reads the registry’s defaults when nothing is stored', () => {
-    expect(readRedactionSettings(db)).toEqual({
+    expect(readRedactionSettings(new SettingRepository(db))).toEqual({
       replacementStyle: SETTINGS['pii.replacement_style'].default,
       wipeOriginalBlob: SETTINGS['pii.wipe_original_blob'].default,
       finalizeAfterDays: SETTINGS['pii.finalize_after_days'].default,
@@ -31,10 +30,11 @@ describe('readRedactionSettings', () => {
     put('pii.replacement_style', '"pseudonym"');
     put('pii.wipe_original_blob', 'true');
     put('pii.finalize_after_days', '0');
-    expect(readRedactionSettings(db)).toEqual({ replacementStyle: 'pseudonym', wipeOriginalBlob: true, finalizeAfterDays: 0 });
+    const settings = new SettingRepository(db);
+    expect(readRedactionSettings(settings)).toEqual({ replacementStyle: 'pseudonym', wipeOriginalBlob: true, finalizeAfterDays: 0 });
     put('pii.replacement_style', '"emoji"');
     put('pii.finalize_after_days', 'not json');
-    expect(readRedactionSettings(db)).toMatchObject({ replacementStyle: 'type', finalizeAfterDays: 30 });
+    expect(readRedactionSettings(new SettingRepository(db))).toMatchObject({ replacementStyle: 'type', finalizeAfterDays: 30 });
   });
 });
 
@@ -58,7 +58,7 @@ describe('pii.enabled_types across releases that add PII types', () => {
     const saved = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname', 'DateOfBirth', 'Custom'].includes(t));
     db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', ?, ?)`).run(JSON.stringify(saved), toDbTimestamp());
     const expected = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname'].includes(t));
-    expect(readPiiConfig(db).enabledTypes).toEqual(expected);
+    expect(readPiiConfig(new SettingRepository(db)).enabledTypes).toEqual(expected);
     expect(settings.value('pii.enabled_types')).toEqual(expected);
   });
 
@@ -67,10 +67,10 @@ describe('pii.enabled_types across releases that add PII types', () => {
     expect(settings.put('pii.enabled_types', enabled, 'admin').value).toEqual(enabled);
     expect(JSON.parse(stored())).toEqual({ disabled: ['Phone'] });
     expect(settings.get('pii.enabled_types')).toMatchObject({ value: enabled, is_default: false });
-    expect(readPiiConfig(db).enabledTypes).toEqual(enabled);
+    expect(readPiiConfig(new SettingRepository(db)).enabledTypes).toEqual(enabled);
     // A type unknown to this release in the stored set of disabled ones is ignored, not an error.
     db.prepare(`UPDATE settings SET value = '{"disabled":["Phone","Nickname"]}' WHERE key = 'pii.enabled_types'`).run();
     expect(settings.value('pii.enabled_types')).toEqual(enabled);
-    expect(readPiiConfig(db).enabledTypes).toEqual(enabled);
+    expect(readPiiConfig(new SettingRepository(db)).enabledTypes).toEqual(enabled);
   });
 });

@@ -1,0 +1,35 @@
+import { UnrecoverableError } from 'bullmq';
+import { RetryLater, settleOutgoingFailure } from './retry-later';
+
+const backoff = { baseMs: 100, maxMs: 1000, maxRetryAfterMs: 5000 };
+const job = (attemptsMade: number) => ({ attemptsMade, opts: { attempts: 3 } });
+
+describe('settleOutgoingFailure', () => {
+  it('retries a retryable failure before the last attempt, with the delay it recorded', () => {
+    const recorded: number[] = [];
+    const giveUp = jest.fn(() => 'never');
+    const retry = (ms: number) => recorded.push(ms);
+    const sut = settleOutgoingFailure(job(0), new Error('503'), backoff, { retryable: true, retryAfterMs: 1500, retry, giveUp });
+    expect(sut).toBeInstanceOf(RetryLater);
+    expect(sut.message).toBe('503');
+    expect((sut as RetryLater).delayMs).toBe(1500);
+    expect(recorded).toEqual([1500]);
+    expect(giveUp).not.toHaveBeenCalled();
+  });
+
+  it('fails for good on the last attempt, with the reason giveUp returns', () => {
+    const retry = jest.fn();
+    const giveUp = () => 'gave up after 3 attempts: 503';
+    const sut = settleOutgoingFailure(job(2), new Error('503'), backoff, { retryable: true, retry, giveUp });
+    expect(sut).toBeInstanceOf(UnrecoverableError);
+    expect(sut.message).toBe('gave up after 3 attempts: 503');
+    expect(retry).not.toHaveBeenCalled();
+  });
+
+  it('fails a permanent failure at once', () => {
+    const retry = jest.fn();
+    const sut = settleOutgoingFailure(job(0), new Error('401'), backoff, { retryable: false, retry, giveUp: () => '401' });
+    expect(sut).toBeInstanceOf(UnrecoverableError);
+    expect(retry).not.toHaveBeenCalled();
+  });
+});
