@@ -1,6 +1,11 @@
-import { ApiKeyRepository, toDbTimestamp } from '@tftsr/db';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ApiKeyRepository, toDbTimestamp } from '../../libs/db/src';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
+import { TEST_KEY } from '../support/temp-dir';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 
 const BURST = 20;
 
@@ -33,9 +38,35 @@ describe('API keys: authentication, scopes and rate limits', () => {
     expect(failure(await api.call('GET', '/v1/issues', { key: `${api.adminKey.slice(0, 20)}${'A'.repeat(29)}` }))).toEqual([401, 'UNAUTHENTICATED']);
     const key = api.createKey('soon-revoked', ['read']);
     expect((await api.call('GET', '/v1/issues', { key })).status).toBe(200);
+    // Revoked behind the API's back, as another replica would: its cached lookup lives less than a second.
     new ApiKeyRepository(api.db).revoke('soon-revoked', toDbTimestamp());
-    expect(failure(await api.call('GET', '/v1/issues', { key }))).toEqual([401, 'UNAUTHENTICATED']);
+    await refusedWithin(1000, key);
   });
+
+  it('refuses a key revoked by `tftsr keys revoke` in another process within a second', async () => {
+    const key = api.createKey('revoked-by-cli', ['read']);
+    expect((await api.call('GET', '/v1/issues', { key })).status).toBe(200);
+    const cli = spawnSync(process.execPath, [CLI, 'keys', 'revoke', 'revoked-by-cli'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_DATA_DIR: api.dataDir, TFTSR_DB_KEY: TEST_KEY },
+    });
+    expect({ status: cli.status, out: cli.stdout.trim() }).toEqual({ status: 0, out: 'revoked revoked-by-cli' });
+    await refusedWithin(1000, key);
+  });
+
+  /** Polls with the key until it is refused 401; fails if it is still admitted `ms` after the revocation. */
+  async function refusedWithin(ms: number, key: string): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const result = await api.call('GET', '/v1/issues', { key });
+      if (result.status !== 200 || Date.now() > deadline) {
+        expect(failure(result)).toEqual([401, 'UNAUTHENTICATED']);
+        return;
+      }
+      // 100 ms apart: a handful of requests, well inside this file's per-key burst.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   it('answers a key without the route’s scope with 403 FORBIDDEN naming the scope', async () => {
     const reader = api.createKey('reader', ['read']);

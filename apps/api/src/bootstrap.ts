@@ -1,19 +1,18 @@
 import { Logger, ValidationPipe } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions, ensureDataDir } from '@tftsr/config';
-import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
-import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
+import { databaseOptions, ensureDataDir } from '../../../libs/config/src';
+import { openAndMigrate, warnAboutOpenModes } from '../../../libs/db/src';
+import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
 import { AppModule } from './app.module';
 import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
 import { installJsonBodyParser } from './common/json-body';
-import { declareLocationHeaders, LocationInterceptor } from './common/location';
+import { declareLocationHeaders } from './common/location';
 import { installSecurityHeaders } from './common/security-headers';
 import { installAddressLimits } from './auth/address-limits';
 import { ApiKeyService } from './auth/api-key.service';
@@ -22,7 +21,7 @@ import { documentGateRefusals, installRequestGate } from './auth/request-gate';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
-import type { ApiConfig } from './config/api.config';
+import { ApiConfig } from './config/api.config';
 import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
 import { installQueueDashboard } from './queue-dashboard/queue-dashboard';
@@ -61,12 +60,11 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const errors = new ErrorFilter();
   app.useGlobalFilters(errors);
-  app.useGlobalInterceptors(new LocationInterceptor(app.get(Reflector)));
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   // These hooks run, in this order, before any route's body is read: headers on every answer, the address
   // limits, the key (and the media type), then the body watchdog.
-  await installSecurityHeaders(fastify);
+  installSecurityHeaders(fastify);
   const limits = await installAddressLimits(fastify, config, logger);
   installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
   installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });

@@ -8,7 +8,8 @@ import {
   parseScopes,
   toDbTimestamp,
   transaction,
-} from '@tftsr/db';
+} from '../../../../libs/db/src';
+import { ApiKeyService } from '../auth/api-key.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto';
 
@@ -18,6 +19,7 @@ export class ApiKeysService {
     @Inject(DB) private readonly db: Db,
     private readonly keys: ApiKeyRepository,
     private readonly audit: AuditLogRepository,
+    private readonly authKeys: ApiKeyService,
   ) {}
 
   list(): ApiKeyResponse[] {
@@ -37,8 +39,9 @@ export class ApiKeysService {
     return { ...toApiKeyResponse(row), key };
   }
 
+  /** The key stops working here at once (the lookup cache forgets it); other replicas see it within their TTL. */
   revoke(id: string, actor: string): ApiKeyResponse {
-    return transaction(this.db, () => {
+    const revoked = transaction(this.db, () => {
       const row = this.keys.findById(id);
       if (!row || row.revoked_at) throw new DomainError(ErrorCode.API_KEY_NOT_FOUND, 'no active API key has this id', { id });
       const isAdmin = parseScopes(row.scopes).includes('admin');
@@ -50,5 +53,7 @@ export class ApiKeysService {
       this.audit.append({ action: 'revoke_api_key', entity_type: 'api_key', entity_id: id, user_id: actor, details: { name: row.name, source: 'api' } });
       return toApiKeyResponse(this.keys.findById(id) as NonNullable<ReturnType<ApiKeyRepository['findById']>>);
     });
+    this.authKeys.forgetCachedKeys();
+    return revoked;
   }
 }

@@ -9,6 +9,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import type { ApiConfig } from '../config/api.config';
 
 const MINUTE_MS = 60_000;
+const MAX_HASHED_ADDRESSES = 10_000;
 
 type Limit = ReturnType<FastifyInstance['createRateLimit']>;
 type Outcome = Awaited<ReturnType<Limit>>;
@@ -67,7 +68,18 @@ export async function installAddressLimits(fastify: FastifyInstance, config: Api
   await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:rate-limit:`, skipOnError: true });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
-  const address = (request: FastifyRequest) => createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
+  // Computing an HMAC (its key schedule) costs more than the rest of the limit's work; clients are few, so each
+  // address is hashed once. Bounded: past MAX_HASHED_ADDRESSES (a scan of many addresses) it starts afresh.
+  const hashed = new Map<string, string>();
+  const address = (request: FastifyRequest) => {
+    let value = hashed.get(request.ip);
+    if (value === undefined) {
+      value = createHmac('sha256', secret).update(request.ip).digest('base64url').slice(0, 22);
+      if (hashed.size >= MAX_HASHED_ADDRESSES) hashed.clear();
+      hashed.set(request.ip, value);
+    }
+    return value;
+  };
   const limit = (max: number, key: (request: FastifyRequest) => string) => fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
   return new AddressLimits(
     limit(config.TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, (r) => `requests:${address(r)}`),

@@ -62,6 +62,31 @@ describe('ApiKeyService', () => {
     expect(sut.authenticate(key)).toBeNull();
   });
 
+  it('reuses a lookup for less than a second: a key revoked behind its back is refused once that has passed', async () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    expect(sut.authenticate(key)?.name).toBe('admin');
+    keys.revoke('admin', '2026-01-01 00:00:00');
+    const revokedAt = Date.now();
+    while (sut.authenticate(key) !== null) {
+      expect(Date.now() - revokedAt).toBeLessThan(1000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  it('forgets its cached lookups when told a key was revoked here', () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    expect(sut.authenticate(key)?.name).toBe('admin');
+    keys.revoke('admin', '2026-01-01 00:00:00');
+    sut.forgetCachedKeys();
+    expect(sut.authenticate(key)).toBeNull();
+  });
+
   it('records when a key was last used, at most once a minute', () => {
     const printed: string[] = [];
     const sut = service({ NODE_ENV: 'development' });

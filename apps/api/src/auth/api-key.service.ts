@@ -6,21 +6,33 @@ import {
   Db,
   DB,
   generateApiKey,
+  hashApiKey,
   parseScopes,
   toDbTimestamp,
   transaction,
 } from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
-import { Principal } from './scopes.decorator';
+import { ApiKeyCache } from './api-key-cache';
+import type { Principal } from './scopes.decorator';
 
 /** last_used_at is bookkeeping: written at most this often per key, so reads do not each cost a commit. */
 const LAST_USED_INTERVAL_MS = 60_000;
 const FIRST_KEY_SCOPES: ApiKeyScope[] = ['read', 'write', 'admin'];
+/**
+ * How long a lookup is reused: a key revoked (or created) by another replica or by `tftsr keys` is seen within
+ * this time. A TTL rather than a change counter read from the database: the counter would itself be a query per
+ * request, which is most of what the cache saves.
+ */
+export const API_KEY_CACHE_TTL_MS = 500;
+/** Keys in use are few (one per client); guessed keys are bounded apart so that they cannot push those out. */
+const MAX_CACHED_KEYS = 1000;
+const MAX_CACHED_UNKNOWN_KEYS = 1000;
 
 @Injectable()
 export class ApiKeyService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ApiKeys');
   private readonly lastTouched = new Map<string, number>();
+  private readonly cache = new ApiKeyCache<Principal>(API_KEY_CACHE_TTL_MS, MAX_CACHED_KEYS, MAX_CACHED_UNKNOWN_KEYS);
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -31,14 +43,25 @@ export class ApiKeyService implements OnApplicationBootstrap {
 
   /** The key's principal, or null when it is unknown or revoked. */
   authenticate(key: string, now: Date = new Date()): Principal | null {
-    const row = this.keys.findActiveByKey(key);
-    if (!row) return null;
-    const last = this.lastTouched.get(row.id) ?? 0;
-    if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
-      this.lastTouched.set(row.id, now.getTime());
-      this.keys.touchLastUsed(row.id, toDbTimestamp(now));
+    const hash = hashApiKey(key);
+    let principal = this.cache.get(hash);
+    if (principal === undefined) {
+      const row = this.keys.findActiveByKey(key);
+      principal = row ? { id: row.id, name: row.name, scopes: parseScopes(row.scopes) } : null;
+      this.cache.set(hash, principal);
     }
-    return { id: row.id, name: row.name, scopes: parseScopes(row.scopes) };
+    if (!principal) return null;
+    const last = this.lastTouched.get(principal.id) ?? 0;
+    if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
+      this.lastTouched.set(principal.id, now.getTime());
+      this.keys.touchLastUsed(principal.id, toDbTimestamp(now));
+    }
+    return principal;
+  }
+
+  /** After a key is revoked in this process: no cached lookup outlives it here. */
+  forgetCachedKeys(): void {
+    this.cache.clear();
   }
 
   onApplicationBootstrap(): void {

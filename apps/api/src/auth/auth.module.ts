@@ -12,5 +12,6 @@ import { RateLimiter } from './rate-limiter.service';
     RateLimiter,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
+  exports: [ApiKeyService],
 })
 export class AuthModule {}

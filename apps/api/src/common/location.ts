@@ -1,5 +1,5 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
@@ -12,22 +12,22 @@ type LocationOf = (body: any, params: Record<string, string>) => string;
 /**
  * Where the resource a 201 or 202 made (or is making) can be found, from the response body and the path
  * parameters: sent as the Location header. The OpenAPI document declares Location on every 201 and 202.
+ * The interceptor is the marked route's own, not a global one: a route without it (every GET) does not pay for
+ * Nest's interceptor chain.
  */
-export const Location = (locationOf: LocationOf): MethodDecorator => SetMetadata(LOCATION, locationOf);
+export const Location = (locationOf: LocationOf): MethodDecorator =>
+  applyDecorators(SetMetadata(LOCATION, locationOf), UseInterceptors(new LocationInterceptor(locationOf)));
 
 /** Sets Location on the answers of routes marked with @Location (routes that send with @Res set it themselves). */
-@Injectable()
 export class LocationInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly locationOf: LocationOf) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const locationOf = this.reflector.get<LocationOf | undefined>(LOCATION, context.getHandler());
-    if (!locationOf) return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest<{ Params: Record<string, string> }>>();
     return next.handle().pipe(
-      map((body: unknown) => {
-        http.getResponse<FastifyReply>().header('location', locationOf(body, request.params ?? {}));
+      map((body) => {
+        http.getResponse<FastifyReply>().header('location', this.locationOf(body, request.params ?? {}));
         return body;
       }),
     );
