@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ApiKeyRepository, toDbTimestamp } from '../../libs/db/src';
+import { ApiKeyRepository, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
 import { TEST_KEY } from '../support/temp-dir';

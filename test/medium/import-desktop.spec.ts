@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, sta
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type {
-  Db} from '../../libs/db/src';
+  Db} from '@tftsr/db';
 import {
   AuditLogRepository,
   CredentialRepository,

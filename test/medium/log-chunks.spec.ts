@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '../../apps/api/src/log-streams/log-chunks.service';
-import { OutboxRelay } from '../../apps/api/src/outbox/outbox-relay.service';
-import { SettingsService } from '../../apps/api/src/settings/settings.service';
-import { LogFileIntake } from '../../apps/api/src/log-files/log-file-intake';
+import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
+import { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
+import { SettingsService } from '@tftsr/api/settings/settings.service';
+import { LogFileIntake } from '@tftsr/api/log-files/log-file-intake';
 import {
   AuditLogRepository,
   deriveKey,
@@ -13,7 +13,7 @@ import {
   OutboxRepository,
   SettingRepository,
   toDbTimestamp,
-} from '../../libs/db/src';
+} from '@tftsr/db';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import type {
-  Db} from '../../libs/db/src';
+  Db} from '@tftsr/db';
 import {
   LogFileRedactionRepository,
   newId,

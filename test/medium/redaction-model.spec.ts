@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type {
   Db,
-  PiiDecision} from '../../libs/db/src';
+  PiiDecision} from '@tftsr/db';
 import {
   LogFileRedactionRepository,
   newId,

@@ -4,9 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions, ensureDataDir } from '../../../libs/config/src';
-import { openAndMigrate, warnAboutOpenModes } from '../../../libs/db/src';
-import { loggerFor, PinoNestLogger, withoutRedaction } from '../../../libs/telemetry/src';
+import { databaseOptions, ensureDataDir } from '@tftsr/config';
+import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
+import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { AppModule } from './app.module';
 import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';

@@ -8,7 +8,7 @@ import {
   parseScopes,
   toDbTimestamp,
   transaction,
-} from '../../../../libs/db/src';
+} from '@tftsr/db';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto';

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import type {
   AuditLogRepository,
-  Db} from '../../../../libs/db/src';
+  Db} from '@tftsr/db';
 import {
   AiConversationRepository,
   AiMessageRepository,
