@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { IssueListQuery, IssueRepository, loadMigrations, migrate, openDatabase } from '@tftsr/db';
+import type { IssueListQuery} from '@tftsr/db';
+import { IssueRepository, loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { toFtsQuery } from '@tftsr/api/issues/fts-query';
 import { seedIssues } from './support/issue-corpus';
 

@@ -9,7 +9,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { Issue, IssueRepository, loadMigrations, migrate, newId, openDatabase, Severity, Synchronous, toDbTimestamp, transaction } from '@tftsr/db';
+import type { Issue, Severity, Synchronous} from '@tftsr/db';
+import { IssueRepository, loadMigrations, migrate, newId, openDatabase, toDbTimestamp, transaction } from '@tftsr/db';
 
 interface CreateBody {
   title: string;

@@ -1,4 +1,5 @@
-import { Db, IssueRepository, newId, Severity, toDbTimestamp } from '@tftsr/db';
+import type { Db, Severity} from '@tftsr/db';
+import { IssueRepository, newId, toDbTimestamp } from '@tftsr/db';
 
 /** Words an incident tracker is full of; each issue draws a few, so a query for one matches ~5-15% of issues. */
 const DOMAIN = (

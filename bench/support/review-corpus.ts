@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
-import { Db, LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '@tftsr/db';
-import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
-import { BlobStore } from '@tftsr/storage';
+import type { Db} from '@tftsr/db';
+import { LogFileProcessingRepository, newId, PiiSpanRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import type { ValueKeys } from '@tftsr/redaction';
+import { buildReviewIndex } from '@tftsr/redaction';
+import type { BlobStore } from '@tftsr/storage';
 
 /** One record: four log lines, one of which holds a PII value; padded so that the file reaches its size. */
 const FILLER = ' c.e.Sync - heartbeat ok; queue depth nominal; nothing to report'.padEnd(200, ' .');

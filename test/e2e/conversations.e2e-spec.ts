@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { newId, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, Server } from 'node:net';
+import type { Server } from 'node:net';
+import { createServer } from 'node:net';
 import { deriveKey } from '@tftsr/db';
 import { credentialHash, decryptCredential } from '@tftsr/integrations';
 import { failure, useTestApi } from '../support/api-harness';

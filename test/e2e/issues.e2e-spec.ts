@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
-import { Db } from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadMigrations, openDatabase } from '@tftsr/db';
-import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { RunningApp, RunningStack} from '../support/app-processes';
+import { getJson, startStack, waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';
 
 const ADMIN_KEY = `tftsr_e2e-ping-${'k'.repeat(32)}`;

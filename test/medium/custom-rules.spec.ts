@@ -1,7 +1,8 @@
 import { buffer } from 'node:stream/consumers';
-import { Db, LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
-import { BlobStore } from '@tftsr/storage';
-import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import type { Db} from '@tftsr/db';
+import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import type { BlobStore } from '@tftsr/storage';
+import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
 
 /**

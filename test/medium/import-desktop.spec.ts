@@ -22,15 +22,17 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { DocumentsService } from '@tftsr/api/documents/documents.service';
-import { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
+import type { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
 import { PublicationRequests } from '@tftsr/api/publishing/publication-requests.service';
 import { SettingsService } from '@tftsr/api/settings/settings.service';
 import { TextRedactor } from '@tftsr/api/settings/text-redactor.service';
 import { FsBlobStore } from '@tftsr/storage';
 import { runCli } from '@tftsr/cli-app/main';
-import { importDesktop, ImportDesktopOptions, ImportSummary } from '@tftsr/cli-app/import/desktop-importer';
+import type { ImportDesktopOptions, ImportSummary } from '@tftsr/cli-app/import/desktop-importer';
+import { importDesktop } from '@tftsr/cli-app/import/desktop-importer';
 import { DesktopImportError } from '@tftsr/cli-app/import/import-errors';
-import { addRealisticRows, CHAT_SECRET, createDesktopDb, FixtureFacts, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
+import type { FixtureFacts} from '../support/desktop/desktop-fixture';
+import { addRealisticRows, CHAT_SECRET, createDesktopDb, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { ingestProcessorFor } from '../support/worker-parts';

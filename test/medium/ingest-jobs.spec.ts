@@ -1,9 +1,12 @@
-import { Db, LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
-import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { S3BlobStore } from '@tftsr/storage';
-import { FILESYSTEM_STORE, IngestRig, jobOf, RigStore } from '../support/ingest-rig';
-import { startTestS3, TestS3 } from '../support/s3-server';
+import type { RigStore } from '../support/ingest-rig';
+import { FILESYSTEM_STORE, IngestRig, jobOf } from '../support/ingest-rig';
+import type { TestS3 } from '../support/s3-server';
+import { startTestS3 } from '../support/s3-server';
 
 /**
  * The ingest handlers against a real encrypted database and blob store. Real: SQLite, SQLCipher, the blob

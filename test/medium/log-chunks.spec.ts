@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
-import { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
+import type { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
 import { SettingsService } from '@tftsr/api/settings/settings.service';
 import { LogFileIntake } from '@tftsr/api/log-files/log-file-intake';
 import {
@@ -93,7 +93,7 @@ describe('LogChunksService', () => {
     const files = rig.db.prepare(`SELECT id, file_path, file_size FROM log_files WHERE issue_id = 'issue-b'`).all() as { id: string; file_path: string; file_size: number }[];
     expect(files).toHaveLength(1);
     const parts: Buffer[] = [];
-    for await (const part of rig.blobs.openRead(files[0].file_path) as Readable) parts.push(part as Buffer);
+    for await (const part of rig.blobs.openRead(files[0].file_path)) parts.push(part as Buffer);
     expect(Buffer.concat(parts).toString()).toBe('alpha\nbeta\n');
     expect(rig.count(`SELECT count(*) AS n FROM outbox WHERE payload LIKE ?`, `%${files[0].id}%`)).toBe(2);
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'close_log_chunk'`)).toBe(1);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { AuditLogRepository, Db, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
 import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '@tftsr/pii';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { SETTINGS } from '@tftsr/api/settings/settings.registry';

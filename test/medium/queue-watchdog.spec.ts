@@ -1,8 +1,10 @@
-import { Job, Queue, Worker } from 'bullmq';
+import type { Job} from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { createRedisConnection, type RedisClient } from '@tftsr/jobs';
 import { freePort, waitFor } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
-import { JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from '@tftsr/worker/watchdog';
+import type { JobProcessor, WatchdogSettings, WorkerHandle } from '@tftsr/worker/watchdog';
+import { QueueWatchdog, queueProbe } from '@tftsr/worker/watchdog';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

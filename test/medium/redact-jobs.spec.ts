@@ -15,8 +15,9 @@ import {
   transaction,
 } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
-import { BlobStore, HEADER_SIZE } from '@tftsr/storage';
-import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import type { BlobStore} from '@tftsr/storage';
+import { HEADER_SIZE } from '@tftsr/storage';
+import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 
 const jobOf = <T>(data: T, attemptsMade = 0) => stub(data, attemptsMade, 'redact');

@@ -17,8 +17,8 @@ import {
   toDbTimestamp,
   transaction,
 } from '@tftsr/db';
-import { BlobStore } from '@tftsr/storage';
-import { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import type { BlobStore } from '@tftsr/storage';
+import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
 import { retentionSweeperFor } from '../support/worker-parts';
 

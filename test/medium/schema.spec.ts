@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

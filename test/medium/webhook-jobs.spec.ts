@@ -1,11 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
 import { join } from 'node:path';
-import { Db, deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '@tftsr/db';
 import { loadConfig } from '@tftsr/config';
 import { sealWebhookSecret } from '@tftsr/integrations';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import { RetryLater } from '@tftsr/worker/publish/retry-later';
-import { WebhookDeliveryService } from '@tftsr/worker/webhooks/webhook-delivery.service';
+import type { WebhookDeliveryService } from '@tftsr/worker/webhooks/webhook-delivery.service';
 import { webhookDeliveryFor } from '../support/worker-parts';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';

@@ -1,8 +1,11 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from '@tftsr/config';
+import type { IncomingMessage, Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConfigError} from '@tftsr/config';
+import { loadConfig } from '@tftsr/config';
 import { ApiConfig } from '@tftsr/api/config/api.config';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 const KEY = 'ai-key-that-must-stay-home-5d2e';
 

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { MAX_JSON_DEPTH } from '@tftsr/api/common/json-body';
-import { failure, startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { failure, startTestApi } from '../support/api-harness';
 
 /**
  * Issue 13, item 1: a request without a valid key never has its body read, JSON nesting is bounded before

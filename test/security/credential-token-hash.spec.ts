@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { AuditLogRepository, CredentialRepository, deriveKey, newId, toDbTimestamp } from '@tftsr/db';
 import { encryptCredential } from '@tftsr/integrations';
 import { IntegrationsService } from '@tftsr/api/integrations/integrations.service';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { chmodSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackup } from '@tftsr/db';
-import { startTestApi, TestApi } from '../support/api-harness';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 /**

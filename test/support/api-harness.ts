@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Env, loadConfig } from '@tftsr/config';
-import { ApiKeyRepository, ApiKeyScope, Db, DB, generateApiKey } from '@tftsr/db';
+import type { Env} from '@tftsr/config';
+import { loadConfig } from '@tftsr/config';
+import type { ApiKeyScope, Db} from '@tftsr/db';
+import { ApiKeyRepository, DB, generateApiKey } from '@tftsr/db';
 import { createApiApp } from '@tftsr/api/bootstrap';
 import { ApiConfig } from '@tftsr/api/config/api.config';
-import { RunningApp, startApp } from './app-processes';
+import type { RunningApp} from './app-processes';
+import { startApp } from './app-processes';
 import { factory } from './factory';
 import type { OpenApiDocument } from './openapi-check';
 import { badTimes, OpenApiChecker } from './openapi-check';

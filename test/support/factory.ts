@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Db, newId, toDbMillis, toDbTimestamp } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { newId, toDbMillis, toDbTimestamp } from '@tftsr/db';
 
 let counter = 0;
 

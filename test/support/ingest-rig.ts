@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type {
+  Db} from '@tftsr/db';
 import {
-  Db,
   deriveKey,
   LogFileProcessingRepository,
   newId,

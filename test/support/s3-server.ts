@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createConnection, createServer, Server, Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import type { S3StoreSettings } from '@tftsr/storage';

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { openDatabase } from '@tftsr/db';
-import { freePort, getJson, RunningApp, RunningStack, startApp, startStack, waitFor } from '../support/app-processes';
+import type { RunningApp, RunningStack} from '../support/app-processes';
+import { freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildProgram, runCli } from '@tftsr/cli-app/main';
-import { Command, commandPath, commandTree } from '@tftsr/cli';
+import type { Command} from '@tftsr/cli';
+import { commandPath, commandTree } from '@tftsr/cli';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 

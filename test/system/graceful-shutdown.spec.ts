@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Density, repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
+import type { Density} from '../../bench/support/log-corpus';
+import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { loadConfig } from '@tftsr/config';
 import { openDatabase } from '@tftsr/db';
 import { scanStream } from '@tftsr/pii';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
-import { startTestApi, TestApi } from '../support/api-harness';
-import { freePort, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { TestApi } from '../support/api-harness';
+import { startTestApi } from '../support/api-harness';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 

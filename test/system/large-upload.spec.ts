@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { openDatabase } from '@tftsr/db';
 import { scanStream } from '@tftsr/pii';
-import { getJson, RunningApp, RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { RunningApp, RunningStack} from '../support/app-processes';
+import { getJson, startStack, waitFor } from '../support/app-processes';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
 

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { Db, generateApiKey, openDatabase } from '@tftsr/db';
-import { RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { Db} from '@tftsr/db';
+import { generateApiKey, openDatabase } from '@tftsr/db';
+import type { RunningStack} from '../support/app-processes';
+import { startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';

@@ -5,9 +5,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '@tftsr/db';
 import { S3BlobStore } from '@tftsr/storage';
-import { getJson, RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { RunningStack} from '../support/app-processes';
+import { getJson, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
-import { startTestS3, TestS3 } from '../support/s3-server';
+import type { TestS3 } from '../support/s3-server';
+import { startTestS3 } from '../support/s3-server';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
 const ADMIN_KEY = `tftsr_e2e-s3blob-${'s'.repeat(32)}`;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { deriveKey, generateApiKey, openDatabase } from '@tftsr/db';
 import { FsBlobStore } from '@tftsr/storage';
-import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 

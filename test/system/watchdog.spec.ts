@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@tftsr/db';
-import { PrivateRedis, startPrivateRedis } from '../../scripts/private-redis';
-import { freePort, getJson, RunningApp, startApp, waitFor } from '../support/app-processes';
+import type { PrivateRedis} from '../../scripts/private-redis';
+import { startPrivateRedis } from '../../scripts/private-redis';
+import type { RunningApp} from '../support/app-processes';
+import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 

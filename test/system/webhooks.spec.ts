@@ -1,5 +1,6 @@
 import { generateApiKey } from '@tftsr/db';
-import { RunningStack, startStack, waitFor } from '../support/app-processes';
+import type { RunningStack} from '../support/app-processes';
+import { startStack, waitFor } from '../support/app-processes';
 import { FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 import { WebhookReceiver } from '../support/webhook-receiver';

@@ -1,6 +1,7 @@
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
@@ -21,7 +22,7 @@ import { documentGateRefusals, installRequestGate } from './auth/request-gate';
 import { installRouteBodyLimits } from './common/route-body-limit';
 import { installUploadParsers } from './log-files/upload-parsers';
 import { documentShipperRoutes, installShipperRoutes } from './log-streams/shipper.routes';
-import { ApiConfig } from './config/api.config';
+import type { ApiConfig } from './config/api.config';
 import { ApiMetrics } from './metrics/api-metrics.service';
 import { installHttpTelemetry } from './metrics/http-telemetry';
 import { installQueueDashboard } from './queue-dashboard/queue-dashboard';

@@ -1,7 +1,9 @@
-import { Command, Exit, packageVersion, runProgram } from '@tftsr/cli';
+import type { Exit} from '@tftsr/cli';
+import { Command, packageVersion, runProgram } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import { piiCliCommand } from '@tftsr/pii/cli';
-import { CliError, CliIo, processIo } from './cli-io';
+import type { CliIo} from './cli-io';
+import { CliError, processIo } from './cli-io';
 import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
 import { issuesCommand } from './commands/issues.command';

@@ -1,5 +1,5 @@
 import type { BackoffStrategy, Job } from 'bullmq';
-import { JobName, JobPayloads, QueueName } from '@tftsr/jobs';
+import type { JobName, JobPayloads, QueueName } from '@tftsr/jobs';
 
 export type JobHandler<N extends JobName> = (job: Job<JobPayloads[N], unknown, N>) => Promise<unknown>;
 

@@ -1,6 +1,7 @@
 import type { NewPiiSpan } from '@tftsr/db';
-import { PiiConfig, StreamScanner } from '@tftsr/pii';
-import { BlobStore } from '@tftsr/storage';
+import type { PiiConfig} from '@tftsr/pii';
+import { StreamScanner } from '@tftsr/pii';
+import type { BlobStore } from '@tftsr/storage';
 
 /** Where a scan's results go: batches of spans, and progress in bytes read. Both may apply backpressure. */
 export interface ScanSink {

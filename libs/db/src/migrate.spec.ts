@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import { Db, openDatabase } from './database';
-import { loadMigrations, migrate, MigrationFile, migrationStatus } from './migrate';
+import type { Db} from './database';
+import { openDatabase } from './database';
+import type { MigrationFile} from './migrate';
+import { loadMigrations, migrate, migrationStatus } from './migrate';
 
 function file(name: string, sql: string): MigrationFile {
   return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };

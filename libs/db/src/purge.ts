@@ -1,5 +1,6 @@
-import { Db, transaction } from './database';
-import { AuditLogRepository } from './repositories/audit-log.repository';
+import type { Db} from './database';
+import { transaction } from './database';
+import type { AuditLogRepository } from './repositories/audit-log.repository';
 import { IssueRepository } from './repositories/issue.repository';
 import { listStoredFiles } from './backup';
 

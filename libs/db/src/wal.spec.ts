@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import { Db, openDatabase, transaction } from './database';
+import type { Db} from './database';
+import { openDatabase, transaction } from './database';
 import { walSizeBytes, WalMonitor } from './wal';
 
 const THRESHOLD = 1024 * 1024;

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { isLastAttempt, RetryBackoff, retryDelayMs } from './retry';
+import type { RetryBackoff} from './retry';
+import { isLastAttempt, retryDelayMs } from './retry';
 
 const job = (attemptsMade: number, attempts?: number) => ({ attemptsMade, opts: attempts === undefined ? {} : { attempts } });
 

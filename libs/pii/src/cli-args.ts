@@ -1,4 +1,5 @@
-import { Command, Exit, InvalidArgumentError, exitingAction } from '@tftsr/cli';
+import type { Exit} from '@tftsr/cli';
+import { Command, InvalidArgumentError, exitingAction } from '@tftsr/cli';
 import { PII_TYPE_ORDER, type PiiType, isPiiType } from './pii-types';
 
 export interface CliArgs {

@@ -1,4 +1,4 @@
-import { BlobStore } from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 
 export interface Found {
   start: number;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobStore, FsBlobStore, CHUNK_SIZE } from '@tftsr/storage';
+import type { BlobStore} from '@tftsr/storage';
+import { FsBlobStore, CHUNK_SIZE } from '@tftsr/storage';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { findAll, lineAt } from './find-bytes';
 import { readLines } from './line-window';

@@ -1,5 +1,5 @@
 import { OVERLAP_BYTES } from '@tftsr/pii/engine';
-import { BlobStore } from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 
 /** A manual byte range may cover at most this much. */
 export const MAX_MANUAL_SPAN_BYTES = 64 * 1024;

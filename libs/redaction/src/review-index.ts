@@ -1,7 +1,9 @@
-import { Db, LogFileLineIndexRepository, PiiReviewRepository, PiiSpan, PiiSpanRepository, SpanReviewRow, transaction } from '@tftsr/db';
-import { maskValue, PiiType } from '@tftsr/pii';
-import { BlobStore } from '@tftsr/storage';
-import { ValueKeys } from './value-keys';
+import type { Db, PiiSpan, SpanReviewRow} from '@tftsr/db';
+import { LogFileLineIndexRepository, PiiReviewRepository, PiiSpanRepository, transaction } from '@tftsr/db';
+import type { PiiType } from '@tftsr/pii';
+import { maskValue } from '@tftsr/pii';
+import type { BlobStore } from '@tftsr/storage';
+import type { ValueKeys } from './value-keys';
 
 /** Every this-many lines, the line index records where a line starts. */
 export const LINE_INDEX_STEP = 256;

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable} from 'node:stream';
+import { Transform } from 'node:stream';
 import type { StoredBlob } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
 

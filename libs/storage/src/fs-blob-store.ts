@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle} from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
 import { EncryptStream } from './blob-streams';
-import { BlobStore, StoredBlob, StoredObject } from './blob-store';
+import type { StoredBlob, StoredObject } from './blob-store';
+import { BlobStore } from './blob-store';
 import { newTempName, STALE_TEMP_MS, TEMP_FILES_IN_USE, tempOwner } from './temp-files';
 
 /** Sealed chunks read at once (16 × 65,552 bytes ≈ 1 MiB): one read call per MiB, one buffer per open blob. */

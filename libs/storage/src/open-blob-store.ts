@@ -1,6 +1,7 @@
 import { FsBlobStore } from './fs-blob-store';
 import type { BlobStore } from './blob-store';
-import { S3BlobStore, S3StoreSettings } from './s3-blob-store';
+import type { S3StoreSettings } from './s3-blob-store';
+import { S3BlobStore } from './s3-blob-store';
 
 export type BlobStoreChoice = { kind: 'filesystem' } | { kind: 's3'; s3: S3StoreSettings };
 

@@ -1,11 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable, Transform, Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
 import { EncryptStream } from './blob-streams';
-import { BlobStore, BlobStoreUnavailableError, StoredBlob, StoredObject } from './blob-store';
+import type { StoredBlob, StoredObject } from './blob-store';
+import { BlobStore, BlobStoreUnavailableError } from './blob-store';
 import { ByteReader, prepend } from './byte-reader';
-import { describeS3Error, ObjectSink, S3Connection, UPLOADS_IN_FLIGHT } from './s3-object-sink';
+import type { S3Connection} from './s3-object-sink';
+import { describeS3Error, ObjectSink, UPLOADS_IN_FLIGHT } from './s3-object-sink';
 import { STALE_TEMP_MS } from './temp-files';
 
 export interface S3StoreSettings {

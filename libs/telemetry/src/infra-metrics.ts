@@ -1,5 +1,5 @@
 import { readEvictionPolicy, type RedisClient, REQUIRED_EVICTION_POLICY } from '@tftsr/jobs/redis';
-import { MetricsRegistry } from './metrics-registry';
+import type { MetricsRegistry } from './metrics-registry';
 
 /** Seconds: most BEGIN IMMEDIATEs get the lock at once; the tail shows the other process holding it. */
 const LOCK_WAIT_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

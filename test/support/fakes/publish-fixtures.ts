@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IntegrationHttp } from '@tftsr/integrations';
-import { PublishContent, PublishError, Publisher, PublishTarget, RemoteObject } from '@tftsr/integrations/publishers/types';
+import type { PublishContent, Publisher, PublishTarget, RemoteObject } from '@tftsr/integrations/publishers/types';
+import { PublishError } from '@tftsr/integrations/publishers/types';
 import type { IntegrationService } from '@tftsr/integrations';
 
 /** A publication's content; a fresh publication id each call. */

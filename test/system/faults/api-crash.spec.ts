@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import { once } from 'node:events';
 import { waitFor } from '../../support/app-processes';
-import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import type { JobPayloads } from '@tftsr/jobs';
+import { jobIdFor } from '@tftsr/jobs';
 import { FaultRig, smallLog } from './fault-rig';
 
 /** The id the relay gives a row's job: its payload (which carries the restore generation) decides it. */

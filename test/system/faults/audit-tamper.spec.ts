@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Db, openDatabase } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { openDatabase } from '@tftsr/db';
 import { TEST_KEY } from '../../support/temp-dir';
 import { runPostChecks } from '../support/post-checks';
 import { FaultRig } from './fault-rig';

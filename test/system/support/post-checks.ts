@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type {
+  ChainVerification,
+  Db} from '@tftsr/db';
 import {
   AuditLogRepository,
-  ChainVerification,
   cipherIntegrityCheck,
-  Db,
   deriveKey,
   LONGEST_SCAN_MS,
   openDatabase,
@@ -13,7 +14,8 @@ import {
   stuckLogFiles,
 } from '@tftsr/db';
 import { readPiiConfig, scanBuffer } from '@tftsr/pii';
-import { BlobStore, FsBlobStore, tempOwner } from '@tftsr/storage';
+import type { BlobStore} from '@tftsr/storage';
+import { FsBlobStore, tempOwner } from '@tftsr/storage';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;

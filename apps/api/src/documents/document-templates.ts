@@ -1,4 +1,5 @@
-import { auditActionLabel, Issue, LogFile, ResolutionStep } from '@tftsr/db';
+import type { Issue, LogFile, ResolutionStep } from '@tftsr/db';
+import { auditActionLabel } from '@tftsr/db';
 
 export type DocType = 'rca' | 'postmortem';
 

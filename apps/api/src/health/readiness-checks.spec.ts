@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Db, loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '@tftsr/db';
+import type { Db} from '@tftsr/db';
+import { loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { describeRedisTopology } from '@tftsr/config';
 import { checkDatabase, checkDiskSpace, checkOutbox, checkWriteLock, redisUnreachable } from './readiness-checks';

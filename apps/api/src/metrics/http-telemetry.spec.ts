@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import { Writable } from 'node:stream';
 import { createLogger, currentRequestId } from '@tftsr/telemetry';
-import { HttpMetrics, installHttpTelemetry, UploadKind } from './http-telemetry';
+import type { HttpMetrics, UploadKind } from './http-telemetry';
+import { installHttpTelemetry } from './http-telemetry';
 
 const SECRET = 'tftsr_CANARY_KEY_0123456789';
 const CONTENT = 'CANARY jane.doe@example.org paid with 4111 1111 1111 1111';

@@ -1,13 +1,15 @@
-import { IntegrationService, TARGET_NAMES } from '@tftsr/integrations';
+import type { IntegrationService} from '@tftsr/integrations';
+import { TARGET_NAMES } from '@tftsr/integrations';
+import type {
+  CustomRule,
+  PiiType} from '@tftsr/pii';
 import {
   CUSTOM_RULE_LIMITS,
-  CustomRule,
   CustomRuleError,
   enabledTypesFromStored,
   PII_SETTING_DEFAULTS,
   PII_TYPE_ORDER,
   parseCustomRules,
-  PiiType,
   toStoredEnabledTypes,
 } from '@tftsr/pii';
 

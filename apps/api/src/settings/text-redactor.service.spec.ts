@@ -1,5 +1,5 @@
 import { PII_TYPE_ORDER } from '@tftsr/pii';
-import { SettingsService } from './settings.service';
+import type { SettingsService } from './settings.service';
 import { TextRedactor } from './text-redactor.service';
 
 describe('TextRedactor', () => {

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BaseConfig } from '@tftsr/config';
+import type { BaseConfig } from '@tftsr/config';
 import {
   copyBackupInto,
   createBackup,
@@ -16,8 +16,10 @@ import {
   setBusyTimeout,
   transaction,
 } from '@tftsr/db';
-import { BlobStore, closeBlobStore, openBlobStore } from '@tftsr/storage';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { BlobStore} from '@tftsr/storage';
+import { closeBlobStore, openBlobStore } from '@tftsr/storage';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
 

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '@tftsr/config';
-import {
+import type {
   AuditLogRepository,
+  Db} from '@tftsr/db';
+import {
   checkpointWal,
   CredentialRepository,
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   fsyncFile,
   integrityProblems,

@@ -1,17 +1,20 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '@tftsr/config';
+import type { Env} from '@tftsr/config';
+import { BaseConfig, loadConfig } from '@tftsr/config';
+import type {
+  Db} from '@tftsr/db';
 import {
   checkpointWal,
   cipherIntegrityCheck,
-  Db,
   integrityProblems,
   loadMigrations,
   migrate,
   migrationStatus,
   openDatabase,
 } from '@tftsr/db';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
 

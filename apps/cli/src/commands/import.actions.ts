@@ -1,7 +1,10 @@
 import 'reflect-metadata';
-import { BaseConfig, Env, loadConfig } from '@tftsr/config';
-import { CliIo, processIo } from '../cli-io';
-import { IMPORT_TABLES, importDesktop, ImportIo, ImportSummary } from '../import/desktop-importer';
+import type { Env} from '@tftsr/config';
+import { BaseConfig, loadConfig } from '@tftsr/config';
+import type { CliIo} from '../cli-io';
+import { processIo } from '../cli-io';
+import type { ImportIo, ImportSummary } from '../import/desktop-importer';
+import { IMPORT_TABLES, importDesktop } from '../import/desktop-importer';
 
 /** `tftsr import desktop`, loaded only when it runs (see import.command.ts). */
 export async function runImport(env: Env, io: CliIo, o: { db: string; keyFile?: string; dryRun?: boolean }): Promise<number> {

@@ -1,4 +1,5 @@
-import { Command, Exit, exitingAction } from '@tftsr/cli';
+import type { Exit} from '@tftsr/cli';
+import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { BaseConfig, Env, loadConfig } from '@tftsr/config';
+import type { Env} from '@tftsr/config';
+import { BaseConfig, loadConfig } from '@tftsr/config';
 import {
   deriveKey,
   listIssuesUnchangedSince,
@@ -14,7 +15,8 @@ import {
   toDbTimestamp,
 } from '@tftsr/db';
 import { closeBlobStore, openBlobStore } from '@tftsr/storage';
-import { CliError, CliIo, timed } from '../cli-io';
+import type { CliIo} from '../cli-io';
+import { CliError, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
 const ORPHAN_MIN_AGE_MS = 3600_000;

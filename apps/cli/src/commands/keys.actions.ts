@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { BaseConfig, Env, loadConfig } from '@tftsr/config';
+import type { Env} from '@tftsr/config';
+import { BaseConfig, loadConfig } from '@tftsr/config';
+import type {
+  ApiKeyScope,
+  Db} from '@tftsr/db';
 import {
   API_KEY_SCOPES,
   ApiKeyRepository,
-  ApiKeyScope,
-  Db,
   generateApiKey,
   isApiKeyScope,
   loadMigrations,
@@ -15,7 +17,8 @@ import {
   toDbTimestamp,
   transaction,
 } from '@tftsr/db';
-import { CliError, CliIo } from '../cli-io';
+import type { CliIo } from '../cli-io';
+import { CliError } from '../cli-io';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -1,4 +1,5 @@
-import { Command, Exit, exitingAction } from '@tftsr/cli';
+import type { Exit} from '@tftsr/cli';
+import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import { API_KEY_SCOPES } from '@tftsr/db';
 import type { CliIo } from '../cli-io';

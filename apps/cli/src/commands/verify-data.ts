@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type {
+  Db,
+  StoredFileRef} from '@tftsr/db';
 import {
   cipherIntegrityCheck,
   DatabaseError,
-  Db,
   deriveKey,
   integrityProblems,
   leftoverPii,
@@ -12,10 +14,10 @@ import {
   LONGEST_SCAN_MS,
   migrationStatus,
   openDatabase,
-  RepositorySet,
-  StoredFileRef,
+  RepositorySet
 } from '@tftsr/db';
-import { BlobIntegrityError, BlobStore, FsBlobStore } from '@tftsr/storage';
+import type { BlobStore} from '@tftsr/storage';
+import { BlobIntegrityError, FsBlobStore } from '@tftsr/storage';
 
 export interface DataVerification {
   /** One line per check, for the operator. */

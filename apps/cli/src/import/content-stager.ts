@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ImageAttachmentRepository } from '@tftsr/db';
-import { BlobStore } from '@tftsr/storage';
+import type { ImageAttachmentRepository } from '@tftsr/db';
+import type { BlobStore } from '@tftsr/storage';
 import { DomainError } from '@tftsr/api/common/domain-error';
 import { ImageSanitiser } from '@tftsr/api/images/image-sanitiser.service';
 import { EXTENSIONS, MIME_TYPES, sniffImage } from '@tftsr/api/images/image-sniff';

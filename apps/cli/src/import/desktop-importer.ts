@@ -27,14 +27,17 @@ import {
   toDbTimestamp,
   transaction,
 } from '@tftsr/db';
-import { jobIdFor, JobPayloads } from '@tftsr/jobs';
+import type { JobPayloads } from '@tftsr/jobs';
+import { jobIdFor } from '@tftsr/jobs';
 import { readPiiConfig } from '@tftsr/pii';
-import { BlobStore, closeBlobStore, openBlobStore } from '@tftsr/storage';
-import type { BlobStoreChoice } from '@tftsr/storage';
+import { closeBlobStore, openBlobStore } from '@tftsr/storage';
+import type { BlobStoreChoice , BlobStore} from '@tftsr/storage';
 import { DomainError } from '@tftsr/api/common/domain-error';
 import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
-import { CliError, CliIo } from '../cli-io';
-import { ContentStager, Stored } from './content-stager';
+import type { CliIo } from '../cli-io';
+import { CliError } from '../cli-io';
+import type { Stored } from './content-stager';
+import { ContentStager } from './content-stager';
 import { keyCandidates } from './desktop-keys';
 import { CorruptRowError, DesktopImportError } from './import-errors';
 import type { ImportSummary, ImportTable} from './import-summary';

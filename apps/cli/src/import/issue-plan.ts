@@ -1,5 +1,6 @@
 import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '@tftsr/db';
-import { PII_TYPE_ORDER, PiiConfig, PiiType, redactBuffer, scanBuffer } from '@tftsr/pii';
+import type { PiiConfig, PiiType} from '@tftsr/pii';
+import { PII_TYPE_ORDER, redactBuffer, scanBuffer } from '@tftsr/pii';
 import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
 import { CorruptRowError } from './import-errors';
 

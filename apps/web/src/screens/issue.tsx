@@ -31,7 +31,7 @@ export function IssueScreen({ id }: { id: string }) {
       <IssueHeader issue={issue} onChanged={detail.reload} />
       <LogFiles issueId={issue.id} files={log_files} onChanged={detail.reload} />
       {issue.log_streams.length > 0 && <LogStreams streams={issue.log_streams} />}
-      <WhysEditor issueId={issue.id} steps={resolution_steps as ResolutionStep[]} onChanged={detail.reload} />
+      <WhysEditor issueId={issue.id} steps={resolution_steps} onChanged={detail.reload} />
       <Documents issueId={issue.id} />
       <Publications issueId={issue.id} />
       <Conversations items={conversations} />

@@ -1,4 +1,5 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import type { Job} from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { MetricsRegistry } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 import { JobTelemetry } from './job-telemetry';

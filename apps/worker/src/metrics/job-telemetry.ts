@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { isLastAttempt } from '@tftsr/jobs';
-import { JobOutcome, WorkerMetrics } from './worker-metrics';
+import type { JobOutcome, WorkerMetrics } from './worker-metrics';
 
 interface JobLogger {
   debug(message: object): void;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { markdownToHtml } from '@tftsr/integrations';
-import { exitGate, GateFinding, GateMode, OutgoingField, PiiConfig, PiiType } from '@tftsr/pii';
+import type { GateFinding, GateMode, PiiConfig, PiiType } from '@tftsr/pii';
+import { exitGate, OutgoingField } from '@tftsr/pii';
 
 export type { GateFinding, GateMode };
 

@@ -1,5 +1,6 @@
-import { Publication } from '@tftsr/db';
-import { ExistingObjectPolicy, placePublication } from './placement';
+import type { Publication } from '@tftsr/db';
+import type { ExistingObjectPolicy} from './placement';
+import { placePublication } from './placement';
 
 let seq = 0;
 function publication(overrides: Partial<Publication> = {}): Publication {

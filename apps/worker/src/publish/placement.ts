@@ -1,4 +1,4 @@
-import { Publication } from '@tftsr/db';
+import type { Publication } from '@tftsr/db';
 import type { AttachMode, PublishOptions } from '@tftsr/integrations';
 
 /** What a document does when its issue already has an incident (ServiceNow) or a work item (Azure DevOps). */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import { Db, openDatabase, transaction } from '../database';
+import type { Db} from '../database';
+import { openDatabase, transaction } from '../database';
 import { deriveKey } from '../keys';
 import { loadMigrations, migrate } from '../migrate';
 import { AuditLogRepository } from './audit-log.repository';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
-import { Db, openDatabase } from '../database';
+import type { Db} from '../database';
+import { openDatabase } from '../database';
 import { newId } from '../ids';
 import { loadMigrations, migrate } from '../migrate';
 import type { Issue } from '../models';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
-import { Db, openDatabase } from '../database';
+import type { Db} from '../database';
+import { openDatabase } from '../database';
 import { loadMigrations, migrate } from '../migrate';
 import { ResolutionStepRepository } from './resolution-step.repository';
 

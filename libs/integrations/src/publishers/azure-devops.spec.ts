@@ -1,6 +1,6 @@
 import { FakeAzureDevOps, SIGN_IN_PAGE } from '@tftsr/test-support/fakes/fake-azure-devops';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { AzureDevOpsPublisher } from './azure-devops';
 import type { PublishTarget } from './types';
 

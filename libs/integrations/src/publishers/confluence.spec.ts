@@ -1,6 +1,6 @@
 import { FakeConfluence } from '@tftsr/test-support/fakes/fake-confluence';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';
 import type { PublishTarget } from './types';

@@ -1,6 +1,6 @@
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '@tftsr/test-support/fakes/fake-servicenow';
 import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
-import { IntegrationHttp } from '../integration-http';
+import type { IntegrationHttp } from '../integration-http';
 import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';
 import type { PublishTarget } from './types';
