@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Db} from '@tftsr/db';
 import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
@@ -61,7 +63,7 @@ describe.each([
     const { fileId, hash } = await upload(LOG);
     const first = await sut.handleHash(jobOf(hash));
     const second = await sut.handleHash(jobOf(hash));
-    expect(first).toEqual({ content_hash: require('node:crypto').createHash('sha256').update(LOG).digest('hex'), file_size: Buffer.byteLength(LOG) });
+    expect(first).toEqual({ content_hash: createHash('sha256').update(LOG).digest('hex'), file_size: Buffer.byteLength(LOG) });
     expect(second).toEqual({ skipped: true, reason: 'already done' });
     expect(db.prepare('SELECT content_hash, file_size FROM log_files WHERE id = ?').get(fileId)).toEqual(first);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'hash_log_file'`)).toBe(1);
@@ -110,10 +112,9 @@ describe.each([
   it('records the reason when the last attempt fails: a damaged blob shows as failed, not pending forever', async () => {
     const { fileId, scan } = await upload(LOG);
     const { file_path } = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string };
-    const fs = require('node:fs');
-    const raw: Buffer = fs.readFileSync(rig.rawFile(file_path));
+    const raw: Buffer = readFileSync(rig.rawFile(file_path));
     raw[raw.length - 20] ^= 1;
-    fs.writeFileSync(rig.rawFile(file_path), raw);
+    writeFileSync(rig.rawFile(file_path), raw);
     await expect(sut.handleDetectPii(jobOf(scan, 0))).rejects.toThrow(/fails authentication/);
     expect(new LogFileProcessingRepository(db).get(fileId)?.scan_state).not.toBe('failed');
     await expect(sut.handleDetectPii(jobOf(scan, 4))).rejects.toThrow(/fails authentication/);

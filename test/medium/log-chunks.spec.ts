@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
 import type { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
 import { SettingsService } from '@tftsr/api/settings/settings.service';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { scanStream } from '@tftsr/pii';
+import { scanBuffer, scanStream } from '@tftsr/pii';
 import type { PrivateRedis} from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
 import type { TestApi } from '../support/api-harness';
@@ -78,7 +78,7 @@ describe('ingestion under faults', () => {
 
   it('accepts 200 uploads while Redis is down, and processes each exactly once after it restarts', async () => {
     const content = Buffer.from('login ok for jane.doe@example.org from 203.0.113.45\npayment by 4111 1111 1111 1111 ok\n');
-    const perFile = require('@tftsr/pii').scanBuffer(content).length;
+    const perFile = scanBuffer(content).length;
     worker = startWorker();
     const port = redis.port;
     await redis.stop();

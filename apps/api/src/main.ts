@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '@tftsr/config';
 import { DatabaseError } from '@tftsr/db';
 import { onShutdownSignal } from '@tftsr/config';

@@ -1,3 +1,4 @@
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -5,7 +6,7 @@ import { CHUNK_SIZE } from './blob-format';
 import { BlobStoreUnavailableError } from './blob-store';
 import type { S3StoreSettings } from './s3-blob-store';
 
-export type S3Connection = { sdk: typeof import('@aws-sdk/client-s3'); client: S3Client };
+export type S3Connection = { sdk: typeof S3Sdk; client: S3Client };
 
 /** Parts in flight per upload: memory per upload is at most (this + 1) × partSize. */
 const PARTS_IN_FLIGHT = 2;

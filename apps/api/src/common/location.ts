@@ -27,7 +27,7 @@ export class LocationInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest<{ Params: Record<string, string> }>>();
     return next.handle().pipe(
-      map((body) => {
+      map((body: unknown) => {
         http.getResponse<FastifyReply>().header('location', this.locationOf(body, request.params ?? {}));
         return body;
       }),

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Credential, IntegrationConfig, IntegrationService } from '@tftsr/db';
 import { ConfigField, credentialExpired, TARGET_NAMES, targetOf } from '@tftsr/integrations';
 import { OptionalTime } from '../common/validation';

@@ -4,7 +4,7 @@ import { bytes, ErrorBanner, Section, useAction, useLoad, when } from '../compon
 import { useCan } from '../me';
 import { link, navigate } from '../router';
 import type {
-  Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, ResolutionStep, Severity,
+  Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, Severity,
 } from '../types';
 import { WhysEditor } from './whys';
 

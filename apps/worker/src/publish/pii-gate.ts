@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { markdownToHtml } from '@tftsr/integrations';
 import type { GateFinding, GateMode, PiiConfig, PiiType } from '@tftsr/pii';
-import { exitGate, OutgoingField } from '@tftsr/pii';
+import { exitGate } from '@tftsr/pii';
 
 export type { GateFinding, GateMode };
 
