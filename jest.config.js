@@ -22,7 +22,11 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts', '<rootDir>/test/{architecture,support}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,scripts,bench}/**/*.spec.ts', '<rootDir>/test/{architecture,support}/**/*.spec.ts'],
+    },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/{e2e,browser}/**/*.e2e-spec.ts', '<rootDir>/test/security/**/*.spec.ts'] },
     { ...base, displayName: 'system', testMatch: ['<rootDir>/test/{medium,system}/**/*.spec.ts'] },
   ],

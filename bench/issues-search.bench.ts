@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { IssueListQuery} from '@tftsr/db';
+import type { IssueListQuery } from '@tftsr/db';
 import { IssueRepository, loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { toFtsQuery } from '@tftsr/api/issues/fts-query';
 import { seedIssues } from './support/issue-corpus';
@@ -46,14 +46,18 @@ function main(): number {
     seedIssues(db, count);
     process.stdout.write(`seeded ${count} issues in ${((performance.now() - seeded) / 1000).toFixed(1)} s\n`);
 
-    const page = (q: string, extra: Partial<IssueListQuery> = {}) => () =>
-      repo.list({ match: toFtsQuery(q), sort: 'relevance', order: 'desc', limit: 50, ...extra });
+    const page =
+      (q: string, extra: Partial<IssueListQuery> = {}) =>
+      () =>
+        repo.list({ match: toFtsQuery(q), sort: 'relevance', order: 'desc', limit: 50, ...extra });
     const second = (() => {
       const first = repo.list({ match: toFtsQuery('timeout'), sort: 'relevance', order: 'desc', limit: 50 });
       return repo.sortKeyOf(first[first.length - 1], 'relevance');
     })();
     const share = (q: string) => `${((100 * repo.count({ match: toFtsQuery(q) })) / count).toFixed(0)}%`;
-    process.stdout.write(`matches: w0 ${share('w0')}, timeout ${share('timeout')}, "database timeout" ${share('database timeout')}, replic* ${share('replic*')}\n`);
+    process.stdout.write(
+      `matches: w0 ${share('w0')}, timeout ${share('timeout')}, "database timeout" ${share('database timeout')}, replic* ${share('replic*')}\n`,
+    );
     const cases: [string, () => unknown][] = [
       ['most common word (w0)', page('w0')],
       ['domain term', page('timeout')],
@@ -71,7 +75,9 @@ function main(): number {
       const { p50, p95, max } = time(fn);
       const over = p95 > BUDGET_P95_MS;
       failed ||= over;
-      process.stdout.write(`${over ? 'OVER' : 'ok  '} ${name.padEnd(38)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  max ${max.toFixed(1).padStart(7)} ms\n`);
+      process.stdout.write(
+        `${over ? 'OVER' : 'ok  '} ${name.padEnd(38)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  max ${max.toFixed(1).padStart(7)} ms\n`,
+      );
     }
     process.stdout.write(`budget: p95 <= ${BUDGET_P95_MS} ms per query\n`);
     return failed ? 1 : 0;

@@ -51,7 +51,21 @@ const FULL: Scale = {
 };
 
 /** Small enough that the whole run stays under a minute on a 2-core machine. */
-const QUICK: Scale = { ...FULL, piiBytes: 8 * MiB, hashBytes: 16 * MiB, largeBytes: 16 * MiB, smallFiles: 100, noopJobs: 500, httpSeconds: 0.5, searchIssues: 5000, searchRequests: 60, rssBytes: 32 * MiB, reviewBytes: 16 * MiB, reviewSpans: 20_000, reviewRequests: 15 };
+const QUICK: Scale = {
+  ...FULL,
+  piiBytes: 8 * MiB,
+  hashBytes: 16 * MiB,
+  largeBytes: 16 * MiB,
+  smallFiles: 100,
+  noopJobs: 500,
+  httpSeconds: 0.5,
+  searchIssues: 5000,
+  searchRequests: 60,
+  rssBytes: 32 * MiB,
+  reviewBytes: 16 * MiB,
+  reviewSpans: 20_000,
+  reviewRequests: 15,
+};
 
 const USAGE = `usage: node dist/bench/run.js [options]
   --quick          small corpus, 3 runs per row (1 for the memory rows): under a minute
@@ -82,7 +96,10 @@ function parseOptions(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const runs = Number(value('--runs') ?? (quick ? 3 : 5));
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a positive integer\n${USAGE}`);
-  const only = value('--only')?.split(',').map((s) => s.trim()) ?? null;
+  const only =
+    value('--only')
+      ?.split(',')
+      .map((s) => s.trim()) ?? null;
   const wrong = only?.filter((id) => !(ROW_IDS as readonly string[]).includes(id)) ?? [];
   if (wrong.length > 0) throw new UsageError(`unknown row id ${wrong.join(', ')}; the rows are ${ROW_IDS.join(', ')}`);
   const profileDir = value('--profile');
@@ -102,7 +119,12 @@ function parseOptions(argv: string[]): BenchOptions {
 const specOf = (id: RowId): RowSpec => ROW_SPECS.find((s) => s.id === id) as RowSpec;
 
 /** Runs one group; its rows come back measured, skipped (a requirement is missing) or failed (it broke). */
-async function runGroup(group: BenchGroup, base: Omit<BenchContext, 'scratch'>, root: string, log: (m: string) => void): Promise<RowResult[]> {
+async function runGroup(
+  group: BenchGroup,
+  base: Omit<BenchContext, 'scratch'>,
+  root: string,
+  log: (m: string) => void,
+): Promise<RowResult[]> {
   const { options, scale, tools } = base;
   const ids = (Object.keys(group.needs) as RowId[]).filter((id) => options.only === null || options.only.includes(id));
   const out: RowResult[] = [];
@@ -123,11 +145,25 @@ async function runGroup(group: BenchGroup, base: Omit<BenchContext, 'scratch'>, 
     const measured = await group.run({ ...base, options: { ...options, runs }, scratch, log: (m) => log(`  ${m}`) }, runnable);
     for (const id of runnable) {
       const m = measured[id];
-      out.push(m ? measuredRow(specOf(id), scale, m) : unmeasuredRow(specOf(id), scale, 'failed', 'the group returned no measurement for this row'));
+      out.push(
+        m
+          ? measuredRow(specOf(id), scale, m)
+          : unmeasuredRow(specOf(id), scale, 'failed', 'the group returned no measurement for this row'),
+      );
     }
   } catch (err) {
     process.stderr.write(`${group.name} failed: ${(err as Error).stack ?? String(err)}\n`);
-    for (const id of runnable) out.push(unmeasuredRow(specOf(id), scale, 'failed', String((err as Error).message ?? err).split('\n')[0].slice(0, 300)));
+    for (const id of runnable)
+      out.push(
+        unmeasuredRow(
+          specOf(id),
+          scale,
+          'failed',
+          String((err as Error).message ?? err)
+            .split('\n')[0]
+            .slice(0, 300),
+        ),
+      );
   } finally {
     // The corpora are hundreds of MiB: free the disk before the next group.
     rmSync(scratch, { recursive: true, force: true });
@@ -159,7 +195,8 @@ async function main(): Promise<number> {
   }
   const options = parseOptions(argv);
   const started = process.hrtime.bigint();
-  const log = (m: string) => process.stderr.write(`[bench ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0).padStart(4)} s] ${m}\n`);
+  const log = (m: string) =>
+    process.stderr.write(`[bench ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0).padStart(4)} s] ${m}\n`);
   const loadAtStart = loadAverage();
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -196,7 +233,10 @@ async function main(): Promise<number> {
     writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(options.outDir, 'RESULTS.md'), renderMarkdown(results, ROW_SPECS, notes));
     for (const row of results.rows) {
-      const figure = row.status === 'measured' ? `ratio ${row.ratio?.toFixed(2) ?? '—'}, ours ${row.ours?.toFixed(2)} ${row.unit}, goal ${row.goal.text}: ${row.met ? 'met' : 'MISSED'}` : `${row.status}: ${row.reason}`;
+      const figure =
+        row.status === 'measured'
+          ? `ratio ${row.ratio?.toFixed(2) ?? '—'}, ours ${row.ours?.toFixed(2)} ${row.unit}, goal ${row.goal.text}: ${row.met ? 'met' : 'MISSED'}`
+          : `${row.status}: ${row.reason}`;
       log(`${row.id.padEnd(14)} ${figure}`);
     }
     log(`wrote ${join(options.outDir, 'results.json')} and RESULTS.md`);

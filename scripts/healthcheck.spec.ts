@@ -30,7 +30,10 @@ describe('the image HEALTHCHECK', () => {
 
   it('checks the worker on its metrics port when no API listens in the container', async () => {
     const metrics = await start(200);
-    expect(await healthcheck({ PORT: String(await findFreePort()), TFTSR_WORKER_METRICS_PORT: metrics })).toEqual({ healthy: true, said: `worker http://127.0.0.1:${metrics}/metrics: 200` });
+    expect(await healthcheck({ PORT: String(await findFreePort()), TFTSR_WORKER_METRICS_PORT: metrics })).toEqual({
+      healthy: true,
+      said: `worker http://127.0.0.1:${metrics}/metrics: 200`,
+    });
     expect((await healthcheck({ PORT: String(await findFreePort()), TFTSR_WORKER_METRICS_PORT: await start(500) })).healthy).toBe(false);
   });
 

@@ -127,14 +127,22 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
   const port = options.port ?? (await findFreePort());
   const logFile = path.join(dir, 'redis.log');
   const args = [
-    '--bind', '127.0.0.1',
-    '--port', String(port),
-    '--daemonize', 'no',
-    '--appendonly', 'yes',
-    '--save', '',
-    '--maxmemory-policy', 'noeviction',
-    '--dir', dir,
-    '--logfile', logFile,
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--daemonize',
+    'no',
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--dir',
+    dir,
+    '--logfile',
+    logFile,
   ];
   // Its own process group: a Ctrl-C in the terminal must not stop Redis before the apps have drained.
   const child = spawn(options.redisServer ?? 'redis-server', args, { stdio: 'ignore', detached: true });

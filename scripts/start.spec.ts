@@ -53,7 +53,10 @@ describe('findOnPath', () => {
 
 describe('connectRedis', () => {
   it('neither pings REDIS_URL nor starts a private Redis when Sentinel or Cluster is configured', async () => {
-    for (const ha of [{ TFTSR_REDIS_SENTINELS: '10.0.0.1:26379', TFTSR_REDIS_SENTINEL_NAME: 'p' }, { TFTSR_REDIS_CLUSTER_NODES: '10.0.0.1:7000' }]) {
+    for (const ha of [
+      { TFTSR_REDIS_SENTINELS: '10.0.0.1:26379', TFTSR_REDIS_SENTINEL_NAME: 'p' },
+      { TFTSR_REDIS_CLUSTER_NODES: '10.0.0.1:7000' },
+    ]) {
       // A closed port and no redis-server on PATH: without the Sentinel/Cluster rule this would fail to connect.
       const env = readLauncherEnv({ REDIS_URL: 'redis://127.0.0.1:1', PATH: '', ...ha });
       await expect(connectRedis(env)).resolves.toEqual({ url: 'redis://127.0.0.1:1' });

@@ -51,7 +51,9 @@ describe('superviseApps', () => {
     const exited = new Promise<ExitStatus>((resolve) => (resolveExited = resolve));
     const events: string[] = [];
     const stop = jest.fn(async () => {
-      events.push(`redis stopped; apps stopped: ${['api', 'worker'].filter((name) => existsSync(path.join(tmp, `${name}.stopped`))).join(',')}`);
+      events.push(
+        `redis stopped; apps stopped: ${['api', 'worker'].filter((name) => existsSync(path.join(tmp, `${name}.stopped`))).join(',')}`,
+      );
       const status = { code: 0, signal: null };
       resolveExited(status);
       return status;

@@ -53,7 +53,12 @@ export const hashGroup: BenchGroup = {
         runs,
         warmups: 1,
         pinning: ctx.pinning.describe(`the bench process (HasherService) and openssl both pinned to CPU ${cpu}`),
-        details: { plaintext_bytes: bytes, stored_bytes: statSync(join(dataDir, stored.path)).size, blob_chunk: '64 KiB AES-256-GCM chunks', read_buffer: '1 MiB (16 whole sealed chunks, one reused buffer)' },
+        details: {
+          plaintext_bytes: bytes,
+          stored_bytes: statSync(join(dataDir, stored.path)).size,
+          blob_chunk: '64 KiB AES-256-GCM chunks',
+          read_buffer: '1 MiB (16 whole sealed chunks, one reused buffer)',
+        },
       },
     };
   },

@@ -11,7 +11,8 @@ import { alternate } from '../support/stats';
 const SYNCHRONOUS = 'FULL';
 const BODY = JSON.stringify({
   title: 'Checkout returns 502 after the 14:05 deploy',
-  description: 'Since the deploy, about one checkout in five fails with a 502 from the gateway; the payment pods restart every few minutes.',
+  description:
+    'Since the deploy, about one checkout in five fails with a 502 from the gateway; the payment pods restart every few minutes.',
   severity: 'high',
   tags: ['checkout', 'gateway'],
 });
@@ -35,19 +36,31 @@ export const httpGroup: BenchGroup = {
     );
     return withStack(api, ['api'], async () => {
       const issue = await apiJson<{ id: string }>(api.base, 'POST', '/v1/issues', JSON.parse(BODY));
-      const getBody = await (await fetch(`${api.base}/v1/issues/${issue.id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+      const getBody = await (
+        await fetch(`${api.base}/v1/issues/${issue.id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+      ).text();
       const bareServer = await startBareServer(ctx, getBody);
       const bare = bareServer.base;
-      const pinning = ctx.pinning.describe(`the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`);
+      const pinning = ctx.pinning.describe(
+        `the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`,
+      );
       const common = { synchronous: SYNCHRONOUS, connections: ctx.scale.connections, seconds_per_run: ctx.scale.httpSeconds };
       const out: Partial<Record<'issues-create' | 'issues-get', Measured>> = {};
       await ctx.pinning.self(ctx.pinning.clientCpu, async () => {
         if (rows.has('issues-create')) {
-          const runs = await pair(ctx, { method: 'POST', url: `${api.base}/v1/issues`, body: BODY }, { method: 'POST', url: `${bare}/v1/issues`, body: BODY });
+          const runs = await pair(
+            ctx,
+            { method: 'POST', url: `${api.base}/v1/issues`, body: BODY },
+            { method: 'POST', url: `${bare}/v1/issues`, body: BODY },
+          );
           out['issues-create'] = { runs, warmups: 1, pinning, details: { ...common, body_bytes: BODY.length } };
         }
         if (rows.has('issues-get')) {
-          const runs = await pair(ctx, { method: 'GET', url: `${api.base}/v1/issues/${issue.id}` }, { method: 'GET', url: `${bare}/v1/issues/${issue.id}` });
+          const runs = await pair(
+            ctx,
+            { method: 'GET', url: `${api.base}/v1/issues/${issue.id}` },
+            { method: 'GET', url: `${bare}/v1/issues/${issue.id}` },
+          );
           out['issues-get'] = { runs, warmups: 1, pinning, details: { ...common, response_bytes: Buffer.byteLength(getBody) } };
         }
       });
@@ -81,8 +94,18 @@ async function startBareServer(ctx: BenchContext, getBody: string): Promise<{ ba
   const port = await findFreePort();
   const bodyFile = join(ctx.scratch, 'get-body.json');
   writeFileSync(bodyFile, getBody);
-  const [cmd, args] = ctx.pinning.command(ctx.pinning.serverCpu, process.execPath, [join(__dirname, '..', 'servers', 'bare-issues.server.js')]);
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', BENCH_DATA_DIR: join(ctx.scratch, 'bare'), BENCH_DB_KEY: DB_KEY, BENCH_SYNCHRONOUS: SYNCHRONOUS, BENCH_PORT: String(port), BENCH_GET_BODY: bodyFile };
+  const [cmd, args] = ctx.pinning.command(ctx.pinning.serverCpu, process.execPath, [
+    join(__dirname, '..', 'servers', 'bare-issues.server.js'),
+  ]);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    BENCH_DATA_DIR: join(ctx.scratch, 'bare'),
+    BENCH_DB_KEY: DB_KEY,
+    BENCH_SYNCHRONOUS: SYNCHRONOUS,
+    BENCH_PORT: String(port),
+    BENCH_GET_BODY: bodyFile,
+  };
   const child = ctx.cleanup.track(spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

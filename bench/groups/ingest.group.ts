@@ -34,13 +34,36 @@ export const ingestGroup: BenchGroup = {
       // Every closed or open chunk counts as a file of the issue: a long run must not reach the limit and measure 409s.
       await apiJson(api.base, 'PUT', '/v1/settings/uploads.max_files_per_issue', { value: 10000 });
       const bare = await startBareServer(ctx);
-      const pinning = ctx.pinning.describe(`the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`);
+      const pinning = ctx.pinning.describe(
+        `the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`,
+      );
       const run = (url: string) => async () =>
-        (await load({ method: 'POST', url, body: BODY, connections: CONNECTIONS, duration: ctx.scale.httpSeconds, headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN_KEY}` } })).rps;
-      const runs = await ctx.pinning.self(ctx.pinning.clientCpu, () => alternate(1, ctx.options.runs, run(`${api.base}/v1/issues/${issue.id}/log-streams/bench`), run(`${bare.base}/lines`)));
+        (
+          await load({
+            method: 'POST',
+            url,
+            body: BODY,
+            connections: CONNECTIONS,
+            duration: ctx.scale.httpSeconds,
+            headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN_KEY}` },
+          })
+        ).rps;
+      const runs = await ctx.pinning.self(ctx.pinning.clientCpu, () =>
+        alternate(1, ctx.options.runs, run(`${api.base}/v1/issues/${issue.id}/log-streams/bench`), run(`${bare.base}/lines`)),
+      );
       await bare.stop();
       return {
-        'ingest-ndjson': { runs, warmups: 1, pinning, details: { connections: CONNECTIONS, lines_per_request: LINES, body_bytes: Buffer.byteLength(BODY), seconds_per_run: ctx.scale.httpSeconds } },
+        'ingest-ndjson': {
+          runs,
+          warmups: 1,
+          pinning,
+          details: {
+            connections: CONNECTIONS,
+            lines_per_request: LINES,
+            body_bytes: Buffer.byteLength(BODY),
+            seconds_per_run: ctx.scale.httpSeconds,
+          },
+        },
       };
     });
   },
@@ -48,8 +71,15 @@ export const ingestGroup: BenchGroup = {
 
 async function startBareServer(ctx: BenchContext): Promise<{ base: string; stop: () => Promise<void> }> {
   const port = await findFreePort();
-  const [cmd, args] = ctx.pinning.command(ctx.pinning.serverCpu, process.execPath, [join(__dirname, '..', 'servers', 'bare-append.server.js')]);
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', BENCH_DATA_DIR: join(ctx.scratch, 'bare-append'), BENCH_PORT: String(port) };
+  const [cmd, args] = ctx.pinning.command(ctx.pinning.serverCpu, process.execPath, [
+    join(__dirname, '..', 'servers', 'bare-append.server.js'),
+  ]);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    BENCH_DATA_DIR: join(ctx.scratch, 'bare-append'),
+    BENCH_PORT: String(port),
+  };
   const child = ctx.cleanup.track(spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -28,7 +28,11 @@ export const piiGroup: BenchGroup = {
           spans = scan.spans;
           return mbps(corpus.bytes, scan.seconds);
         },
-        async () => mbps(corpus.bytes, ripgrepSeconds(corpus.path, patterns, (c, a) => ctx.pinning.command(cpu, c, a))),
+        async () =>
+          mbps(
+            corpus.bytes,
+            ripgrepSeconds(corpus.path, patterns, (c, a) => ctx.pinning.command(cpu, c, a)),
+          ),
       ),
     );
     return {

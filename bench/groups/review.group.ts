@@ -36,7 +36,14 @@ export const reviewGroup: BenchGroup = {
 
     const server = ctx.pinning.serverCpu;
     const api = await startStack(
-      { dataDir, redisUrl: ctx.tools.redisUrl, queuePrefix: `${ctx.queuePrefix}-review`, apps: ['api'], command: (c, a) => ctx.pinning.command(server, c, a), cpuProfDir: ctx.options.profileDir ?? undefined },
+      {
+        dataDir,
+        redisUrl: ctx.tools.redisUrl,
+        queuePrefix: `${ctx.queuePrefix}-review`,
+        apps: ['api'],
+        command: (c, a) => ctx.pinning.command(server, c, a),
+        cpuProfDir: ctx.options.profileDir ?? undefined,
+      },
       ctx.cleanup,
     );
     const pool = new Pool(api.base, { connections: 1 });
@@ -46,7 +53,7 @@ export const reviewGroup: BenchGroup = {
     const issueId = (db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(fileId) as { issue_id: string }).issue_id;
     const path = (db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string }).file_path;
     const n = ctx.scale.reviewRequests;
-    const fromOf = (i: number) => 1 + Math.floor(((i * 7919) % 1000) / 1000 * Math.max(1, lines - WINDOW));
+    const fromOf = (i: number) => 1 + Math.floor((((i * 7919) % 1000) / 1000) * Math.max(1, lines - WINDOW));
     const timed = async (request: (i: number) => Promise<void>): Promise<number> => {
       const samples: number[] = [];
       for (let i = 0; i < n; i += 1) {
@@ -64,8 +71,16 @@ export const reviewGroup: BenchGroup = {
     const decisionOf = (q: string) => (q.includes('decision=keep') ? ('keep' as const) : undefined);
     return withStack(api, ['api'], async () => {
       const out: Partial<Record<'review-values' | 'review-lines', Measured>> = {};
-      const pinning = ctx.pinning.describe(`the API on CPU ${server}; the client and the direct calls (the bench process) on CPU ${ctx.pinning.clientCpu}`);
-      const details = { file_bytes: ctx.scale.reviewBytes, spans: ctx.scale.reviewSpans, lines, requests_per_run: n, seed_seconds: Math.round(seedSeconds * 10) / 10 };
+      const pinning = ctx.pinning.describe(
+        `the API on CPU ${server}; the client and the direct calls (the bench process) on CPU ${ctx.pinning.clientCpu}`,
+      );
+      const details = {
+        file_bytes: ctx.scale.reviewBytes,
+        spans: ctx.scale.reviewSpans,
+        lines,
+        requests_per_run: n,
+        seed_seconds: Math.round(seedSeconds * 10) / 10,
+      };
       if (rows.has('review-values')) {
         const runs = await ctx.pinning.self(ctx.pinning.clientCpu, () =>
           alternate(
@@ -79,7 +94,12 @@ export const reviewGroup: BenchGroup = {
               }),
           ),
         );
-        out['review-values'] = { runs, warmups: 1, pinning, details: { ...details, values: review.totals(fileId, issueId).reduce((s, t) => s + t.values, 0) } };
+        out['review-values'] = {
+          runs,
+          warmups: 1,
+          pinning,
+          details: { ...details, values: review.totals(fileId, issueId).reduce((s, t) => s + t.values, 0) },
+        };
       }
       if (rows.has('review-lines')) {
         const runs = await ctx.pinning.self(ctx.pinning.clientCpu, () =>

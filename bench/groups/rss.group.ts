@@ -24,7 +24,14 @@ export const rssGroup: BenchGroup = {
     for (let run = 0; run < ctx.options.runs; run += 1) {
       const dataDir = join(ctx.scratch, `run-${run}`);
       const stack = await startStack(
-        { dataDir, redisUrl: ctx.tools.redisUrl, queuePrefix: `${ctx.queuePrefix}-rss-${run}`, apps: ['api', 'worker'], command: (c, a) => [c, a], cpuProfDir: ctx.options.profileDir ?? undefined },
+        {
+          dataDir,
+          redisUrl: ctx.tools.redisUrl,
+          queuePrefix: `${ctx.queuePrefix}-rss-${run}`,
+          apps: ['api', 'worker'],
+          command: (c, a) => [c, a],
+          cpuProfDir: ctx.options.profileDir ?? undefined,
+        },
         ctx.cleanup,
       );
       await withStack(stack, ['api', 'worker'], async () => {
@@ -42,7 +49,11 @@ export const rssGroup: BenchGroup = {
         rmSync(dataDir, { recursive: true, force: true });
       });
     }
-    const details = { file_bytes: bytes, content: 'sparse generated logs', mb_per_s_upload_to_ready: mbps.map((m) => m.toFixed(0)).join(', ') };
+    const details = {
+      file_bytes: bytes,
+      content: 'sparse generated logs',
+      mb_per_s_upload_to_ready: mbps.map((m) => m.toFixed(0)).join(', '),
+    };
     const pinning = 'not pinned: the API, the worker and Redis share both cores';
     return { 'rss-api': { runs: api, warmups: 0, pinning, details }, 'rss-worker': { runs: worker, warmups: 0, pinning, details } };
   },

@@ -40,7 +40,15 @@ function queryString(c: SearchCase): string {
 
 /** What IssuesService.list hands the repository for the same request (it asks one row more, for the cursor). */
 function repositoryQuery(c: SearchCase): IssueListFilter & { sort: 'relevance'; order: 'desc'; limit: number } {
-  return { match: toFtsQuery(c.q), severity: c.severity, status: c.status, tags: c.tag ? [c.tag] : undefined, sort: 'relevance', order: 'desc', limit: PAGE + 1 };
+  return {
+    match: toFtsQuery(c.q),
+    severity: c.severity,
+    status: c.status,
+    tags: c.tag ? [c.tag] : undefined,
+    sort: 'relevance',
+    order: 'desc',
+    limit: PAGE + 1,
+  };
 }
 
 /** p99 of `GET /v1/issues?q=` against the same repository call made directly on the same encrypted file. */
@@ -60,7 +68,14 @@ export const searchGroup: BenchGroup = {
 
     const server = ctx.pinning.serverCpu;
     const api = await startStack(
-      { dataDir, redisUrl: ctx.tools.redisUrl, queuePrefix: `${ctx.queuePrefix}-search`, apps: ['api'], command: (c, a) => ctx.pinning.command(server, c, a), cpuProfDir: ctx.options.profileDir ?? undefined },
+      {
+        dataDir,
+        redisUrl: ctx.tools.redisUrl,
+        queuePrefix: `${ctx.queuePrefix}-search`,
+        apps: ['api'],
+        command: (c, a) => ctx.pinning.command(server, c, a),
+        cpuProfDir: ctx.options.profileDir ?? undefined,
+      },
       ctx.cleanup,
     );
     const pool = new Pool(api.base, { connections: 1 });
@@ -72,7 +87,11 @@ export const searchGroup: BenchGroup = {
         const samples: number[] = [];
         for (let i = 0; i < n; i += 1) {
           const t = performance.now();
-          const res = await pool.request({ method: 'GET', path: `/v1/issues?${queryString(CASES[i % CASES.length])}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+          const res = await pool.request({
+            method: 'GET',
+            path: `/v1/issues?${queryString(CASES[i % CASES.length])}`,
+            headers: { authorization: `Bearer ${ADMIN_KEY}` },
+          });
           const text = await res.body.text();
           if (res.statusCode !== 200) throw new Error(`GET /v1/issues answered ${res.statusCode}: ${text.slice(0, 300)}`);
           samples.push(performance.now() - t);
@@ -94,8 +113,16 @@ export const searchGroup: BenchGroup = {
         'issues-search': {
           runs,
           warmups: 1,
-          pinning: ctx.pinning.describe(`the API on CPU ${server}; the client and the direct query (the bench process) on CPU ${ctx.pinning.clientCpu}`),
-          details: { issues: ctx.scale.searchIssues, requests_per_run: n, page_size: PAGE, seed_seconds: Math.round(seedSeconds * 10) / 10, matches: hits },
+          pinning: ctx.pinning.describe(
+            `the API on CPU ${server}; the client and the direct query (the bench process) on CPU ${ctx.pinning.clientCpu}`,
+          ),
+          details: {
+            issues: ctx.scale.searchIssues,
+            requests_per_run: n,
+            page_size: PAGE,
+            seed_seconds: Math.round(seedSeconds * 10) / 10,
+            matches: hits,
+          },
         },
       };
     }).finally(async () => {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { openDatabase } from '@tftsr/db';
 import { RG_PATTERNS } from '../pii/rg-patterns';
-import type { AppStack} from '../support/app-stack';
+import type { AppStack } from '../support/app-stack';
 import { apiJson, DB_KEY, startStack, uploadLog, waitReady, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';
 import { repeatedLog } from '../support/log-corpus';
@@ -27,7 +27,14 @@ export const uploadGroup: BenchGroup = {
   async run(ctx, rows) {
     const dataDir = join(ctx.scratch, 'data');
     const stack = await startStack(
-      { dataDir, redisUrl: ctx.tools.redisUrl, queuePrefix: `${ctx.queuePrefix}-upload`, apps: ['api', 'worker'], command: (c, a) => [c, a], cpuProfDir: ctx.options.profileDir ?? undefined },
+      {
+        dataDir,
+        redisUrl: ctx.tools.redisUrl,
+        queuePrefix: `${ctx.queuePrefix}-upload`,
+        apps: ['api', 'worker'],
+        command: (c, a) => [c, a],
+        cpuProfDir: ctx.options.profileDir ?? undefined,
+      },
       ctx.cleanup,
     );
     return withStack(stack, ['api', 'worker'], async () => {
@@ -88,7 +95,10 @@ async function smallFiles(ctx: BenchContext, stack: AppStack, dataDir: string): 
       ctx.options.runs,
       async (run) => {
         const count = run < 0 ? warmFiles : files;
-        const issue = await apiJson<{ id: string }>(stack.base, 'POST', '/v1/issues', { title: `benchmark: small files ${run}`, severity: 'low' });
+        const issue = await apiJson<{ id: string }>(stack.base, 'POST', '/v1/issues', {
+          title: `benchmark: small files ${run}`,
+          severity: 'low',
+        });
         const t = process.hrtime.bigint();
         let next = 0;
         await Promise.all(
@@ -102,7 +112,12 @@ async function smallFiles(ctx: BenchContext, stack: AppStack, dataDir: string): 
         await waitAllReady(db, issue.id, count);
         return count / seconds(t);
       },
-      async (run) => noopJobsPerSecond(ctx, `${ctx.queuePrefix}-noop-${run < 0 ? 'warm' : run}`, run < 0 ? Math.max(500, Math.round(noopJobs / 20)) : noopJobs),
+      async (run) =>
+        noopJobsPerSecond(
+          ctx,
+          `${ctx.queuePrefix}-noop-${run < 0 ? 'warm' : run}`,
+          run < 0 ? Math.max(500, Math.round(noopJobs / 20)) : noopJobs,
+        ),
     );
     return {
       runs,

@@ -12,9 +12,16 @@ export interface CorpusFile {
 
 /** One copy of the loghub samples, or 8 MiB of generated log lines when they are not there. */
 function seed(loghubDir: string): { bytes: Buffer; source: string } {
-  const logs = existsSync(loghubDir) ? readdirSync(loghubDir).filter((f) => f.endsWith('.log')).sort() : [];
+  const logs = existsSync(loghubDir)
+    ? readdirSync(loghubDir)
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+    : [];
   if (logs.length > 0) {
-    return { bytes: Buffer.concat(logs.map((f) => readFileSync(join(loghubDir, f)))), source: `${logs.length} loghub samples from ${loghubDir}` };
+    return {
+      bytes: Buffer.concat(logs.map((f) => readFileSync(join(loghubDir, f)))),
+      source: `${logs.length} loghub samples from ${loghubDir}`,
+    };
   }
   return { bytes: generateCorpus({ seed: 1, targetBytes: 8 << 20 }).bytes, source: 'generated log lines (loghub samples not found)' };
 }

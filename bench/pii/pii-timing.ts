@@ -16,7 +16,11 @@ export async function streamScan(path: string): Promise<{ seconds: number; spans
  * `rg -o -b -f patterns path > /dev/null`, timed from spawn to exit. `command` may wrap it (taskset).
  * Exit status 1 only means "no match".
  */
-export function ripgrepSeconds(path: string, patterns: string, command: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a]): number {
+export function ripgrepSeconds(
+  path: string,
+  patterns: string,
+  command: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a],
+): number {
   const devnull = openSync('/dev/null', 'w');
   const [cmd, args] = command('rg', ['-o', '-b', '-f', patterns, path]);
   const t = process.hrtime.bigint();

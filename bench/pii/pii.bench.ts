@@ -83,7 +83,12 @@ async function main(): Promise<void> {
     const spans = (await scanFileParallel(corpus.path, { workers })).length;
     return { seconds: Number(process.hrtime.bigint() - t) / 1e9, spans };
   });
-  const rssFile = arg('--rss-bytes') !== undefined ? await grownFile(corpus, Number(arg('--rss-bytes'))) : quick ? corpus : await grownFile(corpus, 2 * 1024 * MiB);
+  const rssFile =
+    arg('--rss-bytes') !== undefined
+      ? await grownFile(corpus, Number(arg('--rss-bytes')))
+      : quick
+        ? corpus
+        : await grownFile(corpus, 2 * 1024 * MiB);
   const rss = peakRss(rssFile);
   // The 2 GiB copy is cheap to rebuild and expensive to keep in $TMPDIR.
   if (rssFile.path !== corpus.path) rmSync(rssFile.path, { force: true });

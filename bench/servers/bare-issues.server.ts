@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import type { Issue, Severity, Synchronous} from '@tftsr/db';
+import type { Issue, Severity, Synchronous } from '@tftsr/db';
 import { IssueRepository, loadMigrations, migrate, newId, openDatabase, toDbTimestamp, transaction } from '@tftsr/db';
 
 interface CreateBody {
@@ -28,7 +28,11 @@ function env(name: string): string {
 async function main(): Promise<void> {
   const dataDir = env('BENCH_DATA_DIR');
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase({ path: join(dataDir, 'tftsr.db'), key: env('BENCH_DB_KEY'), synchronous: env('BENCH_SYNCHRONOUS') as Synchronous });
+  const db = openDatabase({
+    path: join(dataDir, 'tftsr.db'),
+    key: env('BENCH_DB_KEY'),
+    synchronous: env('BENCH_SYNCHRONOUS') as Synchronous,
+  });
   migrate(db, loadMigrations());
   const issues = new IssueRepository(db);
   const getBody: unknown = JSON.parse(readFileSync(env('BENCH_GET_BODY'), 'utf8'));

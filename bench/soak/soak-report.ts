@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
-import type { PostCheckReport} from '../../test/system/support/post-checks';
+import type { PostCheckReport } from '../../test/system/support/post-checks';
 import { problemsOf } from '../../test/system/support/post-checks';
-import type { Operation, Recorder} from './soak-traffic';
+import type { Operation, Recorder } from './soak-traffic';
 import { TARGET_RATE } from './soak-traffic';
 import type { Service, SoakWorld } from './soak-world';
 import { SERVICES } from './soak-world';
@@ -40,17 +40,27 @@ export interface Effects {
 export function countEffects(world: SoakWorld, recorder: Recorder, postChecks: PostCheckReport, drainSeconds: number): Effects {
   const accepted = recorder.acceptedUploads;
   const states = new Map(
-    (world.db().prepare(`SELECT f.id, p.hash_state = 'done' AND p.scan_state = 'done' AS done FROM log_files f LEFT JOIN log_file_processing p ON p.log_file_id = f.id`).all() as {
-      id: string;
-      done: number | null;
-    }[]).map((r) => [r.id, r.done === 1]),
+    (
+      world
+        .db()
+        .prepare(
+          `SELECT f.id, p.hash_state = 'done' AND p.scan_state = 'done' AS done FROM log_files f LEFT JOIN log_file_processing p ON p.log_file_id = f.id`,
+        )
+        .all() as {
+        id: string;
+        done: number | null;
+      }[]
+    ).map((r) => [r.id, r.done === 1]),
   );
   const present = accepted.filter((id) => states.has(id)).length;
   const processed = accepted.filter((id) => states.get(id) === true).length;
   const duplicated = postChecks.fileProblems.filter((p) => /audit entries|more than once|differ from a fresh scan/.test(p)).length;
 
   const targets = new Map(recorder.acceptedPublishes.map((p) => [`${p.documentId}:${p.service}`, p]));
-  const rows = world.db().prepare(`SELECT document_id, service, state, remote_id, last_error FROM publications WHERE document_id IS NOT NULL`).all() as {
+  const rows = world
+    .db()
+    .prepare(`SELECT document_id, service, state, remote_id, last_error FROM publications WHERE document_id IS NOT NULL`)
+    .all() as {
     document_id: string;
     service: Service;
     state: string;
@@ -58,14 +68,23 @@ export function countEffects(world: SoakWorld, recorder: Recorder, postChecks: P
     last_error: string | null;
   }[];
   const byTarget = new Map(rows.map((r) => [`${r.document_id}:${r.service}`, r]));
-  const remoteIds = Object.fromEntries(SERVICES.map((s) => [s, new Set((world.fakes[s].objects as { id?: unknown; sys_id?: unknown }[]).map((o) => String(o.sys_id ?? o.id)))])) as Record<Service, Set<string>>;
+  const remoteIds = Object.fromEntries(
+    SERVICES.map((s) => [
+      s,
+      new Set((world.fakes[s].objects as { id?: unknown; sys_id?: unknown }[]).map((o) => String(o.sys_id ?? o.id))),
+    ]),
+  ) as Record<Service, Set<string>>;
   const notPublished = [...targets.keys()].flatMap((key) => {
     const row = byTarget.get(key);
     if (!row) return [`${key}: no publication row`];
     if (row.state !== 'published') return [`${key}: ${row.state}: ${row.last_error ?? ''}`];
-    return row.remote_id && remoteIds[row.service].has(row.remote_id) ? [] : [`${key}: published, but the fake holds no object ${row.remote_id}`];
+    return row.remote_id && remoteIds[row.service].has(row.remote_id)
+      ? []
+      : [`${key}: published, but the fake holds no object ${row.remote_id}`];
   });
-  const expectedObjects = Object.fromEntries(SERVICES.map((s) => [s, [...targets.values()].filter((p) => p.service === s).length])) as Record<Service, number>;
+  const expectedObjects = Object.fromEntries(
+    SERVICES.map((s) => [s, [...targets.values()].filter((p) => p.service === s).length]),
+  ) as Record<Service, number>;
   const remoteObjects = Object.fromEntries(SERVICES.map((s) => [s, world.fakes[s].objects.length])) as Record<Service, number>;
   return {
     uploads: { accepted: accepted.length, present, processed, lost: accepted.length - processed, duplicated },
@@ -121,14 +140,21 @@ function rssVerdict(label: string, points: { t: number; v: number }[]): string {
 }
 
 function latencyTable(recorder: Recorder, seconds: number): string[] {
-  const lines = ['| operation | target/s | requests | throughput/s | 2xx | other status | errors | p50 ms | p99 ms | max ms |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| operation | target/s | requests | throughput/s | 2xx | other status | errors | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const op of Object.keys(recorder.samples) as Operation[]) {
     const s = recorder.samples[op];
     const ms = s.map((x) => x.ms);
     const ok = s.filter((x) => typeof x.status === 'number' && x.status < 300).length;
     const errors = s.filter((x) => x.status === 'error').length;
     const other = s.filter((x) => typeof x.status === 'number' && x.status >= 300);
-    const otherText = other.length ? Object.entries(countBy(other.map((x) => String(x.status)))).map(([k, v]) => `${k}×${v}`).join(' ') : '0';
+    const otherText = other.length
+      ? Object.entries(countBy(other.map((x) => String(x.status))))
+          .map(([k, v]) => `${k}×${v}`)
+          .join(' ')
+      : '0';
     lines.push(
       `| ${op} | ${TARGET_RATE[op].perSecond} | ${s.length} | ${(s.length / seconds).toFixed(2)} | ${ok} | ${otherText} | ${errors} | ${percentile(ms, 50).toFixed(1)} | ${percentile(ms, 99).toFixed(1)} | ${Math.max(0, ...ms).toFixed(1)} |`,
     );
@@ -143,7 +169,10 @@ function outageLines(recorder: Recorder, startedAt: number, outage: { from: numb
   const lines = [`While Redis was down (t = ${(outage.from / 60).toFixed(2)}–${(outage.to / 60).toFixed(2)} min):`, ''];
   for (const op of Object.keys(recorder.samples) as Operation[]) {
     const s = recorder.samples[op].filter((x) => inside(x.at));
-    const statuses = Object.entries(countBy(s.map((x) => String(x.status)))).map(([k, v]) => `${k}×${v}`).join(' ') || 'none';
+    const statuses =
+      Object.entries(countBy(s.map((x) => String(x.status))))
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ') || 'none';
     lines.push(`- ${op}: ${s.length} requests, answers ${statuses}, slowest ${Math.max(0, ...s.map((x) => x.ms)).toFixed(0)} ms`);
   }
   return [...lines, ''];
@@ -160,7 +189,9 @@ function rssTable(samples: RssSample[]): string[] {
   for (const s of samples) {
     if (s.t / 60 < nextMinute) continue;
     nextMinute = Math.floor(s.t / 60) + 1;
-    lines.push(`| ${(s.t / 60).toFixed(1)} | ${s.api?.toFixed(0) ?? '-'} | ${s.worker?.toFixed(0) ?? '-'} | ${s.workerRun} | ${s.outboxOpen} |`);
+    lines.push(
+      `| ${(s.t / 60).toFixed(1)} | ${s.api?.toFixed(0) ?? '-'} | ${s.worker?.toFixed(0) ?? '-'} | ${s.workerRun} | ${s.outboxOpen} |`,
+    );
   }
   return lines;
 }
@@ -189,7 +220,9 @@ export function renderReport(input: ReportInput): string {
     '# Soak benchmark',
     '',
     `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.`,
-    `Load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; the machine is shared, so latencies include other work.`,
+    `Load average at the end (1/5/15 min): ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}; the machine is shared, so latencies include other work.`,
     `${input.minutes} minute(s) of mixed traffic against the real API and worker (dist/, NODE_ENV=test for the loopback fakes), a private Redis`,
     '(AOF, noeviction) and the Confluence, ServiceNow and Azure DevOps fakes of test/support/fakes. Reproduce: `npm run bench:soak -- --minutes N`.',
     '',
@@ -210,9 +243,24 @@ export function renderReport(input: ReportInput): string {
     '',
     '## Memory (RSS, sampled every 5 s)',
     '',
-    `- ${rssVerdict('API (one process for the whole run)', series((s) => s.api))}`,
-    `- ${rssVerdict('worker before its restart', series((s) => s.worker, (s) => s.workerRun === 0))}`,
-    `- ${rssVerdict('worker after its restart', series((s) => s.worker, (s) => s.workerRun === 1))}`,
+    `- ${rssVerdict(
+      'API (one process for the whole run)',
+      series((s) => s.api),
+    )}`,
+    `- ${rssVerdict(
+      'worker before its restart',
+      series(
+        (s) => s.worker,
+        (s) => s.workerRun === 0,
+      ),
+    )}`,
+    `- ${rssVerdict(
+      'worker after its restart',
+      series(
+        (s) => s.worker,
+        (s) => s.workerRun === 1,
+      ),
+    )}`,
     '',
     ...rssTable(samples),
     '',

@@ -68,10 +68,21 @@ export class Traffic {
   ) {}
 
   async seed(): Promise<void> {
-    const topics = ['database timeout in checkout', 'cache latency after rollout', 'kafka consumer lag', 'disk pressure on nodes', 'memory leak in pool', 'dns resolution failures'];
+    const topics = [
+      'database timeout in checkout',
+      'cache latency after rollout',
+      'kafka consumer lag',
+      'disk pressure on nodes',
+      'memory leak in pool',
+      'dns resolution failures',
+    ];
     for (let i = 0; i < ISSUES; i += 1) {
       const topic = topics[i % topics.length];
-      const created = await this.world.call('POST', '/v1/issues', { title: `${topic} #${i}`, description: `Soak issue about ${topic}.`, severity: 'high' });
+      const created = await this.world.call('POST', '/v1/issues', {
+        title: `${topic} #${i}`,
+        description: `Soak issue about ${topic}.`,
+        severity: 'high',
+      });
       if (created.status !== 201) throw new Error(`seeding answered ${created.status}`);
       this.issueIds.push((created.body as { id: string }).id);
     }
@@ -99,7 +110,8 @@ export class Traffic {
 
   private once(op: Operation): Promise<unknown> {
     if (op === 'upload') return this.upload();
-    if (op === 'search') return this.recorder.time('search', () => this.request('GET', `/v1/issues?q=${encodeURIComponent(pick(SEARCH_WORDS))}&limit=20`));
+    if (op === 'search')
+      return this.recorder.time('search', () => this.request('GET', `/v1/issues?q=${encodeURIComponent(pick(SEARCH_WORDS))}&limit=20`));
     return this.publish();
   }
 
@@ -132,7 +144,9 @@ export class Traffic {
       documentId = (doc.body as { id: string }).id;
       // Confluence titles are unique per space, and documents of one issue share theirs: a second one would be
       // refused by design (never overwriting a page it did not publish), which is not what this run measures.
-      const renamed = await this.world.call('PATCH', `/v1/documents/${documentId}`, { title: `RCA soak document ${this.documents.length + 1}` }).catch(() => null);
+      const renamed = await this.world
+        .call('PATCH', `/v1/documents/${documentId}`, { title: `RCA soak document ${this.documents.length + 1}` })
+        .catch(() => null);
       if (renamed?.status !== 200) return;
       this.documents.push(documentId);
     }

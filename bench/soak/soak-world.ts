@@ -1,12 +1,12 @@
-import type { ChildProcess} from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { openDatabase } from '@tftsr/db';
-import type { PrivateRedis} from '../../scripts/private-redis';
+import type { PrivateRedis } from '../../scripts/private-redis';
 import { findFreePort, startPrivateRedis } from '../../scripts/private-redis';
 import { FakeAzureDevOps } from '../../test/support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../../test/support/fakes/fake-confluence';
@@ -69,7 +69,9 @@ export class SoakWorld {
       TFTSR_RATE_LIMIT_BURST: '100000000',
       TFTSR_RATE_LIMIT_PER_MINUTE: '100000000',
       TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000000',
-      TFTSR_TEST_INTEGRATION_ORIGINS: Object.values(this.fakes).map((f) => f.origin).join(','),
+      TFTSR_TEST_INTEGRATION_ORIGINS: Object.values(this.fakes)
+        .map((f) => f.origin)
+        .join(','),
       TFTSR_WORKER_LOCK_MS: '5000',
       TFTSR_WORKER_METRICS_PORT: '0',
       TFTSR_SHUTDOWN_GRACE_MS: '10000',
@@ -114,7 +116,9 @@ export class SoakWorld {
   rssMib(kind: 'api' | 'worker'): number | null {
     const pid = (kind === 'api' ? this.api : this.worker).pid;
     try {
-      const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+      const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('VmRSS:'));
       // A process that has exited but not been reaped yet has a status file without VmRSS.
       const kib = Number(/(\d+)/.exec(line ?? '')?.[1]);
       return Number.isFinite(kib) ? kib / 1024 : null;
@@ -129,7 +133,11 @@ export class SoakWorld {
   }
 
   count(sql: string, ...args: unknown[]): number {
-    return (this.db().prepare(sql).get(...args) as { n: number }).n;
+    return (
+      this.db()
+        .prepare(sql)
+        .get(...args) as { n: number }
+    ).n;
   }
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -139,7 +147,10 @@ export class SoakWorld {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: (text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T };
+    return {
+      status: response.status,
+      body: (text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T,
+    };
   }
 
   private async configureIntegrations(): Promise<void> {

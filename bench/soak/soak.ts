@@ -43,7 +43,13 @@ function startSampler(world: SoakWorld, startedAt: number, workerRun: () => numb
     } catch {
       // A busy moment on the database is not worth a failed run; the next sample will have it.
     }
-    samples.push({ t: (Date.now() - startedAt) / 1000, api: world.rssMib('api'), worker: world.rssMib('worker'), workerRun: workerRun(), outboxOpen });
+    samples.push({
+      t: (Date.now() - startedAt) / 1000,
+      api: world.rssMib('api'),
+      worker: world.rssMib('worker'),
+      workerRun: workerRun(),
+      outboxOpen,
+    });
   };
   take();
   const timer = setInterval(take, SAMPLE_EVERY_MS);
@@ -54,11 +60,15 @@ function startSampler(world: SoakWorld, startedAt: number, workerRun: () => numb
 async function drain(world: SoakWorld, recorder: Recorder): Promise<number> {
   const started = Date.now();
   const open = () =>
-    world.count(`SELECT count(*) AS n FROM log_file_processing WHERE NOT (hash_state IN ('done', 'failed') AND scan_state IN ('done', 'failed'))`) +
+    world.count(
+      `SELECT count(*) AS n FROM log_file_processing WHERE NOT (hash_state IN ('done', 'failed') AND scan_state IN ('done', 'failed'))`,
+    ) +
     world.count(`SELECT count(*) AS n FROM publications WHERE state = 'queued'`) +
     world.count(`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'dispatched')`);
   while (open() > 0 && Date.now() - started < DRAIN_TIMEOUT_MS) await sleep(500);
-  log(`drained in ${((Date.now() - started) / 1000).toFixed(1)} s (${open()} item(s) still open; ${recorder.acceptedUploads.length} uploads accepted)`);
+  log(
+    `drained in ${((Date.now() - started) / 1000).toFixed(1)} s (${open()} item(s) still open; ${recorder.acceptedUploads.length} uploads accepted)`,
+  );
   return (Date.now() - started) / 1000;
 }
 
@@ -83,7 +93,10 @@ async function main(): Promise<number> {
     const faults = (async () => {
       await sleep(options.minutes * 60_000 * 0.4);
       const from = at();
-      events.push({ t: from, what: `Redis stopped (SIGTERM), down for ${REDIS_DOWN_MS / 1000} s, restarted on the same port with its AOF` });
+      events.push({
+        t: from,
+        what: `Redis stopped (SIGTERM), down for ${REDIS_DOWN_MS / 1000} s, restarted on the same port with its AOF`,
+      });
       await world.restartRedis(REDIS_DOWN_MS);
       redisOutage = { from, to: at() };
       events.push({ t: at(), what: 'Redis answering again' });
@@ -102,9 +115,22 @@ async function main(): Promise<number> {
 
     const postChecks = await runPostChecks({ dataDir: world.dataDir, key: DB_KEY, accepted: recorder.acceptedUploads });
     const effects = countEffects(world, recorder, postChecks, drainSeconds);
-    writeFileSync(options.out, renderReport({ minutes: options.minutes, startedAt, trafficSeconds, redisOutage, recorder, samples: sampler.samples, events, effects }));
+    writeFileSync(
+      options.out,
+      renderReport({
+        minutes: options.minutes,
+        startedAt,
+        trafficSeconds,
+        redisOutage,
+        recorder,
+        samples: sampler.samples,
+        events,
+        effects,
+      }),
+    );
     log(`report written to ${options.out}`);
-    const clean = effects.uploads.lost + effects.uploads.duplicated + effects.publishes.notPublished.length + effects.publishes.duplicated === 0;
+    const clean =
+      effects.uploads.lost + effects.uploads.duplicated + effects.publishes.notPublished.length + effects.publishes.duplicated === 0;
     return clean && postChecks.fileProblems.length === 0 && postChecks.audit.intact ? 0 : 1;
   } catch (err) {
     log(`failed: ${(err as Error).stack ?? String(err)}\n${world.tail()}`);

@@ -1,4 +1,4 @@
-import type { ChildProcess} from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +74,8 @@ export async function startStack(options: StackOptions, cleanup: Cleanup): Promi
     const dead = [...procs].find(([, p]) => p.child.exitCode !== null || p.child.signalCode !== null);
     if (dead) throw new Error(`the ${dead[0]} exited while starting:\n${output(dead[0])}`);
     if ((await fetch(`${base}/health/ready`).catch(() => null))?.ok) break;
-    if (Date.now() > deadline) throw new Error(`the API did not become ready in ${READY_TIMEOUT_MS / 1000} s:\n${output('api')}\n${output('worker')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the API did not become ready in ${READY_TIMEOUT_MS / 1000} s:\n${output('api')}\n${output('worker')}`);
     await sleep(100);
   }
   return {
@@ -113,7 +114,9 @@ export async function withStack<T>(stack: AppStack, kinds: AppKind[], fn: () => 
 
 /** Peak resident memory of a live process (VmHWM), in MiB. */
 export function peakRssMib(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   const kb = Number(/(\d+)/.exec(line ?? '')?.[1]);
   if (!Number.isFinite(kb)) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return kb / 1024;
@@ -134,7 +137,7 @@ export async function apiJson<T = any>(base: string, method: string, path: strin
 export async function uploadLog(base: string, issueId: string, name: string, body: Readable | Buffer): Promise<string> {
   const res = await fetch(`${base}/v1/issues/${issueId}/log-files?file_name=${encodeURIComponent(name)}`, {
     method: 'POST',
-    body: body instanceof Readable ? (Readable.toWeb(body)) : body,
+    body: body instanceof Readable ? Readable.toWeb(body) : body,
     duplex: 'half',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/octet-stream' },
   });

@@ -52,7 +52,8 @@ export class Cleanup {
 
   async close(): Promise<void> {
     await Promise.all([...this.children].map((child) => this.stop(child)));
-    for (const task of this.tasks.splice(0).reverse()) await task().catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
+    for (const task of this.tasks.splice(0).reverse())
+      await task().catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   }
 

@@ -1,4 +1,4 @@
-import type { Db, Severity} from '@tftsr/db';
+import type { Db, Severity } from '@tftsr/db';
 import { IssueRepository, newId, toDbTimestamp } from '@tftsr/db';
 
 /** Words an incident tracker is full of; each issue draws a few, so a query for one matches ~5-15% of issues. */
@@ -12,7 +12,7 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
 
 function rng(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 /** Text with a Zipf-like vocabulary of 5,000 ordinary words, plus a few domain words per issue. */

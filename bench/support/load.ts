@@ -30,7 +30,9 @@ export interface LoadResult {
 export async function load(options: AutocannonOptions): Promise<LoadResult> {
   const result = await autocannon(options);
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
-    throw new Error(`${options.method} ${options.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`);
+    throw new Error(
+      `${options.method} ${options.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`,
+    );
   }
   return { rps: result['2xx'] / result.duration, p99Ms: result.latency.p99 };
 }

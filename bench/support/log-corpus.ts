@@ -22,10 +22,14 @@ function corpusBlock(density: Density): Buffer {
   if (cached) return cached;
   const corpus = generateCorpus({ seed: 7, targetBytes: density === 'dense' ? 1 << 20 : 64 << 10 }).bytes;
   if (density === 'dense') return (blocks.dense = corpus);
-  const lines = corpus.toString('latin1').split('\n').filter((l) => l.length > 0);
+  const lines = corpus
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const out: string[] = [];
   lines.forEach((line, i) => {
-    for (let j = 0; j < 19; j += 1) out.push(`2026-11-27 10:${String(i % 60).padStart(2, '0')}:${String(j).padStart(2, '0')} ${FILLER[(i + j) % FILLER.length]}`);
+    for (let j = 0; j < 19; j += 1)
+      out.push(`2026-11-27 10:${String(i % 60).padStart(2, '0')}:${String(j).padStart(2, '0')} ${FILLER[(i + j) % FILLER.length]}`);
     out.push(line);
   });
   return (blocks.sparse = Buffer.from(`${out.join('\n')}\n`, 'latin1'));

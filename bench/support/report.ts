@@ -131,7 +131,11 @@ export function renderMarkdown(results: BenchResults, specs: readonly RowSpec[],
     '',
     ...specs.flatMap((spec) => {
       const row = results.rows.find((r) => r.id === spec.id);
-      const facts = row ? Object.entries(row.details).map(([k, v]) => `${k} ${v}`).join('; ') : '';
+      const facts = row
+        ? Object.entries(row.details)
+            .map(([k, v]) => `${k} ${v}`)
+            .join('; ')
+        : '';
       return [`- **${spec.id}**: ${spec.method}${row?.pinning ? ` Pinning: ${row.pinning}.` : ''}${facts ? ` (${facts})` : ''}`];
     }),
     '',

@@ -59,7 +59,7 @@ export const ROW_SPECS = [
     direction: 'higher',
     goal: { on: 'ratio', op: '>=', value: 1.0 },
     method:
-      'The engine\'s `scanStream` over the file, spans counted one by one, in the bench process; ripgrep with the engine\'s 18 types as Rust regexes (bench/pii/rg-patterns.ts). Both pinned to the same core; runs alternate.',
+      "The engine's `scanStream` over the file, spans counted one by one, in the bench process; ripgrep with the engine's 18 types as Rust regexes (bench/pii/rg-patterns.ts). Both pinned to the same core; runs alternate.",
   },
   {
     id: 'hash-blob',
@@ -85,7 +85,8 @@ export const ROW_SPECS = [
   },
   {
     id: 'upload-small',
-    what: (s) => `Upload to spans committed, ${s.smallFiles.toLocaleString('en')} files of ${s.smallFileBytes / 1024} KB, ${s.clients} concurrent clients`,
+    what: (s) =>
+      `Upload to spans committed, ${s.smallFiles.toLocaleString('en')} files of ${s.smallFileBytes / 1024} KB, ${s.clients} concurrent clients`,
     baselineWhat: 'raw BullMQ: no-op jobs through the same Redis',
     unit: 'files/s',
     baselineUnit: 'jobs/s',
@@ -113,8 +114,7 @@ export const ROW_SPECS = [
     baselineUnit: 'req/s',
     direction: 'higher',
     goal: { on: 'ratio', op: '>=', value: 0.5 },
-    method:
-      "As for POST; the bare route returns (and serialises) the API's own response body for that issue, parsed once at start-up.",
+    method: "As for POST; the bare route returns (and serialises) the API's own response body for that issue, parsed once at start-up.",
   },
   {
     id: 'issues-search',
@@ -149,7 +149,8 @@ export const ROW_SPECS = [
   },
   {
     id: 'review-values',
-    what: (s) => `\`GET /v1/log-files/:id/pii/values\` on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
+    what: (s) =>
+      `\`GET /v1/log-files/:id/pii/values\` on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
     baselineWhat: 'the same repository query (PiiReviewRepository.listValues) run directly on the database',
     unit: 'ms',
     baselineUnit: 'ms',
@@ -160,18 +161,21 @@ export const ROW_SPECS = [
   },
   {
     id: 'review-lines',
-    what: (s) => `\`GET /v1/log-files/:id/lines\` (200 lines) on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
+    what: (s) =>
+      `\`GET /v1/log-files/:id/lines\` (200 lines) on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
     baselineWhat: 'readLines plus the window’s spans, run directly on the same files',
     unit: 'ms',
     baselineUnit: 'ms',
     direction: 'lower',
     goal: { on: 'ours', op: '<=', value: 100 },
-    method: 'p99 of sequential 200-line windows at spread-out offsets over one keep-alive connection; same file as review-values. Goal from issue 12: under 100 ms.',
+    method:
+      'p99 of sequential 200-line windows at spread-out offsets over one keep-alive connection; same file as review-values. Goal from issue 12: under 100 ms.',
   },
   {
     id: 'ingest-ndjson',
     what: () => '`POST /v1/issues/:id/log-streams/:stream`, NDJSON (100 lines, ~12 KB a request), autocannon, 64 connections',
-    baselineWhat: 'a bare Node HTTP server appending the same bodies to one file, answering after one fdatasync per group of concurrent requests (the API: one commit per group)',
+    baselineWhat:
+      'a bare Node HTTP server appending the same bodies to one file, answering after one fdatasync per group of concurrent requests (the API: one commit per group)',
     unit: 'req/s',
     baselineUnit: 'req/s',
     direction: 'higher',
@@ -261,7 +265,12 @@ export function goalMet(goal: Goal, ours: number, ratio: number | null): boolean
 }
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
-const spread = { type: ['object', 'null'], required: ['min', 'max'], additionalProperties: false, properties: { min: { type: 'number' }, max: { type: 'number' } } };
+const spread = {
+  type: ['object', 'null'],
+  required: ['min', 'max'],
+  additionalProperties: false,
+  properties: { min: { type: 'number' }, max: { type: 'number' } },
+};
 
 /** JSON Schema (draft 2020-12 subset, as Ajv reads it) of bench/results.json. */
 export const RESULTS_JSON_SCHEMA = {
@@ -275,7 +284,19 @@ export const RESULTS_JSON_SCHEMA = {
     duration_seconds: { type: 'number' },
     machine: {
       type: 'object',
-      required: ['cpu_model', 'cores', 'memory_gib', 'os', 'node', 'tools', 'shared_machine', 'pinning', 'load_average_start', 'load_average_end', 'note'],
+      required: [
+        'cpu_model',
+        'cores',
+        'memory_gib',
+        'os',
+        'node',
+        'tools',
+        'shared_machine',
+        'pinning',
+        'load_average_start',
+        'load_average_end',
+        'note',
+      ],
       additionalProperties: false,
       properties: {
         cpu_model: { type: 'string' },
@@ -295,7 +316,26 @@ export const RESULTS_JSON_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['id', 'what', 'baseline_what', 'status', 'reason', 'unit', 'baseline_unit', 'direction', 'ours', 'baseline', 'ratio', 'goal', 'met', 'runs', 'warmups', 'spread', 'pinning', 'details'],
+        required: [
+          'id',
+          'what',
+          'baseline_what',
+          'status',
+          'reason',
+          'unit',
+          'baseline_unit',
+          'direction',
+          'ours',
+          'baseline',
+          'ratio',
+          'goal',
+          'met',
+          'runs',
+          'warmups',
+          'spread',
+          'pinning',
+          'details',
+        ],
         additionalProperties: false,
         properties: {
           id: { enum: [...ROW_IDS] },
@@ -313,15 +353,30 @@ export const RESULTS_JSON_SCHEMA = {
             type: 'object',
             required: ['on', 'op', 'value', 'text'],
             additionalProperties: false,
-            properties: { on: { enum: ['ratio', 'ours'] }, op: { enum: ['>=', '<='] }, value: { type: 'number' }, text: { type: 'string' } },
+            properties: {
+              on: { enum: ['ratio', 'ours'] },
+              op: { enum: ['>=', '<='] },
+              value: { type: 'number' },
+              text: { type: 'string' },
+            },
           },
           met: nullable('boolean'),
           runs: {
             type: 'array',
-            items: { type: 'object', required: ['ours', 'baseline'], additionalProperties: false, properties: { ours: { type: 'number' }, baseline: nullable('number') } },
+            items: {
+              type: 'object',
+              required: ['ours', 'baseline'],
+              additionalProperties: false,
+              properties: { ours: { type: 'number' }, baseline: nullable('number') },
+            },
           },
           warmups: { type: 'integer', minimum: 0 },
-          spread: { type: 'object', required: ['ours', 'baseline'], additionalProperties: false, properties: { ours: spread, baseline: spread } },
+          spread: {
+            type: 'object',
+            required: ['ours', 'baseline'],
+            additionalProperties: false,
+            properties: { ours: spread, baseline: spread },
+          },
           pinning: { type: 'string' },
           details: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
         },

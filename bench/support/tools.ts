@@ -22,7 +22,12 @@ export interface ToolStatus {
 function versionLine(cmd: string, args: string[]): string | null {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) return null;
-  return `${r.stdout}${r.stderr}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? cmd;
+  return (
+    `${r.stdout}${r.stderr}`
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? cmd
+  );
 }
 
 async function redisVersion(url: string): Promise<string | null> {
@@ -58,12 +63,17 @@ export function missing(status: ToolStatus, needs: readonly Requirement[]): Requ
 }
 
 export function skipReason(status: ToolStatus, absent: readonly Requirement[]): string {
-  return absent.map((need) => (need === 'redis' ? `no Redis answers at ${describeRedis(parseRedisUrl(status.redisUrl))}` : `${need} is not installed`)).join('; ');
+  return absent
+    .map((need) => (need === 'redis' ? `no Redis answers at ${describeRedis(parseRedisUrl(status.redisUrl))}` : `${need} is not installed`))
+    .join('; ');
 }
 
 /** One line per missing tool, with the command that installs it. */
 export function installAdvice(status: ToolStatus): string[] {
   return (Object.keys(INSTALL) as Requirement[])
     .filter((need) => status.versions[need] === null)
-    .map((need) => `${skipReason(status, [need])}: ${INSTALL[need]}${need === 'taskset' ? ' (rows then run unpinned)' : ' (the rows that need it are skipped)'}`);
+    .map(
+      (need) =>
+        `${skipReason(status, [need])}: ${INSTALL[need]}${need === 'taskset' ? ' (rows then run unpinned)' : ' (the rows that need it are skipped)'}`,
+    );
 }

@@ -10,7 +10,14 @@ const ROOT = join(__dirname, '..', '..');
 const SCANNED = ['apps', 'libs', 'test', 'bench', 'scripts', 'bin'];
 const SOURCE = /\.(ts|tsx|mts|cts|js|cjs|mjs)$/;
 /** The specifier of `import/export ... from`, `import '...'`, `import(...)`, `require(...)`, `require.resolve(...)`, `jest.fn(...)`. */
-const BEFORE_SPECIFIER = [/\bfrom\s*/, /\bimport\s*\(\s*/, /\bimport\s+/, /\brequire\s*\(\s*/, /\brequire\.resolve\s*\(\s*/, /\bjest\.\w+\s*\(\s*/];
+const BEFORE_SPECIFIER = [
+  /\bfrom\s*/,
+  /\bimport\s*\(\s*/,
+  /\bimport\s+/,
+  /\brequire\s*\(\s*/,
+  /\brequire\.resolve\s*\(\s*/,
+  /\bjest\.\w+\s*\(\s*/,
+];
 const SPECIFIER = new RegExp(`(?:${BEFORE_SPECIFIER.map((r) => r.source).join('|')})(['"])([^'"\\n]+)\\1`, 'g');
 
 interface Import {

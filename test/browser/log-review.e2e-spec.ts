@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
 import type { TestApi } from '../support/api-harness';
 import { startTestApi } from '../support/api-harness';
@@ -30,11 +30,14 @@ function plantedLog(): string {
     `2026-11-27 10:00:03 ERROR [worker-2] c.e.Sync - internal ticket token ${MANUAL} rejected`,
   ];
   for (let n = 4; n <= 3000; n += 1) {
-    lines.push(n === 2500 ? `2026-11-27 10:41:40 INFO  [cron] c.e.Report - mailed ${FAR_EMAIL}` : `2026-11-27 10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')} DEBUG [pool-1] c.e.Cache - hit ratio 0.${n % 97} after ${n} lookups`);
+    lines.push(
+      n === 2500
+        ? `2026-11-27 10:41:40 INFO  [cron] c.e.Report - mailed ${FAR_EMAIL}`
+        : `2026-11-27 10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')} DEBUG [pool-1] c.e.Cache - hit ratio 0.${n % 97} after ${n} lookups`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
-
 
 // A browser flow spans uploads, worker jobs and publishing on a shared two-core machine: minutes, not the default minute.
 jest.setTimeout(180_000);
@@ -53,7 +56,13 @@ describe('reviewing a log in the web app', () => {
     worker = api.startWorker(shared);
     reviewerKey = api.createKey('reviewer', ['admin', 'pii:reveal']);
     writerKey = api.createKey('writer', ['write']);
-    expect((await api.call('PUT', '/v1/integrations/confluence/config', { body: { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' } })).status).toBe(200);
+    expect(
+      (
+        await api.call('PUT', '/v1/integrations/confluence/config', {
+          body: { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: CONFLUENCE_TOKEN } })).status).toBe(200);
     browser = await launchBrowser();
   }, 90_000);
@@ -93,7 +102,9 @@ describe('reviewing a log in the web app', () => {
     await form.getByRole('button', { name: 'Create issue' }).click();
     await page.waitForURL(/\/ui\/issues\/[0-9a-f-]+$/);
 
-    await page.getByLabel('Upload a log file').setInputFiles({ name: 'checkout.log', mimeType: 'text/plain', buffer: Buffer.from(plantedLog()) });
+    await page
+      .getByLabel('Upload a log file')
+      .setInputFiles({ name: 'checkout.log', mimeType: 'text/plain', buffer: Buffer.from(plantedLog()) });
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const row = page.getByTestId('log-file-checkout.log');
     await row.locator('.status[data-status="ready"]').waitFor({ timeout: 60_000 });
@@ -125,7 +136,11 @@ describe('reviewing a log in the web app', () => {
     await page.keyboard.press('n');
     await page.keyboard.press('p');
     await page.keyboard.press('r');
-    await waitFor(async () => (await page.getByTestId('selected-decision').textContent()) === 'redact', 10_000, () => 'the r key did not decide');
+    await waitFor(
+      async () => (await page.getByTestId('selected-decision').textContent()) === 'redact',
+      10_000,
+      () => 'the r key did not decide',
+    );
 
     // Keep the IP address (needs pii:reveal), one value among those grouped by type.
     const ipGroup = page.locator('[data-testid^="type-ipv4"]');
@@ -133,7 +148,10 @@ describe('reviewing a log in the web app', () => {
     const ipValue = ipGroup.getByTestId('pii-value').first();
     await ipValue.getByRole('button', { name: /^Keep / }).click();
     await ipValue.locator('.decision[data-decision="keep"]').waitFor();
-    await page.getByTestId('apply-summary').getByText(/ and 1 kept in clear\.$/).waitFor();
+    await page
+      .getByTestId('apply-summary')
+      .getByText(/ and 1 kept in clear\.$/)
+      .waitFor();
 
     // A manual span: select text the detectors missed.
     await page.evaluate(`(() => {
@@ -166,12 +184,17 @@ describe('reviewing a log in the web app', () => {
     await page.getByLabel('Show original values (audited)').check();
     await viewer.locator('.log-row[data-line="1"]', { hasText: EMAIL }).waitFor();
     await page.getByLabel('Show original values (audited)').uncheck();
-    expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'reveal_pii' AND entity_id = ?`).get(fileId)).toEqual({ n: expect.any(Number) });
+    expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'reveal_pii' AND entity_id = ?`).get(fileId)).toEqual({
+      n: expect.any(Number),
+    });
 
     await page.getByRole('button', { name: 'Apply decisions' }).click();
-    await page.getByTestId('redaction-state').getByText(/^Version \d+ is ready\.$/).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('redaction-state')
+      .getByText(/^Version \d+ is ready\.$/)
+      .waitFor({ timeout: 60_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download redacted' }).click()]);
-    const redacted = readFileSync((await download.path()), 'utf8');
+    const redacted = readFileSync(await download.path(), 'utf8');
     for (const value of PLANTED) expect([value, redacted.includes(value)]).toEqual([value, false]);
     expect(redacted).toContain(KEPT_IP);
     expect(redacted.split('\n')).toHaveLength(plantedLog().split('\n').length);
@@ -199,7 +222,11 @@ describe('reviewing a log in the web app', () => {
     const form = new FormData();
     form.append('file', new Blob([plantedLog()]), 'app.log');
     const uploaded = await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form });
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${uploaded.body.id}`)).body.status === 'ready', 60_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${uploaded.body.id}`)).body.status === 'ready',
+      60_000,
+      () => worker.output(),
+    );
 
     const second = await launchBrowser();
     try {

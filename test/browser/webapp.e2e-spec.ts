@@ -33,7 +33,13 @@ describe('the web app in a browser', () => {
     api = await startTestApi('browser', { ...shared, TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200' });
     worker = api.startWorker(shared);
     readKey = api.createKey('reader', ['read']);
-    expect((await api.call('PUT', '/v1/integrations/confluence/config', { body: { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' } })).status).toBe(200);
+    expect(
+      (
+        await api.call('PUT', '/v1/integrations/confluence/config', {
+          body: { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: CONFLUENCE_TOKEN } })).status).toBe(200);
     browser = await launchBrowser();
   }, 90_000);
@@ -86,7 +92,11 @@ describe('the web app in a browser', () => {
     expect(await page.getByTestId('request-id').textContent()).toMatch(/^[A-Za-z0-9._-]+$/);
 
     await signIn(api.adminKey);
-    const storage = JSON.parse(await page.evaluate<string>('JSON.stringify({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie })'));
+    const storage = JSON.parse(
+      await page.evaluate<string>(
+        'JSON.stringify({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie })',
+      ),
+    );
     expect(storage).toEqual({ session: [api.adminKey], local: 0, cookie: '' });
     expect(await browser.context.cookies()).toEqual([]);
   });
@@ -156,14 +166,22 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Add why' }).click();
     await page.getByText('Why did the upstream time out?').waitFor();
     await page.getByRole('button', { name: 'Move why 2 up' }).click();
-    await waitFor(async () => (await page.locator('.whys li').first().textContent())?.includes('upstream time out') === true, 10_000, () => 'reorder did not show');
+    await waitFor(
+      async () => (await page.locator('.whys li').first().textContent())?.includes('upstream time out') === true,
+      10_000,
+      () => 'reorder did not show',
+    );
     await expectAccessible('issue detail');
     await screenshot(page, 'issue-detail');
 
     await page.getByRole('button', { name: 'Generate RCA' }).click();
     await page.waitForURL(/\/ui\/documents\/[0-9a-f-]+$/);
     const editor = page.getByLabel('Markdown');
-    await waitFor(async () => (await editor.inputValue()).includes('## 5 Whys Analysis'), 10_000, () => 'the RCA did not load into the editor');
+    await waitFor(
+      async () => (await editor.inputValue()).includes('## 5 Whys Analysis'),
+      10_000,
+      () => 'the RCA did not load into the editor',
+    );
     expect(await editor.inputValue()).toContain('Why did the upstream time out?');
     await editor.fill('# RCA\n\nThe **cache** evicted hot keys.\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1))');
     const preview = page.locator('article.preview');
@@ -229,7 +247,23 @@ describe('the web app in a browser', () => {
     const requested: number[] = [];
     const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
     await page.route(`**/v1/log-files/${id}`, (route) =>
-      route.fulfill(json({ id, issue_id: id, file_name: 'huge.log', file_size: total * lineBytes, mime_type: 'text/plain', content_hash: null, uploaded_at: '2026-12-01 00:00:00', redacted: false, status: 'ready', progress: 100, failure_reason: null, pii_counts: {}, redaction: { version: null, finalized_at: null, pending: false } })),
+      route.fulfill(
+        json({
+          id,
+          issue_id: id,
+          file_name: 'huge.log',
+          file_size: total * lineBytes,
+          mime_type: 'text/plain',
+          content_hash: null,
+          uploaded_at: '2026-12-01 00:00:00',
+          redacted: false,
+          status: 'ready',
+          progress: 100,
+          failure_reason: null,
+          pii_counts: {},
+          redaction: { version: null, finalized_at: null, pending: false },
+        }),
+      ),
     );
     await page.route(`**/v1/log-files/${id}/pii/totals`, (route) => route.fulfill(json({ totals: [], spans: 0, values: 0 })));
     await page.route(`**/v1/log-files/${id}/lines?**`, (route) => {
@@ -239,7 +273,13 @@ describe('the web app in a browser', () => {
       requested.push(from);
       const lines = Array.from({ length: count }, (_, i) => {
         const number = from + i;
-        return { number, byte_start: (number - 1) * lineBytes, byte_end: number * lineBytes - 1, text: `line ${number} of the huge file`, spans: [] };
+        return {
+          number,
+          byte_start: (number - 1) * lineBytes,
+          byte_end: number * lineBytes - 1,
+          text: `line ${number} of the huge file`,
+          spans: [],
+        };
       });
       return route.fulfill(json({ from, count, total_lines: total, lines }));
     });
@@ -248,7 +288,9 @@ describe('the web app in a browser', () => {
       await signIn(api.adminKey);
       const viewer = page.getByRole('region', { name: /^Log lines/ });
       await viewer.getByText('line 1 of the huge file', { exact: true }).waitFor();
-      const spacer = Number(await viewer.locator('.viewer-spacer').evaluate((el) => (el as unknown as { offsetHeight: number }).offsetHeight));
+      const spacer = Number(
+        await viewer.locator('.viewer-spacer').evaluate((el) => (el as unknown as { offsetHeight: number }).offsetHeight),
+      );
       expect(spacer).toBeLessThanOrEqual(8_000_000);
 
       await page.getByLabel('Line', { exact: true }).fill('9000000');
@@ -260,7 +302,11 @@ describe('the web app in a browser', () => {
       await viewer.locator('.log-row[data-line="5000001"]').getByText('line 5000001 of the huge file').waitFor();
 
       await viewer.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 7_000_000));
-      await viewer.locator('.log-row').last().getByText(/^line \d+ of the huge file$/).waitFor();
+      await viewer
+        .locator('.log-row')
+        .last()
+        .getByText(/^line \d+ of the huge file$/)
+        .waitFor();
       expect(await viewer.locator('.log-row').count()).toBeLessThan(60);
       expect(requested.length).toBeLessThan(30);
       expect(requested.every((from) => (from - 1) % 200 === 0)).toBe(true);
@@ -278,7 +324,9 @@ describe('the web app in a browser', () => {
       await phone.page.getByLabel('API key').fill(readKey);
       await phone.page.getByRole('button', { name: 'Sign in' }).click();
       await phone.page.getByRole('heading', { name: 'Phone-sized reading of a long incident title that wraps' }).waitFor();
-      const widths = JSON.parse(await phone.page.evaluate<string>('JSON.stringify([document.documentElement.scrollWidth, innerWidth])')) as number[];
+      const widths = JSON.parse(
+        await phone.page.evaluate<string>('JSON.stringify([document.documentElement.scrollWidth, innerWidth])'),
+      ) as number[];
       expect(widths[0]).toBeLessThanOrEqual(widths[1]);
       expect([await axeViolations(phone.page)]).toEqual([[]]);
       expect(phone.problems).toEqual([]);

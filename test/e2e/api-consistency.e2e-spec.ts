@@ -28,8 +28,12 @@ describe('API consistency', () => {
     });
     expect(shipped.status).toBe(200);
     const step = await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: factory.step({ step_order: 1 }) });
-    const conversation = await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'gpt-4o', title: 'triage' } });
-    const message = await api.call('POST', `/v1/conversations/${conversation.body.id}/messages`, { body: { role: 'user', content: 'why?' } });
+    const conversation = await api.call('POST', `/v1/issues/${issue.id}/conversations`, {
+      body: { provider: 'openai', model: 'gpt-4o', title: 'triage' },
+    });
+    const message = await api.call('POST', `/v1/conversations/${conversation.body.id}/messages`, {
+      body: { role: 'user', content: 'why?' },
+    });
     const document = await api.call('POST', `/v1/issues/${issue.id}/documents`, { body: { doc_type: 'rca' } });
     const image = factory.imageAttachment(api.db, api.dataDir, issue.id);
     // What the worker writes once hashing and detection are done: the review routes then answer.
@@ -40,7 +44,9 @@ describe('API consistency', () => {
     await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: 'token', expires_at: '2031-05-06T07:08:09+02:00' } });
     await api.call('PUT', '/v1/settings/pii.allow_list', { body: { value: ['ops@example.com'] } });
     const publish = await api.call('POST', `/v1/documents/${document.body.id}/publish`, { body: { service: 'confluence' } });
-    const webhook = await api.call('POST', '/v1/webhooks', { body: { name: 'ops', url: 'https://hooks.example.com/tftsr', format: 'json', events: ['file.ready'] } });
+    const webhook = await api.call('POST', '/v1/webhooks', {
+      body: { name: 'ops', url: 'https://hooks.example.com/tftsr', format: 'json', events: ['file.ready'] },
+    });
     expect(webhook.status).toBe(201);
     return {
       created,
@@ -50,7 +56,14 @@ describe('API consistency', () => {
       message,
       document,
       publish,
-      ids: { issue: issue.id, logFile: upload.body.id, conversation: conversation.body.id, document: document.body.id, image: image.id, webhook: webhook.body.id },
+      ids: {
+        issue: issue.id,
+        logFile: upload.body.id,
+        conversation: conversation.body.id,
+        document: document.body.id,
+        image: image.id,
+        webhook: webhook.body.id,
+      },
     };
   }
 
@@ -95,7 +108,10 @@ describe('API consistency', () => {
       const result = await api.call('GET', concrete[path]);
       expect({ path, status: result.status }).toEqual({ path, status: 200 });
     }
-    const integrations = (await api.call('GET', '/v1/integrations')).body.items as { service: string; credential: { expires_at: string } }[];
+    const integrations = (await api.call('GET', '/v1/integrations')).body.items as {
+      service: string;
+      credential: { expires_at: string };
+    }[];
     expect(integrations.find((i) => i.service === 'confluence')?.credential.expires_at).toBe('2031-05-06T05:08:09.000Z');
   });
 
@@ -111,11 +127,15 @@ describe('API consistency', () => {
       ['publish', w.publish, `/v1/documents/${w.ids.document}/publications`],
     ];
     for (const [what, result, location] of expected) expect([what, result.headers.get('location')]).toEqual([what, location]);
-    for (const location of ['issue', 'log file', 'conversation', 'document', 'publish'].map((what) => expected.find((e) => e[0] === what)![2])) {
+    for (const location of ['issue', 'log file', 'conversation', 'document', 'publish'].map(
+      (what) => expected.find((e) => e[0] === what)![2],
+    )) {
       expect([location, (await api.call('GET', location)).status]).toEqual([location, 200]);
     }
     const declared = Object.values(api.openapi.doc.paths).flatMap((item) =>
-      Object.values(item).flatMap((op) => ['201', '202'].filter((s) => op.responses?.[s]).map((s) => op.responses[s].headers?.Location !== undefined)),
+      Object.values(item).flatMap((op) =>
+        ['201', '202'].filter((s) => op.responses?.[s]).map((s) => op.responses[s].headers?.Location !== undefined),
+      ),
     );
     expect(declared.length).toBeGreaterThan(8);
     expect(declared.every(Boolean)).toBe(true);
@@ -141,7 +161,8 @@ describe('API consistency', () => {
   it('lists the log files of an issue, page by page, with status, progress and PII counts per file', async () => {
     const issue = await api.createIssue();
     const ids: string[] = [];
-    for (const name of ['a.log', 'b.log', 'c.log']) ids.push((await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form(name, 'x\n') })).body.id);
+    for (const name of ['a.log', 'b.log', 'c.log'])
+      ids.push((await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: form(name, 'x\n') })).body.id);
     // What the worker writes when a scan finishes.
     const processing = new LogFileProcessingRepository(api.db);
     processing.setHashState(ids[1], 'done');
@@ -171,14 +192,25 @@ describe('API consistency', () => {
     expect(failure(image)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     expect(image.body.error.details.accepted_types.sort()).toEqual(['application/json', 'multipart/form-data']);
 
-    const log = await api.call('POST', `/v1/issues/${issue.id}/log-files`, { rawBody: 'x', headers: { 'content-type': 'application/pdf' } });
+    const log = await api.call('POST', `/v1/issues/${issue.id}/log-files`, {
+      rawBody: 'x',
+      headers: { 'content-type': 'application/pdf' },
+    });
     expect(failure(log)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    expect(log.body.error.details.accepted_types).toEqual(expect.arrayContaining(['multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip']));
+    expect(log.body.error.details.accepted_types).toEqual(
+      expect.arrayContaining(['multipart/form-data', 'application/octet-stream', 'text/plain', 'application/gzip']),
+    );
 
-    const binary = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, { rawBody: Buffer.from('%PDF-1.7'), headers: { 'content-type': 'application/octet-stream' } });
+    const binary = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, {
+      rawBody: Buffer.from('%PDF-1.7'),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(failure(binary)).toEqual([415, 'UNSUPPORTED_FILE_TYPE']);
     expect(binary.body.error.message).toMatch(/send UTF-8 text, as is or gzip-compressed/);
-    const named = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.exe`, { rawBody: Buffer.from('MZ'), headers: { 'content-type': 'application/octet-stream' } });
+    const named = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.exe`, {
+      rawBody: Buffer.from('MZ'),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(named.body.error.message).toMatch(/accepted: \.bash, .*\.log, /);
   });
 });

@@ -14,7 +14,12 @@ describe('API keys API', () => {
   it('creates a key whose secret is shown once and works at once, keeps only its hash, and audits it', async () => {
     const created = await api.call('POST', '/v1/api-keys', { body: { name: 'ci-bot', scopes: ['read', 'pii:reveal'] } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'ci-bot', scopes: ['read', 'pii:reveal'], revoked_at: null, key: expect.stringMatching(/^tftsr_/) });
+    expect(created.body).toMatchObject({
+      name: 'ci-bot',
+      scopes: ['read', 'pii:reveal'],
+      revoked_at: null,
+      key: expect.stringMatching(/^tftsr_/),
+    });
     expect(created.body.key.startsWith(created.body.key_prefix)).toBe(true);
     const whoami = await api.call('GET', '/v1/auth/whoami', { key: created.body.key });
     expect(whoami.body).toEqual({ name: 'ci-bot', scopes: ['read', 'pii:reveal'] });
@@ -43,7 +48,10 @@ describe('API keys API', () => {
 
   it('refuses a taken name with 409 API_KEY_NAME_TAKEN and writes nothing', async () => {
     const before = api.db.prepare('SELECT count(*) AS n FROM api_keys').get();
-    expect(failure(await api.call('POST', '/v1/api-keys', { body: { name: 'writer', scopes: ['read'] } }))).toEqual([409, 'API_KEY_NAME_TAKEN']);
+    expect(failure(await api.call('POST', '/v1/api-keys', { body: { name: 'writer', scopes: ['read'] } }))).toEqual([
+      409,
+      'API_KEY_NAME_TAKEN',
+    ]);
     expect(api.db.prepare('SELECT count(*) AS n FROM api_keys').get()).toEqual(before);
   });
 
@@ -66,7 +74,10 @@ describe('API keys API', () => {
 
   it('is admin only: a write key gets 403 on every route', async () => {
     expect(failure(await api.call('GET', '/v1/api-keys', { key: writeKey }))).toEqual([403, 'FORBIDDEN']);
-    expect(failure(await api.call('POST', '/v1/api-keys', { key: writeKey, body: { name: 'sneaky', scopes: ['admin'] } }))).toEqual([403, 'FORBIDDEN']);
+    expect(failure(await api.call('POST', '/v1/api-keys', { key: writeKey, body: { name: 'sneaky', scopes: ['admin'] } }))).toEqual([
+      403,
+      'FORBIDDEN',
+    ]);
     expect(failure(await api.call('DELETE', '/v1/api-keys/nope', { key: writeKey }))).toEqual([403, 'FORBIDDEN']);
     expect(api.db.prepare(`SELECT count(*) AS n FROM api_keys WHERE name = 'sneaky'`).get()).toEqual({ n: 0 });
   });

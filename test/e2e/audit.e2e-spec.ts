@@ -35,14 +35,24 @@ describe('audit API', () => {
       const { status, body } = await api.call('GET', '/v1/audit');
       expect(status).toBe(200);
       expect(body.items.map((e: { action: string }) => e.action).slice(0, 2)).toEqual(['update_setting', 'update_issue']);
-      expect(body.items[1]).toMatchObject({ user_id: 'writer', entity_id: issueIds[0], details: { fields: ['status'], status_from: 'open', status_to: 'resolved' } });
+      expect(body.items[1]).toMatchObject({
+        user_id: 'writer',
+        entity_id: issueIds[0],
+        details: { fields: ['status'], status_from: 'open', status_to: 'resolved' },
+      });
       expect(body.items[0].entry_hash).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it('filters by action, entity_type, entity_id and user_id', async () => {
-      const list = async (query: string) => (await api.call('GET', `/v1/audit?${query}`)).body.items.map((e: { action: string; entity_id: string }) => `${e.action}:${e.entity_id}`);
+      const list = async (query: string) =>
+        (await api.call('GET', `/v1/audit?${query}`)).body.items.map(
+          (e: { action: string; entity_id: string }) => `${e.action}:${e.entity_id}`,
+        );
       expect(await list('action=create_issue')).toEqual(issueIds.map((id) => `create_issue:${id}`).reverse());
-      expect(await list(`entity_type=issue&entity_id=${issueIds[0]}`)).toEqual([`update_issue:${issueIds[0]}`, `create_issue:${issueIds[0]}`]);
+      expect(await list(`entity_type=issue&entity_id=${issueIds[0]}`)).toEqual([
+        `update_issue:${issueIds[0]}`,
+        `create_issue:${issueIds[0]}`,
+      ]);
       expect(await list('user_id=writer')).toEqual([`update_issue:${issueIds[0]}`]);
       expect(await list('entity_type=setting')).toEqual(['update_setting:ai.model']);
     });
@@ -64,15 +74,25 @@ describe('audit API', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { items: { id: string }[]; next_cursor: string | null } } = await api.call('GET', `/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { body: { items: { id: string }[]; next_cursor: string | null } } = await api.call(
+          'GET',
+          `/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...page.body.items.map((e) => e.id));
         cursor = page.body.next_cursor;
       } while (cursor);
-      expect(seen).toEqual(rows().map((r) => r.id).reverse());
+      expect(seen).toEqual(
+        rows()
+          .map((r) => r.id)
+          .reverse(),
+      );
     });
 
     it('refuses a forged cursor with 400 INVALID_CURSOR', async () => {
-      expect(failure(await api.call('GET', `/v1/audit?cursor=${Buffer.from('{"before":-1}').toString('base64url')}`))).toEqual([400, 'INVALID_CURSOR']);
+      expect(failure(await api.call('GET', `/v1/audit?cursor=${Buffer.from('{"before":-1}').toString('base64url')}`))).toEqual([
+        400,
+        'INVALID_CURSOR',
+      ]);
     });
 
     it('refuses a bad filter with 400 VALIDATION_FAILED', async () => {
@@ -96,12 +116,19 @@ describe('audit API', () => {
       expect(all.length).toBeGreaterThanOrEqual(5);
 
       api.db.prepare(`UPDATE audit_log SET details = '{"fields":["title"]}' WHERE rowid = ?`).run(all[2].rowid);
-      expect(await verify()).toMatchObject({ intact: false, head_hash: null, first_broken: { id: all[2].id, position: 3, reason: expect.stringMatching(/edited/) } });
+      expect(await verify()).toMatchObject({
+        intact: false,
+        head_hash: null,
+        first_broken: { id: all[2].id, position: 3, reason: expect.stringMatching(/edited/) },
+      });
       api.db.prepare('UPDATE audit_log SET details = ? WHERE rowid = ?').run(all[2].details, all[2].rowid);
       expect((await verify()).intact).toBe(true);
 
       api.db.prepare('DELETE FROM audit_log WHERE rowid = ?').run(all[1].rowid);
-      expect(await verify()).toMatchObject({ intact: false, first_broken: { id: all[2].id, position: 2, reason: expect.stringMatching(/removed, reordered/) } });
+      expect(await verify()).toMatchObject({
+        intact: false,
+        first_broken: { id: all[2].id, position: 2, reason: expect.stringMatching(/removed, reordered/) },
+      });
       put(all[1]);
       expect((await verify()).intact).toBe(true);
 
@@ -119,7 +146,10 @@ describe('audit API', () => {
 
       const last = all[all.length - 1];
       api.db.prepare('DELETE FROM audit_log WHERE rowid = ?').run(last.rowid);
-      expect(await verify()).toMatchObject({ intact: false, first_broken: { id: null, position: all.length, reason: expect.stringMatching(/removed from its end/) } });
+      expect(await verify()).toMatchObject({
+        intact: false,
+        first_broken: { id: null, position: all.length, reason: expect.stringMatching(/removed from its end/) },
+      });
       put(last);
       expect(await verify()).toMatchObject({ intact: true, entries: all.length });
     });

@@ -35,7 +35,10 @@ describe('API keys: authentication, scopes and rate limits', () => {
   });
 
   it('answers a wrong key and a revoked key with 401 UNAUTHENTICATED', async () => {
-    expect(failure(await api.call('GET', '/v1/issues', { key: `${api.adminKey.slice(0, 20)}${'A'.repeat(29)}` }))).toEqual([401, 'UNAUTHENTICATED']);
+    expect(failure(await api.call('GET', '/v1/issues', { key: `${api.adminKey.slice(0, 20)}${'A'.repeat(29)}` }))).toEqual([
+      401,
+      'UNAUTHENTICATED',
+    ]);
     const key = api.createKey('soon-revoked', ['read']);
     expect((await api.call('GET', '/v1/issues', { key })).status).toBe(200);
     // Revoked behind the API's back, as another replica would: its cached lookup lives less than a second.
@@ -86,7 +89,9 @@ describe('API keys: authentication, scopes and rate limits', () => {
 
   it('protects a route without @RequireScopes (the lead’s /v1/system/ping) with admin', async () => {
     const writer = api.createKey('writer-2', ['write']);
-    const response = await fetch(`${api.base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`, { headers: { authorization: `Bearer ${writer}` } });
+    const response = await fetch(`${api.base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`, {
+      headers: { authorization: `Bearer ${writer}` },
+    });
     expect(response.status).toBe(403);
     const anonymous = await fetch(`${api.base}/v1/system/ping/0190b6c4-1a2b-7c3d-8e4f-0123456789ab`);
     expect(anonymous.status).toBe(401);
@@ -98,7 +103,10 @@ describe('API keys: authentication, scopes and rate limits', () => {
   });
 
   it('recorded the first key, made from TFTSR_BOOTSTRAP_API_KEY, in the audit trail', () => {
-    const entry = api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = 'create_api_key'`).get() as { user_id: string; details: string };
+    const entry = api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = 'create_api_key'`).get() as {
+      user_id: string;
+      details: string;
+    };
     expect(entry.user_id).toBe('local');
     expect(JSON.parse(entry.details)).toEqual({ name: 'bootstrap', scopes: ['read', 'write', 'admin'], source: 'TFTSR_BOOTSTRAP_API_KEY' });
     expect(entry.details).not.toContain(api.adminKey);

@@ -48,7 +48,9 @@ class FakeProvider {
       typeof body.model === 'string' &&
       body.stream === false &&
       Array.isArray(body.messages) &&
-      body.messages.every((m) => ['system', 'user', 'assistant'].includes(m.role) && typeof m.content === 'string' && Object.keys(m).length === 2);
+      body.messages.every(
+        (m) => ['system', 'user', 'assistant'].includes(m.role) && typeof m.content === 'string' && Object.keys(m).length === 2,
+      );
     if (!shapeOk) this.problems.push(`bad body shape: ${raw.slice(0, 200)}`);
     this.received.push({ authorization: req.headers.authorization, raw, body });
 
@@ -57,7 +59,12 @@ class FakeProvider {
       res.end(JSON.stringify(payload));
     };
     const reply = (content: string) =>
-      json(200, { id: 'cmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 } });
+      json(200, {
+        id: 'cmpl-1',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 },
+      });
     switch (this.mode) {
       case 'ok':
         return reply('Check the connection pool size.');
@@ -108,9 +115,16 @@ describe('AI conversations API', () => {
     return result.body;
   }
   const say = (conversationId: string, role: string, content: string, token_count?: number) =>
-    api.call('POST', `/v1/conversations/${conversationId}/messages`, { body: { role, content, ...(token_count === undefined ? {} : { token_count }) } });
+    api.call('POST', `/v1/conversations/${conversationId}/messages`, {
+      body: { role, content, ...(token_count === undefined ? {} : { token_count }) },
+    });
   const auditOf = (action: string, entityId: string) =>
-    (api.db.prepare(`SELECT details, user_id FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as { details: string; user_id: string }[]).map((r) => ({
+    (
+      api.db.prepare(`SELECT details, user_id FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as {
+        details: string;
+        user_id: string;
+      }[]
+    ).map((r) => ({
       ...JSON.parse(r.details),
       user_id: r.user_id,
     }));
@@ -119,7 +133,9 @@ describe('AI conversations API', () => {
     it('creates a conversation with the given provider and model, and a redacted title', async () => {
       const conversation = await newConversation({ provider: 'openai', model: 'gpt-4o', title: 'mail from planted.person@example.com' });
       expect(conversation).toMatchObject({ provider: 'openai', model: 'gpt-4o', title: 'mail from [Email]' });
-      expect(auditOf('create_conversation', conversation.id)).toEqual([expect.objectContaining({ provider: 'openai', pii_types_redacted: ['Email'], user_id: 'bootstrap' })]);
+      expect(auditOf('create_conversation', conversation.id)).toEqual([
+        expect.objectContaining({ provider: 'openai', pii_types_redacted: ['Email'], user_id: 'bootstrap' }),
+      ]);
     });
 
     it('defaults provider and model to the settings', async () => {
@@ -154,7 +170,11 @@ describe('AI conversations API', () => {
       const assistant = await say(conversation.id, 'assistant', 'Try 203.0.113.77');
       expect(assistant.body).toMatchObject({ role: 'assistant', content: 'Try [IPv4]', token_count: 0 });
       const [entry] = auditOf('add_message', user.body.id);
-      expect(entry).toMatchObject({ role: 'user', pii_types_redacted: ['Password', 'Email'], content_sha256: createHash('sha256').update('I am [Email], [Password]').digest('hex') });
+      expect(entry).toMatchObject({
+        role: 'user',
+        pii_types_redacted: ['Password', 'Email'],
+        content_sha256: createHash('sha256').update('I am [Email], [Password]').digest('hex'),
+      });
       const stored = JSON.stringify(api.db.prepare('SELECT content FROM ai_messages WHERE conversation_id = ?').all(conversation.id));
       for (const secret of PLANTED) expect(stored).not.toContain(secret);
     });
@@ -165,12 +185,18 @@ describe('AI conversations API', () => {
       ['a negative token_count', { role: 'user', content: 'x', token_count: -1 }],
     ])('refuses %s with 400 VALIDATION_FAILED', async (_, body) => {
       const conversation = await newConversation();
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { body }))).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { body }))).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
     });
 
     it('answers malformed JSON with 400 INVALID_JSON', async () => {
       const conversation = await newConversation();
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { rawBody: '"' }))).toEqual([400, 'INVALID_JSON']);
+      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { rawBody: '"' }))).toEqual([
+        400,
+        'INVALID_JSON',
+      ]);
     });
 
     it('answers an unknown conversation with 404 CONVERSATION_NOT_FOUND', async () => {
@@ -179,7 +205,11 @@ describe('AI conversations API', () => {
 
     it('refuses a read-only key with 403 FORBIDDEN', async () => {
       const conversation = await newConversation();
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { key: readKey, body: { role: 'user', content: 'x' } }))).toEqual([403, 'FORBIDDEN']);
+      expect(
+        failure(
+          await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { key: readKey, body: { role: 'user', content: 'x' } }),
+        ),
+      ).toEqual([403, 'FORBIDDEN']);
     });
   });
 
@@ -242,9 +272,12 @@ describe('AI conversations API', () => {
     });
 
     it('never sends an entity-spelled e-mail, card, AWS key or password, stored or typed', async () => {
-      const encoded = 'mail jane&#64;example&#46;com, card 4111&#32;1111&#32;1111&#32;1111, key &#65;KIAIOSFODNN7EXAMPLE, password&#61;Hunter2&#33;x';
+      const encoded =
+        'mail jane&#64;example&#46;com, card 4111&#32;1111&#32;1111&#32;1111, key &#65;KIAIOSFODNN7EXAMPLE, password&#61;Hunter2&#33;x';
       const conversation = await newConversation();
-      expect((await say(conversation.id, 'user', encoded)).body.content).toBe('mail [Email], card [CreditCard], key [AwsAccessKey], [Password]');
+      expect((await say(conversation.id, 'user', encoded)).body.content).toBe(
+        'mail [Email], card [CreditCard], key [AwsAccessKey], [Password]',
+      );
       // Written behind the API's back (an older version, another tool): the exit gate still reads it as sent.
       api.db
         .prepare(`INSERT INTO ai_messages (id, conversation_id, role, content, token_count, created_at) VALUES (?, ?, 'user', ?, 0, ?)`)
@@ -252,8 +285,11 @@ describe('AI conversations API', () => {
       provider.received.length = 0;
       expect((await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} })).status).toBe(201);
       const sent = provider.received[0].raw;
-      for (const value of ['jane@example.com', 'jane&#64;', '4111&#32;1111', '&#65;KIA', 'AKIAIOSFODNN7EXAMPLE', 'Hunter2']) expect(sent).not.toContain(value);
-      expect(auditOf('ai_send', conversation.id)[0].pii_types_redacted).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+      for (const value of ['jane@example.com', 'jane&#64;', '4111&#32;1111', '&#65;KIA', 'AKIAIOSFODNN7EXAMPLE', 'Hunter2'])
+        expect(sent).not.toContain(value);
+      expect(auditOf('ai_send', conversation.id)[0].pii_types_redacted).toEqual(
+        expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']),
+      );
     });
 
     it('stores a reply that contains PII redacted', async () => {
@@ -274,7 +310,9 @@ describe('AI conversations API', () => {
         expect(failure(result)).toEqual([502, 'AI_PROVIDER_ERROR']);
         expect(JSON.stringify(result.body)).not.toContain('echo');
         expect((await api.call('GET', `/v1/conversations/${conversation.id}`)).body.messages).toHaveLength(1);
-        expect(auditOf('ai_send', conversation.id)).toEqual([expect.objectContaining({ outcome: 'failed', error_code: 'AI_PROVIDER_ERROR' })]);
+        expect(auditOf('ai_send', conversation.id)).toEqual([
+          expect.objectContaining({ outcome: 'failed', error_code: 'AI_PROVIDER_ERROR' }),
+        ]);
       },
     );
 
@@ -298,22 +336,34 @@ describe('AI conversations API', () => {
     it('answers a conversation without messages with 409 CONVERSATION_EMPTY, sending nothing', async () => {
       const conversation = await newConversation();
       const before = provider.received.length;
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} }))).toEqual([409, 'CONVERSATION_EMPTY']);
+      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} }))).toEqual([
+        409,
+        'CONVERSATION_EMPTY',
+      ]);
       expect(provider.received.length).toBe(before);
     });
 
     it('refuses out-of-range options with 400 VALIDATION_FAILED', async () => {
       const conversation = await newConversation();
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: { temperature: 3 } }))).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: { temperature: 3 } }))).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
     });
 
     it('answers malformed JSON with 400 INVALID_JSON', async () => {
       const conversation = await newConversation();
-      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { rawBody: '{x}' }))).toEqual([400, 'INVALID_JSON']);
+      expect(failure(await api.call('POST', `/v1/conversations/${conversation.id}/completions`, { rawBody: '{x}' }))).toEqual([
+        400,
+        'INVALID_JSON',
+      ]);
     });
 
     it('answers an unknown conversation with 404 CONVERSATION_NOT_FOUND', async () => {
-      expect(failure(await api.call('POST', '/v1/conversations/missing/completions', { body: {} }))).toEqual([404, 'CONVERSATION_NOT_FOUND']);
+      expect(failure(await api.call('POST', '/v1/conversations/missing/completions', { body: {} }))).toEqual([
+        404,
+        'CONVERSATION_NOT_FOUND',
+      ]);
     });
 
     it('never returns the provider key, in settings or anywhere else', async () => {

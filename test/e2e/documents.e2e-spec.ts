@@ -10,12 +10,20 @@ describe('documents API', () => {
   });
 
   async function issueWithWhys(): Promise<string> {
-    const issue = await api.createIssue({ title: 'Checkout latency | after cache rollout', description: 'p99 went from 80 ms to 4 s.', severity: 'high', category: 'performance' });
+    const issue = await api.createIssue({
+      title: 'Checkout latency | after cache rollout',
+      description: 'p99 went from 80 ms to 4 s.',
+      severity: 'high',
+      category: 'performance',
+    });
     for (const [order, q, a] of [
       [1, 'Why was checkout slow?', 'Every request missed the cache.'],
       [2, 'Why did every request miss?', 'The new eviction policy dropped hot keys.'],
     ] as const) {
-      expect((await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: { step_order: order, why_question: q, answer: a } })).status).toBe(201);
+      expect(
+        (await api.call('POST', `/v1/issues/${issue.id}/resolution-steps`, { body: { step_order: order, why_question: q, answer: a } }))
+          .status,
+      ).toBe(201);
     }
     return issue.id;
   }
@@ -35,7 +43,12 @@ describe('documents API', () => {
     it('generates an RCA with the desktop app’s sections, filled from the issue, its whys and its timeline, and stores it', async () => {
       const issueId = await issueWithWhys();
       const doc = await generate(issueId);
-      expect(doc).toMatchObject({ issue_id: issueId, doc_type: 'rca', title: 'RCA: Checkout latency | after cache rollout', publications: [] });
+      expect(doc).toMatchObject({
+        issue_id: issueId,
+        doc_type: 'rca',
+        title: 'RCA: Checkout latency | after cache rollout',
+        publications: [],
+      });
       expect(Date.parse(doc.created_at)).toBeGreaterThan(1.7e12);
       const sections = [...(doc.content_md as string).matchAll(/^## (.+)$/gm)].map((m) => m[1]);
       expect(sections).toEqual([
@@ -59,8 +72,15 @@ describe('documents API', () => {
 
       const stored = api.db.prepare('SELECT * FROM documents WHERE id = ?').get(doc.id) as Record<string, unknown>;
       // The seed keeps INTEGER milliseconds; the API answers ISO 8601.
-      expect(stored).toMatchObject({ issue_id: issueId, doc_type: 'rca', content_md: doc.content_md, created_at: Date.parse(doc.created_at) });
-      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'generate_rca' AND entity_id = ?`).get(doc.id) as { details: string };
+      expect(stored).toMatchObject({
+        issue_id: issueId,
+        doc_type: 'rca',
+        content_md: doc.content_md,
+        created_at: Date.parse(doc.created_at),
+      });
+      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'generate_rca' AND entity_id = ?`).get(doc.id) as {
+        details: string;
+      };
       expect(JSON.parse(audit.details)).toMatchObject({ issue_id: issueId, doc_type: 'rca' });
     });
 
@@ -80,7 +100,9 @@ describe('documents API', () => {
         'Action Items',
       ]);
       expect(doc.content_md).toContain('**Root Cause:** The new eviction policy dropped hot keys.');
-      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'generate_postmortem' AND entity_id = ?`).get(doc.id)).toEqual({ n: 1 });
+      expect(
+        api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'generate_postmortem' AND entity_id = ?`).get(doc.id),
+      ).toEqual({ n: 1 });
     });
 
     it.each([
@@ -110,12 +132,16 @@ describe('documents API', () => {
 
     it('PATCH changes title and content, keeps them as written, and audits which fields changed', async () => {
       const doc = await generate(await issueWithWhys());
-      const result = await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { title: 'RCA: cache eviction', content_md: '# Edited\n\nBy a reviewer.' } });
+      const result = await api.call('PATCH', `/v1/documents/${doc.id}`, {
+        body: { title: 'RCA: cache eviction', content_md: '# Edited\n\nBy a reviewer.' },
+      });
       expect(result.status).toBe(200);
       expect(result.body).toMatchObject({ id: doc.id, title: 'RCA: cache eviction', content_md: '# Edited\n\nBy a reviewer.' });
       expect(Date.parse(result.body.updated_at)).toBeGreaterThan(Date.parse(doc.updated_at));
       expect((await api.call('GET', `/v1/documents/${doc.id}`, { key: readKey })).body.content_md).toBe('# Edited\n\nBy a reviewer.');
-      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'update_document' AND entity_id = ?`).get(doc.id) as { details: string };
+      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'update_document' AND entity_id = ?`).get(doc.id) as {
+        details: string;
+      };
       expect(JSON.parse(audit.details).fields).toEqual(['title', 'content_md']);
       expect(audit.details).not.toContain('reviewer');
     });
@@ -133,7 +159,10 @@ describe('documents API', () => {
     it('a read-only key can read but not change documents', async () => {
       const doc = await generate(await issueWithWhys());
       expect((await api.call('GET', `/v1/documents/${doc.id}`, { key: readKey })).status).toBe(200);
-      expect(failure(await api.call('PATCH', `/v1/documents/${doc.id}`, { key: readKey, body: { title: 'x' } }))).toEqual([403, 'FORBIDDEN']);
+      expect(failure(await api.call('PATCH', `/v1/documents/${doc.id}`, { key: readKey, body: { title: 'x' } }))).toEqual([
+        403,
+        'FORBIDDEN',
+      ]);
       expect(failure(await api.call('DELETE', `/v1/documents/${doc.id}`, { key: readKey }))).toEqual([403, 'FORBIDDEN']);
     });
 
@@ -142,7 +171,9 @@ describe('documents API', () => {
       expect((await api.call('DELETE', `/v1/documents/${doc.id}`)).status).toBe(204);
       expect(failure(await api.call('GET', `/v1/documents/${doc.id}`))).toEqual([404, 'DOCUMENT_NOT_FOUND']);
       expect(failure(await api.call('DELETE', `/v1/documents/${doc.id}`))).toEqual([404, 'DOCUMENT_NOT_FOUND']);
-      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'delete_document' AND entity_id = ?`).get(doc.id)).toEqual({ n: 1 });
+      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'delete_document' AND entity_id = ?`).get(doc.id)).toEqual({
+        n: 1,
+      });
     });
   });
 
@@ -159,14 +190,18 @@ describe('documents API', () => {
 
     it('renders HTML from the Markdown with a maintained renderer, sanitised', async () => {
       const doc = await generate(await issueWithWhys());
-      await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { content_md: '# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n\n| a | b |\n|---|---|\n| 1 | 2 |' } });
+      await api.call('PATCH', `/v1/documents/${doc.id}`, {
+        body: { content_md: '# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n\n| a | b |\n|---|---|\n| 1 | 2 |' },
+      });
       const result = await download(`/v1/documents/${doc.id}/export?format=html`, readKey);
       expect(result.status).toBe(200);
       expect(result.headers.get('content-type')).toMatch(/^text\/html/);
       expect(result.body).toContain('<h1>Title</h1>');
       expect(result.body).toMatch(/<td>1<\/td>/);
       expect(result.body).not.toMatch(/<script>alert|href="javascript/);
-      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id)).toEqual({ n: 1 });
+      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id)).toEqual({
+        n: 1,
+      });
     });
 
     it('refuses an unknown format with 400', async () => {
@@ -177,7 +212,17 @@ describe('documents API', () => {
 
   describe('the exit gate on exports', () => {
     // The document of issue 12: e-mail, card, AWS key and password spelled with HTML entities, which renderers decode.
-    const ENCODED = ['# Notes', '', 'Contact jane&#64;example&#46;com', '', 'Card 4111&#32;1111&#32;1111&#32;1111', '', 'Key &#65;KIAIOSFODNN7EXAMPLE', '', 'password&#61;Hunter2&#33;x'].join('\n');
+    const ENCODED = [
+      '# Notes',
+      '',
+      'Contact jane&#64;example&#46;com',
+      '',
+      'Card 4111&#32;1111&#32;1111&#32;1111',
+      '',
+      'Key &#65;KIAIOSFODNN7EXAMPLE',
+      '',
+      'password&#61;Hunter2&#33;x',
+    ].join('\n');
     const PLAIN = ['jane@example.com', '4111 1111 1111 1111', 'AKIAIOSFODNN7EXAMPLE', 'Hunter2'];
     const ISSUE_PII = ['123-45-6789', 'jane.roe@example.com', 'oncall@example.org'];
 
@@ -201,15 +246,20 @@ describe('documents API', () => {
       }
     }
 
-    it.each(['md', 'html'])('refuses the entity-encoded document as %s with 422 PII_GATE_BLOCKED, masked findings and nothing sent', async (format) => {
-      const doc = await generate(await issueWithWhys());
-      expect((await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { content_md: ENCODED } })).status).toBe(200);
-      const result = await api.call('GET', `/v1/documents/${doc.id}/export?format=${format}`);
-      expect(failure(result)).toEqual([422, 'PII_GATE_BLOCKED']);
-      expect(result.body.error.details.types).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
-      for (const value of PLAIN) expect(JSON.stringify(result.body)).not.toContain(value);
-      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id)).toEqual({ n: 0 });
-    });
+    it.each(['md', 'html'])(
+      'refuses the entity-encoded document as %s with 422 PII_GATE_BLOCKED, masked findings and nothing sent',
+      async (format) => {
+        const doc = await generate(await issueWithWhys());
+        expect((await api.call('PATCH', `/v1/documents/${doc.id}`, { body: { content_md: ENCODED } })).status).toBe(200);
+        const result = await api.call('GET', `/v1/documents/${doc.id}/export?format=${format}`);
+        expect(failure(result)).toEqual([422, 'PII_GATE_BLOCKED']);
+        expect(result.body.error.details.types).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+        for (const value of PLAIN) expect(JSON.stringify(result.body)).not.toContain(value);
+        expect(
+          api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id),
+        ).toEqual({ n: 0 });
+      },
+    );
 
     it.each(['md', 'html'])('redacts the entity-encoded document as %s when publishing.pii_gate is redact', async (format) => {
       const doc = await generate(await issueWithWhys());
@@ -218,13 +268,18 @@ describe('documents API', () => {
       expect(result.status).toBe(200);
       for (const value of [...PLAIN, 'jane&#64;example', '&#65;KIA']) expect(result.body).not.toContain(value);
       expect(result.body).toContain('[Email]');
-      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id) as { details: string };
+      const audit = api.db.prepare(`SELECT details FROM audit_log WHERE action = 'export_document' AND entity_id = ?`).get(doc.id) as {
+        details: string;
+      };
       expect(JSON.parse(audit.details)).toMatchObject({ redacted_by_gate: true });
     });
 
     it('keeps issue fields as written but never exports their SSN and e-mails: refused, or redacted', async () => {
       const issueId = await issueWithPii();
-      expect((await api.call('GET', `/v1/issues/${issueId}`)).body).toMatchObject({ assigned_to: 'oncall@example.org', description: 'Customer SSN 123-45-6789 was logged in clear.' });
+      expect((await api.call('GET', `/v1/issues/${issueId}`)).body).toMatchObject({
+        assigned_to: 'oncall@example.org',
+        description: 'Customer SSN 123-45-6789 was logged in clear.',
+      });
       const doc = await generate(issueId);
       for (const format of ['md', 'html']) {
         const refused = await api.call('GET', `/v1/documents/${doc.id}/export?format=${format}`);
@@ -245,7 +300,10 @@ describe('documents API', () => {
     it('answers 409 INTEGRATION_NOT_CONFIGURED when the service has no config, and queues nothing', async () => {
       const doc = await generate(await issueWithWhys());
       const outbox = api.db.prepare(`SELECT count(*) AS n FROM outbox WHERE job_name = 'publish'`).get();
-      expect(failure(await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence' } }))).toEqual([409, 'INTEGRATION_NOT_CONFIGURED']);
+      expect(failure(await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence' } }))).toEqual([
+        409,
+        'INTEGRATION_NOT_CONFIGURED',
+      ]);
       expect(api.db.prepare(`SELECT count(*) AS n FROM outbox WHERE job_name = 'publish'`).get()).toEqual(outbox);
       expect(api.db.prepare('SELECT count(*) AS n FROM publications WHERE document_id = ?').get(doc.id)).toEqual({ n: 0 });
     });
@@ -261,14 +319,24 @@ describe('documents API', () => {
     });
 
     it('queues a publish durably with ids only, and a second request while it is queued queues nothing more', async () => {
-      expect((await api.call('PUT', '/v1/integrations/confluence/config', { body: { base_url: 'http://127.0.0.1:9', space_key: 'ENG' } })).status).toBe(200);
+      expect(
+        (await api.call('PUT', '/v1/integrations/confluence/config', { body: { base_url: 'http://127.0.0.1:9', space_key: 'ENG' } }))
+          .status,
+      ).toBe(200);
       const doc = await generate(await issueWithWhys());
-      expect(failure(await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence' } }))).toEqual([409, 'CREDENTIAL_NOT_SET']);
+      expect(failure(await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence' } }))).toEqual([
+        409,
+        'CREDENTIAL_NOT_SET',
+      ]);
       await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: 'token-for-the-queue-test' } });
 
       const first = await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence', parent_page_id: '123' } });
       expect(first.status).toBe(202);
-      expect(first.body).toMatchObject({ queued: true, job_id: expect.stringMatching(/^publish-/), publication: { document_id: doc.id, service: 'confluence', state: 'queued', options: { parent_page_id: '123' } } });
+      expect(first.body).toMatchObject({
+        queued: true,
+        job_id: expect.stringMatching(/^publish-/),
+        publication: { document_id: doc.id, service: 'confluence', state: 'queued', options: { parent_page_id: '123' } },
+      });
       const outbox = api.db
         .prepare(`SELECT payload FROM outbox WHERE job_name = 'publish' AND json_extract(payload, '$.publication_id') = ?`)
         .get(first.body.publication.id) as { payload: string };
@@ -280,13 +348,20 @@ describe('documents API', () => {
       const second = await api.call('POST', `/v1/documents/${doc.id}/publish`, { body: { service: 'confluence' } });
       expect(second.status).toBe(202);
       expect(second.body).toMatchObject({ queued: false, job_id: null, publication: { id: first.body.publication.id } });
-      expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'request_publish' AND entity_id = ?`).get(first.body.publication.id)).toEqual({ n: 1 });
+      expect(
+        api.db
+          .prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'request_publish' AND entity_id = ?`)
+          .get(first.body.publication.id),
+      ).toEqual({ n: 1 });
       const listed = await api.call('GET', `/v1/documents/${doc.id}/publications`, { key: readKey });
       expect(listed.body.items).toEqual([expect.objectContaining({ id: first.body.publication.id, state: 'queued' })]);
     });
 
     it('answers 404 for an unknown document', async () => {
-      expect(failure(await api.call('POST', '/v1/documents/nope/publish', { body: { service: 'confluence' } }))).toEqual([404, 'DOCUMENT_NOT_FOUND']);
+      expect(failure(await api.call('POST', '/v1/documents/nope/publish', { body: { service: 'confluence' } }))).toEqual([
+        404,
+        'DOCUMENT_NOT_FOUND',
+      ]);
       expect(failure(await api.call('GET', '/v1/documents/nope/publications'))).toEqual([404, 'DOCUMENT_NOT_FOUND']);
     });
   });

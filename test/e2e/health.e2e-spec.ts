@@ -15,7 +15,11 @@ describe('GET /health/ready', () => {
 
   it('is 200 with every check ok and named', async () => {
     // The producer's Redis connection comes up just after the API listens.
-    const answer = await waitFor(async () => ((await ready()).status === 200 ? ready() : undefined), 10_000, () => 'never ready');
+    const answer = await waitFor(
+      async () => ((await ready()).status === 200 ? ready() : undefined),
+      10_000,
+      () => 'never ready',
+    );
     expect(answer.body).toEqual({
       ready: true,
       checks: {
@@ -38,7 +42,10 @@ describe('GET /health/ready', () => {
     try {
       const answer = await ready();
       expect(answer.status).toBe(503);
-      expect(answer.body.checks.database_lock).toEqual({ ok: false, reason: expect.stringMatching(/write lock could not be taken for 300 ms/) });
+      expect(answer.body.checks.database_lock).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/write lock could not be taken for 300 ms/),
+      });
       expect(answer.body.checks.database).toEqual({ ok: true });
     } finally {
       other.exec('ROLLBACK');
@@ -51,12 +58,21 @@ describe('GET /health/ready', () => {
     const id = newId();
     // A row the relay keeps failing to send: postponed again and again, while Redis itself answers.
     api.db
-      .prepare(`INSERT INTO outbox (id, queue, job_name, payload, state, next_attempt_at, created_at) VALUES (?, 'ingest', 'hash', ?, 'pending', ?, ?)`)
+      .prepare(
+        `INSERT INTO outbox (id, queue, job_name, payload, state, next_attempt_at, created_at) VALUES (?, 'ingest', 'hash', ?, 'pending', ?, ?)`,
+      )
       .run(id, JSON.stringify({ outbox_id: id, log_file_id: 'none' }), Date.now() + 3600_000, Date.now() - 600_000);
     try {
-      const answer = await waitFor(async () => ((await ready()).body.checks.outbox.ok ? undefined : await ready()), 10_000, () => 'outbox never reported stuck');
+      const answer = await waitFor(
+        async () => ((await ready()).body.checks.outbox.ok ? undefined : await ready()),
+        10_000,
+        () => 'outbox never reported stuck',
+      );
       expect(answer.status).toBe(503);
-      expect(answer.body.checks.outbox).toEqual({ ok: false, reason: expect.stringMatching(/oldest pending outbox row has waited 6\d\d s although Redis has been up/) });
+      expect(answer.body.checks.outbox).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/oldest pending outbox row has waited 6\d\d s although Redis has been up/),
+      });
     } finally {
       api.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
     }
@@ -69,9 +85,20 @@ describe('GET /health/ready with the disk almost full', () => {
 
   it('is 503 and says how much is free and what fails next', async () => {
     const ready = () => api.call('GET', '/health/ready', { key: null });
-    const answer = await waitFor(async () => ((await ready()).body.checks.redis.ok ? ready() : undefined), 10_000, () => 'redis never up');
+    const answer = await waitFor(
+      async () => ((await ready()).body.checks.redis.ok ? ready() : undefined),
+      10_000,
+      () => 'redis never up',
+    );
     expect(answer.status).toBe(503);
-    expect(answer.body.checks.disk_space).toEqual({ ok: false, reason: expect.stringMatching(/^only [\d.]+ MiB free on the filesystem of .*uploads will fail with 507/) });
-    expect(Object.entries(answer.body.checks).filter(([, c]) => !(c as { ok: boolean }).ok).map(([name]) => name)).toEqual(['disk_space']);
+    expect(answer.body.checks.disk_space).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^only [\d.]+ MiB free on the filesystem of .*uploads will fail with 507/),
+    });
+    expect(
+      Object.entries(answer.body.checks)
+        .filter(([, c]) => !(c as { ok: boolean }).ok)
+        .map(([name]) => name),
+    ).toEqual(['disk_space']);
   });
 });

@@ -12,7 +12,8 @@ const EXIF = {
   IFD0: { Artist: CANARY, ImageDescription: CANARY },
   IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 1234/100', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 3900/100' },
 };
-const SVG = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(document.cookie)</script></svg>';
+const SVG =
+  '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(document.cookie)</script></svg>';
 const UNKNOWN_ID = '0190b6c4-1a2b-7c3d-8e4f-0123456789ab';
 
 /** Noise, so that every image (and its compressed bytes) is unique and greppable. */
@@ -47,7 +48,12 @@ describe('image attachments', () => {
   let issueId: string;
   const blobs = () => filesUnder(join(api.dataDir, 'blobs')).sort();
   const newIssue = async () => (await api.call('POST', '/v1/issues', { body: factory.issue() })).body.id as string;
-  const form = (name: string, content: Buffer | string, fields: Record<string, string> = { pii_warning_acknowledged: 'true' }, field = 'file') => {
+  const form = (
+    name: string,
+    content: Buffer | string,
+    fields: Record<string, string> = { pii_warning_acknowledged: 'true' },
+    field = 'file',
+  ) => {
     const body = new FormData();
     for (const [key, value] of Object.entries(fields)) body.append(key, value);
     body.append(field, new Blob([content]), name);
@@ -66,9 +72,13 @@ describe('image attachments', () => {
     return { status: response.status, headers: response.headers, bytes, json };
   };
   const auditFor = (id: string) =>
-    (api.db.prepare('SELECT action, user_id, details FROM audit_log WHERE entity_id = ? ORDER BY rowid').all(id) as { action: string; user_id: string; details: string }[]).map(
-      (r) => ({ ...r, details: JSON.parse(r.details) }),
-    );
+    (
+      api.db.prepare('SELECT action, user_id, details FROM audit_log WHERE entity_id = ? ORDER BY rowid').all(id) as {
+        action: string;
+        user_id: string;
+        details: string;
+      }[]
+    ).map((r) => ({ ...r, details: JSON.parse(r.details) }));
   const row = (id: string) => api.db.prepare('SELECT * FROM image_attachments WHERE id = ?').get(id) as Record<string, unknown> | undefined;
 
   beforeAll(async () => {
@@ -88,7 +98,11 @@ describe('image attachments', () => {
         pii_warning_acknowledged: true,
         is_paste: false,
       });
-      expect(row(body.id)).toMatchObject({ file_path: expect.stringMatching(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/), file_size: body.file_size, pii_warning_acknowledged: 1 });
+      expect(row(body.id)).toMatchObject({
+        file_path: expect.stringMatching(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/),
+        file_size: body.file_size,
+        pii_warning_acknowledged: 1,
+      });
       expect(auditFor(body.id)).toEqual([
         {
           action: 'upload_image_attachment',
@@ -122,7 +136,12 @@ describe('image attachments', () => {
       const jpeg = await jpegWithGps();
       const { status, body } = await paste({ data_url: dataUrl(jpeg, 'image/jpeg'), is_paste: true, pii_warning_acknowledged: true });
       expect(status).toBe(201);
-      expect(body).toMatchObject({ mime_type: 'image/jpeg', is_paste: true, upload_hash: sha256(jpeg), file_name: `pasted-image-${body.id}.jpg` });
+      expect(body).toMatchObject({
+        mime_type: 'image/jpeg',
+        is_paste: true,
+        upload_hash: sha256(jpeg),
+        file_name: `pasted-image-${body.id}.jpg`,
+      });
       expect(auditFor(body.id).map((e) => [e.action, e.details.is_paste])).toEqual([['upload_paste_image', true]]);
       const served = await download(body.id);
       const meta = await sharp(served.bytes).metadata();
@@ -131,25 +150,46 @@ describe('image attachments', () => {
     });
 
     it('takes GIF (keeping its animation) and WebP, and stores a BMP as PNG under a .png name', async () => {
-      const gif = await sharp(randomBytes(8 * 24 * 4), { raw: { width: 8, height: 24, channels: 4, pageHeight: 8 } }).gif({ loop: 0, delay: [50, 60, 70] }).toBuffer();
+      const gif = await sharp(randomBytes(8 * 24 * 4), { raw: { width: 8, height: 24, channels: 4, pageHeight: 8 } })
+        .gif({ loop: 0, delay: [50, 60, 70] })
+        .toBuffer();
       const gifUp = await upload('anim.gif', gif);
       expect([gifUp.status, gifUp.body.mime_type]).toEqual([201, 'image/gif']);
       const gifMeta = await sharp((await download(gifUp.body.id)).bytes, { animated: true }).metadata();
       expect([gifMeta.pages, gifMeta.delay]).toEqual([3, [50, 60, 70]]);
 
       const webp = await noise(16, 16).withExif(EXIF).webp({ lossless: true }).toBuffer();
-      const webpUp = await paste({ data_url: dataUrl(webp, 'image/webp'), pii_warning_acknowledged: true, is_paste: false, file_name: 'clip.webp' });
-      expect([webpUp.status, webpUp.body.mime_type, webpUp.body.is_paste, webpUp.body.file_name]).toEqual([201, 'image/webp', false, 'clip.webp']);
+      const webpUp = await paste({
+        data_url: dataUrl(webp, 'image/webp'),
+        pii_warning_acknowledged: true,
+        is_paste: false,
+        file_name: 'clip.webp',
+      });
+      expect([webpUp.status, webpUp.body.mime_type, webpUp.body.is_paste, webpUp.body.file_name]).toEqual([
+        201,
+        'image/webp',
+        false,
+        'clip.webp',
+      ]);
       expect(auditFor(webpUp.body.id)[0].action).toBe('upload_image_attachment');
       expect((await download(webpUp.body.id)).bytes.includes(CANARY)).toBe(false);
 
       const bmp = bmp24(5, 3, `<script>${CANARY}</script>`);
       const bmpUp = await upload('old.bmp', bmp);
-      expect([bmpUp.status, bmpUp.body.mime_type, bmpUp.body.file_name, bmpUp.body.upload_hash]).toEqual([201, 'image/png', 'old.png', sha256(bmp)]);
+      expect([bmpUp.status, bmpUp.body.mime_type, bmpUp.body.file_name, bmpUp.body.upload_hash]).toEqual([
+        201,
+        'image/png',
+        'old.png',
+        sha256(bmp),
+      ]);
       const served = await download(bmpUp.body.id);
       expect(served.headers.get('content-type')).toBe('image/png');
       expect(served.bytes.includes(CANARY)).toBe(false);
-      expect(await sharp(served.bytes).metadata().then((m) => [m.format, m.width, m.height])).toEqual(['png', 5, 3]);
+      expect(
+        await sharp(served.bytes)
+          .metadata()
+          .then((m) => [m.format, m.width, m.height]),
+      ).toEqual(['png', 5, 3]);
     });
 
     it('names the file after what it is: a JPEG sent as .png is stored as .jpg', async () => {
@@ -188,16 +228,26 @@ describe('image attachments', () => {
       expect(traversal.status).toBe(201);
       expect(traversal.body.file_name).toBe('passwd.png');
       expect(row(traversal.body.id)?.file_path).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/);
-      const windows = await paste({ data_url: dataUrl(await noise(8, 8).png().toBuffer()), pii_warning_acknowledged: true, file_name: '..\\..\\Windows\\win.ini' });
+      const windows = await paste({
+        data_url: dataUrl(await noise(8, 8).png().toBuffer()),
+        pii_warning_acknowledged: true,
+        file_name: '..\\..\\Windows\\win.ini',
+      });
       expect(windows.body.file_name).toBe('win.png');
       // A name is free text: personal data in it is redacted like anywhere else.
       const named = await upload('jane.doe@example.org.png', await noise(8, 8).png().toBuffer());
       expect(named.body.file_name).toBe('[Email].png');
       // FormData percent-encodes quotes and line breaks in a part's name; JSON sends them as they are.
-      const quoted = await paste({ data_url: dataUrl(await noise(8, 8).png().toBuffer()), pii_warning_acknowledged: true, file_name: 'a"b\r\nX-Evil: 1.png' });
+      const quoted = await paste({
+        data_url: dataUrl(await noise(8, 8).png().toBuffer()),
+        pii_warning_acknowledged: true,
+        file_name: 'a"b\r\nX-Evil: 1.png',
+      });
       const served = await download(quoted.body.id);
       expect(served.headers.get('x-evil')).toBeNull();
-      expect(served.headers.get('content-disposition')).toBe(`attachment; filename="a_bX-Evil: 1.png"; filename*=UTF-8''a%22bX-Evil%3A%201.png`);
+      expect(served.headers.get('content-disposition')).toBe(
+        `attachment; filename="a_bX-Evil: 1.png"; filename*=UTF-8''a%22bX-Evil%3A%201.png`,
+      );
     });
   });
 
@@ -222,7 +272,10 @@ describe('image attachments', () => {
       expect(missing.body.error.message).toMatch(/pii_warning_acknowledged=true/);
       expect(failure(await upload('a.png', png, { pii_warning_acknowledged: 'false' }))).toEqual([400, 'PII_WARNING_NOT_ACKNOWLEDGED']);
       expect(failure(await paste({ data_url: dataUrl(png) }))).toEqual([400, 'PII_WARNING_NOT_ACKNOWLEDGED']);
-      expect(failure(await paste({ data_url: dataUrl(png), pii_warning_acknowledged: false }))).toEqual([400, 'PII_WARNING_NOT_ACKNOWLEDGED']);
+      expect(failure(await paste({ data_url: dataUrl(png), pii_warning_acknowledged: false }))).toEqual([
+        400,
+        'PII_WARNING_NOT_ACKNOWLEDGED',
+      ]);
     });
 
     it('SVG, also disguised as .png or declared as a PNG data URL', async () => {
@@ -268,7 +321,9 @@ describe('image attachments', () => {
     });
 
     it('a decompression bomb: a small file with too many pixels', async () => {
-      const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#fff' } }).png().toBuffer();
+      const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer();
       const result = await upload('bomb.png', bomb);
       expect(failure(result)).toEqual([413, 'UPLOAD_TOO_LARGE']);
       expect(result.body.error.details).toEqual({ max_pixels: 50_000_000 });
@@ -283,15 +338,30 @@ describe('image attachments', () => {
       const noFile = new FormData();
       noFile.append('pii_warning_acknowledged', 'true');
       expect(failure(await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: noFile }))).toEqual([400, 'INVALID_UPLOAD']);
-      expect(failure(await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: form('a.png', png, undefined, 'image') }))).toEqual([400, 'INVALID_UPLOAD']);
+      expect(failure(await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: form('a.png', png, undefined, 'image') }))).toEqual([
+        400,
+        'INVALID_UPLOAD',
+      ]);
       expect(failure(await upload('a.png', png, { pii_warning_acknowledged: 'true', colour: 'red' }))).toEqual([400, 'VALIDATION_FAILED']);
       expect(failure(await upload('a.png', png, { pii_warning_acknowledged: 'yes' }))).toEqual([400, 'VALIDATION_FAILED']);
-      const raw = await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: png, headers: { 'content-type': 'application/octet-stream' } });
+      const raw = await api.call('POST', `/v1/issues/${issueId}/images`, {
+        rawBody: png,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(failure(raw)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(failure(await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: '{"data_url": ' }))).toEqual([400, 'INVALID_JSON']);
-      expect(failure(await paste({ data_url: 'https://example.org/a.png', pii_warning_acknowledged: true }))).toEqual([400, 'INVALID_UPLOAD']);
-      expect(failure(await paste({ data_url: 'data:image/png;base64,%%%%', pii_warning_acknowledged: true }))).toEqual([400, 'INVALID_UPLOAD']);
-      expect(failure(await paste({ data_url: dataUrl(png), pii_warning_acknowledged: true, extra: 1 }))).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await paste({ data_url: 'https://example.org/a.png', pii_warning_acknowledged: true }))).toEqual([
+        400,
+        'INVALID_UPLOAD',
+      ]);
+      expect(failure(await paste({ data_url: 'data:image/png;base64,%%%%', pii_warning_acknowledged: true }))).toEqual([
+        400,
+        'INVALID_UPLOAD',
+      ]);
+      expect(failure(await paste({ data_url: dataUrl(png), pii_warning_acknowledged: true, extra: 1 }))).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
       expect(failure(await paste({ data_url: 42, pii_warning_acknowledged: 'true' }))).toEqual([400, 'VALIDATION_FAILED']);
       expect(failure(await paste({}))).toEqual([400, 'VALIDATION_FAILED']);
       const typed = await api.call('POST', `/v1/issues/${issueId}/images`, { rawBody: png, headers: { 'content-type': 'image/png' } });
@@ -313,7 +383,10 @@ describe('image attachments', () => {
 
     it('an upload without the write scope', async () => {
       const reader = api.createKey('reader-images', ['read']);
-      const result = await api.call('POST', `/v1/issues/${issueId}/images`, { key: reader, rawBody: form('a.png', await noise(8, 8).png().toBuffer()) });
+      const result = await api.call('POST', `/v1/issues/${issueId}/images`, {
+        key: reader,
+        rawBody: form('a.png', await noise(8, 8).png().toBuffer()),
+      });
       expect(failure(result)).toEqual([403, 'FORBIDDEN']);
     });
   });
@@ -380,10 +453,15 @@ describe('image attachments', () => {
       expect(() => statSync(blob)).toThrow();
       expect(auditFor(body.id).map((e) => [e.action, e.details])).toEqual([
         ['upload_image_attachment', expect.any(Object)],
-        ['delete_image_attachment', { issue_id: issueId, upload_hash: body.upload_hash, file_size: body.file_size, mime_type: 'image/png', is_paste: false }],
+        [
+          'delete_image_attachment',
+          { issue_id: issueId, upload_hash: body.upload_hash, file_size: body.file_size, mime_type: 'image/png', is_paste: false },
+        ],
       ]);
       expect(failure(await api.call('DELETE', `/v1/images/${body.id}`))).toEqual([404, 'IMAGE_NOT_FOUND']);
-      expect((await api.call('GET', `/v1/issues/${issueId}`)).body.image_attachments.map((i: { id: string }) => i.id)).not.toContain(body.id);
+      expect((await api.call('GET', `/v1/issues/${issueId}`)).body.image_attachments.map((i: { id: string }) => i.id)).not.toContain(
+        body.id,
+      );
     });
 
     it('never deletes a file outside the blob store that a desktop-app row points at', async () => {
@@ -420,7 +498,11 @@ describe('image attachments', () => {
     const { body } = await upload('secret.png', png);
     const stored = (await download(body.id)).bytes;
     // Windows from the middle of what was sent and of what is served: high-entropy, so unique to this image.
-    const patterns = [CANARY, png.subarray(png.length / 2, png.length / 2 + 32), stored.subarray(stored.length / 2, stored.length / 2 + 32)];
+    const patterns = [
+      CANARY,
+      png.subarray(png.length / 2, png.length / 2 + 32),
+      stored.subarray(stored.length / 2, stored.length / 2 + 32),
+    ];
     api.db.pragma('wal_checkpoint(PASSIVE)');
     for (const file of filesUnder(api.dataDir)) {
       if (statSync(file).size === 0) continue;
@@ -431,8 +513,24 @@ describe('image attachments', () => {
 
   it('documents every image route in the OpenAPI document', () => {
     const paths = api.openapi.doc.paths;
-    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '415', '429', '503', '507']);
-    expect(Object.keys(paths['/v1/issues/{id}/images'].post.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(Object.keys(paths['/v1/issues/{id}/images'].post.responses).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '415',
+      '429',
+      '503',
+      '507',
+    ]);
+    expect(Object.keys(paths['/v1/issues/{id}/images'].post.requestBody?.content ?? {}).sort()).toEqual([
+      'application/json',
+      'multipart/form-data',
+    ]);
     expect(Object.keys(paths['/v1/images/{id}/content'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '410', '500']));
     expect(paths['/v1/images/{id}'].delete.responses['204']).toBeDefined();
   });

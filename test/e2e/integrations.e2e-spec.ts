@@ -32,20 +32,34 @@ describe('integrations API', () => {
     await new Promise((resolve) => listener.close(resolve));
   });
 
-  const saveConfig = (service: string, body: Record<string, unknown>, key?: string) => api.call('PUT', `/v1/integrations/${service}/config`, { body, key });
+  const saveConfig = (service: string, body: Record<string, unknown>, key?: string) =>
+    api.call('PUT', `/v1/integrations/${service}/config`, { body, key });
 
   it('lists the three services, unconfigured, with no credential', async () => {
     const result = await api.call('GET', '/v1/integrations');
     expect(result.status).toBe(200);
     expect(result.body.items.map((i: { service: string }) => i.service)).toEqual(['confluence', 'servicenow', 'azuredevops']);
-    expect(result.body.items[0]).toMatchObject({ configured: false, auto_create_enabled: false, credential: { set: false, expired: false } });
+    expect(result.body.items[0]).toMatchObject({
+      configured: false,
+      auto_create_enabled: false,
+      credential: { set: false, expired: false },
+    });
   });
 
   it('stores the config, one row per service, replaced in place and audited', async () => {
     const first = await saveConfig('azuredevops', { base_url: 'https://dev.azure.com/fabrikam/', project_name: 'Fabrikam Fiber' });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ service: 'azuredevops', configured: true, base_url: 'https://dev.azure.com/fabrikam', project_name: 'Fabrikam Fiber' });
-    const second = await saveConfig('azuredevops', { base_url: 'https://fabrikam.visualstudio.com', project_name: 'Other', auto_create_enabled: true });
+    expect(first.body).toMatchObject({
+      service: 'azuredevops',
+      configured: true,
+      base_url: 'https://dev.azure.com/fabrikam',
+      project_name: 'Fabrikam Fiber',
+    });
+    const second = await saveConfig('azuredevops', {
+      base_url: 'https://fabrikam.visualstudio.com',
+      project_name: 'Other',
+      auto_create_enabled: true,
+    });
     expect(second.body).toMatchObject({ base_url: 'https://fabrikam.visualstudio.com', project_name: 'Other', auto_create_enabled: true });
     expect(api.db.prepare(`SELECT count(*) AS n FROM integration_config WHERE service = 'azuredevops'`).get()).toEqual({ n: 1 });
     expect(api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'save_integration_config'`).get()).toEqual({ n: 2 });
@@ -75,15 +89,23 @@ describe('integrations API', () => {
     });
 
     it('accepts an on-premise host only once an admin adds it to integrations.allowed_hosts', async () => {
-      expect(failure(await saveConfig('servicenow', { base_url: 'https://servicenow.corp.example', username: 'svc' }))).toEqual([400, 'INVALID_INTEGRATION_URL']);
-      expect((await api.call('PUT', '/v1/settings/integrations.allowed_hosts', { body: { value: ['servicenow.corp.example'] } })).status).toBe(200);
+      expect(failure(await saveConfig('servicenow', { base_url: 'https://servicenow.corp.example', username: 'svc' }))).toEqual([
+        400,
+        'INVALID_INTEGRATION_URL',
+      ]);
+      expect(
+        (await api.call('PUT', '/v1/settings/integrations.allowed_hosts', { body: { value: ['servicenow.corp.example'] } })).status,
+      ).toBe(200);
       try {
         expect((await saveConfig('servicenow', { base_url: 'https://servicenow.corp.example', username: 'svc' })).status).toBe(200);
       } finally {
         await api.call('PUT', '/v1/settings/integrations.allowed_hosts', { body: { value: [] } });
       }
       for (const value of [['*.corp.example'], ['10.0.0.5'], ['https://x.example'], ['host.example:8443']]) {
-        expect(failure(await api.call('PUT', '/v1/settings/integrations.allowed_hosts', { body: { value } }))).toEqual([400, 'INVALID_SETTING_VALUE']);
+        expect(failure(await api.call('PUT', '/v1/settings/integrations.allowed_hosts', { body: { value } }))).toEqual([
+          400,
+          'INVALID_SETTING_VALUE',
+        ]);
       }
     });
   });
@@ -93,7 +115,10 @@ describe('integrations API', () => {
       const result = await api.call('PUT', '/v1/integrations/confluence/credential', { body: { secret: CANARY } });
       expect(result.status).toBe(200);
       expect(result.body.credential).toMatchObject({ set: true, expired: false, expires_at: null });
-      const row = api.db.prepare(`SELECT * FROM credentials WHERE service = 'confluence'`).get() as { token_hash: string; encrypted_token: string };
+      const row = api.db.prepare(`SELECT * FROM credentials WHERE service = 'confluence'`).get() as {
+        token_hash: string;
+        encrypted_token: string;
+      };
       expect(JSON.stringify(result.body)).not.toContain(CANARY);
       expect(JSON.stringify(result.body)).not.toContain(row.encrypted_token);
       expect(JSON.stringify((await api.call('GET', '/v1/integrations')).body)).not.toContain(CANARY);
@@ -109,22 +134,33 @@ describe('integrations API', () => {
     });
 
     it('reports an expiry, and an expired credential as expired', async () => {
-      const result = await api.call('PUT', '/v1/integrations/servicenow/credential', { body: { secret: 'sn-password', expires_at: '2001-01-01T00:00:00Z' } });
+      const result = await api.call('PUT', '/v1/integrations/servicenow/credential', {
+        body: { secret: 'sn-password', expires_at: '2001-01-01T00:00:00Z' },
+      });
       expect(result.body.credential).toMatchObject({ set: true, expired: true, expires_at: '2001-01-01T00:00:00.000Z' });
       expect((await api.call('DELETE', '/v1/integrations/servicenow/credential')).status).toBe(204);
       expect(failure(await api.call('DELETE', '/v1/integrations/servicenow/credential'))).toEqual([409, 'CREDENTIAL_NOT_SET']);
     });
 
-    it.each([[{}], [{ secret: '' }], [{ secret: 'two\nlines' }], [{ secret: 'x', expires_at: 'tomorrow' }]])('refuses %j with 400', async (body) => {
-      expect(failure(await api.call('PUT', '/v1/integrations/confluence/credential', { body }))).toEqual([400, 'VALIDATION_FAILED']);
-    });
+    it.each([[{}], [{ secret: '' }], [{ secret: 'two\nlines' }], [{ secret: 'x', expires_at: 'tomorrow' }]])(
+      'refuses %j with 400',
+      async (body) => {
+        expect(failure(await api.call('PUT', '/v1/integrations/confluence/credential', { body }))).toEqual([400, 'VALIDATION_FAILED']);
+      },
+    );
   });
 
   it('is for admins only: a write key gets 403 everywhere', async () => {
     const writer = api.createKey('writer', ['write']);
     expect(failure(await api.call('GET', '/v1/integrations', { key: writer }))).toEqual([403, 'FORBIDDEN']);
-    expect(failure(await saveConfig('confluence', { base_url: 'https://acme.atlassian.net', space_key: 'ENG' }, writer))).toEqual([403, 'FORBIDDEN']);
-    expect(failure(await api.call('PUT', '/v1/integrations/confluence/credential', { key: writer, body: { secret: 'x' } }))).toEqual([403, 'FORBIDDEN']);
+    expect(failure(await saveConfig('confluence', { base_url: 'https://acme.atlassian.net', space_key: 'ENG' }, writer))).toEqual([
+      403,
+      'FORBIDDEN',
+    ]);
+    expect(failure(await api.call('PUT', '/v1/integrations/confluence/credential', { key: writer, body: { secret: 'x' } }))).toEqual([
+      403,
+      'FORBIDDEN',
+    ]);
   });
 
   it('answers an unknown service with 404 UNKNOWN_INTEGRATION', async () => {
@@ -158,7 +194,11 @@ describe('integrations API', () => {
 
     it('reports a 404 (unknown space) and a 403 in words', async () => {
       fake.failNext('any', { status: 403 });
-      expect((await api.call('POST', '/v1/integrations/confluence/test')).body).toMatchObject({ ok: false, failure: 'forbidden', status: 403 });
+      expect((await api.call('POST', '/v1/integrations/confluence/test')).body).toMatchObject({
+        ok: false,
+        failure: 'forbidden',
+        status: 403,
+      });
       await saveConfig('confluence', { base_url: fake.baseUrl, space_key: 'NOPE', username: 'ops@example.com' });
       expect((await api.call('POST', '/v1/integrations/confluence/test')).body).toMatchObject({ ok: false, failure: 'not_found' });
     });

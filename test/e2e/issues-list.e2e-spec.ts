@@ -6,7 +6,9 @@ import { failure, useTestApi } from '../support/api-harness';
  * too) can go into a query. Node refuses request lines over 16 KiB with 431 before the app sees them.
  */
 function encodeQuery(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`))
+    .join('');
 }
 
 describe('listing and searching issues', () => {
@@ -89,7 +91,10 @@ describe('listing and searching issues', () => {
 
     it('refuses a cursor from another query or a forged one with 400 INVALID_CURSOR', async () => {
       const { body } = await api.call('GET', `/v1/issues?tag=${tag}&limit=2`);
-      expect(failure(await api.call('GET', `/v1/issues?tag=${tag}&limit=2&sort=created_at&cursor=${body.next_cursor}`))).toEqual([400, 'INVALID_CURSOR']);
+      expect(failure(await api.call('GET', `/v1/issues?tag=${tag}&limit=2&sort=created_at&cursor=${body.next_cursor}`))).toEqual([
+        400,
+        'INVALID_CURSOR',
+      ]);
       expect(failure(await api.call('GET', `/v1/issues?tag=db&limit=2&cursor=${body.next_cursor}`))).toEqual([400, 'INVALID_CURSOR']);
       expect(failure(await api.call('GET', '/v1/issues?cursor=bm90LWpzb24'))).toEqual([400, 'INVALID_CURSOR']);
     });
@@ -152,7 +157,10 @@ describe('listing and searching issues', () => {
     it('combines search with filters, and pages by relevance', async () => {
       const filtered = await api.call('GET', `/v1/issues?q=xylophone&severity=high&include_total=true&limit=1`);
       expect(filtered.body.total).toBe(2);
-      const next = await api.call('GET', `/v1/issues?q=xylophone&severity=high&include_total=true&limit=1&cursor=${filtered.body.next_cursor}`);
+      const next = await api.call(
+        'GET',
+        `/v1/issues?q=xylophone&severity=high&include_total=true&limit=1&cursor=${filtered.body.next_cursor}`,
+      );
       expect([...filtered.body.items, ...next.body.items].map((i: { id: string }) => i.id)).toEqual([hits.title, hits.description]);
     });
 
@@ -160,20 +168,48 @@ describe('listing and searching issues', () => {
       for (const q of ['', '*', '  ***  ']) {
         expect(failure(await api.call('GET', `/v1/issues?q=${encodeQuery(q)}`))).toEqual([400, 'INVALID_SEARCH_QUERY']);
       }
-      expect(failure(await api.call('GET', `/v1/issues?q=${encodeQuery(Array.from({ length: 33 }, (_, n) => `w${n}`).join(' '))}`))).toEqual([
-        400,
-        'INVALID_SEARCH_QUERY',
-      ]);
+      expect(
+        failure(await api.call('GET', `/v1/issues?q=${encodeQuery(Array.from({ length: 33 }, (_, n) => `w${n}`).join(' '))}`)),
+      ).toEqual([400, 'INVALID_SEARCH_QUERY']);
     });
 
     it('answers any input with 200 or 400, never 500 (property)', async () => {
-      const syntax = fc.constantFrom('"', '""', "'", 'NEAR(', 'NEAR(a b, 2)', 'col:term', 'title:x', 'OR', 'AND', 'NOT', '*', '^', '-', '(', ')', '{', '}', ':', '+', '\u0000', '\\');
+      const syntax = fc.constantFrom(
+        '"',
+        '""',
+        "'",
+        'NEAR(',
+        'NEAR(a b, 2)',
+        'col:term',
+        'title:x',
+        'OR',
+        'AND',
+        'NOT',
+        '*',
+        '^',
+        '-',
+        '(',
+        ')',
+        '{',
+        '}',
+        ':',
+        '+',
+        '\u0000',
+        '\\',
+      );
       const query = fc.oneof(
         fc.array(fc.oneof(syntax, fc.string({ maxLength: 12 })), { maxLength: 12 }).map((parts) => parts.join(' ')),
         fc.array(fc.oneof(syntax, fc.string({ maxLength: 5 })), { maxLength: 12 }).map((parts) => parts.join('')),
         fc.string({ unit: 'binary', maxLength: 200 }),
         fc.string({ unit: 'grapheme', maxLength: 200 }),
-        fc.constantFrom('x'.repeat(10_000), 'é'.repeat(2_000), '東京'.repeat(500), '" '.repeat(1_500), 'a* '.repeat(300), 'NEAR( '.repeat(150)),
+        fc.constantFrom(
+          'x'.repeat(10_000),
+          'é'.repeat(2_000),
+          '東京'.repeat(500),
+          '" '.repeat(1_500),
+          'a* '.repeat(300),
+          'NEAR( '.repeat(150),
+        ),
       );
       await fc.assert(
         fc.asyncProperty(query, async (q) => {

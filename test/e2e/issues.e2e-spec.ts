@@ -24,7 +24,14 @@ describe('issues API: create, read, update, delete', () => {
         body: { title: 'Checkout fails', severity: 'critical', tags: ['db', 'db', 'prod'], category: 'databases' },
       });
       expect(status).toBe(201);
-      expect(body).toMatchObject({ title: 'Checkout fails', severity: 'critical', status: 'open', source: 'api', tags: ['db', 'prod'], resolved_at: null });
+      expect(body).toMatchObject({
+        title: 'Checkout fails',
+        severity: 'critical',
+        status: 'open',
+        source: 'api',
+        tags: ['db', 'prod'],
+        resolved_at: null,
+      });
       expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
       const entry = api.db.prepare(`SELECT * FROM audit_log WHERE entity_id = ?`).get(body.id) as Record<string, string>;
       expect(entry).toMatchObject({ action: 'create_issue', entity_type: 'issue', user_id: 'bootstrap' });
@@ -67,9 +74,24 @@ describe('issues API: create, read, update, delete', () => {
     });
 
     it('answers any JSON body with 201 or 400, never anything else (property)', async () => {
-      const field = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string({ maxLength: 70 }), { maxLength: 60 }), fc.boolean(), fc.object());
+      const field = fc.oneof(
+        fc.string(),
+        fc.integer(),
+        fc.constant(null),
+        fc.array(fc.string({ maxLength: 70 }), { maxLength: 60 }),
+        fc.boolean(),
+        fc.object(),
+      );
       const body = fc.record(
-        { title: fc.oneof(fc.string({ maxLength: 600 }), field), severity: fc.oneof(fc.constantFrom('critical', 'high', 'medium', 'low'), field), status: field, tags: field, description: field, category: field, extra: field },
+        {
+          title: fc.oneof(fc.string({ maxLength: 600 }), field),
+          severity: fc.oneof(fc.constantFrom('critical', 'high', 'medium', 'low'), field),
+          status: field,
+          tags: field,
+          description: field,
+          category: field,
+          extra: field,
+        },
         { requiredKeys: [] },
       );
       await fc.assert(
@@ -112,21 +134,36 @@ describe('issues API: create, read, update, delete', () => {
   describe('PATCH /v1/issues/:id', () => {
     it('changes only the fields given, clears a field set to null and records the field names', async () => {
       const issue = await createIssue({ category: 'network', assigned_to: 'sam' });
-      const { status, body } = await api.call('PATCH', `/v1/issues/${issue.id}`, { body: { title: 'Renamed', category: null, tags: ['x', 'x'] } });
+      const { status, body } = await api.call('PATCH', `/v1/issues/${issue.id}`, {
+        body: { title: 'Renamed', category: null, tags: ['x', 'x'] },
+      });
       expect(status).toBe(200);
       expect(body).toMatchObject({ title: 'Renamed', category: null, assigned_to: 'sam', severity: issue.severity, tags: ['x'] });
-      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'update_issue'`).get(issue.id) as { details: string };
+      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'update_issue'`).get(issue.id) as {
+        details: string;
+      };
       expect(JSON.parse(entry.details)).toEqual({ fields: ['title', 'category', 'tags'], pii_types_found: [] });
     });
 
     it('keeps PII in issue fields as written, and audits its types (never the values): the exits gate it', async () => {
-      const issue = await createIssue({ description: 'Customer SSN 123-45-6789', assigned_to: 'oncall@example.org', tags: ['jane&#64;example.com'] });
-      expect(issue).toMatchObject({ description: 'Customer SSN 123-45-6789', assigned_to: 'oncall@example.org', tags: ['jane&#64;example.com'] });
+      const issue = await createIssue({
+        description: 'Customer SSN 123-45-6789',
+        assigned_to: 'oncall@example.org',
+        tags: ['jane&#64;example.com'],
+      });
+      expect(issue).toMatchObject({
+        description: 'Customer SSN 123-45-6789',
+        assigned_to: 'oncall@example.org',
+        tags: ['jane&#64;example.com'],
+      });
       await api.call('PATCH', `/v1/issues/${issue.id}`, { body: { title: 'Refund for 4111 1111 1111 1111' } });
-      const details = (action: string) => (api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = ?`).get(issue.id, action) as { details: string }).details;
+      const details = (action: string) =>
+        (api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = ?`).get(issue.id, action) as { details: string })
+          .details;
       expect(JSON.parse(details('create_issue'))).toMatchObject({ pii_types_found: ['SSN', 'Email'] });
       expect(JSON.parse(details('update_issue'))).toMatchObject({ pii_types_found: ['SSN', 'CreditCard', 'Email'] });
-      for (const value of ['123-45-6789', 'oncall@example.org', 'jane', '4111']) expect(details('create_issue') + details('update_issue')).not.toContain(value);
+      for (const value of ['123-45-6789', 'oncall@example.org', 'jane', '4111'])
+        expect(details('create_issue') + details('update_issue')).not.toContain(value);
     });
 
     it('sets resolved_at when an issue is resolved, keeps it when closed, clears it when reopened', async () => {
@@ -189,11 +226,27 @@ describe('issues API: create, read, update, delete', () => {
         conversations: count(api.db, 'SELECT count(*) AS n FROM ai_conversations WHERE issue_id = ?', issue.id),
         messages: count(api.db, 'SELECT count(*) AS n FROM ai_messages WHERE conversation_id = ?', conversation.id),
         documents: count(api.db, 'SELECT count(*) AS n FROM documents WHERE issue_id = ?', issue.id),
-        search_index: count(api.db, `SELECT count(*) AS n FROM issues_fts WHERE issues_fts MATCH ?`, `"${issue.title.split(' ')[0]}" AND id:"${issue.id}"`),
+        search_index: count(
+          api.db,
+          `SELECT count(*) AS n FROM issues_fts WHERE issues_fts MATCH ?`,
+          `"${issue.title.split(' ')[0]}" AND id:"${issue.id}"`,
+        ),
       };
-      expect(remaining).toEqual({ issues: 0, log_files: 0, pii_spans: 0, image_attachments: 0, resolution_steps: 0, conversations: 0, messages: 0, documents: 0, search_index: 0 });
+      expect(remaining).toEqual({
+        issues: 0,
+        log_files: 0,
+        pii_spans: 0,
+        image_attachments: 0,
+        resolution_steps: 0,
+        conversations: 0,
+        messages: 0,
+        documents: 0,
+        search_index: 0,
+      });
       expect([existsSync(log.path), existsSync(image.path)]).toEqual([false, false]);
-      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'delete_issue'`).get(issue.id) as { details: string };
+      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'delete_issue'`).get(issue.id) as {
+        details: string;
+      };
       expect(JSON.parse(entry.details)).toEqual({
         children: { log_files: 1, image_attachments: 1, resolution_steps: 1, conversations: 1, documents: 1 },
         stored_files: 2,

@@ -49,7 +49,11 @@ describe('reviewing and redacting log files, with the real worker', () => {
     form.append('file', new Blob([content]), name);
     const { status, body } = await api.call('POST', `/v1/issues/${issue}/log-files`, { rawBody: form });
     expect(status).toBe(202);
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${body.id}`)).body.status === 'ready', 30_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${body.id}`)).body.status === 'ready',
+      30_000,
+      () => worker.output(),
+    );
     return body.id;
   };
   const listSpans = async (id: string, query = '', key?: string): Promise<SpanItem[]> => {
@@ -80,14 +84,24 @@ describe('reviewing and redacting log files, with the real worker', () => {
     const path = `/v1/log-files/${id}/content${variant ? `?variant=${variant}` : ''}`;
     const response = await fetch(`${api.base}${path}`, { headers: { authorization: `Bearer ${key}` } });
     const bytes = Buffer.from(await response.arrayBuffer());
-    const json = response.headers.get('content-type')?.startsWith('application/json') && response.status >= 400 ? JSON.parse(bytes.toString()) : null;
+    const json =
+      response.headers.get('content-type')?.startsWith('application/json') && response.status >= 400 ? JSON.parse(bytes.toString()) : null;
     expect(api.openapi.check('GET', path, response.status, json, response.headers)).toEqual([]);
     return { status: response.status, headers: response.headers, bytes, code: json?.error?.code as string | undefined };
   };
   const audits = (action: string, entityId: string) =>
-    api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as { user_id: string; details: string }[];
+    api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as {
+      user_id: string;
+      details: string;
+    }[];
   const blobPath = (table: 'log_files' | 'log_file_redactions', id: string) => {
-    const row = api.db.prepare(table === 'log_files' ? 'SELECT file_path AS p FROM log_files WHERE id = ?' : 'SELECT redacted_path AS p FROM log_file_redactions WHERE log_file_id = ?').get(id) as { p: string };
+    const row = api.db
+      .prepare(
+        table === 'log_files'
+          ? 'SELECT file_path AS p FROM log_files WHERE id = ?'
+          : 'SELECT redacted_path AS p FROM log_file_redactions WHERE log_file_id = ?',
+      )
+      .get(id) as { p: string };
     return join(api.dataDir, row.p);
   };
   const flipByte = (path: string, at: number) => {
@@ -104,7 +118,12 @@ describe('reviewing and redacting log files, with the real worker', () => {
       const items = await listSpans(fileId, '', reader);
       const engine = scanBuffer(Buffer.from(LOG));
       expect(items.map((s) => [s.pii_type, s.start_offset])).toEqual(engine.map((s) => [s.pii_type, s.start]));
-      expect(items.find((s) => s.pii_type === 'Email')).toMatchObject({ masked_value: 'j***@e***.org', original_value: null, wiped: false, replacement: '[Email]' });
+      expect(items.find((s) => s.pii_type === 'Email')).toMatchObject({
+        masked_value: 'j***@e***.org',
+        original_value: null,
+        wiped: false,
+        replacement: '[Email]',
+      });
       expect(JSON.stringify(items)).not.toContain(AWS_KEY);
     });
 
@@ -114,7 +133,10 @@ describe('reviewing and redacting log files, with the real worker', () => {
       const paged: string[] = [];
       let cursor: string | null = '';
       while (cursor !== null) {
-        const { body }: { body: { items: SpanItem[]; next_cursor: string | null } } = await api.call('GET', `/v1/log-files/${fileId}/pii-spans?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        const { body }: { body: { items: SpanItem[]; next_cursor: string | null } } = await api.call(
+          'GET',
+          `/v1/log-files/${fileId}/pii-spans?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         paged.push(...body.items.map((s) => s.id));
         cursor = body.next_cursor;
       }
@@ -123,7 +145,10 @@ describe('reviewing and redacting log files, with the real worker', () => {
 
     it('refuses a cursor made for another filter, or none of ours, with 400 INVALID_CURSOR', async () => {
       const { body } = await api.call('GET', `/v1/log-files/${fileId}/pii-spans?limit=1`);
-      expect(failure(await api.call('GET', `/v1/log-files/${fileId}/pii-spans?pii_type=Email&cursor=${body.next_cursor}`))).toEqual([400, 'INVALID_CURSOR']);
+      expect(failure(await api.call('GET', `/v1/log-files/${fileId}/pii-spans?pii_type=Email&cursor=${body.next_cursor}`))).toEqual([
+        400,
+        'INVALID_CURSOR',
+      ]);
       expect(failure(await api.call('GET', `/v1/log-files/${fileId}/pii-spans?cursor=not-a-cursor`))).toEqual([400, 'INVALID_CURSOR']);
     });
 
@@ -159,7 +184,8 @@ describe('reviewing and redacting log files, with the real worker', () => {
     let fileId: string;
     beforeAll(async () => (fileId = await upload(LOG)));
     afterEach(async () => expect((await api.call('GET', `/v1/log-files/${fileId}`)).body.redacted).toBe(false));
-    const requestsOf = (id: string) => (api.db.prepare('SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?').get(id) as { n: number }).n;
+    const requestsOf = (id: string) =>
+      (api.db.prepare('SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?').get(id) as { n: number }).n;
 
     it.each([
       ['both span_ids and all', { span_ids: [UNKNOWN_ID], all: true }],
@@ -231,11 +257,28 @@ describe('reviewing and redacting log files, with the real worker', () => {
 
       const accepted = await redact(id, { span_ids: approved });
       expect(accepted.status).toBe(202);
-      expect(accepted.body).toMatchObject({ log_file_id: id, all: false, span_ids: approved, state: 'pending', status: 'pending', version: null, requested_by: 'approver' });
+      expect(accepted.body).toMatchObject({
+        log_file_id: id,
+        all: false,
+        span_ids: approved,
+        state: 'pending',
+        status: 'pending',
+        version: null,
+        requested_by: 'approver',
+      });
       expect(accepted.body).not.toHaveProperty('result');
       const done = await untilFinished(id, accepted.body.id);
-      expect(done).toMatchObject({ state: 'done', version: 1, failure_reason: null, result: { span_count: spans.length, original_sha256: sha256(LOG) } });
-      expect((await api.call('GET', `/v1/log-files/${id}`)).body).toMatchObject({ redacted: true, content_hash: sha256(LOG), redaction: { version: 1, finalized_at: null, pending: false } });
+      expect(done).toMatchObject({
+        state: 'done',
+        version: 1,
+        failure_reason: null,
+        result: { span_count: spans.length, original_sha256: sha256(LOG) },
+      });
+      expect((await api.call('GET', `/v1/log-files/${id}`)).body).toMatchObject({
+        redacted: true,
+        content_hash: sha256(LOG),
+        redaction: { version: 1, finalized_at: null, pending: false },
+      });
 
       const copy = await download(id, undefined, reader);
       expect(copy.status).toBe(200);
@@ -255,7 +298,12 @@ describe('reviewing and redacting log files, with the real worker', () => {
       expect(audits('request_redaction', id).map((a) => a.user_id)).toEqual(['approver']);
       const [applied] = audits('apply_redactions', id);
       expect(applied.user_id).toBe('approver');
-      expect(JSON.parse(applied.details)).toMatchObject({ request_id: accepted.body.id, version: 1, original_sha256: sha256(LOG), redacted_sha256: sha256(copy.bytes) });
+      expect(JSON.parse(applied.details)).toMatchObject({
+        request_id: accepted.body.id,
+        version: 1,
+        original_sha256: sha256(LOG),
+        redacted_sha256: sha256(copy.bytes),
+      });
 
       // all: true after a partial approval is a new version, not 409 forever.
       const redo = await redacted(id, { all: true });
@@ -304,7 +352,10 @@ describe('reviewing and redacting log files, with the real worker', () => {
       expect([copy.status, copy.code]).toEqual([500, 'STORED_FILE_CORRUPT']);
       expect(copy.bytes.toString()).not.toContain('[Email]');
       flipByte(blobPath('log_files', id), HEADER_SIZE + 3);
-      expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([500, 'STORED_FILE_CORRUPT']);
+      expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([
+        500,
+        'STORED_FILE_CORRUPT',
+      ]);
       expect(audits('download_original_log_file', id)).toHaveLength(0);
     });
 
@@ -318,15 +369,24 @@ describe('reviewing and redacting log files, with the real worker', () => {
       content.fullDecryptLimit = 1024;
       try {
         const whole = await download(id, 'original', revealer);
-        expect([whole.status, whole.headers.get('content-length'), whole.bytes.equals(Buffer.from(big))]).toEqual([200, String(Buffer.byteLength(big)), true]);
+        expect([whole.status, whole.headers.get('content-length'), whole.bytes.equals(Buffer.from(big))]).toEqual([
+          200,
+          String(Buffer.byteLength(big)),
+          true,
+        ]);
 
         flipByte(blobPath('log_files', id), HEADER_SIZE + 12 * (CHUNK_SIZE + TAG_SIZE) + 10);
-        const response = await fetch(`${api.base}/v1/log-files/${id}/content?variant=original`, { headers: { authorization: `Bearer ${revealer}` } });
+        const response = await fetch(`${api.base}/v1/log-files/${id}/content?variant=original`, {
+          headers: { authorization: `Bearer ${revealer}` },
+        });
         expect(response.status).toBe(200);
         await expect(response.arrayBuffer()).rejects.toThrow();
 
         flipByte(blobPath('log_files', id), HEADER_SIZE + 10);
-        expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([500, 'STORED_FILE_CORRUPT']);
+        expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([
+          500,
+          'STORED_FILE_CORRUPT',
+        ]);
       } finally {
         content.fullDecryptLimit = FULL_DECRYPT_LIMIT;
       }
@@ -335,7 +395,10 @@ describe('reviewing and redacting log files, with the real worker', () => {
     it('answers a stored file that is gone with 410 STORED_FILE_MISSING', async () => {
       const id = await upload(LOG);
       unlinkSync(blobPath('log_files', id));
-      expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([410, 'STORED_FILE_MISSING']);
+      expect(failure(await api.call('GET', `/v1/log-files/${id}/content?variant=original`, { key: revealer }))).toEqual([
+        410,
+        'STORED_FILE_MISSING',
+      ]);
     });
 
     it('removes the redacted copy with the issue', async () => {

@@ -40,7 +40,8 @@ describe('log file uploads, processed by the real worker', () => {
     form.append('file', new Blob([content]), name);
     return form;
   };
-  const uploadForm = (name: string, content: Buffer | string, issue = issueId) => api.call('POST', `/v1/issues/${issue}/log-files`, { rawBody: multipart(name, content) });
+  const uploadForm = (name: string, content: Buffer | string, issue = issueId) =>
+    api.call('POST', `/v1/issues/${issue}/log-files`, { rawBody: multipart(name, content) });
   const untilDone = (id: string) =>
     waitFor(
       async () => {
@@ -51,23 +52,43 @@ describe('log file uploads, processed by the real worker', () => {
       () => worker.output(),
     );
   const storedSpans = (id: string) =>
-    api.db.prepare('SELECT pii_type, start_offset, end_offset, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').all(id);
-  const engineSpans = (content: string) => scanBuffer(Buffer.from(content)).map((s) => ({ pii_type: s.pii_type, start_offset: s.start, end_offset: s.end, replacement: s.replacement }));
+    api.db
+      .prepare('SELECT pii_type, start_offset, end_offset, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
+      .all(id);
+  const engineSpans = (content: string) =>
+    scanBuffer(Buffer.from(content)).map((s) => ({
+      pii_type: s.pii_type,
+      start_offset: s.start,
+      end_offset: s.end,
+      replacement: s.replacement,
+    }));
 
   it('accepts a multipart upload with 202, then hashes and scans it: the spans equal the engine’s on the same bytes', async () => {
     const accepted = await uploadForm('app.log', LOG);
     expect(accepted.status).toBe(202);
-    expect(accepted.body).toMatchObject({ issue_id: issueId, file_name: 'app.log', file_size: Buffer.byteLength(LOG), status: 'pending', content_hash: null, redacted: false });
+    expect(accepted.body).toMatchObject({
+      issue_id: issueId,
+      file_name: 'app.log',
+      file_size: Buffer.byteLength(LOG),
+      status: 'pending',
+      content_hash: null,
+      redacted: false,
+    });
     const done = await untilDone(accepted.body.id);
     expect(done).toMatchObject({ status: 'ready', progress: 100, content_hash: createHash('sha256').update(LOG).digest('hex') });
     expect(storedSpans(accepted.body.id)).toEqual(engineSpans(LOG));
     expect(done.pii_counts).toMatchObject({ Email: 1, CreditCard: 1, AwsAccessKey: 1 });
-    const actions = (api.db.prepare(`SELECT action FROM audit_log WHERE entity_id = ? ORDER BY rowid`).all(accepted.body.id) as { action: string }[]).map((r) => r.action);
+    const actions = (
+      api.db.prepare(`SELECT action FROM audit_log WHERE entity_id = ? ORDER BY rowid`).all(accepted.body.id) as { action: string }[]
+    ).map((r) => r.action);
     expect(actions.sort()).toEqual(['detect_pii', 'hash_log_file', 'upload_log_file']);
   });
 
   it('accepts a raw body named by ?file_name=, and decompresses a .gz while streaming', async () => {
-    const raw = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=raw.txt`, { rawBody: Buffer.from(LOG), headers: { 'content-type': 'application/octet-stream' } });
+    const raw = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=raw.txt`, {
+      rawBody: Buffer.from(LOG),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(raw.status).toBe(202);
     const gz = await uploadForm('server.log.gz', gzipSync(LOG));
     expect([gz.status, gz.body.file_name]).toEqual([202, 'server.log']);
@@ -121,7 +142,10 @@ describe('log file uploads, processed by the real worker', () => {
     });
 
     it('a raw upload without ?file_name=, and a multipart body without a file field', async () => {
-      const raw = await api.call('POST', `/v1/issues/${issueId}/log-files`, { rawBody: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } });
+      const raw = await api.call('POST', `/v1/issues/${issueId}/log-files`, {
+        rawBody: Buffer.from('x'),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(failure(raw)).toEqual([400, 'INVALID_UPLOAD']);
       const form = new FormData();
       form.append('attachment', new Blob(['x']), 'a.log');
@@ -149,7 +173,11 @@ describe('log file uploads, processed by the real worker', () => {
 
   it('requires the write scope to upload', async () => {
     const reader = api.createKey('reader-uploads', ['read']);
-    const { status, body } = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=a.log`, { key: reader, rawBody: Buffer.from('x'), headers: { 'content-type': 'text/plain' } });
+    const { status, body } = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=a.log`, {
+      key: reader,
+      rawBody: Buffer.from('x'),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect([status, body.error.code]).toEqual([403, 'FORBIDDEN']);
   });
 

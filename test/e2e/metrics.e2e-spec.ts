@@ -33,7 +33,11 @@ describe('logs and metrics, with the real worker', () => {
   let fileId: string;
 
   beforeAll(async () => {
-    const port = await waitFor(async () => /"metrics_port":(\d+)/.exec(worker.output())?.[1], 30_000, () => worker.output());
+    const port = await waitFor(
+      async () => /"metrics_port":(\d+)/.exec(worker.output())?.[1],
+      30_000,
+      () => worker.output(),
+    );
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
 
     issueId = (await api.createIssue()).id;
@@ -42,7 +46,11 @@ describe('logs and metrics, with the real worker', () => {
     const uploaded = await api.call('POST', `/v1/issues/${issueId}/log-files`, { rawBody: form, headers: { 'x-request-id': requestId } });
     expect(uploaded.status).toBe(202);
     fileId = uploaded.body.id;
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${fileId}`)).body.status === 'ready', 30_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${fileId}`)).body.status === 'ready',
+      30_000,
+      () => worker.output(),
+    );
   });
 
   const scrapeApi = async () => {
@@ -68,7 +76,9 @@ describe('logs and metrics, with the real worker', () => {
       const text = await scrapeApi();
       expectPrometheusText(text);
       expect(value(text, 'tftsr_http_request_duration_seconds_count{method="POST",route="/v1/issues/:id/log-files",status="202"}')).toBe(1);
-      expect(value(text, 'tftsr_http_request_duration_seconds_count{method="GET",route="/v1/log-files/:id",status="200"}')).toBeGreaterThanOrEqual(1);
+      expect(
+        value(text, 'tftsr_http_request_duration_seconds_count{method="GET",route="/v1/log-files/:id",status="200"}'),
+      ).toBeGreaterThanOrEqual(1);
       expect(text).not.toContain(issueId);
       expect(text).not.toContain(fileId);
     });
@@ -84,7 +94,8 @@ describe('logs and metrics, with the real worker', () => {
     it('reports the depth of every queue, the outbox, the SQLite write lock and WAL, and Redis', async () => {
       const text = await scrapeApi();
       for (const queue of QUEUE_NAMES) {
-        for (const state of ['waiting', 'active', 'delayed', 'failed']) expect(value(text, `tftsr_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
+        for (const state of ['waiting', 'active', 'delayed', 'failed'])
+          expect(value(text, `tftsr_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
       }
       expect(value(text, 'tftsr_outbox_rows{state="pending"}')).toEqual(expect.any(Number));
       expect(value(text, 'tftsr_outbox_rows{state="failed"}')).toBe(0);

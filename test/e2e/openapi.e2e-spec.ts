@@ -60,7 +60,8 @@ describe('the OpenAPI document', () => {
     for (const { method, path, operation } of keyed) {
       const where = `${method.toUpperCase()} ${path}`;
       expect([where, operation.security]).toEqual([where, [{ bearer: [] }]]);
-      for (const status of ['401', '403', '429']) expect([where, Object.keys(operation.responses)]).toEqual([where, expect.arrayContaining([status])]);
+      for (const status of ['401', '403', '429'])
+        expect([where, Object.keys(operation.responses)]).toEqual([where, expect.arrayContaining([status])]);
       expect(operation.responses['429'].headers).toHaveProperty('Retry-After');
       for (const [status, response] of Object.entries(operation.responses).filter(([s]) => Number(s) >= 400)) {
         const codes = String(response.description).split(', ');

@@ -49,7 +49,11 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     form.append('file', new Blob([content]), 'app.log');
     const { status, body } = await api.call('POST', `/v1/issues/${issue}/log-files`, { rawBody: form });
     expect(status).toBe(202);
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${body.id}`)).body.status === 'ready', 30_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${body.id}`)).body.status === 'ready',
+      30_000,
+      () => worker.output(),
+    );
     return body.id;
   };
   const values = async (id: string, query = '', key = reader): Promise<ValueItem[]> => {
@@ -58,7 +62,8 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     return body.items;
   };
   const valueOf = async (id: string, type: string) => (await values(id, `&type=${type}`))[0];
-  const decide = (id: string, decisions: unknown[], key = reviewer) => api.call('POST', `/v1/log-files/${id}/decisions`, { body: { decisions }, key });
+  const decide = (id: string, decisions: unknown[], key = reviewer) =>
+    api.call('POST', `/v1/log-files/${id}/decisions`, { body: { decisions }, key });
   const apply = async (id: string) => {
     const accepted = await api.call('POST', `/v1/log-files/${id}/redactions`, { body: {}, key: writer });
     expect(accepted.status).toBe(202);
@@ -77,7 +82,10 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     return response.text();
   };
   const audits = (action: string, entityId: string) =>
-    api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as { user_id: string; details: string }[];
+    api.db.prepare(`SELECT user_id, details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(action, entityId) as {
+      user_id: string;
+      details: string;
+    }[];
 
   describe('GET pii/values and pii/totals', () => {
     let id: string;
@@ -111,13 +119,19 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       const paged: string[] = [];
       let cursor: string | null = '';
       while (cursor !== null) {
-        const { body }: { body: { items: ValueItem[]; next_cursor: string | null } } = await api.call('GET', `/v1/log-files/${id}/pii/values?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const { body }: { body: { items: ValueItem[]; next_cursor: string | null } } = await api.call(
+          'GET',
+          `/v1/log-files/${id}/pii/values?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         paged.push(...body.items.map((v) => v.value_id));
         cursor = body.next_cursor;
       }
       expect(paged).toEqual(all.map((v) => v.value_id));
       const { body } = await api.call('GET', `/v1/log-files/${id}/pii/values?limit=1`);
-      expect(failure(await api.call('GET', `/v1/log-files/${id}/pii/values?type=IPv4&cursor=${body.next_cursor}`))).toEqual([400, 'INVALID_CURSOR']);
+      expect(failure(await api.call('GET', `/v1/log-files/${id}/pii/values?type=IPv4&cursor=${body.next_cursor}`))).toEqual([
+        400,
+        'INVALID_CURSOR',
+      ]);
     });
 
     it('totals spans, values and kept spans per type', async () => {
@@ -146,15 +160,22 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       expect(body).toMatchObject({ from: 2, count: 2, total_lines: 4 });
       const lines = LOG.split('\n');
       const [second, third] = body.lines;
-      expect(second).toMatchObject({ number: 2, byte_start: Buffer.byteLength(lines[0]) + 1, byte_end: Buffer.byteLength(lines[0]) + 1 + Buffer.byteLength(lines[1]) });
+      expect(second).toMatchObject({
+        number: 2,
+        byte_start: Buffer.byteLength(lines[0]) + 1,
+        byte_end: Buffer.byteLength(lines[0]) + 1 + Buffer.byteLength(lines[1]),
+      });
       expect(third.number).toBe(3);
       for (const line of body.lines) {
         for (const secret of [EMAIL, AWS_KEY, IP, SSN]) expect(line.text).not.toContain(secret);
-        for (const span of line.spans) expect(span).toMatchObject({ decision: 'redact', source: 'detector', value_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+        for (const span of line.spans)
+          expect(span).toMatchObject({ decision: 'redact', source: 'detector', value_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
       }
       const ipSpan = second.spans.find((s: { type: string }) => s.type === 'IPv4');
       expect(second.text.slice(ipSpan.start, ipSpan.end)).not.toBe(IP);
-      expect(second.text.slice(0, ipSpan.start)).toBe(lines[1].slice(0, lines[1].lastIndexOf(IP)).replace(AWS_KEY, second.text.slice(second.spans[0].start, second.spans[0].end)));
+      expect(second.text.slice(0, ipSpan.start)).toBe(
+        lines[1].slice(0, lines[1].lastIndexOf(IP)).replace(AWS_KEY, second.text.slice(second.spans[0].start, second.spans[0].end)),
+      );
     });
 
     it('reveals the values only with pii:reveal, audited as reveal_pii', async () => {
@@ -169,8 +190,18 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     });
 
     it('masks a span that began on an earlier line: a private key shown from its middle shows none of it', async () => {
-      const body64 = ['MIIEowIBAAKCAQEAwJx0cZ3f8Qz1u1XfE2S4bq9cVYkq7x2m1bX0a8h3GmZp9T7s', 'k2Vd0T5n9w8E1pC6r3Y7uL2sQ4hF0gJ9kM1nB3vC5xZ7aS8dF2gH4jK6lP0oI9u', 'Y7tR5eW3qA1zX9cV7bN5mL3kJ1hG9fD7sA5pO3iU1yT9rE7wQ5aZ3xC1vB9nM7k'];
-      const log = ['2026-11-27 10:00:01 INFO loading key', '-----BEGIN RSA PRIVATE KEY-----', ...body64, '-----END RSA PRIVATE KEY-----', '2026-11-27 10:00:02 INFO done'].join('\n');
+      const body64 = [
+        'MIIEowIBAAKCAQEAwJx0cZ3f8Qz1u1XfE2S4bq9cVYkq7x2m1bX0a8h3GmZp9T7s',
+        'k2Vd0T5n9w8E1pC6r3Y7uL2sQ4hF0gJ9kM1nB3vC5xZ7aS8dF2gH4jK6lP0oI9u',
+        'Y7tR5eW3qA1zX9cV7bN5mL3kJ1hG9fD7sA5pO3iU1yT9rE7wQ5aZ3xC1vB9nM7k',
+      ];
+      const log = [
+        '2026-11-27 10:00:01 INFO loading key',
+        '-----BEGIN RSA PRIVATE KEY-----',
+        ...body64,
+        '-----END RSA PRIVATE KEY-----',
+        '2026-11-27 10:00:02 INFO done',
+      ].join('\n');
       const keyFile = await upload(log);
       const { body } = await api.call('GET', `/v1/log-files/${keyFile}/lines?from=4&count=2`);
       expect(body.lines.map((l: { number: number }) => l.number)).toEqual([4, 5]);
@@ -233,7 +264,14 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       const ip = await valueOf(id, 'IPv4');
       const { body } = await api.call('GET', `/v1/log-files/${id}/lines?from=1&count=4`);
       const firstIpSpan = body.lines[0].spans.find((s: { type: string }) => s.type === 'IPv4').span_id;
-      expect((await decide(id, [{ value_id: ip.value_id, decision: 'keep' }, { span_id: firstIpSpan, decision: 'redact' }])).status).toBe(200);
+      expect(
+        (
+          await decide(id, [
+            { value_id: ip.value_id, decision: 'keep' },
+            { span_id: firstIpSpan, decision: 'redact' },
+          ])
+        ).status,
+      ).toBe(200);
       const { body: totals } = await api.call('GET', `/v1/log-files/${id}/pii/totals`);
       expect(totals.totals.find((t: { type: string }) => t.type === 'IPv4').kept).toBe(2);
       await apply(id);
@@ -256,8 +294,15 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       expect(failure(await decide(id, []))).toEqual([400, 'VALIDATION_FAILED']);
       // Value ids name (type, value), so the same value in another file has the same id: an unknown one is refused.
       expect(foreign.value_id).toBe((await valueOf(id, 'Email')).value_id);
-      const { status, body } = await decide(id, [{ value_id: ip.value_id, decision: 'redact' }, { value_id: 'f'.repeat(32), decision: 'redact' }]);
-      expect([status, body.error.code, body.error.details]).toEqual([400, 'UNKNOWN_PII_VALUES', { unknown_value_ids: ['f'.repeat(32)], unknown_count: 1 }]);
+      const { status, body } = await decide(id, [
+        { value_id: ip.value_id, decision: 'redact' },
+        { value_id: 'f'.repeat(32), decision: 'redact' },
+      ]);
+      expect([status, body.error.code, body.error.details]).toEqual([
+        400,
+        'UNKNOWN_PII_VALUES',
+        { unknown_value_ids: ['f'.repeat(32)], unknown_count: 1 },
+      ]);
       expect(failure(await decide(id, [{ span_id: UNKNOWN_ID, decision: 'redact' }]))).toEqual([400, 'UNKNOWN_SPANS']);
       expect((await valueOf(id, 'IPv4')).decided).toBe(false);
     });
@@ -301,12 +346,22 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
   describe('POST manual-spans', () => {
     it('adds every occurrence of a literal and a byte range as manual spans, audited, and redacts them', async () => {
       const id = await upload(LOG);
-      const literal = await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { literal: HOST_SECRET, type: 'Tenant' }, key: writer });
+      const literal = await api.call('POST', `/v1/log-files/${id}/manual-spans`, {
+        body: { literal: HOST_SECRET, type: 'Tenant' },
+        key: writer,
+      });
       expect(literal.status).toBe(201);
       expect(literal.body.spans).toHaveLength(2);
-      expect(literal.body.spans[0]).toMatchObject({ start: Buffer.from(LOG).indexOf(HOST_SECRET), end: Buffer.from(LOG).indexOf(HOST_SECRET) + HOST_SECRET.length, type: 'Tenant' });
+      expect(literal.body.spans[0]).toMatchObject({
+        start: Buffer.from(LOG).indexOf(HOST_SECRET),
+        end: Buffer.from(LOG).indexOf(HOST_SECRET) + HOST_SECRET.length,
+        type: 'Tenant',
+      });
       const start = Buffer.from(LOG).indexOf('c.e.Checkout');
-      const range = await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { start, end: start + 'c.e.Checkout'.length }, key: writer });
+      const range = await api.call('POST', `/v1/log-files/${id}/manual-spans`, {
+        body: { start, end: start + 'c.e.Checkout'.length },
+        key: writer,
+      });
       expect([range.status, range.body.spans[0].type]).toEqual([201, 'manual']);
 
       expect(await valueOf(id, 'Tenant')).toMatchObject({ count: 2, first_line: 3, decision: 'redact' });
@@ -330,12 +385,26 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
     it('refuses a range past the end, empty or too long with 400 INVALID_SPAN_RANGE, and mixed forms with 400 VALIDATION_FAILED', async () => {
       const id = await upload(LOG);
       const size = Buffer.byteLength(LOG);
-      for (const body of [{ start: 5, end: 5 }, { start: 0, end: size + 1 }]) {
-        expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body, key: writer }))).toEqual([400, 'INVALID_SPAN_RANGE']);
+      for (const body of [
+        { start: 5, end: 5 },
+        { start: 0, end: size + 1 },
+      ]) {
+        expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body, key: writer }))).toEqual([
+          400,
+          'INVALID_SPAN_RANGE',
+        ]);
       }
-      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { start: 0, end: 4, literal: 'x' }, key: writer }))).toEqual([400, 'VALIDATION_FAILED']);
-      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { start: 0 }, key: writer }))).toEqual([400, 'VALIDATION_FAILED']);
-      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { literal: 'x' }, key: reader }))).toEqual([403, 'FORBIDDEN']);
+      expect(
+        failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { start: 0, end: 4, literal: 'x' }, key: writer })),
+      ).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { start: 0 }, key: writer }))).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
+      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { literal: 'x' }, key: reader }))).toEqual([
+        403,
+        'FORBIDDEN',
+      ]);
     });
   });
 
@@ -365,8 +434,14 @@ describe('reviewing by value and by line, deciding and finalizing (issue 12), wi
       expect(await valueOf(id, 'IPv4')).toMatchObject({ masked: ip.masked, decision: 'keep' });
 
       expect(failure(await decide(id, [{ value_id: ip.value_id, decision: 'redact' }]))).toEqual([409, 'LOG_FILE_FINALIZED']);
-      expect(failure(await api.call('POST', `/v1/log-files/${id}/redactions`, { body: { all: true }, key: writer }))).toEqual([409, 'LOG_FILE_FINALIZED']);
-      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { literal: 'ERROR' }, key: writer }))).toEqual([409, 'LOG_FILE_FINALIZED']);
+      expect(failure(await api.call('POST', `/v1/log-files/${id}/redactions`, { body: { all: true }, key: writer }))).toEqual([
+        409,
+        'LOG_FILE_FINALIZED',
+      ]);
+      expect(failure(await api.call('POST', `/v1/log-files/${id}/manual-spans`, { body: { literal: 'ERROR' }, key: writer }))).toEqual([
+        409,
+        'LOG_FILE_FINALIZED',
+      ]);
       const again = await api.call('POST', `/v1/log-files/${id}/finalize`, { key: writer });
       expect([again.status, again.body]).toEqual([202, { finalized_at: summary.finalized_at, request_id: null }]);
       expect(audits('finalize_log_file', id)).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadMigrations, openDatabase } from '@tftsr/db';
-import type { RunningApp, RunningStack} from '../support/app-processes';
+import type { RunningApp, RunningStack } from '../support/app-processes';
 import { getJson, startStack, waitFor } from '../support/app-processes';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -54,7 +54,12 @@ describe('the API and the worker, as real processes', () => {
       10_000,
       () => worker.output(),
     );
-    expect(result).toEqual({ pong: true, ping_id: accepted.body.ping_id, worker_pid: worker.child.pid, migrations_applied: loadMigrations().length });
+    expect(result).toEqual({
+      pong: true,
+      ping_id: accepted.body.ping_id,
+      worker_pid: worker.child.pid,
+      migrations_applied: loadMigrations().length,
+    });
   });
 
   it('answers an unknown ping with 404 JOB_NOT_FOUND', async () => {
@@ -75,7 +80,11 @@ describe('the API and the worker, as real processes', () => {
   });
 
   it('answers broken JSON with 400 INVALID_JSON, and an unknown route with 404 ROUTE_NOT_FOUND', async () => {
-    const broken = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{oops' });
+    const broken = await getJson(`${base}/v1/system/ping`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect([broken.status, broken.body.error.code]).toEqual([400, 'INVALID_JSON']);
     const unknown = await getJson(`${base}/v1/nothing-here`);
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
@@ -90,7 +99,9 @@ describe('the API and the worker, as real processes', () => {
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = await getJson(`${base}/openapi.json`);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/v1/system/ping', '/v1/system/ping/{ping_id}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/health/live', '/health/ready', '/v1/system/ping', '/v1/system/ping/{ping_id}']),
+    );
     expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
 

@@ -7,7 +7,10 @@ import { useTestStack } from '../support/api-harness';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
-const LOG = [`2026-11-27 10:00:01 INFO c.e.Checkout - user ${EMAIL} logged in`, `2026-11-27 10:00:02 WARN c.e.Sync - aws_access_key_id=${AWS_KEY}`].join('\n');
+const LOG = [
+  `2026-11-27 10:00:01 INFO c.e.Checkout - user ${EMAIL} logged in`,
+  `2026-11-27 10:00:02 WARN c.e.Sync - aws_access_key_id=${AWS_KEY}`,
+].join('\n');
 const ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 const PAGE = '/admin/queues';
@@ -36,7 +39,12 @@ describe('the queue dashboard (Bull Board) at /admin/queues, with the real worke
   };
 
   it('refuses an anonymous caller with 401 and a Basic challenge: the page, its assets and its JSON API', async () => {
-    const requests: [string, string][] = [['GET', PAGE], ['GET', ASSET], ['GET', API], ['PUT', `${API}/ingest/some-job/retry`]];
+    const requests: [string, string][] = [
+      ['GET', PAGE],
+      ['GET', ASSET],
+      ['GET', API],
+      ['PUT', `${API}/ingest/some-job/retry`],
+    ];
     for (const [method, path] of requests) {
       const response = await fetch(`${api.base}${path}`, { method });
       const body = (await response.json()) as any;
@@ -88,7 +96,11 @@ describe('the queue dashboard (Bull Board) at /admin/queues, with the real worke
     const uploaded = await api.call('POST', `/v1/issues/${issueId}/log-files`, { rawBody: form });
     expect(uploaded.status).toBe(202);
     const fileId = uploaded.body.id;
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${fileId}`)).body.status === 'ready', 30_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${fileId}`)).body.status === 'ready',
+      30_000,
+      () => worker.output(),
+    );
 
     // A flipped byte fails the stored file's integrity check: the redact job fails at once, for good.
     const { p } = api.db.prepare('SELECT file_path AS p FROM log_files WHERE id = ?').get(fileId) as { p: string };
@@ -102,14 +114,20 @@ describe('the queue dashboard (Bull Board) at /admin/queues, with the real worke
     const requested = await api.call('POST', `/v1/log-files/${fileId}/redactions`, { body: { all: true }, key: writer });
     expect(requested.status).toBe(202);
     const requestId = requested.body.id;
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${fileId}/redactions/${requestId}`)).body.state === 'failed', 30_000, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${fileId}/redactions/${requestId}`)).body.state === 'failed',
+      30_000,
+      () => worker.output(),
+    );
 
     // The request is marked failed in the job's transaction, a moment before BullMQ moves the job to failed.
     const { listing, ingest, failed } = await waitFor(
       async () => {
         const listing = await json(`${API}?activeQueue=ingest&status=failed&page=1&jobsPerPage=50`);
         const ingest = listing.queues.find((q: { name: string }) => q.name === 'ingest');
-        const failed = ingest.jobs.find((j: { name: string; data: Record<string, unknown> }) => j.name === 'redact' && j.data.redaction_request_id === requestId);
+        const failed = ingest.jobs.find(
+          (j: { name: string; data: Record<string, unknown> }) => j.name === 'redact' && j.data.redaction_request_id === requestId,
+        );
         return failed ? { listing, ingest, failed } : undefined;
       },
       30_000,

@@ -19,18 +19,29 @@ describe('5-Whys API (resolution steps)', () => {
     expect(result.status).toBe(201);
     return result.body;
   }
-  const stepsOf = async (issueId: string) => (await api.call('GET', `/v1/issues/${issueId}`)).body.resolution_steps as { id: string; step_order: number }[];
+  const stepsOf = async (issueId: string) =>
+    (await api.call('GET', `/v1/issues/${issueId}`)).body.resolution_steps as { id: string; step_order: number }[];
 
   describe('POST /v1/issues/:id/resolution-steps', () => {
     it('stores the step with its PII redacted, and audits the types found, never the text', async () => {
       const issueId = await newIssue();
-      const step = await addStep(issueId, { why_question: `Why? ${PII}`, answer: 'token=ghp_0123456789abcdefghijABCDEFGHIJ012345 leaked', evidence: null });
+      const step = await addStep(issueId, {
+        why_question: `Why? ${PII}`,
+        answer: 'token=ghp_0123456789abcdefghijABCDEFGHIJ012345 leaked',
+        evidence: null,
+      });
       expect(step).toMatchObject({ issue_id: issueId, step_order: 1, why_question: 'Why? [Email] logged in from [IPv4]', evidence: null });
       expect(step.answer).not.toContain('ghp_');
       const row = api.db.prepare('SELECT why_question, answer FROM resolution_steps WHERE id = ?').get(step.id) as Record<string, string>;
       expect(JSON.stringify(row)).not.toMatch(/alice|10\.1\.2\.3|ghp_/);
-      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'add_five_why'`).get(step.id) as { details: string };
-      expect(JSON.parse(entry.details)).toMatchObject({ issue_id: issueId, step_order: 1, pii_types_redacted: expect.arrayContaining(['Email', 'IPv4']) });
+      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'add_five_why'`).get(step.id) as {
+        details: string;
+      };
+      expect(JSON.parse(entry.details)).toMatchObject({
+        issue_id: issueId,
+        step_order: 1,
+        pii_types_redacted: expect.arrayContaining(['Email', 'IPv4']),
+      });
       expect(entry.details).not.toMatch(/alice|10\.1\.2\.3/);
     });
 
@@ -50,7 +61,10 @@ describe('5-Whys API (resolution steps)', () => {
     it('answers a step order that is taken with 409 STEP_ORDER_TAKEN', async () => {
       const issueId = await newIssue();
       await addStep(issueId, { step_order: 3 });
-      expect(failure(await api.call('POST', `/v1/issues/${issueId}/resolution-steps`, { body: factory.step({ step_order: 3 }) }))).toEqual([409, 'STEP_ORDER_TAKEN']);
+      expect(failure(await api.call('POST', `/v1/issues/${issueId}/resolution-steps`, { body: factory.step({ step_order: 3 }) }))).toEqual([
+        409,
+        'STEP_ORDER_TAKEN',
+      ]);
     });
 
     it.each([
@@ -60,19 +74,29 @@ describe('5-Whys API (resolution steps)', () => {
       ['a blank why_question', { why_question: ' ' }],
       ['an unknown field', { owner: 'sam' }],
     ])('refuses %s with 400 VALIDATION_FAILED', async (_, overrides) => {
-      expect(failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { body: factory.step(overrides) }))).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { body: factory.step(overrides) }))).toEqual(
+        [400, 'VALIDATION_FAILED'],
+      );
     });
 
     it('answers malformed JSON with 400 INVALID_JSON', async () => {
-      expect(failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { rawBody: '{' }))).toEqual([400, 'INVALID_JSON']);
+      expect(failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { rawBody: '{' }))).toEqual([
+        400,
+        'INVALID_JSON',
+      ]);
     });
 
     it('answers an unknown issue with 404 ISSUE_NOT_FOUND', async () => {
-      expect(failure(await api.call('POST', '/v1/issues/missing/resolution-steps', { body: factory.step() }))).toEqual([404, 'ISSUE_NOT_FOUND']);
+      expect(failure(await api.call('POST', '/v1/issues/missing/resolution-steps', { body: factory.step() }))).toEqual([
+        404,
+        'ISSUE_NOT_FOUND',
+      ]);
     });
 
     it('refuses a read-only key with 403 FORBIDDEN', async () => {
-      expect(failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { key: readKey, body: factory.step() }))).toEqual([403, 'FORBIDDEN']);
+      expect(
+        failure(await api.call('POST', `/v1/issues/${await newIssue()}/resolution-steps`, { key: readKey, body: factory.step() })),
+      ).toEqual([403, 'FORBIDDEN']);
     });
   });
 
@@ -80,10 +104,20 @@ describe('5-Whys API (resolution steps)', () => {
     it('changes the given fields, redacts new text, clears a null field and audits the field names', async () => {
       const issueId = await newIssue();
       const step = await addStep(issueId, { evidence: 'graph' });
-      const { status, body } = await api.call('PATCH', `/v1/resolution-steps/${step.id}`, { body: { answer: `It was ${PII}`, evidence: null, step_order: 4 } });
+      const { status, body } = await api.call('PATCH', `/v1/resolution-steps/${step.id}`, {
+        body: { answer: `It was ${PII}`, evidence: null, step_order: 4 },
+      });
       expect(status).toBe(200);
-      expect(body).toMatchObject({ id: step.id, step_order: 4, why_question: step.why_question, answer: 'It was [Email] logged in from [IPv4]', evidence: null });
-      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'update_five_why'`).get(step.id) as { details: string };
+      expect(body).toMatchObject({
+        id: step.id,
+        step_order: 4,
+        why_question: step.why_question,
+        answer: 'It was [Email] logged in from [IPv4]',
+        evidence: null,
+      });
+      const entry = api.db.prepare(`SELECT details FROM audit_log WHERE entity_id = ? AND action = 'update_five_why'`).get(step.id) as {
+        details: string;
+      };
       expect(JSON.parse(entry.details)).toMatchObject({ fields: ['step_order', 'answer', 'evidence'] });
     });
 
@@ -91,7 +125,10 @@ describe('5-Whys API (resolution steps)', () => {
       const issueId = await newIssue();
       await addStep(issueId, { step_order: 1 });
       const second = await addStep(issueId, { step_order: 2 });
-      expect(failure(await api.call('PATCH', `/v1/resolution-steps/${second.id}`, { body: { step_order: 1 } }))).toEqual([409, 'STEP_ORDER_TAKEN']);
+      expect(failure(await api.call('PATCH', `/v1/resolution-steps/${second.id}`, { body: { step_order: 1 } }))).toEqual([
+        409,
+        'STEP_ORDER_TAKEN',
+      ]);
     });
 
     it.each([
@@ -109,7 +146,10 @@ describe('5-Whys API (resolution steps)', () => {
     });
 
     it('answers an unknown step with 404 RESOLUTION_STEP_NOT_FOUND', async () => {
-      expect(failure(await api.call('PATCH', '/v1/resolution-steps/missing', { body: { answer: 'x' } }))).toEqual([404, 'RESOLUTION_STEP_NOT_FOUND']);
+      expect(failure(await api.call('PATCH', '/v1/resolution-steps/missing', { body: { answer: 'x' } }))).toEqual([
+        404,
+        'RESOLUTION_STEP_NOT_FOUND',
+      ]);
     });
   });
 
@@ -133,11 +173,19 @@ describe('5-Whys API (resolution steps)', () => {
       const a = await addStep(issueId, { step_order: 1 });
       const b = await addStep(issueId, { step_order: 2 });
       const c = await addStep(issueId, { step_order: 5 });
-      const { status, body } = await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, { body: { step_ids: [c.id, a.id, b.id] } });
+      const { status, body } = await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, {
+        body: { step_ids: [c.id, a.id, b.id] },
+      });
       expect(status).toBe(200);
-      expect(body.items.map((s: { id: string; step_order: number }) => [s.id, s.step_order])).toEqual([[c.id, 1], [a.id, 2], [b.id, 3]]);
+      expect(body.items.map((s: { id: string; step_order: number }) => [s.id, s.step_order])).toEqual([
+        [c.id, 1],
+        [a.id, 2],
+        [b.id, 3],
+      ]);
       expect((await stepsOf(issueId)).map((s) => s.id)).toEqual([c.id, a.id, b.id]);
-      const entries = api.db.prepare(`SELECT count(*) AS n FROM audit_log WHERE entity_id = ? AND action = 'reorder_five_whys'`).get(issueId) as { n: number };
+      const entries = api.db
+        .prepare(`SELECT count(*) AS n FROM audit_log WHERE entity_id = ? AND action = 'reorder_five_whys'`)
+        .get(issueId) as { n: number };
       expect(entries.n).toBe(1);
     });
 
@@ -149,9 +197,14 @@ describe('5-Whys API (resolution steps)', () => {
       const missing = await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, { body: { step_ids: [b.id] } });
       expect(failure(missing)).toEqual([400, 'INVALID_STEP_ORDER']);
       expect(missing.body.error.details).toEqual({ missing_step_ids: [a.id], unknown_step_ids: [] });
-      const foreign = await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, { body: { step_ids: [b.id, a.id, stranger.id] } });
+      const foreign = await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, {
+        body: { step_ids: [b.id, a.id, stranger.id] },
+      });
       expect(failure(foreign)).toEqual([400, 'INVALID_STEP_ORDER']);
-      expect((await stepsOf(issueId)).map((s) => [s.id, s.step_order])).toEqual([[a.id, 1], [b.id, 2]]);
+      expect((await stepsOf(issueId)).map((s) => [s.id, s.step_order])).toEqual([
+        [a.id, 1],
+        [b.id, 2],
+      ]);
     });
 
     it.each([
@@ -161,15 +214,24 @@ describe('5-Whys API (resolution steps)', () => {
     ])('refuses %s with 400 VALIDATION_FAILED', async (_, body) => {
       const issueId = await newIssue();
       const step = await addStep(issueId);
-      expect(failure(await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, { body: body(step.id) }))).toEqual([400, 'VALIDATION_FAILED']);
+      expect(failure(await api.call('PUT', `/v1/issues/${issueId}/resolution-steps/order`, { body: body(step.id) }))).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
     });
 
     it('answers malformed JSON with 400 INVALID_JSON', async () => {
-      expect(failure(await api.call('PUT', `/v1/issues/${await newIssue()}/resolution-steps/order`, { rawBody: '{]' }))).toEqual([400, 'INVALID_JSON']);
+      expect(failure(await api.call('PUT', `/v1/issues/${await newIssue()}/resolution-steps/order`, { rawBody: '{]' }))).toEqual([
+        400,
+        'INVALID_JSON',
+      ]);
     });
 
     it('answers an unknown issue with 404 ISSUE_NOT_FOUND', async () => {
-      expect(failure(await api.call('PUT', '/v1/issues/missing/resolution-steps/order', { body: { step_ids: ['x'] } }))).toEqual([404, 'ISSUE_NOT_FOUND']);
+      expect(failure(await api.call('PUT', '/v1/issues/missing/resolution-steps/order', { body: { step_ids: ['x'] } }))).toEqual([
+        404,
+        'ISSUE_NOT_FOUND',
+      ]);
     });
   });
 });

@@ -9,7 +9,7 @@ import { closedRedactedText, streamsOf } from '../support/log-streams';
 
 const EMAIL = 'jane.doe@example.org';
 const AWS_KEY = 'AKIAQWERTYUIOPASDFGH';
- 
+
 const json = (response: Response): Promise<any> => response.json();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -40,7 +40,10 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
   it('takes NDJSON lines (gzip, Bearer), closes the idle chunk into a scanned log file, and redacts the planted secrets', async () => {
     const issue = await api.createIssue();
     const lines = [`{"msg":"login","user":"${EMAIL}"}`, `{"msg":"deploy","aws_access_key_id":"${AWS_KEY}"}`, '{"msg":"ok"}'];
-    const response = await post(`/v1/issues/${issue.id}/log-streams/web-1`, gzipSync(`${lines.join('\n')}\n`), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    const response = await post(`/v1/issues/${issue.id}/log-streams/web-1`, gzipSync(`${lines.join('\n')}\n`), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip',
+    });
     expect([response.status, await json(response)]).toEqual([200, { issue_id: issue.id, stream: 'web-1', accepted_lines: 3 }]);
     const open = await streams(issue.id);
     const bytes = Buffer.byteLength(`${lines.join('\n')}\n`);
@@ -68,7 +71,9 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
   });
 
   it('describes the shipper routes in the OpenAPI document, and the lines route answers as described', async () => {
-    expect(Object.keys(api.openapi.doc.paths)).toEqual(expect.arrayContaining(['/v1/issues/{id}/log-streams/{stream}', '/loki/api/v1/push', '/_bulk', '/{index}/_bulk', '/']));
+    expect(Object.keys(api.openapi.doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/issues/{id}/log-streams/{stream}', '/loki/api/v1/push', '/_bulk', '/{index}/_bulk', '/']),
+    );
     const issue = await api.createIssue();
     const path = `/v1/issues/${issue.id}/log-streams/doc`;
     const ok = await post(path, 'one line\n');
@@ -79,7 +84,12 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
 
   it('takes pino-loki pushes (JSON, Basic auth with the key as password); the tftsr_issue label picks the issue', async () => {
     const issue = await api.createIssue();
-    const stream = pinoLoki({ host: api.base, basicAuth: { username: 'promtail', password: ingestKey }, labels: { app: 'checkout', tftsr_issue: issue.id }, batching: false });
+    const stream = pinoLoki({
+      host: api.base,
+      basicAuth: { username: 'promtail', password: ingestKey },
+      labels: { app: 'checkout', tftsr_issue: issue.id },
+      batching: false,
+    });
     const logger = pino({}, stream);
     logger.info({ user: EMAIL }, 'card paid');
     logger.warn(`aws_access_key_id=${AWS_KEY}`);
@@ -98,7 +108,13 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
 
   it('takes winston-loki pushes (protobuf with snappy)', async () => {
     const issue = await api.createIssue();
-    const transport = new LokiTransport({ host: api.base, basicAuth: `shipper:${ingestKey}`, labels: { job: 'billing', tftsr_issue: issue.id }, batching: false, json: false });
+    const transport = new LokiTransport({
+      host: api.base,
+      basicAuth: `shipper:${ingestKey}`,
+      labels: { job: 'billing', tftsr_issue: issue.id },
+      batching: false,
+      json: false,
+    });
     const logger = winston.createLogger({ transports: [transport] });
     logger.info(`mail ${EMAIL} key ${AWS_KEY}`);
     const { text, types } = await closedAndScanned(issue.id, 1);
@@ -142,14 +158,30 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     ]);
   });
 
-  it('refuses in each protocol\'s own shape: 401 without a key, 403 for a key without ingest, and an ingest key elsewhere', async () => {
+  it("refuses in each protocol's own shape: 401 without a key, 403 for a key without ingest, and an ingest key elsewhere", async () => {
     const issue = await api.createIssue();
     const reader = api.createKey('reader-only', ['read']);
-    const loki = await fetch(`${api.base}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"streams":[]}' });
-    expect([loki.status, loki.headers.get('content-type'), await loki.text()]).toEqual([401, 'text/plain; charset=utf-8', expect.stringMatching(/^UNAUTHENTICATED: /)]);
-    const es = await fetch(`${api.base}/_bulk`, { method: 'POST', headers: { authorization: `Basic ${b64(`elastic:${reader}`)}` }, body: '{"index":{}}\n{}\n' });
+    const loki = await fetch(`${api.base}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"streams":[]}',
+    });
+    expect([loki.status, loki.headers.get('content-type'), await loki.text()]).toEqual([
+      401,
+      'text/plain; charset=utf-8',
+      expect.stringMatching(/^UNAUTHENTICATED: /),
+    ]);
+    const es = await fetch(`${api.base}/_bulk`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${b64(`elastic:${reader}`)}` },
+      body: '{"index":{}}\n{}\n',
+    });
     expect([es.status, (await json(es)).error.type]).toEqual([403, 'security_exception']);
-    const lines = await fetch(`${api.base}/v1/issues/${issue.id}/log-streams/s`, { method: 'POST', headers: { authorization: 'Bearer tftsr_not-a-key-at-all-0000000000000' }, body: 'x\n' });
+    const lines = await fetch(`${api.base}/v1/issues/${issue.id}/log-streams/s`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tftsr_not-a-key-at-all-0000000000000' },
+      body: 'x\n',
+    });
     expect([lines.status, (await json(lines)).error.code]).toEqual([401, 'UNAUTHENTICATED']);
     expect(failure(await api.call('GET', `/v1/issues/${issue.id}`, { key: ingestKey }))).toEqual([403, 'FORBIDDEN']);
     expect(await streams(issue.id)).toEqual([]);
@@ -157,13 +189,17 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
 
   it('refuses bad bodies with 4xx and writes nothing: no tftsr_issue label, unknown issue, broken gzip, a gzip bomb', async () => {
     const issue = await api.createIssue();
-    const noIssue = await post('/loki/api/v1/push', JSON.stringify({ streams: [{ stream: { app: 'x' }, values: [['1', 'line']] }] }), { 'content-type': 'application/json' });
+    const noIssue = await post('/loki/api/v1/push', JSON.stringify({ streams: [{ stream: { app: 'x' }, values: [['1', 'line']] }] }), {
+      'content-type': 'application/json',
+    });
     expect([noIssue.status, await noIssue.text()]).toEqual([400, expect.stringMatching(/^INVALID_INGEST_BODY: .*tftsr_issue/)]);
     const unknown = await post('/v1/issues/0190b6c4-1a2b-7c3d-8e4f-0123456789ab/log-streams/s', 'x\n');
     expect([unknown.status, (await json(unknown)).error.code]).toEqual([404, 'ISSUE_NOT_FOUND']);
     const broken = await post(`/v1/issues/${issue.id}/log-streams/s`, Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
     expect([broken.status, (await json(broken)).error.code]).toEqual([400, 'INVALID_INGEST_BODY']);
-    const bomb = await post(`/v1/issues/${issue.id}/log-streams/s`, gzipSync(Buffer.alloc(8 * 1024 * 1024, 'a')), { 'content-encoding': 'gzip' });
+    const bomb = await post(`/v1/issues/${issue.id}/log-streams/s`, gzipSync(Buffer.alloc(8 * 1024 * 1024, 'a')), {
+      'content-encoding': 'gzip',
+    });
     expect([bomb.status, (await json(bomb)).error.code]).toEqual([413, 'UPLOAD_TOO_LARGE']);
     expect(await streams(issue.id)).toEqual([]);
     expect(appendAudits(issue.id)).toEqual([]);
@@ -177,7 +213,11 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
     await api.call('PUT', '/v1/settings/ingest.max_backlog_bytes', { body: { value: 1 } });
     await new Promise((r) => setTimeout(r, 150));
     const refused = await post(`/v1/issues/${issue.id}/log-streams/bp`, 'line-1\n');
-    expect([refused.status, refused.headers.get('retry-after'), (await json(refused)).error.code]).toEqual([429, '1', 'INGEST_BACKLOG_FULL']);
+    expect([refused.status, refused.headers.get('retry-after'), (await json(refused)).error.code]).toEqual([
+      429,
+      '1',
+      'INGEST_BACKLOG_FULL',
+    ]);
 
     // A client that honours Retry-After, as the shippers do; the backlog clears (the bound is raised) meanwhile.
     let refusals = 0;
@@ -245,10 +285,14 @@ describe('log shippers: Loki push, _bulk and NDJSON lines, with real clients and
 
       // Closing is never refused: both chunks become log files with every accepted line, and the limit then holds.
       await setting('ingest.chunk_idle_seconds', 1);
-      const closed = await waitFor(async () => {
-        const all = (await streams(issue.id)).flatMap((st) => st.chunks);
-        return all.length === 2 && all.every((c) => c.state === 'closed') ? all : undefined;
-      }, 30_000, () => worker.output());
+      const closed = await waitFor(
+        async () => {
+          const all = (await streams(issue.id)).flatMap((st) => st.chunks);
+          return all.length === 2 && all.every((c) => c.state === 'closed') ? all : undefined;
+        },
+        30_000,
+        () => worker.output(),
+      );
       expect(closed.map((c) => c.lines).sort()).toEqual([2, 2]);
       expect((await api.call('GET', `/v1/issues/${issue.id}`)).body.log_files).toHaveLength(2);
       expect((await post(`/v1/issues/${issue.id}/log-streams/a`, 'a-3\n')).status).toBe(409);

@@ -1,5 +1,5 @@
 import { buffer } from 'node:stream/consumers';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import type { BlobStore } from '@tftsr/storage';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
@@ -28,7 +28,11 @@ describe('custom rules in the ingest jobs', () => {
   afterEach(() => rig.close());
 
   function setRules(rules: unknown): void {
-    db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run('pii.custom_rules', JSON.stringify(rules), toDbTimestamp());
+    db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(
+      'pii.custom_rules',
+      JSON.stringify(rules),
+      toDbTimestamp(),
+    );
   }
 
   it('stores custom spans with the rule replacement and redacts them like built-in ones', async () => {
@@ -40,7 +44,9 @@ describe('custom rules in the ingest jobs', () => {
     await sut.handleHash(jobOf(hash, 0, 'hash'));
     await sut.handleDetectPii(jobOf(scan, 0, 'detect_pii'));
 
-    const spans = db.prepare('SELECT pii_type, original_value, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').all(fileId);
+    const spans = db
+      .prepare('SELECT pii_type, original_value, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
+      .all(fileId);
     expect(spans).toEqual([
       { pii_type: 'Custom', original_value: 'EMP-123456', replacement: '[EMPLOYEE]' },
       { pii_type: 'IPv4', original_value: '203.0.113.45', replacement: '[IPv4]' },
@@ -50,7 +56,14 @@ describe('custom rules in the ingest jobs', () => {
     const job = transaction(db, () => {
       const id = newId();
       new RedactionRequestRepository(db).insert({
-        id, log_file_id: fileId, span_ids: null, requested_by: 'reviewer-key', state: 'pending', failure_reason: null, created_at: toDbTimestamp(), finished_at: null,
+        id,
+        log_file_id: fileId,
+        span_ids: null,
+        requested_by: 'reviewer-key',
+        state: 'pending',
+        failure_reason: null,
+        created_at: toDbTimestamp(),
+        finished_at: null,
       });
       const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
       return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
@@ -64,7 +77,10 @@ describe('custom rules in the ingest jobs', () => {
   });
 
   it('skips a stored rule the API would have refused and still runs the others', async () => {
-    setRules([{ name: 'bad', pattern: '(a' }, { name: 'employee-id', pattern: 'EMP-[0-9]{6}' }]);
+    setRules([
+      { name: 'bad', pattern: '(a' },
+      { name: 'employee-id', pattern: 'EMP-[0-9]{6}' },
+    ]);
     const { fileId, hash, scan } = await rig.upload(LOG);
     await sut.handleHash(jobOf(hash, 0, 'hash'));
     await sut.handleDetectPii(jobOf(scan, 0, 'detect_pii'));

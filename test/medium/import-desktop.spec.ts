@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type {
-  Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import {
   AuditLogRepository,
   CredentialRepository,
@@ -31,7 +30,7 @@ import { runCli } from '@tftsr/cli-app/main';
 import type { ImportDesktopOptions, ImportSummary } from '@tftsr/cli-app/import/desktop-importer';
 import { importDesktop } from '@tftsr/cli-app/import/desktop-importer';
 import { DesktopImportError } from '@tftsr/cli-app/import/import-errors';
-import type { FixtureFacts} from '../support/desktop/desktop-fixture';
+import type { FixtureFacts } from '../support/desktop/desktop-fixture';
 import { addRealisticRows, CHAT_SECRET, createDesktopDb, LOG_TEXT, PLANTED } from '../support/desktop/desktop-fixture';
 import { jobOf } from '../support/ingest-rig';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -86,7 +85,18 @@ const lines: string[] = [];
 const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
 
 function tableCounts(db: Db): Record<string, number> {
-  const tables = ['issues', 'log_files', 'image_attachments', 'resolution_steps', 'ai_conversations', 'ai_messages', 'documents', 'audit_log', 'outbox', 'log_file_processing'];
+  const tables = [
+    'issues',
+    'log_files',
+    'image_attachments',
+    'resolution_steps',
+    'ai_conversations',
+    'ai_messages',
+    'documents',
+    'audit_log',
+    'outbox',
+    'log_file_processing',
+  ];
   return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
 }
 
@@ -137,19 +147,54 @@ describe.each([
     const db = r.service();
     try {
       const counts = tableCounts(db);
-      expect(counts).toMatchObject({ issues: 2, log_files: withContent, image_attachments: f.image_attachments, resolution_steps: 3, ai_conversations: 1, ai_messages: 2, documents: 1 });
+      expect(counts).toMatchObject({
+        issues: 2,
+        log_files: withContent,
+        image_attachments: f.image_attachments,
+        resolution_steps: 3,
+        ai_conversations: 1,
+        ai_messages: 2,
+        documents: 1,
+      });
       // Each imported log goes through the normal jobs, enqueued with its row.
       expect(counts.outbox).toBe(2 * withContent);
       expect(counts.log_file_processing).toBe(withContent);
       const [a, b] = r.facts.issueIds;
-      expect(db.prepare('SELECT id, severity, status, source, resolved_at, assigned_to, created_at FROM issues ORDER BY created_at').all()).toEqual([
-        { id: a, severity: 'critical', status: 'investigating', source: 'desktop', resolved_at: null, assigned_to: null, created_at: '2026-03-01 09:58:00' },
-        { id: b, severity: 'low', status: 'resolved', source: 'desktop', resolved_at: '2026-03-02 09:00:00', assigned_to: 'sam', created_at: '2026-03-02 08:00:00' },
+      expect(
+        db.prepare('SELECT id, severity, status, source, resolved_at, assigned_to, created_at FROM issues ORDER BY created_at').all(),
+      ).toEqual([
+        {
+          id: a,
+          severity: 'critical',
+          status: 'investigating',
+          source: 'desktop',
+          resolved_at: null,
+          assigned_to: null,
+          created_at: '2026-03-01 09:58:00',
+        },
+        {
+          id: b,
+          severity: 'low',
+          status: 'resolved',
+          source: 'desktop',
+          resolved_at: '2026-03-02 09:00:00',
+          assigned_to: 'sam',
+          created_at: '2026-03-02 08:00:00',
+        },
       ]);
-      expect((db.prepare('SELECT step_order FROM resolution_steps ORDER BY step_order').all() as { step_order: number }[]).map((s) => s.step_order)).toEqual([1, 2, 3]);
+      expect(
+        (db.prepare('SELECT step_order FROM resolution_steps ORDER BY step_order').all() as { step_order: number }[]).map(
+          (s) => s.step_order,
+        ),
+      ).toEqual([1, 2, 3]);
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       expect(audit.verify().intact).toBe(true);
-      expect(audit.list({ action: 'import_desktop', limit: 10 }).map((e) => e.entity_type).sort()).toEqual(['desktop_database', 'issue', 'issue']);
+      expect(
+        audit
+          .list({ action: 'import_desktop', limit: 10 })
+          .map((e) => e.entity_type)
+          .sort(),
+      ).toEqual(['desktop_database', 'issue', 'issue']);
     } finally {
       db.close();
     }
@@ -167,7 +212,11 @@ describe.each([
       for (const secret of [CHAT_SECRET, PLANTED.password, PLANTED.ip]) expect(all).not.toContain(secret);
       expect(db.prepare(`SELECT content FROM ai_messages WHERE role = 'user'`).get()).toEqual({ content: 'Customer [Email] reports 502s' });
       if (r.facts.counts.timeline_events > 0) {
-        const events = db.prepare(`SELECT action, timestamp, json_extract(details, '$.description') AS d FROM audit_log WHERE action IN ('rca_generated', 'document_exported') ORDER BY timestamp`).all();
+        const events = db
+          .prepare(
+            `SELECT action, timestamp, json_extract(details, '$.description') AS d FROM audit_log WHERE action IN ('rca_generated', 'document_exported') ORDER BY timestamp`,
+          )
+          .all();
         // Both timestamp forms, with and without " UTC".
         expect(events).toEqual([
           { action: 'rca_generated', timestamp: '2026-03-01 11:00:00', d: 'RCA document generated' },
@@ -207,7 +256,13 @@ describe.each([
         new CredentialRepository(db),
       );
       const rca = documents.generate(r.facts.issueIds[0], 'rca', 'test');
-      const rows = r.facts.counts.timeline_events > 0 ? ['| 2026-03-01 11:00:00 | RCA Document Generated | RCA document generated |', '| 2026-03-01 11:05:00 | Document Exported | Exported for [Email] |'] : [];
+      const rows =
+        r.facts.counts.timeline_events > 0
+          ? [
+              '| 2026-03-01 11:00:00 | RCA Document Generated | RCA document generated |',
+              '| 2026-03-01 11:05:00 | Document Exported | Exported for [Email] |',
+            ]
+          : [];
       for (const row of rows) expect(rca.content_md).toContain(row);
       expect(rca.content_md).toContain('| Imported from the Desktop App |');
     } finally {
@@ -226,21 +281,33 @@ describe.each([
     const sut = ingestProcessorFor(db, blobs);
     try {
       const id = r.facts.logFileIds.compressed!;
-      const jobs = db.prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`).all(id) as { id: string; job_name: string }[];
+      const jobs = db
+        .prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`)
+        .all(id) as { id: string; job_name: string }[];
       expect(jobs.map((j) => j.job_name)).toEqual(['detect_pii', 'hash']);
       await sut.handleHash(jobOf({ outbox_id: jobs[1].id, log_file_id: id }));
       await sut.handleDetectPii(jobOf({ outbox_id: jobs[0].id, log_file_id: id }));
       const file = db.prepare('SELECT content_hash FROM log_files WHERE id = ?').get(id) as { content_hash: string };
       expect(file.content_hash).toBe(createHash('sha256').update(LOG_TEXT).digest('hex'));
-      const types = (db.prepare('SELECT DISTINCT pii_type FROM pii_spans WHERE log_file_id = ?').all(id) as { pii_type: string }[]).map((s) => s.pii_type).sort();
+      const types = (db.prepare('SELECT DISTINCT pii_type FROM pii_spans WHERE log_file_id = ?').all(id) as { pii_type: string }[])
+        .map((s) => s.pii_type)
+        .sort();
       expect(types).toEqual(expect.arrayContaining(['AwsAccessKey', 'CreditCard', 'Email', 'IPv4', 'Password']));
       // The desktop had applied a redaction to this file: a decision, whose job starts once the spans exist.
-      const request = db.prepare(`SELECT id, span_ids, requested_by, state FROM redaction_requests WHERE log_file_id = ?`).get(id) as { id: string };
+      const request = db.prepare(`SELECT id, span_ids, requested_by, state FROM redaction_requests WHERE log_file_id = ?`).get(id) as {
+        id: string;
+      };
       expect(request).toMatchObject({ span_ids: null, requested_by: 'desktop-import', state: 'pending' });
-      expect(db.prepare(`SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?`).get(r.facts.logFileIds.onDisk)).toEqual({ n: 0 });
-      const redactJob = db.prepare(`SELECT id FROM outbox WHERE job_name = 'redact' AND json_extract(payload, '$.redaction_request_id') = ?`).get(request.id) as { id: string };
+      expect(db.prepare(`SELECT count(*) AS n FROM redaction_requests WHERE log_file_id = ?`).get(r.facts.logFileIds.onDisk)).toEqual({
+        n: 0,
+      });
+      const redactJob = db
+        .prepare(`SELECT id FROM outbox WHERE job_name = 'redact' AND json_extract(payload, '$.redaction_request_id') = ?`)
+        .get(request.id) as { id: string };
       await sut.handleRedact(jobOf({ outbox_id: redactJob.id, log_file_id: id, redaction_request_id: request.id }));
-      const done = db.prepare(`SELECT f.redacted, x.redacted_path FROM log_files f JOIN log_file_redactions x ON x.log_file_id = f.id WHERE f.id = ?`).get(id) as { redacted: number; redacted_path: string };
+      const done = db
+        .prepare(`SELECT f.redacted, x.redacted_path FROM log_files f JOIN log_file_redactions x ON x.log_file_id = f.id WHERE f.id = ?`)
+        .get(id) as { redacted: number; redacted_path: string };
       expect(done.redacted).toBe(1);
       const chunks: Buffer[] = [];
       for await (const chunk of blobs.openRead(done.redacted_path)) chunks.push(chunk as Buffer);
@@ -259,7 +326,9 @@ describe.each([
     }
     const db = r.service();
     try {
-      const image = db.prepare('SELECT file_path, file_size, mime_type, upload_hash FROM image_attachments WHERE id = ?').get(r.facts.imageId) as { file_path: string; file_size: number; mime_type: string; upload_hash: string };
+      const image = db
+        .prepare('SELECT file_path, file_size, mime_type, upload_hash FROM image_attachments WHERE id = ?')
+        .get(r.facts.imageId) as { file_path: string; file_size: number; mime_type: string; upload_hash: string };
       expect(image.mime_type).toBe('image/jpeg');
       expect(image.upload_hash).toBe(createHash('sha256').update(r.facts.imageBytes!).digest('hex'));
       const blobs = new FsBlobStore(join(r.dir, 'service'), deriveKey(TEST_KEY, 'blob-encryption'));
@@ -342,11 +411,15 @@ describe('import desktop: safety and bad input', () => {
     try {
       holder.exec('BEGIN EXCLUSIVE');
       const err = await failure(importDesktop(r.options(), io));
-      expect(err.message).toMatch(/^the desktop database is in use \(locked by another program\): close the TFTSR desktop app and try again$/);
+      expect(err.message).toMatch(
+        /^the desktop database is in use \(locked by another program\): close the TFTSR desktop app and try again$/,
+      );
       holder.exec('ROLLBACK');
       // Mid-write, or crashed mid-write: its rollback journal is beside it, and only the app may replay it.
       writeFileSync(`${r.desktopPath}-journal`, Buffer.alloc(512, 1));
-      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/^the desktop database is in use or was not closed cleanly \(.*tftsr\.db-journal exists\)/);
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(
+        /^the desktop database is in use or was not closed cleanly \(.*tftsr\.db-journal exists\)/,
+      );
     } finally {
       if (holder.inTransaction) holder.exec('ROLLBACK');
       holder.close();
@@ -359,8 +432,12 @@ describe('import desktop: safety and bad input', () => {
     try {
       const keyFile = join(r.dir, 'wrong.key');
       writeFileSync(keyFile, 'not the key\n');
-      expect((await failure(importDesktop(r.options({ keyFile }), io))).message).toMatch(/^wrong key: none of --key-file .*wrong\.key opens /);
-      expect((await failure(importDesktop(r.options({ keyFile: join(r.dir, 'nowhere.key') }), io))).message).toMatch(/^cannot read the key file .*nowhere\.key \(ENOENT\)$/);
+      expect((await failure(importDesktop(r.options({ keyFile }), io))).message).toMatch(
+        /^wrong key: none of --key-file .*wrong\.key opens /,
+      );
+      expect((await failure(importDesktop(r.options({ keyFile: join(r.dir, 'nowhere.key') }), io))).message).toMatch(
+        /^cannot read the key file .*nowhere\.key \(ENOENT\)$/,
+      );
       const own = r.options();
       await expect(importDesktop({ ...own, desktopPath: own.service.databasePath }, io)).rejects.toThrow(/is this service's own database/);
     } finally {
@@ -386,7 +463,9 @@ describe('import desktop: safety and bad input', () => {
     const r = await rig(42);
     try {
       truncateSync(r.desktopPath, statSync(r.desktopPath).size - 1000);
-      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/is truncated: \d+ bytes is not a whole number of 16384-byte pages/);
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(
+        /is truncated: \d+ bytes is not a whole number of 16384-byte pages/,
+      );
     } finally {
       r.remove();
     }
@@ -412,9 +491,14 @@ describe('import desktop: safety and bad input', () => {
       const id = r.facts.logFileIds.compressed!;
       const file = db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(id) as { file_path: string };
       await blobs.remove(file.file_path);
-      const scan = db.prepare(`SELECT id FROM outbox WHERE job_name = 'detect_pii' AND json_extract(payload, '$.log_file_id') = ?`).get(id) as { id: string };
+      const scan = db
+        .prepare(`SELECT id FROM outbox WHERE job_name = 'detect_pii' AND json_extract(payload, '$.log_file_id') = ?`)
+        .get(id) as { id: string };
       await expect(sut.handleDetectPii(jobOf({ outbox_id: scan.id, log_file_id: id }, 4))).rejects.toThrow();
-      expect(db.prepare('SELECT state, failure_reason FROM redaction_requests WHERE log_file_id = ?').get(id)).toEqual({ state: 'failed', failure_reason: expect.stringMatching(/^PII detection failed: /) });
+      expect(db.prepare('SELECT state, failure_reason FROM redaction_requests WHERE log_file_id = ?').get(id)).toEqual({
+        state: 'failed',
+        failure_reason: expect.stringMatching(/^PII detection failed: /),
+      });
       expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE job_name = 'redact'`).get()).toEqual({ n: 0 });
     } finally {
       db.close();
@@ -425,7 +509,9 @@ describe('import desktop: safety and bad input', () => {
   it('refuses a database from a newer app than it knows', async () => {
     const r = await rig(42, true, (db) => db.prepare(`INSERT INTO _migrations (name) VALUES ('043_create_future_things')`).run());
     try {
-      expect((await failure(importDesktop(r.options(), io))).message).toMatch(/has migration 043_create_future_things, newer than this importer knows \(up to 042\)/);
+      expect((await failure(importDesktop(r.options(), io))).message).toMatch(
+        /has migration 043_create_future_things, newer than this importer knows \(up to 042\)/,
+      );
     } finally {
       r.remove();
     }
@@ -439,7 +525,9 @@ describe('import desktop: safety and bad input', () => {
       const db = openDatabase({ path: other, key: null });
       db.exec('CREATE TABLE notes (x TEXT)');
       db.close();
-      expect((await failure(importDesktop(r.options({ desktopPath: other }), io))).message).toMatch(/has no _migrations table: it is not a TFTSR desktop database/);
+      expect((await failure(importDesktop(r.options({ desktopPath: other }), io))).message).toMatch(
+        /has no _migrations table: it is not a TFTSR desktop database/,
+      );
     } finally {
       r.remove();
     }
@@ -449,13 +537,19 @@ describe('import desktop: safety and bad input', () => {
     let broken = '';
     const r = await rig(42, true, (db) => {
       broken = (db.prepare(`SELECT id FROM issues WHERE severity = 'P4'`).get() as { id: string }).id;
-      db.prepare(`INSERT INTO resolution_steps (id, issue_id, step_order, why_question, created_at) VALUES ('step-7', ?, 1, 'Why?', '2026-03-02 08:30:00')`).run(broken);
+      db.prepare(
+        `INSERT INTO resolution_steps (id, issue_id, step_order, why_question, created_at) VALUES ('step-7', ?, 1, 'Why?', '2026-03-02 08:30:00')`,
+      ).run(broken);
       // Left by the app's statement-by-statement delete_issue, with foreign keys off.
-      db.prepare(`INSERT INTO ai_messages (id, conversation_id, role, content, created_at) VALUES ('0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b', '0190a4b2-7c3d-7e8f-9a0b-000000000000', 'user', 'hi', '2026-03-02 08:30:00')`).run();
+      db.prepare(
+        `INSERT INTO ai_messages (id, conversation_id, role, content, created_at) VALUES ('0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b', '0190a4b2-7c3d-7e8f-9a0b-000000000000', 'user', 'hi', '2026-03-02 08:30:00')`,
+      ).run();
     });
     try {
       const summary = await importDesktop(r.options(), io);
-      expect(summary.skipped).toEqual([{ what: `issue ${broken}`, reason: expect.stringContaining(`resolution_steps row "step-7" has an id that is not a UUID`) }]);
+      expect(summary.skipped).toEqual([
+        { what: `issue ${broken}`, reason: expect.stringContaining(`resolution_steps row "step-7" has an id that is not a UUID`) },
+      ]);
       expect(summary.counts.issues).toMatchObject({ imported: 1, skipped: 1 });
       expect(summary.counts.ai_messages).toEqual({ found: 3, imported: 2, present: 0, skipped: 1 });
       expect(summary.warnings).toContain(`1 ai_messages row(s) belong to no issue (left by the app's own deletes): not imported`);

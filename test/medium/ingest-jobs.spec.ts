@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
@@ -73,8 +73,18 @@ describe.each([
     const { fileId, scan } = await upload(LOG);
     await sut.handleDetectPii(jobOf(scan));
     await sut.handleDetectPii(jobOf(scan));
-    const stored = db.prepare('SELECT pii_type, start_offset, end_offset, original_value, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').all(fileId);
-    const expected = scanBuffer(Buffer.from(LOG)).map((s) => ({ pii_type: s.pii_type, start_offset: s.start, end_offset: s.end, original_value: s.original.toString(), replacement: s.replacement }));
+    const stored = db
+      .prepare(
+        'SELECT pii_type, start_offset, end_offset, original_value, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset',
+      )
+      .all(fileId);
+    const expected = scanBuffer(Buffer.from(LOG)).map((s) => ({
+      pii_type: s.pii_type,
+      start_offset: s.start,
+      end_offset: s.end,
+      original_value: s.original.toString(),
+      replacement: s.replacement,
+    }));
     expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(stored).toEqual(expected);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii'`)).toBe(1);
@@ -93,10 +103,15 @@ describe.each([
 
   it('honours the enabled types and the allow-list from settings', async () => {
     const now = toDbTimestamp();
-    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', '["Email","IPv4"]', ?), ('pii.allow_list', '["203.0.113.45"]', ?)`).run(now, now);
+    db.prepare(
+      `INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', '["Email","IPv4"]', ?), ('pii.allow_list', '["203.0.113.45"]', ?)`,
+    ).run(now, now);
     const { fileId, scan } = await upload(LOG);
     await sut.handleDetectPii(jobOf(scan));
-    const spans = db.prepare('SELECT pii_type, original_value FROM pii_spans WHERE log_file_id = ?').all(fileId) as { pii_type: string; original_value: string }[];
+    const spans = db.prepare('SELECT pii_type, original_value FROM pii_spans WHERE log_file_id = ?').all(fileId) as {
+      pii_type: string;
+      original_value: string;
+    }[];
     expect(new Set(spans.map((s) => s.pii_type))).toEqual(new Set(['Email']));
     expect(spans).toContainEqual({ pii_type: 'Email', original_value: 'jane.doe@example.org' });
     expect(spans.map((s) => s.original_value)).not.toContain('203.0.113.45');
@@ -118,7 +133,10 @@ describe.each([
     await expect(sut.handleDetectPii(jobOf(scan, 0))).rejects.toThrow(/fails authentication/);
     expect(new LogFileProcessingRepository(db).get(fileId)?.scan_state).not.toBe('failed');
     await expect(sut.handleDetectPii(jobOf(scan, 4))).rejects.toThrow(/fails authentication/);
-    expect(new LogFileProcessingRepository(db).get(fileId)).toMatchObject({ scan_state: 'failed', failure_reason: expect.stringMatching(/fails authentication/) });
+    expect(new LogFileProcessingRepository(db).get(fileId)).toMatchObject({
+      scan_state: 'failed',
+      failure_reason: expect.stringMatching(/fails authentication/),
+    });
     expect(new OutboxRepository(db).get(scan.outbox_id)?.state).toBe('failed');
   });
 });

@@ -45,9 +45,17 @@ describe('LogChunksService', () => {
 
   const issue = (id: string) => {
     const now = toDbTimestamp();
-    rig.db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(id, now, now);
+    rig.db
+      .prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`)
+      .run(id, now, now);
   };
-  const lines = (issueId: string, text: string) => ({ issueId, stream: 's', source: 'lines' as const, data: Buffer.from(text), lines: text.split('\n').length - 1 });
+  const lines = (issueId: string, text: string) => ({
+    issueId,
+    stream: 's',
+    source: 'lines' as const,
+    data: Buffer.from(text),
+    lines: text.split('\n').length - 1,
+  });
 
   it('commits the good requests of a batch when one of them fails (its issue is gone)', async () => {
     issue('issue-a');
@@ -89,7 +97,11 @@ describe('LogChunksService', () => {
     const [{ id }] = rig.db.prepare(`SELECT id FROM log_stream_chunks`).all() as { id: string }[];
     await Promise.all([sut.close(id), sut.close(id)]);
     await sut.close(id);
-    const files = rig.db.prepare(`SELECT id, file_path, file_size FROM log_files WHERE issue_id = 'issue-b'`).all() as { id: string; file_path: string; file_size: number }[];
+    const files = rig.db.prepare(`SELECT id, file_path, file_size FROM log_files WHERE issue_id = 'issue-b'`).all() as {
+      id: string;
+      file_path: string;
+      file_size: number;
+    }[];
     expect(files).toHaveLength(1);
     const parts: Buffer[] = [];
     for await (const part of rig.blobs.openRead(files[0].file_path)) parts.push(part as Buffer);
@@ -108,7 +120,10 @@ describe('LogChunksService', () => {
     const second = sut.append([{ ...lines('issue-c', 'two\n'), stream: 'y' }], 'k');
     const results = await Promise.allSettled([first, second]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'TOO_MANY_FILES', details: { limit: 1, files: 1, stream: 'y' } });
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'TOO_MANY_FILES',
+      details: { limit: 1, files: 1, stream: 'y' },
+    });
     expect(rig.count(`SELECT count(*) AS n FROM log_streams`)).toBe(1);
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'append_log_lines'`)).toBe(1);
     await expect(sut.append([{ ...lines('issue-c', 'three\n'), stream: 'x' }], 'k')).resolves.toBeUndefined();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
 import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '@tftsr/pii';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -17,7 +17,8 @@ describe('readRedactionSettings', () => {
     db.close();
     temp.remove();
   });
-  const put = (key: string, json: string) => db.prepare('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(key, json, toDbTimestamp());
+  const put = (key: string, json: string) =>
+    db.prepare('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(key, json, toDbTimestamp());
 
   it('reads the registry’s defaults when nothing is stored', () => {
     expect(readRedactionSettings(new SettingRepository(db))).toEqual({
@@ -57,7 +58,10 @@ describe('pii.enabled_types across releases that add PII types', () => {
   it('enables a type added after a list was saved (DateOfBirth), in the worker and in the API, and keeps what the list turned off', () => {
     // A list saved before DateOfBirth existed: everything but Phone and Hostname.
     const saved = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname', 'DateOfBirth', 'Custom'].includes(t));
-    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', ?, ?)`).run(JSON.stringify(saved), toDbTimestamp());
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.enabled_types', ?, ?)`).run(
+      JSON.stringify(saved),
+      toDbTimestamp(),
+    );
     const expected = PII_TYPE_ORDER.filter((t) => !['Phone', 'Hostname'].includes(t));
     expect(readPiiConfig(new SettingRepository(db)).enabledTypes).toEqual(expected);
     expect(settings.value('pii.enabled_types')).toEqual(expected);

@@ -1,4 +1,4 @@
-import type { Job} from 'bullmq';
+import type { Job } from 'bullmq';
 import { Queue, Worker } from 'bullmq';
 import { createRedisConnection, type RedisClient } from '@tftsr/jobs';
 import { freePort, waitFor } from '../support/app-processes';
@@ -39,7 +39,10 @@ describe('QueueWatchdog', () => {
     return { worker, connection };
   };
 
-  function watchdog(processor: JobProcessor = async (job: Job) => void processed.push(job.id as string), probe = queueProbe(queue, probeConnection)) {
+  function watchdog(
+    processor: JobProcessor = async (job: Job) => void processed.push(job.id as string),
+    probe = queueProbe(queue, probeConnection),
+  ) {
     sut = new QueueWatchdog('system', create, processor, probe, settings, logger, () => clock).start();
     return sut;
   }
@@ -80,8 +83,16 @@ describe('QueueWatchdog', () => {
     expect(sut.recreations).toBe(1);
     expect(handles).toHaveLength(2);
     expect(sut.worker).toBe(handles[1].worker);
-    expect(warnings).toEqual([expect.stringMatching(/^watchdog: re-creating the BullMQ worker of queue system: [23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/)]);
-    await waitFor(async () => processed.length === 3, 20_000, () => `processed ${processed.join(',')}`);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^watchdog: re-creating the BullMQ worker of queue system: [23] job\(s\) waiting, a free slot, and no job picked up for 60\.0 s$/,
+      ),
+    ]);
+    await waitFor(
+      async () => processed.length === 3,
+      20_000,
+      () => `processed ${processed.join(',')}`,
+    );
     expect(processed.sort()).toEqual(['a', 'b', 'c']);
   });
 
@@ -93,14 +104,22 @@ describe('QueueWatchdog', () => {
       processed.push(job.id as string);
     });
     await add('long');
-    await waitFor(async () => (await queue.getActiveCount()) === 1, 20_000, () => 'the long job never started');
+    await waitFor(
+      async () => (await queue.getActiveCount()) === 1,
+      20_000,
+      () => 'the long job never started',
+    );
     await add('next');
     clock += 3600_000;
     expect(await sut.check()).toBeNull();
     clock += 3600_000;
     expect(await sut.check()).toBeNull();
     release();
-    await waitFor(async () => processed.length === 2, 20_000, () => `processed ${processed.join(',')}`);
+    await waitFor(
+      async () => processed.length === 2,
+      20_000,
+      () => `processed ${processed.join(',')}`,
+    );
     expect(sut.recreations).toBe(0);
   });
 
@@ -120,18 +139,28 @@ describe('QueueWatchdog', () => {
     await sut.worker.waitUntilReady();
     // ioredis' disconnect() never reconnects: the 'ready' the worker waits for will not come.
     sut.connection.disconnect();
-    await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
+    await waitFor(
+      async () => sut.connection.status === 'end',
+      5_000,
+      () => sut.connection.status,
+    );
     clock += 29_000;
     expect(await sut.check()).toBeNull();
     clock += 1_000;
     expect(await sut.check()).toMatch(/^its Redis connection dropped 30\.0 s ago and never became ready again, though Redis answers$/);
     await add('after');
-    await waitFor(async () => processed.includes('after'), 20_000, () => `processed ${processed.join(',')}`);
+    await waitFor(
+      async () => processed.includes('after'),
+      20_000,
+      () => `processed ${processed.join(',')}`,
+    );
   });
 
   it('does not re-create anything while Redis itself is unreachable: a new worker would not help', async () => {
     // Its socket never opens, so disconnect() has nothing to wait for: no 2 s timer left behind.
-    const deadConnection = createRedisConnection({ kind: 'standalone', url: `redis://127.0.0.1:${await freePort()}` }, 'producer', { disconnectTimeout: 0 });
+    const deadConnection = createRedisConnection({ kind: 'standalone', url: `redis://127.0.0.1:${await freePort()}` }, 'producer', {
+      disconnectTimeout: 0,
+    });
     deadConnection.on('error', () => undefined);
     const deadQueue = new Queue('system', { connection: deadConnection, prefix });
     deadQueue.on('error', () => undefined);
@@ -139,7 +168,11 @@ describe('QueueWatchdog', () => {
       watchdog(undefined, queueProbe(deadQueue, deadConnection));
       await sut.worker.waitUntilReady();
       sut.connection.disconnect();
-      await waitFor(async () => sut.connection.status === 'end', 5_000, () => sut.connection.status);
+      await waitFor(
+        async () => sut.connection.status === 'end',
+        5_000,
+        () => sut.connection.status,
+      );
       clock += 3600_000;
       expect(await sut.check()).toBeNull();
       expect(sut.recreations).toBe(0);

@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import type {
-  Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import {
   LogFileRedactionRepository,
   newId,
@@ -15,7 +14,7 @@ import {
   transaction,
 } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { HEADER_SIZE } from '@tftsr/storage';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf as stub } from '../support/ingest-rig';
@@ -82,9 +81,14 @@ describe('redact job', () => {
   }
 
   const spansOf = (fileId: string) =>
-    db.prepare('SELECT id, pii_type, start_offset, end_offset, original_value FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').all(fileId) as StoredSpan[];
+    db
+      .prepare('SELECT id, pii_type, start_offset, end_offset, original_value FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
+      .all(fileId) as StoredSpan[];
   const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
-  const blobFiles = () => readdirSync(join(temp.dir, 'blobs')).filter((d) => d !== 'tmp').flatMap((d) => readdirSync(join(temp.dir, 'blobs', d)));
+  const blobFiles = () =>
+    readdirSync(join(temp.dir, 'blobs'))
+      .filter((d) => d !== 'tmp')
+      .flatMap((d) => readdirSync(join(temp.dir, 'blobs', d)));
   const redactedContent = async (fileId: string) => buffer(blobs.openRead(new LogFileRedactionRepository(db).get(fileId)!.redacted_path));
   const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -104,13 +108,21 @@ describe('redact job', () => {
     expect(spansOf(fileId).map((s) => s.original_value)).toEqual(spans.map((s) => s.original_value));
     expect(new RedactionRequestRepository(db).get(job.redaction_request_id)).toMatchObject({ state: 'done', failure_reason: null });
     expect(new OutboxRepository(db).get(job.outbox_id)?.state).toBe('done');
-    const audits = db.prepare(`SELECT user_id, details FROM audit_log WHERE action = 'apply_redactions'`).all() as { user_id: string; details: string }[];
+    const audits = db.prepare(`SELECT user_id, details FROM audit_log WHERE action = 'apply_redactions'`).all() as {
+      user_id: string;
+      details: string;
+    }[];
     expect(audits).toHaveLength(1);
     const redacted = await redactedContent(fileId);
     const counts: Record<string, number> = {};
     for (const s of spans) counts[s.pii_type] = (counts[s.pii_type] ?? 0) + 1;
     expect(audits[0].user_id).toBe('reviewer-key');
-    expect(JSON.parse(audits[0].details)).toMatchObject({ original_sha256: sha256(LOG), redacted_sha256: sha256(redacted), span_count: spans.length, counts_by_type: counts });
+    expect(JSON.parse(audits[0].details)).toMatchObject({
+      original_sha256: sha256(LOG),
+      redacted_sha256: sha256(redacted),
+      span_count: spans.length,
+      counts_by_type: counts,
+    });
     // The audit holds hashes and counts, never a value.
     for (const s of spans) expect(audits[0].details).not.toContain(s.original_value);
   });
@@ -119,7 +131,11 @@ describe('redact job', () => {
     const { fileId, spans } = await readyFile();
     await sut.handleRedact(jobOf(requestRedaction(fileId, null)));
     const redacted = await redactedContent(fileId);
-    for (const s of spans) expect({ value: s.original_value, found: redacted.includes(Buffer.from(s.original_value)) }).toEqual({ value: s.original_value, found: false });
+    for (const s of spans)
+      expect({ value: s.original_value, found: redacted.includes(Buffer.from(s.original_value)) }).toEqual({
+        value: s.original_value,
+        found: false,
+      });
     const rescanned = scanBuffer(redacted).map((s) => s.original.toString());
     expect(rescanned.filter((v) => spans.some((s) => s.original_value.includes(v) || v.includes(s.original_value)))).toEqual([]);
   });
@@ -136,7 +152,9 @@ describe('redact job', () => {
 
   it('hides the whole of overlapping approved spans (the desktop app showed the rest of the second)', async () => {
     const { fileId } = await readyFile('token=abcdefghijklmnop end');
-    const insert = db.prepare(`INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const insert = db.prepare(
+      `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
     db.prepare('DELETE FROM pii_spans WHERE log_file_id = ?').run(fileId);
     const a = newId();
     const b = newId();
@@ -180,7 +198,10 @@ describe('redact job', () => {
     await expect(sut.handleRedact(jobOf(job, 0))).rejects.toBeInstanceOf(UnrecoverableError);
 
     expect(blobFiles()).toHaveLength(blobsBefore);
-    expect(new RedactionRequestRepository(db).get(job.redaction_request_id)).toMatchObject({ state: 'failed', failure_reason: expect.stringMatching(/fails authentication/) });
+    expect(new RedactionRequestRepository(db).get(job.redaction_request_id)).toMatchObject({
+      state: 'failed',
+      failure_reason: expect.stringMatching(/fails authentication/),
+    });
     expect(new OutboxRepository(db).get(job.outbox_id)?.state).toBe('failed');
     expect(db.prepare('SELECT redacted FROM log_files WHERE id = ?').get(fileId)).toEqual({ redacted: 0 });
     expect(spansOf(fileId).every((s) => s.original_value !== '')).toBe(true);

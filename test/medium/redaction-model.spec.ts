@@ -3,9 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type {
-  Db,
-  PiiDecision} from '@tftsr/db';
+import type { Db, PiiDecision } from '@tftsr/db';
 import {
   LogFileRedactionRepository,
   newId,
@@ -67,7 +65,8 @@ describe('redaction model (issue 12)', () => {
     await sut.handleDetectPii(stub(scan));
     return { fileId, issueId: issueOf(fileId), spans: spansOf(fileId) };
   }
-  const issueOf = (fileId: string) => (db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(fileId) as { issue_id: string }).issue_id;
+  const issueOf = (fileId: string) =>
+    (db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(fileId) as { issue_id: string }).issue_id;
   const spansOf = (fileId: string) =>
     db
       .prepare(
@@ -118,7 +117,9 @@ describe('redaction model (issue 12)', () => {
     const ip = spans.filter((s) => s.original_value === '203.0.113.45');
     expect(ip).toHaveLength(3);
     expect(new Set(ip.map((s) => s.value_id)).size).toBe(1);
-    const lines = db.prepare('SELECT line_number FROM pii_span_review WHERE span_id IN (SELECT value FROM json_each(?)) ORDER BY line_number').all(JSON.stringify(ip.map((s) => s.id)));
+    const lines = db
+      .prepare('SELECT line_number FROM pii_span_review WHERE span_id IN (SELECT value FROM json_each(?)) ORDER BY line_number')
+      .all(JSON.stringify(ip.map((s) => s.id)));
     expect(lines).toEqual([{ line_number: 1 }, { line_number: 2 }, { line_number: 5 }]);
     const value = review.valuesById(fileId, [ip[0].value_id])[0];
     expect(value).toMatchObject({ pii_type: 'IPv4', span_count: 3, first_line: 1 });
@@ -128,16 +129,28 @@ describe('redaction model (issue 12)', () => {
   });
 
   it('numbers the line of every span right across chunk boundaries, and indexes line starts every 256 lines', async () => {
-    const lines = Array.from({ length: 3000 }, (_, i) => `2026-11-27T10:00:01Z ${'pad '.repeat(i % 17)}login user=user${i}@example.org${i % 3 === 0 ? ' from 10.0.0.1' : ''}`);
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) => `2026-11-27T10:00:01Z ${'pad '.repeat(i % 17)}login user=user${i}@example.org${i % 3 === 0 ? ' from 10.0.0.1' : ''}`,
+    );
     const { fileId } = await readyFile(lines.join('\n'));
     const rows = db
-      .prepare(`SELECT s.original_value, r.line_number FROM pii_spans s JOIN pii_span_review r ON r.span_id = s.id WHERE s.log_file_id = ? AND s.pii_type = 'Email' ORDER BY s.start_offset`)
+      .prepare(
+        `SELECT s.original_value, r.line_number FROM pii_spans s JOIN pii_span_review r ON r.span_id = s.id WHERE s.log_file_id = ? AND s.pii_type = 'Email' ORDER BY s.start_offset`,
+      )
       .all(fileId) as { original_value: string; line_number: number }[];
     expect(rows.map((r) => r.line_number)).toEqual(lines.map((_, i) => i + 1));
     expect(rows.map((r) => r.original_value)).toEqual(lines.map((_, i) => `user${i}@example.org`));
     const cp = new LogFileLineIndexRepository(db).checkpoint(fileId, 2900)!;
     expect(cp.line_number).toBe(2817);
-    expect(cp.byte_start).toBe(Buffer.byteLength(lines.slice(0, 2816).map((l) => `${l}\n`).join('')));
+    expect(cp.byte_start).toBe(
+      Buffer.byteLength(
+        lines
+          .slice(0, 2816)
+          .map((l) => `${l}\n`)
+          .join(''),
+      ),
+    );
     expect(review.find(fileId)?.total_lines).toBe(3000);
     const ip = review.listValues(fileId, issueOf(fileId), { type: 'IPv4', limit: 10 });
     expect(ip).toEqual([expect.objectContaining({ span_count: 1000, first_line: 1, decision: null })]);
@@ -171,10 +184,15 @@ describe('redaction model (issue 12)', () => {
         const legacyIds = legacy === 'some' ? [spans[0].id] : null;
         const redacted = await redactNow(fileId, legacyIds);
         // The model: a span's own decision, else its value's, else redact.
-        const kept = spans.filter((s, i) => (own[i] ?? values[valueIds.indexOf(s.value_id)] ?? 'redact') === 'keep').map((s) => s.original_value);
+        const kept = spans
+          .filter((s, i) => (own[i] ?? values[valueIds.indexOf(s.value_id)] ?? 'redact') === 'keep')
+          .map((s) => s.original_value);
         for (const s of spans) {
           if (kept.some((k) => k.includes(s.original_value))) continue;
-          expect({ value: s.original_value, leaked: redacted.includes(s.original_value) }).toEqual({ value: s.original_value, leaked: false });
+          expect({ value: s.original_value, leaked: redacted.includes(s.original_value) }).toEqual({
+            value: s.original_value,
+            leaked: false,
+          });
         }
       }),
       { numRuns: 30 },
@@ -270,7 +288,10 @@ describe('redaction model (issue 12)', () => {
 
   it("writes a custom rule's replacement in both replacement styles, and pseudonyms for the built-in types", async () => {
     const rules = [{ name: 'region', pattern: 'eu-west-[0-9]', replacement: '<REGION>' }];
-    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.custom_rules', ?, ?)`).run(JSON.stringify(rules), toDbTimestamp());
+    db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.custom_rules', ?, ?)`).run(
+      JSON.stringify(rules),
+      toDbTimestamp(),
+    );
     const { fileId } = await readyFile();
     const typed = await redactNow(fileId);
     expect(typed.split('\n')[3]).toContain('region=<REGION>');
@@ -287,7 +308,13 @@ describe('redaction model (issue 12)', () => {
     const start = Buffer.byteLength(LOG.slice(0, LOG.indexOf(literal)));
     // As POST /v1/log-files/:id/manual-spans writes one: the span, its review row (source manual), its value.
     const manualId = transaction(db, () => {
-      const id = new PiiSpanRepository(db).insert(fileId, { pii_type: 'manual', start_offset: start, end_offset: start + literal.length, original_value: literal, replacement: '[manual]' });
+      const id = new PiiSpanRepository(db).insert(fileId, {
+        pii_type: 'manual',
+        start_offset: start,
+        end_offset: start + literal.length,
+        original_value: literal,
+        replacement: '[manual]',
+      });
       const valueId = newId();
       review.insertSpanReviews([{ span_id: id, log_file_id: fileId, value_id: valueId, line_number: 4, source: 'manual' }]);
       review.addToValue(fileId, { value_id: valueId, pii_type: 'manual', masked: '[manual]', span_count: 1, first_line: 4 });
@@ -302,8 +329,13 @@ describe('redaction model (issue 12)', () => {
     const after = spansOf(fileId);
     expect(after.filter((s) => s.id !== manualId)).toHaveLength(detected);
     expect(after.find((s) => s.id === manualId)).toMatchObject({ pii_type: 'manual', start_offset: start, original_value: literal });
-    expect(db.prepare('SELECT source, line_number FROM pii_span_review WHERE span_id = ?').get(manualId)).toEqual({ source: 'manual', line_number: 4 });
-    expect(review.listValues(fileId, issueOf(fileId), { type: 'manual', limit: 10 })).toMatchObject([{ pii_type: 'manual', span_count: 1, first_line: 4 }]);
+    expect(db.prepare('SELECT source, line_number FROM pii_span_review WHERE span_id = ?').get(manualId)).toEqual({
+      source: 'manual',
+      line_number: 4,
+    });
+    expect(review.listValues(fileId, issueOf(fileId), { type: 'manual', limit: 10 })).toMatchObject([
+      { pii_type: 'manual', span_count: 1, first_line: 4 },
+    ]);
     const redacted = await redactNow(fileId);
     expect(redacted).not.toContain(literal);
     expect(redacted.split('\n')[3]).toContain('region=[manual]');
@@ -316,7 +348,9 @@ describe('redaction model (issue 12)', () => {
     expect(sweeper.sweep(days(29))).toBe(0);
     expect(sweeper.sweep(days(31))).toBe(1);
     expect(sweeper.sweep(days(31))).toBe(0);
-    const request = db.prepare(`SELECT id, finalize, requested_by FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as { id: string; finalize: number; requested_by: string };
+    const request = db
+      .prepare(`SELECT id, finalize, requested_by FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`)
+      .get(fileId) as { id: string; finalize: number; requested_by: string };
     expect(request).toMatchObject({ finalize: 1, requested_by: 'retention' });
     const outbox = db.prepare(`SELECT id FROM outbox WHERE payload LIKE ?`).get(`%${request.id}%`) as { id: string };
     await sut.handleRedact(jobOf({ outbox_id: outbox.id, log_file_id: fileId, redaction_request_id: request.id }));
@@ -335,20 +369,20 @@ describe('redaction model (issue 12)', () => {
     const leaky = await rig.blobs.write(Readable.from([Buffer.from(LOG.replace('jane.doe@example.org', '[Email]'))]));
     transaction(db, () => {
       const requestId = newId();
-      db.prepare(`INSERT INTO redaction_requests (id, log_file_id, span_ids, requested_by, state, created_at, finished_at) VALUES (?, ?, ?, 'old-key', 'done', ?, ?)`).run(
-        requestId,
-        fileId,
-        JSON.stringify([spans[0].id]),
-        '2026-01-01 00:00:00',
-        '2026-01-01 00:00:00',
-      );
+      db.prepare(
+        `INSERT INTO redaction_requests (id, log_file_id, span_ids, requested_by, state, created_at, finished_at) VALUES (?, ?, ?, 'old-key', 'done', ?, ?)`,
+      ).run(requestId, fileId, JSON.stringify([spans[0].id]), '2026-01-01 00:00:00', '2026-01-01 00:00:00');
       db.prepare(
         `INSERT INTO log_file_redactions (log_file_id, request_id, redacted_path, redacted_size, original_sha256, redacted_sha256, span_count, counts_by_type, created_at)
          VALUES (?, ?, ?, ?, 'x', 'y', 1, '{"Email":1}', '2026-01-01 00:00:00')`,
       ).run(fileId, requestId, leaky.path, leaky.size);
       db.prepare(`UPDATE pii_spans SET original_value = '' WHERE log_file_id = ?`).run(fileId);
       db.prepare('UPDATE log_files SET redacted = 1 WHERE id = ?').run(fileId);
-      db.exec(readFileSync(join(__dirname, '..', '..', 'migrations', '031_flag_legacy_partial_redactions.sql'), 'utf8').split(';').find((s) => s.includes('UPDATE'))!);
+      db.exec(
+        readFileSync(join(__dirname, '..', '..', 'migrations', '031_flag_legacy_partial_redactions.sql'), 'utf8')
+          .split(';')
+          .find((s) => s.includes('UPDATE'))!,
+      );
     });
     const legacy = new LogFileRedactionRepository(db).get(fileId)!;
     expect(legacy).toMatchObject({ version: 1, decisions_rev: 0, replacement_style: 'type', legacy_partial: 1 });
@@ -357,13 +391,16 @@ describe('redaction model (issue 12)', () => {
     const sweeper = retentionSweeperFor(db);
     expect(sweeper.sweep()).toBe(1);
     expect(sweeper.sweep()).toBe(0);
-    const request = db.prepare(`SELECT id FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as { id: string };
+    const request = db.prepare(`SELECT id FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as {
+      id: string;
+    };
     const outbox = db.prepare(`SELECT id FROM outbox WHERE payload LIKE ?`).get(`%${request.id}%`) as { id: string };
     await sut.handleRedact(jobOf({ outbox_id: outbox.id, log_file_id: fileId, redaction_request_id: request.id }));
     const row = new LogFileRedactionRepository(db).get(fileId)!;
     expect(row).toMatchObject({ version: 2, legacy_partial: 0 });
     const text = (await buffer(blobs.openRead(row.redacted_path))).toString();
-    for (const value of ['203.0.113.45', 's3cretP4ss', '4111 1111 1111 1111', 'AKIAQWERTYUIOPASDFGH', 'ops@example.net']) expect([value, text.includes(value)]).toEqual([value, false]);
+    for (const value of ['203.0.113.45', 's3cretP4ss', '4111 1111 1111 1111', 'AKIAQWERTYUIOPASDFGH', 'ops@example.net'])
+      expect([value, text.includes(value)]).toEqual([value, false]);
     expect(await blobs.exists(legacy.redacted_path)).toBe(false);
     expect(sweeper.sweep()).toBe(0);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 
@@ -9,8 +9,19 @@ import { makeTempDir, TEST_KEY } from '../support/temp-dir';
  * (test/fixtures/seed-schema.sql, extracted verbatim from shared/seed/Database.md) is the reference.
  */
 const SEED_TABLES = [
-  'issues', 'log_files', 'pii_spans', 'ai_conversations', 'ai_messages', 'resolution_steps',
-  'documents', 'audit_log', 'settings', 'issues_fts', 'credentials', 'integration_config', 'image_attachments',
+  'issues',
+  'log_files',
+  'pii_spans',
+  'ai_conversations',
+  'ai_messages',
+  'resolution_steps',
+  'documents',
+  'audit_log',
+  'settings',
+  'issues_fts',
+  'credentials',
+  'integration_config',
+  'image_attachments',
 ];
 
 /** Columns that later migrations add to seed tables, each with the migration that adds it. */
@@ -23,14 +34,22 @@ function describeTable(db: Db, table: string) {
     foreignKeys: db.pragma(`foreign_key_list(${table})`),
     uniques: (db.pragma(`index_list(${table})`) as { name: string; unique: number; origin: string }[])
       .filter((i) => i.origin !== 'c')
-      .map((i) => ({ unique: i.unique, origin: i.origin, columns: (db.pragma(`index_info(${i.name})`) as { name: string }[]).map((c) => c.name) })),
+      .map((i) => ({
+        unique: i.unique,
+        origin: i.origin,
+        columns: (db.pragma(`index_info(${i.name})`) as { name: string }[]).map((c) => c.name),
+      })),
   };
 }
 
 /** The CREATE statement without comments and layout: what SQLite would parse, CHECKs included. */
 function normalisedSql(db: Db, table: string): string {
   const { sql } = db.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(table) as { sql: string };
-  return sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+  return sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .trim();
 }
 
 describe('schema', () => {
@@ -56,7 +75,9 @@ describe('schema', () => {
   });
 
   it('numbers the seed’s migrations 001 to 012 in the seed’s order, with image_attachments as 012', () => {
-    const names = loadMigrations().map((m) => m.name).slice(0, 12);
+    const names = loadMigrations()
+      .map((m) => m.name)
+      .slice(0, 12);
     expect(names.map((n) => n.slice(0, 3))).toEqual(['001', '002', '003', '004', '005', '006', '007', '008', '009', '010', '011', '012']);
     expect(names[11]).toBe('012_create_image_attachments');
   });
@@ -82,7 +103,8 @@ describe('schema', () => {
       const indexed = (ours.pragma(`index_list(${table})`) as { name: string }[]).map(
         (i) => (ours.pragma(`index_info(${i.name})`) as { name: string }[])[0]?.name,
       );
-      for (const fk of fks) expect({ table, column: fk.from, indexed: indexed.includes(fk.from) }).toEqual({ table, column: fk.from, indexed: true });
+      for (const fk of fks)
+        expect({ table, column: fk.from, indexed: indexed.includes(fk.from) }).toEqual({ table, column: fk.from, indexed: true });
     }
   });
 
@@ -90,7 +112,8 @@ describe('schema', () => {
     const insert = ours.prepare(
       `INSERT INTO issues (id, title, description, severity, status, created_at, updated_at) VALUES (?, ?, ?, 'high', 'open', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`,
     );
-    const search = (q: string) => (ours.prepare(`SELECT id FROM issues_fts WHERE issues_fts MATCH ?`).all(q) as { id: string }[]).map((r) => r.id);
+    const search = (q: string) =>
+      (ours.prepare(`SELECT id FROM issues_fts WHERE issues_fts MATCH ?`).all(q) as { id: string }[]).map((r) => r.id);
     insert.run('i1', 'Disk full on db01', 'the volume filled overnight');
     expect(search('overnight')).toEqual(['i1']);
     ours.prepare(`UPDATE issues SET description = 'rotated logs were never deleted' WHERE id = 'i1'`).run();

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { deriveKey, newId, openAndMigrate, transaction, WebhookRepository } from '@tftsr/db';
 import { loadConfig } from '@tftsr/config';
 import { sealWebhookSecret } from '@tftsr/integrations';
@@ -30,7 +30,13 @@ describe('deliver_webhook job', () => {
     temp = makeTempDir();
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
     receiver = await new WebhookReceiver().listen();
-    const config = loadConfig(WorkerConfig, { NODE_ENV: 'test', TFTSR_DB_KEY: TEST_KEY, TFTSR_DATA_DIR: temp.dir, TFTSR_TEST_INTEGRATION_ORIGINS: receiver.origin, TFTSR_PUBLISH_TIMEOUT_MS: '2000' });
+    const config = loadConfig(WorkerConfig, {
+      NODE_ENV: 'test',
+      TFTSR_DB_KEY: TEST_KEY,
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_TEST_INTEGRATION_ORIGINS: receiver.origin,
+      TFTSR_PUBLISH_TIMEOUT_MS: '2000',
+    });
     sut = webhookDeliveryFor(db, config);
     webhooks = new WebhookRepository(db);
   });
@@ -47,9 +53,20 @@ describe('deliver_webhook job', () => {
     const secret = 'whsec_medium';
     receiver.expectSignedWith('/hooks', secret);
     return transaction(db, () => {
-      webhooks.createEndpoint({ id, name: 'ops', format: 'json', display_url: url, encrypted_url: sealWebhookSecret(url, id, key), encrypted_secret: sealWebhookSecret(secret, id, key), events: '["issue.critical_created"]', created_by: 'k' });
+      webhooks.createEndpoint({
+        id,
+        name: 'ops',
+        format: 'json',
+        display_url: url,
+        encrypted_url: sealWebhookSecret(url, id, key),
+        encrypted_secret: sealWebhookSecret(secret, id, key),
+        events: '["issue.critical_created"]',
+        created_by: 'k',
+      });
       const issueId = newId();
-      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 'Down, mail ops@example.com', 'critical', 'open', '2026-12-06 00:00:00', '2026-12-06 00:00:00')`).run(issueId);
+      db.prepare(
+        `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 'Down, mail ops@example.com', 'critical', 'open', '2026-12-06 00:00:00', '2026-12-06 00:00:00')`,
+      ).run(issueId);
       expect(webhooks.emit('issue.critical_created', { issue_id: issueId })).toBe(1);
       const row = db.prepare(`SELECT id, payload FROM outbox WHERE job_name = 'deliver_webhook'`).get() as { id: string; payload: string };
       return JSON.parse(row.payload) as { outbox_id: string; delivery_id: string };
@@ -81,7 +98,10 @@ describe('deliver_webhook job', () => {
   it('refuses at send time a URL that is no longer allowed (an internal address), without connecting', async () => {
     const payload = eventFor('https://10.0.0.1/hooks');
     await expect(sut.handle(jobOf(payload))).rejects.toBeInstanceOf(UnrecoverableError);
-    expect(webhooks.getDelivery(payload.delivery_id)).toMatchObject({ state: 'failed', last_error: expect.stringContaining('not allowed') });
+    expect(webhooks.getDelivery(payload.delivery_id)).toMatchObject({
+      state: 'failed',
+      last_error: expect.stringContaining('not allowed'),
+    });
     expect(receiver.received).toHaveLength(0);
   });
 });

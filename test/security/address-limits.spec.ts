@@ -40,7 +40,11 @@ describe('address and failed-authentication limits', () => {
   it('counts garbage keys on the log shipper routes against the same budget, refused in the protocol they speak', async () => {
     const api = await start('sec-addr-ship', { TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '3' });
     const bulk = (key: string) =>
-      fetch(`${api.base}/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: '{"index":{}}\n{"message":"x"}\n' });
+      fetch(`${api.base}/_bulk`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+        body: '{"index":{}}\n{"message":"x"}\n',
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await bulk(`tftsr_garbage_${i}`)).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);

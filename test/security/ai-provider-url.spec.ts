@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConfigError} from '@tftsr/config';
+import type { ConfigError } from '@tftsr/config';
 import { loadConfig } from '@tftsr/config';
 import { ApiConfig } from '@tftsr/api/config/api.config';
 import type { TestApi } from '../support/api-harness';
@@ -45,7 +45,9 @@ describe('the AI provider URL', () => {
   async function complete(providerUrl: string) {
     expect((await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } })).status).toBe(200);
     const issue = await api.createIssue();
-    const conversation = (await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'm', title: 't' } })).body;
+    const conversation = (
+      await api.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'm', title: 't' } })
+    ).body;
     await api.call('POST', `/v1/conversations/${conversation.id}/messages`, { body: { role: 'user', content: 'hello' } });
     return api.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} });
   }
@@ -69,7 +71,11 @@ describe('the AI provider URL', () => {
       'https://llm.attacker.example/v1',
     ]) {
       const result = await complete(url);
-      expect({ url, answer: failure(result), details: result.body.error.details }).toEqual({ url, answer: [502, 'AI_PROVIDER_ERROR'], details: { reason: 'refused by policy' } });
+      expect({ url, answer: failure(result), details: result.body.error.details }).toEqual({
+        url,
+        answer: [502, 'AI_PROVIDER_ERROR'],
+        details: { reason: 'refused by policy' },
+      });
     }
     expect(elsewhere.seen).toEqual([]);
   });
@@ -82,7 +88,9 @@ describe('the AI provider URL', () => {
     try {
       await other.call('PUT', '/v1/settings/ai.provider_url', { body: { value: `${origin}/v1` } });
       const issue = await other.createIssue();
-      const conversation = (await other.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'm', title: 't' } })).body;
+      const conversation = (
+        await other.call('POST', `/v1/issues/${issue.id}/conversations`, { body: { provider: 'openai', model: 'm', title: 't' } })
+      ).body;
       await other.call('POST', `/v1/conversations/${conversation.id}/messages`, { body: { role: 'user', content: 'hello' } });
       const result = await other.call('POST', `/v1/conversations/${conversation.id}/completions`, { body: {} });
       expect(failure(result)).toEqual([502, 'AI_PROVIDER_ERROR']);
@@ -102,8 +110,24 @@ describe('the AI provider URL', () => {
         return (err as ConfigError).problems;
       }
     };
-    expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: 'a-long-enough-key', TFTSR_AI_API_KEY: KEY }).join()).toMatch(/TFTSR_AI_PROVIDER_ORIGIN/);
-    expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: 'a-long-enough-key', TFTSR_AI_API_KEY: KEY, TFTSR_AI_PROVIDER_ORIGIN: 'http://127.0.0.1:8080' }).join()).toMatch(/must be https/);
-    expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: 'a-long-enough-key', TFTSR_AI_API_KEY: KEY, TFTSR_AI_PROVIDER_ORIGIN: 'https://api.openai.com' })).toEqual([]);
+    expect(problems({ NODE_ENV: 'production', TFTSR_DB_KEY: 'a-long-enough-key', TFTSR_AI_API_KEY: KEY }).join()).toMatch(
+      /TFTSR_AI_PROVIDER_ORIGIN/,
+    );
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        TFTSR_DB_KEY: 'a-long-enough-key',
+        TFTSR_AI_API_KEY: KEY,
+        TFTSR_AI_PROVIDER_ORIGIN: 'http://127.0.0.1:8080',
+      }).join(),
+    ).toMatch(/must be https/);
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        TFTSR_DB_KEY: 'a-long-enough-key',
+        TFTSR_AI_API_KEY: KEY,
+        TFTSR_AI_PROVIDER_ORIGIN: 'https://api.openai.com',
+      }),
+    ).toEqual([]);
   });
 });

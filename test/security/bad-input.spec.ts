@@ -37,8 +37,17 @@ describe('bad input answers 4xx', () => {
   });
 
   it('answers a truncated multipart upload 400 INVALID_UPLOAD, and stores nothing', async () => {
-    const body = ['--XyZ', 'content-disposition: form-data; name="file"; filename="app.log"', 'content-type: text/plain', '', 'line one\nline two\n'].join('\r\n');
-    const result = await api.call('POST', `/v1/issues/${issueId}/log-files`, { rawBody: body, headers: { 'content-type': 'multipart/form-data; boundary=XyZ' } });
+    const body = [
+      '--XyZ',
+      'content-disposition: form-data; name="file"; filename="app.log"',
+      'content-type: text/plain',
+      '',
+      'line one\nline two\n',
+    ].join('\r\n');
+    const result = await api.call('POST', `/v1/issues/${issueId}/log-files`, {
+      rawBody: body,
+      headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
+    });
     expect(failure(result)).toEqual([400, 'INVALID_UPLOAD']);
     expect((await api.call('GET', `/v1/issues/${issueId}`)).body.log_files).toEqual([]);
   });
@@ -46,7 +55,11 @@ describe('bad input answers 4xx', () => {
   it('answers application/octet-stream on a JSON route 415, without running the validation pipe on a stream', async () => {
     for (const path of ['/v1/issues', `/v1/issues/${issueId}/resolution-steps`, '/v1/settings/ai.model']) {
       const method = path.startsWith('/v1/settings') ? 'PUT' : 'POST';
-      const response = await fetch(`${api.base}${path}`, { method, headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(64 * 1024, 1) });
+      const response = await fetch(`${api.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(64 * 1024, 1),
+      });
       const body = (await response.json()) as { error: { code: string } };
       expect([response.status, body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     }
@@ -72,7 +85,12 @@ describe('bad input answers 4xx', () => {
   it('treats an upload the client abandons half-way as the client’s doing: no error logged, no temp file left', async () => {
     const exchange = rawRequest(
       api.base,
-      [`POST /v1/issues/${issueId}/log-files?file_name=gone.log HTTP/1.1`, `authorization: Bearer ${api.adminKey}`, 'content-type: text/plain', 'content-length: 1000000'].join('\r\n'),
+      [
+        `POST /v1/issues/${issueId}/log-files?file_name=gone.log HTTP/1.1`,
+        `authorization: Bearer ${api.adminKey}`,
+        'content-type: text/plain',
+        'content-length: 1000000',
+      ].join('\r\n'),
       'a'.repeat(100_000),
     );
     const tempFiles = () => readdirSync(join(api.dataDir, 'blobs', 'tmp'));

@@ -23,7 +23,9 @@ describe('request bodies and authentication', () => {
     const { hostname, port } = new URL(api.base);
     return new Promise((resolve, reject) => {
       const socket = connect(Number(port), hostname, () => {
-        const head = Object.entries({ ...headers, host: `${hostname}:${port}`, 'content-length': String(announced) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+        const head = Object.entries({ ...headers, host: `${hostname}:${port}`, 'content-length': String(announced) })
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
         socket.write(`POST /v1/issues HTTP/1.1\r\n${head}\r\n${sent}`);
       });
       let received = '';
@@ -60,28 +62,45 @@ describe('request bodies and authentication', () => {
   });
 
   it('refuses a body past the route’s limit with 413', async () => {
-    const result = await api.call('POST', '/v1/issues', { rawBody: JSON.stringify({ title: 'x', description: 'y'.repeat(2 * 1024 * 1024) }) });
+    const result = await api.call('POST', '/v1/issues', {
+      rawBody: JSON.stringify({ title: 'x', description: 'y'.repeat(2 * 1024 * 1024) }),
+    });
     expect(failure(result)).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
   it('answers a non-JSON body on a JSON route with 415 naming the accepted types', async () => {
     for (const type of ['text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
-      const response = await fetch(`${api.base}/v1/issues`, { method: 'POST', headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': type }, body: 'title=x' });
+      const response = await fetch(`${api.base}/v1/issues`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': type },
+        body: 'title=x',
+      });
       const body = (await response.json()) as { error: { code: string; details: { accepted_types: string[] } } };
-      expect([response.status, body.error.code, body.error.details.accepted_types]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', ['application/json']]);
+      expect([response.status, body.error.code, body.error.details.accepted_types]).toEqual([
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        ['application/json'],
+      ]);
     }
   });
 
   it('still takes uploads in the types the upload route names, and answers others with 415', async () => {
     const issue = await api.createIssue();
-    const raw = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=app.log`, { rawBody: Buffer.from('hello\n'), headers: { 'content-type': 'text/plain' } });
+    const raw = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=app.log`, {
+      rawBody: Buffer.from('hello\n'),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(raw.status).toBe(202);
     const json = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=app.log`, { body: { file: 'x' } });
     expect(failure(json)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
   });
 
   it('answers an unknown route 404 with or without a key', async () => {
-    const unknown = await fetch(`${api.base}/v1/nothing-here`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[' });
+    const unknown = await fetch(`${api.base}/v1/nothing-here`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[',
+    });
     expect(unknown.status).toBe(404);
   });
 });

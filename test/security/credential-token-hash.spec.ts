@@ -52,7 +52,8 @@ describe('credential token_hash', () => {
     expect(rows.map((r) => r.token_hash).every((h) => /^hmac-sha256:[0-9a-f]{64}$/.test(h))).toBe(true);
     expect(JSON.stringify(rows)).not.toContain(sha256(legacySecret));
     const audit = new AuditLogRepository(api.db, deriveKey(TEST_KEY, 'audit-hmac'));
-    const upgrades = () => api!.db.prepare(`SELECT details FROM audit_log WHERE action = 'upgrade_credential_token_hashes'`).all() as { details: string }[];
+    const upgrades = () =>
+      api!.db.prepare(`SELECT details FROM audit_log WHERE action = 'upgrade_credential_token_hashes'`).all() as { details: string }[];
     expect(upgrades()).toHaveLength(1);
     expect(JSON.parse(upgrades()[0].details)).toMatchObject({ upgraded: ['azuredevops'], unreadable: [] });
     // Idempotent: a second run (the next start) finds nothing to do.

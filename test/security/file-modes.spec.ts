@@ -47,9 +47,18 @@ describe('file modes under the data directory', () => {
   it('creates the database, its -wal and -shm, blobs and temp directories private under umask 0', async () => {
     api = await startTestApi('sec-modes', { TFTSR_DATA_DIR: dataDir });
     const issue = await api.createIssue();
-    expect((await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, { rawBody: 'a line\n', headers: { 'content-type': 'text/plain' } })).status).toBe(202);
+    expect(
+      (
+        await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, {
+          rawBody: 'a line\n',
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+    ).toBe(202);
     const found = expectPrivate(dataDir);
-    expect(Object.keys(found)).toEqual(expect.arrayContaining(['/', '/tftsr.db', '/tftsr.db-wal', '/tftsr.db-shm', '/blobs', '/blobs/tmp']));
+    expect(Object.keys(found)).toEqual(
+      expect.arrayContaining(['/', '/tftsr.db', '/tftsr.db-wal', '/tftsr.db-shm', '/blobs', '/blobs/tmp']),
+    );
     expect(Object.keys(found).filter((p) => p.endsWith('.blob'))).toHaveLength(1);
   });
 

@@ -22,7 +22,10 @@ describe('OpenAPI-driven fuzzing', () => {
     api = await startTestApi('sec-fuzz');
     const issue = await api.createIssue();
     ids.push(issue.id);
-    const upload = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, { rawBody: 'user bob@example.com logged in\n', headers: { 'content-type': 'text/plain' } });
+    const upload = await api.call('POST', `/v1/issues/${issue.id}/log-files?file_name=a.log`, {
+      rawBody: 'user bob@example.com logged in\n',
+      headers: { 'content-type': 'text/plain' },
+    });
     ids.push(upload.body.id);
   });
 
@@ -37,15 +40,41 @@ describe('OpenAPI-driven fuzzing', () => {
     return Object.keys(schema?.properties ?? {});
   }
 
-  const segment = () => fc.oneof(fc.constantFrom(...ids), fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom('confluence', 'ai.model', '0', '-1', '%00', '..'));
-  const queryValue = () => fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom('', 'true', 'null', '[]', 'a'.repeat(3000), 'eyJrIjpbXX0'));
+  const segment = () =>
+    fc.oneof(
+      fc.constantFrom(...ids),
+      fc.uuid(),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('confluence', 'ai.model', '0', '-1', '%00', '..'),
+    );
+  const queryValue = () =>
+    fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.integer().map(String),
+      fc.constantFrom('', 'true', 'null', '[]', 'a'.repeat(3000), 'eyJrIjpbXX0'),
+    );
 
   function body(operation: Operation) {
     const names = propertyNames(operation);
-    const json = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(fc.constantFrom(...names, 'extra'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }));
+    const json = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.dictionary(fc.constantFrom(...names, 'extra'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+    );
     return fc.oneof(
       { weight: 3, arbitrary: json.map((value) => ({ type: 'application/json', text: JSON.stringify(value) })) },
-      { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('application/json', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=b', 'application/gzip'), text: fc.string({ maxLength: 200 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          type: fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/octet-stream',
+            'multipart/form-data; boundary=b',
+            'application/gzip',
+          ),
+          text: fc.string({ maxLength: 200 }),
+        }),
+      },
     );
   }
 
@@ -64,23 +93,26 @@ describe('OpenAPI-driven fuzzing', () => {
           query: fc.dictionary(fc.constantFrom(...queryNames, 'extra'), queryValue(), { maxKeys: 4 }),
           body: fc.option(body(operation), { nil: undefined }),
         });
-        await fc.assert(
-          fc.asyncProperty(sample, async ({ path, query, body: sent }) => {
-            let n = 0;
-            const url = template.replace(/\{[^}]+\}/g, () => encodeURIComponent(path[n++]));
-            const search = new URLSearchParams(query).toString();
-            const withBody = sent !== undefined && method !== 'get' && method !== 'head';
-            const response = await fetch(`${api.base}${url}${search ? `?${search}` : ''}`, {
-              method: method.toUpperCase(),
-              headers: { authorization: `Bearer ${api.adminKey}`, ...(withBody ? { 'content-type': sent.type } : {}) },
-              body: withBody ? sent.text : undefined,
-            });
-            const text = await response.text();
-            if (response.status === 500) failures.push(`${method.toUpperCase()} ${url}?${search} ${withBody ? sent.type : ''} → ${text.slice(0, 300)}`);
-            return response.status !== 500;
-          }),
-          { numRuns: RUNS_PER_ROUTE, seed: 13 },
-        ).catch(() => undefined);
+        await fc
+          .assert(
+            fc.asyncProperty(sample, async ({ path, query, body: sent }) => {
+              let n = 0;
+              const url = template.replace(/\{[^}]+\}/g, () => encodeURIComponent(path[n++]));
+              const search = new URLSearchParams(query).toString();
+              const withBody = sent !== undefined && method !== 'get' && method !== 'head';
+              const response = await fetch(`${api.base}${url}${search ? `?${search}` : ''}`, {
+                method: method.toUpperCase(),
+                headers: { authorization: `Bearer ${api.adminKey}`, ...(withBody ? { 'content-type': sent.type } : {}) },
+                body: withBody ? sent.text : undefined,
+              });
+              const text = await response.text();
+              if (response.status === 500)
+                failures.push(`${method.toUpperCase()} ${url}?${search} ${withBody ? sent.type : ''} → ${text.slice(0, 300)}`);
+              return response.status !== 500;
+            }),
+            { numRuns: RUNS_PER_ROUTE, seed: 13 },
+          )
+          .catch(() => undefined);
       }
     }
     loop.disable();

@@ -20,7 +20,10 @@ describe('security headers', () => {
   async function expectHardened(response: Response, what: string): Promise<void> {
     if (!response.bodyUsed) await response.arrayBuffer();
     const csp = response.headers.get('content-security-policy') ?? '';
-    expect({ what, csp: csp.includes("frame-ancestors 'none'") && csp.includes("default-src 'self'") && csp.includes("script-src 'self'") }).toEqual({ what, csp: true });
+    expect({
+      what,
+      csp: csp.includes("frame-ancestors 'none'") && csp.includes("default-src 'self'") && csp.includes("script-src 'self'"),
+    }).toEqual({ what, csp: true });
     expect({ what, nosniff: response.headers.get('x-content-type-options') }).toEqual({ what, nosniff: 'nosniff' });
   }
 
@@ -46,7 +49,9 @@ describe('security headers', () => {
 
   it('sends them on /admin/queues, signed in or refused', async () => {
     await expectHardened(await fetch(`${api.base}/admin/queues`), '/admin/queues without a key');
-    const page = await fetch(`${api.base}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from(`ops:${api.adminKey}`).toString('base64')}` } });
+    const page = await fetch(`${api.base}/admin/queues`, {
+      headers: { authorization: `Basic ${Buffer.from(`ops:${api.adminKey}`).toString('base64')}` },
+    });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     await expectHardened(page, '/admin/queues');

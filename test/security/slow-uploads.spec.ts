@@ -10,7 +10,11 @@ describe('slow uploads', () => {
   let issueId: string;
 
   beforeAll(async () => {
-    api = await startTestApi('sec-slow', { TFTSR_UPLOAD_MIN_BYTES_PER_SECOND: '1000', TFTSR_UPLOAD_RATE_WINDOW_MS: '500', TFTSR_REQUEST_TIMEOUT_MS: '3000' });
+    api = await startTestApi('sec-slow', {
+      TFTSR_UPLOAD_MIN_BYTES_PER_SECOND: '1000',
+      TFTSR_UPLOAD_RATE_WINDOW_MS: '500',
+      TFTSR_REQUEST_TIMEOUT_MS: '3000',
+    });
     issueId = (await api.createIssue()).id;
   });
 
@@ -23,7 +27,12 @@ describe('slow uploads', () => {
   function trickle(bytesPerTick: number, tickMs: number) {
     const exchange = rawRequest(
       api.base,
-      [`POST /v1/issues/${issueId}/log-files?file_name=slow.log HTTP/1.1`, `authorization: Bearer ${api.adminKey}`, 'content-type: text/plain', 'content-length: 10000000'].join('\r\n'),
+      [
+        `POST /v1/issues/${issueId}/log-files?file_name=slow.log HTTP/1.1`,
+        `authorization: Bearer ${api.adminKey}`,
+        'content-type: text/plain',
+        'content-length: 10000000',
+      ].join('\r\n'),
       'first line of a log\n',
     );
     const ticker = setInterval(() => exchange.socket.write('x'.repeat(bytesPerTick)), tickMs);
@@ -50,7 +59,10 @@ describe('slow uploads', () => {
   });
 
   it('still takes an upload that arrives at a normal pace', async () => {
-    const result = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=ok.log`, { rawBody: Buffer.alloc(200_000, 'a\n'), headers: { 'content-type': 'text/plain' } });
+    const result = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=ok.log`, {
+      rawBody: Buffer.alloc(200_000, 'a\n'),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(result.status).toBe(202);
   });
 });

@@ -1,19 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Env} from '@tftsr/config';
+import type { Env } from '@tftsr/config';
 import { loadConfig } from '@tftsr/config';
-import type { ApiKeyScope, Db} from '@tftsr/db';
+import type { ApiKeyScope, Db } from '@tftsr/db';
 import { ApiKeyRepository, DB, generateApiKey } from '@tftsr/db';
 import { createApiApp } from '@tftsr/api/bootstrap';
 import { ApiConfig } from '@tftsr/api/config/api.config';
-import type { RunningApp} from './app-processes';
+import type { RunningApp } from './app-processes';
 import { startApp } from './app-processes';
 import { factory } from './factory';
 import type { OpenApiDocument } from './openapi-check';
 import { badTimes, OpenApiChecker } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
-
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -35,7 +34,7 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number;
-   
+
   body: any;
   headers: Headers;
 }
@@ -107,7 +106,9 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       const problems = [
         ...openapi.check(method, path, response.status, parsed, response.headers),
         ...badTimes(parsed).map((p) => `${method} ${path}: ${p}`),
-        ...(response.status === 415 && !namesAcceptedTypes(parsed) ? [`${method} ${path}: a 415 that does not name the accepted types`] : []),
+        ...(response.status === 415 && !namesAcceptedTypes(parsed)
+          ? [`${method} ${path}: a 415 that does not name the accepted types`]
+          : []),
       ];
       if (problems.length > 0) throw new Error(`${problems.join('\n')}\nbody: ${text.slice(0, 500)}`);
       return { status: response.status, body: parsed, headers: response.headers };
@@ -123,7 +124,13 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       return key;
     },
     startWorker(env = {}) {
-      return startApp('worker', { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: config.REDIS_URL, TFTSR_QUEUE_PREFIX: config.TFTSR_QUEUE_PREFIX, ...env });
+      return startApp('worker', {
+        TFTSR_DATA_DIR: temp.dir,
+        TFTSR_DB_KEY: TEST_KEY,
+        REDIS_URL: config.REDIS_URL,
+        TFTSR_QUEUE_PREFIX: config.TFTSR_QUEUE_PREFIX,
+        ...env,
+      });
     },
     async close() {
       await app.close();
@@ -133,7 +140,9 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
 }
 
 /** A 415 lists what would have been taken, in its details, and says so in its message. */
-function namesAcceptedTypes(body: { error?: { message?: string; details?: { accepted_types?: unknown; accepted_extensions?: unknown } } } | null): boolean {
+function namesAcceptedTypes(
+  body: { error?: { message?: string; details?: { accepted_types?: unknown; accepted_extensions?: unknown } } } | null,
+): boolean {
   const accepted = body?.error?.details?.accepted_types ?? body?.error?.details?.accepted_extensions;
   return Array.isArray(accepted) && accepted.length > 0;
 }

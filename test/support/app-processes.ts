@@ -1,4 +1,4 @@
-import type { ChildProcess} from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -18,7 +18,14 @@ export interface RunningApp {
 export function startApp(kind: 'api' | 'worker', env: Record<string, string>): RunningApp {
   const child = spawn(process.execPath, [join(DIST, kind, 'src', 'main.js')], {
     // Metrics on any free port: several workers run at once in the suite.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_WORKER_METRICS_PORT: '0', TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000', TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '100000', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      TFTSR_WORKER_METRICS_PORT: '0',
+      TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
+      TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '100000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -75,14 +82,28 @@ export interface RunningStack {
  * The API and the worker as real processes on a fresh encrypted data directory, started together (they race
  * to create and migrate the same file), with `adminKey` as the first key; resolves once /health/ready is 200.
  */
-export async function startStack(label: string, adminKey: string, apiEnv: Record<string, string> = {}, workerEnv: Record<string, string> = {}): Promise<RunningStack> {
+export async function startStack(
+  label: string,
+  adminKey: string,
+  apiEnv: Record<string, string> = {},
+  workerEnv: Record<string, string> = {},
+): Promise<RunningStack> {
   const temp = makeTempDir();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label) };
+  const env = {
+    TFTSR_DATA_DIR: temp.dir,
+    TFTSR_DB_KEY: TEST_KEY,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label),
+  };
   const api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: adminKey, ...apiEnv });
   const worker = startApp('worker', { ...env, ...workerEnv });
-  await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => api.output() + worker.output());
+  await waitFor(
+    async () => (await getJson(`${base}/health/ready`)).status === 200,
+    30_000,
+    () => api.output() + worker.output(),
+  );
   return {
     dataDir: temp.dir,
     base,

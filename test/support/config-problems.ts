@@ -1,4 +1,4 @@
-import type { ConfigError} from '@tftsr/config';
+import type { ConfigError } from '@tftsr/config';
 import { BaseConfig, loadConfig } from '@tftsr/config';
 
 /** What BaseConfig says about `env`: every problem at once, or [] when it loads. */

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { newId, toDbMillis, toDbTimestamp } from '@tftsr/db';
 
 let counter = 0;
@@ -49,12 +49,9 @@ export const factory = {
 
   document(db: Db, issueId: string): string {
     const id = newId();
-    db.prepare(`INSERT INTO documents (id, issue_id, doc_type, title, content_md, created_at, updated_at) VALUES (?, ?, 'rca', 'RCA', '# RCA', ?, ?)`).run(
-      id,
-      issueId,
-      toDbMillis(),
-      toDbMillis(),
-    );
+    db.prepare(
+      `INSERT INTO documents (id, issue_id, doc_type, title, content_md, created_at, updated_at) VALUES (?, ?, 'rca', 'RCA', '# RCA', ?, ?)`,
+    ).run(id, issueId, toDbMillis(), toDbMillis());
     return id;
   },
 };

@@ -1,17 +1,8 @@
 import type { Job } from 'bullmq';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type {
-  Db} from '@tftsr/db';
-import {
-  deriveKey,
-  LogFileProcessingRepository,
-  newId,
-  openAndMigrate,
-  OutboxRepository,
-  toDbTimestamp,
-  transaction,
-} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
+import { deriveKey, LogFileProcessingRepository, newId, openAndMigrate, OutboxRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import { closeBlobStore, FsBlobStore } from '@tftsr/storage';
 import type { BlobStore } from '@tftsr/storage';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
@@ -71,14 +62,21 @@ export class IngestRig {
     return transaction(this.db, () => {
       const issueId = newId();
       const fileId = newId();
-      this.db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`).run(issueId, now, now);
+      this.db
+        .prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, 't', 'high', 'open', ?, ?)`)
+        .run(issueId, now, now);
       this.db
         .prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, uploaded_at) VALUES (?, ?, 'app.log', ?, ?, ?)`)
         .run(fileId, issueId, stored.path, stored.size, now);
       new LogFileProcessingRepository(this.db).create(fileId);
       const hash = outbox.add('hash', (id) => ({ outbox_id: id, log_file_id: fileId }));
       const scan = outbox.add('detect_pii', (id) => ({ outbox_id: id, log_file_id: fileId }));
-      return { fileId, path: stored.path, hash: { outbox_id: hash.id, log_file_id: fileId }, scan: { outbox_id: scan.id, log_file_id: fileId } };
+      return {
+        fileId,
+        path: stored.path,
+        hash: { outbox_id: hash.id, log_file_id: fileId },
+        scan: { outbox_id: scan.id, log_file_id: fileId },
+      };
     });
   }
 

@@ -1,4 +1,4 @@
-import type { RunningApp} from './app-processes';
+import type { RunningApp } from './app-processes';
 import { waitFor } from './app-processes';
 import type { TestApi } from './api-harness';
 
@@ -34,13 +34,22 @@ export async function closedRedactedText(api: TestApi, worker: RunningApp, issue
   const get = (path: string) => fetch(`${api.base}${path}`, { headers: { authorization: `Bearer ${api.adminKey}` } });
   for (const chunk of chunks) {
     const id = chunk.log_file_id as string;
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${id}`)).body.status === 'ready', timeoutMs, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${id}`)).body.status === 'ready',
+      timeoutMs,
+      () => worker.output(),
+    );
     const spans = await api.call('GET', `/v1/log-files/${id}/pii-spans?limit=500`);
     types.push(...spans.body.items.map((s: { pii_type: string }) => s.pii_type));
-    if ((await get(`/v1/log-files/${id}/content?variant=original`)).status !== 403) throw new Error('the original was served without pii:reveal');
+    if ((await get(`/v1/log-files/${id}/content?variant=original`)).status !== 403)
+      throw new Error('the original was served without pii:reveal');
     const redaction = await api.call('POST', `/v1/log-files/${id}/redactions`, { body: { all: true } });
     if (redaction.status !== 202) throw new Error(`redaction answered ${redaction.status}`);
-    await waitFor(async () => (await api.call('GET', `/v1/log-files/${id}/redactions/${redaction.body.id}`)).body.state === 'done' || undefined, timeoutMs, () => worker.output());
+    await waitFor(
+      async () => (await api.call('GET', `/v1/log-files/${id}/redactions/${redaction.body.id}`)).body.state === 'done' || undefined,
+      timeoutMs,
+      () => worker.output(),
+    );
     const copy = await get(`/v1/log-files/${id}/content?variant=redacted`);
     if (copy.status !== 200) throw new Error(`the redacted copy answered ${copy.status}`);
     texts.push(await copy.text());

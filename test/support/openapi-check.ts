@@ -54,19 +54,23 @@ export class OpenApiChecker {
     const operation = this.doc.paths[template][method.toLowerCase()];
     if (!operation) return [`${method} ${template}: the document has no such operation`];
     const declared = operation.responses[String(status)];
-    if (!declared) return [`${method} ${template}: status ${status} is not declared (declared: ${Object.keys(operation.responses).join(', ')})`];
+    if (!declared)
+      return [`${method} ${template}: status ${status} is not declared (declared: ${Object.keys(operation.responses).join(', ')})`];
     const problems: string[] = [];
     for (const header of Object.keys(declared.headers ?? {})) {
       if (!headers.has(header)) problems.push(`${method} ${template} ${status}: declared header ${header} is missing`);
     }
     const schema = declared.content?.['application/json']?.schema;
     if (!schema) {
-      if (body !== null && body !== undefined && body !== '') problems.push(`${method} ${template} ${status}: a body came back but none is declared`);
+      if (body !== null && body !== undefined && body !== '')
+        problems.push(`${method} ${template} ${status}: a body came back but none is declared`);
       return problems;
     }
     const validate = this.validator(`${method} ${template} ${status}`, schema);
     if (!validate(body)) {
-      problems.push(`${method} ${template} ${status}: body does not fit its schema: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`);
+      problems.push(
+        `${method} ${template} ${status}: body does not fit its schema: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`,
+      );
     }
     return problems;
   }
@@ -85,7 +89,10 @@ function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node === null || typeof node !== 'object') return node;
   return Object.fromEntries(
-    Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? `openapi${v}` : rewriteRefs(v)]),
+    Object.entries(node as Record<string, unknown>).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string' ? `openapi${v}` : rewriteRefs(v),
+    ]),
   );
 }
 
@@ -123,7 +130,8 @@ export function openApiProblems(doc: OpenApiDocument): string[] {
         else if (param.required !== true) problems.push(`${where}: path parameter {${name}} must be required`);
       }
       for (const param of operation.parameters ?? []) {
-        if (!['query', 'header', 'path', 'cookie'].includes(param.in)) problems.push(`${where}: parameter ${param.name} has in=${param.in}`);
+        if (!['query', 'header', 'path', 'cookie'].includes(param.in))
+          problems.push(`${where}: parameter ${param.name} has in=${param.in}`);
       }
     }
   }
@@ -132,7 +140,8 @@ export function openApiProblems(doc: OpenApiDocument): string[] {
   }
   for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
     for (const [prop, def] of Object.entries((schema as { properties?: Record<string, { format?: string }> }).properties ?? {})) {
-      if (isTimeField(prop) && def.format !== 'date-time') problems.push(`components.schemas.${name}.${prop} is a time but not declared as format date-time`);
+      if (isTimeField(prop) && def.format !== 'date-time')
+        problems.push(`components.schemas.${name}.${prop} is a time but not declared as format date-time`);
     }
     try {
       ajv.compile(rewriteRefs(schema) as object);
@@ -175,7 +184,8 @@ export function badTimes(body: unknown, path = '$'): string[] {
   if (body === null || typeof body !== 'object') return [];
   return Object.entries(body as Record<string, unknown>).flatMap(([key, value]) => {
     const here = `${path}.${key}`;
-    if (isTimeField(key) && value !== null && !(typeof value === 'string' && API_TIME.test(value))) return [`${here} is ${JSON.stringify(value)}, not ISO 8601 UTC`];
+    if (isTimeField(key) && value !== null && !(typeof value === 'string' && API_TIME.test(value)))
+      return [`${here} is ${JSON.stringify(value)}, not ISO 8601 UTC`];
     // details of an audit entry are what was recorded at the time, in the database's words: not a response time.
     return key === 'details' ? [] : badTimes(value, here);
   });

@@ -29,7 +29,13 @@ export interface TestS3 {
  */
 export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
   const temp = makeTempDir('tftsr-s3-');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: temp.dir, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: temp.dir,
+    silent: true,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const { port } = await server.run();
   let cut = 0;
   let flip = 0;
@@ -97,5 +103,7 @@ export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }

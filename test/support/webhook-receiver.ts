@@ -31,7 +31,8 @@ export class WebhookReceiver {
         const path = new URL(req.url ?? '/', 'http://x').pathname;
         const headers = req.headers as Record<string, string>;
         const secret = this.secrets.get(path);
-        const signature = secret === undefined ? 'unsigned' : verifyWebhookSignature(secret, headers[SIGNATURE_HEADER], body).ok ? 'valid' : 'invalid';
+        const signature =
+          secret === undefined ? 'unsigned' : verifyWebhookSignature(secret, headers[SIGNATURE_HEADER], body).ok ? 'valid' : 'invalid';
         const failure = this.failures.findIndex((f) => f.path === path);
         const status = failure >= 0 ? this.failures.splice(failure, 1)[0].status : signature === 'invalid' ? 400 : 200;
         let json: unknown;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { openDatabase } from '@tftsr/db';
-import type { RunningApp, RunningStack} from '../support/app-processes';
+import type { RunningApp, RunningStack } from '../support/app-processes';
 import { freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -15,7 +15,9 @@ const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 /** The built `tftsr` tool as its own process, as an operator (or cron) runs it. */
 async function tftsr(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: dataDir, TFTSR_DB_KEY: TEST_KEY } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: dataDir, TFTSR_DB_KEY: TEST_KEY },
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -44,7 +46,11 @@ describe('tftsr db backup and restore, with the service running', () => {
   });
 
   const post = async (path: string, body: unknown) =>
-    getJson(`${stack.base}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    getJson(`${stack.base}${path}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const upload = async (issueId: string, name: string, content: Buffer | ReadableStream) => {
     const response = await fetch(`${stack.base}/v1/issues/${issueId}/log-files?file_name=${name}`, {
       method: 'POST',
@@ -56,7 +62,11 @@ describe('tftsr db backup and restore, with the service running', () => {
   };
   const logText = (n: number) => Buffer.from(`order ${n} failed for jane.doe${n}@example.org from 203.0.113.${n % 250}\n`.repeat(2000));
   const untilReady = (base: string, id: string) =>
-    waitFor(async () => (await getJson(`${base}/v1/log-files/${id}`, { headers: auth })).body.status === 'ready', 60_000, () => `${id} never became ready`);
+    waitFor(
+      async () => (await getJson(`${base}/v1/log-files/${id}`, { headers: auth })).body.status === 'ready',
+      60_000,
+      () => `${id} never became ready`,
+    );
   const redactedContent = async (base: string, id: string) =>
     Buffer.from(await (await fetch(`${base}/v1/log-files/${id}/content?variant=redacted`, { headers: auth })).arrayBuffer());
 
@@ -68,8 +78,16 @@ describe('tftsr db backup and restore, with the service running', () => {
     for (const id of settled) await untilReady(stack.base, id);
     const redaction = await post(`/v1/log-files/${settled[0]}/redactions`, { all: true });
     expect(redaction.status).toBe(202);
-    await waitFor(async () => (await getJson(`${stack.base}/v1/log-files/${settled[0]}/redactions/${redaction.body.id}`, { headers: auth })).body.state === 'done', 60_000, () => 'redaction never finished');
-    const png = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
+    await waitFor(
+      async () =>
+        (await getJson(`${stack.base}/v1/log-files/${settled[0]}/redactions/${redaction.body.id}`, { headers: auth })).body.state ===
+        'done',
+      60_000,
+      () => 'redaction never finished',
+    );
+    const png = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toBuffer();
     const form = new FormData();
     form.append('pii_warning_acknowledged', 'true');
     form.append('file', new Blob([png]), 'screen.png');
@@ -92,7 +110,11 @@ describe('tftsr db backup and restore, with the service running', () => {
       },
     });
     const slow = upload(issues[1], 'slow.log', slowBody);
-    await waitFor(async () => readdirSync(join(stack.dataDir, 'blobs', 'tmp')).length > 0, 20_000, () => 'the slow upload never reached the disk');
+    await waitFor(
+      async () => readdirSync(join(stack.dataDir, 'blobs', 'tmp')).length > 0,
+      20_000,
+      () => 'the slow upload never reached the disk',
+    );
     // And a burst of uploads racing the backup.
     const burst = Promise.all(Array.from({ length: 12 }, (_, n) => upload(issues[n % 2], `burst-${n}.log`, logText(100 + n))));
 
@@ -104,7 +126,10 @@ describe('tftsr db backup and restore, with the service running', () => {
     expect(backup.output).toMatch(/encrypted \(SQLCipher 4, same key\)/);
     expect([slowDone.status, ...burstDone.map((b) => b.status)].every((s) => s === 202)).toBe(true);
 
-    const manifest = JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8')) as { blobs: { path: string }[]; missing_blobs: string[] };
+    const manifest = JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8')) as {
+      blobs: { path: string }[];
+      missing_blobs: string[];
+    };
     expect(manifest.missing_blobs).toEqual([]);
     expect(manifest.blobs.some((b) => b.path.startsWith('blobs/tmp/'))).toBe(false);
 
@@ -118,7 +143,9 @@ describe('tftsr db backup and restore, with the service running', () => {
     expect(restore.output).toContain('integrity_check: ok');
     expect(restore.output).toMatch(/cipher_integrity_check: ok \(\d+ pages\)/);
     expect(restore.output).toMatch(/audit chain: intact \(\d+ entries\)/);
-    expect(restore.output).toMatch(new RegExp(`stored files: ${manifest.blobs.length} of ${manifest.blobs.length} present, intact and matching their rows`));
+    expect(restore.output).toMatch(
+      new RegExp(`stored files: ${manifest.blobs.length} of ${manifest.blobs.length} present, intact and matching their rows`),
+    );
     expect(restore.code).toBe(0);
 
     // The snapshot holds everything committed before it and nothing half done: not the upload held open.
@@ -135,12 +162,27 @@ describe('tftsr db backup and restore, with the service running', () => {
     // caught before their jobs ran are processed now (the outbox re-sends jobs this Redis never had).
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = { TFTSR_DATA_DIR: target, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('restored') };
+    const env = {
+      TFTSR_DATA_DIR: target,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('restored'),
+    };
     restored.push(
-      startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_OUTBOX_STALE_MS: '1000', TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500' }),
+      startApp('api', {
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        TFTSR_OUTBOX_STALE_MS: '1000',
+        TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500',
+      }),
       startApp('worker', env),
     );
-    await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => restored.map((a) => a.output()).join('\n'));
+    await waitFor(
+      async () => (await getJson(`${base}/health/ready`)).status === 200,
+      30_000,
+      () => restored.map((a) => a.output()).join('\n'),
+    );
     expect(await redactedContent(base, settled[0])).toEqual(await redactedContent(stack.base, settled[0]));
     for (const id of restoredFiles) await untilReady(base, id);
   }, 240_000);

@@ -23,16 +23,20 @@ function inconsistencies(row: RowResult): string[] {
   finite('ours', row.ours);
   if (row.runs.length === 0) problems.push('no runs');
   row.runs.forEach((run, i) => finite(`runs[${i}].ours`, run.ours));
-  if ((row.direction === 'higher') !== (row.goal.op === '>=')) problems.push(`direction ${row.direction} disagrees with goal ${row.goal.op}`);
+  if ((row.direction === 'higher') !== (row.goal.op === '>='))
+    problems.push(`direction ${row.direction} disagrees with goal ${row.goal.op}`);
   if (spec.baselineWhat === null) {
     if (row.baseline !== null || row.ratio !== null) problems.push('a baseline on a row without one');
   } else {
     finite('baseline', row.baseline);
     row.runs.forEach((run, i) => finite(`runs[${i}].baseline`, run.baseline));
-    if (Math.abs(row.ratio! - row.ours! / row.baseline!) > 1e-9 * Math.abs(row.ratio!)) problems.push(`ratio ${row.ratio} is not ours/baseline`);
+    if (Math.abs(row.ratio! - row.ours! / row.baseline!) > 1e-9 * Math.abs(row.ratio!))
+      problems.push(`ratio ${row.ratio} is not ours/baseline`);
   }
-  if (row.met !== goalMet(row.goal, row.ours!, row.ratio)) problems.push(`met is ${row.met} for ratio ${row.ratio}, ours ${row.ours}, goal ${row.goal.text}`);
-  if (row.spread.ours === null || row.spread.ours.min > row.ours! || row.spread.ours.max < row.ours!) problems.push('the median of ours is outside its spread');
+  if (row.met !== goalMet(row.goal, row.ours!, row.ratio))
+    problems.push(`met is ${row.met} for ratio ${row.ratio}, ours ${row.ours}, goal ${row.goal.text}`);
+  if (row.spread.ours === null || row.spread.ours.min > row.ours! || row.spread.ours.max < row.ours!)
+    problems.push('the median of ours is outside its spread');
   return problems;
 }
 
@@ -60,7 +64,9 @@ describe('npm run bench -- --quick', () => {
     expect(results.mode).toBe('quick');
     expect(results.rows.map((r) => r.id)).toEqual([...ROW_IDS]);
     expect(results.rows.filter((r) => r.status === 'failed')).toEqual([]);
-    expect(Object.fromEntries(results.rows.map((r) => [r.id, inconsistencies(r)]))).toEqual(Object.fromEntries(ROW_IDS.map((id) => [id, []])));
+    expect(Object.fromEntries(results.rows.map((r) => [r.id, inconsistencies(r)]))).toEqual(
+      Object.fromEntries(ROW_IDS.map((id) => [id, []])),
+    );
 
     const markdown = readFileSync(join(out.dir, 'RESULTS.md'), 'utf8');
     for (const row of results.rows) expect(markdown).toContain(`| ${row.what} |`);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildProgram, runCli } from '@tftsr/cli-app/main';
-import type { Command} from '@tftsr/cli';
+import type { Command } from '@tftsr/cli';
 import { commandPath, commandTree } from '@tftsr/cli';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -34,7 +34,9 @@ function seedDataDir(dir: string, key: string | null): void {
   migrate(db, loadMigrations());
   const audit = new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
   transaction(db, () => {
-    db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`).run();
+    db.prepare(
+      `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`,
+    ).run();
     audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: 'i1' });
   });
   db.close();
@@ -49,7 +51,8 @@ function realisticArgs(command: Command, dir: string): string[] {
   const args = command.registeredArguments.filter((a) => a.required).map(() => join(dir, 'app.log'));
   for (const option of command.options) {
     if (option.required || option.optional) {
-      if (option.mandatory || option.long === '--new-key-file') args.push(option.long as string, join(dir, option.long === '--older-than' ? '1' : 'out.log'));
+      if (option.mandatory || option.long === '--new-key-file')
+        args.push(option.long as string, join(dir, option.long === '--older-than' ? '1' : 'out.log'));
     } else if (option.long !== '--help' && option.long !== '--version') args.push(option.long as string);
   }
   return args;
@@ -82,7 +85,9 @@ describe('tftsr --help and -h', () => {
 
   it('covers the whole program: every group and every command in it', () => {
     const paths = commands.map((c) => commandPath(c).join(' '));
-    expect(paths).toEqual(expect.arrayContaining(['', 'db', 'db encrypt', 'db migrate', 'db restore', 'keys create', 'issues purge', 'pii scan', 'pii redact']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['', 'db', 'db encrypt', 'db migrate', 'db restore', 'keys create', 'issues purge', 'pii scan', 'pii redact']),
+    );
     expect(paths.length).toBeGreaterThan(15);
   });
 
@@ -93,7 +98,10 @@ describe('tftsr --help and -h', () => {
         const dir = data[which].dir;
         const before = snapshot(dir);
         const path = commandPath(command);
-        for (const argv of [[...path, flag], [...path, ...realisticArgs(command, dir), flag]]) {
+        for (const argv of [
+          [...path, flag],
+          [...path, ...realisticArgs(command, dir), flag],
+        ]) {
           const run = capture();
           expect({ argv, code: await runCli(argv, env(which), run.io) }).toEqual({ argv, code: 0 });
           expect(run.text()).toContain(`Usage: ${['tftsr', ...path].join(' ')} `);
@@ -105,7 +113,9 @@ describe('tftsr --help and -h', () => {
 
   it('db encrypt --help, in the real process on a plain database, neither encrypts it nor leaves a backup', () => {
     const before = snapshot(data.plain.dir);
-    const run = spawnSync(process.execPath, [CLI, 'db', 'encrypt', '--help'], { env: { PATH: process.env.PATH ?? '', ...env('encrypted'), TFTSR_DATA_DIR: data.plain.dir } });
+    const run = spawnSync(process.execPath, [CLI, 'db', 'encrypt', '--help'], {
+      env: { PATH: process.env.PATH ?? '', ...env('encrypted'), TFTSR_DATA_DIR: data.plain.dir },
+    });
     expect(run.status).toBe(0);
     expect(run.stdout.toString()).toContain('Usage: tftsr db encrypt');
     expect(snapshot(data.plain.dir)).toEqual(before);

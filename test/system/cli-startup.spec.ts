@@ -21,7 +21,13 @@ const HEAVY_PACKAGES = [
   'reflect-metadata',
 ];
 /** The service's own code that only the database commands use. */
-const SERVICE_CODE = ['libs/db/src/database.js', 'libs/db/src/index.js', 'libs/config/src/index.js', 'libs/storage/src/index.js', 'apps/cli/src/import/desktop-importer.js'];
+const SERVICE_CODE = [
+  'libs/db/src/database.js',
+  'libs/db/src/index.js',
+  'libs/config/src/index.js',
+  'libs/storage/src/index.js',
+  'apps/cli/src/import/desktop-importer.js',
+];
 const ENGINE = 'libs/pii/src/scanner.js';
 
 /**
@@ -36,7 +42,10 @@ function modulesLoadedBy(args: string[], env: Record<string, string> = {}): { co
       const modules = Object.keys(require.cache).map((p) => p.includes('/node_modules/') ? p.slice(p.lastIndexOf('/node_modules/') + 14) : p.replace(/.*\\/dist\\//, ''));
       process.stdout.write(JSON.stringify({ code, modules }));
     });`;
-  const child = spawnSync(process.execPath, ['-e', script, JSON.stringify(args), JSON.stringify(env)], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const child = spawnSync(process.execPath, ['-e', script, JSON.stringify(args), JSON.stringify(env)], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   if (child.status !== 0) throw new Error(`the CLI child failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as { code: number; modules: string[] };
 }
@@ -45,16 +54,20 @@ const packagesIn = (modules: string[]) => HEAVY_PACKAGES.filter((p) => modules.s
 const serviceCodeIn = (modules: string[]) => SERVICE_CODE.filter((f) => modules.includes(f));
 
 describe('tftsr start-up: each command loads only what it uses', () => {
-  it.each([[['--help']], [['--version']], [['db', '--help']], [['keys', 'create', '--help']], [['import', 'desktop', '--help']], [['issues', 'purge', '--help']]])(
-    '%j loads no service code, no heavy package and not the PII engine',
-    (args) => {
-      const { code, modules } = modulesLoadedBy(args);
-      expect(code).toBe(0);
-      expect(packagesIn(modules)).toEqual([]);
-      expect(serviceCodeIn(modules)).toEqual([]);
-      expect(modules).not.toContain(ENGINE);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['--version']],
+    [['db', '--help']],
+    [['keys', 'create', '--help']],
+    [['import', 'desktop', '--help']],
+    [['issues', 'purge', '--help']],
+  ])('%j loads no service code, no heavy package and not the PII engine', (args) => {
+    const { code, modules } = modulesLoadedBy(args);
+    expect(code).toBe(0);
+    expect(packagesIn(modules)).toEqual([]);
+    expect(serviceCodeIn(modules)).toEqual([]);
+    expect(modules).not.toContain(ENGINE);
+  });
 
   let temp: ReturnType<typeof makeTempDir>;
   beforeEach(() => (temp = makeTempDir()));

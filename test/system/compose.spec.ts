@@ -105,14 +105,16 @@ function hardeningProblems(yaml: string): string[] {
   if (!/tmpfs:\s*\n\s*- \/tmp/.test(hardening)) problems.push('no tmpfs for /tmp');
   if (!/no-new-privileges:true/.test(hardening)) problems.push('no no-new-privileges');
   if (!/cap_drop:\s*\n\s*- ALL/.test(hardening)) problems.push('capabilities are not all dropped');
-  if (!/logging: \*logging/.test(hardening) || !/max-size: "\d+m"/.test(yaml) || !/max-file: "\d+"/.test(yaml)) problems.push('logs are not rotated');
+  if (!/logging: \*logging/.test(hardening) || !/max-size: "\d+m"/.test(yaml) || !/max-file: "\d+"/.test(yaml))
+    problems.push('logs are not rotated');
   const blocks = serviceBlocks(yaml);
   for (const name of ['redis', 'api', 'worker']) {
     const block = blocks.get(name) ?? '';
     if (!/<<: \*(hardening|app)/.test(block)) problems.push(`${name} is not hardened`);
     if (!/mem_limit: \d+[mg]/.test(block)) problems.push(`${name} has no mem_limit`);
   }
-  if (!/x-app: &app\n(?: {2}.*\n)*? {2}pids_limit: \d+/.test(yaml) || !/pids_limit: \d+/.test(blocks.get('redis') ?? '')) problems.push('pids are not limited');
+  if (!/x-app: &app\n(?: {2}.*\n)*? {2}pids_limit: \d+/.test(yaml) || !/pids_limit: \d+/.test(blocks.get('redis') ?? ''))
+    problems.push('pids are not limited');
   return problems;
 }
 
@@ -175,7 +177,10 @@ function modelProblems(model: ComposeModel): string[] {
     problems.push('redis has no named volume of its own');
   }
 
-  for (const [name, service, entry] of [['api', api, 'dist/apps/api/src/main.js'], ['worker', worker, 'dist/apps/worker/src/main.js']] as const) {
+  for (const [name, service, entry] of [
+    ['api', api, 'dist/apps/api/src/main.js'],
+    ['worker', worker, 'dist/apps/worker/src/main.js'],
+  ] as const) {
     if (!service) continue;
     if (service.build === undefined || service.image !== api?.image) problems.push(`${name} is not built as the one shared image`);
     if (service.command?.join(' ') !== `node ${entry}`) problems.push(`${name} does not run node ${entry}`);
@@ -183,7 +188,12 @@ function modelProblems(model: ComposeModel): string[] {
       problems.push(`${name} does not mount the data volume at /data`);
     }
     const env = service.environment ?? {};
-    const expected = { NODE_ENV: 'production', TFTSR_DATA_DIR: '/data', REDIS_URL: 'redis://redis:6379', TFTSR_DB_KEY_FILE: '/run/secrets/tftsr_db_key' };
+    const expected = {
+      NODE_ENV: 'production',
+      TFTSR_DATA_DIR: '/data',
+      REDIS_URL: 'redis://redis:6379',
+      TFTSR_DB_KEY_FILE: '/run/secrets/tftsr_db_key',
+    };
     for (const [key, value] of Object.entries(expected)) {
       if (env[key] !== value) problems.push(`${name} has ${key}=${env[key]}, not ${value}`);
     }
@@ -201,9 +211,13 @@ function modelProblems(model: ComposeModel): string[] {
     if (!service.cap_drop?.includes('ALL')) problems.push(`${name} keeps its capabilities`);
     if (!service.security_opt?.includes('no-new-privileges:true')) problems.push(`${name} may gain privileges`);
     if (!service.mem_limit || !service.pids_limit) problems.push(`${name} has no memory or pids limit`);
-    if (service.logging?.driver !== 'json-file' || !service.logging.options?.['max-size'] || !service.logging.options['max-file']) problems.push(`${name} logs are not rotated`);
+    if (service.logging?.driver !== 'json-file' || !service.logging.options?.['max-size'] || !service.logging.options['max-file'])
+      problems.push(`${name} logs are not rotated`);
   }
-  if (api?.environment?.TFTSR_BOOTSTRAP_API_KEY_FILE !== '/run/secrets/tftsr_bootstrap_api_key' || !api.secrets?.some((x) => x.source === 'tftsr_bootstrap_api_key')) {
+  if (
+    api?.environment?.TFTSR_BOOTSTRAP_API_KEY_FILE !== '/run/secrets/tftsr_bootstrap_api_key' ||
+    !api.secrets?.some((x) => x.source === 'tftsr_bootstrap_api_key')
+  ) {
     problems.push('api does not get the bootstrap key from its secret');
   }
 
@@ -234,7 +248,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('text checks catch a container that is not hardened', () => {
-    const broken = yaml.replace('read_only: true', 'read_only: false').replace('- no-new-privileges:true', '- seccomp:unconfined').replace(/mem_limit: 2g\n/, '');
+    const broken = yaml
+      .replace('read_only: true', 'read_only: false')
+      .replace('- no-new-privileges:true', '- seccomp:unconfined')
+      .replace(/mem_limit: 2g\n/, '');
     expect(hardeningProblems(broken)).toEqual(['containers are not read_only', 'no no-new-privileges', 'worker has no mem_limit']);
   });
 
@@ -273,14 +290,20 @@ describe('Dockerfile and .dockerignore', () => {
   const stages = dockerfile.split(/^FROM /m).slice(1);
 
   it('installs dependencies from the package files alone (cached) before the sources, with the native toolchain in the build stages only', () => {
-    expect(stages.map((stage) => stage.split('\n')[0].trim())).toEqual(['node:22-bookworm-slim AS deps', 'deps AS build', 'node:22-bookworm-slim']);
+    expect(stages.map((stage) => stage.split('\n')[0].trim())).toEqual([
+      'node:22-bookworm-slim AS deps',
+      'deps AS build',
+      'node:22-bookworm-slim',
+    ]);
     const [deps, build, runtime] = stages;
     expect(deps).toMatch(/python3 make g\+\+/);
     expect(deps).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
     expect(deps).not.toMatch(/^COPY \. \./m);
     expect(deps).toMatch(/RUN --mount=type=cache,target=\/root\/\.npm \\\n\s+npm ci --ignore-scripts/);
     // Every install script package.json allows runs, by name: nothing the policy refuses, nothing it allows skipped.
-    const allowed = Object.entries(JSON.parse(read('package.json')).allowScripts as Record<string, boolean>).filter(([, ok]) => ok).map(([name]) => name);
+    const allowed = Object.entries(JSON.parse(read('package.json')).allowScripts as Record<string, boolean>)
+      .filter(([, ok]) => ok)
+      .map(([name]) => name);
     expect(/npm rebuild (.+)$/m.exec(deps)?.[1].split(' ').sort()).toEqual(allowed.sort());
     expect(build.indexOf('COPY . .')).toBeLessThan(build.indexOf('RUN npm run build && npm prune --omit=dev'));
     expect(runtime).not.toMatch(/g\+\+|npm ci/);
@@ -291,7 +314,8 @@ describe('Dockerfile and .dockerignore', () => {
     const copiedDist = [...runtime.matchAll(/^COPY --from=build \/app\/(dist\S*) /gm)].map((m) => m[1]);
     expect(copiedDist).toEqual(['dist/apps', 'dist/libs', 'dist/scripts', 'dist/web']);
     expect(runtime).not.toMatch(/typescript|dist\/bench|dist\/test|\bsrc\b.*\.ts\b/);
-    for (const label of ['title', 'description', 'version', 'revision', 'licenses']) expect(runtime).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
+    for (const label of ['title', 'description', 'version', 'revision', 'licenses'])
+      expect(runtime).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
     expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/scripts\/healthcheck\.js"\]$/m);
     expect(read('scripts/healthcheck.ts')).toMatch(/TFTSR_WORKER_METRICS_PORT/);
   });
@@ -316,7 +340,9 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('keeps secrets, local data and build output out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.env', 'secrets/', 'data/', 'node_modules/', 'dist/', '.git/']));
   });
 

@@ -1,4 +1,4 @@
-import type { ChildProcessWithoutNullStreams} from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -44,7 +44,10 @@ describe('two processes writing the same encrypted file', () => {
       { user_id: 'worker', n: WRITES_PER_PROCESS },
     ]);
     expect(db.prepare('SELECT count(*) AS n FROM issues').get()).toEqual({ n: 2 * WRITES_PER_PROCESS });
-    expect(new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')).verify()).toMatchObject({ intact: true, entries: 2 * WRITES_PER_PROCESS });
+    expect(new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')).verify()).toMatchObject({
+      intact: true,
+      entries: 2 * WRITES_PER_PROCESS,
+    });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     await expectIntactAfterFault({ dataDir: temp.dir, key: TEST_KEY, accepted: [] });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listStoredFiles, openDatabase } from '@tftsr/db';
 import { Agent } from 'undici';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -59,12 +59,21 @@ function tmpfsDisk(): SmallDisk {
 
 function quotaDisk(): SmallDisk {
   const dir = mkdtempSync(join(tmpdir(), 'tftsr-diskquota-'));
-  return { dir, env: { TFTSR_TEST_DISK_QUOTA_BYTES: String(32 * MIB) }, real: false, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    env: { TFTSR_TEST_DISK_QUOTA_BYTES: String(32 * MIB) },
+    real: false,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 const mountable = canMountTmpfs();
-if (!mountable) console.warn('disk-full.spec: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN); running the ENOSPC quota stand-in only');
-const disks: [string, () => SmallDisk][] = [...(mountable ? [['a 48 MiB tmpfs', tmpfsDisk] as [string, () => SmallDisk]] : []), ['the ENOSPC quota stand-in', quotaDisk]];
+if (!mountable)
+  console.warn('disk-full.spec: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN); running the ENOSPC quota stand-in only');
+const disks: [string, () => SmallDisk][] = [
+  ...(mountable ? [['a 48 MiB tmpfs', tmpfsDisk] as [string, () => SmallDisk]] : []),
+  ['the ENOSPC quota stand-in', quotaDisk],
+];
 
 /**
  * One connection per call: a 507 is answered before the client has sent the whole body, and the server then
@@ -91,10 +100,26 @@ describe.each(disks)('uploads when the disk is full (%s)', (_name, makeDisk) => 
     disk = makeDisk();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { TFTSR_DATA_DIR: disk.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('diskfull') };
-    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY, TFTSR_RATE_LIMIT_BURST: '100000', ...disk.env });
+    const env = {
+      TFTSR_DATA_DIR: disk.dir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('diskfull'),
+    };
+    api = startApp('api', {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
+      TFTSR_RATE_LIMIT_BURST: '100000',
+      ...disk.env,
+    });
     worker = startApp('worker', { ...env, TFTSR_WORKER_METRICS_PORT: '0' });
-    await waitFor(async () => (await getJson(`${base}/health/live`)).status === 200, 30_000, () => api.output() + worker.output());
+    await waitFor(
+      async () => (await getJson(`${base}/health/live`)).status === 200,
+      30_000,
+      () => api.output() + worker.output(),
+    );
   }, 60_000);
   afterAll(async () => {
     await Promise.all([api.stop('SIGKILL'), worker.stop('SIGKILL')]);
@@ -104,9 +129,15 @@ describe.each(disks)('uploads when the disk is full (%s)', (_name, makeDisk) => 
   const post = async (path: string, body: unknown) =>
     getJson(`${base}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   /** Ordinary service lines without personal data: the database stays small, the files fill the disk. */
-  const content = Buffer.from('2026-11-27 10:00:00 INFO  [http-nio-8080-exec-4] GET /v2/orders status=200 bytes=5120 duration_ms=35\n'.repeat(40_000));
+  const content = Buffer.from(
+    '2026-11-27 10:00:00 INFO  [http-nio-8080-exec-4] GET /v2/orders status=200 bytes=5120 duration_ms=35\n'.repeat(40_000),
+  );
   const upload = (issueId: string, name: string) =>
-    getJson(`${base}/v1/issues/${issueId}/log-files?file_name=${name}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: content });
+    getJson(`${base}/v1/issues/${issueId}/log-files?file_name=${name}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: content,
+    });
 
   /** No partial file, no file without a row, no row without its file, and a sound database. */
   function expectConsistent(): void {
@@ -137,7 +168,10 @@ describe.each(disks)('uploads when the disk is full (%s)', (_name, makeDisk) => 
     expect(accepted.length).toBeGreaterThan(2);
     expect(refused).toEqual({
       status: 507,
-      body: { error: { code: 'INSUFFICIENT_STORAGE', message: 'the server is out of disk space; the upload was not stored' }, request_id: expect.any(String) },
+      body: {
+        error: { code: 'INSUFFICIENT_STORAGE', message: 'the server is out of disk space; the upload was not stored' },
+        request_id: expect.any(String),
+      },
     });
     // Again, with the same answer: nothing got stuck half way.
     expect((await upload(filler, 'again.log')).status).toBe(507);
@@ -154,7 +188,11 @@ describe.each(disks)('uploads when the disk is full (%s)', (_name, makeDisk) => 
     const fresh = (await post('/v1/issues', factory.issue())).body.id as string;
     const again = await upload(fresh, 'after.log');
     expect(again.status).toBe(202);
-    await waitFor(async () => (await getJson(`${base}/v1/log-files/${again.body.id}`, { headers: auth })).body.status === 'ready', 60_000, () => worker.output().slice(-2000));
+    await waitFor(
+      async () => (await getJson(`${base}/v1/log-files/${again.body.id}`, { headers: auth })).body.status === 'ready',
+      60_000,
+      () => worker.output().slice(-2000),
+    );
     expectConsistent();
     expect((await getJson(`${base}/health/ready`)).status).toBe(200);
   }, 180_000);

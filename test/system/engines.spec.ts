@@ -12,7 +12,8 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) a
 const VERSIONS = [semver.minVersion(pkg.engines.node)!.version, '22.12.0', '24.0.0'];
 
 /** Packages npm installs on Linux x64 or arm64 (the image, CI): optional ones for other systems or CPUs never are. */
-const elsewhere = (p: { os?: string[]; cpu?: string[] }) => (p.os !== undefined && !p.os.includes('linux')) || (p.cpu !== undefined && !p.cpu.some((c) => c === 'x64' || c === 'arm64'));
+const elsewhere = (p: { os?: string[]; cpu?: string[] }) =>
+  (p.os !== undefined && !p.os.includes('linux')) || (p.cpu !== undefined && !p.cpu.some((c) => c === 'x64' || c === 'arm64'));
 const installed = Object.entries(lock.packages).filter(([path, p]) => path !== '' && !(p.optional && elsewhere(p)));
 
 describe('declared Node engines', () => {

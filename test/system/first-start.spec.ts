@@ -39,14 +39,19 @@ describe('first start', () => {
     writeFileSync(join(temp.dir, 'a-file'), '');
     const dir = join(temp.dir, 'a-file', 'data');
     const run = await failedStart(kind, { TFTSR_DATA_DIR: dir, PORT: String(await freePort()) });
-    expect(run).toEqual({ code: 1, output: `tftsr ${kind}: invalid configuration: TFTSR_DATA_DIR: cannot use ${dir} as the data directory: a part of the path is a file, not a directory\n` });
+    expect(run).toEqual({
+      code: 1,
+      output: `tftsr ${kind}: invalid configuration: TFTSR_DATA_DIR: cannot use ${dir} as the data directory: a part of the path is a file, not a directory\n`,
+    });
   });
 
   it('a key set for a plain database suggests tftsr db encrypt', async () => {
     openDatabase({ path: join(temp.dir, 'tftsr.db'), key: null }).close();
     const run = await failedStart('api', { PORT: String(await freePort()) });
     expect(run.code).toBe(1);
-    expect(run.output.trimEnd().split('\n')).toEqual([expect.stringMatching(/^tftsr api: the database \S+ is not encrypted, but TFTSR_DB_KEY is set: encrypt it with `tftsr db encrypt`/)]);
+    expect(run.output.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^tftsr api: the database \S+ is not encrypted, but TFTSR_DB_KEY is set: encrypt it with `tftsr db encrypt`/),
+    ]);
   });
 
   it('one bad value gives one message', async () => {
@@ -57,13 +62,25 @@ describe('first start', () => {
   it('gives readiness reasons in plain words, not the Redis client’s internals', async () => {
     const redisPort = await freePort();
     const port = await freePort();
-    const api = startApp('api', { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: `redis://:secret-password@127.0.0.1:${redisPort}`, PORT: String(port), HOST: '127.0.0.1' });
+    const api = startApp('api', {
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: `redis://:secret-password@127.0.0.1:${redisPort}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    });
     try {
       // Until the client has tried once, the reason is only "no connection": wait for the first refusal.
-      const answer = async () => (await getJson(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined));
-      const ready = await waitFor(async () => ((await answer())?.body?.checks?.redis?.reason?.includes('refused') ? answer() : undefined), 30_000, api.output);
+      const answer = async () => await getJson(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+      const ready = await waitFor(
+        async () => ((await answer())?.body?.checks?.redis?.reason?.includes('refused') ? answer() : undefined),
+        30_000,
+        api.output,
+      );
       expect(ready.status).toBe(503);
-      expect(ready.body.checks.redis.reason).toBe(`redis is unreachable at 127.0.0.1:${redisPort}: nothing listens there (connection refused); start Redis or fix REDIS_URL`);
+      expect(ready.body.checks.redis.reason).toBe(
+        `redis is unreachable at 127.0.0.1:${redisPort}: nothing listens there (connection refused); start Redis or fix REDIS_URL`,
+      );
       expect(JSON.stringify(ready.body)).not.toMatch(/Connection is closed|writeable|enableOfflineQueue|secret-password/);
     } finally {
       await api.stop('SIGKILL');

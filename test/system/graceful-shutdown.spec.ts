@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Density} from '../../bench/support/log-corpus';
+import type { Density } from '../../bench/support/log-corpus';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { loadConfig } from '@tftsr/config';
 import { openDatabase } from '@tftsr/db';
@@ -9,7 +9,7 @@ import { scanStream } from '@tftsr/pii';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import type { TestApi } from '../support/api-harness';
 import { startTestApi } from '../support/api-harness';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -49,7 +49,8 @@ describe('graceful shutdown of the worker', () => {
   };
   const count = (sql: string, ...args: unknown[]) => (api.db.prepare(sql).get(...args) as { n: number }).n;
   const scanProgress = (id: string) => count('SELECT scan_progress AS n FROM log_file_processing WHERE log_file_id = ?', id);
-  const scanned = (id: string) => count(`SELECT count(*) AS n FROM log_file_processing WHERE log_file_id = ? AND scan_state = 'done'`, id) === 1;
+  const scanned = (id: string) =>
+    count(`SELECT count(*) AS n FROM log_file_processing WHERE log_file_id = ? AND scan_state = 'done'`, id) === 1;
 
   async function expectScannedOnce(id: string, bytes: number, density: Density): Promise<void> {
     const expected = new SpanDigest();
@@ -70,7 +71,11 @@ describe('graceful shutdown of the worker', () => {
     const worker = startWorker({ TFTSR_SHUTDOWN_GRACE_MS: '60000' });
     const bytes = 12 * 1024 * 1024;
     const id = await upload('fits.log', bytes, 'sparse');
-    await waitFor(async () => scanProgress(id) >= 5, 60_000, () => worker.output().slice(-2000));
+    await waitFor(
+      async () => scanProgress(id) >= 5,
+      60_000,
+      () => worker.output().slice(-2000),
+    );
     expect(scanned(id)).toBe(false);
     expect(await worker.stop('SIGTERM')).toBe(0);
     // No other worker runs: the scan finished in the process that was asked to stop.
@@ -84,13 +89,21 @@ describe('graceful shutdown of the worker', () => {
     // Dense with PII, so the scan outlasts the grace and the rest of the shutdown by far.
     const bytes = 40 * 1024 * 1024;
     const id = await upload('long.log', bytes, 'dense');
-    await waitFor(async () => scanProgress(id) >= 5, 60_000, () => first.output().slice(-2000));
+    await waitFor(
+      async () => scanProgress(id) >= 5,
+      60_000,
+      () => first.output().slice(-2000),
+    );
     await first.stop('SIGTERM');
     expect(first.output()).toMatch(/jobs still running after 500 ms; left to stall and be retried/);
     expect(scanned(id)).toBe(false);
 
     const second = startWorker({ TFTSR_WORKER_LOCK_MS: String(lockMs) });
-    await waitFor(async () => scanned(id), 240_000, () => second.output().slice(-2000));
+    await waitFor(
+      async () => scanned(id),
+      240_000,
+      () => second.output().slice(-2000),
+    );
     expect(second.output()).toMatch(/stalled; it will run again/);
     await expectScannedOnce(id, bytes, 'dense');
   }, 360_000);
@@ -115,8 +128,18 @@ describe('graceful shutdown of the API', () => {
     try {
       const base = `http://127.0.0.1:${port}`;
       const headers = { authorization: `Bearer ${adminKey}` };
-      await waitFor(async () => (await fetch(`${base}/health/ready`)).ok, 30_000, () => api.output());
-      const issue = (await (await fetch(`${base}/v1/issues`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(factory.issue()) })).json()) as { id: string };
+      await waitFor(
+        async () => (await fetch(`${base}/health/ready`)).ok,
+        30_000,
+        () => api.output(),
+      );
+      const issue = (await (
+        await fetch(`${base}/v1/issues`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(factory.issue()),
+        })
+      ).json()) as { id: string };
 
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
@@ -135,9 +158,17 @@ describe('graceful shutdown of the API', () => {
         body,
         duplex: 'half',
       });
-      await waitFor(async () => sent > 1, 10_000, () => 'the upload never started');
+      await waitFor(
+        async () => sent > 1,
+        10_000,
+        () => 'the upload never started',
+      );
       const exited = api.stop('SIGTERM');
-      await waitFor(async () => /SIGTERM received/.test(api.output()), 10_000, () => api.output());
+      await waitFor(
+        async () => /SIGTERM received/.test(api.output()),
+        10_000,
+        () => api.output(),
+      );
       release();
       expect((await answer).status).toBe(202);
       expect(await exited).toBe(0);

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { scanBuffer, scanStream } from '@tftsr/pii';
-import type { PrivateRedis} from '../../scripts/private-redis';
+import type { PrivateRedis } from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
 import type { TestApi } from '../support/api-harness';
 import { failure, startTestApi } from '../support/api-harness';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
@@ -54,13 +54,19 @@ describe('ingestion under faults', () => {
   });
 
   const upload = async (name: string, content: Buffer) => {
-    const res = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=${name}`, { rawBody: content, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await api.call('POST', `/v1/issues/${issueId}/log-files?file_name=${name}`, {
+      rawBody: content,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     if (res.status === 202) accepted.push(res.body.id);
     return res;
   };
   const count = (sql: string, ...args: unknown[]) => (api.db.prepare(sql).get(...args) as { n: number }).n;
   const readyCount = (ids: string[]) =>
-    count(`SELECT count(*) AS n FROM log_file_processing WHERE hash_state = 'done' AND scan_state = 'done' AND log_file_id IN (${ids.map(() => '?').join(',')})`, ...ids);
+    count(
+      `SELECT count(*) AS n FROM log_file_processing WHERE hash_state = 'done' AND scan_state = 'done' AND log_file_id IN (${ids.map(() => '?').join(',')})`,
+      ...ids,
+    );
 
   /** Exactly one effect per job: one audit entry of each kind, one set of spans, the outbox rows done. */
   function expectProcessedOnce(ids: string[], spansPerFile: number): void {
@@ -92,7 +98,11 @@ describe('ingestion under faults', () => {
     expect(count(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`)).toBe(400);
 
     redis = await startPrivateRedis({ dataDir: redis.dir.replace(/\/redis$/, ''), port });
-    await waitFor(async () => readyCount(ids) === ids.length, 90_000, () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`);
+    await waitFor(
+      async () => readyCount(ids) === ids.length,
+      90_000,
+      () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`,
+    );
     expectProcessedOnce(ids, perFile);
     await postChecks();
   }, 150_000);
@@ -103,7 +113,11 @@ describe('ingestion under faults', () => {
     const content = Buffer.from('user bob@example.com from 198.51.100.7\n');
     const ids: string[] = [];
     for (let i = 0; i < 20; i += 1) ids.push((await upload(`flushed-${i}.log`, content)).body.id);
-    await waitFor(async () => count(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`) === 0, 20_000, () => 'outbox never dispatched');
+    await waitFor(
+      async () => count(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`) === 0,
+      20_000,
+      () => 'outbox never dispatched',
+    );
 
     const client = new IORedis(redis.url);
     expect(await client.keys(`${api.config.TFTSR_QUEUE_PREFIX}:ingest:*`)).not.toHaveLength(0);
@@ -111,7 +125,11 @@ describe('ingestion under faults', () => {
     client.disconnect();
 
     worker = startWorker();
-    await waitFor(async () => readyCount(ids) === ids.length, 60_000, () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`);
+    await waitFor(
+      async () => readyCount(ids) === ids.length,
+      60_000,
+      () => `${readyCount(ids)} of ${ids.length} ready\n${worker!.output().slice(-2000)}`,
+    );
     expectProcessedOnce(ids, 2);
     await postChecks();
   }, 120_000);
@@ -136,7 +154,11 @@ describe('ingestion under faults', () => {
     );
     await worker!.stop('SIGKILL');
     worker = startWorker();
-    await waitFor(async () => readyCount([id]) === 1, 180_000, () => worker!.output().slice(-2000));
+    await waitFor(
+      async () => readyCount([id]) === 1,
+      180_000,
+      () => worker!.output().slice(-2000),
+    );
 
     const expected = new SpanDigest();
     for await (const span of scanStream(repeatedLog(size))) expected.add(span);

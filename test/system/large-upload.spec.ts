@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { openDatabase } from '@tftsr/db';
 import { scanStream } from '@tftsr/pii';
-import type { RunningApp, RunningStack} from '../support/app-processes';
+import type { RunningApp, RunningStack } from '../support/app-processes';
 import { getJson, startStack, waitFor } from '../support/app-processes';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
 import { TEST_KEY } from '../support/temp-dir';
@@ -13,7 +13,9 @@ const ADMIN_KEY = `tftsr_large-upload-${'k'.repeat(32)}`;
 
 /** Peak resident memory of a live process, from the kernel (VmHWM), in MiB. */
 function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 1024;
 }
 
@@ -31,7 +33,11 @@ describe('a 1 GB log upload', () => {
 
   it('keeps the API and the worker each under 256 MB of RSS, and stores the spans the engine finds in the same bytes', async () => {
     const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
-    const issue = await getJson(`${base}/v1/issues`, { method: 'POST', headers, body: JSON.stringify({ title: 'Big log', severity: 'low' }) });
+    const issue = await getJson(`${base}/v1/issues`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ title: 'Big log', severity: 'low' }),
+    });
     const upload = await fetch(`${base}/v1/issues/${issue.body.id}/log-files?file_name=huge.log`, {
       method: 'POST',
       body: Readable.toWeb(repeatedLog(GIB, 'sparse')),
@@ -57,7 +63,9 @@ describe('a 1 GB log upload', () => {
     for await (const span of scanStream(repeatedLog(GIB, 'sparse'))) expected.add(span);
     const db = openDatabase({ path: `${stack.dataDir}/tftsr.db`, key: TEST_KEY, readonly: true });
     const stored = new SpanDigest();
-    const rows = db.prepare('SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset').iterate(id);
+    const rows = db
+      .prepare('SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
+      .iterate(id);
     for (const row of rows as IterableIterator<{ pii_type: string; start: number; end: number }>) stored.add(row);
     db.close();
     expect({ count: stored.count, digest: stored.digest() }).toEqual({ count: expected.count, digest: expected.digest() });

@@ -43,7 +43,11 @@ describe('npm start on a machine where no Redis runs but redis-server is install
     expect(ready.ready).toBe(true);
     expect(output).toMatch(/DATABASE IS NOT ENCRYPTED/);
     // AOF on, in the data directory, as the issue asks of the private Redis.
-    await waitFor(async () => existsSync(join(temp.dir, 'redis', 'appendonlydir')), 5_000, () => output);
+    await waitFor(
+      async () => existsSync(join(temp.dir, 'redis', 'appendonlydir')),
+      5_000,
+      () => output,
+    );
 
     launcher.kill('SIGTERM');
     const [code] = (await once(launcher, 'exit')) as [number | null];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { generateApiKey, openDatabase } from '@tftsr/db';
-import type { RunningStack} from '../support/app-processes';
+import type { RunningStack } from '../support/app-processes';
 import { startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '../support/fakes/fake-servicenow';
@@ -35,7 +35,10 @@ describe('publishing against slow and stateful services', () => {
   beforeAll(async () => {
     servicenow = await FakeServiceNow.start({ username: 'svc-tftsr', password: 'sn-password-7a1' });
     ado = await FakeAzureDevOps.start({ pat: 'ado-pat-41c' });
-    const shared = { TFTSR_TEST_INTEGRATION_ORIGINS: [servicenow.origin, ado.origin].join(','), TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('publishing-remote') };
+    const shared = {
+      TFTSR_TEST_INTEGRATION_ORIGINS: [servicenow.origin, ado.origin].join(','),
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('publishing-remote'),
+    };
     stack = await startStack('publishing-remote', adminKey, shared, {
       ...shared,
       TFTSR_PUBLISH_TIMEOUT_MS: '300',
@@ -91,7 +94,9 @@ describe('publishing against slow and stateful services', () => {
   function settled(docId: string, service: string): Promise<Publication> {
     return waitFor(
       async () => {
-        const p = ((await call('GET', `/v1/documents/${docId}/publications`)).body.items as Publication[]).find((i) => i.service === service);
+        const p = ((await call('GET', `/v1/documents/${docId}/publications`)).body.items as Publication[]).find(
+          (i) => i.service === service,
+        );
         return p && p.state !== 'queued' ? p : undefined;
       },
       45_000,
@@ -124,7 +129,10 @@ describe('publishing against slow and stateful services', () => {
       const publication = await publish(docId, 'servicenow');
       expect(publication.state).toBe('published');
       expect(servicenow.objects.length).toBe(before + 1);
-      const creates = servicenow.requestsFor('create').slice(-2).map((r) => r.receivedAt);
+      const creates = servicenow
+        .requestsFor('create')
+        .slice(-2)
+        .map((r) => r.receivedAt);
       // The window counts from when the worker sent the first create, a few ms before the fake saw it.
       expect(creates[1] - creates[0]).toBeGreaterThanOrEqual(1900);
     });
@@ -132,7 +140,11 @@ describe('publishing against slow and stateful services', () => {
 
   describe('one incident per issue, one work item per issue', () => {
     it('the RCA of a critical issue goes into the incident the issue opened (work notes, close notes), not a second incident', async () => {
-      await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: true });
+      await call('PUT', '/v1/integrations/servicenow/config', {
+        base_url: servicenow.baseUrl,
+        username: 'svc-tftsr',
+        auto_create_enabled: true,
+      });
       try {
         const incidents = servicenow.objects.filter((r) => r.table === 'incident').length;
         const issueId = await newIssue('critical');
@@ -149,7 +161,11 @@ describe('publishing against slow and stateful services', () => {
         expect(record.journal).toEqual([expect.objectContaining({ field: 'work_notes' })]);
         expect(record.fields.description).not.toMatch(/\|/);
       } finally {
-        await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
+        await call('PUT', '/v1/integrations/servicenow/config', {
+          base_url: servicenow.baseUrl,
+          username: 'svc-tftsr',
+          auto_create_enabled: false,
+        });
       }
     });
 
@@ -157,7 +173,9 @@ describe('publishing against slow and stateful services', () => {
       const issueId = await newIssue();
       const first = await publish(await newDocument(issueId), 'servicenow');
       expect((await call('PUT', '/v1/settings/publishing.servicenow.existing_incident', { value: 'kb_knowledge' })).status).toBe(200);
-      expect((await call('PUT', '/v1/settings/publishing.servicenow.kb_knowledge_base', { value: DEFAULT_KNOWLEDGE_BASE })).status).toBe(200);
+      expect((await call('PUT', '/v1/settings/publishing.servicenow.kb_knowledge_base', { value: DEFAULT_KNOWLEDGE_BASE })).status).toBe(
+        200,
+      );
       try {
         const second = await publish(await newDocument(issueId, 'postmortem'), 'servicenow');
         expect(second.state).toBe('published');
@@ -200,7 +218,9 @@ describe('publishing against slow and stateful services', () => {
       () => stack.worker.output().slice(-3000),
     );
     expect(reconciled).toMatchObject({ state: 'failed', remote_id: servicenow.objects.at(-1)!.sys_id });
-    const audit = db.prepare(`SELECT details FROM audit_log WHERE action = 'record_remote_object' AND entity_id = ?`).all(publication.id) as { details: string }[];
+    const audit = db
+      .prepare(`SELECT details FROM audit_log WHERE action = 'record_remote_object' AND entity_id = ?`)
+      .all(publication.id) as { details: string }[];
     expect(audit.map((a) => JSON.parse(a.details).how)).toEqual(['reconciled']);
     expect((await publish(docId, 'servicenow')).remote_id).toBe(reconciled.remote_id);
     expect(servicenow.objects.length).toBe(before + 1);

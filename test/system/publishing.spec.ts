@@ -2,9 +2,9 @@ import IORedis from 'ioredis';
 import type { Server } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { generateApiKey, openDatabase } from '@tftsr/db';
-import type { RunningStack} from '../support/app-processes';
+import type { RunningStack } from '../support/app-processes';
 import { startStack, waitFor } from '../support/app-processes';
 import { FakeAzureDevOps } from '../support/fakes/fake-azure-devops';
 import { FakeConfluence } from '../support/fakes/fake-confluence';
@@ -68,7 +68,13 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
 
     const origins = [confluence.origin, servicenow.origin, ado.origin].join(',');
     const shared = { TFTSR_TEST_INTEGRATION_ORIGINS: origins, TFTSR_QUEUE_PREFIX: prefix, TFTSR_LOG_LEVEL: 'debug' };
-    stack = await startStack('publishing', adminKey, shared, { ...shared, TFTSR_PUBLISH_BACKOFF_MS: '200', TFTSR_PUBLISH_BACKOFF_MAX_MS: '2000', TFTSR_PUBLISH_TIMEOUT_MS: '1500', TFTSR_PUBLISH_COMMIT_WINDOW_MS: '3000' });
+    stack = await startStack('publishing', adminKey, shared, {
+      ...shared,
+      TFTSR_PUBLISH_BACKOFF_MS: '200',
+      TFTSR_PUBLISH_BACKOFF_MAX_MS: '2000',
+      TFTSR_PUBLISH_TIMEOUT_MS: '1500',
+      TFTSR_PUBLISH_COMMIT_WINDOW_MS: '3000',
+    });
     db = openDatabase({ path: join(stack.dataDir, 'tftsr.db'), key: TEST_KEY });
 
     await configure('confluence', { base_url: confluence.baseUrl, space_key: 'ENG', username: 'ops@example.com' });
@@ -101,7 +107,12 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
 
   async function newDocument(issue: Record<string, unknown> = {}): Promise<{ issueId: string; docId: string }> {
     issueCount += 1;
-    const created = await call('POST', '/v1/issues', { title: `Checkout latency after the cache rollout #${issueCount}`, description: 'p99 went to 4 s.', severity: 'high', ...issue });
+    const created = await call('POST', '/v1/issues', {
+      title: `Checkout latency after the cache rollout #${issueCount}`,
+      description: 'p99 went to 4 s.',
+      severity: 'high',
+      ...issue,
+    });
     expect(created.status).toBe(201);
     const doc = await call('POST', `/v1/issues/${created.body.id}/documents`, { doc_type: 'rca' });
     expect(doc.status).toBe(201);
@@ -129,30 +140,35 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
   const creates = (service: Service) => fakes[service].requestsFor('create');
 
   describe('exactly one remote object per publication', () => {
-    it.each(['confluence', 'servicenow', 'azuredevops'] as Service[])('%s: publishes, then publishing again updates the same object', async (service) => {
-      const fake = fakes[service] as FakeServer<string> & { objects: unknown[] };
-      const before = fake.objects.length;
-      const { docId } = await newDocument();
-      const first = await publish(docId, service);
-      expect(first).toMatchObject({ state: 'published', attempts: 1, last_error: null, redacted_by_gate: false });
-      expect(first.remote_id).toBeTruthy();
-      expect(first.remote_url).toMatch(/^http/);
-      expect(fake.objects.length).toBe(before + 1);
+    it.each(['confluence', 'servicenow', 'azuredevops'] as Service[])(
+      '%s: publishes, then publishing again updates the same object',
+      async (service) => {
+        const fake = fakes[service] as FakeServer<string> & { objects: unknown[] };
+        const before = fake.objects.length;
+        const { docId } = await newDocument();
+        const first = await publish(docId, service);
+        expect(first).toMatchObject({ state: 'published', attempts: 1, last_error: null, redacted_by_gate: false });
+        expect(first.remote_id).toBeTruthy();
+        expect(first.remote_url).toMatch(/^http/);
+        expect(fake.objects.length).toBe(before + 1);
 
-      await call('PATCH', `/v1/documents/${docId}`, { content_md: '# RCA\n\nEdited after review.' });
-      const second = await publish(docId, service);
-      expect(second).toMatchObject({ state: 'published', remote_id: first.remote_id });
-      expect(second.sent_sha256).not.toBe(first.sent_sha256);
-      expect(fake.objects.length).toBe(before + 1);
-      if (service === 'confluence') expect(confluence.objects.find((p) => p.id === first.remote_id)?.version).toBe(2);
+        await call('PATCH', `/v1/documents/${docId}`, { content_md: '# RCA\n\nEdited after review.' });
+        const second = await publish(docId, service);
+        expect(second).toMatchObject({ state: 'published', remote_id: first.remote_id });
+        expect(second.sent_sha256).not.toBe(first.sent_sha256);
+        expect(fake.objects.length).toBe(before + 1);
+        if (service === 'confluence') expect(confluence.objects.find((p) => p.id === first.remote_id)?.version).toBe(2);
 
-      const audit = db.prepare(`SELECT details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`).all(`publish_to_${service}`, first.id) as { details: string }[];
-      expect(audit.map((a) => JSON.parse(a.details))).toEqual([
-        expect.objectContaining({ operation: 'created', remote_id: first.remote_id, sent_sha256: first.sent_sha256 }),
-        expect.objectContaining({ operation: 'updated', remote_id: first.remote_id, sent_sha256: second.sent_sha256 }),
-      ]);
-      expect(fake.violations).toEqual([]);
-    });
+        const audit = db
+          .prepare(`SELECT details FROM audit_log WHERE action = ? AND entity_id = ? ORDER BY rowid`)
+          .all(`publish_to_${service}`, first.id) as { details: string }[];
+        expect(audit.map((a) => JSON.parse(a.details))).toEqual([
+          expect.objectContaining({ operation: 'created', remote_id: first.remote_id, sent_sha256: first.sent_sha256 }),
+          expect.objectContaining({ operation: 'updated', remote_id: first.remote_id, sent_sha256: second.sent_sha256 }),
+        ]);
+        expect(fake.violations).toEqual([]);
+      },
+    );
 
     it.each(['confluence', 'servicenow', 'azuredevops'] as Service[])(
       '%s: a connection dropped after the create is answered by the search, not by a second create',
@@ -188,7 +204,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
       const since = creates('confluence').length;
       const publication = await publish(docId, 'confluence');
       expect(publication).toMatchObject({ state: 'published', attempts: 3 });
-      const times = creates('confluence').slice(since).map((r) => r.receivedAt);
+      const times = creates('confluence')
+        .slice(since)
+        .map((r) => r.receivedAt);
       expect(times).toHaveLength(3);
       expect(times[1] - times[0]).toBeGreaterThanOrEqual(1000);
       expect(times[2] - times[1]).toBeGreaterThanOrEqual(1000);
@@ -213,7 +231,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
       const publication = await publish(docId, 'azuredevops');
       expect(publication).toMatchObject({ state: 'published', attempts: 3 });
       expect(ado.objects.length).toBe(before + 1);
-      const reasons = db.prepare(`SELECT details FROM audit_log WHERE action = 'publish_attempt_failed' AND entity_id = ? ORDER BY rowid`).all(publication.id) as { details: string }[];
+      const reasons = db
+        .prepare(`SELECT details FROM audit_log WHERE action = 'publish_attempt_failed' AND entity_id = ? ORDER BY rowid`)
+        .all(publication.id) as { details: string }[];
       expect(reasons.map((r) => JSON.parse(r.details).kind)).toEqual(['server', 'timeout']);
     });
 
@@ -237,7 +257,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
   describe('the PII gate', () => {
     it('never sends a document with a planted secret, and says what it found, masked', async () => {
       const { docId } = await newDocument();
-      await call('PATCH', `/v1/documents/${docId}`, { content_md: `# RCA\n\nThe deploy key ${PLANTED_SECRET} was in the log; ask ops@example.com.` });
+      await call('PATCH', `/v1/documents/${docId}`, {
+        content_md: `# RCA\n\nThe deploy key ${PLANTED_SECRET} was in the log; ask ops@example.com.`,
+      });
       const requests = confluence.requests.length;
       const publication = await publish(docId, 'confluence');
       expect(publication.state).toBe('failed');
@@ -257,7 +279,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         expect(publication).toMatchObject({ state: 'published', redacted_by_gate: true });
         const item = ado.objects.find((w) => String(w.id) === publication.remote_id)!;
         expect(JSON.stringify(item)).not.toContain(PLANTED_SECRET);
-        const audit = db.prepare(`SELECT details FROM audit_log WHERE action = 'publish_to_azuredevops' AND entity_id = ?`).get(publication.id) as { details: string };
+        const audit = db
+          .prepare(`SELECT details FROM audit_log WHERE action = 'publish_to_azuredevops' AND entity_id = ?`)
+          .get(publication.id) as { details: string };
         expect(JSON.parse(audit.details)).toMatchObject({ redacted_by_gate: true, redacted_types: ['AwsAccessKey'] });
       } finally {
         await call('PUT', '/v1/settings/publishing.pii_gate', { value: 'block' });
@@ -267,9 +291,24 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
 
   describe('the PII gate reads what is sent', () => {
     // The document of issue 12: every value spelled with HTML entities, which the rendered body decodes.
-    const ENCODED = ['# RCA', '', 'Contact jane&#64;example&#46;com', '', 'Card 4111&#32;1111&#32;1111&#32;1111', '', `Key &#65;${PLANTED_SECRET.slice(1)}`, '', 'password&#61;Hunter2&#33;x'].join('\n');
+    const ENCODED = [
+      '# RCA',
+      '',
+      'Contact jane&#64;example&#46;com',
+      '',
+      'Card 4111&#32;1111&#32;1111&#32;1111',
+      '',
+      `Key &#65;${PLANTED_SECRET.slice(1)}`,
+      '',
+      'password&#61;Hunter2&#33;x',
+    ].join('\n');
     const PLAIN = ['jane@example.com', '4111 1111 1111 1111', PLANTED_SECRET, 'Hunter2'];
-    const ISSUE_PII = { title: 'Refund failed for jane.roe@example.com', description: 'Customer SSN 123-45-6789 was logged in clear.', assigned_to: 'oncall@example.org', tags: ['oncall@example.org'] };
+    const ISSUE_PII = {
+      title: 'Refund failed for jane.roe@example.com',
+      description: 'Customer SSN 123-45-6789 was logged in clear.',
+      assigned_to: 'oncall@example.org',
+      tags: ['oncall@example.org'],
+    };
     const ISSUE_VALUES = ['jane.roe@example.com', '123-45-6789', 'oncall@example.org'];
 
     it('refuses the entity-encoded document and sends nothing', async () => {
@@ -278,7 +317,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
       const requests = confluence.requests.length;
       const publication = await publish(docId, 'confluence');
       expect(publication.state).toBe('failed');
-      expect(publication.pii_findings?.map((f) => f.pii_type)).toEqual(expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']));
+      expect(publication.pii_findings?.map((f) => f.pii_type)).toEqual(
+        expect.arrayContaining(['AwsAccessKey', 'Password', 'CreditCard', 'Email']),
+      );
       for (const value of PLAIN) expect(JSON.stringify(publication)).not.toContain(value);
       expect(confluence.requests.length).toBe(requests);
     });
@@ -291,7 +332,9 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
       expect((await call('PUT', '/v1/settings/publishing.pii_gate', { value: 'redact' })).status).toBe(200);
       try {
         const { docId: second } = await newDocument({ ...ISSUE_PII, title: `${ISSUE_PII.title} again` });
-        await call('PATCH', `/v1/documents/${second}`, { content_md: `${(await call('GET', `/v1/documents/${second}`)).body.content_md}\n\n${ENCODED}` });
+        await call('PATCH', `/v1/documents/${second}`, {
+          content_md: `${(await call('GET', `/v1/documents/${second}`)).body.content_md}\n\n${ENCODED}`,
+        });
         const publication = await publish(second, 'azuredevops');
         expect(publication).toMatchObject({ state: 'published', redacted_by_gate: true });
         const item = JSON.stringify(ado.objects.find((w) => String(w.id) === publication.remote_id));
@@ -306,7 +349,11 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
     it('checks the base URL again at send time: an internal address stored behind the API’s back is never dialled', async () => {
       const { docId } = await newDocument();
       const saved = db.prepare(`SELECT base_url FROM integration_config WHERE service = 'confluence'`).get() as { base_url: string };
-      for (const url of [`http://127.0.0.1:${internalPort}`, `http://localhost:${internalPort}`, `http://[::ffff:127.0.0.1]:${internalPort}`]) {
+      for (const url of [
+        `http://127.0.0.1:${internalPort}`,
+        `http://localhost:${internalPort}`,
+        `http://[::ffff:127.0.0.1]:${internalPort}`,
+      ]) {
         db.prepare(`UPDATE integration_config SET base_url = ? WHERE service = 'confluence'`).run(url);
         try {
           const publication = await publish(docId, 'confluence');
@@ -339,33 +386,64 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
 
   describe('auto_create_enabled', () => {
     it('opens a ServiceNow incident for a critical issue, and publishes generated documents automatically', async () => {
-      await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: true });
+      await call('PUT', '/v1/integrations/servicenow/config', {
+        base_url: servicenow.baseUrl,
+        username: 'svc-tftsr',
+        auto_create_enabled: true,
+      });
       try {
-        const created = await call('POST', '/v1/issues', { title: 'Payments down in eu-west-1', description: 'All card payments fail.', severity: 'critical' });
+        const created = await call('POST', '/v1/issues', {
+          title: 'Payments down in eu-west-1',
+          description: 'All card payments fail.',
+          severity: 'critical',
+        });
         const incident = await waitFor(
-          async () => (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find((p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued'),
+          async () =>
+            (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find(
+              (p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued',
+            ),
           45_000,
           () => stack.worker.output().slice(-3000),
         );
         expect(incident).toMatchObject({ service: 'servicenow', state: 'published', remote_display_id: expect.stringMatching(/^INC/) });
         const record = servicenow.objects.find((r) => r.sys_id === incident.remote_id)!;
-        expect(record.fields).toMatchObject({ short_description: 'Payments down in eu-west-1', urgency: '1', impact: '1', correlation_id: incident.id });
+        expect(record.fields).toMatchObject({
+          short_description: 'Payments down in eu-west-1',
+          urgency: '1',
+          impact: '1',
+          correlation_id: incident.id,
+        });
 
         const doc = await call('POST', `/v1/issues/${created.body.id}/documents`, { doc_type: 'rca' });
         expect(doc.body.publications).toEqual([expect.objectContaining({ service: 'servicenow', state: 'queued' })]);
         expect(await settled(doc.body.id, 'servicenow')).toMatchObject({ state: 'published' });
       } finally {
-        await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
+        await call('PUT', '/v1/integrations/servicenow/config', {
+          base_url: servicenow.baseUrl,
+          username: 'svc-tftsr',
+          auto_create_enabled: false,
+        });
       }
     });
 
     it('does not open an incident whose issue fields carry an SSN or an e-mail: the gate refuses it', async () => {
-      await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: true });
+      await call('PUT', '/v1/integrations/servicenow/config', {
+        base_url: servicenow.baseUrl,
+        username: 'svc-tftsr',
+        auto_create_enabled: true,
+      });
       try {
         const creates = servicenow.requests.length;
-        const created = await call('POST', '/v1/issues', { title: 'Refunds down for jane.roe@example.com', description: 'SSN 123-45-6789 in the logs.', severity: 'critical' });
+        const created = await call('POST', '/v1/issues', {
+          title: 'Refunds down for jane.roe@example.com',
+          description: 'SSN 123-45-6789 in the logs.',
+          severity: 'critical',
+        });
         const incident = await waitFor(
-          async () => (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find((p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued'),
+          async () =>
+            (await call('GET', `/v1/issues/${created.body.id}/publications`)).body.items.find(
+              (p: Publication & { document_id: string | null }) => p.document_id === null && p.state !== 'queued',
+            ),
           45_000,
           () => stack.worker.output().slice(-3000),
         );
@@ -374,7 +452,11 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
         expect(servicenow.requests.length).toBe(creates);
         expect(JSON.stringify(incident)).not.toContain('123-45-6789');
       } finally {
-        await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc-tftsr', auto_create_enabled: false });
+        await call('PUT', '/v1/integrations/servicenow/config', {
+          base_url: servicenow.baseUrl,
+          username: 'svc-tftsr',
+          auto_create_enabled: false,
+        });
       }
     });
   });
@@ -410,7 +492,8 @@ describe('publishing to Confluence, ServiceNow and Azure DevOps', () => {
       const audit = JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
       const places = { logs: stack.api.output() + stack.worker.output(), redis: dump.join('\n'), responses: responses.join('\n'), audit };
       for (const secret of Object.values(CANARY)) {
-        for (const [where, text] of Object.entries(places)) expect(`${where}: ${text.includes(secret) ? 'contains' : 'clean'}`).toBe(`${where}: clean`);
+        for (const [where, text] of Object.entries(places))
+          expect(`${where}: ${text.includes(secret) ? 'contains' : 'clean'}`).toBe(`${where}: clean`);
       }
       expect(places.logs.length).toBeGreaterThan(1000);
     } finally {

@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
-import type { PrivateRedis} from '../../scripts/private-redis';
+import type { PrivateRedis } from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';
@@ -36,7 +36,11 @@ describe('when Redis is missing or misconfigured', () => {
     });
     running.push(api);
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health/live`)).ok, 20_000, () => api.output());
+    await waitFor(
+      async () => (await fetch(`${base}/health/live`)).ok,
+      20_000,
+      () => api.output(),
+    );
     return base;
   }
 
@@ -79,9 +83,18 @@ describe('when Redis is missing or misconfigured', () => {
     });
 
     it('the worker logs the warning', async () => {
-      const worker = startApp('worker', { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: redis.url, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('evict') });
+      const worker = startApp('worker', {
+        TFTSR_DATA_DIR: temp.dir,
+        TFTSR_DB_KEY: TEST_KEY,
+        REDIS_URL: redis.url,
+        TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('evict'),
+      });
       running.push(worker);
-      await waitFor(async () => /maxmemory-policy is allkeys-lru/.test(worker.output()), 20_000, () => worker.output());
+      await waitFor(
+        async () => /maxmemory-policy is allkeys-lru/.test(worker.output()),
+        20_000,
+        () => worker.output(),
+      );
     });
   });
 });

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '@tftsr/db';
 import { S3BlobStore } from '@tftsr/storage';
-import type { RunningStack} from '../support/app-processes';
+import type { RunningStack } from '../support/app-processes';
 import { getJson, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import type { TestS3 } from '../support/s3-server';
@@ -40,7 +40,9 @@ describe('blobs in an S3-compatible bucket', () => {
   });
 
   const tftsr = async (args: string[], dataDir: string, prefix: string) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: dataDir, TFTSR_DB_KEY: TEST_KEY, ...s3.env(prefix) } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: dataDir, TFTSR_DB_KEY: TEST_KEY, ...s3.env(prefix) },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -56,7 +58,13 @@ describe('blobs in an S3-compatible bucket', () => {
     return { status: response.status, body: (await response.json()) as { id: string; error?: { code: string } } };
   };
   const newIssue = async () =>
-    (await getJson(`${stack.base}/v1/issues`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(factory.issue()) })).body.id as string;
+    (
+      await getJson(`${stack.base}/v1/issues`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(factory.issue()),
+      })
+    ).body.id as string;
   const logText = (bytes: number) => {
     const line = Buffer.from(`order failed for ${SECRET} from 203.0.113.7, retrying\n`);
     return Buffer.concat(Array.from({ length: Math.ceil(bytes / line.length) }, () => line)).subarray(0, bytes);
@@ -74,7 +82,9 @@ describe('blobs in an S3-compatible bucket', () => {
   const referenced = (dataDir: string) => {
     const db = openDatabase({ path: join(dataDir, 'tftsr.db'), key: TEST_KEY, readonly: true });
     try {
-      return (db.prepare(`SELECT file_path FROM log_files UNION ALL SELECT redacted_path FROM log_file_redactions`).pluck().all() as string[]).sort();
+      return (
+        db.prepare(`SELECT file_path FROM log_files UNION ALL SELECT redacted_path FROM log_file_redactions`).pluck().all() as string[]
+      ).sort();
     } finally {
       db.close();
     }
@@ -89,10 +99,16 @@ describe('blobs in an S3-compatible bucket', () => {
     expect(uploads.map((u) => u.status)).toEqual([202, 202]);
     fileIds = uploads.map((u) => u.body.id);
     for (const id of fileIds) {
-      await waitFor(async () => (await getJson(`${stack.base}/v1/log-files/${id}`, { headers: auth })).body.status === 'ready', 120_000, () => `${id} never became ready`);
+      await waitFor(
+        async () => (await getJson(`${stack.base}/v1/log-files/${id}`, { headers: auth })).body.status === 'ready',
+        120_000,
+        () => `${id} never became ready`,
+      );
     }
     const db = openDatabase({ path: join(stack.dataDir, 'tftsr.db'), key: TEST_KEY, readonly: true });
-    const spans = fileIds.map((id) => db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ? AND original_value = ?`).pluck().get(id, SECRET) as number);
+    const spans = fileIds.map(
+      (id) => db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ? AND original_value = ?`).pluck().get(id, SECRET) as number,
+    );
     const hashes = fileIds.map((id) => db.prepare(`SELECT content_hash FROM log_files WHERE id = ?`).pluck().get(id));
     db.close();
     expect(spans.every((n) => n > 0)).toBe(true);
@@ -106,11 +122,15 @@ describe('blobs in an S3-compatible bucket', () => {
     });
     expect(redaction.status).toBe(202);
     await waitFor(
-      async () => (await getJson(`${stack.base}/v1/log-files/${fileIds[0]}/redactions/${redaction.body.id}`, { headers: auth })).body.state === 'done',
+      async () =>
+        (await getJson(`${stack.base}/v1/log-files/${fileIds[0]}/redactions/${redaction.body.id}`, { headers: auth })).body.state ===
+        'done',
       60_000,
       () => 'the redaction never finished',
     );
-    const redacted = Buffer.from(await (await fetch(`${stack.base}/v1/log-files/${fileIds[0]}/content?variant=redacted`, { headers: auth })).arrayBuffer());
+    const redacted = Buffer.from(
+      await (await fetch(`${stack.base}/v1/log-files/${fileIds[0]}/content?variant=redacted`, { headers: auth })).arrayBuffer(),
+    );
     expect([redacted.includes(Buffer.from('order failed for ')), redacted.includes(Buffer.from(SECRET))]).toEqual([true, false]);
 
     expect(await inBucket('live/')).toEqual(referenced(stack.dataDir));
@@ -155,7 +175,10 @@ describe('blobs in an S3-compatible bucket', () => {
     const dest = join(scratch.dir, 'backup');
     const backup = await tftsr(['db', 'backup', dest], stack.dataDir, 'live/');
     expect(backup.code).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8')) as { blobs: { path: string }[]; missing_blobs: string[] };
+    const manifest = JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8')) as {
+      blobs: { path: string }[];
+      missing_blobs: string[];
+    };
     expect([manifest.blobs.map((b) => b.path).sort(), manifest.missing_blobs]).toEqual([live, []]);
     expect(manifest.blobs.every((b) => !readFileSync(join(dest, b.path)).includes(Buffer.from(SECRET)))).toBe(true);
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { deriveKey, generateApiKey, openDatabase } from '@tftsr/db';
 import { FsBlobStore } from '@tftsr/storage';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -30,10 +30,18 @@ describe('SIGKILL of the API mid-stream', () => {
   });
   const base = () => `http://127.0.0.1:${port}`;
   const call = (method: string, path: string, body?: unknown) =>
-    getJson(`${base()}${path}`, { method, headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    getJson(`${base()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   const startApi = async () => {
     api = startApp('api', env());
-    await waitFor(async () => (await getJson(`${base()}/health/ready`)).status === 200, 30_000, () => api.output());
+    await waitFor(
+      async () => (await getJson(`${base()}/health/ready`)).status === 200,
+      30_000,
+      () => api.output(),
+    );
   };
 
   beforeAll(async () => {
@@ -72,7 +80,11 @@ describe('SIGKILL of the API mid-stream', () => {
       }
     };
     const running = Array.from({ length: SENDERS }, (_, s) => sender(s));
-    await waitFor(async () => acked.length >= 400 * LINES_PER_REQUEST, 60_000, () => api.output());
+    await waitFor(
+      async () => acked.length >= 400 * LINES_PER_REQUEST,
+      60_000,
+      () => api.output(),
+    );
     api.child.kill('SIGKILL');
     await Promise.all(running);
     expect(attempted).toBeGreaterThan(acked.length / LINES_PER_REQUEST);

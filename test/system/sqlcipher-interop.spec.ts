@@ -12,7 +12,9 @@ function sqlcipher(path: string, script: string): string {
     return execFileSync('sqlcipher', [path], { input: script, encoding: 'utf8' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('the sqlcipher 4 shell is not installed: run .ci/run, or apt-get install -t bookworm-backports sqlcipher', { cause: err });
+      throw new Error('the sqlcipher 4 shell is not installed: run .ci/run, or apt-get install -t bookworm-backports sqlcipher', {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -37,7 +39,10 @@ describe('SQLCipher 4 interoperability', () => {
     migrate(db, loadMigrations());
     db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('probe', 'written by the service', '2026-01-01 00:00:00')`).run();
     db.close();
-    const out = sqlcipher(path, `PRAGMA key = ${quoted(key)};\nSELECT value FROM settings WHERE key = 'probe';\nPRAGMA cipher_integrity_check;\nPRAGMA integrity_check;\n`);
+    const out = sqlcipher(
+      path,
+      `PRAGMA key = ${quoted(key)};\nSELECT value FROM settings WHERE key = 'probe';\nPRAGMA cipher_integrity_check;\nPRAGMA integrity_check;\n`,
+    );
     expect(out.trim().split('\n')).toEqual(['ok', 'written by the service', 'ok']);
   });
 

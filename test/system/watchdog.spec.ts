@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@tftsr/db';
-import type { PrivateRedis} from '../../scripts/private-redis';
+import type { PrivateRedis } from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
-import type { RunningApp} from '../support/app-processes';
+import type { RunningApp } from '../support/app-processes';
 import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
@@ -32,8 +32,22 @@ describe('the worker after Redis restarts', () => {
     temp = makeTempDir();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: redis.url, TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('watchdog') };
-    api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY, TFTSR_RATE_LIMIT_BURST: '100000', TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200', TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500', TFTSR_OUTBOX_STALE_MS: '2000' });
+    const env = {
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_DB_KEY: TEST_KEY,
+      REDIS_URL: redis.url,
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('watchdog'),
+    };
+    api = startApp('api', {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
+      TFTSR_RATE_LIMIT_BURST: '100000',
+      TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200',
+      TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500',
+      TFTSR_OUTBOX_STALE_MS: '2000',
+    });
     worker = startApp('worker', {
       ...env,
       TFTSR_WORKER_LOCK_MS: '10000',
@@ -41,7 +55,11 @@ describe('the worker after Redis restarts', () => {
       TFTSR_WATCHDOG_STUCK_MS: '5000',
       TFTSR_WATCHDOG_RECONNECT_MS: '5000',
     });
-    await waitFor(async () => (await getJson(`${base}/health/ready`)).status === 200, 30_000, () => api.output() + worker.output());
+    await waitFor(
+      async () => (await getJson(`${base}/health/ready`)).status === 200,
+      30_000,
+      () => api.output() + worker.output(),
+    );
     issueId = (await post('/v1/issues', factory.issue())).body.id;
   }, 60_000);
   afterAll(async () => {
@@ -52,7 +70,11 @@ describe('the worker after Redis restarts', () => {
   });
 
   async function post(path: string, body: unknown) {
-    return getJson(`${base}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return getJson(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
   const upload = async (name: string, lines: number) => {
     const content = Buffer.from('payment by 4111 1111 1111 1111 failed for bob@example.com from 198.51.100.7\n'.repeat(lines));
@@ -64,9 +86,14 @@ describe('the worker after Redis restarts', () => {
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
-  const states = async (ids: string[]) => Promise.all(ids.map(async (id) => (await getJson(`${base}/v1/log-files/${id}`, { headers: auth })).body.status as string));
+  const states = async (ids: string[]) =>
+    Promise.all(ids.map(async (id) => (await getJson(`${base}/v1/log-files/${id}`, { headers: auth })).body.status as string));
   const allReady = (ids: string[], timeoutMs = 90_000) =>
-    waitFor(async () => (await states(ids)).every((s) => s === 'ready'), timeoutMs, () => `not all ready\n${worker.output().slice(-3000)}`);
+    waitFor(
+      async () => (await states(ids)).every((s) => s === 'ready'),
+      timeoutMs,
+      () => `not all ready\n${worker.output().slice(-3000)}`,
+    );
 
   async function restartRedis(): Promise<void> {
     const port = redis.port;
@@ -117,12 +144,20 @@ describe('the worker after Redis restarts', () => {
       lines[id] = 20_000;
     }
     // Restart in the middle: some files done, some not yet.
-    await waitFor(async () => (await states(ids)).some((s) => s === 'ready'), 60_000, () => worker.output().slice(-3000));
+    await waitFor(
+      async () => (await states(ids)).some((s) => s === 'ready'),
+      60_000,
+      () => worker.output().slice(-3000),
+    );
     expect((await states(ids)).every((s) => s === 'ready')).toBe(false);
     await restartRedis();
     await allReady(ids, 180_000);
     expectProcessedOnce(ids, 3, lines);
     // After a restart the worker either reconnects by itself or its watchdog replaces it, and says why.
-    for (const line of worker.output().split('\n').filter((l) => l.includes('watchdog:'))) expect(line).toMatch(/re-creating the BullMQ worker of queue \w+: /);
+    for (const line of worker
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('watchdog:')))
+      expect(line).toMatch(/re-creating the BullMQ worker of queue \w+: /);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { generateApiKey } from '@tftsr/db';
-import type { RunningStack} from '../support/app-processes';
+import type { RunningStack } from '../support/app-processes';
 import { startStack, waitFor } from '../support/app-processes';
 import { FakeServiceNow } from '../support/fakes/fake-servicenow';
 import { uniqueQueuePrefix } from '../support/temp-dir';
@@ -19,16 +19,39 @@ describe('webhooks', () => {
   beforeAll(async () => {
     receiver = await new WebhookReceiver().listen();
     servicenow = await FakeServiceNow.start({ username: 'svc', password: 'sn-pass-93' });
-    const shared = { TFTSR_TEST_INTEGRATION_ORIGINS: [receiver.origin, servicenow.origin].join(','), TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('webhooks') };
-    stack = await startStack('webhooks', adminKey, shared, { ...shared, TFTSR_PUBLISH_BACKOFF_MS: '100', TFTSR_PUBLISH_BACKOFF_MAX_MS: '400', TFTSR_PUBLISH_TIMEOUT_MS: '2000', TFTSR_PUBLISH_COMMIT_WINDOW_MS: '4000' });
+    const shared = {
+      TFTSR_TEST_INTEGRATION_ORIGINS: [receiver.origin, servicenow.origin].join(','),
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('webhooks'),
+    };
+    stack = await startStack('webhooks', adminKey, shared, {
+      ...shared,
+      TFTSR_PUBLISH_BACKOFF_MS: '100',
+      TFTSR_PUBLISH_BACKOFF_MAX_MS: '400',
+      TFTSR_PUBLISH_TIMEOUT_MS: '2000',
+      TFTSR_PUBLISH_COMMIT_WINDOW_MS: '4000',
+    });
     expect((await call('PUT', '/v1/integrations/servicenow/config', { base_url: servicenow.baseUrl, username: 'svc' })).status).toBe(200);
     expect((await call('PUT', '/v1/integrations/servicenow/credential', { secret: 'sn-pass-93' })).status).toBe(200);
-    const created = await call('POST', '/v1/webhooks', { name: 'ops', url: `${receiver.origin}/hooks`, format: 'json', events: ['file.ready', 'publication.done', 'publication.failed', 'issue.critical_created'] });
+    const created = await call('POST', '/v1/webhooks', {
+      name: 'ops',
+      url: `${receiver.origin}/hooks`,
+      format: 'json',
+      events: ['file.ready', 'publication.done', 'publication.failed', 'issue.critical_created'],
+    });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
     json = created.body;
     receiver.expectSignedWith('/hooks', json.secret);
-    expect((await call('POST', '/v1/webhooks', { name: 'slack', url: `${receiver.origin}/slack`, format: 'slack', events: ['issue.critical_created'] })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/v1/webhooks', {
+          name: 'slack',
+          url: `${receiver.origin}/slack`,
+          format: 'slack',
+          events: ['issue.critical_created'],
+        })
+      ).status,
+    ).toBe(201);
   }, 60_000);
 
   afterAll(async () => {
@@ -36,7 +59,12 @@ describe('webhooks', () => {
     await Promise.all([receiver?.close(), servicenow?.close()]);
   });
 
-  async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(`${stack.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
@@ -46,21 +74,36 @@ describe('webhooks', () => {
     return { status: response.status, body: text ? JSON.parse(text) : null };
   }
 
-  const eventsOf = (path: string, type: string, match: (data: any) => boolean) => receiver.accepted(path).filter((r) => (path === '/slack' ? r.json.text.includes(type) : r.json.type === type && match(r.json.data)));
-  const settle = (check: () => boolean) => waitFor(async () => check() || undefined, 30_000, () => stack.worker.output().slice(-3000));
+  const eventsOf = (path: string, type: string, match: (data: any) => boolean) =>
+    receiver.accepted(path).filter((r) => (path === '/slack' ? r.json.text.includes(type) : r.json.type === type && match(r.json.data)));
+  const settle = (check: () => boolean) =>
+    waitFor(
+      async () => check() || undefined,
+      30_000,
+      () => stack.worker.output().slice(-3000),
+    );
 
   it('a critical issue: a signed JSON event and a Slack message, the title redacted, exactly once each although the first try failed', async () => {
     receiver.failNext('/hooks', 500);
     const created = await call('POST', '/v1/issues', { title: 'Payments down, ask ops@example.com', severity: 'critical' });
     expect(created.status).toBe(201);
     const issueId = created.body.id;
-    await settle(() => eventsOf('/hooks', 'issue.critical_created', (d) => d.issue_id === issueId).length === 1 && eventsOf('/slack', 'issue.critical_created', () => true).length >= 1);
+    await settle(
+      () =>
+        eventsOf('/hooks', 'issue.critical_created', (d) => d.issue_id === issueId).length === 1 &&
+        eventsOf('/slack', 'issue.critical_created', () => true).length >= 1,
+    );
     const attempts = receiver.received.filter((r) => r.path === '/hooks' && r.json?.data?.issue_id === issueId);
     expect(attempts.map((r) => r.status)).toEqual([500, 200]);
     expect(attempts.every((r) => r.signature === 'valid')).toBe(true);
     expect(new Set(attempts.map((r) => r.json.id)).size).toBe(1);
     const event = attempts[1].json;
-    expect(event).toEqual({ id: expect.any(String), type: 'issue.critical_created', created_at: expect.any(String), data: { issue_id: issueId, issue_title: expect.any(String) } });
+    expect(event).toEqual({
+      id: expect.any(String),
+      type: 'issue.critical_created',
+      created_at: expect.any(String),
+      data: { issue_id: issueId, issue_title: expect.any(String) },
+    });
     expect(JSON.stringify(receiver.received)).not.toContain('ops@example.com');
     const slack = receiver.accepted('/slack').find((r) => r.json.text.includes(issueId))!;
     expect(slack.headers['tftsr-signature']).toBeUndefined();
@@ -69,7 +112,12 @@ describe('webhooks', () => {
 
   it('a log file ready, a publication done and a publication failed, each once', async () => {
     const issue = await call('POST', '/v1/issues', { title: 'Checkout latency', severity: 'high' });
-    const upload = await call('POST', `/v1/issues/${issue.body.id}/log-files?file_name=app.log`, 'INFO all good\nERROR disk full\n', 'text/plain');
+    const upload = await call(
+      'POST',
+      `/v1/issues/${issue.body.id}/log-files?file_name=app.log`,
+      'INFO all good\nERROR disk full\n',
+      'text/plain',
+    );
     expect(upload.status).toBe(202);
     const fileId = upload.body.id;
     const doc = await call('POST', `/v1/issues/${issue.body.id}/documents`, { doc_type: 'rca' });
@@ -98,7 +146,12 @@ describe('webhooks', () => {
       const refused = await call('POST', '/v1/webhooks', { name: 'x', url, format: 'json', events: ['file.ready'] });
       expect([refused.status, refused.body.error.code]).toEqual([400, 'INVALID_WEBHOOK_URL']);
     }
-    const slackElsewhere = await call('POST', '/v1/webhooks', { name: 'x', url: 'https://hooks.example.com/services/x', format: 'slack', events: ['file.ready'] });
+    const slackElsewhere = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/services/x',
+      format: 'slack',
+      events: ['file.ready'],
+    });
     expect(slackElsewhere.body.error.code).toBe('INVALID_WEBHOOK_URL');
     const missing = await call('GET', '/v1/webhooks/00000000-0000-0000-0000-000000000000/deliveries');
     expect([missing.status, missing.body.error.code]).toEqual([404, 'WEBHOOK_NOT_FOUND']);

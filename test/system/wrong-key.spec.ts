@@ -17,7 +17,11 @@ describe('starting with the wrong key or a bad configuration', () => {
     db.close();
     const before = readFileSync(path);
 
-    const app = startApp(kind, { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: 'not the right key', TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('key') });
+    const app = startApp(kind, {
+      TFTSR_DATA_DIR: temp.dir,
+      TFTSR_DB_KEY: 'not the right key',
+      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('key'),
+    });
     const code = await new Promise<number | null>((resolve) => app.child.once('exit', resolve));
 
     expect(code).toBe(1);

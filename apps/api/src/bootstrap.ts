@@ -67,8 +67,16 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // limits, the key (and the media type), then the body watchdog.
   installSecurityHeaders(fastify);
   const limits = await installAddressLimits(fastify, config, logger);
-  installRequestGate(fastify, { keys: app.get(ApiKeyService, { strict: false }), limiter: app.get(RateLimiter, { strict: false }), limits });
-  installBodyWatchdog(fastify, { minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND, windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS, timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS });
+  installRequestGate(fastify, {
+    keys: app.get(ApiKeyService, { strict: false }),
+    limiter: app.get(RateLimiter, { strict: false }),
+    limits,
+  });
+  installBodyWatchdog(fastify, {
+    minBytesPerSecond: config.TFTSR_UPLOAD_MIN_BYTES_PER_SECOND,
+    windowMs: config.TFTSR_UPLOAD_RATE_WINDOW_MS,
+    timeoutMs: config.TFTSR_REQUEST_TIMEOUT_MS,
+  });
   // Before app.init() registers the routes, so that a route's @RouteBodyLimit reaches Fastify.
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);
@@ -83,7 +91,9 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   await installQueueDashboard(app, limits);
   await installWebUi(app);
   const document = declareMediaTypeErrors(
-    declareLocationHeaders(SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build())),
+    declareLocationHeaders(
+      SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build()),
+    ),
   );
   errors.useConsumedTypes(document);
   documentShipperRoutes(document as never);

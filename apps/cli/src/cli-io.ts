@@ -11,7 +11,10 @@ export const processIo: CliIo = {
 
 /** A failure the user can act on: printed as one line, exit code 1. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -1,8 +1,8 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, packageVersion, runProgram } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import { piiCliCommand } from '@tftsr/pii/cli';
-import type { CliIo} from './cli-io';
+import type { CliIo } from './cli-io';
 import { CliError, processIo } from './cli-io';
 import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
@@ -18,16 +18,18 @@ export { processIo };
  * `--help` and `pii scan` load none of it (test/system/cli-startup.spec.ts).
  */
 export function buildProgram(env: Env, io: CliIo, exit: Exit): Command {
-  return new Command('tftsr')
-    .description('The operator tool of the TFTSR service.')
-    .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .addCommand(dbCommand(env, io, exit))
-    .addCommand(issuesCommand(env, io, exit))
-    .addCommand(keysCommand(env, io, exit))
-    .addCommand(importCommand(env, io, exit))
-    // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
-    .addCommand(piiCliCommand(io === processIo ? undefined : linesOf(io), exit))
-    .addHelpText('after', '\nRun `tftsr <command> --help` for the options of one command. Exit codes: 0 done, 1 failed, 2 bad usage.');
+  return (
+    new Command('tftsr')
+      .description('The operator tool of the TFTSR service.')
+      .version(packageVersion(), '-V, --version', 'print the version and exit')
+      .addCommand(dbCommand(env, io, exit))
+      .addCommand(issuesCommand(env, io, exit))
+      .addCommand(keysCommand(env, io, exit))
+      .addCommand(importCommand(env, io, exit))
+      // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
+      .addCommand(piiCliCommand(io === processIo ? undefined : linesOf(io), exit))
+      .addHelpText('after', '\nRun `tftsr <command> --help` for the options of one command. Exit codes: 0 done, 1 failed, 2 bad usage.')
+  );
 }
 
 /** Runs one command and returns the exit code; never throws, so tests can call it in-process. */

@@ -112,9 +112,14 @@ export async function download(path: string, fallbackName: string): Promise<void
 export function subscribe(path: string, onEvent: (type: string, data: unknown) => void, onEnd: (error?: ApiError) => void): () => void {
   const controller = new AbortController();
   (async () => {
-    const response = await fetch(path, { headers: { authorization: `Bearer ${session.key ?? ''}`, accept: 'text/event-stream' }, signal: controller.signal });
+    const response = await fetch(path, {
+      headers: { authorization: `Bearer ${session.key ?? ''}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     if (!response.ok || !response.body) {
-      onEnd(new ApiError(response.status, `HTTP_${response.status}`, 'the progress stream was refused', response.headers.get('x-request-id')));
+      onEnd(
+        new ApiError(response.status, `HTTP_${response.status}`, 'the progress stream was refused', response.headers.get('x-request-id')),
+      );
       return;
     }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, can, session, whenUnauthenticated } from './api';
 import { ErrorBanner } from './components/common';
-import type { Me} from './me';
+import type { Me } from './me';
 import { MeContext } from './me';
 import { installLinkInterception, link, navigate, useRoute } from './router';
 import { AdminScreen } from './screens/admin';
@@ -44,7 +44,12 @@ function App() {
     document.title = title ? `${title} · TFTSR` : 'TFTSR review';
   });
 
-  if (checking) return <main id="main"><p aria-live="polite">Checking your key…</p></main>;
+  if (checking)
+    return (
+      <main id="main">
+        <p aria-live="polite">Checking your key…</p>
+      </main>
+    );
   if (!me) {
     return (
       <SignIn
@@ -65,23 +70,35 @@ function App() {
 
   return (
     <MeContext.Provider value={me}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <nav aria-label="Main">
-          <a class="brand" href={link('/')}>TFTSR</a>
-          <a href={link('/')} aria-current={route.path === '/' ? 'page' : undefined}>Issues</a>
+          <a class="brand" href={link('/')}>
+            TFTSR
+          </a>
+          <a href={link('/')} aria-current={route.path === '/' ? 'page' : undefined}>
+            Issues
+          </a>
           {can(me.scopes, 'admin') && (
-            <a href={link('/admin')} aria-current={route.path.startsWith('/admin') ? 'page' : undefined}>Admin</a>
+            <a href={link('/admin')} aria-current={route.path.startsWith('/admin') ? 'page' : undefined}>
+              Admin
+            </a>
           )}
         </nav>
         <div class="who">
           <span data-testid="whoami">{me.name}</span>
           <ul class="scopes" aria-label="Your key's scopes">
             {me.scopes.map((s) => (
-              <li key={s} class="scope">{s}</li>
+              <li key={s} class="scope">
+                {s}
+              </li>
             ))}
           </ul>
-          <button type="button" class="secondary" onClick={signOut}>Sign out</button>
+          <button type="button" class="secondary" onClick={signOut}>
+            Sign out
+          </button>
         </div>
       </header>
       <main id="main">
@@ -102,7 +119,9 @@ function Routed({ path, search }: { path: string; search: URLSearchParams }) {
     <>
       <h1>Not found</h1>
       <ErrorBanner error={new Error(`There is no page at ${path}`)} />
-      <p><a href={link('/')}>Back to the issues</a></p>
+      <p>
+        <a href={link('/')}>Back to the issues</a>
+      </p>
     </>
   );
 }

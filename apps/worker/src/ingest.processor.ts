@@ -79,66 +79,92 @@ export class IngestProcessor implements QueueProcessor {
     const { outbox_id, log_file_id } = job.data;
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
-    return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'hash', reason), async () => {
-      if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
-      const { sha256, size } = await this.hasher.hashBlob(file.file_path);
-      const done = this.guard.finish(outbox_id, () => {
-        this.files.recordHash(log_file_id, sha256, size);
-        this.processing.setHashState(log_file_id, 'done');
-        this.emitIfReady(log_file_id, file.issue_id);
-        this.audit.append({ action: 'hash_log_file', entity_type: 'log_file', entity_id: log_file_id, details: { content_hash: sha256, file_size: size } });
-      });
-      return done === null ? { skipped: true as const, reason: 'another run finished this job' } : { content_hash: sha256, file_size: size };
-    });
+    return this.failOnLastAttempt(
+      job,
+      (reason) => this.stepFailed(log_file_id, 'hash', reason),
+      async () => {
+        if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
+        const { sha256, size } = await this.hasher.hashBlob(file.file_path);
+        const done = this.guard.finish(outbox_id, () => {
+          this.files.recordHash(log_file_id, sha256, size);
+          this.processing.setHashState(log_file_id, 'done');
+          this.emitIfReady(log_file_id, file.issue_id);
+          this.audit.append({
+            action: 'hash_log_file',
+            entity_type: 'log_file',
+            entity_id: log_file_id,
+            details: { content_hash: sha256, file_size: size },
+          });
+        });
+        return done === null
+          ? { skipped: true as const, reason: 'another run finished this job' }
+          : { content_hash: sha256, file_size: size };
+      },
+    );
   }
 
   async handleDetectPii(job: IngestJob<'detect_pii'>): Promise<{ spans: number; counts: Record<string, number> } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
-    return this.failOnLastAttempt(job, (reason) => this.stepFailed(log_file_id, 'scan', reason), async () => {
-      if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
-      if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
-      const config = readPiiConfig(this.settings);
-      let run: ScanRun;
-      try {
-        run = await this.scanner.scan(log_file_id, file.file_path, file.file_size ?? 0, config, showsProgress(file), (pct) => job.updateProgress(pct), () => this.guard.isDone(outbox_id));
-      } catch (err) {
-        // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
-        if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
-        throw err;
-      }
-      let done: true | null = null;
-      try {
-        done = this.guard.finish(outbox_id, () => {
-          // A sweep (a worker starting) may have taken spans staged under a live scan: never swap in a partial set.
-          const staged = this.spans.countStaged(run.runId);
-          if (staged + run.tail.length !== run.spans) throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
-          this.spans.stage(run.runId, log_file_id, run.tail);
-          const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
-          this.review.clearIndex(log_file_id);
-          this.processing.setScanState(log_file_id, 'done', 100, run.counts);
-          this.emitIfReady(log_file_id, file.issue_id);
-          this.audit.append({
-            action: 'detect_pii',
-            entity_type: 'log_file',
-            entity_id: log_file_id,
-            details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+    return this.failOnLastAttempt(
+      job,
+      (reason) => this.stepFailed(log_file_id, 'scan', reason),
+      async () => {
+        if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
+        if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
+        const config = readPiiConfig(this.settings);
+        let run: ScanRun;
+        try {
+          run = await this.scanner.scan(
+            log_file_id,
+            file.file_path,
+            file.file_size ?? 0,
+            config,
+            showsProgress(file),
+            (pct) => job.updateProgress(pct),
+            () => this.guard.isDone(outbox_id),
+          );
+        } catch (err) {
+          // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
+          if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
+          throw err;
+        }
+        let done: true | null = null;
+        try {
+          done = this.guard.finish(outbox_id, () => {
+            // A sweep (a worker starting) may have taken spans staged under a live scan: never swap in a partial set.
+            const staged = this.spans.countStaged(run.runId);
+            if (staged + run.tail.length !== run.spans)
+              throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
+            this.spans.stage(run.runId, log_file_id, run.tail);
+            const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
+            this.review.clearIndex(log_file_id);
+            this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+            this.emitIfReady(log_file_id, file.issue_id);
+            this.audit.append({
+              action: 'detect_pii',
+              entity_type: 'log_file',
+              entity_id: log_file_id,
+              details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+            });
+            this.startWaitingRedaction(log_file_id);
+            return true as const;
           });
-          this.startWaitingRedaction(log_file_id);
-          return true as const;
-        });
-      } finally {
-        // Lost the race, or failed to finish: what this run staged goes now, not at the next start.
-        if (done === null) this.scanner.discard(run.runId);
-      }
-      await job.updateProgress(100);
-      if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
-      // The review index is derived data: if building it fails here, the API builds it on first use.
-      await this.redactor.index(this.db, log_file_id, file.file_path).catch((err: Error) => this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`));
-      this.metrics?.piiSpansStored(run.counts);
-      return { spans: run.spans, counts: run.counts };
-    });
+        } finally {
+          // Lost the race, or failed to finish: what this run staged goes now, not at the next start.
+          if (done === null) this.scanner.discard(run.runId);
+        }
+        await job.updateProgress(100);
+        if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
+        // The review index is derived data: if building it fails here, the API builds it on first use.
+        await this.redactor
+          .index(this.db, log_file_id, file.file_path)
+          .catch((err: Error) => this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`));
+        this.metrics?.piiSpansStored(run.counts);
+        return { spans: run.spans, counts: run.counts };
+      },
+    );
   }
 
   /**
@@ -160,10 +186,17 @@ export class IngestProcessor implements QueueProcessor {
     }
     const giveUp = (reason: string) => {
       this.requests.markFailed(request.id, reason);
-      this.audit.append({ action: 'apply_redactions_failed', entity_type: 'log_file', entity_id: log_file_id, user_id: request.requested_by, details: { request_id: request.id, reason } });
+      this.audit.append({
+        action: 'apply_redactions_failed',
+        entity_type: 'log_file',
+        entity_id: log_file_id,
+        user_id: request.requested_by,
+        details: { request_id: request.id, reason },
+      });
     };
     return this.failOnLastAttempt(job, giveUp, async () => {
-      if (this.review.find(log_file_id)?.finalized_at) throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
+      if (this.review.find(log_file_id)?.finalized_at)
+        throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
       for (let attempt = 1; ; attempt++) {
         const outcome = await this.versions.write(file, request, outbox_id);
         if (outcome !== 'stale') return outcome;
@@ -194,7 +227,11 @@ export class IngestProcessor implements QueueProcessor {
   }
 
   /** A job that will not be retried records why (`giveUp`, in the transaction that fails its outbox row). */
-  private async failOnLastAttempt<T>(job: Job<{ outbox_id: string; log_file_id: string }>, giveUp: (reason: string) => void, work: () => Promise<T>): Promise<T> {
+  private async failOnLastAttempt<T>(
+    job: Job<{ outbox_id: string; log_file_id: string }>,
+    giveUp: (reason: string) => void,
+    work: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await work();
     } catch (err) {
@@ -223,7 +260,13 @@ export class IngestProcessor implements QueueProcessor {
     this.webhooks.emit('file.failed', { log_file_id: logFileId, step });
     // A decision still waiting for spans (startWaitingRedaction) will never get them: it fails too, and stops blocking new ones.
     const waiting = step === 'scan' ? this.requests.findPending(logFileId) : undefined;
-    if (waiting && !this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) this.requests.markFailed(waiting.id, `PII detection failed: ${reason}`);
-    this.audit.append({ action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: logFileId, details: { reason } });
+    if (waiting && !this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id))
+      this.requests.markFailed(waiting.id, `PII detection failed: ${reason}`);
+    this.audit.append({
+      action: `${step === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`,
+      entity_type: 'log_file',
+      entity_id: logFileId,
+      details: { reason },
+    });
   }
 }

@@ -109,9 +109,19 @@ export class PiiScanService {
 
   private onThread(path: string, config: PiiConfig, sink: ScanSink): Promise<ScanTotals> {
     const threads = this.threads as ScanThreads;
-    const workerData: ScanThreadData = { dataDir: threads.dataDir, wrapKey: threads.wrapKey, store: threads.store, path, config, batchSize: STAGE_BATCH };
+    const workerData: ScanThreadData = {
+      dataDir: threads.dataDir,
+      wrapKey: threads.wrapKey,
+      store: threads.store,
+      path,
+      config,
+      batchSize: STAGE_BATCH,
+    };
     // A thread is a second V8 heap in the same process: keep it small, so the worker stays within its memory budget.
-    const thread = new Worker(join(__dirname, 'scan-thread.js'), { workerData, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+    const thread = new Worker(join(__dirname, 'scan-thread.js'), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+    });
     return new Promise<ScanTotals>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {

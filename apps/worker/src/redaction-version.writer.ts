@@ -70,9 +70,11 @@ export class RedactionVersionWriter {
     const settings = readRedactionSettings(this.settings);
     const summary = this.review.summariseToRedact(logFileId, file.issue_id);
     const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
-    const blob = await this.redactor.redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }).catch((err: Error) => {
-      throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
-    });
+    const blob = await this.redactor
+      .redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd })
+      .catch((err: Error) => {
+        throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
+      });
     let applied: Applied | 'stale' | false | null = null;
     try {
       applied = this.guard.finish(outboxId, () => {
@@ -110,7 +112,10 @@ export class RedactionVersionWriter {
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s
-            : { ...s, replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]` },
+            : {
+                ...s,
+                replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]`,
+              },
         ),
       );
     for (const span of spans) {

@@ -5,13 +5,19 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import type { RedactableSpan } from '@tftsr/db';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { FsBlobStore } from '@tftsr/storage';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { mergeApproved, RedactorService, SpansDoNotFitError } from './redactor.service';
 import { ValueKeys } from '@tftsr/redaction';
 
-const span = (start: number, end: number, pii_type = 'Email'): RedactableSpan => ({ id: `${start}-${end}`, pii_type, start_offset: start, end_offset: end, replacement: `[${pii_type}]` });
+const span = (start: number, end: number, pii_type = 'Email'): RedactableSpan => ({
+  id: `${start}-${end}`,
+  pii_type,
+  start_offset: start,
+  end_offset: end,
+  replacement: `[${pii_type}]`,
+});
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 describe('mergeApproved', () => {
@@ -51,7 +57,10 @@ describe('RedactorService', () => {
 
   const store = async (content: Buffer | string) => (await blobs.write(Readable.from([Buffer.from(content)]))).path;
   const read = async (path: string) => buffer(blobs.openRead(path));
-  const blobCount = () => readdirSync(join(temp.dir, 'blobs')).filter((d) => d !== 'tmp').flatMap((d) => readdirSync(join(temp.dir, 'blobs', d))).length;
+  const blobCount = () =>
+    readdirSync(join(temp.dir, 'blobs'))
+      .filter((d) => d !== 'tmp')
+      .flatMap((d) => readdirSync(join(temp.dir, 'blobs', d))).length;
 
   it('writes a new blob with each approved span replaced, hashes both sides, and leaves the original as it was', async () => {
     const content = 'mail jane@example.org from 10.0.0.1 ok';
@@ -73,7 +82,9 @@ describe('RedactorService', () => {
             .map(([start, length]) => span(start % text.length, Math.min(text.length, (start % text.length) + length)))
             .sort((a, b) => a.start_offset - b.start_offset);
           const out = await sut.redact(await store(text), spans, { sha256: null, spansEndAt: 0 });
-          const covered = new Set(spans.flatMap((s) => Array.from({ length: s.end_offset - s.start_offset }, (_, i) => s.start_offset + i)));
+          const covered = new Set(
+            spans.flatMap((s) => Array.from({ length: s.end_offset - s.start_offset }, (_, i) => s.start_offset + i)),
+          );
           const kept = [...text].filter((_, i) => !covered.has(i)).join('');
           // The content never holds a bracket, so removing the replacements leaves exactly what was kept.
           expect((await read(out.path)).toString().replace(/\[Email\]/g, '')).toBe(kept);
@@ -85,7 +96,9 @@ describe('RedactorService', () => {
 
   it('refuses content that no longer hashes to the file’s content_hash, and leaves no blob behind', async () => {
     const path = await store('user bob@example.org');
-    await expect(sut.redact(path, [span(5, 20)], { sha256: sha256('something else'), spansEndAt: 20 })).rejects.toBeInstanceOf(SpansDoNotFitError);
+    await expect(sut.redact(path, [span(5, 20)], { sha256: sha256('something else'), spansEndAt: 20 })).rejects.toBeInstanceOf(
+      SpansDoNotFitError,
+    );
     expect(blobCount()).toBe(1);
   });
 

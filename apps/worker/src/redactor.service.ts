@@ -37,7 +37,8 @@ const typeRank = (type: string) => {
 export function* mergeApproved(spans: Iterable<RedactableSpan>): Generator<RedactionSpan> {
   let cur: (RedactionSpan & { rank: number }) | null = null;
   for (const s of spans) {
-    if (cur !== null && s.start_offset < cur.start) throw new RangeError(`spans must come in order of start_offset: ${s.start_offset} after ${cur.start}`);
+    if (cur !== null && s.start_offset < cur.start)
+      throw new RangeError(`spans must come in order of start_offset: ${s.start_offset} after ${cur.start}`);
     if (s.end_offset <= s.start_offset) continue;
     const rank = typeRank(s.pii_type);
     if (cur !== null && s.start_offset <= cur.end) {
@@ -68,7 +69,11 @@ export class RedactorService {
    * Streams the original through the redactor into a new blob, hashing both sides on the way. The content must
    * be what the spans were found in: it must hash to `expected.sha256` (when known) and reach `expected.spansEndAt`.
    */
-  async redact(originalPath: string, spans: Iterable<RedactableSpan>, expected: { sha256: string | null; spansEndAt: number }): Promise<RedactedBlob> {
+  async redact(
+    originalPath: string,
+    spans: Iterable<RedactableSpan>,
+    expected: { sha256: string | null; spansEndAt: number },
+  ): Promise<RedactedBlob> {
     const originalHash = createHash('sha256');
     const redactedHash = createHash('sha256');
     let originalSize = 0;

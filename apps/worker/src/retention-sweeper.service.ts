@@ -72,10 +72,26 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   private queue(logFileId: string, finalize: number, now: Date, action: SweepAction, details: Record<string, unknown>): void {
     transaction(this.db, () => {
       const id = newId();
-      this.requests.insert({ id, log_file_id: logFileId, span_ids: null, requested_by: finalize ? 'retention' : 'system', state: 'pending', failure_reason: null, created_at: toDbTimestamp(now), finished_at: null, finalize });
+      this.requests.insert({
+        id,
+        log_file_id: logFileId,
+        span_ids: null,
+        requested_by: finalize ? 'retention' : 'system',
+        state: 'pending',
+        failure_reason: null,
+        created_at: toDbTimestamp(now),
+        finished_at: null,
+        finalize,
+      });
       const payload = (outbox_id: string) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: id });
       const job = this.outbox.add('redact', payload);
-      this.audit.append({ action, entity_type: 'log_file', entity_id: logFileId, user_id: finalize ? 'retention' : 'system', details: { request_id: id, ...details, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) } });
+      this.audit.append({
+        action,
+        entity_type: 'log_file',
+        entity_id: logFileId,
+        user_id: finalize ? 'retention' : 'system',
+        details: { request_id: id, ...details, job: jobIdFor('redact', JSON.parse(job.payload) as JobPayloads['redact']) },
+      });
     });
   }
 

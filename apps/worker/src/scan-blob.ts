@@ -1,5 +1,5 @@
 import type { NewPiiSpan } from '@tftsr/db';
-import type { PiiConfig} from '@tftsr/pii';
+import type { PiiConfig } from '@tftsr/pii';
 import { StreamScanner } from '@tftsr/pii';
 import type { BlobStore } from '@tftsr/storage';
 
@@ -24,7 +24,13 @@ export async function scanBlob(blobs: BlobStore, path: string, config: PiiConfig
   const take = async (found: ReturnType<StreamScanner['push']>, final: boolean) => {
     for (const s of found) {
       counts[s.pii_type] = (counts[s.pii_type] ?? 0) + 1;
-      batch.push({ pii_type: s.pii_type, start_offset: s.start, end_offset: s.end, original_value: s.original.toString('utf8'), replacement: s.replacement });
+      batch.push({
+        pii_type: s.pii_type,
+        start_offset: s.start,
+        end_offset: s.end,
+        original_value: s.original.toString('utf8'),
+        replacement: s.replacement,
+      });
     }
     total += found.length;
     if (batch.length >= batchSize || (final && batch.length > 0)) {

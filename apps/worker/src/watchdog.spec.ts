@@ -44,7 +44,15 @@ describe('QueueWatchdog decisions', () => {
     created = [];
     warnings.length = 0;
     const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
-    sut = new QueueWatchdog('system', create, async () => undefined, fakeProbe, settings, logger, () => clock).start();
+    sut = new QueueWatchdog(
+      'system',
+      create,
+      async () => undefined,
+      fakeProbe,
+      settings,
+      logger,
+      () => clock,
+    ).start();
   });
   afterEach(() => sut.stop());
 

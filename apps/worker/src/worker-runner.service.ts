@@ -159,6 +159,8 @@ export function assertEveryJobHasAHandler(processors: QueueProcessor[]): void {
   });
   const unknownQueues = QUEUE_NAMES.filter((q) => !processors.some((p) => p.queue === q));
   if (missing.length || unknownQueues.length) {
-    throw new Error(`refusing to start: no handler for job(s) ${missing.join(', ') || '-'}; no processor for queue(s) ${unknownQueues.join(', ') || '-'}`);
+    throw new Error(
+      `refusing to start: no handler for job(s) ${missing.join(', ') || '-'}; no processor for queue(s) ${unknownQueues.join(', ') || '-'}`,
+    );
   }
 }

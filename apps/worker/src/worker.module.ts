@@ -28,17 +28,21 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig, connection: Db): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [
-        DatabaseModule.forRoot({ connection, key: config.databaseKey }),
-      ],
+      imports: [DatabaseModule.forRoot({ connection, key: config.databaseKey })],
       providers: [
         { provide: WorkerConfig, useValue: config },
         { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
         WorkerMetrics,
         WorkerMetricsServer,
-        { provide: BlobStore, useFactory: () => openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')) },
+        {
+          provide: BlobStore,
+          useFactory: () => openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')),
+        },
         HasherService,
-        { provide: ScanThreads, useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage) },
+        {
+          provide: ScanThreads,
+          useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage),
+        },
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 
 export { Command, InvalidArgumentError, Option } from 'commander';
@@ -19,7 +19,10 @@ export interface ProgramIo {
 export type Exit = (code: number) => void;
 
 /** Commander discards an action's result: this one hands it on as the exit code. */
-export function exitingAction<A extends unknown[]>(exit: Exit, fn: (...args: A) => number | Promise<number>): (...args: A) => Promise<void> {
+export function exitingAction<A extends unknown[]>(
+  exit: Exit,
+  fn: (...args: A) => number | Promise<number>,
+): (...args: A) => Promise<void> {
   return async (...args) => exit(await fn(...args));
 }
 

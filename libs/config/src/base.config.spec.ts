@@ -33,8 +33,12 @@ describe('BaseConfig', () => {
     const origins = 'http://127.0.0.1:4100,http://127.0.0.1:4101';
     expect(problems({ NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: origins })).toEqual([]);
     expect(loadConfig(BaseConfig, { NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: origins }).testIntegrationOrigins).toHaveLength(2);
-    expect(problems({ NODE_ENV: 'development', TFTSR_TEST_INTEGRATION_ORIGINS: origins })).toEqual([expect.stringMatching(/refused unless NODE_ENV=test/)]);
-    expect(problems({ NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: 'https://intranet.example.com' })).toEqual([expect.stringMatching(/not a loopback origin/)]);
+    expect(problems({ NODE_ENV: 'development', TFTSR_TEST_INTEGRATION_ORIGINS: origins })).toEqual([
+      expect.stringMatching(/refused unless NODE_ENV=test/),
+    ]);
+    expect(problems({ NODE_ENV: 'test', TFTSR_TEST_INTEGRATION_ORIGINS: 'https://intranet.example.com' })).toEqual([
+      expect.stringMatching(/not a loopback origin/),
+    ]);
   });
 
   it('reads the key from TFTSR_DB_KEY_FILE, the Docker-secrets convention, trimming the newline', () => {
@@ -48,15 +52,21 @@ describe('BaseConfig', () => {
   });
 
   it('says when the key file cannot be read, or both sources are set', () => {
-    expect(problems({ TFTSR_DB_KEY_FILE: '/nonexistent/key' })).toEqual([expect.stringMatching(/cannot read \/nonexistent\/key \(ENOENT\)/)]);
+    expect(problems({ TFTSR_DB_KEY_FILE: '/nonexistent/key' })).toEqual([
+      expect.stringMatching(/cannot read \/nonexistent\/key \(ENOENT\)/),
+    ]);
     expect(problems({ TFTSR_DB_KEY: 'abcdefgh1', TFTSR_DB_KEY_FILE: '/nonexistent/key' })[0]).toMatch(/both set/);
   });
 });
 
 describe('loadConfig messages', () => {
   it('gives one message for one bad value: its basic check, not every bound it also misses', () => {
-    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: 'soon' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must be an integer number']);
-    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: '10' })).toEqual(['TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must not be less than 5000']);
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: 'soon' })).toEqual([
+      'TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must be an integer number',
+    ]);
+    expect(problems({ TFTSR_DB_BUSY_TIMEOUT_MS: '10' })).toEqual([
+      'TFTSR_DB_BUSY_TIMEOUT_MS: TFTSR_DB_BUSY_TIMEOUT_MS must not be less than 5000',
+    ]);
   });
 });
 
@@ -78,6 +88,8 @@ describe('secrets from files', () => {
     const env = { [`${name}_FILE`]: file };
     expect((loadConfig(WithSecrets, env) as unknown as Record<string, string>)[name]).toBe(value);
     expect(problems({ ...env, [name]: value })).toEqual([`${name} and ${name}_FILE are both set: choose one`]);
-    expect(problems({ [`${name}_FILE`]: join(temp.dir, 'missing') })).toEqual([`${name}_FILE: cannot read ${join(temp.dir, 'missing')} (ENOENT)`]);
+    expect(problems({ [`${name}_FILE`]: join(temp.dir, 'missing') })).toEqual([
+      `${name}_FILE: cannot read ${join(temp.dir, 'missing')} (ENOENT)`,
+    ]);
   });
 });

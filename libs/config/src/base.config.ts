@@ -163,7 +163,12 @@ export class BaseConfig extends BlobStorageConfig {
 }
 
 /** The database options every process derives from the shared variables. */
-export function databaseOptions(config: BaseConfig): { path: string; key: string | null; synchronous: SynchronousMode; busyTimeoutMs: number } {
+export function databaseOptions(config: BaseConfig): {
+  path: string;
+  key: string | null;
+  synchronous: SynchronousMode;
+  busyTimeoutMs: number;
+} {
   return {
     path: config.databasePath,
     key: config.databaseKey,

@@ -12,12 +12,26 @@ describe('BlobStorageConfig', () => {
   it('builds the bucket settings, with the part size in bytes and the SDK chain when no keys are given', () => {
     expect(loadConfig(BaseConfig, { ...s3, TFTSR_S3_PREFIX: 'prod/' }).blobStorage).toEqual({
       kind: 's3',
-      s3: { endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'tftsr', prefix: 'prod/', forcePathStyle: true, credentials: undefined, partSize: 8 * 1024 * 1024 },
+      s3: {
+        endpoint: 'http://minio:9000',
+        region: 'us-east-1',
+        bucket: 'tftsr',
+        prefix: 'prod/',
+        forcePathStyle: true,
+        credentials: undefined,
+        partSize: 8 * 1024 * 1024,
+      },
     });
   });
 
   it('lists every bad bucket setting at once, and never a secret', () => {
-    const found = problems({ TFTSR_BLOB_STORE: 's3', TFTSR_S3_ENDPOINT: 'minio:9000', TFTSR_S3_PREFIX: '/x', TFTSR_S3_PART_SIZE_MIB: '2', TFTSR_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-secret' });
+    const found = problems({
+      TFTSR_BLOB_STORE: 's3',
+      TFTSR_S3_ENDPOINT: 'minio:9000',
+      TFTSR_S3_PREFIX: '/x',
+      TFTSR_S3_PART_SIZE_MIB: '2',
+      TFTSR_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-secret',
+    });
     expect(found).toEqual([
       expect.stringMatching(/^TFTSR_S3_ENDPOINT/),
       expect.stringMatching(/^TFTSR_S3_PREFIX/),
@@ -29,6 +43,8 @@ describe('BlobStorageConfig', () => {
   });
 
   it('refuses bucket settings while the store is the filesystem: blobs would silently stay local', () => {
-    expect(problems({ TFTSR_S3_BUCKET: 'tftsr' })).toEqual([expect.stringMatching(/^TFTSR_S3_BUCKET: set, but TFTSR_BLOB_STORE is filesystem/)]);
+    expect(problems({ TFTSR_S3_BUCKET: 'tftsr' })).toEqual([
+      expect.stringMatching(/^TFTSR_S3_BUCKET: set, but TFTSR_BLOB_STORE is filesystem/),
+    ]);
   });
 });

@@ -87,7 +87,9 @@ export class BlobStorageConfig extends OperationsConfig {
     if (this.TFTSR_BLOB_STORE === 's3') {
       if (!this.TFTSR_S3_BUCKET) problems.push('TFTSR_S3_BUCKET: required when TFTSR_BLOB_STORE=s3');
       if (!this.TFTSR_S3_ACCESS_KEY_ID !== !this.TFTSR_S3_SECRET_ACCESS_KEY) {
-        problems.push('TFTSR_S3_ACCESS_KEY_ID and TFTSR_S3_SECRET_ACCESS_KEY: set both, or neither (then the AWS SDK default credential chain is used)');
+        problems.push(
+          'TFTSR_S3_ACCESS_KEY_ID and TFTSR_S3_SECRET_ACCESS_KEY: set both, or neither (then the AWS SDK default credential chain is used)',
+        );
       }
     } else if (s3Set.length > 0) {
       problems.push(`${s3Set.join(', ')}: set, but TFTSR_BLOB_STORE is filesystem; set TFTSR_BLOB_STORE=s3 to use the bucket`);

@@ -19,7 +19,9 @@ describe('the fault-injection hook (TFTSR_FAULT_INJECT)', () => {
   });
 
   it('refuses a value without the test-only token, or an unknown point', () => {
-    expect(problems({ NODE_ENV: 'test', TFTSR_FAULT_INJECT: 'exit-after-commit' })).toEqual([expect.stringMatching(/^TFTSR_FAULT_INJECT: .*test-only:exit-after-commit/)]);
+    expect(problems({ NODE_ENV: 'test', TFTSR_FAULT_INJECT: 'exit-after-commit' })).toEqual([
+      expect.stringMatching(/^TFTSR_FAULT_INJECT: .*test-only:exit-after-commit/),
+    ]);
     expect(problems({ NODE_ENV: 'test', TFTSR_FAULT_INJECT: 'test-only:exit-anywhere' })).toHaveLength(1);
   });
 

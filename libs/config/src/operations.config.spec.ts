@@ -5,9 +5,12 @@ import { loadConfig } from './load-config';
 describe('OperationsConfig', () => {
   it('has the documented defaults', () => {
     const sut = loadConfig(BaseConfig, {});
-    expect([sut.TFTSR_JOB_KEEP_COMPLETED_SECONDS, sut.TFTSR_JOB_KEEP_COMPLETED_COUNT, sut.TFTSR_JOB_KEEP_FAILED_SECONDS, sut.TFTSR_JOB_KEEP_FAILED_COUNT]).toEqual([
-      86400, 10000, 604800, 10000,
-    ]);
+    expect([
+      sut.TFTSR_JOB_KEEP_COMPLETED_SECONDS,
+      sut.TFTSR_JOB_KEEP_COMPLETED_COUNT,
+      sut.TFTSR_JOB_KEEP_FAILED_SECONDS,
+      sut.TFTSR_JOB_KEEP_FAILED_COUNT,
+    ]).toEqual([86400, 10000, 604800, 10000]);
     expect(sut.TFTSR_WAL_CHECKPOINT_BYTES).toBe(64 * 1024 * 1024);
     expect(sut.TFTSR_WATCHDOG_INTERVAL_MS).toBe(5000);
     expect(sut.TFTSR_TEST_DISK_QUOTA_BYTES).toBeUndefined();

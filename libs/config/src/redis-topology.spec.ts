@@ -103,6 +103,12 @@ describe('hash tags', () => {
   });
 
   it('parses host:port lists with the default port where none is given', () => {
-    expect(parseHostPorts('a,b:1', 'X', 7000)).toEqual({ nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 1 }], problems: [] });
+    expect(parseHostPorts('a,b:1', 'X', 7000)).toEqual({
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 1 },
+      ],
+      problems: [],
+    });
   });
 });

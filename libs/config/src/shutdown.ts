@@ -9,7 +9,11 @@ export const SHUTDOWN_KILL_MARGIN_MS = 5000;
  * period, the process exits 1 anyway: what was in flight is retried, never lost (jobs stall and rerun;
  * an unanswered request was never acknowledged).
  */
-export function onShutdownSignal(logger: { log(m: string): void; warn(m: string): void }, graceMs: number, close: () => Promise<unknown>): void {
+export function onShutdownSignal(
+  logger: { log(m: string): void; warn(m: string): void },
+  graceMs: number,
+  close: () => Promise<unknown>,
+): void {
   let closing = false;
   const handle = (signal: NodeJS.Signals) => {
     if (closing) return;

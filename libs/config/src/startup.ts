@@ -40,7 +40,9 @@ export async function assertPortFree(port: number, host: string, variable: strin
   if (port === 0) return;
   const problem = await new Promise<string | null>((resolve) => {
     const server = net.createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => resolve(portProblem(err, port, variable) ?? `cannot listen on ${host}:${port} (${err.message}); set ${variable}`));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(portProblem(err, port, variable) ?? `cannot listen on ${host}:${port} (${err.message}); set ${variable}`),
+    );
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(null)));
   });
   if (problem) throw new StartupError(problem);

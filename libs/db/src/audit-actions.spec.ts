@@ -43,7 +43,7 @@ function auditWrites(): AuditWrite[] {
           const type = property ? checker.getTypeAtLocation(property) : undefined;
           const members = type ? (type.isUnion() ? type.types : [type]) : [];
           const resolved = members.length > 0 && members.every((t) => t.isStringLiteral());
-          const literals = resolved ? members.map((t) => (t).value) : null;
+          const literals = resolved ? members.map((t) => t.value) : null;
           const { line } = source.getLineAndCharacterOfPosition(node.getStart());
           writes.push({ where: `${relative(ROOT, file)}:${line + 1}`, actions: literals });
         }

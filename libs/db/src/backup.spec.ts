@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { assertEncryptedCopy, copyBackupInto, createBackup, readManifest, snapshotDatabase } from './backup';
 import { cipherIntegrityCheck } from './cipher-check';
-import type { Db} from './database';
+import type { Db } from './database';
 import { openDatabase } from './database';
 import { loadMigrations, migrate } from './migrate';
 
@@ -21,7 +21,9 @@ describe('database backups', () => {
     mkdirSync(join(temp.dir, 'data'));
     db = openDatabase({ path, key: TEST_KEY });
     migrate(db, loadMigrations());
-    db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`).run();
+    db.prepare(
+      `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`,
+    ).run();
   });
   afterEach(() => {
     db.close();
@@ -65,7 +67,11 @@ describe('database backups', () => {
   it('snapshots what is committed, WAL included, and nothing of a transaction still open elsewhere', () => {
     const other = openDatabase({ path, key: TEST_KEY });
     other.exec('BEGIN IMMEDIATE');
-    other.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i2', 'uncommitted', 'low', 'open', 'x', 'x')`).run();
+    other
+      .prepare(
+        `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i2', 'uncommitted', 'low', 'open', 'x', 'x')`,
+      )
+      .run();
     const copy = join(temp.dir, 'copy.db');
     snapshotDatabase(db, copy);
     other.exec('COMMIT');
@@ -90,7 +96,13 @@ describe('database backups', () => {
     const { manifest, rounds } = await createBackup({ db, dataDir: join(temp.dir, 'data'), key: TEST_KEY, dest });
 
     expect(rounds).toBe(1);
-    expect(manifest).toMatchObject({ format: 'tftsr-backup/1', encrypted: true, schema_version: loadMigrations().at(-1)!.name, missing_blobs: [], external_files: 0 });
+    expect(manifest).toMatchObject({
+      format: 'tftsr-backup/1',
+      encrypted: true,
+      schema_version: loadMigrations().at(-1)!.name,
+      missing_blobs: [],
+      external_files: 0,
+    });
     expect(manifest.blobs).toEqual([{ path: kept, size: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     expect(readFileSync(join(dest, kept))).toEqual(readFileSync(join(temp.dir, 'data', kept)));
     expect(existsSync(join(dest, 'blobs', 'cd'))).toBe(false);
@@ -101,7 +113,9 @@ describe('database backups', () => {
 
   it('records a file that is missing from the source in every snapshot, rather than failing the backup', async () => {
     storedFile('0190aaaa-0000-7000-8000-000000000002');
-    db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES ('gone', 'i1', 'b.log', 'blobs/ef/gone.blob', 'x')`).run();
+    db.prepare(
+      `INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES ('gone', 'i1', 'b.log', 'blobs/ef/gone.blob', 'x')`,
+    ).run();
     const { manifest, rounds } = await createBackup({ db, dataDir: join(temp.dir, 'data'), key: TEST_KEY, dest: join(temp.dir, 'backup') });
     expect(rounds).toBe(2);
     expect(manifest.missing_blobs).toEqual(['blobs/ef/gone.blob']);
@@ -115,7 +129,9 @@ describe('database backups', () => {
     const damaged = readFileSync(join(dest, rel));
     damaged[3] ^= 1;
     writeFileSync(join(dest, rel), damaged);
-    await expect(copyBackupInto(dest, manifest, join(temp.dir, 'staging'))).rejects.toThrow(`the backup is damaged: ${rel} does not match its manifest`);
+    await expect(copyBackupInto(dest, manifest, join(temp.dir, 'staging'))).rejects.toThrow(
+      `the backup is damaged: ${rel} does not match its manifest`,
+    );
   });
 
   it('never follows a manifest path out of the backup', async () => {

@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto';
 import { createPrivateFile } from './private-files';
-import { createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import type { Readable} from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cipherIntegrityCheck } from './cipher-check';
-import type { Db} from './database';
+import type { Db } from './database';
 import { isPlainSqliteFile, openDatabase } from './database';
 
 /**
@@ -73,7 +87,10 @@ export function countExternalFiles(db: Db): number {
 }
 
 export function schemaVersion(db: Db): { name: string | null; applied: number } {
-  const row = db.prepare(`SELECT max(name) AS name, count(*) AS applied FROM _migrations`).get() as { name: string | null; applied: number };
+  const row = db.prepare(`SELECT max(name) AS name, count(*) AS applied FROM _migrations`).get() as {
+    name: string | null;
+    applied: number;
+  };
   return row;
 }
 

@@ -87,7 +87,11 @@ export class DatabaseModule {
       module: DatabaseModule,
       providers: [
         { provide: DB, useValue: options.connection },
-        { provide: AuditLogRepository, useFactory: (db: Db) => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')), inject: [DB] },
+        {
+          provide: AuditLogRepository,
+          useFactory: (db: Db) => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')),
+          inject: [DB],
+        },
         ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Db) => new repository(db), inject: [DB] })),
         DatabaseCloser,
       ],

@@ -69,7 +69,12 @@ describe('openDatabase', () => {
     plain.exec('CREATE TABLE t (x)');
     plain.close();
     const before = readFileSync(path);
-    expect(() => openDatabase({ path, key: TEST_KEY })).toThrow(expect.objectContaining({ code: 'DATABASE_NOT_ENCRYPTED', message: expect.stringMatching(/is not encrypted, but TFTSR_DB_KEY is set: encrypt it with `tftsr db encrypt`/) }));
+    expect(() => openDatabase({ path, key: TEST_KEY })).toThrow(
+      expect.objectContaining({
+        code: 'DATABASE_NOT_ENCRYPTED',
+        message: expect.stringMatching(/is not encrypted, but TFTSR_DB_KEY is set: encrypt it with `tftsr db encrypt`/),
+      }),
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

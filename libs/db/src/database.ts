@@ -117,11 +117,9 @@ function proveReadable(db: Db, encrypted: boolean): void {
     if (code === 'SQLITE_NOTADB') {
       throw encrypted
         ? new DatabaseError('DATABASE_KEY_INVALID', WRONG_KEY_MESSAGE, { cause: err })
-        : new DatabaseError(
-            'DATABASE_KEY_MISSING',
-            'the database is encrypted (or not a database) and no TFTSR_DB_KEY is set',
-            { cause: err },
-          );
+        : new DatabaseError('DATABASE_KEY_MISSING', 'the database is encrypted (or not a database) and no TFTSR_DB_KEY is set', {
+            cause: err,
+          });
     }
     if (code === 'SQLITE_CORRUPT') throw new DatabaseError('DATABASE_CORRUPT', 'the database file is corrupt', { cause: err });
     throw err;

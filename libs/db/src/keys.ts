@@ -1,7 +1,15 @@
 import { hkdfSync } from 'node:crypto';
 
 /** Each purpose gets its own key, so a leak of one never exposes another, and none is the database key. */
-export type KeyPurpose = 'audit-hmac' | 'blob-encryption' | 'credential-encryption' | 'pii-value-id' | 'pii-pseudonym' | 'client-address-hmac' | 'credential-token-hmac' | 'webhook-encryption';
+export type KeyPurpose =
+  | 'audit-hmac'
+  | 'blob-encryption'
+  | 'credential-encryption'
+  | 'pii-value-id'
+  | 'pii-pseudonym'
+  | 'client-address-hmac'
+  | 'credential-token-hmac'
+  | 'webhook-encryption';
 
 const SALT = Buffer.from('tftsr-service/key-derivation', 'utf8');
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import type { Db} from './database';
+import type { Db } from './database';
 import { openDatabase } from './database';
-import type { MigrationFile} from './migrate';
+import type { MigrationFile } from './migrate';
 import { loadMigrations, migrate, migrationStatus } from './migrate';
 
 function file(name: string, sql: string): MigrationFile {

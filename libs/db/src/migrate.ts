@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Db, OpenDatabaseOptions} from './database';
+import type { Db, OpenDatabaseOptions } from './database';
 import { openDatabase, transaction } from './database';
 import { DatabaseError } from './errors';
 import { toDbTimestamp } from './ids';
@@ -29,7 +29,9 @@ export function defaultMigrationsDir(): string {
 }
 
 export function loadMigrations(dir: string = defaultMigrationsDir()): MigrationFile[] {
-  const names = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const seen = new Set<string>();
   return names.map((file) => {
     const match = FILE_PATTERN.exec(file);
@@ -61,9 +63,7 @@ function readApplied(db: Db): Map<string, string | null> {
   const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'`).get();
   if (!hasTable) return new Map();
   const rows = db
-    .prepare(
-      `SELECT m.name, c.sha256 FROM _migrations m LEFT JOIN _migration_checksums c ON c.name = m.name ORDER BY m.name`,
-    )
+    .prepare(`SELECT m.name, c.sha256 FROM _migrations m LEFT JOIN _migration_checksums c ON c.name = m.name ORDER BY m.name`)
     .all() as { name: string; sha256: string | null }[];
   return new Map(rows.map((r) => [r.name, r.sha256]));
 }

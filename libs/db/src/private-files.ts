@@ -31,7 +31,8 @@ export function findOpenModes(dir: string, limit = 20): string[] {
     if (stat.isSymbolicLink()) return;
     if ((stat.mode & 0o077) !== 0) found.push(`${path} (${(stat.mode & 0o777).toString(8)})`);
     // Redis (started by `npm start`) writes its own files with its own umask, inside a 0700 directory.
-    if (stat.isDirectory() && !(path !== dir && path.endsWith(`${sep}redis`))) for (const name of readdirSync(path)) visit(join(path, name));
+    if (stat.isDirectory() && !(path !== dir && path.endsWith(`${sep}redis`)))
+      for (const name of readdirSync(path)) visit(join(path, name));
   };
   visit(dir);
   return found;
@@ -41,5 +42,7 @@ export function findOpenModes(dir: string, limit = 20): string[] {
 export function warnAboutOpenModes(dir: string, warn: (message: string) => void): void {
   const open = findOpenModes(dir);
   if (open.length === 0) return;
-  warn(`files or directories under the data directory are open to other users (want 0600 files, 0700 directories; fix with chmod): ${open.join(', ')}`);
+  warn(
+    `files or directories under the data directory are open to other users (want 0600 files, 0700 directories; fix with chmod): ${open.join(', ')}`,
+  );
 }

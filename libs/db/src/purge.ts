@@ -1,4 +1,4 @@
-import type { Db} from './database';
+import type { Db } from './database';
 import { transaction } from './database';
 import type { AuditLogRepository } from './repositories/audit-log.repository';
 import { IssueRepository } from './repositories/issue.repository';
@@ -81,7 +81,11 @@ export interface OrphanSweep {
  * a row may be an upload in flight: only files older than `minAgeMs` count. The files are listed before the
  * rows are read, so a row committed meanwhile is seen.
  */
-export async function sweepOrphanFiles(db: Db, blobs: StoredBlobObjects, options: { minAgeMs: number; dryRun: boolean; now?: number }): Promise<OrphanSweep> {
+export async function sweepOrphanFiles(
+  db: Db,
+  blobs: StoredBlobObjects,
+  options: { minAgeMs: number; dryRun: boolean; now?: number },
+): Promise<OrphanSweep> {
   const before = (options.now ?? Date.now()) - options.minAgeMs;
   const stored: string[] = [];
   const temporary: string[] = [];

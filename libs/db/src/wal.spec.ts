@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import type { Db} from './database';
+import type { Db } from './database';
 import { openDatabase, transaction } from './database';
 import { walSizeBytes, WalMonitor } from './wal';
 
@@ -63,7 +63,10 @@ describe('WalMonitor', () => {
     const freed = sut.tick();
     expect(freed).toMatchObject({ attempted: true, busy: false });
     expect(walSizeBytes(path)).toBeLessThan(THRESHOLD);
-    expect(messages).toEqual([expect.stringMatching(/long reader or writer holds it/), expect.stringMatching(/checkpointed and truncated to 0\.0 MiB/)]);
+    expect(messages).toEqual([
+      expect.stringMatching(/long reader or writer holds it/),
+      expect.stringMatching(/checkpointed and truncated to 0\.0 MiB/),
+    ]);
     // Nothing was lost on the way.
     expect((reader.prepare('SELECT count(*) AS n FROM filler').get() as { n: number }).n).toBe(65);
   });

@@ -92,7 +92,9 @@ export class WalMonitor {
       }
       this.blocked = true;
     } else {
-      this.options.logger.log(`WAL was ${mib(before)} (threshold ${mib(this.options.thresholdBytes)}); checkpointed and truncated to ${mib(after)}`);
+      this.options.logger.log(
+        `WAL was ${mib(before)} (threshold ${mib(this.options.thresholdBytes)}); checkpointed and truncated to ${mib(after)}`,
+      );
       this.blocked = false;
     }
     return { before, after, attempted: true, busy: result.busy };

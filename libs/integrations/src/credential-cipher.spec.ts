@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { credentialHash, CredentialIntegrityError, decryptCredential, encryptCredential, isLegacyCredentialHash } from './credential-cipher';
+import {
+  credentialHash,
+  CredentialIntegrityError,
+  decryptCredential,
+  encryptCredential,
+  isLegacyCredentialHash,
+} from './credential-cipher';
 
 const KEY = randomBytes(32);
 const CANARY = 'canary-pat-3f9c1e7a0b';

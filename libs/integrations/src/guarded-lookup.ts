@@ -2,7 +2,11 @@ import ipaddr from 'ipaddr.js';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 
-export type LookupFn = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type LookupFn = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** A blocked address, with the reason, so a failed connection explains itself without a packet sent. */
 export class BlockedAddressError extends Error {
@@ -32,7 +36,11 @@ function isInCidr(ip: ipaddr.IPv4 | ipaddr.IPv6, cidr: string): boolean {
  * blocked. Checking at connect time, on the address actually dialled, defeats DNS rebinding.
  */
 export function guardedLookup(allowed: readonly string[] = [], resolve: LookupFn = dnsLookup) {
-  return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const blocked = addresses.map((a) => isBlockedAddress(a.address, allowed)).find((reason) => reason !== null);

@@ -20,10 +20,24 @@ const resolveTo =
     callback(null, [{ address, family }]);
 
 describe('isBlockedAddress', () => {
-  it.each(['127.0.0.1', '10.0.0.5', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '64:ff9b::7f00:1', 'fc00::1', 'fe80::1', '2002:7f00:1::1', '224.0.0.1'])(
-    'blocks %s',
-    (address) => expect(isBlockedAddress(address)).toEqual(expect.any(String)),
-  );
+  it.each([
+    '127.0.0.1',
+    '10.0.0.5',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '64:ff9b::7f00:1',
+    'fc00::1',
+    'fe80::1',
+    '2002:7f00:1::1',
+    '224.0.0.1',
+  ])('blocks %s', (address) => expect(isBlockedAddress(address)).toEqual(expect.any(String)));
 
   it.each(['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'])('lets the public address %s through', (address) => {
     expect(isBlockedAddress(address)).toBeNull();

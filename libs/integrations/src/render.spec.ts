@@ -26,7 +26,9 @@ describe('markdownToHtml', () => {
   });
 
   it('keeps http(s) links', () => {
-    expect(markdownToHtml('[runbook](https://wiki.example.com/runbook)')).toContain('<a href="https://wiki.example.com/runbook">runbook</a>');
+    expect(markdownToHtml('[runbook](https://wiki.example.com/runbook)')).toContain(
+      '<a href="https://wiki.example.com/runbook">runbook</a>',
+    );
   });
 });
 
@@ -75,7 +77,20 @@ describe('storage format (XML 1.0) safety', () => {
     const fragment = fc.oneof(
       fc.string({ unit: codeUnit }),
       fc.string({ unit: 'binary' }),
-      fc.constantFrom('\u001b[31m', '\u001b]8;;', '&#27;', '&#xFFFE;', '&copy;', '<b>', '![img](https://x.example/a.png)', '| a | b |\n|---|---|\n| 1 | 2 |\n', '```\n', '\f', '\ud800', '\udfff'),
+      fc.constantFrom(
+        '\u001b[31m',
+        '\u001b]8;;',
+        '&#27;',
+        '&#xFFFE;',
+        '&copy;',
+        '<b>',
+        '![img](https://x.example/a.png)',
+        '| a | b |\n|---|---|\n| 1 | 2 |\n',
+        '```\n',
+        '\f',
+        '\ud800',
+        '\udfff',
+      ),
     );
     fc.assert(
       fc.property(fc.array(fragment, { maxLength: 12 }), fc.uuid(), (parts, id) => {

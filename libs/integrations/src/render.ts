@@ -14,7 +14,34 @@ markdown.renderer.rules.image = (tokens, idx, _options, env, self) => {
 };
 
 const SANITIZE: sanitizeHtml.IOptions = {
-  allowedTags: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'strong', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'a'],
+  allowedTags: [
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'p',
+    'br',
+    'hr',
+    'strong',
+    'em',
+    's',
+    'del',
+    'code',
+    'pre',
+    'blockquote',
+    'ul',
+    'ol',
+    'li',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'a',
+  ],
   allowedAttributes: { a: ['href', 'title'], ol: ['start'], th: ['style'], td: ['style'] },
   allowedStyles: { '*': { 'text-align': [/^(left|right|center)$/] } },
   allowedSchemes: ['https', 'http', 'mailto'],
@@ -34,7 +61,8 @@ const ANSI = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u
  * Every UTF-16 code unit XML 1.0 does not allow (`Char` production): C0 controls but tab, LF and CR; U+FFFE and
  * U+FFFF; a high surrogate not followed by a low one, and a low surrogate not preceded by a high one.
  */
-const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const XML_FORBIDDEN =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** What a forbidden character becomes: visible, so a reader sees that something was there. */
 export const FORBIDDEN_CHAR_MARKER = '\ufffd';
@@ -92,7 +120,9 @@ export function markdownToText(md: string): string {
     const indent = '  '.repeat(Math.max(0, lists.length - 1));
     const lead = bullet ?? (lists.length > 0 ? '  ' : '');
     bullet = null;
-    const lines = text.split('\n').map((line, i) => `${'> '.repeat(quote)}${i === 0 ? indent + lead : indent + ' '.repeat(lead.length)}${line}`);
+    const lines = text
+      .split('\n')
+      .map((line, i) => `${'> '.repeat(quote)}${i === 0 ? indent + lead : indent + ' '.repeat(lead.length)}${line}`);
     blocks.push((tight && blocks.length > 0 ? '\u0000' : '') + lines.join('\n'));
   };
   for (const token of markdown.parse(cleanText(md), {})) {
@@ -136,20 +166,34 @@ export function markdownToText(md: string): string {
         table = null;
         break;
       case 'inline':
-        if (table) row.push(inlineText(token.children ?? []).replace(/\s+/g, ' ').trim());
+        if (table)
+          row.push(
+            inlineText(token.children ?? [])
+              .replace(/\s+/g, ' ')
+              .trim(),
+          );
         // An item's first line follows the previous item (or its parent item) directly; other blocks get a blank line.
         else emit(inlineText(token.children ?? []), bullet !== null && (lists[lists.length - 1].items > 1 || lists.length > 1));
         break;
       case 'fence':
       case 'code_block':
-        emit(token.content.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n'));
+        emit(
+          token.content
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n'),
+        );
         break;
       case 'hr':
         emit('----------');
         break;
     }
   }
-  return blocks.join('\n\n').replace(/\n\n\u0000/g, '\n').trim();
+  return blocks
+    .join('\n\n')
+    .replace(/\n\n\u0000/g, '\n')
+    .trim();
 }
 
 function inlineText(tokens: Token[]): string {
@@ -176,7 +220,11 @@ function inlineText(tokens: Token[]): string {
 function alignTable(rows: string[][], headerRows: number): string {
   const columns = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, c) => Math.max(3, ...rows.map((r) => Array.from(r[c] ?? '').length)));
-  const line = (cells: string[]) => widths.map((w, c) => (cells[c] ?? '') + ' '.repeat(w - Array.from(cells[c] ?? '').length)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    widths
+      .map((w, c) => (cells[c] ?? '') + ' '.repeat(w - Array.from(cells[c] ?? '').length))
+      .join('  ')
+      .trimEnd();
   const out: string[] = [];
   rows.forEach((r, i) => {
     out.push(line(r));

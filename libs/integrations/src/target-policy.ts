@@ -17,7 +17,10 @@ const LOOPBACK_ORIGIN = /^http:\/\/(127\.0\.0\.1|\[::1\]):\d{1,5}$/;
 /** Parses TFTSR_TEST_INTEGRATION_ORIGINS; returns the problems instead of throwing, for the config check. */
 export function parseTestOrigins(raw: string | undefined): { origins: string[]; problems: string[] } {
   if (!raw) return { origins: [], problems: [] };
-  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = origins.filter((o) => !LOOPBACK_ORIGIN.test(o));
   return { origins, problems: bad.map((o) => `TFTSR_TEST_INTEGRATION_ORIGINS: ${o} is not a loopback origin like http://127.0.0.1:8080`) };
 }

@@ -1,12 +1,14 @@
 import ipaddr from 'ipaddr.js';
 
-import type { IntegrationService} from './targets/registry';
+import type { IntegrationService } from './targets/registry';
 import { TARGET_NAMES, targetOf } from './targets/registry';
 
 export type { IntegrationService } from './targets/registry';
 
 /** Where each service's cloud lives (its target's hosts); an admin may add on-premise hosts on top (never wildcards of their own). */
-export const DEFAULT_HOSTS = Object.fromEntries(TARGET_NAMES.map((name) => [name, targetOf(name).hosts])) as { readonly [S in IntegrationService]: readonly string[] };
+export const DEFAULT_HOSTS = Object.fromEntries(TARGET_NAMES.map((name) => [name, targetOf(name).hosts])) as {
+  readonly [S in IntegrationService]: readonly string[];
+};
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -28,7 +30,10 @@ export function checkBaseUrl(raw: string, service: IntegrationService, extraHost
   const host = shape.url.hostname.replace(/^\[|\]$/g, '');
   const allowed = [...DEFAULT_HOSTS[service], ...extraHosts];
   if (!allowed.some((pattern) => hostMatches(host, pattern))) {
-    return { ok: false, reason: `${host} is not an allowed ${service} host (allowed: ${allowed.join(', ')}); an admin can add on-premise hosts` };
+    return {
+      ok: false,
+      reason: `${host} is not an allowed ${service} host (allowed: ${allowed.join(', ')}); an admin can add on-premise hosts`,
+    };
   }
   return shape;
 }
@@ -46,7 +51,8 @@ export function checkPublicHttpsUrl(raw: string, allowQuery = false): UrlCheck {
     return { ok: false, reason: 'not a valid URL' };
   }
   if (url.protocol !== 'https:') return { ok: false, reason: 'only https URLs are allowed' };
-  if (url.username || url.password) return { ok: false, reason: 'the URL must not carry credentials; store them as the integration credential' };
+  if (url.username || url.password)
+    return { ok: false, reason: 'the URL must not carry credentials; store them as the integration credential' };
   if (url.port !== '') return { ok: false, reason: 'only the default https port is allowed' };
   if ((url.search && !allowQuery) || url.hash) return { ok: false, reason: 'the URL must not have a query or a fragment' };
   const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -15,7 +15,12 @@ describe('webhook signatures (t=..., v1=HMAC-SHA256)', () => {
     ['another body', (h: string) => [h, `${body} `, 1_000_010] as const, /mismatch/, secret],
     ['another secret', (h: string) => [h, body, 1_000_010] as const, /mismatch/, 'other'],
     ['an old timestamp (a replay)', (h: string) => [h, body, 1_000_000 + 301] as const, /tolerance/, secret],
-    ['a timestamp changed by the attacker', (h: string) => [h.replace('t=1000000', 't=1000300'), body, 1_000_300] as const, /mismatch/, secret],
+    [
+      'a timestamp changed by the attacker',
+      (h: string) => [h.replace('t=1000000', 't=1000300'), body, 1_000_300] as const,
+      /mismatch/,
+      secret,
+    ],
     ['no header', () => [undefined, body, 1_000_000] as const, /no signature/, secret],
   ])('refuses %s', (_name, make, reason, key) => {
     const [header, text, now] = make(signWebhook(secret, body, 1_000_000));
@@ -27,7 +32,14 @@ describe('webhook signatures (t=..., v1=HMAC-SHA256)', () => {
 
 describe('webhook endpoint URLs (the integrations’ SSRF guard)', () => {
   const policy = { extraHosts: [], testOrigins: [] };
-  it.each(['http://hooks.example.com/x', 'https://10.0.0.1/x', 'https://[::1]/x', 'https://hooks.example.com:8443/x', 'https://u:p@hooks.example.com/x', 'https://2130706433/x'])('refuses %s', (url) => {
+  it.each([
+    'http://hooks.example.com/x',
+    'https://10.0.0.1/x',
+    'https://[::1]/x',
+    'https://hooks.example.com:8443/x',
+    'https://u:p@hooks.example.com/x',
+    'https://2130706433/x',
+  ])('refuses %s', (url) => {
     expect(checkWebhookUrl(url, 'json', policy).ok).toBe(false);
   });
   it('accepts a public https host for json, and only hooks.slack.com for slack', () => {
@@ -49,7 +61,14 @@ describe('webhook secrets at rest', () => {
 
 describe('slackBody', () => {
   it('is a text message with the ids, escaped', () => {
-    expect(slackBody({ id: 'e1', type: 'issue.critical_created', created_at: 'x', data: { issue_id: 'i1', issue_title: 'a <b> & c', document_id: null } })).toEqual({
+    expect(
+      slackBody({
+        id: 'e1',
+        type: 'issue.critical_created',
+        created_at: 'x',
+        data: { issue_id: 'i1', issue_title: 'a <b> & c', document_id: null },
+      }),
+    ).toEqual({
       text: '*Critical issue created* (issue.critical_created)\nissue_id: i1 · issue_title: a &lt;b&gt; &amp; c',
     });
   });

@@ -27,7 +27,13 @@ export function signWebhook(secret: string, body: string, nowSeconds = Math.floo
 export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reason: string };
 
 /** What a receiver does: parse, check the age, compare every v1 in constant time. */
-export function verifyWebhookSignature(secret: string, header: string | undefined, body: string, nowSeconds = Math.floor(Date.now() / 1000), toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS): SignatureCheck {
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+): SignatureCheck {
   if (!header) return { ok: false, reason: 'no signature header' };
   const parts = header.split(',').map((p) => p.trim().split('='));
   const t = Number(parts.find(([k]) => k === 't')?.[1]);
@@ -63,7 +69,8 @@ export function checkWebhookUrl(raw: string, format: WebhookFormat, policy: Targ
   }
   const shape = checkPublicHttpsUrl(raw, format === 'json');
   if (!shape.ok) return shape;
-  if (format === 'slack' && !SLACK_HOSTS.some((h) => hostMatches(shape.url.hostname, h))) return { ok: false, reason: 'a Slack endpoint must be a https://hooks.slack.com/ incoming-webhook URL' };
+  if (format === 'slack' && !SLACK_HOSTS.some((h) => hostMatches(shape.url.hostname, h)))
+    return { ok: false, reason: 'a Slack endpoint must be a https://hooks.slack.com/ incoming-webhook URL' };
   return shape;
 }
 

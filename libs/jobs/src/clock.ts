@@ -44,5 +44,7 @@ export async function readReportedSkews(redis: RedisClient, prefix: string): Pro
   if (keys.length === 0) return [];
   // One GET per key rather than MGET: a prefix without a hash tag spreads the keys over a Cluster's slots.
   const values = await Promise.all(keys.map((key) => redis.get(key)));
-  return keys.flatMap((key, i) => (values[i] === null ? [] : [{ who: key.slice(`${prefix}:clock-skew:`.length), skewMs: Number(values[i]) }]));
+  return keys.flatMap((key, i) =>
+    values[i] === null ? [] : [{ who: key.slice(`${prefix}:clock-skew:`.length), skewMs: Number(values[i]) }],
+  );
 }

@@ -59,7 +59,12 @@ export interface JobRetention {
   failedCount: number;
 }
 
-export const DEFAULT_JOB_RETENTION: JobRetention = { completedSeconds: 24 * 3600, completedCount: 10000, failedSeconds: 7 * 24 * 3600, failedCount: 10000 };
+export const DEFAULT_JOB_RETENTION: JobRetention = {
+  completedSeconds: 24 * 3600,
+  completedCount: 10000,
+  failedSeconds: 7 * 24 * 3600,
+  failedCount: 10000,
+};
 
 const OUTBOX_JOB_POLICY: JobsOptions = {
   attempts: 5,
@@ -105,7 +110,11 @@ export function jobOptions(name: JobName, retention: JobRetention = DEFAULT_JOB_
   const failed = { age: retention.failedSeconds, count: retention.failedCount };
   if (name !== 'ping') return { ...policy, removeOnComplete: completed, removeOnFail: failed };
   const min = (own: Keep, set: Keep): Keep => ({ age: Math.min(own.age, set.age), count: Math.min(own.count, set.count) });
-  return { ...policy, removeOnComplete: min(policy.removeOnComplete as Keep, completed), removeOnFail: min(policy.removeOnFail as Keep, failed) };
+  return {
+    ...policy,
+    removeOnComplete: min(policy.removeOnComplete as Keep, completed),
+    removeOnFail: min(policy.removeOnFail as Keep, failed),
+  };
 }
 
 const outboxKey = (p: OutboxJob) => (p.generation ? `${p.generation}-${p.outbox_id}` : p.outbox_id);

@@ -15,7 +15,14 @@ describe('job retention', () => {
       TFTSR_JOB_KEEP_FAILED_SECONDS: '86400',
       TFTSR_JOB_KEEP_FAILED_COUNT: '20',
     }).jobRetention;
-    expect(jobOptions('detect_pii', retention)).toMatchObject({ attempts: 5, removeOnComplete: { age: 600, count: 50 }, removeOnFail: { age: 86400, count: 20 } });
-    expect(jobOptions('ping', retention)).toMatchObject({ removeOnComplete: { age: 600, count: 50 }, removeOnFail: { age: 86400, count: 20 } });
+    expect(jobOptions('detect_pii', retention)).toMatchObject({
+      attempts: 5,
+      removeOnComplete: { age: 600, count: 50 },
+      removeOnFail: { age: 86400, count: 20 },
+    });
+    expect(jobOptions('ping', retention)).toMatchObject({
+      removeOnComplete: { age: 600, count: 50 },
+      removeOnFail: { age: 86400, count: 20 },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { RetryBackoff} from './retry';
+import type { RetryBackoff } from './retry';
 import { isLastAttempt, retryDelayMs } from './retry';
 
 const job = (attemptsMade: number, attempts?: number) => ({ attemptsMade, opts: attempts === undefined ? {} : { attempts } });

@@ -1,4 +1,4 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, InvalidArgumentError, exitingAction } from '@tftsr/cli';
 import { PII_TYPE_ORDER, type PiiType, isPiiType } from './pii-types';
 
@@ -48,12 +48,16 @@ function withFilters(command: Command): Command {
 }
 
 function notStdin(file: string): string {
-  if (file === '-') throw new InvalidArgumentError('redact reads FILE twice (spans first, then the copy): give a file, not - (standard input)');
+  if (file === '-')
+    throw new InvalidArgumentError('redact reads FILE twice (spans first, then the copy): give a file, not - (standard input)');
   return file;
 }
 
 function parseTypes(list: string): PiiType[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !isPiiType(n));
   if (names.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(`unknown type(s): ${unknown.join(', ') || '(none given)'}; known: ${PII_TYPE_ORDER.join(', ')}`);

@@ -35,7 +35,11 @@ describe('runPiiCli', () => {
   it('prints one JSON object per span without the original value', async () => {
     const io = memoryIo();
     expect(await runPiiCli(['scan', file, '--json'], io)).toBe(0);
-    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ pii_type: 'Email', start: 6, end: 21, replacement: '[Email]' });
     expect(lines.map((l) => l.pii_type)).toEqual(['Email', 'IPv4', 'Password', 'Hostname']);
     expect(io.out()).not.toContain('hunter2');
@@ -76,7 +80,13 @@ describe('runPiiCli', () => {
   it('applies --types and --allow', async () => {
     const io = memoryIo();
     await runPiiCli(['scan', file, '--json', '--types', 'Email,IPv4', '--allow=10.0.0.1'], io);
-    expect(io.out().trim().split('\n').map((l) => JSON.parse(l).pii_type)).toEqual(['Email']);
+    expect(
+      io
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).pii_type),
+    ).toEqual(['Email']);
   });
 
   it('writes a redacted copy with redact -o', async () => {

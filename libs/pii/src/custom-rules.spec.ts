@@ -102,7 +102,14 @@ describe('parseCustomRules', () => {
     ['a pattern matching the empty string', [{ name: 'x', pattern: 'a*' }], /empty string/],
     ['a pattern too large to match fast', [{ name: 'x', pattern: '[a-z]{1000}[0-9]{1000}' }], /too complex/],
     ['a bad name', [{ name: '1 x', pattern: 'a' }], /name must be/],
-    ['a duplicate name', [{ name: 'x', pattern: 'a' }, { name: 'x', pattern: 'b' }], /used twice/],
+    [
+      'a duplicate name',
+      [
+        { name: 'x', pattern: 'a' },
+        { name: 'x', pattern: 'b' },
+      ],
+      /used twice/,
+    ],
     ['an unknown field', [{ name: 'x', pattern: 'a', flags: 'i' }], /unknown field/],
     ['not a list', { name: 'x', pattern: 'a' }, /must be an array/],
   ])('refuses %s', (_what, value, message) => {

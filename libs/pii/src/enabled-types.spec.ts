@@ -6,7 +6,9 @@ describe('the stored form of pii.enabled_types', () => {
   it('gives back any enabled set it stored, in the engine’s order (property)', () => {
     fc.assert(
       fc.property(fc.subarray([...PII_TYPE_ORDER]), (enabled) => {
-        expect(enabledTypesFromStored(JSON.parse(JSON.stringify(toStoredEnabledTypes(enabled))))).toEqual(PII_TYPE_ORDER.filter((t) => enabled.includes(t)));
+        expect(enabledTypesFromStored(JSON.parse(JSON.stringify(toStoredEnabledTypes(enabled))))).toEqual(
+          PII_TYPE_ORDER.filter((t) => enabled.includes(t)),
+        );
       }),
     );
   });

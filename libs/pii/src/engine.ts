@@ -104,10 +104,7 @@ export class PiiEngine {
 
   private allowed(text: string, h: Hit): boolean {
     if (this.allow === null) return false;
-    return (
-      this.allow.has(asciiLower(text.slice(h.valueStart, h.valueEnd))) ||
-      this.allow.has(asciiLower(text.slice(h.start, h.end)))
-    );
+    return this.allow.has(asciiLower(text.slice(h.valueStart, h.valueEnd))) || this.allow.has(asciiLower(text.slice(h.start, h.end)));
   }
 }
 

@@ -43,7 +43,10 @@ describe('exitGate', () => {
   });
 
   it('scans every field, and passes clean ones unchanged', () => {
-    const fields = { title: { kind: 'text' as const, text: 'Checkout 502s' }, tags: { kind: 'text' as const, text: 'payments, ops&#64;example.com' } };
+    const fields = {
+      title: { kind: 'text' as const, text: 'Checkout 502s' },
+      tags: { kind: 'text' as const, text: 'payments, ops&#64;example.com' },
+    };
     expect(exitGate(fields, {}, 'block')).toMatchObject({ verdict: 'blocked', findings: [{ field: 'tags', pii_type: 'Email' }] });
     expect(exitGate({ title: fields.title }, {}, 'block')).toEqual({ verdict: 'clean', fields: { title: 'Checkout 502s' } });
   });

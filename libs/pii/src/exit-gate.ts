@@ -66,7 +66,7 @@ function rendered(raw: Buffer, kind: FieldKind): View | null {
     }
   };
   let changed = false;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === 38) {
       ENTITY_RE.lastIndex = i;
@@ -124,7 +124,13 @@ function scanField(text: string, kind: FieldKind, config: PiiConfig): FieldSpan[
   const view = rendered(raw, kind);
   if (view !== null) {
     for (const s of scanBuffer(view.bytes, config)) {
-      found.push({ type: PII_TYPE_ORDER.indexOf(s.pii_type), start: view.from[s.start], end: view.to[s.end - 1], replacement: s.replacement, value: s.original });
+      found.push({
+        type: PII_TYPE_ORDER.indexOf(s.pii_type),
+        start: view.from[s.start],
+        end: view.to[s.end - 1],
+        replacement: s.replacement,
+        value: s.original,
+      });
     }
   }
   if (found.length === 0) return [];
@@ -162,7 +168,12 @@ export function exitGate<F extends string>(fields: Record<F, OutgoingField>, con
   const findings = names.flatMap((name, i) => findingsOf(name, spans[i]));
   const texts = Object.fromEntries(names.map((name) => [name, fields[name].text])) as Record<F, string>;
   if (findings.length === 0) return { verdict: 'clean', fields: texts };
-  const blocked = (list: GateFinding[]): GateResult<F> => ({ verdict: 'blocked', types: typesOf(list), findings: list.slice(0, MAX_LISTED), count: list.length });
+  const blocked = (list: GateFinding[]): GateResult<F> => ({
+    verdict: 'blocked',
+    types: typesOf(list),
+    findings: list.slice(0, MAX_LISTED),
+    count: list.length,
+  });
   if (mode === 'block' || names.some((name, i) => fields[name].kind === 'html' && spans[i].length > 0)) return blocked(findings);
 
   const redacted = { ...texts };
@@ -172,7 +183,13 @@ export function exitGate<F extends string>(fields: Record<F, OutgoingField>, con
   // A redaction can leave or make a match (a replacement next to a half-covered value): nothing unchecked leaves.
   const left = names.flatMap((name) => findingsOf(name, scanField(redacted[name], fields[name].kind, config)));
   if (left.length > 0) return blocked(left);
-  return { verdict: 'redacted', fields: redacted, types: typesOf(findings), findings: findings.slice(0, MAX_LISTED), count: findings.length };
+  return {
+    verdict: 'redacted',
+    fields: redacted,
+    types: typesOf(findings),
+    findings: findings.slice(0, MAX_LISTED),
+    count: findings.length,
+  };
 }
 
 /** Redacts one stored text (markdown by default) through the same readings; what cannot be redacted is cut to a marker. */

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { TYPE_INDEX } from './detectors/detector';
 import { mergeHits } from './merger';
 
-const h = (type: keyof typeof TYPE_INDEX, start: number, end: number) => ({ type: TYPE_INDEX[type], start, end, valueStart: start, valueEnd: end });
+const h = (type: keyof typeof TYPE_INDEX, start: number, end: number) => ({
+  type: TYPE_INDEX[type],
+  start,
+  end,
+  valueStart: start,
+  valueEnd: end,
+});
 
 describe('mergeHits', () => {
   it('keeps separate hits apart', () => {

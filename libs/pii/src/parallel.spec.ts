@@ -29,7 +29,13 @@ describe('scanFileParallel', () => {
     // Three workers first try to split at size/3 and 2*size/3; put a key block across both points.
     const a = lineOutsideKeyBlock(bytes, Math.floor(size / 3) - 1000);
     const b = lineOutsideKeyBlock(bytes, Math.floor((2 * size) / 3) - 1000 - (pem.length + 2));
-    const file = Buffer.concat([bytes.subarray(0, a), Buffer.from(`\n${pem}\n`), bytes.subarray(a, b), Buffer.from(`\n${pem}\n`), bytes.subarray(b)]);
+    const file = Buffer.concat([
+      bytes.subarray(0, a),
+      Buffer.from(`\n${pem}\n`),
+      bytes.subarray(a, b),
+      Buffer.from(`\n${pem}\n`),
+      bytes.subarray(b),
+    ]);
     const path = join(dir, 'corpus.log');
     await writeFile(path, file);
     const sut = await scanFileParallel(path, { workers: 3, minParallelBytes: 0 });

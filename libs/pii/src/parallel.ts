@@ -96,7 +96,13 @@ function unpack(p: PackedSpans, config: PiiConfig): PiiSpan[] {
     const type = PII_TYPE_ORDER[t];
     const length = p.ends[i] - p.starts[i];
     at += length;
-    const span: PiiSpan = { pii_type: type, start: p.starts[i], end: p.ends[i], replacement: `[${type}]`, original: originals.subarray(at - length, at) };
+    const span: PiiSpan = {
+      pii_type: type,
+      start: p.starts[i],
+      end: p.ends[i],
+      replacement: `[${type}]`,
+      original: originals.subarray(at - length, at),
+    };
     const rule = rules[p.rules[i]];
     if (rule !== undefined) {
       span.rule = rule.name;

@@ -21,7 +21,12 @@ describe('redactBuffer', () => {
   });
 
   it('rejects overlapping spans', () => {
-    expect(() => redactBuffer(text, [{ start: 0, end: 10, replacement: 'x' }, { start: 5, end: 12, replacement: 'y' }])).toThrow(RangeError);
+    expect(() =>
+      redactBuffer(text, [
+        { start: 0, end: 10, replacement: 'x' },
+        { start: 5, end: 12, replacement: 'y' },
+      ]),
+    ).toThrow(RangeError);
   });
 });
 

@@ -53,7 +53,7 @@ export async function scanSegment(task: SegmentTask): Promise<PiiSpan[]> {
   const chunk = Buffer.allocUnsafe(1 << 18);
   const file = await open(task.path, 'r');
   try {
-    for (let pos = base; pos < end; ) {
+    for (let pos = base; pos < end;) {
       const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
       if (bytesRead === 0) break;
       appendAll(spans, scanner.push(chunk.subarray(0, bytesRead)));
@@ -71,7 +71,13 @@ if (parentPort !== null && workerData !== null && typeof workerData === 'object'
   // A rejection is left unhandled on purpose: it ends the worker and reaches the parent as an 'error' event.
   void scanSegment(workerData as SegmentTask).then((spans) => {
     const packed = packSpans(spans, (workerData as SegmentTask).config);
-    const transfer = [packed.types.buffer, packed.rules.buffer, packed.starts.buffer, packed.ends.buffer, packed.originals.buffer] as ArrayBuffer[];
+    const transfer = [
+      packed.types.buffer,
+      packed.rules.buffer,
+      packed.starts.buffer,
+      packed.ends.buffer,
+      packed.originals.buffer,
+    ] as ArrayBuffer[];
     port.postMessage(packed, transfer);
   });
 }

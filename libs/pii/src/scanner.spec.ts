@@ -19,7 +19,10 @@ async function streamed(bytes: Buffer, chunkSizes: number[], windowBytes: number
 }
 
 const longPem = (): string => {
-  const lines = Array.from({ length: 180 }, (_, i) => `${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.slice(i % 8)}${'A'.repeat(i % 8)}`);
+  const lines = Array.from(
+    { length: 180 },
+    (_, i) => `${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.slice(i % 8)}${'A'.repeat(i % 8)}`,
+  );
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----`;
 };
 
@@ -37,7 +40,11 @@ describe('scanBuffer', () => {
   });
 
   it('scans bytes that are not valid UTF-8 and returns the original bytes', () => {
-    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' caf\xe9 ', 'latin1'), Buffer.from('ops@example.org\xff', 'latin1')]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from(' caf\xe9 ', 'latin1'),
+      Buffer.from('ops@example.org\xff', 'latin1'),
+    ]);
     const [span] = scanBuffer(bytes);
     expect(span).toMatchObject({ pii_type: 'Email', start: 9, end: 24 });
     expect(span.original).toEqual(Buffer.from('ops@example.org'));
@@ -73,7 +80,7 @@ describe('scanBuffer', () => {
     expect(sut.map((s) => s.original.toString())).toEqual(['jane@example.com', 'api.example.com']);
   });
 
-  it('reports a disabled type\'s bytes under no other name', () => {
+  it("reports a disabled type's bytes under no other name", () => {
     const bytes = Buffer.from('dsn=postgres://app:s3cret@db.example.com/prod');
     expect(scanBuffer(bytes, { enabledTypes: ['Hostname'] }).map((s) => s.original.toString())).toEqual(['db.example.com']);
   });
@@ -94,7 +101,10 @@ describe('scanStream', () => {
     const pem = longPem();
     const bytes = Buffer.from(`${'x'.repeat(5000)}\nkey:\n${pem}\n${'y'.repeat(3000)} bob@example.com`);
     const sut = await streamed(bytes, [777], 4096);
-    expect(sut.map((s) => [s.pii_type, s.original.toString()])).toEqual([['PrivateKey', pem], ['Email', 'bob@example.com']]);
+    expect(sut.map((s) => [s.pii_type, s.original.toString()])).toEqual([
+      ['PrivateKey', pem],
+      ['Email', 'bob@example.com'],
+    ]);
   });
 
   it('accepts a Readable of strings', async () => {

@@ -59,7 +59,7 @@ export class StreamScanner {
   /** Adds bytes; returns the spans that can no longer change. */
   push(chunk: Buffer): PiiSpan[] {
     const spans: PiiSpan[] = [];
-    for (let off = 0; off < chunk.length; ) {
+    for (let off = 0; off < chunk.length;) {
       if (this.len === this.work.length) this.grow();
       // Never past scanAt, so every decoded window has the size the default was chosen for.
       const n = Math.min(this.work.length - this.len, chunk.length - off, this.scanAt - this.len);

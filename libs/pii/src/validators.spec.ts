@@ -38,9 +38,8 @@ describe('ssnValid', () => {
 });
 
 describe('ibanValid', () => {
-  it.each(['DE89370400440532013000', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'FR1420041010050500013M02606'])(
-    'accepts %s',
-    (iban) => expect(ibanValid(iban)).toBe(true),
+  it.each(['DE89370400440532013000', 'GB82WEST12345698765432', 'NL91ABNA0417164300', 'FR1420041010050500013M02606'])('accepts %s', (iban) =>
+    expect(ibanValid(iban)).toBe(true),
   );
 
   it('rejects a wrong check digit and a wrong length', () => {

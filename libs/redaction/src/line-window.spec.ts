@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { FsBlobStore, CHUNK_SIZE } from '@tftsr/storage';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { findAll, lineAt } from './find-bytes';
@@ -21,7 +21,10 @@ describe('reading lines and finding literals in a stored file', () => {
   const store = async (content: string) => (await blobs.write(Readable.from([Buffer.from(content)]))).path;
   // Lines of random length (some longer than a chunk), some with multi-byte characters.
   const content = fc
-    .array(fc.oneof(fc.string({ maxLength: 80 }), fc.constant('x'.repeat(CHUNK_SIZE + 17)), fc.constant('é€ secret=abc')), { minLength: 1, maxLength: 40 })
+    .array(fc.oneof(fc.string({ maxLength: 80 }), fc.constant('x'.repeat(CHUNK_SIZE + 17)), fc.constant('é€ secret=abc')), {
+      minLength: 1,
+      maxLength: 40,
+    })
     .map((lines) => lines.map((l) => l.replace(/\n/g, ' ')).join('\n'));
 
   it('returns exactly the lines [from, from + count) with their byte offsets, from any starting line', async () => {
@@ -34,9 +37,20 @@ describe('reading lines and finding literals in a stored file', () => {
         const from = fromIndex + 1;
         const got = await readLines(blobs, path, { line: 1, byte: 0 }, from, count);
         const expected = lines.slice(from - 1, from - 1 + count);
-        expect(got.map((l) => l.bytes.toString())).toEqual(expected.map((l) => Buffer.from(l).subarray(0, 256 * 1024).toString()));
+        expect(got.map((l) => l.bytes.toString())).toEqual(
+          expected.map((l) =>
+            Buffer.from(l)
+              .subarray(0, 256 * 1024)
+              .toString(),
+          ),
+        );
         for (const line of got) {
-          const start = Buffer.byteLength(lines.slice(0, line.number - 1).map((l) => `${l}\n`).join(''));
+          const start = Buffer.byteLength(
+            lines
+              .slice(0, line.number - 1)
+              .map((l) => `${l}\n`)
+              .join(''),
+          );
           expect([line.byte_start, line.byte_end]).toEqual([start, start + Buffer.byteLength(lines[line.number - 1])]);
         }
       }),

@@ -23,7 +23,13 @@ export const MAX_LINE_BYTES = 256 * 1024;
  * Lines [from, from + count) of a stored file, reading from the indexed line start at or before `from`:
  * only the chunks that hold the window (and at most LINE_INDEX_STEP lines before it) are decrypted.
  */
-export async function readLines(blobs: BlobStore, path: string, start: { line: number; byte: number }, from: number, count: number): Promise<RawLine[]> {
+export async function readLines(
+  blobs: BlobStore,
+  path: string,
+  start: { line: number; byte: number },
+  from: number,
+  count: number,
+): Promise<RawLine[]> {
   const lines: RawLine[] = [];
   const last = from + count - 1;
   let line = start.line;
@@ -38,7 +44,8 @@ export async function readLines(blobs: BlobStore, path: string, start: { line: n
     kept += take.length;
   };
   const finish = (end: number) => {
-    if (line >= from) lines.push({ number: line, byte_start: lineStart, byte_end: end, bytes: Buffer.concat(parts), truncated: end - lineStart > kept });
+    if (line >= from)
+      lines.push({ number: line, byte_start: lineStart, byte_end: end, bytes: Buffer.concat(parts), truncated: end - lineStart > kept });
     parts = [];
     kept = 0;
     line++;

@@ -1,4 +1,4 @@
-import type { Db, PiiSpan, SpanReviewRow} from '@tftsr/db';
+import type { Db, PiiSpan, SpanReviewRow } from '@tftsr/db';
 import { LogFileLineIndexRepository, PiiReviewRepository, PiiSpanRepository, transaction } from '@tftsr/db';
 import type { PiiType } from '@tftsr/pii';
 import { maskValue } from '@tftsr/pii';
@@ -18,7 +18,9 @@ const masking = new WeakSet<Db>();
 /** maskedForm as SQL can call it (tftsr_mask), for aggregating the distinct values in the database. */
 function registerMask(db: Db): void {
   if (masking.has(db)) return;
-  db.function('tftsr_mask', { deterministic: true }, (type: unknown, original: unknown, replacement: unknown) => maskedForm(String(type), String(original), String(replacement)));
+  db.function('tftsr_mask', { deterministic: true }, (type: unknown, original: unknown, replacement: unknown) =>
+    maskedForm(String(type), String(original), String(replacement)),
+  );
   masking.add(db);
 }
 
@@ -77,7 +79,7 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
     review.insertSpanReviews(batch);
     lines.putCheckpoints(logFileId, checkpoints);
   });
-  for (let after: string | null = ''; after !== null; ) {
+  for (let after: string | null = ''; after !== null;) {
     const from: string = after;
     after = transaction(db, () => review.aggregateValues(logFileId, from, BATCH));
   }

@@ -29,7 +29,11 @@ export class BlobUnreadableError extends Error {
     readonly storedPath: string,
     readonly code: string | undefined,
   ) {
-    super(code === 'ENOENT' ? `the stored file ${storedPath} is missing` : `the stored file ${storedPath} cannot be read (${code ?? 'I/O error'})`);
+    super(
+      code === 'ENOENT'
+        ? `the stored file ${storedPath} is missing`
+        : `the stored file ${storedPath} cannot be read (${code ?? 'I/O error'})`,
+    );
     this.name = 'BlobUnreadableError';
   }
 }

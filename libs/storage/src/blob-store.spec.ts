@@ -111,7 +111,12 @@ describe.each(STORES)('BlobStore on %s', (_name, storeFor) => {
     const sealed = CHUNK_SIZE + TAG_SIZE;
     writeFileSync(path, raw.subarray(0, HEADER_SIZE + 2 * sealed));
     await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
-    const swapped = Buffer.concat([raw.subarray(0, HEADER_SIZE), raw.subarray(HEADER_SIZE + sealed, HEADER_SIZE + 2 * sealed), raw.subarray(HEADER_SIZE, HEADER_SIZE + sealed), raw.subarray(HEADER_SIZE + 2 * sealed)]);
+    const swapped = Buffer.concat([
+      raw.subarray(0, HEADER_SIZE),
+      raw.subarray(HEADER_SIZE + sealed, HEADER_SIZE + 2 * sealed),
+      raw.subarray(HEADER_SIZE, HEADER_SIZE + sealed),
+      raw.subarray(HEADER_SIZE + 2 * sealed),
+    ]);
     writeFileSync(path, swapped);
     await expect(buffer(sut.openRead(stored.path))).rejects.toBeInstanceOf(BlobIntegrityError);
   });
@@ -192,7 +197,9 @@ describe.each(STORES)('BlobStore on %s', (_name, storeFor) => {
 
 describe('withoutServerPaths', () => {
   it('keeps a blob path in its stored form and hides every other absolute path, leaving URLs alone', () => {
-    expect(withoutServerPaths("ENOENT: no such file or directory, open '/srv/data/blobs/3f/abc.blob'")).toBe("ENOENT: no such file or directory, open 'blobs/3f/abc.blob'");
+    expect(withoutServerPaths("ENOENT: no such file or directory, open '/srv/data/blobs/3f/abc.blob'")).toBe(
+      "ENOENT: no such file or directory, open 'blobs/3f/abc.blob'",
+    );
     expect(withoutServerPaths('Cannot find module /usr/lib/x.js (at /a/b)')).toBe('Cannot find module <server path> (at <server path>)');
     expect(withoutServerPaths('see https://example.org/a/b and blobs/3f/x.blob')).toBe('see https://example.org/a/b and blobs/3f/x.blob');
   });

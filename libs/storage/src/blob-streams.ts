@@ -1,6 +1,6 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
-import type { BlobHeader} from './blob-format';
+import type { BlobHeader } from './blob-format';
 import { CHUNK_SIZE, decodeHeader, HEADER_SIZE, newHeader, openChunk, sealChunk, TAG_SIZE } from './blob-format';
 
 /** Plaintext in, blob format out. Holds at most one chunk in memory. */

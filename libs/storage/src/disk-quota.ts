@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable} from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import type { StoredBlob } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
@@ -25,7 +25,8 @@ export class QuotaBlobStore extends FsBlobStore {
     const quota = new Transform({
       transform(chunk: Buffer, _e, done) {
         left -= chunk.length;
-        if (left < 0) return done(Object.assign(new Error('ENOSPC: no space left on device, write (test quota)'), { code: 'ENOSPC', errno: -28 }));
+        if (left < 0)
+          return done(Object.assign(new Error('ENOSPC: no space left on device, write (test quota)'), { code: 'ENOSPC', errno: -28 }));
         done(null, chunk);
       },
     });

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import type { FileHandle} from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Transform } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
+import {
+  BlobIntegrityError,
+  BlobUnreadableError,
+  CHUNK_SIZE,
+  decodeHeader,
+  encodeHeader,
+  HEADER_SIZE,
+  openChunk,
+  TAG_SIZE,
+} from './blob-format';
 import { EncryptStream } from './blob-streams';
 import type { StoredBlob, StoredObject } from './blob-store';
 import { BlobStore } from './blob-store';
@@ -89,7 +98,7 @@ export class FsBlobStore extends BlobStore {
       const chunks = Math.max(1, Math.ceil((size - HEADER_SIZE) / sealedSize));
       const first = Math.floor(start / CHUNK_SIZE);
       const buffer = Buffer.allocUnsafe(sealedSize * Math.max(1, Math.min(READ_CHUNKS, chunks - first)));
-      for (let i = first; i < chunks; ) {
+      for (let i = first; i < chunks;) {
         const at = HEADER_SIZE + i * sealedSize;
         const length = Math.min(buffer.length, Math.max(0, size - at));
         if (length === 0) throw new BlobIntegrityError(`chunk ${i} is truncated`);
@@ -237,7 +246,7 @@ function opensWith(header: Buffer, key: Buffer): boolean {
 
 /** Fills `buffer[0, length)` from `position`; a file that ends early is a truncated blob. */
 async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number, chunk: number): Promise<void> {
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
     if (bytesRead === 0) throw new BlobIntegrityError(`chunk ${chunk} is truncated`);
     done += bytesRead;

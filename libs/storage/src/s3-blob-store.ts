@@ -2,12 +2,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Transform, Writable } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobIntegrityError, BlobUnreadableError, CHUNK_SIZE, decodeHeader, encodeHeader, HEADER_SIZE, openChunk, TAG_SIZE } from './blob-format';
+import {
+  BlobIntegrityError,
+  BlobUnreadableError,
+  CHUNK_SIZE,
+  decodeHeader,
+  encodeHeader,
+  HEADER_SIZE,
+  openChunk,
+  TAG_SIZE,
+} from './blob-format';
 import { EncryptStream } from './blob-streams';
 import type { StoredBlob, StoredObject } from './blob-store';
 import { BlobStore, BlobStoreUnavailableError } from './blob-store';
 import { ByteReader, prepend } from './byte-reader';
-import type { S3Connection} from './s3-object-sink';
+import type { S3Connection } from './s3-object-sink';
 import { describeS3Error, ObjectSink, UPLOADS_IN_FLIGHT } from './s3-object-sink';
 import { STALE_TEMP_MS } from './temp-files';
 
@@ -102,17 +111,27 @@ export class S3BlobStore extends BlobStore {
     let uploadIdMarker: string | undefined;
     for (;;) {
       const page = await client
-        .send(new sdk.ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}blobs/`, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
+        .send(
+          new sdk.ListMultipartUploadsCommand({
+            Bucket: this.settings.bucket,
+            Prefix: `${this.settings.prefix}blobs/`,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        )
         .catch((err: Error) => {
           // Some S3-compatible test servers do not list uploads: nothing to sweep there.
-          if (err.name === 'NotImplemented' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 405) return null;
+          if (err.name === 'NotImplemented' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 405)
+            return null;
           throw err;
         });
       if (!page) break;
       for (const upload of page.Uploads ?? []) {
         if (!upload.UploadId || !upload.Key || UPLOADS_IN_FLIGHT.has(upload.UploadId)) continue;
         if (upload.Initiated && now - upload.Initiated.getTime() < STALE_TEMP_MS) continue;
-        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        await client.send(
+          new sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: upload.Key, UploadId: upload.UploadId }),
+        );
         removed += 1;
       }
       if (!page.IsTruncated) break;
@@ -132,7 +151,11 @@ export class S3BlobStore extends BlobStore {
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
-        yield { path: object.Key.slice(this.settings.prefix.length), size: object.Size ?? 0, modifiedMs: object.LastModified?.getTime() ?? 0 };
+        yield {
+          path: object.Key.slice(this.settings.prefix.length),
+          size: object.Size ?? 0,
+          modifiedMs: object.LastModified?.getTime() ?? 0,
+        };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -299,7 +322,9 @@ export class S3BlobStore extends BlobStore {
     try {
       return await call();
     } catch (err) {
-      throw new BlobStoreUnavailableError(`the blob store ${this.location} failed to ${action} ${what}: ${describeS3Error(err)}`, { cause: err });
+      throw new BlobStoreUnavailableError(`the blob store ${this.location} failed to ${action} ${what}: ${describeS3Error(err)}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -67,7 +67,9 @@ export class ObjectSink extends Writable {
   async abort(): Promise<void> {
     if (!this.uploadId || this.completed) return;
     await Promise.allSettled(this.inFlight);
-    await this.s3.client.send(new this.s3.sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId })).catch(() => undefined);
+    await this.s3.client
+      .send(new this.s3.sdk.AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId }))
+      .catch(() => undefined);
     UPLOADS_IN_FLIGHT.delete(this.uploadId);
   }
 
@@ -86,7 +88,13 @@ export class ObjectSink extends Writable {
   private async flushPart(): Promise<void> {
     if (!this.uploadId) {
       const created = await this.call('start a multipart upload of', () =>
-        this.s3.client.send(new this.s3.sdk.CreateMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, ContentType: 'application/octet-stream' })),
+        this.s3.client.send(
+          new this.s3.sdk.CreateMultipartUploadCommand({
+            Bucket: this.settings.bucket,
+            Key: this.key,
+            ContentType: 'application/octet-stream',
+          }),
+        ),
       );
       this.uploadId = created.UploadId!;
       UPLOADS_IN_FLIGHT.add(this.uploadId);
@@ -97,7 +105,16 @@ export class ObjectSink extends Writable {
     const PartNumber = this.partMd5s.length;
     const uploadId = this.uploadId;
     const part = this.call(`upload part ${PartNumber} of`, () =>
-      this.s3.client.send(new this.s3.sdk.UploadPartCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: uploadId, PartNumber, Body: body, ContentMD5: md5.toString('base64') })),
+      this.s3.client.send(
+        new this.s3.sdk.UploadPartCommand({
+          Bucket: this.settings.bucket,
+          Key: this.key,
+          UploadId: uploadId,
+          PartNumber,
+          Body: body,
+          ContentMD5: md5.toString('base64'),
+        }),
+      ),
     ).then((out) => ({ PartNumber, ETag: out.ETag! }));
     part.catch(() => undefined); // awaited below or in finish(); never an unhandled rejection meanwhile
     this.parts.push(part);
@@ -125,7 +142,14 @@ export class ObjectSink extends Writable {
     if (this.pendingBytes > 0) await this.flushPart();
     const parts = await Promise.all(this.parts);
     await this.call('complete the upload of', () =>
-      this.s3.client.send(new this.s3.sdk.CompleteMultipartUploadCommand({ Bucket: this.settings.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } })),
+      this.s3.client.send(
+        new this.s3.sdk.CompleteMultipartUploadCommand({
+          Bucket: this.settings.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      ),
     );
     this.completed = true;
     UPLOADS_IN_FLIGHT.delete(this.uploadId);

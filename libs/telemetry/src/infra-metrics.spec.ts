@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import type { Db} from '@tftsr/db/database';
+import type { Db } from '@tftsr/db/database';
 import { observeWriteLockWait, openDatabase, transaction } from '@tftsr/db/database';
 import { walSizeBytes } from '@tftsr/db/wal';
 import { registerRedisMetrics, registerSqliteMetrics } from './infra-metrics';
@@ -27,7 +27,10 @@ describe('SQLite metrics (real encrypted database)', () => {
 
   it('observes the write-lock wait once per outermost transaction(), not for nested ones', async () => {
     const sut = new MetricsRegistry({ defaultMetrics: false });
-    observeWriteLockWait(db, registerSqliteMetrics(sut, () => walSizeBytes(path)));
+    observeWriteLockWait(
+      db,
+      registerSqliteMetrics(sut, () => walSizeBytes(path)),
+    );
     transaction(db, () => db.prepare('INSERT INTO t VALUES (1)').run());
     transaction(db, () => transaction(db, () => db.prepare('INSERT INTO t VALUES (2)').run()));
     expect(await sut.metrics()).toMatch(/^tftsr_sqlite_write_lock_wait_seconds_count 2$/m);

@@ -9,7 +9,12 @@ const LOCK_WAIT_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
  * returned function, which the app hands to libs/db `observeWriteLockWait`) and the size of the -wal file.
  */
 export function registerSqliteMetrics(metrics: MetricsRegistry, walBytes: () => number): (seconds: number) => void {
-  const wait = metrics.histogram('tftsr_sqlite_write_lock_wait_seconds', 'Time transaction() waited for the SQLite write lock (BEGIN IMMEDIATE).', [], LOCK_WAIT_BUCKETS);
+  const wait = metrics.histogram(
+    'tftsr_sqlite_write_lock_wait_seconds',
+    'Time transaction() waited for the SQLite write lock (BEGIN IMMEDIATE).',
+    [],
+    LOCK_WAIT_BUCKETS,
+  );
   const wal = metrics.gauge('tftsr_sqlite_wal_bytes', 'Size of the database -wal file, read at scrape time.');
   metrics.onScrape('sqlite_wal', () => wal.set(walBytes()));
   return (seconds) => wait.observe(seconds);
@@ -23,7 +28,11 @@ export function registerSqliteMetrics(metrics: MetricsRegistry, walBytes: () => 
  */
 export function registerRedisMetrics(metrics: MetricsRegistry, connection: () => RedisClient | undefined): void {
   const up = metrics.gauge('tftsr_redis_up', '1 when this process’s Redis connection is ready and answers, else 0.');
-  const noeviction = metrics.gauge('tftsr_redis_noeviction', `Redis maxmemory-policy (label): 1 when it is ${REQUIRED_EVICTION_POLICY}, else 0.`, ['policy']);
+  const noeviction = metrics.gauge(
+    'tftsr_redis_noeviction',
+    `Redis maxmemory-policy (label): 1 when it is ${REQUIRED_EVICTION_POLICY}, else 0.`,
+    ['policy'],
+  );
   metrics.onScrape('redis', async () => {
     const redis = connection();
     up.set(0);

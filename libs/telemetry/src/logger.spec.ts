@@ -11,7 +11,16 @@ function memory(): { stream: Writable; lines: () => Record<string, unknown>[]; r
       done();
     },
   });
-  return { stream, raw: () => raw, lines: () => raw.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    stream,
+    raw: () => raw,
+    lines: () =>
+      raw
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('withoutRedaction', () => {
@@ -23,7 +32,14 @@ describe('withoutRedaction', () => {
     sut.warn({ request_id: 'r-1', route: '/v1/issues/:id', status: 200 }, 'GET /v1/issues/:id 200');
     root.warn({ request_id: 'r-2' }, 'from the root');
     expect(out.lines()).toEqual([
-      expect.objectContaining({ level: 'warn', service: 'api', pid: process.pid, request_id: 'r-1', status: 200, msg: 'GET /v1/issues/:id 200' }),
+      expect.objectContaining({
+        level: 'warn',
+        service: 'api',
+        pid: process.pid,
+        request_id: 'r-1',
+        status: 200,
+        msg: 'GET /v1/issues/:id 200',
+      }),
       expect.objectContaining({ level: 'warn', service: 'api', request_id: 'r-2', msg: 'from the root' }),
     ]);
   });
@@ -40,7 +56,12 @@ describe('createLogger redaction', () => {
     sut.info({ job: { data: { [field]: values[3] } } }, 'two');
     for (const value of values) expect(out.raw()).not.toContain(value);
     const [first] = out.lines();
-    expect(first).toMatchObject({ [field]: REDACTED, user: { [field]: REDACTED }, req: { headers: { [field]: REDACTED } }, request_id: 'r-1' });
+    expect(first).toMatchObject({
+      [field]: REDACTED,
+      user: { [field]: REDACTED },
+      req: { headers: { [field]: REDACTED } },
+      request_id: 'r-1',
+    });
   });
 
   it('redacts fields of object messages logged through Nest’s Logger', () => {

@@ -105,7 +105,12 @@ function prettyStream(): DestinationStream | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only if present (a dev dependency)
     const build = require('pino-pretty') as (options: object) => DestinationStream;
-    return build({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' });
+    return build({
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,context',
+      messageFormat: '{if context}[{context}] {end}{msg}',
+    });
   } catch {
     return undefined;
   }

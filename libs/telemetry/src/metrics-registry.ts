@@ -27,7 +27,9 @@ export class MetricsRegistry {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.collectFailures = this.counter('tftsr_metrics_collect_failures_total', 'Scrape-time collectors that failed or timed out.', ['collector']);
+    this.collectFailures = this.counter('tftsr_metrics_collect_failures_total', 'Scrape-time collectors that failed or timed out.', [
+      'collector',
+    ]);
   }
 
   get contentType(): string {
@@ -43,7 +45,12 @@ export class MetricsRegistry {
   }
 
   histogram<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], buckets = DURATION_BUCKETS): Histogram<L> {
-    return this.getOrCreate(name, Histogram, labelNames, () => new Histogram<L>({ name, help, labelNames, buckets, registers: [this.registry] }));
+    return this.getOrCreate(
+      name,
+      Histogram,
+      labelNames,
+      () => new Histogram<L>({ name, help, labelNames, buckets, registers: [this.registry] }),
+    );
   }
 
   /** Runs `collect` before every scrape (e.g. to set gauges from Redis or the database), at most `timeoutMs`. */

@@ -12,7 +12,15 @@ function sutWithLines(level: 'info' | 'debug' = 'info'): { sut: PinoNestLogger; 
     },
   });
   const sut = new PinoNestLogger(createLogger({ service: 'test', level, destination: stream }));
-  return { sut, lines: () => raw.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    sut,
+    lines: () =>
+      raw
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('PinoNestLogger', () => {
@@ -31,7 +39,12 @@ describe('PinoNestLogger', () => {
     const err = new Error('boom');
     new Logger('ErrorFilter').error('unhandled error', err.stack);
     new Logger('ErrorFilter').error('no stack here');
-    expect(lines()[0]).toMatchObject({ level: 'error', context: 'ErrorFilter', msg: 'unhandled error', stack: expect.stringContaining('Error: boom') });
+    expect(lines()[0]).toMatchObject({
+      level: 'error',
+      context: 'ErrorFilter',
+      msg: 'unhandled error',
+      stack: expect.stringContaining('Error: boom'),
+    });
     expect(lines()[1]).toMatchObject({ level: 'error', context: 'ErrorFilter', msg: 'no stack here' });
     expect(lines()[1]).not.toHaveProperty('stack');
   });
@@ -39,7 +52,11 @@ describe('PinoNestLogger', () => {
   it('serialises an Error given as the message', () => {
     const { sut, lines } = sutWithLines();
     sut.error(new Error('redis gone'), 'Worker');
-    expect(lines()[0]).toMatchObject({ msg: 'redis gone', context: 'Worker', err: expect.objectContaining({ message: 'redis gone', type: 'Error' }) });
+    expect(lines()[0]).toMatchObject({
+      msg: 'redis gone',
+      context: 'Worker',
+      err: expect.objectContaining({ message: 'redis gone', type: 'Error' }),
+    });
   });
 
   it('turns an object message into fields', () => {

@@ -4,7 +4,14 @@ import type { Level, Logger } from 'pino';
 /** Nest's start-up chatter (one line per module and route): useful when debugging, noise otherwise. */
 const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
-const FROM_NEST: Record<NestLogLevel, Level> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
+const FROM_NEST: Record<NestLogLevel, Level> = {
+  verbose: 'trace',
+  debug: 'debug',
+  log: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+};
 
 /**
  * Nest's LoggerService over pino, so that every `new Logger('Context').warn(...)` in the code base becomes a

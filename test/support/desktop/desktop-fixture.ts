@@ -10,7 +10,16 @@ import { DESKTOP_MIGRATIONS } from './desktop-migrations';
 export type DesktopDb = Database.Database;
 
 /** Migrations whose "duplicate column name" the app's runner tolerates (§2.2). */
-const TOLERANT = ['_add_use_datastore_upload', '_add_created_at', '_add_log_content_compressed', '_add_image_data', '_add_supports_tool_calling', '_add_proxmox_username_column', '_add_database_ssh_tunnel_columns', '_add_database_ssh_credential_columns'];
+const TOLERANT = [
+  '_add_use_datastore_upload',
+  '_add_created_at',
+  '_add_log_content_compressed',
+  '_add_image_data',
+  '_add_supports_tool_calling',
+  '_add_proxmox_username_column',
+  '_add_database_ssh_tunnel_columns',
+  '_add_database_ssh_credential_columns',
+];
 
 /**
  * A desktop-format database at migration `level` (1..42), made the way the app makes it (connection.rs and
@@ -26,7 +35,9 @@ export function createDesktopDb(path: string, level: number, key: string | null)
   }
   // The app never turns foreign keys on (better-sqlite3 does by default), and sets no journal mode.
   db.pragma('foreign_keys = OFF');
-  db.exec(`CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`,
+  );
   for (const [name, sql] of DESKTOP_MIGRATIONS.slice(0, level)) {
     try {
       db.exec(sql);
@@ -65,7 +76,10 @@ const GPS_EXIF = {
 };
 
 export async function gpsJpeg(): Promise<Buffer> {
-  return sharp(randomBytes(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } }).withExif(GPS_EXIF).jpeg().toBuffer();
+  return sharp(randomBytes(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } })
+    .withExif(GPS_EXIF)
+    .jpeg()
+    .toBuffer();
 }
 
 export interface FixtureFacts {
@@ -73,11 +87,22 @@ export interface FixtureFacts {
   logFileIds: { compressed?: string; onDisk: string; missing: string };
   imageId?: string;
   imageBytes?: Buffer;
-  counts: { issues: number; log_files: number; image_attachments: number; resolution_steps: number; ai_conversations: number; ai_messages: number; documents: number; timeline_events: number };
+  counts: {
+    issues: number;
+    log_files: number;
+    image_attachments: number;
+    resolution_steps: number;
+    ai_conversations: number;
+    ai_messages: number;
+    documents: number;
+    timeline_events: number;
+  };
 }
 
-const hasColumn = (db: DesktopDb, table: string, column: string) => (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).some((c) => c.name === column);
-const hasTable = (db: DesktopDb, table: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+const hasColumn = (db: DesktopDb, table: string, column: string) =>
+  (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).some((c) => c.name === column);
+const hasTable = (db: DesktopDb, table: string) =>
+  db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
 
 /**
  * Rows as the app writes them at the database's level: P-severities, `triaging`, " UTC" timeline stamps, a
@@ -90,15 +115,50 @@ export async function addRealisticRows(db: DesktopDb, dir: string): Promise<Fixt
   const issue = db.prepare(
     `INSERT INTO issues (id, title, description, severity, status, category, source, created_at, updated_at, resolved_at, assigned_to, tags) VALUES (?, ?, ?, ?, ?, ?, 'manual', ?, ?, ?, ?, ?)`,
   );
-  issue.run(a, 'Checkout 502s', 'Gateway timeouts on checkout', 'P1', 'triaging', 'network', '2026-03-01 09:58:00', '2026-03-01 11:00:00', null, '', '["payments"]');
-  issue.run(b, 'Disk full on build agent', '', 'P4', 'resolved', 'linux', '2026-03-02 08:00:00', '2026-03-02 09:00:00', '2026-03-02 09:00:00', 'sam', '[]');
-  const counts = { issues: 2, log_files: 0, image_attachments: 0, resolution_steps: 0, ai_conversations: 0, ai_messages: 0, documents: 0, timeline_events: 0 };
+  issue.run(
+    a,
+    'Checkout 502s',
+    'Gateway timeouts on checkout',
+    'P1',
+    'triaging',
+    'network',
+    '2026-03-01 09:58:00',
+    '2026-03-01 11:00:00',
+    null,
+    '',
+    '["payments"]',
+  );
+  issue.run(
+    b,
+    'Disk full on build agent',
+    '',
+    'P4',
+    'resolved',
+    'linux',
+    '2026-03-02 08:00:00',
+    '2026-03-02 09:00:00',
+    '2026-03-02 09:00:00',
+    'sam',
+    '[]',
+  );
+  const counts = {
+    issues: 2,
+    log_files: 0,
+    image_attachments: 0,
+    resolution_steps: 0,
+    ai_conversations: 0,
+    ai_messages: 0,
+    documents: 0,
+    timeline_events: 0,
+  };
 
   const compressed = hasColumn(db, 'log_files', 'content_compressed');
   const logIds = { compressed: compressed ? uuidv7() : undefined, onDisk: uuidv7(), missing: uuidv7() };
   const diskPath = join(dir, 'desktop-on-disk.log');
   writeFileSync(diskPath, `disk log: contact ${PLANTED.email}\n`);
-  const log = db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted) VALUES (?, ?, ?, ?, ?, 'text/plain', '', ?, ?)`);
+  const log = db.prepare(
+    `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, mime_type, content_hash, uploaded_at, redacted) VALUES (?, ?, ?, ?, ?, 'text/plain', '', ?, ?)`,
+  );
   if (logIds.compressed) {
     log.run(logIds.compressed, a, 'checkout.log', 'checkout.log', Buffer.byteLength(LOG_TEXT), '2026-03-01 10:05:00', 1);
     db.prepare('UPDATE log_files SET content_compressed = ? WHERE id = ?').run(gzipSync(Buffer.from(LOG_TEXT)), logIds.compressed);
@@ -117,11 +177,14 @@ export async function addRealisticRows(db: DesktopDb, dir: string): Promise<Fixt
     db.prepare(
       `INSERT INTO image_attachments (id, issue_id, file_name, file_path, file_size, mime_type, upload_hash, uploaded_at, pii_warning_acknowledged, is_paste) VALUES (?, ?, 'rack-photo.jpg', ?, ?, 'image/jpeg', '', '2026-03-01 10:07:00', 1, 0)`,
     ).run(imageId, a, imagePath, imageBytes.length);
-    if (hasColumn(db, 'image_attachments', 'image_data')) db.prepare('UPDATE image_attachments SET image_data = ?, file_path = ? WHERE id = ?').run(imageBytes, 'rack-photo.jpg', imageId);
+    if (hasColumn(db, 'image_attachments', 'image_data'))
+      db.prepare('UPDATE image_attachments SET image_data = ?, file_path = ? WHERE id = ?').run(imageBytes, 'rack-photo.jpg', imageId);
     counts.image_attachments = 1;
   }
 
-  const step = db.prepare(`INSERT INTO resolution_steps (id, issue_id, step_order, why_question, answer, evidence, created_at) VALUES (?, ?, ?, ?, ?, '', ?)`);
+  const step = db.prepare(
+    `INSERT INTO resolution_steps (id, issue_id, step_order, why_question, answer, evidence, created_at) VALUES (?, ?, ?, ?, ?, '', ?)`,
+  );
   step.run(uuidv7(), a, 1, 'Why 1: why did checkout fail?', 'The gateway timed out', '2026-03-01 10:10:00');
   // The app never enforced unique orders: the import renumbers.
   step.run(uuidv7(), a, 1, 'Why 1: why again?', `Mail ${CHAT_SECRET} said so`, '2026-03-01 10:11:00');
@@ -129,23 +192,32 @@ export async function addRealisticRows(db: DesktopDb, dir: string): Promise<Fixt
   counts.resolution_steps = 3;
 
   const conversation = uuidv7();
-  db.prepare(`INSERT INTO ai_conversations (id, issue_id, provider, model, created_at, title) VALUES (?, ?, 'ollama', 'llama3.2:3b', '2026-03-01 10:20:00', 'Untitled')`).run(conversation, a);
-  const message = db.prepare(`INSERT INTO ai_messages (id, conversation_id, role, content, token_count, created_at) VALUES (?, ?, ?, ?, 0, ?)`);
+  db.prepare(
+    `INSERT INTO ai_conversations (id, issue_id, provider, model, created_at, title) VALUES (?, ?, 'ollama', 'llama3.2:3b', '2026-03-01 10:20:00', 'Untitled')`,
+  ).run(conversation, a);
+  const message = db.prepare(
+    `INSERT INTO ai_messages (id, conversation_id, role, content, token_count, created_at) VALUES (?, ?, ?, ?, 0, ?)`,
+  );
   message.run(uuidv7(), conversation, 'user', `Customer ${CHAT_SECRET} reports 502s`, '2026-03-01 10:20:01');
-  message.run(uuidv7(), conversation, 'assistant', `Check the gateway at ${PLANTED.ip}; the password=${PLANTED.password} in the log is exposed`, '2026-03-01 10:20:05');
+  message.run(
+    uuidv7(),
+    conversation,
+    'assistant',
+    `Check the gateway at ${PLANTED.ip}; the password=${PLANTED.password} in the log is exposed`,
+    '2026-03-01 10:20:05',
+  );
   counts.ai_conversations = 1;
   counts.ai_messages = 2;
 
-  db.prepare(`INSERT INTO documents (id, issue_id, doc_type, title, content_md, created_at, updated_at) VALUES (?, ?, 'rca', 'RCA: Checkout 502s', '# Root Cause Analysis: Checkout 502s', ?, ?)`).run(
-    uuidv7(),
-    a,
-    Date.UTC(2026, 2, 1, 11),
-    Date.UTC(2026, 2, 1, 11),
-  );
+  db.prepare(
+    `INSERT INTO documents (id, issue_id, doc_type, title, content_md, created_at, updated_at) VALUES (?, ?, 'rca', 'RCA: Checkout 502s', '# Root Cause Analysis: Checkout 502s', ?, ?)`,
+  ).run(uuidv7(), a, Date.UTC(2026, 2, 1, 11), Date.UTC(2026, 2, 1, 11));
   counts.documents = 1;
 
   if (hasTable(db, 'timeline_events')) {
-    const event = db.prepare(`INSERT INTO timeline_events (id, issue_id, event_type, description, metadata, created_at) VALUES (?, ?, ?, ?, '{}', ?)`);
+    const event = db.prepare(
+      `INSERT INTO timeline_events (id, issue_id, event_type, description, metadata, created_at) VALUES (?, ?, ?, ?, '{}', ?)`,
+    );
     event.run(uuidv7(), a, 'rca_generated', 'RCA document generated', '2026-03-01 11:00:00 UTC');
     event.run(uuidv7(), a, 'document_exported', `Exported for ${CHAT_SECRET}`, '2026-03-01 11:05:00');
     counts.timeline_events = 2;

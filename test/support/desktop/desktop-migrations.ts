@@ -4,7 +4,7 @@
  */
 export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
   [
-    "001_create_issues",
+    '001_create_issues',
     `CREATE TABLE IF NOT EXISTS issues (
                 id TEXT PRIMARY KEY,
                 title TEXT NOT NULL,
@@ -21,7 +21,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "002_create_log_files",
+    '002_create_log_files',
     `CREATE TABLE IF NOT EXISTS log_files (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
@@ -35,7 +35,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "003_create_pii_spans",
+    '003_create_pii_spans',
     `CREATE TABLE IF NOT EXISTS pii_spans (
                 id TEXT PRIMARY KEY,
                 log_file_id TEXT NOT NULL REFERENCES log_files(id) ON DELETE CASCADE,
@@ -47,7 +47,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "004_create_ai_conversations",
+    '004_create_ai_conversations',
     `CREATE TABLE IF NOT EXISTS ai_conversations (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
@@ -58,7 +58,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "005_create_ai_messages",
+    '005_create_ai_messages',
     `CREATE TABLE IF NOT EXISTS ai_messages (
                 id TEXT PRIMARY KEY,
                 conversation_id TEXT NOT NULL REFERENCES ai_conversations(id) ON DELETE CASCADE,
@@ -69,7 +69,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "006_create_resolution_steps",
+    '006_create_resolution_steps',
     `CREATE TABLE IF NOT EXISTS resolution_steps (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
@@ -81,7 +81,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "007_create_documents",
+    '007_create_documents',
     `CREATE TABLE IF NOT EXISTS documents (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
@@ -93,7 +93,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "008_create_audit_log",
+    '008_create_audit_log',
     `CREATE TABLE IF NOT EXISTS audit_log (
                 id TEXT PRIMARY KEY,
                 timestamp TEXT NOT NULL DEFAULT (datetime('now')),
@@ -105,7 +105,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "009_create_settings",
+    '009_create_settings',
     `CREATE TABLE IF NOT EXISTS settings (
                 key TEXT PRIMARY KEY,
                 value TEXT NOT NULL DEFAULT '',
@@ -113,14 +113,14 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "010_issues_fts",
+    '010_issues_fts',
     `CREATE VIRTUAL TABLE IF NOT EXISTS issues_fts USING fts5(
                 id UNINDEXED, title, description,
                 content='issues', content_rowid='rowid'
             );`,
   ],
   [
-    "011_create_integrations",
+    '011_create_integrations',
     `CREATE TABLE IF NOT EXISTS credentials (
                 id TEXT PRIMARY KEY,
                 service TEXT NOT NULL CHECK(service IN ('confluence','servicenow','azuredevops')),
@@ -143,12 +143,12 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "012_audit_hash_chain",
+    '012_audit_hash_chain',
     `ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
              ALTER TABLE audit_log ADD COLUMN entry_hash TEXT NOT NULL DEFAULT '';`,
   ],
   [
-    "013_image_attachments",
+    '013_image_attachments',
     `CREATE TABLE IF NOT EXISTS image_attachments (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
@@ -163,7 +163,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "014_create_ai_providers",
+    '014_create_ai_providers',
     `CREATE TABLE IF NOT EXISTS ai_providers (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL UNIQUE,
@@ -183,16 +183,10 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
                 updated_at TEXT NOT NULL DEFAULT (datetime('now'))
             );`,
   ],
+  ['015_add_use_datastore_upload', `ALTER TABLE ai_providers ADD COLUMN use_datastore_upload INTEGER DEFAULT 0`],
+  ['016_add_created_at', `ALTER TABLE ai_providers ADD COLUMN created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))`],
   [
-    "015_add_use_datastore_upload",
-    `ALTER TABLE ai_providers ADD COLUMN use_datastore_upload INTEGER DEFAULT 0`,
-  ],
-  [
-    "016_add_created_at",
-    `ALTER TABLE ai_providers ADD COLUMN created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))`,
-  ],
-  [
-    "017_create_timeline_events",
+    '017_create_timeline_events',
     `CREATE TABLE IF NOT EXISTS timeline_events (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT NOT NULL,
@@ -206,7 +200,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX idx_timeline_events_time ON timeline_events(created_at);`,
   ],
   [
-    "018_mcp_servers",
+    '018_mcp_servers',
     `CREATE TABLE IF NOT EXISTS mcp_servers (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -242,7 +236,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "019_create_sudo_config",
+    '019_create_sudo_config',
     `CREATE TABLE IF NOT EXISTS sudo_config (
                 id TEXT PRIMARY KEY,
                 username TEXT NOT NULL DEFAULT '',
@@ -251,16 +245,10 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
                 updated_at TEXT NOT NULL DEFAULT (datetime('now'))
             );`,
   ],
+  ['020_add_log_content_compressed', `ALTER TABLE log_files ADD COLUMN content_compressed BLOB`],
+  ['021_add_image_data', `ALTER TABLE image_attachments ADD COLUMN image_data BLOB`],
   [
-    "020_add_log_content_compressed",
-    `ALTER TABLE log_files ADD COLUMN content_compressed BLOB`,
-  ],
-  [
-    "021_add_image_data",
-    `ALTER TABLE image_attachments ADD COLUMN image_data BLOB`,
-  ],
-  [
-    "022_attachment_views",
+    '022_attachment_views',
     `CREATE VIEW IF NOT EXISTS v_log_files_with_issue AS
                 SELECT lf.id, lf.issue_id, lf.file_name, lf.file_path, lf.file_size,
                        lf.mime_type, lf.content_hash, lf.uploaded_at, lf.redacted,
@@ -275,12 +263,9 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
                 FROM image_attachments ia
                 JOIN issues i ON i.id = ia.issue_id;`,
   ],
+  ['023_add_mcp_env_config', `ALTER TABLE mcp_servers ADD COLUMN env_config TEXT`],
   [
-    "023_add_mcp_env_config",
-    `ALTER TABLE mcp_servers ADD COLUMN env_config TEXT`,
-  ],
-  [
-    "024_create_shell_commands",
+    '024_create_shell_commands',
     `CREATE TABLE IF NOT EXISTS shell_commands (
                 id TEXT PRIMARY KEY,
                 command_template TEXT NOT NULL,
@@ -300,7 +285,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             ('qm_status', 'qm status', 1, 'Check VM status', 'proxmox');`,
   ],
   [
-    "025_create_kubeconfig_files",
+    '025_create_kubeconfig_files',
     `CREATE TABLE IF NOT EXISTS kubeconfig_files (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -314,7 +299,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_kubeconfig_active ON kubeconfig_files(is_active);`,
   ],
   [
-    "026_create_command_executions",
+    '026_create_command_executions',
     `CREATE TABLE IF NOT EXISTS command_executions (
                 id TEXT PRIMARY KEY,
                 issue_id TEXT,
@@ -335,7 +320,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_command_executions_executed ON command_executions(executed_at);`,
   ],
   [
-    "027_create_approval_decisions",
+    '027_create_approval_decisions',
     `CREATE TABLE IF NOT EXISTS approval_decisions (
                 id TEXT PRIMARY KEY,
                 command_pattern TEXT NOT NULL,
@@ -348,12 +333,12 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_approval_decisions_session ON approval_decisions(session_id);`,
   ],
   [
-    "028_add_supports_tool_calling",
+    '028_add_supports_tool_calling',
     `ALTER TABLE ai_providers ADD COLUMN supports_tool_calling INTEGER DEFAULT 1;
              -- Default to true for existing providers to maintain backward compatibility`,
   ],
   [
-    "029_create_clusters",
+    '029_create_clusters',
     `CREATE TABLE IF NOT EXISTS clusters (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -367,7 +352,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_clusters_context ON clusters(context);`,
   ],
   [
-    "030_create_port_forwards",
+    '030_create_port_forwards',
     `CREATE TABLE IF NOT EXISTS port_forwards (
                 id TEXT PRIMARY KEY,
                 cluster_id TEXT NOT NULL,
@@ -387,7 +372,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_port_forwards_namespace ON port_forwards(namespace);`,
   ],
   [
-    "031_create_proxmox_clusters",
+    '031_create_proxmox_clusters',
     `CREATE TABLE IF NOT EXISTS proxmox_clusters (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -404,7 +389,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_proxmox_clusters_type ON proxmox_clusters(cluster_type);`,
   ],
   [
-    "032_create_proxmox_resources",
+    '032_create_proxmox_resources',
     `CREATE TABLE IF NOT EXISTS proxmox_resources (
                 id TEXT PRIMARY KEY,
                 cluster_id TEXT NOT NULL REFERENCES proxmox_clusters(id) ON DELETE CASCADE,
@@ -419,18 +404,15 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_proxmox_resources_updated ON proxmox_resources(last_updated);`,
   ],
   [
-    "033_cleanup_old_dummy_data",
+    '033_cleanup_old_dummy_data',
     `DELETE FROM proxmox_clusters WHERE name LIKE '%example%' OR name LIKE '%test%' OR name LIKE '%dummy%' OR name LIKE '%sample%';
             DELETE FROM proxmox_resources WHERE cluster_id IN (
                 SELECT id FROM proxmox_clusters WHERE name LIKE '%example%' OR name LIKE '%test%' OR name LIKE '%dummy%' OR name LIKE '%sample%'
             );`,
   ],
+  ['034_add_proxmox_username_column', `ALTER TABLE proxmox_clusters ADD COLUMN username TEXT NOT NULL DEFAULT '';`],
   [
-    "034_add_proxmox_username_column",
-    `ALTER TABLE proxmox_clusters ADD COLUMN username TEXT NOT NULL DEFAULT '';`,
-  ],
-  [
-    "035_create_remote_connections",
+    '035_create_remote_connections',
     `CREATE TABLE IF NOT EXISTS remote_connections (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -455,7 +437,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_remote_connections_last_connected ON remote_connections(last_connected_at);`,
   ],
   [
-    "036_create_remote_credentials",
+    '036_create_remote_credentials',
     `CREATE TABLE IF NOT EXISTS remote_credentials (
                 id TEXT PRIMARY KEY,
                 connection_id TEXT NOT NULL REFERENCES remote_connections(id) ON DELETE CASCADE,
@@ -469,7 +451,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "037_create_ssh_credentials",
+    '037_create_ssh_credentials',
     `CREATE TABLE IF NOT EXISTS ssh_credentials (
                 key_id TEXT PRIMARY KEY,
                 encrypted_data TEXT NOT NULL,
@@ -477,7 +459,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             );`,
   ],
   [
-    "038_create_database_connections",
+    '038_create_database_connections',
     `CREATE TABLE IF NOT EXISTS database_connections (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -498,7 +480,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_db_connections_type ON database_connections(db_type);`,
   ],
   [
-    "039_create_query_history",
+    '039_create_query_history',
     `CREATE TABLE IF NOT EXISTS query_history (
                 id TEXT PRIMARY KEY,
                 connection_id TEXT NOT NULL,
@@ -514,7 +496,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_query_history_executed ON query_history(executed_at DESC);`,
   ],
   [
-    "040_create_query_bookmarks",
+    '040_create_query_bookmarks',
     `CREATE TABLE IF NOT EXISTS query_bookmarks (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -528,7 +510,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
             CREATE INDEX IF NOT EXISTS idx_query_bookmarks_connection ON query_bookmarks(connection_id);`,
   ],
   [
-    "041_add_database_ssh_tunnel_columns",
+    '041_add_database_ssh_tunnel_columns',
     `ALTER TABLE database_connections ADD COLUMN ssh_enabled INTEGER DEFAULT 0;
              ALTER TABLE database_connections ADD COLUMN ssh_hostname TEXT;
              ALTER TABLE database_connections ADD COLUMN ssh_port INTEGER;
@@ -536,7 +518,7 @@ export const DESKTOP_MIGRATIONS: readonly (readonly [string, string])[] = [
              ALTER TABLE database_connections ADD COLUMN ssh_auth_method TEXT;`,
   ],
   [
-    "042_add_database_ssh_credential_columns",
+    '042_add_database_ssh_credential_columns',
     `ALTER TABLE database_connections ADD COLUMN ssh_password_encrypted TEXT;
              ALTER TABLE database_connections ADD COLUMN ssh_private_key_encrypted TEXT;
              ALTER TABLE database_connections ADD COLUMN ssh_key_passphrase_encrypted TEXT;`,

@@ -24,11 +24,14 @@ export interface FakeWorkItem {
 
 const WORK_ITEM_TYPES = ['Bug', 'Task', 'Issue', 'User Story', 'Product Backlog Item', 'Feature', 'Epic'];
 const SEVERITIES = ['1 - Critical', '2 - High', '3 - Medium', '4 - Low'];
-const WIQL = /^SELECT \[System\.Id\] FROM WorkItems WHERE \[System\.TeamProject\] = @project AND \[System\.Tags\] CONTAINS '((?:[^']|'')*)'$/;
-const TF400733 = 'TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource \'WorkItemTracking\' in namespace \'User\'.';
+const WIQL =
+  /^SELECT \[System\.Id\] FROM WorkItems WHERE \[System\.TeamProject\] = @project AND \[System\.Tags\] CONTAINS '((?:[^']|'')*)'$/;
+const TF400733 =
+  "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'WorkItemTracking' in namespace 'User'.";
 
 /** What Azure DevOps sends instead of JSON when it does not accept the credentials. */
-export const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body><form action="https://login.microsoftonline.com/"><p>Sign in to your account</p></form></body></html>';
+export const SIGN_IN_PAGE =
+  '<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body><form action="https://login.microsoftonline.com/"><p>Sign in to your account</p></form></body></html>';
 
 /**
  * Azure DevOps work items, api-version 7.1: project lookup, WIQL by tag, create with JSON Patch (200), get and
@@ -67,7 +70,15 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
   }
 
   protected errorBody(status: number, message: string): unknown {
-    return { $id: '1', innerException: null, message, typeName: 'Microsoft.TeamFoundation.Framework.Server.FakeException', typeKey: 'FakeException', errorCode: 0, eventId: status >= 500 ? 0 : 3000 };
+    return {
+      $id: '1',
+      innerException: null,
+      message,
+      typeName: 'Microsoft.TeamFoundation.Framework.Server.FakeException',
+      typeKey: 'FakeException',
+      errorCode: 0,
+      eventId: status >= 500 ? 0 : 3000,
+    };
   }
 
   protected override faultMessage(status: number): string {
@@ -82,21 +93,50 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
     const [project, apis, wit, kind, last, ...rest] = segments;
     if (apis !== '_apis' || wit !== 'wit' || rest.length > 0) return null;
     if (kind === 'wiql' && last === undefined && method === 'POST') {
-      return { operation: 'search', contentType: 'application/json', validate: (body) => version() ?? wiqlProblem(body), handle: (body) => this.wiql(project, body as { query: string }) };
+      return {
+        operation: 'search',
+        contentType: 'application/json',
+        validate: (body) => version() ?? wiqlProblem(body),
+        handle: (body) => this.wiql(project, body as { query: string }),
+      };
     }
     if (kind !== 'workitems' || last === undefined) return null;
     if (method === 'POST' && last.startsWith('$')) {
-      return { operation: 'create', contentType: 'application/json-patch+json', validate: (body) => version() ?? createProblem(body), handle: (body) => this.create(project, last.slice(1), body as PatchOp[]) };
+      return {
+        operation: 'create',
+        contentType: 'application/json-patch+json',
+        validate: (body) => version() ?? createProblem(body),
+        handle: (body) => this.create(project, last.slice(1), body as PatchOp[]),
+      };
     }
     if (!/^\d+$/.test(last)) return null;
     if (method === 'GET') return { operation: 'get', validate: version, handle: () => this.get(project, Number(last)) };
-    if (method === 'PATCH') return { operation: 'update', contentType: 'application/json-patch+json', validate: (body) => version() ?? patchProblem(body, ['add', 'replace']), handle: (body) => this.update(project, Number(last), body as PatchOp[]) };
+    if (method === 'PATCH')
+      return {
+        operation: 'update',
+        contentType: 'application/json-patch+json',
+        validate: (body) => version() ?? patchProblem(body, ['add', 'replace']),
+        handle: (body) => this.update(project, Number(last), body as PatchOp[]),
+      };
     return null;
   }
 
   private project(name: string): Reply {
-    if (!this.projects.includes(name)) return this.error(404, `TF200016: The following project does not exist: ${name}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.`);
-    return { status: 200, body: { id: `proj-${this.projects.indexOf(name)}`, name, state: 'wellFormed', visibility: 'private', url: `${this.baseUrl}/_apis/projects/${encodeURIComponent(name)}` } };
+    if (!this.projects.includes(name))
+      return this.error(
+        404,
+        `TF200016: The following project does not exist: ${name}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.`,
+      );
+    return {
+      status: 200,
+      body: {
+        id: `proj-${this.projects.indexOf(name)}`,
+        name,
+        state: 'wellFormed',
+        visibility: 'private',
+        url: `${this.baseUrl}/_apis/projects/${encodeURIComponent(name)}`,
+      },
+    };
   }
 
   private wiql(project: string, body: { query: string }): Reply {
@@ -118,14 +158,19 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
   private create(project: string, type: string, ops: PatchOp[]): Reply {
     if (!this.projects.includes(project)) return this.project(project);
     const canonical = WORK_ITEM_TYPES.find((t) => t.toLowerCase() === type.toLowerCase());
-    if (!canonical) return this.error(404, `VS402323: Work item type ${type} does not exist in project ${project} or you do not have permission to access it.`);
+    if (!canonical)
+      return this.error(
+        404,
+        `VS402323: Work item type ${type} does not exist in project ${project} or you do not have permission to access it.`,
+      );
     const fields = fieldsOf(ops);
     const severity = fields['Microsoft.VSTS.Common.Severity'];
     if (severity !== undefined && canonical !== 'Bug') {
       this.violations.push(`create ${canonical}: Severity is only a field of Bug`);
       return this.error(400, `TF51535: Cannot find field Microsoft.VSTS.Common.Severity.`);
     }
-    if (canonical === 'Bug' && !SEVERITIES.includes(severity)) this.violations.push(`create Bug: Severity ${String(severity)} is not one of ${SEVERITIES.join(', ')}`);
+    if (canonical === 'Bug' && !SEVERITIES.includes(severity))
+      this.violations.push(`create Bug: Severity ${String(severity)} is not one of ${SEVERITIES.join(', ')}`);
     const now = new Date().toISOString();
     const item: FakeWorkItem = {
       id: this.nextId++,
@@ -133,7 +178,15 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
       type: canonical,
       rev: 1,
       comments: [],
-      fields: { 'System.TeamProject': project, 'System.AreaPath': project, 'System.WorkItemType': canonical, 'System.State': 'New', 'System.CreatedDate': now, 'System.ChangedDate': now, ...fields },
+      fields: {
+        'System.TeamProject': project,
+        'System.AreaPath': project,
+        'System.WorkItemType': canonical,
+        'System.State': 'New',
+        'System.CreatedDate': now,
+        'System.ChangedDate': now,
+        ...fields,
+      },
     };
     this.objects.push(item);
     return { status: 200, body: this.itemJson(item) };
@@ -141,7 +194,9 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
 
   private get(project: string, id: number): Reply {
     const item = this.objects.find((w) => w.id === id && w.project === project);
-    return item ? { status: 200, body: this.itemJson(item) } : this.error(404, `TF401232: Work item ${id} does not exist, or you do not have permissions to read it.`);
+    return item
+      ? { status: 200, body: this.itemJson(item) }
+      : this.error(404, `TF401232: Work item ${id} does not exist, or you do not have permissions to read it.`);
   }
 
   private update(project: string, id: number, ops: PatchOp[]): Reply {
@@ -163,7 +218,10 @@ export class FakeAzureDevOps extends FakeServer<AzureDevOpsOperation> {
       id: item.id,
       rev: item.rev,
       fields: { ...item.fields },
-      _links: { self: { href: this.apiUrl(item) }, html: { href: `${this.baseUrl}/${encodeURIComponent(item.project)}/_workitems/edit/${item.id}` } },
+      _links: {
+        self: { href: this.apiUrl(item) },
+        html: { href: `${this.baseUrl}/${encodeURIComponent(item.project)}/_workitems/edit/${item.id}` },
+      },
       url: this.apiUrl(item),
     };
   }
@@ -176,7 +234,10 @@ interface PatchOp {
 }
 
 function tagsOf(item: FakeWorkItem): string[] {
-  return (item.fields['System.Tags'] ?? '').split(';').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return (item.fields['System.Tags'] ?? '')
+    .split(';')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function fieldsOf(ops: PatchOp[]): Record<string, string> {
@@ -193,8 +254,10 @@ function patchProblem(body: unknown, ops: readonly string[]): string | null {
   if (!Array.isArray(body) || body.length === 0) return 'the body is not a non-empty JSON Patch array';
   for (const [i, op] of body.entries()) {
     if (!isPlainObject(op)) return `operation ${i} is not an object`;
-    if (typeof op.op !== 'string' || !ops.includes(op.op)) return `operation ${i}: op ${JSON.stringify(op.op)} is not one of ${ops.join(', ')}`;
-    if (typeof op.path !== 'string' || !/^\/fields\/[A-Za-z0-9_.]+$/.test(op.path)) return `operation ${i}: path ${JSON.stringify(op.path)} is not /fields/<reference name>`;
+    if (typeof op.op !== 'string' || !ops.includes(op.op))
+      return `operation ${i}: op ${JSON.stringify(op.op)} is not one of ${ops.join(', ')}`;
+    if (typeof op.path !== 'string' || !/^\/fields\/[A-Za-z0-9_.]+$/.test(op.path))
+      return `operation ${i}: path ${JSON.stringify(op.path)} is not /fields/<reference name>`;
     if (typeof op.value !== 'string') return `operation ${i}: value is not a string`;
   }
   const title = body.find((op) => op.path === '/fields/System.Title');

@@ -53,7 +53,14 @@ export class FakeConfluence extends FakeServer<ConfluenceOperation> {
   seedPage(page: { spaceKey: string; title: string; body: string; parentId?: string }): FakeConfluencePage {
     const space = this.spaces.find((s) => s.key === page.spaceKey);
     if (!space) throw new Error(`no space ${page.spaceKey}`);
-    const created = { id: String(this.nextId++), spaceId: space.id, title: page.title, parentId: page.parentId ?? null, version: 1, body: page.body };
+    const created = {
+      id: String(this.nextId++),
+      spaceId: space.id,
+      title: page.title,
+      parentId: page.parentId ?? null,
+      version: 1,
+      body: page.body,
+    };
     this.objects.push(created);
     return created;
   }
@@ -79,19 +86,38 @@ export class FakeConfluence extends FakeServer<ConfluenceOperation> {
     const [wiki, api, v2, collection, id, ...rest] = segments;
     if (wiki !== 'wiki' || api !== 'api' || v2 !== 'v2' || rest.length > 0) return null;
     if (collection === 'spaces' && id === undefined && method === 'GET') {
-      return { operation: 'space', validate: () => (isNonEmptyString(query.keys) ? null : 'GET spaces without keys'), handle: () => this.listSpaces(query) };
+      return {
+        operation: 'space',
+        validate: () => (isNonEmptyString(query.keys) ? null : 'GET spaces without keys'),
+        handle: () => this.listSpaces(query),
+      };
     }
     if (collection !== 'pages') return null;
-    if (id === undefined && method === 'GET') return { operation: 'search', validate: () => searchProblem(query), handle: () => this.search(query) };
-    if (id === undefined && method === 'POST') return { operation: 'create', contentType: 'application/json', validate: (body) => this.createProblem(body), handle: (body) => this.create(body as CreateBody) };
+    if (id === undefined && method === 'GET')
+      return { operation: 'search', validate: () => searchProblem(query), handle: () => this.search(query) };
+    if (id === undefined && method === 'POST')
+      return {
+        operation: 'create',
+        contentType: 'application/json',
+        validate: (body) => this.createProblem(body),
+        handle: (body) => this.create(body as CreateBody),
+      };
     if (id !== undefined && method === 'GET') return { operation: 'get', handle: () => this.get(id, query) };
-    if (id !== undefined && method === 'PUT') return { operation: 'update', contentType: 'application/json', validate: (body) => updateProblem(id, body), handle: (body) => this.update(id, body as UpdateBody) };
+    if (id !== undefined && method === 'PUT')
+      return {
+        operation: 'update',
+        contentType: 'application/json',
+        validate: (body) => updateProblem(id, body),
+        handle: (body) => this.update(id, body as UpdateBody),
+      };
     return null;
   }
 
   private listSpaces(query: Record<string, string>): Reply {
     const keys = query.keys.split(',');
-    const results = this.spaces.filter((s) => keys.includes(s.key)).map((s) => ({ id: s.id, key: s.key, name: s.key, type: 'global', status: 'current' }));
+    const results = this.spaces
+      .filter((s) => keys.includes(s.key))
+      .map((s) => ({ id: s.id, key: s.key, name: s.key, type: 'global', status: 'current' }));
     return { status: 200, body: { results, _links: { base: this.wikiBase } } };
   }
 
@@ -109,15 +135,24 @@ export class FakeConfluence extends FakeServer<ConfluenceOperation> {
     const problem = pageShapeProblem(body);
     if (problem) return problem;
     const b = body as CreateBody;
-    if (!isNonEmptyString(b.spaceId) || !this.spaces.some((s) => s.id === b.spaceId)) return `spaceId ${String(b.spaceId)} is not the numeric id of a space`;
+    if (!isNonEmptyString(b.spaceId) || !this.spaces.some((s) => s.id === b.spaceId))
+      return `spaceId ${String(b.spaceId)} is not the numeric id of a space`;
     if (b.parentId !== undefined && !isNonEmptyString(b.parentId)) return 'parentId must be a non-empty string when given';
     return null;
   }
 
   private create(body: CreateBody): Reply {
-    if (body.parentId && !this.objects.some((p) => p.id === body.parentId && p.spaceId === body.spaceId)) return this.error(404, 'Parent page not found');
+    if (body.parentId && !this.objects.some((p) => p.id === body.parentId && p.spaceId === body.spaceId))
+      return this.error(404, 'Parent page not found');
     if (this.titleTaken(body.spaceId, body.title, null)) return this.error(400, DUPLICATE_TITLE_MESSAGE);
-    const page: FakeConfluencePage = { id: String(this.nextId++), spaceId: body.spaceId, title: body.title, parentId: body.parentId ?? null, version: 1, body: body.body.value };
+    const page: FakeConfluencePage = {
+      id: String(this.nextId++),
+      spaceId: body.spaceId,
+      title: body.title,
+      parentId: body.parentId ?? null,
+      version: 1,
+      body: body.body.value,
+    };
     this.objects.push(page);
     return { status: 200, body: this.pageJson(page, false, true) };
   }
@@ -154,7 +189,12 @@ export class FakeConfluence extends FakeServer<ConfluenceOperation> {
       parentType: page.parentId ? 'page' : null,
       version: { number: page.version, message: '', minorEdit: false, authorId: 'fake-account' },
       body: withBody ? { storage: { representation: 'storage', value: page.body } } : {},
-      _links: { webui: `/spaces/${key}/pages/${page.id}/${encodeURIComponent(page.title).replace(/%20/g, '+')}`, editui: `/pages/resumedraft.action?draftId=${page.id}`, tinyui: `/x/${page.id}`, ...(withBase ? { base: this.wikiBase } : {}) },
+      _links: {
+        webui: `/spaces/${key}/pages/${page.id}/${encodeURIComponent(page.title).replace(/%20/g, '+')}`,
+        editui: `/pages/resumedraft.action?draftId=${page.id}`,
+        tinyui: `/x/${page.id}`,
+        ...(withBase ? { base: this.wikiBase } : {}),
+      },
     };
   }
 }
@@ -179,7 +219,8 @@ function pageShapeProblem(body: unknown): string | null {
   if (body.status !== 'current') return `status must be "current", got ${JSON.stringify(body.status)}`;
   if (!isNonEmptyString(body.title) || body.title.length > 255) return 'title must be a non-empty string of at most 255 characters';
   const content = body.body;
-  if (!isPlainObject(content) || content.representation !== 'storage' || typeof content.value !== 'string') return 'body must be {representation: "storage", value: string}';
+  if (!isPlainObject(content) || content.representation !== 'storage' || typeof content.value !== 'string')
+    return 'body must be {representation: "storage", value: string}';
   // The storage format is XML: Confluence refuses a body that is not well-formed XML 1.0, with this message.
   const xml = xmlProblem(content.value);
   return xml ? `Error parsing xhtml: ${xml}` : null;
@@ -195,6 +236,15 @@ function updateProblem(id: string, body: unknown): string | null {
 }
 
 function codeFor(status: number): string {
-  const codes: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'TOO_MANY_REQUESTS' };
+  const codes: Record<number, string> = {
+    400: 'BAD_REQUEST',
+    401: 'UNAUTHORIZED',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    409: 'CONFLICT',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    429: 'TOO_MANY_REQUESTS',
+  };
   return codes[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'ERROR');
 }

@@ -165,7 +165,9 @@ export abstract class FakeServer<Op extends string> {
     this.requests.push(record);
     const where = `${record.method} ${record.path}`;
     const prefix = this.pathPrefix();
-    const route = url.pathname.startsWith(`${prefix}/`) ? this.route({ method: record.method, url, segments: segmentsOf(url.pathname.slice(prefix.length)), query }) : null;
+    const route = url.pathname.startsWith(`${prefix}/`)
+      ? this.route({ method: record.method, url, segments: segmentsOf(url.pathname.slice(prefix.length)), query })
+      : null;
     if (!route) {
       this.violations.push(`${where}: no such route in the contract`);
       return send(res, this.error(404, `No route for ${where}`));
@@ -176,17 +178,21 @@ export abstract class FakeServer<Op extends string> {
     if (fault && 'hang' in fault) return;
     if (fault && 'status' in fault) {
       const faultHeaders = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : undefined;
-      if (fault.body !== undefined || fault.html !== undefined) return send(res, { status: fault.status, body: fault.body, html: fault.html, headers: faultHeaders });
+      if (fault.body !== undefined || fault.html !== undefined)
+        return send(res, { status: fault.status, body: fault.body, html: fault.html, headers: faultHeaders });
       return send(res, this.error(fault.status, this.faultMessage(fault.status), faultHeaders));
     }
     if (failure) return send(res, failure);
     if (fault && 'commitAfterMs' in fault) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        route.handle(parsed.value);
-        this.lateCommits += 1;
-        req.socket.destroy();
-      }, Math.max(0, receivedAt + fault.commitAfterMs - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          route.handle(parsed.value);
+          this.lateCommits += 1;
+          req.socket.destroy();
+        },
+        Math.max(0, receivedAt + fault.commitAfterMs - Date.now()),
+      );
       this.timers.add(timer);
       return;
     }

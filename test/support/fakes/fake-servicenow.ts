@@ -27,7 +27,10 @@ const JOURNAL_FIELDS = ['work_notes', 'comments'];
 /** Moves journal fields out of a write into entries. */
 function splitJournal(body: Record<string, string>): { fields: Record<string, string>; entries: Array<{ field: string; value: string }> } {
   const fields = { ...body };
-  const entries = JOURNAL_FIELDS.filter((f) => typeof fields[f] === 'string' && fields[f] !== '').map((f) => ({ field: f, value: fields[f] }));
+  const entries = JOURNAL_FIELDS.filter((f) => typeof fields[f] === 'string' && fields[f] !== '').map((f) => ({
+    field: f,
+    value: fields[f],
+  }));
   for (const f of JOURNAL_FIELDS) delete fields[f];
   return { fields, entries };
 }
@@ -35,7 +38,17 @@ function splitJournal(body: Record<string, string>): { fields: Record<string, st
 export const DEFAULT_KNOWLEDGE_BASE = 'a7e8a78bff0221009b20ffffffffff17';
 
 /** ServiceNow's default priority matrix: urgency x impact → priority 1..5. */
-const PRIORITY: Record<string, string> = { '11': '1', '12': '2', '21': '2', '13': '3', '22': '3', '31': '3', '23': '4', '32': '4', '33': '5' };
+const PRIORITY: Record<string, string> = {
+  '11': '1',
+  '12': '2',
+  '21': '2',
+  '13': '3',
+  '22': '3',
+  '31': '3',
+  '23': '4',
+  '32': '4',
+  '33': '5',
+};
 
 /**
  * ServiceNow Table API for incident and kb_knowledge: get by sys_id, encoded-query search (`=` and `LIKE`),
@@ -72,17 +85,38 @@ export class FakeServiceNow extends FakeServer<ServiceNowOperation> {
     if (api !== 'api' || now !== 'now' || tableWord !== 'table' || table === undefined || rest.length > 0) return null;
     const badTable = table === 'incident' || table === 'kb_knowledge' ? null : `table ${table} is not one the publisher uses`;
     const t = table as ServiceNowTable;
-    if (method === 'GET' && sysId !== undefined) return { operation: 'get', validate: () => badTable, handle: () => this.get(t, sysId, query) };
-    if (method === 'GET' && query.sysparm_query !== undefined) return { operation: 'search', validate: () => badTable ?? searchProblem(query), handle: () => this.search(t, query) };
-    if (method === 'GET') return { operation: 'list', validate: () => badTable ?? (query.sysparm_limit ? null : 'listing without sysparm_limit'), handle: () => this.list(t, query) };
-    if (method === 'POST' && sysId === undefined) return { operation: 'create', contentType: 'application/json', validate: (body) => badTable ?? createProblem(t, body), handle: (body) => this.create(t, body as Record<string, string>, query) };
-    if (method === 'PATCH' && sysId !== undefined) return { operation: 'update', contentType: 'application/json', validate: (body) => badTable ?? stringFieldsProblem(body), handle: (body) => this.update(t, sysId, body as Record<string, string>, query) };
+    if (method === 'GET' && sysId !== undefined)
+      return { operation: 'get', validate: () => badTable, handle: () => this.get(t, sysId, query) };
+    if (method === 'GET' && query.sysparm_query !== undefined)
+      return { operation: 'search', validate: () => badTable ?? searchProblem(query), handle: () => this.search(t, query) };
+    if (method === 'GET')
+      return {
+        operation: 'list',
+        validate: () => badTable ?? (query.sysparm_limit ? null : 'listing without sysparm_limit'),
+        handle: () => this.list(t, query),
+      };
+    if (method === 'POST' && sysId === undefined)
+      return {
+        operation: 'create',
+        contentType: 'application/json',
+        validate: (body) => badTable ?? createProblem(t, body),
+        handle: (body) => this.create(t, body as Record<string, string>, query),
+      };
+    if (method === 'PATCH' && sysId !== undefined)
+      return {
+        operation: 'update',
+        contentType: 'application/json',
+        validate: (body) => badTable ?? stringFieldsProblem(body),
+        handle: (body) => this.update(t, sysId, body as Record<string, string>, query),
+      };
     return null;
   }
 
   private get(table: ServiceNowTable, sysId: string, query: Record<string, string>): Reply {
     const record = this.objects.find((r) => r.table === table && r.sys_id === sysId);
-    return record ? { status: 200, body: { result: project(record, query) } } : this.error(404, "No Record found: Record doesn't exist or ACL restricts the record retrieval");
+    return record
+      ? { status: 200, body: { result: project(record, query) } }
+      : this.error(404, "No Record found: Record doesn't exist or ACL restricts the record retrieval");
   }
 
   private search(table: ServiceNowTable, query: Record<string, string>): Reply {
@@ -97,7 +131,8 @@ export class FakeServiceNow extends FakeServer<ServiceNowOperation> {
   }
 
   private create(table: ServiceNowTable, body: Record<string, string>, query: Record<string, string>): Reply {
-    if (table === 'kb_knowledge' && !this.knowledgeBases.includes(body.kb_knowledge_base)) return this.error(400, 'Invalid reference: kb_knowledge_base');
+    if (table === 'kb_knowledge' && !this.knowledgeBases.includes(body.kb_knowledge_base))
+      return this.error(400, 'Invalid reference: kb_knowledge_base');
     const sysId = randomBytes(16).toString('hex');
     const number = `${table === 'incident' ? 'INC' : 'KB'}${String(this.counters[table]++).padStart(7, '0')}`;
     const { fields: written, entries } = splitJournal(body);
@@ -105,7 +140,11 @@ export class FakeServiceNow extends FakeServer<ServiceNowOperation> {
     if (table === 'incident') fields.priority = PRIORITY[`${body.urgency}${body.impact}`];
     const record: FakeServiceNowRecord = { table, sys_id: sysId, number, fields, journal: entries };
     this.objects.push(record);
-    return { status: 201, body: { result: project(record, query) }, headers: { location: `${this.origin}/api/now/table/${table}/${sysId}` } };
+    return {
+      status: 201,
+      body: { result: project(record, query) },
+      headers: { location: `${this.origin}/api/now/table/${table}/${sysId}` },
+    };
   }
 
   private update(table: ServiceNowTable, sysId: string, body: Record<string, string>, query: Record<string, string>): Reply {

@@ -11,11 +11,32 @@ describe('fake remote services', () => {
   it('Confluence: unknown routes, wrong auth, wrong media type and a missing field are refused and recorded', async () => {
     const fake = await FakeConfluence.start({ auth: { email: 'a@example.com', token: 't' } });
     const auth = basic('a@example.com', 't');
-    expect((await fetch(`${fake.baseUrl}/wiki/rest/api/content`, { headers: { authorization: auth, accept: 'application/json' } })).status).toBe(404);
-    expect((await fetch(`${fake.baseUrl}/wiki/api/v2/spaces?keys=ENG`, { headers: { authorization: 'Bearer t', accept: 'application/json' } })).status).toBe(401);
+    expect(
+      (await fetch(`${fake.baseUrl}/wiki/rest/api/content`, { headers: { authorization: auth, accept: 'application/json' } })).status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${fake.baseUrl}/wiki/api/v2/spaces?keys=ENG`, { headers: { authorization: 'Bearer t', accept: 'application/json' } }))
+        .status,
+    ).toBe(401);
     const page = { spaceId: '65537', status: 'current', title: 'T', body: { representation: 'storage', value: '<p/>' } };
-    expect((await fetch(`${fake.baseUrl}/wiki/api/v2/pages`, { method: 'POST', headers: { authorization: auth, accept: 'application/json', 'content-type': 'text/plain' }, body: JSON.stringify(page) })).status).toBe(415);
-    expect((await fetch(`${fake.baseUrl}/wiki/api/v2/pages`, { method: 'POST', headers: { authorization: auth, ...json }, body: JSON.stringify({ ...page, status: undefined }) })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${fake.baseUrl}/wiki/api/v2/pages`, {
+          method: 'POST',
+          headers: { authorization: auth, accept: 'application/json', 'content-type': 'text/plain' },
+          body: JSON.stringify(page),
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await fetch(`${fake.baseUrl}/wiki/api/v2/pages`, {
+          method: 'POST',
+          headers: { authorization: auth, ...json },
+          body: JSON.stringify({ ...page, status: undefined }),
+        })
+      ).status,
+    ).toBe(400);
     expect(fake.violations).toHaveLength(4);
     expect(fake.objects).toHaveLength(0);
     expect(fake.requests.map((r) => r.authOk)).toEqual([true, false, true, true]);
@@ -37,7 +58,11 @@ describe('fake remote services', () => {
 
   it('ServiceNow: an incident without correlation_id is a 400 and a violation', async () => {
     const fake = await FakeServiceNow.start({ username: 'u', password: 'p' });
-    const res = await fetch(`${fake.baseUrl}/api/now/table/incident`, { method: 'POST', headers: { authorization: basic('u', 'p'), ...json }, body: JSON.stringify({ short_description: 'x', description: 'y', urgency: '1', impact: '1' }) });
+    const res = await fetch(`${fake.baseUrl}/api/now/table/incident`, {
+      method: 'POST',
+      headers: { authorization: basic('u', 'p'), ...json },
+      body: JSON.stringify({ short_description: 'x', description: 'y', urgency: '1', impact: '1' }),
+    });
     expect(res.status).toBe(400);
     expect(fake.violations).toEqual([expect.stringContaining('correlation_id')]);
     await fake.close();
@@ -45,12 +70,20 @@ describe('fake remote services', () => {
 
   it('Azure DevOps: a bearer PAT gets the 203 sign-in page; a create without json-patch is a 415', async () => {
     const fake = await FakeAzureDevOps.start({ pat: 'pat' });
-    const bearer = await fetch(`${fake.baseUrl}/_apis/projects/Fabrikam%20Fiber?api-version=7.1`, { headers: { authorization: 'Bearer pat', accept: 'application/json' } });
+    const bearer = await fetch(`${fake.baseUrl}/_apis/projects/Fabrikam%20Fiber?api-version=7.1`, {
+      headers: { authorization: 'Bearer pat', accept: 'application/json' },
+    });
     expect([bearer.status, bearer.headers.get('content-type')]).toEqual([203, 'text/html; charset=utf-8']);
     const ops = [{ op: 'add', path: '/fields/System.Title', value: 'x' }];
-    const create = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/$Bug?api-version=7.1`, { method: 'POST', headers: { authorization: basic('', 'pat'), ...json }, body: JSON.stringify(ops) });
+    const create = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/$Bug?api-version=7.1`, {
+      method: 'POST',
+      headers: { authorization: basic('', 'pat'), ...json },
+      body: JSON.stringify(ops),
+    });
     expect(create.status).toBe(415);
-    const noVersion = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/1`, { headers: { authorization: basic('', 'pat'), accept: 'application/json' } });
+    const noVersion = await fetch(`${fake.baseUrl}/Fabrikam%20Fiber/_apis/wit/workitems/1`, {
+      headers: { authorization: basic('', 'pat'), accept: 'application/json' },
+    });
     expect([noVersion.status, await noVersion.text()]).toEqual([400, expect.stringContaining('api-version is missing')]);
     expect(fake.violations).toHaveLength(3);
     await fake.close();

@@ -40,7 +40,13 @@ export function loopbackHttp(): IntegrationHttp {
  * What the publish processor does on each attempt (find, then update or create), retried at once on retryable
  * errors: lets unit tests show that a lost answer still ends with one remote object.
  */
-export async function publishWithRetries(sut: Publisher, target: PublishTarget, content: PublishContent, knownId: string | null = null, attempts = 3): Promise<RemoteObject> {
+export async function publishWithRetries(
+  sut: Publisher,
+  target: PublishTarget,
+  content: PublishContent,
+  knownId: string | null = null,
+  attempts = 3,
+): Promise<RemoteObject> {
   let last: unknown;
   for (let i = 0; i < attempts; i += 1) {
     try {

@@ -6,7 +6,8 @@ import { jobIdFor } from '@tftsr/jobs';
 import { FaultRig, smallLog } from './fault-rig';
 
 /** The id the relay gives a row's job: its payload (which carries the restore generation) decides it. */
-const jobIdOf = (row: { job_name: string; payload: string }) => jobIdFor(row.job_name as 'hash', JSON.parse(row.payload) as JobPayloads['hash']);
+const jobIdOf = (row: { job_name: string; payload: string }) =>
+  jobIdFor(row.job_name as 'hash', JSON.parse(row.payload) as JobPayloads['hash']);
 
 /**
  * Catalogue 9 (issue 7, fault 2): the API dies between its commit and the enqueue. The test-only hook
@@ -87,7 +88,11 @@ describe('the API killed between the commit and the enqueue', () => {
     const fileId = rig.db().prepare(`SELECT id FROM log_files WHERE file_name = 'enqueued.log'`).pluck().get() as string;
     await rig.waitProcessed([fileId], 30_000);
     if (!answer) rig.accepted.push(fileId);
-    await waitFor(async () => outboxOf('enqueued.log').every((r) => r.state === 'done'), 10_000, () => JSON.stringify(outboxOf('enqueued.log')));
+    await waitFor(
+      async () => outboxOf('enqueued.log').every((r) => r.state === 'done'),
+      10_000,
+      () => JSON.stringify(outboxOf('enqueued.log')),
+    );
     await rig.postChecks();
   }, 90_000);
 });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../support/app-processes';
-import type { Answer} from './fault-rig';
+import type { Answer } from './fault-rig';
 import { FaultRig, smallLog } from './fault-rig';
 
 const GRACE_MS = 1500;
@@ -59,18 +59,31 @@ describe('the API stopped with SIGTERM during an upload', () => {
     const content = smallLog(name, 400);
     const body = heldBody(content.subarray(0, 1000));
     const answer = rig.upload(issueId, name, body.stream).catch((error: unknown) => ({ error }));
-    await waitFor(async () => partials().length > before, 10_000, () => 'the upload never reached the blob store');
+    await waitFor(
+      async () => partials().length > before,
+      10_000,
+      () => 'the upload never reached the blob store',
+    );
     return { answer, send: () => body.send(content.subarray(1000)) };
   }
 
-  const fileNamed = (name: string) => rig.db().prepare('SELECT id FROM log_files WHERE file_name = ?').pluck().get(name) as string | undefined;
+  const fileNamed = (name: string) =>
+    rig.db().prepare('SELECT id FROM log_files WHERE file_name = ?').pluck().get(name) as string | undefined;
 
   it('finishes an upload that completes within the grace period: 202, durable, processed once after a restart', async () => {
     const upload = await startHeldUpload('in-grace.log');
     const exited = once(rig.api!.child, 'exit');
     rig.api!.child.kill('SIGTERM');
     // Stopping means refusing new work: the listener goes first, while the held request is still in flight.
-    await waitFor(async () => fetch(`${rig.base}/health/live`).then(() => false, () => true), 5_000, () => rig.logs());
+    await waitFor(
+      async () =>
+        fetch(`${rig.base}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      () => rig.logs(),
+    );
     const late = await rig.upload(issueId, 'too-late.log', smallLog('too-late')).catch((error: unknown) => ({ error }));
     expect(outcome(late)).toMatch(/^(connection failed|503)$/);
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { openDatabase } from '@tftsr/db';
 import { TEST_KEY } from '../../support/temp-dir';
 import { runPostChecks } from '../support/post-checks';
@@ -72,7 +72,11 @@ describe('audit rows tampered with in the encrypted file', () => {
     const target = original[2];
     tamper.prepare(`UPDATE audit_log SET user_id = 'someone-else' WHERE rowid = ?`).run(target.rowid);
     const { api, cli, postChecks } = await verdicts();
-    expect(api).toMatchObject({ intact: false, head_hash: null, first_broken: { id: target.id, position: 3, reason: expect.stringMatching(/edited/) } });
+    expect(api).toMatchObject({
+      intact: false,
+      head_hash: null,
+      first_broken: { id: target.id, position: 3, reason: expect.stringMatching(/edited/) },
+    });
     expect(cli).toMatch(/^1: audit chain: broken at entry 3: entry_hash does not match the entry: it was edited$/);
     expect(postChecks).toMatchObject({ intact: false, first_broken: { position: 3 } });
 
@@ -84,7 +88,10 @@ describe('audit rows tampered with in the encrypted file', () => {
     const target = original[1];
     tamper.prepare('DELETE FROM audit_log WHERE rowid = ?').run(target.rowid);
     const { api, cli, postChecks } = await verdicts();
-    expect(api).toMatchObject({ intact: false, first_broken: { id: original[2].id, position: 2, reason: expect.stringMatching(/removed, reordered or inserted/) } });
+    expect(api).toMatchObject({
+      intact: false,
+      first_broken: { id: original[2].id, position: 2, reason: expect.stringMatching(/removed, reordered or inserted/) },
+    });
     expect(cli).toMatch(/^1: audit chain: broken at entry 2: prev_hash does not match/);
     expect(postChecks).toMatchObject({ intact: false, first_broken: { position: 2 } });
 
@@ -96,15 +103,23 @@ describe('audit rows tampered with in the encrypted file', () => {
   // catching that needs the head exported outside the database (the catalogue's anchor), which is not done yet.
   it('a head record rewritten to match a cut chain is caught by its MAC', async () => {
     const last = original[original.length - 1];
-    const head = tamper.prepare('SELECT entry_count, head_hash, mac FROM audit_head WHERE id = 1').get() as { entry_count: number; head_hash: string; mac: string };
+    const head = tamper.prepare('SELECT entry_count, head_hash, mac FROM audit_head WHERE id = 1').get() as {
+      entry_count: number;
+      head_hash: string;
+      mac: string;
+    };
     // Cut the last entry and make the head agree with the shorter chain, but with a MAC made up.
     tamper.prepare('DELETE FROM audit_log WHERE rowid = ?').run(last.rowid);
-    tamper.prepare('UPDATE audit_head SET entry_count = ?, head_hash = ?, mac = ? WHERE id = 1').run(head.entry_count - 1, original[original.length - 2].entry_hash, 'f'.repeat(64));
+    tamper
+      .prepare('UPDATE audit_head SET entry_count = ?, head_hash = ?, mac = ? WHERE id = 1')
+      .run(head.entry_count - 1, original[original.length - 2].entry_hash, 'f'.repeat(64));
     const { api, cli } = await verdicts();
     expect(api).toMatchObject({ intact: false, first_broken: { id: null, reason: 'the chain head record was edited' } });
     expect(cli).toMatch(/^1: audit chain: broken at entry \d+: the chain head record was edited$/);
 
-    tamper.prepare('UPDATE audit_head SET entry_count = ?, head_hash = ?, mac = ? WHERE id = 1').run(head.entry_count, head.head_hash, head.mac);
+    tamper
+      .prepare('UPDATE audit_head SET entry_count = ?, head_hash = ?, mac = ? WHERE id = 1')
+      .run(head.entry_count, head.head_hash, head.mac);
     put(last);
     await expectIntact();
   });
@@ -113,13 +128,20 @@ describe('audit rows tampered with in the encrypted file', () => {
     const cut = original.slice(-2);
     tamper.prepare('DELETE FROM audit_log WHERE rowid >= ?').run(cut[0].rowid);
     let found = await verdicts();
-    expect(found.api).toMatchObject({ intact: false, entries: original.length - 2, first_broken: { id: null, position: original.length - 1, reason: expect.stringMatching(/removed from its end/) } });
+    expect(found.api).toMatchObject({
+      intact: false,
+      entries: original.length - 2,
+      first_broken: { id: null, position: original.length - 1, reason: expect.stringMatching(/removed from its end/) },
+    });
     expect(found.cli).toMatch(/^1: audit chain: broken at entry \d+: the chain ends after \d+ entries, but \d+ were written/);
 
     // Truncate-and-re-append: the next entry links to the head, i.e. to the removed entry, so the gap shows.
     await rig.createIssue();
     found = await verdicts();
-    expect(found.api).toMatchObject({ intact: false, first_broken: { position: original.length - 1, reason: expect.stringMatching(/removed, reordered or inserted/) } });
+    expect(found.api).toMatchObject({
+      intact: false,
+      first_broken: { position: original.length - 1, reason: expect.stringMatching(/removed, reordered or inserted/) },
+    });
     expect(found.postChecks).toMatchObject({ intact: false, first_broken: { position: original.length - 1 } });
   });
 });

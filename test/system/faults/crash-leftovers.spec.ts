@@ -55,7 +55,11 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     // The API dies with an upload half received: its partial file stays in blobs/tmp.
     const held = heldBody(smallLog('held', 20_000), smallLog('held-rest'));
     const dropped = rig.upload(issueId, 'dropped.log', held.body).catch(() => null);
-    await waitFor(async () => partials().some((n) => statSync(join(tmpDir(), n)).size > 0), 20_000, () => `the upload never reached the disk\n${rig.logs()}`);
+    await waitFor(
+      async () => partials().some((n) => statSync(join(tmpDir(), n)).size > 0),
+      20_000,
+      () => `the upload never reached the disk\n${rig.logs()}`,
+    );
     await rig.api!.stop('SIGKILL');
     held.release();
     expect(await dropped).toBeNull();
@@ -75,9 +79,17 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     expect(partials()).not.toContain(leftover[0]);
     const live = heldBody(smallLog('live', 20_000), smallLog('live-rest'));
     const liveUpload = rig.upload(issueId, 'live.log', live.body);
-    await waitFor(async () => partials().length === 1, 20_000, () => `the live upload never reached the disk\n${rig.logs()}`);
+    await waitFor(
+      async () => partials().length === 1,
+      20_000,
+      () => `the live upload never reached the disk\n${rig.logs()}`,
+    );
     rig.startWorker();
-    await waitFor(async () => /removed \d+ span\(s\) left in staging/.test(rig.worker!.output()), 30_000, () => `the worker never swept staging\n${rig.logs()}`);
+    await waitFor(
+      async () => /removed \d+ span\(s\) left in staging/.test(rig.worker!.output()),
+      30_000,
+      () => `the worker never swept staging\n${rig.logs()}`,
+    );
     expect(partials()).toHaveLength(1);
     live.release();
     const liveAnswer = await liveUpload;

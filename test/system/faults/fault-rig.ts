@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import type { ApiKeyScope, Db} from '@tftsr/db';
+import type { ApiKeyScope, Db } from '@tftsr/db';
 import { ApiKeyRepository, generateApiKey, openDatabase } from '@tftsr/db';
 import { repeatedLog } from '../../../bench/support/log-corpus';
-import type { PrivateRedis} from '../../../scripts/private-redis';
+import type { PrivateRedis } from '../../../scripts/private-redis';
 import { startPrivateRedis } from '../../../scripts/private-redis';
-import type { RunningApp} from '../../support/app-processes';
+import type { RunningApp } from '../../support/app-processes';
 import { freePort, startApp, waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir';
@@ -40,7 +40,7 @@ const API_ENV = {
 
 export interface Answer {
   status: number;
-   
+
   body: any;
 }
 
@@ -99,7 +99,11 @@ export class FaultRig {
     this.agent = new Agent({ keepAliveTimeout: 1000 });
     const api = startApp('api', { ...this.sharedEnv(), ...API_ENV, PORT: String(this.apiPort), ...env });
     this.api = api;
-    await waitFor(async () => (await fetch(`${this.base}/health/live`)).ok, 30_000, () => api.output());
+    await waitFor(
+      async () => (await fetch(`${this.base}/health/live`)).ok,
+      30_000,
+      () => api.output(),
+    );
     return api;
   }
 
@@ -109,7 +113,11 @@ export class FaultRig {
   }
 
   async waitReady(timeoutMs = 30_000): Promise<void> {
-    await waitFor(async () => (await fetch(`${this.base}/health/ready`)).status === 200, timeoutMs, () => this.logs());
+    await waitFor(
+      async () => (await fetch(`${this.base}/health/ready`)).status === 200,
+      timeoutMs,
+      () => this.logs(),
+    );
   }
 
   async call(method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> {
@@ -156,7 +164,11 @@ export class FaultRig {
   }
 
   /** The built `tftsr` tool on this rig's data directory, as an operator runs it; `env` adds or overrides. */
-  async tftsr(args: string[], env: Record<string, string> = {}, onOutput?: (text: string) => void): Promise<{ code: number | null; signal: string | null; output: string }> {
+  async tftsr(
+    args: string[],
+    env: Record<string, string> = {},
+    onOutput?: (text: string) => void,
+  ): Promise<{ code: number | null; signal: string | null; output: string }> {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', TFTSR_DATA_DIR: this.dataDir, TFTSR_DB_KEY: TEST_KEY, ...env },
     });
@@ -183,7 +195,11 @@ export class FaultRig {
   }
 
   count(sql: string, ...args: unknown[]): number {
-    return (this.db().prepare(sql).get(...args) as { n: number }).n;
+    return (
+      this.db()
+        .prepare(sql)
+        .get(...args) as { n: number }
+    ).n;
   }
 
   readyCount(ids: readonly string[]): number {
@@ -195,16 +211,27 @@ export class FaultRig {
   }
 
   async waitProcessed(ids: readonly string[], timeoutMs: number): Promise<void> {
-    await waitFor(async () => this.readyCount(ids) === ids.length, timeoutMs, () => `${this.readyCount(ids)} of ${ids.length} processed\n${this.logs()}`);
+    await waitFor(
+      async () => this.readyCount(ids) === ids.length,
+      timeoutMs,
+      () => `${this.readyCount(ids)} of ${ids.length} processed\n${this.logs()}`,
+    );
   }
 
   scanOf(id: string): { scan_state: string; scan_progress: number } {
-    return this.db().prepare('SELECT scan_state, scan_progress FROM log_file_processing WHERE log_file_id = ?').get(id) as { scan_state: string; scan_progress: number };
+    return this.db().prepare('SELECT scan_state, scan_progress FROM log_file_processing WHERE log_file_id = ?').get(id) as {
+      scan_state: string;
+      scan_progress: number;
+    };
   }
 
   /** Waits until the worker is part-way through scanning a large file (progress is recorded from 8 MiB up). */
   async waitScanning(id: string, atLeastPct: number): Promise<void> {
-    await waitFor(async () => this.scanOf(id).scan_progress >= atLeastPct, 60_000, () => `scan of ${id}: ${JSON.stringify(this.scanOf(id))}\n${this.logs()}`);
+    await waitFor(
+      async () => this.scanOf(id).scan_progress >= atLeastPct,
+      60_000,
+      () => `scan of ${id}: ${JSON.stringify(this.scanOf(id))}\n${this.logs()}`,
+    );
   }
 
   /** The last lines of both processes, for failure messages. */

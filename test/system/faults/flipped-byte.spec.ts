@@ -45,7 +45,10 @@ describe('a flipped byte at rest', () => {
   afterAll(() => rig.close());
 
   const cli = (...args: string[]) => {
-    const run = spawnSync(process.execPath, [TFTSR, ...args], { env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: rig.dataDir, TFTSR_DB_KEY: TEST_KEY }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [TFTSR, ...args], {
+      env: { PATH: process.env.PATH ?? '', TFTSR_DATA_DIR: rig.dataDir, TFTSR_DB_KEY: TEST_KEY },
+      encoding: 'utf8',
+    });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   };
 

@@ -33,7 +33,11 @@ describe('Redis down when the apps start', () => {
     await rig.startRedis();
     await rig.waitReady(30_000);
     await rig.waitProcessed(ids, 60_000);
-    await waitFor(async () => rig.count(`SELECT count(*) AS n FROM outbox WHERE state != 'done'`) === 0, 10_000, () => 'outbox rows left open');
+    await waitFor(
+      async () => rig.count(`SELECT count(*) AS n FROM outbox WHERE state != 'done'`) === 0,
+      10_000,
+      () => 'outbox rows left open',
+    );
     expect([rig.api!.child.exitCode, worker.child.exitCode]).toEqual([null, null]);
     await rig.postChecks();
   }, 120_000);

@@ -31,7 +31,11 @@ describe('Redis loses its data under a busy worker', () => {
     await rig.waitScanning(big.body.id, 5);
     const small: string[] = [];
     for (let i = 0; i < 10; i += 1) small.push((await rig.upload(issueId, `waiting-${i}.log`, smallLog(`waiting-${i}`))).body.id);
-    await waitFor(async () => rig.count(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`) === 0, 20_000, () => 'the outbox never dispatched');
+    await waitFor(
+      async () => rig.count(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`) === 0,
+      20_000,
+      () => 'the outbox never dispatched',
+    );
 
     const queue = new Queue('ingest', { connection: { url: rig.redisUrl }, prefix: rig.prefix });
     expect(await queue.getWaitingCount()).toBeGreaterThan(0);

@@ -29,7 +29,10 @@ describe('tftsr db rekey killed at each phase', () => {
     for (let i = 0; i < 3; i += 1) fileIds.push((await rig.upload(issueId, `rekeyed-${i}.log`, smallLog(`rekeyed-${i}`))).body.id);
     await rig.waitProcessed(fileIds, 60_000);
     const token = encryptCredential(SECRET, 'azuredevops', deriveKey(TEST_KEY, 'credential-encryption'));
-    rig.db().prepare(`INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`).run(token);
+    rig
+      .db()
+      .prepare(`INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`)
+      .run(token);
     rig.closeDb();
     await Promise.all([rig.api!.stop(), rig.worker!.stop()]);
   }, 120_000);
@@ -37,7 +40,11 @@ describe('tftsr db rekey killed at each phase', () => {
 
   const goodBackups = () => readdirSync(rig.dataDir).filter((n) => n.includes('.pre-rekey-backup-') && !n.endsWith('.partial'));
   const rekey = (from: string, to: string, fault?: string) =>
-    rig.tftsr(['db', 'rekey'], { TFTSR_DB_KEY: from, TFTSR_DB_NEW_KEY: to, ...(fault ? { TFTSR_FAULT_INJECT: `test-only:${fault}` } : {}) });
+    rig.tftsr(['db', 'rekey'], {
+      TFTSR_DB_KEY: from,
+      TFTSR_DB_NEW_KEY: to,
+      ...(fault ? { TFTSR_FAULT_INJECT: `test-only:${fault}` } : {}),
+    });
 
   PHASES.forEach((phase, n) => {
     const [from, to] = [KEYS[n], KEYS[n + 1]];
@@ -69,7 +76,10 @@ describe('tftsr db rekey killed at each phase', () => {
       openDatabase({ path: backup, key: from, readonly: true }).close();
 
       const verify = await rig.tftsr(['db', 'verify'], { TFTSR_DB_KEY: to });
-      expect([verify.code, verify.output]).toEqual([0, expect.stringContaining('stored files: 3 of 3 present, intact and matching their rows')]);
+      expect([verify.code, verify.output]).toEqual([
+        0,
+        expect.stringContaining('stored files: 3 of 3 present, intact and matching their rows'),
+      ]);
       const db = openDatabase({ path: join(rig.dataDir, 'tftsr.db'), key: to, readonly: true });
       const token = db.prepare(`SELECT encrypted_token FROM credentials WHERE id = 'c1'`).pluck().get() as string;
       const rekeys = db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'db_rekey'`).pluck().get();
@@ -88,7 +98,11 @@ describe('tftsr db rekey killed at each phase', () => {
     const after = await rig.upload(issueId, 'after-rekey.log', smallLog('after-rekey'));
     expect(after.status).toBe(202);
     // rig.db() holds the first key; ask the API instead.
-    await waitFor(async () => (await rig.call('GET', `/v1/log-files/${after.body.id}`)).body.status === 'ready', 60_000, () => rig.logs());
+    await waitFor(
+      async () => (await rig.call('GET', `/v1/log-files/${after.body.id}`)).body.status === 'ready',
+      60_000,
+      () => rig.logs(),
+    );
     rig.accepted.push(after.body.id);
     rig.accepted.push(...fileIds);
     await expectIntactAfterFault({ dataDir: rig.dataDir, key, accepted: rig.accepted });

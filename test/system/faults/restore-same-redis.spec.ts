@@ -20,7 +20,8 @@ describe('restoring onto the same Redis', () => {
     await rig.startApi();
     const issueId = await rig.createIssue();
     files = [];
-    for (let i = 0; i < FILES; i += 1) files.push((await rig.upload(issueId, `before-backup-${i}.log`, smallLog(`before-backup-${i}`))).body.id);
+    for (let i = 0; i < FILES; i += 1)
+      files.push((await rig.upload(issueId, `before-backup-${i}.log`, smallLog(`before-backup-${i}`))).body.id);
     const backup = await rig.tftsr(['db', 'backup', backupDir()]);
     expect(backup.code).toBe(0);
     rig.startWorker();

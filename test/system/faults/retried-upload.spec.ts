@@ -1,6 +1,6 @@
 import { waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
-import type { Answer} from './fault-rig';
+import type { Answer } from './fault-rig';
 import { ADMIN_KEY, FaultRig, smallLog } from './fault-rig';
 
 /**
@@ -23,7 +23,13 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
   const auth = { authorization: `Bearer ${ADMIN_KEY}` };
   const filesNamed = (name: string) => rig.count('SELECT count(*) AS n FROM log_files WHERE file_name = ?', name);
 
-  async function post(path: string, key: string | null, body: RequestInit['body'], contentType?: string, signal?: AbortSignal): Promise<Answer> {
+  async function post(
+    path: string,
+    key: string | null,
+    body: RequestInit['body'],
+    contentType?: string,
+    signal?: AbortSignal,
+  ): Promise<Answer> {
     const response = await fetch(`${rig.base}${path}`, {
       method: 'POST',
       headers: { ...auth, ...(contentType ? { 'content-type': contentType } : {}), ...(key === null ? {} : { 'idempotency-key': key }) },
@@ -32,15 +38,22 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
       duplex: 'half',
     });
     const text = await response.text();
-    return { status: response.status, body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+    };
   }
 
   /** The client's retry loop: while the first request still runs the answer is 409; retry until it is not. */
   async function retry(send: () => Promise<Answer>): Promise<Answer> {
-    return waitFor(async () => {
-      const answer = await send();
-      return answer.status === 409 && answer.body.error.code === 'IDEMPOTENCY_KEY_IN_USE' ? false : answer;
-    }, 30_000, () => rig.logs());
+    return waitFor(
+      async () => {
+        const answer = await send();
+        return answer.status === 409 && answer.body.error.code === 'IDEMPOTENCY_KEY_IN_USE' ? false : answer;
+      },
+      30_000,
+      () => rig.logs(),
+    );
   }
 
   it('a raw upload whose client went away after the whole body, retried with the same key, is stored once', async () => {
@@ -55,7 +68,11 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     });
     // Gone as soon as the server has taken the key, most often before any answer (a fast server may answer first).
     const first = post(path, '"upload-1"', body, 'application/octet-stream', controller.signal).catch((err: Error) => err);
-    await waitFor(async () => rig.count('SELECT count(*) AS n FROM idempotency_keys') > 0, 10_000, () => rig.logs());
+    await waitFor(
+      async () => rig.count('SELECT count(*) AS n FROM idempotency_keys') > 0,
+      10_000,
+      () => rig.logs(),
+    );
     controller.abort();
     await first;
 
@@ -96,13 +113,21 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     expect(rig.count('SELECT count(*) AS n FROM issues WHERE id = ?', first.body.id)).toBe(1);
     expect(rig.count('SELECT count(*) AS n FROM issues WHERE title = ?', issue.title)).toBe(1);
 
-    const changed = await post('/v1/issues', '"issue-1"', JSON.stringify({ ...issue, title: `${String(issue.title)} (changed)` }), 'application/json');
+    const changed = await post(
+      '/v1/issues',
+      '"issue-1"',
+      JSON.stringify({ ...issue, title: `${String(issue.title)} (changed)` }),
+      'application/json',
+    );
     expect(changed.status).toBe(422);
     expect(changed.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const elsewhere = await post(`/v1/issues/${issueId}/log-files?file_name=x.log`, '"issue-1"', smallLog('x'), 'application/octet-stream');
     expect(elsewhere.status).toBe(422);
     // Without the header, nothing changes: two requests, two issues.
-    const plain = [await post('/v1/issues', null, JSON.stringify(issue), 'application/json'), await post('/v1/issues', null, JSON.stringify(issue), 'application/json')];
+    const plain = [
+      await post('/v1/issues', null, JSON.stringify(issue), 'application/json'),
+      await post('/v1/issues', null, JSON.stringify(issue), 'application/json'),
+    ];
     expect(new Set(plain.map((p) => p.body.id)).size).toBe(2);
   }, 60_000);
 
@@ -123,7 +148,11 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     });
     const path = `/v1/issues/${issueId}/log-files?file_name=held.log`;
     const first = post(path, '"held-1"', held, 'application/octet-stream');
-    await waitFor(async () => rig.count(`SELECT count(*) AS n FROM idempotency_keys WHERE idempotency_key = 'held-1'`) > 0, 10_000, () => rig.logs());
+    await waitFor(
+      async () => rig.count(`SELECT count(*) AS n FROM idempotency_keys WHERE idempotency_key = 'held-1'`) > 0,
+      10_000,
+      () => rig.logs(),
+    );
     const during = await post(path, '"held-1"', smallLog('held', 2000), 'application/octet-stream');
     expect(during.status).toBe(409);
     expect(during.body.error.code).toBe('IDEMPOTENCY_KEY_IN_USE');

@@ -33,10 +33,14 @@ describe('a scan whose worker dies twice', () => {
     await killTwiceAtScanStart();
 
     // No worker now: the file's job is dispatched and nothing moves it.
-    const ready = await waitFor(async () => {
-      const answer = await rig.call('GET', '/health/ready');
-      return answer.status === 503 && answer.body.checks.stuck_files.ok === false ? answer : false;
-    }, 30_000, () => `readiness never reported the stuck file\n${rig.logs()}`);
+    const ready = await waitFor(
+      async () => {
+        const answer = await rig.call('GET', '/health/ready');
+        return answer.status === 503 && answer.body.checks.stuck_files.ok === false ? answer : false;
+      },
+      30_000,
+      () => `readiness never reported the stuck file\n${rig.logs()}`,
+    );
     expect(ready.body.checks.stuck_files.reason).toContain(file.body.id);
     const metrics = await rig.call('GET', '/metrics');
     expect(metrics.body).toMatch(/^tftsr_stuck_files 1$/m);
@@ -45,7 +49,11 @@ describe('a scan whose worker dies twice', () => {
     await rig.waitProcessed([file.body.id], 60_000);
     expect(rig.api!.output()).toMatch(/failed in BullMQ \(job stalled more than allowable limit\); dispatching a fresh attempt/);
     await rig.postChecks();
-    await waitFor(async () => (await rig.call('GET', '/health/ready')).status === 200, 30_000, () => rig.logs());
+    await waitFor(
+      async () => (await rig.call('GET', '/health/ready')).status === 200,
+      30_000,
+      () => rig.logs(),
+    );
   }, 120_000);
 
   it('past TFTSR_OUTBOX_MAX_DISPATCHES, the file fails with the reason and its progress stream ends with the failure', async () => {
@@ -53,12 +61,18 @@ describe('a scan whose worker dies twice', () => {
     await rig.startApi({ TFTSR_OUTBOX_MAX_DISPATCHES: '1' });
     const issueId = await rig.createIssue();
     const file = await rig.upload(issueId, 'gives-up.log', smallLog('gives-up', 200));
-    const events = fetch(`${rig.base}/v1/log-files/${file.body.id}/events`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((r) => r.text());
+    const events = fetch(`${rig.base}/v1/log-files/${file.body.id}/events`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then(
+      (r) => r.text(),
+    );
     await killTwiceAtScanStart();
     rig.startWorker();
 
     const status = async () => (await rig.call('GET', `/v1/log-files/${file.body.id}`)).body;
-    const failed = await waitFor(async () => ((await status()).status === 'failed' ? status() : false), 60_000, () => `file never failed\n${rig.logs()}`);
+    const failed = await waitFor(
+      async () => ((await status()).status === 'failed' ? status() : false),
+      60_000,
+      () => `file never failed\n${rig.logs()}`,
+    );
     expect(failed.failure_reason).toMatch(/stalled more than allowable limit/);
     const stream = await events;
     const last = stream.trim().split('\n\n').pop() ?? '';

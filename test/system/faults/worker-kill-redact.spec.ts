@@ -22,7 +22,8 @@ describe('the worker SIGKILLed during a redaction', () => {
   afterAll(() => rig.close());
 
   const blobsDir = () => join(rig.dataDir, 'blobs');
-  const partials = () => (existsSync(join(blobsDir(), 'tmp')) ? readdirSync(join(blobsDir(), 'tmp')).filter((n) => n.endsWith('.part')) : []);
+  const partials = () =>
+    existsSync(join(blobsDir(), 'tmp')) ? readdirSync(join(blobsDir(), 'tmp')).filter((n) => n.endsWith('.part')) : [];
   const storedBlobs = () =>
     readdirSync(blobsDir(), { withFileTypes: true })
       .filter((d) => d.isDirectory() && d.name !== 'tmp')
@@ -37,13 +38,21 @@ describe('the worker SIGKILLed during a redaction', () => {
     const request = await rig.call('POST', `/v1/log-files/${fileId}/redactions`, { all: true });
     expect(request.status).toBe(202);
     // No upload is in flight, so a partial blob now is the redacted copy being written.
-    await waitFor(async () => partials().length > 0, 60_000, () => `the redaction never started\n${rig.logs()}`);
+    await waitFor(
+      async () => partials().length > 0,
+      60_000,
+      () => `the redaction never started\n${rig.logs()}`,
+    );
     await rig.worker!.stop('SIGKILL');
     const stateAt = () => rig.db().prepare('SELECT state FROM redaction_requests WHERE id = ?').pluck().get(request.body.id);
     expect(stateAt()).toBe('pending');
 
     rig.startWorker();
-    await waitFor(async () => stateAt() === 'done', 60_000, () => `request is ${String(stateAt())}\n${rig.logs()}`);
+    await waitFor(
+      async () => stateAt() === 'done',
+      60_000,
+      () => `request is ${String(stateAt())}\n${rig.logs()}`,
+    );
     await rig.postChecks();
     // The original and one redacted copy; the killed run's partial file is never referenced by a row.
     expect(storedBlobs()).toHaveLength(2);

@@ -71,7 +71,11 @@ describe('ingestion through Redis Sentinel, with the primary killed mid-run', ()
       const promotedAt = Date.now();
       // Uploads do not need Redis (they go through the outbox), so they must keep being accepted through the failover.
       const after = () => accepted.filter((a) => a.at > promotedAt).length;
-      await waitFor(async () => after() >= 10, 30_000, () => `only ${after()} uploads accepted after the failover\n${rig.logs()}`);
+      await waitFor(
+        async () => after() >= 10,
+        30_000,
+        () => `only ${after()} uploads accepted after the failover\n${rig.logs()}`,
+      );
       const meanwhile = accepted.filter((a) => a.at > killedAt && a.at <= promotedAt).length;
       const took = promotedAt - killedAt;
       process.stdout.write(`failover: replica promoted ${took} ms after the kill; ${meanwhile} uploads accepted meanwhile\n`);

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  ChainVerification,
-  Db} from '@tftsr/db';
+import type { ChainVerification, Db } from '@tftsr/db';
 import {
   AuditLogRepository,
   cipherIntegrityCheck,
@@ -14,7 +12,7 @@ import {
   stuckLogFiles,
 } from '@tftsr/db';
 import { readPiiConfig, scanBuffer } from '@tftsr/pii';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { FsBlobStore, tempOwner } from '@tftsr/storage';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
@@ -70,7 +68,11 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
     const cipher = checkPages(db, path, options.key);
     const audit = attempt(
       () => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')).verify(),
-      (message): ChainVerification => ({ intact: false, entries: 0, first_broken: { id: null, position: 0, reason: `unreadable: ${message}` } }),
+      (message): ChainVerification => ({
+        intact: false,
+        entries: 0,
+        first_broken: { id: null, position: 0, reason: `unreadable: ${message}` },
+      }),
     );
     const blobs = new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
     const files = attempt(
@@ -83,12 +85,22 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
           .all() as FileRow[],
       (message) => message,
     );
-    const leftovers = attempt(() => [...checkStaging(db), ...checkStuck(db), ...checkTempFiles(options.dataDir)], (message) => [`leftover checks failed: ${message}`]);
-    if (typeof files === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`log files unreadable: ${files}`], leftovers };
+    const leftovers = attempt(
+      () => [...checkStaging(db), ...checkStuck(db), ...checkTempFiles(options.dataDir)],
+      (message) => [`leftover checks failed: ${message}`],
+    );
+    if (typeof files === 'string')
+      return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`log files unreadable: ${files}`], leftovers };
     const found = new Set(files.map((f) => f.id));
-    const fileProblems = options.accepted.filter((id) => !found.has(id)).map((id) => `${id}: accepted with a 2xx, but there is no such log file`);
-    const facts = attempt(() => gatherFacts(db), (message) => message);
-    if (typeof facts === 'string') return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`job and span records unreadable: ${facts}`], leftovers };
+    const fileProblems = options.accepted
+      .filter((id) => !found.has(id))
+      .map((id) => `${id}: accepted with a 2xx, but there is no such log file`);
+    const facts = attempt(
+      () => gatherFacts(db),
+      (message) => message,
+    );
+    if (typeof facts === 'string')
+      return { integrity, cipher, audit, filesChecked: 0, fileProblems: [`job and span records unreadable: ${facts}`], leftovers };
     for (const file of files) {
       const problems = await checkFile(db, blobs, facts, file).catch((err: Error) => [`unreadable: ${err.message}`]);
       fileProblems.push(...problems.map((p) => `${file.id}: ${p}`));
@@ -103,8 +115,10 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
 export function problemsOf(report: PostCheckReport): string[] {
   const problems: string[] = [];
   if (report.integrity.join() !== 'ok') problems.push(`integrity_check: ${report.integrity.slice(0, 5).join('; ')}`);
-  if (report.cipher.badPages.length) problems.push(`cipher check: page(s) ${report.cipher.badPages.join(', ')} of ${report.cipher.pages} fail authentication`);
-  if (!report.audit.intact) problems.push(`audit chain broken at ${report.audit.first_broken.position}: ${report.audit.first_broken.reason}`);
+  if (report.cipher.badPages.length)
+    problems.push(`cipher check: page(s) ${report.cipher.badPages.join(', ')} of ${report.cipher.pages} fail authentication`);
+  if (!report.audit.intact)
+    problems.push(`audit chain broken at ${report.audit.first_broken.position}: ${report.audit.first_broken.reason}`);
   return [...problems, ...report.fileProblems, ...report.leftovers];
 }
 
@@ -122,15 +136,22 @@ function checkStaging(db: Db): string[] {
     .pluck()
     .get() as number;
   if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
-  const old = db.prepare('SELECT count(*) FROM pii_span_staging WHERE staged_at < ?').pluck().get(Date.now() - LONGEST_SCAN_MS) as number;
+  const old = db
+    .prepare('SELECT count(*) FROM pii_span_staging WHERE staged_at < ?')
+    .pluck()
+    .get(Date.now() - LONGEST_SCAN_MS) as number;
   if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
   const unwiped = db
-    .prepare(`SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`)
+    .prepare(
+      `SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`,
+    )
     .pluck()
     .get() as number;
   if (unwiped) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
   const stagedFinal = db
-    .prepare(`SELECT count(*) FROM pii_span_staging s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`)
+    .prepare(
+      `SELECT count(*) FROM pii_span_staging s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`,
+    )
     .pluck()
     .get() as number;
   if (stagedFinal) problems.push(`staging: ${stagedFinal} staged span(s), original values included, of finalized files`);
@@ -220,7 +241,8 @@ function gatherFacts(db: Db): FileFacts {
 
 async function checkFile(db: Db, blobs: BlobStore, facts: FileFacts, file: FileRow): Promise<string[]> {
   const problems: string[] = [];
-  if (file.hash_state !== 'done' || file.scan_state !== 'done') problems.push(`processing is hash=${file.hash_state} scan=${file.scan_state}, not done`);
+  if (file.hash_state !== 'done' || file.scan_state !== 'done')
+    problems.push(`processing is hash=${file.hash_state} scan=${file.scan_state}, not done`);
   const open = facts.openJobs.get(file.id) ?? 0;
   if (open) problems.push(`${open} outbox job(s) not done`);
   const staged = facts.staged.get(file.id) ?? 0;
@@ -251,20 +273,30 @@ async function checkFile(db: Db, blobs: BlobStore, facts: FileFacts, file: FileR
 function compareWithFreshScan(db: Db, config: ReturnType<typeof readPiiConfig>, fileId: string, bytes: Buffer): string[] {
   const key = (s: { pii_type: string; start: number; end: number }) => `${s.pii_type}@${s.start}-${s.end}`;
   const expected = scanBuffer(bytes, config).map((s) => key(s));
-  const stored = (db.prepare('SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset, end_offset').all(fileId) as {
-    pii_type: string;
-    start: number;
-    end: number;
-  }[]).map(key);
+  const stored = (
+    db
+      .prepare(
+        'SELECT pii_type, start_offset AS start, end_offset AS "end" FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset, end_offset',
+      )
+      .all(fileId) as {
+      pii_type: string;
+      start: number;
+      end: number;
+    }[]
+  ).map(key);
   if (stored.join() === expected.join()) return [];
   const missing = expected.filter((s) => !stored.includes(s));
   const extra = stored.filter((s) => !expected.includes(s));
-  return [`spans differ from a fresh scan: ${stored.length} stored, ${expected.length} expected; missing ${missing.slice(0, 3).join(' ')}; extra ${extra.slice(0, 3).join(' ')}`];
+  return [
+    `spans differ from a fresh scan: ${stored.length} stored, ${expected.length} expected; missing ${missing.slice(0, 3).join(' ')}; extra ${extra.slice(0, 3).join(' ')}`,
+  ];
 }
 
 /** A redacted file has one current redaction, one audit per version, and a copy that reads back to its recorded hash. */
 async function checkRedaction(db: Db, blobs: BlobStore, facts: FileFacts, fileId: string): Promise<string[]> {
-  const rows = db.prepare('SELECT redacted_path, redacted_size, redacted_sha256, version FROM log_file_redactions WHERE log_file_id = ?').all(fileId) as {
+  const rows = db
+    .prepare('SELECT redacted_path, redacted_size, redacted_sha256, version FROM log_file_redactions WHERE log_file_id = ?')
+    .all(fileId) as {
     redacted_path: string;
     redacted_size: number;
     redacted_sha256: string;
@@ -276,12 +308,17 @@ async function checkRedaction(db: Db, blobs: BlobStore, facts: FileFacts, fileId
   if (audits !== rows[0].version) problems.push(`${audits} apply_redactions audit entries, expected one per version (${rows[0].version})`);
   const copy = await readBlob(blobs, rows[0].redacted_path, false);
   if ('error' in copy) problems.push(`redacted copy unreadable: ${copy.error}`);
-  else if (copy.sha256 !== rows[0].redacted_sha256 || copy.size !== rows[0].redacted_size) problems.push('redacted copy does not match its recorded hash and size');
+  else if (copy.sha256 !== rows[0].redacted_sha256 || copy.size !== rows[0].redacted_size)
+    problems.push('redacted copy does not match its recorded hash and size');
   return problems;
 }
 
 /** Decrypts (and so authenticates) the whole blob, hashing as it goes; keeps the bytes only when asked. */
-async function readBlob(blobs: BlobStore, path: string, keep: boolean): Promise<{ sha256: string; size: number; bytes?: Buffer } | { error: string }> {
+async function readBlob(
+  blobs: BlobStore,
+  path: string,
+  keep: boolean,
+): Promise<{ sha256: string; size: number; bytes?: Buffer } | { error: string }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;

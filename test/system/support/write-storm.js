@@ -8,9 +8,7 @@ const { openDatabase, transaction, AuditLogRepository, deriveKey, newId, toDbTim
 const [dbPath, key, role, count] = process.argv.slice(2);
 const db = openDatabase({ path: dbPath, key, synchronous: 'FULL' });
 const audit = new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
-const insert = db.prepare(
-  `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, ?, 'low', 'open', ?, ?)`,
-);
+const insert = db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, ?, 'low', 'open', ?, ?)`);
 
 process.stdout.write('ready\n');
 process.stdin.once('data', () => {

@@ -1,14 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  ApiKeyRepository,
-  AuditLogRepository,
-  Db,
-  DB,
-  generateApiKey,
-  parseScopes,
-  toDbTimestamp,
-  transaction,
-} from '@tftsr/db';
+import { ApiKeyRepository, AuditLogRepository, Db, DB, generateApiKey, parseScopes, toDbTimestamp, transaction } from '@tftsr/db';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto';
@@ -30,10 +21,18 @@ export class ApiKeysService {
     const key = generateApiKey();
     const row = transaction(this.db, () => {
       if (this.keys.findByName(body.name)) {
-        throw new DomainError(ErrorCode.API_KEY_NAME_TAKEN, `a key named ${body.name} already exists; revoke it or choose another name`, { name: body.name });
+        throw new DomainError(ErrorCode.API_KEY_NAME_TAKEN, `a key named ${body.name} already exists; revoke it or choose another name`, {
+          name: body.name,
+        });
       }
       const inserted = this.keys.insertKey(body.name, key, body.scopes);
-      this.audit.append({ action: 'create_api_key', entity_type: 'api_key', entity_id: inserted.id, user_id: actor, details: { name: body.name, scopes: body.scopes, source: 'api' } });
+      this.audit.append({
+        action: 'create_api_key',
+        entity_type: 'api_key',
+        entity_id: inserted.id,
+        user_id: actor,
+        details: { name: body.name, scopes: body.scopes, source: 'api' },
+      });
       return inserted;
     });
     return { ...toApiKeyResponse(row), key };
@@ -50,7 +49,13 @@ export class ApiKeysService {
         throw new DomainError(ErrorCode.LAST_ADMIN_KEY, 'this is the last active admin key; create another admin key first');
       }
       this.keys.revokeById(id, toDbTimestamp());
-      this.audit.append({ action: 'revoke_api_key', entity_type: 'api_key', entity_id: id, user_id: actor, details: { name: row.name, source: 'api' } });
+      this.audit.append({
+        action: 'revoke_api_key',
+        entity_type: 'api_key',
+        entity_id: id,
+        user_id: actor,
+        details: { name: row.name, source: 'api' },
+      });
       return toApiKeyResponse(this.keys.findById(id) as NonNullable<ReturnType<ApiKeyRepository['findById']>>);
     });
     this.authKeys.forgetCachedKeys();

@@ -27,7 +27,12 @@ export class AuditEntryResponse {
   @ApiProperty() entity_type: string;
   @ApiProperty() entity_id: string;
   @ApiProperty() user_id: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Ids, hashes, counts and field names; never content.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Ids, hashes, counts and field names; never content.',
+  })
   details: Record<string, unknown> | null;
   @ApiProperty() prev_hash: string;
   @ApiProperty() entry_hash: string;
@@ -71,7 +76,9 @@ function parseDetails(details: string | null): Record<string, unknown> | null {
   if (details === null) return null;
   try {
     const parsed: unknown = JSON.parse(details);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : { value: parsed };
   } catch {
     return { unparsed: details };
   }

@@ -31,7 +31,10 @@ export class AddressLimits {
   async admitAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const outcome = await this.requests(request);
     if (outcome.isAllowed) return;
-    void reply.header('RateLimit-Limit', outcome.max).header('RateLimit-Remaining', outcome.remaining).header('RateLimit-Reset', outcome.ttlInSeconds);
+    void reply
+      .header('RateLimit-Limit', outcome.max)
+      .header('RateLimit-Remaining', outcome.remaining)
+      .header('RateLimit-Reset', outcome.ttlInSeconds);
     if (outcome.isExceeded) throw tooMany(outcome, 'too many requests from this address');
   }
 
@@ -41,7 +44,8 @@ export class AddressLimits {
    */
   async admitting<T>(request: FastifyRequest, admit: () => T): Promise<T> {
     const before = await this.failuresByAddress(request, { increment: false });
-    if (!before.isAllowed && before.remaining <= 0 && before.ttl > 0) throw tooMany(before, 'too many failed authentications from this address');
+    if (!before.isAllowed && before.remaining <= 0 && before.ttl > 0)
+      throw tooMany(before, 'too many failed authentications from this address');
     try {
       return admit();
     } catch (err) {
@@ -56,11 +60,20 @@ export class AddressLimits {
 
 function tooMany(outcome: Outcome, message: string): DomainError {
   const seconds = outcome.isAllowed ? 60 : Math.max(1, outcome.ttlInSeconds);
-  return new DomainError(ErrorCode.RATE_LIMITED, `${message}; retry after ${seconds} s`, { retry_after_seconds: seconds }, { 'Retry-After': String(seconds) });
+  return new DomainError(
+    ErrorCode.RATE_LIMITED,
+    `${message}; retry after ${seconds} s`,
+    { retry_after_seconds: seconds },
+    { 'Retry-After': String(seconds) },
+  );
 }
 
 /** Registers @fastify/rate-limit on its own Redis connection (closed with the app) and builds the three limits. */
-export async function installAddressLimits(fastify: FastifyInstance, config: ApiConfig, logger: Pick<Logger, 'log' | 'warn'>): Promise<AddressLimits> {
+export async function installAddressLimits(
+  fastify: FastifyInstance,
+  config: ApiConfig,
+  logger: Pick<Logger, 'log' | 'warn'>,
+): Promise<AddressLimits> {
   const redis = createRedisConnection(config.redis, 'producer');
   logConnectionChanges(redis, logger, 'rate limits');
   fastify.addHook('onClose', async () => void redis.disconnect());
@@ -80,7 +93,8 @@ export async function installAddressLimits(fastify: FastifyInstance, config: Api
     }
     return value;
   };
-  const limit = (max: number, key: (request: FastifyRequest) => string) => fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
+  const limit = (max: number, key: (request: FastifyRequest) => string) =>
+    fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
   return new AddressLimits(
     limit(config.TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, (r) => `requests:${address(r)}`),
     limit(config.TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, (r) => `auth-failures:${address(r)}`),

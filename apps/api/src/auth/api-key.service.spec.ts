@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '@tftsr/config';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { ApiKeyRepository, AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '@tftsr/db';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ApiConfig } from '../config/api.config';

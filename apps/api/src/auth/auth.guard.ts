@@ -23,7 +23,8 @@ export class AuthGuard implements CanActivate {
 
     const principal = request.principal;
     if (!principal) throw unauthenticated('send an API key as `Authorization: Bearer <key>`');
-    const needed = this.reflector.getAllAndOverride<ApiKeyScope[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
+    const needed =
+      this.reflector.getAllAndOverride<ApiKeyScope[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
     const missing = needed.filter((scope) => !grants(principal.scopes, scope));
     if (missing.length > 0) {
       throw new DomainError(ErrorCode.FORBIDDEN, `this API key lacks the scope(s) ${missing.join(', ')}`, { missing_scopes: missing });

@@ -7,11 +7,7 @@ import { RateLimiter } from './rate-limiter.service';
 
 @Module({
   controllers: [AuthController],
-  providers: [
-    ApiKeyService,
-    RateLimiter,
-    { provide: APP_GUARD, useClass: AuthGuard },
-  ],
+  providers: [ApiKeyService, RateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [ApiKeyService],
 })
 export class AuthModule {}

@@ -86,7 +86,10 @@ type Operation = { security?: unknown[]; requestBody?: unknown; responses?: Reco
  * not name them itself (a route's own description of the same status is kept).
  */
 export function documentGateRefusals(document: { paths: Record<string, Record<string, Operation>> }): void {
-  const error = (codes: string) => ({ description: codes, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } });
+  const error = (codes: string) => ({
+    description: codes,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+  });
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
       if (!operation?.security?.length) continue;

@@ -15,7 +15,10 @@ describe('shipperKey', () => {
     expect(shipperKey(header)).toBe(key);
   });
 
-  it.each([[undefined], [''], ['Digest abc'], ['Basic !!!'], [`Basic ${b64('no-colon')}`], [`Basic ${b64(':')}`], ['Bearer']])('finds no key in %j', (header) => {
-    expect(shipperKey(header)).toBeNull();
-  });
+  it.each([[undefined], [''], ['Digest abc'], ['Basic !!!'], [`Basic ${b64('no-colon')}`], [`Basic ${b64(':')}`], ['Bearer']])(
+    'finds no key in %j',
+    (header) => {
+      expect(shipperKey(header)).toBeNull();
+    },
+  );
 });

@@ -40,11 +40,17 @@ function watch(request: FastifyRequest, reply: FastifyReply, options: BodyWatchd
   const rate = setInterval(() => {
     const read = socket.bytesRead;
     if (read - last < minBytes) {
-      timeOut(`the body arrived slower than ${options.minBytesPerSecond} bytes/s over ${options.windowMs} ms`, { min_bytes_per_second: options.minBytesPerSecond, window_ms: options.windowMs });
+      timeOut(`the body arrived slower than ${options.minBytesPerSecond} bytes/s over ${options.windowMs} ms`, {
+        min_bytes_per_second: options.minBytesPerSecond,
+        window_ms: options.windowMs,
+      });
     }
     last = read;
   }, options.windowMs).unref();
-  const deadline = setTimeout(() => timeOut(`the body was not received within ${options.timeoutMs} ms`, { timeout_ms: options.timeoutMs }), options.timeoutMs).unref();
+  const deadline = setTimeout(
+    () => timeOut(`the body was not received within ${options.timeoutMs} ms`, { timeout_ms: options.timeoutMs }),
+    options.timeoutMs,
+  ).unref();
   request.raw.once('end', stop);
   request.raw.once('close', stop);
   reply.raw.once('close', stop);

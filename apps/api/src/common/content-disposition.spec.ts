@@ -7,7 +7,9 @@ describe('attachmentDisposition', () => {
 
   it('keeps quotes, backslashes, line breaks and non-ASCII out of the quoted name, and encodes them exactly', () => {
     const sut = attachmentDisposition('a"b\\c\r\nSet-Cookie: x=1;é(1).png');
-    expect(sut).toBe(`attachment; filename="a_b_c__Set-Cookie: x=1;_(1).png"; filename*=UTF-8''a%22b%5Cc%0D%0ASet-Cookie%3A%20x%3D1%3B%C3%A9%281%29.png`);
+    expect(sut).toBe(
+      `attachment; filename="a_b_c__Set-Cookie: x=1;_(1).png"; filename*=UTF-8''a%22b%5Cc%0D%0ASet-Cookie%3A%20x%3D1%3B%C3%A9%281%29.png`,
+    );
     expect(sut).not.toMatch(/[\r\n]/);
   });
 

@@ -7,6 +7,13 @@ import { ERROR_STATUS } from './domain-error';
  * An async hook that answers must return the reply, or Fastify would run the route as well.
  */
 export function replyWithError(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
-  const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, request_id: String(request.id) };
-  return reply.code(ERROR_STATUS[err.code]).headers(err.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(body);
+  const body: ErrorBody = {
+    error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+    request_id: String(request.id),
+  };
+  return reply
+    .code(ERROR_STATUS[err.code])
+    .headers(err.headers ?? {})
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(body);
 }

@@ -93,10 +93,16 @@ export function busyToDomainError(exception: unknown, logger: Pick<Logger, 'warn
   const code = (exception as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return exception;
   logger.warn(`database write lock still taken after the busy timeout (${code}); answered 503`);
-  return new DomainError(ErrorCode.DATABASE_BUSY, 'the database is busy; nothing was written, retry in a moment', undefined, { 'Retry-After': '2' });
+  return new DomainError(ErrorCode.DATABASE_BUSY, 'the database is busy; nothing was written, retry in a moment', undefined, {
+    'Retry-After': '2',
+  });
 }
 
 /** A body in a type the route does not take: the answer names the ones it does. */
-function unsupportedMediaType<T>(make: (code: ErrorCode, message: string, details: Record<string, unknown>) => T, message: string, consumed: string[]): T {
+function unsupportedMediaType<T>(
+  make: (code: ErrorCode, message: string, details: Record<string, unknown>) => T,
+  message: string,
+  consumed: string[],
+): T {
   return make(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `${message}; send ${consumed.join(', ')}`, { accepted_types: consumed });
 }

@@ -16,7 +16,12 @@ export function installJsonBodyParser(instance: FastifyInstance): void {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
-      return done(new DomainError(ErrorCode.INVALID_JSON, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`, { max_depth: MAX_JSON_DEPTH }), undefined);
+      return done(
+        new DomainError(ErrorCode.INVALID_JSON, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`, {
+          max_depth: MAX_JSON_DEPTH,
+        }),
+        undefined,
+      );
     }
     try {
       done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));

@@ -43,7 +43,13 @@ export function declareLocationHeaders(document: OpenAPIObject): OpenAPIObject {
       for (const status of ['201', '202']) {
         const response = responses?.[status];
         if (!response) continue;
-        response.headers = { ...response.headers, Location: { description: 'The path of the resource created, or of where to follow the work accepted.', schema: { type: 'string' } } };
+        response.headers = {
+          ...response.headers,
+          Location: {
+            description: 'The path of the resource created, or of where to follow the work accepted.',
+            schema: { type: 'string' },
+          },
+        };
       }
     }
   }

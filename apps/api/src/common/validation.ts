@@ -17,7 +17,9 @@ export const ToArray = () => Transform(({ value }) => (value === undefined ? und
 
 /** Query booleans arrive as text. */
 export const ToBoolean = () =>
-  Transform(({ value }: { value: unknown }) => (value === 'true' || value === '1' || value === true ? true : value === 'false' || value === '0' || value === false ? false : value));
+  Transform(({ value }: { value: unknown }) =>
+    value === 'true' || value === '1' || value === true ? true : value === 'false' || value === '0' || value === false ? false : value,
+  );
 
 /** ISO 8601 that JavaScript can also read (week dates like `2024-W01` are ISO but not a Date). */
 function isReadableTime(value: unknown): boolean {

@@ -2,7 +2,13 @@ import ipaddr from 'ipaddr.js';
 import { hostMatches } from '@tftsr/integrations';
 
 /** Hosted OpenAI-compatible APIs a completion may go to without a key; the deploy-time origin is added to them. */
-export const AI_PROVIDER_HOSTS: readonly string[] = ['api.openai.com', '*.openai.azure.com', 'api.mistral.ai', 'api.groq.com', 'openrouter.ai'];
+export const AI_PROVIDER_HOSTS: readonly string[] = [
+  'api.openai.com',
+  '*.openai.azure.com',
+  'api.mistral.ai',
+  'api.groq.com',
+  'openrouter.ai',
+];
 
 const LOOPBACK_HTTP_ORIGIN = /^http:\/\/(127\.0\.0\.1|\[::1\]):\d{1,5}$/;
 
@@ -37,14 +43,16 @@ export function checkProviderUrl(raw: string, pinnedOrigin: string | undefined):
 
 /** The configuration's check of TFTSR_AI_PROVIDER_ORIGIN: an https origin, or a loopback one in tests. */
 export function providerOriginProblems(origin: string | undefined, key: string | undefined, nodeEnv: string): string[] {
-  if (origin === undefined) return key ? ['TFTSR_AI_API_KEY: set TFTSR_AI_PROVIDER_ORIGIN too, the one origin (https://host) the key may be sent to'] : [];
+  if (origin === undefined)
+    return key ? ['TFTSR_AI_API_KEY: set TFTSR_AI_PROVIDER_ORIGIN too, the one origin (https://host) the key may be sent to'] : [];
   let url: URL | null = null;
   try {
     url = new URL(origin);
   } catch {
     // reported below
   }
-  if (!url || url.origin !== origin) return [`TFTSR_AI_PROVIDER_ORIGIN: ${origin} is not an origin like https://api.example.com (no path, no trailing slash)`];
+  if (!url || url.origin !== origin)
+    return [`TFTSR_AI_PROVIDER_ORIGIN: ${origin} is not an origin like https://api.example.com (no path, no trailing slash)`];
   if (url.protocol === 'https:') return [];
   if (nodeEnv === 'test' && LOOPBACK_HTTP_ORIGIN.test(origin)) return [];
   return [`TFTSR_AI_PROVIDER_ORIGIN: ${origin} must be https (a loopback http origin only under NODE_ENV=test)`];

@@ -59,7 +59,9 @@ export class AiProviderClient implements OnModuleDestroy {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider answered HTTP ${response.status}`, { provider_status: response.status });
+      throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, `the AI provider answered HTTP ${response.status}`, {
+        provider_status: response.status,
+      });
     }
     let parsed: unknown;
     try {
@@ -75,7 +77,9 @@ function toReply(parsed: unknown): ProviderReply {
   const body = parsed as { choices?: { message?: { content?: unknown } }[]; usage?: Record<string, unknown> } | null;
   const content = body?.choices?.[0]?.message?.content;
   if (typeof content !== 'string') {
-    throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, 'the AI provider’s answer has no choices[0].message.content', { reason: 'malformed reply' });
+    throw new DomainError(ErrorCode.AI_PROVIDER_ERROR, 'the AI provider’s answer has no choices[0].message.content', {
+      reason: 'malformed reply',
+    });
   }
   const count = (name: string) => {
     const value = body?.usage?.[name];

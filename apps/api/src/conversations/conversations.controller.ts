@@ -23,7 +23,10 @@ export class ConversationsController {
   @Post('issues/:id/conversations')
   @Location((conversation: ConversationDetailResponse) => `/v1/conversations/${conversation.id}`)
   @RequireScopes('write')
-  @ApiCreatedResponse({ type: ConversationDetailResponse, description: 'The conversation, in the shape GET answers with: no messages yet.' })
+  @ApiCreatedResponse({
+    type: ConversationDetailResponse,
+    description: 'The conversation, in the shape GET answers with: no messages yet.',
+  })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
   create(@Param() params: IdParams, @Body() body: CreateConversationBody, @Actor() actor: string): ConversationDetailResponse {
     return this.conversations.create(params.id, body, actor);
@@ -52,7 +55,13 @@ export class ConversationsController {
   @HttpCode(201)
   @RequireScopes('write')
   @ApiCreatedResponse({ type: CompletionResponse, description: 'The provider’s reply, stored as an assistant message.' })
-  @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND, ErrorCode.CONVERSATION_EMPTY, ErrorCode.AI_PROVIDER_ERROR, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
+  @ApiErrors(
+    ErrorCode.CONVERSATION_NOT_FOUND,
+    ErrorCode.CONVERSATION_EMPTY,
+    ErrorCode.AI_PROVIDER_ERROR,
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.INVALID_JSON,
+  )
   complete(@Param() params: IdParams, @Body() body: CompletionBody, @Actor() actor: string): Promise<CompletionResponse> {
     return this.conversations.complete(params.id, body, actor);
   }

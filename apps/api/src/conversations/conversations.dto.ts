@@ -96,7 +96,14 @@ export class CompletionResponse {
 }
 
 export function toConversationResponse(row: AiConversation): ConversationResponse {
-  return { id: row.id, issue_id: row.issue_id, provider: row.provider, model: row.model, created_at: toApiTime(row.created_at), title: row.title };
+  return {
+    id: row.id,
+    issue_id: row.issue_id,
+    provider: row.provider,
+    model: row.model,
+    created_at: toApiTime(row.created_at),
+    title: row.title,
+  };
 }
 
 export function toMessageResponse(row: AiMessage): MessageResponse {

@@ -136,19 +136,28 @@ export class ConversationsService {
       pii_types_redacted: PII_TYPE_ORDER.filter((t) => found.has(t)),
     };
     const audit = (details: Record<string, unknown>) =>
-      this.audit.append({ action: 'ai_send', entity_type: 'ai_conversation', entity_id: conversationId, user_id: actor, details: { ...sent, ...details } });
+      this.audit.append({
+        action: 'ai_send',
+        entity_type: 'ai_conversation',
+        entity_id: conversationId,
+        user_id: actor,
+        details: { ...sent, ...details },
+      });
 
     let reply;
     try {
       reply = await this.provider.complete(providerUrl, payload);
     } catch (err) {
       // The history left the service even if no answer came back: that is what the audit must show.
-      transaction(this.db, () => audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }));
+      transaction(this.db, () =>
+        audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }),
+      );
       throw err;
     }
     const answer = this.redactor.redact(reply.content, config);
     return transaction(this.db, () => {
-      if (!this.conversations.findById(conversationId)) throw new DomainError(ErrorCode.CONVERSATION_NOT_FOUND, `conversation ${conversationId} was deleted during the call`);
+      if (!this.conversations.findById(conversationId))
+        throw new DomainError(ErrorCode.CONVERSATION_NOT_FOUND, `conversation ${conversationId} was deleted during the call`);
       const message = this.store(conversationId, 'assistant', answer.text, reply.completion_tokens);
       audit({
         outcome: 'ok',
@@ -165,7 +174,14 @@ export class ConversationsService {
   }
 
   private store(conversationId: string, role: AiMessage['role'], content: string, tokenCount: number): AiMessage {
-    const message: AiMessage = { id: newId(), conversation_id: conversationId, role, content, token_count: tokenCount, created_at: toDbTimestamp() };
+    const message: AiMessage = {
+      id: newId(),
+      conversation_id: conversationId,
+      role,
+      content,
+      token_count: tokenCount,
+      created_at: toDbTimestamp(),
+    };
     this.messages.insert(message);
     return message;
   }

@@ -36,7 +36,10 @@ export function documentTitle(docType: DocType, issueTitle: string): string {
 }
 
 export function renderDocument(docType: DocType, sources: DocumentSources): RenderedDocument {
-  return { title: documentTitle(docType, sources.issue.title), content_md: docType === 'rca' ? renderRca(sources) : renderPostmortem(sources) };
+  return {
+    title: documentTitle(docType, sources.issue.title),
+    content_md: docType === 'rca' ? renderRca(sources) : renderPostmortem(sources),
+  };
 }
 
 /** The desktop app's RCA template (reference §6), with real data where it had placeholders. */
@@ -59,28 +62,72 @@ export function renderRca(s: DocumentSources): string {
 
   out.push('## Incident Timeline', '');
   if (s.timeline.length === 0) out.push('_No timeline events recorded._', '');
-  else out.push('| Time (UTC) | Event | Description |', '|---|---|---|', ...s.timeline.map((e) => `| ${e.timestamp} | ${cell(eventName(e.action))} | ${cell(e.description)} |`), '');
+  else
+    out.push(
+      '| Time (UTC) | Event | Description |',
+      '|---|---|---|',
+      ...s.timeline.map((e) => `| ${e.timestamp} | ${cell(eventName(e.action))} | ${cell(e.description)} |`),
+      '',
+    );
 
-  out.push('## Incident Metrics', '', `- **Total Events:** ${s.timeline.length}`, `- **Incident Duration:** ${timelineDuration(s.timeline)}`);
-  out.push(`- **Time to Resolution:** ${issue.resolved_at ? (formatDuration(parseTs(issue.resolved_at) - parseTs(issue.created_at)) ?? 'N/A') : 'not resolved yet'}`, '');
+  out.push(
+    '## Incident Metrics',
+    '',
+    `- **Total Events:** ${s.timeline.length}`,
+    `- **Incident Duration:** ${timelineDuration(s.timeline)}`,
+  );
+  out.push(
+    `- **Time to Resolution:** ${issue.resolved_at ? (formatDuration(parseTs(issue.resolved_at) - parseTs(issue.created_at)) ?? 'N/A') : 'not resolved yet'}`,
+    '',
+  );
 
   out.push('## 5 Whys Analysis', '');
   if (s.steps.length === 0) out.push('_No 5-whys analysis has been performed yet._', '');
   for (const step of s.steps) {
-    out.push(`### Why #${step.step_order}: ${inline(step.why_question)}`, '', step.answer ? `**Answer:** ${step.answer}` : '_Awaiting answer._', '');
+    out.push(
+      `### Why #${step.step_order}: ${inline(step.why_question)}`,
+      '',
+      step.answer ? `**Answer:** ${step.answer}` : '_Awaiting answer._',
+      '',
+    );
     if (step.evidence) out.push(`**Evidence:** ${step.evidence}`, '');
   }
 
   out.push('## Root Cause', '');
   const root = rootCause(s.steps);
   if (root) out.push(`> ${root.replace(/\n/g, '\n> ')}`, '');
-  else out.push(s.steps.length ? '_The 5-Whys analysis is incomplete: the last why has no answer yet._' : '_Perform a 5-Whys analysis to identify the root cause._', '');
+  else
+    out.push(
+      s.steps.length
+        ? '_The 5-Whys analysis is incomplete: the last why has no answer yet._'
+        : '_Perform a 5-Whys analysis to identify the root cause._',
+      '',
+    );
 
   out.push('## Log Files Analyzed', '');
   if (s.logFiles.length === 0) out.push('_No log files were uploaded._', '');
-  else out.push('| File | Size | Redacted | Hash |', '|---|---|---|---|', ...s.logFiles.map((f) => `| ${cell(f.file_name)} | ${f.file_size ?? '?'} bytes | ${f.redacted ? 'Yes' : 'No'} | ${shortHash(f.content_hash)} |`), '');
+  else
+    out.push(
+      '| File | Size | Redacted | Hash |',
+      '|---|---|---|---|',
+      ...s.logFiles.map(
+        (f) => `| ${cell(f.file_name)} | ${f.file_size ?? '?'} bytes | ${f.redacted ? 'Yes' : 'No'} | ${shortHash(f.content_hash)} |`,
+      ),
+      '',
+    );
 
-  out.push('## Corrective Actions', '', '### Immediate Actions', '', '- [ ] _Describe the immediate fix._', '', '### Long-Term Actions', '', '- [ ] _Describe the preventive work._', '');
+  out.push(
+    '## Corrective Actions',
+    '',
+    '### Immediate Actions',
+    '',
+    '- [ ] _Describe the immediate fix._',
+    '',
+    '### Long-Term Actions',
+    '',
+    '- [ ] _Describe the preventive work._',
+    '',
+  );
   out.push('## Lessons Learned', '', '- _What did this incident teach us?_', '');
   out.push(footer(s.generatedAt));
   return out.join('\n');
@@ -102,7 +149,15 @@ export function renderPostmortem(s: DocumentSources): string {
     '',
   );
   out.push('## Executive Summary', '', issue.description?.trim() || '_Summarise what happened, its impact and how it was resolved._', '');
-  out.push('## Impact', '', `- **Duration:** ${timelineDuration(s.timeline)}`, '- **Users Affected:** _to be filled in_', '- **Revenue Impact:** _to be filled in_', '- **SLA Impact:** _to be filled in_', '');
+  out.push(
+    '## Impact',
+    '',
+    `- **Duration:** ${timelineDuration(s.timeline)}`,
+    '- **Users Affected:** _to be filled in_',
+    '- **Revenue Impact:** _to be filled in_',
+    '- **SLA Impact:** _to be filled in_',
+    '',
+  );
 
   out.push('## Timeline', '', '| Time (UTC) | Event |', '|---|---|', `| ${issue.created_at} | Issue created |`);
   if (issue.resolved_at) out.push(`| ${issue.resolved_at} | Issue resolved |`);
@@ -111,10 +166,24 @@ export function renderPostmortem(s: DocumentSources): string {
 
   out.push('## Root Cause Analysis', '', '### 5 Whys', '');
   if (s.steps.length === 0) out.push(...[1, 2, 3, 4, 5].map((n) => `${n}. **Why?** _to be answered_`));
-  else out.push(...s.steps.map((step, i) => `${i + 1}. **Why?** ${inline(step.why_question)} -> ${step.answer ? inline(step.answer) : '_Awaiting answer_'}`));
+  else
+    out.push(
+      ...s.steps.map(
+        (step, i) => `${i + 1}. **Why?** ${inline(step.why_question)} -> ${step.answer ? inline(step.answer) : '_Awaiting answer_'}`,
+      ),
+    );
   out.push('', `**Root Cause:** ${rootCause(s.steps) ? inline(rootCause(s.steps)!) : '_not identified yet_'}`, '');
 
-  out.push('## Contributing Factors', '', '_Blameless: describe systems and processes, not people._', '', '- _Factor 1_', '- _Factor 2_', '- _Factor 3_', '');
+  out.push(
+    '## Contributing Factors',
+    '',
+    '_Blameless: describe systems and processes, not people._',
+    '',
+    '- _Factor 1_',
+    '- _Factor 2_',
+    '- _Factor 3_',
+    '',
+  );
   out.push('## What Went Well', '');
   const answered = s.steps.filter((step) => step.answer).length;
   if (s.steps.length) out.push(`- Systematic 5-whys analysis conducted (${answered} of ${s.steps.length} steps answered)`);
@@ -124,7 +193,15 @@ export function renderPostmortem(s: DocumentSources): string {
   out.push('## Action Items', '', '| Priority | Action | Owner | Due Date | Status |', '|---|---|---|---|---|');
   out.push(...['P0', 'P1', 'P2'].map((p) => `| ${p} | _action_ | _owner_ | _date_ | Open |`), '');
   if (s.logFiles.length) {
-    out.push('## Appendix: Log Files', '', ...s.logFiles.map((f) => `- \`${f.file_name.replace(/`/g, "'")}\` (${f.file_size ?? '?'} bytes, redacted: ${f.redacted ? 'yes' : 'no'}, sha256 ${shortHash(f.content_hash)})`), '');
+    out.push(
+      '## Appendix: Log Files',
+      '',
+      ...s.logFiles.map(
+        (f) =>
+          `- \`${f.file_name.replace(/`/g, "'")}\` (${f.file_size ?? '?'} bytes, redacted: ${f.redacted ? 'yes' : 'no'}, sha256 ${shortHash(f.content_hash)})`,
+      ),
+      '',
+    );
   }
   out.push(footer(s.generatedAt));
   return out.join('\n');

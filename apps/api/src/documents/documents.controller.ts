@@ -27,7 +27,10 @@ export class DocumentsController {
   @Post('issues/:id/documents')
   @Location((document: DocumentResponse) => `/v1/documents/${document.id}`)
   @RequireScopes('write')
-  @ApiCreatedResponse({ type: DocumentResponse, description: 'Generated from the issue, its 5-Whys, its log files and its audit timeline, and stored.' })
+  @ApiCreatedResponse({
+    type: DocumentResponse,
+    description: 'Generated from the issue, its 5-Whys, its log files and its audit timeline, and stored.',
+  })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
   generate(@Param() params: IdParams, @Body() body: GenerateDocumentBody, @Actor() actor: string): DocumentResponse {
     return this.documents.generate(params.id, body.doc_type, actor);
@@ -43,7 +46,10 @@ export class DocumentsController {
 
   @Get('issues/:id/publications')
   @RequireScopes('read')
-  @ApiOkResponse({ type: PublicationListResponse, description: 'Every publication of the issue: its documents’, and the incident a critical issue opened (document_id null).' })
+  @ApiOkResponse({
+    type: PublicationListResponse,
+    description: 'Every publication of the issue: its documents’, and the incident a critical issue opened (document_id null).',
+  })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND)
   issuePublications(@Param() params: IdParams): PublicationListResponse {
     return this.documents.listIssuePublications(params.id);
@@ -111,7 +117,10 @@ export class DocumentsController {
 
   @Get('documents/:id/publications')
   @RequireScopes('read')
-  @ApiOkResponse({ type: PublicationListResponse, description: 'Each target: its state, remote id and URL, and why the last attempt failed.' })
+  @ApiOkResponse({
+    type: PublicationListResponse,
+    description: 'Each target: its state, remote id and URL, and why the last attempt failed.',
+  })
   @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND)
   publications(@Param() params: IdParams): PublicationListResponse {
     return this.documents.listPublications(params.id);

@@ -22,7 +22,10 @@ export class UpdateDocumentBody {
   @Matches(/^[^\r\n]*\S[^\r\n]*$/, { message: 'title must be one non-blank line' })
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: MAX_CONTENT, description: 'Markdown. Stored as written; the PII gate checks it again before any publish.' })
+  @ApiPropertyOptional({
+    maxLength: MAX_CONTENT,
+    description: 'Markdown. Stored as written; the PII gate checks it again before any publish.',
+  })
   @ValidateIf((_, value) => value !== undefined)
   @IsString()
   @MaxLength(MAX_CONTENT)
@@ -47,7 +50,11 @@ export class PublishDocumentBody {
   @Matches(/^\d{1,20}$/, { message: 'parent_page_id must be a Confluence page id (digits)' })
   parent_page_id?: string;
 
-  @ApiPropertyOptional({ enum: ['incident', 'kb_knowledge'], default: 'incident', description: 'ServiceNow: an incident, or a knowledge article.' })
+  @ApiPropertyOptional({
+    enum: ['incident', 'kb_knowledge'],
+    default: 'incident',
+    description: 'ServiceNow: an incident, or a knowledge article.',
+  })
   @IsOptional()
   @IsIn(['incident', 'kb_knowledge'])
   table?: 'incident' | 'kb_knowledge';
@@ -80,11 +87,13 @@ export class PublicationResponse {
   @ApiProperty({ enum: SERVICES }) service: string;
   @ApiProperty({ enum: ['queued', 'published', 'failed'] }) state: string;
   @ApiProperty({ type: Object, description: 'The target options of the latest request.' }) options: Record<string, unknown>;
-  @ApiProperty({ type: String, nullable: true, description: 'Confluence page id, ServiceNow sys_id, Azure DevOps work item id.' }) remote_id: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Confluence page id, ServiceNow sys_id, Azure DevOps work item id.' })
+  remote_id: string | null;
   @ApiProperty({ type: String, nullable: true }) remote_url: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'INC0010002, #42' }) remote_display_id: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'SHA-256 of what was last sent.' }) sent_sha256: string | null;
-  @ApiProperty({ description: 'The PII gate redacted what was last sent (setting publishing.pii_gate = redact).' }) redacted_by_gate: boolean;
+  @ApiProperty({ description: 'The PII gate redacted what was last sent (setting publishing.pii_gate = redact).' })
+  redacted_by_gate: boolean;
   @ApiProperty() attempts: number;
   @ApiProperty({ type: String, nullable: true }) last_error: string | null;
   @ApiProperty({ type: [PiiFinding], nullable: true, description: 'What stopped the publish, masked.' }) pii_findings: PiiFinding[] | null;
@@ -107,7 +116,10 @@ export class DocumentSummary {
 export class DocumentResponse extends DocumentSummary {
   @ApiProperty({ description: 'Markdown.' }) content_md: string;
   // Create, get and update answer with this one shape: a new document lists the publications queued automatically.
-  @ApiProperty({ type: [PublicationResponse], description: 'Its publications, one per service; at creation, those queued automatically (auto_create_enabled).' })
+  @ApiProperty({
+    type: [PublicationResponse],
+    description: 'Its publications, one per service; at creation, those queued automatically (auto_create_enabled).',
+  })
   publications: PublicationResponse[];
 }
 
@@ -118,7 +130,8 @@ export class DocumentListResponse {
 
 export class PublishAcceptedResponse {
   @ApiProperty({ type: PublicationResponse }) publication: PublicationResponse;
-  @ApiProperty({ description: 'False when a publish of this document to this service was already in flight: no second job was queued.' }) queued: boolean;
+  @ApiProperty({ description: 'False when a publish of this document to this service was already in flight: no second job was queued.' })
+  queued: boolean;
   @ApiProperty({ type: String, nullable: true }) job_id: string | null;
 }
 
@@ -126,9 +139,15 @@ export class PublicationListResponse {
   @ApiProperty({ type: [PublicationResponse] }) items: PublicationResponse[];
 }
 
-
 export function toDocumentSummary(doc: Document): DocumentSummary {
-  return { id: doc.id, issue_id: doc.issue_id, doc_type: doc.doc_type, title: doc.title, created_at: toApiTime(doc.created_at), updated_at: toApiTime(doc.updated_at) };
+  return {
+    id: doc.id,
+    issue_id: doc.issue_id,
+    doc_type: doc.doc_type,
+    title: doc.title,
+    created_at: toApiTime(doc.created_at),
+    updated_at: toApiTime(doc.updated_at),
+  };
 }
 
 export function toDocumentResponse(doc: Document, publications: Publication[]): DocumentResponse {

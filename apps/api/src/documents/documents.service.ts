@@ -68,7 +68,14 @@ export class DocumentsService {
         timeline: this.timeline(issueId),
         generatedAt: now,
       });
-      const doc: Document = { id: newId(), issue_id: issueId, doc_type: docType, ...rendered, created_at: toDbMillis(now), updated_at: toDbMillis(now) };
+      const doc: Document = {
+        id: newId(),
+        issue_id: issueId,
+        doc_type: docType,
+        ...rendered,
+        created_at: toDbMillis(now),
+        updated_at: toDbMillis(now),
+      };
       this.documents.insert(doc);
       this.audit.append({
         action: docType === 'rca' ? 'generate_rca' : 'generate_postmortem',
@@ -81,7 +88,10 @@ export class DocumentsService {
       return { doc, tickets };
     });
     if (result.tickets.some((t) => t.queued)) this.relay.kick();
-    return toDocumentResponse(result.doc, result.tickets.map((t) => t.publication));
+    return toDocumentResponse(
+      result.doc,
+      result.tickets.map((t) => t.publication),
+    );
   }
 
   listForIssue(issueId: string): DocumentListResponse {
@@ -96,11 +106,18 @@ export class DocumentsService {
   update(id: string, body: UpdateDocumentBody, actor: string): DocumentResponse {
     const fields = (['title', 'content_md'] as const).filter((f) => body[f] !== undefined);
     if (fields.length === 0) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'nothing to update: give title, content_md or both', { problems: ['the body changes no field'] });
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'nothing to update: give title, content_md or both', {
+        problems: ['the body changes no field'],
+      });
     }
     return transaction(this.db, () => {
       const before = this.getOrThrow(id);
-      const after: Document = { ...before, title: body.title ?? before.title, content_md: body.content_md ?? before.content_md, updated_at: Math.max(toDbMillis(), before.updated_at + 1) };
+      const after: Document = {
+        ...before,
+        title: body.title ?? before.title,
+        content_md: body.content_md ?? before.content_md,
+        updated_at: Math.max(toDbMillis(), before.updated_at + 1),
+      };
       this.documents.update(after);
       this.audit.append({
         action: 'update_document',
@@ -117,7 +134,13 @@ export class DocumentsService {
     transaction(this.db, () => {
       const doc = this.getOrThrow(id);
       this.documents.delete(id);
-      this.audit.append({ action: 'delete_document', entity_type: 'document', entity_id: id, user_id: actor, details: { issue_id: doc.issue_id, doc_type: doc.doc_type } });
+      this.audit.append({
+        action: 'delete_document',
+        entity_type: 'document',
+        entity_id: id,
+        user_id: actor,
+        details: { issue_id: doc.issue_id, doc_type: doc.doc_type },
+      });
     });
   }
 
@@ -128,7 +151,10 @@ export class DocumentsService {
    */
   export(id: string, format: 'md' | 'html', actor: string): Download {
     const doc = this.getOrThrow(id);
-    const gated = this.redactor.gate({ title: { kind: 'text', text: doc.title }, content_md: { kind: 'markdown', text: doc.content_md } }, 'document');
+    const gated = this.redactor.gate(
+      { title: { kind: 'text', text: doc.title }, content_md: { kind: 'markdown', text: doc.content_md } },
+      'document',
+    );
     const { title, content_md } = gated.fields;
     const page = format === 'md' ? content_md : htmlPage(title, content_md);
     if (format === 'html') this.redactor.gate({ html: { kind: 'html', text: page } }, 'rendered document', 'block');
@@ -139,7 +165,12 @@ export class DocumentsService {
         entity_type: 'document',
         entity_id: id,
         user_id: actor,
-        details: { issue_id: doc.issue_id, format, bytes: body.length, ...(gated.types.length > 0 ? { redacted_by_gate: true, redacted_types: gated.types } : {}) },
+        details: {
+          issue_id: doc.issue_id,
+          format,
+          bytes: body.length,
+          ...(gated.types.length > 0 ? { redacted_by_gate: true, redacted_types: gated.types } : {}),
+        },
       }),
     );
     return {
@@ -153,14 +184,28 @@ export class DocumentsService {
   publish(id: string, body: PublishDocumentBody, actor: string): PublishAcceptedResponse {
     const { service, ...options } = body;
     if (service === 'servicenow' && options.table === 'kb_knowledge' && !options.kb_knowledge_base) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a kb_knowledge article needs kb_knowledge_base', { problems: ['kb_knowledge_base is required when table is kb_knowledge'] });
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a kb_knowledge article needs kb_knowledge_base', {
+        problems: ['kb_knowledge_base is required when table is kb_knowledge'],
+      });
     }
     const ticket = transaction(this.db, () => {
       const doc = this.getOrThrow(id);
-      if (!this.configs.get(service)) throw new DomainError(ErrorCode.INTEGRATION_NOT_CONFIGURED, `${service} is not configured: an admin must PUT /v1/integrations/${service}/config`);
+      if (!this.configs.get(service))
+        throw new DomainError(
+          ErrorCode.INTEGRATION_NOT_CONFIGURED,
+          `${service} is not configured: an admin must PUT /v1/integrations/${service}/config`,
+        );
       const credential = this.credentials.get(service);
-      if (!credential) throw new DomainError(ErrorCode.CREDENTIAL_NOT_SET, `no ${service} credential is stored: an admin must PUT /v1/integrations/${service}/credential`);
-      if (credentialExpired(credential.expires_at)) throw new DomainError(ErrorCode.CREDENTIAL_EXPIRED, `the ${service} credential expired at ${credential.expires_at} UTC; store a new one`);
+      if (!credential)
+        throw new DomainError(
+          ErrorCode.CREDENTIAL_NOT_SET,
+          `no ${service} credential is stored: an admin must PUT /v1/integrations/${service}/credential`,
+        );
+      if (credentialExpired(credential.expires_at))
+        throw new DomainError(
+          ErrorCode.CREDENTIAL_EXPIRED,
+          `the ${service} credential expired at ${credential.expires_at} UTC; store a new one`,
+        );
       return this.publications.request(doc.issue_id, doc.id, service, options, actor, 'request');
     });
     if (ticket.queued) this.relay.kick();

@@ -17,7 +17,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'Every check is ok: database, write lock, migrations, Redis and its policy, disk space, outbox.', type: ReadinessResponse })
+  @ApiOkResponse({
+    description: 'Every check is ok: database, write lock, migrations, Redis and its policy, disk space, outbox.',
+    type: ReadinessResponse,
+  })
   @ApiServiceUnavailableResponse({ description: 'Not ready; each failing check names its reason.', type: ReadinessResponse })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
     const readiness = await this.health.readiness();

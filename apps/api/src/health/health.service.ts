@@ -8,7 +8,17 @@ import { Check, checkDatabase, checkDiskSpace, checkOutbox, checkStuckFiles, che
 
 export type { Check } from './readiness-checks';
 
-export const CHECK_NAMES = ['database', 'database_lock', 'migrations', 'redis', 'redis_eviction_policy', 'disk_space', 'outbox', 'stuck_files', 'clock'] as const;
+export const CHECK_NAMES = [
+  'database',
+  'database_lock',
+  'migrations',
+  'redis',
+  'redis_eviction_policy',
+  'disk_space',
+  'outbox',
+  'stuck_files',
+  'clock',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface Readiness {
@@ -68,7 +78,10 @@ export class HealthService implements OnApplicationBootstrap {
     const [database_lock, [redis, redis_eviction_policy], disk_space, clock] = await Promise.all([
       databaseUp ? checkWriteLock(this.db, this.config.TFTSR_READY_DB_LOCK_MS) : unavailable,
       this.checkRedis(),
-      checkDiskSpace(this.config.dataDir, this.config.TFTSR_MIN_FREE_DISK_BYTES).catch((err: Error) => ({ ok: false, reason: `cannot read free space: ${err.message}` })),
+      checkDiskSpace(this.config.dataDir, this.config.TFTSR_MIN_FREE_DISK_BYTES).catch((err: Error) => ({
+        ok: false,
+        reason: `cannot read free space: ${err.message}`,
+      })),
       this.checkClock(),
     ]);
     const migrations = databaseUp ? this.checkMigrations() : unavailable;
@@ -82,7 +95,9 @@ export class HealthService implements OnApplicationBootstrap {
   private checkMigrations(): Check {
     return this.guard(() => {
       const { pending } = migrationStatus(this.db, this.migrationFiles);
-      return pending.length ? { ok: false, reason: `pending migrations: ${pending.join(', ')}; restart the API or run \`tftsr db migrate\`` } : { ok: true };
+      return pending.length
+        ? { ok: false, reason: `pending migrations: ${pending.join(', ')}; restart the API or run \`tftsr db migrate\`` }
+        : { ok: true };
     });
   }
 
@@ -96,7 +111,10 @@ export class HealthService implements OnApplicationBootstrap {
         { ok: true },
         policyOk
           ? { ok: true }
-          : { ok: false, reason: `maxmemory-policy is ${policy ?? 'unknown'}; BullMQ needs ${REQUIRED_EVICTION_POLICY} or jobs can be lost or run twice` },
+          : {
+              ok: false,
+              reason: `maxmemory-policy is ${policy ?? 'unknown'}; BullMQ needs ${REQUIRED_EVICTION_POLICY} or jobs can be lost or run twice`,
+            },
       ];
     } catch (err) {
       return [redisUnreachable(this.redisWhere, this.redisLastError, err), { ok: false, reason: 'redis is unreachable' }];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { loadMigrations, migrate, openDatabase, OutboxRepository, transaction } from '@tftsr/db';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { describeRedisTopology } from '@tftsr/config';
@@ -29,7 +29,10 @@ describe('readiness checks', () => {
       const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
       other.exec('BEGIN IMMEDIATE');
       try {
-        expect(await checkWriteLock(db, 300)).toEqual({ ok: false, reason: expect.stringMatching(/write lock could not be taken for 300 ms/) });
+        expect(await checkWriteLock(db, 300)).toEqual({
+          ok: false,
+          reason: expect.stringMatching(/write lock could not be taken for 300 ms/),
+        });
       } finally {
         other.exec('ROLLBACK');
         other.close();
@@ -63,7 +66,10 @@ describe('readiness checks', () => {
 
     it('is stuck when a row has waited past the limit while Redis has been up as long', () => {
       addPending(now - 300_000);
-      expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({ ok: false, reason: expect.stringMatching(/waited 300 s although Redis has been up for 600 s/) });
+      expect(checkOutbox(db, 600_000, 60_000, now)).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/waited 300 s although Redis has been up for 600 s/),
+      });
     });
 
     it('is not stuck while Redis is down, or just back and draining the backlog', () => {
@@ -89,7 +95,11 @@ describe('redisUnreachable', () => {
   it.each([
     [{ code: 'ECONNREFUSED' }, new Error('Connection is closed.'), 'nothing listens there (connection refused)'],
     [{ code: 'ENOTFOUND' }, new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'the host name does not resolve'],
-    [{ message: 'WRONGPASS invalid username-password pair' }, new Error('Connection is closed.'), 'it refuses the password (check the user and password in REDIS_URL)'],
+    [
+      { message: 'WRONGPASS invalid username-password pair' },
+      new Error('Connection is closed.'),
+      'it refuses the password (check the user and password in REDIS_URL)',
+    ],
     [undefined, new Error('no answer within 1500 ms'), 'no answer within 1500 ms'],
     [undefined, new Error('Connection is closed.'), 'no connection'],
   ])('says why in plain words (%j)', (lastError, failure, cause) => {

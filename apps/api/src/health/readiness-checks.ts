@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { oldestPendingOutboxAgeMs, pingDatabase, stuckLogFiles, tryWriteLock } from '@tftsr/db';
 
 export interface Check {

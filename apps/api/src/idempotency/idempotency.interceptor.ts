@@ -33,7 +33,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(this.once(context, request, parseKey(header), next));
   }
 
-  private async once(context: ExecutionContext, request: AuthenticatedRequest & WithBodyDigest, key: string, next: CallHandler): Promise<unknown> {
+  private async once(
+    context: ExecutionContext,
+    request: AuthenticatedRequest & WithBodyDigest,
+    key: string,
+    next: CallHandler,
+  ): Promise<unknown> {
     const owner = request.principal?.id ?? 'anonymous';
     const target = `${request.method} ${request.url}`;
     const body = request.bodyDigest;
@@ -42,16 +47,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
       body?.drain();
       const digest = await body?.digest;
       if (existing.request_target !== target || existing.request_digest !== digest) {
-        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this Idempotency-Key was used for another request; use a new key for a new request', {
-          first_request: existing.request_target,
-        });
+        throw new DomainError(
+          ErrorCode.IDEMPOTENCY_KEY_REUSED,
+          'this Idempotency-Key was used for another request; use a new key for a new request',
+          {
+            first_request: existing.request_target,
+          },
+        );
       }
       context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
       return existing.response_body === null ? undefined : JSON.parse(existing.response_body);
     }
     if (!transaction(this.db, () => this.keys.begin(owner, key, target, BOOT))) {
       body?.drain();
-      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_IN_USE, 'a request with this Idempotency-Key is still in progress; retry it once that one has finished');
+      throw new DomainError(
+        ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+        'a request with this Idempotency-Key is still in progress; retry it once that one has finished',
+      );
     }
     let result: unknown;
     try {
@@ -77,7 +89,10 @@ function parseKey(header: string | string[]): string {
   const raw = Array.isArray(header) ? header.join(',') : header.trim();
   const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
   if (!KEY.test(value)) {
-    throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_INVALID, 'Idempotency-Key must be a quoted string of 1 to 255 printable ASCII characters, e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"');
+    throw new DomainError(
+      ErrorCode.IDEMPOTENCY_KEY_INVALID,
+      'Idempotency-Key must be a quoted string of 1 to 255 printable ASCII characters, e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"',
+    );
   }
   return value;
 }

@@ -48,13 +48,37 @@ const rgba = (image: { pixels: Buffer }) => [...image.pixels];
 
 describe('decodeBmp', () => {
   it('reads 24-bit bottom-up rows as RGBA, top row first, ignoring bytes after the pixels', () => {
-    const sut = decodeBmp(bmp({ width: 2, height: 2, bpp: 24, rows: [[0, 0, 255, 0, 255, 0], [255, 0, 0, 255, 255, 255]], trailing: Buffer.from('<html>payload') }), 100);
+    const sut = decodeBmp(
+      bmp({
+        width: 2,
+        height: 2,
+        bpp: 24,
+        rows: [
+          [0, 0, 255, 0, 255, 0],
+          [255, 0, 0, 255, 255, 255],
+        ],
+        trailing: Buffer.from('<html>payload'),
+      }),
+      100,
+    );
     expect([sut.width, sut.height]).toEqual([2, 2]);
     expect(rgba(sut)).toEqual([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255]);
   });
 
   it('reads 32-bit top-down rows, and treats an all-zero alpha byte as opaque', () => {
-    const sut = decodeBmp(bmp({ width: 1, height: 2, bpp: 32, topDown: true, rows: [[1, 2, 3, 0], [4, 5, 6, 0]] }), 100);
+    const sut = decodeBmp(
+      bmp({
+        width: 1,
+        height: 2,
+        bpp: 32,
+        topDown: true,
+        rows: [
+          [1, 2, 3, 0],
+          [4, 5, 6, 0],
+        ],
+      }),
+      100,
+    );
     expect(rgba(sut)).toEqual([3, 2, 1, 255, 6, 5, 4, 255]);
   });
 
@@ -64,9 +88,17 @@ describe('decodeBmp', () => {
   });
 
   it('reads 8-, 4- and 1-bit palette images', () => {
-    const palette: [number, number, number][] = [[0, 0, 0], [255, 255, 255], [255, 0, 0]];
-    expect(rgba(decodeBmp(bmp({ width: 3, height: 1, bpp: 8, rows: [[2, 1, 0]], palette }), 100))).toEqual([255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255]);
-    expect(rgba(decodeBmp(bmp({ width: 3, height: 1, bpp: 4, rows: [[0x21, 0x00]], palette }), 100))).toEqual([255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255]);
+    const palette: [number, number, number][] = [
+      [0, 0, 0],
+      [255, 255, 255],
+      [255, 0, 0],
+    ];
+    expect(rgba(decodeBmp(bmp({ width: 3, height: 1, bpp: 8, rows: [[2, 1, 0]], palette }), 100))).toEqual([
+      255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255,
+    ]);
+    expect(rgba(decodeBmp(bmp({ width: 3, height: 1, bpp: 4, rows: [[0x21, 0x00]], palette }), 100))).toEqual([
+      255, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255,
+    ]);
     expect(rgba(decodeBmp(bmp({ width: 3, height: 1, bpp: 1, rows: [[0b10100000]], palette: palette.slice(0, 2) }), 100))).toEqual([
       255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255,
     ]);

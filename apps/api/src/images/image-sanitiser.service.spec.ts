@@ -64,7 +64,10 @@ describe('ImageSanitiser', () => {
   it('removes eXIf, tEXt and iTXt (XMP) chunks from a PNG, and whatever follows IEND', async () => {
     const withExif = await noise(16, 16).withExif(EXIF).png().toBuffer();
     await expectCarriesMetadata(withExif);
-    const input = Buffer.concat([insertPngChunks(withExif, [pngChunk('tEXt', `Author\0${CANARY}`), pngChunk('iTXt', `XML:com.adobe.xmp\0\0\0\0\0${XMP}`)]), Buffer.from(`<script>${CANARY}</script>`)]);
+    const input = Buffer.concat([
+      insertPngChunks(withExif, [pngChunk('tEXt', `Author\0${CANARY}`), pngChunk('iTXt', `XML:com.adobe.xmp\0\0\0\0\0${XMP}`)]),
+      Buffer.from(`<script>${CANARY}</script>`),
+    ]);
     expect((await sharp(input).metadata()).comments).toEqual([{ keyword: 'Author', text: CANARY }]);
     const out = await sut.clean(input, 'png');
     await expectClean(out.bytes);
@@ -82,8 +85,13 @@ describe('ImageSanitiser', () => {
   });
 
   it('removes comment and application (XMP) extensions from a GIF and keeps its animation', async () => {
-    const frames = await sharp(randomBytes(8 * 24 * 4), { raw: { width: 8, height: 24, channels: 4, pageHeight: 8 } }).gif({ loop: 3, delay: [100, 200, 300] }).toBuffer();
-    const input = insertGifExtensions(frames, [gifExtension(0xfe, Buffer.from(CANARY)), gifExtension(0xff, Buffer.concat([Buffer.from('XMP DataXMP'), Buffer.from(XMP)]))]);
+    const frames = await sharp(randomBytes(8 * 24 * 4), { raw: { width: 8, height: 24, channels: 4, pageHeight: 8 } })
+      .gif({ loop: 3, delay: [100, 200, 300] })
+      .toBuffer();
+    const input = insertGifExtensions(frames, [
+      gifExtension(0xfe, Buffer.from(CANARY)),
+      gifExtension(0xff, Buffer.concat([Buffer.from('XMP DataXMP'), Buffer.from(XMP)])),
+    ]);
     expect(input.includes(CANARY)).toBe(true);
     const out = await sut.clean(input, 'gif');
     expect(out.bytes.includes(CANARY)).toBe(false);
@@ -108,7 +116,9 @@ describe('ImageSanitiser', () => {
   });
 
   it('refuses a decompression bomb (more pixels than the limit) as too large', async () => {
-    const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#fff' } }).png().toBuffer();
+    const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const error = await domainError(sut.clean(bomb, 'png'));
     expect([error.code, error.details]).toEqual([ErrorCode.UPLOAD_TOO_LARGE, { max_pixels: MAX_IMAGE_PIXELS }]);

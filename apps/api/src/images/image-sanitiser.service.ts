@@ -46,7 +46,8 @@ export class ImageSanitiser {
 
   private async reencode(bytes: Buffer, type: StoredImageType): Promise<CleanImage> {
     // failOn 'error': real files often carry harmless warnings (extraneous bytes); a truncated file still fails.
-    const input = () => sharp(bytes, { animated: type === 'gif' || type === 'webp', limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', autoOrient: true });
+    const input = () =>
+      sharp(bytes, { animated: type === 'gif' || type === 'webp', limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', autoOrient: true });
     try {
       const meta = await input().metadata();
       // libvips picks its decoder from the bytes too; it must agree with ours, or SVG, PDF, TIFF... could slip in.
@@ -73,9 +74,15 @@ export class ImageSanitiser {
     } catch (err) {
       if (!(err instanceof BmpError)) throw err;
       if (err.kind === 'too_large') throw tooManyPixels(err.message);
-      throw new DomainError(err.kind === 'unsupported' ? ErrorCode.UNSUPPORTED_FILE_TYPE : ErrorCode.INVALID_UPLOAD, `the bmp image cannot be read: ${err.message}`, ACCEPTED);
+      throw new DomainError(
+        err.kind === 'unsupported' ? ErrorCode.UNSUPPORTED_FILE_TYPE : ErrorCode.INVALID_UPLOAD,
+        `the bmp image cannot be read: ${err.message}`,
+        ACCEPTED,
+      );
     }
-    const png = await sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: 4 }, limitInputPixels: MAX_IMAGE_PIXELS }).png().toBuffer();
+    const png = await sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: 4 }, limitInputPixels: MAX_IMAGE_PIXELS })
+      .png()
+      .toBuffer();
     return { bytes: png, type: 'png' };
   }
 
@@ -104,6 +111,7 @@ function asImageError(err: unknown, type: string): unknown {
   if (err instanceof DomainError) return err;
   const message = (err as Error)?.message ?? String(err);
   if (/pixel limit/i.test(message)) return tooManyPixels(`it has more than ${MAX_IMAGE_PIXELS} pixels`);
-  if (/timeout/i.test(message)) return new DomainError(ErrorCode.INVALID_UPLOAD, `the ${type} image took more than ${TIMEOUT_SECONDS} s to process`);
+  if (/timeout/i.test(message))
+    return new DomainError(ErrorCode.INVALID_UPLOAD, `the ${type} image took more than ${TIMEOUT_SECONDS} s to process`);
   return new DomainError(ErrorCode.INVALID_UPLOAD, `the ${type} image is corrupt or truncated: ${message.split('\n')[0]}`);
 }

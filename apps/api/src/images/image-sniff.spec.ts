@@ -24,7 +24,10 @@ describe('sniffImage', () => {
 
   it.each([
     ['a plain SVG', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
-    ['an SVG with an XML declaration, BOM and doctype', '\ufeff  <?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg>'],
+    [
+      'an SVG with an XML declaration, BOM and doctype',
+      '\ufeff  <?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg>',
+    ],
   ])('refuses %s and says why', (_, text) => {
     expect(sniffImage(Buffer.from(text))).toEqual({ type: null, reason: 'SVG is refused: it can carry script' });
   });

@@ -1,5 +1,13 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -7,7 +15,13 @@ import { ErrorCode } from '../common/domain-error';
 import { IdParams } from '../common/validation';
 import { ImageAttachmentResponse, toImageAttachmentResponse } from '../issues/issues.dto';
 import { attachmentDisposition } from '../common/content-disposition';
-import { IMAGE_CONTENT_RESPONSE, IMAGE_JSON_BODY_LIMIT, MULTIPART_IMAGE_SCHEMA, servedContentType, UploadImageJsonBody } from './images.dto';
+import {
+  IMAGE_CONTENT_RESPONSE,
+  IMAGE_JSON_BODY_LIMIT,
+  MULTIPART_IMAGE_SCHEMA,
+  servedContentType,
+  UploadImageJsonBody,
+} from './images.dto';
 import { ImagesService } from './images.service';
 import { readImageUpload } from './read-image-upload';
 import { RouteBodyLimit, RouteMediaTypes } from '../common/route-body-limit';
@@ -23,14 +37,21 @@ export class ImagesController {
   @RequireScopes('write')
   @ApiExtraModels(UploadImageJsonBody)
   @ApiOperation({
-    summary: 'Attach an image: multipart, or JSON with a data URL for a pasted screenshot. Metadata (EXIF, GPS…) is removed before storage.',
+    summary:
+      'Attach an image: multipart, or JSON with a data URL for a pasted screenshot. Metadata (EXIF, GPS…) is removed before storage.',
     requestBody: {
       required: true,
-      content: { 'multipart/form-data': { schema: MULTIPART_IMAGE_SCHEMA }, 'application/json': { schema: { $ref: getSchemaPath(UploadImageJsonBody) } } },
+      content: {
+        'multipart/form-data': { schema: MULTIPART_IMAGE_SCHEMA },
+        'application/json': { schema: { $ref: getSchemaPath(UploadImageJsonBody) } },
+      },
     },
   })
   @ApiCreatedResponse({ type: ImageAttachmentResponse, description: 'Stored.' })
-  @ApiOkResponse({ type: ImageAttachmentResponse, description: 'The same bytes (same upload_hash) were already attached to this issue: that image.' })
+  @ApiOkResponse({
+    type: ImageAttachmentResponse,
+    description: 'The same bytes (same upload_hash) were already attached to this issue: that image.',
+  })
   @ApiErrors(
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.INVALID_JSON,
@@ -45,10 +66,18 @@ export class ImagesController {
     ErrorCode.INSUFFICIENT_STORAGE,
     ErrorCode.STORAGE_UNAVAILABLE,
   )
-  async upload(@Param() params: IdParams, @Req() request: FastifyRequest, @Res() reply: FastifyReply, @Actor() actor: string): Promise<void> {
+  async upload(
+    @Param() params: IdParams,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Actor() actor: string,
+  ): Promise<void> {
     const { image, created } = await this.images.upload(params.id, await readImageUpload(request), actor);
     // @Res(): Nest would overwrite any status set here with the route's one.
-    await reply.status(created ? 201 : 200).header('location', `/v1/images/${image.id}`).send(toImageAttachmentResponse(image));
+    await reply
+      .status(created ? 201 : 200)
+      .header('location', `/v1/images/${image.id}`)
+      .send(toImageAttachmentResponse(image));
   }
 
   @Get('images/:id')
@@ -68,7 +97,11 @@ export class ImagesController {
   @ApiErrors(ErrorCode.IMAGE_NOT_FOUND, ErrorCode.STORED_FILE_MISSING, ErrorCode.STORED_FILE_CORRUPT)
   async content(@Param() params: IdParams): Promise<StreamableFile> {
     const { image, bytes } = await this.images.content(params.id);
-    return new StreamableFile(bytes, { type: servedContentType(image.mime_type), disposition: attachmentDisposition(image.file_name), length: bytes.length });
+    return new StreamableFile(bytes, {
+      type: servedContentType(image.mime_type),
+      disposition: attachmentDisposition(image.file_name),
+      length: bytes.length,
+    });
   }
 
   @Delete('images/:id')

@@ -12,7 +12,10 @@ const ACKNOWLEDGEMENT =
 
 /** A pasted screenshot (or any image) as a data URL. */
 export class UploadImageJsonBody {
-  @ApiProperty({ description: '`data:image/…;base64,…`. The declared type is ignored: the bytes decide.', example: 'data:image/png;base64,iVBORw0KGgo…' })
+  @ApiProperty({
+    description: '`data:image/…;base64,…`. The declared type is ignored: the bytes decide.',
+    example: 'data:image/png;base64,iVBORw0KGgo…',
+  })
   @IsString()
   data_url: string;
 
@@ -21,12 +24,20 @@ export class UploadImageJsonBody {
   @IsBoolean()
   pii_warning_acknowledged?: boolean;
 
-  @ApiPropertyOptional({ type: Boolean, default: true, description: 'A screenshot pasted from the clipboard (audited as upload_paste_image).' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: true,
+    description: 'A screenshot pasted from the clipboard (audited as upload_paste_image).',
+  })
   @IsOptional()
   @IsBoolean()
   is_paste?: boolean;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 1024, description: 'Default: pasted-image-<id>.<ext>, or image-<id>.<ext> when is_paste is false.' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'Default: pasted-image-<id>.<ext>, or image-<id>.<ext> when is_paste is false.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 1024)

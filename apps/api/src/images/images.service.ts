@@ -70,15 +70,19 @@ export class ImagesService {
 
     const sniffed = sniffImage(incoming.bytes);
     if (sniffed.type === null) {
-      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${sniffed.reason}`, { accepted_types: ACCEPTED_IMAGE_TYPES.map((t) => MIME_TYPES[t]) });
+      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `not accepted: ${sniffed.reason}`, {
+        accepted_types: ACCEPTED_IMAGE_TYPES.map((t) => MIME_TYPES[t]),
+      });
     }
     const clean = await this.sanitiser.clean(incoming.bytes, sniffed.type);
     let stored: StoredBlob;
     try {
       stored = await this.blobs.write(Readable.from(clean.bytes));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the image was not stored');
-      if ((err as { code?: string }).code === 'BLOB_STORE_UNAVAILABLE') throw new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the image; nothing was stored, try again');
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the image was not stored');
+      if ((err as { code?: string }).code === 'BLOB_STORE_UNAVAILABLE')
+        throw new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the image; nothing was stored, try again');
       throw err;
     }
     let result: UploadResult;
@@ -103,13 +107,17 @@ export class ImagesService {
   async content(id: string): Promise<ImageContent> {
     const image = this.getOrThrow(id);
     if (!BLOB_PATH.test(image.file_path)) {
-      throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the bytes of image ${id} are not in this service's store (it was recorded by the desktop app)`);
+      throw new DomainError(
+        ErrorCode.STORED_FILE_MISSING,
+        `the bytes of image ${id} are not in this service's store (it was recorded by the desktop app)`,
+      );
     }
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of this.blobs.openRead(image.file_path) as AsyncIterable<Buffer>) chunks.push(chunk);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the stored file of image ${id} is missing`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the stored file of image ${id} is missing`);
       if (err instanceof BlobIntegrityError) throw this.corrupt(id, err.message);
       throw err;
     }
@@ -129,7 +137,13 @@ export class ImagesService {
         entity_type: 'image_attachment',
         entity_id: id,
         user_id: actor,
-        details: { issue_id: row.issue_id, upload_hash: row.upload_hash, file_size: row.file_size, mime_type: row.mime_type, is_paste: row.is_paste === 1 },
+        details: {
+          issue_id: row.issue_id,
+          upload_hash: row.upload_hash,
+          file_size: row.file_size,
+          mime_type: row.mime_type,
+          is_paste: row.is_paste === 1,
+        },
       });
       return row;
     });
@@ -142,7 +156,14 @@ export class ImagesService {
     }
   }
 
-  private record(issueId: string, incoming: IncomingImage, uploadHash: string, clean: CleanImage, stored: StoredBlob, actor: string): UploadResult {
+  private record(
+    issueId: string,
+    incoming: IncomingImage,
+    uploadHash: string,
+    clean: CleanImage,
+    stored: StoredBlob,
+    actor: string,
+  ): UploadResult {
     return transaction(this.db, () => {
       const existing = this.images.findByUploadHash(issueId, uploadHash);
       if (existing) return { image: existing, created: false };
@@ -150,7 +171,10 @@ export class ImagesService {
       if (!this.issues.touch(issueId, now)) throw issueNotFound(issueId);
       const limit = this.settings.value('uploads.max_files_per_issue');
       const count = this.images.countForIssue(issueId);
-      if (count >= limit) throw new DomainError(ErrorCode.TOO_MANY_FILES, `issue ${issueId} already holds ${count} images (the limit is ${limit})`, { limit });
+      if (count >= limit)
+        throw new DomainError(ErrorCode.TOO_MANY_FILES, `issue ${issueId} already holds ${count} images (the limit is ${limit})`, {
+          limit,
+        });
       const id = newId();
       const image: ImageAttachment = {
         id,
@@ -170,7 +194,13 @@ export class ImagesService {
         entity_type: 'image_attachment',
         entity_id: id,
         user_id: actor,
-        details: { issue_id: issueId, upload_hash: uploadHash, file_size: stored.size, mime_type: image.mime_type, is_paste: incoming.isPaste },
+        details: {
+          issue_id: issueId,
+          upload_hash: uploadHash,
+          file_size: stored.size,
+          mime_type: image.mime_type,
+          is_paste: incoming.isPaste,
+        },
       });
       return { image, created: true };
     });
@@ -192,7 +222,10 @@ export class ImagesService {
 
   private corrupt(id: string, reason: string): DomainError {
     this.logger.error(`image ${id}: the stored file failed its integrity check: ${reason}`);
-    return new DomainError(ErrorCode.STORED_FILE_CORRUPT, `the stored file of image ${id} is damaged and was not served; restore it from a backup`);
+    return new DomainError(
+      ErrorCode.STORED_FILE_CORRUPT,
+      `the stored file of image ${id} is damaged and was not served; restore it from a backup`,
+    );
   }
 }
 

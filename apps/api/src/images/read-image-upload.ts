@@ -32,7 +32,12 @@ export async function readImageUpload(request: FastifyRequest): Promise<Incoming
     throw new DomainError(ErrorCode.INVALID_UPLOAD, `the body holds no image: ${HOW}`);
   }
   const json = (await jsonPipe.transform(body, { type: 'body', metatype: UploadImageJsonBody })) as UploadImageJsonBody;
-  return { bytes: decodeDataUrl(json.data_url), fileName: json.file_name, isPaste: json.is_paste ?? true, acknowledged: json.pii_warning_acknowledged };
+  return {
+    bytes: decodeDataUrl(json.data_url),
+    fileName: json.file_name,
+    isPaste: json.is_paste ?? true,
+    acknowledged: json.pii_warning_acknowledged,
+  };
 }
 
 async function readMultipart(request: FastifyRequest): Promise<IncomingImage> {
@@ -101,5 +106,7 @@ export function decodeDataUrl(dataUrl: string): Buffer {
 }
 
 function tooLarge(): DomainError {
-  return new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the image is larger than the limit of ${MAX_IMAGE_BYTES} bytes (10 MiB)`, { max_bytes: MAX_IMAGE_BYTES });
+  return new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the image is larger than the limit of ${MAX_IMAGE_BYTES} bytes (10 MiB)`, {
+    max_bytes: MAX_IMAGE_BYTES,
+  });
 }

@@ -23,7 +23,10 @@ export class IntegrationsController {
   constructor(private readonly integrations: IntegrationsService) {}
 
   @Get()
-  @ApiOkResponse({ type: IntegrationListResponse, description: 'Every service: its settings, whether a credential is set and when it expires. Never a secret.' })
+  @ApiOkResponse({
+    type: IntegrationListResponse,
+    description: 'Every service: its settings, whether a credential is set and when it expires. Never a secret.',
+  })
   @ApiErrors()
   list(): IntegrationListResponse {
     return this.integrations.list();

@@ -48,7 +48,8 @@ export class SaveIntegrationConfigBody {
 
   @ApiPropertyOptional({
     default: false,
-    description: 'Publish every generated document to this service automatically; for ServiceNow, also open an incident when a critical issue is created.',
+    description:
+      'Publish every generated document to this service automatically; for ServiceNow, also open an incident when a critical issue is created.',
   })
   @IsOptional()
   @IsBoolean()
@@ -126,7 +127,8 @@ export class ConnectionTestResponse {
   message: string;
 
   @ApiPropertyOptional({
-    description: 'The kind of failure: not_configured, credential, invalid_url, dns, tls, blocked, timeout, network, auth, forbidden, not_found, …',
+    description:
+      'The kind of failure: not_configured, credential, invalid_url, dns, tls, blocked, timeout, network, auth, forbidden, not_found, …',
   })
   failure?: string;
 
@@ -134,7 +136,12 @@ export class ConnectionTestResponse {
   status?: number;
 }
 
-export function toIntegrationResponse(service: IntegrationService, config: IntegrationConfig | undefined, credential: Credential | undefined, now = new Date()): IntegrationResponse {
+export function toIntegrationResponse(
+  service: IntegrationService,
+  config: IntegrationConfig | undefined,
+  credential: Credential | undefined,
+  now = new Date(),
+): IntegrationResponse {
   return {
     service,
     configured: config !== undefined,
@@ -152,4 +159,3 @@ export function toIntegrationResponse(service: IntegrationService, config: Integ
     },
   };
 }
-

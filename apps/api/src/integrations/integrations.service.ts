@@ -93,7 +93,8 @@ export class IntegrationsService implements OnApplicationBootstrap {
         entity_id: 'all',
         details: { upgraded: legacy.map((row) => row.service), unreadable, scheme: 'hmac-sha256 (credential-token-hmac)' },
       });
-      if (unreadable.length) this.logger.warn(`credential(s) that no longer decrypt, hash dropped: ${unreadable.join(', ')}; enter them again`);
+      if (unreadable.length)
+        this.logger.warn(`credential(s) that no longer decrypt, hash dropped: ${unreadable.join(', ')}; enter them again`);
       this.logger.log(`token_hash of ${legacy.length} credential(s) upgraded to a keyed HMAC`);
       return legacy.length;
     });
@@ -108,7 +109,9 @@ export class IntegrationsService implements OnApplicationBootstrap {
     const baseUrl = this.checkUrl(service, body.base_url);
     const missing = requiredConfigFields(service).filter((field) => !body[field]);
     if (missing.length) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, `${service} needs ${missing.join(' and ')}`, { problems: missing.map((f) => `${f} is required for ${service}`) });
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, `${service} needs ${missing.join(' and ')}`, {
+        problems: missing.map((f) => `${f} is required for ${service}`),
+      });
     }
     transaction(this.db, () => {
       const before = this.configs.get(service);
@@ -123,13 +126,22 @@ export class IntegrationsService implements OnApplicationBootstrap {
         updated_at: toDbTimestamp(),
       };
       this.configs.upsert(row);
-      const credentialCleared = before !== undefined && new URL(before.base_url).origin !== new URL(baseUrl).origin && this.clearCredential(service, before.base_url, baseUrl, actor);
+      const credentialCleared =
+        before !== undefined &&
+        new URL(before.base_url).origin !== new URL(baseUrl).origin &&
+        this.clearCredential(service, before.base_url, baseUrl, actor);
       this.audit.append({
         action: 'save_integration_config',
         entity_type: 'integration_config',
         entity_id: row.id,
         user_id: actor,
-        details: { service, host: new URL(baseUrl).host, auto_create_enabled: row.auto_create_enabled === 1, created: before === undefined, credential_cleared: credentialCleared },
+        details: {
+          service,
+          host: new URL(baseUrl).host,
+          auto_create_enabled: row.auto_create_enabled === 1,
+          created: before === undefined,
+          credential_cleared: credentialCleared,
+        },
       });
     });
     return this.describe(service);
@@ -142,7 +154,14 @@ export class IntegrationsService implements OnApplicationBootstrap {
     const encrypted = encryptCredential(body.secret, service, this.credentialKey);
     transaction(this.db, () => {
       const before = this.credentials.get(service);
-      const row = this.credentials.upsert({ id: before?.id ?? newId(), service, token_hash: tokenHash, encrypted_token: encrypted, created_at: toDbTimestamp(), expires_at: expiresAt });
+      const row = this.credentials.upsert({
+        id: before?.id ?? newId(),
+        service,
+        token_hash: tokenHash,
+        encrypted_token: encrypted,
+        created_at: toDbTimestamp(),
+        expires_at: expiresAt,
+      });
       this.audit.append({
         action: 'save_credential',
         entity_type: 'credential',
@@ -160,7 +179,13 @@ export class IntegrationsService implements OnApplicationBootstrap {
       const before = this.credentials.get(service);
       if (!before) throw new DomainError(ErrorCode.CREDENTIAL_NOT_SET, `no ${service} credential is stored`);
       this.credentials.delete(service);
-      this.audit.append({ action: 'delete_credential', entity_type: 'credential', entity_id: before.id, user_id: actor, details: { service, token_hash: before.token_hash } });
+      this.audit.append({
+        action: 'delete_credential',
+        entity_type: 'credential',
+        entity_id: before.id,
+        user_id: actor,
+        details: { service, token_hash: before.token_hash },
+      });
     });
   }
 
@@ -177,7 +202,13 @@ export class IntegrationsService implements OnApplicationBootstrap {
       entity_type: 'credential',
       entity_id: credential.id,
       user_id: actor,
-      details: { service, token_hash: credential.token_hash, reason: 'base_url_host_changed', from_host: new URL(fromUrl).host, to_host: new URL(toUrl).host },
+      details: {
+        service,
+        token_hash: credential.token_hash,
+        reason: 'base_url_host_changed',
+        from_host: new URL(fromUrl).host,
+        to_host: new URL(toUrl).host,
+      },
     });
     return true;
   }
@@ -186,12 +217,23 @@ export class IntegrationsService implements OnApplicationBootstrap {
   async test(rawService: string): Promise<ConnectionTestResponse> {
     const service = knownService(rawService);
     const config = this.configs.get(service);
-    if (!config) return { ok: false, failure: 'not_configured', message: `${service} is not configured: PUT /v1/integrations/${service}/config first` };
+    if (!config)
+      return {
+        ok: false,
+        failure: 'not_configured',
+        message: `${service} is not configured: PUT /v1/integrations/${service}/config first`,
+      };
     const url = checkTargetUrl(config.base_url, service, this.policy());
     if (!url.ok) return { ok: false, failure: 'invalid_url', message: `the stored base URL is no longer allowed: ${url.reason}` };
     const credential = this.credentials.get(service);
-    if (!credential) return { ok: false, failure: 'credential', message: `no ${service} credential is stored: PUT /v1/integrations/${service}/credential first` };
-    if (credentialExpired(credential.expires_at)) return { ok: false, failure: 'credential', message: `the ${service} credential expired at ${credential.expires_at} UTC` };
+    if (!credential)
+      return {
+        ok: false,
+        failure: 'credential',
+        message: `no ${service} credential is stored: PUT /v1/integrations/${service}/credential first`,
+      };
+    if (credentialExpired(credential.expires_at))
+      return { ok: false, failure: 'credential', message: `the ${service} credential expired at ${credential.expires_at} UTC` };
     let secret: string;
     try {
       secret = decryptCredential(credential.encrypted_token, service, this.credentialKey);
@@ -202,10 +244,18 @@ export class IntegrationsService implements OnApplicationBootstrap {
     const http = new IntegrationHttp();
     try {
       const publisher = createPublisher(service, http, { username: config.username, secret }, { timeoutMs: 15_000 });
-      await publisher.testConnection({ service, baseUrl: url.url, username: config.username, projectName: config.project_name, spaceKey: config.space_key, options: {} });
+      await publisher.testConnection({
+        service,
+        baseUrl: url.url,
+        username: config.username,
+        projectName: config.project_name,
+        spaceKey: config.space_key,
+        options: {},
+      });
       return { ok: true, message: `connected to ${url.url.host} and authenticated` };
     } catch (err) {
-      if (err instanceof PublishError) return { ok: false, failure: err.kind, message: err.message, ...(err.status ? { status: err.status } : {}) };
+      if (err instanceof PublishError)
+        return { ok: false, failure: err.kind, message: err.message, ...(err.status ? { status: err.status } : {}) };
       return { ok: false, failure: 'network', message: 'the connection failed' };
     } finally {
       await http.close();

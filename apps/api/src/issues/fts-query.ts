@@ -9,7 +9,10 @@ export const MAX_SEARCH_TERMS = 32;
  */
 export function toFtsQuery(q: string): string {
   // FTS5 reads a NUL as the end of the string ("unterminated string"); control characters are separators anyway.
-  const terms = q.replace(/[\u0000-\u001f\u007f]/g, ' ').split(/\s+/u).filter((t) => t !== '');
+  const terms = q
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .split(/\s+/u)
+    .filter((t) => t !== '');
   const phrases: string[] = [];
   for (const term of terms) {
     const body = term.replace(/\*+$/, '');

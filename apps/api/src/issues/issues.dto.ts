@@ -123,7 +123,10 @@ export class ListIssuesQuery extends PageQuery({
   limit: { max: 200, default: 50 },
   cursor: { description: 'The next_cursor of the previous page, with the same filters and sort.', maxLength: 2000 },
 }) {
-  @ApiPropertyOptional({ maxLength: 1000, description: 'Full-text search of title and description. Words are matched literally (all of them); a trailing * matches a prefix.' })
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    description: 'Full-text search of title and description. Words are matched literally (all of them); a trailing * matches a prefix.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -187,7 +190,8 @@ export class IssueListItem extends IssueResponse {
 
 export class IssueListResponse {
   @ApiProperty({ type: IssueListItem, isArray: true }) items: IssueListItem[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor:
+    string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Every match, when include_total=true; otherwise null.' }) total: number | null;
 }
 

@@ -103,7 +103,12 @@ export class IssuesService {
         entity_type: 'issue',
         entity_id: issue.id,
         user_id: actor,
-        details: { severity: issue.severity, status: issue.status, tag_count: (body.tags ?? []).length, pii_types_found: this.piiTypesOf(issue) },
+        details: {
+          severity: issue.severity,
+          status: issue.status,
+          tag_count: (body.tags ?? []).length,
+          pii_types_found: this.piiTypesOf(issue),
+        },
       });
       // A critical issue notifies webhooks and, with ServiceNow's auto_create_enabled on, opens an incident.
       return issue.severity === 'critical' ? this.publications.onCriticalIssue(issue.id, actor) : false;
@@ -155,7 +160,11 @@ export class IssuesService {
         entity_type: 'issue',
         entity_id: id,
         user_id: actor,
-        details: { fields, ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}), pii_types_found: this.piiTypesOf(after) },
+        details: {
+          fields,
+          ...(after.status !== before.status ? { status_from: before.status, status_to: after.status } : {}),
+          pii_types_found: this.piiTypesOf(after),
+        },
       });
       return this.detail(after);
     });
@@ -168,7 +177,13 @@ export class IssuesService {
       const children = this.issues.countChildren(id);
       const paths = this.issues.listStoredFilePaths(id);
       this.issues.delete(id);
-      this.audit.append({ action: 'delete_issue', entity_type: 'issue', entity_id: id, user_id: actor, details: { children, stored_files: paths.length } });
+      this.audit.append({
+        action: 'delete_issue',
+        entity_type: 'issue',
+        entity_id: id,
+        user_id: actor,
+        details: { children, stored_files: paths.length },
+      });
       return paths;
     });
     this.storedFiles.removeAll(id, files);

@@ -2,7 +2,9 @@ import { extname } from 'node:path';
 
 /** The desktop app's text extensions (shared/reference/desktop-app.md §3.2); its binary ones need extractors we do not ship. */
 const TEXT_EXTENSIONS = new Set(
-  'log txt out err syslog journal yaml yml json toml xml ini cfg conf config env properties md markdown rst csv tsv ndjson jsonl sql sh bash zsh py js ts rb go rs java html htm css diff patch rtf'.split(' '),
+  'log txt out err syslog journal yaml yml json toml xml ini cfg conf config env properties md markdown rst csv tsv ndjson jsonl sql sh bash zsh py js ts rb go rs java html htm css diff patch rtf'.split(
+    ' ',
+  ),
 );
 
 const MIME: Record<string, string> = {

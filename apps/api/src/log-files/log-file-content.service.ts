@@ -36,18 +36,28 @@ export class LogFileContentService {
   async open(logFileId: string, variant: ContentVariant, caller: Principal): Promise<Download> {
     const file = this.logFiles.getOrThrow(logFileId);
     if (variant === 'original' && !grants(caller.scopes, 'pii:reveal')) {
-      throw new DomainError(ErrorCode.FORBIDDEN, 'the original content needs the pii:reveal scope; the redacted copy needs read', { missing_scopes: ['pii:reveal'] });
+      throw new DomainError(ErrorCode.FORBIDDEN, 'the original content needs the pii:reveal scope; the redacted copy needs read', {
+        missing_scopes: ['pii:reveal'],
+      });
     }
     const source = variant === 'original' ? { path: file.file_path, size: file.file_size, name: file.file_name } : this.redactedCopy(file);
     const body = await this.decrypt(logFileId, source.path, source.size);
     if (variant === 'original') this.auditOriginal(file, caller, body);
-    return { fileName: source.name, mimeType: file.mime_type ?? 'text/plain', size: Buffer.isBuffer(body) ? body.length : source.size, body };
+    return {
+      fileName: source.name,
+      mimeType: file.mime_type ?? 'text/plain',
+      size: Buffer.isBuffer(body) ? body.length : source.size,
+      body,
+    };
   }
 
   private redactedCopy(file: LogFile): { path: string; size: number; name: string } {
     const redaction = this.redactions.get(file.id);
     if (!redaction) {
-      throw new DomainError(ErrorCode.NOT_REDACTED, `log file ${file.id} has no redacted copy yet: approve its spans with POST /v1/log-files/${file.id}/redactions`);
+      throw new DomainError(
+        ErrorCode.NOT_REDACTED,
+        `log file ${file.id} has no redacted copy yet: approve its spans with POST /v1/log-files/${file.id}/redactions`,
+      );
     }
     return { path: redaction.redacted_path, size: redaction.redacted_size, name: redactedFileName(file.file_name) };
   }
@@ -88,7 +98,10 @@ export class LogFileContentService {
       await it.return?.();
       if (!(err instanceof BlobIntegrityError)) throw err;
       this.logger.error(`log file ${logFileId}: refused to serve ${path}: ${err.message}`);
-      throw new DomainError(ErrorCode.STORED_FILE_CORRUPT, `the stored content of log file ${logFileId} failed its integrity check and was not served`);
+      throw new DomainError(
+        ErrorCode.STORED_FILE_CORRUPT,
+        `the stored content of log file ${logFileId} failed its integrity check and was not served`,
+      );
     }
   }
 

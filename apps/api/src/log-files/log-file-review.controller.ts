@@ -44,7 +44,8 @@ export class LogFileReviewController {
   @RequireScopes('write')
   @ApiAcceptedResponse({
     type: RedactionRequestResponse,
-    description: 'Recorded; the redact job writes a new redacted version: every span redacted but the kept ones. While one is pending, a new request returns it.',
+    description:
+      'Recorded; the redact job writes a new redacted version: every span redacted but the kept ones. While one is pending, a new request returns it.',
   })
   @ApiErrors(
     ErrorCode.VALIDATION_FAILED,
@@ -77,8 +78,19 @@ export class LogFileReviewController {
       'X-Content-Type-Options': { description: 'Always nosniff.', schema: { type: 'string' } },
     },
   })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.NOT_REDACTED, ErrorCode.STORED_FILE_MISSING, ErrorCode.STORED_FILE_CORRUPT)
-  async download(@Param() params: LogFileIdParams, @Query() query: ContentQuery, @Caller() caller: Principal, @Res() reply: FastifyReply): Promise<void> {
+  @ApiErrors(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.LOG_FILE_NOT_FOUND,
+    ErrorCode.NOT_REDACTED,
+    ErrorCode.STORED_FILE_MISSING,
+    ErrorCode.STORED_FILE_CORRUPT,
+  )
+  async download(
+    @Param() params: LogFileIdParams,
+    @Query() query: ContentQuery,
+    @Caller() caller: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     sendDownload(reply, await this.content.open(params.id, query.variant ?? 'redacted', caller));
   }
 }

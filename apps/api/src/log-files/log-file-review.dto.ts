@@ -36,17 +36,26 @@ export class PiiSpanResponse {
   @ApiProperty({ description: 'UTF-8 byte offset into the original content.' }) start_offset: number;
   @ApiProperty({ description: 'Exclusive.' }) end_offset: number;
   @ApiProperty({ example: '[Email]', description: 'What the redacted copy shows instead.' }) replacement: string;
-  @ApiProperty({ type: String, nullable: true, example: 'j***@e***.com', description: 'Enough to recognise the value; null once it is wiped.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'j***@e***.com',
+    description: 'Enough to recognise the value; null once it is wiped.',
+  })
   masked_value: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Only with reveal=true; null otherwise, and once wiped.' })
   original_value: string | null;
-  @ApiProperty({ description: 'The original value is no longer stored: finalizing the file wiped it (or a redaction before issue 12 did, or the desktop app never stored it).' })
+  @ApiProperty({
+    description:
+      'The original value is no longer stored: finalizing the file wiped it (or a redaction before issue 12 did, or the desktop app never stored it).',
+  })
   wiped: boolean;
 }
 
 export class PiiSpanListResponse {
   @ApiProperty({ type: PiiSpanResponse, isArray: true, description: 'In file order.' }) items: PiiSpanResponse[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page.' }) next_cursor:
+    string | null;
 }
 
 /**
@@ -54,7 +63,11 @@ export class PiiSpanListResponse {
  * every span that is not kept is redacted. At most one of the two: checked by RedactionsService.
  */
 export class CreateRedactionBody {
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_APPROVED_SPAN_IDS, description: 'Legacy: spans of the file (checked, recorded). Every span not kept is redacted anyway.' })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_APPROVED_SPAN_IDS,
+    description: 'Legacy: spans of the file (checked, recorded). Every span not kept is redacted anyway.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_APPROVED_SPAN_IDS)
@@ -80,7 +93,12 @@ export class RedactionResultResponse {
 export class RedactionRequestResponse {
   @ApiProperty() id: string;
   @ApiProperty({ description: 'The same as id.' }) request_id: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'The redacted version this request wrote, while it is the current one; null before.' }) version: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The redacted version this request wrote, while it is the current one; null before.',
+  })
+  version: number | null;
   @ApiProperty({ enum: REQUEST_STATES, description: 'The same as state.' }) status: RedactionRequestState;
   @ApiProperty() log_file_id: string;
   @ApiProperty({ description: 'Legacy: no span_ids were sent.' }) all: boolean;

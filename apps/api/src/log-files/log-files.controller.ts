@@ -5,7 +5,15 @@ import { Observable } from 'rxjs';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
-import { IssueIdParams, ListLogFilesQuery, LogFileIdParams, LogFileDetailResponse, LogFileListResponse, toLogFileDetailResponse, UploadQuery } from './log-files.dto';
+import {
+  IssueIdParams,
+  ListLogFilesQuery,
+  LogFileIdParams,
+  LogFileDetailResponse,
+  LogFileListResponse,
+  toLogFileDetailResponse,
+  UploadQuery,
+} from './log-files.dto';
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
@@ -31,8 +39,23 @@ export class LogFilesController {
   @ApiConsumes('multipart/form-data', ...RAW_TYPES)
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_UPLOAD, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.UPLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_FILE_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.TOO_MANY_FILES, ErrorCode.INSUFFICIENT_STORAGE, ErrorCode.STORAGE_UNAVAILABLE)
-  async upload(@Param() params: IssueIdParams, @Query() query: UploadQuery, @Req() request: FastifyRequest, @Actor() actor: string): Promise<LogFileDetailResponse> {
+  @ApiErrors(
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.INVALID_UPLOAD,
+    ErrorCode.ISSUE_NOT_FOUND,
+    ErrorCode.UPLOAD_TOO_LARGE,
+    ErrorCode.UNSUPPORTED_FILE_TYPE,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.TOO_MANY_FILES,
+    ErrorCode.INSUFFICIENT_STORAGE,
+    ErrorCode.STORAGE_UNAVAILABLE,
+  )
+  async upload(
+    @Param() params: IssueIdParams,
+    @Query() query: UploadQuery,
+    @Req() request: FastifyRequest,
+    @Actor() actor: string,
+  ): Promise<LogFileDetailResponse> {
     const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
     // The shape GET answers with.
     return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
@@ -40,7 +63,10 @@ export class LogFilesController {
 
   @Get('issues/:id/log-files')
   @RequireScopes('read')
-  @ApiOkResponse({ type: LogFileListResponse, description: 'The issue’s log files in upload order, each with its status, progress and PII counts by type.' })
+  @ApiOkResponse({
+    type: LogFileListResponse,
+    description: 'The issue’s log files in upload order, each with its status, progress and PII counts by type.',
+  })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.ISSUE_NOT_FOUND, ErrorCode.INVALID_CURSOR)
   list(@Param() params: IssueIdParams, @Query() query: ListLogFilesQuery): LogFileListResponse {
     return this.logFiles.listForIssue(params.id, query);
@@ -58,7 +84,8 @@ export class LogFilesController {
   @Sse('log-files/:id/events')
   @RequireScopes('read')
   @ApiOkResponse({
-    description: 'Server-Sent Events: a `progress` event carrying a LogFileDetailResponse on every change, until the file is ready or failed.',
+    description:
+      'Server-Sent Events: a `progress` event carrying a LogFileDetailResponse on every change, until the file is ready or failed.',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)

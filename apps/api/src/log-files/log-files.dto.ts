@@ -30,7 +30,8 @@ export class LogFileDetailResponse extends LogFileResponse {
   @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' }, description: 'Spans found, by PII type.' })
   pii_counts: Record<string, number> | null;
-  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id and the upload’s answer).' }) redaction?: RedactionSummary;
+  @ApiPropertyOptional({ type: RedactionSummary, description: 'Where redaction stands (GET /v1/log-files/:id and the upload’s answer).' })
+  redaction?: RedactionSummary;
 }
 
 export class ListLogFilesQuery extends PageQuery({
@@ -40,7 +41,8 @@ export class ListLogFilesQuery extends PageQuery({
 
 export class LogFileListResponse {
   @ApiProperty({ type: LogFileDetailResponse, isArray: true, description: 'In upload order.' }) items: LogFileDetailResponse[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) next_cursor:
+    string | null;
 }
 
 export function toLogFileDetailResponse(file: LogFile, processing: LogFileProcessing): LogFileDetailResponse {

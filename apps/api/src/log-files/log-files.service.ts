@@ -64,10 +64,14 @@ export class LogFilesService {
     const kind = classify(fileName);
     if (!kind) {
       incoming.stream.resume();
-      throw new DomainError(ErrorCode.UNSUPPORTED_FILE_TYPE, `files named like ${JSON.stringify(fileName)} are not accepted; accepted: .${ACCEPTED_EXTENSIONS.join(', .')}, each as is or .gz`, {
-        accepted_extensions: ACCEPTED_EXTENSIONS,
-        gzip: 'any of them may be sent as .gz',
-      });
+      throw new DomainError(
+        ErrorCode.UNSUPPORTED_FILE_TYPE,
+        `files named like ${JSON.stringify(fileName)} are not accepted; accepted: .${ACCEPTED_EXTENSIONS.join(', .')}, each as is or .gz`,
+        {
+          accepted_extensions: ACCEPTED_EXTENSIONS,
+          gzip: 'any of them may be sent as .gz',
+        },
+      );
     }
     const max = this.settings.value('uploads.max_file_bytes');
     const transforms = kind.gzipped ? [...guardedGunzip(max, MAX_GZIP_RATIO), textSniffer()] : [sizeLimit(max), textSniffer()];
@@ -117,7 +121,13 @@ export class LogFilesService {
     return { file, processing: this.processing.get(id) ?? legacyProcessing(file) };
   }
 
-  private record(issueId: string, name: string, mimeType: string, stored: { path: string; size: number }, actor: string): LogFileWithProcessing {
+  private record(
+    issueId: string,
+    name: string,
+    mimeType: string,
+    stored: { path: string; size: number },
+    actor: string,
+  ): LogFileWithProcessing {
     return transaction(this.db, () => {
       this.intake.assertIssueExists(issueId);
       const limit = this.settings.value('uploads.max_files_per_issue');
@@ -154,7 +164,15 @@ export class LogFilesService {
 /** Rows written before processing was tracked (or by the desktop app) have no processing row. */
 function legacyProcessing(file: LogFile): LogFileProcessing {
   const state = file.content_hash ? 'done' : 'pending';
-  return { log_file_id: file.id, hash_state: state, scan_state: state, scan_progress: state === 'done' ? 100 : 0, failure_reason: null, pii_counts: null, updated_at: file.uploaded_at };
+  return {
+    log_file_id: file.id,
+    hash_state: state,
+    scan_state: state,
+    scan_progress: state === 'done' ? 100 : 0,
+    failure_reason: null,
+    pii_counts: null,
+    updated_at: file.uploaded_at,
+  };
 }
 
 export function requestFileName(request: FastifyRequest): string | undefined {

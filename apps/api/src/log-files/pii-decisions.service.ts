@@ -70,11 +70,23 @@ export class PiiDecisionsService {
         } else {
           review.decideValue({ logFileId }, entry.value_id as string, decision, caller.name);
         }
-        if (entry.decision === 'keep') this.auditKeep(file, entry, caller, entry.span_id !== undefined ? spans.get(entry.span_id) : values.get(entry.value_id as string));
+        if (entry.decision === 'keep')
+          this.auditKeep(
+            file,
+            entry,
+            caller,
+            entry.span_id !== undefined ? spans.get(entry.span_id) : values.get(entry.value_id as string),
+          );
       }
       if (scope === 'issue' && body.decisions.some((d) => d.value_id !== undefined)) review.bumpRevOfIssue(file.issue_id);
       review.bumpRev(logFileId);
-      this.audit.append({ action: 'decide_pii', entity_type: 'log_file', entity_id: logFileId, user_id: caller.name, details: { scope, ...counts } });
+      this.audit.append({
+        action: 'decide_pii',
+        entity_type: 'log_file',
+        entity_id: logFileId,
+        user_id: caller.name,
+        details: { scope, ...counts },
+      });
       return { updated: body.decisions.length };
     });
   }
@@ -92,7 +104,9 @@ export class PiiDecisionsService {
     this.index.assertNotFinalized(logFileId);
     const file = await this.index.readyFile(logFileId);
     const type = body.type ?? 'manual';
-    const found = byRange ? await this.range(file, body.start as number, body.end as number) : await this.literal(file, body.literal as string);
+    const found = byRange
+      ? await this.range(file, body.start as number, body.end as number)
+      : await this.literal(file, body.literal as string);
     return transaction(this.db, () => {
       this.index.assertNotFinalized(logFileId);
       const review = this.review;
@@ -102,7 +116,13 @@ export class PiiDecisionsService {
         const id = this.spans.insert(logFileId, span);
         const valueId = this.index.keys.valueId(type, f.value);
         review.insertSpanReviews([{ span_id: id, log_file_id: logFileId, value_id: valueId, line_number: f.line, source: 'manual' }]);
-        review.addToValue(logFileId, { value_id: valueId, pii_type: type, masked: maskedForm(type, f.value, span.replacement), span_count: 1, first_line: f.line });
+        review.addToValue(logFileId, {
+          value_id: valueId,
+          pii_type: type,
+          masked: maskedForm(type, f.value, span.replacement),
+          span_count: 1,
+          first_line: f.line,
+        });
         out.push({ span_id: id, start: f.start, end: f.end, type });
       }
       review.bumpRev(logFileId);
@@ -111,7 +131,13 @@ export class PiiDecisionsService {
         entity_type: 'log_file',
         entity_id: logFileId,
         user_id: actor,
-        details: { mode: byRange ? 'range' : 'literal', type, count: out.length, span_ids: out.slice(0, 1000).map((s) => s.span_id), value_sha256: found[0] ? sha256(found[0].value) : null },
+        details: {
+          mode: byRange ? 'range' : 'literal',
+          type,
+          count: out.length,
+          span_ids: out.slice(0, 1000).map((s) => s.span_id),
+          value_sha256: found[0] ? sha256(found[0].value) : null,
+        },
       });
       return { spans: out };
     });
@@ -120,7 +146,11 @@ export class PiiDecisionsService {
   private async range(file: LogFile, start: number, end: number): Promise<{ start: number; end: number; value: string; line: number }[]> {
     const size = file.file_size ?? 0;
     if (end <= start || end - start > MAX_MANUAL_SPAN_BYTES || end > size) {
-      throw new DomainError(ErrorCode.INVALID_SPAN_RANGE, `the range must be non-empty, at most ${MAX_MANUAL_SPAN_BYTES} bytes, and end within the ${size}-byte file`, { start, end, file_size: size });
+      throw new DomainError(
+        ErrorCode.INVALID_SPAN_RANGE,
+        `the range must be non-empty, at most ${MAX_MANUAL_SPAN_BYTES} bytes, and end within the ${size}-byte file`,
+        { start, end, file_size: size },
+      );
     }
     const parts: Buffer[] = [];
     let got = 0;
@@ -138,7 +168,9 @@ export class PiiDecisionsService {
     const needle = Buffer.from(literal, 'utf8');
     const found = await findAll(this.blobs, file.file_path, needle, MAX_LITERAL_SPANS + 1);
     if (found.length > MAX_LITERAL_SPANS) {
-      throw new DomainError(ErrorCode.INVALID_SPAN_RANGE, `the literal occurs more than ${MAX_LITERAL_SPANS} times; mark a longer one`, { max: MAX_LITERAL_SPANS });
+      throw new DomainError(ErrorCode.INVALID_SPAN_RANGE, `the literal occurs more than ${MAX_LITERAL_SPANS} times; mark a longer one`, {
+        max: MAX_LITERAL_SPANS,
+      });
     }
     return found.map((f) => ({ start: f.start, end: f.start + needle.length, value: literal, line: f.line }));
   }
@@ -148,15 +180,27 @@ export class PiiDecisionsService {
     const valueIds = [...new Set(entries.flatMap((e) => (e.value_id === undefined ? [] : [e.value_id])))];
     const spanIds = [...new Set(entries.flatMap((e) => (e.span_id === undefined ? [] : [e.span_id])))];
     const review = this.review;
-    const values = new Map(review.valuesById(logFileId, valueIds).map((v) => [v.value_id, { type: v.pii_type, original: review.originalOf(logFileId, v.value_id) }]));
+    const values = new Map(
+      review
+        .valuesById(logFileId, valueIds)
+        .map((v) => [v.value_id, { type: v.pii_type, original: review.originalOf(logFileId, v.value_id) }]),
+    );
     const unknownValues = valueIds.filter((id) => !values.has(id));
     if (unknownValues.length > 0) {
-      throw new DomainError(ErrorCode.UNKNOWN_PII_VALUES, `${unknownValues.length} of the value ids are not values of log file ${logFileId}`, {
-        unknown_value_ids: unknownValues.slice(0, MAX_NAMED_UNKNOWN),
-        unknown_count: unknownValues.length,
-      });
+      throw new DomainError(
+        ErrorCode.UNKNOWN_PII_VALUES,
+        `${unknownValues.length} of the value ids are not values of log file ${logFileId}`,
+        {
+          unknown_value_ids: unknownValues.slice(0, MAX_NAMED_UNKNOWN),
+          unknown_count: unknownValues.length,
+        },
+      );
     }
-    const spans = new Map(review.spansById(logFileId, spanIds).map((s) => [s.id, { type: '', original: s.original_value === '' ? undefined : s.original_value }]));
+    const spans = new Map(
+      review
+        .spansById(logFileId, spanIds)
+        .map((s) => [s.id, { type: '', original: s.original_value === '' ? undefined : s.original_value }]),
+    );
     const unknownSpans = spanIds.filter((id) => !spans.has(id));
     if (unknownSpans.length > 0) {
       throw new DomainError(ErrorCode.UNKNOWN_SPANS, `${unknownSpans.length} of the span ids are not spans of log file ${logFileId}`, {
@@ -171,14 +215,22 @@ export class PiiDecisionsService {
     if (named?.original === undefined) {
       // Nobody can see a wiped value, so nobody can judge it harmless: it stays redacted.
       const problem = 'its original value is wiped: it cannot be reviewed, so it stays redacted';
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, problem, { problems: [problem], ...(entry.value_id ? { value_id: entry.value_id } : { span_id: entry.span_id }) });
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, problem, {
+        problems: [problem],
+        ...(entry.value_id ? { value_id: entry.value_id } : { span_id: entry.span_id }),
+      });
     }
     this.audit.append({
       action: 'keep_pii',
       entity_type: 'log_file',
       entity_id: file.id,
       user_id: caller.name,
-      details: { key_name: caller.name, value_id: entry.value_id ?? null, span_id: entry.span_id ?? null, value_sha256: sha256(named.original) },
+      details: {
+        key_name: caller.name,
+        value_id: entry.value_id ?? null,
+        span_id: entry.span_id ?? null,
+        value_sha256: sha256(named.original),
+      },
     });
   }
 }

@@ -22,7 +22,13 @@ import { PiiReviewService } from './pii-review.service';
 import { RedactionsService } from './redactions.service';
 import { Location } from '../common/location';
 
-const READ_ERRORS = [ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.LOG_FILE_NOT_READY, ErrorCode.STORED_FILE_MISSING, ErrorCode.STORED_FILE_CORRUPT];
+const READ_ERRORS = [
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.LOG_FILE_NOT_FOUND,
+  ErrorCode.LOG_FILE_NOT_READY,
+  ErrorCode.STORED_FILE_MISSING,
+  ErrorCode.STORED_FILE_CORRUPT,
+];
 
 /** Reviewing by value and by line, deciding, adding what detection missed, and finalizing (issue 12). */
 @ApiTags('log-files')
@@ -36,7 +42,10 @@ export class PiiReviewController {
 
   @Get('pii/values')
   @RequireScopes('read')
-  @ApiOkResponse({ type: PiiValuesResponse, description: 'The distinct values of the file, masked; with reveal=true (pii:reveal), in clear too, audited.' })
+  @ApiOkResponse({
+    type: PiiValuesResponse,
+    description: 'The distinct values of the file, masked; with reveal=true (pii:reveal), in clear too, audited.',
+  })
   @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_CURSOR)
   values(@Param() params: LogFileIdParams, @Query() query: PiiValuesQuery, @Caller() caller: Principal): Promise<PiiValuesResponse> {
     return this.review.values(params.id, query, caller);
@@ -52,7 +61,10 @@ export class PiiReviewController {
 
   @Get('lines')
   @RequireScopes('read')
-  @ApiOkResponse({ type: LinesResponse, description: 'A window of lines with every span overlaid and masked; with reveal=true (pii:reveal), in clear, audited.' })
+  @ApiOkResponse({
+    type: LinesResponse,
+    description: 'A window of lines with every span overlaid and masked; with reveal=true (pii:reveal), in clear, audited.',
+  })
   @ApiErrors(...READ_ERRORS)
   lines(@Param() params: LogFileIdParams, @Query() query: LinesQuery, @Caller() caller: Principal): Promise<LinesResponse> {
     return this.review.lines(params.id, query, caller);
@@ -61,7 +73,10 @@ export class PiiReviewController {
   @Post('decisions')
   @HttpCode(200)
   @RequireScopes('write')
-  @ApiOkResponse({ type: DecisionsResponse, description: 'Recorded; the next redaction applies them. keep needs pii:reveal and is audited with the SHA-256 of the value.' })
+  @ApiOkResponse({
+    type: DecisionsResponse,
+    description: 'Recorded; the next redaction applies them. keep needs pii:reveal and is audited with the SHA-256 of the value.',
+  })
   @ApiErrors(...READ_ERRORS, ErrorCode.INVALID_JSON, ErrorCode.UNKNOWN_PII_VALUES, ErrorCode.UNKNOWN_SPANS, ErrorCode.LOG_FILE_FINALIZED)
   decide(@Param() params: LogFileIdParams, @Body() body: DecisionsBody, @Caller() caller: Principal): Promise<DecisionsResponse> {
     return this.decisions.decide(params.id, body, caller);
@@ -79,10 +94,16 @@ export class PiiReviewController {
   }
 
   @Post('finalize')
-  @Location((done: FinalizeResponse, params) => (done.request_id ? `/v1/log-files/${params.id}/redactions/${done.request_id}` : `/v1/log-files/${params.id}`))
+  @Location((done: FinalizeResponse, params) =>
+    done.request_id ? `/v1/log-files/${params.id}/redactions/${done.request_id}` : `/v1/log-files/${params.id}`,
+  )
   @HttpCode(202)
   @RequireScopes('write')
-  @ApiAcceptedResponse({ type: FinalizeResponse, description: 'Queued: the worker writes the final version from the decisions in force, then wipes the originals. Repeating it is harmless.' })
+  @ApiAcceptedResponse({
+    type: FinalizeResponse,
+    description:
+      'Queued: the worker writes the final version from the decisions in force, then wipes the originals. Repeating it is harmless.',
+  })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.LOG_FILE_NOT_READY)
   finalize(@Param() params: LogFileIdParams, @Actor() actor: string): FinalizeResponse {
     return this.redactions.finalize(params.id, actor);

@@ -49,7 +49,8 @@ export class PiiValueItem {
   @ApiProperty({ example: '1***6' }) masked: string;
   @ApiProperty({ description: 'Spans holding this value in the file.' }) count: number;
   @ApiProperty({ description: '1-based line of its first span.' }) first_line: number;
-  @ApiProperty({ enum: DECISIONS, description: 'What the redacted copy does with it; undecided values are redacted.' }) decision: 'redact' | 'keep';
+  @ApiProperty({ enum: DECISIONS, description: 'What the redacted copy does with it; undecided values are redacted.' }) decision:
+    'redact' | 'keep';
   @ApiProperty({ description: 'A reviewer decided (false: redacted by default).' }) decided: boolean;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Only with reveal=true; null once wiped.' }) value?: string | null;
 }
@@ -88,7 +89,11 @@ export class LinesQuery {
   @Max(MAX_WINDOW_LINES)
   count?: number;
 
-  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Show the detected values in clear. Needs pii:reveal; audited as reveal_pii.' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description: 'Show the detected values in clear. Needs pii:reveal; audited as reveal_pii.',
+  })
   @IsOptional()
   @ToBoolean()
   @IsBoolean()
@@ -111,7 +116,8 @@ export class LineItem {
   @ApiProperty({ description: 'Exclusive; the line feed is not part of the line.' }) byte_end: number;
   @ApiProperty({ description: 'The line with every span shown masked (or in clear with reveal=true).' }) text: string;
   @ApiProperty({ type: LineSpan, isArray: true }) spans: LineSpan[];
-  @ApiPropertyOptional({ description: 'Present and true when the line is longer than 256 KiB and only its start is shown.' }) truncated?: boolean;
+  @ApiPropertyOptional({ description: 'Present and true when the line is longer than 256 KiB and only its start is shown.' })
+  truncated?: boolean;
 }
 
 export class LinesResponse {
@@ -134,7 +140,10 @@ export class DecisionEntry {
   @Length(1, 128)
   span_id?: string;
 
-  @ApiProperty({ enum: DECISION_INPUTS, description: '`keep` (needs pii:reveal) leaves it in clear; `clear` removes the decision (back to redacted by default).' })
+  @ApiProperty({
+    enum: DECISION_INPUTS,
+    description: '`keep` (needs pii:reveal) leaves it in clear; `clear` removes the decision (back to redacted by default).',
+  })
   @IsIn(DECISION_INPUTS)
   decision: DecisionInput;
 }
@@ -193,11 +202,17 @@ export class ManualSpansResponse {
 
 export class FinalizeResponse {
   @ApiTime({ nullable: true, description: 'Set once the finalizing redaction ran; null while it is queued.' }) finalized_at: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The redaction request that finalizes (null when the file was already final).' }) request_id: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The redaction request that finalizes (null when the file was already final).',
+  })
+  request_id: string | null;
 }
 
 export class RedactionSummary {
-  @ApiProperty({ type: Number, nullable: true, description: 'Version of the current redacted copy; null before the first.' }) version: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Version of the current redacted copy; null before the first.' }) version:
+    number | null;
   @ApiTime({ nullable: true }) finalized_at: string | null;
   @ApiProperty({ description: 'A redaction is queued or running.' }) pending: boolean;
 }

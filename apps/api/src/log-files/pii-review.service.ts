@@ -58,7 +58,13 @@ export class PiiReviewService {
       }));
       const shown = items.filter((i) => i.value !== undefined && i.value !== null).map((i) => i.value_id);
       if (shown.length > 0) {
-        this.audit.append({ action: 'reveal_pii', entity_type: 'log_file', entity_id: logFileId, user_id: caller.name, details: { value_ids: shown, count: shown.length } });
+        this.audit.append({
+          action: 'reveal_pii',
+          entity_type: 'log_file',
+          entity_id: logFileId,
+          user_id: caller.name,
+          details: { value_ids: shown, count: shown.length },
+        });
       }
       return { items, next_cursor: rows.length > limit ? encodeCursor({ f: filter, c: last.span_count, v: last.value_id }) : null };
     });
@@ -66,7 +72,9 @@ export class PiiReviewService {
 
   async totals(logFileId: string): Promise<PiiTotalsResponse> {
     const file = await this.index.readyFile(logFileId);
-    const totals = this.review.totals(logFileId, file.issue_id).map((t) => ({ type: t.pii_type, spans: t.spans, values: t.values, kept: t.kept }));
+    const totals = this.review
+      .totals(logFileId, file.issue_id)
+      .map((t) => ({ type: t.pii_type, spans: t.spans, values: t.values, kept: t.kept }));
     return { totals, spans: totals.reduce((n, t) => n + t.spans, 0), values: totals.reduce((n, t) => n + t.values, 0) };
   }
 
@@ -83,8 +91,10 @@ export class PiiReviewService {
     try {
       raw = await readLines(this.blobs, file.file_path, { line: start.line_number, byte: start.byte_start }, from, count);
     } catch (err) {
-      if (err instanceof BlobIntegrityError) throw new DomainError(ErrorCode.STORED_FILE_CORRUPT, `the stored content of log file ${logFileId} failed its integrity check`);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the stored content of log file ${logFileId} is gone`);
+      if (err instanceof BlobIntegrityError)
+        throw new DomainError(ErrorCode.STORED_FILE_CORRUPT, `the stored content of log file ${logFileId} failed its integrity check`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the stored content of log file ${logFileId} is gone`);
       throw err;
     }
     if (raw.length === 0) return { from, count: 0, total_lines: totalLines, lines: [] };
@@ -134,15 +144,31 @@ function displayLine(line: RawLine, spans: WindowSpan[], reveal: boolean): LineI
       text += slice(pos, to);
       pos = to;
     }
-    shown.push({ span_id: s.id, type: s.pii_type, start: lastStart, end: text.length, value_id: s.value_id, decision: s.decision, source: s.source ?? 'detector' });
+    shown.push({
+      span_id: s.id,
+      type: s.pii_type,
+      start: lastStart,
+      end: text.length,
+      value_id: s.value_id,
+      decision: s.decision,
+      source: s.source ?? 'detector',
+    });
   }
   if (pos < lineEnd) text += slice(pos, lineEnd);
-  return { number: line.number, byte_start: line.byte_start, byte_end: line.byte_end, text, spans: shown, ...(line.truncated && { truncated: true }) };
+  return {
+    number: line.number,
+    byte_start: line.byte_start,
+    byte_end: line.byte_end,
+    text,
+    spans: shown,
+    ...(line.truncated && { truncated: true }),
+  };
 }
 
 function readCursor(cursor: string, filter: string): [number, string] {
   const decoded = decodeCursor(cursor, isValueCursor);
-  if (decoded.f !== filter) throw new DomainError(ErrorCode.INVALID_CURSOR, 'the cursor belongs to other filters; repeat the filters it was made with');
+  if (decoded.f !== filter)
+    throw new DomainError(ErrorCode.INVALID_CURSOR, 'the cursor belongs to other filters; repeat the filters it was made with');
   return [decoded.c, decoded.v];
 }
 

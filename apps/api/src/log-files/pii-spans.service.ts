@@ -31,7 +31,9 @@ export class PiiSpansService {
   list(logFileId: string, query: PiiSpanListQuery, caller: Principal): PiiSpanListResponse {
     const reveal = query.reveal === true;
     if (reveal && !grants(caller.scopes, 'pii:reveal')) {
-      throw new DomainError(ErrorCode.FORBIDDEN, 'revealing original values needs the pii:reveal scope', { missing_scopes: ['pii:reveal'] });
+      throw new DomainError(ErrorCode.FORBIDDEN, 'revealing original values needs the pii:reveal scope', {
+        missing_scopes: ['pii:reveal'],
+      });
     }
     const types = query.pii_type?.length ? [...new Set(query.pii_type)].sort() : undefined;
     const filter = types?.join(',') ?? '';
@@ -52,7 +54,13 @@ export class PiiSpansService {
       const { items, next } = page();
       const revealed = items.filter((row) => row.original_value !== '').map((row) => row.id);
       if (revealed.length > 0) {
-        this.audit.append({ action: 'reveal_pii', entity_type: 'log_file', entity_id: logFileId, user_id: caller.name, details: { span_ids: revealed, count: revealed.length } });
+        this.audit.append({
+          action: 'reveal_pii',
+          entity_type: 'log_file',
+          entity_id: logFileId,
+          user_id: caller.name,
+          details: { span_ids: revealed, count: revealed.length },
+        });
       }
       return { items: items.map((row) => toPiiSpanResponse(row, true)), next_cursor: next };
     });
@@ -61,7 +69,8 @@ export class PiiSpansService {
 
 function readCursor(cursor: string, filter: string): [number, string] {
   const decoded = decodeCursor(cursor, isSpanCursor);
-  if (decoded.f !== filter) throw new DomainError(ErrorCode.INVALID_CURSOR, 'the cursor belongs to another pii_type filter; repeat the filter it was made with');
+  if (decoded.f !== filter)
+    throw new DomainError(ErrorCode.INVALID_CURSOR, 'the cursor belongs to another pii_type filter; repeat the filter it was made with');
   return [decoded.s, decoded.i];
 }
 

@@ -20,7 +20,10 @@ export async function readUpload(request: FastifyRequest, fileName: string | und
     return { fileName: part.filename, stream: ownStream(part.file) };
   }
   if (!(request.body instanceof Readable)) {
-    throw new DomainError(ErrorCode.INVALID_UPLOAD, 'send the file as multipart/form-data (field "file"), or as a raw body with ?file_name=');
+    throw new DomainError(
+      ErrorCode.INVALID_UPLOAD,
+      'send the file as multipart/form-data (field "file"), or as a raw body with ?file_name=',
+    );
   }
   if (!fileName) {
     request.body.resume();
@@ -38,7 +41,10 @@ export async function readUpload(request: FastifyRequest, fileName: string | und
 function ownStream(part: Readable): Readable {
   const out = new PassThrough();
   const cutShort = () => {
-    if (!part.readableEnded) out.destroy(new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short: the body ended inside the file, or the client went away'));
+    if (!part.readableEnded)
+      out.destroy(
+        new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short: the body ended inside the file, or the client went away'),
+      );
   };
   if (part.destroyed) {
     cutShort();

@@ -81,11 +81,23 @@ export class RedactionsService {
       const pending = this.requests.findPending(logFileId);
       if (pending) {
         this.requests.markFinalizing(pending.id);
-        this.audit.append({ action: 'request_finalize', entity_type: 'log_file', entity_id: logFileId, user_id: actor, details: { request_id: pending.id } });
+        this.audit.append({
+          action: 'request_finalize',
+          entity_type: 'log_file',
+          entity_id: logFileId,
+          user_id: actor,
+          details: { request_id: pending.id },
+        });
         return { requestId: pending.id, finalizedAt: null, created: false };
       }
       const { row, jobId } = this.insertRequest(logFileId, null, actor, 1);
-      this.audit.append({ action: 'request_finalize', entity_type: 'log_file', entity_id: logFileId, user_id: actor, details: { request_id: row.id, job: jobId } });
+      this.audit.append({
+        action: 'request_finalize',
+        entity_type: 'log_file',
+        entity_id: logFileId,
+        user_id: actor,
+        details: { request_id: row.id, job: jobId },
+      });
       return { requestId: row.id, finalizedAt: null, created: true };
     });
     if (created) this.relay.kick();
@@ -101,7 +113,12 @@ export class RedactionsService {
     };
   }
 
-  private insertRequest(logFileId: string, spanIds: string | null, actor: string, finalize: number): { row: RedactionRequest; jobId: string } {
+  private insertRequest(
+    logFileId: string,
+    spanIds: string | null,
+    actor: string,
+    finalize: number,
+  ): { row: RedactionRequest; jobId: string } {
     const row: RedactionRequest = {
       id: newId(),
       log_file_id: logFileId,
@@ -123,13 +140,21 @@ export class RedactionsService {
     const { processing } = this.logFiles.getWithProcessing(logFileId);
     const status = processingStatus(processing);
     if (status !== 'ready') {
-      throw new DomainError(ErrorCode.LOG_FILE_NOT_READY, `log file ${logFileId} is ${status}: it can be redacted once hashing and detection are done`, { status });
+      throw new DomainError(
+        ErrorCode.LOG_FILE_NOT_READY,
+        `log file ${logFileId} is ${status}: it can be redacted once hashing and detection are done`,
+        { status },
+      );
     }
   }
 
   private assertNotFinalized(logFileId: string): void {
     const finalizedAt = this.review.find(logFileId)?.finalized_at;
-    if (finalizedAt) throw new DomainError(ErrorCode.LOG_FILE_FINALIZED, `log file ${logFileId} was finalized at ${finalizedAt}: its redacted copy is final`);
+    if (finalizedAt)
+      throw new DomainError(
+        ErrorCode.LOG_FILE_FINALIZED,
+        `log file ${logFileId} was finalized at ${finalizedAt}: its redacted copy is final`,
+      );
   }
 
   get(logFileId: string, requestId: string): RedactionRequestResponse {

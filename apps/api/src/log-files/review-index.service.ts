@@ -31,7 +31,11 @@ export class ReviewIndexService {
     const { file, processing } = this.logFiles.getWithProcessing(logFileId);
     const status = processingStatus(processing);
     if (status !== 'ready') {
-      throw new DomainError(ErrorCode.LOG_FILE_NOT_READY, `log file ${logFileId} is ${status}: its spans can be reviewed once hashing and detection are done`, { status });
+      throw new DomainError(
+        ErrorCode.LOG_FILE_NOT_READY,
+        `log file ${logFileId} is ${status}: its spans can be reviewed once hashing and detection are done`,
+        { status },
+      );
     }
     if (this.review.find(logFileId)?.indexed_at) return file;
     let build = this.building.get(logFileId);
@@ -45,11 +49,16 @@ export class ReviewIndexService {
 
   assertNotFinalized(logFileId: string): void {
     const finalizedAt = this.review.find(logFileId)?.finalized_at;
-    if (finalizedAt) throw new DomainError(ErrorCode.LOG_FILE_FINALIZED, `log file ${logFileId} was finalized at ${finalizedAt}: its originals are wiped and its redacted copy is final`);
+    if (finalizedAt)
+      throw new DomainError(
+        ErrorCode.LOG_FILE_FINALIZED,
+        `log file ${logFileId} was finalized at ${finalizedAt}: its originals are wiped and its redacted copy is final`,
+      );
   }
 
   assertMayReveal(caller: Principal, what: string): void {
-    if (!grants(caller.scopes, 'pii:reveal')) throw new DomainError(ErrorCode.FORBIDDEN, `${what} needs the pii:reveal scope`, { missing_scopes: ['pii:reveal'] });
+    if (!grants(caller.scopes, 'pii:reveal'))
+      throw new DomainError(ErrorCode.FORBIDDEN, `${what} needs the pii:reveal scope`, { missing_scopes: ['pii:reveal'] });
   }
 
   private async build(file: LogFile): Promise<void> {

@@ -11,7 +11,8 @@ export function sizeLimit(max: number, what = 'the file'): Transform {
   return new Transform({
     transform(chunk: Buffer, _e, done: TransformCallback) {
       seen += chunk.length;
-      if (seen > max) return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `${what} is larger than the limit of ${max} bytes`, { max_bytes: max }));
+      if (seen > max)
+        return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `${what} is larger than the limit of ${max} bytes`, { max_bytes: max }));
       done(null, chunk);
     },
   });
@@ -46,10 +47,20 @@ export function guardedGunzip(maxBytes: number, maxRatio: number): Transform[] {
     transform(chunk: Buffer, _e, done) {
       inflated += chunk.length;
       if (inflated > maxBytes) {
-        return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the decompressed file is larger than the limit of ${maxBytes} bytes`, { max_bytes: maxBytes }));
+        return done(
+          new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the decompressed file is larger than the limit of ${maxBytes} bytes`, {
+            max_bytes: maxBytes,
+          }),
+        );
       }
       if (inflated > 1024 * 1024 && inflated > maxRatio * compressed) {
-        return done(new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the file expands more than ${maxRatio}x when decompressed: refused as a decompression bomb`, { max_ratio: maxRatio }));
+        return done(
+          new DomainError(
+            ErrorCode.UPLOAD_TOO_LARGE,
+            `the file expands more than ${maxRatio}x when decompressed: refused as a decompression bomb`,
+            { max_ratio: maxRatio },
+          ),
+        );
       }
       done(null, chunk);
     },
@@ -65,9 +76,11 @@ export function asUploadError(err: unknown, source?: Readable): unknown {
   if (err instanceof DomainError) return err;
   const code = (err as { code?: string }).code;
   // First: a full disk also errors the source (the pipeline destroys it), and must not read as the client's fault.
-  if (code === 'ENOSPC') return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
+  if (code === 'ENOSPC')
+    return new DomainError(ErrorCode.INSUFFICIENT_STORAGE, 'the server is out of disk space; the upload was not stored');
   // Likewise a bucket that refused or dropped the write (BlobStoreUnavailableError): not the client's fault.
-  if (code === 'BLOB_STORE_UNAVAILABLE') return new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the upload; nothing was stored, try again');
+  if (code === 'BLOB_STORE_UNAVAILABLE')
+    return new DomainError(ErrorCode.STORAGE_UNAVAILABLE, 'the blob store did not take the upload; nothing was stored, try again');
   if (source?.errored || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
     return new DomainError(ErrorCode.INVALID_UPLOAD, 'the upload was cut short, or its multipart body is malformed; nothing was stored');
   }

@@ -12,5 +12,8 @@ export async function installUploadParsers(app: NestFastifyApplication): Promise
   // fileSize defaults to Fastify's bodyLimit (1 MiB), past which the file is silently cut short: the size
   // limit is the upload setting, enforced while streaming (upload-limits.ts), so multipart imposes none.
   await app.register(multipart, { limits: { files: 1, parts: 4, fields: 2, fieldSize: 1024, headerPairs: 100, fileSize: Infinity } });
-  app.getHttpAdapter().getInstance().addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
 }

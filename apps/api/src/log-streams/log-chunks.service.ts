@@ -321,6 +321,10 @@ function tooManyFiles(issueId: string, stream: string, files: number, limit: num
 
 /** `<stream>-000001.log`, safe as a file name whatever the stream's labels hold. */
 export function chunkFileName(stream: string, seq: number): string {
-  const base = stream.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100) || 'stream';
+  const base =
+    stream
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 100) || 'stream';
   return `${base}-${String(seq).padStart(6, '0')}.log`;
 }

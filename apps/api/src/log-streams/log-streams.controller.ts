@@ -14,7 +14,7 @@ export class LogStreamsController {
 
   @Get('issues/:id/log-streams')
   @RequireScopes('read')
-  @ApiOkResponse({ type: LogStreamListResponse, description: 'The issue\'s shipped streams (Loki, _bulk, NDJSON) and their chunks.' })
+  @ApiOkResponse({ type: LogStreamListResponse, description: "The issue's shipped streams (Loki, _bulk, NDJSON) and their chunks." })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.ISSUE_NOT_FOUND)
   list(@Param() params: IssueIdParams): LogStreamListResponse {
     return { data: this.chunks.listForIssue(params.id) };

@@ -19,28 +19,61 @@ describe('shipper bodies', () => {
   });
 
   it('reads Loki label strings, escapes included, and refuses malformed ones', () => {
-    expect(parseLabelString('{app="web", tftsr_issue="i-1", msg="say \\"hi\\""}')).toEqual({ app: 'web', tftsr_issue: 'i-1', msg: 'say "hi"' });
+    expect(parseLabelString('{app="web", tftsr_issue="i-1", msg="say \\"hi\\""}')).toEqual({
+      app: 'web',
+      tftsr_issue: 'i-1',
+      msg: 'say "hi"',
+    });
     expect(parseLabelString('{}')).toEqual({});
     expect(() => parseLabelString('{app=web}')).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }));
   });
 
   it('names a Loki stream by its labels without tftsr_issue, sorted', () => {
-    const [sut] = parseLokiJson(Buffer.from(JSON.stringify({ streams: [{ stream: { z: '1', tftsr_issue: 'i-1', a: '2' }, values: [['1', 'x'], ['2', 'y', {}]] }] })));
+    const [sut] = parseLokiJson(
+      Buffer.from(
+        JSON.stringify({
+          streams: [
+            {
+              stream: { z: '1', tftsr_issue: 'i-1', a: '2' },
+              values: [
+                ['1', 'x'],
+                ['2', 'y', {}],
+              ],
+            },
+          ],
+        }),
+      ),
+    );
     expect(sut).toEqual({ stream: '{a="2", z="1"}', issueId: 'i-1', lines: ['x', 'y'] });
   });
 
   it('decodes a snappy protobuf push, and refuses one past the size limit before inflating it', () => {
-    const root = protobuf.parse(`syntax = "proto3"; message P { repeated S streams = 1; } message S { string labels = 1; repeated E entries = 2; } message E { string line = 2; }`).root;
+    const root = protobuf.parse(
+      `syntax = "proto3"; message P { repeated S streams = 1; } message S { string labels = 1; repeated E entries = 2; } message E { string line = 2; }`,
+    ).root;
     const P = root.lookupType('P');
-    const raw = Buffer.from(P.encode(P.create({ streams: [{ labels: '{job="a", tftsr_issue="i-2"}', entries: [{ line: 'one' }, { line: 'two' }] }] })).finish());
+    const raw = Buffer.from(
+      P.encode(P.create({ streams: [{ labels: '{job="a", tftsr_issue="i-2"}', entries: [{ line: 'one' }, { line: 'two' }] }] })).finish(),
+    );
     const body = Buffer.from(snappy.compress(raw));
     expect(parseLokiProtobuf(body, 1024)).toEqual([{ stream: '{job="a"}', issueId: 'i-2', lines: ['one', 'two'] }]);
     expect(() => parseLokiProtobuf(body, 8)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }));
-    expect(() => parseLokiProtobuf(Buffer.from('not snappy'), 1024)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }));
+    expect(() => parseLokiProtobuf(Buffer.from('not snappy'), 1024)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }),
+    );
   });
 
   it('reads _bulk actions with the URL index as default, and marks update and delete as refused items', () => {
-    const body = ['{"index":{}}', '{"m":1}', '{"create":{"_index":"tftsr-x","_id":"7"}}', '{"m":2}', '{"delete":{"_id":"1"}}', '{"update":{"_id":"2"}}', '{"doc":{}}', ''].join('\n');
+    const body = [
+      '{"index":{}}',
+      '{"m":1}',
+      '{"create":{"_index":"tftsr-x","_id":"7"}}',
+      '{"m":2}',
+      '{"delete":{"_id":"1"}}',
+      '{"update":{"_id":"2"}}',
+      '{"doc":{}}',
+      '',
+    ].join('\n');
     const sut = parseBulk(Buffer.from(body), 'tftsr-y');
     expect(sut.map((i) => [i.op, i.index, i.id, i.doc, i.error?.status])).toEqual([
       ['index', 'tftsr-y', undefined, '{"m":1}', undefined],
@@ -48,8 +81,12 @@ describe('shipper bodies', () => {
       ['delete', 'tftsr-y', '1', undefined, 400],
       ['update', 'tftsr-y', '2', '{"doc":{}}', 400],
     ]);
-    expect(() => parseBulk(Buffer.from('{"index":{}}\n'), undefined)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }));
-    expect(() => parseBulk(Buffer.from('{"index":{}}\nnot json\n'), undefined)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }));
+    expect(() => parseBulk(Buffer.from('{"index":{}}\n'), undefined)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }),
+    );
+    expect(() => parseBulk(Buffer.from('{"index":{}}\nnot json\n'), undefined)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_INGEST_BODY }),
+    );
   });
 
   it('makes safe file names for chunks', () => {

@@ -61,7 +61,9 @@ export function parseLabelString(text: string): Record<string, string> {
 /** The stream name of a label set: the labels other than tftsr_issue, sorted, as Loki writes them. */
 function streamOf(labels: Record<string, string>): StreamLines {
   const issueId = labels.tftsr_issue ?? null;
-  const names = Object.keys(labels).filter((k) => k !== 'tftsr_issue').sort();
+  const names = Object.keys(labels)
+    .filter((k) => k !== 'tftsr_issue')
+    .sort();
   const stream = `{${names.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(', ')}}`;
   if (stream.length > MAX_LABELS_LENGTH) throw invalid(`a stream's labels are longer than ${MAX_LABELS_LENGTH} characters`);
   return { stream, issueId, lines: [] };
@@ -78,7 +80,8 @@ export function parseLokiJson(body: Buffer): StreamLines[] {
   const streams = (parsed as { streams?: unknown })?.streams;
   if (!Array.isArray(streams)) throw invalid('the push body needs a "streams" array');
   return streams.map((s: { stream?: unknown; values?: unknown }) => {
-    if (typeof s?.stream !== 'object' || s.stream === null || !Array.isArray(s.values)) throw invalid('each stream needs "stream" labels and "values"');
+    if (typeof s?.stream !== 'object' || s.stream === null || !Array.isArray(s.values))
+      throw invalid('each stream needs "stream" labels and "values"');
     const labels = Object.fromEntries(Object.entries(s.stream as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
     const out = streamOf(labels);
     for (const value of s.values as unknown[]) {
@@ -147,7 +150,11 @@ export function parseBulk(body: Buffer, defaultIndex: string | undefined): BulkI
       item.doc = doc;
     }
     if (op === 'update' || op === 'delete') {
-      item.error = { status: 400, type: 'action_request_validation_exception', reason: `${op} is not supported: shipped lines are append-only` };
+      item.error = {
+        status: 400,
+        type: 'action_request_validation_exception',
+        reason: `${op} is not supported: shipped lines are append-only`,
+      };
     }
     items.push(item);
   }

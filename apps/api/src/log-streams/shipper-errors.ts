@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DomainError} from '../common/domain-error';
+import type { DomainError } from '../common/domain-error';
 import { ERROR_STATUS, ErrorCode } from '../common/domain-error';
 
 /** Each shipper protocol refuses in its own shape, so the shipper logs (and retries) as it would against the real thing. */
@@ -32,5 +32,7 @@ export function sendShipperError(protocol: ShipperProtocol, err: DomainError, re
       .send({ error: { root_cause: [{ type, reason }], type, reason }, status });
   }
   if (err.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer, Basic realm="tftsr"');
-  return reply.code(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, request_id: request.id });
+  return reply
+    .code(status)
+    .send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, request_id: request.id });
 }

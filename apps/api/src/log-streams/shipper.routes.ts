@@ -18,7 +18,7 @@ import { asUploadError, guardedGunzip } from '../log-files/upload-limits';
 import { SettingsService } from '../settings/settings.service';
 import type { StreamAppend } from './log-chunks.service';
 import { LogChunksService } from './log-chunks.service';
-import type { BulkItem, StreamLines} from './shipper-bodies';
+import type { BulkItem, StreamLines } from './shipper-bodies';
 import { parseBulk, parseLokiJson, parseLokiProtobuf, splitLines, STREAM_NAME, toChunkBytes } from './shipper-bodies';
 import type { ShipperProtocol } from './shipper-errors';
 import { sendShipperError } from './shipper-errors';
@@ -94,10 +94,12 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       const max = Math.min(MAX_DECODED_BYTES, settings.value('uploads.max_file_bytes'));
       const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (encoding === 'identity') {
-        if (body.length > max) throw new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the body is larger than the limit of ${max} bytes`, { max_bytes: max });
+        if (body.length > max)
+          throw new DomainError(ErrorCode.UPLOAD_TOO_LARGE, `the body is larger than the limit of ${max} bytes`, { max_bytes: max });
         return body;
       }
-      if (encoding !== 'gzip') throw new DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not accepted (gzip is)`);
+      if (encoding !== 'gzip')
+        throw new DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not accepted (gzip is)`);
       const out: Buffer[] = [];
       const collect = new Writable({
         write(part: Buffer, _e, done) {
@@ -109,7 +111,8 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         await pipeline([Readable.from([body]), ...guardedGunzip(max, MAX_GZIP_RATIO), collect]);
       } catch (err) {
         const mapped = asUploadError(err);
-        if (mapped instanceof DomainError && mapped.code === ErrorCode.INVALID_UPLOAD) throw new DomainError(ErrorCode.INVALID_INGEST_BODY, 'the body is not valid gzip');
+        if (mapped instanceof DomainError && mapped.code === ErrorCode.INVALID_UPLOAD)
+          throw new DomainError(ErrorCode.INVALID_INGEST_BODY, 'the body is not valid gzip');
         throw mapped;
       }
       return Buffer.concat(out);
@@ -118,9 +121,14 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
     const accept = async (request: ShipperRequest, streams: StreamLines[], source: StreamAppend['source']): Promise<number> => {
       const appends: StreamAppend[] = [];
       for (const s of streams) {
-        if (!s.issueId) throw new DomainError(ErrorCode.INVALID_INGEST_BODY, `stream ${s.stream} has no tftsr_issue label: it picks the issue the lines belong to`);
+        if (!s.issueId)
+          throw new DomainError(
+            ErrorCode.INVALID_INGEST_BODY,
+            `stream ${s.stream} has no tftsr_issue label: it picks the issue the lines belong to`,
+          );
         chunks.assertIssueExists(s.issueId);
-        if (s.lines.length) appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
+        if (s.lines.length)
+          appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
       }
       const committed = chunks.append(appends, (request.principal as Principal).name);
       joined(request);
@@ -131,7 +139,8 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
     // Plain lines (Vector http sink, Fluent Bit http output): text or NDJSON, or a JSON array of events.
     scope.post('/v1/issues/:id/log-streams/:stream', { config: { shipper: 'lines' } }, async (request: ShipperRequest, reply) => {
       const { id, stream } = request.params as { id: string; stream: string };
-      if (!STREAM_NAME.test(stream)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a stream name is 1-128 letters, digits, dots, underscores or hyphens');
+      if (!STREAM_NAME.test(stream))
+        throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a stream name is 1-128 letters, digits, dots, underscores or hyphens');
       chunks.assertIssueExists(id);
       const text = (await decoded(request)).toString('utf8');
       const lines = jsonArrayLines(text, String(request.headers['content-type'] ?? '')) ?? splitLines(text);
@@ -154,7 +163,14 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         name: 'tftsr',
         cluster_name: 'tftsr',
         cluster_uuid: CLUSTER_UUID,
-        version: { number: ES_VERSION, build_flavor: 'default', build_type: 'tftsr', lucene_version: '9.8.0', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
+        version: {
+          number: ES_VERSION,
+          build_flavor: 'default',
+          build_type: 'tftsr',
+          lucene_version: '9.8.0',
+          minimum_wire_compatibility_version: '7.17.0',
+          minimum_index_compatibility_version: '7.0.0',
+        },
         tagline: 'You Know, for Search',
       }),
     );
@@ -168,7 +184,11 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         if (item.error) continue;
         const issueId = /^tftsr-(.+)$/.exec(item.index ?? '')?.[1];
         if (!issueId || !issueExists(chunks, issueId)) {
-          item.error = { status: 404, type: 'index_not_found_exception', reason: `no such index [${item.index ?? ''}]: use tftsr-<issue id>` };
+          item.error = {
+            status: 404,
+            type: 'index_not_found_exception',
+            reason: `no such index [${item.index ?? ''}]: use tftsr-<issue id>`,
+          };
           continue;
         }
         const stream = bulkStream(item.doc as string);
@@ -194,9 +214,11 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         if (!(err instanceof DomainError) || err.code !== ErrorCode.TOO_MANY_FILES) throw err;
         for (const entry of taken) refuseItems(entry.items, err);
       }
-      return reply
-        .header('X-Elastic-Product', 'Elasticsearch')
-        .send({ took: Date.now() - started, errors: items.some((i) => i.error), items: items.map((item, seq) => bulkItemResponse(item, seq)) });
+      return reply.header('X-Elastic-Product', 'Elasticsearch').send({
+        took: Date.now() - started,
+        errors: items.some((i) => i.error),
+        items: items.map((item, seq) => bulkItemResponse(item, seq)),
+      });
     };
     scope.post('/_bulk', { config: { shipper: 'es' } }, bulk);
     scope.put('/_bulk', { config: { shipper: 'es' } }, bulk);
@@ -226,19 +248,35 @@ type OpenApiPaths = Record<string, Record<string, unknown>>;
 /** The shipper routes are plain Fastify routes, so Nest's Swagger does not see them: they are described here. */
 export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
   const protocolErrors = (what: string) => ({
-    '4XX': { description: `Refused, in ${what}'s own error shape (401 without a valid key, 403 without ingest, 429 with Retry-After).`, headers: RETRY_AFTER },
+    '4XX': {
+      description: `Refused, in ${what}'s own error shape (401 without a valid key, 403 without ingest, 429 with Retry-After).`,
+      headers: RETRY_AFTER,
+    },
   });
-  const op = (summary: string, description: string, content: string[], ok: Record<string, unknown>, errors: Record<string, unknown>, parameters: unknown[] = []) => ({
+  const op = (
+    summary: string,
+    description: string,
+    content: string[],
+    ok: Record<string, unknown>,
+    errors: Record<string, unknown>,
+    parameters: unknown[] = [],
+  ) => ({
     tags: ['shippers'],
     summary,
     description,
     security: [{ bearer: [] }],
     parameters,
-    requestBody: { required: true, content: Object.fromEntries(content.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) },
+    requestBody: {
+      required: true,
+      content: Object.fromEntries(content.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+    },
     responses: { ...ok, ...errors },
   });
   const linesErrors = Object.fromEntries(
-    Object.entries(LINES_ERRORS).map(([status, codes]) => [status, { description: codes.join(', '), content: JSON_ERROR, ...(status === '429' ? { headers: RETRY_AFTER } : {}) }]),
+    Object.entries(LINES_ERRORS).map(([status, codes]) => [
+      status,
+      { description: codes.join(', '), content: JSON_ERROR, ...(status === '429' ? { headers: RETRY_AFTER } : {}) },
+    ]),
   );
   const pathParam = (name: string, schema: Record<string, unknown>) => ({ name, in: 'path', required: true, schema });
   document.paths['/v1/issues/{id}/log-streams/{stream}'] = {
@@ -249,7 +287,15 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
       {
         200: {
           description: 'Committed durably.',
-          content: { 'application/json': { schema: { type: 'object', properties: { issue_id: { type: 'string' }, stream: { type: 'string' }, accepted_lines: { type: 'integer' } }, required: ['issue_id', 'stream', 'accepted_lines'] } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { issue_id: { type: 'string' }, stream: { type: 'string' }, accepted_lines: { type: 'integer' } },
+                required: ['issue_id', 'stream', 'accepted_lines'],
+              },
+            },
+          },
         },
       },
       linesErrors,
@@ -270,7 +316,19 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
     'Answers { took, errors, items } as Elasticsearch does; update and delete, unknown indices and documents ' +
       'past uploads.max_files_per_issue are refused per item.',
     ['application/x-ndjson', 'application/json'],
-    { 200: { description: 'Per-item results.', content: { 'application/json': { schema: { type: 'object', properties: { took: { type: 'integer' }, errors: { type: 'boolean' }, items: { type: 'array', items: { type: 'object' } } } } } } } },
+    {
+      200: {
+        description: 'Per-item results.',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: { took: { type: 'integer' }, errors: { type: 'boolean' }, items: { type: 'array', items: { type: 'object' } } },
+            },
+          },
+        },
+      },
+    },
     protocolErrors('Elasticsearch'),
   );
   document.paths['/_bulk'] = { post: bulk, put: bulk };
@@ -280,7 +338,9 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
     get: {
       tags: ['shippers'],
       summary: 'The Elasticsearch version document that clients probe at start (no key needed)',
-      responses: { 200: { description: 'Cluster name and version (8.x).', content: { 'application/json': { schema: { type: 'object' } } } } },
+      responses: {
+        200: { description: 'Cluster name and version (8.x).', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
     },
   };
 }
@@ -301,7 +361,8 @@ function issueExists(chunks: LogChunksService, issueId: string): boolean {
 /** A bulk document's stream: `bulk-<host>` when the document names its host, else `bulk`. */
 function bulkStream(doc: string): string {
   const parsed = JSON.parse(doc) as { host?: unknown; hostname?: unknown };
-  const host = typeof parsed.host === 'object' && parsed.host !== null ? (parsed.host as { name?: unknown }).name : (parsed.host ?? parsed.hostname);
+  const host =
+    typeof parsed.host === 'object' && parsed.host !== null ? (parsed.host as { name?: unknown }).name : (parsed.host ?? parsed.hostname);
   const clean = typeof host === 'string' ? host.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) : '';
   return clean ? `bulk-${clean}` : 'bulk';
 }
@@ -313,10 +374,26 @@ function refuseItems(items: BulkItem[], err: DomainError): void {
 function bulkItemResponse(item: BulkItem, seq: number): Record<string, unknown> {
   const id = item.id ?? newId();
   if (item.error) {
-    return { [item.op]: { _index: item.index ?? null, _id: id, status: item.error.status, error: { type: item.error.type, reason: item.error.reason } } };
+    return {
+      [item.op]: {
+        _index: item.index ?? null,
+        _id: id,
+        status: item.error.status,
+        error: { type: item.error.type, reason: item.error.reason },
+      },
+    };
   }
   return {
-    [item.op]: { _index: item.index, _id: id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq, _primary_term: 1, status: 201 },
+    [item.op]: {
+      _index: item.index,
+      _id: id,
+      _version: 1,
+      result: 'created',
+      _shards: { total: 1, successful: 1, failed: 0 },
+      _seq_no: seq,
+      _primary_term: 1,
+      status: 201,
+    },
   };
 }
 
@@ -335,8 +412,10 @@ function jsonArrayLines(text: string, contentType: string): string[] | null {
 function toDomainError(err: unknown, logger: Logger): DomainError {
   if (err instanceof DomainError) return err;
   const code = (err as { code?: string } | null)?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
-  if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new DomainError(ErrorCode.INVALID_INGEST_BODY, (err as Error).message);
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return new DomainError(ErrorCode.INVALID_INGEST_BODY, (err as Error).message);
   const busy = busyToDomainError(err, logger);
   if (busy instanceof DomainError) return busy;
   const errorId = randomUUID();

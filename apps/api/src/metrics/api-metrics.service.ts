@@ -28,18 +28,36 @@ export class ApiMetrics implements HttpMetrics, OnModuleInit, OnApplicationShutd
     private readonly queues: MonitoredQueues,
     private readonly outbox: OutboxRepository,
   ) {
-    this.requestDuration = registry.histogram('tftsr_http_request_duration_seconds', 'HTTP requests by route pattern, method and status.', ['method', 'route', 'status']);
-    this.uploadFiles = registry.counter('tftsr_upload_files_total', 'Uploads by kind; outcome is accepted (2xx) or rejected.', ['kind', 'outcome']);
+    this.requestDuration = registry.histogram('tftsr_http_request_duration_seconds', 'HTTP requests by route pattern, method and status.', [
+      'method',
+      'route',
+      'status',
+    ]);
+    this.uploadFiles = registry.counter('tftsr_upload_files_total', 'Uploads by kind; outcome is accepted (2xx) or rejected.', [
+      'kind',
+      'outcome',
+    ]);
     this.uploadBytes = registry.counter('tftsr_upload_bytes_total', 'Bytes stored by accepted uploads (after decompression).', ['kind']);
-    this.uploadDuration = registry.histogram('tftsr_upload_duration_seconds', 'Time from request start to answer of accepted uploads.', ['kind'], UPLOAD_BUCKETS);
+    this.uploadDuration = registry.histogram(
+      'tftsr_upload_duration_seconds',
+      'Time from request start to answer of accepted uploads.',
+      ['kind'],
+      UPLOAD_BUCKETS,
+    );
   }
 
   onModuleInit(): void {
-    observeWriteLockWait(this.db, registerSqliteMetrics(this.registry, () => walSizeBytes(this.config.databasePath)));
+    observeWriteLockWait(
+      this.db,
+      registerSqliteMetrics(this.registry, () => walSizeBytes(this.config.databasePath)),
+    );
     registerRedisMetrics(this.registry, () => this.queues.connection);
     this.registerQueueDepth();
     this.registerOutbox();
-    const stuck = this.registry.gauge('tftsr_stuck_files', 'Log files neither ready nor failed that no job is moving (readiness check stuck_files).');
+    const stuck = this.registry.gauge(
+      'tftsr_stuck_files',
+      'Log files neither ready nor failed that no job is moving (readiness check stuck_files).',
+    );
     this.registry.onScrape('stuck_files', () => stuck.set(stuckLogFiles(this.db, this.config.TFTSR_STUCK_FILE_MS).count));
   }
 
@@ -74,8 +92,15 @@ export class ApiMetrics implements HttpMetrics, OnModuleInit, OnApplicationShutd
   }
 
   private registerOutbox(): void {
-    const rows = this.registry.gauge('tftsr_outbox_rows', 'Outbox rows: pending (not yet in Redis), dispatched (in Redis, not done), failed (given up).', ['state']);
-    const oldest = this.registry.gauge('tftsr_outbox_oldest_pending_age_seconds', 'Age of the oldest pending outbox row; 0 when none is pending.');
+    const rows = this.registry.gauge(
+      'tftsr_outbox_rows',
+      'Outbox rows: pending (not yet in Redis), dispatched (in Redis, not done), failed (given up).',
+      ['state'],
+    );
+    const oldest = this.registry.gauge(
+      'tftsr_outbox_oldest_pending_age_seconds',
+      'Age of the oldest pending outbox row; 0 when none is pending.',
+    );
     this.registry.onScrape('outbox', () => {
       const stats = this.outbox.stats();
       rows.set({ state: 'pending' }, stats.pending);

@@ -23,7 +23,12 @@ describe('installHttpTelemetry', () => {
   let fastify: FastifyInstance;
   let raw: string;
   let metrics: RecordingMetrics;
-  const lines = () => raw.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    raw
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeEach(async () => {
     raw = '';
@@ -53,7 +58,15 @@ describe('installHttpTelemetry', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(lines()).toEqual([
-      expect.objectContaining({ level: 'info', service: 'api', request_id: 'req-42', method: 'POST', route: '/v1/issues/:id/notes', status: 200, duration_ms: expect.any(Number) }),
+      expect.objectContaining({
+        level: 'info',
+        service: 'api',
+        request_id: 'req-42',
+        method: 'POST',
+        route: '/v1/issues/:id/notes',
+        status: 200,
+        duration_ms: expect.any(Number),
+      }),
     ]);
     expect(raw).not.toContain(SECRET);
     expect(raw).not.toContain('CANARY');
@@ -62,7 +75,12 @@ describe('installHttpTelemetry', () => {
   });
 
   it('makes the request id available to the handler after the body was parsed (the outbox reads it there)', async () => {
-    const response = await fastify.inject({ method: 'POST', url: '/v1/issues/abc/notes', headers: { 'x-request-id': 'req-7' }, payload: { a: 1 } });
+    const response = await fastify.inject({
+      method: 'POST',
+      url: '/v1/issues/abc/notes',
+      headers: { 'x-request-id': 'req-7' },
+      payload: { a: 1 },
+    });
     expect(response.json()).toEqual({ request_id: 'req-7' });
     expect(currentRequestId()).toBeUndefined();
   });

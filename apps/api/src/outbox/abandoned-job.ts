@@ -59,14 +59,25 @@ function failAbandonedJob(
       case 'detect_pii': {
         const step = row.job_name === 'hash' ? 'hash' : 'scan';
         processing.fail(payload.log_file_id, step, reason);
-        audit.append({ action: `${row.job_name === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`, entity_type: 'log_file', entity_id: payload.log_file_id, details: { reason } });
+        audit.append({
+          action: `${row.job_name === 'hash' ? 'hash_log_file' : 'detect_pii'}_failed`,
+          entity_type: 'log_file',
+          entity_id: payload.log_file_id,
+          details: { reason },
+        });
         return;
       }
       case 'redact': {
         const p = payload as unknown as JobPayloads['redact'];
         const request = requests.get(p.redaction_request_id);
         if (request && requests.markFailed(request.id, reason)) {
-          audit.append({ action: 'apply_redactions_failed', entity_type: 'log_file', entity_id: p.log_file_id, user_id: request.requested_by, details: { request_id: request.id, reason } });
+          audit.append({
+            action: 'apply_redactions_failed',
+            entity_type: 'log_file',
+            entity_id: p.log_file_id,
+            user_id: request.requested_by,
+            details: { request_id: request.id, reason },
+          });
         }
         return;
       }

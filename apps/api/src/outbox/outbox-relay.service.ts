@@ -127,7 +127,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         }
         // The same deterministic id is used again: the finished job must go first, or the add would be a no-op.
         await job.remove();
-        const why = state === 'completed' ? 'completed in Redis, but its effect was never committed' : `failed in BullMQ (${job.failedReason ?? 'unknown'})`;
+        const why =
+          state === 'completed'
+            ? 'completed in Redis, but its effect was never committed'
+            : `failed in BullMQ (${job.failedReason ?? 'unknown'})`;
         this.outbox.resetToPending(row.id, `its job ${why}; dispatching a fresh attempt`);
         this.logger.warn(`${row.job_name} job for outbox row ${row.id} ${why}; dispatching a fresh attempt`);
         reset += 1;
@@ -148,9 +151,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private prune(): void {
     try {
-      withShortBusyTimeout(this.db, 50, () => transaction(this.db, () => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5)));
+      withShortBusyTimeout(this.db, 50, () =>
+        transaction(this.db, () => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5)),
+      );
     } catch (err) {
-      if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? '')) this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
+      if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? ''))
+        this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
     }
   }
 

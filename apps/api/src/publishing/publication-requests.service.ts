@@ -32,8 +32,21 @@ export class PublicationRequests {
     private readonly webhooks: WebhookRepository,
   ) {}
 
-  request(issueId: string, documentId: string | null, service: IntegrationService, options: PublishOptions, actor: string, trigger: 'request' | 'auto'): PublicationTicket {
-    const { publication, queued } = this.publications.request({ issue_id: issueId, document_id: documentId, service, options, requested_by: actor });
+  request(
+    issueId: string,
+    documentId: string | null,
+    service: IntegrationService,
+    options: PublishOptions,
+    actor: string,
+    trigger: 'request' | 'auto',
+  ): PublicationTicket {
+    const { publication, queued } = this.publications.request({
+      issue_id: issueId,
+      document_id: documentId,
+      service,
+      options,
+      requested_by: actor,
+    });
     if (!queued) return { publication, queued, job_id: null };
     const job = this.outbox.add('publish', (outbox_id) => ({ outbox_id, publication_id: publication.id }));
     const jobId = jobIdFor('publish', JSON.parse(job.payload) as JobPayloads['publish']);
@@ -49,7 +62,10 @@ export class PublicationRequests {
 
   /** The services with `auto_create_enabled`: the desktop app stored the flag and never read it. */
   autoServices(): IntegrationService[] {
-    return this.configs.list().filter((c) => c.auto_create_enabled === 1).map((c) => c.service);
+    return this.configs
+      .list()
+      .filter((c) => c.auto_create_enabled === 1)
+      .map((c) => c.service);
   }
 
   /** Publishes a new document to every service that auto-creates; returns the tickets. */

@@ -1,6 +1,6 @@
 import type { ApiKeyScope } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import type { GateRequest} from './dashboard-gate';
+import type { GateRequest } from './dashboard-gate';
 import { DashboardGate, presentedKey } from './dashboard-gate';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -39,7 +39,17 @@ describe('presentedKey', () => {
   });
 
   it('finds no key in anything else', () => {
-    for (const header of [undefined, '', 'Bearer', 'Basic', 'Basic !!!', basic('admin', ''), `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Digest x', basic('a', 'has space')]) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Basic',
+      'Basic !!!',
+      basic('admin', ''),
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      'Digest x',
+      basic('a', 'has space'),
+    ]) {
       expect(presentedKey(header)).toBeNull();
     }
   });
@@ -71,11 +81,18 @@ describe('DashboardGate', () => {
     const edit = request('Bearer admin', { method: 'PATCH', route: '/admin/queues/api/queues/:queueName/:jobId/update-data' });
     expect(refusal(() => gate(keys).admit(add))[0]).toBe(ErrorCode.QUEUE_ACTION_NOT_ALLOWED);
     expect(refusal(() => gate(keys).admit(edit))[0]).toBe(ErrorCode.QUEUE_ACTION_NOT_ALLOWED);
-    expect(gate(keys).admit(request('Bearer admin', { method: 'PUT', route: '/admin/queues/api/queues/:queueName/:jobId/retry' })).name).toBe('admin');
+    expect(
+      gate(keys).admit(request('Bearer admin', { method: 'PUT', route: '/admin/queues/api/queues/:queueName/:jobId/retry' })).name,
+    ).toBe('admin');
   });
 
   it('refuses a write another site sends with the browser’s cached credentials', () => {
-    const retry = (site: string) => request(basic('ops', 'admin'), { method: 'PUT', route: '/admin/queues/api/queues/:queueName/:jobId/retry', headers: { authorization: basic('ops', 'admin'), 'sec-fetch-site': site } });
+    const retry = (site: string) =>
+      request(basic('ops', 'admin'), {
+        method: 'PUT',
+        route: '/admin/queues/api/queues/:queueName/:jobId/retry',
+        headers: { authorization: basic('ops', 'admin'), 'sec-fetch-site': site },
+      });
     expect(refusal(() => gate(keys).admit(retry('cross-site')))[0]).toBe(ErrorCode.FORBIDDEN);
     expect(refusal(() => gate(keys).admit(retry('same-site')))[0]).toBe(ErrorCode.FORBIDDEN);
     expect(gate(keys).admit(retry('same-origin')).name).toBe('admin');

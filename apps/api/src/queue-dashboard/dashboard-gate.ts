@@ -14,7 +14,10 @@ const KEY = /^[\x21-\x7e]{1,512}$/;
  * Board actions that would put data of an admin's choosing into Redis, where only ids may go. Jobs come from the
  * outbox; retrying, promoting and cleaning them stays allowed.
  */
-const DISABLED_ACTIONS = new Set([`POST ${DASHBOARD_PATH}/api/queues/:queueName/add`, `PATCH ${DASHBOARD_PATH}/api/queues/:queueName/:jobId/update-data`]);
+const DISABLED_ACTIONS = new Set([
+  `POST ${DASHBOARD_PATH}/api/queues/:queueName/add`,
+  `PATCH ${DASHBOARD_PATH}/api/queues/:queueName/:jobId/update-data`,
+]);
 
 /** Fetch metadata a browser sends: anything but these on a write is another site riding the cached credentials. */
 const SAME_SITE = new Set(['same-origin', 'none']);
@@ -56,13 +59,19 @@ export class DashboardGate {
   admit(request: GateRequest): Principal {
     const authorization = request.headers.authorization;
     const key = presentedKey(typeof authorization === 'string' ? authorization : undefined);
-    if (key === null) throw unauthenticated('sign in with an admin API key: HTTP Basic with the key as password, or `Authorization: Bearer <key>`');
+    if (key === null)
+      throw unauthenticated('sign in with an admin API key: HTTP Basic with the key as password, or `Authorization: Bearer <key>`');
     const principal = admitKey(this.keys, this.limiter, key, unauthenticated);
     if (!grants(principal.scopes, 'admin')) {
-      throw new DomainError(ErrorCode.FORBIDDEN, 'the queue dashboard needs an API key with the admin scope', { missing_scopes: ['admin'] });
+      throw new DomainError(ErrorCode.FORBIDDEN, 'the queue dashboard needs an API key with the admin scope', {
+        missing_scopes: ['admin'],
+      });
     }
     if (DISABLED_ACTIONS.has(`${request.method} ${request.route}`)) {
-      throw new DomainError(ErrorCode.QUEUE_ACTION_NOT_ALLOWED, 'the dashboard cannot add jobs or change their data: jobs carry ids only and come from the outbox');
+      throw new DomainError(
+        ErrorCode.QUEUE_ACTION_NOT_ALLOWED,
+        'the dashboard cannot add jobs or change their data: jobs carry ids only and come from the outbox',
+      );
     }
     const site = request.headers['sec-fetch-site'];
     if (!['GET', 'HEAD'].includes(request.method) && typeof site === 'string' && !SAME_SITE.has(site)) {
@@ -74,5 +83,7 @@ export class DashboardGate {
 
 /** The Basic challenge makes a browser ask for the key; scripts keep sending Bearer. */
 function unauthenticated(message: string): DomainError {
-  return new DomainError(ErrorCode.UNAUTHENTICATED, message, undefined, { 'WWW-Authenticate': 'Basic realm="TFTSR queue dashboard", charset="UTF-8"' });
+  return new DomainError(ErrorCode.UNAUTHENTICATED, message, undefined, {
+    'WWW-Authenticate': 'Basic realm="TFTSR queue dashboard", charset="UTF-8"',
+  });
 }

@@ -38,7 +38,12 @@ export async function installQueueDashboard(app: NestFastifyApplication, limits:
 }
 
 /** An async hook that answers must return the reply, or Fastify would run the route as well. */
-async function admitOrRefuse(gate: DashboardGate, limits: AddressLimits, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+async function admitOrRefuse(
+  gate: DashboardGate,
+  limits: AddressLimits,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
   try {
     (request as AuthenticatedRequest).principal = await limits.admitting(request, () =>
       gate.admit({ method: request.method, route: request.routeOptions.url ?? request.url, headers: request.headers }),

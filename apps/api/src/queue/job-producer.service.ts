@@ -1,6 +1,18 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
-import { DEFAULT_JOB_RETENTION, JOB_QUEUE, jobIdFor, jobOptions, JobRetention, JobName, JobPayloads, logConnectionChanges, QueueName, QUEUE_NAMES, RedisClient } from '@tftsr/jobs';
+import {
+  DEFAULT_JOB_RETENTION,
+  JOB_QUEUE,
+  jobIdFor,
+  jobOptions,
+  JobRetention,
+  JobName,
+  JobPayloads,
+  logConnectionChanges,
+  QueueName,
+  QUEUE_NAMES,
+  RedisClient,
+} from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 const CALL_TIMEOUT_MS = 3000;
@@ -55,7 +67,11 @@ export class JobProducer implements OnApplicationShutdown {
       const message = (err as Error).message;
       // Redis up but full is not Redis down: say which, or the operator looks for an outage that is not there.
       if (/\bOOM\b/.test(message)) {
-        throw new DomainError(ErrorCode.QUEUE_UNAVAILABLE, 'the job queue (Redis) is out of memory (maxmemory reached); raise maxmemory or free memory', { reason: message });
+        throw new DomainError(
+          ErrorCode.QUEUE_UNAVAILABLE,
+          'the job queue (Redis) is out of memory (maxmemory reached); raise maxmemory or free memory',
+          { reason: message },
+        );
       }
       throw unavailable(message);
     } finally {

@@ -35,7 +35,11 @@ export class ResolutionStepsService {
   ) {}
 
   create(issueId: string, body: CreateResolutionStepBody, actor: string): ResolutionStepResponse {
-    const { fields, types } = this.redactor.redactFields({ why_question: body.why_question, answer: body.answer ?? null, evidence: body.evidence ?? null });
+    const { fields, types } = this.redactor.redactFields({
+      why_question: body.why_question,
+      answer: body.answer ?? null,
+      evidence: body.evidence ?? null,
+    });
     return transaction(this.db, () => {
       const now = toDbTimestamp();
       if (!this.issues.touch(issueId, now)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
@@ -114,7 +118,13 @@ export class ResolutionStepsService {
         });
       }
       this.steps.renumber(body.step_ids);
-      this.audit.append({ action: 'reorder_five_whys', entity_type: 'issue', entity_id: issueId, user_id: actor, details: { step_ids: body.step_ids } });
+      this.audit.append({
+        action: 'reorder_five_whys',
+        entity_type: 'issue',
+        entity_id: issueId,
+        user_id: actor,
+        details: { step_ids: body.step_ids },
+      });
       return { items: this.steps.listForIssue(issueId).map(toResolutionStepResponse) };
     });
   }
@@ -122,10 +132,14 @@ export class ResolutionStepsService {
   private assertOrderFree(issueId: string, stepOrder: number): void {
     const holder = this.steps.findByOrder(issueId, stepOrder);
     if (holder) {
-      throw new DomainError(ErrorCode.STEP_ORDER_TAKEN, `step ${stepOrder} of this issue already exists; reorder the steps or pick another`, {
-        step_order: stepOrder,
-        step_id: holder.id,
-      });
+      throw new DomainError(
+        ErrorCode.STEP_ORDER_TAKEN,
+        `step ${stepOrder} of this issue already exists; reorder the steps or pick another`,
+        {
+          step_order: stepOrder,
+          step_id: holder.id,
+        },
+      );
     }
   }
 

@@ -1,8 +1,6 @@
-import type { IntegrationService} from '@tftsr/integrations';
+import type { IntegrationService } from '@tftsr/integrations';
 import { TARGET_NAMES } from '@tftsr/integrations';
-import type {
-  CustomRule,
-  PiiType} from '@tftsr/pii';
+import type { CustomRule, PiiType } from '@tftsr/pii';
 import {
   CUSTOM_RULE_LIMITS,
   CustomRuleError,
@@ -78,7 +76,8 @@ function stringList(value: unknown, max: number, maxLength: number): string[] {
   if (!Array.isArray(value)) fail('must be an array of strings');
   if (value.length > max) fail(`must hold at most ${max} entries`);
   for (const item of value) {
-    if (typeof item !== 'string' || item.length === 0 || item.length > maxLength) fail(`each entry must be a string of 1 to ${maxLength} characters`);
+    if (typeof item !== 'string' || item.length === 0 || item.length > maxLength)
+      fail(`each entry must be a string of 1 to ${maxLength} characters`);
   }
   return [...new Set(value as string[])];
 }
@@ -207,7 +206,8 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     parse: (value) => oneOf(value, EXISTING_INCIDENT_MODES),
   },
   'publishing.servicenow.kb_knowledge_base': {
-    description: 'The sys_id of the knowledge base for publishing.servicenow.existing_incident = kb_knowledge (a request may name its own); empty: none.',
+    description:
+      'The sys_id of the knowledge base for publishing.servicenow.existing_incident = kb_knowledge (a request may name its own); empty: none.',
     default: '',
     schema: { type: 'string', pattern: '^([0-9a-f]{32})?$' },
     parse: (value) => (value === '' ? '' : text(value, 32, /^[0-9a-f]{32}$/)),
@@ -234,7 +234,8 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     parse: (value) => oneOf(value, REPLACEMENT_STYLES),
   },
   'pii.finalize_after_days': {
-    description: 'Log files are finalized (redacted with the decisions in force, then original values wiped) this many days after upload; 0 never does it automatically.',
+    description:
+      'Log files are finalized (redacted with the decisions in force, then original values wiped) this many days after upload; 0 never does it automatically.',
     default: PII_SETTING_DEFAULTS['pii.finalize_after_days'],
     schema: { type: 'integer', minimum: 0, maximum: 3650 },
     parse: (value) => integer(value, 0, 3650),
@@ -273,19 +274,20 @@ export const SETTINGS: { readonly [K in SettingKey]: SettingDefinition<SettingVa
     },
   },
   'ingest.chunk_max_bytes': {
-    description: 'A shipped stream\'s rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.',
+    description: "A shipped stream's rolling chunk closes (and becomes a log file, scanned like an upload) once it holds this many bytes.",
     default: 8 * 1024 * 1024,
     schema: { type: 'integer', minimum: 1024, maximum: GIB },
     parse: (value) => integer(value, 1024, GIB),
   },
   'ingest.chunk_idle_seconds': {
-    description: 'A shipped stream\'s rolling chunk closes after this many seconds without a new line.',
+    description: "A shipped stream's rolling chunk closes after this many seconds without a new line.",
     default: 30,
     schema: { type: 'integer', minimum: 1, maximum: 86400 },
     parse: (value) => integer(value, 1, 86400),
   },
   'ingest.max_backlog_bytes': {
-    description: 'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
+    description:
+      'Shipper endpoints answer 429 with Retry-After while more than this many bytes wait to be scanned (open chunks and unscanned log files).',
     default: GIB,
     schema: { type: 'integer', minimum: 1, maximum: 64 * GIB },
     parse: (value) => integer(value, 1, 64 * GIB),

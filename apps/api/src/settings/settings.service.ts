@@ -64,7 +64,9 @@ export class SettingsService {
 
   private known(key: string): SettingKey {
     if (!isSettingKey(key)) {
-      throw new DomainError(ErrorCode.SETTING_NOT_FOUND, `no setting is called ${JSON.stringify(key.slice(0, 100))}`, { known_keys: SETTING_KEYS });
+      throw new DomainError(ErrorCode.SETTING_NOT_FOUND, `no setting is called ${JSON.stringify(key.slice(0, 100))}`, {
+        known_keys: SETTING_KEYS,
+      });
     }
     return key;
   }
@@ -84,6 +86,12 @@ export class SettingsService {
         this.logger.warn(`setting ${key} holds an invalid value; using its default`);
       }
     }
-    return { key, value, is_default: isDefault, updated_at: isDefault ? null : toApiTime(row?.updated_at), description: definition.description };
+    return {
+      key,
+      value,
+      is_default: isDefault,
+      updated_at: isDefault ? null : toApiTime(row?.updated_at),
+      description: definition.description,
+    };
   }
 }

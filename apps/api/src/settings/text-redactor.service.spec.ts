@@ -23,7 +23,10 @@ describe('TextRedactor', () => {
   });
 
   it('redacts several fields with one reading of the settings, passing null and undefined through', () => {
-    expect(sut.redactFields({ a: 'from 10.0.0.7', b: null, c: undefined })).toEqual({ fields: { a: 'from [IPv4]', b: null, c: undefined }, types: ['IPv4'] });
+    expect(sut.redactFields({ a: 'from 10.0.0.7', b: null, c: undefined })).toEqual({
+      fields: { a: 'from [IPv4]', b: null, c: undefined },
+      types: ['IPv4'],
+    });
   });
 
   it('detects only the enabled types', () => {

@@ -30,7 +30,11 @@ export class TextRedactor {
    * The exit gate for the API's exits (exports; the worker gates publishing): every field as sent, in the mode
    * of publishing.pii_gate. Returns the fields to send, or refuses with 422 PII_GATE_BLOCKED and masked findings.
    */
-  gate<F extends string>(fields: Record<F, OutgoingField>, what: string, mode = this.settings.value('publishing.pii_gate')): { fields: Record<F, string>; types: PiiType[] } {
+  gate<F extends string>(
+    fields: Record<F, OutgoingField>,
+    what: string,
+    mode = this.settings.value('publishing.pii_gate'),
+  ): { fields: Record<F, string>; types: PiiType[] } {
     const result = exitGate(fields, this.config(), mode);
     if (result.verdict === 'clean') return { fields: result.fields, types: [] };
     if (result.verdict === 'redacted') return { fields: result.fields, types: result.types };
@@ -62,7 +66,11 @@ export class TextRedactor {
   typesIn(fields: Record<string, string | null | undefined>): PiiType[] {
     const present = Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0);
     if (present.length === 0) return [];
-    const result = exitGate(Object.fromEntries(present.map(([name, text]) => [name, { kind: 'markdown' as const, text }])), this.config(), 'block');
+    const result = exitGate(
+      Object.fromEntries(present.map(([name, text]) => [name, { kind: 'markdown' as const, text }])),
+      this.config(),
+      'block',
+    );
     return result.verdict === 'blocked' ? result.types : [];
   }
 

@@ -10,14 +10,18 @@ export class CreateWebhookBody {
   name: string;
 
   @ApiProperty({
-    description: 'https, default port, a public host name (checked again at each delivery, address included). Slack: the https://hooks.slack.com/services/... URL, stored encrypted and never shown again.',
+    description:
+      'https, default port, a public host name (checked again at each delivery, address included). Slack: the https://hooks.slack.com/services/... URL, stored encrypted and never shown again.',
     example: 'https://hooks.example.com/tftsr',
   })
   @IsString()
   @Length(1, 2000)
   url: string;
 
-  @ApiProperty({ enum: WEBHOOK_FORMATS, description: '`json`: our body, signed (TFTSR-Signature: t=...,v1=HMAC-SHA256). `slack`: an incoming-webhook message.' })
+  @ApiProperty({
+    enum: WEBHOOK_FORMATS,
+    description: '`json`: our body, signed (TFTSR-Signature: t=...,v1=HMAC-SHA256). `slack`: an incoming-webhook message.',
+  })
   @IsIn([...WEBHOOK_FORMATS])
   format: WebhookFormat;
 
@@ -53,7 +57,11 @@ export class WebhookResponse {
 }
 
 export class CreatedWebhookResponse extends WebhookResponse {
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'json only: the signing secret. Shown this once; stored encrypted, never returned again.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'json only: the signing secret. Shown this once; stored encrypted, never returned again.',
+  })
   secret: string | null;
 }
 
@@ -94,9 +102,26 @@ export class WebhookDeliveryListResponse {
 }
 
 export function toWebhookResponse(row: WebhookEndpoint): WebhookResponse {
-  return { id: row.id, name: row.name, format: row.format, url: row.display_url, events: JSON.parse(row.events) as WebhookEvent[], enabled: row.enabled === 1, created_at: new Date(row.created_at).toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    url: row.display_url,
+    events: JSON.parse(row.events) as WebhookEvent[],
+    enabled: row.enabled === 1,
+    created_at: new Date(row.created_at).toISOString(),
+  };
 }
 
 export function toWebhookDeliveryResponse(row: WebhookDelivery): WebhookDeliveryResponse {
-  return { id: row.id, event_id: row.event_id, event_type: row.event_type, state: row.state, attempts: row.attempts, last_status: row.last_status, last_error: row.last_error, delivered_at: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString() };
+  return {
+    id: row.id,
+    event_id: row.event_id,
+    event_type: row.event_type,
+    state: row.state,
+    attempts: row.attempts,
+    last_status: row.last_status,
+    last_error: row.last_error,
+    delivered_at: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString(),
+  };
 }

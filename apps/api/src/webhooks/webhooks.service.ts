@@ -3,7 +3,14 @@ import { AuditLogRepository, Db, DB, deriveKey, newId, transaction, WebhookRepos
 import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';
-import { CreatedWebhookResponse, CreateWebhookBody, toWebhookDeliveryResponse, toWebhookResponse, WebhookDeliveryListResponse, WebhookListResponse } from './webhooks.dto';
+import {
+  CreatedWebhookResponse,
+  CreateWebhookBody,
+  toWebhookDeliveryResponse,
+  toWebhookResponse,
+  WebhookDeliveryListResponse,
+  WebhookListResponse,
+} from './webhooks.dto';
 
 /**
  * Outgoing webhook endpoints (admin only). The URL and the signing secret are stored encrypted under their own
@@ -38,7 +45,13 @@ export class WebhooksService {
         events: JSON.stringify(body.events),
         created_by: actor,
       });
-      this.audit.append({ action: 'create_webhook', entity_type: 'webhook_endpoint', entity_id: id, user_id: actor, details: { format: body.format, events: body.events, host: url.url.hostname } });
+      this.audit.append({
+        action: 'create_webhook',
+        entity_type: 'webhook_endpoint',
+        entity_id: id,
+        user_id: actor,
+        details: { format: body.format, events: body.events, host: url.url.hostname },
+      });
       return created;
     });
     return { ...toWebhookResponse(row), secret };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Db} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
 import { FsBlobStore } from '@tftsr/storage';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
@@ -38,7 +38,9 @@ describe('tftsr db backup | restore | verify', () => {
     const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
     const blobs = new FsBlobStore(dir, deriveKey(TEST_KEY, 'blob-encryption'));
     transaction(db, () => {
-      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`).run();
+      db.prepare(
+        `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`,
+      ).run();
       audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: 'i1' });
     });
     for (const name of ['a', 'b']) {
@@ -46,9 +48,9 @@ describe('tftsr db backup | restore | verify', () => {
       const stored = await blobs.write(Readable.from([content]));
       const sha256 = createHash('sha256').update(content).digest('hex');
       transaction(db, () => {
-        db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, content_hash, uploaded_at) VALUES (?, 'i1', ?, ?, ?, ?, 'x')`).run(
-          `f-${name}`, `${name}.log`, stored.path, stored.size, sha256,
-        );
+        db.prepare(
+          `INSERT INTO log_files (id, issue_id, file_name, file_path, file_size, content_hash, uploaded_at) VALUES (?, 'i1', ?, ?, ?, ?, 'x')`,
+        ).run(`f-${name}`, `${name}.log`, stored.path, stored.size, sha256);
         audit.append({ action: 'upload_log_file', entity_type: 'log_file', entity_id: `f-${name}`, details: { content_hash: sha256 } });
       });
     }

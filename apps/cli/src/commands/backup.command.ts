@@ -16,9 +16,9 @@ import {
   setBusyTimeout,
   transaction,
 } from '@tftsr/db';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { closeBlobStore, openBlobStore } from '@tftsr/storage';
-import type { CliIo} from '../cli-io';
+import type { CliIo } from '../cli-io';
 import { CliError, timed } from '../cli-io';
 import { backupPath, leaveWal } from './db-maintenance';
 import { verifyDataDir } from './verify-data';
@@ -38,12 +38,19 @@ export async function backupCommand(config: BaseConfig, dest: string, io: CliIo)
   const { manifest } = result;
   const bytes = manifest.blobs.reduce((sum, b) => sum + b.size, 0);
   io.out(`backup written to ${resolve(dest)}`);
-  io.out(`database: ${mib(manifest.database.size)}, schema ${manifest.schema_version ?? 'empty'}, ${manifest.encrypted ? 'encrypted (SQLCipher 4, same key)' : 'NOT encrypted'}`);
-  io.out(`stored files: ${manifest.blobs.length} (${mib(bytes)}, still encrypted)${result.rounds > 1 ? `; ${result.rounds} snapshots, files were deleted meanwhile` : ''}`);
+  io.out(
+    `database: ${mib(manifest.database.size)}, schema ${manifest.schema_version ?? 'empty'}, ${manifest.encrypted ? 'encrypted (SQLCipher 4, same key)' : 'NOT encrypted'}`,
+  );
+  io.out(
+    `stored files: ${manifest.blobs.length} (${mib(bytes)}, still encrypted)${result.rounds > 1 ? `; ${result.rounds} snapshots, files were deleted meanwhile` : ''}`,
+  );
   if (!manifest.encrypted) io.err('this backup is NOT encrypted: the database has no TFTSR_DB_KEY (development only)');
-  if (manifest.external_files > 0) io.err(`${manifest.external_files} row(s) point at files outside the blob store (desktop-app paths): not copied`);
+  if (manifest.external_files > 0)
+    io.err(`${manifest.external_files} row(s) point at files outside the blob store (desktop-app paths): not copied`);
   if (manifest.missing_blobs.length > 0) {
-    io.err(`${manifest.missing_blobs.length} stored file(s) the database points at are missing from ${config.blobStorage.kind === 's3' ? blobs.location : config.dataDir}: listed in the manifest as missing_blobs`);
+    io.err(
+      `${manifest.missing_blobs.length} stored file(s) the database points at are missing from ${config.blobStorage.kind === 's3' ? blobs.location : config.dataDir}: listed in the manifest as missing_blobs`,
+    );
     return 1;
   }
   return 0;
@@ -63,7 +70,11 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
     }
   })();
   if (manifest.encrypted !== (config.databaseKey !== null)) {
-    throw new CliError(manifest.encrypted ? 'the backup is encrypted: set TFTSR_DB_KEY to the key it was made with' : 'the backup is a plain (development) database; unset TFTSR_DB_KEY to restore it');
+    throw new CliError(
+      manifest.encrypted
+        ? 'the backup is encrypted: set TFTSR_DB_KEY to the key it was made with'
+        : 'the backup is a plain (development) database; unset TFTSR_DB_KEY to restore it',
+    );
   }
   const dataDir = config.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -74,7 +85,9 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
     const occupied = existsSync(config.databasePath) || (bucket ? await holdsAny(bucket) : holdsStoredFiles(dataDir));
     if (occupied && !force) {
       const where = bucket ? `${dataDir} or ${bucket.location}` : dataDir;
-      throw new CliError(`${where} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`);
+      throw new CliError(
+        `${where} already holds a database or stored files; pass --force to replace them (they are moved aside, not deleted)`,
+      );
     }
     assertNotInUse(config, io);
     removeAbandoned(dataDir, '.restore-');
@@ -87,10 +100,14 @@ export async function restoreCommand(config: BaseConfig, src: string, force: boo
       });
     }
     const generation = startNewGeneration(staging, config.databaseKey, manifest.created_at);
-    if (generation) io.out(`new restore generation ${generation}: no job Redis remembers from before the restore can stand in for one of the restored database`);
+    if (generation)
+      io.out(
+        `new restore generation ${generation}: no job Redis remembers from before the restore can stand in for one of the restored database`,
+      );
     const verified = await timed(io, 'restored copy verified', () => verifyStaged(staging, config.databaseKey, bucket ?? undefined));
     verified.lines.forEach((line) => io.out(line));
-    if (verified.problems.length > 0) throw new CliError(`the backup does not verify (${verified.problems.length} problem(s)); nothing was changed`);
+    if (verified.problems.length > 0)
+      throw new CliError(`the backup does not verify (${verified.problems.length} problem(s)); nothing was changed`);
     // Again, right before the swap: the service may have been started while the copy was checked.
     assertNotInUse(config, io);
     const aside = swapIn(dataDir, staging, bucket === null);
@@ -144,7 +161,12 @@ function startNewGeneration(staging: string, key: string | null, createdAt: stri
     const audit = repositories.audit();
     return transaction(db, () => {
       const generation = repositories.get(ServiceStateRepository).newRestoreGeneration();
-      audit.append({ action: 'db_restore', entity_type: 'database', entity_id: 'tftsr.db', details: { backup_created_at: createdAt, restore_generation: generation } });
+      audit.append({
+        action: 'db_restore',
+        entity_type: 'database',
+        entity_id: 'tftsr.db',
+        details: { backup_created_at: createdAt, restore_generation: generation },
+      });
       return generation;
     });
   } finally {
@@ -157,7 +179,9 @@ async function verifyStaged(staging: string, key: string | null, blobs?: BlobSto
     return await verifyDataDir(staging, key, blobs);
   } catch (err) {
     if (err instanceof DatabaseError && err.code === 'DATABASE_KEY_INVALID') {
-      throw new CliError('the backup does not open with TFTSR_DB_KEY: it was made under another key (before a rekey?); restore with that key, then rekey');
+      throw new CliError(
+        'the backup does not open with TFTSR_DB_KEY: it was made under another key (before a rekey?); restore with that key, then rekey',
+      );
     }
     throw err;
   }

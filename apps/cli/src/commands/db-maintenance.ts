@@ -1,10 +1,21 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crashIfArmed } from '@tftsr/config';
-import type {
-  AuditLogRepository,
-  Db} from '@tftsr/db';
+import type { AuditLogRepository, Db } from '@tftsr/db';
 import {
   checkpointWal,
   CredentialRepository,
@@ -126,7 +137,9 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
         writeBackup(change.path, backup, change.faults);
         writeJournal(change.path, { action: change.action, backup, new_key_id: newKeyId, started_at: new Date().toISOString() });
       }
-      say(`2/4 re-encrypting the database pages under the new key (if this is interrupted, run the same command again; the backup is ${backup})`);
+      say(
+        `2/4 re-encrypting the database pages under the new key (if this is interrupted, run the same command again; the backup is ${backup})`,
+      );
       rekeyDatabase(db, change.newKey);
     } finally {
       db.close();
@@ -152,7 +165,12 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
       const moved = credentials + reencryptWebhookSecrets(repositories, change.oldKey, change.newKey);
       const chain = rechainUnlessDone(repositories, change.oldKey, change.newKey);
       if (chain.rechained || moved > 0 || !resumed) {
-        chain.audit.append({ action: change.action, entity_type: 'database', entity_id: 'tftsr.db', details: { backup_file: backup.split('/').pop() } });
+        chain.audit.append({
+          action: change.action,
+          entity_type: 'database',
+          entity_id: 'tftsr.db',
+          details: { backup_file: backup.split('/').pop() },
+        });
       }
     });
     setJournalMode(db, 'WAL');
@@ -161,7 +179,9 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
     db.close();
   }
   verifyReopens(change.path, change.newKey);
-  say(`4/4 rewrapping the key of every stored file under the new key (the backup ${backup} holds the database only: stored files are rewrapped in place, and a rerun finishes them)`);
+  say(
+    `4/4 rewrapping the key of every stored file under the new key (the backup ${backup} holds the database only: stored files are rewrapped in place, and a rerun finishes them)`,
+  );
   const blobs = openBlobStore(change.blobStorage ?? { kind: 'filesystem' }, change.dataDir, deriveKey(change.oldKey, 'blob-encryption'));
   let blobsRewrapped: number;
   try {
@@ -203,7 +223,7 @@ function writeBackup(path: string, dest: string, faults?: FaultSettings): void {
   try {
     const size = fstatSync(from).size;
     const chunk = Buffer.alloc(1024 * 1024);
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const n = readSync(from, chunk, 0, chunk.length, at);
       writeSync(to, chunk, 0, n, at);
       at += n;
@@ -250,7 +270,10 @@ function rechainUnlessDone(
   if (next.verify().intact) return { audit: next, rechained: false };
   const previous = repositories.audit(oldKey);
   const check = previous.verify();
-  if (!check.intact) throw new CliError(`the audit chain verifies under neither key (entry ${check.first_broken.position}: ${check.first_broken.reason}); nothing more was changed`);
+  if (!check.intact)
+    throw new CliError(
+      `the audit chain verifies under neither key (entry ${check.first_broken.position}: ${check.first_broken.reason}); nothing more was changed`,
+    );
   return { audit: previous.rechain(deriveKey(newKey, 'audit-hmac')), rechained: true };
 }
 
@@ -260,11 +283,15 @@ function preflight(db: Db, oldKey: string | null, newKey: string): void {
   const to = deriveKey(newKey, 'credential-encryption');
   for (const row of repositories.get(CredentialRepository).listAll()) {
     if (decrypts(row.encrypted_token, row.service, from) || decrypts(row.encrypted_token, row.service, to)) continue;
-    throw new CliError(`the stored ${row.service} credential does not decrypt under either key; nothing was changed (re-enter that credential, then rekey)`);
+    throw new CliError(
+      `the stored ${row.service} credential does not decrypt under either key; nothing was changed (re-enter that credential, then rekey)`,
+    );
   }
   const chain = repositories.audit(oldKey).verify();
   if (chain.intact || repositories.audit(newKey).verify().intact) return;
-  throw new CliError(`the audit chain is broken at entry ${chain.first_broken.position}: ${chain.first_broken.reason}; nothing was changed`);
+  throw new CliError(
+    `the audit chain is broken at entry ${chain.first_broken.position}: ${chain.first_broken.reason}; nothing was changed`,
+  );
 }
 
 /**
@@ -282,7 +309,9 @@ function reencryptCredentials(repositories: RepositorySet, oldKey: string | null
     try {
       secret = decryptCredential(row.encrypted_token, row.service, from);
     } catch (err) {
-      throw new CliError(`the ${row.service} credential decrypts under neither key (${(err as Error).message}); re-enter that credential, then run the same command again`);
+      throw new CliError(
+        `the ${row.service} credential decrypts under neither key (${(err as Error).message}); re-enter that credential, then run the same command again`,
+      );
     }
     credentials.replaceEncryptedToken(row.id, encryptCredential(secret, row.service, to));
     credentials.replaceTokenHash(row.id, credentialHash(secret, deriveKey(newKey, 'credential-token-hmac')));
@@ -312,7 +341,8 @@ function reencryptWebhookSecrets(repositories: RepositorySet, oldKey: string | n
     if (openWebhookSecret(row.encrypted_url, row.id, to) !== null) continue;
     const url = openWebhookSecret(row.encrypted_url, row.id, from);
     const secret = row.encrypted_secret === null ? null : openWebhookSecret(row.encrypted_secret, row.id, from);
-    if (url === null || (row.encrypted_secret !== null && secret === null)) throw new CliError(`webhook endpoint ${row.id} does not decrypt; nothing was changed (delete and re-create it, then rekey)`);
+    if (url === null || (row.encrypted_secret !== null && secret === null))
+      throw new CliError(`webhook endpoint ${row.id} does not decrypt; nothing was changed (delete and re-create it, then rekey)`);
     webhooks.reseal(row.id, sealWebhookSecret(url, row.id, to), secret === null ? null : sealWebhookSecret(secret, row.id, to));
     moved += 1;
   }

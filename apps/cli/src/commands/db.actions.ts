@@ -1,19 +1,10 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Env} from '@tftsr/config';
+import type { Env } from '@tftsr/config';
 import { BaseConfig, loadConfig } from '@tftsr/config';
-import type {
-  Db} from '@tftsr/db';
-import {
-  checkpointWal,
-  cipherIntegrityCheck,
-  integrityProblems,
-  loadMigrations,
-  migrate,
-  migrationStatus,
-  openDatabase,
-} from '@tftsr/db';
-import type { CliIo} from '../cli-io';
+import type { Db } from '@tftsr/db';
+import { checkpointWal, cipherIntegrityCheck, integrityProblems, loadMigrations, migrate, migrationStatus, openDatabase } from '@tftsr/db';
+import type { CliIo } from '../cli-io';
 import { CliError, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
 import { changeKey, journalPath } from './db-maintenance';
@@ -85,9 +76,21 @@ async function encrypt(config: BaseConfig, env: Env, io: CliIo): Promise<number>
     return 0;
   });
   const result = await timed(io, 'encrypted', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey: null, newKey: key, action: 'db_encrypt', backupLabel: 'plain-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({
+      path: config.databasePath,
+      dataDir: config.dataDir,
+      blobStorage: config.blobStorage,
+      oldKey: null,
+      newKey: key,
+      action: 'db_encrypt',
+      backupLabel: 'plain-backup',
+      say: (line) => io.out(line),
+      faults: config,
+    }),
   );
-  io.out(`encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`);
+  io.out(
+    `encrypted ${config.databasePath} (SQLCipher 4; ${result.auditEntries} audit entries re-signed, ${result.blobsRewrapped} blob keys rewrapped)`,
+  );
   io.out(`backup of the plain database: ${result.backup}`);
   io.err('the backup is NOT encrypted: delete it securely once you have checked the encrypted database');
   return 0;
@@ -115,9 +118,21 @@ async function rekey(config: BaseConfig, newKeyFile: string | undefined, env: En
   if (newKey.length < 8) throw new CliError('the new key must be at least 8 characters');
   if (newKey === oldKey) return alreadyUnder(config, io);
   const result = await timed(io, 'rekeyed', () =>
-    changeKey({ path: config.databasePath, dataDir: config.dataDir, blobStorage: config.blobStorage, oldKey, newKey, action: 'db_rekey', backupLabel: 'pre-rekey-backup', say: (line) => io.out(line), faults: config }),
+    changeKey({
+      path: config.databasePath,
+      dataDir: config.dataDir,
+      blobStorage: config.blobStorage,
+      oldKey,
+      newKey,
+      action: 'db_rekey',
+      backupLabel: 'pre-rekey-backup',
+      say: (line) => io.out(line),
+      faults: config,
+    }),
   );
-  io.out(`rekeyed ${config.databasePath}${result.resumed ? ' (an interrupted rekey, now finished)' : ''}; ${result.auditEntries} audit entries, ${result.blobsRewrapped} blob keys rewrapped now`);
+  io.out(
+    `rekeyed ${config.databasePath}${result.resumed ? ' (an interrupted rekey, now finished)' : ''}; ${result.auditEntries} audit entries, ${result.blobsRewrapped} blob keys rewrapped now`,
+  );
   io.out(`backup, still under the OLD key: ${result.backup}`);
   io.err('now set TFTSR_DB_KEY to the new key everywhere (API, worker, tools) before starting them');
   return 0;

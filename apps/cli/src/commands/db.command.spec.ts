@@ -1,6 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLogRepository, cipherIntegrityCheck, deriveKey, isPlainSqliteFile, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
+import {
+  AuditLogRepository,
+  cipherIntegrityCheck,
+  deriveKey,
+  isPlainSqliteFile,
+  loadMigrations,
+  migrate,
+  openDatabase,
+  transaction,
+} from '@tftsr/db';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { decryptCredential, encryptCredential } from '@tftsr/integrations';
@@ -32,7 +41,9 @@ describe('tftsr db', () => {
     migrate(db, loadMigrations());
     const audit = new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
     transaction(db, () => {
-      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`).run();
+      db.prepare(
+        `INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES ('i1', 'Checkout 502s', 'high', 'open', 'x', 'x')`,
+      ).run();
       audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: 'i1' });
     });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -97,7 +108,9 @@ describe('tftsr db', () => {
 
   it('rekey moves a WAL database to a new key, re-signs the audit chain, and the old key no longer opens it', async () => {
     seed(TEST_KEY);
-    const blob = await new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption')).write(Readable.from([Buffer.from('a stored log line')]));
+    const blob = await new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption')).write(
+      Readable.from([Buffer.from('a stored log line')]),
+    );
     const keyFile = join(temp.dir, 'new.key');
     writeFileSync(keyFile, `${NEW_KEY}\n`);
     const c = capture();
@@ -124,14 +137,18 @@ describe('tftsr db', () => {
       raw[raw.length - 1] ^= 1;
       token = raw.toString('base64');
     }
-    db.prepare(`INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`).run(token);
+    db.prepare(
+      `INSERT INTO credentials (id, service, token_hash, encrypted_token, created_at) VALUES ('c1', 'azuredevops', 'h', ?, 'x')`,
+    ).run(token);
     db.close();
   }
 
   it('rekey re-encrypts the integration credentials under the new key', async () => {
     seed(TEST_KEY);
     storeCredential(TEST_KEY);
-    expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, capture().io)).toBe(0);
+    expect(
+      await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, capture().io),
+    ).toBe(0);
     const db = openDatabase({ path, key: NEW_KEY });
     const { encrypted_token } = db.prepare(`SELECT encrypted_token FROM credentials WHERE id = 'c1'`).get() as { encrypted_token: string };
     db.close();
@@ -166,7 +183,9 @@ describe('tftsr db', () => {
     expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY }, none.io)).toBe(1);
     expect(none.err.join('\n')).toMatch(/--new-key-file/);
     const same = capture();
-    expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: TEST_KEY }, same.io)).toBe(0);
+    expect(await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: TEST_KEY }, same.io)).toBe(
+      0,
+    );
     expect(same.out.join('\n')).toMatch(/already under this key; nothing to do/);
   });
 

@@ -1,4 +1,4 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
@@ -25,11 +25,15 @@ export function dbCommand(env: Env, io: CliIo, exit: Exit): Command {
     .option('--new-key-file <file>', 'a file holding the new key (never give the key on the command line)')
     .action(exitingAction(exit, async (o: { newKeyFile?: string }) => (await run()).rekey(o.newKeyFile)));
   db.command('backup')
-    .description('an online, consistent copy of the database (still encrypted) and of the stored files it points at, with a manifest of sizes and hashes; the API and the worker keep running')
+    .description(
+      'an online, consistent copy of the database (still encrypted) and of the stored files it points at, with a manifest of sizes and hashes; the API and the worker keep running',
+    )
     .argument('<dest>', 'a directory that must not exist yet')
     .action(exitingAction(exit, async (dest: string) => (await run()).backup(dest)));
   db.command('restore')
-    .description("check a backup against its manifest, verify it (integrity, pages, audit chain, every file's hash), then swap it into the data directory; the current files are moved aside")
+    .description(
+      "check a backup against its manifest, verify it (integrity, pages, audit chain, every file's hash), then swap it into the data directory; the current files are moved aside",
+    )
     .argument('<src>', 'a directory written by `tftsr db backup`')
     .option('--force', 'replace a data directory that already holds a database or stored files')
     .action(exitingAction(exit, async (src: string, o: { force?: boolean }) => (await run()).restore(src, o.force === true)));
@@ -43,4 +47,3 @@ The database is {TFTSR_DATA_DIR}/tftsr.db; the current key comes from TFTSR_DB_K
 encrypt, rekey and restore need the database to themselves: stop the API and the worker first.`,
   );
 }
-

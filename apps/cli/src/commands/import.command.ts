@@ -1,4 +1,4 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
@@ -19,6 +19,10 @@ export function importCommand(env: Env, io: CliIo, exit: Exit): Command {
     .requiredOption('--db <file>', 'the desktop app database (tftsr.db)')
     .option('--key-file <file>', 'a file holding the desktop database key')
     .option('--dry-run', 'print what would be imported and write nothing')
-    .action(exitingAction(exit, async (o: { db: string; keyFile?: string; dryRun?: boolean }) => (await import('./import.actions')).runImport(env, io, o)));
+    .action(
+      exitingAction(exit, async (o: { db: string; keyFile?: string; dryRun?: boolean }) =>
+        (await import('./import.actions')).runImport(env, io, o),
+      ),
+    );
   return command;
 }

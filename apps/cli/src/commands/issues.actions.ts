@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import type { Env} from '@tftsr/config';
+import type { Env } from '@tftsr/config';
 import { BaseConfig, loadConfig } from '@tftsr/config';
 import {
   deriveKey,
@@ -15,7 +15,7 @@ import {
   toDbTimestamp,
 } from '@tftsr/db';
 import { closeBlobStore, openBlobStore } from '@tftsr/storage';
-import type { CliIo} from '../cli-io';
+import type { CliIo } from '../cli-io';
 import { CliError, timed } from '../cli-io';
 
 /** Orphans younger than this may be uploads whose row is not committed yet: files are written first. */
@@ -34,7 +34,8 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
   const blobs = openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'));
   try {
     const { pending } = migrationStatus(db, loadMigrations());
-    if (pending.length) throw new CliError(`the database has ${pending.length} pending migration(s): run \`tftsr db migrate\` (or start the service) first`);
+    if (pending.length)
+      throw new CliError(`the database has ${pending.length} pending migration(s): run \`tftsr db migrate\` (or start the service) first`);
     const cutoff = toDbTimestamp(new Date(Date.now() - days * 86_400_000));
     const candidates = listIssuesUnchangedSince(db, cutoff);
     io.err(`${candidates.length} issue(s) not changed since ${cutoff} UTC${dryRun ? ' (dry run: nothing is changed)' : ''}`);

@@ -20,13 +20,30 @@ describe('tftsr issues purge', () => {
     migrate(db, loadMigrations());
     const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
     const blobs = new FsBlobStore(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-    for (const [id, age] of [['old', 40], ['recent', 3]] as const) {
+    for (const [id, age] of [
+      ['old', 40],
+      ['recent', 3],
+    ] as const) {
       const stamp = toDbTimestamp(new Date(Date.now() - age * DAY));
       files[id] = (await blobs.write(Readable.from([Buffer.from(`log of ${id}\n`)]))).path;
       transaction(db, () => {
-        db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, ?, 'low', 'open', ?, ?)`).run(id, `issue ${id}`, stamp, stamp);
-        db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES (?, ?, 'a.log', ?, ?)`).run(`f-${id}`, id, files[id], stamp);
-        db.prepare(`INSERT INTO resolution_steps (id, issue_id, step_order, why_question, created_at) VALUES (?, ?, 1, 'why?', ?)`).run(`s-${id}`, id, stamp);
+        db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, ?, 'low', 'open', ?, ?)`).run(
+          id,
+          `issue ${id}`,
+          stamp,
+          stamp,
+        );
+        db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES (?, ?, 'a.log', ?, ?)`).run(
+          `f-${id}`,
+          id,
+          files[id],
+          stamp,
+        );
+        db.prepare(`INSERT INTO resolution_steps (id, issue_id, step_order, why_question, created_at) VALUES (?, ?, 1, 'why?', ?)`).run(
+          `s-${id}`,
+          id,
+          stamp,
+        );
         audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: id });
       });
     }
@@ -46,7 +63,10 @@ describe('tftsr issues purge', () => {
       return {
         issues: (db.prepare('SELECT id FROM issues ORDER BY id').all() as { id: string }[]).map((r) => r.id),
         children: db.prepare('SELECT (SELECT count(*) FROM log_files) AS files, (SELECT count(*) FROM resolution_steps) AS steps').get(),
-        purges: db.prepare(`SELECT entity_id, details FROM audit_log WHERE action = 'purge_issue'`).all() as { entity_id: string; details: string }[],
+        purges: db.prepare(`SELECT entity_id, details FROM audit_log WHERE action = 'purge_issue'`).all() as {
+          entity_id: string;
+          details: string;
+        }[],
         chain: new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')).verify(),
       };
     } finally {
@@ -62,7 +82,14 @@ describe('tftsr issues purge', () => {
     expect(state.issues).toEqual(['recent']);
     expect(state.children).toEqual({ files: 1, steps: 1 });
     expect(state.purges.map((p) => [p.entity_id, JSON.parse(p.details)])).toEqual([
-      ['old', expect.objectContaining({ older_than_days: 30, stored_files: 1, children: expect.objectContaining({ log_files: 1, resolution_steps: 1 }) })],
+      [
+        'old',
+        expect.objectContaining({
+          older_than_days: 30,
+          stored_files: 1,
+          children: expect.objectContaining({ log_files: 1, resolution_steps: 1 }),
+        }),
+      ],
     ]);
     expect(state.chain.intact).toBe(true);
     expect(existsSync(join(temp.dir, files.old))).toBe(false);
@@ -90,7 +117,12 @@ describe('tftsr issues purge', () => {
     expect((await run(['--older-than', '365', '--dry-run'])).text).toMatch(/would remove 2 orphan file\(s\)/);
     expect(existsSync(orphan)).toBe(true);
     expect((await run(['--older-than', '365'])).text).toMatch(/purged 0 issue\(s\) and 0 stored file\(s\); removed 2 orphan file\(s\)/);
-    expect([existsSync(orphan), existsSync(part), existsSync(young), existsSync(join(temp.dir, files.old))]).toEqual([false, false, true, true]);
+    expect([existsSync(orphan), existsSync(part), existsSync(young), existsSync(join(temp.dir, files.old))]).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('refuses a missing or bad --older-than with exit code 2', async () => {

@@ -1,4 +1,4 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import type { CliIo } from '../cli-io';
@@ -18,6 +18,10 @@ export function issuesCommand(env: Env, io: CliIo, exit: Exit): Command {
     )
     .requiredOption('--older-than <days>', 'a whole number of days, at least 1')
     .option('--dry-run', 'list what would go and change nothing')
-    .action(exitingAction(exit, async (o: { olderThan: string; dryRun?: boolean }) => (await import('./issues.actions')).purgeIssues(env, o.olderThan, o.dryRun === true, io)));
+    .action(
+      exitingAction(exit, async (o: { olderThan: string; dryRun?: boolean }) =>
+        (await import('./issues.actions')).purgeIssues(env, o.olderThan, o.dryRun === true, io),
+      ),
+    );
   return issues;
 }

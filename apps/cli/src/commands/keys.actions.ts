@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import type { Env} from '@tftsr/config';
+import type { Env } from '@tftsr/config';
 import { BaseConfig, loadConfig } from '@tftsr/config';
-import type {
-  ApiKeyScope,
-  Db} from '@tftsr/db';
+import type { ApiKeyScope, Db } from '@tftsr/db';
 import {
   API_KEY_SCOPES,
   ApiKeyRepository,
@@ -42,10 +40,19 @@ function withDb(env: Env, fn: (db: Db, repositories: RepositorySet) => number): 
 
 function create(db: Db, repositories: RepositorySet, name: string, scopeList: string, io: CliIo): number {
   if (!NAME.test(name)) throw new CliError('--name must be 1 to 64 letters, digits, dots, dashes or underscores');
-  const scopes = [...new Set(scopeList.split(',').map((s) => s.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      scopeList
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const unknown = scopes.filter((s) => !isApiKeyScope(s));
   if (scopes.length === 0 || unknown.length > 0) {
-    throw new CliError(`--scopes must list some of ${API_KEY_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    throw new CliError(
+      `--scopes must list some of ${API_KEY_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    );
   }
   const keys = repositories.get(ApiKeyRepository);
   const audit = repositories.audit();
@@ -64,7 +71,11 @@ function list(repositories: RepositorySet, io: CliIo): number {
   const rows = repositories.get(ApiKeyRepository).listAll();
   for (const row of rows) {
     const state = row.revoked_at ? `revoked ${row.revoked_at}` : 'active';
-    io.out([row.name, parseScopes(row.scopes).join(','), `created ${row.created_at}`, `last used ${row.last_used_at ?? 'never'}`, state].join('\t'));
+    io.out(
+      [row.name, parseScopes(row.scopes).join(','), `created ${row.created_at}`, `last used ${row.last_used_at ?? 'never'}`, state].join(
+        '\t',
+      ),
+    );
   }
   io.err(`${rows.length} key(s)`);
   return 0;

@@ -1,4 +1,4 @@
-import type { Exit} from '@tftsr/cli';
+import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 import { API_KEY_SCOPES } from '@tftsr/db';

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type {
-  Db,
-  StoredFileRef} from '@tftsr/db';
+import type { Db, StoredFileRef } from '@tftsr/db';
 import {
   cipherIntegrityCheck,
   DatabaseError,
@@ -14,9 +12,9 @@ import {
   LONGEST_SCAN_MS,
   migrationStatus,
   openDatabase,
-  RepositorySet
+  RepositorySet,
 } from '@tftsr/db';
-import type { BlobStore} from '@tftsr/storage';
+import type { BlobStore } from '@tftsr/storage';
 import { BlobIntegrityError, FsBlobStore } from '@tftsr/storage';
 
 export interface DataVerification {

@@ -37,7 +37,11 @@ export class ContentStager {
     for (const file of plan.logFiles) {
       const content = loadLogContent(file.row);
       if (content.bytes === null) {
-        this.warnSkipped('log_files', `log file ${file.id} (${JSON.stringify(file.file_name)}, issue ${plan.issue.id})`, `no content: ${content.problem}`);
+        this.warnSkipped(
+          'log_files',
+          `log file ${file.id} (${JSON.stringify(file.file_name)}, issue ${plan.issue.id})`,
+          `no content: ${content.problem}`,
+        );
         continue;
       }
       if (this.dryRun) {
@@ -70,12 +74,18 @@ export class ContentStager {
       }
       // The same bytes twice on one issue (the desktop never deduplicated) are kept once, as uploads are.
       const uploadHash = createHash('sha256').update(loaded.bytes).digest('hex');
-      const twin = this.images.findByUploadHash(plan.issue.id, uploadHash)?.id ?? stored.images.find((i) => i.upload_hash === uploadHash)?.id;
+      const twin =
+        this.images.findByUploadHash(plan.issue.id, uploadHash)?.id ?? stored.images.find((i) => i.upload_hash === uploadHash)?.id;
       if (twin !== undefined) {
         this.warnSkipped('image_attachments', what, `the same image as ${twin}`);
         continue;
       }
-      const meta = { id: image.id, upload_hash: uploadHash, mime_type: MIME_TYPES[clean.type], file_name: imageName(redactor.redact(image.file_name), clean.type) };
+      const meta = {
+        id: image.id,
+        upload_hash: uploadHash,
+        mime_type: MIME_TYPES[clean.type],
+        file_name: imageName(redactor.redact(image.file_name), clean.type),
+      };
       if (this.dryRun) {
         stored.images.push({ ...meta, path: '', size: clean.bytes.length });
         continue;

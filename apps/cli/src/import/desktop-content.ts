@@ -18,10 +18,16 @@ export function loadLogContent(row: { content_compressed?: unknown; file_path?: 
       return { bytes: gunzipSync(compressed, { maxOutputLength: MAX_CONTENT_BYTES }), from: 'database' };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      problems.push(code === 'ERR_BUFFER_TOO_LARGE' ? `content_compressed holds more than ${MAX_CONTENT_BYTES} bytes` : `content_compressed is not valid gzip (${code ?? (err as Error).message})`);
+      problems.push(
+        code === 'ERR_BUFFER_TOO_LARGE'
+          ? `content_compressed holds more than ${MAX_CONTENT_BYTES} bytes`
+          : `content_compressed is not valid gzip (${code ?? (err as Error).message})`,
+      );
     }
   } else {
-    problems.push(row.content_compressed === undefined ? 'the database predates content_compressed (migration 020)' : 'content_compressed is empty');
+    problems.push(
+      row.content_compressed === undefined ? 'the database predates content_compressed (migration 020)' : 'content_compressed is empty',
+    );
   }
   const fromDisk = readFromDisk(row.file_path);
   if ('bytes' in fromDisk) return { bytes: fromDisk.bytes, from: 'disk' };

@@ -1,7 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import type {
-  AuditLogRepository,
-  Db} from '@tftsr/db';
+import type { AuditLogRepository, Db } from '@tftsr/db';
 import {
   AiConversationRepository,
   AiMessageRepository,
@@ -31,7 +29,7 @@ import type { JobPayloads } from '@tftsr/jobs';
 import { jobIdFor } from '@tftsr/jobs';
 import { readPiiConfig } from '@tftsr/pii';
 import { closeBlobStore, openBlobStore } from '@tftsr/storage';
-import type { BlobStoreChoice , BlobStore} from '@tftsr/storage';
+import type { BlobStoreChoice, BlobStore } from '@tftsr/storage';
 import { DomainError } from '@tftsr/api/common/domain-error';
 import { sanitiseFileName } from '@tftsr/api/log-files/file-types';
 import type { CliIo } from '../cli-io';
@@ -40,9 +38,9 @@ import type { Stored } from './content-stager';
 import { ContentStager } from './content-stager';
 import { keyCandidates } from './desktop-keys';
 import { CorruptRowError, DesktopImportError } from './import-errors';
-import type { ImportSummary, ImportTable} from './import-summary';
+import type { ImportSummary, ImportTable } from './import-summary';
 import { describeNew, emptySummary, IMPORT_TABLES, SummaryBook } from './import-summary';
-import type { DesktopBundle, IssuePlan} from './issue-plan';
+import type { DesktopBundle, IssuePlan } from './issue-plan';
 import { ImportRedactor, placeSteps, planIssue } from './issue-plan';
 
 export { IMPORT_TABLES } from './import-summary';
@@ -78,16 +76,23 @@ export async function importDesktop(options: ImportDesktopOptions, io: ImportIo)
 }
 
 async function importFrom(options: ImportDesktopOptions, io: ImportIo): Promise<ImportSummary> {
-  if (!existsSync(options.service.databasePath)) throw new CliError(`there is no service database at ${options.service.databasePath}: run \`tftsr db migrate\` first`);
+  if (!existsSync(options.service.databasePath))
+    throw new CliError(`there is no service database at ${options.service.databasePath}: run \`tftsr db migrate\` first`);
   if (existsSync(options.desktopPath) && realpathSync(options.desktopPath) === realpathSync(options.service.databasePath)) {
     throw new CliError(`--db ${options.desktopPath} is this service's own database: give the desktop app's tftsr.db`);
   }
   const source = DesktopSource.open(options.desktopPath, keyCandidates(options.desktopPath, options.keyFile, options.env));
   try {
-    const db = openDatabase({ path: options.service.databasePath, key: options.service.databaseKey, busyTimeoutMs: options.service.busyTimeoutMs, warn: (m) => io.err(m) });
+    const db = openDatabase({
+      path: options.service.databasePath,
+      key: options.service.databaseKey,
+      busyTimeoutMs: options.service.busyTimeoutMs,
+      warn: (m) => io.err(m),
+    });
     try {
       const { pending } = migrationStatus(db, loadMigrations());
-      if (pending.length) throw new CliError(`the service database has ${pending.length} pending migration(s): run \`tftsr db migrate\` first`);
+      if (pending.length)
+        throw new CliError(`the service database has ${pending.length} pending migration(s): run \`tftsr db migrate\` first`);
       const importer = new DesktopImporter(db, source, options);
       try {
         return await importer.run(io);
@@ -140,7 +145,9 @@ class DesktopImporter {
     };
     this.summary = emptySummary({ dryRun: options.dryRun, level: source.info.level, encrypted: source.info.encrypted, runId: newId() });
     this.book = new SummaryBook(this.summary);
-    this.stager = new ContentStager(this.blobs, this.repos.images, options.dryRun, (table, what, reason) => this.book.warnSkipped(table, what, reason));
+    this.stager = new ContentStager(this.blobs, this.repos.images, options.dryRun, (table, what, reason) =>
+      this.book.warnSkipped(table, what, reason),
+    );
   }
 
   async run(io: ImportIo): Promise<ImportSummary> {
@@ -216,7 +223,8 @@ class DesktopImporter {
       else this.book.countPresent(plan);
     } catch (err) {
       await this.stager.discard(stored);
-      const reason = err instanceof DomainError || (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') ? (err as Error).message : null;
+      const reason =
+        err instanceof DomainError || (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') ? (err as Error).message : null;
       if (reason === null) throw err;
       this.book.skipIssue(bundle, reason);
     }
@@ -225,13 +233,17 @@ class DesktopImporter {
   /** Only the rows this service does not hold yet: ids are kept, so a rerun finds what it imported. */
   private freshRows(plan: IssuePlan): IssuePlan & { issueIsNew: boolean } {
     const missing = <T extends { id: string }>(table: Parameters<KnownIdsRepository['existing']>[0], rows: T[]) => {
-      const have = this.known.existing(table, rows.map((r) => r.id));
+      const have = this.known.existing(
+        table,
+        rows.map((r) => r.id),
+      );
       return rows.filter((r) => !have.has(r.id));
     };
     const issueIsNew = missing('issues', [plan.issue]).length === 1;
     const taken = new Set(this.repos.steps.listForIssue(plan.issue.id).map((s) => s.step_order));
     const placed = placeSteps(missing('resolution_steps', plan.steps), taken, issueIsNew);
-    if (placed.renumbered > 0) plan.notes.push(`issue ${plan.issue.id}: ${placed.renumbered} resolution step(s) renumbered (the desktop repeated a step_order)`);
+    if (placed.renumbered > 0)
+      plan.notes.push(`issue ${plan.issue.id}: ${placed.renumbered} resolution step(s) renumbered (the desktop repeated a step_order)`);
     return {
       ...plan,
       issueIsNew,
@@ -247,7 +259,16 @@ class DesktopImporter {
 
   /** One transaction per issue: its rows, its log files' jobs, its timeline and its audit entry. False: nothing new. */
   private record(plan: IssuePlan & { issueIsNew: boolean }, stored: Stored, redactor: ImportRedactor): boolean {
-    const nothing = !plan.issueIsNew && stored.files.length + stored.images.length + plan.steps.length + plan.conversations.length + plan.messages.length + plan.documents.length + plan.timeline.length === 0;
+    const nothing =
+      !plan.issueIsNew &&
+      stored.files.length +
+        stored.images.length +
+        plan.steps.length +
+        plan.conversations.length +
+        plan.messages.length +
+        plan.documents.length +
+        plan.timeline.length ===
+        0;
     if (nothing) return false;
     return transaction(this.db, () => {
       const r = this.repos;
@@ -281,14 +302,31 @@ class DesktopImporter {
         // (the app kept no list of what was approved, and its detector missed much). The worker starts its job
         // once detect_pii has stored the spans.
         if (planned.desktop_redacted) {
-          const request = { id: newId(), log_file_id: file.id, span_ids: null, requested_by: REQUESTER, state: 'pending' as const, failure_reason: null, created_at: toDbTimestamp(), finished_at: null };
+          const request = {
+            id: newId(),
+            log_file_id: file.id,
+            span_ids: null,
+            requested_by: REQUESTER,
+            state: 'pending' as const,
+            failure_reason: null,
+            created_at: toDbTimestamp(),
+            finished_at: null,
+          };
           r.requests.insert(request);
           redactionRequests.push(request.id);
         }
       }
       for (const image of stored.images) {
         const planned = plan.images.find((i) => i.id === image.id)!;
-        r.images.insert({ ...image, file_path: image.path, file_size: image.size, issue_id: plan.issue.id, uploaded_at: planned.uploaded_at, pii_warning_acknowledged: 1, is_paste: planned.is_paste ? 1 : 0 });
+        r.images.insert({
+          ...image,
+          file_path: image.path,
+          file_size: image.size,
+          issue_id: plan.issue.id,
+          uploaded_at: planned.uploaded_at,
+          pii_warning_acknowledged: 1,
+          is_paste: planned.is_paste ? 1 : 0,
+        });
       }
       // The desktop's timeline lives in our audit trail (as the app also audited each event), with its id and time.
       for (const event of plan.timeline) {
@@ -312,7 +350,13 @@ class DesktopImporter {
           issue_created: plan.issueIsNew,
           log_file_ids: stored.files.map((f) => f.id),
           image_ids: stored.images.map((i) => i.id),
-          counts: { resolution_steps: plan.steps.length, ai_conversations: plan.conversations.length, ai_messages: plan.messages.length, documents: plan.documents.length, timeline_events: plan.timeline.length },
+          counts: {
+            resolution_steps: plan.steps.length,
+            ai_conversations: plan.conversations.length,
+            ai_messages: plan.messages.length,
+            documents: plan.documents.length,
+            timeline_events: plan.timeline.length,
+          },
           jobs,
           redaction_request_ids: redactionRequests,
           pii_types_redacted: redactor.types(),
@@ -321,11 +365,9 @@ class DesktopImporter {
       return true;
     });
   }
-
 }
 
 /** The stored content is the text the app extracted (a PDF's too): its type is a text type. */
 function textMimeType(desktop: string): string {
   return /^text\/|^application\/(json|x-ndjson|yaml|xml)$/.test(desktop) ? desktop : 'text/plain';
 }
-

@@ -4,12 +4,25 @@ import { placeSteps } from './issue-plan';
 
 describe('desktop mapping', () => {
   it('maps P1-P4 and our own words to our severities, and reports anything else', () => {
-    expect(['P1', 'p2', 'P3', 'P4', 'critical', 'low'].map((s) => mapSeverity(s).value)).toEqual(['critical', 'high', 'medium', 'low', 'critical', 'low']);
+    expect(['P1', 'p2', 'P3', 'P4', 'critical', 'low'].map((s) => mapSeverity(s).value)).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'critical',
+      'low',
+    ]);
     expect(mapSeverity('sev0')).toEqual({ value: 'medium', unknown: 'sev0' });
   });
 
   it('maps the app statuses, triaging to investigating', () => {
-    expect(['open', 'triaging', 'investigating', 'resolved', 'closed'].map((s) => mapStatus(s).value)).toEqual(['open', 'investigating', 'investigating', 'resolved', 'closed']);
+    expect(['open', 'triaging', 'investigating', 'resolved', 'closed'].map((s) => mapStatus(s).value)).toEqual([
+      'open',
+      'investigating',
+      'investigating',
+      'resolved',
+      'closed',
+    ]);
     expect(mapStatus(null)).toEqual({ value: 'open', unknown: 'null' });
   });
 
@@ -35,7 +48,15 @@ describe('desktop mapping', () => {
   });
 
   it('renumbers the steps of a new issue whose orders repeat, and appends to an imported issue', () => {
-    const step = (id: string, step_order: number) => ({ id, issue_id: 'i', step_order, why_question: 'q', answer: null, evidence: null, created_at: 't' });
+    const step = (id: string, step_order: number) => ({
+      id,
+      issue_id: 'i',
+      step_order,
+      why_question: 'q',
+      answer: null,
+      evidence: null,
+      created_at: 't',
+    });
     expect(placeSteps([step('a', 1), step('b', 1), step('c', 2)], new Set(), true).steps.map((s) => s.step_order)).toEqual([1, 2, 3]);
     expect(placeSteps([step('a', 1), step('b', 2)], new Set(), true)).toMatchObject({ renumbered: 0 });
     expect(placeSteps([step('d', 2)], new Set([1, 2, 3]), false).steps.map((s) => s.step_order)).toEqual([4]);

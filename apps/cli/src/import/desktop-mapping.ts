@@ -32,14 +32,18 @@ export interface Mapped<T> {
 
 export function mapSeverity(raw: unknown): Mapped<Severity> {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
-  const key = String(raw ?? '').trim().toLowerCase();
+  const key = String(raw ?? '')
+    .trim()
+    .toLowerCase();
   const value = SEVERITIES[key];
   return value ? { value } : { value: 'medium', unknown: String(raw) };
 }
 
 export function mapStatus(raw: unknown): Mapped<IssueStatus> {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the import's JSON value as text, whatever it is
-  const key = String(raw ?? '').trim().toLowerCase();
+  const key = String(raw ?? '')
+    .trim()
+    .toLowerCase();
   const value = STATUSES[key];
   return value ? { value } : { value: 'open', unknown: String(raw) };
 }
@@ -48,7 +52,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids are kept (the app's are UUIDv7), lower-cased so a rerun finds them; anything else is a corrupt row. */
 export function keepId(raw: unknown, what: string): string {
-  if (typeof raw !== 'string' || !UUID.test(raw)) throw new CorruptRowError(`${what} has an id that is not a UUID (${JSON.stringify(raw)})`);
+  if (typeof raw !== 'string' || !UUID.test(raw))
+    throw new CorruptRowError(`${what} has an id that is not a UUID (${JSON.stringify(raw)})`);
   return raw.toLowerCase();
 }
 
@@ -60,7 +65,8 @@ const DESKTOP_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ?
  */
 export function parseDesktopTime(raw: unknown, what: string): string {
   const match = typeof raw === 'string' ? DESKTOP_TIME.exec(raw.trim()) : null;
-  if (!match || Number.isNaN(Date.parse(`${match[1]}T${match[2]}Z`))) throw new CorruptRowError(`${what} has a timestamp that cannot be read (${JSON.stringify(raw)})`);
+  if (!match || Number.isNaN(Date.parse(`${match[1]}T${match[2]}Z`)))
+    throw new CorruptRowError(`${what} has a timestamp that cannot be read (${JSON.stringify(raw)})`);
   return `${match[1]} ${match[2]}`;
 }
 
@@ -72,7 +78,8 @@ export function parseDesktopMillis(raw: unknown, what: string): number {
 }
 
 export function requireText(raw: unknown, what: string): string {
-  if (typeof raw !== 'string') throw new CorruptRowError(`${what} is ${raw === null || raw === undefined ? 'missing' : `not text (${typeof raw})`}`);
+  if (typeof raw !== 'string')
+    throw new CorruptRowError(`${what} is ${raw === null || raw === undefined ? 'missing' : `not text (${typeof raw})`}`);
   return raw;
 }
 

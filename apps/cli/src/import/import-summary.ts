@@ -1,7 +1,16 @@
 import type { Stored } from './content-stager';
 import type { DesktopBundle, IssuePlan } from './issue-plan';
 
-export const IMPORT_TABLES = ['issues', 'log_files', 'image_attachments', 'resolution_steps', 'ai_conversations', 'ai_messages', 'documents', 'timeline_events'] as const;
+export const IMPORT_TABLES = [
+  'issues',
+  'log_files',
+  'image_attachments',
+  'resolution_steps',
+  'ai_conversations',
+  'ai_messages',
+  'documents',
+  'timeline_events',
+] as const;
 export type ImportTable = (typeof IMPORT_TABLES)[number];
 
 export interface TableCount {
@@ -25,7 +34,10 @@ export interface ImportSummary {
 }
 
 export function emptySummary(fields: Pick<ImportSummary, 'dryRun' | 'level' | 'encrypted' | 'runId'>): ImportSummary {
-  const counts = Object.fromEntries(IMPORT_TABLES.map((t) => [t, { found: 0, imported: 0, present: 0, skipped: 0 }])) as Record<ImportTable, TableCount>;
+  const counts = Object.fromEntries(IMPORT_TABLES.map((t) => [t, { found: 0, imported: 0, present: 0, skipped: 0 }])) as Record<
+    ImportTable,
+    TableCount
+  >;
   return { ...fields, counts, skipped: [], warnings: [] };
 }
 

@@ -1,7 +1,16 @@
 import type { AiConversation, AiMessage, DesktopBundle, DesktopRow, Document, Issue, ResolutionStep } from '@tftsr/db';
-import type { PiiConfig, PiiType} from '@tftsr/pii';
+import type { PiiConfig, PiiType } from '@tftsr/pii';
 import { PII_TYPE_ORDER, redactBuffer, scanBuffer } from '@tftsr/pii';
-import { keepId, mapSeverity, mapStatus, optionalText, parseDesktopMillis, parseDesktopTime, requireText, tagsJson } from './desktop-mapping';
+import {
+  keepId,
+  mapSeverity,
+  mapStatus,
+  optionalText,
+  parseDesktopMillis,
+  parseDesktopTime,
+  requireText,
+  tagsJson,
+} from './desktop-mapping';
 import { CorruptRowError } from './import-errors';
 
 type Row = DesktopRow;
@@ -175,7 +184,8 @@ export function planIssue(bundle: DesktopBundle, redactor: ImportRedactor): Issu
 
 function integer(raw: unknown, what: string): number {
   const n = typeof raw === 'bigint' ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new CorruptRowError(`${what} has a number that is not an integer (${JSON.stringify(String(raw))})`);
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    throw new CorruptRowError(`${what} has a number that is not an integer (${JSON.stringify(String(raw))})`);
   return n;
 }
 
@@ -184,7 +194,11 @@ function integer(raw: unknown, what: string): number {
  * is renumbered 1..n in (step_order, created_at, id) order, as migration 018 did; steps added to an issue
  * imported before go after its last one when their order is taken.
  */
-export function placeSteps(steps: ResolutionStep[], taken: Set<number>, issueIsNew: boolean): { steps: ResolutionStep[]; renumbered: number } {
+export function placeSteps(
+  steps: ResolutionStep[],
+  taken: Set<number>,
+  issueIsNew: boolean,
+): { steps: ResolutionStep[]; renumbered: number } {
   const orders = steps.map((s) => s.step_order);
   const repeats = new Set(orders).size !== orders.length || orders.some((o) => o < 1);
   if (issueIsNew && repeats) {

@@ -72,7 +72,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 }
 
 /** Runs an action, keeping its error for the banner and a busy flag for the button. */
-export function useAction(): { busy: boolean; error: unknown; run: <T>(fn: () => Promise<T>) => Promise<T | undefined>; clear: () => void } {
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
+  clear: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const run = useCallback(async <T,>(fn: () => Promise<T>) => {
@@ -90,7 +95,17 @@ export function useAction(): { busy: boolean; error: unknown; run: <T>(fn: () =>
   return { busy, error, run, clear: () => setError(null) };
 }
 
-export function Section({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Section({
+  title,
+  children,
+  actions,
+  id,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  id?: string;
+}) {
   const headingId = `${id ?? title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-heading`;
   return (
     <section class="card" aria-labelledby={headingId}>

@@ -49,41 +49,80 @@ export function DocumentScreen({ id }: { id: string }) {
       <div class="page-head">
         <h1>{d.title}</h1>
         <div class="card-actions">
-          <button type="button" class="secondary" onClick={() => void save.run(() => download(`/v1/documents/${d.id}/export?format=md`, `${d.title}.md`))}>Export Markdown</button>
-          <button type="button" class="secondary" onClick={() => void save.run(() => download(`/v1/documents/${d.id}/export?format=html`, `${d.title}.html`))}>Export HTML</button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void save.run(() => download(`/v1/documents/${d.id}/export?format=md`, `${d.title}.md`))}
+          >
+            Export Markdown
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void save.run(() => download(`/v1/documents/${d.id}/export?format=html`, `${d.title}.html`))}
+          >
+            Export HTML
+          </button>
         </div>
       </div>
       <form
         class="editor"
-        onSubmit={(e) => void (async () => {
-          e.preventDefault();
-          const updated = await save.run(() => api<DocumentFull>('PATCH', `/v1/documents/${d.id}`, { title, content_md: content }));
-          if (updated) {
-            setSaved(true);
-            setStatus('Saved.');
-            doc.setData(updated);
-          }
-        })()}
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault();
+            const updated = await save.run(() => api<DocumentFull>('PATCH', `/v1/documents/${d.id}`, { title, content_md: content }));
+            if (updated) {
+              setSaved(true);
+              setStatus('Saved.');
+              doc.setData(updated);
+            }
+          })()
+        }
       >
         <div class="editor-title">
           <label for="doc-title">Title</label>
-          <input id="doc-title" value={title} readOnly={!can('write')} onInput={(e) => { setTitle((e.target as HTMLInputElement).value); setSaved(false); setStatus(''); }} />
+          <input
+            id="doc-title"
+            value={title}
+            readOnly={!can('write')}
+            onInput={(e) => {
+              setTitle((e.target as HTMLInputElement).value);
+              setSaved(false);
+              setStatus('');
+            }}
+          />
         </div>
         <div class="editor-panes">
           <div class="pane">
             <label for="doc-markdown">Markdown</label>
-            <textarea id="doc-markdown" value={content} readOnly={!can('write')} spellcheck={false} onInput={(e) => { setContent((e.target as HTMLTextAreaElement).value); setSaved(false); setStatus(''); }} />
+            <textarea
+              id="doc-markdown"
+              value={content}
+              readOnly={!can('write')}
+              spellcheck={false}
+              onInput={(e) => {
+                setContent((e.target as HTMLTextAreaElement).value);
+                setSaved(false);
+                setStatus('');
+              }}
+            />
           </div>
           <div class="pane">
-            <h2 id="preview-heading" class="pane-label">Preview</h2>
+            <h2 id="preview-heading" class="pane-label">
+              Preview
+            </h2>
             {/* markdown-it with html: false: the only HTML here is what it generates from escaped text. */}
             <article class="preview markdown" aria-labelledby="preview-heading" dangerouslySetInnerHTML={{ __html: preview }} />
           </div>
         </div>
         {can('write') && (
           <div class="form-actions">
-            <button type="submit" disabled={save.busy || saved}>Save</button>
-            <span aria-live="polite" class="muted">{saved ? status : 'Unsaved changes'}</span>
+            <button type="submit" disabled={save.busy || saved}>
+              Save
+            </button>
+            <span aria-live="polite" class="muted">
+              {saved ? status : 'Unsaved changes'}
+            </span>
           </div>
         )}
         <ErrorBanner error={save.error} />
@@ -103,7 +142,11 @@ function PublishPanel({ documentId, unsaved }: { documentId: string; unsaved: bo
 
   useEffect(() => {
     // Admins see which targets are configured; other keys cannot read integrations and see all three.
-    if (can('admin')) get<{ items: Integration[] }>('/v1/integrations').then((r) => setTargets(r.items.filter((i) => i.configured).map((i) => i.service)), () => undefined);
+    if (can('admin'))
+      get<{ items: Integration[] }>('/v1/integrations').then(
+        (r) => setTargets(r.items.filter((i) => i.configured).map((i) => i.service)),
+        () => undefined,
+      );
   }, []);
 
   useEffect(() => {

@@ -3,9 +3,7 @@ import { api, get, subscribe } from '../api';
 import { bytes, ErrorBanner, Section, useAction, useLoad, when } from '../components/common';
 import { useCan } from '../me';
 import { link, navigate } from '../router';
-import type {
-  Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, Severity,
-} from '../types';
+import type { Conversation, DocumentSummary, Issue, IssueDetail, IssueStatus, LogFile, LogStream, Publication, Severity } from '../types';
 import { WhysEditor } from './whys';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -18,7 +16,9 @@ export function IssueScreen({ id }: { id: string }) {
       <>
         <h1>Issue</h1>
         <ErrorBanner error={detail.error} />
-        <p><a href={link('/')}>Back to the issues</a></p>
+        <p>
+          <a href={link('/')}>Back to the issues</a>
+        </p>
       </>
     );
   }
@@ -27,7 +27,9 @@ export function IssueScreen({ id }: { id: string }) {
   const { log_files, resolution_steps, conversations } = issue;
   return (
     <>
-      <p class="crumbs"><a href={link('/')}>Issues</a> /</p>
+      <p class="crumbs">
+        <a href={link('/')}>Issues</a> /
+      </p>
       <IssueHeader issue={issue} onChanged={detail.reload} />
       <LogFiles issueId={issue.id} files={log_files} onChanged={detail.reload} />
       {issue.log_streams.length > 0 && <LogStreams streams={issue.log_streams} />}
@@ -42,10 +44,11 @@ export function IssueScreen({ id }: { id: string }) {
 function IssueHeader({ issue, onChanged }: { issue: Issue; onChanged: () => void }) {
   const can = useCan();
   const action = useAction();
-  const patch = (body: Partial<Issue>) => action.run(async () => {
-    await api('PATCH', `/v1/issues/${issue.id}`, body);
-    onChanged();
-  });
+  const patch = (body: Partial<Issue>) =>
+    action.run(async () => {
+      await api('PATCH', `/v1/issues/${issue.id}`, body);
+      onChanged();
+    });
   return (
     <div class="card">
       <h1>{issue.title}</h1>
@@ -53,12 +56,28 @@ function IssueHeader({ issue, onChanged }: { issue: Issue; onChanged: () => void
         {can('write') ? (
           <>
             <label for="issue-severity">Severity</label>
-            <select id="issue-severity" value={issue.severity} onChange={(e) => void patch({ severity: (e.target as HTMLSelectElement).value as Severity })}>
-              {SEVERITIES.map((s) => <option key={s} value={s}>{s}</option>)}
+            <select
+              id="issue-severity"
+              value={issue.severity}
+              onChange={(e) => void patch({ severity: (e.target as HTMLSelectElement).value as Severity })}
+            >
+              {SEVERITIES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
             </select>
             <label for="issue-status">Status</label>
-            <select id="issue-status" value={issue.status} onChange={(e) => void patch({ status: (e.target as HTMLSelectElement).value as IssueStatus })}>
-              {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            <select
+              id="issue-status"
+              value={issue.status}
+              onChange={(e) => void patch({ status: (e.target as HTMLSelectElement).value as IssueStatus })}
+            >
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
             </select>
           </>
         ) : (
@@ -69,7 +88,11 @@ function IssueHeader({ issue, onChanged }: { issue: Issue; onChanged: () => void
         )}
         {issue.category && <span class="muted">category {issue.category}</span>}
         <span class="muted">created {issue.created_at}</span>
-        {issue.tags.map((t) => <span key={t} class="badge">{t}</span>)}
+        {issue.tags.map((t) => (
+          <span key={t} class="badge">
+            {t}
+          </span>
+        ))}
       </div>
       {issue.description && <p class="description">{issue.description}</p>}
       <ErrorBanner error={action.error} />
@@ -93,13 +116,23 @@ function LogFiles({ issueId, files, onChanged }: { issueId: string; files: LogFi
   };
   return (
     <Section title="Log files">
-      {files.length === 0 ? <p class="muted">No log file yet.</p> : (
+      {files.length === 0 ? (
+        <p class="muted">No log file yet.</p>
+      ) : (
         <table class="table">
           <thead>
-            <tr><th scope="col">File</th><th scope="col">Size</th><th scope="col">Uploaded</th><th scope="col">Processing</th><th scope="col">Redacted</th></tr>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Size</th>
+              <th scope="col">Uploaded</th>
+              <th scope="col">Processing</th>
+              <th scope="col">Redacted</th>
+            </tr>
           </thead>
           <tbody>
-            {files.map((f) => <LogFileRow key={f.id} file={f} />)}
+            {files.map((f) => (
+              <LogFileRow key={f.id} file={f} />
+            ))}
           </tbody>
         </table>
       )}
@@ -107,7 +140,9 @@ function LogFiles({ issueId, files, onChanged }: { issueId: string; files: LogFi
         <form class="upload" onSubmit={(e) => void upload(e)}>
           <label for="log-upload">Upload a log file</label>
           <input id="log-upload" type="file" ref={input} />
-          <button type="submit" disabled={action.busy}>{action.busy ? 'Uploading…' : 'Upload'}</button>
+          <button type="submit" disabled={action.busy}>
+            {action.busy ? 'Uploading…' : 'Upload'}
+          </button>
         </form>
       )}
       <ErrorBanner error={action.error} />
@@ -122,21 +157,27 @@ function LogStreams({ streams }: { streams: LogStream[] }) {
       <table class="table">
         <thead>
           <tr>
-            {['Stream', 'Source', 'Chunk', 'State', 'Lines', 'Size', 'Opened'].map((h) => <th key={h} scope="col">{h}</th>)}
+            {['Stream', 'Source', 'Chunk', 'State', 'Lines', 'Size', 'Opened'].map((h) => (
+              <th key={h} scope="col">
+                {h}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {streams.flatMap((stream) => stream.chunks.map((chunk) => (
-            <tr key={chunk.id} data-testid={`log-chunk-${stream.name}-${chunk.seq}`}>
-              <td>{stream.name}</td>
-              <td>{stream.source}</td>
-              <td>{chunk.seq}</td>
-              <td>{chunk.state}</td>
-              <td>{chunk.lines}</td>
-              <td>{bytes(chunk.bytes)}</td>
-              <td>{chunk.opened_at}</td>
-            </tr>
-          )))}
+          {streams.flatMap((stream) =>
+            stream.chunks.map((chunk) => (
+              <tr key={chunk.id} data-testid={`log-chunk-${stream.name}-${chunk.seq}`}>
+                <td>{stream.name}</td>
+                <td>{stream.source}</td>
+                <td>{chunk.seq}</td>
+                <td>{chunk.state}</td>
+                <td>{chunk.lines}</td>
+                <td>{bytes(chunk.bytes)}</td>
+                <td>{chunk.opened_at}</td>
+              </tr>
+            )),
+          )}
         </tbody>
       </table>
     </Section>
@@ -169,16 +210,22 @@ function LogFileRow({ file }: { file: LogFile }) {
   const progress = state?.progress ?? 0;
   return (
     <tr data-testid={`log-file-${file.file_name}`}>
-      <td>
-        {status === 'ready' ? <a href={link(`/log-files/${file.id}`)}>{file.file_name}</a> : file.file_name}
-      </td>
+      <td>{status === 'ready' ? <a href={link(`/log-files/${file.id}`)}>{file.file_name}</a> : file.file_name}</td>
       <td>{bytes(file.file_size)}</td>
       <td>{file.uploaded_at}</td>
       <td>
-        <span class="status" data-status={status}>{status}</span>{' '}
-        {status !== 'ready' && status !== 'failed' && <progress max={100} value={progress} aria-label={`Processing ${file.file_name}`}>{progress}%</progress>}
+        <span class="status" data-status={status}>
+          {status}
+        </span>{' '}
+        {status !== 'ready' && status !== 'failed' && (
+          <progress max={100} value={progress} aria-label={`Processing ${file.file_name}`}>
+            {progress}%
+          </progress>
+        )}
         {status === 'failed' && <span class="error-text">{state?.failure_reason}</span>}
-        {status === 'ready' && state?.pii_counts && <span class="muted"> {Object.values(state.pii_counts).reduce((a, b) => a + b, 0)} findings</span>}
+        {status === 'ready' && state?.pii_counts && (
+          <span class="muted"> {Object.values(state.pii_counts).reduce((a, b) => a + b, 0)} findings</span>
+        )}
         <ErrorBanner error={error} />
       </td>
       <td>{state?.redacted || file.redacted ? 'yes' : 'no'}</td>
@@ -197,19 +244,26 @@ function Documents({ issueId }: { issueId: string }) {
   return (
     <Section
       title="Documents"
-      actions={can('write') && (
-        <>
-          <button type="button" disabled={action.busy} onClick={() => void generate('rca')}>Generate RCA</button>
-          <button type="button" class="secondary" disabled={action.busy} onClick={() => void generate('postmortem')}>Generate post-mortem</button>
-        </>
-      )}
+      actions={
+        can('write') && (
+          <>
+            <button type="button" disabled={action.busy} onClick={() => void generate('rca')}>
+              Generate RCA
+            </button>
+            <button type="button" class="secondary" disabled={action.busy} onClick={() => void generate('postmortem')}>
+              Generate post-mortem
+            </button>
+          </>
+        )
+      }
     >
       <ErrorBanner error={list.error ?? action.error} />
       {list.data && list.data.items.length === 0 && <p class="muted">No document yet.</p>}
       <ul>
         {list.data?.items.map((d) => (
           <li key={d.id}>
-            <a href={link(`/documents/${d.id}`)}>{d.title}</a> <span class="badge">{d.doc_type}</span> <span class="muted">updated {when(d.updated_at)}</span>
+            <a href={link(`/documents/${d.id}`)}>{d.title}</a> <span class="badge">{d.doc_type}</span>{' '}
+            <span class="muted">updated {when(d.updated_at)}</span>
           </li>
         ))}
       </ul>
@@ -223,20 +277,38 @@ export function PublicationList({ items }: { items: Publication[] }) {
   return (
     <table class="table">
       <thead>
-        <tr><th scope="col">Target</th><th scope="col">State</th><th scope="col">Remote</th><th scope="col">Updated</th></tr>
+        <tr>
+          <th scope="col">Target</th>
+          <th scope="col">State</th>
+          <th scope="col">Remote</th>
+          <th scope="col">Updated</th>
+        </tr>
       </thead>
       <tbody>
         {items.map((p) => (
           <tr key={p.id} data-testid={`publication-${p.service}`}>
             <td>{p.service}</td>
             <td>
-              <span class="status" data-status={p.state}>{p.state}</span>
+              <span class="status" data-status={p.state}>
+                {p.state}
+              </span>
               {p.last_error && <span class="error-text"> {p.last_error}</span>}
               {p.pii_findings && p.pii_findings.length > 0 && (
-                <span class="error-text"> blocked by the PII gate: {p.pii_findings.map((f) => `${f.pii_type} ${f.masked}`).join(', ')}</span>
+                <span class="error-text">
+                  {' '}
+                  blocked by the PII gate: {p.pii_findings.map((f) => `${f.pii_type} ${f.masked}`).join(', ')}
+                </span>
               )}
             </td>
-            <td>{p.remote_url && /^https?:\/\//i.test(p.remote_url) ? <a href={p.remote_url} rel="noopener noreferrer" target="_blank">{p.remote_display_id ?? 'Open'}</a> : (p.remote_display_id ?? '—')}</td>
+            <td>
+              {p.remote_url && /^https?:\/\//i.test(p.remote_url) ? (
+                <a href={p.remote_url} rel="noopener noreferrer" target="_blank">
+                  {p.remote_display_id ?? 'Open'}
+                </a>
+              ) : (
+                (p.remote_display_id ?? '—')
+              )}
+            </td>
             <td>{when(p.updated_at)}</td>
           </tr>
         ))}
@@ -259,7 +331,9 @@ function Conversations({ items }: { items: Conversation[] }) {
   return (
     <Section title="AI conversations">
       {items.length === 0 && <p class="muted">No conversation.</p>}
-      {items.map((c) => <ConversationView key={c.id} conversation={c} />)}
+      {items.map((c) => (
+        <ConversationView key={c.id} conversation={c} />
+      ))}
     </Section>
   );
 }

@@ -41,7 +41,10 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
   const load = async (after: string | null) => {
     setLoading(true);
     try {
-      const page = await api<Page>('GET', `/v1/issues${qs({ q, severity, status, category, tag, sort, cursor: after, limit: 50, include_total: after ? undefined : true })}`);
+      const page = await api<Page>(
+        'GET',
+        `/v1/issues${qs({ q, severity, status, category, tag, sort, cursor: after, limit: 50, include_total: after ? undefined : true })}`,
+      );
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.next_cursor);
       if (!after) setTotal(page.total);
@@ -77,8 +80,16 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
           setFilter('q', draft.trim());
         }}
       >
-        <label for="issue-search" class="visually-hidden">Search issues</label>
-        <input id="issue-search" type="search" placeholder="Search title and description" value={draft} onInput={(e) => setDraft((e.target as HTMLInputElement).value)} />
+        <label for="issue-search" class="visually-hidden">
+          Search issues
+        </label>
+        <input
+          id="issue-search"
+          type="search"
+          placeholder="Search title and description"
+          value={draft}
+          onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+        />
         <button type="submit">Search</button>
         <label for="issue-category">Category</label>
         <input id="issue-category" value={category} onChange={(e) => setFilter('category', (e.target as HTMLInputElement).value.trim())} />
@@ -92,7 +103,13 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
       </form>
       <div class="chips" role="group" aria-label="Severity">
         {SEVERITIES.map((s) => (
-          <Chip key={s} label={s} tone={`sev-${s}`} pressed={severity === s} onToggle={() => setFilter('severity', severity === s ? '' : s)} />
+          <Chip
+            key={s}
+            label={s}
+            tone={`sev-${s}`}
+            pressed={severity === s}
+            onToggle={() => setFilter('severity', severity === s ? '' : s)}
+          />
         ))}
       </div>
       <div class="chips" role="group" aria-label="Status">
@@ -106,11 +123,15 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
         </div>
       )}
       <ErrorBanner error={error} />
-      <p aria-live="polite" class="muted">{loading ? 'Loading…' : total !== null ? `${total} issue${total === 1 ? '' : 's'}` : ''}</p>
+      <p aria-live="polite" class="muted">
+        {loading ? 'Loading…' : total !== null ? `${total} issue${total === 1 ? '' : 's'}` : ''}
+      </p>
       <ul class="issue-list">
         {items.map((issue) => (
           <li key={issue.id} class="issue-row">
-            <a href={link(`/issues/${issue.id}`)} class="issue-title">{issue.title}</a>
+            <a href={link(`/issues/${issue.id}`)} class="issue-title">
+              {issue.title}
+            </a>
             <span class={`badge sev-${issue.severity}`}>{issue.severity}</span>
             <span class="badge">{issue.status}</span>
             {issue.category && <span class="muted">{issue.category}</span>}
@@ -137,11 +158,15 @@ export function IssuesScreen({ search }: { search: URLSearchParams }) {
 /** The API escapes the text and adds only <mark>: rebuilt as text nodes here, so nothing else can get in. */
 function Snippet({ html }: { html: string }) {
   const parts = html.split(/(<mark>.*?<\/mark>)/g);
-  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
   return (
-    <p class="snippet">
-      {parts.map((p, i) => (p.startsWith('<mark>') ? <mark key={i}>{unescape(p.slice(6, -7))}</mark> : unescape(p)))}
-    </p>
+    <p class="snippet">{parts.map((p, i) => (p.startsWith('<mark>') ? <mark key={i}>{unescape(p.slice(6, -7))}</mark> : unescape(p)))}</p>
   );
 }
 
@@ -155,26 +180,39 @@ function NewIssueForm({ onCreated }: { onCreated: (issue: Issue) => void }) {
     <form
       class="card form-grid"
       aria-label="New issue"
-      onSubmit={(e) => void (async () => {
-        e.preventDefault();
-        const issue = await action.run(() => api<Issue>('POST', '/v1/issues', { title, description: description || null, severity, category: category || null }));
-        if (issue) onCreated(issue);
-      })()}
+      onSubmit={(e) =>
+        void (async () => {
+          e.preventDefault();
+          const issue = await action.run(() =>
+            api<Issue>('POST', '/v1/issues', { title, description: description || null, severity, category: category || null }),
+          );
+          if (issue) onCreated(issue);
+        })()
+      }
     >
       <label for="new-title">Title</label>
       <input id="new-title" required maxLength={500} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
       <label for="new-description">Description</label>
-      <textarea id="new-description" rows={3} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
+      <textarea
+        id="new-description"
+        rows={3}
+        value={description}
+        onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)}
+      />
       <label for="new-severity">Severity</label>
       <select id="new-severity" value={severity} onChange={(e) => setSeverity((e.target as HTMLSelectElement).value as Severity)}>
         {SEVERITIES.map((s) => (
-          <option key={s} value={s}>{s}</option>
+          <option key={s} value={s}>
+            {s}
+          </option>
         ))}
       </select>
       <label for="new-category">Category</label>
       <input id="new-category" value={category} onInput={(e) => setCategory((e.target as HTMLInputElement).value)} />
       <div class="form-actions">
-        <button type="submit" disabled={action.busy || !title.trim()}>Create issue</button>
+        <button type="submit" disabled={action.busy || !title.trim()}>
+          Create issue
+        </button>
       </div>
       <ErrorBanner error={action.error} />
     </form>

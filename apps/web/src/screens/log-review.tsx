@@ -55,7 +55,8 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
     if (done) {
       setAnnounce(`${done.updated} decision${done.updated === 1 ? '' : 's'} saved`);
       setGeneration((g) => g + 1);
-      if (selected) setSelected({ ...selected, span: { ...selected.span, decision: decisions[0].decision === 'keep' ? 'keep' : 'redact' } });
+      if (selected)
+        setSelected({ ...selected, span: { ...selected.span, decision: decisions[0].decision === 'keep' ? 'keep' : 'redact' } });
     }
   };
 
@@ -109,10 +110,17 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
         {file.redaction?.version ? <span class="badge">redacted v{file.redaction.version}</span> : null}
         {finalized && <span class="badge sev-low">finalized {file.redaction?.finalized_at}</span>}
       </div>
-      {!ready && <p>This file is still being processed ({file.status}, {file.progress ?? 0}%). <a href={link(`/issues/${file.issue_id}`)}>Watch its progress</a>.</p>}
+      {!ready && (
+        <p>
+          This file is still being processed ({file.status}, {file.progress ?? 0}%).{' '}
+          <a href={link(`/issues/${file.issue_id}`)}>Watch its progress</a>.
+        </p>
+      )}
       <ErrorBanner error={viewError} onDismiss={() => setViewError(null)} />
       <ErrorBanner error={action.error} onDismiss={action.clear} />
-      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <p class="visually-hidden" aria-live="polite">
+        {announce}
+      </p>
       {ready && (
         <div class="review">
           <div class="review-main">
@@ -130,18 +138,24 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
                 <span>Selected “{selection.length > 60 ? `${selection.slice(0, 60)}…` : selection}”</span>
                 <button
                   type="button"
-                  onClick={() => void (async () => {
-                    const made = await action.run(() => api<{ spans: unknown[] }>('POST', `/v1/log-files/${id}/manual-spans`, { literal: selection }));
-                    if (made) {
-                      setAnnounce(`Marked ${made.spans.length} occurrence${made.spans.length === 1 ? '' : 's'} for redaction`);
-                      setSelection('');
-                      setGeneration((g) => g + 1);
-                    }
-                  })()}
+                  onClick={() =>
+                    void (async () => {
+                      const made = await action.run(() =>
+                        api<{ spans: unknown[] }>('POST', `/v1/log-files/${id}/manual-spans`, { literal: selection }),
+                      );
+                      if (made) {
+                        setAnnounce(`Marked ${made.spans.length} occurrence${made.spans.length === 1 ? '' : 's'} for redaction`);
+                        setSelection('');
+                        setGeneration((g) => g + 1);
+                      }
+                    })()
+                  }
                 >
                   Add as manual span (every occurrence)
                 </button>
-                <button type="button" class="secondary" onClick={() => setSelection('')}>Cancel</button>
+                <button type="button" class="secondary" onClick={() => setSelection('')}>
+                  Cancel
+                </button>
               </div>
             )}
             <LogViewer
@@ -158,14 +172,31 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
             {selected && (
               <div class="span-detail" role="region" aria-label="Selected span">
                 <span>
-                  <strong>{selected.span.type}</strong> on line {selected.line} · {selected.span.source} · currently <strong data-testid="selected-decision">{selected.span.decision}</strong>
+                  <strong>{selected.span.type}</strong> on line {selected.line} · {selected.span.source} · currently{' '}
+                  <strong data-testid="selected-decision">{selected.span.decision}</strong>
                 </span>
                 {writable && (
                   <>
-                    <button type="button" onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'redact' }])}>Redact this span (r)</button>
-                    {can('pii:reveal') && <button type="button" class="secondary" onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'keep' }])}>Keep this span (k)</button>}
+                    <button type="button" onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'redact' }])}>
+                      Redact this span (r)
+                    </button>
+                    {can('pii:reveal') && (
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() => void decide([{ span_id: selected.span.span_id, decision: 'keep' }])}
+                      >
+                        Keep this span (k)
+                      </button>
+                    )}
                     {selected.span.value_id && (
-                      <button type="button" class="secondary" onClick={() => void decide([{ value_id: selected.span.value_id ?? undefined, decision: 'redact' }])}>Redact every occurrence of this value</button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() => void decide([{ value_id: selected.span.value_id ?? undefined, decision: 'redact' }])}
+                      >
+                        Redact every occurrence of this value
+                      </button>
                     )}
                   </>
                 )}
@@ -173,8 +204,26 @@ export function LogReviewScreen({ id, search }: { id: string; search: URLSearchP
             )}
           </div>
           <aside class="review-side" aria-label="Values found">
-            <ValuesPanel fileId={id} totals={totals} error={totalsError} reveal={reveal} writable={writable} canKeep={can('pii:reveal')} generation={generation} onDecide={decide} onJump={jumpToLine} />
-            <ApplyPanel file={file} totals={totals} writable={writable} onChanged={() => { void loadFile(); setGeneration((g) => g + 1); }} />
+            <ValuesPanel
+              fileId={id}
+              totals={totals}
+              error={totalsError}
+              reveal={reveal}
+              writable={writable}
+              canKeep={can('pii:reveal')}
+              generation={generation}
+              onDecide={decide}
+              onJump={jumpToLine}
+            />
+            <ApplyPanel
+              file={file}
+              totals={totals}
+              writable={writable}
+              onChanged={() => {
+                void loadFile();
+                setGeneration((g) => g + 1);
+              }}
+            />
           </aside>
         </div>
       )}
@@ -196,29 +245,59 @@ function Toolbar(props: {
   const [error, setError] = useState<unknown>(null);
   return (
     <div class="toolbar">
-      <form onSubmit={(e) => { e.preventDefault(); const n = Number(line); if (n >= 1) props.onJump(n); }}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const n = Number(line);
+          if (n >= 1) props.onJump(n);
+        }}
+      >
         <label for="jump-line">Line</label>
-        <input id="jump-line" type="number" min={1} inputMode="numeric" value={line} onInput={(e) => setLine((e.target as HTMLInputElement).value)} />
-        <button type="submit" class="secondary">Go</button>
+        <input
+          id="jump-line"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={line}
+          onInput={(e) => setLine((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" class="secondary">
+          Go
+        </button>
       </form>
       <form
-        onSubmit={(e) => void (async () => {
-          e.preventDefault();
-          const n = Number(byte);
-          if (!(n >= 0)) return;
-          try {
-            props.onJump(await props.store.lineAtByte(n));
-          } catch (err) {
-            setError(err);
-          }
-        })()}
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault();
+            const n = Number(byte);
+            if (!(n >= 0)) return;
+            try {
+              props.onJump(await props.store.lineAtByte(n));
+            } catch (err) {
+              setError(err);
+            }
+          })()
+        }
       >
         <label for="jump-byte">Byte</label>
-        <input id="jump-byte" type="number" min={0} inputMode="numeric" value={byte} onInput={(e) => setByte((e.target as HTMLInputElement).value)} />
-        <button type="submit" class="secondary">Go</button>
+        <input
+          id="jump-byte"
+          type="number"
+          min={0}
+          inputMode="numeric"
+          value={byte}
+          onInput={(e) => setByte((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" class="secondary">
+          Go
+        </button>
       </form>
-      <button type="button" class="secondary" onClick={() => void props.onStep(-1)}>Previous span (p)</button>
-      <button type="button" class="secondary" onClick={() => void props.onStep(1)}>Next span (n)</button>
+      <button type="button" class="secondary" onClick={() => void props.onStep(-1)}>
+        Previous span (p)
+      </button>
+      <button type="button" class="secondary" onClick={() => void props.onStep(1)}>
+        Next span (n)
+      </button>
       <label class="check">
         <input type="checkbox" checked={props.preview} onChange={(e) => props.setPreview((e.target as HTMLInputElement).checked)} />
         Preview redacted output
@@ -235,7 +314,17 @@ function Toolbar(props: {
 }
 
 /** Distinct values grouped by type, with counts and decisions; per value, per selection or per type. */
-function ValuesPanel(props: { fileId: string; totals: PiiTotals | null; error: unknown; reveal: boolean; writable: boolean; canKeep: boolean; generation: number; onDecide: (d: DecisionInput[]) => Promise<void>; onJump: (line: number) => void }) {
+function ValuesPanel(props: {
+  fileId: string;
+  totals: PiiTotals | null;
+  error: unknown;
+  reveal: boolean;
+  writable: boolean;
+  canKeep: boolean;
+  generation: number;
+  onDecide: (d: DecisionInput[]) => Promise<void>;
+  onJump: (line: number) => void;
+}) {
   const { totals, error } = props;
   return (
     <section aria-labelledby="values-heading" class="card">
@@ -246,19 +335,34 @@ function ValuesPanel(props: { fileId: string; totals: PiiTotals | null; error: u
           {totals.values} distinct value{totals.values === 1 ? '' : 's'} in {totals.spans} span{totals.spans === 1 ? '' : 's'}
         </p>
       )}
-      {totals?.totals.map((t) => <TypeGroup key={t.type} {...props} type={t.type} spans={t.spans} values={t.values} kept={t.kept} />)}
+      {totals?.totals.map((t) => (
+        <TypeGroup key={t.type} {...props} type={t.type} spans={t.spans} values={t.values} kept={t.kept} />
+      ))}
       {totals && totals.totals.length === 0 && <p>Nothing was found in this file.</p>}
     </section>
   );
 }
 
-function TypeGroup(props: { fileId: string; type: string; spans: number; values: number; kept: number; reveal: boolean; writable: boolean; canKeep: boolean; generation: number; onDecide: (d: DecisionInput[]) => Promise<void>; onJump: (line: number) => void }) {
+function TypeGroup(props: {
+  fileId: string;
+  type: string;
+  spans: number;
+  values: number;
+  kept: number;
+  reveal: boolean;
+  writable: boolean;
+  canKeep: boolean;
+  generation: number;
+  onDecide: (d: DecisionInput[]) => Promise<void>;
+  onJump: (line: number) => void;
+}) {
   const [open, setOpen] = useState(false);
   const [items, setItems] = useState<PiiValue[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
-  const path = (after: string | null) => `/v1/log-files/${props.fileId}/pii/values${qs({ type: props.type, cursor: after, limit: 100, reveal: props.reveal || undefined })}`;
+  const path = (after: string | null) =>
+    `/v1/log-files/${props.fileId}/pii/values${qs({ type: props.type, cursor: after, limit: 100, reveal: props.reveal || undefined })}`;
   const load = async (after: string | null) => {
     try {
       const page = await get<{ items: PiiValue[]; next_cursor: string | null }>(path(after));
@@ -292,7 +396,8 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
   return (
     <div class="type-group" data-testid={groupId}>
       <button type="button" class="type-head" aria-expanded={open} aria-controls={`${groupId}-values`} onClick={() => setOpen(!open)}>
-        <mark class={`span t-${props.type.toLowerCase()}`}>{props.type}</mark> {props.values} value{props.values === 1 ? '' : 's'}, {props.spans} span{props.spans === 1 ? '' : 's'}
+        <mark class={`span t-${props.type.toLowerCase()}`}>{props.type}</mark> {props.values} value{props.values === 1 ? '' : 's'},{' '}
+        {props.spans} span{props.spans === 1 ? '' : 's'}
         {props.kept ? `, ${props.kept} kept` : ''}
       </button>
       {open && (
@@ -300,12 +405,24 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
           <ErrorBanner error={error} />
           {props.writable && (
             <div class="row-actions">
-              <button type="button" class="secondary" onClick={() => void all().then((ids) => bulk('redact', ids), setError)}>Redact all {props.type}</button>
-              {props.canKeep && <button type="button" class="secondary" onClick={() => void all().then((ids) => bulk('keep', ids), setError)}>Keep all {props.type}</button>}
+              <button type="button" class="secondary" onClick={() => void all().then((ids) => bulk('redact', ids), setError)}>
+                Redact all {props.type}
+              </button>
+              {props.canKeep && (
+                <button type="button" class="secondary" onClick={() => void all().then((ids) => bulk('keep', ids), setError)}>
+                  Keep all {props.type}
+                </button>
+              )}
               {chosen.size > 0 && (
                 <>
-                  <button type="button" onClick={() => void bulk('redact', [...chosen])}>Redact {chosen.size} selected</button>
-                  {props.canKeep && <button type="button" onClick={() => void bulk('keep', [...chosen])}>Keep {chosen.size} selected</button>}
+                  <button type="button" onClick={() => void bulk('redact', [...chosen])}>
+                    Redact {chosen.size} selected
+                  </button>
+                  {props.canKeep && (
+                    <button type="button" onClick={() => void bulk('keep', [...chosen])}>
+                      Keep {chosen.size} selected
+                    </button>
+                  )}
                 </>
               )}
             </div>
@@ -328,25 +445,60 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
                 )}
                 <code class="value-text">{v.value ?? v.masked}</code>
                 <span class="muted">×{v.count}</span>
-                <button type="button" class="link" onClick={() => props.onJump(v.first_line)} aria-label={`Go to line ${v.first_line}, first occurrence of ${v.masked}`}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => props.onJump(v.first_line)}
+                  aria-label={`Go to line ${v.first_line}, first occurrence of ${v.masked}`}
+                >
                   line {v.first_line}
                 </button>
-                <span class="decision" data-decision={v.decision}>{v.decision}{v.decided ? '' : ' (default)'}</span>
+                <span class="decision" data-decision={v.decision}>
+                  {v.decision}
+                  {v.decided ? '' : ' (default)'}
+                </span>
                 {props.writable && (
                   <span class="value-actions">
-                    <button type="button" class="small" aria-pressed={v.decided && v.decision === 'redact'} onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'redact' }])} aria-label={`Redact ${v.masked}`}>Redact</button>
+                    <button
+                      type="button"
+                      class="small"
+                      aria-pressed={v.decided && v.decision === 'redact'}
+                      onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'redact' }])}
+                      aria-label={`Redact ${v.masked}`}
+                    >
+                      Redact
+                    </button>
                     {props.canKeep && (
-                      <button type="button" class="small secondary" aria-pressed={v.decision === 'keep'} onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'keep' }])} aria-label={`Keep ${v.masked}`}>Keep</button>
+                      <button
+                        type="button"
+                        class="small secondary"
+                        aria-pressed={v.decision === 'keep'}
+                        onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'keep' }])}
+                        aria-label={`Keep ${v.masked}`}
+                      >
+                        Keep
+                      </button>
                     )}
                     {v.decided && (
-                      <button type="button" class="small link" onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'clear' }])} aria-label={`Undo the decision on ${v.masked}`}>Undo</button>
+                      <button
+                        type="button"
+                        class="small link"
+                        onClick={() => void props.onDecide([{ value_id: v.value_id, decision: 'clear' }])}
+                        aria-label={`Undo the decision on ${v.masked}`}
+                      >
+                        Undo
+                      </button>
                     )}
                   </span>
                 )}
               </li>
             ))}
           </ul>
-          {cursor && <button type="button" class="secondary" onClick={() => void load(cursor)}>More values</button>}
+          {cursor && (
+            <button type="button" class="secondary" onClick={() => void load(cursor)}>
+              More values
+            </button>
+          )}
         </div>
       )}
     </div>
@@ -354,7 +506,17 @@ function TypeGroup(props: { fileId: string; type: string; spans: number; values:
 }
 
 /** Apply writes a new redacted version from the current decisions; finalize wipes the originals for good. */
-function ApplyPanel({ file, totals, writable, onChanged }: { file: LogFile; totals: PiiTotals | null; writable: boolean; onChanged: () => void }) {
+function ApplyPanel({
+  file,
+  totals,
+  writable,
+  onChanged,
+}: {
+  file: LogFile;
+  totals: PiiTotals | null;
+  writable: boolean;
+  onChanged: () => void;
+}) {
   const action = useAction();
   const dialog = useRef<HTMLDialogElement>(null);
   const [understood, setUnderstood] = useState(false);
@@ -384,38 +546,65 @@ function ApplyPanel({ file, totals, writable, onChanged }: { file: LogFile; tota
     <section aria-labelledby="apply-heading" class="card">
       <h2 id="apply-heading">Redacted output</h2>
       <p aria-live="polite" data-testid="redaction-state">
-        {pending ? status || 'Applying the decisions…' : hasVersion ? `Version ${file.redaction?.version ?? 1} is ready.` : 'Not applied yet.'}
+        {pending
+          ? status || 'Applying the decisions…'
+          : hasVersion
+            ? `Version ${file.redaction?.version ?? 1} is ready.`
+            : 'Not applied yet.'}
       </p>
       {totals && !file.redaction?.finalized_at && (
         <p class="muted" data-testid="apply-summary">
-          Applying writes a copy with {totals.spans - totals.totals.reduce((n, t) => n + t.kept, 0)} span(s) redacted and {totals.totals.reduce((n, t) => n + t.kept, 0)} kept in clear.
+          Applying writes a copy with {totals.spans - totals.totals.reduce((n, t) => n + t.kept, 0)} span(s) redacted and{' '}
+          {totals.totals.reduce((n, t) => n + t.kept, 0)} kept in clear.
         </p>
       )}
       <ErrorBanner error={action.error} onDismiss={action.clear} />
       <div class="row-actions">
-        {writable && <button type="button" disabled={action.busy || pending} onClick={() => void apply()}>Apply decisions</button>}
+        {writable && (
+          <button type="button" disabled={action.busy || pending} onClick={() => void apply()}>
+            Apply decisions
+          </button>
+        )}
         {hasVersion && !pending && (
-          <button type="button" class="secondary" onClick={() => void action.run(() => download(`/v1/log-files/${file.id}/content?variant=redacted`, `${file.file_name}.redacted`))}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              void action.run(() => download(`/v1/log-files/${file.id}/content?variant=redacted`, `${file.file_name}.redacted`))
+            }
+          >
             Download redacted
           </button>
         )}
         {writable && hasVersion && !pending && (
-          <button type="button" class="danger" onClick={() => { setUnderstood(false); dialog.current?.showModal(); }}>Finalize…</button>
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              setUnderstood(false);
+              dialog.current?.showModal();
+            }}
+          >
+            Finalize…
+          </button>
         )}
       </div>
       <dialog ref={dialog} aria-labelledby="finalize-heading">
         <h2 id="finalize-heading">Finalize {file.file_name}?</h2>
         <p>The original file and every original value are wiped. Decisions can no longer change; only the redacted version remains.</p>
         <label class="check">
-          <input type="checkbox" checked={understood} onChange={(e) => setUnderstood((e.target as HTMLInputElement).checked)} />
-          I understand this cannot be undone
+          <input type="checkbox" checked={understood} onChange={(e) => setUnderstood((e.target as HTMLInputElement).checked)} />I understand
+          this cannot be undone
         </label>
         <div class="row-actions">
-          <button type="button" class="danger" disabled={!understood || action.busy} onClick={() => void finalize()}>Finalize</button>
-          <button type="button" class="secondary" onClick={() => dialog.current?.close()}>Cancel</button>
+          <button type="button" class="danger" disabled={!understood || action.busy} onClick={() => void finalize()}>
+            Finalize
+          </button>
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
         </div>
       </dialog>
     </section>
   );
 }
-

@@ -44,7 +44,9 @@ export class LineStore {
     }
     const inFlight = this.pending.get(index);
     if (inFlight) return inFlight;
-    const promise = get<LinesPage>(`/v1/log-files/${this.fileId}/lines${qs({ from: index * CHUNK + 1, count: CHUNK, reveal: this.reveal || undefined })}`).then((page) => {
+    const promise = get<LinesPage>(
+      `/v1/log-files/${this.fileId}/lines${qs({ from: index * CHUNK + 1, count: CHUNK, reveal: this.reveal || undefined })}`,
+    ).then((page) => {
       this.pending.delete(index);
       this.chunks.set(index, page.lines);
       if (this.chunks.size > CACHE_CHUNKS) this.chunks.delete(this.chunks.keys().next().value as number);
@@ -82,7 +84,8 @@ export class LineStore {
       const first = lines[0];
       const last = lines[lines.length - 1];
       if (offset < first.byte_start) guess = Math.max(1, first.number - Math.ceil((first.byte_start - offset) / this.bytesPerLine) - 1);
-      else if (offset >= last.byte_end && lines.length === CHUNK) guess = last.number + Math.ceil((offset - last.byte_end) / this.bytesPerLine) + 1;
+      else if (offset >= last.byte_end && lines.length === CHUNK)
+        guess = last.number + Math.ceil((offset - last.byte_end) / this.bytesPerLine) + 1;
       else return (lines.find((l) => offset < l.byte_end) ?? last).number;
     }
     return guess;
@@ -200,7 +203,9 @@ export function LogViewer(props: ViewerProps) {
       }}
     >
       <div class="viewer-spacer" style={{ height: `${virtual}px` }}>
-        <div class="viewer-window" style={{ transform: `translateY(${offset}px)` }}>{rows}</div>
+        <div class="viewer-window" style={{ transform: `translateY(${offset}px)` }}>
+          {rows}
+        </div>
       </div>
     </div>
   );

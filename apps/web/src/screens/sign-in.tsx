@@ -31,8 +31,19 @@ export function SignIn({ onSignedIn, error: initial }: { onSignedIn: (me: Me) =>
       <p>Paste an API key. It stays in this tab only (session storage) and is sent as a Bearer token to this server.</p>
       <form onSubmit={(e) => void submit(e)}>
         <label for="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} required />
-        <button type="submit" disabled={busy || !key.trim()}>{busy ? 'Checking…' : 'Sign in'}</button>
+        <input
+          id="api-key"
+          name="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          value={key}
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+          required
+        />
+        <button type="submit" disabled={busy || !key.trim()}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
       </form>
       <ErrorBanner error={error} />
     </main>

@@ -14,7 +14,9 @@ export function WhysEditor({ issueId, steps, onChanged }: { issueId: string; ste
 
   const add = async (event: Event) => {
     event.preventDefault();
-    const ok = await action.run(() => api('POST', `/v1/issues/${issueId}/resolution-steps`, { step_order: nextOrder, why_question: question, answer: answer || null }));
+    const ok = await action.run(() =>
+      api('POST', `/v1/issues/${issueId}/resolution-steps`, { step_order: nextOrder, why_question: question, answer: answer || null }),
+    );
     if (ok !== undefined) {
       setQuestion('');
       setAnswer('');
@@ -38,8 +40,24 @@ export function WhysEditor({ issueId, steps, onChanged }: { issueId: string; ste
             <WhyStep step={step} onChanged={onChanged} editable={can('write')} />
             {can('write') && (
               <div class="row-actions">
-                <button type="button" class="secondary" disabled={i === 0 || action.busy} onClick={() => void move(i, -1)} aria-label={`Move why ${i + 1} up`}>↑</button>
-                <button type="button" class="secondary" disabled={i === steps.length - 1 || action.busy} onClick={() => void move(i, 1)} aria-label={`Move why ${i + 1} down`}>↓</button>
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={i === 0 || action.busy}
+                  onClick={() => void move(i, -1)}
+                  aria-label={`Move why ${i + 1} up`}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={i === steps.length - 1 || action.busy}
+                  onClick={() => void move(i, 1)}
+                  aria-label={`Move why ${i + 1} down`}
+                >
+                  ↓
+                </button>
               </div>
             )}
           </li>
@@ -52,7 +70,11 @@ export function WhysEditor({ issueId, steps, onChanged }: { issueId: string; ste
           <input id="why-question" required value={question} onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} />
           <label for="why-answer">Answer</label>
           <textarea id="why-answer" rows={2} value={answer} onInput={(e) => setAnswer((e.target as HTMLTextAreaElement).value)} />
-          <div class="form-actions"><button type="submit" disabled={action.busy || !question.trim()}>Add why</button></div>
+          <div class="form-actions">
+            <button type="submit" disabled={action.busy || !question.trim()}>
+              Add why
+            </button>
+          </div>
         </form>
       )}
       <ErrorBanner error={action.error} />
@@ -69,19 +91,25 @@ function WhyStep({ step, onChanged, editable }: { step: ResolutionStep; onChange
   if (!editing) {
     return (
       <div class="why">
-        <p><strong>Why #{step.step_order}:</strong> {step.why_question}</p>
+        <p>
+          <strong>Why #{step.step_order}:</strong> {step.why_question}
+        </p>
         {step.answer && <p class="answer">{step.answer}</p>}
         {step.evidence && <p class="muted">Evidence: {step.evidence}</p>}
         {editable && (
           <div class="row-actions">
-            <button type="button" class="secondary" onClick={() => setEditing(true)}>Edit</button>
+            <button type="button" class="secondary" onClick={() => setEditing(true)}>
+              Edit
+            </button>
             <button
               type="button"
               class="danger"
-              onClick={() => void action.run(async () => {
-                await api('DELETE', `/v1/resolution-steps/${step.id}`);
-                onChanged();
-              })}
+              onClick={() =>
+                void action.run(async () => {
+                  await api('DELETE', `/v1/resolution-steps/${step.id}`);
+                  onChanged();
+                })
+              }
             >
               Delete
             </button>
@@ -95,14 +123,18 @@ function WhyStep({ step, onChanged, editable }: { step: ResolutionStep; onChange
   return (
     <form
       class="form-grid"
-      onSubmit={(e) => void (async () => {
-        e.preventDefault();
-        const ok = await action.run(() => api('PATCH', `/v1/resolution-steps/${step.id}`, { why_question: question, answer: answer || null, evidence: evidence || null }));
-        if (ok !== undefined) {
-          setEditing(false);
-          onChanged();
-        }
-      })()}
+      onSubmit={(e) =>
+        void (async () => {
+          e.preventDefault();
+          const ok = await action.run(() =>
+            api('PATCH', `/v1/resolution-steps/${step.id}`, { why_question: question, answer: answer || null, evidence: evidence || null }),
+          );
+          if (ok !== undefined) {
+            setEditing(false);
+            onChanged();
+          }
+        })()
+      }
     >
       <label for={`${idp}-q`}>Question</label>
       <input id={`${idp}-q`} value={question} required onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} />
@@ -111,8 +143,12 @@ function WhyStep({ step, onChanged, editable }: { step: ResolutionStep; onChange
       <label for={`${idp}-e`}>Evidence</label>
       <input id={`${idp}-e`} value={evidence} onInput={(e) => setEvidence((e.target as HTMLInputElement).value)} />
       <div class="form-actions">
-        <button type="submit" disabled={action.busy}>Save</button>
-        <button type="button" class="secondary" onClick={() => setEditing(false)}>Cancel</button>
+        <button type="submit" disabled={action.busy}>
+          Save
+        </button>
+        <button type="button" class="secondary" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
       </div>
       <ErrorBanner error={action.error} />
     </form>

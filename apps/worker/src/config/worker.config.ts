@@ -87,7 +87,9 @@ export class WorkerConfig extends BaseConfig {
   override crossCheck(): string[] {
     const problems = super.crossCheck();
     if (this.TFTSR_PUBLISH_COMMIT_WINDOW_MS < 2 * this.TFTSR_PUBLISH_TIMEOUT_MS) {
-      problems.push(`TFTSR_PUBLISH_COMMIT_WINDOW_MS: must be at least twice TFTSR_PUBLISH_TIMEOUT_MS (${2 * this.TFTSR_PUBLISH_TIMEOUT_MS}), the timeout plus a margin for a late commit`);
+      problems.push(
+        `TFTSR_PUBLISH_COMMIT_WINDOW_MS: must be at least twice TFTSR_PUBLISH_TIMEOUT_MS (${2 * this.TFTSR_PUBLISH_TIMEOUT_MS}), the timeout plus a margin for a late commit`,
+      );
     }
     return problems;
   }

@@ -1,4 +1,4 @@
-import type { Job} from 'bullmq';
+import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { MetricsRegistry } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';

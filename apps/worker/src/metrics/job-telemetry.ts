@@ -10,7 +10,9 @@ interface JobLogger {
 
 /** What identifies a run in the logs: ids only (the payload's `*_id` fields, request_id among them), never content. */
 export function jobFields(queue: string, job: Job): Record<string, unknown> {
-  const ids = Object.entries((job.data ?? {}) as Record<string, unknown>).filter(([key, value]) => key.endsWith('_id') && typeof value === 'string');
+  const ids = Object.entries((job.data ?? {}) as Record<string, unknown>).filter(
+    ([key, value]) => key.endsWith('_id') && typeof value === 'string',
+  );
   return { queue, job_name: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ...Object.fromEntries(ids) };
 }
 

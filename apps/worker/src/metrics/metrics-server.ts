@@ -29,7 +29,9 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
         server.listen(this.config.TFTSR_WORKER_METRICS_PORT, host, () => resolve());
       });
     } catch (err) {
-      this.logger.warn(`metrics are not served: cannot listen on ${host}:${this.config.TFTSR_WORKER_METRICS_PORT} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      this.logger.warn(
+        `metrics are not served: cannot listen on ${host}:${this.config.TFTSR_WORKER_METRICS_PORT} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
       return;
     }
     this.server = server;

@@ -25,14 +25,32 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
     @Inject(DB) private readonly db: Db,
     private readonly config: WorkerConfig,
   ) {
-    this.publishResults = registry.counter('tftsr_publish_results_total', 'Publish attempts by target service and outcome.', ['service', 'outcome']);
-    this.jobDuration = registry.histogram('tftsr_job_duration_seconds', 'Job runs by queue, job name and outcome.', ['queue', 'name', 'outcome']);
-    this.jobs = registry.counter('tftsr_jobs_total', 'Job runs by queue, job name and outcome (completed, skipped, retrying, failed).', ['queue', 'name', 'outcome']);
-    this.piiSpans = registry.counter('tftsr_pii_spans_total', 'PII spans stored by detect_pii, by type (counted when its transaction commits).', ['type']);
+    this.publishResults = registry.counter('tftsr_publish_results_total', 'Publish attempts by target service and outcome.', [
+      'service',
+      'outcome',
+    ]);
+    this.jobDuration = registry.histogram('tftsr_job_duration_seconds', 'Job runs by queue, job name and outcome.', [
+      'queue',
+      'name',
+      'outcome',
+    ]);
+    this.jobs = registry.counter('tftsr_jobs_total', 'Job runs by queue, job name and outcome (completed, skipped, retrying, failed).', [
+      'queue',
+      'name',
+      'outcome',
+    ]);
+    this.piiSpans = registry.counter(
+      'tftsr_pii_spans_total',
+      'PII spans stored by detect_pii, by type (counted when its transaction commits).',
+      ['type'],
+    );
   }
 
   onModuleInit(): void {
-    observeWriteLockWait(this.db, registerSqliteMetrics(this.registry, () => walSizeBytes(this.config.databasePath)));
+    observeWriteLockWait(
+      this.db,
+      registerSqliteMetrics(this.registry, () => walSizeBytes(this.config.databasePath)),
+    );
   }
 
   onApplicationShutdown(): void {

@@ -16,14 +16,26 @@ export type PublishGateResult =
  * then the HTML rendered from them, which is what most targets receive, is scanned too and blocks if anything
  * shows there (a value split by emphasis, say). The desktop app sent raw issue text to every target.
  */
-export function piiGate(title: string, markdown: string, config: PiiConfig, mode: GateMode, fields: Record<string, string> = {}): PublishGateResult {
+export function piiGate(
+  title: string,
+  markdown: string,
+  config: PiiConfig,
+  mode: GateMode,
+  fields: Record<string, string> = {},
+): PublishGateResult {
   const extra = Object.fromEntries(Object.entries(fields).map(([name, text]) => [name, { kind: 'text', text }]));
-  const written = exitGate({ ...extra, title: { kind: 'text', text: title }, content_md: { kind: 'markdown', text: markdown } }, config, mode);
+  const written = exitGate(
+    { ...extra, title: { kind: 'text', text: title }, content_md: { kind: 'markdown', text: markdown } },
+    config,
+    mode,
+  );
   if (written.verdict === 'blocked') return { verdict: 'blocked', findings: written.findings, types: written.types };
   const sent = { title: written.fields.title, markdown: written.fields.content_md, html: markdownToHtml(written.fields.content_md) };
   const rendered = exitGate({ html: { kind: 'html', text: sent.html } }, config, 'block');
   if (rendered.verdict === 'blocked') return { verdict: 'blocked', findings: rendered.findings, types: rendered.types };
-  return written.verdict === 'clean' ? { verdict: 'clean', ...sent } : { verdict: 'redacted', ...sent, types: written.types, findings: written.count };
+  return written.verdict === 'clean'
+    ? { verdict: 'clean', ...sent }
+    : { verdict: 'redacted', ...sent, types: written.types, findings: written.count };
 }
 
 /** `publications.sent_sha256`: what exactly went out, for the audit. */

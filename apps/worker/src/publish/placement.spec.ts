@@ -1,5 +1,5 @@
 import type { Publication } from '@tftsr/db';
-import type { ExistingObjectPolicy} from './placement';
+import type { ExistingObjectPolicy } from './placement';
 import { placePublication } from './placement';
 
 let seq = 0;
@@ -44,13 +44,20 @@ describe('placePublication (one incident, one work item per issue)', () => {
   it('attaches a document to the incident the critical issue opened', () => {
     const incident = publication({ document_id: null, state: 'published', remote_id: 'sys1' });
     const rca = publication();
-    expect(placePublication(rca, [incident, rca], workNotes)).toMatchObject({ kind: 'attach', owner: { id: incident.id }, mode: 'work_notes' });
+    expect(placePublication(rca, [incident, rca], workNotes)).toMatchObject({
+      kind: 'attach',
+      owner: { id: incident.id },
+      mode: 'work_notes',
+    });
   });
 
   it('makes a knowledge article instead when the setting says kb_knowledge', () => {
     const incident = publication({ document_id: null, state: 'published', remote_id: 'sys1' });
     const rca = publication();
-    expect(placePublication(rca, [incident, rca], { ...workNotes, servicenow: 'kb_knowledge' })).toEqual({ kind: 'own', table: 'kb_knowledge' });
+    expect(placePublication(rca, [incident, rca], { ...workNotes, servicenow: 'kb_knowledge' })).toEqual({
+      kind: 'own',
+      table: 'kb_knowledge',
+    });
   });
 
   it('waits while an earlier publication of the issue is still creating the incident, instead of opening a second', () => {
@@ -69,7 +76,11 @@ describe('placePublication (one incident, one work item per issue)', () => {
   it('applies the same rule to Azure DevOps work items, with the comment mode', () => {
     const first = publication({ service: 'azuredevops', state: 'published', remote_id: '7' });
     const second = publication({ service: 'azuredevops' });
-    expect(placePublication(second, [first, second], { ...workNotes, azuredevops: 'description' })).toMatchObject({ kind: 'attach', owner: { id: first.id }, mode: 'description' });
+    expect(placePublication(second, [first, second], { ...workNotes, azuredevops: 'description' })).toMatchObject({
+      kind: 'attach',
+      owner: { id: first.id },
+      mode: 'description',
+    });
   });
 
   it('leaves Confluence pages and knowledge articles one per document', () => {

@@ -23,9 +23,15 @@ export type Placement =
  * with `kb_knowledge` becomes a knowledge article. While an earlier publication may still create the object,
  * later ones wait, so two never race to create. Confluence pages are one per document, as before.
  */
-export function placePublication(publication: Publication, issuePublications: readonly Publication[], policy: ExistingObjectPolicy): Placement {
+export function placePublication(
+  publication: Publication,
+  issuePublications: readonly Publication[],
+  policy: ExistingObjectPolicy,
+): Placement {
   if (!bindsToIssueObject(publication)) return { kind: 'own' };
-  const siblings = issuePublications.filter((p) => p.id !== publication.id && p.service === publication.service && p.attached_to === null && bindsToIssueObject(p));
+  const siblings = issuePublications.filter(
+    (p) => p.id !== publication.id && p.service === publication.service && p.attached_to === null && bindsToIssueObject(p),
+  );
   if (publication.attached_to) {
     const owner = issuePublications.find((p) => p.id === publication.attached_to);
     if (owner?.remote_id) return attach(publication, owner, policy);
@@ -37,7 +43,11 @@ export function placePublication(publication: Publication, issuePublications: re
     return attach(publication, owner, policy);
   }
   const creating = siblings.find((p) => p.state === 'queued' && byAge(p, publication) < 0);
-  if (creating) return { kind: 'wait', reason: `publication ${creating.id} of the same issue is still creating its ${publication.service === 'servicenow' ? 'incident' : 'work item'}` };
+  if (creating)
+    return {
+      kind: 'wait',
+      reason: `publication ${creating.id} of the same issue is still creating its ${publication.service === 'servicenow' ? 'incident' : 'work item'}`,
+    };
   return { kind: 'own' };
 }
 

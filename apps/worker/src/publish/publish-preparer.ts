@@ -79,7 +79,8 @@ export class PublishPreparer {
     if (!url.ok) throw new PublishRefused(`the ${service} base URL is not allowed: ${url.reason}`);
     const credential = this.credentials.get(service);
     if (!credential) throw new PublishRefused(`no ${service} credential is stored`);
-    if (credentialExpired(credential.expires_at)) throw new PublishRefused(`the ${service} credential expired at ${credential.expires_at} UTC`);
+    if (credentialExpired(credential.expires_at))
+      throw new PublishRefused(`the ${service} credential expired at ${credential.expires_at} UTC`);
     let secret: string;
     try {
       secret = decryptCredential(credential.encrypted_token, service, this.credentialKey);
@@ -98,12 +99,19 @@ export class PublishPreparer {
     const gate = piiGate(title, markdown, piiConfig, mode, { severity: issue.severity, ...optionFields });
     if (gate.verdict === 'blocked') {
       const listed = gate.findings.map((f) => `${f.pii_type} in ${f.field} at ${f.start}-${f.end} (${f.masked})`).join('; ');
-      throw new PublishRefused(`the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`, gate.findings);
+      throw new PublishRefused(
+        `the PII gate found ${gate.types.join(', ')}; nothing was sent. Redact or edit the document, or set publishing.pii_gate to redact. Found: ${listed}`,
+        gate.findings,
+      );
     }
     // The plain-text rendering (ServiceNow fields) leaves too: it passes the same gate, blocking.
     const text = markdownToText(gate.markdown);
     const plain = exitGate({ text: { kind: 'text', text } }, piiConfig, 'block');
-    if (plain.verdict === 'blocked') throw new PublishRefused(`the PII gate found ${plain.types.join(', ')} in the plain-text rendering; nothing was sent`, plain.findings);
+    if (plain.verdict === 'blocked')
+      throw new PublishRefused(
+        `the PII gate found ${plain.types.join(', ')} in the plain-text rendering; nothing was sent`,
+        plain.findings,
+      );
     const content: PublishContent = {
       publicationId: publication.id,
       title: gate.title,
@@ -137,11 +145,17 @@ export class PublishPreparer {
   /** The target with the table the placement or the existing object fixes (ServiceNow). */
   placedTarget(publication: Publication, target: PublishTarget, placement: Placement): PublishTarget {
     if (target.service !== 'servicenow') return target;
-    const table = placement.kind === 'own' ? (placement.table ?? (publication.remote_table as 'incident' | 'kb_knowledge' | null) ?? target.options.table) : 'incident';
+    const table =
+      placement.kind === 'own'
+        ? (placement.table ?? (publication.remote_table as 'incident' | 'kb_knowledge' | null) ?? target.options.table)
+        : 'incident';
     const options: PublishOptions = { ...target.options, table };
     if (table === 'kb_knowledge' && !options.kb_knowledge_base) {
       const kb = readSetting<string>(this.settings, 'publishing.servicenow.kb_knowledge_base', '');
-      if (!kb) throw new PublishRefused('this issue already has an incident and publishing.servicenow.existing_incident is kb_knowledge, but no knowledge base is set: set publishing.servicenow.kb_knowledge_base or pass kb_knowledge_base');
+      if (!kb)
+        throw new PublishRefused(
+          'this issue already has an incident and publishing.servicenow.existing_incident is kb_knowledge, but no knowledge base is set: set publishing.servicenow.kb_knowledge_base or pass kb_knowledge_base',
+        );
       options.kb_knowledge_base = kb;
     }
     return { ...target, options };

@@ -1,15 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import {
-  AuditLogRepository,
-  Db,
-  DB,
-  Publication,
-  PublicationRepository,
-  RemoteRef,
-  transaction,
-  WebhookRepository,
-} from '@tftsr/db';
+import { AuditLogRepository, Db, DB, Publication, PublicationRepository, RemoteRef, transaction, WebhookRepository } from '@tftsr/db';
 import {
   createPublisher,
   IntegrationHttp,
@@ -59,7 +50,8 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     deliver_webhook: (job: Job<JobPayloads['deliver_webhook'], unknown, 'deliver_webhook'>) => this.webhookDelivery.handle(job),
   };
   /** Retry-After, or exponential backoff with jitter: the delay travels on the error (see RetryLater). */
-  readonly backoffStrategy = (_attempts: number, _type?: string, err?: Error): number => (err instanceof RetryLater ? err.delayMs : this.config.TFTSR_PUBLISH_BACKOFF_MS);
+  readonly backoffStrategy = (_attempts: number, _type?: string, err?: Error): number =>
+    err instanceof RetryLater ? err.delayMs : this.config.TFTSR_PUBLISH_BACKOFF_MS;
 
   private readonly logger = new Logger('PublishProcessor');
   private readonly http = new IntegrationHttp();
@@ -108,13 +100,22 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       try {
         const prepared = this.preparer.preparePublication(publication);
         const target = this.preparer.placedTarget(publication, prepared.target, { kind: 'own' });
-        const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
+        const publisher = createPublisher(
+          target.service,
+          this.http,
+          { username: target.username, secret: prepared.secret },
+          { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS },
+        );
         const remote = await publisher.find(target, prepared.content, null);
         if (remote) {
           this.recordRemote(publication, remote, 'reconciled');
           found += 1;
         }
-        this.publications.markRemoteChecked(publication.id, remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS, now);
+        this.publications.markRemoteChecked(
+          publication.id,
+          remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS,
+          now,
+        );
       } catch (err) {
         this.publications.markRemoteChecked(publication.id, false, now);
         this.logger.warn(`reconciling publication ${publication.id} on ${publication.service}: ${(err as Error).message}`);
@@ -125,16 +126,26 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
 
   private async send(outboxId: string, publication: Publication, prepared: Prepared): Promise<PublishResult | Skipped> {
     const { content } = prepared;
-    const placement = placePublication(publication, this.publications.listForIssue(publication.issue_id), this.preparer.existingObjectPolicy());
+    const placement = placePublication(
+      publication,
+      this.publications.listForIssue(publication.issue_id),
+      this.preparer.existingObjectPolicy(),
+    );
     if (placement.kind === 'wait') throw new WaitForOwner(placement.reason);
     const target = this.preparer.placedTarget(publication, prepared.target, placement);
-    const publisher = createPublisher(target.service, this.http, { username: target.username, secret: prepared.secret }, { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS });
+    const publisher = createPublisher(
+      target.service,
+      this.http,
+      { username: target.username, secret: prepared.secret },
+      { timeoutMs: this.config.TFTSR_PUBLISH_TIMEOUT_MS },
+    );
     let remote: RemoteObject;
     let operation: PublishResult['operation'];
     let existing: RemoteObject | null = null;
     if (placement.kind === 'own') {
       existing = await publisher.find(target, content, publication.remote_id);
-      if (!existing && publication.create_sent_at !== null) existing = await this.awaitLateCommit(publisher, target, content, publication.create_sent_at);
+      if (!existing && publication.create_sent_at !== null)
+        existing = await this.awaitLateCommit(publisher, target, content, publication.create_sent_at);
     }
     if (placement.kind === 'attach') {
       remote = await this.attachTo(publisher, publication, target, content, placement);
@@ -151,7 +162,13 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     const ref = toRef(remote);
     const done = this.guard.finish(outboxId, () => {
       this.publications.markPublished(publication.id, ref, sha, prepared.redaction !== null);
-      this.webhooks.emit('publication.done', { publication_id: publication.id, issue_id: publication.issue_id, document_id: publication.document_id, service: target.service, remote_id: ref.remote_id });
+      this.webhooks.emit('publication.done', {
+        publication_id: publication.id,
+        issue_id: publication.issue_id,
+        document_id: publication.document_id,
+        service: target.service,
+        remote_id: ref.remote_id,
+      });
       this.audit.append({
         action: `publish_to_${target.service}`,
         entity_type: 'publication',
@@ -165,7 +182,9 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
           remote_id: ref.remote_id,
           remote_display_id: ref.remote_display_id,
           sent_sha256: sha,
-          ...(prepared.redaction ? { redacted_by_gate: true, redacted_types: prepared.redaction.types, redacted_findings: prepared.redaction.findings } : {}),
+          ...(prepared.redaction
+            ? { redacted_by_gate: true, redacted_types: prepared.redaction.types, redacted_findings: prepared.redaction.findings }
+            : {}),
         },
       });
     });
@@ -176,16 +195,32 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   }
 
   /** Writes the document into the issue's incident or work item, which another publication owns. */
-  private async attachTo(publisher: Publisher, publication: Publication, target: PublishTarget, content: PublishContent, placement: Extract<Placement, { kind: 'attach' }>): Promise<RemoteObject> {
+  private async attachTo(
+    publisher: Publisher,
+    publication: Publication,
+    target: PublishTarget,
+    content: PublishContent,
+    placement: Extract<Placement, { kind: 'attach' }>,
+  ): Promise<RemoteObject> {
     if (!publisher.attach) throw new PublishRefused(`${target.service} has no way to add a document to an existing object`);
     const owner = placement.owner;
     if (publication.attached_to !== owner.id) {
       transaction(this.db, () => {
         this.publications.attach(publication.id, owner.id);
-        this.audit.append({ action: 'attach_publication', entity_type: 'publication', entity_id: publication.id, user_id: publication.requested_by, details: { service: publication.service, owner_publication_id: owner.id, remote_id: owner.remote_id } });
+        this.audit.append({
+          action: 'attach_publication',
+          entity_type: 'publication',
+          entity_id: publication.id,
+          user_id: publication.requested_by,
+          details: { service: publication.service, owner_publication_id: owner.id, remote_id: owner.remote_id },
+        });
       });
     }
-    const ownerRemote: RemoteObject = { id: owner.remote_id!, url: owner.remote_url ?? '', displayId: owner.remote_display_id ?? undefined };
+    const ownerRemote: RemoteObject = {
+      id: owner.remote_id!,
+      url: owner.remote_url ?? '',
+      displayId: owner.remote_display_id ?? undefined,
+    };
     return publisher.attach(target, content, ownerRemote, placement.mode);
   }
 
@@ -194,7 +229,12 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
    * Azure DevOps have committed 6 s after a request the client gave up on at 3 s. Searches go on until the commit
    * window, counted from when that create was sent, has passed; only then may a second create go out.
    */
-  private async awaitLateCommit(publisher: Publisher, target: PublishTarget, content: PublishContent, sentAt: number): Promise<RemoteObject | null> {
+  private async awaitLateCommit(
+    publisher: Publisher,
+    target: PublishTarget,
+    content: PublishContent,
+    sentAt: number,
+  ): Promise<RemoteObject | null> {
     const deadline = sentAt + this.config.TFTSR_PUBLISH_COMMIT_WINDOW_MS;
     const pollMs = Math.max(100, Math.min(this.config.TFTSR_PUBLISH_TIMEOUT_MS, 5000));
     while (Date.now() < deadline) {
@@ -206,10 +246,21 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   }
 
   /** Marks the create as sent (committed first, so a crash mid-call leaves the doubt on record), then sends it. */
-  private async createOnce(publisher: Publisher, publication: Publication, target: PublishTarget, content: PublishContent): Promise<RemoteObject> {
+  private async createOnce(
+    publisher: Publisher,
+    publication: Publication,
+    target: PublishTarget,
+    content: PublishContent,
+  ): Promise<RemoteObject> {
     transaction(this.db, () => {
       this.publications.markCreateSent(publication.id, Date.now());
-      this.audit.append({ action: 'send_remote_create', entity_type: 'publication', entity_id: publication.id, user_id: publication.requested_by, details: { service: publication.service } });
+      this.audit.append({
+        action: 'send_remote_create',
+        entity_type: 'publication',
+        entity_id: publication.id,
+        user_id: publication.requested_by,
+        details: { service: publication.service },
+      });
     });
     let remote: RemoteObject;
     try {
@@ -303,7 +354,19 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
 const RECONCILE_HORIZON_MS = 24 * 3600 * 1000;
 
 /** Failures that prove a create did not happen; every other one leaves it in doubt (see awaitLateCommit). */
-const CREATE_REFUSED: ReadonlySet<PublishErrorKind> = new Set(['rate_limited', 'unavailable', 'bad_request', 'auth', 'forbidden', 'not_found', 'conflict', 'foreign_object', 'dns', 'tls', 'blocked']);
+const CREATE_REFUSED: ReadonlySet<PublishErrorKind> = new Set([
+  'rate_limited',
+  'unavailable',
+  'bad_request',
+  'auth',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'foreign_object',
+  'dns',
+  'tls',
+  'blocked',
+]);
 
 function toRef(remote: RemoteObject): RemoteRef {
   return { remote_id: remote.id, remote_url: remote.url, remote_display_id: remote.displayId ?? null, remote_table: remote.table ?? null };

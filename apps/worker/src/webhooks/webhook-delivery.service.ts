@@ -75,7 +75,12 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       if (status >= 200 && status < 300) {
         const done = this.guard.finish(outbox_id, () => {
           this.webhooks.markDelivered(delivery.id, status!);
-          this.audit.append({ action: 'deliver_webhook', entity_type: 'webhook_endpoint', entity_id: endpoint.id, details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status } });
+          this.audit.append({
+            action: 'deliver_webhook',
+            entity_type: 'webhook_endpoint',
+            entity_id: endpoint.id,
+            details: { delivery_id: delivery.id, event_id: delivery.event_id, event_type: delivery.event_type, status },
+          });
         });
         return done === null ? { skipped: true, reason: 'another run finished this job' } : { status };
       }
@@ -107,7 +112,12 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     }
     let response;
     try {
-      response = await this.http.fetch(url.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.TFTSR_PUBLISH_TIMEOUT_MS) });
+      response = await this.http.fetch(url.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.config.TFTSR_PUBLISH_TIMEOUT_MS),
+      });
     } catch (err) {
       throw new DeliveryError(`no answer from the endpoint (${(err as Error).name})`, null, true);
     }
@@ -127,8 +137,15 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     }
     const issue = data.issue_id ? this.issues.findById(data.issue_id) : undefined;
     const config = readPiiConfig(this.settings);
-    const redactedTitle = issue ? redactBuffer(Buffer.from(issue.title, 'utf8'), scanBuffer(Buffer.from(issue.title, 'utf8'), config)).toString('utf8') : null;
-    return { id: delivery.event_id, type: delivery.event_type as WebhookEvent, created_at: new Date(delivery.created_at).toISOString(), data: { ...data, issue_title: redactedTitle } };
+    const redactedTitle = issue
+      ? redactBuffer(Buffer.from(issue.title, 'utf8'), scanBuffer(Buffer.from(issue.title, 'utf8'), config)).toString('utf8')
+      : null;
+    return {
+      id: delivery.event_id,
+      type: delivery.event_type as WebhookEvent,
+      created_at: new Date(delivery.created_at).toISOString(),
+      data: { ...data, issue_title: redactedTitle },
+    };
   }
 
   private onFailure(job: DeliverJob, delivery: WebhookDelivery, endpoint: WebhookEndpoint, err: Error): Error {

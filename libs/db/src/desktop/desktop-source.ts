@@ -47,17 +47,46 @@ export interface DesktopBundle {
 }
 
 export type DesktopChildTable =
-  | 'log_files'
-  | 'image_attachments'
-  | 'resolution_steps'
-  | 'ai_conversations'
-  | 'ai_messages'
-  | 'documents'
-  | 'timeline_events';
+  'log_files' | 'image_attachments' | 'resolution_steps' | 'ai_conversations' | 'ai_messages' | 'documents' | 'timeline_events';
 
-const ISSUE_COLUMNS = ['id', 'title', 'description', 'severity', 'status', 'category', 'source', 'created_at', 'updated_at', 'resolved_at', 'assigned_to', 'tags'];
-const LOG_COLUMNS = ['id', 'issue_id', 'file_name', 'file_path', 'file_size', 'mime_type', 'content_hash', 'uploaded_at', 'redacted', 'content_compressed'];
-const IMAGE_COLUMNS = ['id', 'issue_id', 'file_name', 'file_path', 'file_size', 'mime_type', 'upload_hash', 'uploaded_at', 'is_paste', 'image_data'];
+const ISSUE_COLUMNS = [
+  'id',
+  'title',
+  'description',
+  'severity',
+  'status',
+  'category',
+  'source',
+  'created_at',
+  'updated_at',
+  'resolved_at',
+  'assigned_to',
+  'tags',
+];
+const LOG_COLUMNS = [
+  'id',
+  'issue_id',
+  'file_name',
+  'file_path',
+  'file_size',
+  'mime_type',
+  'content_hash',
+  'uploaded_at',
+  'redacted',
+  'content_compressed',
+];
+const IMAGE_COLUMNS = [
+  'id',
+  'issue_id',
+  'file_name',
+  'file_path',
+  'file_size',
+  'mime_type',
+  'upload_hash',
+  'uploaded_at',
+  'is_paste',
+  'image_data',
+];
 const STEP_COLUMNS = ['id', 'issue_id', 'step_order', 'why_question', 'answer', 'evidence', 'created_at'];
 const CONVERSATION_COLUMNS = ['id', 'issue_id', 'provider', 'model', 'created_at', 'title'];
 const MESSAGE_COLUMNS = ['id', 'conversation_id', 'role', 'content', 'token_count', 'created_at'];
@@ -91,7 +120,9 @@ export class DesktopSource {
     for (const suffix of ['-journal', '-wal']) {
       const side = `${path}${suffix}`;
       if (existsSync(side) && statSync(side).size > 0) {
-        throw new DesktopSourceError(`the desktop database is in use or was not closed cleanly (${side} exists): close the TFTSR desktop app and try again`);
+        throw new DesktopSourceError(
+          `the desktop database is in use or was not closed cleanly (${side} exists): close the TFTSR desktop app and try again`,
+        );
       }
     }
     const plain = startsWithPlainHeader(path);
@@ -105,13 +136,17 @@ export class DesktopSource {
       return DesktopSource.connect(path, null);
     }
     if (candidates.length === 0) {
-      throw new DesktopSourceError(`${path} is encrypted and no key was found: give --key-file, set TRCAA_DB_KEY, or put the app's .dbkey beside the database`);
+      throw new DesktopSourceError(
+        `${path} is encrypted and no key was found: give --key-file, set TRCAA_DB_KEY, or put the app's .dbkey beside the database`,
+      );
     }
     for (const candidate of candidates) {
       const source = DesktopSource.tryConnect(path, candidate);
       if (source) return source;
     }
-    throw new DesktopSourceError(`wrong key: none of ${candidates.map((c) => c.source).join(', ')} opens ${path} (or the file is not a desktop database)`);
+    throw new DesktopSourceError(
+      `wrong key: none of ${candidates.map((c) => c.source).join(', ')} opens ${path} (or the file is not a desktop database)`,
+    );
   }
 
   private static tryConnect(path: string, candidate: KeyCandidate): DesktopSource | null {
@@ -146,7 +181,13 @@ export class DesktopSource {
         throw translate(err, path, candidate !== null);
       }
       const migrations = readMigrations(db, path);
-      const info: DesktopSourceInfo = { path, encrypted: candidate !== null, keySource: candidate?.source ?? null, level: migrationLevel(migrations), migrations };
+      const info: DesktopSourceInfo = {
+        path,
+        encrypted: candidate !== null,
+        keySource: candidate?.source ?? null,
+        level: migrationLevel(migrations),
+        migrations,
+      };
       return new DesktopSource(db, info);
     } catch (err) {
       db.close();
@@ -299,7 +340,8 @@ function migrationLevel(names: string[]): number {
   let level = 0;
   for (const name of names) {
     const match = /^(\d{3})_/.exec(name);
-    if (!match) throw new DesktopSourceError(`the desktop database lists a migration named ${JSON.stringify(name)}, which no released app wrote`);
+    if (!match)
+      throw new DesktopSourceError(`the desktop database lists a migration named ${JSON.stringify(name)}, which no released app wrote`);
     const n = Number(match[1]);
     if (n > NEWEST_KNOWN_MIGRATION) {
       throw new DesktopSourceError(
@@ -309,7 +351,9 @@ function migrationLevel(names: string[]): number {
     level = Math.max(level, n);
   }
   if (level < OLDEST_SUPPORTED_MIGRATION) {
-    throw new DesktopSourceError(`the desktop database is at migration ${String(level).padStart(3, '0')}; only ${String(OLDEST_SUPPORTED_MIGRATION).padStart(3, '0')} and later can be imported`);
+    throw new DesktopSourceError(
+      `the desktop database is at migration ${String(level).padStart(3, '0')}; only ${String(OLDEST_SUPPORTED_MIGRATION).padStart(3, '0')} and later can be imported`,
+    );
   }
   return level;
 }

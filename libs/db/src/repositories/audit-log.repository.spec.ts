@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
-import type { Db} from '../database';
+import type { Db } from '../database';
 import { openDatabase, transaction } from '../database';
 import { deriveKey } from '../keys';
 import { loadMigrations, migrate } from '../migrate';
@@ -14,7 +14,9 @@ describe('AuditLogRepository', () => {
   const append = (n: number) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i += 1) {
-      ids.push(transaction(db, () => sut.append({ action: 'update_issue', entity_type: 'issue', entity_id: `issue-${i}`, details: { n: i } })).id);
+      ids.push(
+        transaction(db, () => sut.append({ action: 'update_issue', entity_type: 'issue', entity_id: `issue-${i}`, details: { n: i } })).id,
+      );
     }
     return ids;
   };
@@ -32,7 +34,10 @@ describe('AuditLogRepository', () => {
 
   it('chains each entry to the one before and reports an intact chain with its head hash', () => {
     append(5);
-    const rows = db.prepare('SELECT prev_hash, entry_hash FROM audit_log ORDER BY rowid').all() as { prev_hash: string; entry_hash: string }[];
+    const rows = db.prepare('SELECT prev_hash, entry_hash FROM audit_log ORDER BY rowid').all() as {
+      prev_hash: string;
+      entry_hash: string;
+    }[];
     expect(rows[0].prev_hash).toBe('');
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].entry_hash);
     expect(sut.verify()).toEqual({ intact: true, entries: 5, head_hash: rows[4].entry_hash });
@@ -54,13 +59,19 @@ describe('AuditLogRepository', () => {
   it('names an edited entry', () => {
     const ids = append(5);
     db.prepare(`UPDATE audit_log SET details = '{"n":99}' WHERE id = ?`).run(ids[2]);
-    expect(sut.verify()).toMatchObject({ intact: false, first_broken: { id: ids[2], position: 3, reason: expect.stringMatching(/edited/) } });
+    expect(sut.verify()).toMatchObject({
+      intact: false,
+      first_broken: { id: ids[2], position: 3, reason: expect.stringMatching(/edited/) },
+    });
   });
 
   it('names the entry after a deleted one', () => {
     const ids = append(5);
     db.prepare('DELETE FROM audit_log WHERE id = ?').run(ids[1]);
-    expect(sut.verify()).toMatchObject({ intact: false, first_broken: { id: ids[2], position: 2, reason: expect.stringMatching(/removed/) } });
+    expect(sut.verify()).toMatchObject({
+      intact: false,
+      first_broken: { id: ids[2], position: 2, reason: expect.stringMatching(/removed/) },
+    });
   });
 
   it('names the first entry out of place when two are swapped', () => {
@@ -77,7 +88,10 @@ describe('AuditLogRepository', () => {
   it('notices entries cut off the end of the chain', () => {
     const ids = append(4);
     db.prepare('DELETE FROM audit_log WHERE id = ?').run(ids[3]);
-    expect(sut.verify()).toMatchObject({ intact: false, first_broken: { id: null, position: 4, reason: expect.stringMatching(/removed from its end/) } });
+    expect(sut.verify()).toMatchObject({
+      intact: false,
+      first_broken: { id: null, position: 4, reason: expect.stringMatching(/removed from its end/) },
+    });
   });
 
   it('rejects an entry forged without the key, even with a correctly linked prev_hash', () => {
@@ -100,7 +114,8 @@ describe('AuditLogRepository', () => {
     expect(() => transaction(db, () => next.rechain(deriveKey('third', 'audit-hmac')))).toThrow(/broken at entry 1/);
   });
   describe('list', () => {
-    const at = (rowid: number, timestamp: string, user: string) => db.prepare('UPDATE audit_log SET timestamp = ?, user_id = ? WHERE rowid = ?').run(timestamp, user, rowid);
+    const at = (rowid: number, timestamp: string, user: string) =>
+      db.prepare('UPDATE audit_log SET timestamp = ?, user_id = ? WHERE rowid = ?').run(timestamp, user, rowid);
 
     it('lists newest first, filters exactly, honours the time range and pages by position', () => {
       append(5);

@@ -41,7 +41,10 @@ export interface AuditListQuery {
 /** An entry and its place in the chain (its rowid), newest first in listings. */
 export type PositionedAuditEntry = AuditEntry & { position: number };
 
-type ChainRow = Pick<AuditEntry, 'id' | 'timestamp' | 'action' | 'entity_type' | 'entity_id' | 'user_id' | 'details' | 'prev_hash' | 'entry_hash'>;
+type ChainRow = Pick<
+  AuditEntry,
+  'id' | 'timestamp' | 'action' | 'entity_type' | 'entity_id' | 'user_id' | 'details' | 'prev_hash' | 'entry_hash'
+>;
 
 /**
  * The tamper-evident audit trail. Each entry's HMAC covers the previous entry's hash and its own fields,
@@ -120,7 +123,11 @@ export class AuditLogRepository {
     let position = 0;
     for (const row of this.listChainStmt.iterate() as IterableIterator<ChainRow>) {
       position += 1;
-      const broken = (reason: string): ChainVerification => ({ intact: false, entries: position, first_broken: { id: row.id, position, reason } });
+      const broken = (reason: string): ChainVerification => ({
+        intact: false,
+        entries: position,
+        first_broken: { id: row.id, position, reason },
+      });
       if (row.prev_hash !== prev) return broken('prev_hash does not match the previous entry: an entry was removed, reordered or inserted');
       if (!this.sameHash(row.entry_hash, this.entryHash(row))) return broken('entry_hash does not match the entry: it was edited');
       prev = row.entry_hash;
@@ -171,8 +178,7 @@ export class AuditLogRepository {
       where.push('rowid < @before');
       params.before = query.before;
     }
-    const sql =
-      `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
+    const sql = `SELECT rowid AS position, id, timestamp, action, entity_type, entity_id, user_id, details, prev_hash, entry_hash
        FROM audit_log WHERE ${where.join(' AND ') || '1'} ORDER BY rowid DESC LIMIT @limit`;
     let stmt = this.listStmts.get(sql);
     if (!stmt) {
@@ -215,9 +221,7 @@ export class AuditLogRepository {
   }
 
   private readHead(): { entry_count: number; head_hash: string; mac: string } | undefined {
-    return this.readHeadStmt.get() as
-      | { entry_count: number; head_hash: string; mac: string }
-      | undefined;
+    return this.readHeadStmt.get() as { entry_count: number; head_hash: string; mac: string } | undefined;
   }
 
   private writeHead(count: number, headHash: string): void {
@@ -231,7 +235,9 @@ export class AuditLogRepository {
   }
 
   private headMac(count: number, headHash: string): string {
-    return createHmac('sha256', this.hmacKey).update(JSON.stringify(['head', count, headHash])).digest('hex');
+    return createHmac('sha256', this.hmacKey)
+      .update(JSON.stringify(['head', count, headHash]))
+      .digest('hex');
   }
 
   private sameHash(a: string, b: string): boolean {

@@ -20,7 +20,9 @@ export class ImageAttachmentRepository {
     );
     this.findStmt = db.prepare(`SELECT * FROM image_attachments WHERE id = ?`);
     // The oldest row wins, so a duplicate left by the desktop app always answers with the same row.
-    this.findByHashStmt = db.prepare(`SELECT * FROM image_attachments WHERE issue_id = ? AND upload_hash = ? ORDER BY uploaded_at, id LIMIT 1`);
+    this.findByHashStmt = db.prepare(
+      `SELECT * FROM image_attachments WHERE issue_id = ? AND upload_hash = ? ORDER BY uploaded_at, id LIMIT 1`,
+    );
     this.countStmt = db.prepare(`SELECT count(*) AS n FROM image_attachments WHERE issue_id = ?`);
     this.listStmt = db.prepare(`SELECT * FROM image_attachments WHERE issue_id = ? ORDER BY uploaded_at, id`);
     this.deleteStmt = db.prepare(`DELETE FROM image_attachments WHERE id = ?`);

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
-import type { Db} from '../database';
+import type { Db } from '../database';
 import { openDatabase } from '../database';
 import { newId } from '../ids';
 import { loadMigrations, migrate } from '../migrate';
 import type { Issue } from '../models';
-import type { IssueListQuery} from './issue.repository';
+import type { IssueListQuery } from './issue.repository';
 import { IssueRepository, SearchQueryError } from './issue.repository';
 
 describe('IssueRepository', () => {
@@ -28,7 +28,12 @@ describe('IssueRepository', () => {
     tags: '[]',
     ...overrides,
   });
-  const query = (overrides: Partial<IssueListQuery> = {}): IssueListQuery => ({ sort: 'updated_at', order: 'desc', limit: 50, ...overrides });
+  const query = (overrides: Partial<IssueListQuery> = {}): IssueListQuery => ({
+    sort: 'updated_at',
+    order: 'desc',
+    limit: 50,
+    ...overrides,
+  });
 
   beforeAll(() => {
     // A plain file: the key derivation of an encrypted one would cost more than these tests.
@@ -88,10 +93,18 @@ describe('IssueRepository', () => {
   it('counts the children of every kind and lists the files they stored', () => {
     const parent = issue();
     sut.insert(parent);
-    db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES ('l1', ?, 'a.log', 'blobs/a', 'x')`).run(parent.id);
+    db.prepare(`INSERT INTO log_files (id, issue_id, file_name, file_path, uploaded_at) VALUES ('l1', ?, 'a.log', 'blobs/a', 'x')`).run(
+      parent.id,
+    );
     db.prepare(`INSERT INTO image_attachments (id, issue_id, file_name, file_path) VALUES ('m1', ?, 'a.png', 'blobs/b')`).run(parent.id);
     db.prepare(`INSERT INTO image_attachments (id, issue_id, file_name) VALUES ('m2', ?, 'pasted.png')`).run(parent.id);
-    expect(sut.countChildren(parent.id)).toEqual({ log_files: 1, image_attachments: 2, resolution_steps: 0, conversations: 0, documents: 0 });
+    expect(sut.countChildren(parent.id)).toEqual({
+      log_files: 1,
+      image_attachments: 2,
+      resolution_steps: 0,
+      conversations: 0,
+      documents: 0,
+    });
     expect(sut.listStoredFilePaths(parent.id).sort()).toEqual(['blobs/a', 'blobs/b']);
   });
 });

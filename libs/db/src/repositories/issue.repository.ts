@@ -151,7 +151,13 @@ export class IssueRepository {
       `WHERE ${where.join(' AND ') || '1'} ORDER BY ${keys.map((k) => `${k} ${direction}`).join(', ')} LIMIT @limit`;
     params.limit = query.limit;
     const rows = this.run(sql, params, (stmt) => stmt.all(params)) as (IssueListRow & { row_id: number })[];
-    const snippets = query.match !== undefined && rows.length > 0 ? this.snippets(query.match, rows.map((r) => r.row_id)) : new Map<number, string>();
+    const snippets =
+      query.match !== undefined && rows.length > 0
+        ? this.snippets(
+            query.match,
+            rows.map((r) => r.row_id),
+          )
+        : new Map<number, string>();
     return rows.map((row) => ({ ...row, snippet: snippets.get(row.row_id) ?? null }));
   }
 
@@ -174,7 +180,10 @@ export class IssueRepository {
 
   /** Snippets for one page only: computing them in the ranked query would cost one per match. */
   private snippets(match: string, rowIds: number[]): Map<number, string> {
-    const rows = this.run(SNIPPETS_SQL, { match }, (stmt) => stmt.all({ match, row_ids: JSON.stringify(rowIds) })) as { row_id: number; snippet: string }[];
+    const rows = this.run(SNIPPETS_SQL, { match }, (stmt) => stmt.all({ match, row_ids: JSON.stringify(rowIds) })) as {
+      row_id: number;
+      snippet: string;
+    }[];
     return new Map(rows.map((r) => [r.row_id, r.snippet]));
   }
 

@@ -1,7 +1,8 @@
 import type { Db } from '../database';
 
 /** The tables whose rows keep the id they had elsewhere (the desktop app's UUIDv7s), so an import can be rerun. */
-export type KeptIdTable = 'issues' | 'log_files' | 'resolution_steps' | 'ai_conversations' | 'ai_messages' | 'documents' | 'image_attachments' | 'audit_log';
+export type KeptIdTable =
+  'issues' | 'log_files' | 'resolution_steps' | 'ai_conversations' | 'ai_messages' | 'documents' | 'image_attachments' | 'audit_log';
 
 const CHUNK = 500;
 

@@ -38,7 +38,9 @@ export class LogFileProcessingRepository {
     this.setScanStmt = db.prepare(
       `UPDATE log_file_processing SET scan_state = ?, scan_progress = ?, pii_counts = coalesce(?, pii_counts), updated_at = ? WHERE log_file_id = ?`,
     );
-    this.progressStmt = db.prepare(`UPDATE log_file_processing SET scan_progress = ?, updated_at = ? WHERE log_file_id = ? AND scan_state = 'running'`);
+    this.progressStmt = db.prepare(
+      `UPDATE log_file_processing SET scan_progress = ?, updated_at = ? WHERE log_file_id = ? AND scan_state = 'running'`,
+    );
     this.failStmt = db.prepare(
       `UPDATE log_file_processing SET hash_state = CASE WHEN ? = 'hash' THEN 'failed' ELSE hash_state END,
          scan_state = CASE WHEN ? = 'scan' THEN 'failed' ELSE scan_state END, failure_reason = ?, updated_at = ? WHERE log_file_id = ?`,

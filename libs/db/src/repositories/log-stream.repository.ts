@@ -51,7 +51,9 @@ export class LogStreamRepository {
 
   constructor(db: Db) {
     this.findStreamStmt = db.prepare(`SELECT * FROM log_streams WHERE issue_id = ? AND name = ?`);
-    this.insertStreamStmt = db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES (@id, @issue_id, @name, @source, @created_at)`);
+    this.insertStreamStmt = db.prepare(
+      `INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES (@id, @issue_id, @name, @source, @created_at)`,
+    );
     this.openChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE stream_id = ? AND state = 'open'`);
     this.nextSeqStmt = db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS seq FROM log_stream_chunks WHERE stream_id = ?`);
     this.insertChunkStmt = db.prepare(
@@ -66,9 +68,13 @@ export class LogStreamRepository {
     this.getChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE id = ?`);
     this.setStateStmt = db.prepare(`UPDATE log_stream_chunks SET state = ? WHERE id = ? AND state = ?`);
     this.partsStmt = db.prepare(`SELECT data FROM log_stream_parts WHERE chunk_id = ? ORDER BY seq`);
-    this.closeStmt = db.prepare(`UPDATE log_stream_chunks SET state = 'closed', closed_at = ?, log_file_id = ? WHERE id = ? AND state = 'closing'`);
+    this.closeStmt = db.prepare(
+      `UPDATE log_stream_chunks SET state = 'closed', closed_at = ?, log_file_id = ? WHERE id = ? AND state = 'closing'`,
+    );
     this.deletePartsStmt = db.prepare(`DELETE FROM log_stream_parts WHERE chunk_id = ?`);
-    this.dueStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE state = 'closing' OR (state = 'open' AND (last_append_ms <= ? OR bytes >= ?)) ORDER BY last_append_ms`);
+    this.dueStmt = db.prepare(
+      `SELECT * FROM log_stream_chunks WHERE state = 'closing' OR (state = 'open' AND (last_append_ms <= ? OR bytes >= ?)) ORDER BY last_append_ms`,
+    );
     this.pendingBytesStmt = db.prepare(
       `SELECT (SELECT coalesce(sum(bytes), 0) FROM log_stream_chunks WHERE state IN ('open', 'closing'))
             + (SELECT coalesce(sum(f.file_size), 0) FROM log_files f JOIN log_file_processing p ON p.log_file_id = f.id
@@ -145,7 +151,10 @@ export class LogStreamRepository {
 
   listForIssue(issueId: string): { stream: LogStreamRow; chunks: LogChunkRow[] }[] {
     const chunks = this.chunksForIssueStmt.all(issueId) as LogChunkRow[];
-    return (this.streamsForIssueStmt.all(issueId) as LogStreamRow[]).map((stream) => ({ stream, chunks: chunks.filter((c) => c.stream_id === stream.id) }));
+    return (this.streamsForIssueStmt.all(issueId) as LogStreamRow[]).map((stream) => ({
+      stream,
+      chunks: chunks.filter((c) => c.stream_id === stream.id),
+    }));
   }
 
   /** Whether the issue's stream `name` has an open chunk, so an append to it adds no file. */

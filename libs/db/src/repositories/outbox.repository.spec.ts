@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { typeErrorsOf } from '@tftsr/test-support/typecheck';
 import { JOB_QUEUE, jobIdFor } from '@tftsr/jobs/contracts';
-import type { Db} from '../database';
+import type { Db } from '../database';
 import { openDatabase, transaction } from '../database';
 import { loadMigrations, migrate } from '../migrate';
 import { OutboxRepository } from './outbox.repository';

@@ -62,8 +62,12 @@ export class OutboxRepository {
     this.retryStmt = db.prepare(
       `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
     );
-    this.resetStmt = db.prepare(`UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'dispatched'`);
-    this.finishStmt = db.prepare(`UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`);
+    this.resetStmt = db.prepare(
+      `UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'dispatched'`,
+    );
+    this.finishStmt = db.prepare(
+      `UPDATE outbox SET state = ?, finished_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'dispatched')`,
+    );
     this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
     this.generationStmt = db.prepare(`SELECT value FROM service_state WHERE name = 'restore_generation'`).pluck();
     this.jobForStmt = db.prepare(`SELECT 1 FROM outbox WHERE job_name = ? AND json_extract(payload, '$.' || ?) = ? LIMIT 1`);
@@ -164,7 +168,12 @@ export class OutboxRepository {
 
   stats(now = Date.now()): OutboxStats {
     const row = this.statsStmt.get() as { pending: number; dispatched: number; failed: number; oldest: number | null };
-    return { pending: row.pending, dispatched: row.dispatched, failed: row.failed, oldest_pending_ms: row.oldest === null ? null : now - row.oldest };
+    return {
+      pending: row.pending,
+      dispatched: row.dispatched,
+      failed: row.failed,
+      oldest_pending_ms: row.oldest === null ? null : now - row.oldest,
+    };
   }
 }
 

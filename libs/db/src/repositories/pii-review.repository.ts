@@ -147,7 +147,9 @@ export class PiiReviewRepository {
              AND (@after_count IS NULL OR v.span_count < @after_count OR (v.span_count = @after_count AND v.value_id > @after_id)))
          WHERE decision = 'keep' ORDER BY span_count DESC, value_id LIMIT @limit`,
       ),
-      valuesById: db.prepare(`SELECT * FROM pii_file_values WHERE log_file_id = @log_file_id AND value_id IN (SELECT value FROM json_each(@ids))`),
+      valuesById: db.prepare(
+        `SELECT * FROM pii_file_values WHERE log_file_id = @log_file_id AND value_id IN (SELECT value FROM json_each(@ids))`,
+      ),
       originalOfValue: db.prepare(
         `SELECT s.original_value FROM pii_span_review r JOIN pii_spans s ON s.id = r.span_id
          WHERE r.log_file_id = ? AND r.value_id = ? AND s.original_value <> '' LIMIT 1`,
@@ -312,7 +314,11 @@ export class PiiReviewRepository {
   }
 
   spansById(logFileId: string, ids: string[]): { id: string; original_value: string; value_id: string | null }[] {
-    return this.stmts.spansById.all({ log_file_id: logFileId, ids: JSON.stringify(ids) }) as { id: string; original_value: string; value_id: string | null }[];
+    return this.stmts.spansById.all({ log_file_id: logFileId, ids: JSON.stringify(ids) }) as {
+      id: string;
+      original_value: string;
+      value_id: string | null;
+    }[];
   }
 
   /** Sets (or, with null, clears) a value's decision in one file, or in every file of an issue. */
@@ -333,7 +339,13 @@ export class PiiReviewRepository {
    * window starts at most `maxSpanBytes` before it: the index seek stays bounded.
    */
   windowSpans(logFileId: string, issueId: string, from: number, to: number, maxSpanBytes: number): WindowSpan[] {
-    return this.stmts.windowSpans.all({ log_file_id: logFileId, issue_id: issueId, from, from_start: from - maxSpanBytes, to }) as WindowSpan[];
+    return this.stmts.windowSpans.all({
+      log_file_id: logFileId,
+      issue_id: issueId,
+      from,
+      from_start: from - maxSpanBytes,
+      to,
+    }) as WindowSpan[];
   }
 
   /** Every span to hide, in file order, a page at a time (no statement stays open across the caller's awaits). */
@@ -355,7 +367,11 @@ export class PiiReviewRepository {
   }
 
   summariseToRedact(logFileId: string, issueId: string): { count: number; countsByType: Record<string, number>; maxEnd: number } {
-    const rows = this.stmts.redactSummary.all({ log_file_id: logFileId, issue_id: issueId }) as { pii_type: string; n: number; max_end: number }[];
+    const rows = this.stmts.redactSummary.all({ log_file_id: logFileId, issue_id: issueId }) as {
+      pii_type: string;
+      n: number;
+      max_end: number;
+    }[];
     return {
       count: rows.reduce((sum, r) => sum + r.n, 0),
       countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),
@@ -366,7 +382,11 @@ export class PiiReviewRepository {
   totals(logFileId: string, issueId: string): TypeTotals[] {
     const rows = this.stmts.typeTotals.all({ log_file_id: logFileId, issue_id: issueId }) as TypeTotals[];
     const byType = new Map(rows.map((r) => [r.pii_type, r]));
-    for (const o of this.stmts.overrides.all({ log_file_id: logFileId, issue_id: issueId }) as { pii_type: string; own: PiiDecision; of_value: PiiDecision }[]) {
+    for (const o of this.stmts.overrides.all({ log_file_id: logFileId, issue_id: issueId }) as {
+      pii_type: string;
+      own: PiiDecision;
+      of_value: PiiDecision;
+    }[]) {
       const row = byType.get(o.pii_type);
       if (!row || o.own === o.of_value) continue;
       row.kept += o.own === 'keep' ? 1 : -1;

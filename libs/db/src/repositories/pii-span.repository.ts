@@ -75,7 +75,9 @@ export class PiiSpanRepository {
        SELECT id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement
        FROM pii_span_staging WHERE run_id = ? AND log_file_id = ? ORDER BY start_offset`,
     );
-    this.countByTypeStmt = db.prepare(`SELECT pii_type, count(*) AS n FROM pii_spans WHERE log_file_id = ? GROUP BY pii_type ORDER BY pii_type`);
+    this.countByTypeStmt = db.prepare(
+      `SELECT pii_type, count(*) AS n FROM pii_spans WHERE log_file_id = ? GROUP BY pii_type ORDER BY pii_type`,
+    );
     this.pageStmt = db.prepare(pageSql('*'));
     // Redaction reads no original value: it never needs one.
     this.redactableStmt = db.prepare(pageSql('id, pii_type, start_offset, end_offset, replacement'));
@@ -97,7 +99,8 @@ export class PiiSpanRepository {
 
   /** Stages a batch; call it in a short transaction of its own. */
   stage(runId: string, logFileId: string, spans: NewPiiSpan[], now = Date.now()): void {
-    for (const s of spans) this.stageStmt.run(runId, newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, now);
+    for (const s of spans)
+      this.stageStmt.run(runId, newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, now);
   }
 
   /** Drops what one run staged: it failed, or another run finished the file first. Original values must not linger. */
@@ -158,7 +161,11 @@ export class PiiSpanRepository {
 
   /** How many of the spans are there, by type, and where the last of them ends. */
   summariseRedactable(logFileId: string, ids: string[] | null): RedactableSummary {
-    const rows = this.summaryStmt.all({ log_file_id: logFileId, ids: ids === null ? null : JSON.stringify(ids) }) as { pii_type: string; n: number; max_end: number }[];
+    const rows = this.summaryStmt.all({ log_file_id: logFileId, ids: ids === null ? null : JSON.stringify(ids) }) as {
+      pii_type: string;
+      n: number;
+      max_end: number;
+    }[];
     return {
       count: rows.reduce((sum, r) => sum + r.n, 0),
       countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),

@@ -100,8 +100,12 @@ export class PublicationRepository {
       `SELECT * FROM publications WHERE state = 'failed' AND remote_id IS NULL AND create_sent_at IS NOT NULL
          AND (remote_checked_at IS NULL OR remote_checked_at < ?) ORDER BY create_sent_at LIMIT ?`,
     );
-    this.checkedStmt = db.prepare(`UPDATE publications SET remote_checked_at = ?, create_sent_at = CASE WHEN ? THEN NULL ELSE create_sent_at END WHERE id = ?`);
-    this.retryStmt = db.prepare(`UPDATE publications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`);
+    this.checkedStmt = db.prepare(
+      `UPDATE publications SET remote_checked_at = ?, create_sent_at = CASE WHEN ? THEN NULL ELSE create_sent_at END WHERE id = ?`,
+    );
+    this.retryStmt = db.prepare(
+      `UPDATE publications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+    );
     this.failedStmt = db.prepare(
       `UPDATE publications SET state = 'failed', attempts = attempts + 1, last_error = ?, pii_findings = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
     );
@@ -126,11 +130,20 @@ export class PublicationRepository {
    */
   request(req: PublicationRequest, now = Date.now()): { publication: Publication; queued: boolean } {
     if (!this.db.inTransaction) throw new Error('a publication request is written in the transaction of its outbox job');
-    const existing = req.document_id === null ? this.findIssueStmt.get(req.issue_id, req.service) : this.findDocStmt.get(req.document_id, req.service);
+    const existing =
+      req.document_id === null ? this.findIssueStmt.get(req.issue_id, req.service) : this.findDocStmt.get(req.document_id, req.service);
     const options = JSON.stringify(req.options);
     if (!existing) {
       const id = newId();
-      this.insertStmt.run({ id, issue_id: req.issue_id, document_id: req.document_id, service: req.service, options, requested_by: req.requested_by, now });
+      this.insertStmt.run({
+        id,
+        issue_id: req.issue_id,
+        document_id: req.document_id,
+        service: req.service,
+        options,
+        requested_by: req.requested_by,
+        now,
+      });
       return { publication: this.get(id)!, queued: true };
     }
     const { id } = existing as Publication;

@@ -33,7 +33,9 @@ export class RedactionRequestRepository {
     this.getStmt = db.prepare(`SELECT * FROM redaction_requests WHERE id = ?`);
     this.pendingStmt = db.prepare(`SELECT * FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`);
     this.finalizingStmt = db.prepare(`UPDATE redaction_requests SET finalize = 1 WHERE id = ? AND state = 'pending'`);
-    this.finishStmt = db.prepare(`UPDATE redaction_requests SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ? AND state = 'pending'`);
+    this.finishStmt = db.prepare(
+      `UPDATE redaction_requests SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ? AND state = 'pending'`,
+    );
   }
 
   insert(request: Omit<RedactionRequest, 'finalize'> & { finalize?: number }): void {

@@ -60,15 +60,21 @@ export class WebhookRepository {
     this.getEndpointStmt = db.prepare(`SELECT * FROM webhook_endpoints WHERE id = ?`);
     this.listEndpointsStmt = db.prepare(`SELECT * FROM webhook_endpoints ORDER BY created_at, id`);
     this.deleteEndpointStmt = db.prepare(`DELETE FROM webhook_endpoints WHERE id = ?`);
-    this.subscribedStmt = db.prepare(`SELECT e.* FROM webhook_endpoints e, json_each(e.events) j WHERE e.enabled = 1 AND j.value = ? ORDER BY e.created_at, e.id`);
+    this.subscribedStmt = db.prepare(
+      `SELECT e.* FROM webhook_endpoints e, json_each(e.events) j WHERE e.enabled = 1 AND j.value = ? ORDER BY e.created_at, e.id`,
+    );
     this.insertDelivery = db.prepare(
       `INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type, data, created_at) VALUES (@id, @endpoint_id, @event_id, @event_type, @data, @now)`,
     );
     this.getDeliveryStmt = db.prepare(`SELECT * FROM webhook_deliveries WHERE id = ?`);
     this.listDeliveriesStmt = db.prepare(`SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id LIMIT ?`);
-    this.deliveredStmt = db.prepare(`UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ? AND state = 'pending'`);
+    this.deliveredStmt = db.prepare(
+      `UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ? AND state = 'pending'`,
+    );
     this.attemptStmt = db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?`);
-    this.failedStmt = db.prepare(`UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'`);
+    this.failedStmt = db.prepare(
+      `UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+    );
     this.outbox = new OutboxRepository(db);
   }
 

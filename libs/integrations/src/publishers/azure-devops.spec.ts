@@ -1,5 +1,11 @@
 import { FakeAzureDevOps, SIGN_IN_PAGE } from '@tftsr/test-support/fakes/fake-azure-devops';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
+import {
+  loopbackHttp,
+  publishContent,
+  publishFailure,
+  publishTarget,
+  publishWithRetries,
+} from '@tftsr/test-support/fakes/publish-fixtures';
 import type { IntegrationHttp } from '../integration-http';
 import { AzureDevOpsPublisher } from './azure-devops';
 import type { PublishTarget } from './types';
@@ -129,7 +135,11 @@ describe('AzureDevOpsPublisher', () => {
     ['30', 30_000],
     ['Wed, 21 Oct 2015 07:28:30 GMT', 30_000],
   ])('turns 429 (TF400733) with Retry-After %s into rate_limited with retryAfterMs', async (retryAfter, ms) => {
-    const pinned = new AzureDevOpsPublisher(http, { username: null, secret: PAT }, { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') });
+    const pinned = new AzureDevOpsPublisher(
+      http,
+      { username: null, secret: PAT },
+      { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') },
+    );
     fake.failNext('search', { status: 429, retryAfter });
     const err = await publishFailure(pinned.find(target, publishContent(), null));
     expect(err).toMatchObject({ kind: 'rate_limited', retryAfterMs: ms });
@@ -155,7 +165,11 @@ describe('AzureDevOpsPublisher', () => {
 
   it('tests the connection against the project, and names a missing one', async () => {
     await sut.testConnection(target);
-    expect(fake.requests[0]).toMatchObject({ operation: 'project', path: '/fabrikam/_apis/projects/Fabrikam%20Fiber', query: { 'api-version': '7.1' } });
+    expect(fake.requests[0]).toMatchObject({
+      operation: 'project',
+      path: '/fabrikam/_apis/projects/Fabrikam%20Fiber',
+      query: { 'api-version': '7.1' },
+    });
     const err = await publishFailure(sut.testConnection({ ...target, projectName: 'Nope' }));
     expect(err).toMatchObject({ kind: 'not_found' });
     expect(err.message).toContain('TF200016');

@@ -1,7 +1,7 @@
 import type { IntegrationHttp } from '../integration-http';
-import type { JsonCall, PublisherHttpOptions} from './http';
+import type { JsonCall, PublisherHttpOptions } from './http';
 import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonClient, secretsOf } from './http';
-import type { Severity} from './marker';
+import type { Severity } from './marker';
 import { clip, normalSeverity, withMarker } from './marker';
 import type { AttachMode, PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
 import { PublishError } from './types';
@@ -29,7 +29,12 @@ export class AzureDevOpsPublisher implements Publisher {
   constructor(http: IntegrationHttp, auth: PublishAuth, options: PublisherHttpOptions = {}) {
     // A PAT is basic auth with an empty user name; the desktop app sent it as a bearer token, which ADO refuses.
     this.authorization = basicAuth('', auth.secret);
-    this.client = new JsonClient(http, { ...options, service: 'Azure DevOps', secrets: secretsOf(auth.secret, this.authorization), signInPageIsAuth: true });
+    this.client = new JsonClient(http, {
+      ...options,
+      service: 'Azure DevOps',
+      secrets: secretsOf(auth.secret, this.authorization),
+      signInPageIsAuth: true,
+    });
   }
 
   async find(target: PublishTarget, content: PublishContent, knownId: string | null): Promise<RemoteObject | null> {
@@ -57,7 +62,10 @@ export class AzureDevOpsPublisher implements Publisher {
 
   /** `add` on an existing field replaces it; tags and severity stay as people may have changed them. */
   async update(target: PublishTarget, content: PublishContent, existing: RemoteObject): Promise<RemoteObject> {
-    const ops = [add('System.Title', clip(content.title, MAX_TITLE)), add('System.Description', withMarker(content.html, content.publicationId))];
+    const ops = [
+      add('System.Title', clip(content.title, MAX_TITLE)),
+      add('System.Description', withMarker(content.html, content.publicationId)),
+    ];
     const call = this.request('PATCH', target, `/_apis/wit/workitems/${workItemId(existing.id)}`, ops, JSON_PATCH);
     return this.toRemote(target, (await this.client.call(call)).body);
   }
@@ -68,7 +76,10 @@ export class AzureDevOpsPublisher implements Publisher {
    */
   async attach(target: PublishTarget, content: PublishContent, owner: RemoteObject, mode: AttachMode): Promise<RemoteObject> {
     const comment = `<p><strong>${escapeText(content.title)}</strong></p>\n${content.html}`;
-    const ops = [add('System.History', comment), ...(mode === 'description' ? [add('System.Description', withMarker(content.html, content.publicationId))] : [])];
+    const ops = [
+      add('System.History', comment),
+      ...(mode === 'description' ? [add('System.Description', withMarker(content.html, content.publicationId))] : []),
+    ];
     const call = this.request('PATCH', target, `/_apis/wit/workitems/${workItemId(owner.id)}`, ops, JSON_PATCH);
     return this.toRemote(target, (await this.client.call(call)).body);
   }
@@ -115,7 +126,8 @@ function publicationTag(content: PublishContent): string {
 }
 
 function projectOf(target: PublishTarget): string {
-  if (!target.projectName) throw new PublishError('bad_request', 'Azure DevOps needs a project; set project_name in the integration config');
+  if (!target.projectName)
+    throw new PublishError('bad_request', 'Azure DevOps needs a project; set project_name in the integration config');
   return target.projectName;
 }
 

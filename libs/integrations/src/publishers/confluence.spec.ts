@@ -1,5 +1,11 @@
 import { FakeConfluence } from '@tftsr/test-support/fakes/fake-confluence';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
+import {
+  loopbackHttp,
+  publishContent,
+  publishFailure,
+  publishTarget,
+  publishWithRetries,
+} from '@tftsr/test-support/fakes/publish-fixtures';
 import type { IntegrationHttp } from '../integration-http';
 import { FORBIDDEN_CHAR_MARKER, markdownToHtml } from '../render';
 import { ConfluencePublisher } from './confluence';
@@ -30,7 +36,9 @@ describe('ConfluencePublisher', () => {
     const content = publishContent({ markdown: log, html: markdownToHtml(log) });
     const created = await sut.create(target, content);
     expect(fake.violations).toEqual([]);
-    expect(fake.objects[0].body).toContain(`ERROR disk full${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER} ${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER}`);
+    expect(fake.objects[0].body).toContain(
+      `ERROR disk full${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER} ${FORBIDDEN_CHAR_MARKER}${FORBIDDEN_CHAR_MARKER}`,
+    );
     expect(created.id).toBe(fake.objects[0].id);
   });
 
@@ -38,7 +46,10 @@ describe('ConfluencePublisher', () => {
     const content = publishContent();
     expect(await sut.find(target, content, null)).toBeNull();
     const created = await sut.create(target, content);
-    expect(created).toMatchObject({ version: 1, url: `${fake.baseUrl}/wiki/spaces/ENG/pages/${created.id}/RCA%3A+checkout+latency+after+the+cache+rollout` });
+    expect(created).toMatchObject({
+      version: 1,
+      url: `${fake.baseUrl}/wiki/spaces/ENG/pages/${created.id}/RCA%3A+checkout+latency+after+the+cache+rollout`,
+    });
     expect(fake.objects[0].body).toContain(`publication ${content.publicationId}`);
 
     const found = await sut.find(target, content, null);
@@ -99,7 +110,11 @@ describe('ConfluencePublisher', () => {
     ['7', 7000],
     ['Wed, 21 Oct 2015 07:28:07 GMT', 7000],
   ])('turns 429 with Retry-After %s into rate_limited with retryAfterMs', async (retryAfter, ms) => {
-    const pinned = new ConfluencePublisher(http, { username: EMAIL, secret: TOKEN }, { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') });
+    const pinned = new ConfluencePublisher(
+      http,
+      { username: EMAIL, secret: TOKEN },
+      { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') },
+    );
     fake.failNext('space', { status: 429, retryAfter });
     const err = await publishFailure(pinned.find(target, publishContent(), null));
     expect(err).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: ms, retryable: true });

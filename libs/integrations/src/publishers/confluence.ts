@@ -1,5 +1,5 @@
 import type { IntegrationHttp } from '../integration-http';
-import type { JsonCall, PublisherHttpOptions} from './http';
+import type { JsonCall, PublisherHttpOptions } from './http';
 import { basicAuth, endpoint, field, isArray, isNumber, isObject, isString, JsonClient, secretsOf } from './http';
 import { clip, hasMarker, withMarker } from './marker';
 import type { PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
@@ -34,13 +34,19 @@ export class ConfluencePublisher implements Publisher {
   async create(target: PublishTarget, content: PublishContent): Promise<RemoteObject> {
     const spaceId = await this.spaceId(target);
     const parentId = target.options.parent_page_id;
-    const call = this.request('POST', target, '/wiki/api/v2/pages', {}, {
-      spaceId,
-      status: 'current',
-      title: clip(content.title, MAX_TITLE),
-      ...(parentId ? { parentId } : {}),
-      body: { representation: 'storage', value: withMarker(content.html, content.publicationId) },
-    });
+    const call = this.request(
+      'POST',
+      target,
+      '/wiki/api/v2/pages',
+      {},
+      {
+        spaceId,
+        status: 'current',
+        title: clip(content.title, MAX_TITLE),
+        ...(parentId ? { parentId } : {}),
+        body: { representation: 'storage', value: withMarker(content.html, content.publicationId) },
+      },
+    );
     const reply = await this.client.call({ ...call, passStatuses: [400] });
     if (reply.status === 200) return this.toRemote(target, reply.body);
     if (!reply.text.includes(DUPLICATE_TITLE)) throw this.client.errorFor(call, reply);
@@ -53,13 +59,19 @@ export class ConfluencePublisher implements Publisher {
   async update(target: PublishTarget, content: PublishContent, existing: RemoteObject): Promise<RemoteObject> {
     const current = existing.version ?? (await this.getPageOrThrow(target, existing.id)).version;
     const id = existing.id;
-    const call = this.request('PUT', target, `/wiki/api/v2/pages/${encodeURIComponent(id)}`, {}, {
-      id,
-      status: 'current',
-      title: clip(content.title, MAX_TITLE),
-      body: { representation: 'storage', value: withMarker(content.html, content.publicationId) },
-      version: { number: (current ?? 0) + 1, message: 'Updated by TFTSR' },
-    });
+    const call = this.request(
+      'PUT',
+      target,
+      `/wiki/api/v2/pages/${encodeURIComponent(id)}`,
+      {},
+      {
+        id,
+        status: 'current',
+        title: clip(content.title, MAX_TITLE),
+        body: { representation: 'storage', value: withMarker(content.html, content.publicationId) },
+        version: { number: (current ?? 0) + 1, message: 'Updated by TFTSR' },
+      },
+    );
     return this.toRemote(target, (await this.client.call(call)).body);
   }
 
@@ -93,7 +105,9 @@ export class ConfluencePublisher implements Publisher {
   }
 
   private async getPageOrThrow(target: PublishTarget, id: string): Promise<RemoteObject> {
-    const reply = await this.client.call(this.request('GET', target, `/wiki/api/v2/pages/${encodeURIComponent(id)}`, { 'body-format': 'storage' }));
+    const reply = await this.client.call(
+      this.request('GET', target, `/wiki/api/v2/pages/${encodeURIComponent(id)}`, { 'body-format': 'storage' }),
+    );
     return this.toRemote(target, reply.body);
   }
 
@@ -124,11 +138,20 @@ export class ConfluencePublisher implements Publisher {
     const version = isObject(p.version) && isNumber(p.version.number) ? p.version.number : undefined;
     const links = isObject(p._links) ? p._links : {};
     const base = isString(links.base) ? links.base : isString(listBase) ? listBase : null;
-    const url = base && isString(links.webui) ? `${base}${links.webui}` : `${trimSlash(target.baseUrl)}/wiki/spaces/${encodeURIComponent(target.spaceKey ?? '')}/pages/${id}`;
+    const url =
+      base && isString(links.webui)
+        ? `${base}${links.webui}`
+        : `${trimSlash(target.baseUrl)}/wiki/spaces/${encodeURIComponent(target.spaceKey ?? '')}/pages/${id}`;
     return { id, url, version };
   }
 
-  private request(method: JsonCall['method'], target: PublishTarget, path: string, query: Record<string, string> = {}, body?: unknown): JsonCall {
+  private request(
+    method: JsonCall['method'],
+    target: PublishTarget,
+    path: string,
+    query: Record<string, string> = {},
+    body?: unknown,
+  ): JsonCall {
     return { method, url: endpoint(confluenceBase(target.baseUrl), path, query), authorization: this.authorization, body };
   }
 }

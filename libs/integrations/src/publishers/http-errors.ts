@@ -64,7 +64,11 @@ export function statusError(call: CallLabel, status: number, text: string, heade
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
   if (kind === 'blocked') {
     const location = safeLocation(headers.get('location'), call.url);
-    return new PublishError(kind, `${describeCall(call)} answered ${status} with a redirect${location ? ` to ${location}` : ''}; redirects are never followed, so check the base URL`, status);
+    return new PublishError(
+      kind,
+      `${describeCall(call)} answered ${status} with a redirect${location ? ` to ${location}` : ''}; redirects are never followed, so check the base URL`,
+      status,
+    );
   }
   const wait = retryAfterMs !== undefined ? ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)` : '';
   const said = remoteExcerpt(text, scrub);
@@ -154,17 +158,30 @@ export function transportError(call: CallLabel, err: unknown, scrub: Scrubber): 
   const host = call.url.host;
   const found = (test: (code: string) => boolean) => chain.find((c) => typeof c.code === 'string' && test(c.code));
   const blocked = found((code) => code === 'ERR_BLOCKED_ADDRESS');
-  if (blocked) return new PublishError('blocked', `${describeCall(call)} was not sent: ${scrub(blocked.message ?? 'the address is not allowed')}`);
+  if (blocked)
+    return new PublishError('blocked', `${describeCall(call)} was not sent: ${scrub(blocked.message ?? 'the address is not allowed')}`);
   const dns = found((code) => code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME');
   if (dns) {
     const why = dns.code === 'EAI_AGAIN' ? 'the DNS lookup failed temporarily' : 'the host name does not resolve';
     return new PublishError('dns', `${describeCall(call)} failed: ${why} (${host}, ${dns.code}); check the base URL`);
   }
   const tls = found((code) => TLS_CODE.test(code));
-  if (tls) return new PublishError('tls', `${describeCall(call)} failed: the TLS handshake with ${host} failed (${tls.code}); the certificate is not trusted or the host does not speak HTTPS`);
-  const timeout = found((code) => code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT');
+  if (tls)
+    return new PublishError(
+      'tls',
+      `${describeCall(call)} failed: the TLS handshake with ${host} failed (${tls.code}); the certificate is not trusted or the host does not speak HTTPS`,
+    );
+  const timeout = found(
+    (code) =>
+      code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT',
+  );
   if (timeout) return new PublishError('timeout', `${describeCall(call)} failed: ${host} did not answer in time (${timeout.code})`);
   const coded = chain.find((c) => typeof c.code === 'string');
-  const what = coded?.code === 'ECONNREFUSED' ? 'the connection was refused' : coded?.code === 'UND_ERR_SOCKET' || coded?.code === 'ECONNRESET' ? 'the connection was closed before the answer was complete' : 'the connection failed';
+  const what =
+    coded?.code === 'ECONNREFUSED'
+      ? 'the connection was refused'
+      : coded?.code === 'UND_ERR_SOCKET' || coded?.code === 'ECONNRESET'
+        ? 'the connection was closed before the answer was complete'
+        : 'the connection failed';
   return new PublishError('network', `${describeCall(call)} failed: ${what} (${host}${coded?.code ? `, ${coded.code}` : ''})`);
 }

@@ -10,7 +10,13 @@ import { PublishError } from './types';
 
 const CANARY = 'canary-Secret-7f3a9c-do-not-leak';
 const AUTHORIZATION = basicAuth('ops@example.com', CANARY);
-const FORMS = [CANARY, AUTHORIZATION, AUTHORIZATION.slice('Basic '.length), encodeURIComponent(CANARY), Buffer.from(CANARY).toString('base64')];
+const FORMS = [
+  CANARY,
+  AUTHORIZATION,
+  AUTHORIZATION.slice('Basic '.length),
+  encodeURIComponent(CANARY),
+  Buffer.from(CANARY).toString('base64'),
+];
 
 /**
  * A remote at its worst: every error answer echoes the Authorization header and the request body back, so a
@@ -71,7 +77,14 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
 /** Everything an error exposes when logged or serialised. */
 function exposed(err: PublishError): string {
-  return JSON.stringify({ ...err, message: err.message, stack: err.stack, kind: err.kind, status: err.status, retryAfterMs: err.retryAfterMs });
+  return JSON.stringify({
+    ...err,
+    message: err.message,
+    stack: err.stack,
+    kind: err.kind,
+    status: err.status,
+    retryAfterMs: err.retryAfterMs,
+  });
 }
 
 function expectNoSecret(err: PublishError): void {
@@ -79,7 +92,8 @@ function expectNoSecret(err: PublishError): void {
   for (const form of FORMS) expect(text).not.toContain(form);
 }
 
-const failWith: LookupFn = (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+const failWith: LookupFn = (hostname, _options, callback) =>
+  callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
 const toLoopback: LookupFn = (_hostname, _options, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]);
 
 describe('JsonClient failures', () => {
@@ -90,16 +104,25 @@ describe('JsonClient failures', () => {
   beforeAll(async () => {
     remote = await hostileRemote();
     http = new IntegrationHttp({ allowedAddresses: ['127.0.0.1/32'] });
-    sut = new JsonClient(http, { service: 'Test', secrets: secretsOf(CANARY, AUTHORIZATION), timeoutMs: 300, now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') });
+    sut = new JsonClient(http, {
+      service: 'Test',
+      secrets: secretsOf(CANARY, AUTHORIZATION),
+      timeoutMs: 300,
+      now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'),
+    });
   });
   afterAll(async () => {
     await http.close();
     await remote.close();
   });
 
-  const post = (client: JsonClient, url: string) => client.call({ method: 'POST', url: new URL(url), authorization: AUTHORIZATION, body: { token: CANARY } });
+  const post = (client: JsonClient, url: string) =>
+    client.call({ method: 'POST', url: new URL(url), authorization: AUTHORIZATION, body: { token: CANARY } });
   const failure = async (promise: Promise<unknown>): Promise<PublishError> => {
-    const err = await promise.then(() => null, (e: unknown) => e);
+    const err = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PublishError);
     return err as PublishError;
   };
@@ -149,7 +172,9 @@ describe('JsonClient failures', () => {
 
   it('refuses a name that resolves to a blocked address before any packet, as kind blocked', async () => {
     const guarded = new IntegrationHttp({ resolve: toLoopback });
-    const err = await failure(post(new JsonClient(guarded, { service: 'Test', secrets: [CANARY] }), `http://remote.example.test:${remote.port}/`));
+    const err = await failure(
+      post(new JsonClient(guarded, { service: 'Test', secrets: [CANARY] }), `http://remote.example.test:${remote.port}/`),
+    );
     await guarded.close();
     expect(err.kind).toBe('blocked');
     expect(err.message).toContain('loopback');
@@ -210,6 +235,8 @@ describe('parseRetryAfter', () => {
 
 describe('endpoint', () => {
   it('keeps the base path, drops its trailing slash and sets the query', () => {
-    expect(endpoint(new URL('https://dev.azure.com/org/'), '/My%20Project/_apis/x', { 'api-version': '7.1' }).href).toBe('https://dev.azure.com/org/My%20Project/_apis/x?api-version=7.1');
+    expect(endpoint(new URL('https://dev.azure.com/org/'), '/My%20Project/_apis/x', { 'api-version': '7.1' }).href).toBe(
+      'https://dev.azure.com/org/My%20Project/_apis/x?api-version=7.1',
+    );
   });
 });

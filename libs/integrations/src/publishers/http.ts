@@ -1,7 +1,7 @@
 import sjson from 'secure-json-parse';
 import type { Response } from 'undici';
 import type { IntegrationHttp } from '../integration-http';
-import type { CallLabel, Scrubber} from './http-errors';
+import type { CallLabel, Scrubber } from './http-errors';
 import { describeCall, isRecord, scrubberFor, statusError, transportError } from './http-errors';
 import { PublishError } from './types';
 
@@ -94,7 +94,14 @@ export class JsonClient {
 
   /** Builds the PublishError a caller wants for a status it asked to see (see `passStatuses`). */
   errorFor(call: JsonCall, reply: JsonReply): PublishError {
-    return statusError({ service: this.config.service, method: call.method, url: call.url }, reply.status, reply.text, reply.headers, this.scrub, this.now());
+    return statusError(
+      { service: this.config.service, method: call.method, url: call.url },
+      reply.status,
+      reply.text,
+      reply.headers,
+      this.scrub,
+      this.now(),
+    );
   }
 
   private send(call: JsonCall, signal: AbortSignal): Promise<Response> {
@@ -139,13 +146,21 @@ export class JsonClient {
     const body = tryParse(text);
     if (body === undefined) {
       if (this.config.signInPageIsAuth) throw this.signInPage(label, status);
-      throw new PublishError('bad_response', `${describeCall(label)} answered ${status} with a body that is not JSON (${response.headers.get('content-type') ?? 'no content type'})`, status);
+      throw new PublishError(
+        'bad_response',
+        `${describeCall(label)} answered ${status} with a body that is not JSON (${response.headers.get('content-type') ?? 'no content type'})`,
+        status,
+      );
     }
     return { ...reply, body };
   }
 
   private signInPage(label: CallLabel, status: number): PublishError {
-    return new PublishError('auth', `${describeCall(label)} answered ${status} with a sign-in page instead of JSON: the credential was rejected; check the personal access token and whether it has expired`, status);
+    return new PublishError(
+      'auth',
+      `${describeCall(label)} answered ${status} with a sign-in page instead of JSON: the credential was rejected; check the personal access token and whether it has expired`,
+      status,
+    );
   }
 
   private failure(label: CallLabel, err: unknown, signal: AbortSignal): PublishError {
@@ -154,7 +169,10 @@ export class JsonClient {
       return new PublishError('timeout', `${describeCall(label)} got no complete answer within ${this.timeoutMs} ms`);
     }
     if (signal.aborted && signal.reason === TOO_LARGE) {
-      return new PublishError('bad_response', `${describeCall(label)} answered with more than ${this.maxBytes} bytes; the answer was abandoned`);
+      return new PublishError(
+        'bad_response',
+        `${describeCall(label)} answered with more than ${this.maxBytes} bytes; the answer was abandoned`,
+      );
     }
     return transportError(label, err, this.scrub);
   }

@@ -1,5 +1,5 @@
 import type { IntegrationHttp } from '../integration-http';
-import type { IntegrationService} from '../targets/registry';
+import type { IntegrationService } from '../targets/registry';
 import { targetOf } from '../targets/registry';
 import type { PublisherHttpOptions } from './http';
 import type { PublishAuth, Publisher } from './types';
@@ -12,6 +12,11 @@ export { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES, parseRetryAfter, type Publisher
 export { hasMarker, markerFooter } from './marker';
 
 /** The publisher of one service, holding the decrypted secret only for as long as the caller keeps it. */
-export function createPublisher(service: IntegrationService, http: IntegrationHttp, auth: PublishAuth, options: PublisherHttpOptions = {}): Publisher {
+export function createPublisher(
+  service: IntegrationService,
+  http: IntegrationHttp,
+  auth: PublishAuth,
+  options: PublisherHttpOptions = {},
+): Publisher {
   return targetOf(service).publisher(http, auth, options);
 }

@@ -1,5 +1,11 @@
 import { DEFAULT_KNOWLEDGE_BASE, FakeServiceNow } from '@tftsr/test-support/fakes/fake-servicenow';
-import { loopbackHttp, publishContent, publishFailure, publishTarget, publishWithRetries } from '@tftsr/test-support/fakes/publish-fixtures';
+import {
+  loopbackHttp,
+  publishContent,
+  publishFailure,
+  publishTarget,
+  publishWithRetries,
+} from '@tftsr/test-support/fakes/publish-fixtures';
 import type { IntegrationHttp } from '../integration-http';
 import { markdownToText } from '../render';
 import { ServiceNowPublisher } from './servicenow';
@@ -38,7 +44,11 @@ describe('ServiceNowPublisher', () => {
     expect(attached.id).toBe(incident.id);
     const record = fake.objects[0];
     expect(fake.objects).toHaveLength(1);
-    expect(record.fields).toMatchObject({ short_description: 'RCA: checkout latency after the cache rollout', urgency: '1', close_notes: 'Root cause: expired cert.' });
+    expect(record.fields).toMatchObject({
+      short_description: 'RCA: checkout latency after the cache rollout',
+      urgency: '1',
+      close_notes: 'Root cause: expired cert.',
+    });
     expect(record.journal).toEqual([{ field: 'work_notes', value: 'RCA published by TFTSR: RCA: payments\n\nRoot cause: expired cert.' }]);
     await sut.attach(target, { ...rca, docType: 'postmortem', text: 'Postmortem text' }, incident);
     expect(record.journal).toHaveLength(2);
@@ -51,8 +61,21 @@ describe('ServiceNowPublisher', () => {
     expect(await sut.find(target, content, null)).toBeNull();
     const created = await sut.create(target, content);
     const record = fake.objects[0];
-    expect(created).toEqual({ id: record.sys_id, displayId: 'INC0010001', url: `${fake.baseUrl}/nav_to.do?uri=incident.do?sys_id=${record.sys_id}`, table: 'incident' });
-    expect(record.fields).toMatchObject({ short_description: content.title, description: content.text, urgency: '1', impact: '1', priority: '1', correlation_id: content.publicationId, correlation_display: 'TFTSR' });
+    expect(created).toEqual({
+      id: record.sys_id,
+      displayId: 'INC0010001',
+      url: `${fake.baseUrl}/nav_to.do?uri=incident.do?sys_id=${record.sys_id}`,
+      table: 'incident',
+    });
+    expect(record.fields).toMatchObject({
+      short_description: content.title,
+      description: content.text,
+      urgency: '1',
+      impact: '1',
+      priority: '1',
+      correlation_id: content.publicationId,
+      correlation_display: 'TFTSR',
+    });
 
     const found = await sut.find(target, content, null);
     expect(found).toEqual(created);
@@ -60,7 +83,11 @@ describe('ServiceNowPublisher', () => {
     expect(fake.objects).toHaveLength(1);
     expect(record.fields).toMatchObject({ short_description: 'RCA v2', description: 'second', urgency: '1' });
     expect(fake.requests.map((r) => r.operation)).toEqual(['search', 'create', 'search', 'update']);
-    expect(fake.requests[0].query).toEqual({ sysparm_query: `correlation_id=${content.publicationId}`, sysparm_limit: '1', sysparm_fields: 'sys_id,number' });
+    expect(fake.requests[0].query).toEqual({
+      sysparm_query: `correlation_id=${content.publicationId}`,
+      sysparm_limit: '1',
+      sysparm_fields: 'sys_id,number',
+    });
     expect(fake.violations).toEqual([]);
   });
 
@@ -105,7 +132,11 @@ describe('ServiceNowPublisher', () => {
     const result = await publishWithRetries(sut, kbTarget, content);
     expect(fake.objects).toHaveLength(1);
     expect(fake.objects[0]).toMatchObject({ table: 'kb_knowledge', number: 'KB0010001' });
-    expect(fake.objects[0].fields).toMatchObject({ workflow_state: 'draft', kb_knowledge_base: DEFAULT_KNOWLEDGE_BASE, text: expect.stringContaining(`publication ${content.publicationId}`) });
+    expect(fake.objects[0].fields).toMatchObject({
+      workflow_state: 'draft',
+      kb_knowledge_base: DEFAULT_KNOWLEDGE_BASE,
+      text: expect.stringContaining(`publication ${content.publicationId}`),
+    });
     expect(result).toMatchObject({ displayId: 'KB0010001', url: expect.stringContaining('/nav_to.do?uri=kb_knowledge.do?sys_id=') });
     expect(fake.violations).toEqual([]);
   });
@@ -126,7 +157,11 @@ describe('ServiceNowPublisher', () => {
     ['9', 9000],
     ['Wed, 21 Oct 2015 07:28:09 GMT', 9000],
   ])('turns 429 with Retry-After %s into rate_limited with retryAfterMs', async (retryAfter, ms) => {
-    const pinned = new ServiceNowPublisher(http, { username: USER, secret: PASSWORD }, { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') });
+    const pinned = new ServiceNowPublisher(
+      http,
+      { username: USER, secret: PASSWORD },
+      { now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') },
+    );
     fake.failNext('create', { status: 429, retryAfter });
     expect(await publishFailure(pinned.create(target, publishContent()))).toMatchObject({ kind: 'rate_limited', retryAfterMs: ms });
     expect(fake.objects).toHaveLength(0);
@@ -157,7 +192,11 @@ describe('ServiceNowPublisher', () => {
 
   it('tests the connection with a one-row read', async () => {
     await sut.testConnection(target);
-    expect(fake.requests[0]).toMatchObject({ operation: 'list', path: '/api/now/table/incident', query: { sysparm_limit: '1', sysparm_fields: 'sys_id' } });
+    expect(fake.requests[0]).toMatchObject({
+      operation: 'list',
+      path: '/api/now/table/incident',
+      query: { sysparm_limit: '1', sysparm_fields: 'sys_id' },
+    });
     expect(fake.violations).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { IntegrationHttp } from '../integration-http';
-import type { JsonCall, PublisherHttpOptions} from './http';
+import type { JsonCall, PublisherHttpOptions } from './http';
 import { basicAuth, endpoint, field, isArray, isObject, isString, JsonClient, secretsOf } from './http';
-import type { Severity} from './marker';
+import type { Severity } from './marker';
 import { clip, normalSeverity, withMarker } from './marker';
 import type { PublishAuth, PublishContent, Publisher, PublishTarget, RemoteObject } from './types';
 import { PublishError } from './types';
@@ -37,7 +37,9 @@ export class ServiceNowPublisher implements Publisher {
     const table = tableOf(target);
     if (knownId) {
       try {
-        const reply = await this.client.call(this.request('GET', target, `/api/now/table/${table}/${encodeURIComponent(knownId)}`, { sysparm_fields: FIELDS }));
+        const reply = await this.client.call(
+          this.request('GET', target, `/api/now/table/${table}/${encodeURIComponent(knownId)}`, { sysparm_fields: FIELDS }),
+        );
         return this.toRemote(target, table, field('ServiceNow record', reply.body, 'result', isObject));
       } catch (err) {
         if (err instanceof PublishError && err.kind === 'not_found') return null;
@@ -45,14 +47,19 @@ export class ServiceNowPublisher implements Publisher {
       }
     }
     const query = table === 'incident' ? `correlation_id=${content.publicationId}` : `textLIKE${content.publicationId}`;
-    const reply = await this.client.call(this.request('GET', target, `/api/now/table/${table}`, { sysparm_query: query, sysparm_limit: '1', sysparm_fields: FIELDS }));
+    const reply = await this.client.call(
+      this.request('GET', target, `/api/now/table/${table}`, { sysparm_query: query, sysparm_limit: '1', sysparm_fields: FIELDS }),
+    );
     const [first] = field('ServiceNow query', reply.body, 'result', isArray);
     return first === undefined ? null : this.toRemote(target, table, first);
   }
 
   async create(target: PublishTarget, content: PublishContent): Promise<RemoteObject> {
     const table = tableOf(target);
-    const body = table === 'incident' ? incidentFields(content) : { ...knowledgeFields(content), kb_knowledge_base: knowledgeBase(target), workflow_state: 'draft' };
+    const body =
+      table === 'incident'
+        ? incidentFields(content)
+        : { ...knowledgeFields(content), kb_knowledge_base: knowledgeBase(target), workflow_state: 'draft' };
     const reply = await this.client.call(this.request('POST', target, `/api/now/table/${table}`, { sysparm_fields: FIELDS }, body));
     return this.toRemote(target, table, field('ServiceNow create', reply.body, 'result', isObject));
   }
@@ -60,8 +67,11 @@ export class ServiceNowPublisher implements Publisher {
   /** Title and text only: urgency and impact may have been changed by the people working the incident. */
   async update(target: PublishTarget, content: PublishContent, existing: RemoteObject): Promise<RemoteObject> {
     const table = tableOf(target);
-    const body = table === 'incident' ? { short_description: shortDescription(content), description: content.text } : knowledgeFields(content);
-    const reply = await this.client.call(this.request('PATCH', target, `/api/now/table/${table}/${encodeURIComponent(existing.id)}`, { sysparm_fields: FIELDS }, body));
+    const body =
+      table === 'incident' ? { short_description: shortDescription(content), description: content.text } : knowledgeFields(content);
+    const reply = await this.client.call(
+      this.request('PATCH', target, `/api/now/table/${table}/${encodeURIComponent(existing.id)}`, { sysparm_fields: FIELDS }, body),
+    );
     return this.toRemote(target, table, field('ServiceNow update', reply.body, 'result', isObject));
   }
 
@@ -89,15 +99,23 @@ export class ServiceNowPublisher implements Publisher {
     return { id, url: `${base}/nav_to.do?uri=${table}.do?sys_id=${encodeURIComponent(id)}`, displayId: number, table };
   }
 
-  private request(method: JsonCall['method'], target: PublishTarget, path: string, query: Record<string, string>, body?: unknown): JsonCall {
-    if (!this.authorization) throw new PublishError('bad_request', 'ServiceNow needs a user name for basic auth; set username in the integration config');
+  private request(
+    method: JsonCall['method'],
+    target: PublishTarget,
+    path: string,
+    query: Record<string, string>,
+    body?: unknown,
+  ): JsonCall {
+    if (!this.authorization)
+      throw new PublishError('bad_request', 'ServiceNow needs a user name for basic auth; set username in the integration config');
     return { method, url: endpoint(target.baseUrl, path, query), authorization: this.authorization, body };
   }
 }
 
 function tableOf(target: PublishTarget): Table {
   const table = target.options.table ?? 'incident';
-  if (table !== 'incident' && table !== 'kb_knowledge') throw new PublishError('bad_request', `ServiceNow table ${String(table)} is not supported; use incident or kb_knowledge`);
+  if (table !== 'incident' && table !== 'kb_knowledge')
+    throw new PublishError('bad_request', `ServiceNow table ${String(table)} is not supported; use incident or kb_knowledge`);
   return table;
 }
 
@@ -117,7 +135,8 @@ function knowledgeFields(content: PublishContent) {
 
 function knowledgeBase(target: PublishTarget): string {
   const kb = target.options.kb_knowledge_base;
-  if (!kb) throw new PublishError('bad_request', 'a ServiceNow knowledge article needs kb_knowledge_base (the sys_id of the knowledge base)');
+  if (!kb)
+    throw new PublishError('bad_request', 'a ServiceNow knowledge article needs kb_knowledge_base (the sys_id of the knowledge base)');
   return kb;
 }
 

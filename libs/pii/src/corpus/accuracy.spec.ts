@@ -3,7 +3,23 @@ import { scanBuffer } from '../scanner';
 import { scoreDetections } from './accuracy';
 import { generateCorpus } from './corpus-generator';
 
-const STRICT: PiiType[] = ['Email', 'IPv4', 'IPv6', 'MAC', 'SSN', 'DateOfBirth', 'CreditCard', 'AwsAccessKey', 'JWT', 'PrivateKey', 'URL', 'Bearer', 'GitHubToken', 'SlackToken', 'IBAN'];
+const STRICT: PiiType[] = [
+  'Email',
+  'IPv4',
+  'IPv6',
+  'MAC',
+  'SSN',
+  'DateOfBirth',
+  'CreditCard',
+  'AwsAccessKey',
+  'JWT',
+  'PrivateKey',
+  'URL',
+  'Bearer',
+  'GitHubToken',
+  'SlackToken',
+  'IBAN',
+];
 const LOOSE: PiiType[] = ['Phone', 'Hostname', 'Password', 'ApiKey'];
 
 describe('accuracy on the generated corpus', () => {
@@ -49,7 +65,11 @@ describe('scoreDetections', () => {
   const labels = [{ pii_type: 'Email' as const, start: 10, end: 20 }];
 
   it('counts a detection that covers the value with the same type', () => {
-    expect(scoreDetections([{ pii_type: 'Email', start: 5, end: 25 }], labels).find((s) => s.pii_type === 'Email')).toMatchObject({ pii_type: 'Email', precision: 1, recall: 1 });
+    expect(scoreDetections([{ pii_type: 'Email', start: 5, end: 25 }], labels).find((s) => s.pii_type === 'Email')).toMatchObject({
+      pii_type: 'Email',
+      precision: 1,
+      recall: 1,
+    });
   });
 
   it('does not count a partial cover or another type', () => {

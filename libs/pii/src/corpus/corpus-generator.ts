@@ -27,10 +27,26 @@ export interface CorpusOptions {
 
 // Non-ASCII text makes byte offsets differ from character offsets; some logs are Latin-1, not UTF-8.
 const PHRASES = [
-  'connection reset by peer', 'request completed', 'retrying in 5s', 'cache miss for key', 'user login failed',
-  'payment declined', 'scheduled job finished', 'GC pause', 'upstream timed out', 'session created', 'validation error',
-  'lock acquired', 'Benutzer Jürgen angemeldet', 'échec de connexion', '接続がタイムアウトしました', 'ошибка авторизации',
-  '✓ healthy', 'naïve café résumé', '🔥 deploy failed', 'Zoë updated profile',
+  'connection reset by peer',
+  'request completed',
+  'retrying in 5s',
+  'cache miss for key',
+  'user login failed',
+  'payment declined',
+  'scheduled job finished',
+  'GC pause',
+  'upstream timed out',
+  'session created',
+  'validation error',
+  'lock acquired',
+  'Benutzer Jürgen angemeldet',
+  'échec de connexion',
+  '接続がタイムアウトしました',
+  'ошибка авторизации',
+  '✓ healthy',
+  'naïve café résumé',
+  '🔥 deploy failed',
+  'Zoë updated profile',
 ];
 const LATIN1_PHRASES = [Buffer.from('caf\xe9 cr\xe8me', 'latin1'), Buffer.from([0xff, 0xfe, 0x20, 0x41]), Buffer.from([0xc3, 0x28])];
 
@@ -54,8 +70,7 @@ export function generateCorpus(options: CorpusOptions = {}): Corpus {
   const r = new Prng(options.seed ?? 1);
   const target = options.targetBytes ?? 2 << 20;
   const weights = (options.types ?? PII_TYPE_ORDER).filter((t): t is SampledType => t !== 'PrivateKey' && t !== 'Custom');
-  const pick = (type?: SampledType): Segment[] =>
-    sample(r, type ?? (r.chance(0.02) ? 'PrivateKey' : r.pick(weights)));
+  const pick = (type?: SampledType): Segment[] => sample(r, type ?? (r.chance(0.02) ? 'PrivateKey' : r.pick(weights)));
   const ctx: LineContext = {
     r,
     pii: pick,

@@ -4,10 +4,33 @@ import { DIGITS, type Prng, UPPER } from './prng';
 
 const FIRST = ['john', 'jane', 'alice', 'bob', 'maria', 'wei', 'olga', 'ahmed', 'priya', 'lucas', 'sofia', 'kenji'];
 const LAST = ['smith', 'doe', 'garcia', 'chen', 'ivanova', 'khan', 'patel', 'muller', 'rossi', 'tanaka', 'oconnor'];
-const MAIL_DOMAINS = ['example.com', 'corp.example.org', 'mail.example.net', 'gmail.com', 'example.co.uk', 'acme.io', 'sub.example.de', 'example.fr'];
+const MAIL_DOMAINS = [
+  'example.com',
+  'corp.example.org',
+  'mail.example.net',
+  'gmail.com',
+  'example.co.uk',
+  'acme.io',
+  'sub.example.de',
+  'example.fr',
+];
 const HOST_PREFIX = ['db', 'api', 'web', 'cache', 'mq', 'auth', 'node', 'worker', 'ingest', 'es-data', 'kafka', 'vault', 'git', 'ldap'];
 const HOST_MIDDLE = ['prod', 'staging', 'dev', 'us-east-1', 'eu-west-1', 'dc2', 'int', 'svc', 'ops', 'edge'];
-const HOST_DOMAIN = ['example.com', 'example.net', 'example.org', 'acme.io', 'corp.example.com', 'example.co.uk', 'example.de', 'internal', 'cluster.local', 'ec2.internal', 'corp', 'lan', 'example.cloud'];
+const HOST_DOMAIN = [
+  'example.com',
+  'example.net',
+  'example.org',
+  'acme.io',
+  'corp.example.com',
+  'example.co.uk',
+  'example.de',
+  'internal',
+  'cluster.local',
+  'ec2.internal',
+  'corp',
+  'lan',
+  'example.cloud',
+];
 
 export function email(r: Prng): string {
   const local = r.pick([
@@ -40,7 +63,7 @@ function ipv6Groups(r: Prng): number[] {
 function compress(groups: string[]): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     let j = i;
     while (j < groups.length && groups[j] === '0') j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
@@ -52,8 +75,14 @@ function compress(groups: string[]): string {
 
 export function ipv6(r: Prng): string {
   const v = r.pick([
-    () => ipv6Groups(r).map((x) => x.toString(16).padStart(4, '0')).join(':'),
-    () => ipv6Groups(r).map((x) => x.toString(16)).join(':'),
+    () =>
+      ipv6Groups(r)
+        .map((x) => x.toString(16).padStart(4, '0'))
+        .join(':'),
+    () =>
+      ipv6Groups(r)
+        .map((x) => x.toString(16))
+        .join(':'),
     () => compress(ipv6Groups(r).map((x) => x.toString(16))),
     () => `2001:db8::${r.int(1, 0xffff).toString(16)}`,
     () => '::1',
@@ -81,7 +110,20 @@ export function ssn(r: Prng): string {
   return `${String(area).padStart(3, '0')}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** A date of birth in one of the formats forms and records use. */
 export function birthDate(r: Prng): string {
@@ -114,8 +156,18 @@ export function luhnComplete(prefix: string, length: number, r: Prng): string {
 
 export function creditCard(r: Prng): string {
   const [prefix, length] = r.pick<[string, number]>([
-    ['4', 16], ['4', 16], ['4', 13], [`5${r.int(1, 5)}`, 16], [String(r.int(2221, 2720)), 16], [`3${r.pick(['4', '7'])}`, 15],
-    ['6011', 16], [`65${r.int(0, 9)}`, 16], [`30${r.int(0, 5)}`, 14], ['36', 14], [String(r.int(3528, 3589)), 16], ['62', 16],
+    ['4', 16],
+    ['4', 16],
+    ['4', 13],
+    [`5${r.int(1, 5)}`, 16],
+    [String(r.int(2221, 2720)), 16],
+    [`3${r.pick(['4', '7'])}`, 15],
+    ['6011', 16],
+    [`65${r.int(0, 9)}`, 16],
+    [`30${r.int(0, 5)}`, 14],
+    ['36', 14],
+    [String(r.int(3528, 3589)), 16],
+    ['62', 16],
   ]);
   const d = luhnComplete(prefix, length, r);
   if (length === 16 && r.chance(0.5)) {
@@ -127,7 +179,16 @@ export function creditCard(r: Prng): string {
 }
 
 const IBAN_FORMATS: [string, string][] = [
-  ['DE', 'n18'], ['GB', 'a4n14'], ['FR', 'n23'], ['NL', 'a4n10'], ['ES', 'n20'], ['IT', 'a1n22'], ['CH', 'n17'], ['BE', 'n12'], ['PL', 'n24'], ['SE', 'n20'],
+  ['DE', 'n18'],
+  ['GB', 'a4n14'],
+  ['FR', 'n23'],
+  ['NL', 'a4n10'],
+  ['ES', 'n20'],
+  ['IT', 'a1n22'],
+  ['CH', 'n17'],
+  ['BE', 'n12'],
+  ['PL', 'n24'],
+  ['SE', 'n20'],
 ];
 
 export function iban(r: Prng): string {

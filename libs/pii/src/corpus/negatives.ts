@@ -36,9 +36,12 @@ const NEGATIVES: ((r: Prng) => string)[] = [
   (r) => `v${r.int(0, 9)}.${r.int(0, 30)}.${r.int(0, 99)}`,
   (r) => `build ${r.int(1, 9)}.${r.int(0, 9)}.${r.int(0, 9)}.${r.int(0, 9)}.${r.int(0, 9)}`,
   (r) => `oid ${r.int(1, 2)}.${r.int(1, 9)}.${r.int(1, 9)}.${r.int(1, 9)}.${r.int(1, 9)}.${r.int(1, 99)}`,
-  (r) => `file=${r.pick(['app', 'server', 'audit', 'gc', 'catalina'])}.${r.pick(['log', 'txt', 'json', 'yaml', 'yml', 'conf', 'out', 'gz', 'zip', 'tar'])}`,
-  (r) => `loading ${r.pick(['setup.py', 'Makefile.in', 'config.h.in', 'index.html', 'libc.so.6', 'README.md', 'main.rs', 'app.js', 'style.css', 'deploy.sh', 'report.pdf', 'Safari.app', 'user.id', 'run.pl', 'data.csv'])}`,
-  (r) => `at ${r.pick(['java.lang.String', 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster', 'com.example.app', 'io.netty.channel.nio.NioEventLoop', 'org.springframework.web.servlet.DispatcherServlet', 'com.google.common.base.Preconditions'])}.${r.pick(['run', 'invoke', 'doFilter', 'checkArgument'])}(${r.pick(['Thread', 'Method', 'Filter'])}.java:${r.int(10, 999)})`,
+  (r) =>
+    `file=${r.pick(['app', 'server', 'audit', 'gc', 'catalina'])}.${r.pick(['log', 'txt', 'json', 'yaml', 'yml', 'conf', 'out', 'gz', 'zip', 'tar'])}`,
+  (r) =>
+    `loading ${r.pick(['setup.py', 'Makefile.in', 'config.h.in', 'index.html', 'libc.so.6', 'README.md', 'main.rs', 'app.js', 'style.css', 'deploy.sh', 'report.pdf', 'Safari.app', 'user.id', 'run.pl', 'data.csv'])}`,
+  (r) =>
+    `at ${r.pick(['java.lang.String', 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster', 'com.example.app', 'io.netty.channel.nio.NioEventLoop', 'org.springframework.web.servlet.DispatcherServlet', 'com.google.common.base.Preconditions'])}.${r.pick(['run', 'invoke', 'doFilter', 'checkArgument'])}(${r.pick(['Thread', 'Method', 'Filter'])}.java:${r.int(10, 999)})`,
   (r) => `order #${failingLuhn(r, 16)}`,
   (r) => `invoice ${failingLuhn(r, r.pick([13, 15, 16]))}`,
   (r) => `blk_${r.chance(0.5) ? '-' : ''}${r.digits(19)}`,

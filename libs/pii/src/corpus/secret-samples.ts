@@ -44,7 +44,14 @@ export function jwt(r: Prng): string {
 
 /** A PEM block with real or JSON-escaped (\n) line breaks. */
 export function privateKey(r: Prng, escaped: boolean): string {
-  const label = r.pick(['RSA PRIVATE KEY', 'PRIVATE KEY', 'EC PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'DSA PRIVATE KEY']);
+  const label = r.pick([
+    'RSA PRIVATE KEY',
+    'PRIVATE KEY',
+    'EC PRIVATE KEY',
+    'OPENSSH PRIVATE KEY',
+    'ENCRYPTED PRIVATE KEY',
+    'DSA PRIVATE KEY',
+  ]);
   const nl = escaped ? '\\n' : '\n';
   const lines = Array.from({ length: r.int(4, 26) }, () => r.string(BASE64, 64));
   lines.push(`${r.string(BASE64, r.int(8, 60))}${r.pick(['', '=', '=='])}`);
@@ -60,9 +67,7 @@ export function awsSecretKey(r: Prng): string {
 }
 
 export function gitHubToken(r: Prng): string {
-  return r.chance(0.8)
-    ? `${r.pick(['ghp', 'gho', 'ghs', 'ghu', 'ghr'])}_${r.alnum(36)}`
-    : `github_pat_${r.alnum(22)}_${r.alnum(59)}`;
+  return r.chance(0.8) ? `${r.pick(['ghp', 'gho', 'ghs', 'ghu', 'ghr'])}_${r.alnum(36)}` : `github_pat_${r.alnum(22)}_${r.alnum(59)}`;
 }
 
 export function slackToken(r: Prng): string {

@@ -31,9 +31,10 @@ export interface Detector {
   scan(text: string, from: number, limit: number, out: Hit[]): number;
 }
 
-export const TYPE_INDEX: Readonly<Record<PiiType, number>> = Object.fromEntries(
-  PII_TYPE_ORDER.map((t, i) => [t, i]),
-) as Record<PiiType, number>;
+export const TYPE_INDEX: Readonly<Record<PiiType, number>> = Object.fromEntries(PII_TYPE_ORDER.map((t, i) => [t, i])) as Record<
+  PiiType,
+  number
+>;
 
 export function hit(type: PiiType, start: number, end: number, valueStart = start, valueEnd = end): Hit {
   return { type: TYPE_INDEX[type], start, end, valueStart, valueEnd };
@@ -54,13 +55,7 @@ const ANCHOR_MAX = 256;
  * Runs a global anchor regex over [from, limit) and hands each match to `onMatch`, which returns where the
  * search continues (the hit's end, or just past the anchor when the candidate was rejected).
  */
-export function scanAnchors(
-  re: RegExp,
-  text: string,
-  from: number,
-  limit: number,
-  onMatch: (m: RegExpExecArray) => number,
-): number {
+export function scanAnchors(re: RegExp, text: string, from: number, limit: number, onMatch: (m: RegExpExecArray) => number): number {
   const hay = searchable(text, limit);
   let pos = from;
   for (;;) {

@@ -15,17 +15,13 @@ const GENERIC_TLDS = `com net org edu gov mil biz info app dev cloud xyz online 
 const TLDS = `${COUNTRY_TLDS} ${GENERIC_TLDS}`.split(/\s+/).filter(Boolean);
 
 /** Country codes that are also file extensions or short field names (setup.py, config.in, user.id, Foo.cc). */
-const WEAK_TLDS = new Set(
-  'ac am as cc cr gd id im in ls md mk ml mm mo ms pl pm ps py re rs sh so st sv tm ws'.split(' '),
-);
+const WEAK_TLDS = new Set('ac am as cc cr gd id im in ls md mk ml mm mo ms pl pm ps py re rs sh so st sv tm ws'.split(' '));
 // A weak TLD counts only under a registry-style second level (example.co.in) or a www. name.
 const GENERIC_SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'nic']);
 /** Common words as TLDs (Safari.app, log.info): a host needs at least three labels. */
 const THREE_LABEL_TLDS = new Set(['app', 'info']);
 /** Reverse-DNS package roots: com.example.app and org.apache.commons.io are code, not hosts. */
-const PACKAGE_ROOTS = new Set(
-  'com org net io edu gov java javax jdk sun android androidx dalvik kotlin kotlinx scala'.split(' '),
-);
+const PACKAGE_ROOTS = new Set('com org net io edu gov java javax jdk sun android androidx dalvik kotlin kotlinx scala'.split(' '));
 
 /** The TLDs as a regex alternation, longest first so "com" is tried before "co". */
 export const TLD_ALTERNATION = [...TLDS].sort((a, b) => b.length - a.length).join('|');

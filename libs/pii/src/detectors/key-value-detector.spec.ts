@@ -58,7 +58,10 @@ describe('ApiKey', () => {
     [`"apiKey": "${key}"`, `"apiKey": "${key}"`],
     [`access_token=${key}&x=1`, `access_token=${key}`],
     [`Authorization: Token ${key}`, `Authorization: Token ${key}`],
-    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    [
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ],
     [`token=${key}`, `token=${key}`],
   ])('finds %s', (text, span) => {
     expect(detect(text)).toEqual([{ type: 'ApiKey', value: span }]);
@@ -110,7 +113,11 @@ describe('SSN after an ssn key', () => {
 
 describe('framework secrets', () => {
   it.each([
-    ['Rails', 'I, [2024-03-01T10:00:00] config.secret_key_base = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928"', '9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928'],
+    [
+      'Rails',
+      'I, [2024-03-01T10:00:00] config.secret_key_base = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928"',
+      '9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928',
+    ],
     ['Rails env', 'SECRET_KEY_BASE=9f8e7d6c5b4a39281706f5e4d3c2b1a0', '9f8e7d6c5b4a39281706f5e4d3c2b1a0'],
     ['Django', "settings.py: SECRET_KEY = 'django-insecure-h7x!k2@p9#q$w8e&r5t*y6u'", 'django-insecure-h7x!k2@p9#q$w8e&r5t*y6u'],
     ['Flask', "app.secret_key = 'c0ffee!c0ffee?bean'", 'c0ffee!c0ffee?bean'],

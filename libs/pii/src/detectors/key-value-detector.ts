@@ -26,8 +26,20 @@ const SSN_VALUE_RE = /\d{3}([ -]?)\d{2}\1\d{4}/y;
 const LONG_PASSWORD_WORDS = ['password', 'passwd', 'passphrase'];
 // Normalised (lower case, no separators) key endings that name an API credential rather than a lookup key.
 const API_KEY_SUFFIXES = [
-  'apikey', 'secretkey', 'accesskey', 'privatekey', 'appkey', 'masterkey', 'accountkey', 'subscriptionkey',
-  'encryptionkey', 'signingkey', 'authkey', 'clientkey', 'licensekey', 'secretkeybase',
+  'apikey',
+  'secretkey',
+  'accesskey',
+  'privatekey',
+  'appkey',
+  'masterkey',
+  'accountkey',
+  'subscriptionkey',
+  'encryptionkey',
+  'signingkey',
+  'authkey',
+  'clientkey',
+  'licensekey',
+  'secretkeybase',
 ];
 // Framework signing secrets (Rails secret_key_base, Django/Flask SECRET_KEY, Laravel APP_KEY): any printable
 // value, since Django's generator draws from punctuation too ('django-insecure-h7x!k2@p9#…').

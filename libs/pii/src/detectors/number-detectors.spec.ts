@@ -44,10 +44,13 @@ describe('CreditCard', () => {
 });
 
 describe('IBAN', () => {
-  it.each(['DE89370400440532013000', 'DE89 3704 0044 0532 0130 00', 'GB82 WEST 1234 5698 7654 32', 'NL91ABNA0417164300', 'FR14 2004 1010 0505 0001 3M02 606'])(
-    'finds %s',
-    (iban) => expect(detect(`transfer to ${iban} queued`)).toEqual([{ type: 'IBAN', value: iban }]),
-  );
+  it.each([
+    'DE89370400440532013000',
+    'DE89 3704 0044 0532 0130 00',
+    'GB82 WEST 1234 5698 7654 32',
+    'NL91ABNA0417164300',
+    'FR14 2004 1010 0505 0001 3M02 606',
+  ])('finds %s', (iban) => expect(detect(`transfer to ${iban} queued`)).toEqual([{ type: 'IBAN', value: iban }]));
 
   it('rejects a bad check digit and an unknown country', () => {
     expect(detect('DE89370400440532013001 and ZZ89370400440532013000')).toEqual([]);

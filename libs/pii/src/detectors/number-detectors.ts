@@ -141,7 +141,6 @@ function cardAt(text: string, i: number, out: Hit[]): number {
   return j;
 }
 
-
 /** Two capitals and two check digits, the start of every IBAN; a regex alternative for the key-value pass. */
 export const IBAN_ANCHOR = '[A-Z][A-Z]\\d\\d';
 

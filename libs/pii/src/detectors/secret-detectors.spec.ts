@@ -1,6 +1,10 @@
 import { detect, typeCovering } from '../../test-support/detect';
 
-const body = ['MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun', 'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK', 'LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo'];
+const body = [
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK',
+  'LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo',
+];
 const pem = `-----BEGIN RSA PRIVATE KEY-----\n${body.join('\n')}\n-----END RSA PRIVATE KEY-----`;
 
 describe('PrivateKey', () => {
@@ -13,10 +17,13 @@ describe('PrivateKey', () => {
     expect(typeCovering(`{"private_key": "${escaped}\\n", "client_email": "x"}`, escaped)).toBe('PrivateKey');
   });
 
-  it.each(['PRIVATE KEY', 'EC PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PGP PRIVATE KEY BLOCK'])('knows the %s label', (label) => {
-    const block = `-----BEGIN ${label}-----\n${body[0]}\n-----END ${label}-----`;
-    expect(detect(block)).toEqual([{ type: 'PrivateKey', value: block }]);
-  });
+  it.each(['PRIVATE KEY', 'EC PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PGP PRIVATE KEY BLOCK'])(
+    'knows the %s label',
+    (label) => {
+      const block = `-----BEGIN ${label}-----\n${body[0]}\n-----END ${label}-----`;
+      expect(detect(block)).toEqual([{ type: 'PrivateKey', value: block }]);
+    },
+  );
 
   it('still hides the body when the END line is missing', () => {
     const truncated = `-----BEGIN PRIVATE KEY-----\n${body.join('\n')}`;

@@ -106,9 +106,18 @@ function tokenDetector(
 const atLiteral = (_text: string, at: number): number => at;
 
 // Long-term (AKIA) and temporary (ASIA) access key ids; other AWS id prefixes name users and roles, not secrets.
-export const awsAccessKeyDetector = tokenDetector('aws-access-key', 'AwsAccessKey', ['AKIA', 'ASIA'], atLiteral, /A[KS]IA[A-Z0-9]{16}/y, 24, 0);
+export const awsAccessKeyDetector = tokenDetector(
+  'aws-access-key',
+  'AwsAccessKey',
+  ['AKIA', 'ASIA'],
+  atLiteral,
+  /A[KS]IA[A-Z0-9]{16}/y,
+  24,
+  0,
+);
 
-const UNDERSCORE_TOKEN_RE = /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}|npm_[A-Za-z0-9]{36}/y;
+const UNDERSCORE_TOKEN_RE =
+  /gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}|npm_[A-Za-z0-9]{36}/y;
 
 /** Where a token with an underscore near its start begins: gh?_, github_pat_, npm_, or Stripe's sk_live_/rk_test_. */
 function underscoreTokenStart(text: string, at: number): number {

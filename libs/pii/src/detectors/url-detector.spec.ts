@@ -28,7 +28,10 @@ describe('URL with credentials', () => {
 describe('URL with a password that was not percent-encoded', () => {
   // The user-info ends at the last "@" before the host, so "#", "/", "?" and "@" inside the password are covered.
   it.each([
-    ['2024-03-01T10:00:01Z ERROR db: cannot connect to postgres://app:p#ss@w/rd?x@db.example.com:5432/prod (timeout)', 'postgres://app:p#ss@w/rd?x@db.example.com:5432/prod'],
+    [
+      '2024-03-01T10:00:01Z ERROR db: cannot connect to postgres://app:p#ss@w/rd?x@db.example.com:5432/prod (timeout)',
+      'postgres://app:p#ss@w/rd?x@db.example.com:5432/prod',
+    ],
     ['Mar  1 10:00:02 web1 app[311]: dsn=mysql://root:a/b?c#d@10.0.0.5:3306/app', 'mysql://root:a/b?c#d@10.0.0.5:3306/app'],
     ['level=warn msg="redis down" url=redis://:p@ss#1@cache.internal:6379/0', 'redis://:p@ss#1@cache.internal:6379/0'],
     ['{"broker":"amqp://svc:Tr1cky/P@ss?w0rd@rabbit-01:5672/vhost","retry":3}', 'amqp://svc:Tr1cky/P@ss?w0rd@rabbit-01:5672/vhost'],
