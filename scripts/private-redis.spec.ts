@@ -1,30 +1,7 @@
 /** The launcher's Redis helper against fake TCP servers; the real redis-server is in test/medium/private-redis.spec.ts. */
 import net from 'node:net';
+import { fakeTcpServer } from '../test/support/fake-tcp-server';
 import { findFreePort, parseRedisUrl, pingRedis } from './private-redis';
-
-/** A TCP server that answers every chunk it receives with `reply(chunk)`, or stays silent. */
-async function fakeServer(reply?: (received: string) => string): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
-  const received: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (chunk) => {
-      received.push(chunk.toString());
-      if (reply) socket.write(reply(chunk.toString()));
-    });
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  return {
-    port: address.port,
-    received,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** Answers each AUTH with +OK and each PING with +PONG, however the client splits its writes. */
 function answerAuthAndPing(received: string): string {
@@ -84,7 +61,7 @@ describe('pingRedis', () => {
   });
 
   it('reports a server that answers PING with an error as answered', async () => {
-    const server = await fakeServer(() => '-NOAUTH Authentication required.\r\n');
+    const server = await fakeTcpServer(() => '-NOAUTH Authentication required.\r\n');
     try {
       const result = await pingRedis({ host: '127.0.0.1', port: server.port, tls: false });
       expect(result).toEqual({ ok: false, answered: true, reason: 'NOAUTH Authentication required.' });
@@ -94,7 +71,7 @@ describe('pingRedis', () => {
   });
 
   it('sends AUTH with the URL credentials before PING', async () => {
-    const server = await fakeServer(answerAuthAndPing);
+    const server = await fakeTcpServer(answerAuthAndPing);
     try {
       const result = await pingRedis(parseRedisUrl(`redis://app:s3cret@127.0.0.1:${server.port}`));
       expect(result).toEqual({ ok: true });
@@ -106,7 +83,7 @@ describe('pingRedis', () => {
   });
 
   it('gives up on a server that never answers', async () => {
-    const server = await fakeServer();
+    const server = await fakeTcpServer();
     try {
       const result = await pingRedis({ host: '127.0.0.1', port: server.port, tls: false }, 200);
       expect(result).toEqual({ ok: false, answered: false, reason: 'no answer within 200 ms' });

@@ -3,11 +3,11 @@
  * server holding the port it is told to use.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import type { ExitStatus } from '../../scripts/processes';
+import { fakeTcpServer } from '../support/fake-tcp-server';
 import { findFreePort, parseRedisUrl, pingRedis, startPrivateRedis } from '../../scripts/private-redis';
 
 let tmp: string;
@@ -17,30 +17,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** A TCP server that answers every chunk it receives with `reply(chunk)`, or stays silent. */
-async function fakeServer(reply?: (received: string) => string): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
-  const received: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (chunk) => {
-      received.push(chunk.toString());
-      if (reply) socket.write(reply(chunk.toString()));
-    });
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  return {
-    port: address.port,
-    received,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe('startPrivateRedis (real redis-server)', () => {
   it('starts Redis on a free port with AOF and noeviction, and stops it with SIGTERM', async () => {
@@ -72,7 +48,7 @@ describe('startPrivateRedis (real redis-server)', () => {
   });
 
   it('fails with the log file named when the port is taken', async () => {
-    const taken = await fakeServer();
+    const taken = await fakeTcpServer();
     try {
       await expect(
         startPrivateRedis({ dataDir: tmp, redisServer: '/usr/bin/redis-server', port: taken.port, readyTimeoutMs: 3_000 }),
