@@ -17,6 +17,10 @@ describe('the web app at /ui/', () => {
     return { status: response.status, headers: response.headers, text: async () => body };
   };
 
+  it('is served from the dist/web of the repository root, not from the dist of a workspace package', () => {
+    expect(root).toBe(join(__dirname, '..', '..', 'dist', 'web'));
+  });
+
   it('is built by `npm run build` into dist/web, with at most 250 KB of gzipped JavaScript', () => {
     const assets = readdirSync(join(root, 'assets'));
     const js = assets.filter((f) => f.endsWith('.js'));
