@@ -1,7 +1,8 @@
 import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
-import { API_KEY_SCOPES } from '@tftsr/db';
+// A subpath, not the index: `tftsr keys --help` must not load the database driver.
+import { API_KEY_SCOPES } from '@tftsr/db/repositories/api-key.repository';
 import type { CliIo } from '../cli-io';
 
 /** Loaded by the action that runs, so that building the program (and --help) reads no database code. */
