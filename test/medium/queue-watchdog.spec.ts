@@ -72,6 +72,16 @@ describe('QueueWatchdog', () => {
     // The stuck state: this worker takes no more jobs, though Redis and the queue are fine.
     await sut.worker.pause(true);
     await add('a', 'b', 'c');
+    // A blocking fetch already under way when the worker was paused may take one job: let it finish first, so
+    // its pickup is seen at the start of the fake minute and not in the middle of it.
+    await waitFor(
+      async () => {
+        const counts = await queue.getJobCounts('active', 'waiting', 'completed');
+        return (counts.active === 0 && counts.waiting + counts.completed === 3 && processed.length === counts.completed) || undefined;
+      },
+      10_000,
+      () => `processed ${processed.join(',')}`,
+    );
 
     expect(await sut.check()).toBeNull();
     clock += 59_000;

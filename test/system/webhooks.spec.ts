@@ -134,8 +134,18 @@ describe('webhooks', () => {
     const done = eventsOf('/hooks', 'publication.done', (d) => d.document_id === doc.body.id)[0].json;
     expect(Object.keys(done.data).sort()).toEqual(['document_id', 'issue_id', 'issue_title', 'publication_id', 'remote_id', 'service']);
     expect(receiver.received.filter((r) => r.path === '/hooks').every((r) => r.signature === 'valid')).toBe(true);
-    const deliveries = await call('GET', `/v1/webhooks/${json.id}/deliveries`);
-    expect(deliveries.body.items.every((d: { state: string }) => d.state === 'delivered')).toBe(true);
+    // A delivery is marked delivered in the commit after the receiver answered: wait for the states, then check them.
+    let states: string[] = [];
+    await waitFor(
+      async () => {
+        const deliveries = await call('GET', `/v1/webhooks/${json.id}/deliveries`);
+        states = (deliveries.body.items as { state: string }[]).map((d) => d.state);
+        return states.every((state) => state === 'delivered' || state === 'failed') || undefined;
+      },
+      30_000,
+      () => `delivery states: ${states.join(', ')}`,
+    );
+    expect(states.every((state) => state === 'delivered')).toBe(true);
   });
 
   it('never returns a secret, and refuses internal URLs and unknown endpoints with stable codes', async () => {
