@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { WriteStream } from 'node:fs';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -48,9 +50,10 @@ export class FsBlobStore extends BlobStore {
     const temp = join(this.root, 'tmp', newTempName());
     const encrypt = new EncryptStream(this.wrapKey);
     TEMP_FILES_IN_USE.add(temp);
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
     try {
       const input = source instanceof Readable ? source : Readable.from(source);
-      await pipeline([input, ...transforms, encrypt, createWriteStream(temp, { flags: 'wx', mode: 0o600 })]);
+      await pipeline([input, ...transforms, encrypt, out]);
       await fsyncPath(temp);
       const finalPath = join(this.root, id.slice(0, 2), `${id}.blob`);
       mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
@@ -58,7 +61,7 @@ export class FsBlobStore extends BlobStore {
       await fsyncPath(dirname(finalPath));
       return { path: relative(this.dataDir, finalPath).split(sep).join('/'), size: encrypt.plaintextBytes };
     } catch (err) {
-      await rm(temp, { force: true });
+      await removeWhenClosed(out, temp);
       throw err;
     } finally {
       TEMP_FILES_IN_USE.delete(temp);
@@ -198,14 +201,15 @@ export class FsBlobStore extends BlobStore {
     const finalPath = this.resolveInside(path);
     const temp = join(this.root, 'tmp', newTempName());
     TEMP_FILES_IN_USE.add(temp);
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
     try {
-      await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(source, out);
       await fsyncPath(temp);
       mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
       await rename(temp, finalPath);
       await fsyncPath(dirname(finalPath));
     } catch (err) {
-      await rm(temp, { force: true });
+      await removeWhenClosed(out, temp);
       throw err;
     } finally {
       TEMP_FILES_IN_USE.delete(temp);
@@ -260,4 +264,16 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Removes a temporary file once its write stream has closed. A pipeline can fail before the stream's asynchronous
+ * open has created the file; removing it then would find nothing, and the file would appear after the removal.
+ */
+async function removeWhenClosed(out: WriteStream, temp: string): Promise<void> {
+  if (!out.closed) {
+    out.destroy();
+    await once(out, 'close').catch(() => undefined);
+  }
+  await rm(temp, { force: true });
 }

@@ -107,7 +107,8 @@ describe('JsonClient failures', () => {
     sut = new JsonClient(http, {
       service: 'Test',
       secrets: secretsOf(CANARY, AUTHORIZATION),
-      timeoutMs: 300,
+      // Long enough for an answer on a loaded CI machine (300 ms was not); only /hang waits it out.
+      timeoutMs: 3000,
       now: () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'),
     });
   });
