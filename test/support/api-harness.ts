@@ -183,6 +183,8 @@ export function useTestApi(label: string, env: FixtureEnv = {}): TestApi {
   return startedLater('the test API', () => api);
 }
 
+const SLOW_STOP_MS = 10_000;
+
 /** The API and the built worker on it, with the outbox relayed every 200 ms; the worker stops before the API closes. */
 export function useTestStack(
   label: string,
@@ -196,8 +198,16 @@ export function useTestStack(
     worker = api.startWorker(workerEnv);
   });
   afterAll(async () => {
-    await worker?.stop();
+    const started = Date.now();
+    const code = await worker?.stop();
+    const stopped = Date.now();
     await api?.close();
+    // A slow stop is worth a look, never a failure of the tests above: say which part took the time, and why.
+    const [workerMs, apiMs] = [stopped - started, Date.now() - stopped];
+    if (workerMs + apiMs > SLOW_STOP_MS) {
+      const tail = (worker?.output() ?? '').split('\n').slice(-40).join('\n');
+      console.warn(`${label}: stopping took ${workerMs} ms (worker, exit ${code}) + ${apiMs} ms (API); the worker's last lines:\n${tail}`);
+    }
     api = worker = undefined;
   });
   return { api: startedLater('the test API', () => api), worker: startedLater('the test worker', () => worker) };

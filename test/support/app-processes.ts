@@ -24,6 +24,8 @@ export function startApp(kind: 'api' | 'worker', env: Record<string, string>): R
       TFTSR_WORKER_METRICS_PORT: '0',
       TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
       TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '100000',
+      // A stop in a hook must fit the hook's minute: a job still running after 10 s is left to stall, as in production.
+      TFTSR_SHUTDOWN_GRACE_MS: '10000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

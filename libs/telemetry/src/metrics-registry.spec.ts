@@ -39,6 +39,16 @@ describe('MetricsRegistry', () => {
     expect(text).toMatch(/^tftsr_metrics_collect_failures_total\{collector="throws"\} 1$/m);
   });
 
+  it('writes a NaN sample as NaN, the exposition formats’ spelling, and leaves help text alone', async () => {
+    const metrics = new MetricsRegistry({ defaultMetrics: false });
+    metrics.gauge('lag_seconds', 'Nothing measured yet: Nan').set(NaN);
+    metrics.gauge('depth', 'A number').set(3);
+    const text = await metrics.metrics();
+    expect(text).toContain('\nlag_seconds NaN\n');
+    expect(text).toContain('# HELP lag_seconds Nothing measured yet: Nan\n');
+    expect(text).toContain('\ndepth 3\n');
+  });
+
   it('serves the Prometheus text content type', () => {
     expect(new MetricsRegistry({ defaultMetrics: false }).contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });

@@ -58,10 +58,14 @@ export class MetricsRegistry {
     this.collectors.push({ name, collect, timeoutMs });
   }
 
-  /** The Prometheus text exposition, after the collectors ran (or timed out). */
+  /**
+   * The Prometheus text exposition, after the collectors ran (or timed out). prom-client writes a NaN sample as
+   * `Nan` (e.g. the event-loop lag before its first sample); the exposition formats spell it `NaN`, and strict
+   * parsers (OpenMetrics) refuse anything else.
+   */
   async metrics(): Promise<string> {
     await Promise.all(this.collectors.map((c) => this.runCollector(c)));
-    return this.registry.metrics();
+    return (await this.registry.metrics()).replace(NAN_SAMPLE, '$1 NaN');
   }
 
   private async runCollector(collector: Collector): Promise<void> {
@@ -82,6 +86,9 @@ export class MetricsRegistry {
     return existing as unknown as M;
   }
 }
+
+/** A sample line (not a # comment) whose value is prom-client's NaN. */
+const NAN_SAMPLE = /^([^#\n].*) Nan$/gm;
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
