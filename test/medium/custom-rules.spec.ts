@@ -41,8 +41,8 @@ describe('custom rules in the ingest jobs', () => {
       { name: 'evil', pattern: '(a+)+$' },
     ]);
     const { fileId, hash, scan } = await rig.upload(LOG);
-    await sut.handleHash(jobOf(hash, 0, 'hash'));
     await sut.handleDetectPii(jobOf(scan, 0, 'detect_pii'));
+    await sut.handleHash(jobOf(hash, 0, 'hash'));
 
     const spans = db
       .prepare('SELECT pii_type, original_value, replacement FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
@@ -82,8 +82,8 @@ describe('custom rules in the ingest jobs', () => {
       { name: 'employee-id', pattern: 'EMP-[0-9]{6}' },
     ]);
     const { fileId, hash, scan } = await rig.upload(LOG);
-    await sut.handleHash(jobOf(hash, 0, 'hash'));
     await sut.handleDetectPii(jobOf(scan, 0, 'detect_pii'));
+    await sut.handleHash(jobOf(hash, 0, 'hash'));
     const custom = db.prepare(`SELECT replacement FROM pii_spans WHERE log_file_id = ? AND pii_type = 'Custom'`).all(fileId);
     expect(custom).toEqual([{ replacement: '[employee-id]' }, { replacement: '[employee-id]' }]);
   });

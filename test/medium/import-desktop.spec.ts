@@ -285,8 +285,8 @@ describe.each([
         .prepare(`SELECT id, job_name FROM outbox WHERE json_extract(payload, '$.log_file_id') = ? ORDER BY job_name`)
         .all(id) as { id: string; job_name: string }[];
       expect(jobs.map((j) => j.job_name)).toEqual(['detect_pii', 'hash']);
-      await sut.handleHash(jobOf({ outbox_id: jobs[1].id, log_file_id: id }));
       await sut.handleDetectPii(jobOf({ outbox_id: jobs[0].id, log_file_id: id }));
+      await sut.handleHash(jobOf({ outbox_id: jobs[1].id, log_file_id: id }));
       const file = db.prepare('SELECT content_hash FROM log_files WHERE id = ?').get(id) as { content_hash: string };
       expect(file.content_hash).toBe(createHash('sha256').update(LOG_TEXT).digest('hex'));
       const types = (db.prepare('SELECT DISTINCT pii_type FROM pii_spans WHERE log_file_id = ?').all(id) as { pii_type: string }[])

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Db } from '@tftsr/db';
-import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp } from '@tftsr/db';
+import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { S3BlobStore } from '@tftsr/storage';
@@ -59,8 +59,28 @@ describe.each([
   const upload = (content: string) => rig.upload(content);
   const count = (sql: string, ...args: unknown[]) => rig.count(sql, ...args);
 
-  it('hash sets the SHA-256 of the original content and the real size, once, however often it runs', async () => {
-    const { fileId, hash } = await upload(LOG);
+  it('hash waits for the scan, whose single read records the SHA-256 and the real size once, however often either runs', async () => {
+    const { fileId, hash, scan } = await upload(LOG);
+    const early = jobOf(hash);
+    await expect(sut.handleHash(early)).rejects.toMatchObject({ name: 'DelayedError' });
+    expect(early.delayedUntil).toBeGreaterThan(Date.now());
+    expect(db.prepare('SELECT content_hash FROM log_files WHERE id = ?').get(fileId)).toEqual({ content_hash: null });
+
+    await sut.handleDetectPii(jobOf(scan));
+    await sut.handleDetectPii(jobOf(scan));
+    expect(await sut.handleHash(jobOf(hash))).toEqual({ skipped: true, reason: 'already done' });
+    expect(db.prepare('SELECT content_hash, file_size FROM log_files WHERE id = ?').get(fileId)).toEqual({
+      content_hash: createHash('sha256').update(LOG).digest('hex'),
+      file_size: Buffer.byteLength(LOG),
+    });
+    expect(new OutboxRepository(db).get(hash.outbox_id)?.state).toBe('done');
+    expect(new LogFileProcessingRepository(db).get(fileId)).toMatchObject({ hash_state: 'done', scan_state: 'done' });
+    expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'hash_log_file'`)).toBe(1);
+  });
+
+  it('hash reads the file itself when no scan will, and sets its SHA-256 once, however often it runs', async () => {
+    const { fileId, hash, scan } = await upload(LOG);
+    transaction(db, () => new OutboxRepository(db).markFailed(scan.outbox_id, 'the scan failed for good'));
     const first = await sut.handleHash(jobOf(hash));
     const second = await sut.handleHash(jobOf(hash));
     expect(first).toEqual({ content_hash: createHash('sha256').update(LOG).digest('hex'), file_size: Buffer.byteLength(LOG) });
@@ -88,7 +108,7 @@ describe.each([
     expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(stored).toEqual(expected);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii'`)).toBe(1);
-    expect(count('SELECT count(*) AS n FROM pii_span_staging')).toBe(0);
+    expect(count('SELECT count(*) AS n FROM pii_scan_runs')).toBe(0);
     expect(new LogFileProcessingRepository(db).get(fileId)).toMatchObject({ scan_state: 'done', scan_progress: 100 });
   });
 

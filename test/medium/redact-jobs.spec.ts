@@ -56,8 +56,8 @@ describe('redact job', () => {
   /** An uploaded file, hashed and scanned by the real handlers. */
   async function readyFile(content = LOG) {
     const { fileId, path, hash, scan } = await rig.upload(content);
-    await sut.handleHash(jobOf(hash));
     await sut.handleDetectPii(jobOf(scan));
+    await sut.handleHash(jobOf(hash));
     return { fileId, path, spans: spansOf(fileId) };
   }
 

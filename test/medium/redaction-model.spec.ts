@@ -61,8 +61,8 @@ describe('redaction model (issue 12)', () => {
 
   async function readyFile(content = LOG) {
     const { fileId, hash, scan } = await rig.upload(content);
-    await sut.handleHash(stub(hash));
     await sut.handleDetectPii(stub(scan));
+    await sut.handleHash(stub(hash));
     return { fileId, issueId: issueOf(fileId), spans: spansOf(fileId) };
   }
   const issueOf = (fileId: string) =>
@@ -281,8 +281,8 @@ describe('redaction model (issue 12)', () => {
     const issueId = issueOf(fileId);
     const other = await rig.upload('2026-11-28T09:00:00Z db: connection from 203.0.113.45 refused');
     db.prepare('UPDATE log_files SET issue_id = ? WHERE id = ?').run(issueId, other.fileId);
-    await sut.handleHash(stub(other.hash));
     await sut.handleDetectPii(stub(other.scan));
+    await sut.handleHash(stub(other.hash));
     expect(await redactNow(other.fileId)).toContain(`from ${ipToken} refused`);
   });
 

@@ -25,7 +25,7 @@ const SEED_TABLES = [
 ];
 
 /** Columns that later migrations add to seed tables, each with the migration that adds it. */
-const ADDED_COLUMNS: Record<string, string[]> = { audit_log: ['prev_hash', 'entry_hash'] };
+const ADDED_COLUMNS: Record<string, string[]> = { audit_log: ['prev_hash', 'entry_hash'], pii_spans: ['scan_run_id'] };
 
 function describeTable(db: Db, table: string) {
   const columns = db.pragma(`table_xinfo(${table})`) as { name: string }[];

@@ -11,9 +11,21 @@ import { ingestProcessorFor } from './worker-parts';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
-/** A plain object in place of a BullMQ job: the handlers read only these fields. */
-export function jobOf<T>(data: T, attemptsMade = 0, name = 'test'): Job<T, unknown, never> {
-  return { name, data, attemptsMade, opts: { attempts: 5 }, updateProgress: async () => undefined } as unknown as Job<T, unknown, never>;
+/** A plain object in place of a BullMQ job: the handlers read only these fields. `delayedUntil` records a deferral. */
+export function jobOf<T>(data: T, attemptsMade = 0, name = 'test'): Job<T, unknown, never> & { delayedUntil?: number } {
+  const job = {
+    name,
+    data,
+    attemptsMade,
+    opts: { attempts: 5 },
+    token: 'test-token',
+    updateProgress: async () => undefined,
+    moveToDelayed: async (timestamp: number) => {
+      job.delayedUntil = timestamp;
+    },
+    delayedUntil: undefined as number | undefined,
+  };
+  return job as unknown as Job<T, unknown, never> & { delayedUntil?: number };
 }
 
 export interface UploadedFile {

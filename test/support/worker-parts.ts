@@ -17,7 +17,6 @@ import { ValueKeys } from '@tftsr/redaction';
 import type { Db } from '@tftsr/db';
 import type { BlobStore } from '@tftsr/storage';
 import type { WorkerConfig } from '@tftsr/worker/config/worker.config';
-import { HasherService } from '@tftsr/worker/hasher.service';
 import { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { OutboxJobGuard } from '@tftsr/worker/outbox-job';
 import { PiiScanService } from '@tftsr/worker/pii-scan.service';
@@ -51,7 +50,6 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
   return new IngestProcessor(
     db,
     audit,
-    new HasherService(blobs),
     scannerFor(db, blobs),
     redactor,
     guard,

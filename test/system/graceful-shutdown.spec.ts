@@ -63,7 +63,7 @@ describe('graceful shutdown of the worker', () => {
     }
     expect({ spans: stored.count, digest: stored.digest() }).toEqual({ spans: expected.count, digest: expected.digest() });
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii' AND entity_id = ?`, id)).toBe(1);
-    expect(count('SELECT count(*) AS n FROM pii_span_staging WHERE log_file_id = ?', id)).toBe(0);
+    expect(count('SELECT count(*) AS n FROM pii_scan_runs WHERE log_file_id = ?', id)).toBe(0);
     expect(count(`SELECT count(*) AS n FROM outbox WHERE state != 'done' AND json_extract(payload, '$.log_file_id') = ?`, id)).toBe(0);
   }
 

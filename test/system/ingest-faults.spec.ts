@@ -79,7 +79,7 @@ describe('ingestion under faults', () => {
         open_jobs: count(`SELECT count(*) AS n FROM outbox WHERE state != 'done' AND json_extract(payload, '$.log_file_id') = ?`, id),
       }).toEqual({ id, hashes: 1, scans: 1, spans: spansPerFile, open_jobs: 0 });
     }
-    expect(count('SELECT count(*) AS n FROM pii_span_staging')).toBe(0);
+    expect(count('SELECT count(*) AS n FROM pii_scan_runs')).toBe(0);
   }
 
   it('accepts 200 uploads while Redis is down, and processes each exactly once after it restarts', async () => {

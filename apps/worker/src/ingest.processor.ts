@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
   Db,
@@ -20,7 +20,6 @@ import { isLastAttempt, JobPayloads } from '@tftsr/jobs';
 import { readPiiConfig } from '@tftsr/pii';
 import { BlobUnreadableError, withoutServerPaths } from '@tftsr/storage';
 import { WorkerConfig } from './config/worker.config';
-import { HasherService } from './hasher.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { PiiScanService, ScanRun, ScanSuperseded } from './pii-scan.service';
@@ -35,6 +34,11 @@ type IngestJobName = 'hash' | 'detect_pii' | 'redact';
  */
 const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
 const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_BYTES;
+/**
+ * How long a hash job waits for the scan that hashes its file: about the scan's own time (at a slow 20 MB/s),
+ * between 1 s and a minute. Coming back early costs one look at the database; it then waits again.
+ */
+const deferMs = (file: LogFile) => Math.min(60_000, Math.max(1000, Math.round((file.file_size ?? 0) / 20_000)));
 
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
@@ -58,7 +62,6 @@ export class IngestProcessor implements QueueProcessor {
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
-    private readonly hasher: HasherService,
     private readonly scanner: PiiScanService,
     private readonly redactor: RedactorService,
     private readonly guard: OutboxJobGuard,
@@ -75,26 +78,28 @@ export class IngestProcessor implements QueueProcessor {
     @Optional() private readonly config?: WorkerConfig,
   ) {}
 
+  /**
+   * The file's detect_pii job reads it once for both (issue 17): while that job is open, this one waits for it
+   * (delayed in BullMQ, holding no worker slot) and normally finds itself done by the scan's finishing
+   * transaction. It reads the file itself only when there is no scan to wait for (it failed for good, say).
+   */
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
+    if (this.outbox.findOpenForLogFile('detect_pii', log_file_id) !== undefined) {
+      await job.moveToDelayed(Date.now() + deferMs(file), job.token);
+      throw new DelayedError('waiting for the scan of the file, which hashes it in the same read');
+    }
     return this.failOnLastAttempt(
       job,
       (reason) => this.stepFailed(log_file_id, 'hash', reason),
       async () => {
         if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
-        const { sha256, size } = await this.hasher.hashBlob(file.file_path);
+        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0);
         const done = this.guard.finish(outbox_id, () => {
-          this.files.recordHash(log_file_id, sha256, size);
-          this.processing.setHashState(log_file_id, 'done');
+          this.recordHash(log_file_id, sha256, size);
           this.emitIfReady(log_file_id, file.issue_id);
-          this.audit.append({
-            action: 'hash_log_file',
-            entity_type: 'log_file',
-            entity_id: log_file_id,
-            details: { content_hash: sha256, file_size: size },
-          });
         });
         return done === null
           ? { skipped: true as const, reason: 'another run finished this job' }
@@ -133,14 +138,11 @@ export class IngestProcessor implements QueueProcessor {
         let done: true | null = null;
         try {
           done = this.guard.finish(outbox_id, () => {
-            // A sweep (a worker starting) may have taken spans staged under a live scan: never swap in a partial set.
-            const staged = this.spans.countStaged(run.runId);
-            if (staged + run.tail.length !== run.spans)
-              throw new Error(`${run.spans - run.tail.length - staged} staged span(s) of this scan were swept; scanning again`);
-            this.spans.stage(run.runId, log_file_id, run.tail);
-            const inserted = this.spans.replaceFromStaging(run.runId, log_file_id);
+            // Throws (and commits nothing) if a sweep (a worker starting) took spans this run wrote: never a partial set.
+            const inserted = this.spans.publishRun(run.runId, log_file_id, run.tail, run.spans, run.begun);
             this.review.clearIndex(log_file_id);
             this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+            this.finishHashFromScan(log_file_id, run.sha256, run.size);
             this.emitIfReady(log_file_id, file.issue_id);
             this.audit.append({
               action: 'detect_pii',
@@ -152,8 +154,8 @@ export class IngestProcessor implements QueueProcessor {
             return true as const;
           });
         } finally {
-          // Lost the race, or failed to finish: what this run staged goes now, not at the next start.
-          if (done === null) this.scanner.discard(run.runId);
+          // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
+          if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
         }
         await job.updateProgress(100);
         if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
@@ -202,6 +204,27 @@ export class IngestProcessor implements QueueProcessor {
         if (outcome !== 'stale') return outcome;
         if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
       }
+    });
+  }
+
+  /**
+   * The hash job's effect, from the scan's read of the same bytes: its outbox row done, the hash recorded and
+   * audited, all in the scan's finishing transaction. Nothing when the hash job already finished (or failed).
+   */
+  private finishHashFromScan(logFileId: string, sha256: string, size: number): void {
+    const hashJob = this.outbox.findOpenForLogFile('hash', logFileId);
+    if (hashJob === undefined || !this.outbox.markDone(hashJob)) return;
+    this.recordHash(logFileId, sha256, size);
+  }
+
+  private recordHash(logFileId: string, sha256: string, size: number): void {
+    this.files.recordHash(logFileId, sha256, size);
+    this.processing.setHashState(logFileId, 'done');
+    this.audit.append({
+      action: 'hash_log_file',
+      entity_type: 'log_file',
+      entity_id: logFileId,
+      details: { content_hash: sha256, file_size: size },
     });
   }
 

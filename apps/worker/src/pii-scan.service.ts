@@ -5,30 +5,33 @@ import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanReposito
 import { PiiConfig } from '@tftsr/pii';
 import { BlobStore } from '@tftsr/storage';
 import type { BlobStoreChoice } from '@tftsr/storage';
-import { scanBlob, ScanSink, ScanTotals } from './scan-blob';
+import { passBlob, PassTotals, ScanSink } from './scan-blob';
 import type { ScanThreadData, ScanThreadMessage } from './scan-thread';
 
-const STAGE_BATCH = 5000;
+const WRITE_BATCH = 5000;
+/** Span batches the scan thread may have out unwritten: enough to never wait on one commit, few enough to stay small. */
+const IN_FLIGHT_BATCHES = 4;
 const PROGRESS_STEP = 5;
-/** Below this a scan takes milliseconds, less than starting a thread. */
+/** Below this a pass takes milliseconds, less than starting a thread. */
 const THREAD_FROM_BYTES = 8 * 1024 * 1024;
 
-/** Another run finished the file first: this one stops staging at once (see `scan`'s `superseded`). */
+/** Another run finished the file first: this one stops writing at once (see `scan`'s `superseded`). */
 export class ScanSuperseded extends Error {
   constructor() {
     super('another run finished this scan first');
   }
 }
 
-export interface ScanRun {
+/** One read of a file: its hash, and its spans written hidden under `runId` but for the last batch (`tail`). */
+export interface ScanRun extends PassTotals {
   runId: string;
-  spans: number;
-  counts: Record<string, number>;
-  /** The last batch, not yet staged: the caller stages it in its finishing transaction, saving a commit. */
+  /** The last batch, not yet written: the caller writes it in its finishing transaction (`publishRun`), saving a commit. */
   tail: NewPiiSpan[];
+  /** Whether earlier batches were written (the run has a pii_scan_runs row). */
+  begun: boolean;
 }
 
-/** Where blobs live and their key, for scans on a thread of their own (the thread opens its own BlobStore). */
+/** Where blobs live and their key, for passes on a thread of their own (the thread opens its own BlobStore). */
 export class ScanThreads {
   constructor(
     readonly dataDir: string,
@@ -38,9 +41,10 @@ export class ScanThreads {
 }
 
 /**
- * Streams a stored file through the PII engine. Spans are staged in short transactions as they are found, so a
- * long scan never holds the write lock; the caller swaps them in when the scan is complete. With ScanThreads
- * (the worker app), the decrypt-and-scan loop runs on a worker thread and this side only stages.
+ * Reads a stored file once, for its SHA-256 and its PII spans together. Spans are written as they are found, in
+ * short transactions (a long scan never holds the write lock), hidden under the run's id; the caller publishes
+ * them when the scan is complete. With ScanThreads (the worker app), decryption, hashing and the engine run on a
+ * worker thread and this side only writes.
  */
 @Injectable()
 export class PiiScanService {
@@ -53,8 +57,8 @@ export class PiiScanService {
   ) {}
 
   /**
-   * `superseded` is asked inside each staging transaction: once another run has finished the file (and emptied
-   * its staging in that same commit), this run can stage nothing more, so no original value outlives the file's scan.
+   * `superseded` is asked inside each write transaction: once another run has finished the file (and deleted
+   * what this run wrote, in that same commit), this run can write nothing more, so no original value outlives it.
    */
   async scan(
     logFileId: string,
@@ -67,15 +71,19 @@ export class PiiScanService {
   ): Promise<ScanRun> {
     const runId = newId();
     let tail: NewPiiSpan[] = [];
+    let begun = false;
     let reported = 0;
     const sink: ScanSink = {
       spans: (batch) => {
-        // Every batch but the last is staged now; the last one rides in the caller's finishing transaction.
+        // Every batch but the last is written now; the last one rides in the caller's finishing transaction.
         if (tail.length > 0) {
+          const previous = tail;
           transaction(this.db, () => {
             if (superseded()) throw new ScanSuperseded();
-            this.spans.stage(runId, logFileId, tail);
+            if (!begun) this.spans.beginRun(runId, logFileId);
+            this.spans.writeRun(runId, logFileId, previous);
           });
+          begun = true;
         }
         tail = batch;
       },
@@ -87,27 +95,36 @@ export class PiiScanService {
         await onProgress(pct);
       },
     };
-    const threaded = this.threads !== undefined && runsCompiled() && expectedSize >= THREAD_FROM_BYTES;
     try {
-      const totals = threaded ? await this.onThread(path, config, sink) : await scanBlob(this.blobs, path, config, STAGE_BATCH, sink);
-      return { runId, spans: totals.spans, counts: totals.counts, tail };
+      const totals = await this.pass(path, expectedSize, config, sink);
+      return { ...totals, runId, tail, begun };
     } catch (err) {
-      // A failed scan leaves no original value behind in staging.
-      this.discard(runId);
+      // A failed scan leaves no original value behind.
+      if (begun) this.discard(runId, logFileId);
       throw err;
     }
   }
 
-  /** Drops a run's staged spans (it failed, or lost the race to finish); best effort, the start sweep is the backstop. */
-  discard(runId: string): void {
+  /** The SHA-256 and size of a stored file, read once, on a thread when it is large. */
+  async hash(path: string, expectedSize: number): Promise<PassTotals> {
+    return this.pass(path, expectedSize, null, { spans: () => undefined, progress: () => undefined });
+  }
+
+  /** Drops a run's hidden spans (it failed, or lost the race to finish); best effort, the start sweep is the backstop. */
+  discard(runId: string, logFileId: string): void {
     try {
-      transaction(this.db, () => this.spans.clearRun(runId));
+      transaction(this.db, () => this.spans.discardRun(runId, logFileId));
     } catch {
       // The database is unavailable: the next start's sweep removes them.
     }
   }
 
-  private onThread(path: string, config: PiiConfig, sink: ScanSink): Promise<ScanTotals> {
+  private pass(path: string, expectedSize: number, config: PiiConfig | null, sink: ScanSink): Promise<PassTotals> {
+    const threaded = this.threads !== undefined && runsCompiled() && expectedSize >= THREAD_FROM_BYTES;
+    return threaded ? this.onThread(path, config, sink) : passBlob(this.blobs, path, config, WRITE_BATCH, sink);
+  }
+
+  private onThread(path: string, config: PiiConfig | null, sink: ScanSink): Promise<PassTotals> {
     const threads = this.threads as ScanThreads;
     const workerData: ScanThreadData = {
       dataDir: threads.dataDir,
@@ -115,14 +132,15 @@ export class PiiScanService {
       store: threads.store,
       path,
       config,
-      batchSize: STAGE_BATCH,
+      batchSize: WRITE_BATCH,
+      inFlight: IN_FLIGHT_BATCHES,
     };
     // A thread is a second V8 heap in the same process: keep it small, so the worker stays within its memory budget.
     const thread = new Worker(join(__dirname, 'scan-thread.js'), {
       workerData,
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
     });
-    return new Promise<ScanTotals>((resolve, reject) => {
+    return new Promise<PassTotals>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {
         if (settled) return;
@@ -130,29 +148,30 @@ export class PiiScanService {
         void thread.terminate();
         fn();
       };
-      thread.on('message', (message: ScanThreadMessage) => {
-        void (async () => {
-          try {
-            if (message.kind === 'spans') {
-              await sink.spans(message.batch);
-              thread.postMessage('ack');
-            } else if (message.kind === 'progress') {
-              await sink.progress(message.bytesRead);
-            } else if (message.kind === 'done') {
-              finish(() => resolve({ spans: message.spans, counts: message.counts }));
-            } else {
-              const error = new Error(message.message);
-              error.name = message.name;
-              finish(() => reject(error));
-            }
-          } catch (err) {
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the handler threw, as it was
-            finish(() => reject(err));
-          }
-        })();
-      });
-      thread.on('error', (err) => finish(() => reject(err)));
-      thread.on('exit', (code) => finish(() => reject(new Error(`the scan thread exited with code ${code}`))));
+      const handle = async (message: ScanThreadMessage): Promise<void> => {
+        if (message.kind === 'spans') {
+          await sink.spans(message.batch);
+          thread.postMessage('ack');
+        } else if (message.kind === 'progress') {
+          await sink.progress(message.bytesRead);
+        } else if (message.kind === 'done') {
+          const { sha256, size, spans, counts } = message;
+          finish(() => resolve({ sha256, size, spans, counts }));
+        } else {
+          const error = new Error(message.message);
+          error.name = message.name;
+          finish(() => reject(error));
+        }
+      };
+      // Messages are handled one after another, in order: `done` resolves only once every batch before it is
+      // written, and an exit is looked at only after the messages sent before it.
+      let chain = Promise.resolve();
+      const queue = (step: () => Promise<void> | void) => {
+        chain = chain.then(() => (settled ? undefined : step())).catch((err: unknown) => finish(() => reject(err as Error)));
+      };
+      thread.on('message', (message: ScanThreadMessage) => queue(() => handle(message)));
+      thread.on('error', (err) => queue(() => finish(() => reject(err))));
+      thread.on('exit', (code) => queue(() => finish(() => reject(new Error(`the scan thread exited with code ${code}`)))));
     });
   }
 }

@@ -3,7 +3,7 @@ import { Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
 import { BlobStore, TempSweeper } from '@tftsr/storage';
 
 /**
- * What a crash leaves behind, removed at start (issue 22): spans staged by scans that died (original values, so
+ * What a crash leaves behind, removed at start (issue 22): hidden spans written by scans that died (original values, so
  * they must not linger) and partial files in blobs/tmp (also every few minutes, see TempSweeper).
  */
 @Injectable()
@@ -31,11 +31,12 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Everything staged before this worker started. A scan still running in another worker would lose its spans
-   * here, but it counts them before it swaps them in and scans again if some are missing: never a partial set.
+   * Every scan run begun before this worker started, and its hidden spans. A scan still running in another worker
+   * would lose its spans here, but its next write or its publish finds its run gone and it scans again: never a
+   * partial set.
    */
   sweepStaging(): number {
-    const removed = transaction(this.db, () => this.spans.sweepStagedBefore(this.startedAt));
+    const removed = transaction(this.db, () => this.spans.sweepRunsBefore(this.startedAt));
     if (removed > 0) this.logger.warn(`removed ${removed} span(s) left in staging by scans that did not finish`);
     return removed;
   }

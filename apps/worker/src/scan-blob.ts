@@ -1,22 +1,36 @@
+import { createHash } from 'node:crypto';
 import type { NewPiiSpan } from '@tftsr/db';
 import type { PiiConfig } from '@tftsr/pii';
 import { StreamScanner } from '@tftsr/pii';
 import type { BlobStore } from '@tftsr/storage';
 
-/** Where a scan's results go: batches of spans, and progress in bytes read. Both may apply backpressure. */
+/** Where a pass's results go: batches of spans, and progress in bytes read. Both may apply backpressure. */
 export interface ScanSink {
   spans(batch: NewPiiSpan[]): Promise<void> | void;
   progress(bytesRead: number): Promise<void> | void;
 }
 
-export interface ScanTotals {
+/** What one read of a stored file gives: its SHA-256 and size, and (when scanned) its spans by type. */
+export interface PassTotals {
+  sha256: string;
+  size: number;
   spans: number;
   counts: Record<string, number>;
 }
 
-/** Decrypts a stored file and streams it through the PII engine: the same loop on a thread or on the event loop. */
-export async function scanBlob(blobs: BlobStore, path: string, config: PiiConfig, batchSize: number, sink: ScanSink): Promise<ScanTotals> {
-  const scanner = new StreamScanner(config);
+/**
+ * Reads and decrypts a stored file once, feeding each chunk to SHA-256 and (with a config) to the PII engine:
+ * the same loop on a thread or on the event loop. Without a config it only hashes.
+ */
+export async function passBlob(
+  blobs: BlobStore,
+  path: string,
+  config: PiiConfig | null,
+  batchSize: number,
+  sink: ScanSink,
+): Promise<PassTotals> {
+  const scanner = config ? new StreamScanner(config) : null;
+  const hash = createHash('sha256');
   const counts: Record<string, number> = {};
   let batch: NewPiiSpan[] = [];
   let total = 0;
@@ -40,10 +54,12 @@ export async function scanBlob(blobs: BlobStore, path: string, config: PiiConfig
     }
   };
   for await (const chunk of blobs.openRead(path)) {
-    await take(scanner.push(chunk as Buffer), false);
-    read += (chunk as Buffer).length;
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    read += bytes.length;
+    if (scanner) await take(scanner.push(bytes), false);
     await sink.progress(read);
   }
-  await take(scanner.end(), true);
-  return { spans: total, counts };
+  if (scanner) await take(scanner.end(), true);
+  return { sha256: hash.digest('hex'), size: read, spans: total, counts };
 }

@@ -3,7 +3,6 @@ import { Db, deriveKey } from '@tftsr/db';
 import { ValueKeys } from '@tftsr/redaction';
 import { BlobStore, openBlobStore } from '@tftsr/storage';
 import { MetricsRegistry } from '@tftsr/telemetry';
-import { HasherService } from './hasher.service';
 import { IngestProcessor } from './ingest.processor';
 import { WorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
@@ -38,7 +37,6 @@ export class WorkerModule {
           provide: BlobStore,
           useFactory: () => openBlobStore(config.blobStorage, config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')),
         },
-        HasherService,
         {
           provide: ScanThreads,
           useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage),

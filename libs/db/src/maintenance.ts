@@ -33,17 +33,20 @@ export function hasColumn(db: Db, table: string, column: string): boolean {
 }
 
 export interface LeftoverPii {
-  /** Staged spans written before `staleBefore` (ms), and the files they belong to. */
+  /** Hidden spans of scan runs begun before `staleBefore` (ms), and the files they belong to. */
   staleStaged: { n: number; files: number };
   /** Original values still stored for spans of finalized files. */
   unwipedFinalized: number;
 }
 
-/** Original values that should be gone; files from before the staging or review migrations count none. */
+/** Original values that should be gone; files from before the scan-run or review migrations count none. */
 export function leftoverPii(db: Db, staleBefore: number): LeftoverPii {
-  const staleStaged = hasColumn(db, 'pii_span_staging', 'staged_at')
+  const staleStaged = hasTable(db, 'pii_scan_runs')
     ? (db
-        .prepare('SELECT count(*) AS n, count(DISTINCT log_file_id) AS files FROM pii_span_staging WHERE staged_at < ?')
+        .prepare(
+          `SELECT count(*) AS n, count(DISTINCT r.log_file_id) AS files FROM pii_scan_runs r
+           JOIN pii_spans s ON s.log_file_id = r.log_file_id AND s.scan_run_id = r.run_id WHERE r.started_at < ?`,
+        )
         .get(staleBefore) as { n: number; files: number })
     : { n: 0, files: 0 };
   const unwipedFinalized = hasTable(db, 'log_file_review')

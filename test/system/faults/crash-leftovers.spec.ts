@@ -43,7 +43,7 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
 
   const tmpDir = () => join(rig.dataDir, 'blobs', 'tmp');
   const partials = () => (existsSync(tmpDir()) ? readdirSync(tmpDir()).filter((n) => n.endsWith('.part')) : []);
-  const staged = () => rig.count('SELECT count(*) AS n FROM pii_span_staging');
+  const staged = () => rig.count('SELECT count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id');
 
   it('reports old staging in db verify, then sweeps staging and partial files at start, leaving a live upload alone', async () => {
     const issueId = await rig.createIssue();
@@ -67,7 +67,7 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     expect(leftover).toHaveLength(1);
 
     // As if the scan had died hours ago: `db verify` says so (a test-only edit of the timestamps).
-    rig.db().prepare('UPDATE pii_span_staging SET staged_at = 1').run();
+    rig.db().prepare('UPDATE pii_scan_runs SET started_at = 1').run();
     rig.closeDb();
     const verify = await rig.tftsr(['db', 'verify']);
     expect(verify.output).toMatch(/staging: \d+ staged span\(s\) of 1 file\(s\) older than the longest possible scan/);

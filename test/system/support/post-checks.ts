@@ -123,21 +123,22 @@ export function problemsOf(report: PostCheckReport): string[] {
 }
 
 /**
- * Original values live only where a scan is running or a file is not finalized: no staged span of a file whose
+ * Original values live only where a scan is running or a file is not finalized: no staged span (hidden, of a scan
+ * run under way: pii_scan_runs) of a file whose
  * scan finished, none older than the longest scan, and no original value kept for a finalized file.
  */
 function checkStaging(db: Db): string[] {
   const problems: string[] = [];
   const finished = db
     .prepare(
-      `SELECT count(*) FROM pii_span_staging s LEFT JOIN log_file_processing p ON p.log_file_id = s.log_file_id
+      `SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id LEFT JOIN log_file_processing p ON p.log_file_id = s.log_file_id
        WHERE p.log_file_id IS NULL OR p.scan_state IN ('done', 'failed')`,
     )
     .pluck()
     .get() as number;
   if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
   const old = db
-    .prepare('SELECT count(*) FROM pii_span_staging WHERE staged_at < ?')
+    .prepare('SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id WHERE w.started_at < ?')
     .pluck()
     .get(Date.now() - LONGEST_SCAN_MS) as number;
   if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
@@ -150,7 +151,7 @@ function checkStaging(db: Db): string[] {
   if (unwiped) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
   const stagedFinal = db
     .prepare(
-      `SELECT count(*) FROM pii_span_staging s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`,
+      `SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL`,
     )
     .pluck()
     .get() as number;
@@ -220,7 +221,7 @@ function gatherFacts(db: Db): FileFacts {
   const counts = (sql: string) => new Map((db.prepare(sql).all() as { id: string; n: number }[]).map((r) => [r.id, r.n]));
   return {
     openJobs: counts(`SELECT json_extract(payload, '$.log_file_id') AS id, count(*) AS n FROM outbox WHERE state != 'done' GROUP BY 1`),
-    staged: counts('SELECT log_file_id AS id, count(*) AS n FROM pii_span_staging GROUP BY log_file_id'),
+    staged: counts('SELECT s.log_file_id AS id, count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id GROUP BY s.log_file_id'),
     audits: counts(
       `SELECT action || ':' || entity_id AS id, count(*) AS n FROM audit_log
        WHERE action IN ('hash_log_file', 'detect_pii', 'apply_redactions') GROUP BY action, entity_id`,

@@ -18,6 +18,7 @@ export function jobFields(queue: string, job: Job): Record<string, unknown> {
 
 /** BullMQ runs a failed job again unless it is unrecoverable or this was its last attempt. */
 export function failureOutcome(job: Job, err: unknown): JobOutcome {
+  if ((err as Error | undefined)?.name === 'DelayedError') return 'deferred';
   return isLastAttempt(job, err) ? 'failed' : 'retrying';
 }
 
@@ -61,7 +62,7 @@ export class JobTelemetry {
       duration_ms: ended - started,
       ...(reason === undefined ? {} : { reason }),
     };
-    if (outcome === 'completed' || outcome === 'skipped') this.logger.log(line);
+    if (outcome === 'completed' || outcome === 'skipped' || outcome === 'deferred') this.logger.log(line);
     else this.logger.warn(line);
   }
 }

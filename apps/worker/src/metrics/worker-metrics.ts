@@ -6,7 +6,8 @@ import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '@t
 import { WorkerConfig } from '../config/worker.config';
 
 /** completed; skipped (nothing to do: already done, or its entity is gone); retrying (failed, BullMQ runs it again); failed (for good). */
-export type JobOutcome = 'completed' | 'skipped' | 'retrying' | 'failed';
+/** `deferred`: the job put itself back to wait (BullMQ's DelayedError), e.g. a hash job waiting for its file's scan. */
+export type JobOutcome = 'completed' | 'skipped' | 'deferred' | 'retrying' | 'failed';
 
 /**
  * The worker's metrics, served by WorkerMetricsServer. Inject it where a job has something to count:

@@ -47,6 +47,7 @@ export class OutboxRepository {
   private readonly pruneStmt;
   private readonly generationStmt;
   private readonly jobForStmt;
+  private readonly openForFileStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -71,6 +72,13 @@ export class OutboxRepository {
     this.getStmt = db.prepare(`SELECT * FROM outbox WHERE id = ?`);
     this.generationStmt = db.prepare(`SELECT value FROM service_state WHERE name = 'restore_generation'`).pluck();
     this.jobForStmt = db.prepare(`SELECT 1 FROM outbox WHERE job_name = ? AND json_extract(payload, '$.' || ?) = ? LIMIT 1`);
+    // Written as idx_outbox_open_by_log_file is (migration 039), so it reads that index and no other row.
+    this.openForFileStmt = db
+      .prepare(
+        `SELECT id FROM outbox WHERE job_name = ? AND json_extract(payload, '$.log_file_id') = ? AND state IN ('pending', 'dispatched')
+         ORDER BY id LIMIT 1`,
+      )
+      .pluck();
     // next_attempt_at <= finished_at, so the index narrows the candidates; finished_at decides.
     this.pruneStmt = db.prepare(
       `DELETE FROM outbox WHERE id IN (
@@ -126,6 +134,11 @@ export class OutboxRepository {
   /** Whether a job of this name was ever recorded for this entity (e.g. a redact job for a redaction request). */
   hasJobFor(jobName: string, payloadField: string, value: string): boolean {
     return this.jobForStmt.get(jobName, payloadField, value) !== undefined;
+  }
+
+  /** The id of a job of this name for the log file that has not finished (pending or dispatched), if any. */
+  findOpenForLogFile(jobName: OutboxJobName, logFileId: string): string | undefined {
+    return this.openForFileStmt.get(jobName, logFileId) as string | undefined;
   }
 
   listDue(now: number, limit: number): OutboxRow[] {

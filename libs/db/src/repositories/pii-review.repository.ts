@@ -1,6 +1,7 @@
 import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
 import { LogFileLineIndexRepository } from './log-file-line-index.repository';
+import { VISIBLE_SPAN } from './pii-span.repository';
 
 export type PiiDecision = 'redact' | 'keep';
 export type SpanSource = 'detector' | 'manual';
@@ -156,7 +157,7 @@ export class PiiReviewRepository {
       ),
       spansById: db.prepare(
         `SELECT s.id, s.original_value, r.value_id FROM pii_spans s LEFT JOIN pii_span_review r ON r.span_id = s.id
-         WHERE s.log_file_id = @log_file_id AND s.id IN (SELECT value FROM json_each(@ids))`,
+         WHERE s.log_file_id = @log_file_id AND ${VISIBLE_SPAN} AND s.id IN (SELECT value FROM json_each(@ids))`,
       ),
       setFileDecision: db.prepare(
         `INSERT OR REPLACE INTO pii_file_decisions (log_file_id, value_id, decision, decided_by, decided_at) VALUES (?, ?, ?, ?, ?)`,
@@ -170,20 +171,20 @@ export class PiiReviewRepository {
       windowSpans: db.prepare(
         `SELECT s.id, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, r.value_id, r.source, ${EFFECTIVE_DECISION} AS decision
          FROM pii_spans s LEFT JOIN pii_span_review r ON r.span_id = s.id
-         WHERE s.log_file_id = @log_file_id AND s.start_offset >= @from_start AND s.start_offset < @to AND s.end_offset > @from
+         WHERE s.log_file_id = @log_file_id AND ${VISIBLE_SPAN} AND s.start_offset >= @from_start AND s.start_offset < @to AND s.end_offset > @from
          ORDER BY s.start_offset, s.id`,
       ),
       toRedact: db.prepare(
         `SELECT s.id, s.pii_type, s.start_offset, s.end_offset, s.replacement, s.original_value
          FROM pii_spans s LEFT JOIN pii_span_review r ON r.span_id = s.id
-         WHERE s.log_file_id = @log_file_id AND (s.start_offset, s.id) > (coalesce(@after_start, -1), coalesce(@after_id, ''))
+         WHERE s.log_file_id = @log_file_id AND ${VISIBLE_SPAN} AND (s.start_offset, s.id) > (coalesce(@after_start, -1), coalesce(@after_id, ''))
            AND ${EFFECTIVE_DECISION} <> 'keep'
          ORDER BY s.start_offset, s.id LIMIT @limit`,
       ),
       redactSummary: db.prepare(
         `SELECT s.pii_type, count(*) AS n, max(s.end_offset) AS max_end
          FROM pii_spans s LEFT JOIN pii_span_review r ON r.span_id = s.id
-         WHERE s.log_file_id = @log_file_id AND ${EFFECTIVE_DECISION} <> 'keep'
+         WHERE s.log_file_id = @log_file_id AND ${VISIBLE_SPAN} AND ${EFFECTIVE_DECISION} <> 'keep'
          GROUP BY s.pii_type ORDER BY s.pii_type`,
       ),
       typeTotals: db.prepare(

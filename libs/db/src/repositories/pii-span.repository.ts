@@ -32,58 +32,80 @@ export interface PiiSpanPageQuery {
 
 /**
  * Longer than any scan can run: the largest upload at the slowest scan rate seen (about 1 MiB/s on a busy core)
- * takes well under an hour. A staged span older than this belongs to a scan that died: `db verify` reports it.
+ * takes well under an hour. A scan run older than this died: its hidden spans are reported by `db verify`.
  */
 export const LONGEST_SCAN_MS = 2 * 3600 * 1000;
 
 /**
- * The spans of a log file. A scan stages its spans in batches, then `replaceFromStaging` swaps them in whole,
- * so a file has exactly one complete set of detected spans at any moment, however often or far a scan ran;
- * a reviewer's manual spans are kept through every swap.
+ * A span is visible unless the run that wrote it is still under way (it has a pii_scan_runs row). Bound to
+ * @log_file_id, so the subquery is evaluated once per statement, not once per row.
+ */
+const VISIBLE = `(scan_run_id IS NULL OR scan_run_id NOT IN (SELECT run_id FROM pii_scan_runs WHERE log_file_id = @log_file_id))`;
+/** The same, for statements that name pii_spans `s`. */
+export const VISIBLE_SPAN = VISIBLE.replace(/^\(scan_run_id IS NULL OR scan_run_id/, '(s.scan_run_id IS NULL OR s.scan_run_id');
+
+/** The run's row is gone: a start-up sweep took it (and its spans) while it was still scanning. */
+export class ScanRunSwept extends Error {
+  constructor() {
+    super('the spans this scan had written were swept by a worker starting; scanning again');
+  }
+}
+
+/**
+ * The spans of a log file. A scan writes its spans once, in batches, straight into pii_spans under its run id,
+ * hidden while the run is under way (pii_scan_runs); `publishRun` then removes the previous set and the run's
+ * row in one transaction. So a file has exactly one complete set of detected spans at any moment, however often
+ * or far a scan ran; a reviewer's manual spans are kept through every swap.
  */
 export class PiiSpanRepository {
-  private readonly stageStmt;
-  private readonly clearStagingStmt;
-  private readonly deleteStmt;
-  private readonly swapStmt;
+  private readonly beginRunStmt;
+  private readonly runExistsStmt;
+  private readonly writeStmt;
+  private readonly countRunStmt;
+  private readonly countFileStmt;
+  private readonly countManualStmt;
+  private readonly deleteRunSpansStmt;
+  private readonly deleteRunStmt;
+  private readonly deleteOthersStmt;
+  private readonly deleteFileRunsStmt;
+  private readonly staleRunsStmt;
   private readonly countByTypeStmt;
   private readonly pageStmt;
   private readonly redactableStmt;
   private readonly summaryStmt;
   private readonly wipeStmt;
-  private readonly clearRunStmt;
-  private readonly countRunStmt;
-  private readonly sweepStmt;
   private readonly insertStmt;
 
   constructor(private readonly db: Db) {
-    this.stageStmt = db.prepare(
-      `INSERT INTO pii_span_staging (run_id, id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement, staged_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    this.beginRunStmt = db.prepare(`INSERT INTO pii_scan_runs (run_id, log_file_id, started_at) VALUES (?, ?, ?)`);
+    this.runExistsStmt = db.prepare(`SELECT 1 FROM pii_scan_runs WHERE run_id = ?`).pluck();
+    this.writeStmt = db.prepare(
+      `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement, scan_run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.clearRunStmt = db.prepare(`DELETE FROM pii_span_staging WHERE run_id = ?`);
-    this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_span_staging WHERE run_id = ?`).pluck();
-    this.sweepStmt = db.prepare(`DELETE FROM pii_span_staging WHERE staged_at < ?`);
-    this.clearStagingStmt = db.prepare(`DELETE FROM pii_span_staging WHERE log_file_id = ?`);
+    this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`).pluck();
+    this.countFileStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ?`).pluck();
+    this.countManualStmt = db
+      .prepare(`SELECT count(*) FROM pii_span_review WHERE log_file_id = ? AND source = 'manual'`)
+      .pluck();
+    this.deleteRunSpansStmt = db.prepare(`DELETE FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`);
+    this.deleteRunStmt = db.prepare(`DELETE FROM pii_scan_runs WHERE run_id = ?`);
     // A reviewer's manual spans are not the detector's to replace: they stay (and stay redacted) across rescans.
-    this.deleteStmt = db.prepare(
-      `DELETE FROM pii_spans WHERE log_file_id = @log_file_id
+    this.deleteOthersStmt = db.prepare(
+      `DELETE FROM pii_spans WHERE log_file_id = @log_file_id AND scan_run_id IS NOT @run_id
          AND id NOT IN (SELECT span_id FROM pii_span_review WHERE log_file_id = @log_file_id AND source = 'manual')`,
     );
-    this.swapStmt = db.prepare(
-      `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement)
-       SELECT id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement
-       FROM pii_span_staging WHERE run_id = ? AND log_file_id = ? ORDER BY start_offset`,
-    );
+    this.deleteFileRunsStmt = db.prepare(`DELETE FROM pii_scan_runs WHERE log_file_id = ?`);
+    this.staleRunsStmt = db.prepare(`SELECT run_id, log_file_id FROM pii_scan_runs WHERE started_at < ?`);
     this.countByTypeStmt = db.prepare(
-      `SELECT pii_type, count(*) AS n FROM pii_spans WHERE log_file_id = ? GROUP BY pii_type ORDER BY pii_type`,
+      `SELECT pii_type, count(*) AS n FROM pii_spans WHERE log_file_id = @log_file_id AND ${VISIBLE} GROUP BY pii_type ORDER BY pii_type`,
     );
     this.pageStmt = db.prepare(pageSql('*'));
     // Redaction reads no original value: it never needs one.
     this.redactableStmt = db.prepare(pageSql('id, pii_type, start_offset, end_offset, replacement'));
     this.summaryStmt = db.prepare(
       `SELECT pii_type, count(*) AS n, max(end_offset) AS max_end FROM pii_spans
-       WHERE log_file_id = @log_file_id AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+       WHERE log_file_id = @log_file_id AND ${VISIBLE} AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
        GROUP BY pii_type ORDER BY pii_type`,
     );
     this.insertStmt = db.prepare(
@@ -92,45 +114,60 @@ export class PiiSpanRepository {
     this.wipeStmt = db.prepare(`UPDATE pii_spans SET original_value = '' WHERE log_file_id = ? AND original_value <> ''`);
   }
 
-  /** Drops what an interrupted earlier scan of the file staged. */
-  clearStaging(logFileId: string): void {
-    this.clearStagingStmt.run(logFileId);
-  }
-
-  /** Stages a batch; call it in a short transaction of its own. */
-  stage(runId: string, logFileId: string, spans: NewPiiSpan[], now = Date.now()): void {
-    for (const s of spans)
-      this.stageStmt.run(runId, newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, now);
-  }
-
-  /** Drops what one run staged: it failed, or another run finished the file first. Original values must not linger. */
-  clearRun(runId: string): number {
-    return this.clearRunStmt.run(runId).changes;
-  }
-
-  /** How many spans a run has staged: less than it found means some were swept under it. */
-  countStaged(runId: string): number {
-    return this.countRunStmt.get(runId) as number;
-  }
-
-  /** Drops everything staged before `before` (ms): the staging of scans that died. */
-  sweepStagedBefore(before: number): number {
-    return this.sweepStmt.run(before).changes;
+  /** Registers a run before its first batch: until `publishRun`, what it writes stays hidden. */
+  beginRun(runId: string, logFileId: string, now = Date.now()): void {
+    this.beginRunStmt.run(runId, logFileId, now);
   }
 
   /**
-   * Replaces the detected spans of the file with the staged run; manual spans (pii_span_review.source = 'manual')
-   * stay. Call it inside the transaction that finishes the scan.
+   * Writes a batch of a begun run, hidden; call it in a short transaction of its own. Throws ScanRunSwept when the
+   * run's row is gone, since spans written without it would be visible at once.
    */
-  replaceFromStaging(runId: string, logFileId: string): number {
-    this.deleteStmt.run({ log_file_id: logFileId });
-    const inserted = this.swapStmt.run(runId, logFileId).changes;
-    this.clearStagingStmt.run(logFileId);
-    return inserted;
+  writeRun(runId: string, logFileId: string, spans: NewPiiSpan[]): void {
+    if (this.runExistsStmt.get(runId) === undefined) throw new ScanRunSwept();
+    this.insertRun(runId, logFileId, spans);
+  }
+
+  private insertRun(runId: string, logFileId: string, spans: NewPiiSpan[]): void {
+    for (const s of spans)
+      this.writeStmt.run(newId(), logFileId, s.pii_type, s.start_offset, s.end_offset, s.original_value, s.replacement, runId);
+  }
+
+  /**
+   * Makes the run the file's set of detected spans, with `tail` (its last batch) written here: the previous set
+   * goes, manual spans (pii_span_review.source = 'manual') stay, and every run of the file under way loses its
+   * row (what it wrote is deleted here; its next batch fails with ScanRunSwept). Call it inside the transaction
+   * that finishes the scan, which commits all of it or none. `expected` is how many spans the run found: fewer
+   * written (a sweep took some) throws ScanRunSwept, and nothing changes.
+   */
+  publishRun(runId: string, logFileId: string, tail: NewPiiSpan[], expected: number, begun: boolean): number {
+    if (begun && this.runExistsStmt.get(runId) === undefined) throw new ScanRunSwept();
+    this.insertRun(runId, logFileId, tail);
+    const written = this.countRunStmt.get(logFileId, runId) as number;
+    if (written !== expected) throw new ScanRunSwept();
+    // Usually the run's spans and the manual ones are all there is: then the delete, which reads every span of the
+    // file, is skipped (the count reads only the index).
+    const all = this.countFileStmt.get(logFileId) as number;
+    if (all !== written + (this.countManualStmt.get(logFileId) as number)) this.deleteOthersStmt.run({ log_file_id: logFileId, run_id: runId });
+    this.deleteFileRunsStmt.run(logFileId);
+    return written;
+  }
+
+  /** Drops what one run wrote: it failed, or another run finished the file first. Original values must not linger. */
+  discardRun(runId: string, logFileId: string): number {
+    const removed = this.deleteRunSpansStmt.run(logFileId, runId).changes;
+    this.deleteRunStmt.run(runId);
+    return removed;
+  }
+
+  /** Drops every run begun before `before` (ms) and what it wrote: the runs of scans that died. Returns the spans removed. */
+  sweepRunsBefore(before: number): number {
+    const runs = this.staleRunsStmt.all(before) as { run_id: string; log_file_id: string }[];
+    return runs.reduce((n, r) => n + this.discardRun(r.run_id, r.log_file_id), 0);
   }
 
   countByType(logFileId: string): Record<string, number> {
-    const rows = this.countByTypeStmt.all(logFileId) as { pii_type: string; n: number }[];
+    const rows = this.countByTypeStmt.all({ log_file_id: logFileId }) as { pii_type: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.pii_type, r.n]));
   }
 
@@ -192,7 +229,7 @@ export class PiiSpanRepository {
  */
 function pageSql(columns: string): string {
   return `SELECT ${columns} FROM pii_spans
-    WHERE log_file_id = @log_file_id
+    WHERE log_file_id = @log_file_id AND ${VISIBLE}
       AND (@types IS NULL OR pii_type IN (SELECT value FROM json_each(@types)))
       AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
       AND (start_offset, id) > (coalesce(@after_start, -1), coalesce(@after_id, ''))
