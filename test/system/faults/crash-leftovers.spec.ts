@@ -43,7 +43,8 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
 
   const tmpDir = () => join(rig.dataDir, 'blobs', 'tmp');
   const partials = () => (existsSync(tmpDir()) ? readdirSync(tmpDir()).filter((n) => n.endsWith('.part')) : []);
-  const staged = () => rig.count('SELECT count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id');
+  const staged = () =>
+    rig.count('SELECT count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id');
 
   it('reports old staging in db verify, then sweeps staging and partial files at start, leaving a live upload alone', async () => {
     const issueId = await rig.createIssue();

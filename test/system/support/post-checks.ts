@@ -138,7 +138,9 @@ function checkStaging(db: Db): string[] {
     .get() as number;
   if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
   const old = db
-    .prepare('SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id WHERE w.started_at < ?')
+    .prepare(
+      'SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id WHERE w.started_at < ?',
+    )
     .pluck()
     .get(Date.now() - LONGEST_SCAN_MS) as number;
   if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
@@ -221,7 +223,9 @@ function gatherFacts(db: Db): FileFacts {
   const counts = (sql: string) => new Map((db.prepare(sql).all() as { id: string; n: number }[]).map((r) => [r.id, r.n]));
   return {
     openJobs: counts(`SELECT json_extract(payload, '$.log_file_id') AS id, count(*) AS n FROM outbox WHERE state != 'done' GROUP BY 1`),
-    staged: counts('SELECT s.log_file_id AS id, count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id GROUP BY s.log_file_id'),
+    staged: counts(
+      'SELECT s.log_file_id AS id, count(*) AS n FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id GROUP BY s.log_file_id',
+    ),
     audits: counts(
       `SELECT action || ':' || entity_id AS id, count(*) AS n FROM audit_log
        WHERE action IN ('hash_log_file', 'detect_pii', 'apply_redactions') GROUP BY action, entity_id`,

@@ -85,9 +85,7 @@ export class PiiSpanRepository {
     );
     this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`).pluck();
     this.countFileStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ?`).pluck();
-    this.countManualStmt = db
-      .prepare(`SELECT count(*) FROM pii_span_review WHERE log_file_id = ? AND source = 'manual'`)
-      .pluck();
+    this.countManualStmt = db.prepare(`SELECT count(*) FROM pii_span_review WHERE log_file_id = ? AND source = 'manual'`).pluck();
     this.deleteRunSpansStmt = db.prepare(`DELETE FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`);
     this.deleteRunStmt = db.prepare(`DELETE FROM pii_scan_runs WHERE run_id = ?`);
     // A reviewer's manual spans are not the detector's to replace: they stay (and stay redacted) across rescans.
@@ -148,7 +146,8 @@ export class PiiSpanRepository {
     // Usually the run's spans and the manual ones are all there is: then the delete, which reads every span of the
     // file, is skipped (the count reads only the index).
     const all = this.countFileStmt.get(logFileId) as number;
-    if (all !== written + (this.countManualStmt.get(logFileId) as number)) this.deleteOthersStmt.run({ log_file_id: logFileId, run_id: runId });
+    if (all !== written + (this.countManualStmt.get(logFileId) as number))
+      this.deleteOthersStmt.run({ log_file_id: logFileId, run_id: runId });
     this.deleteFileRunsStmt.run(logFileId);
     return written;
   }
