@@ -164,10 +164,14 @@ export class PiiScanService {
         }
       };
       // Messages are handled one after another, in order: `done` resolves only once every batch before it is
-      // written, and an exit is looked at only after the messages sent before it.
+      // written, and an exit is looked at only after the messages sent before it. Each waits for the event loop's
+      // next turn, so batches that arrived together do not stop lock renewals for several commits in a row.
       let chain = Promise.resolve();
       const queue = (step: () => Promise<void> | void) => {
-        chain = chain.then(() => (settled ? undefined : step())).catch((err: unknown) => finish(() => reject(err as Error)));
+        chain = chain
+          .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          .then(() => (settled ? undefined : step()))
+          .catch((err: unknown) => finish(() => reject(err as Error)));
       };
       thread.on('message', (message: ScanThreadMessage) => queue(() => handle(message)));
       thread.on('error', (err) => queue(() => finish(() => reject(err))));

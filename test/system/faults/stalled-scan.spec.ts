@@ -77,9 +77,14 @@ describe('a scan whose worker dies twice', () => {
     const stream = await events;
     const last = stream.trim().split('\n\n').pop() ?? '';
     expect(last).toContain('"status":"failed"');
-    // The hash job may have been running beside the scan and died with it: either way, nothing is left open.
+    // The hash job waits for the file's scan (which would have hashed it in the same read); once the scan has failed
+    // for good it reads the file itself, after its wait: then nothing is left open.
     expect(rig.count(`SELECT count(*) AS n FROM outbox WHERE job_name = 'detect_pii' AND state = 'failed'`)).toBe(1);
-    expect(rig.count(`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'dispatched')`)).toBe(0);
+    await waitFor(
+      async () => rig.count(`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'dispatched')`) === 0,
+      30_000,
+      () => `a job was left open\n${rig.logs()}`,
+    );
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii_failed' AND entity_id = ?`, file.body.id)).toBe(1);
     expect((await rig.call('GET', '/health/ready')).body.checks.stuck_files.ok).toBe(true);
   }, 120_000);

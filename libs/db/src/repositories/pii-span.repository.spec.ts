@@ -70,16 +70,18 @@ describe('PiiSpanRepository: spans written once, published whole', () => {
     expect(db.prepare('SELECT count(*) AS n FROM pii_scan_runs').get()).toEqual({ n: 0 });
   });
 
-  it('publishes nothing, and keeps the previous set, when the run wrote fewer spans than it found', () => {
+  it('publishes nothing, and keeps the previous set, when a sweep took the run while it was scanning', () => {
     const first = newId();
     transaction(db, () => sut.publishRun(first, fileId, [span(1)], 1, false));
     const run = newId();
     transaction(db, () => {
-      sut.beginRun(run, fileId);
+      sut.beginRun(run, fileId, 1000);
       sut.writeRun(run, fileId, [span(5)]);
     });
-    expect(() => transaction(db, () => sut.publishRun(run, fileId, [span(6)], 3, true))).toThrow(ScanRunSwept);
+    transaction(db, () => sut.sweepRunsBefore(2000));
+    expect(() => transaction(db, () => sut.publishRun(run, fileId, [span(6)], 2, true))).toThrow(ScanRunSwept);
     expect(visible()).toEqual([1]);
+    expect(rows()).toBe(1);
   });
 
   it('sweeps a run that died with what it wrote; the run, still going, can then neither write nor publish', () => {

@@ -61,7 +61,6 @@ export class PiiSpanRepository {
   private readonly beginRunStmt;
   private readonly runExistsStmt;
   private readonly writeStmt;
-  private readonly countRunStmt;
   private readonly countFileStmt;
   private readonly countManualStmt;
   private readonly deleteRunSpansStmt;
@@ -83,7 +82,6 @@ export class PiiSpanRepository {
       `INSERT INTO pii_spans (id, log_file_id, pii_type, start_offset, end_offset, original_value, replacement, scan_run_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.countRunStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`).pluck();
     this.countFileStmt = db.prepare(`SELECT count(*) FROM pii_spans WHERE log_file_id = ?`).pluck();
     this.countManualStmt = db.prepare(`SELECT count(*) FROM pii_span_review WHERE log_file_id = ? AND source = 'manual'`).pluck();
     this.deleteRunSpansStmt = db.prepare(`DELETE FROM pii_spans WHERE log_file_id = ? AND scan_run_id = ?`);
@@ -135,21 +133,22 @@ export class PiiSpanRepository {
    * Makes the run the file's set of detected spans, with `tail` (its last batch) written here: the previous set
    * goes, manual spans (pii_span_review.source = 'manual') stay, and every run of the file under way loses its
    * row (what it wrote is deleted here; its next batch fails with ScanRunSwept). Call it inside the transaction
-   * that finishes the scan, which commits all of it or none. `expected` is how many spans the run found: fewer
-   * written (a sweep took some) throws ScanRunSwept, and nothing changes.
+   * that finishes the scan, which commits all of it or none. `expected` is how many spans the run found; if the
+   * file does not end up with exactly those (a sweep took some), it throws ScanRunSwept and nothing changes.
    */
   publishRun(runId: string, logFileId: string, tail: NewPiiSpan[], expected: number, begun: boolean): number {
+    // A sweep deletes a run's row and its spans together: the row still there means none of them went.
     if (begun && this.runExistsStmt.get(runId) === undefined) throw new ScanRunSwept();
     this.insertRun(runId, logFileId, tail);
-    const written = this.countRunStmt.get(logFileId, runId) as number;
-    if (written !== expected) throw new ScanRunSwept();
-    // Usually the run's spans and the manual ones are all there is: then the delete, which reads every span of the
-    // file, is skipped (the count reads only the index).
-    const all = this.countFileStmt.get(logFileId) as number;
-    if (all !== written + (this.countManualStmt.get(logFileId) as number))
+    // Both counts read an index only; the delete, which reads every span of the file, runs only when there is
+    // something besides the run's spans and the manual ones (the previous set, or another run's hidden spans).
+    const manual = this.countManualStmt.get(logFileId) as number;
+    if ((this.countFileStmt.get(logFileId) as number) !== expected + manual) {
       this.deleteOthersStmt.run({ log_file_id: logFileId, run_id: runId });
+      if ((this.countFileStmt.get(logFileId) as number) !== expected + manual) throw new ScanRunSwept();
+    }
     this.deleteFileRunsStmt.run(logFileId);
-    return written;
+    return expected;
   }
 
   /** Drops what one run wrote: it failed, or another run finished the file first. Original values must not linger. */
