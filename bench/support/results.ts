@@ -151,7 +151,7 @@ export const ROW_SPECS = [
     id: 'review-values',
     what: (s) =>
       `\`GET /v1/log-files/:id/pii/values\` on a ${mib(s.reviewBytes)} file with ${s.reviewSpans.toLocaleString('en')} spans, p99 latency`,
-    baselineWhat: 'the same repository query (PiiReviewRepository.listValues) run directly on the database',
+    baselineWhat: 'the same repository query (PiiFileValueRepository.listValues) run directly on the database',
     unit: 'ms',
     baselineUnit: 'ms',
     direction: 'lower',

@@ -7,6 +7,7 @@ import {
   LogFileRedactionRepository,
   OutboxRepository,
   PiiPseudonymRepository,
+  PiiDecisionRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -47,7 +48,20 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
   const settings = new SettingRepository(db);
   const redactions = new LogFileRedactionRepository(db);
   const pseudonyms = new PiiPseudonymRepository(db);
-  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, redactions, review, pseudonyms, settings);
+  const versions = new RedactionVersionWriter(
+    db,
+    audit,
+    redactor,
+    guard,
+    files,
+    spans,
+    requests,
+    redactions,
+    review,
+    new PiiDecisionRepository(db),
+    pseudonyms,
+    settings,
+  );
   return new IngestProcessor(
     db,
     audit,

@@ -7,6 +7,7 @@ import {
   LogFile,
   LogFileIngestRepository,
   LogFileRedactionRepository,
+  PiiDecisionRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
@@ -60,6 +61,7 @@ export class RedactionVersionWriter {
     private readonly requests: RedactionRequestRepository,
     private readonly redactions: LogFileRedactionRepository,
     private readonly review: PiiReviewRepository,
+    private readonly decisions: PiiDecisionRepository,
     private readonly pseudonyms: PiiPseudonymRepository,
     private readonly settings: SettingRepository,
   ) {}
@@ -68,8 +70,8 @@ export class RedactionVersionWriter {
     const logFileId = file.id;
     const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
-    const summary = this.review.summariseToRedact(logFileId, file.issue_id);
-    const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
+    const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
+    const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
     const blob = await this.redactor
       .redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd })
       .catch((err: Error) => {

@@ -20,6 +20,8 @@ import { LogFileRepository } from './repositories/log-file.repository';
 import { LogStreamRepository } from './repositories/log-stream.repository';
 import { MigrationRepository } from './repositories/migration.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { PiiDecisionRepository } from './repositories/pii-decision.repository';
+import { PiiFileValueRepository } from './repositories/pii-file-value.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
 import { PiiPseudonymRepository } from './repositories/pii-pseudonym.repository';
 import { PiiSpanRepository } from './repositories/pii-span.repository';
@@ -51,6 +53,8 @@ export const REPOSITORIES = [
   LogStreamRepository,
   MigrationRepository,
   OutboxRepository,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
