@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   LogFile,
   LogFileIngestRepository,
   LogFileRedactionRepository,
@@ -18,7 +16,7 @@ import {
   SettingRepository,
   SpanToRedact,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { BlobIntegrityError } from '@tftsr/storage';
 import { OutboxJobGuard, Skipped } from './outbox-job';
@@ -52,7 +50,7 @@ class StaleDecisions extends Error {}
 @Injectable()
 export class RedactionVersionWriter {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly redactor: RedactorService,
     private readonly guard: OutboxJobGuard,
@@ -68,7 +66,7 @@ export class RedactionVersionWriter {
 
   async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
     const logFileId = file.id;
-    const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
+    const rev = this.tx.write(() => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
     const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
     const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
@@ -110,7 +108,7 @@ export class RedactionVersionWriter {
     let page: SpanToRedact[] = [];
     const flush = () =>
       // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
-      transaction(this.db, () =>
+      this.tx.write(() =>
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Db } from './database';
+import { Db, TransactionRunner } from './database';
 import { deriveKey } from './keys';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 import { AiConversationRepository } from './repositories/ai-conversation.repository';
@@ -96,10 +96,11 @@ export class DatabaseModule {
           useFactory: (db: Db) => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')),
           inject: [DB],
         },
+        { provide: TransactionRunner, useFactory: (db: Db) => new TransactionRunner(db), inject: [DB] },
         ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Db) => new repository(db), inject: [DB] })),
         DatabaseCloser,
       ],
-      exports: [DB, AuditLogRepository, ...REPOSITORIES],
+      exports: [DB, AuditLogRepository, TransactionRunner, ...REPOSITORIES],
     };
   }
 }
