@@ -2,6 +2,8 @@ import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
 import type { PiiDecision, SpanSource } from './pii-decision-rules';
 import { EFFECTIVE_DECISION } from './pii-decision-rules';
+import type { RedactableSummary, TypeCountRow } from './span-pages';
+import { inFileOrder, summariseByType } from './span-pages';
 
 export interface WindowSpan {
   id: string;
@@ -94,32 +96,20 @@ export class PiiDecisionRepository {
 
   /** Every span to hide, in file order, a page at a time (no statement stays open across the caller's awaits). */
   *iterateToRedact(logFileId: string, issueId: string, pageSize = 5000): Generator<SpanToRedact> {
-    let after: [number, string] | null = null;
-    for (;;) {
-      const page = this.stmts.toRedact.all({
-        log_file_id: logFileId,
-        issue_id: issueId,
-        after_start: after?.[0] ?? null,
-        after_id: after?.[1] ?? null,
-        limit: pageSize,
-      }) as SpanToRedact[];
-      yield* page;
-      if (page.length < pageSize) return;
-      const last = page[page.length - 1];
-      after = [last.start_offset, last.id];
-    }
+    yield* inFileOrder(
+      (after) =>
+        this.stmts.toRedact.all({
+          log_file_id: logFileId,
+          issue_id: issueId,
+          after_start: after?.[0] ?? null,
+          after_id: after?.[1] ?? null,
+          limit: pageSize,
+        }) as SpanToRedact[],
+      pageSize,
+    );
   }
 
-  summariseToRedact(logFileId: string, issueId: string): { count: number; countsByType: Record<string, number>; maxEnd: number } {
-    const rows = this.stmts.redactSummary.all({ log_file_id: logFileId, issue_id: issueId }) as {
-      pii_type: string;
-      n: number;
-      max_end: number;
-    }[];
-    return {
-      count: rows.reduce((sum, r) => sum + r.n, 0),
-      countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),
-      maxEnd: rows.reduce((max, r) => Math.max(max, r.max_end), 0),
-    };
+  summariseToRedact(logFileId: string, issueId: string): RedactableSummary {
+    return summariseByType(this.stmts.redactSummary.all({ log_file_id: logFileId, issue_id: issueId }) as TypeCountRow[]);
   }
 }
