@@ -175,7 +175,8 @@ describe('QueueWatchdog', () => {
     watchdog();
     await sut.worker.waitUntilReady();
     const old = handles[0];
-    let pauseEnded = false;
+    let [closed, pauseEnded] = [false, false];
+    old.worker.on('closed', () => (closed = true));
     old.worker.on('paused', () => (pauseEnded = true));
     sut.connection.disconnect();
     await waitFor(
@@ -194,7 +195,7 @@ describe('QueueWatchdog', () => {
     clock += 30_000;
     expect(await sut.check()).toMatch(/^its Redis connection dropped/);
     await sut.retired();
-    expect(old.worker.isRunning()).toBe(false);
+    expect(closed).toBe(true);
 
     await waitFor(
       async () => pauseEnded || undefined,
