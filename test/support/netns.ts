@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningApp } from './app-processes';
 import { startApp, waitFor } from './app-processes';
@@ -16,6 +16,11 @@ const SUBNET = '10.213';
 const NS_PATTERN = /^tftsr-(\d+)-(\d+)-[a-z]+$/;
 /** Interfaces (at most 15 characters): the bridge `tsr<run>br`, host X's end of its cable `tsr<run>x`. */
 const BRIDGE_PATTERN = /^tsr(\d+)br$/;
+/**
+ * Set on every process a rig starts, the hub's included, to the rig's pid: a crashed run's processes outlive it
+ * (reparented, some outside any namespace of ours), and this is how the next run finds them.
+ */
+export const RIG_OWNER_ENV = 'TFTSR_TEST_RIG_OWNER';
 /** TFTSR_TEST_NETNS=off runs the fallback on purpose, to check it on a machine that has namespaces. */
 const FORCED_OFF = process.env.TFTSR_TEST_NETNS === 'off';
 
@@ -65,7 +70,7 @@ export class TestHost {
     const [file, argv] = this.namespace ? ['ip', ['netns', 'exec', this.namespace, command, ...args]] : [command, args];
     const child = spawn(file, argv, {
       cwd: this.dir,
-      env: { HOME: this.dir, TMPDIR: tmp, ...env },
+      env: { HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.push(child);
@@ -76,7 +81,11 @@ export class TestHost {
   startApp(kind: 'api' | 'worker', env: Record<string, string>): HostProcess {
     const tmp = join(this.dir, 'tmp');
     mkdirSync(tmp, { recursive: true });
-    const app = startApp(kind, { HOME: this.dir, TMPDIR: tmp, ...env }, { cwd: this.dir, netns: this.namespace });
+    const app = startApp(
+      kind,
+      { HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
+      { cwd: this.dir, netns: this.namespace },
+    );
     this.children.push(app.child);
     return { ...app, host: this.name };
   }
@@ -179,10 +188,11 @@ export class TestNetwork {
       mkdirSync(dir, { recursive: true });
       return dir;
     };
+    sweepStaleProcesses();
     const probe = probeIsolation();
     let reason = probe.reason;
     if (probe.isolation === 'netns') {
-      sweepStale();
+      sweepStaleNetwork();
       try {
         return await TestNetwork.withNamespaces(names, temp, dirOf);
       } catch (err) {
@@ -318,11 +328,27 @@ function claimSubnet(): number {
   throw new Error(`no free /24 left in ${SUBNET}.0.0/16`);
 }
 
+/** For a process that rewrites its environment area (redis-server sets its title there): a mark in its title. */
+export function rigTitleMark(): string {
+  return `tftsr-rig-${process.pid}`;
+}
+
+/** A crashed run's processes, found by RIG_OWNER_ENV or the title mark naming a pid that is gone; SIGKILLed. */
+function sweepStaleProcesses(): void {
+  const inEnv = new RegExp(`(?:^|\\0)${RIG_OWNER_ENV}=(\\d+)(?:\\0|$)`);
+  const inTitle = /tftsr-rig-(\d+)/;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const owner = inEnv.exec(readText(`/proc/${entry}/environ`)) ?? inTitle.exec(readText(`/proc/${entry}/cmdline`));
+    if (owner && !alive(Number(owner[1]))) signal(Number(entry), 'SIGKILL');
+  }
+}
+
 /**
- * A crashed run's leftovers: namespaces and bridges whose owner pid is gone. Their processes are SIGKILLed
- * first, so that deleting a namespace really frees it (and the cables in it).
+ * A crashed run's namespaces and bridges, whose owner pid is gone. Processes still in them are SIGKILLed first,
+ * so that deleting a namespace really frees it (and the cables in it).
  */
-function sweepStale(): void {
+function sweepStaleNetwork(): void {
   for (const line of ip('netns', 'list').split('\n')) {
     const ns = line.split(' ')[0];
     const match = NS_PATTERN.exec(ns);

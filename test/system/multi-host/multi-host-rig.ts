@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import { deriveKey } from '@tftsr/db';
 import { S3BlobStore } from '@tftsr/storage';
 import type { HostProcess, TestHost } from '../../support/netns';
-import { TestNetwork } from '../../support/netns';
+import { RIG_OWNER_ENV, rigTitleMark, TestNetwork } from '../../support/netns';
 import { freePort, waitFor } from '../../support/app-processes';
 import type { TestS3 } from '../../support/s3-server';
 import { startTestS3 } from '../../support/s3-server';
@@ -51,7 +51,7 @@ export class MultiHostRig {
       self = new MultiHostRig(net, s3, label);
       await self.startRedis();
       self.rig.apiAddress = net.hub.address;
-      await self.rig.startApi(self.s3.env(PREFIX));
+      await self.rig.startApi({ ...self.s3.env(PREFIX), [RIG_OWNER_ENV]: String(process.pid) });
       return self;
     } catch (err) {
       // Nothing may outlive a failed start: the namespaces and the processes in them least of all.
@@ -77,6 +77,7 @@ export class MultiHostRig {
     const args = ['--bind', address, '--port', String(this.redisPort), '--dir', dir, '--logfile', join(dir, 'redis.log')];
     // Not protected mode: the other hosts connect from their own addresses, on a bridge only this machine has.
     args.push('--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction');
+    args.push('--proc-title-template', `{title} {listen-addr} ${rigTitleMark()}`);
     this.hub.run('redis-server', args, { PATH: process.env.PATH ?? '' });
     const ping = async () => {
       const client = new IORedis({
