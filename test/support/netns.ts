@@ -70,7 +70,7 @@ export class TestHost {
     const [file, argv] = this.namespace ? ['ip', ['netns', 'exec', this.namespace, command, ...args]] : [command, args];
     const child = spawn(file, argv, {
       cwd: this.dir,
-      env: { HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.push(child);
@@ -131,6 +131,23 @@ export class TestHost {
       10_000,
       () => `the link of ${this.name} did not come back up: ${ip('-o', 'link', 'show', cable)}`,
     );
+  }
+
+  /**
+   * Makes the link towards this host a slow one (a token bucket on the hub's end of its cable): what it downloads
+   * arrives at `mbit` per second whatever the CPUs do. False in the fallback, which has no link to shape.
+   */
+  limitLink(mbit: number): boolean {
+    if (typeof this.link !== 'object') return false;
+    execFileSync(
+      'tc',
+      ['qdisc', 'replace', 'dev', this.link.cable, 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '64kb', 'latency', '200ms'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 10_000,
+      },
+    );
+    return true;
   }
 
   /** Whether a TCP connection from this host to address:port opens within `timeoutMs`. */

@@ -5,11 +5,12 @@ import { logWithPlantedSecret, missingPlantedSpans, uploadPlanted } from '../red
 import { MultiHostRig } from './multi-host-rig';
 
 /**
- * Large enough that a scan lasts a while (progress is recorded from 8 MiB up), so a fault lands in its middle.
- * Realistic sparse logs (one PII line in 20): a dense file stages so many spans that, on a loaded machine, the
- * WAL checkpoints block the worker past its 2 s lock, and it loses its own job.
+ * Large enough for progress to be recorded (from 8 MiB up). Realistic sparse logs (one PII line in 20): a dense
+ * file stages so many spans that, on a loaded machine, WAL checkpoints block the worker past its 2 s lock.
  */
-const BIG = 48 * 1024 * 1024;
+const BIG = 24 * 1024 * 1024;
+/** B's link is this slow (A to B), so B's scan of BIG lasts about 3 s however fast the CPUs are: C's is not. */
+const B_LINK_MBIT = 64;
 /** The fault comes once the scan has recorded this much progress: mid-scan by the scan's own state, not by a clock. */
 const MID_SCAN_PCT = 5;
 const MODE = probeIsolation();
@@ -34,6 +35,8 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
 
   beforeAll(async () => {
     rig = await MultiHostRig.start('multi-host', ['B', 'C']);
+    // Without namespaces there is no link to slow down: B's scan then lasts as long as the CPUs make it.
+    if (!rig.host('B').limitLink(B_LINK_MBIT)) console.warn('TEST RIG FALLBACK: B has no link to slow down; its scans run at CPU speed');
     issueId = await rig.rig.createIssue();
   }, 60_000);
   afterAll(() => rig?.close());
