@@ -15,12 +15,15 @@ export interface RunningApp {
 }
 
 /**
- * Runs the compiled API or worker (npm test builds first) as a real process with the given environment;
- * `netns` runs it in that network namespace (`ip netns exec`, which execs it: the pid is the app's own).
+ * Runs the compiled API or worker (npm test builds first) as a real process with the given environment.
+ * `launcher` runs it through a command that execs it (e.g. `ip netns exec <ns>`), so the pid is still the app's.
  */
-export function startApp(kind: 'api' | 'worker', env: Record<string, string>, where: { cwd?: string; netns?: string } = {}): RunningApp {
-  const main = [process.execPath, join(DIST, kind, 'src', 'main.js')];
-  const [file, ...args] = where.netns ? ['ip', 'netns', 'exec', where.netns, ...main] : main;
+export function startApp(
+  kind: 'api' | 'worker',
+  env: Record<string, string>,
+  where: { cwd?: string; launcher?: string[] } = {},
+): RunningApp {
+  const [file, ...args] = [...(where.launcher ?? []), process.execPath, join(DIST, kind, 'src', 'main.js')];
   const child = spawn(file, args, {
     cwd: where.cwd,
     // Metrics on any free port: several workers run at once in the suite.

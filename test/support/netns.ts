@@ -52,6 +52,7 @@ export interface HostProcess extends RunningApp {
  */
 export class TestHost {
   private readonly children: ChildProcess[] = [];
+  private hidden: string[] = [];
 
   constructor(
     readonly name: string,
@@ -63,31 +64,45 @@ export class TestHost {
     private readonly link: { cable: string } | 'freeze' | 'none',
   ) {}
 
+  /**
+   * Processes started on this host from now on do not see these directories (another host's data directory):
+   * each gets an empty, unreadable tmpfs over them in its own mount namespace (`ip netns exec` makes one). False
+   * in the fallback, which cannot hide anything.
+   */
+  hide(paths: string[]): boolean {
+    if (!this.namespace) return false;
+    this.hidden = [...paths];
+    return true;
+  }
+
   /** Runs `command` on this host; the process is tracked, so `killAll` and `close` reach it. */
   run(command: string, args: string[], env: Record<string, string>): ChildProcess {
-    const tmp = join(this.dir, 'tmp');
-    mkdirSync(tmp, { recursive: true });
-    const [file, argv] = this.namespace ? ['ip', ['netns', 'exec', this.namespace, command, ...args]] : [command, args];
-    const child = spawn(file, argv, {
-      cwd: this.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const [file, ...argv] = [...this.launcher(), command, ...args];
+    const child = spawn(file, argv, { cwd: this.dir, env: this.env(env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.push(child);
     return child;
   }
 
   /** The compiled API or worker on this host, with startApp's test defaults. */
   startApp(kind: 'api' | 'worker', env: Record<string, string>): HostProcess {
-    const tmp = join(this.dir, 'tmp');
-    mkdirSync(tmp, { recursive: true });
-    const app = startApp(
-      kind,
-      { HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env },
-      { cwd: this.dir, netns: this.namespace },
-    );
+    const app = startApp(kind, this.env(env), { cwd: this.dir, launcher: this.launcher() });
     this.children.push(app.child);
     return { ...app, host: this.name };
+  }
+
+  private env(env: Record<string, string>): Record<string, string> {
+    const tmp = join(this.dir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    return { PATH: process.env.PATH ?? '', HOME: this.dir, TMPDIR: tmp, [RIG_OWNER_ENV]: String(process.pid), ...env };
+  }
+
+  /** What runs a command on this host and then execs it (so its pid is the command's own). */
+  private launcher(): string[] {
+    if (!this.namespace) return [];
+    const netns = ['ip', 'netns', 'exec', this.namespace];
+    if (this.hidden.length === 0) return netns;
+    const mounts = this.hidden.map((p) => `mount -t tmpfs -o size=64k,mode=000 tftsr-hidden ${shellQuote(p)} || exit 97`);
+    return [...netns, 'sh', '-c', `${mounts.join('; ')}; exec "$@"`, 'sh'];
   }
 
   /**
@@ -274,6 +289,10 @@ export class TestNetwork {
     if (this.bridge) tryIp('link', 'del', this.bridge);
     this.temp.remove();
   }
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function ip(...args: string[]): string {

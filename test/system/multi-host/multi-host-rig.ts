@@ -104,7 +104,8 @@ export class MultiHostRig {
 
   /**
    * Today's worker on `host`, with the blob store in the bucket on A and A's data directory (shared through the
-   * filesystem: see the spec's header). Resolves once its queues are being processed.
+   * filesystem: see the spec's header). Resolves once its queues are being processed. A scanner would be started
+   * the same way without the data directory and the database key, on a host that `hide`s A's data directory.
    */
   async startWorker(host: string, env: Record<string, string> = {}): Promise<HostProcess> {
     // Info, not the tests' warn: the start line and each job's end line (with its outcome) are what the cases read.

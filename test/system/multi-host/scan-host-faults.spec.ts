@@ -1,5 +1,9 @@
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { repeatedLog } from '../../../bench/support/log-corpus';
 import { waitFor } from '../../support/app-processes';
+import type { TestHost } from '../../support/netns';
 import { probeIsolation } from '../../support/netns';
 import { logWithPlantedSecret, missingPlantedSpans, uploadPlanted } from '../redis-ha/ingestion-smoke';
 import { MultiHostRig } from './multi-host-rig';
@@ -72,7 +76,7 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
     return small;
   }
 
-  it('runs hosts B and C with network namespaces of their own that reach A only over their cable, or says that it could not', async () => {
+  it("runs hosts B and C in network namespaces of their own that reach A only over their cable, and can hide A's files from them, or says that it could not", async () => {
     expect({ isolation: rig.net.isolation, reason: rig.net.fallbackReason }).toEqual({
       isolation: MODE.isolation,
       reason: MODE.isolation === 'netns' ? undefined : expect.any(String),
@@ -89,6 +93,20 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
       await b.restoreLink();
     }
     expect(await b.canReach(redis.address, redis.port)).toBe(true);
+
+    // What the scanner role needs: a host that cannot see A's data directory at all (today's worker still does).
+    const database = join(rig.rig.dataDir, 'tftsr.db');
+    const sees = async (host: TestHost) => {
+      const child = host.run(process.execPath, ['-e', `process.exit(require('fs').existsSync(${JSON.stringify(database)}) ? 0 : 1)`], {});
+      return ((await once(child, 'exit')) as [number | null])[0] === 0;
+    };
+    expect(b.hide([rig.rig.dataDir])).toBe(true);
+    try {
+      expect([await sees(b), await sees(rig.host('C')), existsSync(database)]).toEqual([false, true, true]);
+    } finally {
+      b.hide([]);
+    }
+    expect(await sees(b)).toBe(true);
   }, 60_000);
 
   it('finishes on host C with one complete set of spans per file after host B is SIGKILLed mid-scan', async () => {
