@@ -57,6 +57,7 @@ export async function startTestS3(bucket = 'tftsr-test', options: { address?: st
       if (flip > 0 && at <= flip && flip < sent) data[flip - at] ^= 1;
       upstream.write(data);
     });
+    // eslint-disable-next-line no-restricted-syntax -- both sockets' errors and closes end the pair just below
     upstream.pipe(client);
     const close = () => (client.destroy(), upstream.destroy(), sockets.delete(client), sockets.delete(upstream));
     client.on('close', close).on('error', close);
