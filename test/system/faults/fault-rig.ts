@@ -117,7 +117,7 @@ export class FaultRig {
   }
 
   startWorker(env: Record<string, string> = {}): RunningApp {
-    this.worker = startApp('worker', { ...this.sharedEnv(), ...WORKER_ENV, ...env });
+    this.worker = startApp('worker', this.workerEnv(env));
     return this.worker;
   }
 
