@@ -12,6 +12,7 @@ import {
   OutboxRepository,
   SettingRepository,
   toDbTimestamp,
+  TransactionRunner,
 } from '@tftsr/db';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
@@ -38,7 +39,7 @@ describe('LogChunksService', () => {
       new LogFileProcessingRepository(db),
       new OutboxRepository(db),
     );
-    settings = new SettingsService(db, new SettingRepository(db), audit);
+    settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     sut = new LogChunksService(db, rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake);
   });
   afterEach(() => rig.close());

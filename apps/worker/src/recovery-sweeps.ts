@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
+import { PiiSpanRepository, TransactionRunner } from '@tftsr/db';
 import { BlobStore, TempSweeper } from '@tftsr/storage';
 
 /**
@@ -13,7 +13,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
   private readonly startedAt = Date.now();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly spans: PiiSpanRepository,
   ) {
@@ -36,7 +36,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
    * partial set.
    */
   sweepStaging(): number {
-    const removed = transaction(this.db, () => this.spans.sweepRunsBefore(this.startedAt));
+    const removed = this.tx.write(() => this.spans.sweepRunsBefore(this.startedAt));
     if (removed > 0) this.logger.warn(`removed ${removed} span(s) left in staging by scans that did not finish`);
     return removed;
   }
