@@ -55,6 +55,11 @@ export class GroupCommit {
     };
   }
 
+  /** Units submitted and not yet committed (for tests and metrics). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   /** Runs `work` (synchronous database statements) inside the next group's transaction; resolves after its commit. */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
