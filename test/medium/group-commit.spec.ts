@@ -1,4 +1,14 @@
-import { AuditLogRepository, deriveKey, GroupCommit, IssueRepository, newId, openAndMigrate, toDbTimestamp } from '@tftsr/db';
+import {
+  AuditLogRepository,
+  deriveKey,
+  GroupCommit,
+  IssueRepository,
+  newId,
+  openAndMigrate,
+  openDatabase,
+  toDbTimestamp,
+  walSync,
+} from '@tftsr/db';
 import type { Db } from '@tftsr/db';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -81,5 +91,42 @@ describe('GroupCommit', () => {
     sut.windowMs = 60_000;
     await sut.run(createIssue('b'));
     expect(sut.stats).toEqual({ commits: 2, units: 2 });
+  });
+
+  it('with a durability step, commits without the fsync and answers no unit before that step has ended', async () => {
+    let synced!: () => void;
+    const steps: Promise<void>[] = [];
+    sut = new GroupCommit(db, 5, () => {
+      const step = new Promise<void>((resolve) => (synced = resolve));
+      steps.push(step);
+      return step;
+    });
+    let answered = 0;
+    const units = ['a', 'b'].map((t) => sut.run(createIssue(t)).then(() => (answered += 1)));
+    await new Promise((r) => setTimeout(r, 50));
+    // Committed (another connection sees it) and the connection back at FULL, but nobody answered yet.
+    const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY, readonly: true });
+    expect(other.prepare(`SELECT count(*) FROM issues`).pluck().get()).toBe(2);
+    other.close();
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect({ steps: steps.length, answered }).toEqual({ steps: 1, answered: 0 });
+    synced();
+    await Promise.all(units);
+    expect(answered).toBe(2);
+  });
+
+  it('rejects the units of a group whose durability step fails', async () => {
+    sut = new GroupCommit(db, 5, () => Promise.reject(new Error('EIO: fsync failed')));
+    const results = await Promise.allSettled([sut.run(createIssue('a')), sut.run(createIssue('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ message: 'EIO: fsync failed' });
+  });
+
+  it('syncs the WAL file for real (walSync), calls made during an fsync sharing the next one', async () => {
+    sut = new GroupCommit(db, 5, walSync(db));
+    const ids = await Promise.all(['a', 'b', 'c'].map((t) => sut.run(createIssue(t))));
+    const sync = walSync(db);
+    await Promise.all([sync(), sync(), sync()]);
+    expect(ids.map((id) => issues.findById(id)?.title)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { Db } from './database';
 import { transaction } from './database';
 
@@ -34,11 +35,22 @@ export class GroupCommit {
   private timer?: NodeJS.Timeout;
   readonly stats: GroupCommitStats = { commits: 0, units: 0 };
 
+  /** The connection's own `synchronous` level, restored after each group commit made without the fsync. */
+  private readonly synchronous: number;
+
   constructor(
     private readonly db: Db,
     /** The longest a ready unit waits for expected ones; read at each wait, so it can be a live setting. */
     public windowMs: number,
-  ) {}
+    /**
+     * Given (see walSync): the group's transaction commits without its fsync (synchronous = NORMAL, WAL mode),
+     * and this makes it durable off the event loop; units resolve only once it has. Absent: the commit fsyncs as
+     * the connection is set to (FULL), blocking the event loop meanwhile.
+     */
+    private readonly durable?: () => Promise<void>,
+  ) {
+    this.synchronous = db.pragma('synchronous', { simple: true }) as number;
+  }
 
   /**
    * Announces a unit that will be submitted soon (e.g. a request already admitted). The returned function, called
@@ -92,6 +104,9 @@ export class GroupCommit {
     this.waiting = [];
     if (batch.length === 0) return;
     const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
+    // NORMAL only for this transaction: every other write of the connection keeps its own fsync at commit.
+    const relaxed = this.durable !== undefined && this.synchronous >= 2;
+    if (relaxed) this.db.pragma('synchronous = NORMAL');
     try {
       transaction(this.db, () => {
         batch.forEach((unit, i) => {
@@ -117,17 +132,70 @@ export class GroupCommit {
         }
       });
     }
+    if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
     this.stats.units += batch.length;
-    batch.forEach((unit, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) unit.resolve(outcome.value);
-      else unit.reject(outcome.error);
-    });
+    const settle = (failure?: unknown) =>
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok && failure === undefined) unit.resolve(outcome.value);
+        else unit.reject(outcome.ok ? failure : outcome.error);
+      });
+    if (!relaxed) return settle();
+    // Committed and visible, not yet known durable: no unit is answered until the fsync says so. Should it fail, the
+    // rows stay (as after a crash past the commit) and the callers answer 5xx.
+    (this.durable as () => Promise<void>)().then(
+      () => settle(),
+      (err: unknown) => settle(err ?? new Error('the group commit could not be made durable')),
+    );
   }
 }
 
 class GroupAborted extends Error {
   constructor(cause: unknown) {
     super('the group transaction was ended by SQLite', { cause });
+  }
+}
+
+/**
+ * The durability step for a GroupCommit on a WAL-mode connection: an fsync of the `-wal` file on the thread pool.
+ * Every frame written before the fsync starts is on disk when it ends (fsync covers the file, whichever
+ * descriptor wrote it), which is what synchronous = FULL would have done inside the commit. Frames a checkpoint
+ * has already moved were synced by it (checkpoints sync the WAL before and the database after, at NORMAL too).
+ * Concurrent callers share fsyncs: one that arrives while an fsync runs joins the next one, which starts after it.
+ */
+export function walSync(db: Db): () => Promise<void> {
+  const path = `${db.name}-wal`;
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const current: Promise<void> = fsyncFile(path).finally(() => {
+      if (running === current) running = undefined;
+    });
+    running = current;
+    return current;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return start();
+      });
+    return next;
+  };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    // No WAL file: it is removed only after a checkpoint moved (and synced) every frame into the database.
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

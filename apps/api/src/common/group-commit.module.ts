@@ -1,14 +1,23 @@
 import { Global, Module } from '@nestjs/common';
-import { Db, DB, GroupCommit } from '@tftsr/db';
+import { Db, DB, GroupCommit, walSync } from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
 
-/** The API's one group commit: uploads and shipped lines that arrive together share a transaction and its fsync. */
+/**
+ * The API's one group commit: uploads and shipped lines that arrive together share a transaction and its fsync,
+ * and no unit is answered before that fsync has ended.
+ */
 @Global()
 @Module({
   providers: [
     {
       provide: GroupCommit,
-      useFactory: (db: Db, config: ApiConfig) => new GroupCommit(db, config.TFTSR_GROUP_COMMIT_WINDOW_MS),
+      // In WAL mode the commit's fsync runs on the thread pool (walSync): the event loop reads the next requests meanwhile.
+      useFactory: (db: Db, config: ApiConfig) =>
+        new GroupCommit(
+          db,
+          config.TFTSR_GROUP_COMMIT_WINDOW_MS,
+          db.pragma('journal_mode', { simple: true }) === 'wal' ? walSync(db) : undefined,
+        ),
       inject: [DB, ApiConfig],
     },
   ],
