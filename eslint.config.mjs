@@ -38,6 +38,16 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
+      // A stream's .pipe() passes neither an error nor a premature close on: the reader of the destination then
+      // waits forever (an upload cut short held its Idempotency-Key for good). stream.pipeline does both. The few
+      // deliberate uses (rxjs' pipe, a pipe with its own error handling) say why beside a disable comment.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='pipe']",
+          message: 'Use stream.pipeline (or pipeline from node:stream/promises): .pipe() drops errors and premature closes.',
+        },
+      ],
     },
   },
   {

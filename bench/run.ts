@@ -33,6 +33,7 @@ const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searc
 
 const FULL: Scale = {
   piiBytes: 256 * MiB,
+  piiCliBytes: 64 * MiB,
   hashBytes: 256 * MiB,
   largeBytes: 256 * MiB,
   smallFiles: 5000,
@@ -54,6 +55,7 @@ const FULL: Scale = {
 const QUICK: Scale = {
   ...FULL,
   piiBytes: 8 * MiB,
+  piiCliBytes: 8 * MiB,
   hashBytes: 16 * MiB,
   largeBytes: 16 * MiB,
   smallFiles: 100,

@@ -13,4 +13,9 @@ try {
   }
   throw err;
 }
+// A reader that stopped early (`tftsr pii scan f | head`) closed the pipe: stop quietly, as any Unix filter does.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 cli.runCli(process.argv.slice(2), process.env, cli.processIo).then((code) => process.exit(code));

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '@tftsr/config';
-import { DEFAULT_REDIS_URL, findOnPath, readLauncherEnv, connectRedis } from './start';
+import type { PrivateRedis } from './private-redis';
+import { appsEnv, connectRedis, DEFAULT_REDIS_URL, findOnPath, readLauncherEnv } from './start';
 
 let tmp: string;
 beforeEach(() => {
@@ -25,11 +26,47 @@ describe('readLauncherEnv', () => {
     expect(sut).toMatchObject({ redisUrl: 'redis://cache:6380', dataDir: '/srv/tftsr' });
   });
 
+  it('reads REDIS_URL from REDIS_URL_FILE, as the apps do, and refuses both or an unreadable file', () => {
+    const file = path.join(tmp, 'redis-url');
+    writeFileSync(file, 'redis://:s3cret@cache:6380\n');
+    expect(readLauncherEnv({ REDIS_URL_FILE: file }).redisUrl).toBe('redis://:s3cret@cache:6380');
+    expect(readLauncherEnv({ REDIS_URL: '', REDIS_URL_FILE: file }).redisUrl).toBe('redis://:s3cret@cache:6380');
+    expect(() => readLauncherEnv({ REDIS_URL: 'redis://cache:6380', REDIS_URL_FILE: file })).toThrow(
+      new ConfigError(['REDIS_URL and REDIS_URL_FILE are both set: choose one']),
+    );
+    const missing = path.join(tmp, 'missing');
+    expect(() => readLauncherEnv({ REDIS_URL_FILE: missing })).toThrow(
+      new ConfigError([`REDIS_URL_FILE: cannot read ${missing} (ENOENT)`]),
+    );
+  });
+
   it('waits for the apps as long as compose does: their shutdown grace plus 5 s, from TFTSR_SHUTDOWN_GRACE_MS', () => {
     expect(readLauncherEnv({}).graceMs).toBe(30_000);
     expect(readLauncherEnv({ TFTSR_SHUTDOWN_GRACE_MS: '1000' }).graceMs).toBe(6_000);
     expect(() => readLauncherEnv({ TFTSR_SHUTDOWN_GRACE_MS: 'soon' })).toThrow(ConfigError);
   });
+});
+
+describe('appsEnv', () => {
+  it('leaves REDIS_URL_FILE to the apps when its Redis answers, so the secret is not copied into their environment', () => {
+    const env = readLauncherEnv({ REDIS_URL_FILE: writeUrlFile('redis://cache:6380'), TFTSR_DATA_DIR: '/srv' });
+    expect(appsEnv(env, { url: env.redisUrl })).toEqual({ REDIS_URL_FILE: path.join(tmp, 'redis-url'), TFTSR_DATA_DIR: '/srv' });
+  });
+
+  it('gives the apps the private Redis instead, without the REDIS_URL_FILE they would refuse beside it', () => {
+    const env = readLauncherEnv({ REDIS_URL_FILE: writeUrlFile('redis://cache:6380'), TFTSR_DATA_DIR: '/srv' });
+    const privateRedis = {} as PrivateRedis;
+    expect(appsEnv(env, { url: 'redis://127.0.0.1:40001', privateRedis })).toEqual({
+      REDIS_URL: 'redis://127.0.0.1:40001',
+      TFTSR_DATA_DIR: '/srv',
+    });
+  });
+
+  function writeUrlFile(url: string): string {
+    const file = path.join(tmp, 'redis-url');
+    writeFileSync(file, `${url}\n`);
+    return file;
+  }
 });
 
 describe('findOnPath', () => {

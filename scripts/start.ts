@@ -4,7 +4,7 @@
  */
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { BaseConfig, loadConfig, OperationsConfig, SHUTDOWN_KILL_MARGIN_MS } from '@tftsr/config';
+import { BaseConfig, loadConfig, OperationsConfig, readSecret, SHUTDOWN_KILL_MARGIN_MS } from '@tftsr/config';
 import type { PrivateRedis } from './private-redis';
 import { describeRedis, parseRedisUrl, pingRedis, startPrivateRedis } from './private-redis';
 import { log } from './processes';
@@ -19,14 +19,17 @@ export interface LauncherEnv {
   dataDir: string;
   /** The apps' TFTSR_SHUTDOWN_GRACE_MS plus a margin, as compose's stop_grace_period: then SIGKILL. */
   graceMs: number;
-  /** Passed on to the apps as is, plus REDIS_URL when a private Redis runs. */
+  /** Passed on to the apps as is, but for REDIS_URL when a private Redis runs (appsEnv). */
   inherited: NodeJS.ProcessEnv;
 }
 
-/** Empty counts as unset, as in libs/config; a bad TFTSR_SHUTDOWN_GRACE_MS throws its ConfigError, as the apps would. */
+/**
+ * Empty counts as unset, and REDIS_URL may come from REDIS_URL_FILE, as in libs/config; a bad TFTSR_SHUTDOWN_GRACE_MS
+ * or an unreadable REDIS_URL_FILE throws its ConfigError, as the apps would.
+ */
 export function readLauncherEnv(env: NodeJS.ProcessEnv = process.env): LauncherEnv {
   return {
-    redisUrl: env.REDIS_URL || defaults.REDIS_URL,
+    redisUrl: readSecret(env, 'REDIS_URL') ?? defaults.REDIS_URL,
     dataDir: env.TFTSR_DATA_DIR || defaults.TFTSR_DATA_DIR,
     graceMs: loadConfig(OperationsConfig, env).TFTSR_SHUTDOWN_GRACE_MS + SHUTDOWN_KILL_MARGIN_MS,
     inherited: env,
@@ -45,6 +48,16 @@ export function findOnPath(command: string, pathVariable: string | undefined): s
     }
   }
   return undefined;
+}
+
+/**
+ * The apps' environment: the launcher's own, so they read REDIS_URL or REDIS_URL_FILE as it did; with a private
+ * Redis, its URL instead (and no REDIS_URL_FILE, which the apps would refuse beside REDIS_URL).
+ */
+export function appsEnv(env: LauncherEnv, redis: { url: string; privateRedis?: PrivateRedis }): NodeJS.ProcessEnv {
+  if (!redis.privateRedis) return env.inherited;
+  const { REDIS_URL_FILE: _ignored, ...rest } = env.inherited;
+  return { ...rest, REDIS_URL: redis.url };
 }
 
 /** Returns the Redis URL for the apps, with the private Redis when one had to be started. */
@@ -106,7 +119,7 @@ export async function main(): Promise<number> {
     return 0;
   }
 
-  supervisor = superviseApps(apps, { env: { ...env.inherited, REDIS_URL: redis.url }, redis: redis.privateRedis, graceMs: env.graceMs });
+  supervisor = superviseApps(apps, { env: appsEnv(env, redis), redis: redis.privateRedis, graceMs: env.graceMs });
   const started = supervisor;
   // The children are detached: if the launcher dies of an error, take them down with it.
   process.once('exit', () => started.kill('SIGKILL'));

@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { deriveKey, loadMigrations, LogFileLineIndexRepository, migrate, openDatabase, PiiReviewRepository } from '@tftsr/db';
+import {
+  deriveKey,
+  loadMigrations,
+  LogFileLineIndexRepository,
+  migrate,
+  openDatabase,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
+} from '@tftsr/db';
 import { readLines, SPAN_LOOKBACK_BYTES, ValueKeys } from '@tftsr/redaction';
 import { FsBlobStore } from '@tftsr/storage';
 import { ADMIN_KEY, DB_KEY, startStack, withStack } from '../support/app-stack';
@@ -48,7 +56,7 @@ export const reviewGroup: BenchGroup = {
     );
     const pool = new Pool(api.base, { connections: 1 });
     const db = openDatabase({ path: join(dataDir, 'tftsr.db'), key: DB_KEY, readonly: true });
-    const review = new PiiReviewRepository(db);
+    const [values, decisions] = [new PiiFileValueRepository(db), new PiiDecisionRepository(db)];
     const lineIndex = new LogFileLineIndexRepository(db);
     const issueId = (db.prepare('SELECT issue_id FROM log_files WHERE id = ?').get(fileId) as { issue_id: string }).issue_id;
     const path = (db.prepare('SELECT file_path FROM log_files WHERE id = ?').get(fileId) as { file_path: string }).file_path;
@@ -90,7 +98,7 @@ export const reviewGroup: BenchGroup = {
             () =>
               timed(async (i) => {
                 const q = VALUE_QUERIES[i % VALUE_QUERIES.length];
-                review.listValues(fileId, issueId, { type: q.includes('type=') ? 'IPv4' : undefined, decision: decisionOf(q), limit: 101 });
+                values.listValues(fileId, issueId, { type: q.includes('type=') ? 'IPv4' : undefined, decision: decisionOf(q), limit: 101 });
               }),
           ),
         );
@@ -98,7 +106,7 @@ export const reviewGroup: BenchGroup = {
           runs,
           warmups: 1,
           pinning,
-          details: { ...details, values: review.totals(fileId, issueId).reduce((s, t) => s + t.values, 0) },
+          details: { ...details, values: values.totals(fileId, issueId).reduce((s, t) => s + t.values, 0) },
         };
       }
       if (rows.has('review-lines')) {
@@ -112,7 +120,7 @@ export const reviewGroup: BenchGroup = {
                 const from = fromOf(i);
                 const cp = lineIndex.checkpoint(fileId, from) ?? { line_number: 1, byte_start: 0 };
                 const raw = await readLines(blobs, path, { line: cp.line_number, byte: cp.byte_start }, from, WINDOW);
-                review.windowSpans(fileId, issueId, raw[0].byte_start, raw[raw.length - 1].byte_end + 1, SPAN_LOOKBACK_BYTES);
+                decisions.windowSpans(fileId, issueId, raw[0].byte_start, raw[raw.length - 1].byte_end + 1, SPAN_LOOKBACK_BYTES);
               }),
           ),
         );

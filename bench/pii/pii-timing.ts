@@ -13,6 +13,26 @@ export async function streamScan(path: string): Promise<{ seconds: number; spans
 }
 
 /**
+ * `node bin/tftsr.js pii scan path --json > /dev/null`, timed from spawn to exit; the span count comes from the
+ * summary on stderr. `command` may wrap it (taskset).
+ */
+export function cliScanSeconds(
+  bin: string,
+  path: string,
+  command: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a],
+): { seconds: number; spans: number } {
+  const devnull = openSync('/dev/null', 'w');
+  const [cmd, args] = command(process.execPath, [bin, 'pii', 'scan', path, '--json']);
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  closeSync(devnull);
+  const stderr = r.stderr?.toString() ?? '';
+  if (r.status !== 0) throw new Error(`tftsr pii scan failed (${r.status ?? r.signal}): ${stderr || r.error?.message}`);
+  return { seconds, spans: Number(/^pii: (\d+) spans? in /m.exec(stderr)?.[1] ?? 0) };
+}
+
+/**
  * `rg -o -b -f patterns path > /dev/null`, timed from spawn to exit. `command` may wrap it (taskset).
  * Exit status 1 only means "no match".
  */

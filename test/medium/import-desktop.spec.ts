@@ -18,6 +18,7 @@ import {
   PublicationRepository,
   ResolutionStepRepository,
   SettingRepository,
+  TransactionRunner,
   WebhookRepository,
 } from '@tftsr/db';
 import { DocumentsService } from '@tftsr/api/documents/documents.service';
@@ -233,7 +234,7 @@ describe.each([
     try {
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
-      const redactor = new TextRedactor(new SettingsService(db, new SettingRepository(db), audit));
+      const redactor = new TextRedactor(new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit));
       const configs = new IntegrationConfigRepository(db);
       const publications = new PublicationRequests(
         audit,
@@ -243,7 +244,7 @@ describe.each([
         new WebhookRepository(db),
       );
       const documents = new DocumentsService(
-        db,
+        new TransactionRunner(db),
         new IssueRepository(db),
         new ResolutionStepRepository(db),
         new LogFileRepository(db),

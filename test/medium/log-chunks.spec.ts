@@ -13,6 +13,7 @@ import {
   OutboxRepository,
   SettingRepository,
   toDbTimestamp,
+  TransactionRunner,
 } from '@tftsr/db';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
@@ -40,7 +41,7 @@ describe('LogChunksService', () => {
       new LogFileProcessingRepository(db),
       new OutboxRepository(db),
     );
-    settings = new SettingsService(db, new SettingRepository(db), audit);
+    settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     group = new GroupCommit(db, 5);
     sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group);
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Db } from '@tftsr/db';
-import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
+import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
 import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '@tftsr/pii';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { SETTINGS } from '@tftsr/api/settings/settings.registry';
@@ -47,7 +47,11 @@ describe('pii.enabled_types across releases that add PII types', () => {
   beforeEach(() => {
     temp = makeTempDir();
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: null }, { log: () => undefined, warn: () => undefined });
-    settings = new SettingsService(db, new SettingRepository(db), new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    settings = new SettingsService(
+      new TransactionRunner(db),
+      new SettingRepository(db),
+      new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')),
+    );
   });
   afterEach(() => {
     db.close();

@@ -28,12 +28,13 @@ describe('QueueWatchdog', () => {
   const warnings: string[] = [];
   const logger = { log: () => undefined, warn: (m: string) => warnings.push(m) };
   const settings: WatchdogSettings = { intervalMs: 0, stuckMs: 60_000, reconnectMs: 30_000, concurrency: 1, retireGraceMs: 1000 };
+  let runRetryDelay: number;
 
   const create = (process: JobProcessor): WorkerHandle => {
     const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
     // After a connection error BullMQ waits runRetryDelay (15 s by default) before it fetches again, and close()
     // does not cut that wait short: a worker whose connection a test dropped would keep Jest from exiting.
-    const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency, runRetryDelay: 100 });
+    const worker = new Worker('system', process, { connection, prefix, concurrency: settings.concurrency, runRetryDelay });
     worker.on('error', () => undefined);
     handles.push({ worker, connection });
     return { worker, connection };
@@ -52,6 +53,7 @@ describe('QueueWatchdog', () => {
     probeConnection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'producer');
     queue = new Queue('system', { connection: probeConnection, prefix });
     clock = 1_000_000;
+    runRetryDelay = 100;
     processed.length = 0;
     warnings.length = 0;
   });
@@ -161,6 +163,53 @@ describe('QueueWatchdog', () => {
     await add('after');
     await waitFor(
       async () => processed.includes('after'),
+      20_000,
+      () => `processed ${processed.join(',')}`,
+    );
+  });
+
+  it('closes a replaced worker for good when its fetch was retrying after the dropped connection', async () => {
+    // Longer than the retire grace (1 s here), as BullMQ's default 15 s can be in production: the old worker's pause
+    // then ends after its close().
+    runRetryDelay = 5000;
+    watchdog();
+    await sut.worker.waitUntilReady();
+    const old = handles[0];
+    let [closed, pauseEnded] = [false, false];
+    old.worker.on('closed', () => (closed = true));
+    old.worker.on('paused', () => (pauseEnded = true));
+    sut.connection.disconnect();
+    await waitFor(
+      async () => sut.connection.status === 'end',
+      5_000,
+      () => sut.connection.status,
+    );
+    // The blocking fetch (on BullMQ's own connection) takes the job's marker; moving the job to active then fails on
+    // the dropped connection, and the fetch waits runRetryDelay before it tries again.
+    await add('during');
+    await waitFor(
+      async () => (await probeConnection.exists(`${prefix}:system:marker`)) === 0 || undefined,
+      5_000,
+      () => 'the blocking fetch never took the marker',
+    );
+    clock += 30_000;
+    expect(await sut.check()).toMatch(/^its Redis connection dropped/);
+    await sut.retired();
+    expect(closed).toBe(true);
+
+    await waitFor(
+      async () => pauseEnded || undefined,
+      20_000,
+      () => 'the old worker never finished pausing',
+    );
+    const blocking = await old.worker.backend.blockingClient;
+    await waitFor(
+      async () => blocking?.status === 'end' || undefined,
+      5_000,
+      () => `the closed worker's blocking connection is ${blocking?.status}`,
+    );
+    await waitFor(
+      async () => processed.includes('during'),
       20_000,
       () => `processed ${processed.join(',')}`,
     );

@@ -9,6 +9,8 @@ import {
   newId,
   OutboxRepository,
   LogFileLineIndexRepository,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
@@ -51,11 +53,15 @@ describe('redaction model (issue 12)', () => {
   let blobs: BlobStore;
   let sut: IngestProcessor;
   let review: PiiReviewRepository;
+  let decisionRepo: PiiDecisionRepository;
+  let valueRepo: PiiFileValueRepository;
 
   beforeEach(() => {
     rig = new IngestRig();
     ({ db, blobs, sut } = rig);
     review = new PiiReviewRepository(db);
+    decisionRepo = new PiiDecisionRepository(db);
+    valueRepo = new PiiFileValueRepository(db);
   });
   afterEach(() => rig.close());
 
@@ -100,9 +106,9 @@ describe('redaction model (issue 12)', () => {
     return (await buffer(blobs.openRead(new LogFileRedactionRepository(db).get(fileId)!.redacted_path))).toString();
   };
   /** As the decisions endpoint writes them: the decision, then decisions_rev bumped, in one transaction. */
-  const decide = (fileId: string, f: (r: PiiReviewRepository) => void) =>
+  const decide = (fileId: string, f: (r: PiiDecisionRepository) => void) =>
     transaction(db, () => {
-      f(review);
+      f(decisionRepo);
       review.bumpRev(fileId);
     });
   const clearDecisions = (fileId: string) =>
@@ -121,7 +127,7 @@ describe('redaction model (issue 12)', () => {
       .prepare('SELECT line_number FROM pii_span_review WHERE span_id IN (SELECT value FROM json_each(?)) ORDER BY line_number')
       .all(JSON.stringify(ip.map((s) => s.id)));
     expect(lines).toEqual([{ line_number: 1 }, { line_number: 2 }, { line_number: 5 }]);
-    const value = review.valuesById(fileId, [ip[0].value_id])[0];
+    const value = valueRepo.valuesById(fileId, [ip[0].value_id])[0];
     expect(value).toMatchObject({ pii_type: 'IPv4', span_count: 3, first_line: 1 });
     expect(value.masked).not.toContain('203.0.113.45');
     expect(review.find(fileId)).toMatchObject({ total_lines: 6 });
@@ -152,7 +158,7 @@ describe('redaction model (issue 12)', () => {
       ),
     );
     expect(review.find(fileId)?.total_lines).toBe(3000);
-    const ip = review.listValues(fileId, issueOf(fileId), { type: 'IPv4', limit: 10 });
+    const ip = valueRepo.listValues(fileId, issueOf(fileId), { type: 'IPv4', limit: 10 });
     expect(ip).toEqual([expect.objectContaining({ span_count: 1000, first_line: 1, decision: null })]);
     // The values are aggregated a batch at a time: small batches give the same rows.
     const all = () => db.prepare('SELECT * FROM pii_file_values WHERE log_file_id = ? ORDER BY value_id').all(fileId);
@@ -333,7 +339,7 @@ describe('redaction model (issue 12)', () => {
       source: 'manual',
       line_number: 4,
     });
-    expect(review.listValues(fileId, issueOf(fileId), { type: 'manual', limit: 10 })).toMatchObject([
+    expect(valueRepo.listValues(fileId, issueOf(fileId), { type: 'manual', limit: 10 })).toMatchObject([
       { pii_type: 'manual', span_count: 1, first_line: 4 },
     ]);
     const redacted = await redactNow(fileId);

@@ -1,5 +1,5 @@
 import { SETTINGS_CACHE_MS, SettingsService } from '@tftsr/api/settings/settings.service';
-import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
+import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
 import type { Db } from '@tftsr/db';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -15,7 +15,11 @@ describe('SettingsService value cache', () => {
   beforeEach(() => {
     temp = makeTempDir();
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
-    sut = new SettingsService(db, new SettingRepository(db), new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')));
+    sut = new SettingsService(
+      new TransactionRunner(db),
+      new SettingRepository(db),
+      new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')),
+    );
   });
   afterEach(() => {
     db.close();

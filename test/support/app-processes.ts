@@ -14,9 +14,18 @@ export interface RunningApp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the compiled API or worker (npm test builds first) as a real process with the given environment. */
-export function startApp(kind: 'api' | 'worker', env: Record<string, string>): RunningApp {
-  const child = spawn(process.execPath, [join(DIST, kind, 'src', 'main.js')], {
+/**
+ * Runs the compiled API or worker (npm test builds first) as a real process with the given environment.
+ * `launcher` runs it through a command that execs it (e.g. `ip netns exec <ns>`), so the pid is still the app's.
+ */
+export function startApp(
+  kind: 'api' | 'worker',
+  env: Record<string, string>,
+  where: { cwd?: string; launcher?: string[] } = {},
+): RunningApp {
+  const [file, ...args] = [...(where.launcher ?? []), process.execPath, join(DIST, kind, 'src', 'main.js')];
+  const child = spawn(file, args, {
+    cwd: where.cwd,
     // Metrics on any free port: several workers run at once in the suite.
     env: {
       PATH: process.env.PATH ?? '',
@@ -45,8 +54,8 @@ export function startApp(kind: 'api' | 'worker', env: Record<string, string>): R
   };
 }
 
-export async function freePort(): Promise<number> {
-  return findFreePort();
+export async function freePort(host?: string): Promise<number> {
+  return findFreePort(host);
 }
 
 /** Polls until `check` resolves truthy, failing with `describe()` after `timeoutMs`. */

@@ -27,7 +27,9 @@ export interface TestS3 {
  * s3rver (a test-only S3-compatible server on its own directory) behind a TCP proxy that can cut connections
  * mid-request: a store that drops an upload part-way, as a network or a failing node does.
  */
-export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
+export async function startTestS3(bucket = 'tftsr-test', options: { address?: string } = {}): Promise<TestS3> {
+  // Only the proxy faces the clients: on another address (another test host's bridge) when asked.
+  const address = options.address ?? '127.0.0.1';
   const temp = makeTempDir('tftsr-s3-');
   const server = new S3rver({
     address: '127.0.0.1',
@@ -55,13 +57,14 @@ export async function startTestS3(bucket = 'tftsr-test'): Promise<TestS3> {
       if (flip > 0 && at <= flip && flip < sent) data[flip - at] ^= 1;
       upstream.write(data);
     });
+    // eslint-disable-next-line no-restricted-syntax -- both sockets' errors and closes end the pair just below
     upstream.pipe(client);
     const close = () => (client.destroy(), upstream.destroy(), sockets.delete(client), sockets.delete(upstream));
     client.on('close', close).on('error', close);
     upstream.on('close', close).on('error', close);
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  await new Promise<void>((resolve) => proxy.listen(0, address, resolve));
+  const endpoint = `http://${address}:${(proxy.address() as { port: number }).port}`;
   const settings = (prefix = ''): S3StoreSettings => ({
     endpoint,
     region: 'us-east-1',

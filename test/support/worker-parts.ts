@@ -7,10 +7,12 @@ import {
   LogFileRedactionRepository,
   OutboxRepository,
   PiiPseudonymRepository,
+  PiiDecisionRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   RedactionRequestRepository,
   SettingRepository,
+  TransactionRunner,
   WebhookRepository,
 } from '@tftsr/db';
 import { ValueKeys } from '@tftsr/redaction';
@@ -39,7 +41,7 @@ export const scannerFor = (db: Db, blobs: BlobStore) =>
 export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_KEY): IngestProcessor {
   const audit = auditFor(db, key);
   const redactor = new RedactorService(blobs, new ValueKeys(key));
-  const guard = new OutboxJobGuard(db, new OutboxRepository(db));
+  const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
   const files = new LogFileIngestRepository(db);
   const spans = new PiiSpanRepository(db);
   const requests = new RedactionRequestRepository(db);
@@ -47,7 +49,20 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
   const settings = new SettingRepository(db);
   const redactions = new LogFileRedactionRepository(db);
   const pseudonyms = new PiiPseudonymRepository(db);
-  const versions = new RedactionVersionWriter(db, audit, redactor, guard, files, spans, requests, redactions, review, pseudonyms, settings);
+  const versions = new RedactionVersionWriter(
+    new TransactionRunner(db),
+    audit,
+    redactor,
+    guard,
+    files,
+    spans,
+    requests,
+    redactions,
+    review,
+    new PiiDecisionRepository(db),
+    pseudonyms,
+    settings,
+  );
   return new IngestProcessor(
     db,
     audit,
@@ -68,7 +83,7 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
 }
 
 export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliveryService {
-  const guard = new OutboxJobGuard(db, new OutboxRepository(db));
+  const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
   return new WebhookDeliveryService(
     auditFor(db, config.databaseKey ?? TEST_KEY),
     config,
@@ -82,5 +97,5 @@ export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliver
 
 export function retentionSweeperFor(db: Db): RetentionSweeper {
   const [review, requests, outbox] = [new PiiReviewRepository(db), new RedactionRequestRepository(db), new OutboxRepository(db)];
-  return new RetentionSweeper(db, auditFor(db), review, requests, outbox, new SettingRepository(db));
+  return new RetentionSweeper(new TransactionRunner(db), auditFor(db), review, requests, outbox, new SettingRepository(db));
 }

@@ -1,34 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENGINE as ENGINE_MODULE, HEAVY_PACKAGES, SERVICE_CODE as SERVICE_MODULES } from '../support/cli-startup-budget';
 import { makeTempDir } from '../support/temp-dir';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 
-/** Packages only the service (or a database command) needs: none of them may load to print help or scan a file. */
-const HEAVY_PACKAGES = [
-  'sanitize-html',
-  'markdown-it',
-  'class-validator',
-  'class-transformer',
-  'undici',
-  'better-sqlite3-multiple-ciphers',
-  'ioredis',
-  'bullmq',
-  '@nestjs/common',
-  'pino',
-  'sharp',
-  'reflect-metadata',
-];
-/** The service's own code that only the database commands use. */
-const SERVICE_CODE = [
-  'libs/db/src/database.js',
-  'libs/db/src/index.js',
-  'libs/config/src/index.js',
-  'libs/storage/src/index.js',
-  'apps/cli/src/import/desktop-importer.js',
-];
-const ENGINE = 'libs/pii/src/scanner.js';
+/** Loaded modules are named as in dist/: the shared lists name sources without their extension. */
+const SERVICE_CODE = SERVICE_MODULES.map((m) => `${m}.js`);
+const ENGINE = `${ENGINE_MODULE}.js`;
 
 /**
  * Runs `tftsr ARGS` in a fresh node (the compiled CLI, as bin/tftsr.js does) and returns every module it

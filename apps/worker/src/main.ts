@@ -1,7 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { applyTestClockOffset, ConfigError, databaseOptions, ensureDataDir, loadConfig, onShutdownSignal } from '@tftsr/config';
+import {
+  applyTestClockOffset,
+  ConfigError,
+  databaseOptions,
+  ensureDataDir,
+  loadConfig,
+  onShutdownSignal,
+  SHUTDOWN_CLOSE_MARGIN_MS,
+} from '@tftsr/config';
 import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '@tftsr/db';
 import { loggerFor, PinoNestLogger } from '@tftsr/telemetry';
 import { WorkerConfig } from './config/worker.config';
@@ -27,7 +35,7 @@ async function main(): Promise<void> {
     logger: new Logger('WalMonitor'),
   }).start();
   // The runner has its own grace for jobs; this outer limit only guards against a hung close.
-  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + 5000, () => (wal.stop(), app.close()));
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + SHUTDOWN_CLOSE_MARGIN_MS, () => (wal.stop(), app.close()));
 }
 
 main().catch((err: unknown) => {

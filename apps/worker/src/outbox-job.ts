@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Db, DB, OutboxRepository, transaction } from '@tftsr/db';
+import { Injectable } from '@nestjs/common';
+import { OutboxRepository, TransactionRunner } from '@tftsr/db';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}
@@ -16,7 +16,7 @@ export interface Skipped {
 @Injectable()
 export class OutboxJobGuard {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly outbox: OutboxRepository,
   ) {}
 
@@ -28,7 +28,7 @@ export class OutboxJobGuard {
   /** Runs `effect` and marks the row done in one transaction; returns null if another run got there first. */
   finish<T>(outboxId: string, effect: () => T): T | null {
     try {
-      return transaction(this.db, () => {
+      return this.tx.write(() => {
         if (!this.outbox.markDone(outboxId)) throw new AlreadyDone();
         return effect();
       });
@@ -39,7 +39,7 @@ export class OutboxJobGuard {
   }
 
   fail(outboxId: string, reason: string, effect: () => void): void {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       this.outbox.markFailed(outboxId, reason);
       effect();
     });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
+import { PiiSpanRepository, TransactionRunner } from '@tftsr/db';
 import { BlobStore, TempSweeper } from '@tftsr/storage';
 
 /**
@@ -13,7 +13,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
   private readonly startedAt = Date.now();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly spans: PiiSpanRepository,
   ) {
@@ -35,7 +35,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
    * here, but it counts them before it swaps them in and scans again if some are missing: never a partial set.
    */
   sweepStaging(): number {
-    const removed = transaction(this.db, () => this.spans.sweepStagedBefore(this.startedAt));
+    const removed = this.tx.write(() => this.spans.sweepStagedBefore(this.startedAt));
     if (removed > 0) this.logger.warn(`removed ${removed} span(s) left in staging by scans that did not finish`);
     return removed;
   }

@@ -1,12 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   LogFile,
   LogFileIngestRepository,
   LogFileRedactionRepository,
+  PiiDecisionRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
@@ -17,7 +16,7 @@ import {
   SettingRepository,
   SpanToRedact,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { BlobIntegrityError } from '@tftsr/storage';
 import { OutboxJobGuard, Skipped } from './outbox-job';
@@ -51,7 +50,7 @@ class StaleDecisions extends Error {}
 @Injectable()
 export class RedactionVersionWriter {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly redactor: RedactorService,
     private readonly guard: OutboxJobGuard,
@@ -60,16 +59,17 @@ export class RedactionVersionWriter {
     private readonly requests: RedactionRequestRepository,
     private readonly redactions: LogFileRedactionRepository,
     private readonly review: PiiReviewRepository,
+    private readonly decisions: PiiDecisionRepository,
     private readonly pseudonyms: PiiPseudonymRepository,
     private readonly settings: SettingRepository,
   ) {}
 
   async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
     const logFileId = file.id;
-    const rev = transaction(this.db, () => this.review.state(logFileId).decisions_rev);
+    const rev = this.tx.write(() => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
-    const summary = this.review.summariseToRedact(logFileId, file.issue_id);
-    const spans = this.withReplacements(file.issue_id, this.review.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
+    const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
+    const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
     const blob = await this.redactor
       .redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd })
       .catch((err: Error) => {
@@ -108,7 +108,7 @@ export class RedactionVersionWriter {
     let page: SpanToRedact[] = [];
     const flush = () =>
       // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
-      transaction(this.db, () =>
+      this.tx.write(() =>
         page.map((s) =>
           s.original_value === '' || s.pii_type === CUSTOM_TYPE
             ? s

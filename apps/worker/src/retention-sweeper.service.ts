@@ -1,15 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   newId,
   OutboxRepository,
   PiiReviewRepository,
   RedactionRequestRepository,
   SettingRepository,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { readRedactionSettings } from '@tftsr/pii';
@@ -34,7 +32,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly review: PiiReviewRepository,
     private readonly requests: RedactionRequestRepository,
@@ -70,7 +68,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private queue(logFileId: string, finalize: number, now: Date, action: SweepAction, details: Record<string, unknown>): void {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const id = newId();
       this.requests.insert({
         id,

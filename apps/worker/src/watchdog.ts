@@ -185,8 +185,13 @@ export class QueueWatchdog {
  * close()'s, because BullMQ's close(true) after a close() only returns the first, graceful, close.
  */
 export async function closeWithin(worker: Worker, graceMs: number): Promise<boolean> {
-  const drained = await within(worker.pause(), graceMs);
+  const pausing = worker.pause();
+  const drained = await within(pausing, graceMs);
   await within(worker.close(!drained), FORCE_CLOSE_MS);
+  // pause() reopens BullMQ's blocking connection once the fetch loop ends. After a dropped connection the loop
+  // sleeps runRetryDelay (15 s) first, which close() does not cut short: a pause still pending then reopens it after
+  // the close, for good. Close it again when the pause is over.
+  if (!drained) void pausing.then(() => worker.disconnect()).catch(() => undefined);
   return drained;
 }
 

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { findServicePackage } from '@tftsr/config/service-root';
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 
@@ -64,11 +63,5 @@ export async function runProgram(build: (exit: Exit) => Command, argv: readonly 
 
 /** The version in the service's package.json, found above this file in the source tree and in dist/. */
 export function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'tftsr-service' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
+  return findServicePackage(__dirname)?.version || 'unknown';
 }

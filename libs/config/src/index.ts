@@ -4,5 +4,6 @@ export * from './fault-injection';
 export * from './load-config';
 export * from './operations.config';
 export * from './redis-topology';
+export * from './service-root';
 export * from './shutdown';
 export * from './startup';

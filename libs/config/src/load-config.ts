@@ -42,23 +42,40 @@ export const FILE_SECRETS = [
   'TFTSR_REDIS_SENTINEL_PASSWORD',
 ] as const;
 
+export type FileSecret = (typeof FILE_SECRETS)[number];
+
+/** NAME's value, from NAME or from the file NAME_FILE names (trimmed), or a problem that never holds the secret. */
+function fileSecret(env: Env, name: FileSecret): { value: string | undefined } | { problem: string } {
+  const file = env[`${name}_FILE`];
+  if (file === undefined) return { value: env[name] };
+  if (env[name] !== undefined) return { problem: `${name} and ${name}_FILE are both set: choose one` };
+  try {
+    return { value: readFileSync(file, 'utf8').trim() };
+  } catch (err) {
+    return { problem: `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+}
+
 /** Puts each NAME_FILE's content (trimmed) in NAME; returns the problems, never a secret. */
-function readFileSecrets(env: Record<string, string | undefined>): string[] {
+function readFileSecrets(env: Env): string[] {
   const problems: string[] = [];
   for (const name of FILE_SECRETS) {
-    const file = env[`${name}_FILE`];
-    if (file === undefined) continue;
-    if (env[name] !== undefined) {
-      problems.push(`${name} and ${name}_FILE are both set: choose one`);
-      continue;
-    }
-    try {
-      env[name] = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const read = fileSecret(env, name);
+    if ('problem' in read) problems.push(read.problem);
+    else if (read.value !== undefined) env[name] = read.value;
   }
   return problems;
+}
+
+/**
+ * One secret as the apps would read it, for code that does not validate a whole config (the launcher): NAME, else
+ * the content of NAME_FILE; undefined when neither is set. Empty strings count as unset; a problem is a ConfigError.
+ */
+export function readSecret(env: Env, name: FileSecret): string | undefined {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const read = fileSecret(present, name);
+  if ('problem' in read) throw new ConfigError([read.problem]);
+  return read.value;
 }
 
 /**

@@ -5,6 +5,13 @@
 export const SHUTDOWN_KILL_MARGIN_MS = 5000;
 
 /**
+ * The worker's runner takes TFTSR_SHUTDOWN_GRACE_MS for running jobs, then closes its workers and connections;
+ * the process gives up on a hung close this much later. Below SHUTDOWN_KILL_MARGIN_MS, so it exits (and says so)
+ * before the SIGKILL, instead of racing it.
+ */
+export const SHUTDOWN_CLOSE_MARGIN_MS = 3000;
+
+/**
  * SIGTERM and SIGINT close the application once and exit 0. If closing takes longer than the grace
  * period, the process exits 1 anyway: what was in flight is retried, never lost (jobs stall and rerun;
  * an unanswered request was never acknowledged).

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Db } from './database';
+import { Db, TransactionRunner } from './database';
 import { deriveKey } from './keys';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 import { AiConversationRepository } from './repositories/ai-conversation.repository';
@@ -20,6 +20,8 @@ import { LogFileRepository } from './repositories/log-file.repository';
 import { LogStreamRepository } from './repositories/log-stream.repository';
 import { MigrationRepository } from './repositories/migration.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { PiiDecisionRepository } from './repositories/pii-decision.repository';
+import { PiiFileValueRepository } from './repositories/pii-file-value.repository';
 import { PiiReviewRepository } from './repositories/pii-review.repository';
 import { PiiPseudonymRepository } from './repositories/pii-pseudonym.repository';
 import { PiiSpanRepository } from './repositories/pii-span.repository';
@@ -51,6 +53,8 @@ export const REPOSITORIES = [
   LogStreamRepository,
   MigrationRepository,
   OutboxRepository,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
   PiiPseudonymRepository,
   PiiReviewRepository,
   PiiSpanRepository,
@@ -92,10 +96,11 @@ export class DatabaseModule {
           useFactory: (db: Db) => new AuditLogRepository(db, deriveKey(options.key, 'audit-hmac')),
           inject: [DB],
         },
+        { provide: TransactionRunner, useFactory: (db: Db) => new TransactionRunner(db), inject: [DB] },
         ...REPOSITORIES.map((repository) => ({ provide: repository, useFactory: (db: Db) => new repository(db), inject: [DB] })),
         DatabaseCloser,
       ],
-      exports: [DB, AuditLogRepository, ...REPOSITORIES],
+      exports: [DB, AuditLogRepository, TransactionRunner, ...REPOSITORIES],
     };
   }
 }

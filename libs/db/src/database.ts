@@ -161,6 +161,24 @@ export function readSnapshot<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).deferred();
 }
 
+/**
+ * `transaction()` and `readSnapshot()` over the app's connection, for a service that needs nothing else of the
+ * connection: it takes this (DatabaseModule provides it) instead of the connection itself.
+ */
+export class TransactionRunner {
+  constructor(private readonly db: Db) {}
+
+  /** `transaction()`: BEGIN IMMEDIATE, for every write. */
+  write<T>(fn: () => T): T {
+    return transaction(this.db, fn);
+  }
+
+  /** `readSnapshot()`: one consistent read across statements, without the write lock. */
+  read<T>(fn: () => T): T {
+    return readSnapshot(this.db, fn);
+  }
+}
+
 const lockWaitObservers = new WeakMap<Db, (seconds: number) => void>();
 
 /**

@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { type CliIo, runPiiCli } from './cli';
+import { generateCorpus } from './corpus/corpus-generator';
+import { scanBuffer } from './scanner';
 
 function memoryIo(isTTY = false, stdin?: Buffer): CliIo & { out: () => string; err: () => string } {
   let out = '';
@@ -61,6 +63,31 @@ describe('runPiiCli', () => {
       for (const line of lines) expect(line).toBe(JSON.stringify(JSON.parse(line)));
       if (reveal.length) expect(JSON.parse(lines[0]).original).toBe('password="hun\\ter\u00e92"');
     }
+  });
+
+  it('writes the spans scanBuffer finds, for a file of several reads, alike from the file, its gzip and standard input', async () => {
+    const { bytes } = generateCorpus({ seed: 7, targetBytes: 3 << 20 });
+    const spans = scanBuffer(bytes);
+    const json = spans.map(({ pii_type, start, end, replacement }) => `${JSON.stringify({ pii_type, start, end, replacement })}\n`);
+    const revealed = spans.map(
+      ({ pii_type, start, end, replacement, original }) =>
+        `${JSON.stringify({ pii_type, start, end, replacement, original: original.toString('utf8') })}\n`,
+    );
+    const gz = join(dir, 'big.log.gz');
+    await writeFile(file, bytes);
+    await writeFile(gz, gzipSync(bytes));
+    for (const [args, input] of [
+      [[file], undefined],
+      [[gz], undefined],
+      [['-'], bytes],
+    ] as const) {
+      for (const reveal of [false, true]) {
+        const io = memoryIo(false, input);
+        expect(await runPiiCli(['scan', ...args, '--json', ...(reveal ? ['--reveal'] : [])], io)).toBe(0);
+        expect(io.out()).toBe((reveal ? revealed : json).join(''));
+      }
+    }
+    expect(spans.length).toBeGreaterThan(10_000);
   });
 
   it('prints a table with masked values by default', async () => {

@@ -1,13 +1,14 @@
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, promises as fsp, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable, pipeline as pipelineStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, type Exit, runProgram } from '@tftsr/cli';
-import { gunzipIfGzipped, textSniffer } from '@tftsr/storage/text-sniff';
+import { gunzipIfGzipped, notTextReason, textSniffer } from '@tftsr/storage/text-sniff';
 import { type CliArgs, piiCommand } from './cli-args';
 import { maskValue } from './mask';
-import { PII_TYPE_ORDER, type PiiConfig, type PiiSpan, type PiiType } from './pii-types';
+import { PII_TYPE_ORDER, type PiiConfig, type PiiType } from './pii-types';
 import type { RedactionSpan } from './redactor';
+import type { SpanSink } from './scanner';
 
 export interface CliWritable {
   write(chunk: string): unknown;
@@ -86,8 +87,11 @@ function textOf(file: string, io: CliIo, onRead?: (bytes: number) => void): Asyn
       yield chunk;
     }
   }
-  const refuse = (reason: string) => new CliFailure(`refusing binary input: ${reason}; pii reads text logs, plain or gzip-compressed`);
-  return pipelineStreams(Readable.from(gunzipIfGzipped(counted())), textSniffer(refuse), () => undefined);
+  return pipelineStreams(Readable.from(gunzipIfGzipped(counted())), textSniffer(refusal), () => undefined);
+}
+
+function refusal(reason: string): CliFailure {
+  return new CliFailure(`refusing binary input: ${reason}; pii reads text logs, plain or gzip-compressed`);
 }
 
 function failureOf(file: string, e: unknown): CliFailure {
@@ -114,37 +118,114 @@ async function* spansOf(args: CliArgs, config: PiiConfig, size: number, io: CliI
   }
 }
 
+/**
+ * `pii scan`: spans go from the scanner's sink straight into lines of text, with no PiiSpan, no span bytes copied
+ * (unless shown) and no promise per span; a regular file is read with plain reads into one reused buffer.
+ */
 async function scan(args: CliArgs, config: PiiConfig, size: number, io: CliIo): Promise<Map<PiiType, number>> {
-  const counts = new Map<PiiType, number>();
+  const progress = io.isTTY === true && size >= PROGRESS_MIN_BYTES ? progressDrawer(args.file, size, io) : undefined;
+  // The engine is loaded by the command that runs it: `tftsr --help` and the other commands never compile its patterns.
+  const { StreamScanner } = await import('./scanner');
+  const perType = PII_TYPE_ORDER.map(() => 0);
   let batch = args.json ? '' : `${'TYPE'.padEnd(13)} ${'START'.padStart(12)} ${'END'.padStart(12)}  ${'REPLACEMENT'.padEnd(15)} VALUE\n`;
-  for await (const span of spansOf(args, config, size, io, counts)) {
-    batch += args.json ? jsonLine(span, args.reveal) : tableRow(span, args.reveal);
-    if (batch.length >= 1 << 16) {
-      await write(io.stdout, batch);
-      batch = '';
+  let scanner: InstanceType<typeof StreamScanner> | undefined;
+  // Called by the scanner while it hands the span over, so `scanner` is set and its bytes are still there.
+  const original = (start: number, end: number) => (scanner as InstanceType<typeof StreamScanner>).original(start, end);
+  const sink: SpanSink = (type, start, end, replacement) => {
+    perType[type]++;
+    if (!args.json) {
+      batch += tableRow(PII_TYPE_ORDER[type], start, end, replacement, original(start, end), args.reveal);
+    } else if (args.reveal) {
+      const revealed = JSON.stringify(original(start, end).toString('utf8'));
+      batch += `${JSON_HEADS[type]}${start},"end":${end},"replacement":${JSON.stringify(replacement)},"original":${revealed}}\n`;
+    } else {
+      batch += `${JSON_HEADS[type]}${start},"end":${end}${jsonTail(replacement)}`;
     }
+  };
+  let source: AsyncIterator<Buffer> | Iterator<Buffer> | undefined;
+  try {
+    try {
+      scanner = new StreamScanner(config);
+      source = chunksOf(args.file, io, progress);
+      for (;;) {
+        const next = await source.next();
+        if (next.done === true) break;
+        scanner.pushTo(next.value, sink);
+        if (batch.length >= 1 << 16) {
+          await write(io.stdout, batch);
+          batch = '';
+        }
+      }
+      scanner.endTo(sink);
+    } catch (e) {
+      throw failureOf(args.file, e);
+    } finally {
+      await source?.return?.();
+    }
+  } finally {
+    if (progress !== undefined) io.stderr.write('\r\x1b[K');
   }
   if (batch.length > 0) await write(io.stdout, batch);
-  return counts;
+  return new Map(PII_TYPE_ORDER.flatMap((t, i) => (perType[i] > 0 ? [[t, perType[i]] as const] : [])));
 }
-
-/** Replacements are a handful of constants: each is escaped once, not once per span. */
-const jsonReplacements = new Map<string, string>();
 
 /**
- * `{"pii_type","start","end","replacement"[,"original"]}` written straight into the line, the same text
- * JSON.stringify gives, without an object per span. pii_type is one of PII_TYPES' names (no escaping needed).
+ * The bytes of FILE for `pii scan`. A regular file that is not gzip is read with plain reads into one buffer
+ * reused for the whole file (the scanner copies what it keeps), and checked as `textOf` checks it: the first read
+ * is what the text sniffer sees first. Standard input and gzip go through `textOf`.
  */
-function jsonLine(span: PiiSpan, reveal: boolean): string {
-  let replacement = jsonReplacements.get(span.replacement);
-  if (replacement === undefined) jsonReplacements.set(span.replacement, (replacement = JSON.stringify(span.replacement)));
-  const head = `{"pii_type":"${span.pii_type}","start":${span.start},"end":${span.end},"replacement":${replacement}`;
-  return reveal ? `${head},"original":${JSON.stringify(span.original.toString('utf8'))}}\n` : `${head}}\n`;
+function chunksOf(file: string, io: CliIo, onRead?: (bytes: number) => void): AsyncIterator<Buffer> | Iterator<Buffer> {
+  if (file === '-') return textOf(file, io, onRead)[Symbol.asyncIterator]();
+  const fd = openSync(file, 'r');
+  let buffer: Buffer;
+  let first: number;
+  try {
+    buffer = Buffer.allocUnsafe(READ_CHUNK);
+    first = readSync(fd, buffer, 0, READ_CHUNK, null);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  if (first >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+    closeSync(fd);
+    return textOf(file, io, onRead)[Symbol.asyncIterator]();
+  }
+  onRead?.(first);
+  const reason = notTextReason(buffer.subarray(0, first));
+  if (reason !== null) {
+    closeSync(fd);
+    throw refusal(reason);
+  }
+  return (function* read(): Generator<Buffer> {
+    try {
+      let total = first;
+      if (first > 0) yield buffer.subarray(0, first);
+      for (let n = readSync(fd, buffer, 0, READ_CHUNK, null); n > 0; n = readSync(fd, buffer, 0, READ_CHUNK, null)) {
+        total += n;
+        onRead?.(total);
+        yield buffer.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  })();
 }
 
-function tableRow(span: PiiSpan, reveal: boolean): string {
-  const value = reveal ? JSON.stringify(span.original.toString('utf8')) : maskValue(span.pii_type, span.original);
-  return `${span.pii_type.padEnd(13)} ${String(span.start).padStart(12)} ${String(span.end).padStart(12)}  ${span.replacement.padEnd(15)} ${value}\n`;
+/** `{"pii_type":"T","start":` for each type, built once. */
+const JSON_HEADS: readonly string[] = PII_TYPE_ORDER.map((t) => `{"pii_type":${JSON.stringify(t)},"start":`);
+
+/** `,"replacement":"R"}\n` for each replacement, escaped once: replacements are a handful of constants. */
+const jsonTails = new Map<string, string>();
+
+function jsonTail(replacement: string): string {
+  let tail = jsonTails.get(replacement);
+  if (tail === undefined) jsonTails.set(replacement, (tail = `,"replacement":${JSON.stringify(replacement)}}\n`));
+  return tail;
+}
+
+function tableRow(type: PiiType, start: number, end: number, replacement: string, original: Buffer, reveal: boolean): string {
+  const value = reveal ? JSON.stringify(original.toString('utf8')) : maskValue(type, original);
+  return `${type.padEnd(13)} ${String(start).padStart(12)} ${String(end).padStart(12)}  ${replacement.padEnd(15)} ${value}\n`;
 }
 
 /** Two reads of FILE: spans first, then the copy; written beside OUT and renamed so OUT is never half-written. */

@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { type Detector, type Hit, TYPE_INDEX } from './detectors/detector';
 
 /** A user's detection rule: what to find (RE2 syntax) and what to write in its place. */
@@ -21,15 +21,25 @@ const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 /** Custom matches are short tokens; the look-ahead a window keeps past its end bounds them anyway. */
 export const CUSTOM_MAX_SPAN = 4096;
 
+let loaded: typeof RE2JS | undefined;
+
+/** re2js, loaded by the first custom rule: a scan without any (`tftsr pii scan`) does not pay its load. */
+function re2js(): typeof RE2JS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  loaded ??= (require('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+  return loaded;
+}
+
 /**
  * Compiles a pattern with re2js: a linear-time engine (no backtracking), so no pattern can make a scan take
  * more than time proportional to pattern × input. Patterns that can match the empty string are refused: they
  * would match everywhere and hide nothing.
  */
 export function compileCustomPattern(pattern: string): RE2JS {
+  const Re2 = re2js();
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern, RE2JS.MULTILINE);
+    re = Re2.compile(pattern, Re2.MULTILINE);
   } catch (err) {
     throw new CustomRuleError(`pattern ${JSON.stringify(pattern)} is not valid RE2 syntax: ${(err as Error).message}`);
   }

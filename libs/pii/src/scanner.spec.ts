@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { generateCorpus } from './corpus/corpus-generator';
 import { PiiConfigError } from './engine';
 import type { PiiConfig, PiiSpan } from './pii-types';
-import { scanBuffer, scanStream } from './scanner';
+import { PII_TYPE_ORDER } from './pii-types';
+import { scanBuffer, scanStream, StreamScanner } from './scanner';
 
 async function streamed(bytes: Buffer, chunkSizes: number[], windowBytes: number, config: PiiConfig = {}): Promise<PiiSpan[]> {
   async function* chunks() {
@@ -162,5 +163,51 @@ describe('scanStream', () => {
 
   it('yields nothing for empty input', async () => {
     expect(await streamed(Buffer.alloc(0), [1], 10)).toEqual([]);
+  });
+});
+
+describe("StreamScanner.pushTo (the CLI's sink path)", () => {
+  /** Every span the sink is handed, as a PiiSpan, its bytes copied while the scanner hands it over. */
+  function sunk(bytes: Buffer, chunkSizes: number[], windowBytes: number, config: PiiConfig = {}): PiiSpan[] {
+    const scanner = new StreamScanner(config, windowBytes);
+    const out: PiiSpan[] = [];
+    const sink = (type: number, start: number, end: number, replacement: string, rule: string | undefined) => {
+      const span: PiiSpan = { pii_type: PII_TYPE_ORDER[type], start, end, replacement, original: scanner.original(start, end) };
+      if (rule !== undefined) span.rule = rule;
+      out.push(span);
+    };
+    for (let i = 0, k = 0; i < bytes.length; k++) {
+      const size = chunkSizes[k % chunkSizes.length];
+      scanner.pushTo(bytes.subarray(i, i + size), sink);
+      i += size;
+    }
+    scanner.endTo(sink);
+    return out;
+  }
+
+  it('hands over the same spans, bytes and custom-rule names as a whole-buffer scan, for any chunk and window sizes', () => {
+    const config: PiiConfig = { customRules: [{ name: 'employee', pattern: 'EMP-[0-9]{6}', replacement: '[EMPLOYEE]' }] };
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+          size: fc.integer({ min: 500, max: 40_000 }),
+          planted: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 999_999 })), { maxLength: 6 }),
+          noise: fc.uint8Array({ maxLength: 32 }),
+          chunkSizes: fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 8 }),
+          windowBytes: fc.integer({ min: 256, max: 40_000 }),
+        }),
+        ({ seed, size, planted, noise, chunkSizes, windowBytes }) => {
+          let bytes = Buffer.concat([generateCorpus({ seed, targetBytes: size }).bytes, Buffer.from(noise)]);
+          for (const [where, id] of planted) {
+            const at = Math.floor(where * bytes.length);
+            bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(` EMP-${String(id).padStart(6, '0')} `), bytes.subarray(at)]);
+          }
+          const whole = scanBuffer(bytes, config, { windowBytes: Infinity });
+          expect(sunk(bytes, chunkSizes, windowBytes, config)).toEqual(whole);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import type { ApiKeyScope, Db } from '@tftsr/db';
 import { ApiKeyRepository, generateApiKey, openDatabase } from '@tftsr/db';
+import type { BlobStore } from '@tftsr/storage';
 import { repeatedLog } from '../../../bench/support/log-corpus';
 import type { PrivateRedis } from '../../../scripts/private-redis';
 import { startPrivateRedis } from '../../../scripts/private-redis';
@@ -59,6 +60,8 @@ export class FaultRig {
   api: RunningApp | undefined;
   worker: RunningApp | undefined;
   base = '';
+  /** Where the API listens: another address than loopback when other test hosts must reach it. */
+  apiAddress = '127.0.0.1';
   private apiPort = 0;
   private redisPort = 0;
   private agent = new Agent({ keepAliveTimeout: 1000 });
@@ -87,17 +90,18 @@ export class FaultRig {
     this.redisUrl = `redis://127.0.0.1:${this.redisPort}`;
   }
 
-  private sharedEnv(): Record<string, string> {
+  /** What the API and every worker of this rig share: the data directory, the key, Redis and the queue prefix. */
+  sharedEnv(): Record<string, string> {
     return { TFTSR_DATA_DIR: this.dataDir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: this.redisUrl, TFTSR_QUEUE_PREFIX: this.prefix };
   }
 
   /** Starts the API on the same port as before (so the base URL survives restarts); resolves once it answers. */
   async startApi(env: Record<string, string> = {}): Promise<RunningApp> {
-    this.apiPort ||= await freePort();
-    this.base = `http://127.0.0.1:${this.apiPort}`;
+    this.apiPort ||= await freePort(this.apiAddress);
+    this.base = `http://${this.apiAddress}:${this.apiPort}`;
     await this.agent.close();
     this.agent = new Agent({ keepAliveTimeout: 1000 });
-    const api = startApp('api', { ...this.sharedEnv(), ...API_ENV, PORT: String(this.apiPort), ...env });
+    const api = startApp('api', { ...this.sharedEnv(), ...API_ENV, HOST: this.apiAddress, PORT: String(this.apiPort), ...env });
     this.api = api;
     await waitFor(
       async () => (await fetch(`${this.base}/health/live`)).ok,
@@ -107,8 +111,13 @@ export class FaultRig {
     return api;
   }
 
+  /** The worker's environment in this rig, for a worker started elsewhere (another test host). */
+  workerEnv(env: Record<string, string> = {}): Record<string, string> {
+    return { ...this.sharedEnv(), ...WORKER_ENV, ...env };
+  }
+
   startWorker(env: Record<string, string> = {}): RunningApp {
-    this.worker = startApp('worker', { ...this.sharedEnv(), ...WORKER_ENV, ...env });
+    this.worker = startApp('worker', this.workerEnv(env));
     return this.worker;
   }
 
@@ -240,8 +249,8 @@ export class FaultRig {
   }
 
   /** Integrity, page HMACs, audit chain, and one complete set of spans per accepted upload. */
-  async postChecks(): Promise<PostCheckReport> {
-    return expectIntactAfterFault({ dataDir: this.dataDir, key: TEST_KEY, accepted: this.accepted });
+  async postChecks(blobs?: BlobStore): Promise<PostCheckReport> {
+    return expectIntactAfterFault({ dataDir: this.dataDir, key: TEST_KEY, accepted: this.accepted, blobs });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
+import { rawRequest } from '../../support/raw-request';
 import type { Answer } from './fault-rig';
 import { ADMIN_KEY, FaultRig, smallLog } from './fault-rig';
 
@@ -87,6 +88,35 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(filesNamed('dropped.log')).toBe(1);
+  }, 60_000);
+
+  it('a raw upload whose client went away mid-body frees its key at once: the retry with the same key runs and is stored once', async () => {
+    const content = smallLog('cut-short', 5000);
+    const path = `/v1/issues/${issueId}/log-files?file_name=cut-short.log`;
+    // Half the body of what was announced, then the connection is gone: the first request can never finish.
+    const { socket, response } = rawRequest(
+      rig.base,
+      [
+        `POST ${path} HTTP/1.1`,
+        `authorization: Bearer ${ADMIN_KEY}`,
+        'content-type: application/octet-stream',
+        'idempotency-key: "cut-short-1"',
+        `content-length: ${content.length}`,
+      ].join('\r\n'),
+      content.subarray(0, content.length / 2),
+    );
+    await waitFor(
+      async () => rig.count('SELECT count(*) AS n FROM idempotency_keys WHERE idempotency_key = ?', 'cut-short-1') > 0,
+      10_000,
+      () => rig.logs(),
+    );
+    socket.destroy();
+    await response;
+
+    const again = await retry(() => post(path, '"cut-short-1"', content, 'application/octet-stream'));
+    expect(again.status).toBe(202);
+    expect(filesNamed('cut-short.log')).toBe(1);
+    rig.accepted.push(again.body.id);
   }, 60_000);
 
   it('a multipart upload retried with the same key (a new boundary, the same file) returns the first result', async () => {

@@ -25,6 +25,8 @@ export interface PostCheckOptions {
   key: string;
   /** Log files the test got a 2xx for. Each must exist; every log file found, accepted or not, must be complete. */
   accepted: readonly string[];
+  /** Where the blobs are, when not in the data directory (an S3-compatible bucket); the caller closes it. */
+  blobs?: BlobStore;
 }
 
 export interface PostCheckReport {
@@ -74,7 +76,7 @@ export async function runPostChecks(options: PostCheckOptions): Promise<PostChec
         first_broken: { id: null, position: 0, reason: `unreadable: ${message}` },
       }),
     );
-    const blobs = new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
+    const blobs = options.blobs ?? new FsBlobStore(options.dataDir, deriveKey(options.key, 'blob-encryption'));
     const files = attempt(
       () =>
         db

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ApiKeyRepository, AuditLogRepository, Db, DB, generateApiKey, parseScopes, toDbTimestamp, transaction } from '@tftsr/db';
+import { Injectable } from '@nestjs/common';
+import { ApiKeyRepository, AuditLogRepository, generateApiKey, parseScopes, toDbTimestamp, TransactionRunner } from '@tftsr/db';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto';
@@ -7,7 +7,7 @@ import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyRespon
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly keys: ApiKeyRepository,
     private readonly audit: AuditLogRepository,
     private readonly authKeys: ApiKeyService,
@@ -19,7 +19,7 @@ export class ApiKeysService {
 
   create(body: CreateApiKeyBody, actor: string): CreatedApiKeyResponse {
     const key = generateApiKey();
-    const row = transaction(this.db, () => {
+    const row = this.tx.write(() => {
       if (this.keys.findByName(body.name)) {
         throw new DomainError(ErrorCode.API_KEY_NAME_TAKEN, `a key named ${body.name} already exists; revoke it or choose another name`, {
           name: body.name,
@@ -40,7 +40,7 @@ export class ApiKeysService {
 
   /** The key stops working here at once (the lookup cache forgets it); other replicas see it within their TTL. */
   revoke(id: string, actor: string): ApiKeyResponse {
-    const revoked = transaction(this.db, () => {
+    const revoked = this.tx.write(() => {
       const row = this.keys.findById(id);
       if (!row || row.revoked_at) throw new DomainError(ErrorCode.API_KEY_NOT_FOUND, 'no active API key has this id', { id });
       const isAdmin = parseScopes(row.scopes).includes('admin');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '@tftsr/config';
 import type { Db } from '@tftsr/db';
-import { ApiKeyRepository, AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase } from '@tftsr/db';
+import { ApiKeyRepository, AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, TransactionRunner } from '@tftsr/db';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { ApiKeyService } from './api-key.service';
@@ -24,7 +24,7 @@ describe('ApiKeyService', () => {
     temp.remove();
   });
 
-  const service = (env: Record<string, string>) => new ApiKeyService(db, keys, audit, loadConfig(ApiConfig, env));
+  const service = (env: Record<string, string>) => new ApiKeyService(new TransactionRunner(db), keys, audit, loadConfig(ApiConfig, env));
 
   it('in development, makes an admin key on first start, prints it once, and authenticates with it', () => {
     const printed: string[] = [];

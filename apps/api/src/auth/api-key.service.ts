@@ -1,15 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   ApiKeyRepository,
   ApiKeyScope,
   AuditLogRepository,
-  Db,
-  DB,
   generateApiKey,
   hashApiKey,
   parseScopes,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
 import { ApiKeyCache } from './api-key-cache';
@@ -35,7 +33,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
   private readonly cache = new ApiKeyCache<Principal>(API_KEY_CACHE_TTL_MS, MAX_CACHED_KEYS, MAX_CACHED_UNKNOWN_KEYS);
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly keys: ApiKeyRepository,
     private readonly audit: AuditLogRepository,
     private readonly config: ApiConfig,
@@ -79,7 +77,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
       return;
     }
     const key = given ?? generateApiKey();
-    const created = transaction(this.db, () => {
+    const created = this.tx.write(() => {
       if (this.keys.count() > 0) return false;
       const name = given ? 'bootstrap' : 'admin';
       const { id } = this.keys.insertKey(name, key, FIRST_KEY_SCOPES);

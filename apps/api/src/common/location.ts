@@ -26,6 +26,7 @@ export class LocationInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest<{ Params: Record<string, string> }>>();
+    // eslint-disable-next-line no-restricted-syntax -- an rxjs Observable's pipe, not a stream
     return next.handle().pipe(
       map((body: unknown) => {
         http.getResponse<FastifyReply>().header('location', this.locationOf(body, request.params ?? {}));

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
   AiConversation,
@@ -6,13 +6,10 @@ import {
   AiMessage,
   AiMessageRepository,
   AuditLogRepository,
-  Db,
-  DB,
   IssueRepository,
   newId,
-  readSnapshot,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { PII_TYPE_ORDER, PiiType } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -39,7 +36,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 @Injectable()
 export class ConversationsService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly conversations: AiConversationRepository,
     private readonly messages: AiMessageRepository,
     private readonly issues: IssueRepository,
@@ -51,7 +48,7 @@ export class ConversationsService {
 
   create(issueId: string, body: CreateConversationBody, actor: string): ConversationDetailResponse {
     const title = body.title == null ? { text: null, types: [] as PiiType[] } : this.redactor.redact(body.title);
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       if (!this.issues.findById(issueId)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const conversation: AiConversation = {
         id: newId(),
@@ -74,7 +71,7 @@ export class ConversationsService {
   }
 
   get(id: string): ConversationDetailResponse {
-    return readSnapshot(this.db, () => ({
+    return this.tx.read(() => ({
       ...toConversationResponse(this.getOrThrow(id)),
       messages: this.messages.listForConversation(id).map(toMessageResponse),
     }));
@@ -82,7 +79,7 @@ export class ConversationsService {
 
   addMessage(conversationId: string, body: CreateMessageBody, actor: string): MessageResponse {
     const redaction = this.redactor.redact(body.content);
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const conversation = this.getOrThrow(conversationId);
       const message = this.store(conversationId, body.role, redaction.text, body.token_count ?? 0);
       this.audit.append({
@@ -149,13 +146,11 @@ export class ConversationsService {
       reply = await this.provider.complete(providerUrl, payload);
     } catch (err) {
       // The history left the service even if no answer came back: that is what the audit must show.
-      transaction(this.db, () =>
-        audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }),
-      );
+      this.tx.write(() => audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }));
       throw err;
     }
     const answer = this.redactor.redact(reply.content, config);
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       if (!this.conversations.findById(conversationId))
         throw new DomainError(ErrorCode.CONVERSATION_NOT_FOUND, `conversation ${conversationId} was deleted during the call`);
       const message = this.store(conversationId, 'assistant', answer.text, reply.completion_tokens);

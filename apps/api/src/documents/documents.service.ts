@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
   CredentialRepository,
-  Db,
-  DB,
   Document,
   DocumentRepository,
   IntegrationConfigRepository,
@@ -12,7 +10,7 @@ import {
   newId,
   ResolutionStepRepository,
   toDbMillis,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { credentialExpired, htmlPage } from '@tftsr/integrations';
 import { TextRedactor } from '../settings/text-redactor.service';
@@ -43,7 +41,7 @@ const TIMELINE_LIMIT = 500;
 @Injectable()
 export class DocumentsService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly issues: IssueRepository,
     private readonly steps: ResolutionStepRepository,
     private readonly logFiles: LogFileRepository,
@@ -57,7 +55,7 @@ export class DocumentsService {
   ) {}
 
   generate(issueId: string, docType: DocType, actor: string): DocumentResponse {
-    const result = transaction(this.db, () => {
+    const result = this.tx.write(() => {
       const issue = this.issues.findById(issueId);
       if (!issue) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const now = new Date();
@@ -110,7 +108,7 @@ export class DocumentsService {
         problems: ['the body changes no field'],
       });
     }
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const before = this.getOrThrow(id);
       const after: Document = {
         ...before,
@@ -131,7 +129,7 @@ export class DocumentsService {
   }
 
   delete(id: string, actor: string): void {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const doc = this.getOrThrow(id);
       this.documents.delete(id);
       this.audit.append({
@@ -159,7 +157,7 @@ export class DocumentsService {
     const page = format === 'md' ? content_md : htmlPage(title, content_md);
     if (format === 'html') this.redactor.gate({ html: { kind: 'html', text: page } }, 'rendered document', 'block');
     const body = Buffer.from(page, 'utf8');
-    transaction(this.db, () =>
+    this.tx.write(() =>
       this.audit.append({
         action: 'export_document',
         entity_type: 'document',
@@ -188,7 +186,7 @@ export class DocumentsService {
         problems: ['kb_knowledge_base is required when table is kb_knowledge'],
       });
     }
-    const ticket = transaction(this.db, () => {
+    const ticket = this.tx.write(() => {
       const doc = this.getOrThrow(id);
       if (!this.configs.get(service))
         throw new DomainError(

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 
 /** The SHA-256 of a request's body as it arrives, for the Idempotency-Key check (null if the body never ended). */
 export interface BodyDigest {
@@ -46,7 +46,9 @@ export function installBodyDigest(fastify: FastifyInstance): void {
     }
     const tapped = new PassThrough();
     payload.on('data', (chunk: Buffer) => hash.update(chunk));
-    payload.pipe(tapped);
+    // pipeline, not pipe: a client gone mid-body must end the handler's stream too (in error), or the handler
+    // waits forever and its key stays in progress. The error reaches the handler through `tapped`.
+    pipeline(payload, tapped, () => undefined);
     request.bodyDigest = { digest, drain: () => tapped.resume() };
     return tapped;
   });

@@ -3,14 +3,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   ImageAttachment,
   ImageAttachmentRepository,
   IssueRepository,
   newId,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { BlobIntegrityError, BlobStore, StoredBlob } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -45,7 +43,7 @@ export class ImagesService {
   private readonly logger = new Logger('ImagesService');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly images: ImageAttachmentRepository,
     private readonly issues: IssueRepository,
@@ -128,7 +126,7 @@ export class ImagesService {
 
   /** The row and its audit entry go in one transaction; the blob goes after the commit. */
   async delete(id: string, actor: string): Promise<void> {
-    const image = transaction(this.db, () => {
+    const image = this.tx.write(() => {
       const row = this.getOrThrow(id);
       this.images.delete(id);
       this.issues.touch(row.issue_id, toDbTimestamp());
@@ -164,7 +162,7 @@ export class ImagesService {
     stored: StoredBlob,
     actor: string,
   ): UploadResult {
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const existing = this.images.findByUploadHash(issueId, uploadHash);
       if (existing) return { image: existing, created: false };
       const now = toDbTimestamp();

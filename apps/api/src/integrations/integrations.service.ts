@@ -1,16 +1,14 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
   AuditLogRepository,
   CredentialRepository,
-  Db,
-  DB,
   deriveKey,
   IntegrationConfig,
   IntegrationConfigRepository,
   IntegrationService,
   newId,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import {
   checkTargetUrl,
@@ -50,7 +48,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
   private readonly tokenHashKey: Buffer;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly config: ApiConfig,
@@ -73,7 +71,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
    * keep the old hashes: the chain is append-only.
    */
   upgradeTokenHashes(): number {
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const legacy = this.credentials.listAll().filter((row) => isLegacyCredentialHash(row.token_hash));
       if (legacy.length === 0) return 0;
       const unreadable: string[] = [];
@@ -113,7 +111,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
         problems: missing.map((f) => `${f} is required for ${service}`),
       });
     }
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const before = this.configs.get(service);
       const row: IntegrationConfig = {
         id: before?.id ?? newId(),
@@ -152,7 +150,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
     const expiresAt = body.expires_at === undefined ? null : toDbTimestamp(new Date(body.expires_at));
     const tokenHash = credentialHash(body.secret, this.tokenHashKey);
     const encrypted = encryptCredential(body.secret, service, this.credentialKey);
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const before = this.credentials.get(service);
       const row = this.credentials.upsert({
         id: before?.id ?? newId(),
@@ -175,7 +173,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
 
   deleteCredential(rawService: string, actor: string): void {
     const service = knownService(rawService);
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const before = this.credentials.get(service);
       if (!before) throw new DomainError(ErrorCode.CREDENTIAL_NOT_SET, `no ${service} credential is stored`);
       this.credentials.delete(service);

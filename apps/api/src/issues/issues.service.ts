@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
   AiConversationRepository,
   AuditLogRepository,
-  Db,
-  DB,
   ImageAttachmentRepository,
   Issue,
   IssueListFilter,
@@ -13,14 +11,13 @@ import {
   LogFileRepository,
   LogStreamRepository,
   newId,
-  readSnapshot,
   ResolutionStepRepository,
   SearchQueryError,
   SNIPPET_CLOSE,
   SNIPPET_OPEN,
   SortOrder,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -57,7 +54,7 @@ interface IssueCursor {
 @Injectable()
 export class IssuesService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly issues: IssueRepository,
     private readonly logFiles: LogFileRepository,
     private readonly images: ImageAttachmentRepository,
@@ -96,7 +93,7 @@ export class IssuesService {
       assigned_to: body.assigned_to ?? null,
       tags: JSON.stringify(body.tags ?? []),
     };
-    const queued = transaction(this.db, () => {
+    const queued = this.tx.write(() => {
       this.issues.insert(issue);
       this.audit.append({
         action: 'create_issue',
@@ -118,7 +115,7 @@ export class IssuesService {
   }
 
   get(id: string): IssueDetailResponse {
-    return readSnapshot(this.db, () => this.detail(this.getOrThrow(id)));
+    return this.tx.read(() => this.detail(this.getOrThrow(id)));
   }
 
   private detail(issue: Issue): IssueDetailResponse {
@@ -139,7 +136,7 @@ export class IssuesService {
         problems: ['the body changes no field'],
       });
     }
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const before = this.getOrThrow(id);
       const now = toDbTimestamp();
       const after: Issue = {
@@ -172,7 +169,7 @@ export class IssuesService {
 
   /** The cascade removes the children; the files they stored go once the delete has committed. */
   delete(id: string, actor: string): void {
-    const files = transaction(this.db, () => {
+    const files = this.tx.write(() => {
       this.getOrThrow(id);
       const children = this.issues.countChildren(id);
       const paths = this.issues.listStoredFilePaths(id);

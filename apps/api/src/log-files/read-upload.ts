@@ -52,6 +52,7 @@ function ownStream(part: Readable): Readable {
   }
   part.on('error', cutShort);
   part.on('close', cutShort);
+  // eslint-disable-next-line no-restricted-syntax -- the listeners above end `out` with the upload's own error
   part.pipe(out);
   return out;
 }

@@ -1,14 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
-  DB,
   IssueRepository,
   newId,
   ResolutionStep,
   ResolutionStepRepository,
   toDbTimestamp,
-  transaction,
+  TransactionRunner,
 } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { TextRedactor } from '../settings/text-redactor.service';
@@ -27,7 +25,7 @@ const EDITABLE = ['step_order', 'why_question', 'answer', 'evidence'] as const;
 @Injectable()
 export class ResolutionStepsService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly steps: ResolutionStepRepository,
     private readonly issues: IssueRepository,
     private readonly audit: AuditLogRepository,
@@ -40,7 +38,7 @@ export class ResolutionStepsService {
       answer: body.answer ?? null,
       evidence: body.evidence ?? null,
     });
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const now = toDbTimestamp();
       if (!this.issues.touch(issueId, now)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       this.assertOrderFree(issueId, body.step_order);
@@ -65,7 +63,7 @@ export class ResolutionStepsService {
       });
     }
     const { fields, types } = this.redactor.redactFields({ why_question: body.why_question, answer: body.answer, evidence: body.evidence });
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       const before = this.getOrThrow(stepId);
       if (body.step_order !== undefined && body.step_order !== before.step_order) this.assertOrderFree(before.issue_id, body.step_order);
       const after: ResolutionStep = {
@@ -89,7 +87,7 @@ export class ResolutionStepsService {
   }
 
   delete(stepId: string, actor: string): void {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       const step = this.getOrThrow(stepId);
       this.steps.delete(stepId);
       this.issues.touch(step.issue_id, toDbTimestamp());
@@ -105,7 +103,7 @@ export class ResolutionStepsService {
 
   /** One request, one transaction: the steps take the orders 1..n in the order given. */
   reorder(issueId: string, body: ReorderResolutionStepsBody, actor: string): ResolutionStepListResponse {
-    return transaction(this.db, () => {
+    return this.tx.write(() => {
       if (!this.issues.touch(issueId, toDbTimestamp())) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const current = this.steps.listForIssue(issueId).map((s) => s.id);
       const given = new Set(body.step_ids);

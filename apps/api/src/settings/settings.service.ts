@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, Db, DB, SettingRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { AuditLogRepository, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
 import { readPiiConfig } from '@tftsr/pii';
 import type { PiiConfig } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -17,7 +17,7 @@ export class SettingsService {
   private readonly cache = new Map<SettingKey, { value: unknown; expires: number }>();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly settings: SettingRepository,
     private readonly audit: AuditLogRepository,
   ) {}
@@ -61,7 +61,7 @@ export class SettingsService {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- the registry's toStored functions never read `this`
     const toStored = SETTINGS[known].toStored as ((v: unknown) => unknown) | undefined;
     const json = JSON.stringify(toStored ? toStored(value) : value);
-    transaction(this.db, () => {
+    this.tx.write(() => {
       this.settings.upsert({ key: known, value: json, updated_at: toDbTimestamp() });
       // The allow-list holds exactly the values PII detection would flag: only a hash goes in the audit.
       this.audit.append({

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { findServicePackage } from '@tftsr/config/service-root';
 
 export const WEB_UI_PATH = '/ui';
 
@@ -28,18 +28,7 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-/**
- * dist/web, found from the service's root package, so it works from dist/ (npm start) and from sources (ts-jest).
- * The root is the package.json named tftsr-service: apps/api has its own (a workspace), whose dist/ is not the web app's.
- */
+/** dist/web of the service's root package, so it works from dist/ (npm start) and from sources (ts-jest). */
 export function webUiRoot(from: string = __dirname): string {
-  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
-    if (isServiceRoot(join(dir, 'package.json'))) return join(dir, 'dist', 'web');
-  }
-  return join(from, 'dist', 'web');
-}
-
-function isServiceRoot(packageJson: string): boolean {
-  if (!existsSync(packageJson)) return false;
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { name?: string }).name === 'tftsr-service';
+  return join(findServicePackage(from)?.dir ?? from, 'dist', 'web');
 }

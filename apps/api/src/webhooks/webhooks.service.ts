@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, deriveKey, newId, transaction, WebhookRepository } from '@tftsr/db';
+import { Injectable } from '@nestjs/common';
+import { AuditLogRepository, deriveKey, newId, TransactionRunner, WebhookRepository } from '@tftsr/db';
 import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';
@@ -21,7 +21,7 @@ export class WebhooksService {
   private readonly key: Buffer;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly config: ApiConfig,
     private readonly webhooks: WebhookRepository,
@@ -34,7 +34,7 @@ export class WebhooksService {
     if (!url.ok) throw new DomainError(ErrorCode.INVALID_WEBHOOK_URL, `the webhook URL is not allowed: ${url.reason}`);
     const id = newId();
     const secret = body.format === 'json' ? newWebhookSecret() : null;
-    const row = transaction(this.db, () => {
+    const row = this.tx.write(() => {
       const created = this.webhooks.createEndpoint({
         id,
         name: body.name,
@@ -67,7 +67,7 @@ export class WebhooksService {
   }
 
   remove(id: string, actor: string): void {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       if (!this.webhooks.deleteEndpoint(id)) throw new DomainError(ErrorCode.WEBHOOK_NOT_FOUND, `webhook ${id} does not exist`);
       this.audit.append({ action: 'delete_webhook', entity_type: 'webhook_endpoint', entity_id: id, user_id: actor, details: {} });
     });

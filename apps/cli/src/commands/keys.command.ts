@@ -2,7 +2,7 @@ import type { Exit } from '@tftsr/cli';
 import { Command, exitingAction } from '@tftsr/cli';
 import type { Env } from '@tftsr/config';
 // A subpath, not the index: `tftsr keys --help` must not load the database driver.
-import { API_KEY_SCOPES } from '@tftsr/db/repositories/api-key.repository';
+import { API_KEY_SCOPES } from '@tftsr/db/api-key-scopes';
 import type { CliIo } from '../cli-io';
 
 /** Loaded by the action that runs, so that building the program (and --help) reads no database code. */

@@ -240,58 +240,11 @@ function Toolbar(props: {
   setReveal: ((v: boolean) => void) | null;
   onStep: (d: 1 | -1) => Promise<void>;
 }) {
-  const [line, setLine] = useState('');
-  const [byte, setByte] = useState('');
   const [error, setError] = useState<unknown>(null);
   return (
     <div class="toolbar">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const n = Number(line);
-          if (n >= 1) props.onJump(n);
-        }}
-      >
-        <label for="jump-line">Line</label>
-        <input
-          id="jump-line"
-          type="number"
-          min={1}
-          inputMode="numeric"
-          value={line}
-          onInput={(e) => setLine((e.target as HTMLInputElement).value)}
-        />
-        <button type="submit" class="secondary">
-          Go
-        </button>
-      </form>
-      <form
-        onSubmit={(e) =>
-          void (async () => {
-            e.preventDefault();
-            const n = Number(byte);
-            if (!(n >= 0)) return;
-            try {
-              props.onJump(await props.store.lineAtByte(n));
-            } catch (err) {
-              setError(err);
-            }
-          })()
-        }
-      >
-        <label for="jump-byte">Byte</label>
-        <input
-          id="jump-byte"
-          type="number"
-          min={0}
-          inputMode="numeric"
-          value={byte}
-          onInput={(e) => setByte((e.target as HTMLInputElement).value)}
-        />
-        <button type="submit" class="secondary">
-          Go
-        </button>
-      </form>
+      <JumpForm id="jump-line" label="Line" min={1} onGo={props.onJump} onError={setError} />
+      <JumpForm id="jump-byte" label="Byte" min={0} onGo={async (n) => props.onJump(await props.store.lineAtByte(n))} onError={setError} />
       <button type="button" class="secondary" onClick={() => void props.onStep(-1)}>
         Previous span (p)
       </button>
@@ -313,18 +266,59 @@ function Toolbar(props: {
   );
 }
 
-/** Distinct values grouped by type, with counts and decisions; per value, per selection or per type. */
-function ValuesPanel(props: {
+/** A number and Go: `onGo` jumps to it (a line, or the line that holds a byte); what it throws goes to `onError`. */
+function JumpForm(props: {
+  id: string;
+  label: string;
+  min: number;
+  onGo: (n: number) => void | Promise<void>;
+  onError: (err: unknown) => void;
+}) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      onSubmit={(e) =>
+        void (async () => {
+          e.preventDefault();
+          const n = Number(value);
+          if (!(n >= props.min)) return;
+          try {
+            await props.onGo(n);
+          } catch (err) {
+            props.onError(err);
+          }
+        })()
+      }
+    >
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="number"
+        min={props.min}
+        inputMode="numeric"
+        value={value}
+        onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+      />
+      <button type="submit" class="secondary">
+        Go
+      </button>
+    </form>
+  );
+}
+
+/** What the values panel hands each of its type groups. */
+interface ValueListProps {
   fileId: string;
-  totals: PiiTotals | null;
-  error: unknown;
   reveal: boolean;
   writable: boolean;
   canKeep: boolean;
   generation: number;
   onDecide: (d: DecisionInput[]) => Promise<void>;
   onJump: (line: number) => void;
-}) {
+}
+
+/** Distinct values grouped by type, with counts and decisions; per value, per selection or per type. */
+function ValuesPanel(props: ValueListProps & { totals: PiiTotals | null; error: unknown }) {
   const { totals, error } = props;
   return (
     <section aria-labelledby="values-heading" class="card">
@@ -343,19 +337,7 @@ function ValuesPanel(props: {
   );
 }
 
-function TypeGroup(props: {
-  fileId: string;
-  type: string;
-  spans: number;
-  values: number;
-  kept: number;
-  reveal: boolean;
-  writable: boolean;
-  canKeep: boolean;
-  generation: number;
-  onDecide: (d: DecisionInput[]) => Promise<void>;
-  onJump: (line: number) => void;
-}) {
+function TypeGroup(props: ValueListProps & { type: string; spans: number; values: number; kept: number }) {
   const [open, setOpen] = useState(false);
   const [items, setItems] = useState<PiiValue[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { AuditLogRepository, Db, DB, Publication, PublicationRepository, RemoteRef, transaction, WebhookRepository } from '@tftsr/db';
+import { AuditLogRepository, Publication, PublicationRepository, RemoteRef, TransactionRunner, WebhookRepository } from '@tftsr/db';
 import {
   createPublisher,
   IntegrationHttp,
@@ -57,7 +57,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   private readonly http = new IntegrationHttp();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
     private readonly webhookDelivery: WebhookDeliveryService,
@@ -205,7 +205,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     if (!publisher.attach) throw new PublishRefused(`${target.service} has no way to add a document to an existing object`);
     const owner = placement.owner;
     if (publication.attached_to !== owner.id) {
-      transaction(this.db, () => {
+      this.tx.write(() => {
         this.publications.attach(publication.id, owner.id);
         this.audit.append({
           action: 'attach_publication',
@@ -252,7 +252,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     target: PublishTarget,
     content: PublishContent,
   ): Promise<RemoteObject> {
-    transaction(this.db, () => {
+    this.tx.write(() => {
       this.publications.markCreateSent(publication.id, Date.now());
       this.audit.append({
         action: 'send_remote_create',
@@ -277,7 +277,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   /** The remote id, committed on its own at once: a crash after this point finds the object by id. */
   private recordRemote(publication: Publication, remote: RemoteObject, how: 'created' | 'found' | 'reconciled'): void {
     const ref = toRef(remote);
-    transaction(this.db, () => {
+    this.tx.write(() => {
       this.publications.recordRemote(publication.id, ref);
       this.audit.append({
         action: 'record_remote_object',
@@ -298,7 +298,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       retryable,
       retryAfterMs: err instanceof PublishError ? err.retryAfterMs : undefined,
       retry: (delayMs) => {
-        transaction(this.db, () => {
+        this.tx.write(() => {
           this.publications.markRetrying(publication.id, reason, Date.now() + delayMs);
           this.audit.append({
             action: 'publish_attempt_failed',

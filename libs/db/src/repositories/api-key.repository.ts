@@ -1,10 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../database';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../api-key-scopes';
 import { newId, toDbTimestamp } from '../ids';
 
-/** metrics: GET /metrics only, for Prometheus, which then needs no admin key. ingest: the shipper endpoints only. */
-export const API_KEY_SCOPES = ['read', 'write', 'admin', 'pii:reveal', 'ingest', 'metrics'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export { API_KEY_SCOPES, type ApiKeyScope } from '../api-key-scopes';
 
 const KEY_PREFIX = 'tftsr_';
 /** The non-secret start of a key that finds its row: `tftsr_` and 8 more characters (48 of 256 bits). */

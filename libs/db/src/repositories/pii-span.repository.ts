@@ -1,6 +1,8 @@
 import type { Db } from '../database';
 import { newId } from '../ids';
 import type { PiiSpan } from '../models';
+import type { RedactableSummary, TypeCountRow } from './span-pages';
+import { inFileOrder, summariseByType } from './span-pages';
 
 export interface NewPiiSpan {
   pii_type: string;
@@ -13,12 +15,7 @@ export interface NewPiiSpan {
 /** What redaction needs of a span: never its original value. */
 export type RedactableSpan = Pick<PiiSpan, 'id' | 'pii_type' | 'start_offset' | 'end_offset' | 'replacement'>;
 
-export interface RedactableSummary {
-  count: number;
-  countsByType: Record<string, number>;
-  /** The largest end_offset; 0 when there are no spans. */
-  maxEnd: number;
-}
+export type { RedactableSummary } from './span-pages';
 
 export interface PiiSpanPageQuery {
   /** Only these types; all types when absent. */
@@ -149,28 +146,14 @@ export class PiiSpanRepository {
    * while the caller awaits, so other work can use the connection in between.
    */
   *iterateRedactable(logFileId: string, ids: string[] | null, pageSize = 5000): Generator<RedactableSpan> {
-    let after: [number, string] | undefined;
-    for (;;) {
-      const page = this.listRedactable(logFileId, { ids: ids ?? undefined, after, limit: pageSize });
-      yield* page;
-      if (page.length < pageSize) return;
-      const last = page[page.length - 1];
-      after = [last.start_offset, last.id];
-    }
+    yield* inFileOrder((after) => this.listRedactable(logFileId, { ids: ids ?? undefined, after, limit: pageSize }), pageSize);
   }
 
   /** How many of the spans are there, by type, and where the last of them ends. */
   summariseRedactable(logFileId: string, ids: string[] | null): RedactableSummary {
-    const rows = this.summaryStmt.all({ log_file_id: logFileId, ids: ids === null ? null : JSON.stringify(ids) }) as {
-      pii_type: string;
-      n: number;
-      max_end: number;
-    }[];
-    return {
-      count: rows.reduce((sum, r) => sum + r.n, 0),
-      countsByType: Object.fromEntries(rows.map((r) => [r.pii_type, r.n])),
-      maxEnd: rows.reduce((max, r) => Math.max(max, r.max_end), 0),
-    };
+    return summariseByType(
+      this.summaryStmt.all({ log_file_id: logFileId, ids: ids === null ? null : JSON.stringify(ids) }) as TypeCountRow[],
+    );
   }
 
   /** Adds one span (a reviewer's manual span); returns its id. */

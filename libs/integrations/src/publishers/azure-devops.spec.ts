@@ -12,6 +12,10 @@ import type { PublishTarget } from './types';
 
 const PAT = 'canary-ado-pat-3b8e0f';
 
+/** Enough for any answer on a loaded machine; only the hung-call test waits for a timeout, its own short one. */
+const ANSWER_MS = 10_000;
+const HUNG_MS = 250;
+
 describe('AzureDevOpsPublisher', () => {
   let fake: FakeAzureDevOps;
   let http: IntegrationHttp;
@@ -22,7 +26,7 @@ describe('AzureDevOpsPublisher', () => {
     fake = await FakeAzureDevOps.start({ pat: PAT });
     http = loopbackHttp();
     target = publishTarget('azuredevops', fake.baseUrl);
-    sut = new AzureDevOpsPublisher(http, { username: null, secret: PAT }, { timeoutMs: 250 });
+    sut = new AzureDevOpsPublisher(http, { username: null, secret: PAT }, { timeoutMs: ANSWER_MS });
   });
   afterEach(async () => {
     await http.close();
@@ -159,8 +163,9 @@ describe('AzureDevOpsPublisher', () => {
   });
 
   it('times out a hung WIQL query with kind timeout', async () => {
+    const hurried = new AzureDevOpsPublisher(http, { username: null, secret: PAT }, { timeoutMs: HUNG_MS });
     fake.failNext('search', { hang: true });
-    expect(await publishFailure(sut.find(target, publishContent(), null))).toMatchObject({ kind: 'timeout' });
+    expect(await publishFailure(hurried.find(target, publishContent(), null))).toMatchObject({ kind: 'timeout' });
   });
 
   it('tests the connection against the project, and names a missing one', async () => {

@@ -14,6 +14,10 @@ import type { PublishTarget } from './types';
 const EMAIL = 'ops@example.com';
 const TOKEN = 'canary-confluence-token-91c2';
 
+/** Enough for any answer on a loaded machine; only the hung-call test waits for a timeout, its own short one. */
+const ANSWER_MS = 10_000;
+const HUNG_MS = 250;
+
 describe('ConfluencePublisher', () => {
   let fake: FakeConfluence;
   let http: IntegrationHttp;
@@ -24,7 +28,7 @@ describe('ConfluencePublisher', () => {
     fake = await FakeConfluence.start({ auth: { email: EMAIL, token: TOKEN } });
     http = loopbackHttp();
     target = publishTarget('confluence', fake.baseUrl, { username: EMAIL });
-    sut = new ConfluencePublisher(http, { username: EMAIL, secret: TOKEN }, { timeoutMs: 250 });
+    sut = new ConfluencePublisher(http, { username: EMAIL, secret: TOKEN }, { timeoutMs: ANSWER_MS });
   });
   afterEach(async () => {
     await http.close();
@@ -136,8 +140,9 @@ describe('ConfluencePublisher', () => {
   });
 
   it('times out a hung call with kind timeout', async () => {
+    const hurried = new ConfluencePublisher(http, { username: EMAIL, secret: TOKEN }, { timeoutMs: HUNG_MS });
     fake.failNext('search', { hang: true });
-    expect(await publishFailure(sut.find(target, publishContent(), null))).toMatchObject({ kind: 'timeout', retryable: true });
+    expect(await publishFailure(hurried.find(target, publishContent(), null))).toMatchObject({ kind: 'timeout', retryable: true });
   });
 
   it('reports a stale version as a retryable conflict', async () => {

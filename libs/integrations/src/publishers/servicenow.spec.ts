@@ -14,6 +14,10 @@ import type { PublishTarget } from './types';
 const USER = 'tftsr.integration';
 const PASSWORD = 'canary-servicenow-password-5d1e';
 
+/** Enough for any answer on a loaded machine; only the hung-call test waits for a timeout, its own short one. */
+const ANSWER_MS = 10_000;
+const HUNG_MS = 250;
+
 describe('ServiceNowPublisher', () => {
   let fake: FakeServiceNow;
   let http: IntegrationHttp;
@@ -24,7 +28,7 @@ describe('ServiceNowPublisher', () => {
     fake = await FakeServiceNow.start({ username: USER, password: PASSWORD });
     http = loopbackHttp();
     target = publishTarget('servicenow', fake.baseUrl, { username: USER });
-    sut = new ServiceNowPublisher(http, { username: USER, secret: PASSWORD }, { timeoutMs: 250 });
+    sut = new ServiceNowPublisher(http, { username: USER, secret: PASSWORD }, { timeoutMs: ANSWER_MS });
   });
   afterEach(async () => {
     await http.close();
@@ -178,8 +182,9 @@ describe('ServiceNowPublisher', () => {
   });
 
   it('times out a hung create with kind timeout', async () => {
+    const hurried = new ServiceNowPublisher(http, { username: USER, secret: PASSWORD }, { timeoutMs: HUNG_MS });
     fake.failNext('create', { hang: true });
-    expect(await publishFailure(sut.create(target, publishContent()))).toMatchObject({ kind: 'timeout' });
+    expect(await publishFailure(hurried.create(target, publishContent()))).toMatchObject({ kind: 'timeout' });
   });
 
   it('fails with auth on a wrong password, and the password never appears in the error or the recorded requests', async () => {
