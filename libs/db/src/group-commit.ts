@@ -199,3 +199,8 @@ async function fsyncFile(path: string): Promise<void> {
     await handle.close();
   }
 }
+
+/** A GroupCommit whose fsync runs off the event loop (walSync) when the connection is in WAL mode, as the apps' are. */
+export function offLoopGroupCommit(db: Db, windowMs: number): GroupCommit {
+  return new GroupCommit(db, windowMs, db.pragma('journal_mode', { simple: true }) === 'wal' ? walSync(db) : undefined);
+}

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { Db, DB, GroupCommit, walSync } from '@tftsr/db';
+import { Db, DB, GroupCommit, offLoopGroupCommit } from '@tftsr/db';
 import { ApiConfig } from '../config/api.config';
 
 /**
@@ -12,12 +12,7 @@ import { ApiConfig } from '../config/api.config';
     {
       provide: GroupCommit,
       // In WAL mode the commit's fsync runs on the thread pool (walSync): the event loop reads the next requests meanwhile.
-      useFactory: (db: Db, config: ApiConfig) =>
-        new GroupCommit(
-          db,
-          config.TFTSR_GROUP_COMMIT_WINDOW_MS,
-          db.pragma('journal_mode', { simple: true }) === 'wal' ? walSync(db) : undefined,
-        ),
+      useFactory: (db: Db, config: ApiConfig) => offLoopGroupCommit(db, config.TFTSR_GROUP_COMMIT_WINDOW_MS),
       inject: [DB, ApiConfig],
     },
   ],
