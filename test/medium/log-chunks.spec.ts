@@ -1,10 +1,11 @@
-import { GROUP_COMMIT_WINDOW_MS, LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
+import { LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
 import type { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
 import { SettingsService } from '@tftsr/api/settings/settings.service';
 import { LogFileIntake } from '@tftsr/api/log-files/log-file-intake';
 import {
   AuditLogRepository,
   deriveKey,
+  GroupCommit,
   IssueRepository,
   LogFileProcessingRepository,
   LogFileRepository,
@@ -26,6 +27,7 @@ describe('LogChunksService', () => {
   let sut: LogChunksService;
   let kicks: number;
   let settings: SettingsService;
+  let group: GroupCommit;
 
   beforeEach(() => {
     rig = new IngestRig();
@@ -40,7 +42,8 @@ describe('LogChunksService', () => {
       new OutboxRepository(db),
     );
     settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
-    sut = new LogChunksService(db, rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake);
+    group = new GroupCommit(db, 5);
+    sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group);
   });
   afterEach(() => rig.close());
 
@@ -71,7 +74,7 @@ describe('LogChunksService', () => {
   it('holds the group commit for an admitted request until its lines are queued, then commits them together', async () => {
     issue('issue-a');
     // Longer than the test's timeout: were the release ignored, the appends would not be committed in time.
-    sut.groupCommitWindowMs = 60_000;
+    group.windowMs = 60_000;
     const release = sut.expect();
     const first = sut.append([lines('issue-a', 'one\n')], 'k');
     await new Promise((r) => setTimeout(r, 50));
@@ -88,7 +91,7 @@ describe('LogChunksService', () => {
     sut.expect();
     const started = Date.now();
     await sut.append([lines('issue-a', 'one\n')], 'k');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(GROUP_COMMIT_WINDOW_MS - 1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(group.windowMs - 1);
     expect(rig.count(`SELECT sum(lines) AS n FROM log_stream_chunks`)).toBe(1);
   });
 

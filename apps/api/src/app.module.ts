@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { ApiConfig } from './config/api.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DocumentsModule } from './documents/documents.module';
+import { GroupCommitModule } from './common/group-commit.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
 import { IntegrationsModule } from './integrations/integrations.module';
@@ -32,6 +33,7 @@ export class AppModule {
       imports: [
         { module: ConfigHolder, global: true, providers: [{ provide: ApiConfig, useValue: config }], exports: [ApiConfig] },
         DatabaseModule.forRoot({ connection, key: config.databaseKey }),
+        GroupCommitModule,
         QueueModule,
         MetricsModule,
         HealthModule,

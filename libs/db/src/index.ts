@@ -46,3 +46,4 @@ export * from './repositories/migration.repository';
 export * from './repository-set';
 export * from './desktop/desktop-source';
 export * from './maintenance';
+export * from './group-commit';

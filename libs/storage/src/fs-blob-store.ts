@@ -33,6 +33,8 @@ const READ_CHUNKS = 16;
 export class FsBlobStore extends BlobStore {
   private readonly root: string;
   readonly location: string;
+  /** Per directory: the fsync under way, and the one queued after it that later renames join. */
+  private readonly directorySyncs = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
 
   constructor(
     private readonly dataDir: string,
@@ -50,15 +52,15 @@ export class FsBlobStore extends BlobStore {
     const temp = join(this.root, 'tmp', newTempName());
     const encrypt = new EncryptStream(this.wrapKey);
     TEMP_FILES_IN_USE.add(temp);
-    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+    // flush: the stream fsyncs its own descriptor before closing it, instead of the file being opened again to sync.
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
     try {
       const input = source instanceof Readable ? source : Readable.from(source);
       await pipeline([input, ...transforms, encrypt, out]);
-      await fsyncPath(temp);
       const finalPath = join(this.root, id.slice(0, 2), `${id}.blob`);
       mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
       await rename(temp, finalPath);
-      await fsyncPath(dirname(finalPath));
+      await this.syncDirectory(dirname(finalPath));
       return { path: relative(this.dataDir, finalPath).split(sep).join('/'), size: encrypt.plaintextBytes };
     } catch (err) {
       await removeWhenClosed(out, temp);
@@ -66,6 +68,29 @@ export class FsBlobStore extends BlobStore {
     } finally {
       TEMP_FILES_IN_USE.delete(temp);
     }
+  }
+
+  /**
+   * Makes the renames already done in `dir` durable. Concurrent writes share the fsyncs of their directory: a caller
+   * joins the next fsync not yet started (one that starts after its rename), so N writes landing in one shard
+   * while a sync runs cost one more sync, not N.
+   */
+  private syncDirectory(dir: string): Promise<void> {
+    const state = this.directorySyncs.get(dir);
+    if (!state) return this.startDirectorySync(dir);
+    state.next ??= state.running.then(
+      () => this.startDirectorySync(dir),
+      () => this.startDirectorySync(dir),
+    );
+    return state.next;
+  }
+
+  private startDirectorySync(dir: string): Promise<void> {
+    const running: Promise<void> = fsyncPath(dir).finally(() => {
+      if (this.directorySyncs.get(dir)?.running === running) this.directorySyncs.delete(dir);
+    });
+    this.directorySyncs.set(dir, { running });
+    return running;
   }
 
   /** A stream of the plaintext; it errors (BlobIntegrityError) at the first altered or missing byte. */
@@ -207,7 +232,7 @@ export class FsBlobStore extends BlobStore {
       await fsyncPath(temp);
       mkdirSync(dirname(finalPath), { recursive: true, mode: 0o700 });
       await rename(temp, finalPath);
-      await fsyncPath(dirname(finalPath));
+      await this.syncDirectory(dirname(finalPath));
     } catch (err) {
       await removeWhenClosed(out, temp);
       throw err;

@@ -21,14 +21,28 @@ type Outcome = Awaited<ReturnType<Limit>>;
  * With Redis down the limits are skipped rather than refusing every request.
  */
 export class AddressLimits {
+  /** Reads of the failed-authentication counter sent early by admitAddress, for the request's admitting(). */
+  private readonly prefetched = new WeakMap<FastifyRequest, Promise<Outcome>>();
+
   constructor(
     private readonly requests: Limit,
     private readonly failuresByAddress: Limit,
     private readonly failuresOverall: Limit,
   ) {}
 
-  /** Every request: sets the RateLimit headers, and refuses an address past its rate. */
-  async admitAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * Every request: sets the RateLimit headers, and refuses an address past its rate. `authenticates`: the request
+   * will go through `admitting`; its read of the address's failed authentications is sent now, beside the count,
+   * so that both limits cost one round trip to Redis instead of two in a row. The read is the same read, taken a
+   * few microseconds earlier: the limits' semantics do not change.
+   */
+  async admitAddress(request: FastifyRequest, reply: FastifyReply, authenticates = false): Promise<void> {
+    if (authenticates) {
+      const read = this.failuresByAddress(request, { increment: false });
+      // Unused when the address is refused below; its failure (none with skipOnError) must not go unhandled.
+      read.catch(() => undefined);
+      this.prefetched.set(request, read);
+    }
     const outcome = await this.requests(request);
     if (outcome.isAllowed) return;
     void reply
@@ -43,7 +57,9 @@ export class AddressLimits {
    * key, and answers a failure 429 instead of 401 once the address or everyone together is past theirs.
    */
   async admitting<T>(request: FastifyRequest, admit: () => T): Promise<T> {
-    const before = await this.failuresByAddress(request, { increment: false });
+    const prefetched = this.prefetched.get(request);
+    this.prefetched.delete(request);
+    const before = await (prefetched ?? this.failuresByAddress(request, { increment: false }));
     if (!before.isAllowed && before.remaining <= 0 && before.ttl > 0)
       throw tooMany(before, 'too many failed authentications from this address');
     try {

@@ -36,14 +36,15 @@ export interface RequestGateDeps {
 export function installRequestGate(fastify: FastifyInstance, deps: RequestGateDeps): void {
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      await deps.limits.admitAddress(request, reply);
       const route = request.routeOptions.url;
-      // No route: answered here, so that not even an unknown URL has its body read.
-      if (route === undefined) throw new DomainError(ErrorCode.ROUTE_NOT_FOUND, `Cannot ${request.method} ${request.url.split('?')[0]}`);
-      if (isPublicRoute(route) || route === DASHBOARD_PATH || route.startsWith(`${DASHBOARD_PATH}/`)) return undefined;
+      const open = route === undefined || isPublicRoute(route) || route === DASHBOARD_PATH || route.startsWith(`${DASHBOARD_PATH}/`);
       // Log shippers' routes admit their own credential shapes (Bearer, Basic, ApiKey) in their own onRequest hook,
       // and their Elasticsearch product probe (GET /) answers without a key, as Elasticsearch's does.
-      if (route === '/' || (request.routeOptions.config as { shipper?: unknown } | undefined)?.shipper) return undefined;
+      const shipper = (request.routeOptions.config as { shipper?: unknown } | undefined)?.shipper !== undefined;
+      await deps.limits.admitAddress(request, reply, !open && route !== '/');
+      // No route: answered here, so that not even an unknown URL has its body read.
+      if (route === undefined) throw new DomainError(ErrorCode.ROUTE_NOT_FOUND, `Cannot ${request.method} ${request.url.split('?')[0]}`);
+      if (open || route === '/' || shipper) return undefined;
       (request as AuthenticatedRequest).principal = await deps.limits.admitting(request, () => authenticate(request, deps));
       checkMediaType(request);
       return undefined;

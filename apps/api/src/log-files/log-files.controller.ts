@@ -56,7 +56,13 @@ export class LogFilesController {
     @Req() request: FastifyRequest,
     @Actor() actor: string,
   ): Promise<LogFileDetailResponse> {
-    const { file, processing } = await this.logFiles.upload(params.id, await readUpload(request, query.file_name), actor);
+    const length = Number(request.headers['content-length']);
+    const { file, processing } = await this.logFiles.upload(
+      params.id,
+      await readUpload(request, query.file_name),
+      actor,
+      Number.isFinite(length) ? length : undefined,
+    );
     // The shape GET answers with.
     return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
   }

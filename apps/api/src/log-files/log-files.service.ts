@@ -5,6 +5,7 @@ import {
   AuditLogRepository,
   Db,
   DB,
+  GroupCommit,
   LogFile,
   LogFileProcessing,
   LogFileProcessingRepository,
@@ -13,7 +14,6 @@ import {
   newId,
   readSnapshot,
   toDbTimestamp,
-  transaction,
 } from '@tftsr/db';
 import { crashIfArmed } from '@tftsr/config';
 import { BlobStore } from '@tftsr/storage';
@@ -28,6 +28,8 @@ import { classify, sanitiseFileName, ACCEPTED_EXTENSIONS } from './file-types';
 import { asUploadError, guardedGunzip, sizeLimit, textSniffer } from './upload-limits';
 
 const MAX_GZIP_RATIO = 200;
+/** Uploads up to this size (by Content-Length) are waited for by the group commit: they arrive within its window. */
+const GROUP_COMMIT_MAX_BYTES = 1024 * 1024;
 
 export interface IncomingFile {
   fileName: string;
@@ -42,6 +44,8 @@ export interface LogFileWithProcessing {
 /**
  * Uploads: the bytes are streamed through the limits into an encrypted, fsync'd blob; then one transaction
  * writes the row, its processing state, its two outbox jobs and its audit entry. Only then does the 202 go.
+ * That transaction is the group commit's (GroupCommit): uploads and shipped lines that are ready together share
+ * it and its fsync, each in its own savepoint.
  */
 @Injectable()
 export class LogFilesService {
@@ -56,10 +60,21 @@ export class LogFilesService {
     private readonly processing: LogFileProcessingRepository,
     private readonly intake: LogFileIntake,
     private readonly streams: LogStreamRepository,
+    private readonly group: GroupCommit,
   ) {}
 
-  async upload(issueId: string, incoming: IncomingFile, actor: string): Promise<LogFileWithProcessing> {
+  async upload(issueId: string, incoming: IncomingFile, actor: string, expectedBytes?: number): Promise<LogFileWithProcessing> {
     this.intake.assertIssueExists(issueId);
+    // A small upload will be ready to commit within the group commit's window: the commits under way wait for it.
+    const joined = expectedBytes !== undefined && expectedBytes <= GROUP_COMMIT_MAX_BYTES ? this.group.expect() : () => undefined;
+    try {
+      return await this.store(issueId, incoming, actor, joined);
+    } finally {
+      joined();
+    }
+  }
+
+  private async store(issueId: string, incoming: IncomingFile, actor: string, joined: () => void): Promise<LogFileWithProcessing> {
     const fileName = sanitiseFileName(incoming.fileName);
     const kind = classify(fileName);
     if (!kind) {
@@ -83,7 +98,9 @@ export class LogFilesService {
       throw asUploadError(err, incoming.stream);
     }
     try {
-      const result = this.record(issueId, kind.storedName, kind.mimeType, stored, actor);
+      const committed = this.group.run(() => this.record(issueId, kind.storedName, kind.mimeType, stored, actor));
+      joined();
+      const result = await committed;
       // Test-only crash point (fault suite): committed, nothing sent to Redis yet; the outbox must still deliver.
       crashIfArmed(this.config, 'exit-after-commit');
       this.relay.kick();
@@ -128,36 +145,35 @@ export class LogFilesService {
     stored: { path: string; size: number },
     actor: string,
   ): LogFileWithProcessing {
-    return transaction(this.db, () => {
-      this.intake.assertIssueExists(issueId);
-      const limit = this.settings.value('uploads.max_files_per_issue');
-      // Shipped chunks not yet closed count too: each becomes a log file, so a close can never pass the limit.
-      const n = this.streams.countFilesForIssue(issueId);
-      if (n >= limit) {
-        const message = `issue ${issueId} already holds ${n} log files, open shipped chunks included (the limit is ${limit})`;
-        throw new DomainError(ErrorCode.TOO_MANY_FILES, message);
-      }
-      const file: LogFile = {
-        id: newId(),
-        issue_id: issueId,
-        file_name: name,
-        file_path: stored.path,
-        file_size: stored.size,
-        mime_type: mimeType,
-        content_hash: null,
-        uploaded_at: toDbTimestamp(),
-        redacted: 0,
-      };
-      const jobs = this.intake.insert(file);
-      this.audit.append({
-        action: 'upload_log_file',
-        entity_type: 'log_file',
-        entity_id: file.id,
-        user_id: actor,
-        details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs },
-      });
-      return { file, processing: this.processing.get(file.id) as LogFileProcessing };
+    // Inside the group commit: a savepoint of its own, so a refusal here leaves the other uploads of the group whole.
+    this.intake.assertIssueExists(issueId);
+    const limit = this.settings.value('uploads.max_files_per_issue');
+    // Shipped chunks not yet closed count too: each becomes a log file, so a close can never pass the limit.
+    const n = this.streams.countFilesForIssue(issueId);
+    if (n >= limit) {
+      const message = `issue ${issueId} already holds ${n} log files, open shipped chunks included (the limit is ${limit})`;
+      throw new DomainError(ErrorCode.TOO_MANY_FILES, message);
+    }
+    const file: LogFile = {
+      id: newId(),
+      issue_id: issueId,
+      file_name: name,
+      file_path: stored.path,
+      file_size: stored.size,
+      mime_type: mimeType,
+      content_hash: null,
+      uploaded_at: toDbTimestamp(),
+      redacted: 0,
+    };
+    const jobs = this.intake.insert(file);
+    this.audit.append({
+      action: 'upload_log_file',
+      entity_type: 'log_file',
+      entity_id: file.id,
+      user_id: actor,
+      details: { issue_id: issueId, file_size: stored.size, mime_type: mimeType, jobs },
     });
+    return { file, processing: this.processing.get(file.id) as LogFileProcessing };
   }
 }
 

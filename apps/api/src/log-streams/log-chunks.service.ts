@@ -1,16 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import {
-  AuditLogRepository,
-  Db,
-  DB,
-  LogChunkRow,
-  LogStreamRepository,
-  LogStreamSource,
-  newId,
-  toDbTimestamp,
-  transaction,
-} from '@tftsr/db';
+import { AuditLogRepository, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId, toDbTimestamp } from '@tftsr/db';
 import { BlobStore } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { LogFileIntake } from '../log-files/log-file-intake';
@@ -27,54 +17,33 @@ export interface StreamAppend {
   lines: number;
 }
 
-interface Waiting {
-  appends: StreamAppend[];
-  actor: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 const SWEEP_INTERVAL_MS = 500;
 const RETRY_AFTER_SECONDS = 1;
 /** The backlog sum is one query over the unfinished files; reading it once per 100 ms bounds its cost under load. */
 const BACKLOG_CACHE_MS = 100;
 /**
- * The longest a request ready to commit waits for the other admitted shipper requests to join its group commit.
- * A commit goes at once when every admitted request is ready, so a lone sender never waits; under many senders
- * one fsync then covers most of them instead of the few that finished parsing in the same event-loop turn.
- */
-export const GROUP_COMMIT_WINDOW_MS = 5;
-
-/**
  * Shipped lines: every request's lines are appended to the (issue, stream)'s open chunk inside the encrypted
  * database, and the 2xx goes only after that commit (synchronous = FULL). The shipper requests admitted at the
- * time share one transaction (a group commit, waiting at most GROUP_COMMIT_WINDOW_MS for the last of them), so
- * 64 senders cost a few fsyncs, not 64.
+ * time share one transaction with each other and with uploads (GroupCommit, waiting at most
+ * TFTSR_GROUP_COMMIT_WINDOW_MS for the last of them), so 64 senders cost a few fsyncs, not 64.
  * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its bytes become an encrypted
  * blob and, in one transaction, a log_files row with its hash and detect_pii outbox jobs and its audit entry.
  */
 @Injectable()
 export class LogChunksService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LogChunks');
-  private waiting: Waiting[] = [];
-  private flushScheduled = false;
-  private flushTimer?: NodeJS.Timeout;
-  /** Shipper requests admitted (authenticated) that have not reached append() or ended yet. */
-  private expected = 0;
-  /** The longest wait for admitted requests to join a commit (tests lengthen it to see the wait without racing it). */
-  groupCommitWindowMs = GROUP_COMMIT_WINDOW_MS;
   private readonly closing = new Set<string>();
   private sweeper?: NodeJS.Timeout;
   private backlog?: { bytes: number; at: number };
 
   constructor(
-    @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly relay: OutboxRelay,
     private readonly repo: LogStreamRepository,
     private readonly intake: LogFileIntake,
+    private readonly group: GroupCommit,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -135,92 +104,42 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  /** Resolves once every append is committed: all of them or none (one request is never half written). */
-  append(appends: StreamAppend[], actor: string): Promise<void> {
+  /**
+   * Resolves once every append is committed: all of them or none (one request is never half written). A request
+   * that fails inside the group commit (its issue deleted meanwhile, the file limit) is rolled back alone.
+   */
+  async append(appends: StreamAppend[], actor: string): Promise<void> {
     const nonEmpty = appends.filter((a) => a.data.length > 0);
-    if (nonEmpty.length === 0) return Promise.resolve();
+    if (nonEmpty.length === 0) return;
     // Checked again inside the transaction; refusing here keeps a full issue's senders out of the group commit.
     const refusal = this.fileLimitRefusals(nonEmpty).find((r) => r !== undefined);
-    if (refusal) return Promise.reject(refusal);
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ appends: nonEmpty, actor, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  /**
-   * Called when a shipper request is admitted: the group commit waits (at most GROUP_COMMIT_WINDOW_MS) for it.
-   * The returned function, called once its appends are queued or it ends without any, stops the wait; calling it
-   * again does nothing.
-   */
-  expect(): () => void {
-    this.expected += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.expected -= 1;
-      if (this.waiting.length) this.scheduleFlush();
-    };
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    if (this.expected > 0) {
-      this.flushTimer ??= setTimeout(() => this.startFlush(), this.groupCommitWindowMs);
-      return;
-    }
-    this.startFlush();
-  }
-
-  /** The commit goes on the next turn, so every request that becomes ready in this one joins it. */
-  private startFlush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.waiting;
-    this.waiting = [];
-    const max = this.settings.value('ingest.chunk_max_bytes');
-    const due: LogChunkRow[] = [];
-    try {
-      transaction(this.db, () => due.push(...batch.flatMap((request) => this.write(request, max))));
-      for (const request of batch) request.resolve();
-    } catch (err) {
-      // One request's failure (its issue deleted meanwhile) must not refuse the others: each alone, in its own commit.
-      if (batch.length === 1) batch[0].reject(err);
-      else {
-        for (const request of batch) {
-          try {
-            due.push(...transaction(this.db, () => this.write(request, max)));
-            request.resolve();
-          } catch (own) {
-            request.reject(own);
-          }
-        }
-      }
-    }
+    if (refusal) throw refusal;
+    const due = await this.group.run(() => this.write(nonEmpty, actor, this.settings.value('ingest.chunk_max_bytes')));
     this.backlog = undefined;
     for (const chunk of due) void this.close(chunk.id);
   }
 
+  /**
+   * Called when a shipper request is admitted: the group commit waits (at most TFTSR_GROUP_COMMIT_WINDOW_MS) for it.
+   * The returned function, called once its appends are queued or it ends without any, stops the wait; calling it
+   * again does nothing.
+   */
+  expect(): () => void {
+    return this.group.expect();
+  }
+
   /** One request's appends, inside the caller's transaction; returns the chunks that reached the size limit. */
-  private write(request: Waiting, max: number): LogChunkRow[] {
+  private write(appends: StreamAppend[], actor: string, max: number): LogChunkRow[] {
     const now = Date.now();
     const due: LogChunkRow[] = [];
-    for (const a of request.appends) {
+    for (const a of appends) {
       const { stream, created } = this.repo.findOrCreateStream(a.issueId, a.stream, a.source);
       if (created) {
         this.audit.append({
           action: 'create_log_stream',
           entity_type: 'log_stream',
           entity_id: stream.id,
-          user_id: request.actor,
+          user_id: actor,
           details: { issue_id: a.issueId, name: a.stream, source: a.source },
         });
       }
@@ -232,7 +151,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         action: 'append_log_lines',
         entity_type: 'log_stream',
         entity_id: stream.id,
-        user_id: request.actor,
+        user_id: actor,
         details: { issue_id: a.issueId, stream: a.stream, lines: a.lines, bytes: a.data.length, chunk_id: chunk.id },
       });
       if (chunk.bytes >= max) due.push(chunk);
@@ -255,11 +174,12 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     try {
       const chunk = this.repo.getChunk(chunkId);
       if (!chunk || chunk.state === 'closed') return;
-      if (chunk.state === 'open') transaction(this.db, () => this.repo.markClosing(chunkId));
+      // Both steps share the group commit with the requests under way: a close costs no fsync of its own.
+      if (chunk.state === 'open') await this.group.run(() => this.repo.markClosing(chunkId));
       const content = this.repo.content(chunkId);
       const stored = await this.blobs.write(Readable.from([content]));
       storedPath = stored.path;
-      const recorded = transaction(this.db, () => this.record(chunkId, stored));
+      const recorded = await this.group.run(() => this.record(chunkId, stored));
       if (recorded) {
         storedPath = undefined;
         this.backlog = undefined;

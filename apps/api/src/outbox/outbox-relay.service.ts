@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
 import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
-import { jobIdFor } from '@tftsr/jobs';
+import { jobIdFor, JobOf } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 import { AbandonedJobs } from './abandoned-job';
@@ -64,28 +64,43 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Dispatches due rows; stops at the first failure, since Redis is then most likely down for all of them.
-   * The rows sent are marked in one transaction at the end: one commit per pass, not one per job. A crash
-   * before it only means they are sent again, which their job ids make harmless.
+   * Dispatches due rows, BATCH at a time, with one `addBulk` per queue (a round trip per batch, not per job). The
+   * rows sent are marked in one transaction at the end: one commit per pass, not one per job. A crash before it
+   * only means they are sent again, which their job ids make harmless. When Redis refuses, every row of the batch
+   * is postponed (some may have reached Redis: the same ids dedupe the resend).
    */
   async relay(): Promise<void> {
     const sent: string[] = [];
     try {
       const generation = this.outbox.restoreGeneration();
+      const rows: OutboxRow[] = [];
+      const jobs: JobOf[] = [];
       for (const row of this.outbox.listDue(Date.now(), BATCH)) {
-        try {
-          await this.dispatch(row, generation);
-          // Test-only crash point (fault suite): in Redis, not yet marked dispatched; the job id dedupes the resend.
-          crashIfArmed(this.config, 'exit-after-enqueue');
-          sent.push(row.id);
-        } catch (err) {
-          const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
-          const reason = describeDispatchError(err);
-          this.outbox.postpone(row.id, Date.now() + delay, reason);
-          this.logDispatchError(reason);
-          return;
+        const job = this.outbox.jobOf(row, generation);
+        if (!job) {
+          this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
+          continue;
         }
+        rows.push(row);
+        jobs.push(job);
       }
+      if (jobs.length === 0) return;
+      try {
+        await this.producer.enqueueMany(jobs);
+      } catch (err) {
+        const reason = describeDispatchError(err);
+        transaction(this.db, () => {
+          for (const row of rows) {
+            const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
+            this.outbox.postpone(row.id, Date.now() + delay, reason);
+          }
+        });
+        this.logDispatchError(reason);
+        return;
+      }
+      // Test-only crash point (fault suite): in Redis, not yet marked dispatched; the job ids dedupe the resend.
+      crashIfArmed(this.config, 'exit-after-enqueue');
+      sent.push(...rows.map((r) => r.id));
       this.logDispatchError(null);
     } finally {
       if (sent.length > 0) transaction(this.db, () => sent.forEach((id) => this.outbox.markDispatched(id)));
@@ -158,16 +173,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? ''))
         this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
     }
-  }
-
-  /** The queue is the job name's own (JOB_QUEUE, in the producer); the row's `queue` column is not read. */
-  private async dispatch(row: OutboxRow, generation: string): Promise<void> {
-    const job = this.outbox.jobOf(row, generation);
-    if (!job) {
-      this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
-      return;
-    }
-    await this.producer.enqueue(job.name, job.payload);
   }
 
   /** One line when dispatching starts failing or its reason changes, and one when it recovers: not one per pass. */

@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job, JobsOptions, Queue } from 'bullmq';
 import {
   DEFAULT_JOB_RETENTION,
   JOB_QUEUE,
   jobIdFor,
   jobOptions,
+  JobOf,
   JobRetention,
   JobName,
   JobPayloads,
@@ -41,6 +42,21 @@ export class JobProducer implements OnApplicationShutdown {
     const jobId = jobIdFor(name, payload);
     await this.failFast(() => this.queue(name).add(name, payload, { ...jobOptions(name, this.retention), jobId }));
     return jobId;
+  }
+
+  /**
+   * Enqueues many jobs with their deterministic ids: one `addBulk` (one round trip) per queue. BullMQ runs the same
+   * add script per job as `add`, so a job id already in Redis is kept, not added twice. On a failure some of the
+   * jobs may be in Redis already; sending them again is harmless for the same reason.
+   */
+  async enqueueMany(jobs: JobOf[]): Promise<void> {
+    const byQueue = new Map<QueueName, { name: JobName; data: JobPayloads[JobName]; opts: JobsOptions }[]>();
+    for (const { name, payload } of jobs) {
+      const list = byQueue.get(JOB_QUEUE[name]) ?? [];
+      list.push({ name, data: payload, opts: { ...jobOptions(name, this.retention), jobId: jobIdFor(name, payload as never) } });
+      byQueue.set(JOB_QUEUE[name], list);
+    }
+    for (const [queue, list] of byQueue) await this.failFast(() => (this.queues.get(queue) as Queue).addBulk(list));
   }
 
   getJob(name: JobName, jobId: string): Promise<Job | undefined> {

@@ -8,9 +8,13 @@ import { SettingResponse } from './settings.dto';
 import { InvalidSettingValue, isSettingKey, SETTING_KEYS, SettingKey, SETTINGS, SettingValues } from './settings.registry';
 import { toApiTime } from '../common/api-time';
 
+/** How long a setting read by value() is reused: the API-key cache's bound, so another writer's change applies within a second. */
+export const SETTINGS_CACHE_MS = 500;
+
 @Injectable()
 export class SettingsService {
   private readonly logger = new Logger('Settings');
+  private readonly cache = new Map<SettingKey, { value: unknown; expires: number }>();
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -18,9 +22,18 @@ export class SettingsService {
     private readonly audit: AuditLogRepository,
   ) {}
 
-  /** The typed value other services read: the stored one, or the default. */
+  /**
+   * The typed value other services read: the stored one, or the default. Read on every upload and shipper request,
+   * so it is cached for SETTINGS_CACHE_MS: a PUT through this process applies at once (put() forgets the cache);
+   * one through another API replica, or a settings import by the CLI, within that time. Treat it as read-only.
+   */
   value<K extends SettingKey>(key: K): SettingValues[K] {
-    return this.describe(key).value as SettingValues[K];
+    const now = performance.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > now) return hit.value as SettingValues[K];
+    const value = this.describe(key).value;
+    this.cache.set(key, { value, expires: now + SETTINGS_CACHE_MS });
+    return value as SettingValues[K];
   }
 
   /** The PII settings in force, through the reader the worker uses too (libs/pii), so both apps redact alike. */
@@ -59,6 +72,7 @@ export class SettingsService {
         details: { key: known, value_sha256: createHash('sha256').update(json).digest('hex') },
       });
     });
+    this.cache.clear();
     return this.describe(known);
   }
 

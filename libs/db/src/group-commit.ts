@@ -1,0 +1,206 @@
+import { open } from 'node:fs/promises';
+import type { Db } from './database';
+import { transaction } from './database';
+
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** What a commit did, for metrics and tests: how many units shared it and how many of them failed alone. */
+export interface GroupCommitStats {
+  commits: number;
+  units: number;
+}
+
+/**
+ * A group commit: units of database work submitted together share one `BEGIN IMMEDIATE` transaction, so one fsync
+ * (synchronous = FULL) covers them all. `run` resolves only after that commit, so a caller that answers 2xx
+ * afterwards still answers for durable data.
+ *
+ * Each unit runs in a savepoint of its own: a unit that throws (bad input, a limit reached) is rolled back and
+ * rejected alone, and the others still commit. Should the transaction itself fail (an I/O error, the commit
+ * refused), each unit is retried in a transaction of its own, so that one cause cannot fail strangers' requests.
+ *
+ * How long a commit waits for company: callers that will submit soon announce themselves with `expect()`. A
+ * commit goes once every expected unit has been submitted (or has given up), or `windowMs` after the first unit
+ * was ready, whichever is first; with nothing expected it goes on the next turn of the event loop, so a lone
+ * caller never waits. Units that become ready in the same turn always share a commit.
+ */
+export class GroupCommit {
+  private waiting: Pending[] = [];
+  private expected = 0;
+  private flushScheduled = false;
+  private timer?: NodeJS.Timeout;
+  readonly stats: GroupCommitStats = { commits: 0, units: 0 };
+
+  /** The connection's own `synchronous` level, restored after each group commit made without the fsync. */
+  private readonly synchronous: number;
+
+  constructor(
+    private readonly db: Db,
+    /** The longest a ready unit waits for expected ones; read at each wait, so it can be a live setting. */
+    public windowMs: number,
+    /**
+     * Given (see walSync): the group's transaction commits without its fsync (synchronous = NORMAL, WAL mode),
+     * and this makes it durable off the event loop; units resolve only once it has. Absent: the commit fsyncs as
+     * the connection is set to (FULL), blocking the event loop meanwhile.
+     */
+    private readonly durable?: () => Promise<void>,
+  ) {
+    this.synchronous = db.pragma('synchronous', { simple: true }) as number;
+  }
+
+  /**
+   * Announces a unit that will be submitted soon (e.g. a request already admitted). The returned function, called
+   * once that unit has been submitted or will never be, ends the wait for it; calling it again does nothing.
+   */
+  expect(): () => void {
+    this.expected += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.expected -= 1;
+      if (this.waiting.length > 0) this.schedule();
+    };
+  }
+
+  /** Units submitted and not yet committed (for tests and metrics). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Runs `work` (synchronous database statements) inside the next group's transaction; resolves after its commit. */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    if (this.expected > 0 && this.windowMs > 0) {
+      this.timer ??= setTimeout(() => this.start(), this.windowMs);
+      return;
+    }
+    this.start();
+  }
+
+  /** The commit goes on the next turn, so every unit that becomes ready in this one joins it. */
+  private start(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (batch.length === 0) return;
+    const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
+    // NORMAL only for this transaction: every other write of the connection keeps its own fsync at commit.
+    const relaxed = this.durable !== undefined && this.synchronous >= 2;
+    if (relaxed) this.db.pragma('synchronous = NORMAL');
+    try {
+      transaction(this.db, () => {
+        batch.forEach((unit, i) => {
+          try {
+            // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
+            outcomes[i] = { ok: true, value: this.db.transaction(unit.work)() };
+          } catch (error) {
+            // SQLite itself ended the whole transaction (I/O error, disk full): the group must not commit in part.
+            if (!this.db.inTransaction) throw new GroupAborted(error);
+            outcomes[i] = { ok: false, error };
+          }
+        });
+      });
+      this.stats.commits += 1;
+    } catch {
+      // The transaction failed as a whole: each unit alone, in its own commit.
+      batch.forEach((unit, i) => {
+        try {
+          outcomes[i] = { ok: true, value: transaction(this.db, unit.work) };
+          this.stats.commits += 1;
+        } catch (error) {
+          outcomes[i] = { ok: false, error };
+        }
+      });
+    }
+    if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
+    this.stats.units += batch.length;
+    const settle = (failure?: unknown) =>
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok && failure === undefined) unit.resolve(outcome.value);
+        else unit.reject(outcome.ok ? failure : outcome.error);
+      });
+    if (!relaxed) return settle();
+    // Committed and visible, not yet known durable: no unit is answered until the fsync says so. Should it fail, the
+    // rows stay (as after a crash past the commit) and the callers answer 5xx.
+    (this.durable as () => Promise<void>)().then(
+      () => settle(),
+      (err: unknown) => settle(err ?? new Error('the group commit could not be made durable')),
+    );
+  }
+}
+
+class GroupAborted extends Error {
+  constructor(cause: unknown) {
+    super('the group transaction was ended by SQLite', { cause });
+  }
+}
+
+/**
+ * The durability step for a GroupCommit on a WAL-mode connection: an fsync of the `-wal` file on the thread pool.
+ * Every frame written before the fsync starts is on disk when it ends (fsync covers the file, whichever
+ * descriptor wrote it), which is what synchronous = FULL would have done inside the commit. Frames a checkpoint
+ * has already moved were synced by it (checkpoints sync the WAL before and the database after, at NORMAL too).
+ * Concurrent callers share fsyncs: one that arrives while an fsync runs joins the next one, which starts after it.
+ */
+export function walSync(db: Db): () => Promise<void> {
+  const path = `${db.name}-wal`;
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const current: Promise<void> = fsyncFile(path).finally(() => {
+      if (running === current) running = undefined;
+    });
+    running = current;
+    return current;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return start();
+      });
+    return next;
+  };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    // No WAL file: it is removed only after a checkpoint moved (and synced) every frame into the database.
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A GroupCommit whose fsync runs off the event loop (walSync) when the connection is in WAL mode, as the apps' are. */
+export function offLoopGroupCommit(db: Db, windowMs: number): GroupCommit {
+  return new GroupCommit(db, windowMs, db.pragma('journal_mode', { simple: true }) === 'wal' ? walSync(db) : undefined);
+}

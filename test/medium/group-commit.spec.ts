@@ -1,0 +1,132 @@
+import {
+  AuditLogRepository,
+  deriveKey,
+  GroupCommit,
+  IssueRepository,
+  newId,
+  openAndMigrate,
+  openDatabase,
+  toDbTimestamp,
+  walSync,
+} from '@tftsr/db';
+import type { Db } from '@tftsr/db';
+import { join } from 'node:path';
+import { makeTempDir, TEST_KEY } from '../support/temp-dir';
+
+const quiet = { log: () => undefined, warn: () => undefined };
+
+/** GroupCommit against a real encrypted database: which units share a commit, and what a failing unit leaves. */
+describe('GroupCommit', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let db: Db;
+  let audit: AuditLogRepository;
+  let issues: IssueRepository;
+  let sut: GroupCommit;
+
+  beforeEach(() => {
+    temp = makeTempDir();
+    db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
+    audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
+    issues = new IssueRepository(db);
+    sut = new GroupCommit(db, 5);
+  });
+  afterEach(() => {
+    db.close();
+    temp.remove();
+  });
+
+  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+
+  /** An issue and its audit entry, as a route writes them; `fail` throws after both were written. */
+  const createIssue =
+    (title: string, fail = false) =>
+    () => {
+      const now = toDbTimestamp();
+      const id = newId();
+      db.prepare(`INSERT INTO issues (id, title, severity, status, created_at, updated_at) VALUES (?, ?, 'high', 'open', ?, ?)`).run(
+        id,
+        title,
+        now,
+        now,
+      );
+      audit.append({ action: 'create_issue', entity_type: 'issue', entity_id: id, user_id: 'test', details: { title } });
+      if (fail) throw new Error(`refused ${title}`);
+      return id;
+    };
+
+  it('commits units submitted together in one transaction, and resolves each with its own result', async () => {
+    const ids = await Promise.all(['a', 'b', 'c'].map((t) => sut.run(createIssue(t))));
+    expect(sut.stats).toEqual({ commits: 1, units: 3 });
+    expect(ids.map((id) => issues.findById(id)?.title)).toEqual(['a', 'b', 'c']);
+    expect(audit.verify()).toMatchObject({ intact: true, entries: 3 });
+  });
+
+  it('rejects a failing unit alone: its writes and audit entry are rolled back, the others of its group commit', async () => {
+    const results = await Promise.allSettled([sut.run(createIssue('a')), sut.run(createIssue('bad', true)), sut.run(createIssue('c'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'refused bad' });
+    expect(sut.stats).toEqual({ commits: 1, units: 3 });
+    expect(db.prepare(`SELECT title FROM issues ORDER BY title`).pluck().all()).toEqual(['a', 'c']);
+    expect(audit.verify()).toMatchObject({ intact: true, entries: 2 });
+  });
+
+  it('waits for an expected unit until it is submitted, then commits it with the others', async () => {
+    sut.windowMs = 60_000;
+    const release = sut.expect();
+    const first = sut.run(createIssue('a'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(count(`SELECT count(*) AS n FROM issues`)).toBe(0);
+    const second = sut.run(createIssue('b'));
+    release();
+    release();
+    await Promise.all([first, second]);
+    expect(sut.stats).toEqual({ commits: 1, units: 2 });
+  });
+
+  it('commits after the window when an expected unit never comes, and does not wait when none is expected', async () => {
+    const release = sut.expect();
+    await sut.run(createIssue('a'));
+    expect(count(`SELECT count(*) AS n FROM issues`)).toBe(1);
+    release();
+    sut.windowMs = 60_000;
+    await sut.run(createIssue('b'));
+    expect(sut.stats).toEqual({ commits: 2, units: 2 });
+  });
+
+  it('with a durability step, commits without the fsync and answers no unit before that step has ended', async () => {
+    let synced!: () => void;
+    const steps: Promise<void>[] = [];
+    sut = new GroupCommit(db, 5, () => {
+      const step = new Promise<void>((resolve) => (synced = resolve));
+      steps.push(step);
+      return step;
+    });
+    let answered = 0;
+    const units = ['a', 'b'].map((t) => sut.run(createIssue(t)).then(() => (answered += 1)));
+    await new Promise((r) => setTimeout(r, 50));
+    // Committed (another connection sees it) and the connection back at FULL, but nobody answered yet.
+    const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY, readonly: true });
+    expect(other.prepare(`SELECT count(*) FROM issues`).pluck().get()).toBe(2);
+    other.close();
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect({ steps: steps.length, answered }).toEqual({ steps: 1, answered: 0 });
+    synced();
+    await Promise.all(units);
+    expect(answered).toBe(2);
+  });
+
+  it('rejects the units of a group whose durability step fails', async () => {
+    sut = new GroupCommit(db, 5, () => Promise.reject(new Error('EIO: fsync failed')));
+    const results = await Promise.allSettled([sut.run(createIssue('a')), sut.run(createIssue('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ message: 'EIO: fsync failed' });
+  });
+
+  it('syncs the WAL file for real (walSync), calls made during an fsync sharing the next one', async () => {
+    sut = new GroupCommit(db, 5, walSync(db));
+    const ids = await Promise.all(['a', 'b', 'c'].map((t) => sut.run(createIssue(t))));
+    const sync = walSync(db);
+    await Promise.all([sync(), sync(), sync()]);
+    expect(ids.map((id) => issues.findById(id)?.title)).toEqual(['a', 'b', 'c']);
+  });
+});
