@@ -7,6 +7,8 @@ import {
   LogFile,
   LogFileLineIndexRepository,
   PiiDecision,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
   PiiReviewRepository,
   PiiSpanRepository,
   transaction,
@@ -40,6 +42,8 @@ export class PiiDecisionsService {
     private readonly spans: PiiSpanRepository,
     private readonly lineIndex: LogFileLineIndexRepository,
     private readonly review: PiiReviewRepository,
+    private readonly decisions: PiiDecisionRepository,
+    private readonly values: PiiFileValueRepository,
   ) {}
 
   async decide(logFileId: string, body: DecisionsBody, caller: Principal): Promise<DecisionsResponse> {
@@ -62,13 +66,13 @@ export class PiiDecisionsService {
         const decision: PiiDecision | null = entry.decision === 'clear' ? null : entry.decision;
         counts[entry.decision]++;
         if (entry.span_id !== undefined) {
-          review.decideSpan(entry.span_id, decision);
+          this.decisions.decideSpan(entry.span_id, decision);
         } else if (scope === 'issue') {
-          review.decideValue({ issueId: file.issue_id }, entry.value_id as string, decision, caller.name);
+          this.decisions.decideValue({ issueId: file.issue_id }, entry.value_id as string, decision, caller.name);
           // An older decision for this file alone would shadow the issue's.
-          review.decideValue({ logFileId }, entry.value_id as string, null, caller.name);
+          this.decisions.decideValue({ logFileId }, entry.value_id as string, null, caller.name);
         } else {
-          review.decideValue({ logFileId }, entry.value_id as string, decision, caller.name);
+          this.decisions.decideValue({ logFileId }, entry.value_id as string, decision, caller.name);
         }
         if (entry.decision === 'keep')
           this.auditKeep(
@@ -179,11 +183,11 @@ export class PiiDecisionsService {
   private resolve(logFileId: string, entries: DecisionEntry[]): { values: Map<string, Named>; spans: Map<string, Named> } {
     const valueIds = [...new Set(entries.flatMap((e) => (e.value_id === undefined ? [] : [e.value_id])))];
     const spanIds = [...new Set(entries.flatMap((e) => (e.span_id === undefined ? [] : [e.span_id])))];
-    const review = this.review;
+    const repository = this.values;
     const values = new Map(
-      review
+      repository
         .valuesById(logFileId, valueIds)
-        .map((v) => [v.value_id, { type: v.pii_type, original: review.originalOf(logFileId, v.value_id) }]),
+        .map((v) => [v.value_id, { type: v.pii_type, original: repository.originalOf(logFileId, v.value_id) }]),
     );
     const unknownValues = valueIds.filter((id) => !values.has(id));
     if (unknownValues.length > 0) {
@@ -197,7 +201,7 @@ export class PiiDecisionsService {
       );
     }
     const spans = new Map(
-      review
+      repository
         .spansById(logFileId, spanIds)
         .map((s) => [s.id, { type: '', original: s.original_value === '' ? undefined : s.original_value }]),
     );

@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, LogFileLineIndexRepository, PiiReviewRepository, WindowSpan, transaction } from '@tftsr/db';
+import {
+  AuditLogRepository,
+  Db,
+  DB,
+  LogFileLineIndexRepository,
+  PiiDecisionRepository,
+  PiiFileValueRepository,
+  PiiReviewRepository,
+  WindowSpan,
+  transaction,
+} from '@tftsr/db';
 import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '@tftsr/redaction';
 import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { Principal } from '../auth/scopes.decorator';
@@ -30,6 +40,8 @@ export class PiiReviewService {
     private readonly index: ReviewIndexService,
     private readonly lineIndex: LogFileLineIndexRepository,
     private readonly review: PiiReviewRepository,
+    private readonly decisions: PiiDecisionRepository,
+    private readonly fileValues: PiiFileValueRepository,
   ) {}
 
   async values(logFileId: string, query: PiiValuesQuery, caller: Principal): Promise<PiiValuesResponse> {
@@ -39,11 +51,15 @@ export class PiiReviewService {
     const after = query.cursor === undefined ? undefined : readCursor(query.cursor, filter);
     const limit = query.limit ?? DEFAULT_LIMIT;
     const file = await this.index.readyFile(logFileId);
-    const review = this.review;
     // A transaction only when revealing: the audit entry must name exactly the values read.
     const run = <T>(fn: () => T): T => (reveal ? transaction(this.db, fn) : fn());
     return run(() => {
-      const rows = review.listValues(logFileId, file.issue_id, { type: query.type, decision: query.decision, after, limit: limit + 1 });
+      const rows = this.fileValues.listValues(logFileId, file.issue_id, {
+        type: query.type,
+        decision: query.decision,
+        after,
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const items = page.map((v) => ({
@@ -54,7 +70,7 @@ export class PiiReviewService {
         first_line: v.first_line,
         decision: v.decision ?? 'redact',
         decided: v.decision !== null,
-        ...(reveal && { value: review.originalOf(logFileId, v.value_id) ?? null }),
+        ...(reveal && { value: this.fileValues.originalOf(logFileId, v.value_id) ?? null }),
       }));
       const shown = items.filter((i) => i.value !== undefined && i.value !== null).map((i) => i.value_id);
       if (shown.length > 0) {
@@ -72,7 +88,7 @@ export class PiiReviewService {
 
   async totals(logFileId: string): Promise<PiiTotalsResponse> {
     const file = await this.index.readyFile(logFileId);
-    const totals = this.review
+    const totals = this.fileValues
       .totals(logFileId, file.issue_id)
       .map((t) => ({ type: t.pii_type, spans: t.spans, values: t.values, kept: t.kept }));
     return { totals, spans: totals.reduce((n, t) => n + t.spans, 0), values: totals.reduce((n, t) => n + t.values, 0) };
@@ -101,7 +117,7 @@ export class PiiReviewService {
     const windowStart = raw[0].byte_start;
     const windowEnd = raw[raw.length - 1].byte_end + 1;
     const respond = () => {
-      const spans = review.windowSpans(logFileId, file.issue_id, windowStart, windowEnd, SPAN_LOOKBACK_BYTES);
+      const spans = this.decisions.windowSpans(logFileId, file.issue_id, windowStart, windowEnd, SPAN_LOOKBACK_BYTES);
       return { spans, lines: raw.map((line) => displayLine(line, spans, reveal)) };
     };
     if (!reveal) return { from, count: raw.length, total_lines: totalLines, lines: respond().lines };

@@ -1,11 +1,8 @@
 import type { Db } from '../database';
 import { toDbTimestamp } from '../ids';
 import { LogFileLineIndexRepository } from './log-file-line-index.repository';
-import type { PiiDecision, SpanSource } from './pii-decision-rules';
-import type { WindowSpan } from './pii-decision.repository';
-import { PiiDecisionRepository } from './pii-decision.repository';
-import type { FileValueRow, ListedValue, TypeTotals, ValuePageQuery } from './pii-file-value.repository';
-import { PiiFileValueRepository } from './pii-file-value.repository';
+import type { SpanSource } from './pii-decision-rules';
+import type { FileValueRow } from './pii-file-value.repository';
 
 export interface LogFileReviewState {
   log_file_id: string;
@@ -156,55 +153,5 @@ export class PiiReviewRepository {
    */
   legacyPartial(limit: number): string[] {
     return (this.stmts.legacyPartial.all(limit) as { id: string }[]).map((r) => r.id);
-  }
-  // Until the API's log-files services take PiiDecisionRepository and PiiFileValueRepository themselves (that
-  // folder belongs to other work in flight), they reach both through here. Nothing new should.
-  private decisionsRepo: PiiDecisionRepository | undefined;
-  private valuesRepo: PiiFileValueRepository | undefined;
-  private get decisions(): PiiDecisionRepository {
-    return (this.decisionsRepo ??= new PiiDecisionRepository(this.db));
-  }
-  private get values(): PiiFileValueRepository {
-    return (this.valuesRepo ??= new PiiFileValueRepository(this.db));
-  }
-
-  /** @deprecated PiiDecisionRepository.decideValue */
-  decideValue(scope: { logFileId: string } | { issueId: string }, valueId: string, decision: PiiDecision | null, actor: string): void {
-    this.decisions.decideValue(scope, valueId, decision, actor);
-  }
-
-  /** @deprecated PiiDecisionRepository.decideSpan */
-  decideSpan(spanId: string, decision: PiiDecision | null): void {
-    this.decisions.decideSpan(spanId, decision);
-  }
-
-  /** @deprecated PiiDecisionRepository.windowSpans */
-  windowSpans(logFileId: string, issueId: string, from: number, to: number, maxSpanBytes: number): WindowSpan[] {
-    return this.decisions.windowSpans(logFileId, issueId, from, to, maxSpanBytes);
-  }
-
-  /** @deprecated PiiFileValueRepository.listValues */
-  listValues(logFileId: string, issueId: string, query: ValuePageQuery): ListedValue[] {
-    return this.values.listValues(logFileId, issueId, query);
-  }
-
-  /** @deprecated PiiFileValueRepository.valuesById */
-  valuesById(logFileId: string, ids: string[]): FileValueRow[] {
-    return this.values.valuesById(logFileId, ids);
-  }
-
-  /** @deprecated PiiFileValueRepository.originalOf */
-  originalOf(logFileId: string, valueId: string): string | undefined {
-    return this.values.originalOf(logFileId, valueId);
-  }
-
-  /** @deprecated PiiFileValueRepository.spansById */
-  spansById(logFileId: string, ids: string[]): { id: string; original_value: string; value_id: string | null }[] {
-    return this.values.spansById(logFileId, ids);
-  }
-
-  /** @deprecated PiiFileValueRepository.totals */
-  totals(logFileId: string, issueId: string): TypeTotals[] {
-    return this.values.totals(logFileId, issueId);
   }
 }
