@@ -37,7 +37,7 @@ export class RecoverySweeps implements OnApplicationBootstrap, OnApplicationShut
    */
   sweepStaging(): number {
     const removed = this.tx.write(() => this.spans.sweepRunsBefore(this.startedAt));
-    if (removed > 0) this.logger.warn(`removed ${removed} span(s) left in staging by scans that did not finish`);
+    if (removed > 0) this.logger.warn(`removed ${removed} hidden span(s) of scans that did not finish`);
     return removed;
   }
 }

@@ -71,7 +71,7 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     rig.db().prepare('UPDATE pii_scan_runs SET started_at = 1').run();
     rig.closeDb();
     const verify = await rig.tftsr(['db', 'verify']);
-    expect(verify.output).toMatch(/staging: \d+ staged span\(s\) of 1 file\(s\) older than the longest possible scan/);
+    expect(verify.output).toMatch(/scan runs: \d+ hidden span\(s\) of 1 file\(s\) from scans begun before the longest possible scan/);
     expect(verify.code).toBe(1);
 
     // The API starts first and sweeps the dead upload's file; then a live upload is held open while the worker
@@ -87,7 +87,7 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     );
     rig.startWorker();
     await waitFor(
-      async () => /removed \d+ span\(s\) left in staging/.test(rig.worker!.output()),
+      async () => /removed \d+ hidden span\(s\) of scans that did not finish/.test(rig.worker!.output()),
       30_000,
       () => `the worker never swept staging\n${rig.logs()}`,
     );

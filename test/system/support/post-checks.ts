@@ -138,14 +138,14 @@ function checkStaging(db: Db): string[] {
     )
     .pluck()
     .get() as number;
-  if (finished) problems.push(`staging: ${finished} staged span(s) of files whose scan has finished`);
+  if (finished) problems.push(`scan runs: ${finished} hidden span(s) of files whose scan has finished`);
   const old = db
     .prepare(
       'SELECT count(*) FROM pii_spans s JOIN pii_scan_runs w ON w.run_id = s.scan_run_id AND w.log_file_id = s.log_file_id WHERE w.started_at < ?',
     )
     .pluck()
     .get(Date.now() - LONGEST_SCAN_MS) as number;
-  if (old) problems.push(`staging: ${old} staged span(s) older than the longest possible scan`);
+  if (old) problems.push(`scan runs: ${old} hidden span(s) of scans begun before the longest possible scan`);
   const unwiped = db
     .prepare(
       `SELECT count(*) FROM pii_spans s JOIN log_file_review r ON r.log_file_id = s.log_file_id WHERE r.finalized_at IS NOT NULL AND s.original_value <> ''`,
@@ -159,7 +159,7 @@ function checkStaging(db: Db): string[] {
     )
     .pluck()
     .get() as number;
-  if (stagedFinal) problems.push(`staging: ${stagedFinal} staged span(s), original values included, of finalized files`);
+  if (stagedFinal) problems.push(`scan runs: ${stagedFinal} hidden span(s), original values included, of finalized files`);
   return problems;
 }
 
@@ -253,7 +253,7 @@ async function checkFile(db: Db, blobs: BlobStore, facts: FileFacts, file: FileR
   const open = facts.openJobs.get(file.id) ?? 0;
   if (open) problems.push(`${open} outbox job(s) not done`);
   const staged = facts.staged.get(file.id) ?? 0;
-  if (staged) problems.push(`${staged} span(s) left in staging`);
+  if (staged) problems.push(`${staged} hidden span(s) of unfinished scan runs`);
   for (const action of ['hash_log_file', 'detect_pii']) {
     const n = facts.audits.get(`${action}:${file.id}`) ?? 0;
     if (n !== 1) problems.push(`${n} ${action} audit entries, expected exactly 1 (the job's effect happened ${n} times)`);

@@ -77,15 +77,15 @@ export async function verifyDataDir(dataDir: string, key: string | null, store?:
 }
 
 /**
- * Original values may exist only where a scan is running or a file is not finalized: staged spans older than
- * the longest possible scan belong to a scan that died, and a finalized file keeps none (issue 22, item 4).
+ * Original values may exist only where a scan is running or a file is not finalized: hidden spans of a scan run
+ * begun before the longest possible scan belong to a scan that died, and a finalized file keeps none (issue 22, item 4).
  */
 function checkLeftoverPii(db: Db, now = Date.now()): string[] {
   const problems: string[] = [];
   const { staleStaged: stale, unwipedFinalized: unwiped } = leftoverPii(db, now - LONGEST_SCAN_MS);
   if (stale.n > 0) {
     problems.push(
-      `staging: ${stale.n} staged span(s) of ${stale.files} file(s) older than the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
+      `scan runs: ${stale.n} hidden span(s) of ${stale.files} file(s) from scans begun before the longest possible scan (${LONGEST_SCAN_MS / 3600000} h), original values included: left by scans that died; the worker removes them at its next start`,
     );
   }
   if (unwiped > 0) problems.push(`pii_spans: ${unwiped} original value(s) kept for finalized files`);
