@@ -19,6 +19,19 @@ const HEADERS: Partial<Record<number, Record<string, { description: string; sche
   [HttpStatus.UNAUTHORIZED]: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string' } } },
 };
 
+/** What any upload route can refuse, whatever it stores: the body, the issue, the limits and the store. */
+export const UPLOAD_ERRORS: readonly ErrorCode[] = [
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.INVALID_UPLOAD,
+  ErrorCode.ISSUE_NOT_FOUND,
+  ErrorCode.UPLOAD_TOO_LARGE,
+  ErrorCode.UNSUPPORTED_FILE_TYPE,
+  ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  ErrorCode.TOO_MANY_FILES,
+  ErrorCode.INSUFFICIENT_STORAGE,
+  ErrorCode.STORAGE_UNAVAILABLE,
+];
+
 /** Documents the error responses of a route, grouped by status, each naming its codes. */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
-import { ApiErrors } from '../common/api-responses';
+import { ApiErrors, UPLOAD_ERRORS } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 import { IdParams } from '../common/validation';
 import { ImageAttachmentResponse, toImageAttachmentResponse } from '../issues/issues.dto';
@@ -52,20 +52,7 @@ export class ImagesController {
     type: ImageAttachmentResponse,
     description: 'The same bytes (same upload_hash) were already attached to this issue: that image.',
   })
-  @ApiErrors(
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.INVALID_JSON,
-    ErrorCode.INVALID_UPLOAD,
-    ErrorCode.PII_WARNING_NOT_ACKNOWLEDGED,
-    ErrorCode.ISSUE_NOT_FOUND,
-    ErrorCode.UPLOAD_TOO_LARGE,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-    ErrorCode.UNSUPPORTED_FILE_TYPE,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    ErrorCode.TOO_MANY_FILES,
-    ErrorCode.INSUFFICIENT_STORAGE,
-    ErrorCode.STORAGE_UNAVAILABLE,
-  )
+  @ApiErrors(...UPLOAD_ERRORS, ErrorCode.INVALID_JSON, ErrorCode.PII_WARNING_NOT_ACKNOWLEDGED, ErrorCode.PAYLOAD_TOO_LARGE)
   async upload(
     @Param() params: IdParams,
     @Req() request: FastifyRequest,

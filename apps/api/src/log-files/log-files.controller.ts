@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } fro
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
-import { ApiErrors } from '../common/api-responses';
+import { ApiErrors, UPLOAD_ERRORS } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
 import {
   IssueIdParams,
@@ -14,6 +14,7 @@ import {
   toLogFileDetailResponse,
   UploadQuery,
 } from './log-files.dto';
+import type { LogFileWithProcessing } from './log-files.service';
 import { LogFilesService } from './log-files.service';
 import { ProgressEvents } from './progress-events.service';
 import { readUpload } from './read-upload';
@@ -39,17 +40,7 @@ export class LogFilesController {
   @ApiConsumes('multipart/form-data', ...RAW_TYPES)
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiAcceptedResponse({ type: LogFileDetailResponse, description: 'Stored durably; hashing and PII detection are queued.' })
-  @ApiErrors(
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.INVALID_UPLOAD,
-    ErrorCode.ISSUE_NOT_FOUND,
-    ErrorCode.UPLOAD_TOO_LARGE,
-    ErrorCode.UNSUPPORTED_FILE_TYPE,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    ErrorCode.TOO_MANY_FILES,
-    ErrorCode.INSUFFICIENT_STORAGE,
-    ErrorCode.STORAGE_UNAVAILABLE,
-  )
+  @ApiErrors(...UPLOAD_ERRORS)
   async upload(
     @Param() params: IssueIdParams,
     @Query() query: UploadQuery,
@@ -64,7 +55,7 @@ export class LogFilesController {
       Number.isFinite(length) ? length : undefined,
     );
     // The shape GET answers with.
-    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
+    return this.detail(file, processing);
   }
 
   @Get('issues/:id/log-files')
@@ -84,7 +75,7 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
   get(@Param() params: LogFileIdParams): LogFileDetailResponse {
     const { file, processing } = this.logFiles.getWithProcessing(params.id);
-    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(params.id) };
+    return this.detail(file, processing);
   }
 
   @Sse('log-files/:id/events')
@@ -97,5 +88,10 @@ export class LogFilesController {
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND)
   events(@Param() params: LogFileIdParams): Observable<{ type: string; data: LogFileDetailResponse }> {
     return this.progress.stream(params.id);
+  }
+
+  /** A file as GET answers with it: its status and progress, and where its redaction stands. */
+  private detail(file: LogFileWithProcessing['file'], processing: LogFileWithProcessing['processing']): LogFileDetailResponse {
+    return { ...toLogFileDetailResponse(file, processing), redaction: this.redactions.summary(file.id) };
   }
 }
