@@ -17,6 +17,7 @@ import { reviewGroup } from './groups/review.group';
 import { rssGroup } from './groups/rss.group';
 import { searchGroup } from './groups/search.group';
 import { uploadGroup } from './groups/upload.group';
+import { writerGroup } from './groups/writer.group';
 import { Cleanup } from './support/cleanup';
 import type { BenchContext, BenchGroup, BenchOptions } from './support/context';
 import { describeMachine, loadAverage } from './support/machine';
@@ -29,7 +30,7 @@ import { checkTools, installAdvice, missing, skipReason } from './support/tools'
 const MiB = 1024 * 1024;
 /** The repository's bench/ folder, seen from dist/bench. */
 const REPO_BENCH = join(__dirname, '..', '..', 'bench');
-const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup, ingestGroup];
+const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup, ingestGroup, writerGroup];
 
 const FULL: Scale = {
   piiBytes: 256 * MiB,
@@ -49,6 +50,7 @@ const FULL: Scale = {
   reviewBytes: 1024 * MiB,
   reviewSpans: 1_000_000,
   reviewRequests: 60,
+  writerSpans: 500_000,
 };
 
 /** Small enough that the whole run stays under a minute on a 2-core machine. */
@@ -67,6 +69,7 @@ const QUICK: Scale = {
   reviewBytes: 16 * MiB,
   reviewSpans: 20_000,
   reviewRequests: 15,
+  writerSpans: 20_000,
 };
 
 const USAGE = `usage: node dist/bench/run.js [options]

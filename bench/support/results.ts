@@ -24,6 +24,8 @@ export interface Scale {
   reviewBytes: number;
   reviewSpans: number;
   reviewRequests: number;
+  /** Spans of the one scan run the writer-ceiling row commits per run. */
+  writerSpans: number;
 }
 
 /** `higher`: a bigger figure of ours is better (throughput); `lower`: smaller is better (time, latency, memory). */
@@ -198,6 +200,17 @@ export const ROW_SPECS = [
       'and against bench/servers/bare-append.server.ts (node:http, appendFile + one fdatasync for all bodies that arrived while the ' +
       'previous one ran, then their answers; the API commits once, synchronous=FULL, for all shipper requests admitted when the last ' +
       'of them is ready, waiting at most 5 ms); 2xx responses per second. Servers on one core, the load generator on the other.',
+  },
+  {
+    id: 'writer-ceiling',
+    what: (s) => `PII spans committed by one writer, encrypted database, one scan run of ${s.writerSpans.toLocaleString('en')} spans`,
+    baselineWhat: 'a plain INSERT loop into an unencrypted SQLite file, same pii_spans table and indexes, same batches, WAL, synchronous=FULL',
+    unit: 'spans/s',
+    baselineUnit: 'spans/s',
+    direction: 'higher',
+    goal: { on: 'ratio', op: '>=', value: 0.3 },
+    method:
+      "The worker's write path on a migrated SQLCipher database (synchronous=FULL, WAL), in the bench process: PiiSpanRepository.beginRun + writeRun, one `BEGIN IMMEDIATE` transaction per 5,000 spans, then publishRun with the last batch in the finishing transaction (the swap), a fresh log file per run; against better-sqlite3 on a plain file with the DDL of pii_spans and its indexes copied from the migrated database (foreign keys off: there is no log_files table), the same rows, 5,000 per transaction. Both pinned to the same core; runs alternate. Issue 19: the ceiling of one writer host.",
   },
 ] as const satisfies readonly RowSpec[];
 
