@@ -131,7 +131,8 @@ export const writerGroup: BenchGroup = {
             synchronous: 'FULL',
             journal_mode: 'WAL',
             cipher: 'SQLCipher 4 (AES-256-CBC, HMAC-SHA512), 4096-byte pages',
-            database_bytes_after: (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number),
+            database_bytes_after:
+              (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number),
           },
         },
       };

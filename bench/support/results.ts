@@ -204,11 +204,12 @@ export const ROW_SPECS = [
   {
     id: 'writer-ceiling',
     what: (s) => `PII spans committed by one writer, encrypted database, one scan run of ${s.writerSpans.toLocaleString('en')} spans`,
-    baselineWhat: 'a plain INSERT loop into an unencrypted SQLite file, same pii_spans table and indexes, same batches, WAL, synchronous=FULL',
+    baselineWhat:
+      'a plain INSERT loop into an unencrypted SQLite file, same pii_spans table and indexes, same batches, WAL, synchronous=FULL',
     unit: 'spans/s',
     baselineUnit: 'spans/s',
     direction: 'higher',
-    goal: { on: 'ratio', op: '>=', value: 0.3 },
+    goal: { on: 'ratio', op: '>=', value: 0.5 },
     method:
       "The worker's write path on a migrated SQLCipher database (synchronous=FULL, WAL), in the bench process: PiiSpanRepository.beginRun + writeRun, one `BEGIN IMMEDIATE` transaction per 5,000 spans, then publishRun with the last batch in the finishing transaction (the swap), a fresh log file per run; against better-sqlite3 on a plain file with the DDL of pii_spans and its indexes copied from the migrated database (foreign keys off: there is no log_files table), the same rows, 5,000 per transaction. Both pinned to the same core; runs alternate. Issue 19: the ceiling of one writer host.",
   },
