@@ -121,3 +121,17 @@ export function openChunk(header: BlobHeader, index: number, last: boolean, seal
     throw new BlobIntegrityError(`chunk ${index} fails authentication: the file was altered, reordered or truncated`);
   }
 }
+
+/** A chunk as stored: its ciphertext, then its tag. */
+export const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
+
+/** How many chunks a stored blob of `storedSize` bytes holds (an empty file still has one, empty, chunk). */
+export function chunkCount(storedSize: number): number {
+  return Math.max(1, Math.ceil((storedSize - HEADER_SIZE) / SEALED_CHUNK_SIZE));
+}
+
+/** Chunk `index` of `chunks` opened and authenticated, cut so that the plaintext starts no earlier than byte `start`. */
+export function openChunkFrom(header: BlobHeader, index: number, chunks: number, sealed: Buffer, start: number): Buffer {
+  const plain = openChunk(header, index, index === chunks - 1, sealed);
+  return index * CHUNK_SIZE < start ? plain.subarray(start - index * CHUNK_SIZE) : plain;
+}

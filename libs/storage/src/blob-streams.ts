@@ -1,7 +1,7 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
 import type { BlobHeader } from './blob-format';
-import { CHUNK_SIZE, decodeHeader, HEADER_SIZE, newHeader, openChunk, sealChunk, TAG_SIZE } from './blob-format';
+import { CHUNK_SIZE, decodeHeader, HEADER_SIZE, newHeader, openChunk, SEALED_CHUNK_SIZE, sealChunk } from './blob-format';
 
 /** Plaintext in, blob format out. Holds at most one chunk in memory. */
 export class EncryptStream extends Transform {
@@ -61,7 +61,7 @@ export class DecryptStream extends Transform {
         this.header = decodeHeader(this.buffer.subarray(0, HEADER_SIZE), this.wrapKey);
         this.buffer = this.buffer.subarray(HEADER_SIZE);
       }
-      const sealed = CHUNK_SIZE + TAG_SIZE;
+      const sealed = SEALED_CHUNK_SIZE;
       // Strictly more than one sealed chunk: the final one must wait for the end to be opened as last.
       while (this.buffer.length > sealed) {
         this.push(openChunk(this.header, this.index++, false, this.buffer.subarray(0, sealed)));

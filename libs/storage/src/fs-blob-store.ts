@@ -12,11 +12,12 @@ import {
   BlobIntegrityError,
   BlobUnreadableError,
   CHUNK_SIZE,
+  chunkCount,
   decodeHeader,
   encodeHeader,
   HEADER_SIZE,
-  openChunk,
-  TAG_SIZE,
+  openChunkFrom,
+  SEALED_CHUNK_SIZE,
 } from './blob-format';
 import { EncryptStream } from './blob-streams';
 import type { StoredBlob, StoredObject } from './blob-store';
@@ -122,8 +123,8 @@ export class FsBlobStore extends BlobStore {
       const headerBytes = Buffer.alloc(HEADER_SIZE);
       await handle.read(headerBytes, 0, HEADER_SIZE, 0);
       const header = decodeHeader(headerBytes, this.wrapKey);
-      const sealedSize = CHUNK_SIZE + TAG_SIZE;
-      const chunks = Math.max(1, Math.ceil((size - HEADER_SIZE) / sealedSize));
+      const sealedSize = SEALED_CHUNK_SIZE;
+      const chunks = chunkCount(size);
       const first = Math.floor(start / CHUNK_SIZE);
       const buffer = Buffer.allocUnsafe(sealedSize * Math.max(1, Math.min(READ_CHUNKS, chunks - first)));
       for (let i = first; i < chunks;) {
@@ -132,8 +133,7 @@ export class FsBlobStore extends BlobStore {
         if (length === 0) throw new BlobIntegrityError(`chunk ${i} is truncated`);
         await readFully(handle, buffer, length, at, i);
         for (let offset = 0; offset < length; offset += sealedSize, i++) {
-          const plain = openChunk(header, i, i === chunks - 1, buffer.subarray(offset, Math.min(offset + sealedSize, length)));
-          yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
+          yield openChunkFrom(header, i, chunks, buffer.subarray(offset, Math.min(offset + sealedSize, length)), start);
         }
       }
     } finally {

@@ -6,11 +6,12 @@ import {
   BlobIntegrityError,
   BlobUnreadableError,
   CHUNK_SIZE,
+  chunkCount,
   decodeHeader,
   encodeHeader,
   HEADER_SIZE,
-  openChunk,
-  TAG_SIZE,
+  openChunkFrom,
+  SEALED_CHUNK_SIZE,
 } from './blob-format';
 import { EncryptStream } from './blob-streams';
 import type { StoredBlob, StoredObject } from './blob-store';
@@ -281,7 +282,7 @@ export class S3BlobStore extends BlobStore {
    * says how many chunks there are, hence which one is last) comes from the store, as the file size does on disk.
    */
   private async *chunksFrom(path: string, start: number): AsyncGenerator<Buffer> {
-    const sealedSize = CHUNK_SIZE + TAG_SIZE;
+    const sealedSize = SEALED_CHUNK_SIZE;
     const first = Math.floor(start / CHUNK_SIZE);
     let reader: ByteReader;
     let total: number;
@@ -301,12 +302,11 @@ export class S3BlobStore extends BlobStore {
     }
     try {
       const header = decodeHeader(headerBytes, this.wrapKey);
-      const chunks = Math.max(1, Math.ceil((total - HEADER_SIZE) / sealedSize));
+      const chunks = chunkCount(total);
       for (let i = first; i < chunks; i++) {
         const length = Math.min(sealedSize, total - HEADER_SIZE - i * sealedSize);
         if (length <= 0) throw new BlobIntegrityError(`chunk ${i} is truncated`);
-        const plain = openChunk(header, i, i === chunks - 1, await reader.take(length, path, i));
-        yield i * CHUNK_SIZE < start ? plain.subarray(start - i * CHUNK_SIZE) : plain;
+        yield openChunkFrom(header, i, chunks, await reader.take(length, path, i), start);
       }
     } finally {
       reader.destroy();
