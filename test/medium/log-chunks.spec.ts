@@ -15,6 +15,9 @@ import {
   toDbTimestamp,
   TransactionRunner,
 } from '@tftsr/db';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { ChunkFiles } from '@tftsr/storage';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -28,14 +31,18 @@ describe('LogChunksService', () => {
   let kicks: number;
   let settings: SettingsService;
   let group: GroupCommit;
+  let appendFiles: ChunkFiles;
+  let audit: AuditLogRepository;
+  let relay: OutboxRelay;
+  let intake: LogFileIntake;
 
   beforeEach(() => {
     rig = new IngestRig();
     kicks = 0;
-    const audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
-    const relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
+    audit = new AuditLogRepository(rig.db, deriveKey(TEST_KEY, 'audit-hmac'));
+    relay = { kick: () => (kicks += 1) } as unknown as OutboxRelay;
     const db = rig.db;
-    const intake = new LogFileIntake(
+    intake = new LogFileIntake(
       new IssueRepository(db),
       new LogFileRepository(db),
       new LogFileProcessingRepository(db),
@@ -43,7 +50,8 @@ describe('LogChunksService', () => {
     );
     settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     group = new GroupCommit(db, 5);
-    sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group);
+    appendFiles = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group, appendFiles);
   });
   afterEach(() => rig.close());
 
@@ -114,6 +122,64 @@ describe('LogChunksService', () => {
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'close_log_chunk'`)).toBe(1);
     expect(rig.count(`SELECT count(*) AS n FROM log_stream_parts`)).toBe(0);
     expect(kicks).toBe(1);
+    // The lines went to the chunk's append file, not the database, and the file went with the close.
+    expect(existsSync(appendFiles.path(id))).toBe(false);
+  });
+
+  it('keeps the lines in an encrypted append file whose committed length the database holds', async () => {
+    issue('issue-f');
+    await sut.append([lines('issue-f', 'token=abc123secret\n')], 'k');
+    await sut.append([lines('issue-f', 'second\n')], 'k');
+    const chunk = rig.db.prepare(`SELECT id, bytes, lines, file_bytes FROM log_stream_chunks`).get() as {
+      id: string;
+      bytes: number;
+      lines: number;
+      file_bytes: number;
+    };
+    expect(chunk).toMatchObject({ bytes: 26, lines: 2 });
+    expect(statSync(appendFiles.path(chunk.id)).size).toBe(chunk.file_bytes);
+    expect(readFileSync(appendFiles.path(chunk.id)).includes(Buffer.from('abc123secret'))).toBe(false);
+    expect((await appendFiles.read(chunk.id, chunk.file_bytes)).toString()).toBe('token=abc123secret\nsecond\n');
+    expect(rig.count(`SELECT count(*) AS n FROM log_stream_parts`)).toBe(0);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'append_log_lines'`)).toBe(2);
+  });
+
+  it('at start, drops a torn tail past the committed length, and the chunk closes with the acknowledged lines only', async () => {
+    issue('issue-g');
+    await sut.append([lines('issue-g', 'acknowledged\n')], 'k');
+    const { id, file_bytes } = rig.db.prepare(`SELECT id, file_bytes FROM log_stream_chunks`).get() as { id: string; file_bytes: number };
+    await sut.onApplicationShutdown();
+    // A crash between the file's write and the commit: a whole record, then half of another.
+    appendFileSync(appendFiles.path(id), randomBytes(150));
+    const restarted = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(rig.db), intake, group, appendFiles);
+    await restarted.recover();
+    expect(statSync(appendFiles.path(id)).size).toBe(file_bytes);
+    await restarted.append([lines('issue-g', 'after restart\n')], 'k');
+    await restarted.close(id);
+    const [file] = rig.db.prepare(`SELECT file_path FROM log_files WHERE issue_id = 'issue-g'`).all() as { file_path: string }[];
+    const parts: Buffer[] = [];
+    for await (const part of rig.blobs.openRead(file.file_path)) parts.push(part as Buffer);
+    expect(Buffer.concat(parts).toString()).toBe('acknowledged\nafter restart\n');
+  });
+
+  it('at start, fails loudly when a file has lost bytes below its committed length', async () => {
+    issue('issue-h');
+    await sut.append([lines('issue-h', 'one\n')], 'k');
+    await sut.append([lines('issue-h', 'two\n')], 'k');
+    const { id, file_bytes } = rig.db.prepare(`SELECT id, file_bytes FROM log_stream_chunks`).get() as { id: string; file_bytes: number };
+    await sut.onApplicationShutdown();
+    truncateSync(appendFiles.path(id), file_bytes - 10);
+    const restarted = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(rig.db), intake, group, appendFiles);
+    await expect(restarted.recover()).rejects.toThrow(`the append file of open chunk ${id} is damaged`);
+  });
+
+  it('removes append files that belong to no open chunk (an issue deleted meanwhile)', async () => {
+    issue('issue-i');
+    await sut.append([lines('issue-i', 'one\n')], 'k');
+    const { id } = rig.db.prepare(`SELECT id FROM log_stream_chunks`).get() as { id: string };
+    rig.db.prepare(`DELETE FROM issues WHERE id = 'issue-i'`).run();
+    await sut.recover();
+    expect(existsSync(appendFiles.path(id))).toBe(false);
   });
 
   it('lets one of two requests in the same group commit open the last file an issue may hold, and audits only it', async () => {

@@ -25,7 +25,9 @@ import { isPlainSqliteFile, openDatabase } from './database';
 
 /**
  * Backups: `{dest}/tftsr.db` (a snapshot, encrypted like the original), `{dest}/blobs/…` (the stored files the
- * snapshot's rows point at, copied as they are: already encrypted) and `{dest}/manifest.json` (sizes, hashes).
+ * snapshot's rows point at, copied as they are: already encrypted), `{dest}/chunks/…` (the append files of the
+ * snapshot's open log-stream chunks, each cut at the committed length the snapshot records: already encrypted)
+ * and `{dest}/manifest.json` (sizes, hashes).
  */
 export const BACKUP_FORMAT = 'tftsr-backup/1';
 export const MANIFEST_FILE = 'manifest.json';
@@ -48,6 +50,11 @@ export interface BackupManifest {
   encrypted: boolean;
   database: ManifestFile;
   blobs: ManifestFile[];
+  /**
+   * The append files of open and closing log-stream chunks (`chunks/<id>.open`), as committed in the snapshot.
+   * Absent from backups made before migration 040.
+   */
+  chunk_files?: ManifestFile[];
   /** Referenced by a row of the snapshot but absent from the blob store while the backup ran. */
   missing_blobs: string[];
   /** Rows whose file lies outside blobs/ (desktop-app rows with the user's own paths): not ours to copy. */
@@ -80,6 +87,16 @@ const EXTERNAL_FILES_SQL = `
 /** Every file in the blob store that a row points at. Image hashes are of the upload, not of what is stored. */
 export function listStoredFiles(db: Db): StoredFileRef[] {
   return db.prepare(STORED_FILES_SQL).all() as StoredFileRef[];
+}
+
+/** The append files of the open (and closing) chunks, with their committed lengths (migration 040). */
+export function listChunkFiles(db: Db): { path: string; size: number }[] {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('log_stream_chunks')`).all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'file_bytes')) return [];
+  const rows = db
+    .prepare(`SELECT id, file_bytes FROM log_stream_chunks WHERE state IN ('open', 'closing') AND file_bytes IS NOT NULL`)
+    .all() as { id: string; file_bytes: number }[];
+  return rows.map((r) => ({ path: `chunks/${r.id}.open`, size: r.file_bytes }));
 }
 
 export function countExternalFiles(db: Db): number {
@@ -165,6 +182,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
     const copied = new Map<string, ManifestFile>();
+    const copiedChunks = new Map<string, ManifestFile>();
     let missing: string[] = [];
     let snapshot: ReturnType<typeof readSnapshot>;
     let rounds = 0;
@@ -187,6 +205,19 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         if (copy) copied.set(path, copy);
         else nowMissing.push(path);
       }
+      // An open chunk's file only grows past what the snapshot committed; one closed since is gone (a new round).
+      const chunkFiles = new Map(snapshot.chunkFiles.map((f) => [f.path, f.size]));
+      for (const path of [...copiedChunks.keys()]) {
+        if (copiedChunks.get(path)?.size === chunkFiles.get(path)) continue;
+        rmSync(join(staging, path), { force: true });
+        copiedChunks.delete(path);
+      }
+      for (const [path, size] of chunkFiles) {
+        if (copiedChunks.has(path)) continue;
+        const copy = await copyChunkFile(options.dataDir, staging, path, size);
+        if (copy) copiedChunks.set(path, copy);
+        else nowMissing.push(path);
+      }
       const stable = nowMissing.every((p) => missing.includes(p));
       missing = nowMissing;
       if (missing.length === 0 || stable || rounds >= MAX_ROUNDS) break;
@@ -200,6 +231,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       encrypted: options.key !== null,
       database: { path: DATABASE_FILE, ...(await hashFile(join(staging, DATABASE_FILE))) },
       blobs: [...copied.values()].sort((a, b) => a.path.localeCompare(b.path)),
+      chunk_files: [...copiedChunks.values()].sort((a, b) => a.path.localeCompare(b.path)),
       missing_blobs: missing.sort(),
       external_files: snapshot.external,
     };
@@ -241,7 +273,7 @@ function isRunning(pid: number): boolean {
 function readSnapshot(path: string, key: string | null) {
   const db = openDatabase({ path, key, readonly: true });
   try {
-    return { files: listStoredFiles(db), external: countExternalFiles(db), schema: schemaVersion(db) };
+    return { files: listStoredFiles(db), chunkFiles: listChunkFiles(db), external: countExternalFiles(db), schema: schemaVersion(db) };
   } finally {
     db.close();
   }
@@ -254,6 +286,26 @@ async function copyBlob(blobs: StoredBlobSource, staging: string, path: string):
   if (!from) return null;
   try {
     return { path, ...(await copyWithHash(from, to)) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The first `size` bytes (the committed ones) of an open chunk's append file; null when it is gone. */
+async function copyChunkFile(dataDir: string, staging: string, path: string, size: number): Promise<ManifestFile | null> {
+  const from = inside(dataDir, path);
+  if (!existsSync(from)) return null;
+  try {
+    const copy = {
+      path,
+      ...(await copyWithHash(
+        createReadStream(from, size > 0 ? { start: 0, end: size - 1 } : { start: 0, end: -1 }),
+        inside(staging, path),
+      )),
+    };
+    if (copy.size !== size) throw new Error(`${path} holds ${copy.size} bytes, ${size} are committed: acknowledged lines are missing`);
+    return copy;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -283,7 +335,7 @@ export function readManifest(src: string): BackupManifest {
  * goes: a damaged backup is refused before anything in the data directory is touched.
  */
 export async function copyBackupInto(src: string, manifest: BackupManifest, staging: string): Promise<void> {
-  for (const file of [manifest.database, ...manifest.blobs]) {
+  for (const file of [manifest.database, ...manifest.blobs, ...(manifest.chunk_files ?? [])]) {
     const from = inside(src, file.path);
     if (!existsSync(from)) throw new Error(`the backup is incomplete: ${file.path} is missing`);
     const copy = await copyWithHash(createReadStream(from), inside(staging, file.path));

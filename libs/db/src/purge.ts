@@ -1,8 +1,10 @@
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from './database';
 import { transaction } from './database';
 import type { AuditLogRepository } from './repositories/audit-log.repository';
 import { IssueRepository } from './repositories/issue.repository';
-import { listStoredFiles } from './backup';
+import { listChunkFiles, listStoredFiles } from './backup';
 
 export interface PurgeCandidate {
   id: string;
@@ -18,6 +20,8 @@ export interface PurgedIssue {
   id: string;
   /** The files its rows pointed at; remove them only after the commit (see `removeStoredFiles`). */
   paths: string[];
+  /** Its open chunks' append files (`chunks/<id>.open`, under the data directory); also after the commit. */
+  chunkFiles: string[];
 }
 
 /**
@@ -31,6 +35,13 @@ export function purgeIssue(db: Db, audit: AuditLogRepository, id: string, cutoff
     if (!issue || !(issue.updated_at < cutoff)) return null;
     const children = issues.countChildren(id);
     const paths = issues.listStoredFilePaths(id);
+    const chunkFiles = (
+      db
+        .prepare(
+          `SELECT c.id FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? AND c.file_bytes IS NOT NULL`,
+        )
+        .all(id) as { id: string }[]
+    ).map((c) => `chunks/${c.id}.open`);
     issues.delete(id);
     audit.append({
       action: 'purge_issue',
@@ -38,8 +49,43 @@ export function purgeIssue(db: Db, audit: AuditLogRepository, id: string, cutoff
       entity_id: id,
       details: { older_than_days: olderThanDays, updated_at: issue.updated_at, children, stored_files: paths.length },
     });
-    return { id, paths };
+    return { id, paths, chunkFiles };
   });
+}
+
+const CHUNK_FILE = /^chunks\/[A-Za-z0-9_-]+\.open$/;
+
+/** Removes open chunks' append files (relative to `dataDir`) whose rows are gone; one already gone is fine. */
+export function removeChunkFiles(dataDir: string, paths: string[]): number {
+  let removed = 0;
+  for (const path of paths) {
+    if (!CHUNK_FILE.test(path)) continue;
+    rmSync(join(dataDir, path), { force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+/**
+ * Append files of chunks that are no longer open or closing (a crash after a close's commit, an issue deleted),
+ * older than `minAgeMs` (a young one may belong to a first append not yet committed); removed unless `dryRun`.
+ */
+export function sweepOrphanChunkFiles(db: Db, dataDir: string, options: { minAgeMs: number; dryRun: boolean; now?: number }): string[] {
+  const before = (options.now ?? Date.now()) - options.minAgeMs;
+  const dir = join(dataDir, 'chunks');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const old = names
+    .map((name) => `chunks/${name}`)
+    .filter((path) => CHUNK_FILE.test(path) && (statSync(join(dataDir, path), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < before);
+  const live = new Set(listChunkFiles(db).map((f) => f.path));
+  const orphans = old.filter((path) => !live.has(path));
+  if (!options.dryRun) removeChunkFiles(dataDir, orphans);
+  return orphans;
 }
 
 /** What purges and sweeps need of a blob store (libs/storage's BlobStore, filesystem or bucket). */

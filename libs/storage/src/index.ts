@@ -1,6 +1,7 @@
 export * from './blob-format';
 export * from './blob-streams';
 export * from './blob-store';
+export * from './chunk-file';
 export * from './disk-quota';
 export * from './fs-blob-store';
 export * from './open-blob-store';

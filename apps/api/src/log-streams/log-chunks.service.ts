@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuditLogRepository, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId, toDbTimestamp } from '@tftsr/db';
-import { BlobStore } from '@tftsr/storage';
+import type { ChunkAppendFile } from '@tftsr/storage';
+import { BlobStore, ChunkFileDamagedError, ChunkFiles } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { LogFileIntake } from '../log-files/log-file-intake';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
@@ -18,23 +19,60 @@ export interface StreamAppend {
 }
 
 const SWEEP_INTERVAL_MS = 500;
+/** Append files without an open chunk (a failed first append, a deleted issue, a crash after a close) go this often. */
+const ORPHAN_SWEEP_INTERVAL_MS = 60_000;
 const RETRY_AFTER_SECONDS = 1;
 /** The backlog sum is one query over the unfinished files; reading it once per 100 ms bounds its cost under load. */
 const BACKLOG_CACHE_MS = 100;
+
+interface Queued {
+  appends: StreamAppend[];
+  actor: string;
+  resolve: (due: LogChunkRow[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** One append of a batch: where its record lies in its chunk's file. */
+interface Placed {
+  append: StreamAppend;
+  chunkId: string;
+  /** The chunk has no row yet: the first append to commit creates it. */
+  isNew: boolean;
+  /** The committed length its commit requires: where the record before it in the file ends (0: a new file). */
+  after: number;
+  to: number;
+}
+
 /**
- * Shipped lines: every request's lines are appended to the (issue, stream)'s open chunk inside the encrypted
- * database, and the 2xx goes only after that commit (synchronous = FULL). The shipper requests admitted at the
- * time share one transaction with each other and with uploads (GroupCommit, waiting at most
- * TFTSR_GROUP_COMMIT_WINDOW_MS for the last of them), so 64 senders cost a few fsyncs, not 64.
- * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its bytes become an encrypted
- * blob and, in one transaction, a log_files row with its hash and detect_pii outbox jobs and its audit entry.
+ * Shipped lines. An open chunk's lines live outside the database, in an encrypted append-only file per chunk
+ * (`{data_dir}/chunks/<chunk id>.open`, libs/storage chunk-file.ts); the database holds the chunk's committed
+ * length (`file_bytes`), its byte and line counts and the audit entries. Requests are taken in batches, one batch
+ * at a time: a batch waits (at most TFTSR_GROUP_COMMIT_WINDOW_MS) for the requests admitted meanwhile, appends
+ * every request's lines to its chunk's file as one sealed record, fdatasyncs each file once (off the event loop),
+ * then commits all requests through the group commit (each in its own savepoint, moving its chunk's committed
+ * length from where its record starts to where it ends, with its audit entry), and only then answers. A request
+ * whose commit fails leaves bytes past the committed length, which the next batch cuts off before appending; so
+ * do the start (recovery) and the close.
+ * A chunk closes at `ingest.chunk_max_bytes` or after `ingest.chunk_idle_seconds`: its file is read and
+ * authenticated, its bytes become an encrypted blob and, in one transaction, a log_files row with its hash and
+ * detect_pii outbox jobs and its audit entry; the file is removed after that commit.
  */
 @Injectable()
 export class LogChunksService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LogChunks');
   private readonly closing = new Set<string>();
   private sweeper?: NodeJS.Timeout;
+  private orphanSweeper?: NodeJS.Timeout;
   private backlog?: { bytes: number; at: number };
+  /** Append files held open between batches, by chunk id. */
+  private readonly open = new Map<string, ChunkAppendFile>();
+  private queue: Queued[] = [];
+  private expected = 0;
+  private scheduled = false;
+  private wake?: () => void;
+  /** Batches, chunk state changes and orphan sweeps run one at a time, in this chain. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly reportedDamage = new Set<string>();
 
   constructor(
     @Inject(BlobStore) private readonly blobs: BlobStore,
@@ -44,16 +82,38 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     private readonly repo: LogStreamRepository,
     private readonly intake: LogFileIntake,
     private readonly group: GroupCommit,
+    @Inject(ChunkFiles) private readonly files: ChunkFiles,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /**
+   * Cuts each open chunk's file back to its committed length (a torn tail was never acknowledged) and removes
+   * append files without an open chunk. A file shorter than its committed length has lost acknowledged lines:
+   * the start fails, naming the chunk, rather than serving on without them.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recover();
     // Chunks left open or half-closed by a crash are closed by the first sweep.
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
+    this.orphanSweeper = setInterval(() => void this.exclusive(() => this.sweepOrphans()).catch(() => undefined), ORPHAN_SWEEP_INTERVAL_MS);
+    this.orphanSweeper.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.orphanSweeper) clearInterval(this.orphanSweeper);
+    await this.exclusive(async () => {
+      for (const file of this.open.values()) await file.handle.close().catch(() => undefined);
+      this.open.clear();
+    }).catch(() => undefined);
+  }
+
+  /** See onApplicationBootstrap; exposed for tests. */
+  async recover(): Promise<void> {
+    await this.exclusive(async () => {
+      for (const chunk of this.repo.listChunkFiles()) await this.files.recover(chunk.id, chunk.file_bytes);
+      await this.sweepOrphans();
+    });
   }
 
   /** 404 before any work, so a request for an unknown issue writes nothing. */
@@ -105,34 +165,165 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Resolves once every append is committed: all of them or none (one request is never half written). A request
-   * that fails inside the group commit (its issue deleted meanwhile, the file limit) is rolled back alone.
+   * Resolves once every append is durable and committed: all of them or none (one request is never half
+   * written). A request that fails inside the group commit (its issue deleted meanwhile, the file limit) is
+   * rolled back alone.
    */
   async append(appends: StreamAppend[], actor: string): Promise<void> {
     const nonEmpty = appends.filter((a) => a.data.length > 0);
     if (nonEmpty.length === 0) return;
-    // Checked again inside the transaction; refusing here keeps a full issue's senders out of the group commit.
+    // Checked again in the batch and inside the transaction; refusing here keeps a full issue's senders out.
     const refusal = this.fileLimitRefusals(nonEmpty).find((r) => r !== undefined);
     if (refusal) throw refusal;
-    const due = await this.group.run(() => this.write(nonEmpty, actor, this.settings.value('ingest.chunk_max_bytes')));
+    const due = await new Promise<LogChunkRow[]>((resolve, reject) => {
+      this.queue.push({ appends: nonEmpty, actor, resolve, reject });
+      this.schedule();
+    });
     this.backlog = undefined;
     for (const chunk of due) void this.close(chunk.id);
   }
 
   /**
-   * Called when a shipper request is admitted: the group commit waits (at most TFTSR_GROUP_COMMIT_WINDOW_MS) for it.
-   * The returned function, called once its appends are queued or it ends without any, stops the wait; calling it
-   * again does nothing.
+   * Called when a shipper request is admitted: the next batch waits (at most TFTSR_GROUP_COMMIT_WINDOW_MS) for
+   * it. The returned function, called once its appends are queued or it ends without any, stops the wait;
+   * calling it again does nothing.
    */
   expect(): () => void {
-    return this.group.expect();
+    this.expected += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.expected -= 1;
+      if (this.expected === 0) this.wake?.();
+    };
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    void this.exclusive(() => this.runBatch());
+  }
+
+  /** Runs `work` after every batch, close step and sweep queued before it; the chain goes on if it fails. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runBatch(): Promise<void> {
+    // The requests of one turn go together; so do those admitted meanwhile, up to the window.
+    await new Promise((r) => setImmediate(r));
+    const windowMs = this.group.windowMs;
+    if (this.expected > 0 && windowMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = undefined;
+          resolve();
+        }, windowMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length > 0) await this.writeBatch(batch);
+  }
+
+  /** Files first (records, one fdatasync per file), then one group commit of every request, then the answers. */
+  private async writeBatch(batch: Queued[]): Promise<void> {
+    const max = this.settings.value('ingest.chunk_max_bytes');
+    // Which chunk each append goes to; a stream without an open chunk gets one, created by its first commit.
+    const refusals = this.fileLimitRefusals(batch.flatMap((q) => q.appends));
+    let n = 0;
+    const targets = new Map<string, { chunkId: string; committed: number; isNew: boolean; placed: Placed[] }>();
+    const admitted: { queued: Queued; placed: Placed[] }[] = [];
+    for (const queued of batch) {
+      const mine = refusals.slice(n, (n += queued.appends.length));
+      const refusal = mine.find((r) => r !== undefined);
+      if (refusal) {
+        queued.reject(refusal);
+        continue;
+      }
+      const placed: Placed[] = [];
+      for (const append of queued.appends) {
+        const key = `${append.issueId}\n${append.stream}`;
+        let target = targets.get(key);
+        if (!target) {
+          const open = this.repo.findOpenChunk(append.issueId, append.stream);
+          target = open
+            ? { chunkId: open.id, committed: open.file_bytes ?? 0, isNew: false, placed: [] }
+            : { chunkId: newId(), committed: 0, isNew: true, placed: [] };
+          targets.set(key, target);
+        }
+        const p: Placed = { append, chunkId: target.chunkId, isNew: target.isNew, after: 0, to: 0 };
+        target.placed.push(p);
+        placed.push(p);
+      }
+      admitted.push({ queued, placed });
+    }
+    // Each chunk's file: cut to its committed length, the batch's records appended in order, one fdatasync.
+    const failed = new Map<string, Error>();
+    await Promise.all(
+      [...targets.values()].map(async (target) => {
+        try {
+          const file = await this.fileFor(target.chunkId, target.committed);
+          let after = target.committed;
+          const start = file.size;
+          const records = target.placed.map((p) => {
+            p.after = after;
+            const record = this.files.seal(file, p.append.data);
+            p.to = after = file.size;
+            return record;
+          });
+          await this.files.writeAndSync(file, start, records);
+        } catch (err) {
+          failed.set(target.chunkId, err instanceof Error ? err : new Error(String(err)));
+          await this.forget(target.chunkId);
+        }
+      }),
+    );
+    const units = admitted.map(({ queued, placed }) => {
+      const fileError = placed.map((p) => failed.get(p.chunkId)).find((e) => e !== undefined);
+      if (fileError !== undefined) return Promise.reject(fileError);
+      // All submitted in this turn, in file order: they share one group commit, each in its own savepoint.
+      return this.group.run(() => this.write(placed, queued.actor, max));
+    });
+    const outcomes = await Promise.allSettled(units);
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') admitted[i].queued.resolve(outcome.value);
+      else admitted[i].queued.reject(outcome.reason);
+    });
+  }
+
+  /** The chunk's append file, open and cut to its committed length. */
+  private async fileFor(chunkId: string, committed: number): Promise<ChunkAppendFile> {
+    const cached = this.open.get(chunkId);
+    if (cached) {
+      if (cached.size !== committed) await this.files.cutTo(cached, committed);
+      return cached;
+    }
+    const file = await this.files.openForAppend(chunkId, committed);
+    this.open.set(chunkId, file);
+    return file;
+  }
+
+  private async forget(chunkId: string): Promise<void> {
+    const file = this.open.get(chunkId);
+    this.open.delete(chunkId);
+    await file?.handle.close().catch(() => undefined);
   }
 
   /** One request's appends, inside the caller's transaction; returns the chunks that reached the size limit. */
-  private write(appends: StreamAppend[], actor: string, max: number): LogChunkRow[] {
+  private write(placed: Placed[], actor: string, max: number): LogChunkRow[] {
     const now = Date.now();
     const due: LogChunkRow[] = [];
-    for (const a of appends) {
+    for (const { append: a, chunkId, isNew, after, to } of placed) {
       const { stream, created } = this.repo.findOrCreateStream(a.issueId, a.stream, a.source);
       if (created) {
         this.audit.append({
@@ -143,9 +334,15 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
           details: { issue_id: a.issueId, name: a.stream, source: a.source },
         });
       }
-      const [refusal] = this.fileLimitRefusals([a]);
-      if (refusal) throw refusal;
-      const chunk = this.repo.append(stream.id, a.data, a.lines, now);
+      if (isNew && !this.repo.getChunk(chunkId)) {
+        const [refusal] = this.fileLimitRefusals([a]);
+        if (refusal) throw refusal;
+        this.repo.openChunk(stream.id, chunkId, now);
+      }
+      const chunk = this.repo.appendToFile(chunkId, after, to, a.data.length, a.lines, now);
+      // The request before it in the file was not committed (its issue deleted, a limit): so that the committed
+      // bytes stay one unbroken run of acknowledged records, this one is refused too, and retried by its sender.
+      if (!chunk) throw notAppended(a.stream);
       // One entry per request and stream, never per line; the lines themselves stay out of the audit.
       this.audit.append({
         action: 'append_log_lines',
@@ -166,7 +363,23 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     for (const chunk of due) await this.close(chunk.id);
   }
 
-  /** open -> closing -> a blob -> closed with its log file, jobs and audit entry in one transaction. Safe to rerun. */
+  /** Removes append files that belong to no open or closing chunk. Runs in the chain: no batch is under way. */
+  private async sweepOrphans(): Promise<number> {
+    const live = new Set(this.repo.listChunkFiles().map((c) => c.id));
+    let removed = 0;
+    for (const { chunkId } of await this.files.list()) {
+      if (live.has(chunkId)) continue;
+      await this.forget(chunkId);
+      await this.files.remove(chunkId);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /**
+   * open -> closing -> a blob -> closed with its log file, jobs and audit entry in one transaction, then the
+   * append file goes. Safe to rerun.
+   */
   async close(chunkId: string): Promise<void> {
     if (this.closing.has(chunkId)) return;
     this.closing.add(chunkId);
@@ -174,9 +387,15 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     try {
       const chunk = this.repo.getChunk(chunkId);
       if (!chunk || chunk.state === 'closed') return;
-      // Both steps share the group commit with the requests under way: a close costs no fsync of its own.
-      if (chunk.state === 'open') await this.group.run(() => this.repo.markClosing(chunkId));
-      const content = this.repo.content(chunkId);
+      // Between batches, so that no batch is appending to it; shares the group commit with the requests under way.
+      if (chunk.state === 'open')
+        await this.exclusive(async () => {
+          await this.group.run(() => this.repo.markClosing(chunkId));
+          await this.forget(chunkId);
+        });
+      const closing = this.repo.getChunk(chunkId);
+      if (!closing || closing.state !== 'closing') return;
+      const content = await this.content(closing);
       const stored = await this.blobs.write(Readable.from([content]));
       storedPath = stored.path;
       const recorded = await this.group.run(() => this.record(chunkId, stored));
@@ -184,13 +403,34 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         storedPath = undefined;
         this.backlog = undefined;
         this.relay.kick();
+        // Only after the commit: a crash before this leaves an orphan file, removed at the next start.
+        await this.files.remove(chunkId);
       }
     } catch (err) {
-      this.logger.warn(`closing chunk ${chunkId} failed, the next sweep retries: ${(err as Error).message}`);
+      if (err instanceof ChunkFileDamagedError) {
+        if (!this.reportedDamage.has(chunkId)) this.logger.error(`closing chunk ${chunkId} failed, retried by each sweep: ${err.message}`);
+        this.reportedDamage.add(chunkId);
+      } else {
+        this.logger.warn(`closing chunk ${chunkId} failed, the next sweep retries: ${(err as Error).message}`);
+      }
     } finally {
       if (storedPath) await this.blobs.remove(storedPath).catch(() => undefined);
       this.closing.delete(chunkId);
     }
+  }
+
+  /** A closing chunk's lines: parts from before migration 040, then its file cut to its committed length. */
+  private async content(chunk: LogChunkRow): Promise<Buffer> {
+    const parts = this.repo.content(chunk.id);
+    let lines = parts;
+    if (chunk.file_bytes !== null) {
+      await this.files.recover(chunk.id, chunk.file_bytes);
+      lines = Buffer.concat([parts, await this.files.read(chunk.id, chunk.file_bytes)]);
+    }
+    if (lines.length !== chunk.bytes) {
+      throw new ChunkFileDamagedError(chunk.id, `its records hold ${lines.length} bytes of lines, ${chunk.bytes} are committed`);
+    }
+    return lines;
   }
 
   private record(chunkId: string, stored: { path: string; size: number }): boolean {
@@ -228,6 +468,15 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     });
     return true;
   }
+}
+
+function notAppended(stream: string): DomainError {
+  return new DomainError(
+    ErrorCode.DATABASE_BUSY,
+    `the lines for stream ${stream} were not written, since a request before them in the same chunk failed; retry in a moment`,
+    { stream },
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  );
 }
 
 function tooManyFiles(issueId: string, stream: string, files: number, limit: number): DomainError {

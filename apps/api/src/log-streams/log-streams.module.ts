@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { deriveKey } from '@tftsr/db';
+import { ChunkFiles } from '@tftsr/storage';
+import { ApiConfig } from '../config/api.config';
 import { LogFilesModule } from '../log-files/log-files.module';
 import { SettingsModule } from '../settings/settings.module';
 import { LogChunksService } from './log-chunks.service';
@@ -7,7 +10,15 @@ import { LogStreamsController } from './log-streams.controller';
 @Module({
   imports: [SettingsModule, LogFilesModule],
   controllers: [LogStreamsController],
-  providers: [LogChunksService],
+  providers: [
+    LogChunksService,
+    // Open chunks' append files, under {data_dir}/chunks whatever the blob store (a bucket holds only closed chunks).
+    {
+      provide: ChunkFiles,
+      useFactory: (config: ApiConfig) => new ChunkFiles(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')),
+      inject: [ApiConfig],
+    },
+  ],
   exports: [LogChunksService],
 })
 export class LogStreamsModule {}

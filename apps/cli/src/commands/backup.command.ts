@@ -42,7 +42,7 @@ export async function backupCommand(config: BaseConfig, dest: string, io: CliIo)
     `database: ${mib(manifest.database.size)}, schema ${manifest.schema_version ?? 'empty'}, ${manifest.encrypted ? 'encrypted (SQLCipher 4, same key)' : 'NOT encrypted'}`,
   );
   io.out(
-    `stored files: ${manifest.blobs.length} (${mib(bytes)}, still encrypted)${result.rounds > 1 ? `; ${result.rounds} snapshots, files were deleted meanwhile` : ''}`,
+    `stored files: ${manifest.blobs.length} (${mib(bytes)}, still encrypted), open log chunks: ${manifest.chunk_files?.length ?? 0}${result.rounds > 1 ? `; ${result.rounds} snapshots, files were deleted meanwhile` : ''}`,
   );
   if (!manifest.encrypted) io.err('this backup is NOT encrypted: the database has no TFTSR_DB_KEY (development only)');
   if (manifest.external_files > 0)
@@ -225,7 +225,8 @@ function holdsStoredFiles(dataDir: string): boolean {
 function swapIn(dataDir: string, staging: string, withBlobs: boolean): string | null {
   const aside = backupPath(join(dataDir, 'pre-restore'), 'data');
   let moved = false;
-  for (const name of ['tftsr.db', 'tftsr.db-wal', 'tftsr.db-shm', ...(withBlobs ? ['blobs'] : [])]) {
+  // Open chunks' append files are local whatever the blob store: they go with the database they are committed in.
+  for (const name of ['tftsr.db', 'tftsr.db-wal', 'tftsr.db-shm', 'chunks', ...(withBlobs ? ['blobs'] : [])]) {
     if (!existsSync(join(dataDir, name))) continue;
     mkdirSync(aside, { recursive: true, mode: 0o700 });
     renameSync(join(dataDir, name), join(aside, name));
@@ -233,6 +234,7 @@ function swapIn(dataDir: string, staging: string, withBlobs: boolean): string | 
   }
   renameSync(join(staging, 'tftsr.db'), join(dataDir, 'tftsr.db'));
   if (withBlobs && existsSync(join(staging, 'blobs'))) renameSync(join(staging, 'blobs'), join(dataDir, 'blobs'));
+  if (existsSync(join(staging, 'chunks'))) renameSync(join(staging, 'chunks'), join(dataDir, 'chunks'));
   fsyncFile(dataDir);
   return moved ? aside : null;
 }

@@ -33,7 +33,7 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
-import { closeBlobStore, openBlobStore } from '@tftsr/storage';
+import { ChunkFiles, closeBlobStore, openBlobStore } from '@tftsr/storage';
 import type { BlobStoreChoice } from '@tftsr/storage';
 import { CliError } from '../cli-io';
 
@@ -76,6 +76,7 @@ export interface KeyChange {
 export interface KeyChangeResult {
   backup: string;
   auditEntries: number;
+  /** Keys rewrapped: of stored blobs, and of open log-stream chunks' append files. */
   blobsRewrapped: number;
   /** True when this run finished a key change that an earlier, interrupted run had started. */
   resumed: boolean;
@@ -191,6 +192,10 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
   } finally {
     closeBlobStore(blobs);
   }
+  // Open log-stream chunks' append files (the service is stopped): their keys are rewrapped in place, as blobs'.
+  blobsRewrapped += await new ChunkFiles(change.dataDir, deriveKey(change.oldKey, 'blob-encryption')).rewrapAll(
+    deriveKey(change.newKey, 'blob-encryption'),
+  );
   removeJournal(change.path);
   return { backup, auditEntries, blobsRewrapped, resumed };
 }

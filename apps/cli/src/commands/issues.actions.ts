@@ -9,8 +9,10 @@ import {
   migrationStatus,
   openDatabase,
   purgeIssue,
+  removeChunkFiles,
   removeStoredFiles,
   RepositorySet,
+  sweepOrphanChunkFiles,
   sweepOrphanFiles,
   toDbTimestamp,
 } from '@tftsr/db';
@@ -52,13 +54,15 @@ async function purge(config: BaseConfig, olderThan: string, dryRun: boolean, io:
           if (!done) continue;
           // Only after the commit: a crash here leaves orphan files (swept below, next time), never a row without its file.
           files += await removeStoredFiles(blobs, done.paths);
+          files += removeChunkFiles(config.dataDir, done.chunkFiles);
           purged += 1;
           io.out(`purged ${done.id} (last changed ${candidate.updated_at}, ${done.paths.length} stored file(s))`);
         }
       });
     }
     const sweep = await sweepOrphanFiles(db, blobs, { minAgeMs: ORPHAN_MIN_AGE_MS, dryRun });
-    const orphans = sweep.orphans.length + sweep.temporary.length;
+    const chunkOrphans = sweepOrphanChunkFiles(db, config.dataDir, { minAgeMs: ORPHAN_MIN_AGE_MS, dryRun });
+    const orphans = sweep.orphans.length + sweep.temporary.length + chunkOrphans.length;
     io.out(
       dryRun
         ? `would purge ${candidates.length} issue(s); would remove ${orphans} orphan file(s)`

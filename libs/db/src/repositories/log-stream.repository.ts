@@ -25,17 +25,24 @@ export interface LogChunkRow {
   last_append_ms: number;
   closed_at: string | null;
   log_file_id: string | null;
+  /** The committed length of the chunk's append file (migration 040); null: no file (lines, if any, in parts). */
+  file_bytes: number | null;
 }
 
-/** Streams of shipped lines, their rolling chunks and the parts (appends) of the chunks not yet closed. */
+/**
+ * Streams of shipped lines and their rolling chunks. An open chunk's lines are in its append file (libs/storage
+ * chunk-file.ts), whose committed length is `file_bytes`; chunks opened before migration 040 may also hold parts
+ * (log_stream_parts), which come first.
+ */
 export class LogStreamRepository {
   private readonly findStreamStmt;
   private readonly insertStreamStmt;
   private readonly openChunkStmt;
   private readonly nextSeqStmt;
   private readonly insertChunkStmt;
-  private readonly insertPartStmt;
-  private readonly growChunkStmt;
+  private readonly findOpenChunkStmt;
+  private readonly growFileStmt;
+  private readonly fileChunksStmt;
   private readonly getChunkStmt;
   private readonly setStateStmt;
   private readonly partsStmt;
@@ -60,11 +67,17 @@ export class LogStreamRepository {
       `INSERT INTO log_stream_chunks (id, stream_id, seq, state, bytes, lines, opened_at, last_append_ms)
        VALUES (@id, @stream_id, @seq, 'open', 0, 0, @opened_at, @last_append_ms)`,
     );
-    this.insertPartStmt = db.prepare(
-      `INSERT INTO log_stream_parts (chunk_id, seq, start_offset, data)
-       VALUES (@chunk_id, (SELECT coalesce(max(seq), 0) + 1 FROM log_stream_parts WHERE chunk_id = @chunk_id), @start_offset, @data)`,
+    this.findOpenChunkStmt = db.prepare(
+      `SELECT c.* FROM log_stream_chunks c JOIN log_streams s ON s.id = c.stream_id WHERE s.issue_id = ? AND s.name = ? AND c.state = 'open'`,
     );
-    this.growChunkStmt = db.prepare(`UPDATE log_stream_chunks SET bytes = bytes + ?, lines = lines + ?, last_append_ms = ? WHERE id = ?`);
+    // Only from the length the caller wrote after: an append whose predecessor in the file was not committed fails.
+    this.growFileStmt = db.prepare(
+      `UPDATE log_stream_chunks SET bytes = bytes + @bytes, lines = lines + @lines, last_append_ms = @now, file_bytes = @to
+       WHERE id = @id AND state = 'open' AND coalesce(file_bytes, 0) = @from RETURNING *`,
+    );
+    this.fileChunksStmt = db.prepare(
+      `SELECT id, state, file_bytes FROM log_stream_chunks WHERE state IN ('open', 'closing') AND file_bytes IS NOT NULL`,
+    );
     this.getChunkStmt = db.prepare(`SELECT * FROM log_stream_chunks WHERE id = ?`);
     this.setStateStmt = db.prepare(`UPDATE log_stream_chunks SET state = ? WHERE id = ? AND state = ?`);
     this.partsStmt = db.prepare(`SELECT data FROM log_stream_parts WHERE chunk_id = ? ORDER BY seq`);
@@ -105,18 +118,28 @@ export class LogStreamRepository {
     return { stream, created: true };
   }
 
-  /** Appends whole lines to the stream's open chunk (opening one if needed); returns the chunk after the append. */
-  append(streamId: string, data: Buffer, lines: number, nowMs: number): LogChunkRow {
-    let chunk = this.openChunkStmt.get(streamId) as LogChunkRow | undefined;
-    if (!chunk) {
-      const { seq } = this.nextSeqStmt.get(streamId) as { seq: number };
-      const id = newId();
-      this.insertChunkStmt.run({ id, stream_id: streamId, seq, opened_at: toDbTimestamp(new Date(nowMs)), last_append_ms: nowMs });
-      chunk = this.getChunkStmt.get(id) as LogChunkRow;
-    }
-    this.insertPartStmt.run({ chunk_id: chunk.id, start_offset: chunk.bytes, data });
-    this.growChunkStmt.run(data.length, lines, nowMs, chunk.id);
-    return { ...chunk, bytes: chunk.bytes + data.length, lines: chunk.lines + lines, last_append_ms: nowMs };
+  /** The open chunk of the issue's stream `name`, if any. */
+  findOpenChunk(issueId: string, name: string): LogChunkRow | undefined {
+    return this.findOpenChunkStmt.get(issueId, name) as LogChunkRow | undefined;
+  }
+
+  /** A new open chunk of the stream, with the id its append file was created under. */
+  openChunk(streamId: string, id: string, nowMs: number): void {
+    const { seq } = this.nextSeqStmt.get(streamId) as { seq: number };
+    this.insertChunkStmt.run({ id, stream_id: streamId, seq, opened_at: toDbTimestamp(new Date(nowMs)), last_append_ms: nowMs });
+  }
+
+  /**
+   * Records an append of whole lines written to the chunk's file, which now ends at `to`: the chunk must be open
+   * and its committed length `from` (0: no file yet; the new file's header comes before the first record). Returns the chunk after it, or undefined (nothing changed) otherwise.
+   */
+  appendToFile(chunkId: string, from: number, to: number, bytes: number, lines: number, nowMs: number): LogChunkRow | undefined {
+    return this.growFileStmt.get({ id: chunkId, from, to, bytes, lines, now: nowMs }) as LogChunkRow | undefined;
+  }
+
+  /** Open and closing chunks that have an append file, with its committed length. */
+  listChunkFiles(): { id: string; state: LogChunkState; file_bytes: number }[] {
+    return this.fileChunksStmt.all() as { id: string; state: LogChunkState; file_bytes: number }[];
   }
 
   getChunk(id: string): LogChunkRow | undefined {
@@ -128,11 +151,12 @@ export class LogStreamRepository {
     return this.setStateStmt.run('closing', id, 'open').changes === 1;
   }
 
+  /** Lines appended before migration 040, kept in the database; empty for every chunk opened since. */
   content(chunkId: string): Buffer {
     return Buffer.concat((this.partsStmt.all(chunkId) as { data: Buffer }[]).map((p) => p.data));
   }
 
-  /** closing -> closed, pointing at its log file; the parts go, since the blob now holds them. */
+  /** closing -> closed, pointing at its log file; parts (if any) go, since the blob now holds them. */
   markClosed(id: string, logFileId: string, at: string): boolean {
     const done = this.closeStmt.run(at, logFileId, id).changes === 1;
     if (done) this.deletePartsStmt.run(id);
