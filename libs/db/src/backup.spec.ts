@@ -39,6 +39,27 @@ describe('database backups', () => {
     return rel;
   }
 
+  it("copies an open chunk's append file up to its committed length, and a restore copy brings it back", async () => {
+    db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES ('s1', 'i1', 'app', 'lines', 'x')`).run();
+    db.prepare(
+      `INSERT INTO log_stream_chunks (id, stream_id, seq, state, bytes, lines, opened_at, last_append_ms, file_bytes)
+       VALUES ('c1', 's1', 1, 'open', 10, 1, 'x', 0, 100), ('c2', 's1', 2, 'closed', 5, 1, 'x', 0, 50)`,
+    ).run();
+    mkdirSync(join(temp.dir, 'data', 'chunks'));
+    // 100 committed bytes, then 20 of an append whose commit had not happened when the snapshot was taken.
+    const committed = Buffer.alloc(100, 7);
+    writeFileSync(join(temp.dir, 'data', 'chunks', 'c1.open'), Buffer.concat([committed, Buffer.alloc(20, 9)]));
+    writeFileSync(join(temp.dir, 'data', 'chunks', 'c2.open'), Buffer.alloc(50, 1)); // a closed chunk's leftover
+    const dest = join(temp.dir, 'backup');
+    const { manifest } = await createBackup({ db, dataDir: join(temp.dir, 'data'), key: TEST_KEY, dest });
+    expect(manifest.chunk_files?.map((f) => [f.path, f.size])).toEqual([['chunks/c1.open', 100]]);
+    expect(readFileSync(join(dest, 'chunks', 'c1.open')).equals(committed)).toBe(true);
+    expect(existsSync(join(dest, 'chunks', 'c2.open'))).toBe(false);
+    const staging = join(temp.dir, 'staging');
+    await copyBackupInto(dest, readManifest(dest), staging);
+    expect(readFileSync(join(staging, 'chunks', 'c1.open')).equals(committed)).toBe(true);
+  });
+
   it('better-sqlite3 backup() cannot copy an encrypted database (which is why snapshots use VACUUM INTO)', async () => {
     const outcome = await db.backup(join(temp.dir, 'backup-api.db')).then(
       () => 'copied',

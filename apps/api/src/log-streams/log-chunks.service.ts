@@ -232,7 +232,13 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length > 0) await this.writeBatch(batch);
+    if (batch.length === 0) return;
+    try {
+      await this.writeBatch(batch);
+    } catch (err) {
+      // Unexpected (a statement outside the commit failed): no request may be left waiting. Settled ones stay so.
+      for (const queued of batch) queued.reject(err);
+    }
   }
 
   /** Files first (records, one fdatasync per file), then one group commit of every request, then the answers. */
@@ -288,17 +294,34 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         }
       }),
     );
+    // The next batch may start once this one's transaction has run (its outcome, committed or rolled back, is
+    // then what the database says), without waiting for the WAL's fsync: that overlaps with its file writes.
+    let running = 0;
+    let ran!: () => void;
+    const executed = new Promise<void>((resolve) => (ran = resolve));
     const units = admitted.map(({ queued, placed }) => {
       const fileError = placed.map((p) => failed.get(p.chunkId)).find((e) => e !== undefined);
       if (fileError !== undefined) return Promise.reject(fileError);
+      running += 1;
       // All submitted in this turn, in file order: they share one group commit, each in its own savepoint.
-      return this.group.run(() => this.write(placed, queued.actor, max));
+      return this.group.run(() => {
+        try {
+          return this.write(placed, queued.actor, max);
+        } finally {
+          // The group's flush is synchronous: once it returns, the transaction is committed or rolled back (a
+          // failed group reruns its units alone within the same flush).
+          if (--running === 0) setImmediate(ran);
+        }
+      });
     });
-    const outcomes = await Promise.allSettled(units);
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'fulfilled') admitted[i].queued.resolve(outcome.value);
-      else admitted[i].queued.reject(outcome.reason);
-    });
+    const settled = Promise.allSettled(units).then((outcomes) =>
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') admitted[i].queued.resolve(outcome.value);
+        else admitted[i].queued.reject(outcome.reason);
+      }),
+    );
+    // A unit that never ran (the group failed before it) settles instead of running.
+    await Promise.race([running === 0 ? Promise.resolve() : executed, settled]);
   }
 
   /** The chunk's append file, open and cut to its committed length. */
