@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Readable } from 'node:stream';
 import { AuditLogRepository, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId, toDbTimestamp } from '@tftsr/db';
 import type { ChunkAppendFile } from '@tftsr/storage';
-import { BlobStore, CHUNK_FILE_HEADER_SIZE, ChunkFileDamagedError, ChunkFiles } from '@tftsr/storage';
+import { BlobStore, ChunkFileDamagedError, ChunkFiles } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { LogFileIntake } from '../log-files/log-file-intake';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
@@ -73,13 +73,6 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   /** Batches, chunk state changes and orphan sweeps run one at a time, in this chain. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly reportedDamage = new Set<string>();
-  /** Per chunk: batches placed in its file whose transaction has not run yet. */
-  private readonly inflight = new Map<string, number>();
-  /** Chunks made by a batch in flight (no row yet), by `issue\nstream`: the next batches append to them too. */
-  private readonly pendingNew = new Map<string, string>();
-  private readonly drainWaiters = new Map<string, (() => void)[]>();
-  /** Resolves once the last batch's units are submitted to the group commit. */
-  private lastSubmitted: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(BlobStore) private readonly blobs: BlobStore,
@@ -248,61 +241,14 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /**
-   * Files first (records, one fdatasync per file), then one group commit of every request, then the answers.
-   * In the chain: which chunk each append goes to, and where in its file (sizes are reserved as records are
-   * sealed). After it, so that the next batch is read and placed meanwhile: the writes, the fdatasyncs, and the
-   * units' submission to the group commit, in batch order (a batch's units chain on the committed length the
-   * previous batch's leave).
-   */
+  /** Files first (records, one fdatasync per file), then one group commit of every request, then the answers. */
   private async writeBatch(batch: Queued[]): Promise<void> {
     const max = this.settings.value('ingest.chunk_max_bytes');
     // Which chunk each append goes to; a stream without an open chunk gets one, created by its first commit.
     const refusals = this.fileLimitRefusals(batch.flatMap((q) => q.appends));
-    const targets = new Map<string, { key: string; chunkId: string; committed: number; isNew: boolean; busy: boolean; placed: Placed[] }>();
-    const admitted: { queued: Queued; placed: Placed[] }[] = [];
-    try {
-      this.place(batch, refusals, targets, admitted);
-    } catch (err) {
-      this.settleTargets([...targets.values()]);
-      throw err;
-    }
-    // Each chunk's file, cut to its committed length when no batch is in flight on it; the records sealed in order.
-    const failed = new Map<string, Error>();
-    const writes: { chunkId: string; file: ChunkAppendFile; start: number; records: Buffer[] }[] = [];
-    for (const target of targets.values()) {
-      try {
-        const file = await this.fileFor(target.chunkId, target.committed, target.busy);
-        const start = file.size;
-        // A file with only its header has no committed record: its chunk's committed length is 0 (or none).
-        let after = start === CHUNK_FILE_HEADER_SIZE ? 0 : start;
-        const records = target.placed.map((p) => {
-          p.after = after;
-          const record = this.files.seal(file, p.append.data);
-          p.to = after = file.size;
-          return record;
-        });
-        writes.push({ chunkId: target.chunkId, file, start, records });
-      } catch (err) {
-        failed.set(target.chunkId, err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    const previous = this.lastSubmitted;
-    let submitted!: () => void;
-    this.lastSubmitted = new Promise<void>((resolve) => (submitted = resolve));
-    void this.finishBatch(admitted, [...targets.values()], writes, failed, previous, submitted, max).catch((err: unknown) => {
-      for (const queued of batch) queued.reject(err);
-    });
-  }
-
-  /** Which chunk and file each admitted request's appends go to (see writeBatch). */
-  private place(
-    batch: Queued[],
-    refusals: (DomainError | undefined)[],
-    targets: Map<string, { key: string; chunkId: string; committed: number; isNew: boolean; busy: boolean; placed: Placed[] }>,
-    admitted: { queued: Queued; placed: Placed[] }[],
-  ): void {
     let n = 0;
+    const targets = new Map<string, { chunkId: string; committed: number; isNew: boolean; placed: Placed[] }>();
+    const admitted: { queued: Queued; placed: Placed[] }[] = [];
     for (const queued of batch) {
       const mine = refusals.slice(n, (n += queued.appends.length));
       const refusal = mine.find((r) => r !== undefined);
@@ -315,15 +261,10 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         const key = `${append.issueId}\n${append.stream}`;
         let target = targets.get(key);
         if (!target) {
-          const pending = this.pendingNew.get(key);
-          const open = pending ? undefined : this.repo.findOpenChunk(append.issueId, append.stream);
-          const chunkId = pending ?? open?.id ?? newId();
-          // Counted now, with what was read: a batch still in flight on the chunk makes `committed` stale (this
-          // batch appends after it); with none, no other can start before this one, so `committed` stays true.
-          const busy = this.inflight.has(chunkId);
-          this.inflight.set(chunkId, (this.inflight.get(chunkId) ?? 0) + 1);
-          target = { key, chunkId, committed: open ? (open.file_bytes ?? 0) : 0, isNew: !open, busy, placed: [] };
-          if (target.isNew) this.pendingNew.set(key, chunkId);
+          const open = this.repo.findOpenChunk(append.issueId, append.stream);
+          target = open
+            ? { chunkId: open.id, committed: open.file_bytes ?? 0, isNew: false, placed: [] }
+            : { chunkId: newId(), committed: 0, isNew: true, placed: [] };
           targets.set(key, target);
         }
         const p: Placed = { append, chunkId: target.chunkId, isNew: target.isNew, after: 0, to: 0 };
@@ -332,99 +273,64 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       }
       admitted.push({ queued, placed });
     }
-  }
-
-  /** A batch's transaction has run (or it never will): what the database says about its chunks is final. */
-  private settleTargets(targets: { key: string; chunkId: string }[]): void {
-    for (const { key, chunkId } of targets) {
-      if (this.pendingNew.get(key) === chunkId) this.pendingNew.delete(key);
-      const left = (this.inflight.get(chunkId) ?? 1) - 1;
-      if (left > 0) this.inflight.set(chunkId, left);
-      else {
-        this.inflight.delete(chunkId);
-        for (const wake of this.drainWaiters.get(chunkId) ?? []) wake();
-        this.drainWaiters.delete(chunkId);
-      }
-    }
-  }
-
-  /** Outside the chain: writes and syncs the records, then submits the units after the previous batch's. */
-  private async finishBatch(
-    admitted: { queued: Queued; placed: Placed[] }[],
-    targets: { key: string; chunkId: string }[],
-    writes: { chunkId: string; file: ChunkAppendFile; start: number; records: Buffer[] }[],
-    failed: Map<string, Error>,
-    previous: Promise<void>,
-    submitted: () => void,
-    max: number,
-  ): Promise<void> {
+    // Each chunk's file: cut to its committed length, the batch's records appended in order, one fdatasync.
+    const failed = new Map<string, Error>();
+    await Promise.all(
+      [...targets.values()].map(async (target) => {
+        try {
+          const file = await this.fileFor(target.chunkId, target.committed);
+          let after = target.committed;
+          const start = file.size;
+          const records = target.placed.map((p) => {
+            p.after = after;
+            const record = this.files.seal(file, p.append.data);
+            p.to = after = file.size;
+            return record;
+          });
+          await this.files.writeAndSync(file, start, records);
+        } catch (err) {
+          failed.set(target.chunkId, err instanceof Error ? err : new Error(String(err)));
+          await this.forget(target.chunkId);
+        }
+      }),
+    );
+    // The next batch may start once this one's transaction has run (its outcome, committed or rolled back, is
+    // then what the database says), without waiting for the WAL's fsync: that overlaps with its file writes.
+    let running = 0;
     let ran!: () => void;
     const executed = new Promise<void>((resolve) => (ran = resolve));
-    try {
-      await Promise.all(
-        writes.map(async ({ chunkId, file, start, records }) => {
-          try {
-            await this.files.writeAndSync(file, start, records);
-          } catch (err) {
-            failed.set(chunkId, err instanceof Error ? err : new Error(String(err)));
-            // Reopened (and cut to its committed length) by the first batch after those in flight on it.
-            if (this.open.get(chunkId) === file) this.open.delete(chunkId);
-          }
-        }),
-      );
-      await previous;
-      let running = 0;
-      const units = admitted.map(({ queued, placed }) => {
-        const fileError = placed.map((p) => failed.get(p.chunkId)).find((e) => e !== undefined);
-        if (fileError !== undefined) return Promise.reject(fileError);
-        running += 1;
-        // All submitted in this turn, in file order: they share one group commit, each in its own savepoint.
-        return this.group.run(() => {
-          try {
-            return this.write(placed, queued.actor, max);
-          } finally {
-            // The group's flush is synchronous: once it returns, the transaction is committed or rolled back (a
-            // failed group reruns its units alone within the same flush).
-            if (--running === 0) setImmediate(ran);
-          }
-        });
+    const units = admitted.map(({ queued, placed }) => {
+      const fileError = placed.map((p) => failed.get(p.chunkId)).find((e) => e !== undefined);
+      if (fileError !== undefined) return Promise.reject(fileError);
+      running += 1;
+      // All submitted in this turn, in file order: they share one group commit, each in its own savepoint.
+      return this.group.run(() => {
+        try {
+          return this.write(placed, queued.actor, max);
+        } finally {
+          // The group's flush is synchronous: once it returns, the transaction is committed or rolled back (a
+          // failed group reruns its units alone within the same flush).
+          if (--running === 0) setImmediate(ran);
+        }
       });
-      if (running === 0) ran();
-      submitted();
-      const settled = Promise.allSettled(units).then((outcomes) =>
-        outcomes.forEach((outcome, i) => {
-          if (outcome.status === 'fulfilled') admitted[i].queued.resolve(outcome.value);
-          else admitted[i].queued.reject(outcome.reason);
-        }),
-      );
-      // A unit that never ran (the group failed before it) settles instead of running.
-      await Promise.race([executed, settled]);
-    } finally {
-      submitted();
-      // What the database says about these chunks is now final: the next batch may reconcile with it.
-      this.settleTargets(targets);
-    }
+    });
+    const settled = Promise.allSettled(units).then((outcomes) =>
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') admitted[i].queued.resolve(outcome.value);
+        else admitted[i].queued.reject(outcome.reason);
+      }),
+    );
+    // A unit that never ran (the group failed before it) settles instead of running.
+    await Promise.race([running === 0 ? Promise.resolve() : executed, settled]);
   }
 
-  /** Resolves once no batch is in flight on the chunk (called in the chain, so none can start). */
-  private drained(chunkId: string): Promise<void> {
-    if (!this.inflight.has(chunkId)) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.set(chunkId, [...(this.drainWaiters.get(chunkId) ?? []), resolve]));
-  }
-
-  /**
-   * The chunk's append file. With no batch in flight on it, cut to its committed length (bytes past it belong
-   * to appends whose commit failed); with one, it continues after that batch's records.
-   */
-  private async fileFor(chunkId: string, committed: number, busy: boolean): Promise<ChunkAppendFile> {
+  /** The chunk's append file, open and cut to its committed length. */
+  private async fileFor(chunkId: string, committed: number): Promise<ChunkAppendFile> {
     const cached = this.open.get(chunkId);
     if (cached) {
-      if (!busy && cached.size !== committed && !(committed === 0 && cached.size === CHUNK_FILE_HEADER_SIZE))
-        await this.files.cutTo(cached, committed);
+      if (cached.size !== committed) await this.files.cutTo(cached, committed);
       return cached;
     }
-    // Its file failed under a batch still in flight: this batch waits for the next one.
-    if (busy) throw notAppended(chunkId);
     const file = await this.files.openForAppend(chunkId, committed);
     this.open.set(chunkId, file);
     return file;
@@ -485,8 +391,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     const live = new Set(this.repo.listChunkFiles().map((c) => c.id));
     let removed = 0;
     for (const { chunkId } of await this.files.list()) {
-      // A chunk made by a batch in flight has its file before its row.
-      if (live.has(chunkId) || this.inflight.has(chunkId)) continue;
+      if (live.has(chunkId)) continue;
       await this.forget(chunkId);
       await this.files.remove(chunkId);
       removed += 1;
@@ -508,7 +413,6 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       // Between batches, so that no batch is appending to it; shares the group commit with the requests under way.
       if (chunk.state === 'open')
         await this.exclusive(async () => {
-          await this.drained(chunkId);
           await this.group.run(() => this.repo.markClosing(chunkId));
           await this.forget(chunkId);
         });
