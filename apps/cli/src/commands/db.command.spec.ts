@@ -13,7 +13,7 @@ import {
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { decryptCredential, encryptCredential } from '@tftsr/integrations';
-import { FsBlobStore } from '@tftsr/storage';
+import { ChunkFiles, FsBlobStore } from '@tftsr/storage';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
@@ -153,6 +153,21 @@ describe('tftsr db', () => {
     const { encrypted_token } = db.prepare(`SELECT encrypted_token FROM credentials WHERE id = 'c1'`).get() as { encrypted_token: string };
     db.close();
     expect(decryptCredential(encrypted_token, 'azuredevops', deriveKey(NEW_KEY, 'credential-encryption'))).toBe('canary-pat-for-rekey');
+  });
+
+  it("rekey rewraps the key of an open log chunk's append file, whose lines then read under the new key only", async () => {
+    seed(TEST_KEY);
+    const before = new ChunkFiles(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const file = await before.openForAppend('chunk-1', 0);
+    const start = file.size;
+    await before.writeAndSync(file, start, [before.seal(file, Buffer.from('shipped line\n'))]);
+    await file.handle.close();
+    expect(
+      await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, capture().io),
+    ).toBe(0);
+    const after = new ChunkFiles(temp.dir, deriveKey(NEW_KEY, 'blob-encryption'));
+    expect((await after.read('chunk-1', file.size)).toString()).toBe('shipped line\n');
+    await expect(before.read('chunk-1', file.size)).rejects.toThrow(/does not unwrap/);
   });
 
   it('rekey stops, changing nothing, when a credential does not decrypt', async () => {
