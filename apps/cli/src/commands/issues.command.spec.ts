@@ -125,6 +125,30 @@ describe('tftsr issues purge', () => {
     ]);
   });
 
+  it("removes a purged issue's open chunk append files, and old append files of no open chunk", async () => {
+    const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    for (const id of ['old', 'recent']) {
+      db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES (?, ?, 'app', 'lines', 'x')`).run(`st-${id}`, id);
+      db.prepare(
+        `INSERT INTO log_stream_chunks (id, stream_id, seq, state, bytes, lines, opened_at, last_append_ms, file_bytes)
+         VALUES (?, ?, 1, 'open', 5, 1, 'x', 0, 100)`,
+      ).run(`c-${id}`, `st-${id}`);
+    }
+    db.close();
+    mkdirSync(join(temp.dir, 'chunks'), { recursive: true });
+    for (const name of ['c-old', 'c-recent', 'c-closed-before-a-crash', 'c-young'])
+      writeFileSync(join(temp.dir, 'chunks', `${name}.open`), 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const name of ['c-old', 'c-recent', 'c-closed-before-a-crash'])
+      utimesSync(join(temp.dir, 'chunks', `${name}.open`), twoHoursAgo, twoHoursAgo);
+
+    const result = await run(['--older-than', '30']);
+    expect(result.text).toMatch(/purged 1 issue\(s\) and 2 stored file\(s\); removed 1 orphan file\(s\)/);
+    expect(
+      ['c-old', 'c-recent', 'c-closed-before-a-crash', 'c-young'].map((name) => existsSync(join(temp.dir, 'chunks', `${name}.open`))),
+    ).toEqual([false, true, false, true]);
+  });
+
   it('refuses a missing or bad --older-than with exit code 2', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['--older-than', '0'])).code).toBe(2);
