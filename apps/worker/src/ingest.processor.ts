@@ -35,10 +35,14 @@ type IngestJobName = 'hash' | 'detect_pii' | 'redact';
 const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
 const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_BYTES;
 /**
- * How long a hash job waits for the scan that hashes its file: about the scan's own time (at a slow 20 MB/s),
- * between 1 s and a minute. Coming back early costs one look at the database; it then waits again.
+ * How long a hash job waits for the scan that hashes its file before it looks again: about the scan's own time
+ * (at a slow 20 MB/s), and at least as long as it has waited already, between 1 s and a minute. Each look costs
+ * a job run (Redis round trips and a database read): behind a backlog of scans, a fixed second made every queued
+ * file's hash job run once a second until its scan came; growing with the wait, it runs a handful of times.
  */
-const deferMs = (file: LogFile) => Math.min(60_000, Math.max(1000, Math.round((file.file_size ?? 0) / 20_000)));
+export function hashDeferralMs(fileSize: number, waitedMs: number): number {
+  return Math.min(60_000, Math.max(1000, Math.round(fileSize / 20_000), waitedMs));
+}
 
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
@@ -88,7 +92,7 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     if (this.outbox.findOpenForLogFile('detect_pii', log_file_id) !== undefined) {
-      await job.moveToDelayed(Date.now() + deferMs(file), job.token);
+      await job.moveToDelayed(Date.now() + hashDeferralMs(file.file_size ?? 0, Date.now() - job.timestamp), job.token);
       throw new DelayedError('waiting for the scan of the file, which hashes it in the same read');
     }
     return this.failOnLastAttempt(
