@@ -139,7 +139,8 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
  */
 export const SCAN_QUEUE = 'scan';
 export interface ScanJobPayloads {
-  scan_blob: { work_id: string };
+  /** The log file's id is for the scanner's log lines; the order (in the bucket) says what to read. */
+  scan_blob: { work_id: string; log_file_id: string };
 }
 export type ScanJobName = keyof ScanJobPayloads;
 

@@ -60,7 +60,7 @@ export class RemoteScanner implements OnApplicationShutdown {
     if (!(await this.store.exists(resultPath(workId)))) {
       const order = { v: 1 as const, log_file_id: work.logFileId, blob_path: path, expected_size: expectedSize, config };
       await writeOrder(this.store, workId, { ...order, mode: config ? 'scan' : 'hash' });
-      await this.waitForResult(workId, sink);
+      await this.waitForResult(workId, work.logFileId, sink);
     }
     return readResult(this.store, workId, (batch) => sink.spans(batch));
   }
@@ -82,7 +82,7 @@ export class RemoteScanner implements OnApplicationShutdown {
    * added again when it completed without a result (swept since), and its failure is this run's failure: the
    * ingest job's next attempt adds it anew.
    */
-  private async waitForResult(workId: string, sink: ScanSink): Promise<void> {
+  private async waitForResult(workId: string, logFileId: string, sink: ScanSink): Promise<void> {
     const jobId = scanJobId(workId);
     let progress = 0;
     for (;;) {
@@ -93,7 +93,7 @@ export class RemoteScanner implements OnApplicationShutdown {
         if (state === 'completed' || state === 'missing' || state === 'unknown') {
           if (await this.store.exists(resultPath(workId))) return;
           if (job) await job.remove().catch(() => undefined);
-          await this.queue.add('scan_blob', { work_id: workId }, { ...SCAN_JOB_POLICY, jobId });
+          await this.queue.add('scan_blob', { work_id: workId, log_file_id: logFileId }, { ...SCAN_JOB_POLICY, jobId });
         } else if (state === 'failed') {
           const reason = job?.failedReason ?? 'unknown';
           await job?.remove().catch(() => undefined);

@@ -23,6 +23,7 @@ export class ScanProcessor {
   constructor(
     private readonly store: S3BlobStore,
     private readonly threads: ScanThreads,
+    private readonly lockMs: number,
   ) {}
 
   async handleScanBlob(job: Job<ScanJobPayloads['scan_blob']>): Promise<{ spans: number; size: number } | Skipped> {
@@ -48,6 +49,11 @@ export class ScanProcessor {
           },
         },
       );
+      // A scanner cut off past its lock (the job runs elsewhere now) stores nothing: one result per job, not two.
+      if ((await job.extendLock(job.token ?? '', this.lockMs)) !== 1) {
+        await writer.abort();
+        throw new Error('this run lost its lock (the scanner was cut off or stalled): another scanner runs the job');
+      }
       await writer.finish(totals);
       return { spans: totals.spans, size: totals.size };
     } catch (err) {

@@ -47,7 +47,7 @@ export async function runScanner(config: WorkerConfig, logger: Logger): Promise<
   if (choice.kind !== 's3') throw new Error('a scanner needs TFTSR_BLOB_STORE=s3');
   const store = new S3BlobStore(choice.s3, config.blobKey);
   await store.probe();
-  const processor = new ScanProcessor(store, new ScanThreads(config.dataDir, config.blobKey, choice));
+  const processor = new ScanProcessor(store, new ScanThreads(config.dataDir, config.blobKey, choice), config.TFTSR_WORKER_LOCK_MS);
   const registry = new MetricsRegistry();
   const metricsServer = new WorkerMetricsServer(registry, config);
   await metricsServer.onApplicationBootstrap();
