@@ -22,7 +22,7 @@ const PROGRESS_EVERY_BYTES = 1024 * 1024;
 export class ScanProcessor {
   constructor(
     private readonly store: S3BlobStore,
-    private readonly threads: ScanThreads,
+    private readonly threads: ScanThreads | undefined,
     private readonly lockMs: number,
   ) {}
 

@@ -10,7 +10,6 @@ import type { WorkerConfig } from '../config/worker.config';
 import { JobTelemetry } from '../metrics/job-telemetry';
 import { WorkerMetricsServer } from '../metrics/metrics-server';
 import type { JobOutcome } from '../metrics/worker-metrics';
-import { ScanThreads } from '../scan-pass';
 import { closeWithin } from '../watchdog';
 import { ScanProcessor } from './scan.processor';
 
@@ -47,7 +46,9 @@ export async function runScanner(config: WorkerConfig, logger: Logger): Promise<
   if (choice.kind !== 's3') throw new Error('a scanner needs TFTSR_BLOB_STORE=s3');
   const store = new S3BlobStore(choice.s3, config.blobKey);
   await store.probe();
-  const processor = new ScanProcessor(store, new ScanThreads(config.dataDir, config.blobKey, choice), config.TFTSR_WORKER_LOCK_MS);
+  // The pass runs on this event loop: it has nothing else to do but renew locks (between chunks), and a thread per
+  // job would load the S3 client anew each time (most of a second). More scanning is more scanner processes.
+  const processor = new ScanProcessor(store, undefined, config.TFTSR_WORKER_LOCK_MS);
   const registry = new MetricsRegistry();
   const metricsServer = new WorkerMetricsServer(registry, config);
   await metricsServer.onApplicationBootstrap();
