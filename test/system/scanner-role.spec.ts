@@ -78,11 +78,11 @@ describe('scanner hosts: a writer commits what scanners found', () => {
   });
 
   /** A scanner as a separate process: no database key, its own empty unreadable data directory, the blob key file. */
-  async function startScanner(): Promise<RunningApp> {
+  async function startScanner(blobKey: Record<string, string> = { TFTSR_BLOB_KEY_FILE: keyFile }): Promise<RunningApp> {
     const env = {
       ...s3.env(PREFIX),
       TFTSR_WORKER_ROLE: 'scanner',
-      TFTSR_BLOB_KEY_FILE: keyFile,
+      ...blobKey,
       TFTSR_DATA_DIR: scannerDir.dir,
       REDIS_URL: rig.redisUrl,
       TFTSR_QUEUE_PREFIX: rig.prefix,
@@ -211,5 +211,21 @@ describe('scanner hosts: a writer commits what scanners found', () => {
       blobs.destroy();
     }
     expect(existsSync(join(rig.dataDir, 'tftsr.db'))).toBe(true);
+  }, 180_000);
+
+  it("fails the file with the fix in its reason when the scanner's key does not open the order (a key from before a rekey)", async () => {
+    await Promise.all(scanners.splice(0).map((s) => s.stop('SIGKILL')));
+    const stale = await startScanner({ TFTSR_BLOB_KEY: 'ab'.repeat(32) });
+    const [id] = await uploadPlanted(rig, issueId, 'stale-key', 1);
+    const failed = await waitFor(
+      async () => {
+        const file = (await rig.call('GET', `/v1/log-files/${id}`)).body;
+        return file.status === 'failed' ? file : false;
+      },
+      120_000,
+      () => `the file never failed\n${rig.logs()}\n--- scanner\n${stale.output().slice(-3000)}`,
+    );
+    expect(failed.failure_reason).toMatch(/does not open with this scanner's blob key.*tftsr scanner export-key/);
+    expect(stale.output()).not.toContain('ab'.repeat(32));
   }, 180_000);
 });
