@@ -16,7 +16,7 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { crashIfArmed } from '@tftsr/config';
-import { isLastAttempt, JobPayloads } from '@tftsr/jobs';
+import { isLastAttempt, JobPayloads, workIdFor } from '@tftsr/jobs';
 import { readPiiConfig } from '@tftsr/pii';
 import { BlobUnreadableError, withoutServerPaths } from '@tftsr/storage';
 import { WorkerConfig } from './config/worker.config';
@@ -100,11 +100,13 @@ export class IngestProcessor implements QueueProcessor {
       (reason) => this.stepFailed(log_file_id, 'hash', reason),
       async () => {
         if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
-        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0);
+        const workId = workIdFor(job.data);
+        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
         const done = this.guard.finish(outbox_id, () => {
           this.recordHash(log_file_id, sha256, size);
           this.emitIfReady(log_file_id, file.issue_id);
         });
+        this.scanner.release(workId);
         return done === null
           ? { skipped: true as const, reason: 'another run finished this job' }
           : { content_hash: sha256, file_size: size };
@@ -123,6 +125,7 @@ export class IngestProcessor implements QueueProcessor {
         if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
         if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
         const config = readPiiConfig(this.settings);
+        const workId = workIdFor(job.data);
         let run: ScanRun;
         try {
           run = await this.scanner.scan(
@@ -133,10 +136,14 @@ export class IngestProcessor implements QueueProcessor {
             showsProgress(file),
             (pct) => job.updateProgress(pct),
             () => this.guard.isDone(outbox_id),
+            workId,
           );
         } catch (err) {
           // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
-          if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
+          if (err instanceof ScanSuperseded) {
+            this.scanner.release(workId);
+            return { skipped: true as const, reason: err.message };
+          }
           throw err;
         }
         let done: true | null = null;
@@ -161,6 +168,8 @@ export class IngestProcessor implements QueueProcessor {
           // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
           if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
         }
+        // Committed, or another run did: a scanner's order and result are no longer needed (role writer).
+        this.scanner.release(workId);
         await job.updateProgress(100);
         if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
         // The review index is derived data: if building it fails here, the API builds it on first use.
