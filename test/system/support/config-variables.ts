@@ -4,12 +4,6 @@ import { ApiConfig } from '@tftsr/api/config/api.config';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 
 /**
- * Issue 19's scanner role, built on another branch: the names of its fixed interface, which the config classes on
- * this branch do not declare yet. The merge with that branch removes this list (the classes then know them).
- */
-const PENDING_SCANNER_VARIABLES = ['TFTSR_WORKER_ROLE', 'TFTSR_BLOB_KEY', 'TFTSR_BLOB_KEY_FILE'];
-
-/**
  * Every TFTSR_* variable a process reads: the validated properties of the API's and the worker's config classes
  * (both extend BaseConfig), and NAME_FILE for each secret that may come from a file.
  */
@@ -19,7 +13,7 @@ export function knownTftsrVariables(): Set<string> {
     storage.getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName),
   );
   const fromFiles = FILE_SECRETS.map((name) => `${name}_FILE`);
-  return new Set([...declared, ...fromFiles, ...PENDING_SCANNER_VARIABLES].filter((name) => name.startsWith('TFTSR_')));
+  return new Set([...declared, ...fromFiles].filter((name) => name.startsWith('TFTSR_')));
 }
 
 /** The TFTSR_* names among `names` that no config class knows, sorted and once each. */
