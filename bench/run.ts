@@ -14,6 +14,7 @@ import { ingestGroup } from './groups/ingest.group';
 import { httpGroup } from './groups/http.group';
 import { piiGroup } from './groups/pii.group';
 import { reviewGroup } from './groups/review.group';
+import { scanGroup } from './groups/scan.group';
 import { rssGroup } from './groups/rss.group';
 import { searchGroup } from './groups/search.group';
 import { uploadGroup } from './groups/upload.group';
@@ -30,7 +31,18 @@ import { checkTools, installAdvice, missing, skipReason } from './support/tools'
 const MiB = 1024 * 1024;
 /** The repository's bench/ folder, seen from dist/bench. */
 const REPO_BENCH = join(__dirname, '..', '..', 'bench');
-const GROUPS: BenchGroup[] = [piiGroup, hashGroup, uploadGroup, httpGroup, searchGroup, rssGroup, reviewGroup, ingestGroup, writerGroup];
+const GROUPS: BenchGroup[] = [
+  piiGroup,
+  hashGroup,
+  uploadGroup,
+  httpGroup,
+  searchGroup,
+  rssGroup,
+  reviewGroup,
+  ingestGroup,
+  writerGroup,
+  scanGroup,
+];
 
 const FULL: Scale = {
   piiBytes: 256 * MiB,
@@ -51,6 +63,8 @@ const FULL: Scale = {
   reviewSpans: 1_000_000,
   reviewRequests: 60,
   writerSpans: 500_000,
+  scanFiles: 8,
+  scanFileBytes: 32 * MiB,
 };
 
 /** Small enough that the whole run stays under a minute on a 2-core machine. */
@@ -70,6 +84,8 @@ const QUICK: Scale = {
   reviewSpans: 20_000,
   reviewRequests: 15,
   writerSpans: 20_000,
+  scanFiles: 4,
+  scanFileBytes: 8 * MiB,
 };
 
 const USAGE = `usage: node dist/bench/run.js [options]

@@ -26,6 +26,9 @@ export interface Scale {
   reviewRequests: number;
   /** Spans of the one scan run the writer-ceiling row commits per run. */
   writerSpans: number;
+  /** The scan-scale row's files (sparse logs) and the size of each. */
+  scanFiles: number;
+  scanFileBytes: number;
 }
 
 /** `higher`: a bigger figure of ours is better (throughput); `lower`: smaller is better (time, latency, memory). */
@@ -212,6 +215,18 @@ export const ROW_SPECS = [
     goal: { on: 'ratio', op: '>=', value: 0.5 },
     method:
       "The worker's write path on a migrated SQLCipher database (synchronous=FULL, WAL), in the bench process: PiiSpanRepository.beginRun + writeRun, one `BEGIN IMMEDIATE` transaction per 5,000 spans, then publishRun with the last batch in the finishing transaction (the swap), a fresh log file per run; against better-sqlite3 on a plain file with the DDL of pii_spans and its indexes copied from the migrated database (foreign keys off: there is no log_files table), the same rows, 5,000 per transaction. Both pinned to the same core; runs alternate. Issue 19: the ceiling of one writer host.",
+  },
+  {
+    id: 'scan-scale',
+    what: (s) =>
+      `scan-bound throughput, two scanner processes, ${s.scanFiles} files of ${(s.scanFileBytes / 1e6).toFixed(0)} MB (sparse logs)`,
+    baselineWhat: 'one scanner process, the same files, the same run',
+    unit: 'MB/s',
+    baselineUnit: 'MB/s',
+    direction: 'higher',
+    goal: { on: 'ratio', op: '>=', value: 1.6 },
+    method:
+      'Issue 19: compiled workers with TFTSR_WORKER_ROLE=scanner (one job at a time each, the pass on a thread), s3rver holding the blobs and their sealed orders, Redis. The clock runs from adding every scan_blob job (scanners already up and idle) until every job completed (its sealed result stored); MB of log per second. Two scanners against one, runs alternating; nothing pinned.',
   },
 ] as const satisfies readonly RowSpec[];
 

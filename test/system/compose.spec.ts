@@ -10,6 +10,7 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import composeSpec from '../fixtures/compose-spec.json';
 import { NO_KEY_MESSAGE } from '@tftsr/api/auth/api-key.service';
+import { unknownTftsrVariables } from './support/config-variables';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -132,9 +133,13 @@ function serviceBlocks(yaml: string): Map<string, string> {
 }
 
 interface ComposeService {
+  profiles?: string[];
   image?: string;
   build?: { context: string };
   command?: string[];
+  entrypoint?: string[];
+  deploy?: { replicas?: number };
+  ports?: string[];
   environment?: Record<string, string | null>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
@@ -165,8 +170,11 @@ function hasPair(list: string[] | undefined, flag: string, value: string): boole
 /** What the resolved model (`config --format json`) must show; returns the facts that do not hold. */
 function modelProblems(model: ComposeModel): string[] {
   const problems: string[] = [];
-  const names = Object.keys(model.services).sort();
-  if (names.filter((n) => n !== 'prometheus').join() !== 'api,redis,worker') problems.push(`services are ${names.join(', ')}`);
+  // The services `docker compose up` starts: those of no profile.
+  const names = Object.keys(model.services)
+    .filter((n) => !model.services[n].profiles)
+    .sort();
+  if (names.join() !== 'api,redis,worker') problems.push(`services are ${names.join(', ')}`);
   const { redis, api, worker } = model.services;
 
   if (redis?.image !== 'redis:7') problems.push('redis does not run redis:7');
@@ -226,6 +234,94 @@ function modelProblems(model: ComposeModel): string[] {
   return problems;
 }
 
+/** The services of the `scale` profile: MinIO, the bucket's one-shot, the API and the DB writer on the bucket, the scanners. */
+const SCALE_SERVICES = ['api-s3', 'minio', 'minio-init', 'scanner', 'writer'];
+
+/** What the `scale` profile must be; returns the facts that do not hold. */
+function scaleProblems(model: ComposeModel): string[] {
+  const problems: string[] = [];
+  const profiled = (profile: string) =>
+    Object.keys(model.services)
+      .filter((n) => model.services[n].profiles?.includes(profile))
+      .sort();
+  if (profiled('scale').join() !== SCALE_SERVICES.join()) problems.push(`the scale profile has ${profiled('scale').join(', ')}`);
+  const { api, minio, scanner, writer } = model.services;
+  const init = model.services['minio-init'];
+  const apiS3 = model.services['api-s3'];
+  const env = (service: ComposeService | undefined) => service?.environment ?? {};
+  const mountsSecretAt = (service: ComposeService | undefined, path: string | null | undefined) =>
+    service?.secrets?.some((x) => x.target === path) ?? false;
+
+  if (!minio?.image?.startsWith('minio/minio:RELEASE.')) problems.push('minio does not run a pinned minio/minio release');
+  if (!minio?.healthcheck?.test.join(' ').includes('mc ready local')) problems.push('minio has no health check');
+  if (!minio?.volumes?.some((v) => v.type === 'volume' && v.source === 'minio-data' && v.target === '/data'))
+    problems.push('minio has no volume of its own');
+  if (!init?.image?.startsWith('minio/mc:RELEASE.')) problems.push('minio-init does not run a pinned minio/mc release');
+  if (init?.depends_on?.minio?.condition !== 'service_healthy') problems.push('minio-init does not wait for a healthy minio');
+  if (init?.restart !== 'no') problems.push('minio-init is not a one-shot');
+  const script = [...(init?.entrypoint ?? []), ...(init?.command ?? [])].join('\n');
+  const bucket = env(scanner).TFTSR_S3_BUCKET;
+  if (!bucket || !script.includes(`mc mb --ignore-existing local/${bucket}`))
+    problems.push(`minio-init does not make the bucket ${bucket}`);
+  if (!script.includes(`mc admin user add local ${env(scanner).TFTSR_S3_ACCESS_KEY_ID} `))
+    problems.push('minio-init does not make the bucket user the apps sign in as');
+
+  for (const [name, service] of [
+    ['api-s3', apiS3],
+    ['writer', writer],
+    ['scanner', scanner],
+  ] as const) {
+    if (!service) continue;
+    if (service.build === undefined || service.image !== api?.image) problems.push(`${name} is not built as the one shared image`);
+    if (service.depends_on?.['minio-init']?.condition !== 'service_completed_successfully')
+      problems.push(`${name} does not wait for the bucket`);
+    if (service.depends_on?.redis?.condition !== 'service_healthy') problems.push(`${name} does not wait for a healthy redis`);
+    const s3 = env(service);
+    if (s3.TFTSR_BLOB_STORE !== 's3' || s3.TFTSR_S3_ENDPOINT !== 'http://minio:9000') problems.push(`${name} does not use the bucket`);
+    for (const key of ['TFTSR_S3_BUCKET', 'TFTSR_S3_ACCESS_KEY_ID', 'TFTSR_S3_FORCE_PATH_STYLE', 'TFTSR_S3_SECRET_ACCESS_KEY_FILE']) {
+      if (s3[key] !== env(scanner)[key]) problems.push(`${name} has another ${key} than the scanners`);
+    }
+    if (!mountsSecretAt(service, s3.TFTSR_S3_SECRET_ACCESS_KEY_FILE)) problems.push(`${name} does not get the bucket's secret key`);
+    if (service.stop_grace_period !== '30s') problems.push(`${name} stop_grace_period is ${service.stop_grace_period}`);
+  }
+
+  // The database host's two: the data volume and the database key, like api and worker.
+  for (const [name, service] of [
+    ['api-s3', apiS3],
+    ['writer', writer],
+  ] as const) {
+    if (!service?.volumes?.some((v) => v.type === 'volume' && v.source === 'data' && v.target === '/data'))
+      problems.push(`${name} does not mount the data volume at /data`);
+    if (!mountsSecretAt(service, env(service).TFTSR_DB_KEY_FILE)) problems.push(`${name} does not get the database key`);
+  }
+  if (env(writer).TFTSR_WORKER_ROLE !== 'writer') problems.push('writer does not run in role writer');
+  if (apiS3?.command?.join(' ') !== api?.command?.join(' ')) problems.push('api-s3 does not run the API');
+  if (apiS3?.ports?.join() !== api?.ports?.join()) problems.push('api-s3 is not published where api is');
+  if (apiS3?.healthcheck?.test.join(' ') !== api?.healthcheck?.test.join(' ')) problems.push('api-s3 is not checked as api is');
+
+  // The scanners: two, and nothing of the database host.
+  if (scanner?.deploy?.replicas !== 2) problems.push(`scanner runs ${scanner?.deploy?.replicas} replicas, not 2`);
+  if (env(scanner).TFTSR_WORKER_ROLE !== 'scanner') problems.push('scanner does not run in role scanner');
+  if (scanner?.command?.join(' ') !== 'node dist/apps/worker/src/main.js') problems.push('scanner does not run the worker');
+  if ((scanner?.volumes ?? []).length > 0) problems.push('scanner mounts a volume');
+  if (scanner?.secrets?.some((x) => x.source === 'tftsr_db_key')) problems.push('scanner gets the tftsr_db_key secret');
+  for (const key of Object.keys(env(scanner))) {
+    if (/^TFTSR_DB_KEY|^TFTSR_DATA_DIR$/.test(key)) problems.push(`scanner sets ${key}`);
+  }
+  if (!mountsSecretAt(scanner, env(scanner).TFTSR_BLOB_KEY_FILE)) problems.push('scanner does not get the blob key from a secret');
+  return problems;
+}
+
+/** Every TFTSR_* variable given to a container, by name. */
+function containerVariables(model: ComposeModel): string[] {
+  return Object.values(model.services).flatMap((service) => Object.keys(service.environment ?? {}));
+}
+
+/** The variables the file takes from the shell or .env (`${NAME:-default}`): Compose's, not the apps'. */
+function interpolatedVariables(yaml: string): string[] {
+  return [...new Set([...yaml.matchAll(/\$\{(\w+)/g)].map((m) => m[1]))].sort();
+}
+
 describe('docker-compose.yml', () => {
   const yaml = read('docker-compose.yml');
 
@@ -237,7 +333,14 @@ describe('docker-compose.yml', () => {
     const blocks = serviceBlocks(yaml);
     expect(blocks.get('api')).toMatch(/TFTSR_BOOTSTRAP_API_KEY_FILE: \/run\/secrets\/tftsr_bootstrap_api_key/);
     expect(blocks.get('api')).toMatch(/- tftsr_bootstrap_api_key/);
-    expect(childKeys(topLevelBlocks(yaml).get('secrets'))).toEqual(['tftsr_db_key', 'tftsr_bootstrap_api_key', 'tftsr_metrics_api_key']);
+    expect(childKeys(topLevelBlocks(yaml).get('secrets'))).toEqual([
+      'tftsr_db_key',
+      'tftsr_bootstrap_api_key',
+      'tftsr_metrics_api_key',
+      'minio_root_password',
+      'tftsr_s3_secret_key',
+      'tftsr_blob_key',
+    ]);
     expect(blocks.get('prometheus')).toMatch(/profiles: \["metrics"\]/);
     expect(blocks.get('prometheus')).toMatch(/\.\/deploy\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml:ro/);
     const prometheus = read('deploy/prometheus.yml');
@@ -265,6 +368,34 @@ describe('docker-compose.yml', () => {
       'redis has no --maxmemory-policy noeviction',
       'a literal TFTSR_DB_KEY',
     ]);
+  });
+
+  it('has a scale profile: MinIO with a health check, the bucket made once, the API and the DB writer on it, two scanners', () => {
+    expect(scaleProblems(normalize(parseCompose(yaml)))).toEqual([]);
+  });
+
+  it('scale checks catch scanners given the data volume or the database key, and one scanner', () => {
+    const model = normalize(parseCompose(yaml));
+    const scanner = model.services.scanner;
+    scanner.volumes = [{ type: 'volume', source: 'data', target: '/data' }];
+    scanner.secrets = [...(scanner.secrets ?? []), { source: 'tftsr_db_key', target: '/run/secrets/tftsr_db_key' }];
+    scanner.environment = { ...scanner.environment, TFTSR_DB_KEY_FILE: '/run/secrets/tftsr_db_key' };
+    scanner.deploy = { replicas: 1 };
+    expect(scaleProblems(model)).toEqual([
+      'scanner runs 1 replicas, not 2',
+      'scanner mounts a volume',
+      'scanner gets the tftsr_db_key secret',
+      'scanner sets TFTSR_DB_KEY_FILE',
+    ]);
+  });
+
+  it('gives the containers only TFTSR_* variables the config classes know, and documents its own in .env.example', () => {
+    const model = normalize(parseCompose(yaml));
+    expect(unknownTftsrVariables(containerVariables(model))).toEqual([]);
+    expect(unknownTftsrVariables(['TFTSR_S3_BUKCET', 'TFTSR_S3_BUCKET'])).toEqual(['TFTSR_S3_BUKCET']);
+    const example = read('.env.example');
+    const undocumented = interpolatedVariables(yaml).filter((name) => !new RegExp(`^${name}=`, 'm').test(example));
+    expect(undocumented).toEqual([]);
   });
 
   it('is valid Compose, with the services, volumes, healthchecks and secret it needs', () => {

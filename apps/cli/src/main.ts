@@ -8,6 +8,7 @@ import { dbCommand } from './commands/db.command';
 import { importCommand } from './commands/import.command';
 import { issuesCommand } from './commands/issues.command';
 import { keysCommand } from './commands/keys.command';
+import { scannerCommand } from './commands/scanner.command';
 
 export { processIo };
 
@@ -26,6 +27,7 @@ export function buildProgram(env: Env, io: CliIo, exit: Exit): Command {
       .addCommand(issuesCommand(env, io, exit))
       .addCommand(keysCommand(env, io, exit))
       .addCommand(importCommand(env, io, exit))
+      .addCommand(scannerCommand(env, io, exit))
       // The PII tool writes to streams (progress on a terminal); in-process callers get their lines.
       .addCommand(piiCliCommand(io === processIo ? undefined : linesOf(io), exit))
       .addHelpText('after', '\nRun `tftsr <command> --help` for the options of one command. Exit codes: 0 done, 1 failed, 2 bad usage.')

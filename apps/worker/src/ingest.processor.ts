@@ -16,7 +16,7 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { crashIfArmed } from '@tftsr/config';
-import { isLastAttempt, JobPayloads } from '@tftsr/jobs';
+import { isLastAttempt, JobPayloads, workIdFor } from '@tftsr/jobs';
 import { readPiiConfig } from '@tftsr/pii';
 import { BlobUnreadableError, withoutServerPaths } from '@tftsr/storage';
 import { WorkerConfig } from './config/worker.config';
@@ -35,10 +35,14 @@ type IngestJobName = 'hash' | 'detect_pii' | 'redact';
 const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
 const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_BYTES;
 /**
- * How long a hash job waits for the scan that hashes its file: about the scan's own time (at a slow 20 MB/s),
- * between 1 s and a minute. Coming back early costs one look at the database; it then waits again.
+ * How long a hash job waits for the scan that hashes its file before it looks again: about the scan's own time
+ * (at a slow 20 MB/s), and at least as long as it has waited already, between 1 s and a minute. Each look costs
+ * a job run (Redis round trips and a database read): behind a backlog of scans, a fixed second made every queued
+ * file's hash job run once a second until its scan came; growing with the wait, it runs a handful of times.
  */
-const deferMs = (file: LogFile) => Math.min(60_000, Math.max(1000, Math.round((file.file_size ?? 0) / 20_000)));
+export function hashDeferralMs(fileSize: number, waitedMs: number): number {
+  return Math.min(60_000, Math.max(1000, Math.round(fileSize / 20_000), waitedMs));
+}
 
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
 
@@ -88,7 +92,7 @@ export class IngestProcessor implements QueueProcessor {
     const file = this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     if (this.outbox.findOpenForLogFile('detect_pii', log_file_id) !== undefined) {
-      await job.moveToDelayed(Date.now() + deferMs(file), job.token);
+      await job.moveToDelayed(Date.now() + hashDeferralMs(file.file_size ?? 0, Date.now() - job.timestamp), job.token);
       throw new DelayedError('waiting for the scan of the file, which hashes it in the same read');
     }
     return this.failOnLastAttempt(
@@ -96,11 +100,13 @@ export class IngestProcessor implements QueueProcessor {
       (reason) => this.stepFailed(log_file_id, 'hash', reason),
       async () => {
         if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
-        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0);
+        const workId = workIdFor(job.data);
+        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
         const done = this.guard.finish(outbox_id, () => {
           this.recordHash(log_file_id, sha256, size);
           this.emitIfReady(log_file_id, file.issue_id);
         });
+        this.scanner.release(workId);
         return done === null
           ? { skipped: true as const, reason: 'another run finished this job' }
           : { content_hash: sha256, file_size: size };
@@ -119,6 +125,7 @@ export class IngestProcessor implements QueueProcessor {
         if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
         if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
         const config = readPiiConfig(this.settings);
+        const workId = workIdFor(job.data);
         let run: ScanRun;
         try {
           run = await this.scanner.scan(
@@ -129,10 +136,14 @@ export class IngestProcessor implements QueueProcessor {
             showsProgress(file),
             (pct) => job.updateProgress(pct),
             () => this.guard.isDone(outbox_id),
+            workId,
           );
         } catch (err) {
           // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
-          if (err instanceof ScanSuperseded) return { skipped: true as const, reason: err.message };
+          if (err instanceof ScanSuperseded) {
+            this.scanner.release(workId);
+            return { skipped: true as const, reason: err.message };
+          }
           throw err;
         }
         let done: true | null = null;
@@ -157,6 +168,8 @@ export class IngestProcessor implements QueueProcessor {
           // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
           if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
         }
+        // Committed, or another run did: a scanner's order and result are no longer needed (role writer).
+        this.scanner.release(workId);
         await job.updateProgress(100);
         if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
         // The review index is derived data: if building it fails here, the API builds it on first use.

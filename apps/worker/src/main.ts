@@ -18,11 +18,18 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
   applyTestClockOffset(config);
-  ensureDataDir(config.dataDir);
   // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
   const nestLogger = new PinoNestLogger(loggerFor('worker', config));
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('worker');
+  if (config.TFTSR_WORKER_ROLE === 'scanner') {
+    // No data directory, no database: loaded only here, so nothing of the full worker starts.
+    const { runScanner } = await import('./scanner/scanner-main');
+    await runScanner(config, logger);
+    logger.log(`scanner ${process.pid} started`);
+    return;
+  }
+  ensureDataDir(config.dataDir);
   warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger: nestLogger, abortOnError: false });

@@ -1,19 +1,20 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '@tftsr/db';
 import { PiiConfig } from '@tftsr/pii';
 import { BlobStore } from '@tftsr/storage';
-import type { BlobStoreChoice } from '@tftsr/storage';
-import { passBlob, PassTotals, ScanSink } from './scan-blob';
-import type { ScanThreadData, ScanThreadMessage } from './scan-thread';
+import { PassTotals, ScanSink } from './scan-blob';
+import { passStored, ScanThreads } from './scan-pass';
+import { RemoteScanner } from './scanner/remote-scanner';
 
-const WRITE_BATCH = 5000;
-/** Span batches the scan thread may have out unwritten: enough to never wait on one commit, few enough to stay small. */
-const IN_FLIGHT_BATCHES = 4;
+export { ScanThreads };
+
+/** What a scanner needs to know of a job's file when the pass is remote (role `writer`): its work id, its file. */
+export interface ScanWork {
+  workId: string;
+  logFileId: string;
+}
+
 const PROGRESS_STEP = 5;
-/** Below this a pass takes milliseconds, less than starting a thread. */
-const THREAD_FROM_BYTES = 8 * 1024 * 1024;
 
 /** Another run finished the file first: this one stops writing at once (see `scan`'s `superseded`). */
 export class ScanSuperseded extends Error {
@@ -31,15 +32,6 @@ export interface ScanRun extends PassTotals {
   begun: boolean;
 }
 
-/** Where blobs live and their key, for passes on a thread of their own (the thread opens its own BlobStore). */
-export class ScanThreads {
-  constructor(
-    readonly dataDir: string,
-    readonly wrapKey: Buffer,
-    readonly store: BlobStoreChoice = { kind: 'filesystem' },
-  ) {}
-}
-
 /**
  * Reads a stored file once, for its SHA-256 and its PII spans together. Spans are written as they are found, in
  * short transactions (a long scan never holds the write lock), hidden under the run's id; the caller publishes
@@ -54,6 +46,7 @@ export class PiiScanService {
     private readonly spans: PiiSpanRepository,
     private readonly processing: LogFileProcessingRepository,
     @Optional() private readonly threads?: ScanThreads,
+    @Optional() @Inject(RemoteScanner) private readonly remote?: RemoteScanner | null,
   ) {}
 
   /**
@@ -68,6 +61,7 @@ export class PiiScanService {
     reportProgress: boolean,
     onProgress: (pct: number) => Promise<void>,
     superseded: () => boolean = () => false,
+    workId?: string,
   ): Promise<ScanRun> {
     const runId = newId();
     let tail: NewPiiSpan[] = [];
@@ -96,7 +90,8 @@ export class PiiScanService {
       },
     };
     try {
-      const totals = await this.pass(path, expectedSize, config, sink);
+      const work = workId === undefined ? undefined : { workId, logFileId };
+      const totals = await this.pass(path, expectedSize, config, sink, work);
       return { ...totals, runId, tail, begun };
     } catch (err) {
       // A failed scan leaves no original value behind.
@@ -106,8 +101,13 @@ export class PiiScanService {
   }
 
   /** The SHA-256 and size of a stored file, read once, on a thread when it is large. */
-  async hash(path: string, expectedSize: number): Promise<PassTotals> {
-    return this.pass(path, expectedSize, null, { spans: () => undefined, progress: () => undefined });
+  async hash(path: string, expectedSize: number, work?: ScanWork): Promise<PassTotals> {
+    return this.pass(path, expectedSize, null, { spans: () => undefined, progress: () => undefined }, work);
+  }
+
+  /** After the job's finishing commit (or its loss to another run): its work order and result go (role `writer`). */
+  release(workId: string): void {
+    this.remote?.release(workId);
   }
 
   /** Drops a run's hidden spans (it failed, or lost the race to finish); best effort, the start sweep is the backstop. */
@@ -119,68 +119,9 @@ export class PiiScanService {
     }
   }
 
-  private pass(path: string, expectedSize: number, config: PiiConfig | null, sink: ScanSink): Promise<PassTotals> {
-    const threaded = this.threads !== undefined && runsCompiled() && expectedSize >= THREAD_FROM_BYTES;
-    return threaded ? this.onThread(path, config, sink) : passBlob(this.blobs, path, config, WRITE_BATCH, sink);
+  /** Role `writer`: a scanner makes the pass and this side only writes what it found (issue 19). */
+  private pass(path: string, expectedSize: number, config: PiiConfig | null, sink: ScanSink, work?: ScanWork): Promise<PassTotals> {
+    if (this.remote && work) return this.remote.pass(work, path, expectedSize, config, sink);
+    return passStored(this.blobs, this.threads, path, expectedSize, config, sink);
   }
-
-  private onThread(path: string, config: PiiConfig | null, sink: ScanSink): Promise<PassTotals> {
-    const threads = this.threads as ScanThreads;
-    const workerData: ScanThreadData = {
-      dataDir: threads.dataDir,
-      wrapKey: threads.wrapKey,
-      store: threads.store,
-      path,
-      config,
-      batchSize: WRITE_BATCH,
-      inFlight: IN_FLIGHT_BATCHES,
-    };
-    // A thread is a second V8 heap in the same process: keep it small, so the worker stays within its memory budget.
-    const thread = new Worker(join(__dirname, 'scan-thread.js'), {
-      workerData,
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
-    });
-    return new Promise<PassTotals>((resolve, reject) => {
-      let settled = false;
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        void thread.terminate();
-        fn();
-      };
-      const handle = async (message: ScanThreadMessage): Promise<void> => {
-        if (message.kind === 'spans') {
-          await sink.spans(message.batch);
-          thread.postMessage('ack');
-        } else if (message.kind === 'progress') {
-          await sink.progress(message.bytesRead);
-        } else if (message.kind === 'done') {
-          const { sha256, size, spans, counts } = message;
-          finish(() => resolve({ sha256, size, spans, counts }));
-        } else {
-          const error = new Error(message.message);
-          error.name = message.name;
-          finish(() => reject(error));
-        }
-      };
-      // Messages are handled one after another, in order: `done` resolves only once every batch before it is
-      // written, and an exit is looked at only after the messages sent before it. Each waits for the event loop's
-      // next turn, so batches that arrived together do not stop lock renewals for several commits in a row.
-      let chain = Promise.resolve();
-      const queue = (step: () => Promise<void> | void) => {
-        chain = chain
-          .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-          .then(() => (settled ? undefined : step()))
-          .catch((err: unknown) => finish(() => reject(err as Error)));
-      };
-      thread.on('message', (message: ScanThreadMessage) => queue(() => handle(message)));
-      thread.on('error', (err) => queue(() => finish(() => reject(err))));
-      thread.on('exit', (code) => queue(() => finish(() => reject(new Error(`the scan thread exited with code ${code}`)))));
-    });
-  }
-}
-
-/** Threads need the compiled JavaScript; under ts-jest the same loop runs on the event loop instead. */
-function runsCompiled(): boolean {
-  return __filename.endsWith('.js');
 }

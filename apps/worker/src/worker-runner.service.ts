@@ -62,7 +62,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
         (processJob) => this.createWorker(processor, processJob),
         (job) => this.run(processor, job),
         queueProbe(probe, this.probeConnection),
-        this.watchdogSettings(),
+        this.watchdogSettings(processor.queue),
         this.logger,
       );
       this.watchdogs.push(watchdog.start());
@@ -73,7 +73,8 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     this.clockTimer = setInterval(() => void this.checkClock(), CLOCK_CHECK_INTERVAL_MS);
     this.clockTimer.unref();
     const redis = `redis: ${describeRedisTopology(this.config.redis).where}, key prefix ${this.config.queuePrefix}`;
-    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (${redis})`);
+    const role = this.config.TFTSR_WORKER_ROLE === 'all' ? '' : `, role ${this.config.TFTSR_WORKER_ROLE}`;
+    this.logger.log(`processing queues: ${this.processors.map((p) => p.queue).join(', ')} (${redis}${role})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -96,7 +97,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     const worker = new Worker(processor.queue, processJob, {
       connection,
       prefix: this.config.queuePrefix,
-      concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
+      concurrency: this.concurrencyOf(processor.queue),
       lockDuration: this.config.TFTSR_WORKER_LOCK_MS,
       stalledInterval: this.config.TFTSR_WORKER_LOCK_MS,
       ...(processor.backoffStrategy ? { settings: { backoffStrategy: processor.backoffStrategy } } : {}),
@@ -109,12 +110,18 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     return { worker, connection };
   }
 
-  private watchdogSettings(): WatchdogSettings {
+  /** A writer's ingest jobs mostly wait for scanners (issue 19): it runs many more of them at once. */
+  private concurrencyOf(queue: string): number {
+    const writer = this.config.TFTSR_WORKER_ROLE === 'writer' && queue === 'ingest';
+    return writer ? this.config.TFTSR_WRITER_INGEST_CONCURRENCY : this.config.TFTSR_WORKER_CONCURRENCY;
+  }
+
+  private watchdogSettings(queue: string): WatchdogSettings {
     return {
       intervalMs: this.config.TFTSR_WATCHDOG_INTERVAL_MS,
       stuckMs: this.config.TFTSR_WATCHDOG_STUCK_MS,
       reconnectMs: this.config.TFTSR_WATCHDOG_RECONNECT_MS,
-      concurrency: this.config.TFTSR_WORKER_CONCURRENCY,
+      concurrency: this.concurrencyOf(queue),
       retireGraceMs: this.config.TFTSR_SHUTDOWN_GRACE_MS,
     };
   }

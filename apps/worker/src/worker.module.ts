@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Db, deriveKey } from '@tftsr/db';
 import { ValueKeys } from '@tftsr/redaction';
-import { BlobStore, openBlobStore } from '@tftsr/storage';
+import { BlobStore, openBlobStore, S3BlobStore } from '@tftsr/storage';
 import { MetricsRegistry } from '@tftsr/telemetry';
 import { IngestProcessor } from './ingest.processor';
 import { WorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
+import { RemoteScanner } from './scanner/remote-scanner';
 import { DatabaseModule } from '@tftsr/db/database.module';
 import { WorkerConfig } from './config/worker.config';
 import { OutboxJobGuard } from './outbox-job';
@@ -40,6 +41,13 @@ export class WorkerModule {
         {
           provide: ScanThreads,
           useFactory: () => new ScanThreads(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption'), config.blobStorage),
+        },
+        {
+          // Role writer: files are read and scanned by scanners (issue 19); the config check made the store S3.
+          provide: RemoteScanner,
+          useFactory: (blobs: BlobStore) =>
+            config.TFTSR_WORKER_ROLE === 'writer' && blobs instanceof S3BlobStore ? new RemoteScanner(config, blobs) : null,
+          inject: [BlobStore],
         },
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },

@@ -131,6 +131,11 @@ export class BaseConfig extends BlobStorageConfig {
     return null;
   }
 
+  /** Whether this process opens the database (a scanner worker does not: it must run without the key). */
+  protected needsDatabaseKey(): boolean {
+    return true;
+  }
+
   crossCheck(): string[] {
     const problems: string[] = [];
     if (this.TFTSR_DB_KEY && this.TFTSR_DB_KEY_FILE) {
@@ -143,7 +148,7 @@ export class BaseConfig extends BlobStorageConfig {
       problems.push(`TFTSR_DB_KEY_FILE: cannot read ${this.TFTSR_DB_KEY_FILE} (${(err as NodeJS.ErrnoException).code})`);
     }
     if (key !== null && key.length < 8) problems.push('TFTSR_DB_KEY: the key must be at least 8 characters');
-    if (this.NODE_ENV === 'production' && key === null && problems.length === 0) {
+    if (this.needsDatabaseKey() && this.NODE_ENV === 'production' && key === null && problems.length === 0) {
       problems.push('TFTSR_DB_KEY: a database key is required when NODE_ENV=production (or set TFTSR_DB_KEY_FILE)');
     }
     if (this.NODE_ENV === 'production' && key === SEED_FALLBACK_KEY) {

@@ -40,6 +40,7 @@ export const FILE_SECRETS = [
   'TFTSR_S3_SECRET_ACCESS_KEY',
   'TFTSR_REDIS_PASSWORD',
   'TFTSR_REDIS_SENTINEL_PASSWORD',
+  'TFTSR_BLOB_KEY',
 ] as const;
 
 export type FileSecret = (typeof FILE_SECRETS)[number];

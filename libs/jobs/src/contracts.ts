@@ -132,6 +132,35 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
   return JOB_IDS[name](payload);
 }
 
+/**
+ * Scanner hosts (issue 19): the queue `scan` is not fed by the outbox. A writer's ingest job (hash, detect_pii) puts a
+ * sealed work order in the bucket, adds `scan_blob` for it and waits for the sealed result; the job carries the work
+ * id only, which is the outbox job's key (its restore generation and outbox id), so a rerun finds the same job.
+ */
+export const SCAN_QUEUE = 'scan';
+export interface ScanJobPayloads {
+  /** The log file's id is for the scanner's log lines; the order (in the bucket) says what to read. */
+  scan_blob: { work_id: string; log_file_id: string };
+}
+export type ScanJobName = keyof ScanJobPayloads;
+
+/** A scanner killed mid-scan leaves its job to stall and run again elsewhere; a failure is retried by the writer's job. */
+export const SCAN_JOB_POLICY: JobsOptions = {
+  attempts: 2,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 10000 },
+  removeOnFail: { age: 24 * 3600, count: 10000 },
+};
+
+/** The work id of an ingest job: one per outbox row (and restore generation). No ':' (BullMQ's separator). */
+export function workIdFor(job: OutboxJob): string {
+  return outboxKey(job);
+}
+
+export function scanJobId(workId: string): string {
+  return `scan_blob-${workId}`;
+}
+
 export interface PingResult {
   pong: true;
   ping_id: string;

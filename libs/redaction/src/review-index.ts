@@ -93,15 +93,22 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   }
   for (; !next.done; next = spans.next()) assign(next.value);
   const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
-  transaction(db, () => {
+  // One page of values after `from`; the last page marks the file indexed in the same commit.
+  const aggregate = (from: string): string | null => {
+    const after = review.aggregateValues(logFileId, from, BATCH);
+    if (after === null) review.markIndexed(logFileId, totalLines);
+    return after;
+  };
+  // A small file (most uploads) is indexed in this one commit; a large one in bounded commits after it.
+  let after = transaction(db, () => {
     review.insertSpanReviews(batch);
     lines.putCheckpoints(logFileId, checkpoints);
+    return aggregate('');
   });
-  for (let after: string | null = ''; after !== null;) {
+  while (after !== null) {
     const from: string = after;
-    after = transaction(db, () => review.aggregateValues(logFileId, from, BATCH));
+    after = transaction(db, () => aggregate(from));
   }
-  transaction(db, () => review.markIndexed(logFileId, totalLines));
 }
 
 function* iterateSpans(spans: PiiSpanRepository, logFileId: string): Generator<PiiSpan> {

@@ -38,6 +38,8 @@ export interface S3StoreSettings {
 
 const MD5_ETAG = /^[0-9a-f]{32}(-\d+)?$/;
 const BLOB_PATH = /^blobs\/[0-9a-f]{2}\/[0-9a-f-]{36}\.blob$/;
+/** Scanner work orders and results (issue 19): `work/<id>.order`, `work/<id>.result`. */
+export const WORK_PATH = /^work\/[A-Za-z0-9_-]{1,200}\.(order|result)$/;
 
 /**
  * Blobs as objects in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, R2), in the same encrypted format and
@@ -73,6 +75,26 @@ export class S3BlobStore extends BlobStore {
 
   async *readFrom(path: string, start: number): AsyncGenerator<Buffer> {
     yield* this.chunksFrom(path, start);
+  }
+
+  /**
+   * A sealed work object (a scanner's order or result, issue 19): the blob format under the same key, so the
+   * bucket sees only ciphertext; complete and verified on return, like a blob. Overwrites one of the same name.
+   */
+  async putWork(path: string, source: Readable | AsyncIterable<Buffer>): Promise<void> {
+    const encrypt = new EncryptStream(this.wrapKey);
+    const input = source instanceof Readable ? source : Readable.from(source);
+    await this.upload(path, (sink) => pipeline([input, encrypt, sink]));
+  }
+
+  /** A work object's plaintext, a chunk at a time, each authenticated; BlobIntegrityError when the key does not open it. */
+  readWork(path: string): AsyncGenerator<Buffer> {
+    return this.chunksFrom(path, 0);
+  }
+
+  /** Work objects (ciphertext sizes), for the sweep of stale ones. */
+  async *listWork(): AsyncIterable<StoredObject> {
+    yield* this.list('work/');
   }
 
   async remove(path: string): Promise<void> {
@@ -143,9 +165,13 @@ export class S3BlobStore extends BlobStore {
   }
 
   async *listStored(): AsyncIterable<StoredObject> {
+    yield* this.list('blobs/');
+  }
+
+  private async *list(under: string): AsyncIterable<StoredObject> {
     const { client, sdk } = await this.s3();
     let token: string | undefined;
-    const prefix = `${this.settings.prefix}blobs/`;
+    const prefix = `${this.settings.prefix}${under}`;
     do {
       const page = await this.send(prefix, 'list', () =>
         client.send(new sdk.ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })),
@@ -314,7 +340,7 @@ export class S3BlobStore extends BlobStore {
   }
 
   private keyFor(path: string): string {
-    if (!BLOB_PATH.test(path)) throw new Error(`blob path ${JSON.stringify(path)} is outside the blob store`);
+    if (!BLOB_PATH.test(path) && !WORK_PATH.test(path)) throw new Error(`blob path ${JSON.stringify(path)} is outside the blob store`);
     return `${this.settings.prefix}${path}`;
   }
 

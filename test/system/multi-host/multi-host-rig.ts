@@ -103,22 +103,60 @@ export class MultiHostRig {
   }
 
   /**
-   * Today's worker on `host`, with the blob store in the bucket on A and A's data directory (shared through the
-   * filesystem: see the spec's header). Resolves once its queues are being processed. A scanner would be started
-   * the same way without the data directory and the database key, on a host that `hide`s A's data directory.
+   * A's DB-writer worker (TFTSR_WORKER_ROLE=writer): every queue and every database write; the reading and scanning
+   * of files goes to the scanners on the other hosts. Resolves once its queues are being processed.
    */
-  async startWorker(host: string, env: Record<string, string> = {}): Promise<HostProcess> {
-    // Info, not the tests' warn: the start line and each job's end line (with its outcome) are what the cases read.
-    const worker = this.host(host).startApp('worker', this.rig.workerEnv({ ...this.s3.env(PREFIX), TFTSR_LOG_LEVEL: 'info', ...env }));
+  async startWriter(): Promise<HostProcess> {
+    return this.startOn(
+      'A',
+      this.hub,
+      this.rig.workerEnv({ ...this.s3.env(PREFIX), TFTSR_LOG_LEVEL: 'info', TFTSR_WORKER_ROLE: 'writer' }),
+    );
+  }
+
+  /**
+   * A scanner on `host` (TFTSR_WORKER_ROLE=scanner): no database key, A's data directory hidden (an empty tmpfs over
+   * it, with namespaces), a data directory of its own, the blob key from `tftsr scanner export-key`, the bucket on A.
+   */
+  async startScanner(host: string): Promise<HostProcess> {
+    this.keyFile ??= await this.exportKey();
+    const target = this.host(host);
+    target.hide([this.rig.dataDir]);
+    const env = {
+      ...this.s3.env(PREFIX),
+      TFTSR_WORKER_ROLE: 'scanner',
+      TFTSR_BLOB_KEY_FILE: this.keyFile,
+      TFTSR_DATA_DIR: join(target.dir, 'scanner-data'),
+      REDIS_URL: this.rig.redisUrl,
+      TFTSR_QUEUE_PREFIX: this.rig.prefix,
+      TFTSR_WORKER_LOCK_MS: '2000',
+      TFTSR_SHUTDOWN_GRACE_MS: '2000',
+      // Info, not the tests' warn: the start line and each job's end line (with its outcome) are what the cases read.
+      TFTSR_LOG_LEVEL: 'info',
+    };
+    return this.startOn(host, target, env);
+  }
+
+  private keyFile: string | undefined;
+
+  private async exportKey(): Promise<string> {
+    const file = join(this.rig.temp.dir, 'scanner.key');
+    const exported = await this.rig.tftsr(['scanner', 'export-key', '--out', file]);
+    if (exported.code !== 0) throw new Error(`tftsr scanner export-key failed: ${exported.output}`);
+    return file;
+  }
+
+  private async startOn(name: string, host: TestHost, env: Record<string, string>): Promise<HostProcess> {
+    const worker = host.startApp('worker', env);
     this.workers.push(worker);
     const exited = once(worker.child, 'exit').then(() => true);
     await waitFor(
       async () => {
-        if (await Promise.race([exited, Promise.resolve(false)])) throw new Error(`the worker on ${host} exited`);
+        if (await Promise.race([exited, Promise.resolve(false)])) throw new Error(`the worker on ${name} exited`);
         return /processing queues: /.test(worker.output());
       },
       30_000,
-      () => `the worker on ${host} never started\n${worker.output().slice(-3000)}`,
+      () => `the worker on ${name} never started\n${worker.output().slice(-3000)}`,
     );
     return worker;
   }

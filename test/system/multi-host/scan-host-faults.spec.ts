@@ -21,14 +21,11 @@ const MODE = probeIsolation();
 
 /**
  * Issue 19, beyond one machine: scan work on hosts B and C survives losing one of them. Host A (this test's
- * network namespace, at the bridge's address) runs Redis, the API and s3rver, and holds the data directory;
- * hosts B and C are network namespaces of their own, each with one cable (a veth pair) to A's bridge, and run
- * workers that reach A's Redis and bucket only over it. Blobs are in the bucket (TFTSR_BLOB_STORE=s3).
- *
- * Today's worker opens the database, so B and C share A's database file through the filesystem (one machine's
- * disk; SQLite's WAL works across network namespaces), and A runs no worker: today's would take the scans too.
- * The `scanner` role (issue 19) removes the database and its key from B and C and adds A's DB-writer worker;
- * these cases then prove the same promises for it.
+ * network namespace, at the bridge's address) runs Redis, the API, s3rver and the DB-writer worker
+ * (TFTSR_WORKER_ROLE=writer), and holds the data directory; hosts B and C are network namespaces of their own, each
+ * with one cable (a veth pair) to A's bridge, and run scanners (TFTSR_WORKER_ROLE=scanner) that reach A's Redis and
+ * bucket only over it. The scanners have no database key, and A's data directory is hidden from them (an empty
+ * tmpfs over it); they hold the blob key that `tftsr scanner export-key` wrote. Blobs are in the bucket.
  *
  * Where network namespaces cannot be made, the rig falls back to plain processes (a link cut freezes them) and
  * says so: in the title below, on the console, and in the first case's assertion.
@@ -41,10 +38,11 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
     rig = await MultiHostRig.start('multi-host', ['B', 'C']);
     // Without namespaces there is no link to slow down: B's scan then lasts as long as the CPUs make it.
     if (!rig.host('B').limitLink(B_LINK_MBIT)) console.warn('TEST RIG FALLBACK: B has no link to slow down; its scans run at CPU speed');
+    await rig.startWriter();
     issueId = await rig.rig.createIssue();
   }, 60_000);
   afterAll(() => rig?.close());
-  // Each case starts with no worker anywhere, so that the big file's scan can only land on B.
+  // Each case starts with no scanner anywhere, so that the big file's scan can only land on B.
   afterEach(() => Promise.all(['B', 'C'].map((h) => rig.host(h).killAll())));
 
   /** A big file whose last lines hold the planted secrets: only a scan that reached the end finds them. */
@@ -54,10 +52,10 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
     return Buffer.concat([...chunks, logWithPlantedSecret(tag)]);
   };
 
-  /** Uploads the big file with only host B's worker up, and resolves once B has scanned part of it. */
+  /** Uploads the big file with only host B's scanner up, and resolves once B has scanned part of it. */
   async function scanningOnB(tag: string): Promise<string> {
     const b = rig.host('B');
-    const [worker, content] = await Promise.all([rig.startWorker('B'), bigWithPlantedTail(tag)]);
+    const [worker, content] = await Promise.all([rig.startScanner('B'), bigWithPlantedTail(tag)]);
     if (b.namespace) expect(b.namespaceOf(worker.child.pid as number)).toBe(b.namespace);
     const big = await rig.rig.upload(issueId, `${tag}.log`, content);
     expect(big.status).toBe(202);
@@ -72,7 +70,7 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
 
   /** C comes up (a scanner that replaces the lost one) while more uploads arrive; resolves with their ids. */
   async function cTakesOver(tag: string): Promise<string[]> {
-    const [, small] = await Promise.all([rig.startWorker('C'), uploadPlanted(rig.rig, issueId, tag, 3)]);
+    const [, small] = await Promise.all([rig.startScanner('C'), uploadPlanted(rig.rig, issueId, tag, 3)]);
     return small;
   }
 
@@ -94,7 +92,7 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
     }
     expect(await b.canReach(redis.address, redis.port)).toBe(true);
 
-    // What the scanner role needs: a host that cannot see A's data directory at all (today's worker still does).
+    // What the scanner role needs: a host that cannot see A's data directory at all.
     const database = join(rig.rig.dataDir, 'tftsr.db');
     const sees = async (host: TestHost) => {
       const child = host.run(process.execPath, ['-e', `process.exit(require('fs').existsSync(${JSON.stringify(database)}) ? 0 : 1)`], {});
@@ -116,8 +114,11 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
 
     const ids = [bigId, ...(await cTakesOver('after-kill'))];
     await rig.rig.waitProcessed(ids, 60_000);
-    await rig.waitJobEnded('C', 'detect_pii', bigId);
-    expect(rig.committedOn('detect_pii', bigId)).toEqual(['C']);
+    await rig.waitJobEnded('C', 'scan_blob', bigId);
+    expect(rig.committedOn('scan_blob', bigId)).toEqual(['C']);
+    // A's end-of-job line follows its commit and the review index (a second read of the file on A).
+    await rig.waitJobEnded('A', 'detect_pii', bigId);
+    expect(rig.committedOn('detect_pii', bigId)).toEqual(['A']);
     expect(missingPlantedSpans(rig.rig, ids)).toEqual([]);
     await rig.postChecks();
   }, 120_000);
@@ -131,15 +132,17 @@ describe(`scan work on hosts B and C, one of them lost mid-scan (${MODE.isolatio
       expect(rig.rig.scanOf(bigId).scan_state).toBe('running');
       const ids = [bigId, ...(await cTakesOver('during-cut'))];
       await rig.rig.waitProcessed(ids, 60_000);
-      await rig.waitJobEnded('C', 'detect_pii', bigId);
-      expect(rig.committedOn('detect_pii', bigId)).toEqual(['C']);
+      await rig.waitJobEnded('C', 'scan_blob', bigId);
+      expect(rig.committedOn('scan_blob', bigId)).toEqual(['C']);
 
-      // B comes back with its run of the scan still open: that run must end without a second effect.
+      // B comes back with its run of the scan still open: that run must end without a second effect (no result).
       await b.restoreLink();
       restored = true;
-      const bRuns = await rig.waitJobEnded('B', 'detect_pii', bigId);
+      const bRuns = await rig.waitJobEnded('B', 'scan_blob', bigId);
       expect(bRuns.map((r) => r.outcome)).not.toContain('completed');
-      expect(rig.committedOn('detect_pii', bigId)).toEqual(['C']);
+      expect(rig.committedOn('scan_blob', bigId)).toEqual(['C']);
+      await rig.waitJobEnded('A', 'detect_pii', bigId);
+      expect(rig.committedOn('detect_pii', bigId)).toEqual(['A']);
       expect(missingPlantedSpans(rig.rig, ids)).toEqual([]);
       await rig.postChecks();
     } finally {

@@ -1,10 +1,37 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { BaseConfig } from '@tftsr/config';
 import { DEFAULT_PUBLISH_BACKOFF } from '@tftsr/jobs';
 import type { RetryBackoff } from '@tftsr/jobs';
 
+/** What a worker process does (issue 19, docs/SCALING.md). */
+export const WORKER_ROLES = ['all', 'writer', 'scanner'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
 export class WorkerConfig extends BaseConfig {
+  /**
+   * all: every queue, reading and scanning files itself (one host). writer: every queue and every database write,
+   * with the reading, hashing and PII detection of files done by scanners (queue `scan`). scanner: only the queue
+   * `scan`; never opens the database, holds only the blob key.
+   */
+  @IsIn(WORKER_ROLES)
+  TFTSR_WORKER_ROLE: WorkerRole = 'all';
+
+  /** Secret, scanner only: the blob key (64 hex digits) that `tftsr scanner export-key` writes; also as TFTSR_BLOB_KEY_FILE. */
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'TFTSR_BLOB_KEY must be 64 hex digits (what `tftsr scanner export-key` writes)' })
+  TFTSR_BLOB_KEY?: string;
+
+  /**
+   * Writer only: ingest jobs at once. Each mostly waits for a scanner, so many more than TFTSR_WORKER_CONCURRENCY:
+   * enough to keep every scanner busy; each costs one job slot and a span batch while its result is committed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  TFTSR_WRITER_INGEST_CONCURRENCY = 16;
+
   /** Jobs each queue runs at once in this process. */
   @Type(() => Number)
   @IsInt()
@@ -84,12 +111,46 @@ export class WorkerConfig extends BaseConfig {
     };
   }
 
+  /** The scanner's blob key (HKDF of the database key, `blob-encryption`); only for TFTSR_WORKER_ROLE=scanner. */
+  get blobKey(): Buffer {
+    if (!this.TFTSR_BLOB_KEY) throw new Error('no blob key: TFTSR_BLOB_KEY is unset');
+    return Buffer.from(this.TFTSR_BLOB_KEY, 'hex');
+  }
+
+  protected override needsDatabaseKey(): boolean {
+    return this.TFTSR_WORKER_ROLE !== 'scanner';
+  }
+
   override crossCheck(): string[] {
     const problems = super.crossCheck();
+    problems.push(...this.roleProblems());
     if (this.TFTSR_PUBLISH_COMMIT_WINDOW_MS < 2 * this.TFTSR_PUBLISH_TIMEOUT_MS) {
       problems.push(
         `TFTSR_PUBLISH_COMMIT_WINDOW_MS: must be at least twice TFTSR_PUBLISH_TIMEOUT_MS (${2 * this.TFTSR_PUBLISH_TIMEOUT_MS}), the timeout plus a margin for a late commit`,
       );
+    }
+    return problems;
+  }
+
+  /** Never a key's value: a secret is only said to be missing, present or malformed. */
+  private roleProblems(): string[] {
+    const problems: string[] = [];
+    const role = this.TFTSR_WORKER_ROLE;
+    if (role === 'scanner') {
+      if (this.TFTSR_BLOB_STORE !== 's3')
+        problems.push('TFTSR_WORKER_ROLE=scanner: needs TFTSR_BLOB_STORE=s3 (a scanner reads blobs and writes its results in the bucket)');
+      if (!this.TFTSR_BLOB_KEY)
+        problems.push(
+          'TFTSR_BLOB_KEY: required when TFTSR_WORKER_ROLE=scanner (or TFTSR_BLOB_KEY_FILE); write it on the database host with `tftsr scanner export-key --out FILE`',
+        );
+      if (this.TFTSR_DB_KEY || this.TFTSR_DB_KEY_FILE)
+        problems.push(
+          'TFTSR_DB_KEY: a scanner must not hold the database key; give it only the blob key (TFTSR_BLOB_KEY or TFTSR_BLOB_KEY_FILE)',
+        );
+    } else {
+      if (this.TFTSR_BLOB_KEY) problems.push(`TFTSR_BLOB_KEY: only a scanner reads it (TFTSR_WORKER_ROLE is ${role}); unset it`);
+      if (role === 'writer' && this.TFTSR_BLOB_STORE !== 's3')
+        problems.push('TFTSR_WORKER_ROLE=writer: needs TFTSR_BLOB_STORE=s3 (scanners on other hosts read the blobs from the bucket)');
     }
     return problems;
   }

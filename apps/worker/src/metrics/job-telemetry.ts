@@ -32,7 +32,7 @@ function resultOutcome(result: unknown): JobOutcome {
  */
 export class JobTelemetry {
   constructor(
-    private readonly metrics: WorkerMetrics,
+    private readonly metrics: Pick<WorkerMetrics, 'jobFinished'>,
     private readonly logger: JobLogger,
   ) {}
 

@@ -119,7 +119,8 @@ export class PiiReviewRepository {
 
   /**
    * Writes the file's distinct values from its span rows, `limit` values after `after` (value ids in order);
-   * returns the last value id written, or null when there were none left. Memory stays flat for any file.
+   * returns the last value id written, or null once none are left (a page short of `limit` was the last one, so
+   * a small file takes one call). Memory stays flat for any file.
    */
   aggregateValues(logFileId: string, after: string, limit: number): string | null {
     // Prepared on first use: it calls tftsr_mask, which libs/redaction registers on the connection first.
@@ -132,7 +133,8 @@ export class PiiReviewRepository {
          RETURNING value_id`,
     );
     const rows = this.aggregateStmt.all({ log_file_id: logFileId, after, limit }) as { value_id: string }[];
-    return rows.length === 0 ? null : rows.reduce((max, r) => (r.value_id > max ? r.value_id : max), rows[0].value_id);
+    if (rows.length < limit) return null;
+    return rows.reduce((max, r) => (r.value_id > max ? r.value_id : max), rows[0].value_id);
   }
 
   addToValue(logFileId: string, value: FileValueRow): void {
