@@ -17,7 +17,7 @@ import {
 } from '@tftsr/db';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
-import { ChunkFiles } from '@tftsr/storage';
+import { CHUNK_FILE_KEY_LABEL, ChunkFiles } from '@tftsr/storage';
 import { IngestRig } from '../support/ingest-rig';
 import { TEST_KEY } from '../support/temp-dir';
 
@@ -50,7 +50,7 @@ describe('LogChunksService', () => {
     );
     settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     group = new GroupCommit(db, 5);
-    appendFiles = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    appendFiles = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, CHUNK_FILE_KEY_LABEL));
     sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group, appendFiles);
   });
   afterEach(() => rig.close());
@@ -140,6 +140,9 @@ describe('LogChunksService', () => {
     expect(statSync(appendFiles.path(chunk.id)).size).toBe(chunk.file_bytes);
     expect(readFileSync(appendFiles.path(chunk.id)).includes(Buffer.from('abc123secret'))).toBe(false);
     expect((await appendFiles.read(chunk.id, chunk.file_bytes)).toString()).toBe('token=abc123secret\nsecond\n');
+    // The blob key, which scanner hosts hold (issue 19), does not open it: open chunks never leave this host.
+    const underBlobKey = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    await expect(underBlobKey.read(chunk.id, chunk.file_bytes)).rejects.toThrow(/does not unwrap: wrong key/);
     expect(rig.count(`SELECT count(*) AS n FROM log_stream_parts`)).toBe(0);
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'append_log_lines'`)).toBe(2);
   });

@@ -9,7 +9,9 @@ export type KeyPurpose =
   | 'pii-pseudonym'
   | 'client-address-hmac'
   | 'credential-token-hmac'
-  | 'webhook-encryption';
+  | 'webhook-encryption'
+  // Open log-stream chunks' append files (libs/storage chunk-file.ts): never the blob key, which scanner hosts hold.
+  | 'chunk-file-encryption';
 
 const SALT = Buffer.from('tftsr-service/key-derivation', 'utf8');
 

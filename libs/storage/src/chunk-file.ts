@@ -35,9 +35,15 @@ const CHUNK_FILE_LABEL = 'tftsr/chunk-append-file/v1';
 /** A record holds one request's lines for one stream: at most the shipper routes' decoded limit (64 MiB). */
 const MAX_RECORD_BYTES = 0xffffffff;
 
-/** The chunk files' wrapping key: derived from the blob key, with a label of its own. */
-export function chunkFileWrapKey(blobWrapKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', blobWrapKey, Buffer.alloc(0), Buffer.from(CHUNK_FILE_LABEL, 'latin1'), KEY_SIZE));
+/**
+ * The label of the chunk files' key under the database key: `deriveKey(db key, CHUNK_FILE_KEY_LABEL)`. Not the
+ * blob key: scanner hosts hold that one (issue 19), and open chunks never leave the API's host.
+ */
+export const CHUNK_FILE_KEY_LABEL = 'chunk-file-encryption';
+
+/** The chunk files' wrapping key, from their key under the database key, with a label of its own. */
+export function chunkFileWrapKey(chunkFileKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', chunkFileKey, Buffer.alloc(0), Buffer.from(CHUNK_FILE_LABEL, 'latin1'), KEY_SIZE));
 }
 
 /** Acknowledged bytes of a chunk file are gone or unreadable: lines answered 2xx were lost. */
@@ -147,9 +153,10 @@ export class ChunkFiles {
   readonly dir: string;
   private readonly wrapKey: Buffer;
 
-  constructor(dataDir: string, blobWrapKey: Buffer) {
+  /** `chunkFileKey`: deriveKey(db key, CHUNK_FILE_KEY_LABEL). */
+  constructor(dataDir: string, chunkFileKey: Buffer) {
     this.dir = resolve(dataDir, 'chunks');
-    this.wrapKey = chunkFileWrapKey(blobWrapKey);
+    this.wrapKey = chunkFileWrapKey(chunkFileKey);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { deriveKey } from '@tftsr/db';
-import { ChunkFiles } from '@tftsr/storage';
+import { CHUNK_FILE_KEY_LABEL, ChunkFiles } from '@tftsr/storage';
 import { ApiConfig } from '../config/api.config';
 import { LogFilesModule } from '../log-files/log-files.module';
 import { SettingsModule } from '../settings/settings.module';
@@ -15,7 +15,7 @@ import { LogStreamsController } from './log-streams.controller';
     // Open chunks' append files, under {data_dir}/chunks whatever the blob store (a bucket holds only closed chunks).
     {
       provide: ChunkFiles,
-      useFactory: (config: ApiConfig) => new ChunkFiles(config.dataDir, deriveKey(config.databaseKey, 'blob-encryption')),
+      useFactory: (config: ApiConfig) => new ChunkFiles(config.dataDir, deriveKey(config.databaseKey, CHUNK_FILE_KEY_LABEL)),
       inject: [ApiConfig],
     },
   ],

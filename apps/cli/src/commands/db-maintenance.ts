@@ -33,7 +33,7 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { credentialHash, decryptCredential, encryptCredential, openWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
-import { ChunkFiles, closeBlobStore, openBlobStore } from '@tftsr/storage';
+import { CHUNK_FILE_KEY_LABEL, ChunkFiles, closeBlobStore, openBlobStore } from '@tftsr/storage';
 import type { BlobStoreChoice } from '@tftsr/storage';
 import { CliError } from '../cli-io';
 
@@ -193,8 +193,8 @@ export async function changeKey(change: KeyChange): Promise<KeyChangeResult> {
     closeBlobStore(blobs);
   }
   // Open log-stream chunks' append files (the service is stopped): their keys are rewrapped in place, as blobs'.
-  blobsRewrapped += await new ChunkFiles(change.dataDir, deriveKey(change.oldKey, 'blob-encryption')).rewrapAll(
-    deriveKey(change.newKey, 'blob-encryption'),
+  blobsRewrapped += await new ChunkFiles(change.dataDir, deriveKey(change.oldKey, CHUNK_FILE_KEY_LABEL)).rewrapAll(
+    deriveKey(change.newKey, CHUNK_FILE_KEY_LABEL),
   );
   removeJournal(change.path);
   return { backup, auditEntries, blobsRewrapped, resumed };

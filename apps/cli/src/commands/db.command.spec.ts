@@ -13,7 +13,7 @@ import {
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { decryptCredential, encryptCredential } from '@tftsr/integrations';
-import { ChunkFiles, FsBlobStore } from '@tftsr/storage';
+import { CHUNK_FILE_KEY_LABEL, ChunkFiles, FsBlobStore } from '@tftsr/storage';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
@@ -157,7 +157,7 @@ describe('tftsr db', () => {
 
   it("rekey rewraps the key of an open log chunk's append file, whose lines then read under the new key only", async () => {
     seed(TEST_KEY);
-    const before = new ChunkFiles(temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
+    const before = new ChunkFiles(temp.dir, deriveKey(TEST_KEY, CHUNK_FILE_KEY_LABEL));
     const file = await before.openForAppend('chunk-1', 0);
     const start = file.size;
     await before.writeAndSync(file, start, [before.seal(file, Buffer.from('shipped line\n'))]);
@@ -165,7 +165,7 @@ describe('tftsr db', () => {
     expect(
       await runCli(['db', 'rekey'], { TFTSR_DATA_DIR: temp.dir, TFTSR_DB_KEY: TEST_KEY, TFTSR_DB_NEW_KEY: NEW_KEY }, capture().io),
     ).toBe(0);
-    const after = new ChunkFiles(temp.dir, deriveKey(NEW_KEY, 'blob-encryption'));
+    const after = new ChunkFiles(temp.dir, deriveKey(NEW_KEY, CHUNK_FILE_KEY_LABEL));
     expect((await after.read('chunk-1', file.size)).toString()).toBe('shipped line\n');
     await expect(before.read('chunk-1', file.size)).rejects.toThrow(/does not unwrap/);
   });
