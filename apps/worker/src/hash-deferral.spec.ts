@@ -20,4 +20,8 @@ describe('hashDeferralMs: how long a hash job waits for the scan of its file', (
     expect(hashDeferralMs(20 * 1024, 30_000)).toBe(30_000);
     expect(hashDeferralMs(20 * 1024, 10 * 60_000)).toBe(60_000);
   });
+
+  it('takes an unknown wait (a job without its creation time) as no wait at all, never NaN', () => {
+    expect(hashDeferralMs(20 * 1024, Number.NaN)).toBe(1000);
+  });
 });

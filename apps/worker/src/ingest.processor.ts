@@ -41,7 +41,9 @@ const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_
  * file's hash job run once a second until its scan came; growing with the wait, it runs a handful of times.
  */
 export function hashDeferralMs(fileSize: number, waitedMs: number): number {
-  return Math.min(60_000, Math.max(1000, Math.round(fileSize / 20_000), waitedMs));
+  // A job without its creation time (a hand-made one) has waited for all we know not at all.
+  const waited = Number.isFinite(waitedMs) ? waitedMs : 0;
+  return Math.min(60_000, Math.max(1000, Math.round(fileSize / 20_000), waited));
 }
 
 type IngestJob<N extends IngestJobName> = Job<JobPayloads[N], unknown, N>;
