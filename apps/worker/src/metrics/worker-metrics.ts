@@ -5,9 +5,9 @@ import type { RedisClient } from '@tftsr/jobs';
 import { MetricsRegistry, registerRedisMetrics, registerSqliteMetrics } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 
-/** completed; skipped (nothing to do: already done, or its entity is gone); retrying (failed, BullMQ runs it again); failed (for good). */
-/** `deferred`: the job put itself back to wait (BullMQ's DelayedError), e.g. a hash job waiting for its file's scan. */
-export type JobOutcome = 'completed' | 'skipped' | 'deferred' | 'retrying' | 'failed';
+import { JobMetrics, type JobOutcome } from './job-metrics';
+
+export type { JobOutcome };
 
 /**
  * The worker's metrics, served by WorkerMetricsServer. Inject it where a job has something to count:
@@ -17,8 +17,7 @@ export type JobOutcome = 'completed' | 'skipped' | 'deferred' | 'retrying' | 'fa
 export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   /** tftsr_publish_results_total{service, outcome}: `metrics.publishResults.inc({ service: 'confluence', outcome: 'published' })`. */
   readonly publishResults: Counter<'service' | 'outcome'>;
-  private readonly jobDuration: Histogram<'queue' | 'name' | 'outcome'>;
-  private readonly jobs: Counter<'queue' | 'name' | 'outcome'>;
+  private readonly jobs: JobMetrics;
   private readonly piiSpans: Counter<'type'>;
 
   constructor(
@@ -30,16 +29,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
       'service',
       'outcome',
     ]);
-    this.jobDuration = registry.histogram('tftsr_job_duration_seconds', 'Job runs by queue, job name and outcome.', [
-      'queue',
-      'name',
-      'outcome',
-    ]);
-    this.jobs = registry.counter('tftsr_jobs_total', 'Job runs by queue, job name and outcome (completed, skipped, retrying, failed).', [
-      'queue',
-      'name',
-      'outcome',
-    ]);
+    this.jobs = new JobMetrics(registry);
     this.piiSpans = registry.counter(
       'tftsr_pii_spans_total',
       'PII spans stored by detect_pii, by type (counted when its transaction commits).',
@@ -72,8 +62,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 
   jobFinished(queue: string, name: string, outcome: JobOutcome, seconds: number): void {
-    this.jobs.inc({ queue, name, outcome });
-    this.jobDuration.observe({ queue, name, outcome }, seconds);
+    this.jobs.jobFinished(queue, name, outcome, seconds);
   }
 
   piiSpansStored(countsByType: Record<string, number>): void {

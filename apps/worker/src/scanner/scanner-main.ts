@@ -9,33 +9,9 @@ import { MetricsRegistry } from '@tftsr/telemetry';
 import type { WorkerConfig } from '../config/worker.config';
 import { JobTelemetry } from '../metrics/job-telemetry';
 import { WorkerMetricsServer } from '../metrics/metrics-server';
-import type { JobOutcome } from '../metrics/worker-metrics';
+import { JobMetrics } from '../metrics/job-metrics';
 import { closeWithin } from '../watchdog';
 import { ScanProcessor } from './scan.processor';
-
-/** The job metrics of the full worker, under the same names, without its database gauges. */
-class ScannerMetrics {
-  private readonly jobs;
-  private readonly duration;
-
-  constructor(registry: MetricsRegistry) {
-    this.jobs = registry.counter('tftsr_jobs_total', 'Job runs by queue, job name and outcome (completed, skipped, retrying, failed).', [
-      'queue',
-      'name',
-      'outcome',
-    ]);
-    this.duration = registry.histogram('tftsr_job_duration_seconds', 'Job runs by queue, job name and outcome.', [
-      'queue',
-      'name',
-      'outcome',
-    ]);
-  }
-
-  jobFinished(queue: string, name: string, outcome: JobOutcome, seconds: number): void {
-    this.jobs.inc({ queue, name, outcome });
-    this.duration.observe({ queue, name, outcome }, seconds);
-  }
-}
 
 /**
  * TFTSR_WORKER_ROLE=scanner (issue 19): the queue `scan` only. No Nest application, no database, no data directory:
@@ -52,7 +28,7 @@ export async function runScanner(config: WorkerConfig, logger: Logger): Promise<
   const registry = new MetricsRegistry();
   const metricsServer = new WorkerMetricsServer(registry, config);
   await metricsServer.onApplicationBootstrap();
-  const telemetry = new JobTelemetry(new ScannerMetrics(registry), new Logger('ScanProcessor'));
+  const telemetry = new JobTelemetry(new JobMetrics(registry), new Logger('ScanProcessor'));
   const connection = createRedisConnection(config.redis, 'worker');
   logConnectionChanges(connection, logger, 'scanner');
   const worker = new Worker<ScanJobPayloads['scan_blob']>(
