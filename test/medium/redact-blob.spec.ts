@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Worker } from 'bullmq';
+import { buffer } from 'node:stream/consumers';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Db } from '@tftsr/db';
+import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import { loadConfig } from '@tftsr/config';
-import { createRedisConnection, SCAN_QUEUE } from '@tftsr/jobs';
+import { createRedisConnection, redactJobId, SCAN_JOB_POLICY, SCAN_QUEUE } from '@tftsr/jobs';
 import type { ScanJobName, ScanJobPayloads } from '@tftsr/jobs';
 import type { RedactionSpan } from '@tftsr/pii';
 import { redactBuffer } from '@tftsr/pii';
@@ -12,6 +15,8 @@ import { SpansDoNotFitError } from '@tftsr/worker/redact-blob';
 import { RemoteScanner } from '@tftsr/worker/scanner/remote-scanner';
 import { ScanProcessor } from '@tftsr/worker/scanner/scan.processor';
 import { PLAN_BATCH, readRedactPlan, writeRedactPlan } from '@tftsr/worker/scanner/redact-work';
+import type { RigStore } from '../support/ingest-rig';
+import { IngestRig, jobOf } from '../support/ingest-rig';
 import { orderPath, resultPath } from '@tftsr/worker/scanner/scan-work';
 import type { TestS3 } from '../support/s3-server';
 import { startTestS3 } from '../support/s3-server';
@@ -25,6 +30,12 @@ import { uniqueQueuePrefix } from '../support/temp-dir';
 const LOG = 'login ok user=jane.doe@example.org\ntoken ghp_PlantedPlantedPlantedPlanted01234567 password=Planted-Secret-41f7\n';
 const PLANTED = ['jane.doe@example.org', 'ghp_PlantedPlantedPlantedPlanted01234567', 'Planted-Secret-41f7'];
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The redact job's file: values the engine finds, around text it leaves alone. */
+const REVIEW_LOG = [
+  '2026-11-27T10:00:01Z app[412]: login ok user=jane.doe@example.org from 203.0.113.45',
+  '2026-11-27T10:00:02Z app[412]: token ghp_PlantedPlantedPlantedPlanted01234567 password=Planted-Secret-41f7',
+  '2026-11-27T10:00:03Z app[412]: card 4111 1111 1111 1111 declined, mail to ops@example.net',
+].join('\n');
 
 const spanOf = (value: string, replacement: string): RedactionSpan => {
   const start = LOG.indexOf(value);
@@ -104,6 +115,35 @@ describe('redact_blob: the plan and a redacted copy written by a scanner', () =>
     expect(await store.exists(orderPath('failed-1'))).toBe(false);
   });
 
+  it('stores no copy and no result when the run lost its lock (another scanner runs the job)', async () => {
+    const prefix = uniqueQueuePrefix('redact-lock');
+    const connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
+    const queue = new Queue(SCAN_QUEUE, { connection, prefix });
+    const worker = new Worker(SCAN_QUEUE, null, { connection, prefix, autorun: false });
+    try {
+      await writeRedactPlan(store, 'lost-1', header(SPANS[2].end), SPANS);
+      await queue.add('redact_blob', { work_id: 'lost-1', log_file_id: 'f1' }, { ...SCAN_JOB_POLICY, jobId: redactJobId('lost-1') });
+      const job = await worker.getNextJob('lost-token');
+      expect(job?.id).toBe(redactJobId('lost-1'));
+      // The lock expired (the scanner was cut off): BullMQ no longer counts this run as the job's.
+      await connection.del(`${prefix}:${SCAN_QUEUE}:${job.id}:lock`);
+      const before: string[] = [];
+      for await (const o of store.listStored()) before.push(o.path);
+
+      await expect(new ScanProcessor(store, undefined, 30_000).handle(job)).rejects.toThrow(/lost its lock/);
+
+      const after: string[] = [];
+      for await (const o of store.listStored()) after.push(o.path);
+      expect(after.sort()).toEqual(before.sort());
+      expect(await store.exists(resultPath('lost-1'))).toBe(false);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   describe('both sides, on Redis', () => {
     let prefix: string;
     let sut: RemoteScanner;
@@ -170,6 +210,162 @@ describe('redact_blob: the plan and a redacted copy written by a scanner', () =>
       expect(await storedBlobs()).toEqual(before);
       await sut.releaseNow('w-redact-r2-type');
     });
+  });
+});
+
+describe('the redact job in role writer: the copy from a scanner, the rest on the writer', () => {
+  let s3: TestS3;
+  let prefix: string;
+  let rig: IngestRig;
+  let db: Db;
+  let store: S3BlobStore;
+  let remote: RemoteScanner;
+  let worker: Worker<ScanJobPayloads[ScanJobName]>;
+  let connection: ReturnType<typeof createRedisConnection>;
+  let runs: string[];
+  /** Runs inside the scanner before its next redact_blob (once). */
+  let beforeNextCopy: (() => void) | undefined;
+  let rigs = 0;
+
+  beforeAll(async () => (s3 = await startTestS3()));
+  afterAll(() => s3.close());
+  beforeEach(() => {
+    prefix = uniqueQueuePrefix('redact-writer');
+    const bucketPrefix = `writer-${++rigs}/`;
+    const s3Store: RigStore = { open: (_dir, key) => new S3BlobStore(s3.settings(bucketPrefix), key), rawFile: () => '' };
+    rig = new IngestRig(s3Store, (blobs) => {
+      remote = new RemoteScanner(loadConfig(WorkerConfig, { REDIS_URL, TFTSR_QUEUE_PREFIX: prefix }), blobs as S3BlobStore);
+      return remote;
+    });
+    db = rig.db;
+    store = rig.blobs as S3BlobStore;
+    connection = createRedisConnection({ kind: 'standalone', url: REDIS_URL }, 'worker');
+    const processor = new ScanProcessor(store, undefined, 30_000);
+    runs = [];
+    beforeNextCopy = undefined;
+    worker = new Worker(
+      SCAN_QUEUE,
+      async (job) => {
+        const hook = beforeNextCopy;
+        beforeNextCopy = undefined;
+        hook?.();
+        runs.push(job.name);
+        return processor.handle(job);
+      },
+      { connection, prefix },
+    );
+  });
+  afterEach(async () => {
+    await worker.close();
+    await remote.onApplicationShutdown();
+    connection.disconnect();
+    rig.close();
+  });
+
+  async function readyFile() {
+    const { fileId, hash, scan } = await rig.upload(REVIEW_LOG);
+    await rig.sut.handleDetectPii(jobOf(scan));
+    await rig.sut.handleHash(jobOf(hash));
+    return fileId;
+  }
+  /** A request and its outbox row, as RedactionsService writes them. */
+  function requestRedaction(fileId: string) {
+    return transaction(db, () => {
+      const id = newId();
+      new RedactionRequestRepository(db).insert({
+        id,
+        log_file_id: fileId,
+        span_ids: null,
+        requested_by: 'reviewer-key',
+        state: 'pending',
+        failure_reason: null,
+        created_at: toDbTimestamp(),
+        finished_at: null,
+      });
+      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
+      return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
+    });
+  }
+  const stored = async () => {
+    const found: string[] = [];
+    for await (const o of store.listStored()) found.push(o.path);
+    return found.sort();
+  };
+  const work = async () => {
+    const found: string[] = [];
+    for await (const o of store.listWork()) found.push(o.path);
+    return found;
+  };
+  const originals = (fileId: string) =>
+    (db.prepare('SELECT original_value FROM pii_spans WHERE log_file_id = ?').all(fileId) as { original_value: string }[]).map(
+      (r) => r.original_value,
+    );
+
+  it('commits the copy a scanner wrote: one row, one apply_redactions, nothing of the spans in it, no work left', async () => {
+    const fileId = await readyFile();
+    const job = requestRedaction(fileId);
+    const before = await stored();
+
+    const result = await rig.sut.handleRedact(jobOf(job, 0, 'redact'));
+
+    expect(result).toMatchObject({ version: 1 });
+    expect(runs).toEqual(['redact_blob']);
+    const row = new LogFileRedactionRepository(db).get(fileId)!;
+    expect(await stored()).toEqual([...before, row.redacted_path].sort());
+    const copy = (await buffer(store.openRead(row.redacted_path))).toString('utf8');
+    const values = originals(fileId);
+    expect(values.length).toBeGreaterThanOrEqual(4);
+    for (const value of values) expect([value, copy.includes(value)]).toEqual([value, false]);
+    expect(copy).toContain('2026-11-27T10:00:03Z app[412]: card ');
+    expect(copy.split('\n')).toHaveLength(3);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'apply_redactions' AND entity_id = ?`, fileId)).toBe(1);
+    expect(await work()).toEqual([]);
+  });
+
+  it("keeps the committed copy when two runs of the job overlap: they share the scanner's copy, the loser removes nothing of it", async () => {
+    const fileId = await readyFile();
+    const job = requestRedaction(fileId);
+    const before = await stored();
+
+    // The second run starts once the first one's plan is in the bucket (a stalled lock's rerun comes later still).
+    const first = rig.sut.handleRedact(jobOf(job, 0, 'redact'));
+    await waitUntil(async () => (await work()).some((path) => path.endsWith('.order')));
+    const results = await Promise.allSettled([first, rig.sut.handleRedact(jobOf(job, 0, 'redact'))]);
+
+    // One run commits. The other finds the job done, or (when the winner released the result under it) fails this
+    // attempt with an error BullMQ retries, and its next attempt finds the job done. It never removes the copy.
+    const committed = results.filter((r) => r.status === 'fulfilled' && 'version' in r.value);
+    expect(committed).toHaveLength(1);
+    const other = results.find((r) => r !== committed[0])!;
+    if (other.status === 'fulfilled') expect(other.value).toMatchObject({ skipped: true });
+    else expect(other.reason).not.toBeInstanceOf(UnrecoverableError);
+    const row = new LogFileRedactionRepository(db).get(fileId)!;
+    expect(await stored()).toEqual([...before, row.redacted_path].sort());
+    expect((await buffer(store.openRead(row.redacted_path))).length).toBe(row.redacted_size);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'apply_redactions' AND entity_id = ?`, fileId)).toBe(1);
+    expect(await work()).toEqual([]);
+  });
+
+  it('starts over when the decisions change while the scanner writes: the stale copy is removed, the new one committed', async () => {
+    const fileId = await readyFile();
+    const job = requestRedaction(fileId);
+    const before = await stored();
+    beforeNextCopy = () => {
+      const bumped = db.prepare('UPDATE log_file_review SET decisions_rev = decisions_rev + 1 WHERE log_file_id = ?').run(fileId);
+      expect(bumped.changes).toBe(1);
+    };
+
+    const result = await rig.sut.handleRedact(jobOf(job, 0, 'redact'));
+
+    expect(result).toMatchObject({ version: 1 });
+    expect(runs).toEqual(['redact_blob', 'redact_blob']);
+    const row = new LogFileRedactionRepository(db).get(fileId)!;
+    const rev = (db.prepare('SELECT decisions_rev AS rev FROM log_file_review WHERE log_file_id = ?').get(fileId) as { rev: number }).rev;
+    expect(row.decisions_rev).toBe(rev);
+    // The stale copy went with its work objects; one copy remains, the committed one.
+    expect(await stored()).toEqual([...before, row.redacted_path].sort());
+    expect(await work()).toEqual([]);
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'apply_redactions' AND entity_id = ?`, fileId)).toBe(1);
   });
 });
 

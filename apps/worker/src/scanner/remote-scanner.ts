@@ -10,7 +10,7 @@ import { SpansDoNotFitError } from '../redact-blob';
 import type { PassTotals, ScanSink } from '../scan-blob';
 import type { WorkerConfig } from '../config/worker.config';
 import type { WorkObjects } from './scan-work';
-import { readResult, removeWork, resultPath, writeOrder } from './scan-work';
+import { orderPath, readResult, removeWork, resultPath, writeOrder } from './scan-work';
 import { readRedactResult, writeRedactPlan } from './redact-work';
 
 /** A lost event (a Redis failover, a reconnect) costs at most this long: the job's state and the result are looked at again. */
@@ -83,7 +83,10 @@ export class RemoteScanner implements OnApplicationShutdown {
   ): Promise<RedactedBlob> {
     const { workId, logFileId } = work;
     if (!(await this.store.exists(resultPath(workId)))) {
-      await writeRedactPlan(this.store, workId, { log_file_id: logFileId, blob_path: path, expected }, merged);
+      // A plan of this work id is complete (S3 shows no object before its upload completed) and says the same: an
+      // overlapping run of the job (a stalled lock) waits for it rather than writing it again under its reader.
+      if (!(await this.store.exists(orderPath(workId))))
+        await writeRedactPlan(this.store, workId, { log_file_id: logFileId, blob_path: path, expected }, merged);
       await this.waitForResult('redact_blob', workId, logFileId, () => undefined);
     }
     const result = await readRedactResult(this.store, workId);
