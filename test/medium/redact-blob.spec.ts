@@ -5,11 +5,11 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Db } from '@tftsr/db';
 import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
 import { loadConfig } from '@tftsr/config';
-import { createRedisConnection, redactJobId, SCAN_JOB_POLICY, SCAN_QUEUE } from '@tftsr/jobs';
+import { createRedisConnection, redactJobId, redactWorkIdFor, SCAN_JOB_POLICY, SCAN_QUEUE, scanJobId, workIdFor } from '@tftsr/jobs';
 import type { ScanJobName, ScanJobPayloads } from '@tftsr/jobs';
 import type { RedactionSpan } from '@tftsr/pii';
 import { redactBuffer } from '@tftsr/pii';
-import { S3BlobStore } from '@tftsr/storage';
+import { S3BlobStore, WORK_PATH } from '@tftsr/storage';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import { SpansDoNotFitError } from '@tftsr/worker/redact-blob';
 import { RemoteScanner } from '@tftsr/worker/scanner/remote-scanner';
@@ -60,6 +60,17 @@ describe('redact_blob: the plan and a redacted copy written by a scanner', () =>
   });
 
   const header = (spansEndAt: number) => ({ log_file_id: 'f1', blob_path: blobPath, expected: { sha256: null, spansEndAt } });
+
+  it("names a redaction's work apart from a scan's of the same outbox row, new for each revision and style", () => {
+    const job = { outbox_id: newId(), generation: newId() };
+    const ids = [redactWorkIdFor(job, 3, 'type'), redactWorkIdFor(job, 4, 'type'), redactWorkIdFor(job, 3, 'pseudonym')];
+    expect(new Set([...ids, workIdFor(job)]).size).toBe(4);
+    for (const id of ids) {
+      expect([orderPath(id), resultPath(id)].every((p) => WORK_PATH.test(p))).toBe(true);
+      expect(redactJobId(id)).not.toContain(':');
+      expect(redactJobId(id)).not.toBe(scanJobId(id));
+    }
+  });
 
   it('round-trips a plan of 300 000 spans, streamed from a generator, in lines of at most PLAN_BATCH spans', async () => {
     const total = 300_000;
