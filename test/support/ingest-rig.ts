@@ -6,6 +6,7 @@ import { deriveKey, LogFileProcessingRepository, newId, openAndMigrate, OutboxRe
 import { closeBlobStore, FsBlobStore } from '@tftsr/storage';
 import type { BlobStore } from '@tftsr/storage';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
+import type { RemoteScanner } from '@tftsr/worker/scanner/remote-scanner';
 import { makeTempDir, TEST_KEY } from './temp-dir';
 import { ingestProcessorFor } from './worker-parts';
 
@@ -53,18 +54,18 @@ export class IngestRig {
   readonly blobs: BlobStore;
   readonly sut: IngestProcessor;
 
-  constructor(private readonly store: RigStore = FILESYSTEM_STORE) {
+  /** `remote`: the writer's side of the scan queue over this rig's store (role writer's redacted copies). */
+  constructor(
+    private readonly store: RigStore = FILESYSTEM_STORE,
+    remote?: (blobs: BlobStore) => RemoteScanner,
+  ) {
     this.blobs = store.open(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-    this.sut = this.processor();
+    this.sut = ingestProcessorFor(this.db, this.blobs, TEST_KEY, remote?.(this.blobs));
   }
 
   /** The file holding a blob's stored bytes, to damage it as a disk would. */
   rawFile(path: string): string {
     return this.store.rawFile(this.temp.dir, path);
-  }
-
-  private processor(): IngestProcessor {
-    return ingestProcessorFor(this.db, this.blobs);
   }
 
   async upload(content: string): Promise<UploadedFile> {

@@ -24,6 +24,7 @@ import { OutboxJobGuard } from '@tftsr/worker/outbox-job';
 import { PiiScanService } from '@tftsr/worker/pii-scan.service';
 import { RedactionVersionWriter } from '@tftsr/worker/redaction-version.writer';
 import { RedactorService } from '@tftsr/worker/redactor.service';
+import type { RemoteScanner } from '@tftsr/worker/scanner/remote-scanner';
 import { RetentionSweeper } from '@tftsr/worker/retention-sweeper.service';
 import { WebhookDeliveryService } from '@tftsr/worker/webhooks/webhook-delivery.service';
 import { TEST_KEY } from './temp-dir';
@@ -37,9 +38,10 @@ export const auditFor = (db: Db, key: string = TEST_KEY) => new AuditLogReposito
 export const scannerFor = (db: Db, blobs: BlobStore) =>
   new PiiScanService(db, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
 
-export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_KEY): IngestProcessor {
+/** With `remote`, redacted copies are written by scanners (role writer, issue 19); scans stay in this process. */
+export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_KEY, remote?: RemoteScanner): IngestProcessor {
   const audit = auditFor(db, key);
-  const redactor = new RedactorService(blobs, new ValueKeys(key));
+  const redactor = new RedactorService(blobs, new ValueKeys(key), remote);
   const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
   const files = new LogFileIngestRepository(db);
   const spans = new PiiSpanRepository(db);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
@@ -181,6 +182,63 @@ describe('scanner hosts: a writer commits what scanners found', () => {
         async () => (await leftovers()).length === 0,
         10_000,
         () => 'work objects were left in the bucket',
+      );
+    } finally {
+      store.destroy();
+    }
+  }, 120_000);
+
+  it('writes the redacted copy on the scanner: the writer commits it, audited once, with nothing planted in the copy or in Redis', async () => {
+    const scanner = scanners.find((s) => s.child.exitCode === null) ?? (await startScanner());
+    const [id] = await uploadPlanted(rig, issueId, 'redacted', 1);
+    await rig.waitProcessed([id], 60_000);
+    expect(missingPlantedSpans(rig, [id])).toEqual([]);
+
+    const accepted = await rig.call('POST', `/v1/log-files/${id}/redactions`, { all: true });
+    expect(accepted.status).toBe(202);
+    const done = await waitFor(
+      async () => {
+        const { body } = await rig.call('GET', `/v1/log-files/${id}/redactions/${accepted.body.id}`);
+        return body.state === 'pending' ? false : body;
+      },
+      60_000,
+      () => `the redaction never finished\n${rig.logs()}\n--- scanner\n${scanner.output().slice(-3000)}`,
+    );
+    expect(done).toMatchObject({ state: 'done', version: 1, failure_reason: null });
+
+    const copy = await rig.call('GET', `/v1/log-files/${id}/content?variant=redacted`);
+    expect(copy.status).toBe(200);
+    const text = copy.body as string;
+    for (const planted of [...PLANTED, '@example.org', '203.0.113.', '4111 1111'])
+      expect([planted, text.includes(planted)]).toEqual([planted, false]);
+    for (let line = 0; line < 5; line += 1) expect(text).toContain(`redacted-0 line ${line}: login ok for `);
+    expect(text).toContain('redacted-0 deploy: git clone with token ');
+    expect(text.split('\n')).toHaveLength(logWithPlantedSecret('redacted-0').toString().split('\n').length);
+    expect(createHash('sha256').update(text).digest('hex')).toBe(done.result.redacted_sha256);
+
+    expect(auditCount('apply_redactions', id)).toBe(1);
+    const redactedOnScanner = () =>
+      scanner
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"job_name":"redact_blob"') && line.includes('"outcome":"completed"')).length;
+    expect(redactedOnScanner()).toBe(1);
+
+    const { text: inRedis, payloads } = await redisContents();
+    expect(inRedis).toContain('redact_blob');
+    for (const planted of PLANTED) expect(inRedis).not.toContain(planted);
+    expect(payloads.filter((bytes) => bytes >= MAX_PAYLOAD)).toEqual([]);
+
+    // The plan and result are removed once committed; the bucket holds the original and the one copy.
+    const store = new S3BlobStore(s3.settings(PREFIX), deriveKey(TEST_KEY, 'blob-encryption'));
+    try {
+      await waitFor(
+        async () => {
+          for await (const object of store.listWork()) if (object.path.includes('-redact-')) return false;
+          return true;
+        },
+        10_000,
+        () => 'redaction work objects were left in the bucket',
       );
     } finally {
       store.destroy();

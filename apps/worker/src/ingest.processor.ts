@@ -215,7 +215,7 @@ export class IngestProcessor implements QueueProcessor {
       if (this.review.find(log_file_id)?.finalized_at)
         throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
       for (let attempt = 1; ; attempt++) {
-        const outcome = await this.versions.write(file, request, outbox_id);
+        const outcome = await this.versions.write(file, request, job.data);
         if (outcome !== 'stale') return outcome;
         if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
       }

@@ -19,6 +19,8 @@ import {
   TransactionRunner,
 } from '@tftsr/db';
 import { BlobIntegrityError } from '@tftsr/storage';
+import type { OutboxJob } from '@tftsr/jobs';
+import { redactWorkIdFor } from '@tftsr/jobs';
 import { OutboxJobGuard, Skipped } from './outbox-job';
 import { readRedactionSettings, RedactionSettings } from '@tftsr/pii';
 import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.service';
@@ -64,16 +66,27 @@ export class RedactionVersionWriter {
     private readonly settings: SettingRepository,
   ) {}
 
-  async write(file: LogFile, request: RedactionRequest, outboxId: string): Promise<RedactResult | Skipped | 'stale'> {
+  /**
+   * `job` is the redact job's payload: in role `writer` (issue 19) a scanner writes the copy, under a work id
+   * derived from it and the decisions applied; everything else (the decisions read, the commit, the stale check,
+   * the discard of a copy not committed) stays here, as in role `all`.
+   */
+  async write(file: LogFile, request: RedactionRequest, job: OutboxJob): Promise<RedactResult | Skipped | 'stale'> {
+    const outboxId = job.outbox_id;
     const logFileId = file.id;
     const rev = this.tx.write(() => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
     const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
     const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
+    const workId = this.redactor.remoteCopies ? redactWorkIdFor(job, rev, settings.replacementStyle) : undefined;
     const blob = await this.redactor
-      .redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd })
-      .catch((err: Error) => {
-        throw err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError ? new UnrecoverableError(err.message) : err;
+      .redact(file.file_path, spans, { sha256: file.content_hash, spansEndAt: summary.maxEnd }, workId ? { workId, logFileId } : undefined)
+      .catch(async (err: Error) => {
+        const hopeless = err instanceof BlobIntegrityError || err instanceof SpansDoNotFitError;
+        // A scanner's problem is final; any other failure leaves the work for the next attempt to find.
+        if (!hopeless) throw err;
+        if (workId) await this.redactor.release(workId);
+        throw new UnrecoverableError(err.message);
       });
     let applied: Applied | 'stale' | false | null = null;
     try {
@@ -87,7 +100,11 @@ export class RedactionVersionWriter {
       if (!(err instanceof StaleDecisions)) throw err;
       applied = 'stale';
     } finally {
-      if (typeof applied !== 'object' || applied === null) await this.redactor.discard(blob.path);
+      // Committed, or its copy removed just below: a scanner's plan and result must not be found again.
+      if (workId) await this.redactor.release(workId);
+      // Role writer: a duplicate run of the job (a stalled lock) shares the scanner's copy; the one committed stays.
+      const committed = typeof applied === 'object' && applied !== null;
+      if (!committed && !(workId && this.redactions.get(logFileId)?.redacted_path === blob.path)) await this.redactor.discard(blob.path);
     }
     if (applied === 'stale') return 'stale';
     if (!applied) return { skipped: true as const, reason: 'another run finished this job' };

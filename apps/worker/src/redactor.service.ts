@@ -1,26 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { RedactableSpan, Db } from '@tftsr/db';
-import { PII_TYPE_ORDER, RedactionSpan, redactStream } from '@tftsr/pii';
+import { PII_TYPE_ORDER, RedactionSpan } from '@tftsr/pii';
 import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
 import { BlobStore } from '@tftsr/storage';
+import { RedactedBlob, RedactExpectation, redactToBlob } from './redact-blob';
+import { RemoteScanner } from './scanner/remote-scanner';
 
-export interface RedactedBlob {
-  /** The new encrypted blob, relative to the data directory. */
-  path: string;
-  size: number;
-  originalSha256: string;
-  redactedSha256: string;
-}
-
-/** The stored spans do not describe the stored bytes (the file changed, or the spans are from other content). */
-export class SpansDoNotFitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpansDoNotFitError';
-  }
-}
+export { SpansDoNotFitError } from './redact-blob';
+export type { RedactedBlob } from './redact-blob';
 
 const UNKNOWN_TYPE_RANK = PII_TYPE_ORDER.length;
 const typeRank = (type: string) => {
@@ -58,6 +45,7 @@ export class RedactorService {
   constructor(
     @Inject(BlobStore) private readonly blobs: BlobStore,
     readonly keys: ValueKeys,
+    @Optional() @Inject(RemoteScanner) private readonly remote?: RemoteScanner | null,
   ) {}
 
   /** The file's review index (lines, value ids, distinct values), rebuilt from its current spans. */
@@ -68,42 +56,27 @@ export class RedactorService {
   /**
    * Streams the original through the redactor into a new blob, hashing both sides on the way. The content must
    * be what the spans were found in: it must hash to `expected.sha256` (when known) and reach `expected.spansEndAt`.
+   * Role `writer` (issue 19), given the work: a scanner writes the copy from a plan of the merged spans; the
+   * spans are still read (and pseudonyms numbered) here, as they stream into the plan.
    */
-  async redact(
+  redact(
     originalPath: string,
     spans: Iterable<RedactableSpan>,
-    expected: { sha256: string | null; spansEndAt: number },
+    expected: RedactExpectation,
+    work?: { workId: string; logFileId: string },
   ): Promise<RedactedBlob> {
-    const originalHash = createHash('sha256');
-    const redactedHash = createHash('sha256');
-    let originalSize = 0;
-    const original = this.blobs.openRead(originalPath);
-    async function* hashed(): AsyncGenerator<Buffer> {
-      for await (const chunk of original) {
-        originalHash.update(chunk as Buffer);
-        originalSize += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
-    }
-    const hashOut = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        redactedHash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    const stored = await this.blobs.write(Readable.from(redactStream(hashed(), mergeApproved(spans))), [hashOut]);
-    const originalSha256 = originalHash.digest('hex');
-    const problem =
-      expected.sha256 !== null && expected.sha256 !== originalSha256
-        ? 'the stored content no longer hashes to the file’s content_hash'
-        : expected.spansEndAt > originalSize
-          ? `a span ends at byte ${expected.spansEndAt}, past the end of the ${originalSize}-byte content`
-          : null;
-    if (problem) {
-      await this.blobs.remove(stored.path);
-      throw new SpansDoNotFitError(problem);
-    }
-    return { path: stored.path, size: stored.size, originalSha256, redactedSha256: redactedHash.digest('hex') };
+    if (this.remote && work) return this.remote.redact(work, originalPath, mergeApproved(spans), expected);
+    return redactToBlob(this.blobs, originalPath, mergeApproved(spans), expected);
+  }
+
+  /** Whether a scanner writes the copies (role `writer`): the writer then names the work. */
+  get remoteCopies(): boolean {
+    return Boolean(this.remote);
+  }
+
+  /** After the commit (or its loss): a scanner's plan and result are no longer needed (role `writer`). */
+  async release(workId: string): Promise<void> {
+    await this.remote?.releaseNow(workId);
   }
 
   /** Drops a redacted copy that no row will point at (another run of the job committed first, or a newer version replaced it). */

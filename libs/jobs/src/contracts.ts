@@ -141,6 +141,8 @@ export const SCAN_QUEUE = 'scan';
 export interface ScanJobPayloads {
   /** The log file's id is for the scanner's log lines; the order (in the bucket) says what to read. */
   scan_blob: { work_id: string; log_file_id: string };
+  /** A redacted copy (role writer): the plan in the bucket says which original and which spans. */
+  redact_blob: { work_id: string; log_file_id: string };
 }
 export type ScanJobName = keyof ScanJobPayloads;
 
@@ -159,6 +161,19 @@ export function workIdFor(job: OutboxJob): string {
 
 export function scanJobId(workId: string): string {
   return `scan_blob-${workId}`;
+}
+
+/**
+ * The work id of one redacted copy of a redact job: the outbox job's key, then `-redact-` (never a scan's work
+ * id, whatever the outbox id), the decisions' revision and the replacement style it applies. A rerun with the
+ * same decisions finds the same plan and result; decisions changed since make a new one.
+ */
+export function redactWorkIdFor(job: OutboxJob, decisionsRev: number, style: string): string {
+  return `${outboxKey(job)}-redact-r${decisionsRev}-${style}`;
+}
+
+export function redactJobId(workId: string): string {
+  return `redact_blob-${workId}`;
 }
 
 export interface PingResult {

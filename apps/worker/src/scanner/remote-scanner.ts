@@ -1,13 +1,17 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
-import { createRedisConnection, SCAN_JOB_POLICY, SCAN_QUEUE, scanJobId } from '@tftsr/jobs';
-import type { ScanJobPayloads, RedisClient } from '@tftsr/jobs';
-import type { PiiConfig } from '@tftsr/pii';
+import { createRedisConnection, redactJobId, SCAN_JOB_POLICY, SCAN_QUEUE, scanJobId } from '@tftsr/jobs';
+import type { ScanJobName, ScanJobPayloads, RedisClient } from '@tftsr/jobs';
+import type { PiiConfig, SpanSource } from '@tftsr/pii';
+import { BlobIntegrityError } from '@tftsr/storage';
+import type { RedactedBlob, RedactExpectation } from '../redact-blob';
+import { SpansDoNotFitError } from '../redact-blob';
 import type { PassTotals, ScanSink } from '../scan-blob';
 import type { WorkerConfig } from '../config/worker.config';
 import type { WorkObjects } from './scan-work';
-import { readResult, removeWork, resultPath, writeOrder } from './scan-work';
+import { orderPath, readResult, removeWork, resultPath, writeOrder } from './scan-work';
+import { readRedactResult, writeRedactPlan } from './redact-work';
 
 /** A lost event (a Redis failover, a reconnect) costs at most this long: the job's state and the result are looked at again. */
 const POLL_MS = 2000;
@@ -25,7 +29,7 @@ export class RemoteScanner implements OnApplicationShutdown {
   private readonly logger = new Logger('RemoteScanner');
   private readonly connection: RedisClient;
   private readonly eventsConnection: RedisClient;
-  private readonly queue: Queue<ScanJobPayloads['scan_blob']>;
+  private readonly queue: Queue<ScanJobPayloads[ScanJobName]>;
   private readonly events: QueueEvents;
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -60,14 +64,45 @@ export class RemoteScanner implements OnApplicationShutdown {
     if (!(await this.store.exists(resultPath(workId)))) {
       const order = { v: 1 as const, log_file_id: work.logFileId, blob_path: path, expected_size: expectedSize, config };
       await writeOrder(this.store, workId, { ...order, mode: config ? 'scan' : 'hash' });
-      await this.waitForResult(workId, work.logFileId, sink);
+      await this.waitForResult('scan_blob', workId, work.logFileId, (read) => sink.progress(read));
     }
     return readResult(this.store, workId, (batch) => sink.spans(batch));
+  }
+
+  /**
+   * A redacted copy written by a scanner (`redact_blob`): the plan (the original, what it must be, the merged
+   * spans to hide, streamed in batches) goes into the bucket, then the job; the result names the new blob. A
+   * rerun with the same work id finds the result and reuses it. The caller commits or discards the blob, and
+   * releases the work objects, as for a local copy. The scanner's problems come back as the local ones.
+   */
+  async redact(
+    work: { workId: string; logFileId: string },
+    path: string,
+    merged: SpanSource,
+    expected: RedactExpectation,
+  ): Promise<RedactedBlob> {
+    const { workId, logFileId } = work;
+    if (!(await this.store.exists(resultPath(workId)))) {
+      // A plan of this work id is complete (S3 shows no object before its upload completed) and says the same: an
+      // overlapping run of the job (a stalled lock) waits for it rather than writing it again under its reader.
+      if (!(await this.store.exists(orderPath(workId))))
+        await writeRedactPlan(this.store, workId, { log_file_id: logFileId, blob_path: path, expected }, merged);
+      await this.waitForResult('redact_blob', workId, logFileId, () => undefined);
+    }
+    const result = await readRedactResult(this.store, workId);
+    if ('redacted' in result) return result.redacted;
+    const { kind, message } = result.problem;
+    throw kind === 'spans_do_not_fit' ? new SpansDoNotFitError(message) : new BlobIntegrityError(message);
   }
 
   /** Best effort: the sweep removes what this misses. */
   release(workId: string): void {
     void removeWork(this.store, workId);
+  }
+
+  /** As release, awaited: a redaction's next attempt may use the same work id and must not find a result. */
+  releaseNow(workId: string): Promise<void> {
+    return removeWork(this.store, workId);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -82,8 +117,13 @@ export class RemoteScanner implements OnApplicationShutdown {
    * added again when it completed without a result (swept since), and its failure is this run's failure: the
    * ingest job's next attempt adds it anew.
    */
-  private async waitForResult(workId: string, logFileId: string, sink: ScanSink): Promise<void> {
-    const jobId = scanJobId(workId);
+  private async waitForResult(
+    name: ScanJobName,
+    workId: string,
+    logFileId: string,
+    onProgress: (read: number) => Promise<void> | void,
+  ): Promise<void> {
+    const jobId = name === 'scan_blob' ? scanJobId(workId) : redactJobId(workId);
     let progress = 0;
     for (;;) {
       const woken = this.wakeOn(jobId);
@@ -93,14 +133,14 @@ export class RemoteScanner implements OnApplicationShutdown {
         if (state === 'completed' || state === 'missing' || state === 'unknown') {
           if (await this.store.exists(resultPath(workId))) return;
           if (job) await job.remove().catch(() => undefined);
-          await this.queue.add('scan_blob', { work_id: workId, log_file_id: logFileId }, { ...SCAN_JOB_POLICY, jobId });
+          await this.queue.add(name, { work_id: workId, log_file_id: logFileId }, { ...SCAN_JOB_POLICY, jobId });
         } else if (state === 'failed') {
           const reason = job?.failedReason ?? 'unknown';
           await job?.remove().catch(() => undefined);
           throw new Error(`the scanner failed: ${reason}`);
         } else if (typeof job?.progress === 'number' && job.progress > progress) {
           progress = job.progress;
-          await sink.progress(progress);
+          await onProgress(progress);
         }
         await woken.promise;
       } finally {

@@ -127,7 +127,8 @@ export async function removeWork(store: WorkObjects, workId: string): Promise<vo
   await Promise.allSettled([store.remove(orderPath(workId)), store.remove(resultPath(workId))]);
 }
 
-async function* opened(store: WorkObjects, path: string): AsyncGenerator<Buffer> {
+/** A work object's plaintext chunks; WorkKeyMismatch when this key does not open it. */
+export async function* opened(store: WorkObjects, path: string): AsyncGenerator<Buffer> {
   try {
     yield* store.readWork(path);
   } catch (err) {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { Worker } from 'bullmq';
 import { describeRedisTopology, SHUTDOWN_CLOSE_MARGIN_MS, onShutdownSignal } from '@tftsr/config';
-import type { ScanJobPayloads } from '@tftsr/jobs';
+import type { ScanJobName, ScanJobPayloads } from '@tftsr/jobs';
 import { createRedisConnection, logConnectionChanges, SCAN_QUEUE } from '@tftsr/jobs';
 import { S3BlobStore } from '@tftsr/storage';
 import { MetricsRegistry } from '@tftsr/telemetry';
@@ -31,9 +31,9 @@ export async function runScanner(config: WorkerConfig, logger: Logger): Promise<
   const telemetry = new JobTelemetry(new JobMetrics(registry), new Logger('ScanProcessor'));
   const connection = createRedisConnection(config.redis, 'worker');
   logConnectionChanges(connection, logger, 'scanner');
-  const worker = new Worker<ScanJobPayloads['scan_blob']>(
+  const worker = new Worker<ScanJobPayloads[ScanJobName]>(
     SCAN_QUEUE,
-    (job: Job<ScanJobPayloads['scan_blob']>) => telemetry.around(SCAN_QUEUE, job, () => processor.handleScanBlob(job)),
+    (job: Job<ScanJobPayloads[ScanJobName]>) => telemetry.around(SCAN_QUEUE, job, () => processor.handle(job)),
     {
       connection,
       prefix: config.queuePrefix,
