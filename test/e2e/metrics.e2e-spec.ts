@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QUEUE_NAMES, SCAN_QUEUE } from '@tftsr/jobs';
+import { ALL_QUEUE_NAMES } from '@tftsr/jobs';
 import { waitFor } from '../support/app-processes';
 import { failure, useTestApi, useTestStack } from '../support/api-harness';
 
@@ -111,7 +111,7 @@ describe('logs and metrics, with the real worker', () => {
     it('reports the depth of every queue, the outbox, the SQLite write lock and WAL, and Redis', async () => {
       const text = await scrapeApi();
       // The scanners' queue too (issue 19): its depth says whether more scanner hosts would help.
-      for (const queue of [...QUEUE_NAMES, SCAN_QUEUE]) {
+      for (const queue of ALL_QUEUE_NAMES) {
         for (const state of ['waiting', 'active', 'delayed', 'failed'])
           expect(value(text, `tftsr_queue_jobs{queue="${queue}",state="${state}"}`)).toEqual(expect.any(Number));
       }

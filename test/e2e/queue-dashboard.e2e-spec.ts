@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QUEUE_NAMES } from '@tftsr/jobs';
+import { ALL_QUEUE_NAMES } from '@tftsr/jobs';
 import { HEADER_SIZE } from '@tftsr/storage';
 import { waitFor } from '../support/app-processes';
 import { useTestStack } from '../support/api-harness';
@@ -84,9 +84,9 @@ describe('the queue dashboard (Bull Board) at /admin/queues, with the real worke
     expect(Object.keys(api.openapi.doc.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
   });
 
-  it('lists every queue of libs/jobs QUEUE_NAMES', async () => {
+  it("lists every queue of libs/jobs ALL_QUEUE_NAMES, the scanners' queue included", async () => {
     const { queues } = await json(API);
-    expect(queues.map((q: { name: string }) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
+    expect(queues.map((q: { name: string }) => q.name).sort()).toEqual([...ALL_QUEUE_NAMES].sort());
   });
 
   it('shows a job that failed for real, whose data holds only ids, and retries it', async () => {

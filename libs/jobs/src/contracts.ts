@@ -138,6 +138,8 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
  * id only, which is the outbox job's key (its restore generation and outbox id), so a rerun finds the same job.
  */
 export const SCAN_QUEUE = 'scan';
+/** Every queue there is: the outbox's and the scanners'. The API's metrics and queue dashboard show them all. */
+export const ALL_QUEUE_NAMES = [...QUEUE_NAMES, SCAN_QUEUE] as const;
 export interface ScanJobPayloads {
   /** The log file's id is for the scanner's log lines; the order (in the bucket) says what to read. */
   scan_blob: { work_id: string; log_file_id: string };

@@ -1,13 +1,12 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { QUEUE_NAMES, type RedisClient, SCAN_QUEUE } from '@tftsr/jobs';
+import { ALL_QUEUE_NAMES, type RedisClient } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
 
 /**
- * Every queue in libs/jobs QUEUE_NAMES, and the scanners' queue (SCAN_QUEUE: fed by the writer, not the outbox; its
- * depth says whether more scanner hosts would help), for reading: the metrics count their jobs and the dashboard
- * shows them.
+ * Every queue in libs/jobs ALL_QUEUE_NAMES (the outbox's, and the scanners' `scan`, whose depth says whether more
+ * scanner hosts would help), for reading: the metrics count their jobs and the dashboard shows them.
  * They share the producer's fail-fast connection, so a Redis outage answers at once instead of hanging.
  */
 @Injectable()
@@ -18,7 +17,7 @@ export class MonitoredQueues implements OnApplicationShutdown {
     private readonly producer: JobProducer,
     config: ApiConfig,
   ) {
-    this.queues = [...QUEUE_NAMES, SCAN_QUEUE].map((name) => {
+    this.queues = ALL_QUEUE_NAMES.map((name) => {
       const queue = new Queue(name, { connection: producer.connection, prefix: config.queuePrefix });
       // The producer's connection logs its own outages; without a listener they would be unhandled 'error' events.
       queue.on('error', () => undefined);
