@@ -102,6 +102,6 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     await rig.postChecks();
     // Its whole report on failure: which check failed says more than the exit code.
     const after = await rig.tftsr(['db', 'verify']);
-    expect({ code: after.code, output: after.output }).toEqual({ code: 0, output: expect.any(String) });
+    expect([after.code, after.code === 0 ? '' : after.output]).toEqual([0, '']);
   }, 240_000);
 });

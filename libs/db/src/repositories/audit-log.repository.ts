@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../database';
+import { readSnapshot } from '../database';
 import { newId, toDbTimestamp } from '../ids';
 import type { AuditAction } from '../audit-actions';
 import type { AuditEntry } from '../models';
@@ -118,7 +119,15 @@ export class AuditLogRepository {
   }
 
   /** Walks the chain in insertion order and names the first entry that does not fit. */
+  /**
+   * The chain and its head, read in one snapshot: on a live database an entry appended between reading the chain
+   * and reading the head made an intact chain look broken.
+   */
   verify(): ChainVerification {
+    return readSnapshot(this.db, () => this.verifySnapshot());
+  }
+
+  private verifySnapshot(): ChainVerification {
     let prev = '';
     let position = 0;
     for (const row of this.listChainStmt.iterate() as IterableIterator<ChainRow>) {
