@@ -1,6 +1,7 @@
+import { requestRedaction } from '../support/redaction-request';
 import { buffer } from 'node:stream/consumers';
 import type { Db } from '@tftsr/db';
-import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { LogFileRedactionRepository, toDbTimestamp } from '@tftsr/db';
 import type { BlobStore } from '@tftsr/storage';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { IngestRig, jobOf } from '../support/ingest-rig';
@@ -53,21 +54,7 @@ describe('custom rules in the ingest jobs', () => {
       { pii_type: 'Custom', original_value: 'EMP-654321', replacement: '[EMPLOYEE]' },
     ]);
 
-    const job = transaction(db, () => {
-      const id = newId();
-      new RedactionRequestRepository(db).insert({
-        id,
-        log_file_id: fileId,
-        span_ids: null,
-        requested_by: 'reviewer-key',
-        state: 'pending',
-        failure_reason: null,
-        created_at: toDbTimestamp(),
-        finished_at: null,
-      });
-      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
-      return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
-    });
+    const job = requestRedaction(db, fileId);
     await sut.handleRedact(jobOf(job, 0, 'redact'));
     const redacted = (await buffer(blobs.openRead(new LogFileRedactionRepository(db).get(fileId)!.redacted_path))).toString();
     expect(redacted.split('\n').slice(0, 2)).toEqual([

@@ -1,9 +1,10 @@
+import { requestRedaction } from '../support/redaction-request';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Db } from '@tftsr/db';
-import { LogFileRedactionRepository, newId, OutboxRepository, RedactionRequestRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { LogFileRedactionRepository, newId } from '@tftsr/db';
 import { loadConfig } from '@tftsr/config';
 import { createRedisConnection, redactJobId, redactWorkIdFor, SCAN_JOB_POLICY, SCAN_QUEUE, scanJobId, workIdFor } from '@tftsr/jobs';
 import type { ScanJobName, ScanJobPayloads } from '@tftsr/jobs';
@@ -279,24 +280,7 @@ describe('the redact job in role writer: the copy from a scanner, the rest on th
     await rig.sut.handleHash(jobOf(hash));
     return fileId;
   }
-  /** A request and its outbox row, as RedactionsService writes them. */
-  function requestRedaction(fileId: string) {
-    return transaction(db, () => {
-      const id = newId();
-      new RedactionRequestRepository(db).insert({
-        id,
-        log_file_id: fileId,
-        span_ids: null,
-        requested_by: 'reviewer-key',
-        state: 'pending',
-        failure_reason: null,
-        created_at: toDbTimestamp(),
-        finished_at: null,
-      });
-      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
-      return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
-    });
-  }
+
   const stored = async () => {
     const found: string[] = [];
     for await (const o of store.listStored()) found.push(o.path);
@@ -314,7 +298,7 @@ describe('the redact job in role writer: the copy from a scanner, the rest on th
 
   it('commits the copy a scanner wrote: one row, one apply_redactions, nothing of the spans in it, no work left', async () => {
     const fileId = await readyFile();
-    const job = requestRedaction(fileId);
+    const job = requestRedaction(db, fileId);
     const before = await stored();
 
     const result = await rig.sut.handleRedact(jobOf(job, 0, 'redact'));
@@ -335,7 +319,7 @@ describe('the redact job in role writer: the copy from a scanner, the rest on th
 
   it("keeps the committed copy when two runs of the job overlap: they share the scanner's copy, the loser removes nothing of it", async () => {
     const fileId = await readyFile();
-    const job = requestRedaction(fileId);
+    const job = requestRedaction(db, fileId);
     const before = await stored();
 
     // The second run starts once the first one's plan is in the bucket (a stalled lock's rerun comes later still).
@@ -359,7 +343,7 @@ describe('the redact job in role writer: the copy from a scanner, the rest on th
 
   it('starts over when the decisions change while the scanner writes: the stale copy is removed, the new one committed', async () => {
     const fileId = await readyFile();
-    const job = requestRedaction(fileId);
+    const job = requestRedaction(db, fileId);
     const before = await stored();
     beforeNextCopy = () => {
       const bumped = db.prepare('UPDATE log_file_review SET decisions_rev = decisions_rev + 1 WHERE log_file_id = ?').run(fileId);

@@ -1,18 +1,11 @@
+import { requestRedaction } from '../support/redaction-request';
 import { UnrecoverableError } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import type { Db } from '@tftsr/db';
-import {
-  LogFileRedactionRepository,
-  newId,
-  OutboxRepository,
-  PiiSpanRepository,
-  RedactionRequestRepository,
-  toDbTimestamp,
-  transaction,
-} from '@tftsr/db';
+import { LogFileRedactionRepository, newId, OutboxRepository, PiiSpanRepository, RedactionRequestRepository } from '@tftsr/db';
 import { scanBuffer } from '@tftsr/pii';
 import type { BlobStore } from '@tftsr/storage';
 import { HEADER_SIZE } from '@tftsr/storage';
@@ -61,25 +54,6 @@ describe('redact job', () => {
     return { fileId, path, spans: spansOf(fileId) };
   }
 
-  /** A request and its outbox row, as RedactionsService writes them. */
-  function requestRedaction(fileId: string, spanIds: string[] | null) {
-    return transaction(db, () => {
-      const id = newId();
-      new RedactionRequestRepository(db).insert({
-        id,
-        log_file_id: fileId,
-        span_ids: spanIds === null ? null : JSON.stringify([...spanIds].sort()),
-        requested_by: 'reviewer-key',
-        state: 'pending',
-        failure_reason: null,
-        created_at: toDbTimestamp(),
-        finished_at: null,
-      });
-      const row = new OutboxRepository(db).add('redact', (outbox_id) => ({ outbox_id, log_file_id: fileId, redaction_request_id: id }));
-      return { outbox_id: row.id, log_file_id: fileId, redaction_request_id: id };
-    });
-  }
-
   const spansOf = (fileId: string) =>
     db
       .prepare('SELECT id, pii_type, start_offset, end_offset, original_value FROM pii_spans WHERE log_file_id = ? ORDER BY start_offset')
@@ -95,7 +69,7 @@ describe('redact job', () => {
   it('redacts once however often it runs: one copy, one row, one audit entry; original values stay until the file is finalized', async () => {
     const { fileId, spans } = await readyFile();
     expect(spans.length).toBeGreaterThanOrEqual(4);
-    const job = requestRedaction(fileId, null);
+    const job = requestRedaction(db, fileId, null);
     const blobsBefore = blobFiles().length;
 
     const first = await sut.handleRedact(jobOf(job));
@@ -129,7 +103,7 @@ describe('redact job', () => {
 
   it('leaves no byte of an approved span in the redacted copy: the engine finds none of them again', async () => {
     const { fileId, spans } = await readyFile();
-    await sut.handleRedact(jobOf(requestRedaction(fileId, null)));
+    await sut.handleRedact(jobOf(requestRedaction(db, fileId, null)));
     const redacted = await redactedContent(fileId);
     for (const s of spans)
       expect({ value: s.original_value, found: redacted.includes(Buffer.from(s.original_value)) }).toEqual({
@@ -143,7 +117,7 @@ describe('redact job', () => {
   it('redacts every span for a legacy approval of one span (issue 12: the rest stayed in clear), and wipes nothing', async () => {
     const { fileId, spans } = await readyFile();
     const email = spans.find((s) => s.original_value === 'jane.doe@example.org')!;
-    await sut.handleRedact(jobOf(requestRedaction(fileId, [email.id])));
+    await sut.handleRedact(jobOf(requestRedaction(db, fileId, [email.id])));
     const redacted = (await redactedContent(fileId)).toString();
     for (const s of spans) expect(redacted).not.toContain(s.original_value);
     expect(spansOf(fileId).every((s) => s.original_value !== '')).toBe(true);
@@ -160,7 +134,7 @@ describe('redact job', () => {
     const b = newId();
     insert.run(a, fileId, 'Password', 6, 14, 'abcdefgh', '[Password]');
     insert.run(b, fileId, 'ApiKey', 10, 22, 'efghijklmnop', '[ApiKey]');
-    await sut.handleRedact(jobOf(requestRedaction(fileId, [a, b])));
+    await sut.handleRedact(jobOf(requestRedaction(db, fileId, [a, b])));
     expect((await redactedContent(fileId)).toString()).toBe('token=[ApiKey] end');
   });
 
@@ -170,7 +144,7 @@ describe('redact job', () => {
     expect(spans.length).toBe(5200);
     const paged = [...new PiiSpanRepository(db).iterateRedactable(fileId, null, 7)].map((s) => s.id);
     expect(paged).toEqual(spans.map((s) => s.id));
-    await sut.handleRedact(jobOf(requestRedaction(fileId, null)));
+    await sut.handleRedact(jobOf(requestRedaction(db, fileId, null)));
     const redacted = (await redactedContent(fileId)).toString();
     expect(redacted.split('\n').every((line) => line.endsWith('user=[Email]'))).toBe(true);
     expect(new LogFileRedactionRepository(db).get(fileId)).toMatchObject({ span_count: 5200, counts_by_type: '{"Email":5200}' });
@@ -178,7 +152,7 @@ describe('redact job', () => {
 
   it('keeps only the winner’s copy when two runs of the same job overlap', async () => {
     const { fileId } = await readyFile();
-    const job = requestRedaction(fileId, null);
+    const job = requestRedaction(db, fileId, null);
     const blobsBefore = blobFiles().length;
     const results = await Promise.all([sut.handleRedact(jobOf(job)), sut.handleRedact(jobOf(job))]);
     expect(results.filter((r) => 'skipped' in r)).toHaveLength(1);
@@ -192,7 +166,7 @@ describe('redact job', () => {
     const raw = readFileSync(join(temp.dir, path));
     raw[HEADER_SIZE + 5] ^= 1;
     writeFileSync(join(temp.dir, path), raw);
-    const job = requestRedaction(fileId, null);
+    const job = requestRedaction(db, fileId, null);
     const blobsBefore = blobFiles().length;
 
     await expect(sut.handleRedact(jobOf(job, 0))).rejects.toBeInstanceOf(UnrecoverableError);
@@ -210,7 +184,7 @@ describe('redact job', () => {
 
   it('still redacts every span when a span named by a legacy approval disappeared since (the file was scanned again)', async () => {
     const { fileId, spans } = await readyFile();
-    const job = requestRedaction(fileId, [spans[0].id]);
+    const job = requestRedaction(db, fileId, [spans[0].id]);
     db.prepare('DELETE FROM pii_spans WHERE id = ?').run(spans[0].id);
     await sut.handleRedact(jobOf(job));
     expect(new RedactionRequestRepository(db).get(job.redaction_request_id)?.state).toBe('done');
@@ -220,7 +194,7 @@ describe('redact job', () => {
 
   it('skips a job whose log file was deleted since, and marks its outbox row done', async () => {
     const { fileId } = await readyFile();
-    const job = requestRedaction(fileId, null);
+    const job = requestRedaction(db, fileId, null);
     db.prepare('DELETE FROM log_files WHERE id = ?').run(fileId);
     expect(await sut.handleRedact(jobOf(job))).toEqual({ skipped: true, reason: 'the log file no longer exists' });
     expect(new OutboxRepository(db).get(job.outbox_id)?.state).toBe('done');
