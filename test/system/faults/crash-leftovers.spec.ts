@@ -100,12 +100,9 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     expect(staged()).toBe(0);
     expect(partials()).toEqual([]);
     await rig.postChecks();
-    // On the stopped service (its last connection checkpoints the WAL into the main file). Known defect, open: on a
-    // live database the cipher check reports pages whose current content is still only in the WAL (CI saw "2 of
-    // 39656 page(s) fail authentication" here with the API and worker running), although the README says db
-    // verify runs on live data at any time. Its whole report on failure: which check failed says more than the code.
-    rig.closeDb();
-    await Promise.all([rig.api!.stop('SIGTERM'), rig.worker!.stop('SIGTERM')]);
+    // With the API and worker running, as the README says it may: pages whose latest content is still only in the
+    // WAL are checked there (CI once saw "2 of 39656 page(s) fail authentication" here, before the check read the
+    // WAL). Its whole report on failure: which check failed says more than the exit code.
     const after = await rig.tftsr(['db', 'verify']);
     expect([after.code, after.code === 0 ? '' : after.output]).toEqual([0, '']);
   }, 240_000);

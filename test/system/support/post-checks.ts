@@ -17,8 +17,6 @@ import { FsBlobStore, tempOwner } from '@tftsr/storage';
 
 /** Up to this size a file is scanned again here and its stored spans compared one by one; above it, by count. */
 const RESCAN_UP_TO_BYTES = 4 * 1024 * 1024;
-/** A page can read as torn while another process checkpoints it; real damage is still there on the next read. */
-const CIPHER_CHECK_READS = 3;
 
 export interface PostCheckOptions {
   dataDir: string;
@@ -197,15 +195,9 @@ function attempt<T, F>(read: () => T, onError: (message: string) => F): T | F {
 }
 
 function checkPages(db: Db, path: string, key: string): { pages: number; badPages: number[] } {
-  // Fold the WAL in first: pages still there are authenticated as SQLite reads them, not by the file check.
+  // Fold the WAL in first; the check reads again a page torn by a checkpoint, and finds in the WAL what is not yet in the file.
   db.pragma('wal_checkpoint(PASSIVE)');
-  const read = () => cipherIntegrityCheck(path, key);
-  let result = read();
-  for (let attempt = 1; attempt < CIPHER_CHECK_READS && result.badPages.length > 0; attempt += 1) {
-    const again = read();
-    result = { pages: again.pages, badPages: result.badPages.filter((p) => again.badPages.includes(p)) };
-  }
-  return result;
+  return cipherIntegrityCheck(path, key);
 }
 
 /** Per-file counts, each gathered in one query, so that the checks stay linear in the number of files. */

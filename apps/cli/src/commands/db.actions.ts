@@ -3,7 +3,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Env } from '@tftsr/config';
 import { BaseConfig, loadConfig } from '@tftsr/config';
 import type { Db } from '@tftsr/db';
-import { checkpointWal, cipherIntegrityCheck, integrityProblems, loadMigrations, migrate, migrationStatus, openDatabase } from '@tftsr/db';
+import {
+  checkpointWal,
+  cipherIntegrityCheck,
+  cipherReport,
+  integrityProblems,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  openDatabase,
+} from '@tftsr/db';
 import type { CliIo } from '../cli-io';
 import { CliError, timed } from '../cli-io';
 import { backupCommand, restoreCommand, verifyCommand } from './backup.command';
@@ -60,11 +69,7 @@ function check(db: Db, config: BaseConfig, io: CliIo): number {
   // Pages in the WAL are authenticated as SQLite reads them; fold them in so the file check sees them all.
   checkpointWal(db, 'PASSIVE');
   const pages = cipherIntegrityCheck(config.databasePath, key);
-  io.out(
-    pages.badPages.length
-      ? `cipher_integrity_check: ${pages.badPages.length} of ${pages.pages} page(s) fail authentication: ${pages.badPages.join(', ')}`
-      : `cipher_integrity_check: ok (${pages.pages} pages)`,
-  );
+  io.out(cipherReport(pages));
   return problems.length || pages.badPages.length ? 1 : 0;
 }
 

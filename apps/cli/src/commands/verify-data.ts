@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Db, StoredFileRef } from '@tftsr/db';
 import {
   cipherIntegrityCheck,
+  cipherReport,
   DatabaseError,
   deriveKey,
   integrityProblems,
@@ -58,10 +59,11 @@ export async function verifyDataDir(dataDir: string, key: string | null, store?:
     db.close();
   }
   if (key !== null) {
-    // Opened read-only, so nothing was checkpointed: a restored or stopped database has everything in the main file.
+    // Opened read-only, so nothing was checkpointed: on a running service, what is not yet in the main file is
+    // authenticated in the WAL.
     const pages = cipherIntegrityCheck(path, key);
-    if (pages.badPages.length) fail(`cipher_integrity_check: ${pages.badPages.length} of ${pages.pages} page(s) fail authentication`);
-    else result.lines.push(`cipher_integrity_check: ok (${pages.pages} pages)`);
+    if (pages.badPages.length) fail(cipherReport(pages));
+    else result.lines.push(cipherReport(pages));
   }
   const blobs = store ?? new FsBlobStore(dataDir, deriveKey(key, 'blob-encryption'));
   const fileProblems: string[] = [];
