@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { S3BlobStore } from '@tftsr/storage';
+import { BlobUnreadableError, S3BlobStore } from '@tftsr/storage';
 import type { TestS3 } from '@tftsr/test-support/s3-server';
 import { startTestS3 } from '@tftsr/test-support/s3-server';
 import type { ScanOrder } from './scan-work';
-import { orderPath, readOrder, readResult, removeWork, ResultWriter, resultPath, WorkKeyMismatch, writeOrder } from './scan-work';
+import { readRedactResult } from './redact-work';
+import {
+  orderPath,
+  readOrder,
+  readResult,
+  removeWork,
+  ResultWriter,
+  resultPath,
+  WorkKeyMismatch,
+  WorkObjectGone,
+  writeOrder,
+} from './scan-work';
 
 /** Real: s3rver on a temporary directory, the blob format, two keys. Nothing mocked. */
 describe('scan work orders and results (issue 19)', () => {
@@ -76,5 +87,19 @@ describe('scan work orders and results (issue 19)', () => {
     await removeWork(sut, 'w2');
     await removeWork(sut, 'w1');
     expect([await sut.exists(orderPath('w1')), await sut.exists(resultPath('w2'))]).toEqual([false, false]);
+  });
+
+  it('tells a work object that is gone from a stored file that is missing: the writer retries, it does not give up', async () => {
+    // An overlapping run of the same job released the work under this one, between its wait and its read.
+    for (const read of [
+      () => readOrder(sut, 'gone'),
+      () => readResult(sut, 'gone', () => undefined),
+      () => readRedactResult(sut, 'gone'),
+    ]) {
+      const err = (await read().catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(WorkObjectGone);
+      expect(err).not.toBeInstanceOf(BlobUnreadableError);
+      expect(err.message).toMatch(/work\/gone\.(order|result) is gone/);
+    }
   });
 });

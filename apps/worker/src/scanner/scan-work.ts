@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { NewPiiSpan } from '@tftsr/db';
 import type { PiiConfig } from '@tftsr/pii';
-import { BlobIntegrityError } from '@tftsr/storage';
+import { BlobIntegrityError, BlobUnreadableError } from '@tftsr/storage';
 import type { S3BlobStore } from '@tftsr/storage';
 import type { PassTotals } from '../scan-blob';
 
@@ -29,6 +29,18 @@ type ResultLine = { spans: NewPiiSpan[] } | { done: PassTotals };
 
 export const orderPath = (workId: string) => `work/${workId}.order`;
 export const resultPath = (workId: string) => `work/${workId}.result`;
+
+/**
+ * A work object that is not (or no longer) in the bucket: released by the writer that committed its result (an
+ * overlapping run of the same job), swept, or never written. Not a stored file that is missing (which never comes
+ * back): on the writer's side the job's next attempt starts over or finds it done; a scanner drops the job.
+ */
+export class WorkObjectGone extends Error {
+  constructor(readonly path: string) {
+    super(`the scanner work object ${path} is gone: an overlapping run of the job released it, or the sweep removed it`);
+    this.name = 'WorkObjectGone';
+  }
+}
 
 /** A work object that this key does not open: after `db rekey`, a scanner's exported key is the old one. */
 export class WorkKeyMismatch extends Error {
@@ -127,12 +139,13 @@ export async function removeWork(store: WorkObjects, workId: string): Promise<vo
   await Promise.allSettled([store.remove(orderPath(workId)), store.remove(resultPath(workId))]);
 }
 
-/** A work object's plaintext chunks; WorkKeyMismatch when this key does not open it. */
+/** A work object's plaintext chunks; WorkKeyMismatch when this key does not open it, WorkObjectGone when it is missing. */
 export async function* opened(store: WorkObjects, path: string): AsyncGenerator<Buffer> {
   try {
     yield* store.readWork(path);
   } catch (err) {
     if (err instanceof BlobIntegrityError && /does not unwrap/.test(err.message)) throw new WorkKeyMismatch(path);
+    if (err instanceof BlobUnreadableError && err.code === 'ENOENT') throw new WorkObjectGone(path);
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import { redactToBlob, SpansDoNotFitError } from '../redact-blob';
 import type { RedactPlanHeader, RedactProblemKind } from './redact-work';
 import { readRedactPlan, writeRedactResult } from './redact-work';
 import type { ScanOrder } from './scan-work';
-import { readOrder, ResultWriter, resultPath, WorkKeyMismatch } from './scan-work';
+import { readOrder, ResultWriter, resultPath, WorkKeyMismatch, WorkObjectGone } from './scan-work';
 
 const WORK_ID = /^[A-Za-z0-9_-]{1,200}$/;
 /** Progress goes to Redis (the writer shows it) every this many bytes read, at most. */
@@ -92,7 +92,7 @@ export class ScanProcessor {
     } catch (err) {
       // Closes the plan's read (not awaited: a read under way finishes first).
       void spans.return(undefined).catch(() => undefined);
-      if (err instanceof WorkKeyMismatch) throw new UnrecoverableError(err.message);
+      if (err instanceof WorkKeyMismatch || err instanceof WorkObjectGone) throw new UnrecoverableError(err.message);
       if (err instanceof BlobUnreadableError && err.code === 'ENOENT') throw new UnrecoverableError(err.message);
       const kind = err instanceof SpansDoNotFitError ? 'spans_do_not_fit' : err instanceof BlobIntegrityError ? 'integrity' : null;
       if (kind === null) throw err;
@@ -126,7 +126,7 @@ export class ScanProcessor {
       return plan;
     } catch (err) {
       if (err instanceof WorkKeyMismatch) throw new UnrecoverableError(err.message);
-      if (err instanceof BlobUnreadableError && err.code === 'ENOENT') throw new UnrecoverableError(`the redaction plan ${workId} is gone`);
+      if (err instanceof WorkObjectGone) throw new UnrecoverableError(`the redaction plan ${workId} is gone`);
       throw err;
     }
   }
@@ -139,7 +139,7 @@ export class ScanProcessor {
     } catch (err) {
       if (err instanceof WorkKeyMismatch) throw new UnrecoverableError(err.message);
       // Released by its writer (it committed another run's result), or never written: nothing to do for anyone.
-      if (err instanceof BlobUnreadableError && err.code === 'ENOENT') throw new UnrecoverableError(`the work order ${workId} is gone`);
+      if (err instanceof WorkObjectGone) throw new UnrecoverableError(`the work order ${workId} is gone`);
       throw err;
     }
   }
