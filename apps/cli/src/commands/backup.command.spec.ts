@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '@tftsr/db';
 import { AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, transaction } from '@tftsr/db';
-import { FsBlobStore } from '@tftsr/storage';
+import { CHUNK_FILE_KEY_LABEL, ChunkFiles, FsBlobStore } from '@tftsr/storage';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { runCli } from '../main';
 
@@ -161,5 +161,39 @@ describe('tftsr db backup | restore | verify', () => {
     const refused = await run(['db', 'restore', backup], env(target));
     expect(refused.text).toMatch(/the backup is damaged/);
     expect(existsSync(join(target, 'tftsr.db'))).toBe(false);
+  });
+
+  it("verifies each open chunk's append file up to its committed length, and backs it up and restores it", async () => {
+    // A shipped request's lines, as the API appends them: a sealed record, committed length in the chunk's row.
+    const files = new ChunkFiles(source, deriveKey(TEST_KEY, CHUNK_FILE_KEY_LABEL));
+    const file = await files.openForAppend('c1', 0);
+    const start = file.size;
+    const record = files.seal(file, Buffer.from('10:00:01 login ok for jane.doe@example.org\n'));
+    await files.writeAndSync(file, start, [record]);
+    await file.handle.close();
+    const db = openDatabase({ path: join(source, 'tftsr.db'), key: TEST_KEY });
+    db.prepare(`INSERT INTO log_streams (id, issue_id, name, source, created_at) VALUES ('s1', 'i1', 'app', 'lines', 'x')`).run();
+    db.prepare(
+      `INSERT INTO log_stream_chunks (id, stream_id, seq, state, bytes, lines, opened_at, last_append_ms, file_bytes)
+       VALUES ('c1', 's1', 1, 'open', 44, 1, 'x', 0, ?)`,
+    ).run(file.size);
+    db.close();
+
+    const verified = await run(['db', 'verify'], env(source));
+    expect(verified.text).toContain('open log chunks: 1 of 1 append file(s) present and authentic up to their committed length');
+    expect(verified.code).toBe(0);
+    await run(['db', 'backup', backup], env(source));
+    const restored = await run(['db', 'restore', backup], env(target));
+    expect(restored.text).toContain('open log chunks: 1 of 1 append file(s)');
+    expect(restored.code).toBe(0);
+
+    // One byte of the record flipped: the verify fails and names the chunk.
+    const path = join(source, 'chunks', 'c1.open');
+    const bytes = readFileSync(path);
+    bytes[start + 10] ^= 1;
+    writeFileSync(path, bytes);
+    const damaged = await run(['db', 'verify'], env(source));
+    expect(damaged.code).toBe(1);
+    expect(damaged.text).toMatch(/open log chunks: 0 of 1 .*chunk c1: the record at \d+ fails authentication/);
   });
 });

@@ -8,6 +8,7 @@ import {
   deriveKey,
   integrityProblems,
   leftoverPii,
+  listChunkFiles,
   listStoredFiles,
   loadMigrations,
   LONGEST_SCAN_MS,
@@ -16,7 +17,7 @@ import {
   RepositorySet,
 } from '@tftsr/db';
 import type { BlobStore } from '@tftsr/storage';
-import { BlobIntegrityError, FsBlobStore } from '@tftsr/storage';
+import { BlobIntegrityError, CHUNK_FILE_KEY_LABEL, ChunkFileDamagedError, ChunkFiles, FsBlobStore } from '@tftsr/storage';
 
 export interface DataVerification {
   /** One line per check, for the operator. */
@@ -37,6 +38,7 @@ export async function verifyDataDir(dataDir: string, key: string | null, store?:
   const result: DataVerification = { lines: [], problems: [], auditEntries: 0, filesChecked: 0 };
   const fail = (line: string) => (result.lines.push(line), result.problems.push(line));
   let files: StoredFileRef[];
+  let chunkFiles: { path: string; size: number }[];
   const db = openDatabase({ path, key, readonly: true });
   try {
     const integrity = integrityProblems(db);
@@ -55,6 +57,7 @@ export async function verifyDataDir(dataDir: string, key: string | null, store?:
     }
     for (const line of checkLeftoverPii(db)) fail(line);
     files = listStoredFiles(db);
+    chunkFiles = listChunkFiles(db);
   } finally {
     db.close();
   }
@@ -75,7 +78,48 @@ export async function verifyDataDir(dataDir: string, key: string | null, store?:
   const summary = `stored files: ${result.filesChecked - fileProblems.length} of ${result.filesChecked} present, intact and matching their rows`;
   if (fileProblems.length) fail(`${summary}; ${fileProblems.slice(0, 20).join('; ')}`);
   else result.lines.push(summary);
+  const chunkProblems = await checkChunkFiles(dataDir, path, key, chunkFiles);
+  const chunkSummary = `open log chunks: ${chunkFiles.length - chunkProblems.length} of ${chunkFiles.length} append file(s) present and authentic up to their committed length`;
+  if (chunkProblems.length) fail(`${chunkSummary}; ${chunkProblems.slice(0, 20).join('; ')}`);
+  else result.lines.push(chunkSummary);
   return result;
+}
+
+/**
+ * The append files of open log-stream chunks (`chunks/<id>.open`), each read up to the committed length its row
+ * records and every record authenticated, as a close will read it. On a running service a chunk may close
+ * between the listing and the read (its file is removed after its commit): a file that fails is checked against
+ * its row again, and only a chunk still open with the same committed length counts.
+ */
+async function checkChunkFiles(
+  dataDir: string,
+  dbPath: string,
+  key: string | null,
+  chunks: { path: string; size: number }[],
+): Promise<string[]> {
+  if (chunks.length === 0) return [];
+  const files = new ChunkFiles(dataDir, deriveKey(key, CHUNK_FILE_KEY_LABEL));
+  const failed: { path: string; size: number; problem: string }[] = [];
+  for (const chunk of chunks) {
+    try {
+      await files.read(chunkIdOf(chunk.path), chunk.size);
+    } catch (err) {
+      if (!(err instanceof ChunkFileDamagedError || err instanceof BlobIntegrityError)) throw err;
+      failed.push({ ...chunk, problem: err.message });
+    }
+  }
+  if (failed.length === 0) return [];
+  const db = openDatabase({ path: dbPath, key, readonly: true });
+  try {
+    const now = new Map(listChunkFiles(db).map((c) => [c.path, c.size]));
+    return failed.filter((f) => now.get(f.path) === f.size).map((f) => f.problem);
+  } finally {
+    db.close();
+  }
+}
+
+function chunkIdOf(path: string): string {
+  return path.slice('chunks/'.length, -'.open'.length);
 }
 
 /**
