@@ -2,8 +2,9 @@
 /// <reference path="../../test/support/s3rver.d.ts" />
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import S3rver from 's3rver';
@@ -12,11 +13,13 @@ import { S3BlobStore } from '@tftsr/storage';
 import type { S3StoreSettings } from '@tftsr/storage';
 import { resultPath, writeOrder } from '@tftsr/worker/scanner/scan-work';
 import type { BenchContext, BenchGroup } from '../support/context';
+import { corpusFile } from '../pii/bench-corpus';
 import { repeatedLog } from '../support/log-corpus';
-import { alternate, seconds } from '../support/stats';
+import { alternate, median, seconds } from '../support/stats';
 
 const MB = 1e6;
 const WORKER_MAIN = join(__dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
+const TFTSR_BIN = join(__dirname, '..', '..', '..', 'bin', 'tftsr.js');
 
 /**
  * Issue 19's scaling row: the same files scanned by two scanner processes against one, in the same run. Scan-bound:
@@ -71,18 +74,27 @@ export const scanGroup: BenchGroup = {
         runs = await alternate(
           1,
           ctx.options.runs,
-          () => two.round(store, work, total),
-          () => one.round(store, work, total),
+          (run) => two.round(store, work, total, run >= 0),
+          (run) => one.round(store, work, total, run >= 0),
         );
       } finally {
         await Promise.all([two.stop(), one.stop()]);
       }
+      const machine = await machineScaling(ctx);
       return {
         'scan-scale': {
           runs,
           warmups: 1,
           pinning: 'not pinned: the scanners, s3rver, Redis and the bench process share both cores, as scanner hosts would share nothing',
-          details: { files, file_bytes: bytes, corpus: 'sparse', scanner_concurrency: 1 },
+          details: {
+            files,
+            file_bytes: bytes,
+            corpus: 'sparse',
+            scanner_concurrency: 1,
+            ...two.cpuDetails('two'),
+            ...one.cpuDetails('one'),
+            ...machine,
+          },
         },
       };
     } finally {
@@ -110,9 +122,10 @@ class ScannerSide {
   }
 
   /** One timed round: every job added at once (the scanners idle), until every result is stored; MB/s. */
-  async round(store: S3BlobStore, work: { workId: string; logFileId: string }[], totalBytes: number): Promise<number> {
+  async round(store: S3BlobStore, work: { workId: string; logFileId: string }[], totalBytes: number, counted: boolean): Promise<number> {
     await Promise.all(work.map((w) => store.remove(resultPath(w.workId))));
     await this.queue.clean(0, 0, 'completed');
+    const cpuBefore = await this.cpuNow();
     const started = process.hrtime.bigint();
     for (const w of work) {
       await this.queue.add(
@@ -127,7 +140,45 @@ class ScannerSide {
       if (counts.completed === work.length) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return totalBytes / MB / seconds(started);
+    const elapsed = seconds(started);
+    if (counted) {
+      const cpuAfter = await this.cpuNow();
+      this.cpu.scanners += cpuAfter.scanners - cpuBefore.scanners;
+      this.cpu.bench += cpuAfter.bench - cpuBefore.bench;
+      this.cpu.redis += cpuAfter.redis - cpuBefore.redis;
+      this.cpu.mb += totalBytes / MB;
+      this.cpu.seconds += elapsed;
+    }
+    return totalBytes / MB / elapsed;
+  }
+
+  /**
+   * CPU seconds per GB scanned over the counted rounds, by process: the scanners, the bench process (s3rver serving
+   * every GET and PUT, and the polling), and Redis (INFO cpu; every client of this Redis counts). With `cores`, what
+   * they cost together bounds the rate on this machine: cores / (CPU seconds per MB).
+   */
+  cpuDetails(side: string): Record<string, number> {
+    const perGb = (cpu: number) => Number(((cpu / this.cpu.mb) * 1000).toFixed(2));
+    const total = this.cpu.scanners + this.cpu.bench + this.cpu.redis;
+    return {
+      [`cpu_s_per_gb_${side}_scanners`]: perGb(this.cpu.scanners),
+      [`cpu_s_per_gb_${side}_s3rver_and_bench`]: perGb(this.cpu.bench),
+      [`cpu_s_per_gb_${side}_redis`]: perGb(this.cpu.redis),
+      [`cores_busy_${side}`]: Number((total / this.cpu.seconds).toFixed(2)),
+    };
+  }
+
+  private readonly cpu = { scanners: 0, bench: 0, redis: 0, mb: 0, seconds: 0 };
+
+  private async cpuNow(): Promise<{ scanners: number; bench: number; redis: number }> {
+    const usage = process.cpuUsage();
+    const info = await this.connection.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+    return {
+      scanners: this.children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0),
+      bench: (usage.user + usage.system) / 1e6,
+      redis: field('used_cpu_user') + field('used_cpu_sys'),
+    };
   }
 
   async stop(): Promise<void> {
@@ -168,4 +219,37 @@ async function startScanner(ctx: BenchContext, settings: S3StoreSettings, key: B
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`a scanner did not start: ${output.slice(-2000)}`);
+}
+
+/** User + system CPU seconds of a process so far, from /proc (fields 14 and 15, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * What this machine gives CPU-bound work on two processes against one, with no I/O and nothing shared: the same
+ * file (in the page cache) scanned by `tftsr pii scan` once, then by two processes at once; 2 × t1 / t2, the median
+ * of three tries. It bounds the row: two scanners cannot scale better than two plain scans, before s3rver, Redis
+ * and the bench take their share of the same two cores.
+ */
+async function machineScaling(ctx: BenchContext): Promise<Record<string, number>> {
+  const corpus = await corpusFile(ctx.scratch, ctx.scale.scanFileBytes, ctx.options.loghubDir);
+  const scans = async (n: number): Promise<number> => {
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: n }, async () => {
+        const child = spawn(process.execPath, [TFTSR_BIN, 'pii', 'scan', corpus.path, '--json'], { stdio: ['ignore', 'ignore', 'ignore'] });
+        const [code] = (await once(child, 'exit')) as [number | null];
+        if (code !== 0) throw new Error(`tftsr pii scan exited with ${code}`);
+      }),
+    );
+    return seconds(started);
+  };
+  await scans(1);
+  const ratios: number[] = [];
+  for (let i = 0; i < 3; i += 1) ratios.push((2 * (await scans(1))) / (await scans(2)));
+  return { machine_cpu_scaling_two_processes: Number(median(ratios).toFixed(2)) };
 }
