@@ -2,6 +2,9 @@
  * Summarises V8 .cpuprofile files (from `node --cpu-prof`, e.g. `npm run bench -- --profile DIR`): self time by
  * function and by where the code lives (our apps/libs, a package, Node internals, GC, idle).
  *
+ * Also the idle share second by second: a bench group that alternates our runs with a baseline's leaves our
+ * process idle during the baseline's, and the whole-profile idle share mixes the two.
+ *
  *   node dist/bench/support/cpu-profile.js FILE.cpuprofile [more…] [--top 30]
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
   samples: number[];
+  timeDeltas?: number[];
 }
 
 /** Where a frame's code lives: a package name, our own top-level folder, Node itself, or V8's pseudo-frames. */
@@ -59,17 +63,34 @@ export function summarise(profiles: CpuProfile[]): ProfileSummary {
   return { totalMs, functions: sorted(byFunction, 'name'), places: sorted(byPlace, 'place') };
 }
 
+/** The idle share of each whole second of one profile, in percent, from its samples' time deltas. */
+export function idleBySecond(profile: CpuProfile): number[] {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  const seconds: { idle: number; all: number }[] = [];
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas?.[i] ?? 0;
+    const second = (seconds[Math.floor(at / 1e6)] ??= { idle: 0, all: 0 });
+    second.all += 1;
+    if (idle.has(id)) second.idle += 1;
+  });
+  return Array.from(seconds, (s) => (s ? Math.round((100 * s.idle) / s.all) : 100));
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 30;
   if (args.length === 0) throw new Error('usage: cpu-profile.js FILE.cpuprofile [more…] [--top N]');
-  const summary = summarise(args.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile));
+  const profiles = args.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile);
+  const summary = summarise(profiles);
   const pct = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%`;
   process.stdout.write(`${(summary.totalMs / 1000).toFixed(1)} s sampled in ${args.length} profile(s)\n\nby place:\n`);
   for (const p of summary.places.slice(0, 15)) process.stdout.write(`${pct(p.ms)}  ${p.place}\n`);
   process.stdout.write('\nby function (self time):\n');
   for (const f of summary.functions.slice(0, top)) process.stdout.write(`${pct(f.ms)}  ${f.name}\n`);
+  process.stdout.write("\nidle % by second (the seconds of a baseline's runs show as idle):\n");
+  profiles.forEach((p, i) => process.stdout.write(`${args[i]}: ${idleBySecond(p).join(' ')}\n`));
 }
 
 if (require.main === module) {

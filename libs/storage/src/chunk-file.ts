@@ -242,6 +242,11 @@ export class ChunkFiles {
 
   /** The lines of a chunk, its file read up to its committed length and every record authenticated. */
   async read(chunkId: string, committed: number): Promise<Buffer> {
+    return Buffer.concat(await this.readRecords(chunkId, committed));
+  }
+
+  /** As `read`, one buffer per record: a close streams them into its blob without copying 8 MiB into one. */
+  async readRecords(chunkId: string, committed: number): Promise<Buffer[]> {
     const handle = await open(this.path(chunkId), 'r').catch((err: NodeJS.ErrnoException) => {
       throw new ChunkFileDamagedError(
         chunkId,
@@ -259,7 +264,7 @@ export class ChunkFiles {
         at += bytesRead;
       }
       const fileKey = decodeChunkFileHeader(chunkId, bytes, this.wrapKey);
-      return Buffer.concat(openChunkRecords(fileKey, chunkId, bytes));
+      return openChunkRecords(fileKey, chunkId, bytes);
     } finally {
       await handle.close();
     }

@@ -18,7 +18,7 @@ export class LogFileIntake {
   ) {}
 
   assertIssueExists(issueId: string): void {
-    if (!this.issues.findById(issueId)) {
+    if (!this.issues.exists(issueId)) {
       throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `issue ${issueId} does not exist`);
     }
   }

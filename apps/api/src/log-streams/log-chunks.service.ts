@@ -418,8 +418,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
         });
       const closing = this.repo.getChunk(chunkId);
       if (!closing || closing.state !== 'closing') return;
-      const content = await this.content(closing);
-      const stored = await this.blobs.write(Readable.from([content]));
+      const stored = await this.blobs.write(Readable.from(await this.content(closing)));
       storedPath = stored.path;
       const recorded = await this.group.run(() => this.record(chunkId, stored));
       if (recorded) {
@@ -442,18 +441,18 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /** A closing chunk's lines: parts from before migration 040, then its file cut to its committed length. */
-  private async content(chunk: LogChunkRow): Promise<Buffer> {
-    const parts = this.repo.content(chunk.id);
-    let lines = parts;
+  /** A closing chunk's lines: parts from before migration 040, then its file's records, unjoined (8 MiB less to copy). */
+  private async content(chunk: LogChunkRow): Promise<Buffer[]> {
+    const lines = [this.repo.content(chunk.id)];
     if (chunk.file_bytes !== null) {
       await this.files.recover(chunk.id, chunk.file_bytes);
-      lines = Buffer.concat([parts, await this.files.read(chunk.id, chunk.file_bytes)]);
+      lines.push(...(await this.files.readRecords(chunk.id, chunk.file_bytes)));
     }
-    if (lines.length !== chunk.bytes) {
-      throw new ChunkFileDamagedError(chunk.id, `its records hold ${lines.length} bytes of lines, ${chunk.bytes} are committed`);
+    const bytes = lines.reduce((n, b) => n + b.length, 0);
+    if (bytes !== chunk.bytes) {
+      throw new ChunkFileDamagedError(chunk.id, `its records hold ${bytes} bytes of lines, ${chunk.bytes} are committed`);
     }
-    return lines;
+    return lines.filter((b) => b.length > 0);
   }
 
   private record(chunkId: string, stored: { path: string; size: number }): boolean {

@@ -1,7 +1,7 @@
 import * as protobuf from 'protobufjs';
 import { ErrorCode } from '../common/domain-error';
 import { chunkFileName } from './log-chunks.service';
-import { parseBulk, parseLabelString, parseLokiJson, parseLokiProtobuf, splitLines, toChunkBytes } from './shipper-bodies';
+import { parseBulk, parseLabelString, parseLokiJson, parseLokiProtobuf, splitLines, textChunkLines, toChunkBytes } from './shipper-bodies';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappy = require('snappyjs') as { compress(data: Buffer): Buffer };
@@ -16,6 +16,23 @@ describe('shipper bodies', () => {
     const sut = toChunkBytes(['é', 'multi\nline']);
     expect(sut.toString('utf8')).toBe('é\nmulti\\nline\n');
     expect(sut.length).toBe(3 + 12);
+  });
+
+  it('takes a text body as the same chunk bytes whether or not it is already whole lines', () => {
+    const bodies = ['{"a":1}\n{"b":"é"}\n', '\n\nx\n', 'no newline at the end', 'a\r\nb\n', 'mid\rline\n', '', '\n'].map((t) =>
+      Buffer.from(t, 'utf8'),
+    );
+    bodies.push(Buffer.from([0x61, 0xff, 0xfe, 0x0a])); // not UTF-8: replaced, as toString would
+    for (const body of bodies) {
+      const lines = splitLines(body.toString('utf8'));
+      const sut = textChunkLines(body);
+      expect({ data: sut.data.toString('hex'), lines: sut.lines }).toEqual({
+        data: toChunkBytes(lines).toString('hex'),
+        lines: lines.length,
+      });
+    }
+    const whole = Buffer.from('one\ntwo\n');
+    expect(textChunkLines(whole).data).toBe(whole);
   });
 
   it('reads Loki label strings, escapes included, and refuses malformed ones', () => {

@@ -2,6 +2,7 @@ import * as protobuf from 'protobufjs';
 // snappyjs ships no types: uncompress(buffer, maxLength) throws past maxLength, before allocating.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappy = require('snappyjs') as { uncompress(data: Buffer, maxLength?: number): Buffer };
+import { isUtf8 } from 'node:buffer';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
 /** Lines for one stream: whole lines, each ending in one \n. */
@@ -12,6 +13,8 @@ export interface StreamLines {
 }
 
 export const STREAM_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
 const MAX_LABELS_LENGTH = 1024;
 
 function invalid(message: string): DomainError {
@@ -28,6 +31,32 @@ export function splitLines(text: string): string[] {
 /** The chunk's bytes for some lines; a line's own newlines are kept as `\n` escapes, so one entry stays one line. */
 export function toChunkBytes(lines: string[]): Buffer {
   return Buffer.from(lines.map((l) => `${l.replace(/\r?\n/g, '\\n')}\n`).join(''), 'utf8');
+}
+
+/** One stream's lines as they go into its chunk: their bytes, each line ending in one \n, and how many there are. */
+export interface ChunkLines {
+  stream: string;
+  issueId: string | null;
+  data: Buffer;
+  lines: number;
+}
+
+export function toChunkLines(s: StreamLines): ChunkLines {
+  return { stream: s.stream, issueId: s.issueId, data: toChunkBytes(s.lines), lines: s.lines.length };
+}
+
+/**
+ * A text or NDJSON body's chunk bytes: toChunkBytes(splitLines(text)). A body that already is whole lines of valid
+ * UTF-8 without a CR (what shippers send) comes out byte for byte as sent, so it is taken without splitting it.
+ */
+export function textChunkLines(body: Buffer): { data: Buffer; lines: number } {
+  if (body.length > 0 && body[body.length - 1] === NEWLINE && !body.includes(CR) && isUtf8(body)) {
+    let lines = 0;
+    for (let at = body.indexOf(NEWLINE); at !== -1; at = body.indexOf(NEWLINE, at + 1)) lines += 1;
+    return { data: body, lines };
+  }
+  const lines = splitLines(body.toString('utf8'));
+  return { data: toChunkBytes(lines), lines: lines.length };
 }
 
 // Loki's push.proto (github.com/grafana/loki/pkg/push/push.proto), the fields a push carries.

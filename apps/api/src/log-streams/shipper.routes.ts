@@ -18,8 +18,8 @@ import { asUploadError, guardedGunzip } from '../log-files/upload-limits';
 import { SettingsService } from '../settings/settings.service';
 import type { StreamAppend } from './log-chunks.service';
 import { LogChunksService } from './log-chunks.service';
-import type { BulkItem, StreamLines } from './shipper-bodies';
-import { parseBulk, parseLokiJson, parseLokiProtobuf, splitLines, STREAM_NAME, toChunkBytes } from './shipper-bodies';
+import type { BulkItem, ChunkLines, StreamLines } from './shipper-bodies';
+import { parseBulk, parseLokiJson, parseLokiProtobuf, STREAM_NAME, textChunkLines, toChunkBytes, toChunkLines } from './shipper-bodies';
 import type { ShipperProtocol } from './shipper-errors';
 import { sendShipperError } from './shipper-errors';
 
@@ -118,7 +118,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       return Buffer.concat(out);
     };
 
-    const accept = async (request: ShipperRequest, streams: StreamLines[], source: StreamAppend['source']): Promise<number> => {
+    const accept = async (request: ShipperRequest, streams: ChunkLines[], source: StreamAppend['source']): Promise<number> => {
       const appends: StreamAppend[] = [];
       for (const s of streams) {
         if (!s.issueId)
@@ -127,8 +127,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
             `stream ${s.stream} has no tftsr_issue label: it picks the issue the lines belong to`,
           );
         chunks.assertIssueExists(s.issueId);
-        if (s.lines.length)
-          appends.push({ issueId: s.issueId, stream: s.stream, source, data: toChunkBytes(s.lines), lines: s.lines.length });
+        if (s.lines > 0) appends.push({ issueId: s.issueId, stream: s.stream, source, data: s.data, lines: s.lines });
       }
       const committed = chunks.append(appends, (request.principal as Principal).name);
       joined(request);
@@ -142,9 +141,10 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       if (!STREAM_NAME.test(stream))
         throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a stream name is 1-128 letters, digits, dots, underscores or hyphens');
       chunks.assertIssueExists(id);
-      const text = (await decoded(request)).toString('utf8');
-      const lines = jsonArrayLines(text, String(request.headers['content-type'] ?? '')) ?? splitLines(text);
-      const accepted = await accept(request, [{ issueId: id, stream, lines }], 'lines');
+      const body = await decoded(request);
+      const array = jsonArrayLines(body, String(request.headers['content-type'] ?? ''));
+      const lines = array ? { data: toChunkBytes(array), lines: array.length } : textChunkLines(body);
+      const accepted = await accept(request, [{ issueId: id, stream, ...lines }], 'lines');
       return reply.code(200).send({ issue_id: id, stream, accepted_lines: accepted });
     });
 
@@ -153,7 +153,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       const body = await decoded(request);
       const max = Math.min(MAX_DECODED_BYTES, settings.value('uploads.max_file_bytes'));
       const streams = type.startsWith('application/json') ? parseLokiJson(body) : parseLokiProtobuf(body, max);
-      await accept(request, streams, 'loki');
+      await accept(request, streams.map(toChunkLines), 'loki');
       return reply.code(204).send();
     });
 
@@ -208,7 +208,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
         return !refusal;
       });
       try {
-        await accept(request, taken, 'bulk');
+        await accept(request, taken.map(toChunkLines), 'bulk');
       } catch (err) {
         // Another request took the last file between the check and the commit: this request wrote nothing.
         if (!(err instanceof DomainError) || err.code !== ErrorCode.TOO_MANY_FILES) throw err;
@@ -282,8 +282,10 @@ function bulkItemResponse(item: BulkItem, seq: number): Record<string, unknown> 
 }
 
 /** Vector's json codec without newline framing sends a JSON array: one line per element. */
-function jsonArrayLines(text: string, contentType: string): string[] | null {
-  if (!contentType.toLowerCase().startsWith('application/json') || !text.trimStart().startsWith('[')) return null;
+function jsonArrayLines(body: Buffer, contentType: string): string[] | null {
+  if (!contentType.toLowerCase().startsWith('application/json')) return null;
+  const text = body.toString('utf8');
+  if (!text.trimStart().startsWith('[')) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

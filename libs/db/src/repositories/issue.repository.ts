@@ -71,6 +71,7 @@ const SNIPPETS_SQL = `SELECT rowid AS row_id, snippet(issues_fts, -1, '${SNIPPET
 export class IssueRepository {
   private readonly insertStmt;
   private readonly findStmt;
+  private readonly existsStmt;
   private readonly updateStmt;
   private readonly touchStmt;
   private readonly deleteStmt;
@@ -84,6 +85,7 @@ export class IssueRepository {
        VALUES (@id, @title, @description, @severity, @status, @category, @source, @created_at, @updated_at, @resolved_at, @assigned_to, @tags)`,
     );
     this.findStmt = db.prepare(`SELECT * FROM issues WHERE id = ?`);
+    this.existsStmt = db.prepare(`SELECT 1 FROM issues WHERE id = ?`).pluck();
     this.updateStmt = db.prepare(
       `UPDATE issues SET title = @title, description = @description, severity = @severity, status = @status, category = @category,
          source = @source, updated_at = @updated_at, resolved_at = @resolved_at, assigned_to = @assigned_to, tags = @tags
@@ -111,6 +113,11 @@ export class IssueRepository {
 
   findById(id: string): Issue | undefined {
     return this.findStmt.get(id) as Issue | undefined;
+  }
+
+  /** Cheaper than findById where only existence matters (each shipped request asks). */
+  exists(id: string): boolean {
+    return this.existsStmt.get(id) !== undefined;
   }
 
   /** Writes every mutable column of `issue`; the FTS triggers re-index title and description. */
