@@ -47,3 +47,4 @@ export * from './repository-set';
 export * from './desktop/desktop-source';
 export * from './maintenance';
 export * from './group-commit';
+export * from './process-lock';

@@ -1,6 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId, toDbTimestamp } from '@tftsr/db';
+import {
+  AuditLogRepository,
+  GroupCommit,
+  LogChunkRow,
+  LogStreamRepository,
+  LogStreamSource,
+  newId,
+  ProcessLock,
+  toDbTimestamp,
+} from '@tftsr/db';
 import type { ChunkAppendFile } from '@tftsr/storage';
 import { BlobStore, ChunkFileDamagedError, ChunkFiles } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -73,6 +83,8 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   /** Batches, chunk state changes and orphan sweeps run one at a time, in this chain. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly reportedDamage = new Set<string>();
+  /** Held from the start to the shutdown: this process is the only writer of the append files. */
+  private lock?: ProcessLock;
 
   constructor(
     @Inject(BlobStore) private readonly blobs: BlobStore,
@@ -91,6 +103,15 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
    * the start fails, naming the chunk, rather than serving on without them.
    */
   async onApplicationBootstrap(): Promise<void> {
+    // One writer per append file: a second API process on this data directory would append to the same files from
+    // its own view of their ends, and its start would cut off what this one has written but not yet committed.
+    const lockPath = join(this.files.dir, 'writer.lock');
+    this.lock = ProcessLock.tryAcquire(lockPath) ?? undefined;
+    if (!this.lock) {
+      throw new Error(
+        `another API process already serves this data directory (it holds ${lockPath}): run one API process per data directory`,
+      );
+    }
     await this.recover();
     // Chunks left open or half-closed by a crash are closed by the first sweep.
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
@@ -106,6 +127,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
       for (const file of this.open.values()) await file.handle.close().catch(() => undefined);
       this.open.clear();
     }).catch(() => undefined);
+    this.lock?.release();
   }
 
   /** See onApplicationBootstrap; exposed for tests. */
