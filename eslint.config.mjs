@@ -51,6 +51,26 @@ export default defineConfig(
     },
   },
   {
+    // Every POST takes an Idempotency-Key: apps/api's POST routes use the Post of idempotency/post.decorator.ts,
+    // which carries the interceptor (a global one made every GET pay for Nest's interceptor chain).
+    files: ['apps/api/src/**/*.ts'],
+    ignores: ['apps/api/src/idempotency/post.decorator.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Post'],
+              message: 'Use Post from apps/api/src/idempotency/post.decorator: it carries the Idempotency-Key interceptor.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and the bench harness read untyped HTTP and JSON bodies and assert on them: `any` there is the point,
     // not a leak. Promise rules stay on, because a floating promise in a test is an assertion that never runs.
     files: ['test/**', 'bench/**', '**/*.spec.ts', '**/*.e2e-spec.ts'],

@@ -23,7 +23,6 @@ import { QueueModule } from './queue/queue.module';
 import { ResolutionStepsModule } from './resolution-steps/resolution-steps.module';
 import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 
 @Module({})
 export class AppModule {
@@ -52,7 +51,6 @@ export class AppModule {
         DocumentsModule,
         IntegrationsModule,
         WebhooksModule,
-        IdempotencyModule,
         ApiKeysModule,
         LogStreamsModule,
       ],

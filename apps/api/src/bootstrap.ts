@@ -1,4 +1,4 @@
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -9,6 +9,7 @@ import { databaseOptions, ensureDataDir } from '@tftsr/config';
 import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { AppModule } from './app.module';
+import { ApiValidationPipe } from './common/api-validation.pipe';
 import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
@@ -59,7 +60,7 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
     // Our own JSON parser (common/json-body.ts) replaces Nest's, so malformed JSON keeps its error code.
     bodyParser: false,
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new ApiValidationPipe());
   const errors = new ErrorFilter();
   app.useGlobalFilters(errors);
   const fastify = app.getHttpAdapter().getInstance();

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { cipherIntegrityCheck } from './cipher-check';
-import { isPlainSqliteFile, openDatabase, transaction } from './database';
+import { isPlainSqliteFile, openDatabase, readSnapshot, transaction } from './database';
 import { DatabaseError, WRONG_KEY_MESSAGE } from './errors';
 
 describe('openDatabase', () => {
@@ -101,6 +101,32 @@ describe('openDatabase', () => {
       }),
     ).toThrow('boom');
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('reads in one snapshot, call after call and nested, and ends the snapshot when the read throws', () => {
+    const db = openDatabase({ path, key: TEST_KEY });
+    db.exec(`CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('a')`);
+    const other = openDatabase({ path, key: TEST_KEY });
+    const count = () => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    for (const expected of [1, 2]) {
+      const seen = readSnapshot(db, () => {
+        const first = count();
+        other.prepare('INSERT INTO t VALUES (?)').run('b');
+        return [first, readSnapshot(db, count)];
+      });
+      expect(seen).toEqual([expected, expected]);
+      expect(db.inTransaction).toBe(false);
+    }
+    expect(() =>
+      readSnapshot(db, () => {
+        count();
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(db.inTransaction).toBe(false);
+    expect(count()).toBe(3);
+    other.close();
     db.close();
   });
 });

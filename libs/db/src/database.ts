@@ -154,11 +154,22 @@ export function transaction<T>(db: Db, fn: () => T): T {
 }
 
 /**
+ * One transaction function per connection, handed each read as its argument: building a new one per call
+ * (`db.transaction(fn)`) was ~3% of a cheap GET (bench/RESULTS.md, issues-get). Nesting works as before: savepoints.
+ */
+const snapshots = new WeakMap<Db, Database.Transaction<(read: () => unknown) => unknown>>();
+
+/**
  * Runs `fn` in a deferred transaction that only reads: one consistent snapshot across its statements, without
  * taking the write lock. Never write inside it (see `transaction()`).
  */
 export function readSnapshot<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).deferred();
+  let snapshot = snapshots.get(db);
+  if (!snapshot) {
+    snapshot = db.transaction((read: () => unknown) => read());
+    snapshots.set(db, snapshot);
+  }
+  return snapshot.deferred(fn) as T;
 }
 
 /**

@@ -45,9 +45,10 @@ export function createRedisConnection(topology: RedisTopology, role: RedisRole, 
 
 /** ioredis splits the options: the offline queue and retries are the cluster's, the rest each node's. */
 function clusterOptions(options: RedisOptions, topology: Extract<RedisTopology, { kind: 'cluster' }>): ClusterOptions {
-  const { enableOfflineQueue, retryStrategy, lazyConnect, enableReadyCheck, ...node } = options;
+  const { enableOfflineQueue, retryStrategy, lazyConnect, enableReadyCheck, enableAutoPipelining, ...node } = options;
   return {
     enableOfflineQueue,
+    enableAutoPipelining,
     enableReadyCheck,
     lazyConnect,
     clusterRetryStrategy: (attempt) => (retryStrategy ? retryStrategy(attempt) : retryDelay(attempt)),

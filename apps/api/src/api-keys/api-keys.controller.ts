@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/domain-error';
 import { ApiKeyIdParams, ApiKeyListResponse, ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 /** Key management for admins; the CLI's `tftsr keys` does the same on the host. */
 @ApiTags('api-keys')

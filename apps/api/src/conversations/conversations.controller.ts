@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -14,6 +14,7 @@ import {
 } from './conversations.dto';
 import { ConversationsService } from './conversations.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('conversations')
 @Controller('v1')

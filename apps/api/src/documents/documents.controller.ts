@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
@@ -18,6 +18,7 @@ import {
 } from './documents.dto';
 import { DocumentsService } from './documents.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('documents')
 @Controller('v1')

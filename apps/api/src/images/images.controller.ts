@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Param, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiExtraModels,
@@ -25,6 +25,7 @@ import {
 import { ImagesService } from './images.service';
 import { readImageUpload } from './read-image-upload';
 import { RouteBodyLimit, RouteMediaTypes } from '../common/route-body-limit';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('images')
 @Controller('v1')

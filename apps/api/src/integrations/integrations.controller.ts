@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -12,6 +12,7 @@ import {
   SERVICES,
 } from './integrations.dto';
 import { IntegrationsService } from './integrations.service';
+import { Post } from '../idempotency/post.decorator';
 
 const SERVICE_PARAM = ApiParam({ name: 'service', enum: SERVICES });
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -7,6 +7,7 @@ import { IdParams } from '../common/validation';
 import { CreateIssueBody, IssueDetailResponse, IssueListResponse, ListIssuesQuery, UpdateIssueBody } from './issues.dto';
 import { IssuesService } from './issues.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('issues')
 @Controller('v1/issues')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor, Principal, RequireScopes } from '../auth/scopes.decorator';
@@ -19,6 +19,7 @@ import { LogFileIdParams } from './log-files.dto';
 import { PiiSpansService } from './pii-spans.service';
 import { RedactionsService } from './redactions.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 /** Reviewing a file's spans, approving their redaction, and downloading either copy. */
 @ApiTags('log-files')

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Sse } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Query, Req, Sse } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
@@ -22,6 +22,7 @@ import { Location } from '../common/location';
 import { RedactionsService } from './redactions.service';
 import { RAW_TYPES } from './upload-parsers';
 import { RouteMediaTypes } from '../common/route-body-limit';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('log-files')
 @Controller('v1')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, Principal, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -21,6 +21,7 @@ import {
 import { PiiReviewService } from './pii-review.service';
 import { RedactionsService } from './redactions.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 const READ_ERRORS = [
   ErrorCode.VALIDATION_FAILED,

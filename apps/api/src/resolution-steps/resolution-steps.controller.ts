@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -13,6 +13,7 @@ import {
 } from './resolution-steps.dto';
 import { ResolutionStepsService } from './resolution-steps.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('resolution-steps')
 @Controller('v1')

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-responses';
 import { ErrorCode } from '../common/domain-error';
@@ -6,6 +6,7 @@ import { RequireScopes } from '../auth/scopes.decorator';
 import { PingAcceptedResponse, PingParams, PingStatusResponse } from './ping.dto';
 import { PingService } from './ping.service';
 import { Location } from '../common/location';
+import { Post } from '../idempotency/post.decorator';
 
 @ApiTags('system')
 @RequireScopes('admin')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, RequireScopes } from '../auth/scopes.decorator';
 import { ApiErrors } from '../common/api-responses';
@@ -6,6 +6,7 @@ import { ErrorCode } from '../common/domain-error';
 import { Location } from '../common/location';
 import { CreatedWebhookResponse, CreateWebhookBody, WebhookDeliveryListResponse, WebhookListResponse } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
+import { Post } from '../idempotency/post.decorator';
 
 /** Admin only: an endpoint URL decides where events go, and its secret signs them. */
 @ApiTags('webhooks')
