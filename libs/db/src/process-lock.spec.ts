@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ProcessLock } from './process-lock';
@@ -30,6 +31,9 @@ describe('ProcessLock', () => {
   it('is held by one process at a time, until released', async () => {
     const lock = ProcessLock.tryAcquire(path);
     expect(lock).not.toBeNull();
+    // Private, as everything under the data directory, and alone: no journal beside it.
+    expect((statSync(path).mode & 0o777).toString(8)).toBe('600');
+    expect(readdirSync(temp.dir)).toEqual(['api.lock']);
     expect(ProcessLock.tryAcquire(path)).toBeNull();
     expect(await other().said).toBe('busy');
     lock!.release();
