@@ -194,9 +194,7 @@ export class LogChunksService implements OnApplicationBootstrap, OnApplicationSh
   async append(appends: StreamAppend[], actor: string): Promise<void> {
     const nonEmpty = appends.filter((a) => a.data.length > 0);
     if (nonEmpty.length === 0) return;
-    // Checked again in the batch and inside the transaction; refusing here keeps a full issue's senders out.
-    const refusal = this.fileLimitRefusals(nonEmpty).find((r) => r !== undefined);
-    if (refusal) throw refusal;
+    // The file limit is checked once in the batch (and again in the transaction for a new chunk), not here.
     const due = await new Promise<LogChunkRow[]>((resolve, reject) => {
       this.queue.push({ appends: nonEmpty, actor, resolve, reject });
       this.schedule();

@@ -118,7 +118,13 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       return Buffer.concat(out);
     };
 
-    const accept = async (request: ShipperRequest, streams: ChunkLines[], source: StreamAppend['source']): Promise<number> => {
+    /** `checkedIssue`: an issue the route has just found (the batch's transaction checks it again). */
+    const accept = async (
+      request: ShipperRequest,
+      streams: ChunkLines[],
+      source: StreamAppend['source'],
+      checkedIssue?: string,
+    ): Promise<number> => {
       const appends: StreamAppend[] = [];
       for (const s of streams) {
         if (!s.issueId)
@@ -126,7 +132,7 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
             ErrorCode.INVALID_INGEST_BODY,
             `stream ${s.stream} has no tftsr_issue label: it picks the issue the lines belong to`,
           );
-        chunks.assertIssueExists(s.issueId);
+        if (s.issueId !== checkedIssue) chunks.assertIssueExists(s.issueId);
         if (s.lines > 0) appends.push({ issueId: s.issueId, stream: s.stream, source, data: s.data, lines: s.lines });
       }
       const committed = chunks.append(appends, (request.principal as Principal).name);
@@ -144,7 +150,10 @@ export function installShipperRoutes(app: NestFastifyApplication, limits: Pick<A
       const body = await decoded(request);
       const array = jsonArrayLines(body, String(request.headers['content-type'] ?? ''));
       const lines = array ? { data: toChunkBytes(array), lines: array.length } : textChunkLines(body);
-      const accepted = await accept(request, [{ issueId: id, stream, ...lines }], 'lines');
+      // A body taken as sent was read without yielding to other requests, so the check above still holds for it;
+      // a gunzipped one yielded meanwhile (the issue may be gone), so it is checked again.
+      const checked = body === request.body ? id : undefined;
+      const accepted = await accept(request, [{ issueId: id, stream, ...lines }], 'lines', checked);
       return reply.code(200).send({ issue_id: id, stream, accepted_lines: accepted });
     });
 
