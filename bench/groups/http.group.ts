@@ -5,6 +5,7 @@ import { findFreePort } from '../../scripts/private-redis';
 import { ADMIN_KEY, apiJson, DB_KEY, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup, Measured } from '../support/context';
 import { load } from '../support/load';
+import { CpuPerRequest } from '../support/process-cpu';
 import { alternate } from '../support/stats';
 
 /** The API's default, which the bare server is given too. */
@@ -48,20 +49,29 @@ export const httpGroup: BenchGroup = {
       const out: Partial<Record<'issues-create' | 'issues-get', Measured>> = {};
       await ctx.pinning.self(ctx.pinning.clientCpu, async () => {
         if (rows.has('issues-create')) {
+          const cpu = new CpuPerRequest();
           const runs = await pair(
             ctx,
-            { method: 'POST', url: `${api.base}/v1/issues`, body: BODY },
-            { method: 'POST', url: `${bare}/v1/issues`, body: BODY },
+            cpu,
+            { method: 'POST', url: `${api.base}/v1/issues`, body: BODY, pid: api.pid('api') },
+            { method: 'POST', url: `${bare}/v1/issues`, body: BODY, pid: bareServer.pid },
           );
-          out['issues-create'] = { runs, warmups: 1, pinning, details: { ...common, body_bytes: BODY.length } };
+          out['issues-create'] = { runs, warmups: 1, pinning, details: { ...common, body_bytes: BODY.length, ...cpu.details() } };
         }
         if (rows.has('issues-get')) {
+          const cpu = new CpuPerRequest();
           const runs = await pair(
             ctx,
-            { method: 'GET', url: `${api.base}/v1/issues/${issue.id}` },
-            { method: 'GET', url: `${bare}/v1/issues/${issue.id}` },
+            cpu,
+            { method: 'GET', url: `${api.base}/v1/issues/${issue.id}`, pid: api.pid('api') },
+            { method: 'GET', url: `${bare}/v1/issues/${issue.id}`, pid: bareServer.pid },
           );
-          out['issues-get'] = { runs, warmups: 1, pinning, details: { ...common, response_bytes: Buffer.byteLength(getBody) } };
+          out['issues-get'] = {
+            runs,
+            warmups: 1,
+            pinning,
+            details: { ...common, response_bytes: Buffer.byteLength(getBody), ...cpu.details() },
+          };
         }
       });
       await bareServer.stop();
@@ -74,23 +84,29 @@ interface Target {
   method: 'GET' | 'POST';
   url: string;
   body?: string;
+  /** The server's process, whose CPU per request the row reports. */
+  pid: number;
 }
 
 /** Our route (with the admin key) and the bare one, one warm-up each, then alternating runs. */
-function pair(ctx: BenchContext, ours: Target, bare: Target): Promise<{ ours: number; baseline: number | null }[]> {
-  const run = (target: Target, auth: boolean) => async () =>
-    (
-      await load({
-        ...target,
-        connections: ctx.scale.connections,
-        duration: ctx.scale.httpSeconds,
-        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${ADMIN_KEY}` } : {}) },
-      })
-    ).rps;
-  return alternate(1, ctx.options.runs, run(ours, true), run(bare, false));
+function pair(ctx: BenchContext, cpu: CpuPerRequest, ours: Target, bare: Target): Promise<{ ours: number; baseline: number | null }[]> {
+  const run =
+    (side: string, { pid, ...target }: Target, auth: boolean) =>
+    async (index: number) =>
+      (
+        await cpu.measure(side, pid, index, () =>
+          load({
+            ...target,
+            connections: ctx.scale.connections,
+            duration: ctx.scale.httpSeconds,
+            headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${ADMIN_KEY}` } : {}) },
+          }),
+        )
+      ).rps;
+  return alternate(1, ctx.options.runs, run('ours', ours, true), run('baseline', bare, false));
 }
 
-async function startBareServer(ctx: BenchContext, getBody: string): Promise<{ base: string; stop: () => Promise<void> }> {
+async function startBareServer(ctx: BenchContext, getBody: string): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const port = await findFreePort();
   const bodyFile = join(ctx.scratch, 'get-body.json');
   writeFileSync(bodyFile, getBody);
@@ -112,7 +128,7 @@ async function startBareServer(ctx: BenchContext, getBody: string): Promise<{ ba
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i += 1) {
     if (child.exitCode !== null) throw new Error(`the bare server exited: ${stderr}`);
-    if ((await fetch(`${base}/health`).catch(() => null))?.ok) return { base, stop: () => ctx.cleanup.stop(child) };
+    if ((await fetch(`${base}/health`).catch(() => null))?.ok) return { base, pid: child.pid!, stop: () => ctx.cleanup.stop(child) };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the bare server did not answer: ${stderr}`);

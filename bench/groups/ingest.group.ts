@@ -4,6 +4,7 @@ import { findFreePort } from '../../scripts/private-redis';
 import { ADMIN_KEY, apiJson, startStack, withStack } from '../support/app-stack';
 import type { BenchContext, BenchGroup } from '../support/context';
 import { load } from '../support/load';
+import { CpuPerRequest } from '../support/process-cpu';
 import { alternate } from '../support/stats';
 
 const CONNECTIONS = 64;
@@ -37,19 +38,27 @@ export const ingestGroup: BenchGroup = {
       const pinning = ctx.pinning.describe(
         `the API and the bare server on CPU ${server}, autocannon (the bench process) on CPU ${ctx.pinning.clientCpu}`,
       );
-      const run = (url: string) => async () =>
+      const cpu = new CpuPerRequest();
+      const run = (side: string, pid: number, url: string) => async (index: number) =>
         (
-          await load({
-            method: 'POST',
-            url,
-            body: BODY,
-            connections: CONNECTIONS,
-            duration: ctx.scale.httpSeconds,
-            headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN_KEY}` },
-          })
+          await cpu.measure(side, pid, index, () =>
+            load({
+              method: 'POST',
+              url,
+              body: BODY,
+              connections: CONNECTIONS,
+              duration: ctx.scale.httpSeconds,
+              headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN_KEY}` },
+            }),
+          )
         ).rps;
       const runs = await ctx.pinning.self(ctx.pinning.clientCpu, () =>
-        alternate(1, ctx.options.runs, run(`${api.base}/v1/issues/${issue.id}/log-streams/bench`), run(`${bare.base}/lines`)),
+        alternate(
+          1,
+          ctx.options.runs,
+          run('ours', api.pid('api'), `${api.base}/v1/issues/${issue.id}/log-streams/bench`),
+          run('baseline', bare.pid, `${bare.base}/lines`),
+        ),
       );
       await bare.stop();
       return {
@@ -62,6 +71,7 @@ export const ingestGroup: BenchGroup = {
             lines_per_request: LINES,
             body_bytes: Buffer.byteLength(BODY),
             seconds_per_run: ctx.scale.httpSeconds,
+            ...cpu.details(),
           },
         },
       };
@@ -69,7 +79,7 @@ export const ingestGroup: BenchGroup = {
   },
 };
 
-async function startBareServer(ctx: BenchContext): Promise<{ base: string; stop: () => Promise<void> }> {
+async function startBareServer(ctx: BenchContext): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const port = await findFreePort();
   const [cmd, args] = ctx.pinning.command(ctx.pinning.serverCpu, process.execPath, [
     join(__dirname, '..', 'servers', 'bare-append.server.js'),
@@ -86,7 +96,7 @@ async function startBareServer(ctx: BenchContext): Promise<{ base: string; stop:
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i += 1) {
     if (child.exitCode !== null) throw new Error(`the bare append server exited: ${stderr}`);
-    if ((await fetch(`${base}/health`).catch(() => null))?.ok) return { base, stop: () => ctx.cleanup.stop(child) };
+    if ((await fetch(`${base}/health`).catch(() => null))?.ok) return { base, pid: child.pid!, stop: () => ctx.cleanup.stop(child) };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the bare append server did not answer: ${stderr}`);

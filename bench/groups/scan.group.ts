@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import S3rver from 's3rver';
@@ -15,6 +15,7 @@ import { resultPath, writeOrder } from '@tftsr/worker/scanner/scan-work';
 import type { BenchContext, BenchGroup } from '../support/context';
 import { corpusFile } from '../pii/bench-corpus';
 import { repeatedLog } from '../support/log-corpus';
+import { processCpuSeconds } from '../support/process-cpu';
 import { alternate, median, seconds } from '../support/stats';
 
 const MB = 1e6;
@@ -175,7 +176,7 @@ class ScannerSide {
     const info = await this.connection.info('cpu');
     const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
     return {
-      scanners: this.children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0),
+      scanners: this.children.reduce((sum, child) => sum + (child.pid === undefined ? 0 : processCpuSeconds(child.pid)), 0),
       bench: (usage.user + usage.system) / 1e6,
       redis: field('used_cpu_user') + field('used_cpu_sys'),
     };
@@ -219,14 +220,6 @@ async function startScanner(ctx: BenchContext, settings: S3StoreSettings, key: B
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`a scanner did not start: ${output.slice(-2000)}`);
-}
-
-/** User + system CPU seconds of a process so far, from /proc (fields 14 and 15, in clock ticks of 1/100 s). */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface LoadResult {
   /** 2xx responses per second over the run. */
   rps: number;
   p99Ms: number;
+  /** 2xx responses over the run. */
+  requests: number;
 }
 
 /** One autocannon run; any error, timeout or non-2xx answer makes it fail, so a broken route never counts as fast. */
@@ -34,5 +36,5 @@ export async function load(options: AutocannonOptions): Promise<LoadResult> {
       `${options.method} ${options.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`,
     );
   }
-  return { rps: result['2xx'] / result.duration, p99Ms: result.latency.p99 };
+  return { rps: result['2xx'] / result.duration, p99Ms: result.latency.p99, requests: result['2xx'] };
 }
