@@ -153,25 +153,35 @@ describe('reviewing a log in the web app', () => {
       .getByText(/ and 1 kept in clear\.$/)
       .waitFor();
 
-    // A manual span: select text the detectors missed.
-    await page.evaluate(`(() => {
-      const cell = document.querySelector('.log-row[data-line="3"] .lt');
-      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-      let node;
-      while ((node = walker.nextNode())) {
-        const at = node.textContent.indexOf(${JSON.stringify(MANUAL)});
-        if (at >= 0) {
-          const range = document.createRange();
-          range.setStart(node, at);
-          range.setEnd(node, at + ${MANUAL.length});
-          getSelection().removeAllRanges();
-          getSelection().addRange(range);
-          cell.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
-          return;
+    // A manual span: select text the detectors missed. The row may be re-rendered while the decisions above settle,
+    // and the text may come in several nodes (marks around it), so the selection is retried until it can be made,
+    // from offsets in the row's whole text.
+    await page.waitForFunction(
+      `(() => {
+        const cell = document.querySelector('.log-row[data-line="3"] .lt');
+        const at = cell ? cell.textContent.indexOf(${JSON.stringify(MANUAL)}) : -1;
+        if (at < 0) return false;
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        let seen = 0;
+        let node;
+        while ((node = walker.nextNode())) {
+          const length = node.textContent.length;
+          if (seen <= at && at < seen + length) range.setStart(node, at - seen);
+          if (seen < at + ${MANUAL.length} && at + ${MANUAL.length} <= seen + length) {
+            range.setEnd(node, at + ${MANUAL.length} - seen);
+            break;
+          }
+          seen += length;
         }
-      }
-      throw new Error('the manual text is not on line 3');
-    })()`);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        cell.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+        return true;
+      })()`,
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.getByRole('button', { name: 'Add as manual span (every occurrence)' }).click();
     await viewer.locator('.log-row[data-line="3"] mark.manual').waitFor();
 
