@@ -1,3 +1,5 @@
+import { LogChunkCloser } from '@tftsr/api/log-streams/log-chunk-closer.service';
+import { LogChunkWriter } from '@tftsr/api/log-streams/log-chunk-writer.service';
 import { LogChunksService } from '@tftsr/api/log-streams/log-chunks.service';
 import type { OutboxRelay } from '@tftsr/api/outbox/outbox-relay.service';
 import { SettingsService } from '@tftsr/api/settings/settings.service';
@@ -51,9 +53,17 @@ describe('LogChunksService', () => {
     settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     group = new GroupCommit(db, 5);
     appendFiles = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, CHUNK_FILE_KEY_LABEL));
-    sut = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(db), intake, group, appendFiles);
+    sut = start();
   });
   afterEach(() => rig.close());
+
+  /** A service as the module wires it, with its own writer and closer (a restart's are new). */
+  const start = () => {
+    const repo = new LogStreamRepository(rig.db);
+    const writer = new LogChunkWriter(audit, settings, repo, group, appendFiles);
+    const closer = new LogChunkCloser(rig.blobs, audit, settings, relay, repo, intake, group, appendFiles, writer);
+    return new LogChunksService(settings, repo, intake, appendFiles, writer, closer);
+  };
 
   const issue = (id: string) => {
     const now = toDbTimestamp();
@@ -154,7 +164,7 @@ describe('LogChunksService', () => {
     await sut.onApplicationShutdown();
     // A crash between the file's write and the commit: a whole record, then half of another.
     appendFileSync(appendFiles.path(id), randomBytes(150));
-    const restarted = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(rig.db), intake, group, appendFiles);
+    const restarted = start();
     await restarted.recover();
     expect(statSync(appendFiles.path(id)).size).toBe(file_bytes);
     await restarted.append([lines('issue-g', 'after restart\n')], 'k');
@@ -172,7 +182,7 @@ describe('LogChunksService', () => {
     const { id, file_bytes } = rig.db.prepare(`SELECT id, file_bytes FROM log_stream_chunks`).get() as { id: string; file_bytes: number };
     await sut.onApplicationShutdown();
     truncateSync(appendFiles.path(id), file_bytes - 10);
-    const restarted = new LogChunksService(rig.blobs, audit, settings, relay, new LogStreamRepository(rig.db), intake, group, appendFiles);
+    const restarted = start();
     await expect(restarted.recover()).rejects.toThrow(`the append file of open chunk ${id} is damaged`);
   });
 

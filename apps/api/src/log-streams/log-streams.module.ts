@@ -4,6 +4,8 @@ import { CHUNK_FILE_KEY_LABEL, ChunkFiles } from '@tftsr/storage';
 import { ApiConfig } from '../config/api.config';
 import { LogFilesModule } from '../log-files/log-files.module';
 import { SettingsModule } from '../settings/settings.module';
+import { LogChunkCloser } from './log-chunk-closer.service';
+import { LogChunkWriter } from './log-chunk-writer.service';
 import { LogChunksService } from './log-chunks.service';
 import { LogStreamsController } from './log-streams.controller';
 
@@ -12,6 +14,8 @@ import { LogStreamsController } from './log-streams.controller';
   controllers: [LogStreamsController],
   providers: [
     LogChunksService,
+    LogChunkWriter,
+    LogChunkCloser,
     // Open chunks' append files, under {data_dir}/chunks whatever the blob store (a bucket holds only closed chunks).
     {
       provide: ChunkFiles,

@@ -1,6 +1,6 @@
 import * as protobuf from 'protobufjs';
 import { ErrorCode } from '../common/domain-error';
-import { chunkFileName } from './log-chunks.service';
+import { chunkFileName } from './log-chunk-closer.service';
 import { parseBulk, parseLabelString, parseLokiJson, parseLokiProtobuf, splitLines, textChunkLines, toChunkBytes } from './shipper-bodies';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

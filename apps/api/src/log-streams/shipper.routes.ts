@@ -16,7 +16,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { busyToDomainError } from '../common/error.filter';
 import { asUploadError, guardedGunzip } from '../log-files/upload-limits';
 import { SettingsService } from '../settings/settings.service';
-import type { StreamAppend } from './log-chunks.service';
+import type { StreamAppend } from './log-chunk-writer.service';
 import { LogChunksService } from './log-chunks.service';
 import type { BulkItem, ChunkLines, StreamLines } from './shipper-bodies';
 import { parseBulk, parseLokiJson, parseLokiProtobuf, STREAM_NAME, textChunkLines, toChunkBytes, toChunkLines } from './shipper-bodies';
