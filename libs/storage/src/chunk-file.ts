@@ -146,8 +146,9 @@ export interface ChunkAppendFile {
 }
 
 /**
- * The append files of open chunks, under `{data_dir}/chunks/`. The caller (LogChunksService) serialises every
- * use of one chunk's file, and decides what is committed; this class only writes, syncs, reads and cuts files.
+ * The append files of open chunks, under `{data_dir}/chunks/`. The caller (LogChunkWriter's chain, in the API)
+ * serialises every use of one chunk's file, and decides what is committed; this class only writes, syncs, reads and
+ * cuts files.
  */
 export class ChunkFiles {
   readonly dir: string;
