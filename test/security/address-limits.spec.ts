@@ -1,10 +1,12 @@
 import type { TestApi } from '../support/api-harness';
 import { startTestApi } from '../support/api-harness';
+import { freePort } from '../support/app-processes';
 import { uniqueQueuePrefix } from '../support/temp-dir';
 
 /**
  * Issue 13, item 2: failed authentication is limited per client address and over all addresses, in Redis so that
- * replicas share the count; every answer carries RateLimit headers, and a 429 says when to retry.
+ * replicas share the count; every answer carries RateLimit headers, and a 429 says when to retry. While Redis is
+ * away, the same limits count in the API process: a Redis outage never lifts them.
  */
 describe('address and failed-authentication limits', () => {
   const apis: TestApi[] = [];
@@ -86,6 +88,24 @@ describe('address and failed-authentication limits', () => {
     for (let left = first - answers.length; left >= 0; left--) expect((await get(api, '/v1/auth/whoami', api.adminKey)).status).toBe(200);
     const past = await get(api, '/v1/auth/whoami', api.adminKey);
     expect([past.status, past.code, past.headers.get('ratelimit-remaining')]).toEqual([429, 'RATE_LIMITED', '0']);
+    expect(Number(past.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('still limits failed authentications and all requests of an address while Redis is unreachable', async () => {
+    const api = await start('sec-addr-no-redis', {
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '3',
+      TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '8',
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await get(api, '/v1/auth/whoami', `tftsr_garbage_${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    // The harness read /openapi.json once at start: 6 of the address's 8 requests are spent.
+    const next = await get(api, '/health/live', null);
+    expect([next.status, next.headers.get('ratelimit-remaining')]).toEqual([200, '1']);
+    expect((await get(api, '/health/live', null)).status).toBe(200);
+    const past = await get(api, '/health/live', null);
+    expect([past.status, past.code]).toEqual([429, 'RATE_LIMITED']);
     expect(Number(past.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

@@ -7,6 +7,7 @@ import { deriveKey } from '@tftsr/db';
 import { createRedisConnection, logConnectionChanges } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import type { ApiConfig } from '../config/api.config';
+import { redisWithLocalFallback } from './fallback-store';
 
 const MINUTE_MS = 60_000;
 const MAX_HASHED_ADDRESSES = 10_000;
@@ -18,7 +19,7 @@ type Outcome = Awaited<ReturnType<Limit>>;
  * Limits by client address, counted in Redis (@fastify/rate-limit's store) so that every API replica shares them:
  * all requests of an address, and failed authentications per address and over all addresses. The per-key token
  * bucket (rate-limiter.service.ts) comes on top. Redis holds an HMAC of the address, never the address itself.
- * With Redis down the limits are skipped rather than refusing every request.
+ * With Redis down the limits count in this process (fallback-store.ts): still enforced, never skipped.
  */
 export class AddressLimits {
   /** Reads of the failed-authentication counter sent early by admitAddress, for the request's admitting(). */
@@ -39,7 +40,7 @@ export class AddressLimits {
   async admitAddress(request: FastifyRequest, reply: FastifyReply, authenticates = false): Promise<void> {
     if (authenticates) {
       const read = this.failuresByAddress(request, { increment: false });
-      // Unused when the address is refused below; its failure (none with skipOnError) must not go unhandled.
+      // Unused when the address is refused below; a failure (the store has none: it falls back) must not go unhandled.
       read.catch(() => undefined);
       this.prefetched.set(request, read);
     }
@@ -96,7 +97,7 @@ export async function installAddressLimits(
   fastify.addHook('onClose', async () => void redis.disconnect());
   // The connection fails commands fast rather than queueing them; the first requests should not find it still dialling.
   await Promise.race([once(redis, 'ready').catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  await fastify.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:rate-limit:`, skipOnError: true });
+  await fastify.register(rateLimit, { global: false, store: redisWithLocalFallback(redis, `${config.queuePrefix}:rate-limit:`) });
   const secret = deriveKey(config.databaseKey, 'client-address-hmac');
   // Computing an HMAC (its key schedule) costs more than the rest of the limit's work; clients are few, so each
   // address is hashed once. Bounded: past MAX_HASHED_ADDRESSES (a scan of many addresses) it starts afresh.
@@ -111,7 +112,7 @@ export async function installAddressLimits(
     return value;
   };
   const limit = (max: number, key: (request: FastifyRequest) => string) =>
-    fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key, skipOnError: true });
+    fastify.createRateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: key });
   return new AddressLimits(
     limit(config.TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, (r) => `requests:${address(r)}`),
     limit(config.TFTSR_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, (r) => `auth-failures:${address(r)}`),
