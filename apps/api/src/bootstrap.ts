@@ -68,6 +68,11 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // These hooks run, in this order, before any route's body is read: headers on every answer, the address
   // limits, the key (and the media type), then the body watchdog.
   installSecurityHeaders(fastify);
+  // Set as the request arrives, so every answer carries it, the hooks' refusals included.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
   const limits = await installAddressLimits(fastify, config, logger);
   installRequestGate(fastify, {
     keys: app.get(ApiKeyService, { strict: false }),
@@ -83,9 +88,6 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   installRouteBodyLimits(fastify);
   await installUploadParsers(app);
   installBodyDigest(fastify);
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   installHttpTelemetry(fastify, withoutRedaction(log), app.get(ApiMetrics));
   // Loki push, _bulk and NDJSON lines: their own scope (any body as a buffer, shipper credentials, protocol errors).
   installShipperRoutes(app, limits);

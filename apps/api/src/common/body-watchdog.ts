@@ -16,8 +16,9 @@ export interface BodyWatchdogOptions {
  * without reading them. Closing the connection fails the upload's stream, which removes its temp file.
  */
 export function installBodyWatchdog(fastify: FastifyInstance, options: BodyWatchdogOptions): void {
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (hasBody(request)) watch(request, reply, options);
+    done();
   });
 }
 

@@ -20,38 +20,42 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
  * paused until its reader pipes it. A hook on its own, apart from authentication and the interceptor.
  */
 export function installBodyDigest(fastify: FastifyInstance): void {
-  fastify.addHook('preParsing', async (request: WithBodyDigest, _reply, payload) => {
-    if (request.method !== 'POST' || request.headers[IDEMPOTENCY_HEADER] === undefined) return payload;
-    const hash = createHash('sha256');
-    const multipart = (request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
-    const source: Readable = multipart ? request.raw : payload;
-    // A client that retries re-encodes a form with a new random boundary: hash a multipart body without it.
-    const boundary = multipart ? /boundary="?([^";]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1] : undefined;
-    const strip = boundary ? withoutBoundary(Buffer.from(boundary), (bytes) => hash.update(bytes)) : null;
-    const digest = new Promise<string | null>((resolve) => {
-      source.on('end', () => {
-        strip?.end();
-        resolve(hash.digest('hex'));
-      });
-      // After 'end' this changes nothing; before it, the body never arrived whole.
-      source.on('close', () => resolve(null));
-      source.on('error', () => resolve(null));
+  // A callback hook, not an async one: its work is synchronous, and an async hook costs every request a promise.
+  fastify.addHook('preParsing', (request: WithBodyDigest, _reply, payload, done) => done(null, tap(request, payload)));
+}
+
+/** The body stream the parser reads: the request's own, or a tap that hashes it on the way. */
+function tap(request: WithBodyDigest, payload: Readable): Readable {
+  if (request.method !== 'POST' || request.headers[IDEMPOTENCY_HEADER] === undefined) return payload;
+  const hash = createHash('sha256');
+  const multipart = (request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
+  const source: Readable = multipart ? request.raw : payload;
+  // A client that retries re-encodes a form with a new random boundary: hash a multipart body without it.
+  const boundary = multipart ? /boundary="?([^";]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1] : undefined;
+  const strip = boundary ? withoutBoundary(Buffer.from(boundary), (bytes) => hash.update(bytes)) : null;
+  const digest = new Promise<string | null>((resolve) => {
+    source.on('end', () => {
+      strip?.end();
+      resolve(hash.digest('hex'));
     });
-    if (multipart) {
-      request.raw.on('data', (chunk: Buffer) => (strip ? strip.write(chunk) : hash.update(chunk)));
-      // A 'data' listener starts the flow; pause until busboy pipes the request (pipe resumes it).
-      request.raw.pause();
-      request.bodyDigest = { digest, drain: () => request.raw.resume() };
-      return payload;
-    }
-    const tapped = new PassThrough();
-    payload.on('data', (chunk: Buffer) => hash.update(chunk));
-    // pipeline, not pipe: a client gone mid-body must end the handler's stream too (in error), or the handler
-    // waits forever and its key stays in progress. The error reaches the handler through `tapped`.
-    pipeline(payload, tapped, () => undefined);
-    request.bodyDigest = { digest, drain: () => tapped.resume() };
-    return tapped;
+    // After 'end' this changes nothing; before it, the body never arrived whole.
+    source.on('close', () => resolve(null));
+    source.on('error', () => resolve(null));
   });
+  if (multipart) {
+    request.raw.on('data', (chunk: Buffer) => (strip ? strip.write(chunk) : hash.update(chunk)));
+    // A 'data' listener starts the flow; pause until busboy pipes the request (pipe resumes it).
+    request.raw.pause();
+    request.bodyDigest = { digest, drain: () => request.raw.resume() };
+    return payload;
+  }
+  const tapped = new PassThrough();
+  payload.on('data', (chunk: Buffer) => hash.update(chunk));
+  // pipeline, not pipe: a client gone mid-body must end the handler's stream too (in error), or the handler
+  // waits forever and its key stays in progress. The error reaches the handler through `tapped`.
+  pipeline(payload, tapped, () => undefined);
+  request.bodyDigest = { digest, drain: () => tapped.resume() };
+  return tapped;
 }
 
 /** Feeds `out` the stream with every occurrence of `boundary` removed, holding back a possible partial match. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import { runWithRequestId } from '@tftsr/telemetry';
 import type { AuthenticatedRequest } from '../auth/scopes.decorator';
@@ -30,11 +30,17 @@ export function installHttpTelemetry(fastify: FastifyInstance, log: Logger, metr
   // preHandler runs after the body parser, whose stream events would have lost an earlier context; the handler
   // (and Nest's guards and interceptors) run inside `done`.
   fastify.addHook('preHandler', (request, _reply, done) => runWithRequestId(String(request.id), done));
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Only the upload routes count their answers' sizes: the other routes do not pay for the hook.
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
     countUpload(request, reply, payload, metrics);
-    return payload;
+    done(null, payload);
+  };
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((method) => UPLOAD_ROUTES[`${method} ${route.url}`])) route.onSend = [...hooksOf(route.onSend), onSend];
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  // Callback hooks here, not async ones: both are synchronous, and an async hook costs every request a promise.
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request);
     const status = reply.statusCode;
     metrics.observeRequest(request.method, route, status, reply.elapsedTime / 1000);
@@ -50,7 +56,12 @@ export function installHttpTelemetry(fastify: FastifyInstance, log: Logger, metr
       },
       `${request.method} ${route} ${status}`,
     );
+    done();
   });
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }
 
 /** The route pattern (`/v1/issues/:id`); `unmatched` for a 404 with no route, so labels stay bounded. */
