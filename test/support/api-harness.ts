@@ -8,13 +8,13 @@ import { ApiKeyRepository, DB, generateApiKey } from '@tftsr/db';
 import { createApiApp } from '@tftsr/api/bootstrap';
 import { ApiConfig } from '@tftsr/api/config/api.config';
 import type { RunningApp } from './app-processes';
-import { startApp } from './app-processes';
+import { appEnv, REDIS_URL, startApp } from './app-processes';
 import { factory } from './factory';
 import type { OpenApiDocument } from './openapi-check';
 import { badTimes, OpenApiChecker } from './openapi-check';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from './temp-dir';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 /**
  * Idle connections close on our side well before the server's keep-alive timeout (Fastify: 72 s). Otherwise a
@@ -124,13 +124,8 @@ export async function startTestApi(label: string, env: Env = {}): Promise<TestAp
       return key;
     },
     startWorker(env = {}) {
-      return startApp('worker', {
-        TFTSR_DATA_DIR: temp.dir,
-        TFTSR_DB_KEY: TEST_KEY,
-        REDIS_URL: config.REDIS_URL,
-        TFTSR_QUEUE_PREFIX: config.TFTSR_QUEUE_PREFIX,
-        ...env,
-      });
+      const shared = { dataDir: temp.dir, queuePrefix: config.TFTSR_QUEUE_PREFIX };
+      return startApp('worker', appEnv(shared, { REDIS_URL: config.REDIS_URL, ...env }));
     },
     async close() {
       await app.close();

@@ -54,6 +54,35 @@ export function startApp(
   };
 }
 
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface AppEnvOptions {
+  dataDir: string;
+  /** The whole prefix (from uniqueQueuePrefix): processes that must share queues are given the same one. */
+  queuePrefix: string;
+  /** For the API: it listens on 127.0.0.1 at this port. */
+  port?: number;
+  /** For the API: its first admin key (TFTSR_BOOTSTRAP_API_KEY). */
+  adminKey?: string;
+}
+
+/**
+ * What an app process on `dataDir` is started with (the test key, the shared Redis, the queue prefix and, for the
+ * API, where it listens and its first key), then `overrides`: what is special about the test goes there.
+ */
+export function appEnv(options: AppEnvOptions, overrides: Record<string, string> = {}): Record<string, string> {
+  const { dataDir, queuePrefix, port, adminKey } = options;
+  return {
+    TFTSR_DATA_DIR: dataDir,
+    TFTSR_DB_KEY: TEST_KEY,
+    REDIS_URL,
+    TFTSR_QUEUE_PREFIX: queuePrefix,
+    ...(port === undefined ? {} : { PORT: String(port), HOST: '127.0.0.1' }),
+    ...(adminKey === undefined ? {} : { TFTSR_BOOTSTRAP_API_KEY: adminKey }),
+    ...overrides,
+  };
+}
+
 export async function freePort(host?: string): Promise<number> {
   return findFreePort(host);
 }
@@ -102,14 +131,9 @@ export async function startStack(
   const temp = makeTempDir();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = {
-    TFTSR_DATA_DIR: temp.dir,
-    TFTSR_DB_KEY: TEST_KEY,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    TFTSR_QUEUE_PREFIX: uniqueQueuePrefix(label),
-  };
-  const api = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1', TFTSR_BOOTSTRAP_API_KEY: adminKey, ...apiEnv });
-  const worker = startApp('worker', { ...env, ...workerEnv });
+  const shared = { dataDir: temp.dir, queuePrefix: uniqueQueuePrefix(label) };
+  const api = startApp('api', appEnv({ ...shared, port, adminKey }, apiEnv));
+  const worker = startApp('worker', appEnv(shared, workerEnv));
   await waitFor(
     async () => (await getJson(`${base}/health/ready`)).status === 200,
     30_000,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { openDatabase } from '@tftsr/db';
 import type { RunningApp, RunningStack } from '../support/app-processes';
-import { freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
+import { appEnv, freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -162,21 +162,10 @@ describe('tftsr db backup and restore, with the service running', () => {
     // caught before their jobs ran are processed now (the outbox re-sends jobs this Redis never had).
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = {
-      TFTSR_DATA_DIR: target,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('restored'),
-    };
+    const shared = { dataDir: target, queuePrefix: uniqueQueuePrefix('restored') };
     restored.push(
-      startApp('api', {
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        TFTSR_OUTBOX_STALE_MS: '1000',
-        TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500',
-      }),
-      startApp('worker', env),
+      startApp('api', appEnv({ ...shared, port }, { TFTSR_OUTBOX_STALE_MS: '1000', TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500' })),
+      startApp('worker', appEnv(shared)),
     );
     await waitFor(
       async () => (await getJson(`${base}/health/ready`)).status === 200,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { listStoredFiles, openDatabase } from '@tftsr/db';
 import { Agent } from 'undici';
 import type { RunningApp } from '../support/app-processes';
-import { freePort, startApp, waitFor } from '../support/app-processes';
+import { appEnv, freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -100,21 +100,9 @@ describe.each(disks)('uploads when the disk is full (%s)', (_name, makeDisk) => 
     disk = makeDisk();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = {
-      TFTSR_DATA_DIR: disk.dir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('diskfull'),
-    };
-    api = startApp('api', {
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
-      TFTSR_RATE_LIMIT_BURST: '100000',
-      ...disk.env,
-    });
-    worker = startApp('worker', { ...env, TFTSR_WORKER_METRICS_PORT: '0' });
+    const shared = { dataDir: disk.dir, queuePrefix: uniqueQueuePrefix('diskfull') };
+    api = startApp('api', appEnv({ ...shared, port, adminKey: ADMIN_KEY }, { TFTSR_RATE_LIMIT_BURST: '100000', ...disk.env }));
+    worker = startApp('worker', appEnv(shared, { TFTSR_WORKER_METRICS_PORT: '0' }));
     await waitFor(
       async () => (await getJson(`${base}/health/live`)).status === 200,
       30_000,

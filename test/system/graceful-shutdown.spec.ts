@@ -10,7 +10,7 @@ import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import type { TestApi } from '../support/api-harness';
 import { startTestApi } from '../support/api-harness';
 import type { RunningApp } from '../support/app-processes';
-import { freePort, startApp, waitFor } from '../support/app-processes';
+import { appEnv, freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -114,17 +114,13 @@ describe('graceful shutdown of the API', () => {
     const temp = makeTempDir();
     const port = await freePort();
     const adminKey = `tftsr_e2e-shutdown-${'s'.repeat(32)}`;
-    const api = startApp('api', {
-      TFTSR_DATA_DIR: temp.dir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('shutdown-api'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TFTSR_BOOTSTRAP_API_KEY: adminKey,
-      TFTSR_SHUTDOWN_GRACE_MS: '30000',
-      TFTSR_LOG_LEVEL: 'info',
-    });
+    const api = startApp(
+      'api',
+      appEnv(
+        { dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('shutdown-api'), port, adminKey },
+        { TFTSR_SHUTDOWN_GRACE_MS: '30000', TFTSR_LOG_LEVEL: 'info' },
+      ),
+    );
     try {
       const base = `http://127.0.0.1:${port}`;
       const headers = { authorization: `Bearer ${adminKey}` };

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { RunningStack } from '../support/app-processes';
-import { freePort, getJson, startApp, startStack } from '../support/app-processes';
-import { TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
+import { appEnv, freePort, getJson, startApp, startStack } from '../support/app-processes';
+import { uniqueQueuePrefix } from '../support/temp-dir';
 
 /**
  * Open log chunks' append files take one writer: a second API process on the same data directory (say `docker
@@ -22,14 +22,7 @@ describe('one API process per data directory', () => {
 
   const secondApi = async () => {
     const port = await freePort();
-    const api = startApp('api', {
-      TFTSR_DATA_DIR: stack.dataDir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('one-api-2'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    });
+    const api = startApp('api', appEnv({ dataDir: stack.dataDir, queuePrefix: uniqueQueuePrefix('one-api-2'), port }));
     return { api, base: `http://127.0.0.1:${port}` };
   };
 

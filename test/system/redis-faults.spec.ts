@@ -2,7 +2,7 @@ import IORedis from 'ioredis';
 import type { PrivateRedis } from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
 import type { RunningApp } from '../support/app-processes';
-import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
+import { appEnv, freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 import { expectIntactAfterFault } from './support/post-checks';
 
@@ -25,15 +25,10 @@ describe('when Redis is missing or misconfigured', () => {
 
   async function startApi(redisUrl: string): Promise<string> {
     const port = await freePort();
-    const api = startApp('api', {
-      TFTSR_DATA_DIR: temp.dir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: redisUrl,
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('faults'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
-    });
+    const api = startApp(
+      'api',
+      appEnv({ dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('faults'), port, adminKey: ADMIN_KEY }, { REDIS_URL: redisUrl }),
+    );
     running.push(api);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(
@@ -83,12 +78,7 @@ describe('when Redis is missing or misconfigured', () => {
     });
 
     it('the worker logs the warning', async () => {
-      const worker = startApp('worker', {
-        TFTSR_DATA_DIR: temp.dir,
-        TFTSR_DB_KEY: TEST_KEY,
-        REDIS_URL: redis.url,
-        TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('evict'),
-      });
+      const worker = startApp('worker', appEnv({ dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('evict') }, { REDIS_URL: redis.url }));
       running.push(worker);
       await waitFor(
         async () => /maxmemory-policy is allkeys-lru/.test(worker.output()),

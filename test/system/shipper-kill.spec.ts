@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { deriveKey, generateApiKey, openDatabase } from '@tftsr/db';
 import { FsBlobStore } from '@tftsr/storage';
 import type { RunningApp } from '../support/app-processes';
-import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
+import { appEnv, freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -18,16 +18,8 @@ describe('SIGKILL of the API mid-stream', () => {
   const adminKey = generateApiKey();
   let port: number;
   let api: RunningApp;
-  const env = () => ({
-    TFTSR_DATA_DIR: temp.dir,
-    TFTSR_DB_KEY: TEST_KEY,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('shipper-kill'),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TFTSR_BOOTSTRAP_API_KEY: adminKey,
-    TFTSR_RATE_LIMIT_BURST: '1000000',
-  });
+  const env = () =>
+    appEnv({ dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('shipper-kill'), port, adminKey }, { TFTSR_RATE_LIMIT_BURST: '1000000' });
   const base = () => `http://127.0.0.1:${port}`;
   const call = (method: string, path: string, body?: unknown) =>
     getJson(`${base()}${path}`, {

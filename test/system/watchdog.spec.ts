@@ -5,7 +5,7 @@ import { openDatabase } from '@tftsr/db';
 import type { PrivateRedis } from '../../scripts/private-redis';
 import { startPrivateRedis } from '../../scripts/private-redis';
 import type { RunningApp } from '../support/app-processes';
-import { freePort, getJson, startApp, waitFor } from '../support/app-processes';
+import { appEnv, freePort, getJson, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
@@ -32,29 +32,30 @@ describe('the worker after Redis restarts', () => {
     temp = makeTempDir();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = {
-      TFTSR_DATA_DIR: temp.dir,
-      TFTSR_DB_KEY: TEST_KEY,
-      REDIS_URL: redis.url,
-      TFTSR_QUEUE_PREFIX: uniqueQueuePrefix('watchdog'),
-    };
-    api = startApp('api', {
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TFTSR_BOOTSTRAP_API_KEY: ADMIN_KEY,
-      TFTSR_RATE_LIMIT_BURST: '100000',
-      TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200',
-      TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500',
-      TFTSR_OUTBOX_STALE_MS: '2000',
-    });
-    worker = startApp('worker', {
-      ...env,
-      TFTSR_WORKER_LOCK_MS: '10000',
-      TFTSR_WATCHDOG_INTERVAL_MS: '500',
-      TFTSR_WATCHDOG_STUCK_MS: '5000',
-      TFTSR_WATCHDOG_RECONNECT_MS: '5000',
-    });
+    const shared = { dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('watchdog') };
+    api = startApp(
+      'api',
+      appEnv(
+        { ...shared, port, adminKey: ADMIN_KEY },
+        {
+          REDIS_URL: redis.url,
+          TFTSR_RATE_LIMIT_BURST: '100000',
+          TFTSR_OUTBOX_RELAY_INTERVAL_MS: '200',
+          TFTSR_OUTBOX_RECONCILE_INTERVAL_MS: '500',
+          TFTSR_OUTBOX_STALE_MS: '2000',
+        },
+      ),
+    );
+    worker = startApp(
+      'worker',
+      appEnv(shared, {
+        REDIS_URL: redis.url,
+        TFTSR_WORKER_LOCK_MS: '10000',
+        TFTSR_WATCHDOG_INTERVAL_MS: '500',
+        TFTSR_WATCHDOG_STUCK_MS: '5000',
+        TFTSR_WATCHDOG_RECONNECT_MS: '5000',
+      }),
+    );
     await waitFor(
       async () => (await getJson(`${base}/health/ready`)).status === 200,
       30_000,

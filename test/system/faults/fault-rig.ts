@@ -10,7 +10,7 @@ import { repeatedLog } from '../../../bench/support/log-corpus';
 import type { PrivateRedis } from '../../../scripts/private-redis';
 import { startPrivateRedis } from '../../../scripts/private-redis';
 import type { RunningApp } from '../../support/app-processes';
-import { freePort, startApp, waitFor } from '../../support/app-processes';
+import { appEnv, freePort, startApp, waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir';
 import type { PostCheckReport } from '../support/post-checks';
@@ -92,7 +92,7 @@ export class FaultRig {
 
   /** What the API and every worker of this rig share: the data directory, the key, Redis and the queue prefix. */
   sharedEnv(): Record<string, string> {
-    return { TFTSR_DATA_DIR: this.dataDir, TFTSR_DB_KEY: TEST_KEY, REDIS_URL: this.redisUrl, TFTSR_QUEUE_PREFIX: this.prefix };
+    return appEnv({ dataDir: this.dataDir, queuePrefix: this.prefix }, { REDIS_URL: this.redisUrl });
   }
 
   /** Starts the API on the same port as before (so the base URL survives restarts); resolves once it answers. */
