@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
+import { databaseOptions } from '@tftsr/config';
 import type { Db } from '@tftsr/db';
+import { openDatabase } from '@tftsr/db';
 import { factory } from '../support/factory';
 import { failure, useTestApi } from '../support/api-harness';
 
@@ -128,6 +130,27 @@ describe('issues API: create, read, update, delete', () => {
 
     it('answers an unknown id with 404 ISSUE_NOT_FOUND', async () => {
       expect(failure(await api.call('GET', '/v1/issues/01900000-0000-7000-8000-000000000000'))).toEqual([404, 'ISSUE_NOT_FOUND']);
+    });
+
+    it("answers what the database holds after every commit: another process's, the API's own, a deletion", async () => {
+      const issue = await createIssue({ title: 'first title' });
+      const read = async () => (await api.call('GET', `/v1/issues/${issue.id}`)).body;
+      expect((await read()).title).toBe('first title');
+      expect((await read()).title).toBe('first title');
+      // The worker and the CLI commit through their own connections.
+      const other = openDatabase(databaseOptions(api.config));
+      try {
+        other.prepare('UPDATE issues SET title = ? WHERE id = ?').run('changed elsewhere', issue.id);
+        expect((await read()).title).toBe('changed elsewhere');
+      } finally {
+        other.close();
+      }
+      factory.logFile(api.db, api.dataDir, issue.id);
+      expect((await read()).log_files).toHaveLength(1);
+      await api.call('PATCH', `/v1/issues/${issue.id}`, { body: { title: 'patched' } });
+      expect((await read()).title).toBe('patched');
+      await api.call('DELETE', `/v1/issues/${issue.id}`);
+      expect(failure(await api.call('GET', `/v1/issues/${issue.id}`))).toEqual([404, 'ISSUE_NOT_FOUND']);
     });
   });
 

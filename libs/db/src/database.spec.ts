@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '@tftsr/test-support/temp-dir';
 import { cipherIntegrityCheck } from './cipher-check';
-import { isPlainSqliteFile, openDatabase, readSnapshot, transaction } from './database';
+import { databaseVersion, isPlainSqliteFile, openDatabase, readSnapshot, transaction } from './database';
 import { DatabaseError, WRONG_KEY_MESSAGE } from './errors';
 
 describe('openDatabase', () => {
@@ -126,6 +126,28 @@ describe('openDatabase', () => {
     ).toThrow('boom');
     expect(db.inTransaction).toBe(false);
     expect(count()).toBe(3);
+    other.close();
+    db.close();
+  });
+
+  it("moves its version with every commit, its own or another connection's, and only then", () => {
+    const db = openDatabase({ path, key: TEST_KEY });
+    db.exec(`CREATE TABLE t (x TEXT)`);
+    const other = openDatabase({ path, key: TEST_KEY });
+    const seen = [databaseVersion(db)];
+    expect(databaseVersion(db)).toBe(seen[0]);
+    readSnapshot(db, () => db.prepare('SELECT count(*) FROM t').get());
+    expect(databaseVersion(db)).toBe(seen[0]);
+    transaction(db, () => db.prepare('INSERT INTO t VALUES (?)').run('own'));
+    seen.push(databaseVersion(db));
+    other.prepare('INSERT INTO t VALUES (?)').run('another');
+    seen.push(databaseVersion(db));
+    other.prepare('UPDATE t SET x = ? WHERE x = ?').run('changed', 'own');
+    seen.push(databaseVersion(db));
+    db.prepare('DELETE FROM t WHERE x = ?').run('another');
+    seen.push(databaseVersion(db));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(databaseVersion(db)).toBe(seen[seen.length - 1]);
     other.close();
     db.close();
   });

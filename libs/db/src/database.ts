@@ -172,6 +172,24 @@ export function readSnapshot<T>(db: Db, fn: () => T): T {
   return snapshot.deferred(fn) as T;
 }
 
+const versionReads = new WeakMap<Db, Database.Statement>();
+
+/**
+ * A value that changes whenever a commit changes the database: another connection's or process's commit moves
+ * `data_version`, this connection's own writes move `total_changes()`. Equal values mean nothing was committed
+ * in between, so what was read after the first is still what the database holds. Read it before the data it
+ * guards (a commit in between then only makes the data newer than its version).
+ */
+export function databaseVersion(db: Db): string {
+  let read = versionReads.get(db);
+  if (!read) {
+    read = db.prepare('SELECT data_version AS v, total_changes() AS c FROM pragma_data_version()');
+    versionReads.set(db, read);
+  }
+  const { v, c } = read.get() as { v: number; c: number };
+  return `${v}.${c}`;
+}
+
 /**
  * `transaction()` and `readSnapshot()` over the app's connection, for a service that needs nothing else of the
  * connection: it takes this (DatabaseModule provides it) instead of the connection itself.
@@ -187,6 +205,11 @@ export class TransactionRunner {
   /** `readSnapshot()`: one consistent read across statements, without the write lock. */
   read<T>(fn: () => T): T {
     return readSnapshot(this.db, fn);
+  }
+
+  /** `databaseVersion()` of the connection. */
+  version(): string {
+    return databaseVersion(this.db);
   }
 }
 

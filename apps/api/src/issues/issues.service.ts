@@ -20,6 +20,7 @@ import {
   TransactionRunner,
 } from '@tftsr/db';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { VersionedCache } from '../common/versioned-cache';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { toDbTime } from '../common/validation';
 import { toConversationResponse } from '../conversations/conversations.dto';
@@ -42,6 +43,9 @@ import {
 import { StoredFiles } from './stored-files.service';
 
 const DEFAULT_LIMIT = 50;
+/** Issues whose detail is kept between reads, and the most files, images, steps, conversations and chunks one may list. */
+const KEPT_DETAILS = 64;
+const KEPT_DETAIL_ITEMS = 1000;
 const UPDATABLE = ['title', 'description', 'severity', 'status', 'category', 'assigned_to', 'tags'] as const;
 
 interface IssueCursor {
@@ -53,6 +57,8 @@ interface IssueCursor {
 
 @Injectable()
 export class IssuesService {
+  private readonly details = new VersionedCache<IssueDetailResponse>(KEPT_DETAILS, (detail) => itemsOf(detail) <= KEPT_DETAIL_ITEMS);
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly issues: IssueRepository,
@@ -114,8 +120,17 @@ export class IssuesService {
     return { ...toIssueResponse(issue), log_files: [], image_attachments: [], resolution_steps: [], conversations: [], log_streams: [] };
   }
 
+  /**
+   * Read by every open review page and by whoever polls an issue; while nothing was committed since the last
+   * read, that read's answer is still exact and is given again (the six reads of a detail are most of a GET's cost).
+   */
   get(id: string): IssueDetailResponse {
-    return this.tx.read(() => this.detail(this.getOrThrow(id)));
+    const version = this.tx.version();
+    const kept = this.details.get(id, version);
+    if (kept) return kept;
+    const detail = Object.freeze(this.tx.read(() => this.detail(this.getOrThrow(id))));
+    this.details.set(id, version, detail);
+    return detail;
   }
 
   private detail(issue: Issue): IssueDetailResponse {
@@ -260,4 +275,9 @@ function isIssueCursor(value: unknown): value is IssueCursor {
     c.k.length <= 3 &&
     c.k.every((v) => typeof v === 'string' || typeof v === 'number')
   );
+}
+
+function itemsOf(detail: IssueDetailResponse): number {
+  const chunks = detail.log_streams.reduce((n, stream) => n + stream.chunks.length, 0);
+  return detail.log_files.length + detail.image_attachments.length + detail.resolution_steps.length + detail.conversations.length + chunks;
 }
