@@ -8,6 +8,27 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Callers announced and not yet arrived, for a batch that waits for them: `expect()` counts one in, and the
+ * function it returns counts it out once, however often it is called, then calls `onLeave`.
+ */
+export class Expected {
+  count = 0;
+
+  constructor(private readonly onLeave: () => void) {}
+
+  expect(): () => void {
+    this.count += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.count -= 1;
+      this.onLeave();
+    };
+  }
+}
+
 /** What a commit did, for metrics and tests: how many units shared it and how many of them failed alone. */
 export interface GroupCommitStats {
   commits: number;
@@ -30,7 +51,9 @@ export interface GroupCommitStats {
  */
 export class GroupCommit {
   private waiting: Pending[] = [];
-  private expected = 0;
+  private readonly expected = new Expected(() => {
+    if (this.waiting.length > 0) this.schedule();
+  });
   private flushScheduled = false;
   private timer?: NodeJS.Timeout;
   readonly stats: GroupCommitStats = { commits: 0, units: 0 };
@@ -57,14 +80,7 @@ export class GroupCommit {
    * once that unit has been submitted or will never be, ends the wait for it; calling it again does nothing.
    */
   expect(): () => void {
-    this.expected += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.expected -= 1;
-      if (this.waiting.length > 0) this.schedule();
-    };
+    return this.expected.expect();
   }
 
   /** Units submitted and not yet committed (for tests and metrics). */
@@ -82,7 +98,7 @@ export class GroupCommit {
 
   private schedule(): void {
     if (this.flushScheduled) return;
-    if (this.expected > 0 && this.windowMs > 0) {
+    if (this.expected.count > 0 && this.windowMs > 0) {
       this.timer ??= setTimeout(() => this.start(), this.windowMs);
       return;
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId } from '@tftsr/db';
+import { AuditLogRepository, Expected, GroupCommit, LogChunkRow, LogStreamRepository, LogStreamSource, newId } from '@tftsr/db';
 import type { ChunkAppendFile } from '@tftsr/storage';
 import { ChunkFiles } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -48,7 +48,9 @@ export class LogChunkWriter {
   /** Append files held open between batches, by chunk id. */
   private readonly open = new Map<string, ChunkAppendFile>();
   private queue: Queued[] = [];
-  private expected = 0;
+  private readonly expected = new Expected(() => {
+    if (this.expected.count === 0) this.wake?.();
+  });
   private scheduled = false;
   private wake?: () => void;
   /** Batches, chunk state changes and orphan sweeps run one at a time, in this chain. */
@@ -103,14 +105,7 @@ export class LogChunkWriter {
    * calling it again does nothing.
    */
   expect(): () => void {
-    this.expected += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.expected -= 1;
-      if (this.expected === 0) this.wake?.();
-    };
+    return this.expected.expect();
   }
 
   /** Runs `work` after every batch, close step and sweep queued before it; the chain goes on if it fails. */
@@ -145,7 +140,7 @@ export class LogChunkWriter {
     // The requests of one turn go together; so do those admitted meanwhile, up to the window.
     await new Promise((r) => setImmediate(r));
     const windowMs = this.group.windowMs;
-    if (this.expected > 0 && windowMs > 0) {
+    if (this.expected.count > 0 && windowMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.wake = undefined;
