@@ -121,8 +121,9 @@ export class IssuesService {
   }
 
   /**
-   * Read by every open review page and by whoever polls an issue; while nothing was committed since the last
-   * read, that read's answer is still exact and is given again (the six reads of a detail are most of a GET's cost).
+   * Read each time the issue page loads or reloads, and by scripts that poll an issue; while nothing was committed
+   * since the last read, that read's answer is still exact and is given again (the six reads of a detail are most
+   * of a GET's cost).
    */
   get(id: string): IssueDetailResponse {
     const version = this.tx.version();
