@@ -47,25 +47,11 @@ export class FallbackStore implements CountStore {
 
 /** The `store` option of @fastify/rate-limit: Redis under `nameSpace`, falling back to in-process counters. */
 export function redisWithLocalFallback(redis: RedisClient, nameSpace: string) {
-  return class implements CountStore {
-    private readonly store: CountStore;
-
+  return class extends FallbackStore {
     /** @fastify/rate-limit constructs it with its global settings. */
     constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
       const flags = [options.continueExceeding ?? false, options.exponentialBackoff ?? false] as const;
-      this.store = new FallbackStore(new RedisStore(...flags, redis, nameSpace), new LocalStore(...flags, LOCAL_KEYS));
-    }
-
-    incr(key: string, cb: Callback, timeWindow: number, max: number): void {
-      this.store.incr(key, cb, timeWindow, max);
-    }
-
-    read(key: string, cb: Callback, timeWindow: number, max: number): void {
-      this.store.read(key, cb, timeWindow, max);
-    }
-
-    child(routeOptions: object): CountStore {
-      return this.store.child(routeOptions);
+      super(new RedisStore(...flags, redis, nameSpace), new LocalStore(...flags, LOCAL_KEYS));
     }
   };
 }
