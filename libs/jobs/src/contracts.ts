@@ -104,6 +104,19 @@ export const JOB_POLICY: { readonly [N in JobName]: JobsOptions } = {
 type Keep = { age: number; count: number };
 
 /** A job's options with the configured retention: outbox jobs take it as is; ping keeps its own where shorter. */
+/**
+ * A file's `hash` job is done by its `detect_pii` job's single read (issue 17); run first, it only puts itself back
+ * to wait for it. Sent together with that scan, it starts this much later, so that it normally runs once, to find
+ * itself done: on small files that was one job run in three.
+ */
+export const HASH_BEHIND_SCAN_MS = 1000;
+
+/** The delay each of `jobs`, sent together, starts with (HASH_BEHIND_SCAN_MS); 0 for the rest. */
+export function startDelays(jobs: readonly JobOf[]): number[] {
+  const scanned = new Set(jobs.flatMap((job) => (job.name === 'detect_pii' ? [job.payload.log_file_id] : [])));
+  return jobs.map((job) => (job.name === 'hash' && scanned.has(job.payload.log_file_id) ? HASH_BEHIND_SCAN_MS : 0));
+}
+
 export function jobOptions(name: JobName, retention: JobRetention = DEFAULT_JOB_RETENTION): JobsOptions {
   const policy = JOB_POLICY[name];
   const completed = { age: retention.completedSeconds, count: retention.completedCount };

@@ -13,6 +13,7 @@ import {
   QueueName,
   QUEUE_NAMES,
   RedisClient,
+  startDelays,
 } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
 
@@ -47,15 +48,19 @@ export class JobProducer implements OnApplicationShutdown {
   /**
    * Enqueues many jobs with their deterministic ids: one `addBulk` (one round trip) per queue. BullMQ runs the same
    * add script per job as `add`, so a job id already in Redis is kept, not added twice. On a failure some of the
-   * jobs may be in Redis already; sending them again is harmless for the same reason.
+   * jobs may be in Redis already; sending them again is harmless for the same reason. A file's hash job sent with
+   * its scan starts a little later (startDelays).
    */
   async enqueueMany(jobs: JobOf[]): Promise<void> {
     const byQueue = new Map<QueueName, { name: JobName; data: JobPayloads[JobName]; opts: JobsOptions }[]>();
-    for (const { name, payload } of jobs) {
+    const delays = startDelays(jobs);
+    jobs.forEach(({ name, payload }, i) => {
+      const opts: JobsOptions = { ...jobOptions(name, this.retention), jobId: jobIdFor(name, payload as never) };
+      if (delays[i] > 0) opts.delay = delays[i];
       const list = byQueue.get(JOB_QUEUE[name]) ?? [];
-      list.push({ name, data: payload, opts: { ...jobOptions(name, this.retention), jobId: jobIdFor(name, payload as never) } });
+      list.push({ name, data: payload, opts });
       byQueue.set(JOB_QUEUE[name], list);
-    }
+    });
     for (const [queue, list] of byQueue) await this.failFast(() => (this.queues.get(queue) as Queue).addBulk(list));
   }
 
