@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Db } from '@tftsr/db';
-import { LogFileProcessingRepository, OutboxRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import type { Db, GroupCommit } from '@tftsr/db';
+import { LogFileProcessingRepository, offLoopGroupCommit, OutboxRepository, toDbTimestamp, transaction } from '@tftsr/db';
+import { loadConfig } from '@tftsr/config';
+import { WorkerConfig } from '@tftsr/worker/config/worker.config';
+import { PiiScanService } from '@tftsr/worker/pii-scan.service';
 import { scanBuffer } from '@tftsr/pii';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { S3BlobStore } from '@tftsr/storage';
@@ -158,5 +161,58 @@ describe.each([
       failure_reason: expect.stringMatching(/fails authentication/),
     });
     expect(new OutboxRepository(db).get(scan.outbox_id)?.state).toBe('failed');
+  });
+});
+
+describe('ingest jobs in flight together (issue 17)', () => {
+  let rig: IngestRig;
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rig?.close();
+  });
+
+  it('small files scanned together share their finishing commit, and their review indexes share another', async () => {
+    // A window longer than the test: a commit goes only once every job announced has submitted its unit.
+    let group: GroupCommit | undefined;
+    rig = new IngestRig(FILESYSTEM_STORE, undefined, (db) => ({ group: (group = offLoopGroupCommit(db, 60_000)) }));
+    const files = await Promise.all(Array.from({ length: 6 }, (_, i) => rig.upload(`${LOG}\nfile ${i}`)));
+
+    const results = await Promise.all(files.map((f) => rig.sut.handleDetectPii(jobOf(f.scan))));
+
+    expect(results).toEqual(files.map(() => expect.objectContaining({ spans: expect.any(Number) })));
+    expect(group?.stats).toEqual({ commits: 2, units: 12 });
+    for (const f of files) {
+      expect(new LogFileProcessingRepository(rig.db).get(f.fileId)).toMatchObject({ hash_state: 'done', scan_state: 'done' });
+      expect(rig.count(`SELECT count(*) AS n FROM pii_spans WHERE log_file_id = ?`, f.fileId)).toBeGreaterThan(0);
+      expect(rig.count(`SELECT count(*) AS n FROM log_file_review WHERE log_file_id = ? AND indexed_at IS NOT NULL`, f.fileId)).toBe(1);
+    }
+    expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii'`)).toBe(6);
+  });
+
+  it('runs TFTSR_WORKER_CONCURRENCY jobs on large files at once, and small files beside them', async () => {
+    const config = loadConfig(WorkerConfig, { TFTSR_WORKER_CONCURRENCY: '1' });
+    rig = new IngestRig(FILESYSTEM_STORE, undefined, () => ({ config }));
+    const large = `${LOG}\n`.repeat(Math.ceil((8 * 1024 * 1024) / (LOG.length + 1)));
+    const files = [await rig.upload(large), await rig.upload(large), await rig.upload(LOG)];
+    const running = { large: 0, small: 0 };
+    const peak = { large: 0, both: 0 };
+    const scan = PiiScanService.prototype.scan;
+    // Observes the real scan (it still runs): how many of each size are under way at once.
+    jest.spyOn(PiiScanService.prototype, 'scan').mockImplementation(async function (this: PiiScanService, ...args) {
+      const kind = args[2] >= 8 * 1024 * 1024 ? 'large' : 'small';
+      running[kind] += 1;
+      peak.large = Math.max(peak.large, running.large);
+      peak.both = Math.max(peak.both, running.large > 0 && running.small > 0 ? 1 : 0);
+      try {
+        return await scan.apply(this, args);
+      } finally {
+        running[kind] -= 1;
+      }
+    });
+
+    await Promise.all(files.map((f) => rig.sut.handleDetectPii(jobOf(f.scan))));
+
+    expect(peak).toEqual({ large: 1, both: 1 });
+    expect(rig.count(`SELECT count(*) AS n FROM log_file_processing WHERE scan_state = 'done'`)).toBe(3);
   });
 });

@@ -9,6 +9,7 @@ import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import type { RemoteScanner } from '@tftsr/worker/scanner/remote-scanner';
 import { makeTempDir, TEST_KEY } from './temp-dir';
 import { ingestProcessorFor } from './worker-parts';
+import type { IngestProcessorOptions } from './worker-parts';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -54,13 +55,17 @@ export class IngestRig {
   readonly blobs: BlobStore;
   readonly sut: IngestProcessor;
 
-  /** `remote`: the writer's side of the scan queue over this rig's store (role writer's redacted copies). */
+  /**
+   * `remote`: the writer's side of the scan queue over this rig's store (role writer's redacted copies).
+   * `options(db)`: the processor's group commit and settings, when a test needs its own.
+   */
   constructor(
     private readonly store: RigStore = FILESYSTEM_STORE,
     remote?: (blobs: BlobStore) => RemoteScanner,
+    options?: (db: Db) => IngestProcessorOptions,
   ) {
     this.blobs = store.open(this.temp.dir, deriveKey(TEST_KEY, 'blob-encryption'));
-    this.sut = ingestProcessorFor(this.db, this.blobs, TEST_KEY, remote?.(this.blobs));
+    this.sut = ingestProcessorFor(this.db, this.blobs, TEST_KEY, remote?.(this.blobs), options?.(this.db));
   }
 
   /** The file holding a blob's stored bytes, to damage it as a disk would. */

@@ -3,6 +3,7 @@ import {
   deriveKey,
   IssueRepository,
   LogFileIngestRepository,
+  offLoopGroupCommit,
   LogFileProcessingRepository,
   LogFileRedactionRepository,
   OutboxRepository,
@@ -16,7 +17,7 @@ import {
   WebhookRepository,
 } from '@tftsr/db';
 import { ValueKeys } from '@tftsr/redaction';
-import type { Db } from '@tftsr/db';
+import type { Db, GroupCommit } from '@tftsr/db';
 import type { BlobStore } from '@tftsr/storage';
 import type { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import { IngestProcessor } from '@tftsr/worker/ingest.processor';
@@ -38,8 +39,20 @@ export const auditFor = (db: Db, key: string = TEST_KEY) => new AuditLogReposito
 export const scannerFor = (db: Db, blobs: BlobStore) =>
   new PiiScanService(db, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
 
+/** How a test's IngestProcessor differs from the default: its group commit, its worker settings. */
+export interface IngestProcessorOptions {
+  group?: GroupCommit;
+  config?: WorkerConfig;
+}
+
 /** With `remote`, redacted copies are written by scanners (role writer, issue 19); scans stay in this process. */
-export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_KEY, remote?: RemoteScanner): IngestProcessor {
+export function ingestProcessorFor(
+  db: Db,
+  blobs: BlobStore,
+  key: string = TEST_KEY,
+  remote?: RemoteScanner,
+  options: IngestProcessorOptions = {},
+): IngestProcessor {
   const audit = auditFor(db, key);
   const redactor = new RedactorService(blobs, new ValueKeys(key), remote);
   const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
@@ -79,6 +92,9 @@ export function ingestProcessorFor(db: Db, blobs: BlobStore, key: string = TEST_
     new OutboxRepository(db),
     review,
     settings,
+    options.group ?? offLoopGroupCommit(db, 0),
+    undefined,
+    options.config,
   );
 }
 

@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import pLimit from 'p-limit';
 import {
   AuditLogRepository,
+  Commit,
   Db,
   DB,
+  GroupCommit,
   LogFile,
   LogFileIngestRepository,
   LogFileProcessingRepository,
@@ -30,10 +33,12 @@ import { RedactorService } from './redactor.service';
 type IngestJobName = 'hash' | 'detect_pii' | 'redact';
 /**
  * Below this size a file is hashed and scanned in well under a second: intermediate states and progress would
- * cost a commit (an fsync) each and nobody would see them, so the file goes from pending to ready.
+ * cost a commit (an fsync) each and nobody would see them, so the file goes from pending to ready. From this size
+ * on, a file's jobs also count against TFTSR_WORKER_CONCURRENCY (its scan has a thread and buffers of its own).
  */
-const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
-const showsProgress = (file: LogFile) => (file.file_size ?? 0) >= PROGRESS_FROM_BYTES;
+const LARGE_FROM_BYTES = 8 * 1024 * 1024;
+const isLarge = (file: LogFile) => (file.file_size ?? 0) >= LARGE_FROM_BYTES;
+const showsProgress = isLarge;
 /**
  * How long a hash job waits for the scan that hashes its file before it looks again: about the scan's own time
  * (at a slow 20 MB/s), and at least as long as it has waited already, between 1 s and a minute. Each look costs
@@ -64,6 +69,8 @@ export class IngestProcessor implements QueueProcessor {
     redact: (job: IngestJob<'redact'>) => this.handleRedact(job),
   };
   private readonly logger = new Logger('IngestProcessor');
+  /** Role `all`: jobs on large files at once; small ones do not wait for it (see `sized`). */
+  private readonly largeFiles: ReturnType<typeof pLimit> | undefined;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -80,9 +87,13 @@ export class IngestProcessor implements QueueProcessor {
     private readonly outbox: OutboxRepository,
     private readonly review: PiiReviewRepository,
     private readonly settings: SettingRepository,
+    private readonly group: GroupCommit,
     @Optional() private readonly metrics?: WorkerMetrics,
     @Optional() private readonly config?: WorkerConfig,
-  ) {}
+  ) {
+    // A writer's scans run on scanners (issue 19), which bound them; here they run on this host's cores.
+    if (config?.TFTSR_WORKER_ROLE !== 'writer') this.largeFiles = pLimit(config?.TFTSR_WORKER_CONCURRENCY ?? 2);
+  }
 
   /**
    * The file's detect_pii job reads it once for both (issue 17): while that job is open, this one waits for it
@@ -100,19 +111,20 @@ export class IngestProcessor implements QueueProcessor {
     return this.failOnLastAttempt(
       job,
       (reason) => this.stepFailed(log_file_id, 'hash', reason),
-      async () => {
-        if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
-        const workId = workIdFor(job.data);
-        const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
-        const done = this.guard.finish(outbox_id, () => {
-          this.recordHash(log_file_id, sha256, size);
-          this.emitIfReady(log_file_id, file.issue_id);
-        });
-        this.scanner.release(workId);
-        return done === null
-          ? { skipped: true as const, reason: 'another run finished this job' }
-          : { content_hash: sha256, file_size: size };
-      },
+      () =>
+        this.sized(file, async () => {
+          if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
+          const workId = workIdFor(job.data);
+          const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
+          const done = await this.guard.finishIn(this.commit, outbox_id, () => {
+            this.recordHash(log_file_id, sha256, size);
+            this.emitIfReady(log_file_id, file.issue_id);
+          });
+          this.scanner.release(workId);
+          return done === null
+            ? { skipped: true as const, reason: 'another run finished this job' }
+            : { content_hash: sha256, file_size: size };
+        }),
     );
   }
 
@@ -123,65 +135,70 @@ export class IngestProcessor implements QueueProcessor {
     return this.failOnLastAttempt(
       job,
       (reason) => this.stepFailed(log_file_id, 'scan', reason),
-      async () => {
-        if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
-        if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
-        const config = readPiiConfig(this.settings);
-        const workId = workIdFor(job.data);
-        let run: ScanRun;
-        try {
-          run = await this.scanner.scan(
-            log_file_id,
-            file.file_path,
-            file.file_size ?? 0,
-            config,
-            showsProgress(file),
-            (pct) => job.updateProgress(pct),
-            () => this.guard.isDone(outbox_id),
-            workId,
+      () =>
+        this.sized(file, async () => {
+          const workId = workIdFor(job.data);
+          const scanned = await this.announced(file, (commit) => this.scanAndFinish(job, file, workId, commit));
+          // Committed, or another run did: a scanner's order and result are no longer needed (role writer).
+          this.scanner.release(workId);
+          if ('skipped' in scanned) return scanned;
+          await job.updateProgress(100);
+          // The review index is derived data: if building it fails here, the API builds it on first use.
+          await this.announced(file, (commit) => this.redactor.index(this.db, log_file_id, file.file_path, commit)).catch((err: Error) =>
+            this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`),
           );
-        } catch (err) {
-          // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
-          if (err instanceof ScanSuperseded) {
-            this.scanner.release(workId);
-            return { skipped: true as const, reason: err.message };
-          }
-          throw err;
-        }
-        let done: true | null = null;
-        try {
-          done = this.guard.finish(outbox_id, () => {
-            // Throws (and commits nothing) if a sweep (a worker starting) took spans this run wrote: never a partial set.
-            const inserted = this.spans.publishRun(run.runId, log_file_id, run.tail, run.spans, run.begun);
-            this.review.clearIndex(log_file_id);
-            this.processing.setScanState(log_file_id, 'done', 100, run.counts);
-            this.finishHashFromScan(log_file_id, run.sha256, run.size);
-            this.emitIfReady(log_file_id, file.issue_id);
-            this.audit.append({
-              action: 'detect_pii',
-              entity_type: 'log_file',
-              entity_id: log_file_id,
-              details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
-            });
-            this.startWaitingRedaction(log_file_id);
-            return true as const;
-          });
-        } finally {
-          // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
-          if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
-        }
-        // Committed, or another run did: a scanner's order and result are no longer needed (role writer).
-        this.scanner.release(workId);
-        await job.updateProgress(100);
-        if (done === null) return { skipped: true as const, reason: 'another run finished this job' };
-        // The review index is derived data: if building it fails here, the API builds it on first use.
-        await this.redactor
-          .index(this.db, log_file_id, file.file_path)
-          .catch((err: Error) => this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`));
-        this.metrics?.piiSpansStored(run.counts);
-        return { spans: run.spans, counts: run.counts };
-      },
+          this.metrics?.piiSpansStored(scanned.counts);
+          return { spans: scanned.spans, counts: scanned.counts };
+        }),
     );
+  }
+
+  /** One read of the file (hash and spans), then the finishing transaction that publishes the spans. */
+  private async scanAndFinish(job: IngestJob<'detect_pii'>, file: LogFile, workId: string, commit: Commit): Promise<ScanRun | Skipped> {
+    const { outbox_id, log_file_id } = job.data;
+    if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
+    if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
+    const config = readPiiConfig(this.settings);
+    let run: ScanRun;
+    try {
+      run = await this.scanner.scan(
+        log_file_id,
+        file.file_path,
+        file.file_size ?? 0,
+        config,
+        showsProgress(file),
+        (pct) => job.updateProgress(pct),
+        () => this.guard.isDone(outbox_id),
+        workId,
+      );
+    } catch (err) {
+      // A duplicate run (a stalled lock) that another run beat to the finish: not a failure of the file.
+      if (err instanceof ScanSuperseded) return { skipped: true, reason: err.message };
+      throw err;
+    }
+    let done: true | null = null;
+    try {
+      done = await this.guard.finishIn(commit, outbox_id, () => {
+        // Throws (and commits nothing) if a sweep (a worker starting) took spans this run wrote: never a partial set.
+        const inserted = this.spans.publishRun(run.runId, log_file_id, run.tail, run.spans, run.begun);
+        this.review.clearIndex(log_file_id);
+        this.processing.setScanState(log_file_id, 'done', 100, run.counts);
+        this.finishHashFromScan(log_file_id, run.sha256, run.size);
+        this.emitIfReady(log_file_id, file.issue_id);
+        this.audit.append({
+          action: 'detect_pii',
+          entity_type: 'log_file',
+          entity_id: log_file_id,
+          details: { span_count: inserted, counts_by_type: run.counts, enabled_types: config.enabledTypes },
+        });
+        this.startWaitingRedaction(log_file_id);
+        return true as const;
+      });
+    } finally {
+      // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
+      if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
+    }
+    return done === null ? { skipped: true, reason: 'another run finished this job' } : run;
   }
 
   /**
@@ -211,15 +228,17 @@ export class IngestProcessor implements QueueProcessor {
         details: { request_id: request.id, reason },
       });
     };
-    return this.failOnLastAttempt(job, giveUp, async () => {
-      if (this.review.find(log_file_id)?.finalized_at)
-        throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
-      for (let attempt = 1; ; attempt++) {
-        const outcome = await this.versions.write(file, request, job.data);
-        if (outcome !== 'stale') return outcome;
-        if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
-      }
-    });
+    return this.failOnLastAttempt(job, giveUp, () =>
+      this.sized(file, async () => {
+        if (this.review.find(log_file_id)?.finalized_at)
+          throw new UnrecoverableError('the log file is finalized: its redacted copy can no longer change');
+        for (let attempt = 1; ; attempt++) {
+          const outcome = await this.versions.write(file, request, job.data);
+          if (outcome !== 'stale') return outcome;
+          if (attempt >= MAX_STALE_RUNS) throw new Error('the decisions kept changing while the redacted copy was written; retrying later');
+        }
+      }),
+    );
   }
 
   /**
@@ -251,6 +270,35 @@ export class IngestProcessor implements QueueProcessor {
     const waiting = this.requests.findPending(logFileId);
     if (!waiting || this.outbox.hasJobFor('redact', 'redaction_request_id', waiting.id)) return;
     this.outbox.add('redact', (outbox_id) => ({ outbox_id, log_file_id: logFileId, redaction_request_id: waiting.id }));
+  }
+
+  /** Through the group commit: what is ready together shares one transaction and one fsync, made off the event loop. */
+  private readonly commit: Commit = (work) => this.group.run(work);
+
+  /**
+   * `work` on a small file commits within milliseconds: the group commit waits for it (at most its window) until
+   * its first commit, so that the many small files' jobs in flight share commits instead of each making its own.
+   */
+  private async announced<T>(file: LogFile, work: (commit: Commit) => Promise<T>): Promise<T> {
+    if (isLarge(file)) return work(this.commit);
+    const arrived = this.group.expect();
+    try {
+      return await work((unit) => {
+        const committed = this.group.run(unit);
+        arrived();
+        return committed;
+      });
+    } finally {
+      arrived();
+    }
+  }
+
+  /**
+   * Runs a job's work at once for a small file, and for a large one when one of TFTSR_WORKER_CONCURRENCY slots is
+   * free: the queue runs many jobs at once so small files share commits, but large scans each take a core.
+   */
+  private sized<T>(file: LogFile, work: () => Promise<T>): Promise<T> {
+    return this.largeFiles && isLarge(file) ? this.largeFiles(work) : work();
   }
 
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */

@@ -11,7 +11,7 @@ import {
   SHUTDOWN_CLOSE_MARGIN_MS,
 } from '@tftsr/config';
 import { DatabaseError, openAndMigrate, WalMonitor, warnAboutOpenModes } from '@tftsr/db';
-import { loggerFor, PinoNestLogger } from '@tftsr/telemetry';
+import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { WorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const config = loadConfig(WorkerConfig, process.env);
   applyTestClockOffset(config);
   // Every Nest Logger, from here on and in every provider, writes JSON lines through pino.
-  const nestLogger = new PinoNestLogger(loggerFor('worker', config));
+  const log = loggerFor('worker', config);
+  const nestLogger = new PinoNestLogger(log);
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('worker');
   if (config.TFTSR_WORKER_ROLE === 'scanner') {
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
   ensureDataDir(config.dataDir);
   warnAboutOpenModes(config.dataDir, (message) => logger.warn(message));
   const db = openAndMigrate(databaseOptions(config), logger);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db), { logger: nestLogger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, db, new PinoNestLogger(withoutRedaction(log))), {
+    logger: nestLogger,
+    abortOnError: false,
+  });
   logger.log(`worker ${process.pid} started`);
   // Long scans read while others write: keeps the -wal file bounded (libs/db/src/wal.ts); the API runs one too.
   const wal = new WalMonitor(db, {

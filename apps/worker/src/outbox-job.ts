@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { OutboxRepository, TransactionRunner } from '@tftsr/db';
+import { Commit, OutboxRepository, TransactionRunner } from '@tftsr/db';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}
+
+function nullIfAlreadyDone(err: unknown): null {
+  if (err instanceof AlreadyDone) return null;
+  throw err;
+}
 
 export interface Skipped {
   skipped: true;
@@ -28,13 +33,21 @@ export class OutboxJobGuard {
   /** Runs `effect` and marks the row done in one transaction; returns null if another run got there first. */
   finish<T>(outboxId: string, effect: () => T): T | null {
     try {
-      return this.tx.write(() => {
-        if (!this.outbox.markDone(outboxId)) throw new AlreadyDone();
-        return effect();
-      });
+      return this.tx.write(this.markingDone(outboxId, effect));
     } catch (err) {
-      if (err instanceof AlreadyDone) return null;
-      throw err;
+      return nullIfAlreadyDone(err);
+    }
+  }
+
+  /**
+   * `finish`, committed by `commit`: the worker's group commit (issue 17), where finishes ready together share
+   * one transaction and one fsync made off the event loop. Resolves once durable.
+   */
+  async finishIn<T>(commit: Commit, outboxId: string, effect: () => T): Promise<T | null> {
+    try {
+      return await commit(this.markingDone(outboxId, effect));
+    } catch (err) {
+      return nullIfAlreadyDone(err);
     }
   }
 
@@ -43,5 +56,12 @@ export class OutboxJobGuard {
       this.outbox.markFailed(outboxId, reason);
       effect();
     });
+  }
+
+  private markingDone<T>(outboxId: string, effect: () => T): () => T {
+    return () => {
+      if (!this.outbox.markDone(outboxId)) throw new AlreadyDone();
+      return effect();
+    };
   }
 }

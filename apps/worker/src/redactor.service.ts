@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { RedactableSpan, Db } from '@tftsr/db';
+import type { Commit, RedactableSpan, Db } from '@tftsr/db';
 import { PII_TYPE_ORDER, RedactionSpan } from '@tftsr/pii';
 import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
 import { BlobStore } from '@tftsr/storage';
@@ -48,9 +48,9 @@ export class RedactorService {
     @Optional() @Inject(RemoteScanner) private readonly remote?: RemoteScanner | null,
   ) {}
 
-  /** The file's review index (lines, value ids, distinct values), rebuilt from its current spans. */
-  index(db: Db, logFileId: string, path: string): Promise<void> {
-    return buildReviewIndex(db, this.blobs, this.keys, logFileId, path);
+  /** The file's review index (lines, value ids, distinct values), rebuilt from its current spans; each commit by `commit`. */
+  index(db: Db, logFileId: string, path: string, commit?: Commit): Promise<void> {
+    return buildReviewIndex(db, this.blobs, this.keys, logFileId, path, commit);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { describeRedisTopology } from '@tftsr/config';
@@ -17,7 +17,7 @@ import {
   skewTooLarge,
 } from '@tftsr/jobs';
 import { WorkerConfig } from './config/worker.config';
-import { JobTelemetry } from './metrics/job-telemetry';
+import { IDS_ONLY_JOB_LOG, JobLogger, JobTelemetry } from './metrics/job-telemetry';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { JobHandler, QUEUE_PROCESSORS, QueueProcessor } from './processor';
 import { closeWithin, JobProcessor, QueueWatchdog, queueProbe, WatchdogSettings, WorkerHandle } from './watchdog';
@@ -44,9 +44,10 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly config: WorkerConfig,
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
     private readonly metrics: WorkerMetrics,
+    @Optional() @Inject(IDS_ONLY_JOB_LOG) idsOnlyLog?: LoggerService | null,
   ) {
     assertEveryJobHasAHandler(processors);
-    this.telemetry = new JobTelemetry(metrics, this.logger);
+    this.telemetry = new JobTelemetry(metrics, this.logger, idsOnlyLog ? inContext(idsOnlyLog, 'WorkerRunner') : this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -110,10 +111,15 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     return { worker, connection };
   }
 
-  /** A writer's ingest jobs mostly wait for scanners (issue 19): it runs many more of them at once. */
+  /**
+   * Ingest jobs mostly wait, for scanners in a writer (issue 19) and for Redis and shared commits otherwise (issue
+   * 17): many more of them run at once; in role `all`, IngestProcessor bounds those on large files.
+   */
   private concurrencyOf(queue: string): number {
-    const writer = this.config.TFTSR_WORKER_ROLE === 'writer' && queue === 'ingest';
-    return writer ? this.config.TFTSR_WRITER_INGEST_CONCURRENCY : this.config.TFTSR_WORKER_CONCURRENCY;
+    if (queue !== 'ingest') return this.config.TFTSR_WORKER_CONCURRENCY;
+    return this.config.TFTSR_WORKER_ROLE === 'writer'
+      ? this.config.TFTSR_WRITER_INGEST_CONCURRENCY
+      : this.config.TFTSR_WORKER_INGEST_CONCURRENCY;
   }
 
   private watchdogSettings(queue: string): WatchdogSettings {
@@ -170,4 +176,13 @@ export function assertEveryJobHasAHandler(processors: QueueProcessor[]): void {
       `refusing to start: no handler for job(s) ${missing.join(', ') || '-'}; no processor for queue(s) ${unknownQueues.join(', ') || '-'}`,
     );
   }
+}
+
+/** What `new Logger(context)` does over Nest's logger: every line says where it came from. */
+function inContext(log: LoggerService, context: string): JobLogger {
+  return {
+    debug: (message) => log.debug?.(message, context),
+    log: (message) => log.log(message, context),
+    warn: (message) => log.warn(message, context),
+  };
 }

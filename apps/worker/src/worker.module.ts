@@ -1,11 +1,12 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { Db, deriveKey } from '@tftsr/db';
+import { DynamicModule, LoggerService, Module } from '@nestjs/common';
+import { Db, DB, deriveKey, GroupCommit, offLoopGroupCommit } from '@tftsr/db';
 import { ValueKeys } from '@tftsr/redaction';
 import { BlobStore, openBlobStore, S3BlobStore } from '@tftsr/storage';
 import { MetricsRegistry } from '@tftsr/telemetry';
 import { IngestProcessor } from './ingest.processor';
 import { WorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
+import { IDS_ONLY_JOB_LOG } from './metrics/job-telemetry';
 import { PiiScanService, ScanThreads } from './pii-scan.service';
 import { RemoteScanner } from './scanner/remote-scanner';
 import { DatabaseModule } from '@tftsr/db/database.module';
@@ -25,12 +26,14 @@ import { WorkerRunner } from './worker-runner.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: WorkerConfig, connection: Db): DynamicModule {
+  /** `idsOnlyJobLog`: the lines of jobs that ended well, without the redaction walk (see IDS_ONLY_JOB_LOG). */
+  static forRoot(config: WorkerConfig, connection: Db, idsOnlyJobLog?: LoggerService): DynamicModule {
     return {
       module: WorkerModule,
       imports: [DatabaseModule.forRoot({ connection, key: config.databaseKey })],
       providers: [
         { provide: WorkerConfig, useValue: config },
+        { provide: IDS_ONLY_JOB_LOG, useValue: idsOnlyJobLog ?? null },
         { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
         WorkerMetrics,
         WorkerMetricsServer,
@@ -52,6 +55,12 @@ export class WorkerModule {
         PiiScanService,
         { provide: ValueKeys, useFactory: () => new ValueKeys(config.databaseKey) },
         RedactorService,
+        {
+          // Finishing commits of jobs that end together share one transaction, fsync'd off the event loop (issue 17).
+          provide: GroupCommit,
+          useFactory: (db: Db) => offLoopGroupCommit(db, config.TFTSR_GROUP_COMMIT_WINDOW_MS),
+          inject: [DB],
+        },
         OutboxJobGuard,
         RedactionVersionWriter,
         RetentionSweeper,

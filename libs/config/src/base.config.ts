@@ -39,6 +39,17 @@ export class BaseConfig extends BlobStorageConfig {
   @Max(600000)
   TFTSR_DB_BUSY_TIMEOUT_MS = 10000;
 
+  /**
+   * Group commit: the longest (ms) a write that is ready waits for the writes already under way to join its
+   * transaction and fsync: uploads and shipper requests in the API, small files' scans finishing in the worker.
+   * 0: no waiting, only writes ready in the same event-loop turn share one.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  TFTSR_GROUP_COMMIT_WINDOW_MS = 5;
+
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -29,6 +29,9 @@ export class Expected {
   }
 }
 
+/** Commits `work` (synchronous statements) and resolves once it is durable: a transaction, or a group commit's. */
+export type Commit = <T>(work: () => T) => Promise<T>;
+
 /** What a commit did, for metrics and tests: how many units shared it and how many of them failed alone. */
 export interface GroupCommitStats {
   commits: number;

@@ -1,4 +1,4 @@
-import type { Db, PiiSpan, SpanReviewRow } from '@tftsr/db';
+import type { Commit, Db, PiiSpan, SpanReviewRow } from '@tftsr/db';
 import { LogFileLineIndexRepository, PiiReviewRepository, PiiSpanRepository, transaction } from '@tftsr/db';
 import type { PiiType } from '@tftsr/pii';
 import { maskValue } from '@tftsr/pii';
@@ -49,7 +49,14 @@ function registerMask(db: Db): void {
  * batch at a time. Idempotent (rows are upserted from the same data), so two builders racing leave the same
  * result, and memory stays flat for any number of spans or values.
  */
-export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys, logFileId: string, filePath: string): Promise<void> {
+export async function buildReviewIndex(
+  db: Db,
+  blobs: BlobStore,
+  keys: ValueKeys,
+  logFileId: string,
+  filePath: string,
+  commit: Commit = async (work) => transaction(db, work),
+): Promise<void> {
   registerMask(db);
   const { review, lines, spans: spanRepository } = repositoriesFor(db);
   const spans = iterateSpans(spanRepository, logFileId);
@@ -69,11 +76,12 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
   const assign = (span: PiiSpan) => {
     const valueId = span.original_value === '' ? keys.wipedValueId(span.id) : keys.valueId(span.pii_type, span.original_value);
     batch.push({ span_id: span.id, log_file_id: logFileId, value_id: valueId, line_number: newlines + 1, source: 'detector' });
-    if (batch.length >= BATCH) {
-      const rows = batch;
-      transaction(db, () => review.insertSpanReviews(rows));
-      batch = [];
-    }
+  };
+  const commitFullBatch = async () => {
+    if (batch.length < BATCH) return;
+    const rows = batch;
+    batch = [];
+    await commit(() => review.insertSpanReviews(rows));
   };
 
   for await (const raw of blobs.openRead(filePath)) {
@@ -86,12 +94,16 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
       pos = rel;
       assign(next.value);
       next = spans.next();
+      await commitFullBatch();
     }
     countTo(chunk, pos, chunk.length);
     if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
     offset = end;
   }
-  for (; !next.done; next = spans.next()) assign(next.value);
+  for (; !next.done; next = spans.next()) {
+    assign(next.value);
+    await commitFullBatch();
+  }
   const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
   // One page of values after `from`; the last page marks the file indexed in the same commit.
   const aggregate = (from: string): string | null => {
@@ -100,14 +112,15 @@ export async function buildReviewIndex(db: Db, blobs: BlobStore, keys: ValueKeys
     return after;
   };
   // A small file (most uploads) is indexed in this one commit; a large one in bounded commits after it.
-  let after = transaction(db, () => {
-    review.insertSpanReviews(batch);
+  const rest = batch;
+  let after = await commit(() => {
+    review.insertSpanReviews(rest);
     lines.putCheckpoints(logFileId, checkpoints);
     return aggregate('');
   });
   while (after !== null) {
     const from: string = after;
-    after = transaction(db, () => aggregate(from));
+    after = await commit(() => aggregate(from));
   }
 }
 

@@ -18,7 +18,7 @@ describe('Redis loses its data under a busy worker', () => {
     rig = new FaultRig('redis-flush');
     await rig.startRedis();
     // One job at a time, so the small files' jobs are really waiting in Redis behind the big scan.
-    rig.startWorker({ TFTSR_WORKER_CONCURRENCY: '1' });
+    rig.startWorker({ TFTSR_WORKER_CONCURRENCY: '1', TFTSR_WORKER_INGEST_CONCURRENCY: '1' });
     await rig.startApi();
     await rig.waitReady();
   });

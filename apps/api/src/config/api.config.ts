@@ -93,16 +93,6 @@ export class ApiConfig extends BaseConfig {
   @Min(1000)
   TFTSR_REQUEST_TIMEOUT_MS = 1800000;
 
-  /**
-   * Group commit: the longest (ms) a write that is ready waits for the uploads and shipper requests already under
-   * way to join its transaction and fsync. 0: no waiting, only writes ready in the same event-loop turn share one.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(100)
-  TFTSR_GROUP_COMMIT_WINDOW_MS = 5;
-
   /** How often the outbox relay looks for rows to send to Redis (it also runs right after each commit). */
   @Type(() => Number)
   @IsInt()

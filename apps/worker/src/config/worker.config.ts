@@ -32,12 +32,25 @@ export class WorkerConfig extends BaseConfig {
   @Max(256)
   TFTSR_WRITER_INGEST_CONCURRENCY = 16;
 
-  /** Jobs each queue runs at once in this process. */
+  /**
+   * Jobs each queue runs at once in this process. On the ingest queue of a worker in role `all`: jobs on files of
+   * 8 MiB and more at once (each scan of those has a thread and its buffers); smaller files do not count.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(64)
   TFTSR_WORKER_CONCURRENCY = 2;
+
+  /**
+   * Role `all`: ingest jobs at once, of any size (issue 17). A small file's job mostly waits (Redis, its commit's
+   * fsync): many in flight share group commits. Large files among them are bounded by TFTSR_WORKER_CONCURRENCY.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  TFTSR_WORKER_INGEST_CONCURRENCY = 16;
 
   /**
    * A job's lock lasts this long and is renewed while the job runs; a worker that dies leaves it to expire,

@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { MetricsRegistry } from '@tftsr/telemetry';
 import { WorkerConfig } from '../config/worker.config';
 import { JobTelemetry } from './job-telemetry';
+import type { JobLogger } from './job-telemetry';
 import { WorkerMetrics } from './worker-metrics';
 
 /** A plain object in place of a BullMQ job: the telemetry reads only these fields. */
@@ -13,11 +14,12 @@ describe('JobTelemetry', () => {
   let registry: MetricsRegistry;
   let lines: { level: string; line: Record<string, unknown> }[];
   let sut: JobTelemetry;
+  let logger: JobLogger;
 
   beforeEach(() => {
     registry = new MetricsRegistry({ defaultMetrics: false });
     lines = [];
-    const logger = {
+    logger = {
       debug: (line: object) => lines.push({ level: 'debug', line: line as Record<string, unknown> }),
       log: (line: object) => lines.push({ level: 'info', line: line as Record<string, unknown> }),
       warn: (line: object) => lines.push({ level: 'warn', line: line as Record<string, unknown> }),
@@ -65,5 +67,23 @@ describe('JobTelemetry', () => {
     const text = await registry.metrics();
     expect(text).toContain('tftsr_jobs_total{queue="ingest",name="hash",outcome="failed"} 2');
     expect(text).toContain('tftsr_job_duration_seconds_count{queue="ingest",name="hash",outcome="skipped"} 1');
+  });
+
+  it('writes the lines of runs that ended well to the ids-only logger, and those quoting an error to the redacting one', async () => {
+    const idsOnly: string[] = [];
+    const quiet = (line: object) => idsOnly.push(String((line as { outcome?: string }).outcome ?? 'start'));
+    sut = new JobTelemetry(new WorkerMetrics(registry, null as never, new WorkerConfig()), logger, {
+      debug: quiet,
+      log: quiet,
+      warn: quiet,
+    });
+    const delayed = Object.assign(new Error('waiting for the scan of the file'), { name: 'DelayedError' });
+    await sut.around('ingest', jobOf({}), async () => ({ content_hash: 'h' }));
+    await sut.around('ingest', jobOf({}), async () => ({ skipped: true, reason: 'already done' }));
+    await expect(sut.around('ingest', jobOf({}), async () => Promise.reject(delayed))).rejects.toBe(delayed);
+    await expect(sut.around('ingest', jobOf({}), async () => Promise.reject(new Error('token=abc refused')))).rejects.toThrow();
+
+    expect(idsOnly).toEqual(['start', 'completed', 'start', 'skipped', 'start', 'deferred', 'start']);
+    expect(lines.map((l) => [l.level, l.line.outcome])).toEqual([['warn', 'retrying']]);
   });
 });

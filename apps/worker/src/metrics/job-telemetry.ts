@@ -2,11 +2,17 @@ import type { Job } from 'bullmq';
 import { isLastAttempt } from '@tftsr/jobs';
 import type { JobOutcome, WorkerMetrics } from './worker-metrics';
 
-interface JobLogger {
+export interface JobLogger {
   debug(message: object): void;
   log(message: object): void;
   warn(message: object): void;
 }
+
+/**
+ * Nest token: the worker's logger without pino's redaction walk (`withoutRedaction`), for the lines of runs that
+ * ended well, built only from ids, names, outcomes and timings. The walk was 7% of the worker's time on small files.
+ */
+export const IDS_ONLY_JOB_LOG = Symbol('IDS_ONLY_JOB_LOG');
 
 /** What identifies a run in the logs: ids only (the payload's `*_id` fields, request_id among them), never content. */
 export function jobFields(queue: string, job: Job): Record<string, unknown> {
@@ -28,18 +34,20 @@ function resultOutcome(result: unknown): JobOutcome {
 
 /**
  * One line per run of a job, at its end, with its start, end, duration, outcome and attempt (a debug line marks
- * its start, for a run that never ends), and the job metrics.
+ * its start, for a run that never ends), and the job metrics. Lines of runs that failed carry the error's
+ * message and go through `logger`, redaction and all; the others are ids only and may go to `idsOnly`.
  */
 export class JobTelemetry {
   constructor(
     private readonly metrics: Pick<WorkerMetrics, 'jobFinished'>,
     private readonly logger: JobLogger,
+    private readonly idsOnly: JobLogger = logger,
   ) {}
 
   async around<T>(queue: string, job: Job, work: () => Promise<T>): Promise<T> {
     const fields = jobFields(queue, job);
     const started = Date.now();
-    this.logger.debug({ msg: `job started ${job.name} ${job.id}`, ...fields });
+    this.idsOnly.debug({ msg: `job started ${job.name} ${job.id}`, ...fields });
     try {
       const result = await work();
       this.finished(fields, started, resultOutcome(result));
@@ -62,7 +70,8 @@ export class JobTelemetry {
       duration_ms: ended - started,
       ...(reason === undefined ? {} : { reason }),
     };
-    if (outcome === 'completed' || outcome === 'skipped' || outcome === 'deferred') this.logger.log(line);
+    // Only a deferral of these has a reason, and it is the processor's own DelayedError message; an error's may quote anything.
+    if (outcome === 'completed' || outcome === 'skipped' || outcome === 'deferred') this.idsOnly.log(line);
     else this.logger.warn(line);
   }
 }
