@@ -181,8 +181,8 @@ export function assertEveryJobHasAHandler(processors: QueueProcessor[]): void {
 /** What `new Logger(context)` does over Nest's logger: every line says where it came from. */
 function inContext(log: LoggerService, context: string): JobLogger {
   return {
-    debug: (message) => log.debug?.(message, context),
-    log: (message) => log.log(message, context),
-    warn: (message) => log.warn(message, context),
+    debug: (message) => void log.debug?.(message, context),
+    log: (message) => void log.log(message, context),
+    warn: (message) => void log.warn(message, context),
   };
 }
