@@ -5,6 +5,8 @@ import { LogFileProcessingRepository, offLoopGroupCommit, OutboxRepository, toDb
 import { loadConfig } from '@tftsr/config';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import { PiiScanService } from '@tftsr/worker/pii-scan.service';
+import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
+import { TEST_KEY } from '../support/temp-dir';
 import { scanBuffer } from '@tftsr/pii';
 import type { IngestProcessor } from '@tftsr/worker/ingest.processor';
 import { S3BlobStore } from '@tftsr/storage';
@@ -187,6 +189,27 @@ describe('ingest jobs in flight together (issue 17)', () => {
       expect(rig.count(`SELECT count(*) AS n FROM log_file_review WHERE log_file_id = ? AND indexed_at IS NOT NULL`, f.fileId)).toBe(1);
     }
     expect(rig.count(`SELECT count(*) AS n FROM audit_log WHERE action = 'detect_pii'`)).toBe(6);
+  });
+
+  it('a small file is read once for its hash, its spans and its review index, which matches one built from a fresh read', async () => {
+    rig = new IngestRig();
+    const multiLine = Array.from({ length: 600 }, (_, i) => `${LOG.split('\n')[i % 3]} #${i}`).join('\n');
+    const file = await rig.upload(multiLine);
+    const reads = jest.spyOn(rig.blobs, 'openRead');
+
+    await rig.sut.handleDetectPii(jobOf(file.scan));
+
+    expect(reads).toHaveBeenCalledTimes(1);
+    const indexRows = () => [
+      rig.db.prepare('SELECT span_id, value_id, line_number FROM pii_span_review WHERE log_file_id = ? ORDER BY span_id').all(file.fileId),
+      rig.db.prepare('SELECT line_number, byte_start FROM log_file_line_index WHERE log_file_id = ? ORDER BY line_number').all(file.fileId),
+    ];
+    const fromScan = indexRows();
+    expect(fromScan[0].length).toBe(rig.count('SELECT count(*) AS n FROM pii_spans WHERE log_file_id = ?', file.fileId));
+    expect(fromScan[1].length).toBeGreaterThan(1);
+    await buildReviewIndex(rig.db, rig.blobs, new ValueKeys(TEST_KEY), file.fileId, file.path);
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(indexRows()).toEqual(fromScan);
   });
 
   it('runs TFTSR_WORKER_CONCURRENCY jobs on large files at once, and small files beside them', async () => {

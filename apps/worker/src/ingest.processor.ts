@@ -144,8 +144,8 @@ export class IngestProcessor implements QueueProcessor {
           if ('skipped' in scanned) return scanned;
           await job.updateProgress(100);
           // The review index is derived data: if building it fails here, the API builds it on first use.
-          await this.announced(file, (commit) => this.redactor.index(this.db, log_file_id, file.file_path, commit)).catch((err: Error) =>
-            this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`),
+          await this.announced(file, (commit) => this.redactor.index(this.db, log_file_id, file.file_path, commit, scanned.content)).catch(
+            (err: Error) => this.logger.warn(`review index of log file ${log_file_id} not built: ${err.message}`),
           );
           this.metrics?.piiSpansStored(scanned.counts);
           return { spans: scanned.spans, counts: scanned.counts };

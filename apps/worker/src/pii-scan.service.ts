@@ -15,6 +15,11 @@ export interface ScanWork {
 }
 
 const PROGRESS_STEP = 5;
+/**
+ * A file up to this size keeps its decrypted content from the scan's read, for its review index (no second read).
+ * With TFTSR_WORKER_INGEST_CONCURRENCY jobs at once, at most that many MiB are held.
+ */
+export const KEEP_CONTENT_BYTES = 1024 * 1024;
 
 /** Another run finished the file first: this one stops writing at once (see `scan`'s `superseded`). */
 export class ScanSuperseded extends Error {
@@ -30,6 +35,8 @@ export interface ScanRun extends PassTotals {
   tail: NewPiiSpan[];
   /** Whether earlier batches were written (the run has a pii_scan_runs row). */
   begun: boolean;
+  /** The file's decrypted content, when it is small and was read in this thread (KEEP_CONTENT_BYTES). */
+  content?: Buffer[];
 }
 
 /**
@@ -67,7 +74,16 @@ export class PiiScanService {
     let tail: NewPiiSpan[] = [];
     let begun = false;
     let reported = 0;
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
     const sink: ScanSink = {
+      content:
+        expectedSize <= KEEP_CONTENT_BYTES
+          ? (chunk) => {
+              kept.push(chunk);
+              keptBytes += chunk.length;
+            }
+          : undefined,
       spans: (batch) => {
         // Every batch but the last is written now; the last one rides in the caller's finishing transaction.
         if (tail.length > 0) {
@@ -92,7 +108,9 @@ export class PiiScanService {
     try {
       const work = workId === undefined ? undefined : { workId, logFileId };
       const totals = await this.pass(path, expectedSize, config, sink, work);
-      return { ...totals, runId, tail, begun };
+      // Kept only if every byte came through here (a scanner's pass gives spans, not content).
+      const content = sink.content && keptBytes === totals.size ? kept : undefined;
+      return { ...totals, runId, tail, begun, content };
     } catch (err) {
       // A failed scan leaves no original value behind.
       if (begun) this.discard(runId, logFileId);

@@ -48,9 +48,12 @@ export class RedactorService {
     @Optional() @Inject(RemoteScanner) private readonly remote?: RemoteScanner | null,
   ) {}
 
-  /** The file's review index (lines, value ids, distinct values), rebuilt from its current spans; each commit by `commit`. */
-  index(db: Db, logFileId: string, path: string, commit?: Commit): Promise<void> {
-    return buildReviewIndex(db, this.blobs, this.keys, logFileId, path, commit);
+  /**
+   * The file's review index (lines, value ids, distinct values), rebuilt from its current spans; each commit by
+   * `commit`, over `content` when the caller holds the file's decrypted bytes already.
+   */
+  index(db: Db, logFileId: string, path: string, commit?: Commit, content?: Buffer[]): Promise<void> {
+    return buildReviewIndex(db, this.blobs, this.keys, logFileId, path, commit, content);
   }
 
   /**

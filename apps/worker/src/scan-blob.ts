@@ -8,6 +8,8 @@ import type { BlobStore } from '@tftsr/storage';
 export interface ScanSink {
   spans(batch: NewPiiSpan[]): Promise<void> | void;
   progress(bytesRead: number): Promise<void> | void;
+  /** Each decrypted chunk, in order, when the pass runs in this thread (not on a scan thread, not on a scanner). */
+  content?(chunk: Buffer): void;
 }
 
 /** What one read of a stored file gives: its SHA-256 and size, and (when scanned) its spans by type. */
@@ -56,6 +58,7 @@ export async function passBlob(
   for await (const chunk of blobs.openRead(path)) {
     const bytes = chunk as Buffer;
     hash.update(bytes);
+    sink.content?.(bytes);
     read += bytes.length;
     if (scanner) await take(scanner.push(bytes), false);
     await sink.progress(read);

@@ -56,6 +56,8 @@ export async function buildReviewIndex(
   logFileId: string,
   filePath: string,
   commit: Commit = async (work) => transaction(db, work),
+  /** The file's decrypted content, when the caller holds it already (a small file's scan); else it is read. */
+  content: AsyncIterable<unknown> | Iterable<Buffer> = blobs.openRead(filePath),
 ): Promise<void> {
   registerMask(db);
   const { review, lines, spans: spanRepository } = repositoriesFor(db);
@@ -84,7 +86,7 @@ export async function buildReviewIndex(
     await commit(() => review.insertSpanReviews(rows));
   };
 
-  for await (const raw of blobs.openRead(filePath)) {
+  for await (const raw of content) {
     const chunk = raw as Buffer;
     const end = offset + chunk.length;
     let pos = 0;
