@@ -79,11 +79,11 @@ export async function buildReviewIndex(
     const valueId = span.original_value === '' ? keys.wipedValueId(span.id) : keys.valueId(span.pii_type, span.original_value);
     batch.push({ span_id: span.id, log_file_id: logFileId, value_id: valueId, line_number: newlines + 1, source: 'detector' });
   };
-  const commitFullBatch = async () => {
-    if (batch.length < BATCH) return;
+  // Called only once a batch is full: an await per span would cost a large file a promise for each.
+  const commitBatch = () => {
     const rows = batch;
     batch = [];
-    await commit(() => review.insertSpanReviews(rows));
+    return commit(() => review.insertSpanReviews(rows));
   };
 
   for await (const raw of content) {
@@ -96,7 +96,7 @@ export async function buildReviewIndex(
       pos = rel;
       assign(next.value);
       next = spans.next();
-      await commitFullBatch();
+      if (batch.length >= BATCH) await commitBatch();
     }
     countTo(chunk, pos, chunk.length);
     if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
@@ -104,7 +104,7 @@ export async function buildReviewIndex(
   }
   for (; !next.done; next = spans.next()) {
     assign(next.value);
-    await commitFullBatch();
+    if (batch.length >= BATCH) await commitBatch();
   }
   const totalLines = newlines + (offset > 0 && lastByte !== 10 ? 1 : 0);
   // One page of values after `from`; the last page marks the file indexed in the same commit.
