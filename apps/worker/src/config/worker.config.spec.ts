@@ -72,4 +72,13 @@ describe('WorkerConfig roles (issue 19)', () => {
     ]);
     expect(problems({ TFTSR_WORKER_ROLE: 'reader' })).toEqual([expect.stringMatching(/^TFTSR_WORKER_ROLE: /)]);
   });
+
+  it('runs 16 ingest jobs at once (small files share commits) and 2 on large files, and bounds both', () => {
+    const sut = loadConfig(WorkerConfig, {});
+    expect([sut.TFTSR_WORKER_INGEST_CONCURRENCY, sut.TFTSR_WORKER_CONCURRENCY, sut.TFTSR_GROUP_COMMIT_WINDOW_MS]).toEqual([16, 2, 5]);
+    expect(problems({ TFTSR_WORKER_INGEST_CONCURRENCY: '0', TFTSR_GROUP_COMMIT_WINDOW_MS: '500' })).toEqual([
+      expect.stringMatching(/^TFTSR_WORKER_INGEST_CONCURRENCY: /),
+      expect.stringMatching(/^TFTSR_GROUP_COMMIT_WINDOW_MS: /),
+    ]);
+  });
 });
