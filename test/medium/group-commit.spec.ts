@@ -56,7 +56,7 @@ describe('GroupCommit', () => {
 
   it('commits units submitted together in one transaction, and resolves each with its own result', async () => {
     const ids = await Promise.all(['a', 'b', 'c'].map((t) => sut.run(createIssue(t))));
-    expect(sut.stats).toEqual({ commits: 1, units: 3 });
+    expect(sut.stats).toEqual({ commits: 1, units: 3, lockRetries: 0 });
     expect(ids.map((id) => issues.findById(id)?.title)).toEqual(['a', 'b', 'c']);
     expect(audit.verify()).toMatchObject({ intact: true, entries: 3 });
   });
@@ -65,7 +65,7 @@ describe('GroupCommit', () => {
     const results = await Promise.allSettled([sut.run(createIssue('a')), sut.run(createIssue('bad', true)), sut.run(createIssue('c'))]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'refused bad' });
-    expect(sut.stats).toEqual({ commits: 1, units: 3 });
+    expect(sut.stats).toEqual({ commits: 1, units: 3, lockRetries: 0 });
     expect(db.prepare(`SELECT title FROM issues ORDER BY title`).pluck().all()).toEqual(['a', 'c']);
     expect(audit.verify()).toMatchObject({ intact: true, entries: 2 });
   });
@@ -80,7 +80,7 @@ describe('GroupCommit', () => {
     release();
     release();
     await Promise.all([first, second]);
-    expect(sut.stats).toEqual({ commits: 1, units: 2 });
+    expect(sut.stats).toEqual({ commits: 1, units: 2, lockRetries: 0 });
   });
 
   it('commits after the window when an expected unit never comes, and does not wait when none is expected', async () => {
@@ -90,7 +90,32 @@ describe('GroupCommit', () => {
     release();
     sut.windowMs = 60_000;
     await sut.run(createIssue('b'));
-    expect(sut.stats).toEqual({ commits: 2, units: 2 });
+    expect(sut.stats).toEqual({ commits: 2, units: 2, lockRetries: 0 });
+  });
+
+  it('waits for a write lock another connection holds without blocking the event loop, then commits', async () => {
+    const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      const committed = sut.run(createIssue('waits its turn'));
+      let turns = 0;
+      const ticker = setInterval(() => (turns += 1), 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      clearInterval(ticker);
+      // SQLite's busy handler would have slept here, the event loop stopped, for up to the busy timeout (10 s).
+      expect(turns).toBeGreaterThan(5);
+      expect(sut.stats).toMatchObject({ commits: 0, units: 0, lockRetries: expect.any(Number) });
+      expect(sut.stats.lockRetries).toBeGreaterThan(0);
+
+      other.prepare('COMMIT').run();
+      await committed;
+      expect(sut.stats).toMatchObject({ commits: 1, units: 1 });
+      expect(count(`SELECT count(*) AS n FROM issues WHERE title = 'waits its turn'`)).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(10000);
+    } finally {
+      if (other.inTransaction) other.prepare('ROLLBACK').run();
+      other.close();
+    }
   });
 
   it('with a durability step, commits without the fsync and answers no unit before that step has ended', async () => {

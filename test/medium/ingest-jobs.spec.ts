@@ -182,7 +182,7 @@ describe('ingest jobs in flight together (issue 17)', () => {
     const results = await Promise.all(files.map((f) => rig.sut.handleDetectPii(jobOf(f.scan))));
 
     expect(results).toEqual(files.map(() => expect.objectContaining({ spans: expect.any(Number) })));
-    expect(group?.stats).toEqual({ commits: 2, units: 12 });
+    expect(group?.stats).toEqual({ commits: 2, units: 12, lockRetries: 0 });
     for (const f of files) {
       expect(new LogFileProcessingRepository(rig.db).get(f.fileId)).toMatchObject({ hash_state: 'done', scan_state: 'done' });
       expect(rig.count(`SELECT count(*) AS n FROM pii_spans WHERE log_file_id = ?`, f.fileId)).toBeGreaterThan(0);

@@ -36,6 +36,8 @@ export type Commit = <T>(work: () => T) => Promise<T>;
 export interface GroupCommitStats {
   commits: number;
   units: number;
+  /** Tries of a group that found the write lock held by another connection, and went back to wait without blocking. */
+  lockRetries: number;
 }
 
 /**
@@ -59,10 +61,14 @@ export class GroupCommit {
   });
   private flushScheduled = false;
   private timer?: NodeJS.Timeout;
-  readonly stats: GroupCommitStats = { commits: 0, units: 0 };
+  readonly stats: GroupCommitStats = { commits: 0, units: 0, lockRetries: 0 };
 
   /** The connection's own `synchronous` level, restored after each group commit made without the fsync. */
   private readonly synchronous: number;
+  /** The connection's own busy timeout: the longest a group waits for the write lock before it fails as SQLite would. */
+  private readonly busyTimeoutMs: number;
+  /** Since when the next group has found the write lock held by another process (see `lockOrRetry`). */
+  private lockWaitSince?: number;
 
   constructor(
     private readonly db: Db,
@@ -76,6 +82,7 @@ export class GroupCommit {
     private readonly durable?: () => Promise<void>,
   ) {
     this.synchronous = db.pragma('synchronous', { simple: true }) as number;
+    this.busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
   }
 
   /**
@@ -117,6 +124,16 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 
+  /** The write lock was held elsewhere: the batch goes back first in line, and the group tries again in 1 ms. */
+  private retryLater(batch: Pending[], relaxed: boolean): void {
+    if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
+    this.lockWaitSince ??= Date.now();
+    this.stats.lockRetries += 1;
+    this.waiting = batch.concat(this.waiting);
+    this.flushScheduled = true;
+    setTimeout(() => this.flush(), 1);
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.waiting;
@@ -126,8 +143,15 @@ export class GroupCommit {
     // NORMAL only for this transaction: every other write of the connection keeps its own fsync at commit.
     const relaxed = this.durable !== undefined && this.synchronous >= 2;
     if (relaxed) this.db.pragma('synchronous = NORMAL');
+    // While another process holds the write lock, SQLite's busy handler would sleep on the event loop: ask without
+    // waiting instead, and try again on a later turn, the event loop free meanwhile and more units joining.
+    const polling = this.lockWaitSince === undefined || Date.now() - this.lockWaitSince < this.busyTimeoutMs;
+    if (polling) this.db.pragma('busy_timeout = 0');
+    let locked = false;
     try {
       transaction(this.db, () => {
+        locked = true;
+        if (polling) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
         batch.forEach((unit, i) => {
           try {
             // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
@@ -140,7 +164,11 @@ export class GroupCommit {
         });
       });
       this.stats.commits += 1;
-    } catch {
+    } catch (error) {
+      if (!locked && polling) {
+        this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+        if (isBusy(error)) return this.retryLater(batch, relaxed);
+      }
       // The transaction failed as a whole: each unit alone, in its own commit.
       batch.forEach((unit, i) => {
         try {
@@ -151,6 +179,8 @@ export class GroupCommit {
         }
       });
     }
+    // Committed, or failed for good after waiting as SQLite would: the next group asks without waiting again.
+    this.lockWaitSince = undefined;
     if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
     this.stats.units += batch.length;
     const settle = (failure?: unknown) =>
@@ -168,6 +198,8 @@ export class GroupCommit {
     );
   }
 }
+
+const isBusy = (error: unknown) => (error as { code?: string } | null)?.code === 'SQLITE_BUSY';
 
 class GroupAborted extends Error {
   constructor(cause: unknown) {
