@@ -4,6 +4,7 @@ import {
   GroupCommit,
   IssueRepository,
   newId,
+  observeWriteLockWait,
   openAndMigrate,
   openDatabase,
   toDbTimestamp,
@@ -95,6 +96,8 @@ describe('GroupCommit', () => {
 
   it('waits for a write lock another connection holds without blocking the event loop, then commits', async () => {
     const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    const waits: number[] = [];
+    observeWriteLockWait(db, (seconds) => waits.push(seconds));
     try {
       other.prepare('BEGIN IMMEDIATE').run();
       const committed = sut.run(createIssue('waits its turn'));
@@ -112,7 +115,11 @@ describe('GroupCommit', () => {
       expect(sut.stats).toMatchObject({ commits: 1, units: 1 });
       expect(count(`SELECT count(*) AS n FROM issues WHERE title = 'waits its turn'`)).toBe(1);
       expect(db.pragma('busy_timeout', { simple: true })).toBe(10000);
+      // The lock-wait metric sees one wait, from the group's first try to its lock: not a wait of 0 per try.
+      expect(waits).toEqual([expect.any(Number)]);
+      expect(waits[0]).toBeGreaterThanOrEqual(0.045);
     } finally {
+      observeWriteLockWait(db, null);
       if (other.inTransaction) other.prepare('ROLLBACK').run();
       other.close();
     }

@@ -139,12 +139,14 @@ export function isPlainSqliteFile(path: string): boolean {
 
 /**
  * Runs `fn` in a `BEGIN IMMEDIATE` transaction. The API and the worker write the same file; a deferred
- * transaction that reads and then writes gets SQLITE_BUSY at once, whatever the busy timeout.
+ * transaction that reads and then writes gets SQLITE_BUSY at once, whatever the busy timeout. `askedAt`
+ * (`process.hrtime.bigint()`): when the caller first asked for the write lock, if it already tried without
+ * waiting (a group commit), so that the lock-wait metric counts the whole wait; now by default.
  */
-export function transaction<T>(db: Db, fn: () => T): T {
+export function transaction<T>(db: Db, fn: () => T, askedAt?: bigint): T {
   const observe = lockWaitObservers.get(db);
   if (!observe || db.inTransaction) return db.transaction(fn).immediate();
-  const asked = process.hrtime.bigint();
+  const asked = askedAt ?? process.hrtime.bigint();
   return db
     .transaction(() => {
       reportLockWait(observe, Number(process.hrtime.bigint() - asked) / 1e9);

@@ -67,8 +67,8 @@ export class GroupCommit {
   private readonly synchronous: number;
   /** The connection's own busy timeout: the longest a group waits for the write lock before it fails as SQLite would. */
   private readonly busyTimeoutMs: number;
-  /** Since when the next group has found the write lock held by another process (see `lockOrRetry`). */
-  private lockWaitSince?: number;
+  /** When the next group first found the write lock held by another connection (`process.hrtime.bigint()`). */
+  private lockAskedAt?: bigint;
 
   constructor(
     private readonly db: Db,
@@ -127,7 +127,7 @@ export class GroupCommit {
   /** The write lock was held elsewhere: the batch goes back first in line, and the group tries again in 1 ms. */
   private retryLater(batch: Pending[], relaxed: boolean): void {
     if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
-    this.lockWaitSince ??= Date.now();
+    this.lockAskedAt ??= process.hrtime.bigint();
     this.stats.lockRetries += 1;
     this.waiting = batch.concat(this.waiting);
     this.flushScheduled = true;
@@ -145,24 +145,29 @@ export class GroupCommit {
     if (relaxed) this.db.pragma('synchronous = NORMAL');
     // While another process holds the write lock, SQLite's busy handler would sleep on the event loop: ask without
     // waiting instead, and try again on a later turn, the event loop free meanwhile and more units joining.
-    const polling = this.lockWaitSince === undefined || Date.now() - this.lockWaitSince < this.busyTimeoutMs;
+    const polling = this.lockAskedAt === undefined || Number(process.hrtime.bigint() - this.lockAskedAt) / 1e6 < this.busyTimeoutMs;
     if (polling) this.db.pragma('busy_timeout = 0');
     let locked = false;
     try {
-      transaction(this.db, () => {
-        locked = true;
-        if (polling) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-        batch.forEach((unit, i) => {
-          try {
-            // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
-            outcomes[i] = { ok: true, value: this.db.transaction(unit.work)() };
-          } catch (error) {
-            // SQLite itself ended the whole transaction (I/O error, disk full): the group must not commit in part.
-            if (!this.db.inTransaction) throw new GroupAborted(error);
-            outcomes[i] = { ok: false, error };
-          }
-        });
-      });
+      // The lock-wait metric counts from the group's first try.
+      transaction(
+        this.db,
+        () => {
+          locked = true;
+          if (polling) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+          batch.forEach((unit, i) => {
+            try {
+              // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
+              outcomes[i] = { ok: true, value: this.db.transaction(unit.work)() };
+            } catch (error) {
+              // SQLite itself ended the whole transaction (I/O error, disk full): the group must not commit in part.
+              if (!this.db.inTransaction) throw new GroupAborted(error);
+              outcomes[i] = { ok: false, error };
+            }
+          });
+        },
+        this.lockAskedAt,
+      );
       this.stats.commits += 1;
     } catch (error) {
       if (!locked && polling) {
@@ -180,7 +185,7 @@ export class GroupCommit {
       });
     }
     // Committed, or failed for good after waiting as SQLite would: the next group asks without waiting again.
-    this.lockWaitSince = undefined;
+    this.lockAskedAt = undefined;
     if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
     this.stats.units += batch.length;
     const settle = (failure?: unknown) =>
