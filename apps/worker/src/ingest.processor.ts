@@ -279,18 +279,8 @@ export class IngestProcessor implements QueueProcessor {
    * `work` on a small file commits within milliseconds: the group commit waits for it (at most its window) until
    * its first commit, so that the many small files' jobs in flight share commits instead of each making its own.
    */
-  private async announced<T>(file: LogFile, work: (commit: Commit) => Promise<T>): Promise<T> {
-    if (isLarge(file)) return work(this.commit);
-    const arrived = this.group.expect();
-    try {
-      return await work((unit) => {
-        const committed = this.group.run(unit);
-        arrived();
-        return committed;
-      });
-    } finally {
-      arrived();
-    }
+  private announced<T>(file: LogFile, work: (commit: Commit) => Promise<T>): Promise<T> {
+    return isLarge(file) ? work(this.commit) : this.group.announced(work);
   }
 
   /**

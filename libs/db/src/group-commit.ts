@@ -93,6 +93,24 @@ export class GroupCommit {
     return this.expected.expect();
   }
 
+  /**
+   * Runs `work`, announced (`expect()`) until its first commit through the `commit` it is given, or until it ends:
+   * for work that will commit within the window (a small upload, a small file's scan), so that the commits under
+   * way wait for it.
+   */
+  async announced<T>(work: (commit: Commit) => Promise<T>): Promise<T> {
+    const arrived = this.expect();
+    try {
+      return await work((unit) => {
+        const committed = this.run(unit);
+        arrived();
+        return committed;
+      });
+    } finally {
+      arrived();
+    }
+  }
+
   /** Units submitted and not yet committed (for tests and metrics). */
   get queued(): number {
     return this.waiting.length;

@@ -5,6 +5,7 @@ import {
   AuditLogRepository,
   Db,
   DB,
+  Commit,
   GroupCommit,
   LogFile,
   LogFileProcessing,
@@ -66,15 +67,13 @@ export class LogFilesService {
   async upload(issueId: string, incoming: IncomingFile, actor: string, expectedBytes?: number): Promise<LogFileWithProcessing> {
     this.intake.assertIssueExists(issueId);
     // A small upload will be ready to commit within the group commit's window: the commits under way wait for it.
-    const joined = expectedBytes !== undefined && expectedBytes <= GROUP_COMMIT_MAX_BYTES ? this.group.expect() : () => undefined;
-    try {
-      return await this.store(issueId, incoming, actor, joined);
-    } finally {
-      joined();
-    }
+    const small = expectedBytes !== undefined && expectedBytes <= GROUP_COMMIT_MAX_BYTES;
+    return small
+      ? this.group.announced((commit) => this.store(issueId, incoming, actor, commit))
+      : this.store(issueId, incoming, actor, (work) => this.group.run(work));
   }
 
-  private async store(issueId: string, incoming: IncomingFile, actor: string, joined: () => void): Promise<LogFileWithProcessing> {
+  private async store(issueId: string, incoming: IncomingFile, actor: string, commit: Commit): Promise<LogFileWithProcessing> {
     const fileName = sanitiseFileName(incoming.fileName);
     const kind = classify(fileName);
     if (!kind) {
@@ -98,9 +97,7 @@ export class LogFilesService {
       throw asUploadError(err, incoming.stream);
     }
     try {
-      const committed = this.group.run(() => this.record(issueId, kind.storedName, kind.mimeType, stored, actor));
-      joined();
-      const result = await committed;
+      const result = await commit(() => this.record(issueId, kind.storedName, kind.mimeType, stored, actor));
       // Test-only crash point (fault suite): committed, nothing sent to Redis yet; the outbox must still deliver.
       crashIfArmed(this.config, 'exit-after-commit');
       this.relay.kick();
