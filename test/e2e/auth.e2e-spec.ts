@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ApiKeyRepository, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
-import { failure, useTestApi } from '../support/api-harness';
+import { failure, statusOf, useTestApi } from '../support/api-harness';
 import { TEST_KEY } from '../support/temp-dir';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -15,9 +15,9 @@ describe('API keys: authentication, scopes and rate limits', () => {
 
   it('leaves /health/* and the OpenAPI document open to callers without a key', async () => {
     // Raw fetches: these routes are the lead's, and /health/live declares no response schema yet.
-    expect((await fetch(`${api.base}/health/live`)).status).toBe(200);
-    expect((await fetch(`${api.base}/openapi.json`)).status).toBe(200);
-    expect((await fetch(`${api.base}/docs`)).status).toBe(200);
+    expect(await statusOf(`${api.base}/health/live`)).toBe(200);
+    expect(await statusOf(`${api.base}/openapi.json`)).toBe(200);
+    expect(await statusOf(`${api.base}/docs`)).toBe(200);
   });
 
   it('answers a request without a key with 401 UNAUTHENTICATED and a Bearer challenge', async () => {

@@ -102,7 +102,8 @@ describe('the API and the worker, as real processes', () => {
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/health/live', '/health/ready', '/v1/system/ping', '/v1/system/ping/{ping_id}']),
     );
-    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const docs = await fetch(`${base}/docs`);
+    expect([docs.status, await docs.text()]).toEqual([200, expect.stringContaining('swagger-ui')]);
   });
 
   it('stops both processes cleanly on SIGTERM, with exit code 0', async () => {

@@ -142,6 +142,16 @@ function namesAcceptedTypes(
   return Array.isArray(accepted) && accepted.length > 0;
 }
 
+/**
+ * The status of a plain fetch, its body read to the end: an answer left unread (a large document) can keep its
+ * connection busy, and the API's close waiting for it.
+ */
+export async function statusOf(url: string, init?: RequestInit): Promise<number> {
+  const response = await fetch(url, init);
+  await response.arrayBuffer();
+  return response.status;
+}
+
 /** The error code and status of an answer, for one-line assertions. */
 export function failure(result: CallResult): [number, string | undefined] {
   return [result.status, result.body?.error?.code];

@@ -1,10 +1,13 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Density } from '../../bench/support/log-corpus';
 import { repeatedLog, SpanDigest } from '../../bench/support/log-corpus';
-import { loadConfig } from '@tftsr/config';
-import { openDatabase } from '@tftsr/db';
+import { loadConfig, SHUTDOWN_CLOSE_MARGIN_MS } from '@tftsr/config';
+import { ApiKeyRepository, generateApiKey, openDatabase } from '@tftsr/db';
 import { scanStream } from '@tftsr/pii';
 import { WorkerConfig } from '@tftsr/worker/config/worker.config';
 import type { TestApi } from '../support/api-harness';
@@ -110,33 +113,43 @@ describe('graceful shutdown of the worker', () => {
 });
 
 describe('graceful shutdown of the API', () => {
-  it('answers an upload that is in flight when SIGTERM arrives, then exits 0', async () => {
+  /** The API as a process of its own, with an issue to upload to; stopped and removed after the test. */
+  async function startApiProcess(graceMs: number) {
     const temp = makeTempDir();
     const port = await freePort();
     const adminKey = `tftsr_e2e-shutdown-${'s'.repeat(32)}`;
-    const api = startApp(
+    const app = startApp(
       'api',
       appEnv(
         { dataDir: temp.dir, queuePrefix: uniqueQueuePrefix('shutdown-api'), port, adminKey },
-        { TFTSR_SHUTDOWN_GRACE_MS: '30000', TFTSR_LOG_LEVEL: 'info' },
+        { TFTSR_SHUTDOWN_GRACE_MS: String(graceMs), TFTSR_LOG_LEVEL: 'info' },
       ),
     );
-    try {
-      const base = `http://127.0.0.1:${port}`;
-      const headers = { authorization: `Bearer ${adminKey}` };
-      await waitFor(
-        async () => (await fetch(`${base}/health/ready`)).ok,
-        30_000,
-        () => api.output(),
-      );
-      const issue = (await (
-        await fetch(`${base}/v1/issues`, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify(factory.issue()),
-        })
-      ).json()) as { id: string };
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${adminKey}` };
+    await waitFor(
+      async () => (await fetch(`${base}/health/ready`)).ok,
+      30_000,
+      () => app.output(),
+    );
+    const issue = (await (
+      await fetch(`${base}/v1/issues`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(factory.issue()),
+      })
+    ).json()) as { id: string };
+    const database = join(temp.dir, 'tftsr.db');
+    const dispose = async () => {
+      await app.stop('SIGKILL');
+      temp.remove();
+    };
+    return { app, base, port, headers, issueId: issue.id, database, dispose };
+  }
 
+  it('answers an upload that is in flight when SIGTERM arrives, then exits 0', async () => {
+    const { app: api, base, headers, issueId, database, dispose } = await startApiProcess(30_000);
+    try {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       let sent = 0;
@@ -148,7 +161,7 @@ describe('graceful shutdown of the API', () => {
           controller.close();
         },
       });
-      const answer = fetch(`${base}/v1/issues/${issue.id}/log-files?file_name=inflight.log`, {
+      const answer = fetch(`${base}/v1/issues/${issueId}/log-files?file_name=inflight.log`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/octet-stream' },
         body,
@@ -168,12 +181,46 @@ describe('graceful shutdown of the API', () => {
       release();
       expect((await answer).status).toBe(202);
       expect(await exited).toBe(0);
-      const db = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY, readonly: true });
+      const db = openDatabase({ path: database, key: TEST_KEY, readonly: true });
       expect(db.prepare(`SELECT count(*) AS n FROM log_files WHERE file_name = 'inflight.log'`).get()).toEqual({ n: 1 });
       db.close();
     } finally {
-      await api.stop('SIGKILL');
-      temp.remove();
+      await dispose();
+    }
+  }, 60_000);
+
+  it('cuts a connection whose client stopped reading its answer once the grace less the close margin is up, and exits 0', async () => {
+    const graceMs = 6000;
+    const { app: api, base, port, headers, issueId, database, dispose } = await startApiProcess(graceMs);
+    let client: Socket | undefined;
+    try {
+      // Far more than the sockets' buffers hold, so the answer cannot finish while the client does not read.
+      const upload = await fetch(`${base}/v1/issues/${issueId}/log-files?file_name=large.log`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(32 * 1024 * 1024, 'a line of the log\n'),
+      });
+      expect(upload.status).toBe(202);
+      const { id } = (await upload.json()) as { id: string };
+      const revealer = generateApiKey();
+      const db = openDatabase({ path: database, key: TEST_KEY });
+      new ApiKeyRepository(db).insertKey('revealer', revealer, ['read', 'pii:reveal']);
+      db.close();
+
+      const stalled = connect(port, '127.0.0.1');
+      client = stalled;
+      stalled.write(`GET /v1/log-files/${id}/content?variant=original HTTP/1.1\r\nhost: api\r\nauthorization: Bearer ${revealer}\r\n\r\n`);
+      const [head] = (await once(stalled, 'data')) as [Buffer];
+      stalled.pause();
+      expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+
+      // Before, the close waited for that answer to end, and the process gave up at the grace: exit code 1.
+      expect(await api.stop('SIGTERM')).toBe(0);
+      const drainMs = graceMs - SHUTDOWN_CLOSE_MARGIN_MS;
+      expect(api.output()).toContain(`closing 1 connection(s) still open ${drainMs} ms after shutdown began`);
+    } finally {
+      client?.destroy();
+      await dispose();
     }
   }, 60_000);
 });

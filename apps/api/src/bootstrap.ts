@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions, ensureDataDir } from '@tftsr/config';
+import { databaseOptions, ensureDataDir, SHUTDOWN_CLOSE_MARGIN_MS } from '@tftsr/config';
 import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { AppModule } from './app.module';
@@ -13,6 +13,7 @@ import { ApiValidationPipe } from './common/api-validation.pipe';
 import { declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
+import { installConnectionDrain } from './common/connection-drain';
 import { installJsonBodyParser } from './common/json-body';
 import { declareLocationHeaders } from './common/location';
 import { installSecurityHeaders } from './common/security-headers';
@@ -65,6 +66,8 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalFilters(errors);
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  // The close leaves the rest of the grace (the outbox relay's last pass, the database) SHUTDOWN_CLOSE_MARGIN_MS.
+  installConnectionDrain(fastify, Math.max(0, config.TFTSR_SHUTDOWN_GRACE_MS - SHUTDOWN_CLOSE_MARGIN_MS), (m) => logger.warn(m));
   // These hooks run, in this order, before any route's body is read: headers on every answer, the address
   // limits, the key (and the media type), then the body watchdog.
   installSecurityHeaders(fastify);

@@ -22,22 +22,7 @@ async function main(): Promise<void> {
     throw problem ? new StartupError(problem) : err;
   }
   logger.log(`listening on ${await app.getUrl()}`);
-  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS, () => closeApp(app));
-}
-
-/**
- * Node closes idle keep-alive connections once, when closing starts: a connection busy at that moment stays
- * open after its answer until the client drops it (Fastify tells clients 72 s), and holds up the exit for the
- * whole grace period. Closing each one as soon as it goes idle lets the API exit once its requests are done.
- */
-async function closeApp(app: Awaited<ReturnType<typeof createApiApp>>): Promise<void> {
-  const server = app.getHttpServer();
-  const sweep = setInterval(() => server.closeIdleConnections(), 100);
-  try {
-    await app.close();
-  } finally {
-    clearInterval(sweep);
-  }
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS, () => app.close());
 }
 
 main().catch((err: unknown) => {
