@@ -47,11 +47,26 @@ export class FallbackStore implements CountStore {
 
 /** The `store` option of @fastify/rate-limit: Redis under `nameSpace`, falling back to in-process counters. */
 export function redisWithLocalFallback(redis: RedisClient, nameSpace: string) {
-  return class extends FallbackStore {
+  class RedisWithLocalFallback extends FallbackStore {
     /** @fastify/rate-limit constructs it with its global settings. */
-    constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
+    constructor(options: Flags) {
       const flags = [options.continueExceeding ?? false, options.exponentialBackoff ?? false] as const;
       super(new RedisStore(...flags, redis, nameSpace), new LocalStore(...flags, LOCAL_KEYS));
     }
-  };
+
+    /**
+     * A limit made by `createRateLimit` has no route (an empty routeInfo), and RedisStore would put its absent
+     * method and path into every key (`…undefinedundefined-requests:…`): its keys are the namespace and its own.
+     */
+    override child(routeOptions: object): CountStore {
+      const { routeInfo } = routeOptions as { routeInfo?: { url?: string } };
+      return routeInfo?.url === undefined ? new RedisWithLocalFallback(routeOptions as Flags) : super.child(routeOptions);
+    }
+  }
+  return RedisWithLocalFallback;
+}
+
+interface Flags {
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
 }
