@@ -10,7 +10,7 @@ import { repeatedLog } from '../../../bench/support/log-corpus';
 import type { PrivateRedis } from '../../../scripts/private-redis';
 import { startPrivateRedis } from '../../../scripts/private-redis';
 import type { RunningApp } from '../../support/app-processes';
-import { appEnv, freePort, startApp, waitFor } from '../../support/app-processes';
+import { appEnv, freePort, REDIS_URL, startApp, waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../../support/temp-dir';
 import type { PostCheckReport } from '../support/post-checks';
@@ -18,7 +18,6 @@ import { expectIntactAfterFault } from '../support/post-checks';
 
 export const ADMIN_KEY = `tftsr_faults-${'k'.repeat(32)}`;
 const CLI = join(__dirname, '..', '..', '..', 'bin', 'tftsr.js');
-export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Short enough that a killed worker's job comes back within seconds instead of BullMQ's 30 s. */
 const WORKER_ENV = {
@@ -56,7 +55,7 @@ export class FaultRig {
   readonly prefix: string;
   readonly accepted: string[] = [];
   redis: PrivateRedis | undefined;
-  redisUrl = SHARED_REDIS_URL;
+  redisUrl = REDIS_URL;
   api: RunningApp | undefined;
   worker: RunningApp | undefined;
   base = '';
