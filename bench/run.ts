@@ -97,13 +97,14 @@ const USAGE = `usage: node dist/bench/run.js [options]
   --no-pin         do not pin processes to cores with taskset
   --profile DIR    run the spawned API and worker with --cpu-prof, profiles into DIR
   --loghub DIR     loghub samples for the PII corpus (default ../shared/data/loghub)
-  --note TEXT      a remark about this run for RESULTS.md (e.g. what else was using the machine)`;
+  --note TEXT      a remark about this run for RESULTS.md (e.g. what else was using the machine)
+  --app-env K=V    a variable for the spawned API and worker, over the bench's own (repeatable; recorded in the note)`;
 
 /** A mistake on the command line: the message and the usage are enough, no stack. */
 class UsageError extends Error {}
 
 const FLAGS = ['--quick', '--no-pin', '--help'];
-const VALUED = ['--out', '--runs', '--only', '--profile', '--loghub', '--note'];
+const VALUED = ['--out', '--runs', '--only', '--profile', '--loghub', '--note', '--app-env'];
 
 function parseOptions(argv: string[]): BenchOptions {
   const value = (name: string): string | undefined => {
@@ -124,6 +125,13 @@ function parseOptions(argv: string[]): BenchOptions {
   const wrong = only?.filter((id) => !(ROW_IDS as readonly string[]).includes(id)) ?? [];
   if (wrong.length > 0) throw new UsageError(`unknown row id ${wrong.join(', ')}; the rows are ${ROW_IDS.join(', ')}`);
   const profileDir = value('--profile');
+  const appEnv: Record<string, string> = {};
+  argv.forEach((arg, i) => {
+    if (arg !== '--app-env') return;
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(argv[i + 1] ?? '');
+    if (!match) throw new UsageError(`--app-env needs NAME=VALUE, got ${JSON.stringify(argv[i + 1] ?? '')}\n${USAGE}`);
+    appEnv[match[1]] = match[2];
+  });
   return {
     quick,
     // A partial run must not replace the full table: without --out it goes to a temp dir.
@@ -134,7 +142,15 @@ function parseOptions(argv: string[]): BenchOptions {
     profileDir: profileDir === undefined ? null : resolve(profileDir),
     loghubDir: resolve(value('--loghub') ?? join(REPO_BENCH, '..', '..', 'shared', 'data', 'loghub')),
     note: value('--note') ?? null,
+    appEnv,
   };
+}
+
+/** The --note, and the --app-env variables, so that a run made with them says so in RESULTS.md. */
+function runNote(options: BenchOptions): string | null {
+  const variables = Object.entries(options.appEnv).map(([name, value]) => `${name}=${value}`);
+  const parts = [options.note, variables.length > 0 ? `the apps ran with ${variables.join(' ')}` : null].filter((p) => p !== null);
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 const specOf = (id: RowId): RowSpec => ROW_SPECS.find((s) => s.id === id) as RowSpec;
@@ -246,7 +262,7 @@ async function main(): Promise<number> {
       generated_at: new Date().toISOString(),
       mode: options.quick ? 'quick' : 'full',
       duration_seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e8) / 10,
-      machine: describeMachine(tools, pinning.enabled, loadAtStart, options.note),
+      machine: describeMachine(tools, pinning.enabled, loadAtStart, runNote(options)),
       rows: ROW_IDS.map((id) => rows.get(id) as RowResult),
     };
     mkdirSync(options.outDir, { recursive: true });

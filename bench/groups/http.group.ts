@@ -31,7 +31,7 @@ export const httpGroup: BenchGroup = {
         queuePrefix: `${ctx.queuePrefix}-http`,
         apps: ['api'],
         command: (c, a) => ctx.pinning.command(server, c, a),
-        cpuProfDir: ctx.options.profileDir ?? undefined,
+        bench: ctx.options,
       },
       ctx.cleanup,
     );

@@ -24,7 +24,7 @@ export const ingestGroup: BenchGroup = {
         queuePrefix: `${ctx.queuePrefix}-ingest`,
         apps: ['api'],
         command: (c, a) => ctx.pinning.command(server, c, a),
-        cpuProfDir: ctx.options.profileDir ?? undefined,
+        bench: ctx.options,
       },
       ctx.cleanup,
     );

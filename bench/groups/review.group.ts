@@ -50,7 +50,7 @@ export const reviewGroup: BenchGroup = {
         queuePrefix: `${ctx.queuePrefix}-review`,
         apps: ['api'],
         command: (c, a) => ctx.pinning.command(server, c, a),
-        cpuProfDir: ctx.options.profileDir ?? undefined,
+        bench: ctx.options,
       },
       ctx.cleanup,
     );

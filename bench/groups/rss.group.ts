@@ -30,7 +30,7 @@ export const rssGroup: BenchGroup = {
           queuePrefix: `${ctx.queuePrefix}-rss-${run}`,
           apps: ['api', 'worker'],
           command: (c, a) => [c, a],
-          cpuProfDir: ctx.options.profileDir ?? undefined,
+          bench: ctx.options,
         },
         ctx.cleanup,
       );

@@ -74,7 +74,7 @@ export const searchGroup: BenchGroup = {
         queuePrefix: `${ctx.queuePrefix}-search`,
         apps: ['api'],
         command: (c, a) => ctx.pinning.command(server, c, a),
-        cpuProfDir: ctx.options.profileDir ?? undefined,
+        bench: ctx.options,
       },
       ctx.cleanup,
     );

@@ -33,7 +33,7 @@ export const uploadGroup: BenchGroup = {
         queuePrefix: `${ctx.queuePrefix}-upload`,
         apps: ['api', 'worker'],
         command: (c, a) => [c, a],
-        cpuProfDir: ctx.options.profileDir ?? undefined,
+        bench: ctx.options,
       },
       ctx.cleanup,
     );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { findFreePort } from '../../scripts/private-redis';
 import type { Cleanup } from './cleanup';
+import type { BenchOptions } from './context';
 
 /** dist/apps, seen from dist/bench/support. */
 const DIST_APPS = join(__dirname, '..', '..', 'apps');
@@ -23,8 +24,11 @@ export interface StackOptions {
   apps: AppKind[];
   /** Spawns each app through `taskset -c` with this list, when pinning is on. */
   command: (cmd: string, args: string[]) => [string, string[]];
-  /** --cpu-prof into `<dir>/api` and `<dir>/worker` (one file per thread, written when it exits). */
-  cpuProfDir?: string;
+  /**
+   * The run's options: `profileDir` runs the apps with --cpu-prof into `<dir>/api` and `<dir>/worker` (one file per
+   * thread, written when it exits); `appEnv` is added to their environment, over the bench's own variables.
+   */
+  bench: Pick<BenchOptions, 'profileDir' | 'appEnv'>;
 }
 
 export interface AppStack {
@@ -52,6 +56,7 @@ function appEnv(options: StackOptions, port: number): NodeJS.ProcessEnv {
     TFTSR_RATE_LIMIT_BURST: '100000000',
     TFTSR_RATE_LIMIT_PER_MINUTE: '100000000',
     TFTSR_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000000',
+    ...options.bench.appEnv,
   };
 }
 
@@ -63,7 +68,8 @@ export async function startStack(options: StackOptions, cleanup: Cleanup): Promi
   const procs = new Map<AppKind, { child: ChildProcess; tail: () => string }>();
   for (const kind of options.apps) {
     // One directory per app: Node names each thread's profile (the worker's scan threads write their own).
-    const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, kind)}`] : [];
+    const profileDir = options.bench.profileDir;
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : [];
     const [cmd, args] = options.command(process.execPath, [...nodeArgs, join(DIST_APPS, kind, 'src', 'main.js')]);
     const child = cleanup.track(spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     procs.set(kind, { child, tail: captureTail(child) });

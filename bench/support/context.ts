@@ -16,6 +16,8 @@ export interface BenchOptions {
   loghubDir: string;
   /** A remark about this run for RESULTS.md, e.g. what else was using the machine. */
   note: string | null;
+  /** Variables for the spawned API and worker, over the bench's own (--app-env NAME=VALUE). */
+  appEnv: Record<string, string>;
 }
 
 export interface BenchContext {

@@ -74,4 +74,20 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toContain(results.machine.shared_machine);
     expect(markdown.indexOf(NOTES_BEGIN)).toBeLessThan(markdown.indexOf(NOTES_END));
   }, 300_000);
+
+  it('passes --app-env to the apps it starts, and says so in the run note', async () => {
+    // A value the API's configuration refuses: the row fails only if the variable reached the process.
+    const bench = spawn(
+      process.execPath,
+      [RUN, '--quick', '--only', 'issues-get', '--out', out.dir, '--app-env', 'TFTSR_SHUTDOWN_GRACE_MS=soon'],
+      { env: { PATH: process.env.PATH ?? '', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, stdio: 'ignore' },
+    );
+    const [code] = (await once(bench, 'exit')) as [number | null];
+    // A failed row fails the run.
+    expect(code).toBe(1);
+    const results = JSON.parse(readFileSync(join(out.dir, 'results.json'), 'utf8')) as BenchResults;
+    const row = results.rows.find((r) => r.id === 'issues-get')!;
+    expect([row.status, row.reason]).toEqual(['failed', expect.stringContaining('the api exited while starting')]);
+    expect(results.machine.note).toBe('the apps ran with TFTSR_SHUTDOWN_GRACE_MS=soon');
+  }, 120_000);
 });
