@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { databaseOptions, ensureDataDir, SHUTDOWN_CLOSE_MARGIN_MS } from '@tftsr/config';
+import { databaseOptions, ensureDataDir } from '@tftsr/config';
 import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { AppModule } from './app.module';
@@ -66,8 +66,8 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   app.useGlobalFilters(errors);
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
-  // The close leaves the rest of the grace (the outbox relay's last pass, the database) SHUTDOWN_CLOSE_MARGIN_MS.
-  installConnectionDrain(fastify, Math.max(0, config.TFTSR_SHUTDOWN_GRACE_MS - SHUTDOWN_CLOSE_MARGIN_MS), (m) => logger.warn(m));
+  // Requests in flight get the grace period; the rest of the close gets the margin main.ts adds to it.
+  installConnectionDrain(fastify, config.TFTSR_SHUTDOWN_GRACE_MS, (m) => logger.warn(m));
   // These hooks run, in this order, before any route's body is read: headers on every answer, the address
   // limits, the key (and the media type), then the body watchdog.
   installSecurityHeaders(fastify);

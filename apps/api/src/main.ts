@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { applyTestClockOffset, assertPortFree, ConfigError, ensureDataDir, loadConfig, portProblem, StartupError } from '@tftsr/config';
 import { DatabaseError } from '@tftsr/db';
-import { onShutdownSignal } from '@tftsr/config';
+import { onShutdownSignal, SHUTDOWN_CLOSE_MARGIN_MS } from '@tftsr/config';
 import { createApiApp } from './bootstrap';
+import { requestsCut } from './common/connection-drain';
 import { ApiConfig } from './config/api.config';
 
 async function main(): Promise<void> {
@@ -22,7 +23,13 @@ async function main(): Promise<void> {
     throw problem ? new StartupError(problem) : err;
   }
   logger.log(`listening on ${await app.getUrl()}`);
-  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS, () => app.close());
+  // Requests get the grace period (common/connection-drain.ts), the rest of the close the margin after it. A close
+  // that had to cut requests exits 1: something in flight was left unanswered.
+  onShutdownSignal(logger, config.TFTSR_SHUTDOWN_GRACE_MS + SHUTDOWN_CLOSE_MARGIN_MS, async () => {
+    await app.close();
+    const cut = requestsCut(app.getHttpAdapter().getInstance());
+    if (cut > 0) throw new Error(`${cut} request(s) were still in flight when the grace period ended, and were cut`);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -7,8 +7,8 @@ export const SHUTDOWN_KILL_MARGIN_MS = 5000;
 /**
  * The worker's runner takes TFTSR_SHUTDOWN_GRACE_MS for running jobs, then closes its workers and connections;
  * the process gives up on a hung close this much later. Below SHUTDOWN_KILL_MARGIN_MS, so it exits (and says so)
- * before the SIGKILL, instead of racing it. The API, whose process gives up at TFTSR_SHUTDOWN_GRACE_MS, cuts the
- * connections still open this much earlier (common/connection-drain.ts), so the rest of its close still fits.
+ * before the SIGKILL, instead of racing it. The API gives requests in flight the grace period, then cuts them
+ * (apps/api/src/common/connection-drain.ts), and gives the rest of its close this margin.
  */
 export const SHUTDOWN_CLOSE_MARGIN_MS = 3000;
 
