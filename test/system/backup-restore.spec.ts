@@ -7,6 +7,7 @@ import { openDatabase } from '@tftsr/db';
 import type { RunningApp, RunningStack } from '../support/app-processes';
 import { appEnv, freePort, getJson, startApp, startStack, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
+import { heldBody } from '../support/held-body';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
 const ADMIN_KEY = `tftsr_e2e-backup-${'b'.repeat(32)}`;
@@ -94,22 +95,8 @@ describe('tftsr db backup and restore, with the service running', () => {
     expect((await fetch(`${stack.base}/v1/issues/${issues[0]}/images`, { method: 'POST', headers: auth, body: form })).status).toBe(201);
 
     // One upload held open in the middle of its body for the whole backup: its file is half written.
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let sentFirst = false;
-    const slowBody = new ReadableStream({
-      async pull(controller) {
-        if (!sentFirst) {
-          sentFirst = true;
-          controller.enqueue(logText(1000).subarray(0, 200_000));
-          return;
-        }
-        await gate;
-        controller.enqueue(logText(1001));
-        controller.close();
-      },
-    });
-    const slow = upload(issues[1], 'slow.log', slowBody);
+    const slowBody = heldBody(logText(1000).subarray(0, 200_000));
+    const slow = upload(issues[1], 'slow.log', slowBody.stream);
     await waitFor(
       async () => readdirSync(join(stack.dataDir, 'blobs', 'tmp')).length > 0,
       20_000,
@@ -120,7 +107,7 @@ describe('tftsr db backup and restore, with the service running', () => {
 
     const dest = join(scratch.dir, 'backup-1');
     const backup = await tftsr(['db', 'backup', dest], stack.dataDir);
-    release();
+    slowBody.send(logText(1001));
     const [slowDone, burstDone] = await Promise.all([slow, burst]);
     expect(backup.code).toBe(0);
     expect(backup.output).toMatch(/encrypted \(SQLCipher 4, same key\)/);

@@ -15,6 +15,7 @@ import { startTestApi } from '../support/api-harness';
 import type { RunningApp } from '../support/app-processes';
 import { appEnv, freePort, startApp, waitFor } from '../support/app-processes';
 import { factory } from '../support/factory';
+import { heldBody } from '../support/held-body';
 import { makeTempDir, TEST_KEY, uniqueQueuePrefix } from '../support/temp-dir';
 
 /**
@@ -150,25 +151,15 @@ describe('graceful shutdown of the API', () => {
   it('answers an upload that is in flight when SIGTERM arrives, then exits 0', async () => {
     const { app: api, base, headers, issueId, database, dispose } = await startApiProcess(30_000);
     try {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let sent = 0;
-      const body = new ReadableStream({
-        async pull(controller) {
-          if (sent++ === 0) return controller.enqueue(Buffer.from('first half of the log\n'.repeat(1000)));
-          await gate;
-          controller.enqueue(Buffer.from('second half of the log\n'.repeat(1000)));
-          controller.close();
-        },
-      });
+      const body = heldBody(Buffer.from('first half of the log\n'.repeat(1000)));
       const answer = fetch(`${base}/v1/issues/${issueId}/log-files?file_name=inflight.log`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/octet-stream' },
-        body,
+        body: body.stream,
         duplex: 'half',
       });
       await waitFor(
-        async () => sent > 1,
+        async () => body.held,
         10_000,
         () => 'the upload never started',
       );
@@ -178,7 +169,7 @@ describe('graceful shutdown of the API', () => {
         10_000,
         () => api.output(),
       );
-      release();
+      body.send(Buffer.from('second half of the log\n'.repeat(1000)));
       expect((await answer).status).toBe(202);
       expect(await exited).toBe(0);
       const db = openDatabase({ path: database, key: TEST_KEY, readonly: true });

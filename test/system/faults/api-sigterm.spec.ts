@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../support/app-processes';
+import { heldBody } from '../../support/held-body';
 import type { Answer } from './fault-rig';
 import { FaultRig, smallLog } from './fault-rig';
 
@@ -10,26 +11,6 @@ const GRACE_MS = 1500;
 /** What the client saw. Errors from fetch come from another realm under jest, so no `instanceof Error`. */
 function outcome(answer: Answer | { error: unknown }): string {
   return 'error' in answer ? 'connection failed' : String(answer.status);
-}
-
-/** A request body that sends its first part at once and the rest only when the test says so. */
-function heldBody(first: Buffer): { stream: ReadableStream<Uint8Array>; send(rest: Buffer | null): void } {
-  let release: (rest: Buffer | null) => void = () => undefined;
-  const gate = new Promise<Buffer | null>((resolve) => (release = resolve));
-  let started = false;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(first);
-        return;
-      }
-      const rest = await gate;
-      if (rest) controller.enqueue(rest);
-      controller.close();
-    },
-  });
-  return { stream, send: release };
 }
 
 /**

@@ -1,29 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../support/app-processes';
+import { heldBody } from '../../support/held-body';
 import { denseLog, FaultRig, smallLog } from './fault-rig';
 
 const BIG = 24 * 1024 * 1024;
-
-/** A body that sends `first` bytes, then waits for `release` before sending the rest. */
-function heldBody(first: Buffer, rest: Buffer): { body: ReadableStream<Uint8Array>; release: () => void } {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let sent = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!sent) {
-        sent = true;
-        controller.enqueue(first);
-        return;
-      }
-      await gate;
-      controller.enqueue(rest);
-      controller.close();
-    },
-  });
-  return { body, release };
-}
 
 /**
  * Issue 22, items 4 and 5: what a crash leaves on disk. A worker SIGKILLed mid-scan leaves staged spans, original
@@ -54,15 +35,15 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     expect(staged()).toBeGreaterThan(0);
 
     // The API dies with an upload half received: its partial file stays in blobs/tmp.
-    const held = heldBody(smallLog('held', 20_000), smallLog('held-rest'));
-    const dropped = rig.upload(issueId, 'dropped.log', held.body).catch(() => null);
+    const held = heldBody(smallLog('held', 20_000));
+    const dropped = rig.upload(issueId, 'dropped.log', held.stream).catch(() => null);
     await waitFor(
       async () => partials().some((n) => statSync(join(tmpDir(), n)).size > 0),
       20_000,
       () => `the upload never reached the disk\n${rig.logs()}`,
     );
     await rig.api!.stop('SIGKILL');
-    held.release();
+    held.send(smallLog('held-rest'));
     expect(await dropped).toBeNull();
     const leftover = partials();
     expect(leftover).toHaveLength(1);
@@ -78,8 +59,8 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
     // starts and sweeps: its file is in use by a live process and must survive.
     await rig.startApi();
     expect(partials()).not.toContain(leftover[0]);
-    const live = heldBody(smallLog('live', 20_000), smallLog('live-rest'));
-    const liveUpload = rig.upload(issueId, 'live.log', live.body);
+    const live = heldBody(smallLog('live', 20_000));
+    const liveUpload = rig.upload(issueId, 'live.log', live.stream);
     await waitFor(
       async () => partials().length === 1,
       20_000,
@@ -92,7 +73,7 @@ describe('leftovers of a crash: staged spans and partial uploads', () => {
       () => `the worker never swept staging\n${rig.logs()}`,
     );
     expect(partials()).toHaveLength(1);
-    live.release();
+    live.send(smallLog('live-rest'));
     const liveAnswer = await liveUpload;
     expect(liveAnswer.status).toBe(202);
 

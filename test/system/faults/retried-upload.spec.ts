@@ -1,5 +1,6 @@
 import { waitFor } from '../../support/app-processes';
 import { factory } from '../../support/factory';
+import { heldBody } from '../../support/held-body';
 import { rawRequest } from '../../support/raw-request';
 import type { Answer } from './fault-rig';
 import { ADMIN_KEY, FaultRig, smallLog } from './fault-rig';
@@ -162,22 +163,9 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
   }, 60_000);
 
   it('answers 409 while the first request with the key still runs, and 400 to a malformed key', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let sent = false;
-    const held = new ReadableStream<Uint8Array>({
-      async pull(c) {
-        if (!sent) {
-          sent = true;
-          c.enqueue(smallLog('held', 2000));
-          return;
-        }
-        await gate;
-        c.close();
-      },
-    });
+    const held = heldBody(smallLog('held', 2000));
     const path = `/v1/issues/${issueId}/log-files?file_name=held.log`;
-    const first = post(path, '"held-1"', held, 'application/octet-stream');
+    const first = post(path, '"held-1"', held.stream, 'application/octet-stream');
     await waitFor(
       async () => rig.count(`SELECT count(*) AS n FROM idempotency_keys WHERE idempotency_key = 'held-1'`) > 0,
       10_000,
@@ -186,7 +174,7 @@ describe('Idempotency-Key on uploads and other POSTs', () => {
     const during = await post(path, '"held-1"', smallLog('held', 2000), 'application/octet-stream');
     expect(during.status).toBe(409);
     expect(during.body.error.code).toBe('IDEMPOTENCY_KEY_IN_USE');
-    release();
+    held.send(null);
     expect((await first).status).toBe(202);
     rig.accepted.push((await first).body.id);
 
