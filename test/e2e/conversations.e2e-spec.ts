@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { newId, toDbTimestamp } from '@tftsr/db';
 import { factory } from '../support/factory';
-import { failure, useTestApi } from '../support/api-harness';
+import { failure, startTestApi, useTestApi } from '../support/api-harness';
+import { waitFor } from '../support/app-processes';
+import { heldBody } from '../support/held-body';
 
 const PROVIDER_KEY = 'provider-key-for-tests-7c1d';
 /** Values that must never reach the provider, whichever way they entered. */
@@ -370,5 +373,58 @@ describe('AI conversations API', () => {
       const settings = await api.call('GET', '/v1/settings');
       expect(JSON.stringify(settings.body)).not.toContain(PROVIDER_KEY);
     });
+  });
+});
+
+describe('AI conversations while the API closes', () => {
+  it('still asks the provider for a request in flight when the close began: the client is closed after the server', async () => {
+    const provider = new FakeProvider();
+    const providerUrl = await provider.start();
+    const api = await startTestApi('conversations-close', {
+      TFTSR_AI_API_KEY: PROVIDER_KEY,
+      TFTSR_AI_PROVIDER_ORIGIN: new URL(providerUrl).origin,
+    });
+    let closing: Promise<void> | undefined;
+    try {
+      expect((await api.call('PUT', '/v1/settings/ai.provider_url', { body: { value: providerUrl } })).status).toBe(200);
+      const issueId = (await api.createIssue()).id as string;
+      const conversation = await api.call('POST', `/v1/issues/${issueId}/conversations`, { body: {} });
+      expect(conversation.status).toBe(201);
+      const path = `/v1/conversations/${conversation.body.id as string}`;
+      expect((await api.call('POST', `${path}/messages`, { body: { role: 'user', content: 'why did the pool run dry?' } })).status).toBe(
+        201,
+      );
+
+      // The request arrives, and its body is still on the way when the close begins.
+      const body = heldBody(Buffer.from('{'));
+      const server = api.app.getHttpServer();
+      const arrived = once(server, 'request');
+      const answer = fetch(`${api.base}${path}/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/json' },
+        body: body.stream,
+        duplex: 'half',
+      } as RequestInit);
+      await arrived;
+      closing = api.close();
+      // The listener goes once the modules' destroy hooks have run.
+      await waitFor(
+        async () => !server.listening,
+        10_000,
+        () => 'the API never stopped listening',
+      );
+      body.send(Buffer.from('}'));
+      const response = await answer;
+      const reply = (await response.json()) as { message?: { role: string; content: string } };
+      expect([response.status, reply.message]).toEqual([
+        201,
+        expect.objectContaining({ role: 'assistant', content: 'Check the connection pool size.' }),
+      ]);
+      expect(provider.received).toHaveLength(1);
+      expect(provider.problems).toEqual([]);
+    } finally {
+      await (closing ?? api.close());
+      await provider.stop();
+    }
   });
 });

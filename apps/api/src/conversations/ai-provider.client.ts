@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'undici';
 import { IntegrationHttp } from '@tftsr/integrations';
 import { checkProviderUrl } from './ai-provider-policy';
@@ -24,14 +24,15 @@ const UNREACHABLE = 'provider unreachable';
  * name the HTTP status the provider answered; never the body (it may echo what was sent).
  */
 @Injectable()
-export class AiProviderClient implements OnModuleDestroy {
+export class AiProviderClient implements OnApplicationShutdown {
   // The deploy-time origin is the operator's: any address. Anything else: public unicast only, checked per connection.
   private readonly pinnedHttp = new IntegrationHttp({ allowedAddresses: ['0.0.0.0/0', '::/0'] });
   private readonly guardedHttp = new IntegrationHttp();
 
   constructor(private readonly config: ApiConfig) {}
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (not onModuleDestroy, which runs before): requests in flight still get through. */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.pinnedHttp.close(), this.guardedHttp.close()]);
   }
 
