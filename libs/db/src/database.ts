@@ -113,7 +113,7 @@ function proveReadable(db: Db, encrypted: boolean): void {
   try {
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
-    const code = (err as { code?: string }).code;
+    const code = (err as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB') {
       throw encrypted
         ? new DatabaseError('DATABASE_KEY_INVALID', WRONG_KEY_MESSAGE, { cause: err })
@@ -121,7 +121,8 @@ function proveReadable(db: Db, encrypted: boolean): void {
             cause: err,
           });
     }
-    if (code === 'SQLITE_CORRUPT') throw new DatabaseError('DATABASE_CORRUPT', 'the database file is corrupt', { cause: err });
+    if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_'))
+      throw new DatabaseError('DATABASE_CORRUPT', 'the database file is corrupt', { cause: err });
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Db } from './database';
 import { transaction } from './database';
+import { isSqliteBusy } from './errors';
 
 interface Pending {
   work: () => unknown;
@@ -190,7 +191,7 @@ export class GroupCommit {
     } catch (error) {
       if (!locked && polling) {
         this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-        if (isBusy(error)) return this.retryLater(batch, relaxed);
+        if (isSqliteBusy(error)) return this.retryLater(batch, relaxed);
       }
       // The transaction failed as a whole: each unit alone, in its own commit.
       batch.forEach((unit, i) => {
@@ -221,8 +222,6 @@ export class GroupCommit {
     );
   }
 }
-
-const isBusy = (error: unknown) => (error as { code?: string } | null)?.code === 'SQLITE_BUSY';
 
 class GroupAborted extends Error {
   constructor(cause: unknown) {

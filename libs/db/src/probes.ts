@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { isSqliteBusy } from './errors';
 
 /**
  * Readiness probes on the live connection. Both are cheap and never wait long: better-sqlite3 is synchronous,
@@ -51,7 +52,7 @@ export function tryWriteLock(db: Db, waitMs = 10): boolean {
     db.exec('ROLLBACK');
     return true;
   } catch (err) {
-    if (/^SQLITE_BUSY/.test((err as { code?: string }).code ?? '')) return false;
+    if (isSqliteBusy(err)) return false;
     throw err;
   } finally {
     db.pragma(`busy_timeout = ${previous}`);

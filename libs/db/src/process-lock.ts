@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync } from 'node:fs';
+import { isSqliteBusy } from './errors';
 import { createPrivateFile } from './private-files';
 
 /**
@@ -30,7 +31,7 @@ export class ProcessLock {
       return new ProcessLock(db);
     } catch (err) {
       db.close();
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') return null;
+      if (isSqliteBusy(err)) return null;
       throw err;
     }
   }

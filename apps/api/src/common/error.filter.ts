@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { isSqliteBusy } from '@tftsr/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_STATUS, ErrorBody, ErrorCode } from './domain-error';
 
@@ -90,8 +91,8 @@ export class ErrorFilter implements ExceptionFilter {
  * checkpoint). The transaction wrote nothing, so the answer is a 503 to retry, not an internal error.
  */
 export function busyToDomainError(exception: unknown, logger: Pick<Logger, 'warn'>): unknown {
-  const code = (exception as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return exception;
+  if (!isSqliteBusy(exception)) return exception;
+  const { code } = exception as { code: string };
   logger.warn(`database write lock still taken after the busy timeout (${code}); answered 503`);
   return new DomainError(ErrorCode.DATABASE_BUSY, 'the database is busy; nothing was written, retry in a moment', undefined, {
     'Retry-After': '2',

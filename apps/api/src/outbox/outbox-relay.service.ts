@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
-import { Db, DB, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
+import { Db, DB, isSqliteBusy, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
 import { jobIdFor, JobOf } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
@@ -170,8 +170,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         transaction(this.db, () => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5)),
       );
     } catch (err) {
-      if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? ''))
-        this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
+      if (!isSqliteBusy(err)) this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
     }
   }
 

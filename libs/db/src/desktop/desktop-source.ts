@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { isSqliteBusy, isSqliteLocked } from '../errors';
 
 /** A problem with the desktop database as a whole (missing, locked, wrong key, truncated, too new): nothing is imported. */
 export class DesktopSourceError extends Error {
@@ -297,7 +298,7 @@ function translate(err: unknown, path: string, encrypted: boolean): Error {
     if (encrypted) return new WrongKey();
     return new DesktopSourceError(`${path} is not a SQLite database, or it is damaged`);
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (isSqliteBusy(err) || isSqliteLocked(err)) {
     return new DesktopSourceError('the desktop database is in use (locked by another program): close the TFTSR desktop app and try again');
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') {
