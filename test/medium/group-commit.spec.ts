@@ -3,6 +3,7 @@ import {
   deriveKey,
   GroupCommit,
   IssueRepository,
+  isSqliteBusy,
   newId,
   observeWriteLockWait,
   openAndMigrate,
@@ -125,6 +126,54 @@ describe('GroupCommit', () => {
       expect(waits[0]).toBeGreaterThan(heldSeconds / 2);
     } finally {
       observeWriteLockWait(db, null);
+      if (other.inTransaction) other.prepare('ROLLBACK').run();
+      other.close();
+    }
+  });
+
+  it('gives up once the lock was held for the busy timeout: every unit fails as SQLite would, nothing written, the loop never blocked', async () => {
+    db.pragma('busy_timeout = 1000');
+    sut = new GroupCommit(db, 5);
+    const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY });
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      const order: string[] = [];
+      const settled = ['first', 'second', 'third'].map((title) =>
+        sut.run(createIssue(title)).then(
+          () => order.push(`${title} committed`),
+          (err: unknown) => {
+            order.push(`${title} refused`);
+            return err;
+          },
+        ),
+      );
+      // The longest the event loop went without a turn: SQLite's busy handler would have held it a whole busy timeout.
+      let longestGapMs = 0;
+      let last = process.hrtime.bigint();
+      const turn = () => {
+        const now = process.hrtime.bigint();
+        longestGapMs = Math.max(longestGapMs, Number(now - last) / 1e6);
+        last = now;
+      };
+      const ticker = setInterval(turn, 5);
+      // Measured once more when they settle: a wait that blocked ends with the rejections, before any timer runs.
+      const errors = await Promise.all(settled).finally(() => (clearInterval(ticker), turn()));
+      expect(order).toEqual(['first refused', 'second refused', 'third refused']);
+      expect(longestGapMs).toBeLessThan(1000);
+      for (const err of errors) expect(isSqliteBusy(err)).toBe(true);
+      expect(count(`SELECT count(*) AS n FROM issues`)).toBe(0);
+      expect(sut.stats).toMatchObject({ commits: 0 });
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(1000);
+
+      // The next group starts a wait of its own, and commits once the lock is free.
+      const retriesBefore = sut.stats.lockRetries;
+      const later = sut.run(createIssue('after the lock'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(sut.stats.lockRetries).toBeGreaterThan(retriesBefore);
+      other.prepare('ROLLBACK').run();
+      await later;
+      expect(count(`SELECT count(*) AS n FROM issues`)).toBe(1);
+    } finally {
       if (other.inTransaction) other.prepare('ROLLBACK').run();
       other.close();
     }

@@ -143,6 +143,11 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 
+  /** How long the next group has been waiting for the write lock, in ms. */
+  private lockWaitMs(): number {
+    return this.lockAskedAt === undefined ? 0 : Number(process.hrtime.bigint() - this.lockAskedAt) / 1e6;
+  }
+
   /** The write lock was held elsewhere: the batch goes back first in line, and the group tries again in 1 ms. */
   private retryLater(batch: Pending[], relaxed: boolean): void {
     if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
@@ -158,14 +163,18 @@ export class GroupCommit {
     const batch = this.waiting;
     this.waiting = [];
     if (batch.length === 0) return;
+    // Closed under queued units (a shutdown's last work, fire-and-forget bookkeeping): each is told, none is lost silently.
+    if (!this.db.open) {
+      const closed = new Error('the database connection was closed before this write could commit: nothing was written');
+      return batch.forEach((unit) => unit.reject(closed));
+    }
     const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
     // NORMAL only for this transaction: every other write of the connection keeps its own fsync at commit.
     const relaxed = this.durable !== undefined && this.synchronous >= 2;
     if (relaxed) this.db.pragma('synchronous = NORMAL');
     // While another process holds the write lock, SQLite's busy handler would sleep on the event loop: ask without
     // waiting instead, and try again on a later turn, the event loop free meanwhile and more units joining.
-    const polling = this.lockAskedAt === undefined || Number(process.hrtime.bigint() - this.lockAskedAt) / 1e6 < this.busyTimeoutMs;
-    if (polling) this.db.pragma('busy_timeout = 0');
+    this.db.pragma('busy_timeout = 0');
     let locked = false;
     try {
       // The lock-wait metric counts from the group's first try.
@@ -173,7 +182,7 @@ export class GroupCommit {
         this.db,
         () => {
           locked = true;
-          if (polling) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+          this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
           batch.forEach((unit, i) => {
             try {
               // Nested: better-sqlite3 runs it in a savepoint, rolled back alone if it throws.
@@ -189,21 +198,26 @@ export class GroupCommit {
       );
       this.stats.commits += 1;
     } catch (error) {
-      if (!locked && polling) {
-        this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-        if (isSqliteBusy(error)) return this.retryLater(batch, relaxed);
+      if (!locked) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      if (locked || !isSqliteBusy(error)) {
+        // The transaction failed as a whole, not for the lock: each unit alone, in its own commit.
+        batch.forEach((unit, i) => {
+          try {
+            outcomes[i] = { ok: true, value: transaction(this.db, unit.work) };
+            this.stats.commits += 1;
+          } catch (error) {
+            outcomes[i] = { ok: false, error };
+          }
+        });
+      } else if (this.lockWaitMs() < this.busyTimeoutMs) {
+        return this.retryLater(batch, relaxed);
+      } else {
+        // Waited as long as SQLite's busy handler would have, without blocking: each unit fails as it would have
+        // (SQLITE_BUSY, nothing written; the API answers 503 with Retry-After), not retried alone with more waits.
+        batch.forEach((_, i) => (outcomes[i] = { ok: false, error }));
       }
-      // The transaction failed as a whole: each unit alone, in its own commit.
-      batch.forEach((unit, i) => {
-        try {
-          outcomes[i] = { ok: true, value: transaction(this.db, unit.work) };
-          this.stats.commits += 1;
-        } catch (error) {
-          outcomes[i] = { ok: false, error };
-        }
-      });
     }
-    // Committed, or failed for good after waiting as SQLite would: the next group asks without waiting again.
+    // Committed, or failed for good after waiting as long as SQLite would: the next group starts its own wait.
     this.lockAskedAt = undefined;
     if (relaxed) this.db.pragma(`synchronous = ${this.synchronous}`);
     this.stats.units += batch.length;
