@@ -70,4 +70,15 @@ describe('the OpenAPI document', () => {
       }
     }
   });
+
+  it('declares 503 DATABASE_BUSY (with Retry-After) on every route that writes: each POST, PUT, PATCH and DELETE', () => {
+    const writes = operations().filter(({ method }) => method !== 'get');
+    expect(writes.length).toBeGreaterThan(30);
+    for (const { method, path, operation } of writes) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const busy = operation.responses['503'];
+      expect([where, String(busy?.description).split(', ')]).toEqual([where, expect.arrayContaining([ErrorCode.DATABASE_BUSY])]);
+      expect([where, Object.keys(busy?.headers ?? {})]).toEqual([where, expect.arrayContaining(['Retry-After'])]);
+    }
+  });
 });

@@ -12,13 +12,13 @@ import {
   IntegrationConfigRepository,
   IssueRepository,
   LogFileRepository,
+  offLoopGroupCommit,
   openAndMigrate,
   openDatabase,
   OutboxRepository,
   PublicationRepository,
   ResolutionStepRepository,
   SettingRepository,
-  TransactionRunner,
   WebhookRepository,
 } from '@tftsr/db';
 import { DocumentsService } from '@tftsr/api/documents/documents.service';
@@ -229,12 +229,12 @@ describe.each([
     }
   });
 
-  it('shows the timeline events in the timeline of a generated RCA', () => {
+  it('shows the timeline events in the timeline of a generated RCA', async () => {
     const db = r.service();
     try {
       const audit = new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac'));
       const relay = { kick: () => undefined } as unknown as OutboxRelay;
-      const redactor = new TextRedactor(new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit));
+      const redactor = new TextRedactor(new SettingsService(offLoopGroupCommit(db, 0), new SettingRepository(db), audit));
       const configs = new IntegrationConfigRepository(db);
       const publications = new PublicationRequests(
         audit,
@@ -244,7 +244,7 @@ describe.each([
         new WebhookRepository(db),
       );
       const documents = new DocumentsService(
-        new TransactionRunner(db),
+        offLoopGroupCommit(db, 0),
         new IssueRepository(db),
         new ResolutionStepRepository(db),
         new LogFileRepository(db),
@@ -256,7 +256,7 @@ describe.each([
         configs,
         new CredentialRepository(db),
       );
-      const rca = documents.generate(r.facts.issueIds[0], 'rca', 'test');
+      const rca = await documents.generate(r.facts.issueIds[0], 'rca', 'test');
       const rows =
         r.facts.counts.timeline_events > 0
           ? [

@@ -15,7 +15,6 @@ import {
   OutboxRepository,
   SettingRepository,
   toDbTimestamp,
-  TransactionRunner,
 } from '@tftsr/db';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
@@ -50,8 +49,8 @@ describe('LogChunksService', () => {
       new LogFileProcessingRepository(db),
       new OutboxRepository(db),
     );
-    settings = new SettingsService(new TransactionRunner(db), new SettingRepository(db), audit);
     group = new GroupCommit(db, 5);
+    settings = new SettingsService(group, new SettingRepository(db), audit);
     appendFiles = new ChunkFiles(rig.temp.dir, deriveKey(TEST_KEY, CHUNK_FILE_KEY_LABEL));
     sut = start();
   });
@@ -200,7 +199,7 @@ describe('LogChunksService', () => {
 
   it('lets one of two requests in the same group commit open the last file an issue may hold, and audits only it', async () => {
     issue('issue-c');
-    settings.put('uploads.max_files_per_issue', 1, 'test');
+    await settings.put('uploads.max_files_per_issue', 1, 'test');
     // Both pass the check before the batch (no chunk is open yet); the check inside the transaction decides.
     const first = sut.append([{ ...lines('issue-c', 'one\n'), stream: 'x' }], 'k');
     const second = sut.append([{ ...lines('issue-c', 'two\n'), stream: 'y' }], 'k');

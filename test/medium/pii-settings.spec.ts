@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Db } from '@tftsr/db';
-import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
+import { AuditLogRepository, deriveKey, offLoopGroupCommit, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
 import { PII_TYPE_ORDER, readPiiConfig, readRedactionSettings } from '@tftsr/pii';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
 import { SETTINGS } from '@tftsr/api/settings/settings.registry';
@@ -48,7 +48,7 @@ describe('pii.enabled_types across releases that add PII types', () => {
     temp = makeTempDir();
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: null }, { log: () => undefined, warn: () => undefined });
     settings = new SettingsService(
-      new TransactionRunner(db),
+      offLoopGroupCommit(db, 0),
       new SettingRepository(db),
       new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')),
     );
@@ -71,9 +71,9 @@ describe('pii.enabled_types across releases that add PII types', () => {
     expect(settings.value('pii.enabled_types')).toEqual(expected);
   });
 
-  it('stores what a PUT turned off, so that a type the service learns later is on; GET answers the enabled list as before', () => {
+  it('stores what a PUT turned off, so that a type the service learns later is on; GET answers the enabled list as before', async () => {
     const enabled = PII_TYPE_ORDER.filter((t) => t !== 'Phone');
-    expect(settings.put('pii.enabled_types', enabled, 'admin').value).toEqual(enabled);
+    expect((await settings.put('pii.enabled_types', enabled, 'admin')).value).toEqual(enabled);
     expect(JSON.parse(stored())).toEqual({ disabled: ['Phone'] });
     expect(settings.get('pii.enabled_types')).toMatchObject({ value: enabled, is_default: false });
     expect(readPiiConfig(new SettingRepository(db)).enabledTypes).toEqual(enabled);

@@ -1,5 +1,5 @@
 import { SETTINGS_CACHE_MS, SettingsService } from '@tftsr/api/settings/settings.service';
-import { AuditLogRepository, deriveKey, openAndMigrate, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
+import { AuditLogRepository, deriveKey, offLoopGroupCommit, openAndMigrate, SettingRepository, toDbTimestamp } from '@tftsr/db';
 import type { Db } from '@tftsr/db';
 import { join } from 'node:path';
 import { makeTempDir, TEST_KEY } from '../support/temp-dir';
@@ -16,7 +16,7 @@ describe('SettingsService value cache', () => {
     temp = makeTempDir();
     db = openAndMigrate({ path: join(temp.dir, 'tftsr.db'), key: TEST_KEY }, quiet);
     sut = new SettingsService(
-      new TransactionRunner(db),
+      offLoopGroupCommit(db, 0),
       new SettingRepository(db),
       new AuditLogRepository(db, deriveKey(TEST_KEY, 'audit-hmac')),
     );
@@ -26,9 +26,9 @@ describe('SettingsService value cache', () => {
     temp.remove();
   });
 
-  it('applies a PUT through the service at once', () => {
+  it('applies a PUT through the service at once', async () => {
     const before = sut.value('uploads.max_files_per_issue');
-    sut.put('uploads.max_files_per_issue', before + 1, 'test');
+    await sut.put('uploads.max_files_per_issue', before + 1, 'test');
     expect(sut.value('uploads.max_files_per_issue')).toBe(before + 1);
   });
 

@@ -57,7 +57,7 @@ describe('credential token_hash', () => {
     expect(upgrades()).toHaveLength(1);
     expect(JSON.parse(upgrades()[0].details)).toMatchObject({ upgraded: ['azuredevops'], unreadable: [] });
     // Idempotent: a second run (the next start) finds nothing to do.
-    expect(api.app.get(IntegrationsService).upgradeTokenHashes()).toBe(0);
+    await expect(api.app.get(IntegrationsService).upgradeTokenHashes()).resolves.toBe(0);
     expect(upgrades()).toHaveLength(1);
     expect(audit.verify().intact).toBe(true);
   });

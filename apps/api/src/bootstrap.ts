@@ -10,7 +10,7 @@ import { openAndMigrate, warnAboutOpenModes } from '@tftsr/db';
 import { loggerFor, PinoNestLogger, withoutRedaction } from '@tftsr/telemetry';
 import { AppModule } from './app.module';
 import { ApiValidationPipe } from './common/api-validation.pipe';
-import { declareMediaTypeErrors } from './common/api-responses';
+import { declareBusyErrors, declareMediaTypeErrors } from './common/api-responses';
 import { ErrorFilter } from './common/error.filter';
 import { installBodyWatchdog } from './common/body-watchdog';
 import { installConnectionDrain } from './common/connection-drain';
@@ -97,9 +97,11 @@ export async function createApiApp(config: ApiConfig, log: PinoLogger = loggerFo
   // After the hooks above, which its routes inherit, and before Swagger's static files.
   await installQueueDashboard(app, limits);
   await installWebUi(app);
-  const document = declareMediaTypeErrors(
-    declareLocationHeaders(
-      SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build()),
+  const document = declareBusyErrors(
+    declareMediaTypeErrors(
+      declareLocationHeaders(
+        SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('TFTSR service').setVersion('0.1.0').addBearerAuth().build()),
+      ),
     ),
   );
   errors.useConsumedTypes(document);

@@ -26,14 +26,14 @@ export class ApiKeysController {
   @Location((key: CreatedApiKeyResponse) => `/v1/api-keys/${key.id}`)
   @ApiCreatedResponse({ type: CreatedApiKeyResponse, description: 'The new key, with its secret shown this once.' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON, ErrorCode.API_KEY_NAME_TAKEN)
-  create(@Body() body: CreateApiKeyBody, @Actor() actor: string): CreatedApiKeyResponse {
+  async create(@Body() body: CreateApiKeyBody, @Actor() actor: string): Promise<CreatedApiKeyResponse> {
     return this.keys.create(body, actor);
   }
 
   @Delete(':id')
   @ApiOkResponse({ type: ApiKeyResponse, description: 'Revoked: the key stops working at once.' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.API_KEY_NOT_FOUND, ErrorCode.LAST_ADMIN_KEY)
-  revoke(@Param() params: ApiKeyIdParams, @Actor() actor: string): ApiKeyResponse {
+  async revoke(@Param() params: ApiKeyIdParams, @Actor() actor: string): Promise<ApiKeyResponse> {
     return this.keys.revoke(params.id, actor);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeyRepository, AuditLogRepository, generateApiKey, parseScopes, toDbTimestamp, TransactionRunner } from '@tftsr/db';
+import { ApiKeyRepository, AuditLogRepository, generateApiKey, GroupCommit, parseScopes, toDbTimestamp } from '@tftsr/db';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto';
@@ -7,7 +7,7 @@ import { ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, toApiKeyRespon
 @Injectable()
 export class ApiKeysService {
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly keys: ApiKeyRepository,
     private readonly audit: AuditLogRepository,
     private readonly authKeys: ApiKeyService,
@@ -17,9 +17,9 @@ export class ApiKeysService {
     return this.keys.listAll().map(toApiKeyResponse);
   }
 
-  create(body: CreateApiKeyBody, actor: string): CreatedApiKeyResponse {
+  async create(body: CreateApiKeyBody, actor: string): Promise<CreatedApiKeyResponse> {
     const key = generateApiKey();
-    const row = this.tx.write(() => {
+    const row = await this.group.run(() => {
       if (this.keys.findByName(body.name)) {
         throw new DomainError(ErrorCode.API_KEY_NAME_TAKEN, `a key named ${body.name} already exists; revoke it or choose another name`, {
           name: body.name,
@@ -39,8 +39,8 @@ export class ApiKeysService {
   }
 
   /** The key stops working here at once (the lookup cache forgets it); other replicas see it within their TTL. */
-  revoke(id: string, actor: string): ApiKeyResponse {
-    const revoked = this.tx.write(() => {
+  async revoke(id: string, actor: string): Promise<ApiKeyResponse> {
+    const revoked = await this.group.run(() => {
       const row = this.keys.findById(id);
       if (!row || row.revoked_at) throw new DomainError(ErrorCode.API_KEY_NOT_FOUND, 'no active API key has this id', { id });
       const isAdmin = parseScopes(row.scopes).includes('admin');

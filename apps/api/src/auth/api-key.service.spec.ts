@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import { loadConfig } from '@tftsr/config';
-import type { Db } from '@tftsr/db';
-import { ApiKeyRepository, AuditLogRepository, deriveKey, loadMigrations, migrate, openDatabase, TransactionRunner } from '@tftsr/db';
+import type { Db, GroupCommit } from '@tftsr/db';
+import {
+  ApiKeyRepository,
+  AuditLogRepository,
+  deriveKey,
+  loadMigrations,
+  migrate,
+  offLoopGroupCommit,
+  openDatabase,
+  TransactionRunner,
+} from '@tftsr/db';
 import { makeTempDir } from '@tftsr/test-support/temp-dir';
 import { ApiConfig } from '../config/api.config';
 import { ApiKeyService } from './api-key.service';
@@ -11,6 +20,7 @@ describe('ApiKeyService', () => {
   let db: Db;
   let keys: ApiKeyRepository;
   let audit: AuditLogRepository;
+  let group: GroupCommit;
 
   beforeEach(() => {
     temp = makeTempDir();
@@ -18,13 +28,15 @@ describe('ApiKeyService', () => {
     migrate(db, loadMigrations());
     keys = new ApiKeyRepository(db);
     audit = new AuditLogRepository(db, deriveKey(null, 'audit-hmac'));
+    group = offLoopGroupCommit(db, 0);
   });
   afterEach(() => {
     db.close();
     temp.remove();
   });
 
-  const service = (env: Record<string, string>) => new ApiKeyService(new TransactionRunner(db), keys, audit, loadConfig(ApiConfig, env));
+  const service = (env: Record<string, string>) =>
+    new ApiKeyService(group, new TransactionRunner(db), keys, audit, loadConfig(ApiConfig, env));
 
   it('in development, makes an admin key on first start, prints it once, and authenticates with it', () => {
     const printed: string[] = [];
@@ -88,15 +100,41 @@ describe('ApiKeyService', () => {
     expect(sut.authenticate(key)).toBeNull();
   });
 
-  it('records when a key was last used, at most once a minute', () => {
+  /** The bookkeeping goes with the group commit, after the request: what was queued before this has committed. */
+  const committed = () => group.run(() => undefined);
+
+  it('records when a key was last used, at most once a minute', async () => {
     const printed: string[] = [];
     const sut = service({ NODE_ENV: 'development' });
     sut.ensureFirstKey((text) => printed.push(text));
     const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
     sut.authenticate(key, new Date('2026-01-01T00:00:00Z'));
     sut.authenticate(key, new Date('2026-01-01T00:00:30Z'));
+    await committed();
     expect(keys.findByName('admin')?.last_used_at).toBe('2026-01-01 00:00:00');
     sut.authenticate(key, new Date('2026-01-01T00:01:00Z'));
+    await committed();
     expect(keys.findByName('admin')?.last_used_at).toBe('2026-01-01 00:01:00');
+  });
+
+  it('authenticates at once while another connection holds the write lock; the bookkeeping commits once it is free', async () => {
+    const printed: string[] = [];
+    const sut = service({ NODE_ENV: 'development' });
+    sut.ensureFirstKey((text) => printed.push(text));
+    const key = /Bearer (tftsr_\S+)/.exec(printed[0])?.[1] as string;
+    const other = openDatabase({ path: join(temp.dir, 'tftsr.db'), key: null });
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      // Before, the UPDATE of last_used_at waited here in SQLite's busy handler, the event loop stopped.
+      expect(sut.authenticate(key, new Date('2026-01-01T00:00:00Z'))?.name).toBe('admin');
+      expect(group.queued + group.stats.lockRetries).toBeGreaterThan(0);
+      expect(keys.findByName('admin')?.last_used_at).toBeNull();
+      other.exec('COMMIT');
+      await committed();
+      expect(keys.findByName('admin')?.last_used_at).toBe('2026-01-01 00:00:00');
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   ApiKeyScope,
   AuditLogRepository,
   generateApiKey,
+  GroupCommit,
   hashApiKey,
   parseScopes,
   toDbTimestamp,
@@ -33,6 +34,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
   private readonly cache = new ApiKeyCache<Principal>(API_KEY_CACHE_TTL_MS, MAX_CACHED_KEYS, MAX_CACHED_UNKNOWN_KEYS);
 
   constructor(
+    private readonly group: GroupCommit,
     private readonly tx: TransactionRunner,
     private readonly keys: ApiKeyRepository,
     private readonly audit: AuditLogRepository,
@@ -52,9 +54,22 @@ export class ApiKeyService implements OnApplicationBootstrap {
     const last = this.lastTouched.get(principal.id) ?? 0;
     if (now.getTime() - last >= LAST_USED_INTERVAL_MS) {
       this.lastTouched.set(principal.id, now.getTime());
-      this.keys.touchLastUsed(principal.id, toDbTimestamp(now));
+      this.touch(principal, toDbTimestamp(now));
     }
     return principal;
+  }
+
+  /**
+   * Bookkeeping that no request waits for: it goes with the next group commit, so a write lock held by the worker
+   * never holds up the request that used the key. If it cannot be written, the next use tries again.
+   */
+  private touch(principal: Principal, at: string): void {
+    this.group
+      .run(() => this.keys.touchLastUsed(principal.id, at))
+      .catch((err: unknown) => {
+        this.lastTouched.delete(principal.id);
+        this.logger.warn(`could not record when API key "${principal.name}" was last used: ${(err as Error).message}`);
+      });
   }
 
   /** After a key is revoked in this process: no cached lookup outlives it here. */

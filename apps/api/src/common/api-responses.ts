@@ -16,6 +16,7 @@ export class ErrorResponse {
 
 const HEADERS: Partial<Record<number, Record<string, { description: string; schema: { type: 'integer' | 'string' } }>>> = {
   [HttpStatus.TOO_MANY_REQUESTS]: { 'Retry-After': { description: 'Seconds until the key may call again.', schema: { type: 'integer' } } },
+  [HttpStatus.SERVICE_UNAVAILABLE]: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } },
   [HttpStatus.UNAUTHORIZED]: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string' } } },
 };
 
@@ -53,6 +54,34 @@ export function declareMediaTypeErrors(document: OpenAPIObject): OpenAPIObject {
         description: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
       };
+    }
+  }
+  return document;
+}
+
+const WRITING_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+/**
+ * Every route that writes can answer 503 DATABASE_BUSY (another process held the write lock past the busy timeout;
+ * nothing was written): declared once for every POST, PUT, PATCH and DELETE. A GET that writes (an audited reveal,
+ * a review index built on first read) declares it itself.
+ */
+export function declareBusyErrors(document: OpenAPIObject): OpenAPIObject {
+  const status = String(ERROR_STATUS[ErrorCode.DATABASE_BUSY]);
+  for (const item of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(
+      item as Record<string, { responses?: Record<string, { description?: string; [field: string]: unknown }> }>,
+    )) {
+      if (!WRITING_METHODS.has(method) || !operation?.responses) continue;
+      const declared = operation.responses[status];
+      if (declared?.description?.split(', ').includes(ErrorCode.DATABASE_BUSY)) continue;
+      operation.responses[status] = declared
+        ? { ...declared, description: `${declared.description}, ${ErrorCode.DATABASE_BUSY}` }
+        : {
+            description: ErrorCode.DATABASE_BUSY,
+            headers: HEADERS[ERROR_STATUS[ErrorCode.DATABASE_BUSY]],
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+          };
     }
   }
   return document;

@@ -29,7 +29,11 @@ export class ConversationsController {
     description: 'The conversation, in the shape GET answers with: no messages yet.',
   })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Param() params: IdParams, @Body() body: CreateConversationBody, @Actor() actor: string): ConversationDetailResponse {
+  async create(
+    @Param() params: IdParams,
+    @Body() body: CreateConversationBody,
+    @Actor() actor: string,
+  ): Promise<ConversationDetailResponse> {
     return this.conversations.create(params.id, body, actor);
   }
 
@@ -47,7 +51,7 @@ export class ConversationsController {
   @RequireScopes('write')
   @ApiCreatedResponse({ type: MessageResponse, description: 'The message as stored: PII replaced by [Type] markers.' })
   @ApiErrors(ErrorCode.CONVERSATION_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  addMessage(@Param() params: IdParams, @Body() body: CreateMessageBody, @Actor() actor: string): MessageResponse {
+  async addMessage(@Param() params: IdParams, @Body() body: CreateMessageBody, @Actor() actor: string): Promise<MessageResponse> {
     return this.conversations.addMessage(params.id, body, actor);
   }
 

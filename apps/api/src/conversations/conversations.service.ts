@@ -6,6 +6,7 @@ import {
   AiMessage,
   AiMessageRepository,
   AuditLogRepository,
+  GroupCommit,
   IssueRepository,
   newId,
   toDbTimestamp,
@@ -36,6 +37,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 @Injectable()
 export class ConversationsService {
   constructor(
+    private readonly group: GroupCommit,
     private readonly tx: TransactionRunner,
     private readonly conversations: AiConversationRepository,
     private readonly messages: AiMessageRepository,
@@ -46,9 +48,9 @@ export class ConversationsService {
     private readonly provider: AiProviderClient,
   ) {}
 
-  create(issueId: string, body: CreateConversationBody, actor: string): ConversationDetailResponse {
+  async create(issueId: string, body: CreateConversationBody, actor: string): Promise<ConversationDetailResponse> {
     const title = body.title == null ? { text: null, types: [] as PiiType[] } : this.redactor.redact(body.title);
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       if (!this.issues.findById(issueId)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const conversation: AiConversation = {
         id: newId(),
@@ -77,9 +79,9 @@ export class ConversationsService {
     }));
   }
 
-  addMessage(conversationId: string, body: CreateMessageBody, actor: string): MessageResponse {
+  async addMessage(conversationId: string, body: CreateMessageBody, actor: string): Promise<MessageResponse> {
     const redaction = this.redactor.redact(body.content);
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       const conversation = this.getOrThrow(conversationId);
       const message = this.store(conversationId, body.role, redaction.text, body.token_count ?? 0);
       this.audit.append({
@@ -146,11 +148,13 @@ export class ConversationsService {
       reply = await this.provider.complete(providerUrl, payload);
     } catch (err) {
       // The history left the service even if no answer came back: that is what the audit must show.
-      this.tx.write(() => audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }));
+      await this.group.run(() =>
+        audit({ outcome: 'failed', error_code: err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR }),
+      );
       throw err;
     }
     const answer = this.redactor.redact(reply.content, config);
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       if (!this.conversations.findById(conversationId))
         throw new DomainError(ErrorCode.CONVERSATION_NOT_FOUND, `conversation ${conversationId} was deleted during the call`);
       const message = this.store(conversationId, 'assistant', answer.text, reply.completion_tokens);

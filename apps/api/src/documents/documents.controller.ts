@@ -33,7 +33,7 @@ export class DocumentsController {
     description: 'Generated from the issue, its 5-Whys, its log files and its audit timeline, and stored.',
   })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  generate(@Param() params: IdParams, @Body() body: GenerateDocumentBody, @Actor() actor: string): DocumentResponse {
+  async generate(@Param() params: IdParams, @Body() body: GenerateDocumentBody, @Actor() actor: string): Promise<DocumentResponse> {
     return this.documents.generate(params.id, body.doc_type, actor);
   }
 
@@ -68,7 +68,7 @@ export class DocumentsController {
   @RequireScopes('write')
   @ApiOkResponse({ type: DocumentResponse })
   @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  update(@Param() params: IdParams, @Body() body: UpdateDocumentBody, @Actor() actor: string): DocumentResponse {
+  async update(@Param() params: IdParams, @Body() body: UpdateDocumentBody, @Actor() actor: string): Promise<DocumentResponse> {
     return this.documents.update(params.id, body, actor);
   }
 
@@ -77,8 +77,8 @@ export class DocumentsController {
   @RequireScopes('write')
   @ApiNoContentResponse({ description: 'Deleted, with its publication records; remote pages and tickets stay where they are.' })
   @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND)
-  delete(@Param() params: IdParams, @Actor() actor: string): void {
-    this.documents.delete(params.id, actor);
+  delete(@Param() params: IdParams, @Actor() actor: string): Promise<void> {
+    return this.documents.delete(params.id, actor);
   }
 
   @Get('documents/:id/export')
@@ -92,8 +92,8 @@ export class DocumentsController {
     },
   })
   @ApiErrors(ErrorCode.DOCUMENT_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.PII_GATE_BLOCKED)
-  export(@Param() params: IdParams, @Query() query: ExportQuery, @Actor() actor: string, @Res() reply: FastifyReply): void {
-    sendDownload(reply, this.documents.export(params.id, query.format ?? 'md', actor));
+  async export(@Param() params: IdParams, @Query() query: ExportQuery, @Actor() actor: string, @Res() reply: FastifyReply): Promise<void> {
+    sendDownload(reply, await this.documents.export(params.id, query.format ?? 'md', actor));
   }
 
   @Post('documents/:id/publish')
@@ -112,7 +112,7 @@ export class DocumentsController {
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.INVALID_JSON,
   )
-  publish(@Param() params: IdParams, @Body() body: PublishDocumentBody, @Actor() actor: string): PublishAcceptedResponse {
+  async publish(@Param() params: IdParams, @Body() body: PublishDocumentBody, @Actor() actor: string): Promise<PublishAcceptedResponse> {
     return this.documents.publish(params.id, body, actor);
   }
 

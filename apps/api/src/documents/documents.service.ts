@@ -4,13 +4,13 @@ import {
   CredentialRepository,
   Document,
   DocumentRepository,
+  GroupCommit,
   IntegrationConfigRepository,
   IssueRepository,
   LogFileRepository,
   newId,
   ResolutionStepRepository,
   toDbMillis,
-  TransactionRunner,
 } from '@tftsr/db';
 import { credentialExpired, htmlPage } from '@tftsr/integrations';
 import { TextRedactor } from '../settings/text-redactor.service';
@@ -41,7 +41,7 @@ const TIMELINE_LIMIT = 500;
 @Injectable()
 export class DocumentsService {
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly issues: IssueRepository,
     private readonly steps: ResolutionStepRepository,
     private readonly logFiles: LogFileRepository,
@@ -54,8 +54,8 @@ export class DocumentsService {
     private readonly credentials: CredentialRepository,
   ) {}
 
-  generate(issueId: string, docType: DocType, actor: string): DocumentResponse {
-    const result = this.tx.write(() => {
+  async generate(issueId: string, docType: DocType, actor: string): Promise<DocumentResponse> {
+    const result = await this.group.run(() => {
       const issue = this.issues.findById(issueId);
       if (!issue) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const now = new Date();
@@ -101,14 +101,14 @@ export class DocumentsService {
     return toDocumentResponse(this.getOrThrow(id), this.publications.listForDocument(id));
   }
 
-  update(id: string, body: UpdateDocumentBody, actor: string): DocumentResponse {
+  async update(id: string, body: UpdateDocumentBody, actor: string): Promise<DocumentResponse> {
     const fields = (['title', 'content_md'] as const).filter((f) => body[f] !== undefined);
     if (fields.length === 0) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'nothing to update: give title, content_md or both', {
         problems: ['the body changes no field'],
       });
     }
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       const before = this.getOrThrow(id);
       const after: Document = {
         ...before,
@@ -128,8 +128,8 @@ export class DocumentsService {
     });
   }
 
-  delete(id: string, actor: string): void {
-    this.tx.write(() => {
+  async delete(id: string, actor: string): Promise<void> {
+    await this.group.run(() => {
       const doc = this.getOrThrow(id);
       this.documents.delete(id);
       this.audit.append({
@@ -147,7 +147,7 @@ export class DocumentsService {
    * service, so it passes the exit gate like a publication: the title (also the file name) and the body as
    * written, then the page exactly as sent.
    */
-  export(id: string, format: 'md' | 'html', actor: string): Download {
+  async export(id: string, format: 'md' | 'html', actor: string): Promise<Download> {
     const doc = this.getOrThrow(id);
     const gated = this.redactor.gate(
       { title: { kind: 'text', text: doc.title }, content_md: { kind: 'markdown', text: doc.content_md } },
@@ -157,7 +157,7 @@ export class DocumentsService {
     const page = format === 'md' ? content_md : htmlPage(title, content_md);
     if (format === 'html') this.redactor.gate({ html: { kind: 'html', text: page } }, 'rendered document', 'block');
     const body = Buffer.from(page, 'utf8');
-    this.tx.write(() =>
+    await this.group.run(() =>
       this.audit.append({
         action: 'export_document',
         entity_type: 'document',
@@ -179,14 +179,14 @@ export class DocumentsService {
     };
   }
 
-  publish(id: string, body: PublishDocumentBody, actor: string): PublishAcceptedResponse {
+  async publish(id: string, body: PublishDocumentBody, actor: string): Promise<PublishAcceptedResponse> {
     const { service, ...options } = body;
     if (service === 'servicenow' && options.table === 'kb_knowledge' && !options.kb_knowledge_base) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a kb_knowledge article needs kb_knowledge_base', {
         problems: ['kb_knowledge_base is required when table is kb_knowledge'],
       });
     }
-    const ticket = this.tx.write(() => {
+    const ticket = await this.group.run(() => {
       const doc = this.getOrThrow(id);
       if (!this.configs.get(service))
         throw new DomainError(

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { IdempotencyKeyRepository, TransactionRunner } from '@tftsr/db';
+import { GroupCommit, IdempotencyKeyRepository } from '@tftsr/db';
 import type { AuthenticatedRequest } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { IDEMPOTENCY_HEADER, WithBodyDigest } from './body-digest';
@@ -21,7 +21,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly reflector: Reflector,
     private readonly keys: IdempotencyKeyRepository,
   ) {}
@@ -58,7 +58,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       context.switchToHttp().getResponse<FastifyReply>().header('idempotent-replayed', 'true');
       return existing.response_body === null ? undefined : JSON.parse(existing.response_body);
     }
-    if (!this.tx.write(() => this.keys.begin(owner, key, target, BOOT))) {
+    if (!(await this.group.run(() => this.keys.begin(owner, key, target, BOOT)))) {
       body?.drain();
       throw new DomainError(
         ErrorCode.IDEMPOTENCY_KEY_IN_USE,
@@ -69,17 +69,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       result = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (err) {
-      this.tx.write(() => this.keys.abandon(owner, key));
+      await this.group.run(() => this.keys.abandon(owner, key));
       throw err;
     }
     const digest = await body?.digest;
     if (digest === null || digest === undefined) {
       // The body never arrived whole (cannot happen after a handler that read it): do not remember a result for it.
-      this.tx.write(() => this.keys.abandon(owner, key));
+      await this.group.run(() => this.keys.abandon(owner, key));
       return result;
     }
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
-    this.tx.write(() => this.keys.complete(owner, key, digest, status, JSON.stringify(result ?? null)));
+    await this.group.run(() => this.keys.complete(owner, key, digest, status, JSON.stringify(result ?? null)));
     return result;
   }
 }

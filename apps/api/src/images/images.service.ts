@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AuditLogRepository,
+  GroupCommit,
   ImageAttachment,
   ImageAttachmentRepository,
   IssueRepository,
   newId,
   toDbTimestamp,
-  TransactionRunner,
 } from '@tftsr/db';
 import { BlobIntegrityError, BlobStore, StoredBlob } from '@tftsr/storage';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -43,7 +43,7 @@ export class ImagesService {
   private readonly logger = new Logger('ImagesService');
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly images: ImageAttachmentRepository,
     private readonly issues: IssueRepository,
@@ -85,7 +85,7 @@ export class ImagesService {
     }
     let result: UploadResult;
     try {
-      result = this.record(issueId, incoming, uploadHash, clean, stored, actor);
+      result = await this.record(issueId, incoming, uploadHash, clean, stored, actor);
     } catch (err) {
       await this.blobs.remove(stored.path);
       throw err;
@@ -126,7 +126,7 @@ export class ImagesService {
 
   /** The row and its audit entry go in one transaction; the blob goes after the commit. */
   async delete(id: string, actor: string): Promise<void> {
-    const image = this.tx.write(() => {
+    const image = await this.group.run(() => {
       const row = this.getOrThrow(id);
       this.images.delete(id);
       this.issues.touch(row.issue_id, toDbTimestamp());
@@ -154,15 +154,15 @@ export class ImagesService {
     }
   }
 
-  private record(
+  private async record(
     issueId: string,
     incoming: IncomingImage,
     uploadHash: string,
     clean: CleanImage,
     stored: StoredBlob,
     actor: string,
-  ): UploadResult {
-    return this.tx.write(() => {
+  ): Promise<UploadResult> {
+    return await this.group.run(() => {
       const existing = this.images.findByUploadHash(issueId, uploadHash);
       if (existing) return { image: existing, created: false };
       const now = toDbTimestamp();

@@ -37,7 +37,11 @@ export class IntegrationsController {
   @SERVICE_PARAM
   @ApiOkResponse({ type: IntegrationResponse })
   @ApiErrors(ErrorCode.UNKNOWN_INTEGRATION, ErrorCode.INVALID_INTEGRATION_URL, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  saveConfig(@Param('service') service: string, @Body() body: SaveIntegrationConfigBody, @Actor() actor: string): IntegrationResponse {
+  async saveConfig(
+    @Param('service') service: string,
+    @Body() body: SaveIntegrationConfigBody,
+    @Actor() actor: string,
+  ): Promise<IntegrationResponse> {
     return this.integrations.saveConfig(service, body, actor);
   }
 
@@ -45,7 +49,11 @@ export class IntegrationsController {
   @SERVICE_PARAM
   @ApiOkResponse({ type: IntegrationResponse, description: 'Stored encrypted; the answer says that a secret is set, never what it is.' })
   @ApiErrors(ErrorCode.UNKNOWN_INTEGRATION, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  saveCredential(@Param('service') service: string, @Body() body: SaveCredentialBody, @Actor() actor: string): IntegrationResponse {
+  async saveCredential(
+    @Param('service') service: string,
+    @Body() body: SaveCredentialBody,
+    @Actor() actor: string,
+  ): Promise<IntegrationResponse> {
     return this.integrations.saveCredential(service, body, actor);
   }
 
@@ -54,8 +62,8 @@ export class IntegrationsController {
   @SERVICE_PARAM
   @ApiNoContentResponse({ description: 'The secret is gone; publishing to the service fails until a new one is stored.' })
   @ApiErrors(ErrorCode.UNKNOWN_INTEGRATION, ErrorCode.CREDENTIAL_NOT_SET)
-  deleteCredential(@Param('service') service: string, @Actor() actor: string): void {
-    this.integrations.deleteCredential(service, actor);
+  deleteCredential(@Param('service') service: string, @Actor() actor: string): Promise<void> {
+    return this.integrations.deleteCredential(service, actor);
   }
 
   @Post(':service/test')

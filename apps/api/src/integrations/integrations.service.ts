@@ -3,12 +3,12 @@ import {
   AuditLogRepository,
   CredentialRepository,
   deriveKey,
+  GroupCommit,
   IntegrationConfig,
   IntegrationConfigRepository,
   IntegrationService,
   newId,
   toDbTimestamp,
-  TransactionRunner,
 } from '@tftsr/db';
 import {
   checkTargetUrl,
@@ -48,7 +48,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
   private readonly tokenHashKey: Buffer;
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly settings: SettingsService,
     private readonly config: ApiConfig,
@@ -59,8 +59,8 @@ export class IntegrationsService implements OnApplicationBootstrap {
     this.tokenHashKey = deriveKey(config.databaseKey, 'credential-token-hmac');
   }
 
-  onApplicationBootstrap(): void {
-    this.upgradeTokenHashes();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.upgradeTokenHashes();
   }
 
   /**
@@ -70,8 +70,8 @@ export class IntegrationsService implements OnApplicationBootstrap {
    * no longer decrypts cannot be hashed again: its weak hash is dropped instead. Audit entries written before
    * keep the old hashes: the chain is append-only.
    */
-  upgradeTokenHashes(): number {
-    return this.tx.write(() => {
+  async upgradeTokenHashes(): Promise<number> {
+    return this.group.run(() => {
       const legacy = this.credentials.listAll().filter((row) => isLegacyCredentialHash(row.token_hash));
       if (legacy.length === 0) return 0;
       const unreadable: string[] = [];
@@ -102,7 +102,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
     return { items: SERVICES.map((service) => this.describe(service)) };
   }
 
-  saveConfig(rawService: string, body: SaveIntegrationConfigBody, actor: string): IntegrationResponse {
+  async saveConfig(rawService: string, body: SaveIntegrationConfigBody, actor: string): Promise<IntegrationResponse> {
     const service = knownService(rawService);
     const baseUrl = this.checkUrl(service, body.base_url);
     const missing = requiredConfigFields(service).filter((field) => !body[field]);
@@ -111,7 +111,7 @@ export class IntegrationsService implements OnApplicationBootstrap {
         problems: missing.map((f) => `${f} is required for ${service}`),
       });
     }
-    this.tx.write(() => {
+    await this.group.run(() => {
       const before = this.configs.get(service);
       const row: IntegrationConfig = {
         id: before?.id ?? newId(),
@@ -145,12 +145,12 @@ export class IntegrationsService implements OnApplicationBootstrap {
     return this.describe(service);
   }
 
-  saveCredential(rawService: string, body: SaveCredentialBody, actor: string): IntegrationResponse {
+  async saveCredential(rawService: string, body: SaveCredentialBody, actor: string): Promise<IntegrationResponse> {
     const service = knownService(rawService);
     const expiresAt = body.expires_at === undefined ? null : toDbTimestamp(new Date(body.expires_at));
     const tokenHash = credentialHash(body.secret, this.tokenHashKey);
     const encrypted = encryptCredential(body.secret, service, this.credentialKey);
-    this.tx.write(() => {
+    await this.group.run(() => {
       const before = this.credentials.get(service);
       const row = this.credentials.upsert({
         id: before?.id ?? newId(),
@@ -171,9 +171,9 @@ export class IntegrationsService implements OnApplicationBootstrap {
     return this.describe(service);
   }
 
-  deleteCredential(rawService: string, actor: string): void {
+  async deleteCredential(rawService: string, actor: string): Promise<void> {
     const service = knownService(rawService);
-    this.tx.write(() => {
+    await this.group.run(() => {
       const before = this.credentials.get(service);
       if (!before) throw new DomainError(ErrorCode.CREDENTIAL_NOT_SET, `no ${service} credential is stored`);
       this.credentials.delete(service);

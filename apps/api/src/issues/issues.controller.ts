@@ -19,7 +19,7 @@ export class IssuesController {
   @RequireScopes('write')
   @ApiCreatedResponse({ type: IssueDetailResponse, description: 'The issue, in the shape GET answers with: its lists are empty.' })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Body() body: CreateIssueBody, @Actor() actor: string): IssueDetailResponse {
+  async create(@Body() body: CreateIssueBody, @Actor() actor: string): Promise<IssueDetailResponse> {
     return this.issues.create(body, actor);
   }
 
@@ -43,7 +43,7 @@ export class IssuesController {
   @RequireScopes('write')
   @ApiOkResponse({ type: IssueDetailResponse })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  update(@Param() params: IdParams, @Body() body: UpdateIssueBody, @Actor() actor: string): IssueDetailResponse {
+  async update(@Param() params: IdParams, @Body() body: UpdateIssueBody, @Actor() actor: string): Promise<IssueDetailResponse> {
     return this.issues.update(params.id, body, actor);
   }
 
@@ -52,7 +52,7 @@ export class IssuesController {
   @RequireScopes('write')
   @ApiNoContentResponse({ description: 'Deleted with its log files, images, 5-Whys, conversations and documents, and their files.' })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND)
-  delete(@Param() params: IdParams, @Actor() actor: string): void {
-    this.issues.delete(params.id, actor);
+  delete(@Param() params: IdParams, @Actor() actor: string): Promise<void> {
+    return this.issues.delete(params.id, actor);
   }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import {
   AiConversationRepository,
   AuditLogRepository,
+  GroupCommit,
   ImageAttachmentRepository,
   Issue,
   IssueListFilter,
@@ -60,6 +61,7 @@ export class IssuesService {
   private readonly details = new VersionedCache<IssueDetailResponse>(KEPT_DETAILS, (detail) => itemsOf(detail) <= KEPT_DETAIL_ITEMS);
 
   constructor(
+    private readonly group: GroupCommit,
     private readonly tx: TransactionRunner,
     private readonly issues: IssueRepository,
     private readonly logFiles: LogFileRepository,
@@ -82,7 +84,7 @@ export class IssuesService {
     return this.redactor.typesIn({ title: issue.title, description: issue.description, assigned_to: issue.assigned_to, tags: issue.tags });
   }
 
-  create(body: CreateIssueBody, actor: string): IssueDetailResponse {
+  async create(body: CreateIssueBody, actor: string): Promise<IssueDetailResponse> {
     const now = toDbTimestamp();
     const status = body.status ?? 'open';
     const issue: Issue = {
@@ -99,7 +101,7 @@ export class IssuesService {
       assigned_to: body.assigned_to ?? null,
       tags: JSON.stringify(body.tags ?? []),
     };
-    const queued = this.tx.write(() => {
+    const queued = await this.group.run(() => {
       this.issues.insert(issue);
       this.audit.append({
         action: 'create_issue',
@@ -145,14 +147,14 @@ export class IssuesService {
     };
   }
 
-  update(id: string, body: UpdateIssueBody, actor: string): IssueDetailResponse {
+  async update(id: string, body: UpdateIssueBody, actor: string): Promise<IssueDetailResponse> {
     const fields = UPDATABLE.filter((field) => body[field] !== undefined);
     if (fields.length === 0) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `nothing to update: give at least one of ${UPDATABLE.join(', ')}`, {
         problems: ['the body changes no field'],
       });
     }
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       const before = this.getOrThrow(id);
       const now = toDbTimestamp();
       const after: Issue = {
@@ -184,8 +186,8 @@ export class IssuesService {
   }
 
   /** The cascade removes the children; the files they stored go once the delete has committed. */
-  delete(id: string, actor: string): void {
-    const files = this.tx.write(() => {
+  async delete(id: string, actor: string): Promise<void> {
+    const files = await this.group.run(() => {
       this.getOrThrow(id);
       const children = this.issues.countChildren(id);
       const paths = this.issues.listStoredFilePaths(id);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditLogRepository, Db, DB, LogFile, LogFileRedactionRepository, transaction } from '@tftsr/db';
+import { AuditLogRepository, DB, Db, GroupCommit, LogFile, LogFileRedactionRepository } from '@tftsr/db';
 import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { grants, Principal } from '../auth/scopes.decorator';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -26,6 +26,7 @@ export class LogFileContentService {
   fullDecryptLimit = FULL_DECRYPT_LIMIT;
 
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
@@ -42,7 +43,7 @@ export class LogFileContentService {
     }
     const source = variant === 'original' ? { path: file.file_path, size: file.file_size, name: file.file_name } : this.redactedCopy(file);
     const body = await this.decrypt(logFileId, source.path, source.size);
-    if (variant === 'original') this.auditOriginal(file, caller, body);
+    if (variant === 'original') await this.auditOriginal(file, caller, body);
     return {
       fileName: source.name,
       mimeType: file.mime_type ?? 'text/plain',
@@ -63,9 +64,9 @@ export class LogFileContentService {
   }
 
   /** Written once the content opened, before the first byte goes: an aborted download still counts as a reveal. */
-  private auditOriginal(file: LogFile, caller: Principal, body: Buffer | Readable): void {
+  private async auditOriginal(file: LogFile, caller: Principal, body: Buffer | Readable): Promise<void> {
     try {
-      transaction(this.db, () =>
+      await this.group.run(() =>
         this.audit.append({
           action: 'download_original_log_file',
           entity_type: 'log_file',

@@ -34,8 +34,13 @@ export class LogFileReviewController {
   @Get('pii-spans')
   @RequireScopes('read')
   @ApiOkResponse({ type: PiiSpanListResponse, description: 'Masked values; with reveal=true (pii:reveal), the originals, audited.' })
-  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CURSOR, ErrorCode.LOG_FILE_NOT_FOUND)
-  listSpans(@Param() params: LogFileIdParams, @Query() query: PiiSpanListQuery, @Caller() caller: Principal): PiiSpanListResponse {
+  // A reveal is audited: it writes.
+  @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CURSOR, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.DATABASE_BUSY)
+  async listSpans(
+    @Param() params: LogFileIdParams,
+    @Query() query: PiiSpanListQuery,
+    @Caller() caller: Principal,
+  ): Promise<PiiSpanListResponse> {
     return this.spans.list(params.id, query, caller);
   }
 
@@ -57,7 +62,11 @@ export class LogFileReviewController {
     ErrorCode.LOG_FILE_NOT_READY,
     ErrorCode.LOG_FILE_FINALIZED,
   )
-  requestRedaction(@Param() params: LogFileIdParams, @Body() body: CreateRedactionBody, @Actor() actor: string): RedactionRequestResponse {
+  async requestRedaction(
+    @Param() params: LogFileIdParams,
+    @Body() body: CreateRedactionBody,
+    @Actor() actor: string,
+  ): Promise<RedactionRequestResponse> {
     return this.redactions.request(params.id, body, actor);
   }
 
@@ -85,6 +94,8 @@ export class LogFileReviewController {
     ErrorCode.NOT_REDACTED,
     ErrorCode.STORED_FILE_MISSING,
     ErrorCode.STORED_FILE_CORRUPT,
+    // The original's download is audited: it writes.
+    ErrorCode.DATABASE_BUSY,
   )
   async download(
     @Param() params: LogFileIdParams,

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
   AuditLogRepository,
-  Db,
   DB,
+  Db,
+  GroupCommit,
   LogFile,
   LogFileLineIndexRepository,
   PiiDecision,
@@ -11,7 +12,6 @@ import {
   PiiFileValueRepository,
   PiiReviewRepository,
   PiiSpanRepository,
-  transaction,
 } from '@tftsr/db';
 import { findAll, lineAt, maskedForm, MAX_MANUAL_SPAN_BYTES } from '@tftsr/redaction';
 import { BlobStore } from '@tftsr/storage';
@@ -34,6 +34,7 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 @Injectable()
 export class PiiDecisionsService {
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
@@ -57,7 +58,7 @@ export class PiiDecisionsService {
     this.index.assertNotFinalized(logFileId);
     const file = await this.index.readyFile(logFileId);
     const scope = this.settings.value('pii.decision_scope');
-    return transaction(this.db, () => {
+    return await this.group.run(() => {
       this.index.assertNotFinalized(logFileId);
       const { values, spans } = this.resolve(logFileId, body.decisions);
       const review = this.review;
@@ -111,7 +112,7 @@ export class PiiDecisionsService {
     const found = byRange
       ? await this.range(file, body.start as number, body.end as number)
       : await this.literal(file, body.literal as string);
-    return transaction(this.db, () => {
+    return await this.group.run(() => {
       this.index.assertNotFinalized(logFileId);
       const review = this.review;
       const out: ManualSpansResponse['spans'] = [];

@@ -29,6 +29,8 @@ const READ_ERRORS = [
   ErrorCode.LOG_FILE_NOT_READY,
   ErrorCode.STORED_FILE_MISSING,
   ErrorCode.STORED_FILE_CORRUPT,
+  // The first read of a file builds its review index, and a reveal is audited: both write.
+  ErrorCode.DATABASE_BUSY,
 ];
 
 /** Reviewing by value and by line, deciding, adding what detection missed, and finalizing (issue 12). */
@@ -106,7 +108,7 @@ export class PiiReviewController {
       'Queued: the worker writes the final version from the decisions in force, then wipes the originals. Repeating it is harmless.',
   })
   @ApiErrors(ErrorCode.VALIDATION_FAILED, ErrorCode.LOG_FILE_NOT_FOUND, ErrorCode.LOG_FILE_NOT_READY)
-  finalize(@Param() params: LogFileIdParams, @Actor() actor: string): FinalizeResponse {
+  async finalize(@Param() params: LogFileIdParams, @Actor() actor: string): Promise<FinalizeResponse> {
     return this.redactions.finalize(params.id, actor);
   }
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
   DB,
+  Db,
+  GroupCommit,
   LogFileLineIndexRepository,
   PiiDecisionRepository,
   PiiFileValueRepository,
   PiiReviewRepository,
   WindowSpan,
-  transaction,
 } from '@tftsr/db';
 import { maskedForm, readLines, RawLine, SPAN_LOOKBACK_BYTES } from '@tftsr/redaction';
 import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
@@ -34,6 +34,7 @@ interface ValueCursor {
 @Injectable()
 export class PiiReviewService {
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly audit: AuditLogRepository,
@@ -52,7 +53,7 @@ export class PiiReviewService {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const file = await this.index.readyFile(logFileId);
     // A transaction only when revealing: the audit entry must name exactly the values read.
-    const run = <T>(fn: () => T): T => (reveal ? transaction(this.db, fn) : fn());
+    const run = <T>(fn: () => T): Promise<T> => (reveal ? this.group.run(fn) : Promise.resolve(fn()));
     return run(() => {
       const rows = this.fileValues.listValues(logFileId, file.issue_id, {
         type: query.type,
@@ -121,7 +122,7 @@ export class PiiReviewService {
       return { spans, lines: raw.map((line) => displayLine(line, spans, reveal)) };
     };
     if (!reveal) return { from, count: raw.length, total_lines: totalLines, lines: respond().lines };
-    return transaction(this.db, () => {
+    return await this.group.run(() => {
       const { spans, lines } = respond();
       if (spans.length > 0) {
         this.audit.append({

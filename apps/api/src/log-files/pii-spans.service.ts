@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, Db, DB, PiiSpanRepository, transaction } from '@tftsr/db';
+import { AuditLogRepository, DB, Db, GroupCommit, PiiSpanRepository } from '@tftsr/db';
 import { grants, Principal } from '../auth/scopes.decorator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -22,13 +22,14 @@ interface SpanCursor {
 @Injectable()
 export class PiiSpansService {
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly logFiles: LogFilesService,
     private readonly spans: PiiSpanRepository,
   ) {}
 
-  list(logFileId: string, query: PiiSpanListQuery, caller: Principal): PiiSpanListResponse {
+  async list(logFileId: string, query: PiiSpanListQuery, caller: Principal): Promise<PiiSpanListResponse> {
     const reveal = query.reveal === true;
     if (reveal && !grants(caller.scopes, 'pii:reveal')) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'revealing original values needs the pii:reveal scope', {
@@ -50,7 +51,7 @@ export class PiiSpansService {
       const { items, next } = page();
       return { items: items.map((row) => toPiiSpanResponse(row, false)), next_cursor: next };
     }
-    return transaction(this.db, () => {
+    return await this.group.run(() => {
       const { items, next } = page();
       const revealed = items.filter((row) => row.original_value !== '').map((row) => row.id);
       if (revealed.length > 0) {

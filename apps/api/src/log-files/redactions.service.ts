@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
-  Db,
   DB,
+  Db,
+  GroupCommit,
   LogFileRedactionRepository,
   newId,
   OutboxRepository,
@@ -12,7 +13,6 @@ import {
   RedactionRequest,
   RedactionRequestRepository,
   toDbTimestamp,
-  transaction,
 } from '@tftsr/db';
 import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -35,6 +35,7 @@ const MAX_NAMED_UNKNOWN = 100;
 @Injectable()
 export class RedactionsService {
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     private readonly audit: AuditLogRepository,
     private readonly logFiles: LogFilesService,
@@ -46,10 +47,10 @@ export class RedactionsService {
     private readonly review: PiiReviewRepository,
   ) {}
 
-  request(logFileId: string, body: CreateRedactionBody, actor: string): RedactionRequestResponse {
+  async request(logFileId: string, body: CreateRedactionBody, actor: string): Promise<RedactionRequestResponse> {
     const ids = approvedIds(body);
     const spanIds = ids === null ? null : JSON.stringify(ids);
-    const { request, created } = transaction(this.db, () => {
+    const { request, created } = await this.group.run(() => {
       this.assertReady(logFileId);
       this.assertNotFinalized(logFileId);
       const pending = this.requests.findPending(logFileId);
@@ -73,8 +74,8 @@ export class RedactionsService {
    * Finalizing is a redaction that also wipes the originals, in the worker's transaction that writes the
    * version: so the final copy always reflects the last decisions. A pending request becomes the finalizing one.
    */
-  finalize(logFileId: string, actor: string): FinalizeResponse {
-    const { requestId, finalizedAt, created } = transaction(this.db, () => {
+  async finalize(logFileId: string, actor: string): Promise<FinalizeResponse> {
+    const { requestId, finalizedAt, created } = await this.group.run(() => {
       this.assertReady(logFileId);
       const state = this.review.state(logFileId);
       if (state.finalized_at) return { requestId: null, finalizedAt: state.finalized_at, created: false };

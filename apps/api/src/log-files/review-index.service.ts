@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Db, DB, LogFile, PiiReviewRepository, processingStatus, transaction } from '@tftsr/db';
+import { DB, Db, GroupCommit, LogFile, PiiReviewRepository, processingStatus } from '@tftsr/db';
 import { buildReviewIndex, ValueKeys } from '@tftsr/redaction';
 import { BlobIntegrityError, BlobStore } from '@tftsr/storage';
 import { grants, Principal } from '../auth/scopes.decorator';
@@ -17,6 +17,7 @@ export class ReviewIndexService {
   private readonly building = new Map<string, Promise<void>>();
 
   constructor(
+    private readonly group: GroupCommit,
     @Inject(DB) private readonly db: Db,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly logFiles: LogFilesService,
@@ -65,8 +66,8 @@ export class ReviewIndexService {
     if (!(await this.blobs.exists(file.file_path).catch(() => false))) {
       throw new DomainError(ErrorCode.STORED_FILE_MISSING, `the stored content of log file ${file.id} is gone: it cannot be reviewed`);
     }
-    transaction(this.db, () => this.review.state(file.id));
-    await buildReviewIndex(this.db, this.blobs, this.keys, file.id, file.file_path).catch((err: Error) => {
+    await this.group.run(() => this.review.state(file.id));
+    await buildReviewIndex(this.db, this.blobs, this.keys, file.id, file.file_path, (work) => this.group.run(work)).catch((err: Error) => {
       if (!(err instanceof BlobIntegrityError)) throw err;
       throw new DomainError(ErrorCode.STORED_FILE_CORRUPT, `the stored content of log file ${file.id} failed its integrity check`);
     });

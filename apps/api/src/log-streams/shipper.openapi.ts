@@ -24,6 +24,8 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
       description: `Refused, in ${what}'s own error shape (401 without a valid key, 403 without ingest, 429 with Retry-After).`,
       headers: RETRY_AFTER,
     },
+    // Nothing was written: the database stayed busy for the busy timeout. In the protocol's own shape, as above.
+    503: { description: ErrorCode.DATABASE_BUSY, headers: RETRY_AFTER },
   });
   const op = (
     summary: string,
@@ -47,7 +49,7 @@ export function documentShipperRoutes(document: { paths: OpenApiPaths }): void {
   const linesErrors = Object.fromEntries(
     Object.entries(LINES_ERRORS).map(([status, codes]) => [
       status,
-      { description: codes.join(', '), content: JSON_ERROR, ...(status === '429' ? { headers: RETRY_AFTER } : {}) },
+      { description: codes.join(', '), content: JSON_ERROR, ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}) },
     ]),
   );
   const pathParam = (name: string, schema: Record<string, unknown>) => ({ name, in: 'path', required: true, schema });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
-import { Db, DB, isSqliteBusy, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
+import { Db, DB, GroupCommit, isSqliteBusy, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
 import { jobIdFor, JobOf } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
@@ -26,6 +26,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(DB) private readonly db: Db,
+    private readonly group: GroupCommit,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
     private readonly outbox: OutboxRepository,
@@ -65,7 +66,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Dispatches due rows, BATCH at a time, with one `addBulk` per queue (a round trip per batch, not per job). The
-   * rows sent are marked in one transaction at the end: one commit per pass, not one per job. A crash before it
+   * rows sent are marked in one unit of the group commit at the end: not one commit per job. A crash before it
    * only means they are sent again, which their job ids make harmless. When Redis refuses, every row of the batch
    * is postponed (some may have reached Redis: the same ids dedupe the resend).
    */
@@ -89,7 +90,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         await this.producer.enqueueMany(jobs);
       } catch (err) {
         const reason = describeDispatchError(err);
-        transaction(this.db, () => {
+        await this.group.run(() => {
           for (const row of rows) {
             const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(row.dispatch_attempts, 10));
             this.outbox.postpone(row.id, Date.now() + delay, reason);
@@ -103,7 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       sent.push(...rows.map((r) => r.id));
       this.logDispatchError(null);
     } finally {
-      if (sent.length > 0) transaction(this.db, () => sent.forEach((id) => this.outbox.markDispatched(id)));
+      if (sent.length > 0) await this.group.run(() => sent.forEach((id) => this.outbox.markDispatched(id)));
     }
   }
 

@@ -26,7 +26,7 @@ export class ResolutionStepsController {
   @RequireScopes('write')
   @ApiCreatedResponse({ type: ResolutionStepResponse })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.STEP_ORDER_TAKEN, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Param() params: IdParams, @Body() body: CreateResolutionStepBody, @Actor() actor: string): ResolutionStepResponse {
+  async create(@Param() params: IdParams, @Body() body: CreateResolutionStepBody, @Actor() actor: string): Promise<ResolutionStepResponse> {
     return this.steps.create(params.id, body, actor);
   }
 
@@ -34,7 +34,11 @@ export class ResolutionStepsController {
   @RequireScopes('write')
   @ApiOkResponse({ type: ResolutionStepListResponse, description: 'The steps, renumbered 1..n in the order given.' })
   @ApiErrors(ErrorCode.ISSUE_NOT_FOUND, ErrorCode.INVALID_STEP_ORDER, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  reorder(@Param() params: IdParams, @Body() body: ReorderResolutionStepsBody, @Actor() actor: string): ResolutionStepListResponse {
+  async reorder(
+    @Param() params: IdParams,
+    @Body() body: ReorderResolutionStepsBody,
+    @Actor() actor: string,
+  ): Promise<ResolutionStepListResponse> {
     return this.steps.reorder(params.id, body, actor);
   }
 
@@ -42,7 +46,7 @@ export class ResolutionStepsController {
   @RequireScopes('write')
   @ApiOkResponse({ type: ResolutionStepResponse })
   @ApiErrors(ErrorCode.RESOLUTION_STEP_NOT_FOUND, ErrorCode.STEP_ORDER_TAKEN, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  update(@Param() params: IdParams, @Body() body: UpdateResolutionStepBody, @Actor() actor: string): ResolutionStepResponse {
+  async update(@Param() params: IdParams, @Body() body: UpdateResolutionStepBody, @Actor() actor: string): Promise<ResolutionStepResponse> {
     return this.steps.update(params.id, body, actor);
   }
 
@@ -51,7 +55,7 @@ export class ResolutionStepsController {
   @RequireScopes('write')
   @ApiNoContentResponse({ description: 'Deleted; the other steps keep their order.' })
   @ApiErrors(ErrorCode.RESOLUTION_STEP_NOT_FOUND)
-  delete(@Param() params: IdParams, @Actor() actor: string): void {
-    this.steps.delete(params.id, actor);
+  delete(@Param() params: IdParams, @Actor() actor: string): Promise<void> {
+    return this.steps.delete(params.id, actor);
   }
 }

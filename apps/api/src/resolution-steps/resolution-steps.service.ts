@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
+  GroupCommit,
   IssueRepository,
   newId,
   ResolutionStep,
   ResolutionStepRepository,
   toDbTimestamp,
-  TransactionRunner,
 } from '@tftsr/db';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { TextRedactor } from '../settings/text-redactor.service';
@@ -25,20 +25,20 @@ const EDITABLE = ['step_order', 'why_question', 'answer', 'evidence'] as const;
 @Injectable()
 export class ResolutionStepsService {
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly steps: ResolutionStepRepository,
     private readonly issues: IssueRepository,
     private readonly audit: AuditLogRepository,
     private readonly redactor: TextRedactor,
   ) {}
 
-  create(issueId: string, body: CreateResolutionStepBody, actor: string): ResolutionStepResponse {
+  async create(issueId: string, body: CreateResolutionStepBody, actor: string): Promise<ResolutionStepResponse> {
     const { fields, types } = this.redactor.redactFields({
       why_question: body.why_question,
       answer: body.answer ?? null,
       evidence: body.evidence ?? null,
     });
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       const now = toDbTimestamp();
       if (!this.issues.touch(issueId, now)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       this.assertOrderFree(issueId, body.step_order);
@@ -55,7 +55,7 @@ export class ResolutionStepsService {
     });
   }
 
-  update(stepId: string, body: UpdateResolutionStepBody, actor: string): ResolutionStepResponse {
+  async update(stepId: string, body: UpdateResolutionStepBody, actor: string): Promise<ResolutionStepResponse> {
     const changed = EDITABLE.filter((field) => body[field] !== undefined);
     if (changed.length === 0) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, `nothing to update: give at least one of ${EDITABLE.join(', ')}`, {
@@ -63,7 +63,7 @@ export class ResolutionStepsService {
       });
     }
     const { fields, types } = this.redactor.redactFields({ why_question: body.why_question, answer: body.answer, evidence: body.evidence });
-    return this.tx.write(() => {
+    return await this.group.run(() => {
       const before = this.getOrThrow(stepId);
       if (body.step_order !== undefined && body.step_order !== before.step_order) this.assertOrderFree(before.issue_id, body.step_order);
       const after: ResolutionStep = {
@@ -86,8 +86,8 @@ export class ResolutionStepsService {
     });
   }
 
-  delete(stepId: string, actor: string): void {
-    this.tx.write(() => {
+  async delete(stepId: string, actor: string): Promise<void> {
+    await this.group.run(() => {
       const step = this.getOrThrow(stepId);
       this.steps.delete(stepId);
       this.issues.touch(step.issue_id, toDbTimestamp());
@@ -102,8 +102,8 @@ export class ResolutionStepsService {
   }
 
   /** One request, one transaction: the steps take the orders 1..n in the order given. */
-  reorder(issueId: string, body: ReorderResolutionStepsBody, actor: string): ResolutionStepListResponse {
-    return this.tx.write(() => {
+  async reorder(issueId: string, body: ReorderResolutionStepsBody, actor: string): Promise<ResolutionStepListResponse> {
+    return await this.group.run(() => {
       if (!this.issues.touch(issueId, toDbTimestamp())) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const current = this.steps.listForIssue(issueId).map((s) => s.id);
       const given = new Set(body.step_ids);

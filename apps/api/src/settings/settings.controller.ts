@@ -30,7 +30,7 @@ export class SettingsController {
   @RequireScopes('admin')
   @ApiOkResponse({ type: SettingResponse })
   @ApiErrors(ErrorCode.SETTING_NOT_FOUND, ErrorCode.INVALID_SETTING_VALUE, ErrorCode.VALIDATION_FAILED)
-  put(@Param() params: SettingKeyParams, @Body() body: PutSettingBody, @Actor() actor: string): SettingResponse {
+  async put(@Param() params: SettingKeyParams, @Body() body: PutSettingBody, @Actor() actor: string): Promise<SettingResponse> {
     return this.settings.put(params.key, body.value, actor);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AuditLogRepository, SettingRepository, toDbTimestamp, TransactionRunner } from '@tftsr/db';
+import { AuditLogRepository, GroupCommit, SettingRepository, toDbTimestamp } from '@tftsr/db';
 import { readPiiConfig } from '@tftsr/pii';
 import type { PiiConfig } from '@tftsr/pii';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -17,7 +17,7 @@ export class SettingsService {
   private readonly cache = new Map<SettingKey, { value: unknown; expires: number }>();
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly settings: SettingRepository,
     private readonly audit: AuditLogRepository,
   ) {}
@@ -49,7 +49,7 @@ export class SettingsService {
     return this.describe(this.known(key));
   }
 
-  put(key: string, raw: unknown, actor: string): SettingResponse {
+  async put(key: string, raw: unknown, actor: string): Promise<SettingResponse> {
     const known = this.known(key);
     let value: unknown;
     try {
@@ -61,7 +61,7 @@ export class SettingsService {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- the registry's toStored functions never read `this`
     const toStored = SETTINGS[known].toStored as ((v: unknown) => unknown) | undefined;
     const json = JSON.stringify(toStored ? toStored(value) : value);
-    this.tx.write(() => {
+    await this.group.run(() => {
       this.settings.upsert({ key: known, value: json, updated_at: toDbTimestamp() });
       // The allow-list holds exactly the values PII detection would flag: only a hash goes in the audit.
       this.audit.append({

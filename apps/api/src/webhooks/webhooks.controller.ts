@@ -20,7 +20,7 @@ export class WebhooksController {
   @Location((hook: CreatedWebhookResponse) => `/v1/webhooks/${hook.id}`)
   @ApiCreatedResponse({ type: CreatedWebhookResponse, description: 'The endpoint, with its signing secret (json) shown this once.' })
   @ApiErrors(ErrorCode.INVALID_WEBHOOK_URL, ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_JSON)
-  create(@Body() body: CreateWebhookBody, @Actor() actor: string): CreatedWebhookResponse {
+  async create(@Body() body: CreateWebhookBody, @Actor() actor: string): Promise<CreatedWebhookResponse> {
     return this.webhooks.create(body, actor);
   }
 
@@ -42,7 +42,7 @@ export class WebhooksController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted, with its pending deliveries.' })
   @ApiErrors(ErrorCode.WEBHOOK_NOT_FOUND)
-  remove(@Param('id') id: string, @Actor() actor: string): void {
-    this.webhooks.remove(id, actor);
+  remove(@Param('id') id: string, @Actor() actor: string): Promise<void> {
+    return this.webhooks.remove(id, actor);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogRepository, deriveKey, newId, TransactionRunner, WebhookRepository } from '@tftsr/db';
+import { AuditLogRepository, deriveKey, GroupCommit, newId, WebhookRepository } from '@tftsr/db';
 import { checkWebhookUrl, displayUrl, newWebhookSecret, sealWebhookSecret } from '@tftsr/integrations';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';
@@ -21,7 +21,7 @@ export class WebhooksService {
   private readonly key: Buffer;
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly config: ApiConfig,
     private readonly webhooks: WebhookRepository,
@@ -29,12 +29,12 @@ export class WebhooksService {
     this.key = deriveKey(config.databaseKey, 'webhook-encryption');
   }
 
-  create(body: CreateWebhookBody, actor: string): CreatedWebhookResponse {
+  async create(body: CreateWebhookBody, actor: string): Promise<CreatedWebhookResponse> {
     const url = checkWebhookUrl(body.url, body.format, { extraHosts: [], testOrigins: this.config.testIntegrationOrigins });
     if (!url.ok) throw new DomainError(ErrorCode.INVALID_WEBHOOK_URL, `the webhook URL is not allowed: ${url.reason}`);
     const id = newId();
     const secret = body.format === 'json' ? newWebhookSecret() : null;
-    const row = this.tx.write(() => {
+    const row = await this.group.run(() => {
       const created = this.webhooks.createEndpoint({
         id,
         name: body.name,
@@ -66,8 +66,8 @@ export class WebhooksService {
     return { items: this.webhooks.listDeliveries(id).map(toWebhookDeliveryResponse) };
   }
 
-  remove(id: string, actor: string): void {
-    this.tx.write(() => {
+  async remove(id: string, actor: string): Promise<void> {
+    await this.group.run(() => {
       if (!this.webhooks.deleteEndpoint(id)) throw new DomainError(ErrorCode.WEBHOOK_NOT_FOUND, `webhook ${id} does not exist`);
       this.audit.append({ action: 'delete_webhook', entity_type: 'webhook_endpoint', entity_id: id, user_id: actor, details: {} });
     });
