@@ -351,9 +351,9 @@ describe('redaction model (issue 12)', () => {
     const { fileId } = await readyFile();
     const sweeper = retentionSweeperFor(db);
     const days = (n: number) => new Date(Date.now() + n * 24 * 3600 * 1000);
-    expect(sweeper.sweep(days(29))).toBe(0);
-    expect(sweeper.sweep(days(31))).toBe(1);
-    expect(sweeper.sweep(days(31))).toBe(0);
+    expect(await sweeper.sweep(days(29))).toBe(0);
+    expect(await sweeper.sweep(days(31))).toBe(1);
+    expect(await sweeper.sweep(days(31))).toBe(0);
     const request = db
       .prepare(`SELECT id, finalize, requested_by FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`)
       .get(fileId) as { id: string; finalize: number; requested_by: string };
@@ -362,10 +362,10 @@ describe('redaction model (issue 12)', () => {
     await sut.handleRedact(jobOf({ outbox_id: outbox.id, log_file_id: fileId, redaction_request_id: request.id }));
     expect(review.find(fileId)?.finalized_at).not.toBeNull();
     expect(rig.count(`SELECT count(*) AS n FROM pii_spans WHERE log_file_id = ? AND original_value <> ''`, fileId)).toBe(0);
-    expect(sweeper.sweep(days(60))).toBe(0);
+    expect(await sweeper.sweep(days(60))).toBe(0);
     db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES ('pii.finalize_after_days', '0', ?)`).run(toDbTimestamp());
     const second = await readyFile();
-    expect(sweeper.sweep(days(3650))).toBe(0);
+    expect(await sweeper.sweep(days(3650))).toBe(0);
     expect(review.find(second.fileId)?.finalized_at ?? null).toBeNull();
   });
 
@@ -395,8 +395,8 @@ describe('redaction model (issue 12)', () => {
     expect((await buffer(blobs.openRead(legacy.redacted_path))).toString()).toContain('203.0.113.45');
 
     const sweeper = retentionSweeperFor(db);
-    expect(sweeper.sweep()).toBe(1);
-    expect(sweeper.sweep()).toBe(0);
+    expect(await sweeper.sweep()).toBe(1);
+    expect(await sweeper.sweep()).toBe(0);
     const request = db.prepare(`SELECT id FROM redaction_requests WHERE log_file_id = ? AND state = 'pending'`).get(fileId) as {
       id: string;
     };
@@ -408,6 +408,6 @@ describe('redaction model (issue 12)', () => {
     for (const value of ['203.0.113.45', 's3cretP4ss', '4111 1111 1111 1111', 'AKIAQWERTYUIOPASDFGH', 'ops@example.net'])
       expect([value, text.includes(value)]).toEqual([value, false]);
     expect(await blobs.exists(legacy.redacted_path)).toBe(false);
-    expect(sweeper.sweep()).toBe(0);
+    expect(await sweeper.sweep()).toBe(0);
   });
 });

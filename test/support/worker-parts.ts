@@ -55,7 +55,9 @@ export function ingestProcessorFor(
 ): IngestProcessor {
   const audit = auditFor(db, key);
   const redactor = new RedactorService(blobs, new ValueKeys(key), remote);
-  const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
+  // One group for the job guard and the processor, as the worker module wires them.
+  const group = options.group ?? offLoopGroupCommit(db, 0);
+  const guard = new OutboxJobGuard(group, new OutboxRepository(db));
   const files = new LogFileIngestRepository(db);
   const spans = new PiiSpanRepository(db);
   const requests = new RedactionRequestRepository(db);
@@ -64,6 +66,7 @@ export function ingestProcessorFor(
   const redactions = new LogFileRedactionRepository(db);
   const pseudonyms = new PiiPseudonymRepository(db);
   const versions = new RedactionVersionWriter(
+    group,
     new TransactionRunner(db),
     audit,
     redactor,
@@ -92,14 +95,14 @@ export function ingestProcessorFor(
     new OutboxRepository(db),
     review,
     settings,
-    options.group ?? offLoopGroupCommit(db, 0),
+    group,
     undefined,
     options.config,
   );
 }
 
 export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliveryService {
-  const guard = new OutboxJobGuard(new TransactionRunner(db), new OutboxRepository(db));
+  const guard = new OutboxJobGuard(offLoopGroupCommit(db, 0), new OutboxRepository(db));
   return new WebhookDeliveryService(
     auditFor(db, config.databaseKey ?? TEST_KEY),
     config,
@@ -113,5 +116,5 @@ export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliver
 
 export function retentionSweeperFor(db: Db): RetentionSweeper {
   const [review, requests, outbox] = [new PiiReviewRepository(db), new RedactionRequestRepository(db), new OutboxRepository(db)];
-  return new RetentionSweeper(new TransactionRunner(db), auditFor(db), review, requests, outbox, new SettingRepository(db));
+  return new RetentionSweeper(offLoopGroupCommit(db, 0), auditFor(db), review, requests, outbox, new SettingRepository(db));
 }

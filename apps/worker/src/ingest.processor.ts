@@ -102,7 +102,7 @@ export class IngestProcessor implements QueueProcessor {
    */
   async handleHash(job: IngestJob<'hash'>): Promise<{ content_hash: string; file_size: number } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
-    const file = this.startable(outbox_id, log_file_id);
+    const file = await this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     if (this.outbox.findOpenForLogFile('detect_pii', log_file_id) !== undefined) {
       await job.moveToDelayed(Date.now() + hashDeferralMs(file.file_size ?? 0, Date.now() - job.timestamp), job.token);
@@ -130,7 +130,7 @@ export class IngestProcessor implements QueueProcessor {
 
   async handleDetectPii(job: IngestJob<'detect_pii'>): Promise<{ spans: number; counts: Record<string, number> } | Skipped> {
     const { outbox_id, log_file_id } = job.data;
-    const file = this.startable(outbox_id, log_file_id);
+    const file = await this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     return this.failOnLastAttempt(
       job,
@@ -211,11 +211,11 @@ export class IngestProcessor implements QueueProcessor {
    */
   async handleRedact(job: IngestJob<'redact'>): Promise<RedactResult | Skipped> {
     const { outbox_id, log_file_id, redaction_request_id } = job.data;
-    const file = this.startable(outbox_id, log_file_id);
+    const file = await this.startable(outbox_id, log_file_id);
     if ('skipped' in file) return file;
     const request = this.requests.get(redaction_request_id);
     if (request?.state !== 'pending') {
-      this.guard.finish(outbox_id, () => undefined);
+      await this.guard.finish(outbox_id, () => undefined);
       return { skipped: true, reason: 'the redaction request is no longer pending' };
     }
     const giveUp = (reason: string) => {
@@ -292,11 +292,11 @@ export class IngestProcessor implements QueueProcessor {
   }
 
   /** The file to work on, or why there is nothing to do (already done, or the file was deleted since). */
-  private startable(outboxId: string, logFileId: string): LogFile | Skipped {
+  private async startable(outboxId: string, logFileId: string): Promise<LogFile | Skipped> {
     if (this.guard.isDone(outboxId)) return { skipped: true, reason: 'already done' };
     const file = this.files.get(logFileId);
     if (!file) {
-      this.guard.finish(outboxId, () => undefined);
+      await this.guard.finish(outboxId, () => undefined);
       return { skipped: true, reason: 'the log file no longer exists' };
     }
     return file;
@@ -317,7 +317,7 @@ export class IngestProcessor implements QueueProcessor {
       // Clients read the reason (GET /v1/log-files/:id): never the server's absolute paths.
       const reason = withoutServerPaths((err as Error).message);
       if (last) {
-        this.guard.fail(job.data.outbox_id, reason, () => giveUp(reason));
+        await this.guard.fail(job.data.outbox_id, reason, () => giveUp(reason));
         this.logger.warn(`${job.name} of log file ${job.data.log_file_id} failed for good: ${reason}`);
       }
       throw missing ? new UnrecoverableError(reason) : err;

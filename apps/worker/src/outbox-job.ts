@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Commit, OutboxRepository, TransactionRunner } from '@tftsr/db';
+import { Commit, GroupCommit, OutboxRepository } from '@tftsr/db';
 
 /** Thrown inside a finishing transaction when another run already finished the same outbox row. */
 class AlreadyDone extends Error {}
@@ -21,7 +21,7 @@ export interface Skipped {
 @Injectable()
 export class OutboxJobGuard {
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly outbox: OutboxRepository,
   ) {}
 
@@ -30,19 +30,16 @@ export class OutboxJobGuard {
     return row === undefined || row.state === 'done' || row.state === 'failed';
   }
 
-  /** Runs `effect` and marks the row done in one transaction; returns null if another run got there first. */
-  finish<T>(outboxId: string, effect: () => T): T | null {
-    try {
-      return this.tx.write(this.markingDone(outboxId, effect));
-    } catch (err) {
-      return nullIfAlreadyDone(err);
-    }
+  /**
+   * Runs `effect` and marks the row done in one unit of the worker's group commit: finishes ready together share one
+   * transaction and one fsync made off the event loop, and a write lock held by the API is waited for without
+   * blocking. Resolves once durable; null if another run got there first.
+   */
+  finish<T>(outboxId: string, effect: () => T): Promise<T | null> {
+    return this.finishIn((work) => this.group.run(work), outboxId, effect);
   }
 
-  /**
-   * `finish`, committed by `commit`: the worker's group commit (issue 17), where finishes ready together share
-   * one transaction and one fsync made off the event loop. Resolves once durable.
-   */
+  /** `finish`, committed by `commit`: a unit announced to the group beforehand (`GroupCommit.announced`). */
   async finishIn<T>(commit: Commit, outboxId: string, effect: () => T): Promise<T | null> {
     try {
       return await commit(this.markingDone(outboxId, effect));
@@ -51,8 +48,8 @@ export class OutboxJobGuard {
     }
   }
 
-  fail(outboxId: string, reason: string, effect: () => void): void {
-    this.tx.write(() => {
+  async fail(outboxId: string, reason: string, effect: () => void): Promise<void> {
+    await this.group.run(() => {
       this.outbox.markFailed(outboxId, reason);
       effect();
     });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
   AuditLogRepository,
+  GroupCommit,
   LogFile,
   LogFileIngestRepository,
   LogFileRedactionRepository,
@@ -52,6 +53,7 @@ class StaleDecisions extends Error {}
 @Injectable()
 export class RedactionVersionWriter {
   constructor(
+    private readonly group: GroupCommit,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditLogRepository,
     private readonly redactor: RedactorService,
@@ -74,7 +76,7 @@ export class RedactionVersionWriter {
   async write(file: LogFile, request: RedactionRequest, job: OutboxJob): Promise<RedactResult | Skipped | 'stale'> {
     const outboxId = job.outbox_id;
     const logFileId = file.id;
-    const rev = this.tx.write(() => this.review.state(logFileId).decisions_rev);
+    const rev = await this.group.run(() => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
     const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
     const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
@@ -90,7 +92,7 @@ export class RedactionVersionWriter {
       });
     let applied: Applied | 'stale' | false | null = null;
     try {
-      applied = this.guard.finish(outboxId, () => {
+      applied = await this.guard.finish(outboxId, () => {
         const outcome = this.applyRedaction(file, request.id, blob, summary, rev, settings);
         // Roll back the outbox row too: the job is not done, it starts over with the new decisions.
         if (outcome === 'stale') throw new StaleDecisions();

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   AuditLogRepository,
+  GroupCommit,
   newId,
   OutboxRepository,
   PiiReviewRepository,
   RedactionRequestRepository,
   SettingRepository,
   toDbTimestamp,
-  TransactionRunner,
 } from '@tftsr/db';
 import { jobIdFor, JobPayloads } from '@tftsr/jobs';
 import { readRedactionSettings } from '@tftsr/pii';
@@ -30,9 +30,10 @@ type SweepAction = 'request_redaction' | 'request_finalize';
 export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RetentionSweeper');
   private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly review: PiiReviewRepository,
     private readonly requests: RedactionRequestRepository,
@@ -41,34 +42,41 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweepSafely(), SWEEP_INTERVAL_MS);
+    this.timer = setInterval(() => void this.sweepSafely(), SWEEP_INTERVAL_MS);
     this.timer.unref();
-    this.sweepSafely();
+    void this.sweepSafely();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
   }
 
   /** Queues the redactions due; returns how many. */
-  sweep(now = new Date()): number {
+  async sweep(now = new Date()): Promise<number> {
     let queued = 0;
     for (const logFileId of this.review.legacyPartial(BATCH)) {
-      this.queue(logFileId, 0, now, 'request_redaction', { reason: 'legacy_partial_approval' });
+      await this.queue(logFileId, 0, now, 'request_redaction', { reason: 'legacy_partial_approval' });
       queued++;
     }
     const { finalizeAfterDays } = readRedactionSettings(this.settings);
     if (finalizeAfterDays === 0) return queued;
     const cutoff = toDbTimestamp(new Date(now.getTime() - finalizeAfterDays * DAY_MS));
     for (const logFileId of this.review.dueForFinalizing(cutoff, BATCH)) {
-      this.queue(logFileId, 1, now, 'request_finalize', { reason: 'retention', finalize_after_days: finalizeAfterDays });
+      await this.queue(logFileId, 1, now, 'request_finalize', { reason: 'retention', finalize_after_days: finalizeAfterDays });
       queued++;
     }
     return queued;
   }
 
-  private queue(logFileId: string, finalize: number, now: Date, action: SweepAction, details: Record<string, unknown>): void {
-    this.tx.write(() => {
+  private async queue(
+    logFileId: string,
+    finalize: number,
+    now: Date,
+    action: SweepAction,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.group.run(() => {
       const id = newId();
       this.requests.insert({
         id,
@@ -93,12 +101,14 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  private sweepSafely(): void {
-    try {
-      const queued = this.sweep();
-      if (queued > 0) this.logger.log(`queued ${queued} redaction(s): legacy partial approvals and files past their retention`);
-    } catch (err) {
-      this.logger.warn(`retention sweep failed: ${(err as Error).message}`);
-    }
+  /** One sweep at a time: one still waiting for its commits when the timer fires again is not doubled. */
+  private sweepSafely(): Promise<void> {
+    this.sweeping ??= this.sweep()
+      .then((queued) => {
+        if (queued > 0) this.logger.log(`queued ${queued} redaction(s): legacy partial approvals and files past their retention`);
+      })
+      .catch((err: unknown) => this.logger.warn(`retention sweep failed: ${(err as Error).message}`))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 }

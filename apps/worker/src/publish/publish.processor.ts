@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { AuditLogRepository, Publication, PublicationRepository, RemoteRef, TransactionRunner, WebhookRepository } from '@tftsr/db';
+import { AuditLogRepository, GroupCommit, Publication, PublicationRepository, RemoteRef, WebhookRepository } from '@tftsr/db';
 import {
   createPublisher,
   IntegrationHttp,
@@ -57,7 +57,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   private readonly http = new IntegrationHttp();
 
   constructor(
-    private readonly tx: TransactionRunner,
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
     private readonly webhookDelivery: WebhookDeliveryService,
@@ -77,14 +77,14 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     if (this.guard.isDone(outbox_id)) return { skipped: true, reason: 'already done' };
     const publication = this.publications.get(publication_id);
     if (!publication) {
-      this.guard.finish(outbox_id, () => undefined);
+      await this.guard.finish(outbox_id, () => undefined);
       return { skipped: true, reason: 'the publication no longer exists' };
     }
     try {
       const prepared = this.preparer.preparePublication(publication);
       return await this.send(outbox_id, publication, prepared);
     } catch (err) {
-      throw this.onFailure(job, publication, err as Error);
+      throw await this.onFailure(job, publication, err as Error);
     }
   }
 
@@ -108,7 +108,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
         );
         const remote = await publisher.find(target, prepared.content, null);
         if (remote) {
-          this.recordRemote(publication, remote, 'reconciled');
+          await this.recordRemote(publication, remote, 'reconciled');
           found += 1;
         }
         this.publications.markRemoteChecked(
@@ -151,7 +151,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       remote = await this.attachTo(publisher, publication, target, content, placement);
       operation = 'attached';
     } else if (existing) {
-      if (existing.id !== publication.remote_id) this.recordRemote(publication, existing, 'found');
+      if (existing.id !== publication.remote_id) await this.recordRemote(publication, existing, 'found');
       remote = await publisher.update(target, content, existing);
       operation = 'updated';
     } else {
@@ -160,7 +160,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     }
     const sha = sentHash(content.title, content.markdown);
     const ref = toRef(remote);
-    const done = this.guard.finish(outboxId, () => {
+    const done = await this.guard.finish(outboxId, () => {
       this.publications.markPublished(publication.id, ref, sha, prepared.redaction !== null);
       this.webhooks.emit('publication.done', {
         publication_id: publication.id,
@@ -205,7 +205,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     if (!publisher.attach) throw new PublishRefused(`${target.service} has no way to add a document to an existing object`);
     const owner = placement.owner;
     if (publication.attached_to !== owner.id) {
-      this.tx.write(() => {
+      await this.group.run(() => {
         this.publications.attach(publication.id, owner.id);
         this.audit.append({
           action: 'attach_publication',
@@ -252,7 +252,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
     target: PublishTarget,
     content: PublishContent,
   ): Promise<RemoteObject> {
-    this.tx.write(() => {
+    await this.group.run(() => {
       this.publications.markCreateSent(publication.id, Date.now());
       this.audit.append({
         action: 'send_remote_create',
@@ -270,14 +270,14 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       if (err instanceof PublishError && CREATE_REFUSED.has(err.kind)) this.publications.markCreateSent(publication.id, null);
       throw err;
     }
-    this.recordRemote(publication, remote, 'created');
+    await this.recordRemote(publication, remote, 'created');
     return remote;
   }
 
   /** The remote id, committed on its own at once: a crash after this point finds the object by id. */
-  private recordRemote(publication: Publication, remote: RemoteObject, how: 'created' | 'found' | 'reconciled'): void {
+  private async recordRemote(publication: Publication, remote: RemoteObject, how: 'created' | 'found' | 'reconciled'): Promise<void> {
     const ref = toRef(remote);
-    this.tx.write(() => {
+    await this.group.run(() => {
       this.publications.recordRemote(publication.id, ref);
       this.audit.append({
         action: 'record_remote_object',
@@ -290,15 +290,15 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
   }
 
   /** Records the failure and returns what to throw: an UnrecoverableError, or a RetryLater carrying its delay. */
-  private onFailure(job: PublishJob, publication: Publication, err: Error): Error {
+  private async onFailure(job: PublishJob, publication: Publication, err: Error): Promise<Error> {
     const { outbox_id } = job.data;
     const retryable = err instanceof PublishError ? err.retryable : !(err instanceof PublishRefused);
     const reason = err.message;
     return settleOutgoingFailure(job, err, this.config.publishBackoff, {
       retryable,
       retryAfterMs: err instanceof PublishError ? err.retryAfterMs : undefined,
-      retry: (delayMs) => {
-        this.tx.write(() => {
+      retry: async (delayMs) => {
+        await this.group.run(() => {
           this.publications.markRetrying(publication.id, reason, Date.now() + delayMs);
           this.audit.append({
             action: 'publish_attempt_failed',
@@ -318,10 +318,10 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
         const what = `publication ${publication.id} to ${publication.service}`;
         this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${reason}); retrying in ${delayMs} ms`);
       },
-      giveUp: () => {
+      giveUp: async () => {
         const final = retryable ? `gave up after ${job.attemptsMade + 1} attempts: ${reason}` : reason;
         const findings = err instanceof PublishRefused ? err.findings : null;
-        this.guard.fail(outbox_id, final, () => {
+        await this.guard.fail(outbox_id, final, () => {
           this.publications.markFailed(publication.id, final, findings);
           this.webhooks.emit('publication.failed', {
             publication_id: publication.id,

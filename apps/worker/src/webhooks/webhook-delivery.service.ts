@@ -66,14 +66,14 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     const delivery = this.webhooks.getDelivery(delivery_id);
     const endpoint = delivery ? this.webhooks.getEndpoint(delivery.endpoint_id) : undefined;
     if (!delivery || !endpoint || delivery.state !== 'pending') {
-      this.guard.finish(outbox_id, () => undefined);
+      await this.guard.finish(outbox_id, () => undefined);
       return { skipped: true, reason: 'the delivery or its endpoint no longer exists, or it was settled' };
     }
     let status: number | null = null;
     try {
       status = await this.send(delivery, endpoint);
       if (status >= 200 && status < 300) {
-        const done = this.guard.finish(outbox_id, () => {
+        const done = await this.guard.finish(outbox_id, () => {
           this.webhooks.markDelivered(delivery.id, status!);
           this.audit.append({
             action: 'deliver_webhook',
@@ -86,7 +86,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       }
       throw new DeliveryError(`the endpoint answered ${status}`, status, status >= 500 || status === 429 || status === 408);
     } catch (err) {
-      throw this.onFailure(job, delivery, endpoint, err as Error);
+      throw await this.onFailure(job, delivery, endpoint, err as Error);
     }
   }
 
@@ -148,7 +148,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     };
   }
 
-  private onFailure(job: DeliverJob, delivery: WebhookDelivery, endpoint: WebhookEndpoint, err: Error): Error {
+  private async onFailure(job: DeliverJob, delivery: WebhookDelivery, endpoint: WebhookEndpoint, err: Error): Promise<Error> {
     const status = err instanceof DeliveryError ? err.status : null;
     return settleOutgoingFailure(job, err, this.config.publishBackoff, {
       retryable: err instanceof DeliveryError ? err.retryable : true,
@@ -158,8 +158,8 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
         const what = `webhook delivery ${delivery.id} to endpoint ${endpoint.id}`;
         this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delayMs} ms`);
       },
-      giveUp: () => {
-        this.guard.fail(job.data.outbox_id, err.message, () => {
+      giveUp: async () => {
+        await this.guard.fail(job.data.outbox_id, err.message, () => {
           this.webhooks.markFailed(delivery.id, status, err.message);
           this.audit.append({
             action: 'deliver_webhook_failed',
