@@ -58,18 +58,3 @@ export function tryWriteLock(db: Db, waitMs = 10): boolean {
     db.pragma(`busy_timeout = ${previous}`);
   }
 }
-
-/**
- * Runs housekeeping `fn` with the busy timeout lowered to `waitMs`: if another process holds the write lock,
- * this process is blocked for at most that long (it throws SQLITE_BUSY; try again later) instead of the full
- * timeout that user-facing writes wait.
- */
-export function withShortBusyTimeout<T>(db: Db, waitMs: number, fn: () => T): T {
-  const previous = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma(`busy_timeout = ${waitMs}`);
-  try {
-    return fn();
-  } finally {
-    db.pragma(`busy_timeout = ${previous}`);
-  }
-}

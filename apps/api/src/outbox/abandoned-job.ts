@@ -3,6 +3,7 @@ import {
   AuditLogRepository,
   Db,
   DB,
+  GroupCommit,
   LogFileProcessingRepository,
   OutboxRepository,
   OutboxRow,
@@ -21,6 +22,7 @@ import { isJobName, JobPayloads } from '@tftsr/jobs';
 export class AbandonedJobs {
   constructor(
     @Inject(DB) private readonly db: Db,
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly outbox: OutboxRepository,
     private readonly processing: LogFileProcessingRepository,
@@ -28,9 +30,10 @@ export class AbandonedJobs {
     private readonly publications: PublicationRepository,
   ) {}
 
-  fail(row: OutboxRow, reason: string): void {
+  /** Through the group commit: the reconcile pass never waits for the write lock on the event loop. */
+  fail(row: OutboxRow, reason: string): Promise<void> {
     const { db, audit, outbox, processing, requests, publications } = this;
-    failAbandonedJob(db, { audit, outbox, processing, requests, publications }, row, reason);
+    return this.group.run(() => failAbandonedJob(db, { audit, outbox, processing, requests, publications }, row, reason));
   }
 }
 

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { crashIfArmed, warnIfFaultArmed } from '@tftsr/config';
-import { Db, DB, GroupCommit, isSqliteBusy, OutboxRepository, OutboxRow, transaction, withShortBusyTimeout } from '@tftsr/db';
+import { GroupCommit, isSqliteBusy, OutboxRepository, OutboxRow } from '@tftsr/db';
 import { jobIdFor, JobOf } from '@tftsr/jobs';
 import { ApiConfig } from '../config/api.config';
 import { JobProducer } from '../queue/job-producer.service';
@@ -20,12 +20,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('OutboxRelay');
   private timers: NodeJS.Timeout[] = [];
   private relaying: Promise<void> | null = null;
+  private reconciling: Promise<unknown> | null = null;
   private again = false;
   private stopped = false;
   private lastDispatchError: string | null = null;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
     private readonly group: GroupCommit,
     private readonly producer: JobProducer,
     private readonly config: ApiConfig,
@@ -37,7 +37,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     warnIfFaultArmed(this.config, this.logger);
     this.timers = [
       setInterval(() => this.kick(), this.config.TFTSR_OUTBOX_RELAY_INTERVAL_MS),
-      setInterval(() => void this.reconcile(), this.config.TFTSR_OUTBOX_RECONCILE_INTERVAL_MS),
+      setInterval(() => this.reconcileInBackground(), this.config.TFTSR_OUTBOX_RECONCILE_INTERVAL_MS),
     ];
     this.kick();
   }
@@ -45,7 +45,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.timers.forEach(clearInterval);
-    await this.relaying;
+    // The database closes after this: no pass may still be using it.
+    await Promise.all([this.relaying, this.reconciling]);
+  }
+
+  /** One reconcile pass at a time, and none once the relay has stopped. */
+  private reconcileInBackground(): void {
+    if (this.stopped || this.reconciling) return;
+    this.reconciling = this.reconcile()
+      .catch((err: unknown) => this.logger.warn(`could not reconcile the outbox with Redis: ${(err as Error).message}`))
+      .finally(() => (this.reconciling = null));
   }
 
   /** Asks for a relay pass soon; passes never overlap, and a kick during one causes one more. */
@@ -79,7 +88,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       for (const row of this.outbox.listDue(Date.now(), BATCH)) {
         const job = this.outbox.jobOf(row, generation);
         if (!job) {
-          this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`);
+          await this.group.run(() => this.outbox.markFailed(row.id, `unknown job name ${row.job_name}`));
           continue;
         }
         rows.push(row);
@@ -114,18 +123,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * itself after stalling too often). The database is the truth: Redis only says what it remembers.
    */
   async reconcile(): Promise<number> {
-    this.prune();
+    await this.prune();
     let reset = 0;
     const before = Date.now() - this.config.TFTSR_OUTBOX_STALE_MS;
     const generation = this.outbox.restoreGeneration();
     for (const row of this.outbox.listDispatchedBefore(before, BATCH)) {
+      if (this.stopped) break;
       try {
         // The id the relay gives the row's job now: the payload as stored, under the current restore generation.
         const contract = this.outbox.jobOf(row, generation);
         if (!contract) continue;
         const job = await this.producer.getJob(contract.name, jobIdFor(contract.name, contract.payload));
         if (!job) {
-          this.outbox.resetToPending(row.id, 'its job vanished from Redis; dispatching again');
+          await this.group.run(() => this.outbox.resetToPending(row.id, 'its job vanished from Redis; dispatching again'));
           reset += 1;
           continue;
         }
@@ -137,7 +147,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // attempts up to TFTSR_OUTBOX_MAX_DISPATCHES; then the row and its file fail with the reason.
         if (state === 'failed' && row.dispatch_attempts >= this.config.TFTSR_OUTBOX_MAX_DISPATCHES) {
           const reason = `the job failed ${row.dispatch_attempts} times without finishing (last: ${job.failedReason ?? 'unknown'}); giving up`;
-          this.abandoned.fail(row, reason);
+          await this.abandoned.fail(row, reason);
           this.logger.warn(`${row.job_name} job for outbox row ${row.id}: ${reason}`);
           continue;
         }
@@ -147,7 +157,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           state === 'completed'
             ? 'completed in Redis, but its effect was never committed'
             : `failed in BullMQ (${job.failedReason ?? 'unknown'})`;
-        this.outbox.resetToPending(row.id, `its job ${why}; dispatching a fresh attempt`);
+        await this.group.run(() => this.outbox.resetToPending(row.id, `its job ${why}; dispatching a fresh attempt`));
         this.logger.warn(`${row.job_name} job for outbox row ${row.id} ${why}; dispatching a fresh attempt`);
         reset += 1;
       } catch {
@@ -161,15 +171,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return reset;
   }
 
-  /**
-   * Housekeeping in a write transaction of its own (a deferred DELETE can fail with BUSY at once), waiting at most
-   * 50 ms for the lock: better-sqlite3 blocks the event loop while it waits, and this can always wait for the next pass.
-   */
-  private prune(): void {
+  /** Housekeeping: a lock held past the busy timeout only means the next pass prunes. */
+  private async prune(): Promise<void> {
     try {
-      withShortBusyTimeout(this.db, 50, () =>
-        transaction(this.db, () => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5)),
-      );
+      await this.group.run(() => this.outbox.pruneDone(Date.now() - DONE_ROW_RETENTION_MS, BATCH * 5));
     } catch (err) {
       if (!isSqliteBusy(err)) this.logger.warn(`could not prune finished outbox rows: ${(err as Error).message}`);
     }
