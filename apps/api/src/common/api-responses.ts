@@ -44,17 +44,25 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
   );
 }
 
+/** The content of every error response: the one error body. */
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
+
+interface DocumentedOperation {
+  requestBody?: unknown;
+  responses?: Record<string, { description?: string; [field: string]: unknown }>;
+}
+
+/** Each operation of the document with its method (`get`, `post`, …). */
+function* operationsOf(document: OpenAPIObject): Generator<[method: string, operation: DocumentedOperation]> {
+  for (const item of Object.values(document.paths)) yield* Object.entries(item as Record<string, DocumentedOperation>);
+}
+
 /** Every route that takes a body can answer 415 (a body in a type it does not take): declared once for all. */
 export function declareMediaTypeErrors(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item as Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>)) {
-      if (!operation?.requestBody || !operation.responses || operation.responses['415']) continue;
-      operation.responses['415'] = {
-        // Its details.accepted_types lists the types the route takes.
-        description: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
-      };
-    }
+  for (const [, operation] of operationsOf(document)) {
+    if (!operation?.requestBody || !operation.responses || operation.responses['415']) continue;
+    // Its details.accepted_types lists the types the route takes.
+    operation.responses['415'] = { description: ErrorCode.UNSUPPORTED_MEDIA_TYPE, content: ERROR_CONTENT };
   }
   return document;
 }
@@ -67,22 +75,14 @@ const WRITING_METHODS = new Set(['post', 'put', 'patch', 'delete']);
  * a review index built on first read) declares it itself.
  */
 export function declareBusyErrors(document: OpenAPIObject): OpenAPIObject {
-  const status = String(ERROR_STATUS[ErrorCode.DATABASE_BUSY]);
-  for (const item of Object.values(document.paths)) {
-    for (const [method, operation] of Object.entries(
-      item as Record<string, { responses?: Record<string, { description?: string; [field: string]: unknown }> }>,
-    )) {
-      if (!WRITING_METHODS.has(method) || !operation?.responses) continue;
-      const declared = operation.responses[status];
-      if (declared?.description?.split(', ').includes(ErrorCode.DATABASE_BUSY)) continue;
-      operation.responses[status] = declared
-        ? { ...declared, description: `${declared.description}, ${ErrorCode.DATABASE_BUSY}` }
-        : {
-            description: ErrorCode.DATABASE_BUSY,
-            headers: HEADERS[ERROR_STATUS[ErrorCode.DATABASE_BUSY]],
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
-          };
-    }
+  const status = ERROR_STATUS[ErrorCode.DATABASE_BUSY];
+  for (const [method, operation] of operationsOf(document)) {
+    if (!WRITING_METHODS.has(method) || !operation?.responses) continue;
+    const declared = operation.responses[status];
+    if (declared?.description?.split(', ').includes(ErrorCode.DATABASE_BUSY)) continue;
+    operation.responses[status] = declared
+      ? { ...declared, description: `${declared.description}, ${ErrorCode.DATABASE_BUSY}` }
+      : { description: ErrorCode.DATABASE_BUSY, headers: HEADERS[status], content: ERROR_CONTENT };
   }
   return document;
 }

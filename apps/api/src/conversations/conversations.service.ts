@@ -50,7 +50,7 @@ export class ConversationsService {
 
   async create(issueId: string, body: CreateConversationBody, actor: string): Promise<ConversationDetailResponse> {
     const title = body.title == null ? { text: null, types: [] as PiiType[] } : this.redactor.redact(body.title);
-    return await this.group.run(() => {
+    return this.group.run(() => {
       if (!this.issues.findById(issueId)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const conversation: AiConversation = {
         id: newId(),
@@ -81,7 +81,7 @@ export class ConversationsService {
 
   async addMessage(conversationId: string, body: CreateMessageBody, actor: string): Promise<MessageResponse> {
     const redaction = this.redactor.redact(body.content);
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const conversation = this.getOrThrow(conversationId);
       const message = this.store(conversationId, body.role, redaction.text, body.token_count ?? 0);
       this.audit.append({
@@ -154,7 +154,7 @@ export class ConversationsService {
       throw err;
     }
     const answer = this.redactor.redact(reply.content, config);
-    return await this.group.run(() => {
+    return this.group.run(() => {
       if (!this.conversations.findById(conversationId))
         throw new DomainError(ErrorCode.CONVERSATION_NOT_FOUND, `conversation ${conversationId} was deleted during the call`);
       const message = this.store(conversationId, 'assistant', answer.text, reply.completion_tokens);

@@ -108,7 +108,7 @@ export class DocumentsService {
         problems: ['the body changes no field'],
       });
     }
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const before = this.getOrThrow(id);
       const after: Document = {
         ...before,

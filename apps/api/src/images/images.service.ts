@@ -162,7 +162,7 @@ export class ImagesService {
     stored: StoredBlob,
     actor: string,
   ): Promise<UploadResult> {
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const existing = this.images.findByUploadHash(issueId, uploadHash);
       if (existing) return { image: existing, created: false };
       const now = toDbTimestamp();

@@ -154,7 +154,7 @@ export class IssuesService {
         problems: ['the body changes no field'],
       });
     }
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const before = this.getOrThrow(id);
       const now = toDbTimestamp();
       const after: Issue = {

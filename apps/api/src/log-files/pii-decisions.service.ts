@@ -58,7 +58,7 @@ export class PiiDecisionsService {
     this.index.assertNotFinalized(logFileId);
     const file = await this.index.readyFile(logFileId);
     const scope = this.settings.value('pii.decision_scope');
-    return await this.group.run(() => {
+    return this.group.run(() => {
       this.index.assertNotFinalized(logFileId);
       const { values, spans } = this.resolve(logFileId, body.decisions);
       const review = this.review;
@@ -112,7 +112,7 @@ export class PiiDecisionsService {
     const found = byRange
       ? await this.range(file, body.start as number, body.end as number)
       : await this.literal(file, body.literal as string);
-    return await this.group.run(() => {
+    return this.group.run(() => {
       this.index.assertNotFinalized(logFileId);
       const review = this.review;
       const out: ManualSpansResponse['spans'] = [];

@@ -122,7 +122,7 @@ export class PiiReviewService {
       return { spans, lines: raw.map((line) => displayLine(line, spans, reveal)) };
     };
     if (!reveal) return { from, count: raw.length, total_lines: totalLines, lines: respond().lines };
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const { spans, lines } = respond();
       if (spans.length > 0) {
         this.audit.append({

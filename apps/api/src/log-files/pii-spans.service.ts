@@ -51,7 +51,7 @@ export class PiiSpansService {
       const { items, next } = page();
       return { items: items.map((row) => toPiiSpanResponse(row, false)), next_cursor: next };
     }
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const { items, next } = page();
       const revealed = items.filter((row) => row.original_value !== '').map((row) => row.id);
       if (revealed.length > 0) {

@@ -38,7 +38,7 @@ export class ResolutionStepsService {
       answer: body.answer ?? null,
       evidence: body.evidence ?? null,
     });
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const now = toDbTimestamp();
       if (!this.issues.touch(issueId, now)) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       this.assertOrderFree(issueId, body.step_order);
@@ -63,7 +63,7 @@ export class ResolutionStepsService {
       });
     }
     const { fields, types } = this.redactor.redactFields({ why_question: body.why_question, answer: body.answer, evidence: body.evidence });
-    return await this.group.run(() => {
+    return this.group.run(() => {
       const before = this.getOrThrow(stepId);
       if (body.step_order !== undefined && body.step_order !== before.step_order) this.assertOrderFree(before.issue_id, body.step_order);
       const after: ResolutionStep = {
@@ -103,7 +103,7 @@ export class ResolutionStepsService {
 
   /** One request, one transaction: the steps take the orders 1..n in the order given. */
   async reorder(issueId: string, body: ReorderResolutionStepsBody, actor: string): Promise<ResolutionStepListResponse> {
-    return await this.group.run(() => {
+    return this.group.run(() => {
       if (!this.issues.touch(issueId, toDbTimestamp())) throw new DomainError(ErrorCode.ISSUE_NOT_FOUND, `no issue ${issueId}`);
       const current = this.steps.listForIssue(issueId).map((s) => s.id);
       const given = new Set(body.step_ids);
