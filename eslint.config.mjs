@@ -5,6 +5,14 @@ import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// A stream's .pipe() passes neither an error nor a premature close on: the reader of the destination then waits
+// forever (an upload cut short held its Idempotency-Key for good). stream.pipeline does both. The few deliberate uses
+// (rxjs' pipe, a pipe with its own error handling) say why beside a disable comment.
+const NO_PIPE = {
+  selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='pipe']",
+  message: 'Use stream.pipeline (or pipeline from node:stream/promises): .pipe() drops errors and premature closes.',
+};
+
 export default defineConfig(
   {
     ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/out/**'],
@@ -38,14 +46,21 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
-      // A stream's .pipe() passes neither an error nor a premature close on: the reader of the destination then
-      // waits forever (an upload cut short held its Idempotency-Key for good). stream.pipeline does both. The few
-      // deliberate uses (rxjs' pipe, a pipe with its own error handling) say why beside a disable comment.
+      'no-restricted-syntax': ['error', NO_PIPE],
+    },
+  },
+  {
+    // The web app's CSP has no 'unsafe-eval'. Playwright's waitForFunction retries its predicate with an in-page
+    // eval on later frames, so it fails as soon as the first try is false (CI once failed on it). Retry from the
+    // test instead: waitFor() around page.evaluate, whose every call comes from DevTools and is let through.
+    files: ['test/browser/**', 'test/support/browser.ts'],
+    rules: {
       'no-restricted-syntax': [
         'error',
+        NO_PIPE,
         {
-          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='pipe']",
-          message: 'Use stream.pipeline (or pipeline from node:stream/promises): .pipe() drops errors and premature closes.',
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='waitForFunction']",
+          message: "The web app's CSP refuses waitForFunction's in-page eval: poll with waitFor() and page.evaluate.",
         },
       ],
     },

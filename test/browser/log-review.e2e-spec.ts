@@ -155,9 +155,9 @@ describe('reviewing a log in the web app', () => {
 
     // A manual span: select text the detectors missed. The row may be re-rendered while the decisions above settle,
     // and the text may come in several nodes (marks around it), so the selection is retried until it can be made,
-    // from offsets in the row's whole text.
-    await page.waitForFunction(
-      `(() => {
+    // from offsets in the row's whole text. Each try is its own evaluation from here: page.waitForFunction would
+    // retry with an in-page eval on a later frame, which the app's CSP (no 'unsafe-eval') refuses.
+    const selectManual = `(() => {
         const cell = document.querySelector('.log-row[data-line="3"] .lt');
         const at = cell ? cell.textContent.indexOf(${JSON.stringify(MANUAL)}) : -1;
         if (at < 0) return false;
@@ -178,9 +178,11 @@ describe('reviewing a log in the web app', () => {
         getSelection().addRange(range);
         cell.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
         return true;
-      })()`,
-      undefined,
-      { timeout: 10_000 },
+      })()`;
+    await waitFor(
+      async () => (await page.evaluate(selectManual)) === true,
+      10_000,
+      () => `the manual text never showed on line 3`,
     );
     await page.getByRole('button', { name: 'Add as manual span (every occurrence)' }).click();
     await viewer.locator('.log-row[data-line="3"] mark.manual').waitFor();
