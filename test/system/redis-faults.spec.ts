@@ -46,8 +46,9 @@ describe('when Redis is missing or misconfigured', () => {
     expect(ready.body.checks.redis).toEqual({ ok: false, reason: expect.stringMatching(/redis is unreachable/) });
     expect(ready.body.checks.database).toEqual({ ok: true });
     // The producer must answer, not hang: the test's own timeout is the bound.
-    const ping = await getJson(`${base}/v1/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    expect([ping.status, ping.body.error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+    const ping = await fetch(`${base}/v1/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect([ping.status, ((await ping.json()) as { error: { code: string } }).error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+    expect(ping.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
   });
 
   describe('with a Redis that may evict keys', () => {

@@ -55,7 +55,11 @@ describe('blobs in an S3-compatible bucket', () => {
       headers: { ...auth, 'content-type': 'application/octet-stream' },
       body: content,
     });
-    return { status: response.status, body: (await response.json()) as { id: string; error?: { code: string } } };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as { id: string; error?: { code: string } },
+    };
   };
   const newIssue = async () =>
     (
@@ -151,6 +155,7 @@ describe('blobs in an S3-compatible bucket', () => {
       s3.cutAfter(0);
     }
     expect([refused.status, refused.body.error?.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+    expect(refused.retryAfter).toMatch(/^[1-9][0-9]*$/);
     expect(referenced(stack.dataDir)).toEqual(before);
     expect(await inBucket('live/')).toEqual(before);
   }, 120_000);

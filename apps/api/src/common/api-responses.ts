@@ -14,7 +14,8 @@ export class ErrorResponse {
   @ApiProperty() request_id: string;
 }
 
-const HEADERS: Partial<Record<number, Record<string, { description: string; schema: { type: 'integer' | 'string' } }>>> = {
+/** The headers an error response of each status declares; STATUS_HEADERS (domain-error.ts) makes every error send them. */
+export const HEADERS: Partial<Record<number, Record<string, { description: string; schema: { type: 'integer' | 'string' } }>>> = {
   [HttpStatus.TOO_MANY_REQUESTS]: { 'Retry-After': { description: 'Seconds until the key may call again.', schema: { type: 'integer' } } },
   [HttpStatus.SERVICE_UNAVAILABLE]: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } },
   [HttpStatus.UNAUTHORIZED]: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string' } } },

@@ -142,16 +142,32 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: HttpStatus } = {
   [ErrorCode.REQUEST_TIMEOUT]: HttpStatus.REQUEST_TIMEOUT,
 };
 
+/**
+ * Headers every error of a status carries, whoever raised it: the OpenAPI document declares them per status
+ * (api-responses.ts), so an answer without them breaks the contract. An error can still give its own value (the
+ * seconds a limit has left, a shipper protocol's challenge).
+ */
+export const STATUS_HEADERS: Readonly<Partial<Record<number, Readonly<Record<string, string>>>>> = {
+  [HttpStatus.UNAUTHORIZED]: { 'WWW-Authenticate': 'Bearer' },
+  [HttpStatus.TOO_MANY_REQUESTS]: { 'Retry-After': '1' },
+  // A store, the queue or the write lock that is away for now: long enough not to hammer it, short enough to ride out a blip.
+  [HttpStatus.SERVICE_UNAVAILABLE]: { 'Retry-After': '5' },
+};
+
 export class DomainError extends Error {
+  /** Response headers the error needs: its status's (STATUS_HEADERS), then its own. */
+  readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
-    /** Response headers the error needs, e.g. Retry-After on a 429 or WWW-Authenticate on a 401. */
-    readonly headers?: Record<string, string>,
+    /** Headers of this error's own, e.g. Retry-After with the seconds a limit has left. */
+    headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'DomainError';
+    this.headers = { ...STATUS_HEADERS[ERROR_STATUS[code]], ...headers };
   }
 }
 

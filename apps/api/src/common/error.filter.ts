@@ -46,7 +46,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (reply.sent) return;
     const error = busyToDomainError(exception, this.logger);
     const { status, body } = this.toBody(error, String(request.id), this.consumedBy(request));
-    if (error instanceof DomainError && error.headers) void reply.headers(error.headers);
+    if (error instanceof DomainError) void reply.headers(error.headers);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

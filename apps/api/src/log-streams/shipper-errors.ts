@@ -20,7 +20,7 @@ const ES_TYPES: Partial<Record<ErrorCode, string>> = {
 /** Sends a DomainError as `protocol` answers errors: our JSON envelope, Loki's plain text, or Elasticsearch's error object. */
 export function sendShipperError(protocol: ShipperProtocol, err: DomainError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const status = ERROR_STATUS[err.code];
-  for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   if (protocol === 'loki') return reply.code(status).type('text/plain; charset=utf-8').send(`${err.code}: ${err.message}\n`);
   if (protocol === 'es') {
     if (err.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Basic realm="tftsr", charset="UTF-8", ApiKey');
