@@ -36,8 +36,8 @@ import { TEST_KEY } from './temp-dir';
  */
 export const auditFor = (db: Db, key: string = TEST_KEY) => new AuditLogRepository(db, deriveKey(key, 'audit-hmac'));
 
-export const scannerFor = (db: Db, blobs: BlobStore) =>
-  new PiiScanService(db, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
+export const scannerFor = (db: Db, blobs: BlobStore, group: GroupCommit) =>
+  new PiiScanService(group, blobs, new PiiSpanRepository(db), new LogFileProcessingRepository(db));
 
 /** How a test's IngestProcessor differs from the default: its group commit, its worker settings. */
 export interface IngestProcessorOptions {
@@ -83,7 +83,7 @@ export function ingestProcessorFor(
   return new IngestProcessor(
     db,
     audit,
-    scannerFor(db, blobs),
+    scannerFor(db, blobs, group),
     redactor,
     guard,
     versions,
@@ -102,8 +102,10 @@ export function ingestProcessorFor(
 }
 
 export function webhookDeliveryFor(db: Db, config: WorkerConfig): WebhookDeliveryService {
-  const guard = new OutboxJobGuard(offLoopGroupCommit(db, 0), new OutboxRepository(db));
+  const group = offLoopGroupCommit(db, 0);
+  const guard = new OutboxJobGuard(group, new OutboxRepository(db));
   return new WebhookDeliveryService(
+    group,
     auditFor(db, config.databaseKey ?? TEST_KEY),
     config,
     guard,

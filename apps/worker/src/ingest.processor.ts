@@ -113,7 +113,7 @@ export class IngestProcessor implements QueueProcessor {
       (reason) => this.stepFailed(log_file_id, 'hash', reason),
       () =>
         this.sized(file, async () => {
-          if (showsProgress(file)) this.processing.setHashState(log_file_id, 'running');
+          if (showsProgress(file)) await this.group.run(() => this.processing.setHashState(log_file_id, 'running'));
           const workId = workIdFor(job.data);
           const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
           const done = await this.guard.finishIn(this.commit, outbox_id, () => {
@@ -157,7 +157,7 @@ export class IngestProcessor implements QueueProcessor {
   private async scanAndFinish(job: IngestJob<'detect_pii'>, file: LogFile, workId: string, commit: Commit): Promise<ScanRun | Skipped> {
     const { outbox_id, log_file_id } = job.data;
     if (this.config) crashIfArmed(this.config, 'exit-at-scan-start');
-    if (showsProgress(file)) this.processing.setScanState(log_file_id, 'running', 0);
+    if (showsProgress(file)) await this.group.run(() => this.processing.setScanState(log_file_id, 'running', 0));
     const config = readPiiConfig(this.settings);
     let run: ScanRun;
     try {
@@ -196,7 +196,7 @@ export class IngestProcessor implements QueueProcessor {
       });
     } finally {
       // Lost the race, or failed to finish: what this run wrote goes now, not at the next start.
-      if (done === null && run.begun) this.scanner.discard(run.runId, log_file_id);
+      if (done === null && run.begun) await this.scanner.discard(run.runId, log_file_id);
     }
     return done === null ? { skipped: true, reason: 'another run finished this job' } : run;
   }

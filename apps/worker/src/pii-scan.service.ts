@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Db, DB, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository, transaction } from '@tftsr/db';
+import { GroupCommit, LogFileProcessingRepository, newId, NewPiiSpan, PiiSpanRepository } from '@tftsr/db';
 import { PiiConfig } from '@tftsr/pii';
 import { BlobStore } from '@tftsr/storage';
 import { PassTotals, ScanSink } from './scan-blob';
@@ -42,13 +42,14 @@ export interface ScanRun extends PassTotals {
 /**
  * Reads a stored file once, for its SHA-256 and its PII spans together. Spans are written as they are found, in
  * short transactions (a long scan never holds the write lock), hidden under the run's id; the caller publishes
- * them when the scan is complete. With ScanThreads (the worker app), decryption, hashing and the engine run on a
+ * them when the scan is complete. Every write goes through the worker's group commit, so a write lock another
+ * process holds makes the pass wait (its batches back up to the scan thread) without stopping the event loop. With ScanThreads (the worker app), decryption, hashing and the engine run on a
  * worker thread and this side only writes.
  */
 @Injectable()
 export class PiiScanService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly group: GroupCommit,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     private readonly spans: PiiSpanRepository,
     private readonly processing: LogFileProcessingRepository,
@@ -84,11 +85,12 @@ export class PiiScanService {
               keptBytes += chunk.length;
             }
           : undefined,
-      spans: (batch) => {
+      spans: async (batch) => {
         // Every batch but the last is written now; the last one rides in the caller's finishing transaction.
         if (tail.length > 0) {
           const previous = tail;
-          transaction(this.db, () => {
+          // The pass awaits each batch, so the run's writes commit in order, one at a time.
+          await this.group.run(() => {
             if (superseded()) throw new ScanSuperseded();
             if (!begun) this.spans.beginRun(runId, logFileId);
             this.spans.writeRun(runId, logFileId, previous);
@@ -101,7 +103,7 @@ export class PiiScanService {
         const pct = expectedSize > 0 ? Math.min(99, Math.floor((read / expectedSize) * 100)) : 0;
         if (!reportProgress || pct < reported + PROGRESS_STEP) return;
         reported = pct;
-        this.processing.setScanProgress(logFileId, pct);
+        await this.group.run(() => this.processing.setScanProgress(logFileId, pct));
         await onProgress(pct);
       },
     };
@@ -113,7 +115,7 @@ export class PiiScanService {
       return { ...totals, runId, tail, begun, content };
     } catch (err) {
       // A failed scan leaves no original value behind.
-      if (begun) this.discard(runId, logFileId);
+      if (begun) await this.discard(runId, logFileId);
       throw err;
     }
   }
@@ -129,9 +131,9 @@ export class PiiScanService {
   }
 
   /** Drops a run's hidden spans (it failed, or lost the race to finish); best effort, the start sweep is the backstop. */
-  discard(runId: string, logFileId: string): void {
+  async discard(runId: string, logFileId: string): Promise<void> {
     try {
-      transaction(this.db, () => this.spans.discardRun(runId, logFileId));
+      await this.group.run(() => this.spans.discardRun(runId, logFileId));
     } catch {
       // The database is unavailable: the next start's sweep removes them.
     }

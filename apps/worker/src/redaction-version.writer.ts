@@ -28,6 +28,10 @@ import { RedactedBlob, RedactorService, SpansDoNotFitError } from './redactor.se
 
 /** The type of every span a custom rule (`pii.custom_rules`) found. */
 const CUSTOM_TYPE = 'Custom';
+/** A span whose replacement, in the pseudonym style, is its value's number (not a custom rule's own text). */
+const isNumbered = (s: SpanToRedact) => s.original_value !== '' && s.pii_type !== CUSTOM_TYPE;
+/** How many new values one group-commit unit numbers. */
+const NUMBER_PAGE = 1000;
 
 export interface RedactResult {
   redacted_sha256: string;
@@ -79,6 +83,7 @@ export class RedactionVersionWriter {
     const rev = await this.group.run(() => this.review.state(logFileId).decisions_rev);
     const settings = readRedactionSettings(this.settings);
     const summary = this.decisions.summariseToRedact(logFileId, file.issue_id);
+    if (settings.replacementStyle === 'pseudonym') await this.numberNewValues(file.issue_id, logFileId);
     const spans = this.withReplacements(file.issue_id, this.decisions.iterateToRedact(logFileId, file.issue_id), settings.replacementStyle);
     const workId = this.redactor.remoteCopies ? redactWorkIdFor(job, rev, settings.replacementStyle) : undefined;
     const blob = await this.redactor
@@ -125,18 +130,22 @@ export class RedactionVersionWriter {
       return;
     }
     let page: SpanToRedact[] = [];
-    const flush = () =>
-      // One transaction per page: numbering a new value is a write, and a commit per value would cost an fsync each.
-      this.tx.write(() =>
-        page.map((s) =>
-          s.original_value === '' || s.pii_type === CUSTOM_TYPE
+    const flush = () => {
+      const keys = page.map((s) => (isNumbered(s) ? this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value) : undefined));
+      const replaced = () =>
+        page.map((s, i) => {
+          const valueKey = keys[i];
+          return valueKey === undefined
             ? s
-            : {
-                ...s,
-                replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value), s.pii_type)}]`,
-              },
-        ),
-      );
+            : { ...s, replacement: `[${s.pii_type}-${this.pseudonyms.pseudonym(issueId, valueKey, s.pii_type)}]` };
+        });
+      // numberNewValues numbered every value before the copy began, so this only reads. A value it missed (a
+      // decision changed since; the run then ends stale and starts over) is numbered here, in one transaction per
+      // page: a commit per value would cost an fsync each.
+      if (keys.every((k) => k === undefined || this.pseudonyms.find(issueId, k) !== undefined)) return replaced();
+      // eslint-disable-next-line no-restricted-syntax -- inside the redactor's synchronous span iterator, which cannot await a group commit; rare (above)
+      return this.tx.write(replaced);
+    };
     for (const span of spans) {
       page.push(span);
       if (page.length >= 1000) {
@@ -145,6 +154,31 @@ export class RedactionVersionWriter {
       }
     }
     yield* flush();
+  }
+
+  /**
+   * Numbers, through the group commit, every value among the spans to redact that has no pseudonym yet, in the
+   * order the copy meets them (so the numbers are those it would give). The copy then only reads them, and a
+   * write lock held by the API never stops the event loop.
+   */
+  private async numberNewValues(issueId: string, logFileId: string): Promise<void> {
+    let page = new Map<string, string>();
+    const commit = async () => {
+      const values = page;
+      page = new Map();
+      await this.group.run(() => {
+        for (const [valueKey, type] of values) this.pseudonyms.pseudonym(issueId, valueKey, type);
+      });
+    };
+    // Pages of spans are read whole (`iterateToRedact`), so no statement is open across the awaits.
+    for (const s of this.decisions.iterateToRedact(logFileId, issueId)) {
+      if (!isNumbered(s)) continue;
+      const valueKey = this.redactor.keys.pseudonymKeyOf(issueId, s.pii_type, s.original_value);
+      if (page.has(valueKey) || this.pseudonyms.find(issueId, valueKey) !== undefined) continue;
+      page.set(valueKey, s.pii_type);
+      if (page.size >= NUMBER_PAGE) await commit();
+    }
+    if (page.size > 0) await commit();
   }
 
   /** The effect of a redaction, inside the finishing transaction; false when the request stopped being pending. */

@@ -92,6 +92,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
       return;
     }
     const key = given ?? generateApiKey();
+    // eslint-disable-next-line no-restricted-syntax -- at start-up, before the API listens: no request waits on the loop
     const created = this.tx.write(() => {
       if (this.keys.count() > 0) return false;
       const name = given ? 'bootstrap' : 'admin';

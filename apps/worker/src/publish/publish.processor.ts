@@ -111,13 +111,10 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
           await this.recordRemote(publication, remote, 'reconciled');
           found += 1;
         }
-        this.publications.markRemoteChecked(
-          publication.id,
-          remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS,
-          now,
-        );
+        const settled = remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS;
+        await this.group.run(() => this.publications.markRemoteChecked(publication.id, settled, now));
       } catch (err) {
-        this.publications.markRemoteChecked(publication.id, false, now);
+        await this.group.run(() => this.publications.markRemoteChecked(publication.id, false, now)).catch(() => undefined);
         this.logger.warn(`reconciling publication ${publication.id} on ${publication.service}: ${(err as Error).message}`);
       }
     }
@@ -267,7 +264,8 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
       remote = await publisher.create(target, content);
     } catch (err) {
       // Only an answer that says the create was refused settles it; a timeout, a drop or a 5xx may still commit.
-      if (err instanceof PublishError && CREATE_REFUSED.has(err.kind)) this.publications.markCreateSent(publication.id, null);
+      if (err instanceof PublishError && CREATE_REFUSED.has(err.kind))
+        await this.group.run(() => this.publications.markCreateSent(publication.id, null));
       throw err;
     }
     await this.recordRemote(publication, remote, 'created');

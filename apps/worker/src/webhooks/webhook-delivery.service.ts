@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import {
   AuditLogRepository,
   deriveKey,
+  GroupCommit,
   IssueRepository,
   LogFileIngestRepository,
   SettingRepository,
@@ -45,6 +46,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
   private readonly http = new IntegrationHttp();
 
   constructor(
+    private readonly group: GroupCommit,
     private readonly audit: AuditLogRepository,
     private readonly config: WorkerConfig,
     private readonly guard: OutboxJobGuard,
@@ -153,8 +155,8 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     return settleOutgoingFailure(job, err, this.config.publishBackoff, {
       retryable: err instanceof DeliveryError ? err.retryable : true,
       retryAfterMs: err instanceof DeliveryError ? err.retryAfterMs : undefined,
-      retry: (delayMs) => {
-        this.webhooks.markAttempt(delivery.id, status, err.message);
+      retry: async (delayMs) => {
+        await this.group.run(() => this.webhooks.markAttempt(delivery.id, status, err.message));
         const what = `webhook delivery ${delivery.id} to endpoint ${endpoint.id}`;
         this.logger.warn(`${what}: attempt ${job.attemptsMade + 1} failed (${err.message}); retrying in ${delayMs} ms`);
       },

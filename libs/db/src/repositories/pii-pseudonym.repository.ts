@@ -12,10 +12,15 @@ export class PiiPseudonymRepository {
     };
   }
 
+  /** The value's number, if it has one yet (a read only). */
+  find(issueId: string, valueKey: string): number | undefined {
+    return (this.stmts.get.get(issueId, valueKey) as { number: number } | undefined)?.number;
+  }
+
   /** The value's number within the issue and type: the same for every file and every re-redaction. */
   pseudonym(issueId: string, valueKey: string, type: string): number {
-    const found = this.stmts.get.get(issueId, valueKey) as { number: number } | undefined;
-    if (found) return found.number;
+    const found = this.find(issueId, valueKey);
+    if (found !== undefined) return found;
     const { n } = this.stmts.next.get(issueId, type) as { n: number };
     this.stmts.put.run(issueId, valueKey, type, n);
     return n;
