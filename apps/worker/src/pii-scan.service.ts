@@ -43,8 +43,9 @@ export interface ScanRun extends PassTotals {
  * Reads a stored file once, for its SHA-256 and its PII spans together. Spans are written as they are found, in
  * short transactions (a long scan never holds the write lock), hidden under the run's id; the caller publishes
  * them when the scan is complete. Every write goes through the worker's group commit, so a write lock another
- * process holds makes the pass wait (its batches back up to the scan thread) without stopping the event loop. With ScanThreads (the worker app), decryption, hashing and the engine run on a
- * worker thread and this side only writes.
+ * process holds makes the pass wait (its batches back up to the scan thread) without stopping the event loop.
+ * With ScanThreads (the worker app), decryption, hashing and the engine run on a worker thread and this side only
+ * writes.
  */
 @Injectable()
 export class PiiScanService {

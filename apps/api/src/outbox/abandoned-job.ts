@@ -13,7 +13,8 @@ import { isJobName, JobPayloads } from '@tftsr/jobs';
 /**
  * A job BullMQ gave up on without its handler saying so (it stalled more than the allowed number of times: the
  * worker died under it): its outbox row is failed and what the job was for shows `failed` with the reason, with
- * the audit entry, in one unit of the group commit (its own savepoint: all of it or none). The worker's own give-up (handler errors) records the same facts.
+ * the audit entry, in one unit of the group commit (its own savepoint: all of it or none). The worker's own
+ * give-up (handler errors) records the same facts.
  */
 @Injectable()
 export class AbandonedJobs {

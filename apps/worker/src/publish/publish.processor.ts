@@ -114,7 +114,7 @@ export class PublishProcessor implements QueueProcessor, OnApplicationShutdown {
         const settled = remote !== null || now - (publication.create_sent_at ?? now) > RECONCILE_HORIZON_MS;
         await this.group.run(() => this.publications.markRemoteChecked(publication.id, settled, now));
       } catch (err) {
-        await this.group.run(() => this.publications.markRemoteChecked(publication.id, false, now)).catch(() => undefined);
+        await this.group.run(() => this.publications.markRemoteChecked(publication.id, false, now));
         this.logger.warn(`reconciling publication ${publication.id} on ${publication.service}: ${(err as Error).message}`);
       }
     }
