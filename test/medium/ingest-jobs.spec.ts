@@ -220,9 +220,14 @@ describe('ingest jobs in flight together (issue 17)', () => {
     const running = { large: 0, small: 0 };
     const peak = { large: 0, both: 0 };
     const scan = PiiScanService.prototype.scan;
-    // Observes the real scan (it still runs): how many of each size are under way at once.
+    // Observes the real scan (it still runs): how many of each size are under way at once. A small file's scan
+    // (a few ms) starts once a large one is under way, or after 10 s: a large job first commits its `running`
+    // state, so it may start after the small one ended. Small files queued behind the large files' slot would
+    // only start when no large scan runs, and `both` would stay 0.
     jest.spyOn(PiiScanService.prototype, 'scan').mockImplementation(async function (this: PiiScanService, ...args) {
       const kind = args[2] >= 8 * 1024 * 1024 ? 'large' : 'small';
+      for (const giveUpAt = Date.now() + 10_000; kind === 'small' && running.large === 0 && Date.now() < giveUpAt;)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       running[kind] += 1;
       peak.large = Math.max(peak.large, running.large);
       peak.both = Math.max(peak.both, running.large > 0 && running.small > 0 ? 1 : 0);
