@@ -14,11 +14,12 @@ const NO_PIPE = {
 };
 
 // See the block for apps/api and apps/worker below.
+const WRITE_THROUGH_GROUP =
+  'Write through the GroupCommit (group.run): a plain transaction blocks the event loop while another process holds the write lock.';
 const NO_PLAIN_TRANSACTION = {
   name: '@tftsr/db',
   importNames: ['transaction'],
-  message:
-    'Write through the GroupCommit (group.run): a plain transaction blocks the event loop while another process holds the write lock.',
+  message: WRITE_THROUGH_GROUP,
 };
 
 export default defineConfig(
@@ -87,8 +88,7 @@ export default defineConfig(
         NO_PIPE,
         {
           selector: "CallExpression[callee.object.property.name='tx'][callee.property.name='write']",
-          message:
-            'Write through the GroupCommit (group.run): a plain transaction blocks the event loop while another process holds the write lock.',
+          message: WRITE_THROUGH_GROUP,
         },
       ],
     },

@@ -116,7 +116,7 @@ export class IngestProcessor implements QueueProcessor {
           if (showsProgress(file)) await this.group.run(() => this.processing.setHashState(log_file_id, 'running'));
           const workId = workIdFor(job.data);
           const { sha256, size } = await this.scanner.hash(file.file_path, file.file_size ?? 0, { workId, logFileId: log_file_id });
-          const done = await this.guard.finishIn(this.commit, outbox_id, () => {
+          const done = await this.guard.finish(outbox_id, () => {
             this.recordHash(log_file_id, sha256, size);
             this.emitIfReady(log_file_id, file.issue_id);
           });
